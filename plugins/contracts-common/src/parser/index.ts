@@ -1,0 +1,26 @@
+/**
+ * The contract language: YAML documents → the normalized contract of an entity, with located
+ * problems; the value grammar; the JSON Schema of the document.
+ */
+export { parseEntityContract } from './parseEntityContract';
+export type { ParseEntityContractOptions, ParsedEntityContract } from './parseEntityContract';
+export { contractSourcesFromAnnotation, INLINE_CONTRACT_FILE } from './annotation';
+export { contractDocumentSchema } from './schema';
+export {
+  formatDuration,
+  parseDuration,
+  parseDurationText,
+  parseFreshness,
+  parseFreshnessParts,
+  parseFreshnessRequired,
+  parseLatencyBounds,
+  parsePercentile,
+  parsePercentileLatencies,
+  parseRetry,
+  parseRetryTarget,
+} from './grammar';
+export type { GrammarResult, ParsedLatencyBound, ParsedPercentileLatencies } from './grammar';
+export { resolveContractRef } from './refs';
+export { levenshtein, nearest, unknownKeyMessage } from './suggest';
+export { CONTRACT_PARSER_LIMITS } from './limits';
+export type { ContractParserLimits } from './limits';

@@ -1,0 +1,491 @@
+/**
+ * Turns one validated-for-structure document into the normalized contract model, reading every
+ * value with the grammar. A value that does not read is reported and left out; an item that
+ * loses a required value is left out; its valid siblings stay.
+ */
+import type {
+  ContractDependency,
+  DataDependency,
+  DataRequirement,
+  EntityContract,
+  IdempotencySpec,
+  LatencyBound,
+  ProvidedDataset,
+  ProvidedEndpoint,
+  ProvidedOperation,
+  RetryPolicy,
+  SourceLocation,
+} from '../types';
+import {
+  type GrammarResult,
+  parseDurationText,
+  parseFreshness,
+  parseFreshnessParts,
+  parseFreshnessRequired,
+  parseLatencyBounds,
+  parsePercentile,
+  parsePercentileLatencies,
+  parseRetry,
+  parseRetryTarget,
+} from './grammar';
+import { resolveContractRef } from './refs';
+import { unknownKeyMessage } from './suggest';
+import { type LocatedDocument, describeType, locateIn, pointerSegment } from './yamlSource';
+
+/** The sections of a contract, as read from one or several documents. */
+export type ContractSections = Omit<EntityContract, 'entityRef' | 'sources'>;
+
+/**
+ * Where each field of a normalized item was written, for messages about contradictions;
+ * located only when needed.
+ */
+export type FieldLocations = WeakMap<object, Record<string, () => SourceLocation>>;
+
+/** Where a field of a normalized item was written, if known. */
+export function fieldLocation(
+  locations: FieldLocations,
+  item: object,
+  field: string,
+): SourceLocation | undefined {
+  return locations.get(item)?.[field]?.();
+}
+
+/** What the normalizer needs to know of the entity and where to report. */
+export interface NormalizeContext {
+  entityRef: string;
+  kind: string;
+  namespace: string;
+  doc: LocatedDocument;
+  report(pointer: string, message: string, atKey?: boolean): void;
+  fieldLocations: FieldLocations;
+}
+
+type Dict = Record<string, unknown>;
+
+const PERCENTILE_KEY = /^[pP]\d+(?:\.\d+)?$/;
+const BUDGET_LEVELS = ['target', 'acceptable', 'maximum'] as const;
+
+function isDict(value: unknown): value is Dict {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function entries(value: unknown): Dict[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** A non-empty string value, trimmed; anything else is undefined (ajv reported it). */
+function text(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed || undefined;
+}
+
+/** Removes the keys whose value is undefined, so the model survives JSON unchanged. */
+function compact<T extends object>(value: T): T {
+  for (const key of Object.keys(value) as Array<keyof T>) {
+    if (value[key] === undefined) delete value[key];
+  }
+  return value;
+}
+
+class DocumentReader {
+  constructor(private readonly ctx: NormalizeContext) {}
+
+  loc(pointer: string): SourceLocation {
+    const { line, column, path } = locateIn(this.ctx.doc, pointer);
+    return compact({ file: this.ctx.doc.file, line, column, path });
+  }
+
+  /** Reports the faults of a grammar result at `pointer`; returns its value. */
+  take<T>(result: GrammarResult<T>, pointer: string): T | undefined {
+    for (const error of result.errors) this.ctx.report(pointer, error);
+    return result.value;
+  }
+
+  /** A grammar value written as text: strings are read, numbers read as text (`500` → no unit). */
+  grammar<T>(
+    value: unknown,
+    pointer: string,
+    read: (text: string) => GrammarResult<T>,
+    expected: string,
+  ): T | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value === 'string') return this.take(read(value), pointer);
+    if (typeof value === 'number') return this.take(read(String(value)), pointer);
+    this.ctx.report(pointer, `expected ${expected}, got ${describeType(value)}`);
+    return undefined;
+  }
+
+  duration(value: unknown, pointer: string): number | undefined {
+    return this.grammar(value, pointer, parseDurationText, 'a duration such as `200ms`');
+  }
+
+  ref(value: unknown, pointer: string, defaultKind = 'component'): string | undefined {
+    return this.grammar(
+      value,
+      pointer,
+      name =>
+        resolveContractRef(name, { defaultKind, defaultNamespace: this.ctx.namespace }),
+      'an entity name such as `risk`',
+    );
+  }
+
+  fields(item: object, pointers: Record<string, string>): void {
+    const located: Record<string, () => SourceLocation> = {};
+    for (const [field, pointer] of Object.entries(pointers)) located[field] = () => this.loc(pointer);
+    this.ctx.fieldLocations.set(item, located);
+  }
+
+  /** `service: risk` at the top of a document must name the entity itself. */
+  service(value: unknown): void {
+    const ref = this.ref(value, '/service', this.ctx.kind);
+    if (ref && ref.toLocaleLowerCase('en-US') !== this.ctx.entityRef.toLocaleLowerCase('en-US')) {
+      this.ctx.report(
+        '/service',
+        `\`service: ${String(value).trim()}\` names \`${ref}\`, but this contract belongs to \`${this.ctx.entityRef}\``,
+      );
+    }
+  }
+
+  budget(value: unknown, pointer: string): LatencyBound[] {
+    const bounds: LatencyBound[] = [];
+    if (!isDict(value)) return bounds;
+    for (const [key, written] of Object.entries(value)) {
+      const at = `${pointer}/${pointerSegment(key)}`;
+      if ((BUDGET_LEVELS as readonly string[]).includes(key)) {
+        bounds.push(...this.bounds(written, at, key as LatencyBound['level']));
+      } else if (PERCENTILE_KEY.test(key)) {
+        bounds.push(...this.percentileBounds({ [key]: written }, pointer, 'budget'));
+      }
+    }
+    return bounds;
+  }
+
+  bounds(value: unknown, pointer: string, level: LatencyBound['level']): LatencyBound[] {
+    if (isDict(value)) return this.percentileBounds(value, pointer, level);
+    const read = this.grammar(
+      value,
+      pointer,
+      parseLatencyBounds,
+      'a bound such as `p95 < 200ms` or `{ p95: 200ms }`',
+    );
+    const loc = this.loc(pointer);
+    return (read ?? []).map(bound => ({ level, ...bound, loc }));
+  }
+
+  /** `{ p95: 200ms }`: bounds by percentile. */
+  percentileBounds(value: Dict, pointer: string, level: LatencyBound['level']): LatencyBound[] {
+    return this.percentileDurations(value, pointer).map(({ percentile, ms, key, written, at }) => ({
+      level,
+      percentile,
+      ms,
+      raw: `${key} < ${written}`,
+      loc: this.loc(at),
+    }));
+  }
+
+  percentileDurations(value: Dict, pointer: string) {
+    const read: Array<{ percentile: number; ms: number; key: string; written: string; at: string }> = [];
+    for (const [key, written] of Object.entries(value)) {
+      const at = `${pointer}/${pointerSegment(key)}`;
+      if (!PERCENTILE_KEY.test(key)) {
+        this.ctx.report(at, `unknown key \`${key}\`: expected a percentile such as \`p95\``, true);
+        continue;
+      }
+      const percentile = this.take(parsePercentile(key), at);
+      const ms = this.duration(written, at);
+      if (percentile !== undefined && ms !== undefined) {
+        read.push({ percentile, ms, key, written: String(written).trim(), at });
+      }
+    }
+    return read;
+  }
+
+  /** `latency.current` / `latency.target`: a string or `{ p50: 80ms }`. */
+  latencies(value: unknown, pointer: string) {
+    if (value === undefined) return undefined;
+    if (isDict(value)) {
+      const values = this.percentileDurations(value, pointer);
+      return {
+        values: values.map(({ percentile, ms }) => ({ percentile, ms })),
+        raw: values.map(({ key, written }) => `${key}=${written}`).join(', '),
+        note: undefined as string | undefined,
+      };
+    }
+    const read = this.grammar(
+      value,
+      pointer,
+      parsePercentileLatencies,
+      'latencies such as `p50=2800ms, p95=3200ms`',
+    );
+    return read && { values: read.values, note: read.note, raw: String(value).trim() };
+  }
+
+  freshness(value: unknown, pointer: string) {
+    if (!isDict(value)) {
+      return this.grammar(value, pointer, parseFreshness, 'a freshness such as `15-30s typical, 60s max`');
+    }
+    const parts: { typical?: string; max?: string } = {};
+    for (const [key, written] of Object.entries(value)) {
+      const at = `${pointer}/${pointerSegment(key)}`;
+      if (key !== 'typical' && key !== 'max') {
+        this.ctx.report(at, unknownKeyMessage(key, ['typical', 'max']), true);
+      } else if (typeof written === 'string' || typeof written === 'number') {
+        parts[key] = String(written);
+      } else {
+        this.ctx.report(at, `expected a duration such as \`60s\`, got ${describeType(written)}`);
+      }
+    }
+    if (parts.typical === undefined && parts.max === undefined) return undefined;
+    return this.take(parseFreshnessParts(parts), pointer);
+  }
+
+  names(value: unknown, pointer: string): string[] {
+    if (value === undefined) return [];
+    if (typeof value === 'string') return text(value) ? [value.trim()] : this.empty(pointer);
+    if (!Array.isArray(value)) {
+      this.ctx.report(pointer, `expected a name or a list of names, got ${describeType(value)}`);
+      return [];
+    }
+    const names: string[] = [];
+    value.forEach((name, index) => {
+      const written = text(name);
+      if (written) names.push(written);
+      else this.ctx.report(`${pointer}/${index}`, `expected a name, got ${typeof name === 'string' ? 'an empty string' : describeType(name)}`);
+    });
+    return names;
+  }
+
+  private empty(pointer: string): string[] {
+    this.ctx.report(pointer, 'must not be empty');
+    return [];
+  }
+}
+
+/**
+ * Reads the sections of one document. Structure was checked by ajv: here, values of the wrong
+ * type are skipped silently and grammar faults are reported.
+ */
+export function normalizeDocument(ctx: NormalizeContext): ContractSections {
+  const sections: ContractSections = {
+    dependsOn: [],
+    operations: [],
+    datasets: [],
+    endpoints: [],
+    dataDependencies: [],
+    retryPolicies: [],
+    idempotency: [],
+    requires: [],
+  };
+  const root = ctx.doc.value;
+  if (!isDict(root)) return sections;
+  const reader = new DocumentReader(ctx);
+  if (root.service !== undefined) reader.service(root.service);
+
+  entries(root.depends_on).forEach((item, index) => {
+    if (!isDict(item)) return;
+    const p = `/depends_on/${index}`;
+    const ref = reader.ref(item.service, `${p}/service`);
+    const budget = reader.budget(item.latency_budget, `${p}/latency_budget`);
+    const timeoutMs = reader.duration(item.timeout, `${p}/timeout`);
+    const retry =
+      item.retry === undefined ? undefined : reader.take(parseRetry(item.retry), `${p}/retry`);
+    if (!ref) return;
+    const dependency: ContractDependency = compact({
+      service: String(item.service).trim(),
+      ref,
+      operation: text(item.operation),
+      budget,
+      timeoutMs,
+      fallback: text(item.fallback),
+      retry,
+      loc: reader.loc(p),
+    });
+    reader.fields(dependency, {
+      budget: `${p}/latency_budget`,
+      timeoutMs: `${p}/timeout`,
+      fallback: `${p}/fallback`,
+      retry: `${p}/retry`,
+    });
+    sections.dependsOn.push(dependency);
+  });
+
+  entries(root.provides).forEach((item, index) => {
+    if (!isDict(item)) return;
+    const p = `/provides/${index}`;
+    const kinds = ['operation', 'dataset', 'endpoint'].filter(kind => item[kind] !== undefined);
+    if (kinds.length !== 1) return;
+    if (kinds[0] === 'operation') {
+      const latency = isDict(item.latency) ? item.latency : {};
+      const current = reader.latencies(latency.current, `${p}/latency/current`);
+      const target = reader.latencies(latency.target, `${p}/latency/target`);
+      const name = text(item.operation);
+      if (!name) return;
+      const operation: ProvidedOperation = compact({
+        name,
+        current: current?.values ?? [],
+        target: target?.values ?? [],
+        targetNote: target?.note,
+        currentRaw: current?.raw,
+        targetRaw: target?.raw,
+        loc: reader.loc(p),
+      });
+      reader.fields(operation, {
+        current: `${p}/latency/current`,
+        target: `${p}/latency/target`,
+      });
+      sections.operations.push(operation);
+    } else if (kinds[0] === 'dataset') {
+      const freshness = reader.freshness(item.freshness, `${p}/freshness`);
+      const derivedFrom: ProvidedDataset['derivedFrom'] = [];
+      entries(item.derived_from).forEach((source, sourceIndex) => {
+        if (!isDict(source)) return;
+        const sp = `${p}/derived_from/${sourceIndex}`;
+        const ref = reader.ref(source.source, `${sp}/source`);
+        const dataset = text(source.dataset);
+        if (ref && dataset) {
+          derivedFrom.push({ source: String(source.source).trim(), ref, dataset, loc: reader.loc(sp) });
+        }
+      });
+      const name = text(item.dataset);
+      if (!name) return;
+      const dataset: ProvidedDataset = compact({
+        name,
+        via: text(item.via),
+        freshness,
+        derivedFrom,
+        loc: reader.loc(p),
+      });
+      reader.fields(dataset, { via: `${p}/via`, freshness: `${p}/freshness` });
+      sections.datasets.push(dataset);
+    } else {
+      const data = reader.names(item.data, `${p}/data`);
+      const path = text(item.endpoint);
+      if (!path) return;
+      const endpoint: ProvidedEndpoint = compact({
+        path,
+        returns: text(item.returns),
+        data,
+        pii: text(item.pii),
+        access: text(item.access),
+        loc: reader.loc(p),
+      });
+      reader.fields(endpoint, {
+        returns: `${p}/returns`,
+        pii: `${p}/pii`,
+        access: `${p}/access`,
+      });
+      sections.endpoints.push(endpoint);
+    }
+  });
+
+  entries(root.data_dependencies).forEach((item, index) => {
+    if (!isDict(item)) return;
+    const p = `/data_dependencies/${index}`;
+    const ref = reader.ref(item.source, `${p}/source`);
+    const freshnessRequiredMs = reader.grammar(
+      item.freshness_required,
+      `${p}/freshness_required`,
+      parseFreshnessRequired,
+      'a freshness such as `<10s`',
+    );
+    const dataset = text(item.dataset);
+    if (!ref || !dataset || freshnessRequiredMs === undefined) return;
+    const dependency: DataDependency = compact({
+      source: String(item.source).trim(),
+      ref,
+      dataset,
+      freshnessRequiredMs,
+      freshnessRaw: String(item.freshness_required).trim(),
+      reason: text(item.reason),
+      impactIfStale: text(item.impact_if_stale),
+      loc: reader.loc(p),
+    });
+    reader.fields(dependency, {
+      freshnessRequiredMs: `${p}/freshness_required`,
+      reason: `${p}/reason`,
+      impactIfStale: `${p}/impact_if_stale`,
+    });
+    sections.dataDependencies.push(dependency);
+  });
+
+  entries(root.retry_policies).forEach((item, index) => {
+    if (!isDict(item)) return;
+    const p = `/retry_policies/${index}`;
+    const target = reader.grammar(
+      item.target,
+      `${p}/target`,
+      parseRetryTarget,
+      'a target such as `risk.scoreTransaction`',
+    );
+    const ref = target && reader.ref(target.service, `${p}/target`);
+    if (!ref) return;
+    const onTimeout = isDict(item.on_timeout) ? item.on_timeout : {};
+    const newRequestId = onTimeout.generates_new_request_id;
+    const maxAttempts = item.max_attempts;
+    const policy: RetryPolicy = compact({
+      target: String(item.target).trim(),
+      ref,
+      operation: target.operation,
+      newRequestIdOnTimeout: typeof newRequestId === 'boolean' ? newRequestId : undefined,
+      maxAttempts:
+        typeof maxAttempts === 'number' && Number.isInteger(maxAttempts) && maxAttempts >= 1
+          ? maxAttempts
+          : undefined,
+      backoff: text(item.backoff),
+      reason: text(item.reason) ?? text(onTimeout.reason),
+      loc: reader.loc(p),
+    });
+    reader.fields(policy, {
+      newRequestIdOnTimeout: `${p}/on_timeout/generates_new_request_id`,
+      maxAttempts: `${p}/max_attempts`,
+      backoff: `${p}/backoff`,
+      reason: item.reason === undefined ? `${p}/on_timeout/reason` : `${p}/reason`,
+    });
+    sections.retryPolicies.push(policy);
+  });
+
+  entries(root.operations).forEach((item, index) => {
+    if (!isDict(item)) return;
+    const p = `/operations/${index}`;
+    const windowMs = reader.duration(item.window, `${p}/window`);
+    const name = text(item.name);
+    if (!name) return;
+    const spec: IdempotencySpec = compact({
+      name,
+      idempotencyKey: text(item.idempotency_key),
+      expects: text(item.expects),
+      windowMs,
+      loc: reader.loc(p),
+    });
+    reader.fields(spec, {
+      idempotencyKey: `${p}/idempotency_key`,
+      expects: `${p}/expects`,
+      windowMs: `${p}/window`,
+    });
+    sections.idempotency.push(spec);
+  });
+
+  entries(root.requires).forEach((item, index) => {
+    if (!isDict(item)) return;
+    const p = `/requires/${index}`;
+    const ref = reader.ref(item.from, `${p}/from`);
+    const data = text(item.data);
+    if (!ref || !data) return;
+    const requirement: DataRequirement = compact({
+      from: String(item.from).trim(),
+      ref,
+      data,
+      accessLevel: text(item.access_level),
+      useCase: text(item.use_case),
+      loc: reader.loc(p),
+    });
+    reader.fields(requirement, {
+      accessLevel: `${p}/access_level`,
+      useCase: `${p}/use_case`,
+    });
+    sections.requires.push(requirement);
+  });
+
+  return sections;
+}

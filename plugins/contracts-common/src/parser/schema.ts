@@ -1,0 +1,288 @@
+/**
+ * The JSON Schema of a contract document, for editors (`# yaml-language-server: $schema=…`)
+ * and for the structural half of validation. Values with a grammar of their own (durations,
+ * budgets, freshness, entity names…) carry patterns for editors; the parser reads them with
+ * `grammar.ts`, which gives the precise messages.
+ */
+import { GRAMMAR_PATTERNS } from './grammar';
+
+const text = (description: string) => ({ type: 'string', minLength: 1, description });
+
+const definitions = {
+  entityName: {
+    type: 'string',
+    minLength: 1,
+    pattern: String.raw`^\s*(?:[a-zA-Z][a-zA-Z0-9]*:)?(?:[a-z0-9]+(?:-+[a-z0-9]+)*/)?[a-zA-Z0-9](?:[-_.a-zA-Z0-9]*[a-zA-Z0-9])?\s*$`,
+    description:
+      'An entity, written like a Backstage entity ref: `risk` is `component:<same namespace>/risk`; `resource:default/orders-db` is explicit.',
+    examples: ['risk', 'resource:default/orders-db'],
+  },
+  duration: {
+    type: 'string',
+    pattern: GRAMMAR_PATTERNS.duration,
+    description:
+      'A duration: a positive number and a unit ms, s, m or h, e.g. `200ms`, `0.2s`, `1.5s`, `5m`.',
+    examples: ['500ms', '1.5s', '5m'],
+  },
+  percentileDurations: {
+    type: 'object',
+    description: 'Durations by percentile, e.g. `{ p95: 200ms }`.',
+    propertyNames: { pattern: GRAMMAR_PATTERNS.percentile },
+    additionalProperties: { $ref: '#/definitions/duration' },
+    minProperties: 1,
+  },
+  latencyBounds: {
+    description:
+      'Upper bounds at percentiles: `p95 < 200ms`, or several: `p50 < 100ms, p95 < 200ms`; structured: `{ p95: 200ms }`.',
+    anyOf: [
+      { type: 'string', pattern: GRAMMAR_PATTERNS.latencyBounds },
+      { $ref: '#/definitions/percentileDurations' },
+    ],
+    examples: ['p95 < 200ms'],
+  },
+  percentileLatencies: {
+    description:
+      'Latencies at percentiles: `p50=2800ms, p95=3200ms`, optionally with a note: `p50=80ms, p95=150ms (requires caching)`; structured: `{ p50: 2800ms, p95: 3200ms }`.',
+    anyOf: [
+      { type: 'string', pattern: GRAMMAR_PATTERNS.percentileLatencies },
+      { $ref: '#/definitions/percentileDurations' },
+    ],
+    examples: ['p50=2800ms, p95=3200ms'],
+  },
+  freshness: {
+    description:
+      'How stale the dataset may be: `15-30s typical, 60s max`, `60s max`, `30s`; structured: `{ typical: 15-30s, max: 60s }`.',
+    anyOf: [
+      { type: 'string', pattern: GRAMMAR_PATTERNS.freshness },
+      {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          typical: { type: 'string', description: 'e.g. `15-30s`' },
+          max: { type: 'string', description: 'e.g. `60s`' },
+        },
+      },
+    ],
+    examples: ['15-30s typical, 60s max'],
+  },
+  freshnessRequired: {
+    type: 'string',
+    pattern: GRAMMAR_PATTERNS.freshnessRequired,
+    description: 'The stalest data accepted, e.g. `<10s`.',
+    examples: ['<10s'],
+  },
+  retry: {
+    description:
+      '`none` (a single attempt) or the number of attempts in all, the first included, e.g. `3`.',
+    anyOf: [
+      { type: 'string', pattern: GRAMMAR_PATTERNS.retry },
+      { type: 'integer', minimum: 1 },
+    ],
+    examples: ['none', 3],
+  },
+  retryTarget: {
+    type: 'string',
+    minLength: 1,
+    pattern: String.raw`^\s*\S+\s*$`,
+    description: 'The call retried: `service.operation` (e.g. `risk.scoreTransaction`) or a service.',
+    examples: ['risk.scoreTransaction'],
+  },
+  names: {
+    description: 'Names of the data an endpoint carries: one name or a list.',
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      { type: 'array', items: { type: 'string', minLength: 1 } },
+    ],
+    examples: [['fraud_decision_breakdown']],
+  },
+  dependency: {
+    type: 'object',
+    description: 'A call this entity makes to another.',
+    additionalProperties: false,
+    required: ['service'],
+    properties: {
+      service: { $ref: '#/definitions/entityName' },
+      operation: text('The operation called, e.g. `scoreTransaction`.'),
+      latency_budget: {
+        type: 'object',
+        description:
+          'What this caller can afford: `target`, `acceptable`, `maximum` as `p50 < 100ms`, or `{ p95: 200ms }`.',
+        additionalProperties: false,
+        properties: {
+          target: { $ref: '#/definitions/latencyBounds' },
+          acceptable: { $ref: '#/definitions/latencyBounds' },
+          maximum: { $ref: '#/definitions/latencyBounds' },
+        },
+        patternProperties: {
+          [GRAMMAR_PATTERNS.percentile]: { $ref: '#/definitions/duration' },
+        },
+      },
+      timeout: { $ref: '#/definitions/duration' },
+      fallback: text('What the caller does when the call fails, e.g. `allow_with_monitoring`.'),
+      retry: { $ref: '#/definitions/retry' },
+    },
+  },
+  provided: {
+    type: 'object',
+    description: 'One of: an `operation` (with `latency`), a `dataset` or an `endpoint`.',
+    additionalProperties: false,
+    oneOf: [
+      { required: ['operation'] },
+      { required: ['dataset'] },
+      { required: ['endpoint'] },
+    ],
+    dependencies: {
+      latency: ['operation'],
+      via: ['dataset'],
+      freshness: ['dataset'],
+      derived_from: ['dataset'],
+      returns: ['endpoint'],
+      data: ['endpoint'],
+      pii: ['endpoint'],
+      access: ['endpoint'],
+    },
+    properties: {
+      operation: text('An operation this entity serves, e.g. `scoreTransaction`.'),
+      latency: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          current: { $ref: '#/definitions/percentileLatencies' },
+          target: { $ref: '#/definitions/percentileLatencies' },
+        },
+      },
+      dataset: text('A dataset this entity provides, e.g. `user_purchases`.'),
+      via: text('How the dataset is served, e.g. `database_replica`.'),
+      freshness: { $ref: '#/definitions/freshness' },
+      derived_from: {
+        type: 'array',
+        description: 'The datasets this one is computed from.',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['source', 'dataset'],
+          properties: {
+            source: { $ref: '#/definitions/entityName' },
+            dataset: text('The dataset read from the source.'),
+          },
+        },
+      },
+      endpoint: text('An endpoint path, e.g. `/fraud-score`.'),
+      returns: text('What the endpoint returns, e.g. `aggregate_only` or `full_breakdown`.'),
+      data: { $ref: '#/definitions/names' },
+      pii: text('How much personal data it carries, e.g. `minimal`, `high`.'),
+      access: text('Who may call it, e.g. `risk_team_only`; absent or `any`: every consumer.'),
+    },
+  },
+  dataDependency: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['source', 'dataset', 'freshness_required'],
+    properties: {
+      source: { $ref: '#/definitions/entityName' },
+      dataset: text('The dataset read, e.g. `user_purchases`.'),
+      freshness_required: { $ref: '#/definitions/freshnessRequired' },
+      reason: text('Why, e.g. `velocity_fraud_detection`.'),
+      impact_if_stale: text('What breaks, e.g. `false_negatives`.'),
+    },
+  },
+  retryPolicy: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['target'],
+    properties: {
+      target: { $ref: '#/definitions/retryTarget' },
+      on_timeout: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          generates_new_request_id: {
+            type: 'boolean',
+            description: 'Whether a retry after a timeout sends a fresh request id.',
+          },
+          reason: text('Why, e.g. `separate_attempts_in_logs`.'),
+        },
+      },
+      max_attempts: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Attempts in all, the first included.',
+      },
+      backoff: text('e.g. `exponential`.'),
+      reason: text('Why this policy.'),
+    },
+  },
+  idempotentOperation: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      name: text('An operation this entity serves, e.g. `scoreTransaction`.'),
+      idempotency_key: text('The field duplicates are recognised by, e.g. `transaction_id`.'),
+      expects: text('What callers must do with it, e.g. `stable_across_retries`.'),
+      window: { $ref: '#/definitions/duration' },
+    },
+  },
+  requirement: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['from', 'data'],
+    properties: {
+      from: { $ref: '#/definitions/entityName' },
+      data: text('The data needed, e.g. `fraud_decision_breakdown`.'),
+      access_level: text('The access this entity holds, e.g. `support_tier_2`.'),
+      use_case: text('Why, e.g. `dispute_resolution`.'),
+    },
+  },
+};
+
+const list = (item: keyof typeof definitions, description: string) => ({
+  type: 'array',
+  description,
+  items: { $ref: `#/definitions/${item}` },
+});
+
+/**
+ * The JSON Schema (draft-07) of a contract document, also published as
+ * `schema/contract.schema.json` for editors:
+ * `# yaml-language-server: $schema=<path>/contract.schema.json`.
+ * @public
+ */
+export const contractDocumentSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'Backstage Contracts document',
+  description:
+    'The contracts of one entity (or part of them: several documents merge). See DESIGN.md, "The contract document".',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string', description: 'The schema of this document, for editors.' },
+    service: { $ref: '#/definitions/entityName' },
+    depends_on: list('dependency', 'Calls this entity makes.'),
+    provides: list('provided', 'Operations, datasets and endpoints this entity provides.'),
+    data_dependencies: list('dataDependency', 'Datasets this entity reads, and how fresh they must be.'),
+    retry_policies: list('retryPolicy', 'How this entity retries its calls.'),
+    operations: list('idempotentOperation', 'Idempotency of the operations this entity serves.'),
+    requires: list('requirement', 'Data this entity needs from others, and the access it holds.'),
+  },
+  definitions,
+};
+
+/** The definitions whose values the parser reads with its own grammar (and messages). */
+export const GRAMMAR_DEFINITIONS: readonly object[] = [
+  definitions.entityName,
+  definitions.duration,
+  definitions.percentileDurations,
+  definitions.latencyBounds,
+  definitions.percentileLatencies,
+  definitions.freshness,
+  definitions.freshnessRequired,
+  definitions.retry,
+  definitions.retryTarget,
+  definitions.names,
+];
+
+/** The `oneOf` branches of a `provides` item. */
+export const PROVIDED_KIND_BRANCHES: readonly object[] = definitions.provided.oneOf;
