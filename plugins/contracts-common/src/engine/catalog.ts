@@ -1,0 +1,310 @@
+/*
+ * The indexed catalog the rules read, and the recording context given to them.
+ */
+import type { EntityContract, EntitySummary } from '../types';
+import type { DatasetMatch, RuleContext } from './types';
+
+/** Lower-cased ref with namespace: `resource:orders-db` → `resource:default/orders-db`. */
+export function normalizeRef(
+  ref: string,
+  defaultNamespace = 'default',
+  defaultKind = 'component',
+): string {
+  let rest = ref.trim();
+  let kind = defaultKind;
+  const colon = rest.indexOf(':');
+  if (colon >= 0) {
+    kind = rest.slice(0, colon);
+    rest = rest.slice(colon + 1);
+  }
+  let ns = defaultNamespace;
+  const slash = rest.indexOf('/');
+  if (slash >= 0) {
+    ns = rest.slice(0, slash);
+    rest = rest.slice(slash + 1);
+  }
+  return `${kind}:${ns}/${rest}`.toLowerCase();
+}
+
+function nameKeyOf(normRef: string): string {
+  const colon = normRef.indexOf(':');
+  return `#n:${normRef.slice(colon + 1)}`;
+}
+
+const KIND_PREFERENCE = ['component', 'resource', 'api', 'system'];
+
+function kindRank(normRef: string): number {
+  const kind = normRef.slice(0, normRef.indexOf(':'));
+  const i = KIND_PREFERENCE.indexOf(kind);
+  return i < 0 ? KIND_PREFERENCE.length : i;
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string) {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(value);
+}
+
+function removeFrom(map: Map<string, Set<string>>, key: string, value: string) {
+  const set = map.get(key);
+  if (set) {
+    set.delete(value);
+    if (set.size === 0) {
+      map.delete(key);
+    }
+  }
+}
+
+interface StoredEntity {
+  entity: EntitySummary;
+  dependsOn: string[];
+  dependencyOf: string[];
+}
+
+/** A summary for an entity known only by its contract. */
+export function summaryFromRef(ref: string): EntitySummary {
+  const norm = normalizeRef(ref);
+  const kind = norm.slice(0, norm.indexOf(':'));
+  const namespace = norm.slice(norm.indexOf(':') + 1, norm.indexOf('/'));
+  return {
+    ref,
+    kind,
+    namespace,
+    name: norm.slice(norm.indexOf('/') + 1),
+    dependsOn: [],
+    dependencyOf: [],
+  };
+}
+
+/**
+ * Entities and contracts, indexed by normalized ref, by namespace/name and by the reverse of
+ * the catalog's dependency relations. Mutations return the keys whose readers are now stale.
+ */
+export class CatalogIndex {
+  readonly entities = new Map<string, StoredEntity>();
+  readonly contracts = new Map<string, EntityContract>();
+  private readonly byName = new Map<string, Set<string>>();
+  private readonly dependsOnRev = new Map<string, Set<string>>();
+  private readonly dependencyOfRev = new Map<string, Set<string>>();
+
+  /** Sets (or with `entity` undefined removes) an entity; returns the dirty read keys. */
+  set(
+    ref: string,
+    entity: EntitySummary | undefined,
+    contract: EntityContract | undefined,
+  ): string[] {
+    const key = normalizeRef(ref);
+    const dirty = [key];
+    const old = this.entities.get(key);
+    const ns = entity?.namespace ?? old?.entity.namespace ?? 'default';
+    const next: StoredEntity | undefined = entity && {
+      entity,
+      dependsOn: entity.dependsOn.map(r => normalizeRef(r, ns)),
+      dependencyOf: entity.dependencyOf.map(r => normalizeRef(r, ns)),
+    };
+    if (!old !== !next) {
+      dirty.push(nameKeyOf(key));
+      if (next) {
+        addTo(this.byName, nameKeyOf(key), key);
+      } else {
+        removeFrom(this.byName, nameKeyOf(key), key);
+      }
+    }
+    this.diffRelations(
+      key,
+      old?.dependsOn,
+      next?.dependsOn,
+      this.dependsOnRev,
+      '#d:',
+      dirty,
+    );
+    this.diffRelations(
+      key,
+      old?.dependencyOf,
+      next?.dependencyOf,
+      this.dependencyOfRev,
+      '#o:',
+      dirty,
+    );
+    if (next) {
+      this.entities.set(key, next);
+    } else {
+      this.entities.delete(key);
+    }
+    if (next && contract) {
+      this.contracts.set(key, contract);
+    } else {
+      this.contracts.delete(key);
+    }
+    return dirty;
+  }
+
+  private diffRelations(
+    key: string,
+    before: string[] | undefined,
+    after: string[] | undefined,
+    rev: Map<string, Set<string>>,
+    prefix: string,
+    dirty: string[],
+  ) {
+    const b = new Set(before ?? []);
+    const a = new Set(after ?? []);
+    for (const t of b) {
+      if (!a.has(t)) {
+        removeFrom(rev, t, key);
+        dirty.push(prefix + t);
+      }
+    }
+    for (const t of a) {
+      if (!b.has(t)) {
+        addTo(rev, t, key);
+        dirty.push(prefix + t);
+      }
+    }
+  }
+
+  lookupByName(nameKey: string): Set<string> | undefined {
+    return this.byName.get(nameKey);
+  }
+
+  reverse(kind: 'dependsOn' | 'dependencyOf', key: string): Set<string> | undefined {
+    return (kind === 'dependsOn' ? this.dependsOnRev : this.dependencyOfRev).get(
+      key,
+    );
+  }
+}
+
+/** Reads through this record their keys; `undefined` records nothing (full analysis). */
+export type ReadLog = Set<string> | undefined;
+
+/** The {@link RuleContext} over a catalog index, recording reads into a log. */
+export class IndexedRuleContext implements RuleContext {
+  log: ReadLog;
+
+  constructor(
+    private readonly index: CatalogIndex,
+    readonly settings: { retryAmplificationBound: number },
+  ) {}
+
+  private read(key: string) {
+    if (this.log) {
+      this.log.add(key);
+    }
+  }
+
+  private stored(ref: string) {
+    const key = normalizeRef(ref);
+    this.read(key);
+    return this.index.entities.get(key);
+  }
+
+  entity(ref: string): EntitySummary | undefined {
+    return this.stored(ref)?.entity;
+  }
+
+  contract(ref: string): EntityContract | undefined {
+    const key = normalizeRef(ref);
+    this.read(key);
+    return this.index.contracts.get(key);
+  }
+
+  resolve(ref: string): EntitySummary | undefined {
+    const key = normalizeRef(ref);
+    this.read(key);
+    const exact = this.index.entities.get(key);
+    if (exact) {
+      return exact.entity;
+    }
+    const nameKey = nameKeyOf(key);
+    this.read(nameKey);
+    const candidates = this.index.lookupByName(nameKey);
+    if (!candidates || candidates.size === 0) {
+      return undefined;
+    }
+    let best: string | undefined;
+    for (const c of candidates) {
+      if (
+        best === undefined ||
+        kindRank(c) < kindRank(best) ||
+        (kindRank(c) === kindRank(best) && c < best)
+      ) {
+        best = c;
+      }
+    }
+    return this.index.entities.get(best!)!.entity;
+  }
+
+  tiedEntities(ref: string): string[] {
+    const key = normalizeRef(ref);
+    const own = this.stored(ref);
+    this.read(`#d:${key}`);
+    this.read(`#o:${key}`);
+    const out = new Set<string>([
+      ...(own?.dependsOn ?? []),
+      ...(own?.dependencyOf ?? []),
+      ...(this.index.reverse('dependsOn', key) ?? []),
+      ...(this.index.reverse('dependencyOf', key) ?? []),
+    ]);
+    out.delete(key);
+    return this.canonical([...out]);
+  }
+
+  catalogDependencies(ref: string): string[] {
+    const key = normalizeRef(ref);
+    const own = this.stored(ref);
+    this.read(`#o:${key}`);
+    const out = new Set<string>([
+      ...(own?.dependsOn ?? []),
+      ...(this.index.reverse('dependencyOf', key) ?? []),
+    ]);
+    out.delete(key);
+    return this.canonical([...out]);
+  }
+
+  /** Sorted; the entity's own spelling of the ref when it is known. */
+  private canonical(keys: string[]): string[] {
+    return keys
+      .sort()
+      .map(k => this.index.entities.get(k)?.entity.ref ?? k);
+  }
+
+  operation(ref: string, name: string) {
+    return this.contract(ref)?.operations.find(o => o.name === name);
+  }
+
+  idempotency(ref: string, name: string) {
+    return this.contract(ref)?.idempotency.find(o => o.name === name);
+  }
+
+  dataset(ref: string, name: string) {
+    return this.contract(ref)?.datasets.find(d => d.name === name);
+  }
+
+  findDataset(sourceRef: string, dataset: string): DatasetMatch {
+    const source = this.resolve(sourceRef);
+    if (!source) {
+      return { candidatesDeclareDatasets: false };
+    }
+    let declares = false;
+    for (const candidate of [source.ref, ...this.tiedEntities(source.ref)]) {
+      const c = this.contract(candidate);
+      if (!c) {
+        continue;
+      }
+      declares = declares || c.datasets.length > 0;
+      const ds = c.datasets.find(d => d.name === dataset);
+      if (ds) {
+        return {
+          source: source.ref,
+          provider: candidate,
+          dataset: ds,
+          candidatesDeclareDatasets: true,
+        };
+      }
+    }
+    return { source: source.ref, candidatesDeclareDatasets: declares };
+  }
+}

@@ -1,0 +1,94 @@
+/*
+ * The edges of the conflict graph an entity's contract draws.
+ */
+import type { EntityContract } from '../types';
+import { hashString } from './hash';
+import { callsOf } from './paths';
+import type { GraphEdge, RuleContext } from './types';
+
+/** An edge before the findings on it are known. */
+export type EdgeDraft = Omit<GraphEdge, 'findings'>;
+
+/** The key edges and findings meet on: from, to and subject (any kind). */
+export function attachKey(from: string, to: string, subject: string): string {
+  return `${from.toLowerCase()}\n${to.toLowerCase()}\n${subject}`;
+}
+
+export function edgeId(
+  kind: GraphEdge['kind'],
+  from: string,
+  to: string,
+  subject: string,
+): string {
+  return hashString(
+    `edge\n${kind}\n${from.toLowerCase()}\n${to.toLowerCase()}\n${subject}`,
+  );
+}
+
+/** The subject of a call edge: the operation, or `*` for a call to a whole service. */
+export function callSubject(operation: string | undefined): string {
+  return operation ?? '*';
+}
+
+/** The edges drawn by one contract, in contract order, without duplicates. */
+export function contractEdges(
+  from: string,
+  contract: EntityContract,
+  ctx: RuleContext,
+): EdgeDraft[] {
+  const edges = new Map<string, EdgeDraft>();
+  const add = (
+    kind: GraphEdge['kind'],
+    to: string,
+    subject: string,
+    via?: string,
+  ) => {
+    const id = edgeId(kind, from, to, subject);
+    if (!edges.has(id)) {
+      const edge: EdgeDraft = { id, from, to, kind, subject };
+      if (via) {
+        edge.via = via;
+      }
+      edges.set(id, edge);
+    }
+  };
+  for (const call of callsOf(contract)) {
+    const target = ctx.resolve(call.ref);
+    if (target) {
+      add('call', target.ref, callSubject(call.operation));
+    }
+  }
+  for (const dd of contract.dataDependencies) {
+    const m = ctx.findDataset(dd.ref, dd.dataset);
+    const to = m.provider ?? m.source;
+    if (to) {
+      add(
+        'dataset',
+        to,
+        dd.dataset,
+        m.provider && m.source !== m.provider ? m.source : undefined,
+      );
+    }
+  }
+  for (const ds of contract.datasets) {
+    for (const src of ds.derivedFrom) {
+      const m = ctx.findDataset(src.ref, src.dataset);
+      const to = m.provider ?? m.source;
+      if (to) {
+        add(
+          'dataset',
+          to,
+          src.dataset,
+          m.provider && m.source !== m.provider ? m.source : undefined,
+        );
+      }
+    }
+  }
+  for (const r of contract.requires) {
+    const target = ctx.resolve(r.ref);
+    if (target) {
+      add('data-need', target.ref, r.data);
+    }
+  }
+  return [...edges.values()];
+}

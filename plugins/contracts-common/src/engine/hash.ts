@@ -1,0 +1,66 @@
+/*
+ * Small pure hashes (no Node crypto: the package is isomorphic).
+ */
+
+/**
+ * cyrb53-style 64-bit string hash, as 16 hex digits.
+ * @public
+ */
+export function hashString(text: string, seed = 0): string {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (
+    (h2 >>> 0).toString(16).padStart(8, '0') +
+    (h1 >>> 0).toString(16).padStart(8, '0')
+  );
+}
+
+/**
+ * JSON with sorted object keys, `undefined` members dropped: equal values give equal text.
+ * @public
+ */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    return value === undefined ? 'null' : JSON.stringify(value) ?? 'null';
+  }
+  if (Array.isArray(value)) {
+    return `[${value.map(v => stableStringify(v)).join(',')}]`;
+  }
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter(k => obj[k] !== undefined)
+    .sort();
+  return `{${keys
+    .map(k => `${JSON.stringify(k)}:${stableStringify(obj[k])}`)
+    .join(',')}}`;
+}
+
+/**
+ * The stable id of a finding: rule + parties + subject.
+ * @public
+ */
+export function fingerprint(
+  rule: string,
+  consumer: string,
+  provider: string,
+  subject: string,
+): string {
+  return hashString(`${rule}\n${consumer}\n${provider}\n${subject}`);
+}
+
+/**
+ * Hash of the values a finding compared; changes when the evidence changes.
+ * @public
+ */
+export function evidenceHash(values: unknown): string {
+  return hashString(stableStringify(values), 0x5eed);
+}

@@ -1,0 +1,45 @@
+/*
+ * The rule engine and conflict graph.
+ */
+export type {
+  AnalysisResult,
+  AnalyzeInput,
+  Analyzer,
+  ConflictGraph,
+  ContractRule,
+  DatasetMatch,
+  EdgeRef,
+  EngineConfig,
+  FindingDraft,
+  GraphEdge,
+  GraphNode,
+  RuleContext,
+} from './types';
+export {
+  analyze,
+  compareFindings,
+  createAnalyzer,
+  DEFAULT_RETRY_AMPLIFICATION_BOUND,
+} from './engine';
+export { evidenceHash, fingerprint, hashString, stableStringify } from './hash';
+export {
+  composeMessage,
+  deciderName,
+  SEVERITY_LABEL,
+  SEVERITY_STATUS,
+} from './format';
+export {
+  accessPolicyRule,
+  dataFreshnessRule,
+  defaultRules,
+  freshnessPathRule,
+  idempotencyKeyRule,
+  idempotencyWindowRule,
+  latencyBudgetRule,
+  latencyPathRule,
+  retryAmplificationRule,
+  timeoutBelowTailRule,
+  timeoutOrderingRule,
+  undeclaredDependencyRule,
+  unresolvedReferenceRule,
+} from './rules';

@@ -1,0 +1,313 @@
+/*
+ * Shared readings of contracts used by several rules: the calls an entity makes (depends_on and
+ * retry_policies merged), latency at a percentile through call chains, effective freshness
+ * through dataset lineage. The walks stop on cycles and have a fixed budget, so they terminate
+ * and cost a bounded amount per anchor whatever the catalog's shape.
+ */
+import type {
+  ContractDependency,
+  EntityContract,
+  Freshness,
+  PercentileLatency,
+  ProvidedDataset,
+  RetryPolicy,
+  SourceLocation,
+} from '../types';
+import type { RuleContext } from './types';
+
+/** Longest chain a walk follows. */
+export const MAX_WALK_DEPTH = 32;
+/** Most entities a single walk visits. */
+export const MAX_WALK_VISITS = 512;
+
+/** One call an entity makes: a `depends_on` entry and/or a retry policy on the same target. */
+export interface Call {
+  /** The target ref as the contract resolved it. */
+  ref: string;
+  service: string;
+  operation?: string;
+  dependency?: ContractDependency;
+  policy?: RetryPolicy;
+  /** Attempts per request: see {@link attemptsOf}. */
+  attempts: number;
+  loc: SourceLocation;
+}
+
+/**
+ * Attempts per request. A retry policy on the target means the consumer retries it: its
+ * `max_attempts`, else the dependency's `retry` when that allows more than one attempt, else 2
+ * (the policy says what happens on a retry, so there is at least one). Without a policy, the
+ * dependency's `retry` (`none` is 1), else 1.
+ */
+export function attemptsOf(
+  dependency: ContractDependency | undefined,
+  policy: RetryPolicy | undefined,
+): number {
+  const depAttempts = dependency?.retry?.maxAttempts;
+  if (policy) {
+    if (policy.maxAttempts !== undefined) {
+      return Math.max(1, policy.maxAttempts);
+    }
+    return depAttempts !== undefined && depAttempts > 1 ? depAttempts : 2;
+  }
+  return Math.max(1, depAttempts ?? 1);
+}
+
+const callCache = new WeakMap<EntityContract, Call[]>();
+
+/** The calls of a contract, `depends_on` order first, then policies on other targets. */
+export function callsOf(contract: EntityContract | undefined): Call[] {
+  if (!contract) {
+    return [];
+  }
+  const cached = callCache.get(contract);
+  if (cached) {
+    return cached;
+  }
+  const calls: Call[] = [];
+  const byKey = new Map<string, Call>();
+  const keyOf = (ref: string, op?: string) => `${ref.toLowerCase()}#${op ?? ''}`;
+  for (const dependency of contract.dependsOn) {
+    const key = keyOf(dependency.ref, dependency.operation);
+    if (byKey.has(key)) {
+      continue;
+    }
+    const call: Call = {
+      ref: dependency.ref,
+      service: dependency.service,
+      operation: dependency.operation,
+      dependency,
+      attempts: 1,
+      loc: dependency.loc,
+    };
+    byKey.set(key, call);
+    calls.push(call);
+  }
+  for (const policy of contract.retryPolicies) {
+    const key = keyOf(policy.ref, policy.operation);
+    const existing =
+      byKey.get(key) ??
+      // a policy without an operation applies to every call to that service
+      (policy.operation === undefined
+        ? undefined
+        : byKey.get(keyOf(policy.ref, undefined)));
+    if (existing) {
+      if (!existing.policy) {
+        existing.policy = policy;
+      }
+      continue;
+    }
+    const call: Call = {
+      ref: policy.ref,
+      service: policy.target.split('.')[0],
+      operation: policy.operation,
+      policy,
+      attempts: 1,
+      loc: policy.loc,
+    };
+    byKey.set(key, call);
+    calls.push(call);
+  }
+  if (contract.retryPolicies.some(p => p.operation === undefined)) {
+    for (const call of calls) {
+      if (!call.policy) {
+        call.policy = contract.retryPolicies.find(
+          p =>
+            p.operation === undefined &&
+            p.ref.toLowerCase() === call.ref.toLowerCase(),
+        );
+      }
+    }
+  }
+  for (const call of calls) {
+    call.attempts = attemptsOf(call.dependency, call.policy);
+  }
+  callCache.set(contract, calls);
+  return calls;
+}
+
+/** A hop of a chain: an entity and the operation or dataset concerned there. */
+export interface Hop {
+  ref: string;
+  subject: string;
+}
+
+/**
+ * A latency at a percentile, known exactly (`exact`) or as a lower bound: quantiles grow with
+ * the percentile, so `p50 = 2800ms` proves `p99 ≥ 2800ms`.
+ */
+export interface LatencyAt {
+  /** The latency, or its lower bound. */
+  ms: number;
+  /** The declared percentile the value comes from. */
+  percentile: number;
+  exact: boolean;
+}
+
+/** The latency at `percentile` from declared values: exact, else the bound from lower percentiles. */
+export function latencyAt(
+  declared: PercentileLatency[],
+  percentile: number,
+): LatencyAt | undefined {
+  const exact = declared.find(l => l.percentile === percentile);
+  if (exact) {
+    return { ms: exact.ms, percentile, exact: true };
+  }
+  let best: PercentileLatency | undefined;
+  for (const l of declared) {
+    if (l.percentile < percentile && (!best || l.ms > best.ms)) {
+      best = l;
+    }
+  }
+  return best && { ms: best.ms, percentile: best.percentile, exact: false };
+}
+
+/** A provider's latency for an operation, possibly established further down a call chain. */
+export interface ChainLatency extends LatencyAt {
+  /** The entity whose declared latency gives the value. */
+  holder: string;
+  /** From the queried provider to the holder, inclusive. */
+  path: Hop[];
+}
+
+/**
+ * The latency of `operation` on `ref` at `percentile`: the provider's declared current latency;
+ * when it declares none, a lower bound from its own serial dependencies (the slowest of them,
+ * found through further undeclared entities). Stops on cycles.
+ */
+export function chainLatency(
+  ctx: RuleContext,
+  ref: string,
+  operation: string,
+  percentile: number,
+): ChainLatency | undefined {
+  const visited = new Set<string>();
+  const walk = (at: string, op: string, depth: number): ChainLatency | undefined => {
+    const declared = ctx.operation(at, op);
+    if (declared && declared.current.length > 0) {
+      const l = latencyAt(declared.current, percentile);
+      return l && { ...l, holder: at, path: [{ ref: at, subject: op }] };
+    }
+    const key = at.toLowerCase();
+    if (
+      visited.has(key) ||
+      depth >= MAX_WALK_DEPTH ||
+      visited.size >= MAX_WALK_VISITS
+    ) {
+      return undefined;
+    }
+    visited.add(key);
+    let best: ChainLatency | undefined;
+    for (const call of callsOf(ctx.contract(at))) {
+      if (!call.operation) {
+        continue;
+      }
+      const target = ctx.resolve(call.ref);
+      if (!target) {
+        continue;
+      }
+      const found = walk(target.ref, call.operation, depth + 1);
+      if (found && (!best || found.ms > best.ms)) {
+        best = {
+          ...found,
+          exact: false,
+          path: [{ ref: at, subject: op }, ...found.path],
+        };
+      }
+    }
+    return best;
+  };
+  return walk(ref, operation, 0);
+}
+
+/** The worst staleness a freshness promises. */
+export function freshnessMaxMs(f: Freshness | undefined): number | undefined {
+  return f?.maxMs ?? f?.typicalMaxMs;
+}
+
+/** A dataset's effective freshness, possibly established further up its lineage. */
+export interface ChainFreshness {
+  ms: number;
+  /** The entity and dataset whose declared freshness gives the value. */
+  holder: string;
+  dataset: ProvidedDataset;
+  /** True when the value is the queried dataset's own promise. */
+  declared: boolean;
+  /** From the queried dataset to the holder's, inclusive. */
+  path: Hop[];
+}
+
+/**
+ * The freshness of `dataset` provided by `ref`: its declared freshness; when it declares none,
+ * a lower bound from its lineage (`derived_from`, the stalest source, through further
+ * undeclared datasets). Stops on cycles.
+ */
+export function chainFreshness(
+  ctx: RuleContext,
+  ref: string,
+  dataset: ProvidedDataset,
+): ChainFreshness | undefined {
+  const visited = new Set<string>();
+  const walk = (
+    at: string,
+    ds: ProvidedDataset,
+    depth: number,
+  ): ChainFreshness | undefined => {
+    const own = freshnessMaxMs(ds.freshness);
+    if (own !== undefined) {
+      return {
+        ms: own,
+        holder: at,
+        dataset: ds,
+        declared: depth === 0,
+        path: [{ ref: at, subject: ds.name }],
+      };
+    }
+    const key = `${at.toLowerCase()}#${ds.name}`;
+    if (
+      visited.has(key) ||
+      depth >= MAX_WALK_DEPTH ||
+      visited.size >= MAX_WALK_VISITS
+    ) {
+      return undefined;
+    }
+    visited.add(key);
+    let best: ChainFreshness | undefined;
+    for (const source of ds.derivedFrom) {
+      const match = ctx.findDataset(source.ref, source.dataset);
+      if (!match.provider || !match.dataset) {
+        continue;
+      }
+      const found = walk(match.provider, match.dataset, depth + 1);
+      if (found && (!best || found.ms > best.ms)) {
+        best = {
+          ...found,
+          declared: false,
+          path: [{ ref: at, subject: ds.name }, ...found.path],
+        };
+      }
+    }
+    return best;
+  };
+  return walk(ref, dataset, 0);
+}
+
+/** How a dataset's lag is called, from its `via`. */
+export function lagName(via: string | undefined): string | undefined {
+  if (!via) {
+    return undefined;
+  }
+  if (/replica/i.test(via)) {
+    return 'replica lag';
+  }
+  if (/stream|event|kafka|cdc/i.test(via)) {
+    return 'stream lag';
+  }
+  if (/cache/i.test(via)) {
+    return 'cache age';
+  }
+  if (/batch|etl|snapshot|export/i.test(via)) {
+    return 'batch interval';
+  }
+  return via.replace(/[_-]+/g, ' ');
+}

@@ -1,0 +1,48 @@
+import type { ContractRule } from '../types';
+import { accessPolicyRule } from './access-policy';
+import { dataFreshnessRule } from './data-freshness';
+import { freshnessPathRule } from './freshness-path';
+import { idempotencyKeyRule } from './idempotency-key';
+import { idempotencyWindowRule } from './idempotency-window';
+import { latencyBudgetRule } from './latency-budget';
+import { latencyPathRule } from './latency-path';
+import { retryAmplificationRule } from './retry-amplification';
+import { timeoutBelowTailRule } from './timeout-below-tail';
+import { timeoutOrderingRule } from './timeout-ordering';
+import { undeclaredDependencyRule } from './undeclared-dependency';
+import { unresolvedReferenceRule } from './unresolved-reference';
+
+export {
+  accessPolicyRule,
+  dataFreshnessRule,
+  freshnessPathRule,
+  idempotencyKeyRule,
+  idempotencyWindowRule,
+  latencyBudgetRule,
+  latencyPathRule,
+  retryAmplificationRule,
+  timeoutBelowTailRule,
+  timeoutOrderingRule,
+  undeclaredDependencyRule,
+  unresolvedReferenceRule,
+};
+
+/**
+ * The rules of DESIGN.md, in its order. Custom rules join with
+ * `rules: [...defaultRules, myRule]`.
+ * @public
+ */
+export const defaultRules: ContractRule[] = [
+  latencyBudgetRule,
+  timeoutBelowTailRule,
+  latencyPathRule,
+  timeoutOrderingRule,
+  dataFreshnessRule,
+  freshnessPathRule,
+  idempotencyKeyRule,
+  idempotencyWindowRule,
+  retryAmplificationRule,
+  accessPolicyRule,
+  unresolvedReferenceRule,
+  undeclaredDependencyRule,
+];

@@ -1,0 +1,163 @@
+import type { LatencyBound } from '../../types';
+import {
+  capitalize,
+  entityName,
+  formatMs,
+  formatPercentile,
+} from '../format';
+import { callsOf, chainLatency, ChainLatency, Hop } from '../paths';
+import { chainEdges } from './util';
+import type { ContractRule, FindingDraft } from '../types';
+
+const LEVEL_RANK: Record<LatencyBound['level'], number> = {
+  acceptable: 0,
+  budget: 1,
+  maximum: 2,
+  target: 3,
+};
+
+/** `p95 < 200ms` (written bounds are strict), `{ p95: 200ms }` budgets allow equality. */
+export function formatBound(b: LatencyBound): string {
+  return `${formatPercentile(b.percentile)} ${b.level === 'budget' ? '≤' : '<'} ${formatMs(b.ms)}`;
+}
+
+function violates(b: LatencyBound, ms: number): boolean {
+  return b.level === 'budget' ? ms > b.ms : ms >= b.ms;
+}
+
+/** `p95 = 3200ms (current)`, or the bound it is known by: `p99 ≥ 3200ms (current p95 = 3200ms)`. */
+export function formatChainLatency(
+  percentile: number,
+  l: ChainLatency,
+  provider: string,
+): string {
+  const via =
+    l.holder.toLowerCase() === provider.toLowerCase()
+      ? ''
+      : ` via ${l.path.map(h => entityName(h.ref)).join(' → ')}`;
+  if (l.exact && !via) {
+    return `${formatPercentile(percentile)} = ${formatMs(l.ms)} (current)`;
+  }
+  return `${formatPercentile(percentile)} ≥ ${formatMs(l.ms)} (current ${formatPercentile(l.percentile)} = ${formatMs(l.ms)}${via})`;
+}
+
+function pathRefs(consumer: string, path: Hop[]): string[] {
+  return [consumer, ...path.map(h => h.ref)];
+}
+
+/**
+ * `latency-budget`: a consumer's percentile budget is below the provider's current latency at
+ * that percentile. The provider's latency is its declared `latency.current` at the budget's
+ * percentile, or the lower bound its lower percentiles give (p50 = 2800ms proves p99 ≥ 2800ms);
+ * a provider that declares none is bounded through its own calls. Of several violated bounds
+ * the finding names the most important (exact evidence first, then acceptable, budget,
+ * maximum, target) and lists the others in its impact. A missed `target` alone is `info`: the
+ * agreed bounds hold.
+ * @public
+ */
+export const latencyBudgetRule: ContractRule = {
+  id: 'latency-budget',
+  title: 'Latency contract violation',
+  defaultSeverity: 'error',
+  description:
+    "A consumer's percentile latency budget is below the provider's current latency at that percentile.",
+  evaluate(anchor, ctx) {
+    const consumer = anchor.entityRef;
+    const drafts: FindingDraft[] = [];
+    for (const call of callsOf(anchor)) {
+      const dep = call.dependency;
+      if (!dep || !dep.operation || dep.budget.length === 0) {
+        continue;
+      }
+      const target = ctx.resolve(dep.ref);
+      if (!target) {
+        continue;
+      }
+      const provider = target.ref;
+      const violations: Array<{ bound: LatencyBound; at: ChainLatency }> = [];
+      for (const bound of dep.budget) {
+        const at = chainLatency(ctx, provider, dep.operation, bound.percentile);
+        if (at && violates(bound, at.ms)) {
+          violations.push({ bound, at });
+        }
+      }
+      if (violations.length === 0) {
+        continue;
+      }
+      violations.sort(
+        (a, b) =>
+          Number(b.at.exact) - Number(a.at.exact) ||
+          LEVEL_RANK[a.bound.level] - LEVEL_RANK[b.bound.level],
+      );
+      const { bound, at } = violations[0];
+      const c = entityName(consumer);
+      const p = entityName(provider);
+      const expected = formatBound(bound);
+      const actual = formatChainLatency(bound.percentile, at, provider);
+      const others = violations
+        .slice(1)
+        .map(
+          v =>
+            `${v.bound.level} ${formatBound(v.bound)} vs ${formatChainLatency(
+              v.bound.percentile,
+              v.at,
+              provider,
+            )}`,
+        );
+      const op = dep.operation;
+      const declared = ctx.operation(provider, op);
+      const targetAt = declared && declared.target.length
+        ? declared.target.find(t => t.percentile === bound.percentile)
+        : undefined;
+      const targetMeets = targetAt && !violates(bound, targetAt.ms);
+      const requires = /^requires?\s+(.+)$/i.exec(declared?.targetNote ?? '')?.[1];
+      let action: string;
+      const resolutions: string[] = [];
+      if (targetMeets) {
+        const t = `${formatPercentile(targetAt.percentile)} = ${formatMs(targetAt.ms)}`;
+        action = requires
+          ? `${capitalize(p)} must implement ${requires} before integration, reaching its target ${t}`
+          : `${capitalize(p)} must reach its target ${t} before integration`;
+        resolutions.push(
+          `${p}: Reach the target ${t}${declared?.targetNote ? ` (${declared.targetNote})` : ''}`,
+        );
+      } else {
+        action = `${capitalize(p)} must bring ${formatPercentile(bound.percentile)} under ${formatMs(bound.ms)} before integration, or ${c} must relax its budget`;
+        resolutions.push(
+          `${p}: Bring ${formatPercentile(bound.percentile)} under ${formatMs(bound.ms)} (performance work)`,
+        );
+      }
+      resolutions.push(
+        `${c}: Relax the budget to ${formatPercentile(bound.percentile)} above ${formatMs(at.ms)} (user experience)`,
+        `${c}: Call ${op} asynchronously or behind a fallback (redesign)`,
+      );
+      const onlyTarget = violations.every(v => v.bound.level === 'target');
+      const chain = at.path.length > 1 ? pathRefs(consumer, at.path) : undefined;
+      drafts.push({
+        severity: onlyTarget ? 'info' : undefined,
+        consumer,
+        provider,
+        subject: op,
+        title: onlyTarget
+          ? 'Latency target not met'
+          : 'Latency contract violation',
+        expected,
+        actual,
+        impact: `${capitalize(c)} waits longer than its ${bound.level} budget for ${op} (${formatMs(at.ms)} vs ${formatMs(bound.ms)})${
+          others.length ? `; also exceeded: ${others.join(', ')}` : ''
+        }`,
+        resolutions,
+        evidence: {
+          budget: dep.budget.map(b => [b.level, b.percentile, b.ms]),
+          latency: violations.map(v => [v.at.holder, v.at.percentile, v.at.ms]),
+        },
+        details: [`${c} expects: ${expected}`, `${p} provides: ${actual}`],
+        action: onlyTarget ? undefined : action,
+        chain,
+        location: bound.loc ?? dep.loc,
+        edges: chainEdges(consumer, at.path),
+      });
+    }
+    return drafts;
+  },
+};

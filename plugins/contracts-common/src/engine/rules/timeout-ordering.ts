@@ -1,0 +1,121 @@
+import { capitalize, entityName, formatMs } from '../format';
+import { Call, callsOf, Hop, MAX_WALK_DEPTH, MAX_WALK_VISITS } from '../paths';
+import type { ContractRule, FindingDraft, RuleContext } from '../types';
+import { chainEdges } from './util';
+
+interface DownstreamWait {
+  /** Longest time the callee may keep waiting on its own dependencies: timeout × attempts. */
+  ms: number;
+  /** The entity holding that timeout. */
+  holder: string;
+  call: Call;
+  /** From the callee to the holder's dependency, inclusive. */
+  path: Hop[];
+}
+
+/**
+ * How long `ref` may wait on its dependencies when serving a call: the longest of its calls'
+ * timeout × attempts; a call without timeout waits as long as its target does.
+ */
+function downstreamWait(ctx: RuleContext, ref: string, op: string): DownstreamWait | undefined {
+  const visited = new Set<string>();
+  const walk = (at: string, subject: string, depth: number): DownstreamWait | undefined => {
+    const key = at.toLowerCase();
+    if (visited.has(key) || depth >= MAX_WALK_DEPTH || visited.size >= MAX_WALK_VISITS) {
+      return undefined;
+    }
+    visited.add(key);
+    let best: DownstreamWait | undefined;
+    for (const call of callsOf(ctx.contract(at))) {
+      const target = ctx.resolve(call.ref);
+      if (!target) {
+        continue;
+      }
+      const timeout = call.dependency?.timeoutMs;
+      let found: DownstreamWait | undefined;
+      if (timeout !== undefined) {
+        found = {
+          ms: timeout * call.attempts,
+          holder: at,
+          call,
+          path: [
+            { ref: at, subject },
+            { ref: target.ref, subject: call.operation ?? '*' },
+          ],
+        };
+      } else if (call.operation) {
+        const deeper = walk(target.ref, call.operation, depth + 1);
+        found = deeper && { ...deeper, path: [{ ref: at, subject }, ...deeper.path] };
+      }
+      if (found && (!best || found.ms > best.ms)) {
+        best = found;
+      }
+    }
+    return best;
+  };
+  return walk(ref, op, 0);
+}
+
+/**
+ * `timeout-ordering`: a caller gives up before its callee's own downstream timeout (timeout ×
+ * attempts), so the callee keeps working for nobody. Calls without a timeout pass the wait
+ * through, so the critical hop may be further down the chain; cycles stop the walk.
+ * @public
+ */
+export const timeoutOrderingRule: ContractRule = {
+  id: 'timeout-ordering',
+  title: 'Timeout ordering violation',
+  defaultSeverity: 'warning',
+  description:
+    "A caller's timeout is not above its callee's own downstream timeout: the caller gives up while the callee still waits.",
+  evaluate(anchor, ctx) {
+    const consumer = anchor.entityRef;
+    const drafts: FindingDraft[] = [];
+    for (const call of callsOf(anchor)) {
+      const timeout = call.dependency?.timeoutMs;
+      if (timeout === undefined) {
+        continue;
+      }
+      const target = ctx.resolve(call.ref);
+      if (!target || target.ref.toLowerCase() === consumer.toLowerCase()) {
+        continue;
+      }
+      const op = call.operation ?? '*';
+      const wait = downstreamWait(ctx, target.ref, op);
+      if (!wait || wait.ms < timeout) {
+        continue;
+      }
+      const c = entityName(consumer);
+      const h = entityName(wait.holder);
+      const last = wait.path[wait.path.length - 1];
+      const waitText = `${wait.call.attempts > 1 ? `${wait.call.attempts} × ` : ''}${formatMs(
+        wait.call.dependency!.timeoutMs!,
+      )} on ${entityName(last.ref)}.${last.subject}`;
+      drafts.push({
+        consumer,
+        provider: wait.holder,
+        subject: op,
+        title: 'Timeout ordering violation',
+        expected: `${h} gives up before ${formatMs(timeout)}`,
+        actual: `${h} waits up to ${formatMs(wait.ms)} (${waitText})`,
+        impact: `${capitalize(c)} abandons ${op} after ${formatMs(timeout)} while ${h} keeps waiting up to ${formatMs(
+          wait.ms,
+        )}: wasted work, and retries pile onto a busy chain`,
+        resolutions: [
+          `${c}: Raise the timeout above ${formatMs(wait.ms)} (latency budget)`,
+          `${h}: Shorten its downstream timeout below ${formatMs(timeout)} (timeouts)`,
+        ],
+        evidence: { timeout, wait: [wait.holder, wait.ms] },
+        details: [
+          `${c} gives up: after ${formatMs(timeout)} on ${op}`,
+          `${h} waits: up to ${waitText}`,
+        ],
+        action: `${capitalize(h)} must time out before ${c} does (under ${formatMs(timeout)})`,
+        chain: [consumer, ...wait.path.map(x => x.ref)],
+        location: call.dependency?.loc,
+        edges: chainEdges(consumer, wait.path),
+      });
+    }
+    return drafts;
+  },
+};

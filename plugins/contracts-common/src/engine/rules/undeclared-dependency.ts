@@ -1,0 +1,112 @@
+import type { SourceLocation } from '../../types';
+import { entityName } from '../format';
+import { callsOf } from '../paths';
+import type { ContractRule, FindingDraft } from '../types';
+
+/**
+ * `undeclared-dependency`: a contract edge and the catalog's `dependsOn` disagree. Either the
+ * contract depends on an entity the catalog does not list as a dependency (the provider, or
+ * the source entity a dataset is read through, counts), or the catalog lists a dependency on
+ * an entity that has a contract of its own while the contract says nothing about it.
+ * @public
+ */
+export const undeclaredDependencyRule: ContractRule = {
+  id: 'undeclared-dependency',
+  title: 'Contract and catalog dependencies disagree',
+  defaultSeverity: 'info',
+  description: "A contract edge and the catalog's dependsOn disagree.",
+  evaluate(anchor, ctx) {
+    const self = anchor.entityRef;
+    const s = entityName(self);
+    const catalog = ctx.catalogDependencies(self);
+    const declared = new Set(catalog.map(r => r.toLowerCase()));
+    // Contract edges: target → the refs that satisfy it in the catalog, where it was written.
+    const edges = new Map<string, { target: string; accepted: string[]; loc: SourceLocation; what: string }>();
+    const add = (target: string, accepted: string[], loc: SourceLocation, what: string) => {
+      const key = target.toLowerCase();
+      const existing = edges.get(key);
+      if (existing) {
+        existing.accepted.push(...accepted);
+      } else {
+        edges.set(key, { target, accepted: [target, ...accepted], loc, what });
+      }
+    };
+    for (const call of callsOf(anchor)) {
+      const t = ctx.resolve(call.ref);
+      if (t) {
+        add(t.ref, [], call.loc, `calls ${call.operation ?? call.service}`);
+      }
+    }
+    const data = (ref: string, name: string, loc: SourceLocation, what: string) => {
+      const m = ctx.findDataset(ref, name);
+      const target = m.provider ?? m.source;
+      if (target) {
+        add(target, m.source ? [m.source] : [], loc, what);
+      }
+    };
+    for (const dd of anchor.dataDependencies) {
+      data(dd.ref, dd.dataset, dd.loc, `reads ${dd.dataset}`);
+    }
+    for (const ds of anchor.datasets) {
+      for (const src of ds.derivedFrom) {
+        data(src.ref, src.dataset, src.loc, `derives ${ds.name} from ${src.dataset}`);
+      }
+    }
+    for (const r of anchor.requires) {
+      const t = ctx.resolve(r.ref);
+      if (t) {
+        add(t.ref, [], r.loc, `needs ${r.data}`);
+      }
+    }
+    const drafts: FindingDraft[] = [];
+    const covered = new Set<string>();
+    for (const edge of edges.values()) {
+      if (edge.target.toLowerCase() === self.toLowerCase()) {
+        continue;
+      }
+      const accepted = edge.accepted.map(r => r.toLowerCase());
+      accepted.forEach(r => covered.add(r));
+      if (accepted.some(r => declared.has(r))) {
+        continue;
+      }
+      const t = entityName(edge.target);
+      drafts.push({
+        consumer: self,
+        provider: edge.target,
+        subject: 'dependsOn',
+        title: 'Contract dependency missing from the catalog',
+        expected: `${s} dependsOn ${edge.target} in the catalog`,
+        actual: 'no catalog relation',
+        impact: `The catalog's dependency graph does not show that ${s} ${edge.what} on ${t}`,
+        resolutions: [`${s}: Add ${edge.target} to spec.dependsOn (catalog)`],
+        evidence: { contract: edge.target, catalog: catalog },
+        details: [`${s} contract: ${edge.what} on ${t}`, `catalog: ${s} does not depend on ${t}`],
+        location: edge.loc,
+        edges: [],
+      });
+    }
+    for (const dep of catalog) {
+      if (covered.has(dep.toLowerCase()) || dep.toLowerCase() === self.toLowerCase() || !ctx.contract(dep)) {
+        continue;
+      }
+      const d = entityName(dep);
+      drafts.push({
+        consumer: self,
+        provider: dep,
+        subject: 'dependsOn',
+        title: 'Catalog dependency missing from the contract',
+        expected: `${s}'s contract covers its dependency on ${d}`,
+        actual: 'no contract edge',
+        impact: `Nothing is checked between ${s} and ${d} although the catalog says ${s} depends on it`,
+        resolutions: [
+          `${s}: Declare the dependency on ${d} in its contract (contract)`,
+          `${s}: Remove ${dep} from spec.dependsOn (catalog)`,
+        ],
+        evidence: { catalog: dep },
+        details: [`catalog: ${s} depends on ${d}`, `${s} contract: nothing on ${d}`],
+        edges: [],
+      });
+    }
+    return drafts;
+  },
+};
