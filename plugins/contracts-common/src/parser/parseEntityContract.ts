@@ -1,6 +1,7 @@
 /**
  * Parses the contract documents of one entity into its merged, normalized contract.
  */
+import { stringifyEntityRef } from '@backstage/catalog-model';
 import type { ContractProblem, ContractSource, EntityContract } from '../types';
 import { CONTRACT_PARSER_LIMITS, type ContractParserLimits } from './limits';
 import { ContractMerger } from './merge';
@@ -63,9 +64,9 @@ export function parseEntityContract(
   sources: ContractSource[],
   options: ParseEntityContractOptions = {},
 ): ParsedEntityContract {
-  const entity = typeof entityRef === 'string' ? entityRef : String(entityRef);
+  const entity = typeof entityRef === 'string' ? entityRef : '';
   try {
-    return parse(entity, sources, { ...CONTRACT_PARSER_LIMITS, ...options.limits });
+    return parse(entity, sources, { ...CONTRACT_PARSER_LIMITS, ...options?.limits });
   } catch (error) {
     return {
       contract: emptyContract(entity),
@@ -87,7 +88,7 @@ function parse(
 ): ParsedEntityContract {
   const contract = emptyContract(entityRef);
   const problems: ContractProblem[] = [];
-  const parts = entityParts(entityRef);
+  const parts = entityRef ? entityParts(entityRef) : undefined;
   if (!parts) {
     problems.push({
       entity: entityRef,
@@ -118,7 +119,7 @@ function parse(
       for (const fault of structuralFaults(doc.value)) report(fault.pointer, fault.message, fault.atKey);
       merger.add(
         normalizeDocument({
-          entityRef,
+          entityRef: parts ? stringifyEntityRef(parts) : entityRef,
           kind: parts?.kind ?? 'component',
           namespace: parts?.namespace ?? 'default',
           doc: doc as LocatedDocument,

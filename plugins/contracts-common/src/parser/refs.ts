@@ -38,7 +38,7 @@ export function resolveContractRef(
   if (!validators.isValidKind(parts.kind)) {
     return { errors: [`\`${shorten(trimmed)}\` has an invalid kind \`${shorten(parts.kind)}\`: ${expected}`] };
   }
-  if (!validators.isValidNamespace(parts.namespace)) {
+  if (!validators.isValidNamespace(parts.namespace.toLocaleLowerCase('en-US'))) {
     return {
       errors: [`\`${shorten(trimmed)}\` has an invalid namespace \`${shorten(parts.namespace)}\`: ${expected}`],
     };

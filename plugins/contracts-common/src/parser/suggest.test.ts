@@ -5,6 +5,7 @@ describe('suggestions', () => {
     expect(levenshtein('kitten', 'sitting')).toBe(3);
     expect(levenshtein('', 'abc')).toBe(3);
     expect(levenshtein('same', 'same')).toBe(0);
+    expect(levenshtein('retyr', 'retry')).toBe(1);
   });
 
   it('finds the nearest key', () => {
