@@ -170,10 +170,13 @@ export class CatalogIndex {
     return this.byName.get(nameKey);
   }
 
-  reverse(kind: 'dependsOn' | 'dependencyOf', key: string): Set<string> | undefined {
-    return (kind === 'dependsOn' ? this.dependsOnRev : this.dependencyOfRev).get(
-      key,
-    );
+  reverse(
+    kind: 'dependsOn' | 'dependencyOf',
+    key: string,
+  ): Set<string> | undefined {
+    return (
+      kind === 'dependsOn' ? this.dependsOnRev : this.dependencyOfRev
+    ).get(key);
   }
 }
 
@@ -266,9 +269,7 @@ export class IndexedRuleContext implements RuleContext {
 
   /** Sorted; the entity's own spelling of the ref when it is known. */
   private canonical(keys: string[]): string[] {
-    return keys
-      .sort()
-      .map(k => this.index.entities.get(k)?.entity.ref ?? k);
+    return keys.sort().map(k => this.index.entities.get(k)?.entity.ref ?? k);
   }
 
   operation(ref: string, name: string) {

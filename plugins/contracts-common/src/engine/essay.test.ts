@@ -8,7 +8,11 @@ import { parse as parseYaml } from 'yaml';
 import type { ContractSource, EntitySummary, Finding } from '../types';
 import { parseEntityContract } from '../parser';
 import { analyze } from './engine';
-import { ESSAY_CONFIG, ESSAY_CONTRACTS, ESSAY_ENTITIES } from './__fixtures__/essay';
+import {
+  ESSAY_CONFIG,
+  ESSAY_CONTRACTS,
+  ESSAY_ENTITIES,
+} from './__fixtures__/essay';
 
 const lines = (text: string) =>
   text
@@ -33,7 +37,8 @@ function essayFindings(): Finding[] {
     expect(problems).toEqual([]);
     return contract;
   });
-  return analyze({ entities: ESSAY_ENTITIES, contracts, config: ESSAY_CONFIG }).findings;
+  return analyze({ entities: ESSAY_ENTITIES, contracts, config: ESSAY_CONFIG })
+    .findings;
 }
 
 const C = 'component:default/';
@@ -192,7 +197,10 @@ function loadExampleCatalog(root: string) {
         dependencyOf: doc.spec?.dependencyOf ?? [],
       });
       const contractsDir = path.join(root, dir, 'contracts');
-      if (doc.metadata.annotations?.['contracts.io/ref'] && fs.existsSync(contractsDir)) {
+      if (
+        doc.metadata.annotations?.['contracts.io/ref'] &&
+        fs.existsSync(contractsDir)
+      ) {
         const sources: ContractSource[] = fs
           .readdirSync(contractsDir)
           .filter(f => f.endsWith('.yaml'))
@@ -217,7 +225,14 @@ describeExamples('the example catalog of the repository', () => {
   it('yields the same findings as the essay blocks', () => {
     const { entities, contracts } = loadExampleCatalog(examples);
     const got = analyze({ entities, contracts, config: ESSAY_CONFIG }).findings;
-    const key = (f: Finding) => [f.rule, f.consumer, f.provider, f.subject, f.severity, f.message];
+    const key = (f: Finding) => [
+      f.rule,
+      f.consumer,
+      f.provider,
+      f.subject,
+      f.severity,
+      f.message,
+    ];
     expect(got.map(key)).toEqual(essayFindings().map(key));
   });
 });

@@ -129,8 +129,5 @@ export function resolutionLines(resolutions: string[]): string[] {
   if (resolutions.length === 1) {
     return [`Resolution: ${resolutions[0]}`];
   }
-  return [
-    'Resolutions:',
-    ...resolutions.map((r, i) => `  ${i + 1}. ${r}`),
-  ];
+  return ['Resolutions:', ...resolutions.map((r, i) => `  ${i + 1}. ${r}`)];
 }

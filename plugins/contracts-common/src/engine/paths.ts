@@ -66,7 +66,8 @@ export function callsOf(contract: EntityContract | undefined): Call[] {
   }
   const calls: Call[] = [];
   const byKey = new Map<string, Call>();
-  const keyOf = (ref: string, op?: string) => `${ref.toLowerCase()}#${op ?? ''}`;
+  const keyOf = (ref: string, op?: string) =>
+    `${ref.toLowerCase()}#${op ?? ''}`;
   for (const dependency of contract.dependsOn) {
     const key = keyOf(dependency.ref, dependency.operation);
     if (byKey.has(key)) {
@@ -182,7 +183,11 @@ export function chainLatency(
   percentile: number,
 ): ChainLatency | undefined {
   const visited = new Set<string>();
-  const walk = (at: string, op: string, depth: number): ChainLatency | undefined => {
+  const walk = (
+    at: string,
+    op: string,
+    depth: number,
+  ): ChainLatency | undefined => {
     const declared = ctx.operation(at, op);
     if (declared && declared.current.length > 0) {
       const l = latencyAt(declared.current, percentile);

@@ -21,7 +21,12 @@ import type { EngineConfig } from './types';
 export const ref = (name: string, kind = 'component') =>
   name.includes(':') ? name : `${kind}:default/${name}`;
 
-const loc = (path: string) => ({ file: 'contracts/test.yaml', line: 1, column: 1, path });
+const loc = (path: string) => ({
+  file: 'contracts/test.yaml',
+  line: 1,
+  column: 1,
+  path,
+});
 
 export function entity(
   name: string,
@@ -131,7 +136,7 @@ export function dataset(
 export function dataDep(
   source: string,
   ds: string,
-  freshnessRequiredMs: number,
+  freshnessRequiredMs = 10_000,
   opts: Partial<DataDependency> = {},
 ): DataDependency {
   return {
@@ -145,7 +150,10 @@ export function dataDep(
   };
 }
 
-export function policy(target: string, opts: Partial<RetryPolicy> = {}): RetryPolicy {
+export function policy(
+  target: string,
+  opts: Partial<RetryPolicy> = {},
+): RetryPolicy {
   const [service, operation] = target.split('.');
   return {
     target,
@@ -236,13 +244,21 @@ export function essayCatalog(): {
     entity('orders', { dependsOn: ['resource:default/orders-db'] }),
     entity('payment'),
     entity('support', { dependsOn: ['risk'] }),
-    entity('orders-db', { kind: 'Resource', ref: 'resource:default/orders-db', owner: 'group:default/orders-team' }),
+    entity('orders-db', {
+      kind: 'Resource',
+      ref: 'resource:default/orders-db',
+      owner: 'group:default/orders-team',
+    }),
   ];
   const contracts = [
     contract('checkout', {
       dependsOn: [
         dep('risk', 'scoreTransaction', {
-          budget: [bound('target', 50, 100), bound('acceptable', 95, 200), bound('maximum', 99, 500)],
+          budget: [
+            bound('target', 50, 100),
+            bound('acceptable', 95, 200),
+            bound('maximum', 99, 500),
+          ],
           timeoutMs: 500,
           fallback: 'allow_with_monitoring',
           retry: { raw: 'none', maxAttempts: 1 },
@@ -257,7 +273,12 @@ export function essayCatalog(): {
     }),
     contract('risk', {
       operations: [
-        op('scoreTransaction', { 50: 2800, 95: 3200 }, { 50: 80, 95: 150 }, 'requires caching'),
+        op(
+          'scoreTransaction',
+          { 50: 2800, 95: 3200 },
+          { 50: 80, 95: 150 },
+          'requires caching',
+        ),
       ],
       dataDependencies: [
         dataDep('orders-db', 'user_purchases', 10_000, {
@@ -266,7 +287,9 @@ export function essayCatalog(): {
           impactIfStale: 'false_negatives',
         }),
       ],
-      idempotency: [idem('scoreTransaction', 'transaction_id', { windowMs: 300_000 })],
+      idempotency: [
+        idem('scoreTransaction', 'transaction_id', { windowMs: 300_000 }),
+      ],
       endpoints: [
         endpoint('/fraud-score', { returns: 'aggregate_only', pii: 'minimal' }),
         endpoint('/fraud-signals-detailed', {
@@ -280,12 +303,24 @@ export function essayCatalog(): {
       datasets: [
         dataset('user_purchases', {
           via: 'database_replica',
-          freshness: { typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 60_000, raw: '15-30s typical, 60s max' },
+          freshness: {
+            typicalMinMs: 15_000,
+            typicalMaxMs: 30_000,
+            maxMs: 60_000,
+            raw: '15-30s typical, 60s max',
+          },
         }),
       ],
     }),
     contract('support', {
-      requires: [requires('risk', 'fraud_decision_breakdown', 'support_tier_2', 'dispute_resolution')],
+      requires: [
+        requires(
+          'risk',
+          'fraud_decision_breakdown',
+          'support_tier_2',
+          'dispute_resolution',
+        ),
+      ],
     }),
   ];
   return { entities, contracts };

@@ -152,9 +152,9 @@ export function formatText(
       report.problems
         .map(p => {
           const place = problemPlace(p);
-          return `${c('problem', 'PROBLEM:')} ${p.entity}${place ? ` ${place}` : ''}${
-            p.path ? ` at ${p.path}` : ''
-          }: ${p.message}`;
+          return `${c('problem', 'PROBLEM:')} ${p.entity}${
+            place ? ` ${place}` : ''
+          }${p.path ? ` at ${p.path}` : ''}: ${p.message}`;
         })
         .join('\n'),
     );
@@ -170,10 +170,11 @@ export function formatText(
       )}, ${plural(s.edges, 'edge')}: ${plural(f.error, 'error')}, ${plural(
         f.warning,
         'warning',
-      )}, ${plural(f.tradeoff, 'trade-off')}, ${plural(f.info, 'info', 'infos')}, ${plural(
-        report.problems.length,
-        'problem',
-      )}`,
+      )}, ${plural(f.tradeoff, 'trade-off')}, ${plural(
+        f.info,
+        'info',
+        'infos',
+      )}, ${plural(report.problems.length, 'problem')}`,
     ),
   );
   return `${blocks.join('\n\n')}\n`;

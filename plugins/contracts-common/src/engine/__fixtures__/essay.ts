@@ -154,6 +154,9 @@ export const ESSAY_ENTITIES: EntitySummary[] = [
 /** The deciders the example app configures: product and security join access trade-offs. */
 export const ESSAY_CONFIG = {
   deciders: {
-    'access-policy': ['group:default/product-team', 'group:default/security-team'],
+    'access-policy': [
+      'group:default/product-team',
+      'group:default/security-team',
+    ],
   },
 };

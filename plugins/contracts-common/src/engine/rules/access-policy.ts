@@ -4,14 +4,21 @@ import type { ContractRule, FindingDraft } from '../types';
 
 /** True when `returns` describes a full breakdown (`full_breakdown`, `detailed`, …). */
 export function returnsFullBreakdown(returns: string | undefined): boolean {
-  return !!returns && /full|breakdown|detail/i.test(returns) && !/aggregate|summary/i.test(returns);
+  return (
+    !!returns &&
+    /full|breakdown|detail/i.test(returns) &&
+    !/aggregate|summary/i.test(returns)
+  );
 }
 
 /**
  * The endpoints that carry a need: those whose `data[]` names it, or, when no endpoint of the
  * provider names data explicitly, those whose `returns` is a full breakdown.
  */
-export function carriers(endpoints: ProvidedEndpoint[], data: string): ProvidedEndpoint[] {
+export function carriers(
+  endpoints: ProvidedEndpoint[],
+  data: string,
+): ProvidedEndpoint[] {
   const explicit = endpoints.some(e => e.data.length > 0);
   return explicit
     ? endpoints.filter(e => e.data.includes(data))
@@ -20,7 +27,11 @@ export function carriers(endpoints: ProvidedEndpoint[], data: string): ProvidedE
 
 /** An endpoint is open to a consumer when its access is absent or `any`, or names the consumer's level. */
 export function isOpenTo(e: ProvidedEndpoint, r: DataRequirement): boolean {
-  return !e.access || e.access === 'any' || (!!r.accessLevel && e.access === r.accessLevel);
+  return (
+    !e.access ||
+    e.access === 'any' ||
+    (!!r.accessLevel && e.access === r.accessLevel)
+  );
 }
 
 /** `aggregate_only` → `aggregate`, `full_breakdown` → `full breakdown`; the path without `returns`. */
@@ -54,22 +65,39 @@ export const accessPolicyRule: ContractRule = {
       if (carrying.length === 0 || carrying.some(e => isOpenTo(e, r))) {
         continue;
       }
-      const insufficient = endpoints.filter(e => !carrying.includes(e) && isOpenTo(e, r));
+      const insufficient = endpoints.filter(
+        e => !carrying.includes(e) && isOpenTo(e, r),
+      );
       const alternatives = [
-        ...insufficient.map(e => ({ e, text: `${endpointLabel(e)} (insufficient)` })),
-        ...carrying.map(e => ({ e, text: `${endpointLabel(e)} (requires ${e.access})` })),
+        ...insufficient.map(e => ({
+          e,
+          text: `${endpointLabel(e)} (insufficient)`,
+        })),
+        ...carrying.map(e => ({
+          e,
+          text: `${endpointLabel(e)} (requires ${e.access})`,
+        })),
       ];
       const c = entityName(consumer);
       const p = entityName(provider);
       const level = r.accessLevel ?? 'any access level';
       const prefix = `${p} provides: `;
       const providesLines = alternatives
-        .map((a, i) => `${i === 0 ? prefix : ' '.repeat(prefix.length)}${a.text}${i < alternatives.length - 1 ? ' OR' : ''}`)
+        .map(
+          (a, i) =>
+            `${i === 0 ? prefix : ' '.repeat(prefix.length)}${a.text}${
+              i < alternatives.length - 1 ? ' OR' : ''
+            }`,
+        )
         .join('\n  ');
-      const pii = carrying.some(e => e.pii && !/^(none|minimal|low)$/i.test(e.pii));
+      const pii = carrying.some(
+        e => e.pii && !/^(none|minimal|low)$/i.test(e.pii),
+      );
       const restriction = pii
         ? 'PII minimization'
-        : `access policy (${[...new Set(carrying.map(e => e.access))].join(', ')})`;
+        : `access policy (${[...new Set(carrying.map(e => e.access))].join(
+            ', ',
+          )})`;
       const useCase = r.useCase ? humanize(r.useCase) : undefined;
       drafts.push({
         consumer,
@@ -78,15 +106,24 @@ export const accessPolicyRule: ContractRule = {
         title: 'Data access policy conflict',
         expected: `${r.data} at ${level}`,
         actual: alternatives.map(a => `${a.e.path}: ${a.text}`).join(' OR '),
-        impact: `${capitalize(c)} cannot get ${r.data}${useCase ? ` for ${useCase}` : ''} without escalation`,
+        impact: `${capitalize(c)} cannot get ${r.data}${
+          useCase ? ` for ${useCase}` : ''
+        } without escalation`,
         resolutions: [
-          `${p}: Provide a ${pii ? 'PII-sanitized ' : ''}${humanize(r.data)} summary open to ${level} (privacy review)`,
+          `${p}: Provide a ${pii ? 'PII-sanitized ' : ''}${humanize(
+            r.data,
+          )} summary open to ${level} (privacy review)`,
           `${p}: Grant ${level} access to ${carrying[0].path} (security review)`,
           `${c}: Escalate each case to ${p} (workflow)`,
         ],
         evidence: {
           need: [r.data, r.accessLevel],
-          endpoints: alternatives.map(a => [a.e.path, a.e.returns, a.e.access, a.e.pii]),
+          endpoints: alternatives.map(a => [
+            a.e.path,
+            a.e.returns,
+            a.e.access,
+            a.e.pii,
+          ]),
         },
         details: [`${c} needs: ${r.data} at ${level}`, providesLines],
         notes: [`Trade-off: ${capitalize(c)} workflow vs ${restriction}`],

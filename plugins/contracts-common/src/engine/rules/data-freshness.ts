@@ -1,5 +1,11 @@
 import type { Freshness } from '../../types';
-import { capitalize, entityName, formatMs, humanize, resolutionLines } from '../format';
+import {
+  capitalize,
+  entityName,
+  formatMs,
+  humanize,
+  resolutionLines,
+} from '../format';
 import { chainFreshness, ChainFreshness, lagName } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { chainEdges } from './util';
@@ -9,22 +15,30 @@ export function formatFreshness(f: ChainFreshness, provider: string): string {
   const fr: Freshness | undefined = f.dataset.freshness;
   const lag = lagName(f.dataset.via);
   if (!f.declared) {
-    return `≥ ${formatMs(f.ms)} (${entityName(f.holder)}.${f.dataset.name}${lag ? `, ${lag}` : ''}, upstream of ${entityName(provider)})`;
+    return `≥ ${formatMs(f.ms)} (${entityName(f.holder)}.${f.dataset.name}${
+      lag ? `, ${lag}` : ''
+    }, upstream of ${entityName(provider)})`;
   }
   let text: string;
   if (fr?.typicalMinMs !== undefined && fr.typicalMaxMs !== undefined) {
     const unit = formatMs(fr.typicalMaxMs).replace(/^[\d.]+/, '');
     const min = formatMs(fr.typicalMinMs);
     const sameUnit = min.replace(/^[\d.]+/, '') === unit;
-    text = `${sameUnit ? min.slice(0, min.length - unit.length) : min}-${formatMs(fr.typicalMaxMs)}`;
+    text = `${
+      sameUnit ? min.slice(0, min.length - unit.length) : min
+    }-${formatMs(fr.typicalMaxMs)}`;
   } else if (fr?.typicalMaxMs !== undefined) {
     text = formatMs(fr.typicalMaxMs);
   } else {
     text = formatMs(f.ms);
   }
   const hasSeparateMax =
-    fr?.maxMs !== undefined && fr.typicalMaxMs !== undefined && fr.maxMs !== fr.typicalMaxMs;
-  return `${text}${lag ? ` (${lag})` : ''}${hasSeparateMax ? `, ${formatMs(fr!.maxMs!)} max` : ''}`;
+    fr?.maxMs !== undefined &&
+    fr.typicalMaxMs !== undefined &&
+    fr.maxMs !== fr.typicalMaxMs;
+  return `${text}${lag ? ` (${lag})` : ''}${
+    hasSeparateMax ? `, ${formatMs(fr!.maxMs!)} max` : ''
+  }`;
 }
 
 /**
@@ -60,8 +74,13 @@ export const dataFreshnessRule: ContractRule = {
       const stale = dd.impactIfStale ? humanize(dd.impactIfStale) : undefined;
       const impact = reason
         ? `${capitalize(reason)} unreliable${stale ? ` (${stale})` : ''}`
-        : `${capitalize(c)} works on ${dd.dataset} older than it requires${stale ? ` (${stale})` : ''}`;
-      const upstream = fresh.holder.toLowerCase() !== provider.toLowerCase() ? entityName(fresh.holder) : p;
+        : `${capitalize(c)} works on ${dd.dataset} older than it requires${
+            stale ? ` (${stale})` : ''
+          }`;
+      const upstream =
+        fresh.holder.toLowerCase() !== provider.toLowerCase()
+          ? entityName(fresh.holder)
+          : p;
       const resolutions = [
         `${upstream}: Provide event stream (infrastructure)`,
         `${c}: Relax requirement (accuracy loss)`,
@@ -86,11 +105,16 @@ export const dataFreshnessRule: ContractRule = {
           via,
         },
         details: [
-          `${c} requires: ${dd.freshnessRaw}${reason ? ` for ${reason}` : ` on ${dd.dataset}`}`,
+          `${c} requires: ${dd.freshnessRaw}${
+            reason ? ` for ${reason}` : ` on ${dd.dataset}`
+          }`,
           `${p} provides: ${actual}`,
         ],
         notes: [`Impact: ${impact}`, ...resolutionLines(resolutions)],
-        chain: fresh.path.length > 1 ? [consumer, ...fresh.path.map(h => h.ref)] : undefined,
+        chain:
+          fresh.path.length > 1
+            ? [consumer, ...fresh.path.map(h => h.ref)]
+            : undefined,
         location: dd.loc,
         edges: chainEdges(consumer, fresh.path),
       });

@@ -32,11 +32,18 @@ export const freshnessPathRule: ContractRule = {
         if (!match.provider || !match.dataset) {
           continue;
         }
-        if (match.provider.toLowerCase() === self.toLowerCase() && match.dataset === ds) {
+        if (
+          match.provider.toLowerCase() === self.toLowerCase() &&
+          match.dataset === ds
+        ) {
           continue;
         }
         const fresh = chainFreshness(ctx, match.provider, match.dataset);
-        if (fresh && fresh.ms > promise && (!worst || fresh.ms > worst.fresh.ms)) {
+        if (
+          fresh &&
+          fresh.ms > promise &&
+          (!worst || fresh.ms > worst.fresh.ms)
+        ) {
           worst = { fresh, source: match.provider };
         }
       }
@@ -47,7 +54,10 @@ export const freshnessPathRule: ContractRule = {
       const s = entityName(self);
       const h = entityName(fresh.holder);
       const expected = `${ds.name} within ${ds.freshness!.raw}`;
-      const actual = `${fresh.dataset.name}: ${formatFreshness({ ...fresh, declared: true }, fresh.holder)}`;
+      const actual = `${fresh.dataset.name}: ${formatFreshness(
+        { ...fresh, declared: true },
+        fresh.holder,
+      )}`;
       drafts.push({
         consumer: self,
         provider: fresh.holder,
@@ -55,20 +65,33 @@ export const freshnessPathRule: ContractRule = {
         title: 'Data freshness path violation',
         expected,
         actual,
-        impact: `${capitalize(s)}'s ${ds.name} cannot be fresher than ${formatMs(fresh.ms)}, its promise of ${formatMs(
-          promise,
-        )} misleads its consumers`,
+        impact: `${capitalize(s)}'s ${
+          ds.name
+        } cannot be fresher than ${formatMs(
+          fresh.ms,
+        )}, its promise of ${formatMs(promise)} misleads its consumers`,
         resolutions: [
-          `${s}: Relax the promise for ${ds.name} to ${formatMs(fresh.ms)} or more (contract)`,
+          `${s}: Relax the promise for ${ds.name} to ${formatMs(
+            fresh.ms,
+          )} or more (contract)`,
           `${h}: Provide ${fresh.dataset.name} fresher (infrastructure)`,
           `${s}: Derive ${ds.name} from a fresher source (redesign)`,
         ],
-        evidence: { promise, source: [fresh.holder, fresh.dataset.name, fresh.ms] },
+        evidence: {
+          promise,
+          source: [fresh.holder, fresh.dataset.name, fresh.ms],
+        },
         details: [
           `${s} promises: ${expected}`,
-          `${h} provides: ${actual}${fresh.path.length > 1 ? ` (via ${fresh.path.map(x => entityName(x.ref)).join(' → ')})` : ''}`,
+          `${h} provides: ${actual}${
+            fresh.path.length > 1
+              ? ` (via ${fresh.path.map(x => entityName(x.ref)).join(' → ')})`
+              : ''
+          }`,
         ],
-        action: `${capitalize(s)} must not promise ${ds.name} fresher than its sources`,
+        action: `${capitalize(s)} must not promise ${
+          ds.name
+        } fresher than its sources`,
         chain: [self, ...fresh.path.map(x => x.ref)],
         location: ds.loc,
         edges: chainEdges(self, fresh.path),

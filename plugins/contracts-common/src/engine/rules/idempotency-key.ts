@@ -25,7 +25,12 @@ export const idempotencyKeyRule: ContractRule = {
     const drafts: FindingDraft[] = [];
     for (const call of callsOf(anchor)) {
       const policy = call.policy;
-      if (!policy || policy.newRequestIdOnTimeout !== true || call.attempts < 2 || !call.operation) {
+      if (
+        !policy ||
+        policy.newRequestIdOnTimeout !== true ||
+        call.attempts < 2 ||
+        !call.operation
+      ) {
         continue;
       }
       const target = ctx.resolve(call.ref);
@@ -50,7 +55,9 @@ export const idempotencyKeyRule: ContractRule = {
         subject: call.operation,
         title: 'Idempotency contract violation',
         expected: `stable ${key} across retries`,
-        actual: `new ${key} on retry${policy.reason ? ` (${humanize(policy.reason)})` : ''}`,
+        actual: `new ${key} on retry${
+          policy.reason ? ` (${humanize(policy.reason)})` : ''
+        }`,
         impact: 'Duplicate processing, billing, audit logs',
         resolutions,
         evidence: {

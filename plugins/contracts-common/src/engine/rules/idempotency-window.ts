@@ -30,7 +30,8 @@ export const idempotencyWindowRule: ContractRule = {
   id: 'idempotency-window',
   title: 'Idempotency window too short',
   defaultSeverity: 'warning',
-  description: "The consumer's retries outlast the provider's idempotency window.",
+  description:
+    "The consumer's retries outlast the provider's idempotency window.",
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
@@ -65,17 +66,25 @@ export const idempotencyWindowRule: ContractRule = {
         title: 'Idempotency window too short',
         expected: `retries within ${formatMs(spec.windowMs)}`,
         actual: `${call.attempts} attempts over up to ${formatMs(span)}`,
-        impact: `A retry of ${call.operation} after ${formatMs(spec.windowMs)} is processed again: duplicate processing`,
+        impact: `A retry of ${call.operation} after ${formatMs(
+          spec.windowMs,
+        )} is processed again: duplicate processing`,
         resolutions: [
           `${c}: Retry within ${formatMs(spec.windowMs)}`,
           `${p}: Keep ${spec.idempotencyKey} for ${formatMs(span)} or more`,
         ],
         evidence: { attempts: call.attempts, span, window: spec.windowMs },
         details: [
-          `${c} retries: ${call.attempts} attempts over up to ${formatMs(span)}`,
-          `${p} remembers: ${spec.idempotencyKey} for ${formatMs(spec.windowMs)}`,
+          `${c} retries: ${call.attempts} attempts over up to ${formatMs(
+            span,
+          )}`,
+          `${p} remembers: ${spec.idempotencyKey} for ${formatMs(
+            spec.windowMs,
+          )}`,
         ],
-        action: `${capitalize(p)} must keep ${spec.idempotencyKey} at least as long as ${c} retries`,
+        action: `${capitalize(p)} must keep ${
+          spec.idempotencyKey
+        } at least as long as ${c} retries`,
         location: call.policy?.loc ?? call.loc,
       });
     }

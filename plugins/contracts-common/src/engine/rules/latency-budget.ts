@@ -1,10 +1,5 @@
 import type { LatencyBound } from '../../types';
-import {
-  capitalize,
-  entityName,
-  formatMs,
-  formatPercentile,
-} from '../format';
+import { capitalize, entityName, formatMs, formatPercentile } from '../format';
 import { callsOf, chainLatency, ChainLatency, Hop } from '../paths';
 import { chainEdges } from './util';
 import type { ContractRule, FindingDraft } from '../types';
@@ -18,7 +13,9 @@ const LEVEL_RANK: Record<LatencyBound['level'], number> = {
 
 /** `p95 < 200ms` (written bounds are strict), `{ p95: 200ms }` budgets allow equality. */
 export function formatBound(b: LatencyBound): string {
-  return `${formatPercentile(b.percentile)} ${b.level === 'budget' ? '≤' : '<'} ${formatMs(b.ms)}`;
+  return `${formatPercentile(b.percentile)} ${
+    b.level === 'budget' ? '≤' : '<'
+  } ${formatMs(b.ms)}`;
 }
 
 function violates(b: LatencyBound, ms: number): boolean {
@@ -38,7 +35,9 @@ export function formatChainLatency(
   if (l.exact && !via) {
     return `${formatPercentile(percentile)} = ${formatMs(l.ms)} (current)`;
   }
-  return `${formatPercentile(percentile)} ≥ ${formatMs(l.ms)} (current ${formatPercentile(l.percentile)} = ${formatMs(l.ms)}${via})`;
+  return `${formatPercentile(percentile)} ≥ ${formatMs(
+    l.ms,
+  )} (current ${formatPercentile(l.percentile)} = ${formatMs(l.ms)}${via})`;
 }
 
 function pathRefs(consumer: string, path: Hop[]): string[] {
@@ -106,33 +105,51 @@ export const latencyBudgetRule: ContractRule = {
         );
       const op = dep.operation;
       const declared = ctx.operation(provider, op);
-      const targetAt = declared && declared.target.length
-        ? declared.target.find(t => t.percentile === bound.percentile)
-        : undefined;
+      const targetAt =
+        declared && declared.target.length
+          ? declared.target.find(t => t.percentile === bound.percentile)
+          : undefined;
       const targetMeets = targetAt && !violates(bound, targetAt.ms);
-      const requires = /^requires?\s+(.+)$/i.exec(declared?.targetNote ?? '')?.[1];
+      const requires = /^requires?\s+(.+)$/i.exec(
+        declared?.targetNote ?? '',
+      )?.[1];
       let action: string;
       const resolutions: string[] = [];
       if (targetMeets) {
-        const t = `${formatPercentile(targetAt.percentile)} = ${formatMs(targetAt.ms)}`;
+        const t = `${formatPercentile(targetAt.percentile)} = ${formatMs(
+          targetAt.ms,
+        )}`;
         action = requires
-          ? `${capitalize(p)} must implement ${requires} before integration, reaching its target ${t}`
+          ? `${capitalize(
+              p,
+            )} must implement ${requires} before integration, reaching its target ${t}`
           : `${capitalize(p)} must reach its target ${t} before integration`;
         resolutions.push(
-          `${p}: Reach the target ${t}${declared?.targetNote ? ` (${declared.targetNote})` : ''}`,
+          `${p}: Reach the target ${t}${
+            declared?.targetNote ? ` (${declared.targetNote})` : ''
+          }`,
         );
       } else {
-        action = `${capitalize(p)} must bring ${formatPercentile(bound.percentile)} under ${formatMs(bound.ms)} before integration, or ${c} must relax its budget`;
+        action = `${capitalize(p)} must bring ${formatPercentile(
+          bound.percentile,
+        )} under ${formatMs(
+          bound.ms,
+        )} before integration, or ${c} must relax its budget`;
         resolutions.push(
-          `${p}: Bring ${formatPercentile(bound.percentile)} under ${formatMs(bound.ms)} (performance work)`,
+          `${p}: Bring ${formatPercentile(bound.percentile)} under ${formatMs(
+            bound.ms,
+          )} (performance work)`,
         );
       }
       resolutions.push(
-        `${c}: Relax the budget to ${formatPercentile(bound.percentile)} above ${formatMs(at.ms)} (user experience)`,
+        `${c}: Relax the budget to ${formatPercentile(
+          bound.percentile,
+        )} above ${formatMs(at.ms)} (user experience)`,
         `${c}: Call ${op} asynchronously or behind a fallback (redesign)`,
       );
       const onlyTarget = violations.every(v => v.bound.level === 'target');
-      const chain = at.path.length > 1 ? pathRefs(consumer, at.path) : undefined;
+      const chain =
+        at.path.length > 1 ? pathRefs(consumer, at.path) : undefined;
       drafts.push({
         severity: onlyTarget ? 'info' : undefined,
         consumer,
@@ -143,7 +160,9 @@ export const latencyBudgetRule: ContractRule = {
           : 'Latency contract violation',
         expected,
         actual,
-        impact: `${capitalize(c)} waits longer than its ${bound.level} budget for ${op} (${formatMs(at.ms)} vs ${formatMs(bound.ms)})${
+        impact: `${capitalize(c)} waits longer than its ${
+          bound.level
+        } budget for ${op} (${formatMs(at.ms)} vs ${formatMs(bound.ms)})${
           others.length ? `; also exceeded: ${others.join(', ')}` : ''
         }`,
         resolutions,

@@ -43,7 +43,12 @@ export const latencyPathRule: ContractRule = {
           if (!target || target.ref.toLowerCase() === self.toLowerCase()) {
             continue;
           }
-          const at = chainLatency(ctx, target.ref, call.operation!, promise.percentile);
+          const at = chainLatency(
+            ctx,
+            target.ref,
+            call.operation!,
+            promise.percentile,
+          );
           if (at) {
             parts.push({ at, op: call.operation! });
           }
@@ -66,7 +71,8 @@ export const latencyPathRule: ContractRule = {
         const better =
           !worst ||
           (impossible && !worst.impossible) ||
-          (impossible === worst.impossible && promise.percentile > worst.percentile);
+          (impossible === worst.impossible &&
+            promise.percentile > worst.percentile);
         if (better) {
           worst = {
             promised: promise.ms,
@@ -86,12 +92,25 @@ export const latencyPathRule: ContractRule = {
       const s = entityName(self);
       const h = entityName(holder);
       const pct = formatPercentile(worst.percentile);
-      const expected = `${pct} = ${formatMs(worst.promised)} (current) for ${op.name}`;
-      const chainText = critical.at.path.map(x => entityName(x.ref)).join(' → ');
+      const expected = `${pct} = ${formatMs(worst.promised)} (current) for ${
+        op.name
+      }`;
+      const chainText = critical.at.path
+        .map(x => entityName(x.ref))
+        .join(' → ');
       const actual = worst.impossible
-        ? `${pct} ${critical.at.exact ? '=' : '≥'} ${formatMs(critical.at.ms)} (${chainText}.${critical.at.path[critical.at.path.length - 1].subject})`
-        : `${pct} ≈ ${formatMs(worst.sum)} summed over ${worst.parts.length} serial calls (${worst.parts
-            .map(p => `${entityName(p.at.path[0].ref)}.${p.op} ${formatMs(p.at.ms)}`)
+        ? `${pct} ${critical.at.exact ? '=' : '≥'} ${formatMs(
+            critical.at.ms,
+          )} (${chainText}.${
+            critical.at.path[critical.at.path.length - 1].subject
+          })`
+        : `${pct} ≈ ${formatMs(worst.sum)} summed over ${
+            worst.parts.length
+          } serial calls (${worst.parts
+            .map(
+              p =>
+                `${entityName(p.at.path[0].ref)}.${p.op} ${formatMs(p.at.ms)}`,
+            )
             .join(' + ')})`;
       drafts.push({
         severity: worst.impossible ? undefined : 'warning',
@@ -104,11 +123,17 @@ export const latencyPathRule: ContractRule = {
         expected,
         actual,
         impact: worst.impossible
-          ? `${capitalize(s)} cannot deliver ${op.name} at ${pct} = ${formatMs(worst.promised)}: ${h} alone takes ${formatMs(critical.at.ms)}`
-          : `${capitalize(s)}'s serial calls for ${op.name} likely add up beyond its ${pct} = ${formatMs(worst.promised)}`,
+          ? `${capitalize(s)} cannot deliver ${op.name} at ${pct} = ${formatMs(
+              worst.promised,
+            )}: ${h} alone takes ${formatMs(critical.at.ms)}`
+          : `${capitalize(s)}'s serial calls for ${
+              op.name
+            } likely add up beyond its ${pct} = ${formatMs(worst.promised)}`,
         resolutions: [
           `${s}: Correct the promise for ${op.name} (contract)`,
-          `${h}: Reduce ${critical.at.path[critical.at.path.length - 1].subject} latency (performance work)`,
+          `${h}: Reduce ${
+            critical.at.path[critical.at.path.length - 1].subject
+          } latency (performance work)`,
           `${s}: Call dependencies in parallel or cache them (redesign)`,
         ],
         evidence: {
@@ -122,13 +147,18 @@ export const latencyPathRule: ContractRule = {
             : `dependencies deliver: ${actual}`,
         ],
         action: worst.impossible
-          ? `${capitalize(s)} must correct its ${pct} for ${op.name}, or ${h} must get faster`
+          ? `${capitalize(s)} must correct its ${pct} for ${
+              op.name
+            }, or ${h} must get faster`
           : undefined,
         chain: [self, ...critical.at.path.map(x => x.ref)],
         location: op.loc,
-        edges: chainEdges(self, critical.at.path.map((x, i) =>
-          i === 0 ? { ref: x.ref, subject: critical.op } : x,
-        )),
+        edges: chainEdges(
+          self,
+          critical.at.path.map((x, i) =>
+            i === 0 ? { ref: x.ref, subject: critical.op } : x,
+          ),
+        ),
       });
     }
     return drafts;

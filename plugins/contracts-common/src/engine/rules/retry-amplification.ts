@@ -25,7 +25,12 @@ function amplify(
   // The head is on every path: a chain never comes back to it.
   const onPath = new Set<string>([head.toLowerCase()]);
   let visits = 0;
-  const walk = (at: string, path: Hop[], factors: number[], product: number): Amplified | undefined => {
+  const walk = (
+    at: string,
+    path: Hop[],
+    factors: number[],
+    product: number,
+  ): Amplified | undefined => {
     const key = at.toLowerCase();
     if (onPath.has(key)) {
       return undefined;
@@ -113,10 +118,14 @@ export const retryAmplificationRule: ContractRule = {
         title: 'Retry amplification',
         expected: `at most ${bound} attempts per request`,
         actual: `${found.product} attempts (${product})`,
-        impact: `One request to ${h} can reach ${t} ${found.product} times: a slow ${t} gets retry storms (${chainNames.join(' → ')})`,
+        impact: `One request to ${h} can reach ${t} ${
+          found.product
+        } times: a slow ${t} gets retry storms (${chainNames.join(' → ')})`,
         resolutions: [
           `${h}: Retry less, or only where the failure is not retried below (retry budget)`,
-          `${chainNames[chainNames.length - 2]}: Stop retrying ${t} (retry budget)`,
+          `${
+            chainNames[chainNames.length - 2]
+          }: Stop retrying ${t} (retry budget)`,
         ],
         evidence: {
           bound,
@@ -127,7 +136,9 @@ export const retryAmplificationRule: ContractRule = {
           `${h} retries: ${chainNames.join(' → ')} (${product})`,
           `${t} receives: up to ${found.product} attempts per request (bound ${bound})`,
         ],
-        action: `${capitalize(h)} and the services below must agree on one retrying layer`,
+        action: `${capitalize(
+          h,
+        )} and the services below must agree on one retrying layer`,
         chain: [head, ...found.path.map(x => x.ref)],
         location: call.loc,
         edges: chainEdges(head, found.path),

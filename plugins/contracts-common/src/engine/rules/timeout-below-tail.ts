@@ -38,11 +38,16 @@ export const timeoutBelowTailRule: ContractRule = {
       }
       const shownPercentile = p99 ? 99 : tail.percentile;
       // The lowest declared percentile already at or beyond the timeout bounds the share.
-      const declared = ctx.operation(tail.holder, tail.path[tail.path.length - 1].subject);
+      const declared = ctx.operation(
+        tail.holder,
+        tail.path[tail.path.length - 1].subject,
+      );
       const lowest = (declared?.current ?? [])
         .filter(l => l.ms >= timeout)
         .sort((a, b) => a.percentile - b.percentile)[0];
-      const share = lowest ? Math.round((100 - lowest.percentile) * 100) / 100 : undefined;
+      const share = lowest
+        ? Math.round((100 - lowest.percentile) * 100) / 100
+        : undefined;
       const c = entityName(consumer);
       const p = entityName(provider);
       const actual = formatChainLatency(shownPercentile, tail, provider);
@@ -52,22 +57,43 @@ export const timeoutBelowTailRule: ContractRule = {
         provider,
         subject: op,
         title: 'Timeout below provider tail latency',
-        expected: `${formatPercentile(shownPercentile)} < ${formatMs(timeout)} (timeout)`,
+        expected: `${formatPercentile(shownPercentile)} < ${formatMs(
+          timeout,
+        )} (timeout)`,
         actual,
-        impact: `${share !== undefined ? `At least ${share}% of` : 'Tail'} ${op} calls hit ${c}'s ${formatMs(timeout)} timeout${
-          lowest ? ` (${formatPercentile(lowest.percentile)} = ${formatMs(lowest.ms)})` : ''
+        impact: `${
+          share !== undefined ? `At least ${share}% of` : 'Tail'
+        } ${op} calls hit ${c}'s ${formatMs(timeout)} timeout${
+          lowest
+            ? ` (${formatPercentile(lowest.percentile)} = ${formatMs(
+                lowest.ms,
+              )})`
+            : ''
         }${fallback ? `, then fall back to ${fallback}` : ''}`,
         resolutions: [
           `${c}: Raise the timeout above ${formatMs(tail.ms)} (latency budget)`,
-          `${p}: Bring the tail of ${op} under ${formatMs(timeout)} (performance work)`,
+          `${p}: Bring the tail of ${op} under ${formatMs(
+            timeout,
+          )} (performance work)`,
         ],
-        evidence: { timeout, tail: [tail.holder, tail.percentile, tail.ms], lowest: lowest && [lowest.percentile, lowest.ms] },
+        evidence: {
+          timeout,
+          tail: [tail.holder, tail.percentile, tail.ms],
+          lowest: lowest && [lowest.percentile, lowest.ms],
+        },
         details: [
           `${c} times out: after ${formatMs(timeout)}`,
           `${p} provides: ${actual}`,
         ],
-        action: `${capitalize(c)} must raise its timeout above ${p}'s tail, or ${p} must bring it under ${formatMs(timeout)}`,
-        chain: tail.path.length > 1 ? [consumer, ...tail.path.map(h => h.ref)] : undefined,
+        action: `${capitalize(
+          c,
+        )} must raise its timeout above ${p}'s tail, or ${p} must bring it under ${formatMs(
+          timeout,
+        )}`,
+        chain:
+          tail.path.length > 1
+            ? [consumer, ...tail.path.map(h => h.ref)]
+            : undefined,
         location: call.dependency?.loc,
         edges: chainEdges(consumer, tail.path),
       });

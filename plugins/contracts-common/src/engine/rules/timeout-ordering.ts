@@ -17,11 +17,23 @@ interface DownstreamWait {
  * How long `ref` may wait on its dependencies when serving a call: the longest of its calls'
  * timeout × attempts; a call without timeout waits as long as its target does.
  */
-function downstreamWait(ctx: RuleContext, ref: string, op: string): DownstreamWait | undefined {
+function downstreamWait(
+  ctx: RuleContext,
+  ref: string,
+  op: string,
+): DownstreamWait | undefined {
   const visited = new Set<string>();
-  const walk = (at: string, subject: string, depth: number): DownstreamWait | undefined => {
+  const walk = (
+    at: string,
+    subject: string,
+    depth: number,
+  ): DownstreamWait | undefined => {
     const key = at.toLowerCase();
-    if (visited.has(key) || depth >= MAX_WALK_DEPTH || visited.size >= MAX_WALK_VISITS) {
+    if (
+      visited.has(key) ||
+      depth >= MAX_WALK_DEPTH ||
+      visited.size >= MAX_WALK_VISITS
+    ) {
       return undefined;
     }
     visited.add(key);
@@ -45,7 +57,10 @@ function downstreamWait(ctx: RuleContext, ref: string, op: string): DownstreamWa
         };
       } else if (call.operation) {
         const deeper = walk(target.ref, call.operation, depth + 1);
-        found = deeper && { ...deeper, path: [{ ref: at, subject }, ...deeper.path] };
+        found = deeper && {
+          ...deeper,
+          path: [{ ref: at, subject }, ...deeper.path],
+        };
       }
       if (found && (!best || found.ms > best.ms)) {
         best = found;
@@ -88,9 +103,11 @@ export const timeoutOrderingRule: ContractRule = {
       const c = entityName(consumer);
       const h = entityName(wait.holder);
       const last = wait.path[wait.path.length - 1];
-      const waitText = `${wait.call.attempts > 1 ? `${wait.call.attempts} × ` : ''}${formatMs(
-        wait.call.dependency!.timeoutMs!,
-      )} on ${entityName(last.ref)}.${last.subject}`;
+      const waitText = `${
+        wait.call.attempts > 1 ? `${wait.call.attempts} × ` : ''
+      }${formatMs(wait.call.dependency!.timeoutMs!)} on ${entityName(
+        last.ref,
+      )}.${last.subject}`;
       drafts.push({
         consumer,
         provider: wait.holder,
@@ -98,19 +115,25 @@ export const timeoutOrderingRule: ContractRule = {
         title: 'Timeout ordering violation',
         expected: `${h} gives up before ${formatMs(timeout)}`,
         actual: `${h} waits up to ${formatMs(wait.ms)} (${waitText})`,
-        impact: `${capitalize(c)} abandons ${op} after ${formatMs(timeout)} while ${h} keeps waiting up to ${formatMs(
+        impact: `${capitalize(c)} abandons ${op} after ${formatMs(
+          timeout,
+        )} while ${h} keeps waiting up to ${formatMs(
           wait.ms,
         )}: wasted work, and retries pile onto a busy chain`,
         resolutions: [
           `${c}: Raise the timeout above ${formatMs(wait.ms)} (latency budget)`,
-          `${h}: Shorten its downstream timeout below ${formatMs(timeout)} (timeouts)`,
+          `${h}: Shorten its downstream timeout below ${formatMs(
+            timeout,
+          )} (timeouts)`,
         ],
         evidence: { timeout, wait: [wait.holder, wait.ms] },
         details: [
           `${c} gives up: after ${formatMs(timeout)} on ${op}`,
           `${h} waits: up to ${waitText}`,
         ],
-        action: `${capitalize(h)} must time out before ${c} does (under ${formatMs(timeout)})`,
+        action: `${capitalize(
+          h,
+        )} must time out before ${c} does (under ${formatMs(timeout)})`,
         chain: [consumer, ...wait.path.map(x => x.ref)],
         location: call.dependency?.loc,
         edges: chainEdges(consumer, wait.path),

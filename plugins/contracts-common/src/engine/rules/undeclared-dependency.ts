@@ -21,8 +21,16 @@ export const undeclaredDependencyRule: ContractRule = {
     const catalog = ctx.catalogDependencies(self);
     const declared = new Set(catalog.map(r => r.toLowerCase()));
     // Contract edges: target → the refs that satisfy it in the catalog, where it was written.
-    const edges = new Map<string, { target: string; accepted: string[]; loc: SourceLocation; what: string }>();
-    const add = (target: string, accepted: string[], loc: SourceLocation, what: string) => {
+    const edges = new Map<
+      string,
+      { target: string; accepted: string[]; loc: SourceLocation; what: string }
+    >();
+    const add = (
+      target: string,
+      accepted: string[],
+      loc: SourceLocation,
+      what: string,
+    ) => {
       const key = target.toLowerCase();
       const existing = edges.get(key);
       if (existing) {
@@ -37,7 +45,12 @@ export const undeclaredDependencyRule: ContractRule = {
         add(t.ref, [], call.loc, `calls ${call.operation ?? call.service}`);
       }
     }
-    const data = (ref: string, name: string, loc: SourceLocation, what: string) => {
+    const data = (
+      ref: string,
+      name: string,
+      loc: SourceLocation,
+      what: string,
+    ) => {
       const m = ctx.findDataset(ref, name);
       const target = m.provider ?? m.source;
       if (target) {
@@ -49,7 +62,12 @@ export const undeclaredDependencyRule: ContractRule = {
     }
     for (const ds of anchor.datasets) {
       for (const src of ds.derivedFrom) {
-        data(src.ref, src.dataset, src.loc, `derives ${ds.name} from ${src.dataset}`);
+        data(
+          src.ref,
+          src.dataset,
+          src.loc,
+          `derives ${ds.name} from ${src.dataset}`,
+        );
       }
     }
     for (const r of anchor.requires) {
@@ -80,13 +98,20 @@ export const undeclaredDependencyRule: ContractRule = {
         impact: `The catalog's dependency graph does not show that ${s} ${edge.what} on ${t}`,
         resolutions: [`${s}: Add ${edge.target} to spec.dependsOn (catalog)`],
         evidence: { contract: edge.target, catalog: catalog },
-        details: [`${s} contract: ${edge.what} on ${t}`, `catalog: ${s} does not depend on ${t}`],
+        details: [
+          `${s} contract: ${edge.what} on ${t}`,
+          `catalog: ${s} does not depend on ${t}`,
+        ],
         location: edge.loc,
         edges: [],
       });
     }
     for (const dep of catalog) {
-      if (covered.has(dep.toLowerCase()) || dep.toLowerCase() === self.toLowerCase() || !ctx.contract(dep)) {
+      if (
+        covered.has(dep.toLowerCase()) ||
+        dep.toLowerCase() === self.toLowerCase() ||
+        !ctx.contract(dep)
+      ) {
         continue;
       }
       const d = entityName(dep);
@@ -103,7 +128,10 @@ export const undeclaredDependencyRule: ContractRule = {
           `${s}: Remove ${dep} from spec.dependsOn (catalog)`,
         ],
         evidence: { catalog: dep },
-        details: [`catalog: ${s} depends on ${d}`, `${s} contract: nothing on ${d}`],
+        details: [
+          `catalog: ${s} depends on ${d}`,
+          `${s} contract: nothing on ${d}`,
+        ],
         edges: [],
       });
     }

@@ -47,10 +47,17 @@ export const unresolvedReferenceRule: ContractRule = {
         impact: `${c}'s contract on ${written} cannot be checked`,
         resolutions: [
           `${c}: Correct the reference (contract)`,
-          `${entityName(provider)}: Declare ${written} in its contract (contract)`,
+          `${entityName(
+            provider,
+          )}: Declare ${written} in its contract (contract)`,
         ],
         evidence: { what, written, provider },
-        details: [`${c} names: ${what} ${written}`, `catalog: ${where === 'in the catalog' ? 'no such entity' : `not ${where}`}`],
+        details: [
+          `${c} names: ${what} ${written}`,
+          `catalog: ${
+            where === 'in the catalog' ? 'no such entity' : `not ${where}`
+          }`,
+        ],
         location: loc,
         edges: [],
       });
@@ -84,14 +91,26 @@ export const unresolvedReferenceRule: ContractRule = {
         );
       }
     }
-    const dataset = (ref: string, written: string, name: string, loc: SourceLocation) => {
+    const dataset = (
+      ref: string,
+      written: string,
+      name: string,
+      loc: SourceLocation,
+    ) => {
       const target = service(ref, written, loc);
       if (!target) {
         return;
       }
       const m = ctx.findDataset(target.ref, name);
       if (!m.provider && m.candidatesDeclareDatasets) {
-        report(target.ref, `${written}/${name}`, 'dataset', `${written}/${name}`, loc, `provided by ${written} or an entity tied to it`);
+        report(
+          target.ref,
+          `${written}/${name}`,
+          'dataset',
+          `${written}/${name}`,
+          loc,
+          `provided by ${written} or an entity tied to it`,
+        );
       }
     };
     for (const dd of anchor.dataDependencies) {
@@ -109,7 +128,14 @@ export const unresolvedReferenceRule: ContractRule = {
       }
       const endpoints = ctx.contract(target.ref)?.endpoints ?? [];
       if (endpoints.length > 0 && carriers(endpoints, r.data).length === 0) {
-        report(target.ref, `${r.from}/${r.data}`, 'data', `${r.from}/${r.data}`, r.loc, `carried by an endpoint of ${r.from}`);
+        report(
+          target.ref,
+          `${r.from}/${r.data}`,
+          'data',
+          `${r.from}/${r.data}`,
+          r.loc,
+          `carried by an endpoint of ${r.from}`,
+        );
       }
     }
     return drafts;

@@ -1,0 +1,548 @@
+import type { EntityContract, EntitySummary } from '../types';
+import { analyze, createAnalyzer } from './engine';
+import { fingerprint } from './hash';
+import { defaultRules } from './rules';
+import {
+  bound,
+  contract,
+  dataDep,
+  dataset,
+  dep,
+  endpoint,
+  entity,
+  essayCatalog,
+  idem,
+  op,
+  policy,
+  requires,
+} from './testUtils';
+import type { ContractRule } from './types';
+
+describe('analyze', () => {
+  it('builds the conflict graph: entities as nodes, contract dependencies as edges with their findings', () => {
+    const { entities, contracts } = essayCatalog();
+    const { graph, findings } = analyze({ entities, contracts });
+    expect(graph.nodes.map(n => n.ref)).toEqual([
+      'component:default/checkout',
+      'component:default/orders',
+      'component:default/payment',
+      'component:default/risk',
+      'component:default/support',
+      'resource:default/orders-db',
+    ]);
+    expect(graph.nodes.find(n => n.name === 'risk')).toEqual({
+      ref: 'component:default/risk',
+      kind: 'Component',
+      name: 'risk',
+      owner: 'group:default/risk-team',
+      hasContract: true,
+    });
+    expect(
+      graph.edges.map(e => [e.from, e.to, e.kind, e.subject, e.via]),
+    ).toEqual([
+      [
+        'component:default/checkout',
+        'component:default/risk',
+        'call',
+        'scoreTransaction',
+        undefined,
+      ],
+      [
+        'component:default/risk',
+        'component:default/orders',
+        'dataset',
+        'user_purchases',
+        'resource:default/orders-db',
+      ],
+      [
+        'component:default/support',
+        'component:default/risk',
+        'data-need',
+        'fraud_decision_breakdown',
+        undefined,
+      ],
+    ]);
+    const byId = new Map(findings.map(f => [f.id, f]));
+    expect(
+      graph.edges[0].findings.map(id => byId.get(id)!.rule).sort(),
+    ).toEqual(['idempotency-key', 'latency-budget', 'timeout-below-tail']);
+    expect(graph.edges[1].findings.map(id => byId.get(id)!.rule)).toEqual([
+      'data-freshness',
+    ]);
+    expect(graph.edges[2].findings.map(id => byId.get(id)!.rule)).toEqual([
+      'access-policy',
+    ]);
+  });
+
+  it('sorts findings by severity, then rule, consumer, provider, subject', () => {
+    const { entities, contracts } = essayCatalog();
+    const { findings } = analyze({ entities, contracts });
+    expect(findings.map(f => [f.severity, f.rule])).toEqual([
+      ['error', 'data-freshness'],
+      ['error', 'idempotency-key'],
+      ['error', 'latency-budget'],
+      ['warning', 'timeout-below-tail'],
+      ['tradeoff', 'access-policy'],
+    ]);
+  });
+
+  it('gives stable ids (fingerprints) and evidence hashes that follow the compared values', () => {
+    const { entities, contracts } = essayCatalog();
+    const before = analyze({ entities, contracts }).findings.find(
+      f => f.rule === 'latency-budget',
+    )!;
+    expect(before.id).toBe(
+      fingerprint(
+        'latency-budget',
+        'component:default/checkout',
+        'component:default/risk',
+        'scoreTransaction',
+      ),
+    );
+    expect(before.id).toMatch(/^[0-9a-f]{16}$/);
+    const shuffled = analyze({
+      entities: [...entities].reverse(),
+      contracts: [...contracts].reverse(),
+    });
+    expect(shuffled.findings.find(f => f.rule === 'latency-budget')).toEqual(
+      before,
+    );
+
+    const risk = contracts.find(c => c.entityRef.endsWith('/risk'))!;
+    const slower: EntityContract = {
+      ...risk,
+      operations: [
+        op(
+          'scoreTransaction',
+          { 50: 2800, 95: 4000 },
+          { 50: 80, 95: 150 },
+          'requires caching',
+        ),
+      ],
+    };
+    const after = analyze({
+      entities,
+      contracts: contracts.map(c => (c === risk ? slower : c)),
+    }).findings.find(f => f.rule === 'latency-budget')!;
+    expect(after.id).toBe(before.id);
+    expect(after.evidence).not.toBe(before.evidence);
+  });
+
+  it('lets custom rules join the list, and isolates a failing rule', () => {
+    const custom: ContractRule = {
+      id: 'owner-required',
+      title: 'Owner required',
+      defaultSeverity: 'warning',
+      description: 'Every entity with a contract has an owner.',
+      evaluate(anchor, ctx) {
+        return ctx.entity(anchor.entityRef)?.owner
+          ? []
+          : [
+              {
+                consumer: anchor.entityRef,
+                provider: anchor.entityRef,
+                subject: 'owner',
+                title: 'Owner required',
+                expected: 'an owner',
+                actual: 'none',
+                impact: 'Nobody decides',
+                resolutions: [],
+                evidence: [],
+                details: ['no owner'],
+              },
+            ];
+      },
+    };
+    const broken: ContractRule = {
+      ...custom,
+      id: 'broken',
+      evaluate: () => {
+        throw new Error('boom');
+      },
+    };
+    const { findings } = analyze({
+      entities: [{ ...entity('x'), owner: undefined }],
+      contracts: [contract('x')],
+      rules: [...defaultRules, custom, broken],
+    });
+    expect(findings.map(f => [f.rule, f.title])).toEqual([
+      ['broken', 'Rule evaluation failed'],
+      ['owner-required', 'Owner required'],
+    ]);
+    expect(() =>
+      analyze({ entities: [], contracts: [], rules: [custom, custom] }),
+    ).toThrow(/Duplicate/);
+  });
+
+  it('analyses contracts of entities missing from the entity list', () => {
+    const { findings } = analyze({
+      entities: [],
+      contracts: [
+        contract('checkout', {
+          dependsOn: [
+            dep('risk', 'score', { budget: [bound('acceptable', 95, 200)] }),
+          ],
+        }),
+        contract('risk', { operations: [op('score', { 95: 900 })] }),
+      ],
+      config: { rules: { 'undeclared-dependency': { enabled: false } } },
+    });
+    expect(findings.map(f => f.rule)).toEqual(['latency-budget']);
+  });
+});
+
+/** A multi-team catalog whose contracts all agree. */
+function consistentCatalog(): {
+  entities: EntitySummary[];
+  contracts: EntityContract[];
+} {
+  const entities = [
+    entity('web', { dependsOn: ['checkout', 'search'] }),
+    entity('checkout', { dependsOn: ['risk', 'payment'] }),
+    entity('risk', { dependsOn: ['features', 'resource:default/orders-db'] }),
+    entity('features', { dependsOn: ['orders'] }),
+    entity('payment', { dependsOn: ['ledger'] }),
+    entity('ledger'),
+    entity('search', { dependsOn: ['catalog'] }),
+    entity('catalog'),
+    entity('orders', { dependsOn: ['resource:default/orders-db'] }),
+    entity('orders-db', {
+      kind: 'Resource',
+      ref: 'resource:default/orders-db',
+    }),
+    entity('support', { dependsOn: ['risk'] }),
+  ];
+  const contracts = [
+    contract('web', {
+      dependsOn: [
+        dep('checkout', 'placeOrder', {
+          budget: [bound('acceptable', 95, 2000)],
+          timeoutMs: 5000,
+        }),
+        dep('search', 'query', {
+          budget: [bound('acceptable', 95, 300), bound('maximum', 99, 800)],
+          timeoutMs: 1500,
+        }),
+      ],
+    }),
+    contract('checkout', {
+      operations: [op('placeOrder', { 50: 400, 95: 900, 99: 1500 })],
+      dependsOn: [
+        dep('risk', 'scoreTransaction', {
+          budget: [
+            bound('target', 50, 100),
+            bound('acceptable', 95, 200),
+            bound('maximum', 99, 500),
+          ],
+          timeoutMs: 600,
+          fallback: 'allow_with_monitoring',
+        }),
+        dep('payment', 'authorize', {
+          budget: [bound('acceptable', 95, 600)],
+          timeoutMs: 2000,
+        }),
+      ],
+      retryPolicies: [
+        policy('risk.scoreTransaction', {
+          newRequestIdOnTimeout: false,
+          maxAttempts: 2,
+          backoff: 'exponential 100ms',
+        }),
+      ],
+    }),
+    contract('risk', {
+      operations: [op('scoreTransaction', { 50: 60, 95: 150, 99: 400 })],
+      idempotency: [
+        idem('scoreTransaction', 'transaction_id', { windowMs: 300_000 }),
+      ],
+      dependsOn: [dep('features', 'lookup', { timeoutMs: 300 })],
+      dataDependencies: [
+        dataDep('orders-db', 'user_purchases', 10_000, {
+          reason: 'velocity_fraud_detection',
+        }),
+      ],
+      endpoints: [
+        endpoint('/fraud-score', {
+          returns: 'aggregate_only',
+          data: ['fraud_score'],
+        }),
+        endpoint('/fraud-summary', {
+          data: ['fraud_decision_breakdown'],
+          access: 'support_tier_2',
+          pii: 'minimal',
+        }),
+        endpoint('/fraud-signals-detailed', {
+          data: ['fraud_signals'],
+          access: 'risk_team_only',
+          pii: 'high',
+        }),
+      ],
+    }),
+    contract('features', {
+      operations: [op('lookup', { 50: 10, 95: 40, 99: 90 })],
+      datasets: [
+        dataset('velocity', {
+          freshness: { maxMs: 30_000 },
+          derivedFrom: [['orders', 'user_purchases']],
+        }),
+      ],
+    }),
+    contract('orders', {
+      datasets: [
+        dataset('user_purchases', {
+          via: 'event_stream',
+          freshness: { typicalMinMs: 500, typicalMaxMs: 2000, maxMs: 5000 },
+        }),
+      ],
+    }),
+    contract('payment', {
+      operations: [op('authorize', { 50: 200, 95: 450, 99: 900 })],
+      dependsOn: [dep('ledger', 'record', { timeoutMs: 1000 })],
+    }),
+    contract('ledger', {
+      operations: [op('record', { 95: 50 })],
+      idempotency: [idem('record', 'payment_id', { windowMs: 86_400_000 })],
+    }),
+    contract('search', {
+      operations: [op('query', { 95: 250, 99: 600 })],
+      dependsOn: [
+        dep('catalog', 'items', {
+          timeoutMs: 400,
+          retry: { raw: '3', maxAttempts: 3 },
+        }),
+      ],
+    }),
+    contract('catalog', { operations: [op('items', { 95: 80, 99: 120 })] }),
+    contract('support', {
+      requires: [
+        requires(
+          'risk',
+          'fraud_decision_breakdown',
+          'support_tier_2',
+          'dispute_resolution',
+        ),
+      ],
+    }),
+  ];
+  return { entities, contracts };
+}
+
+describe('a consistent multi-team catalog', () => {
+  it('gives no finding at all', () => {
+    const { findings, graph } = analyze(consistentCatalog());
+    expect(findings).toEqual([]);
+    expect(graph.edges.length).toBeGreaterThan(8);
+  });
+});
+
+/** A small seeded random generator (mulberry32). */
+function rng(seed: number) {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    int: (n: number) => Math.floor(next() * n),
+    pick: <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)],
+    chance: (p: number) => next() < p,
+  };
+}
+
+const NAMES = Array.from({ length: 14 }, (_, i) => `s${i}`);
+const RESOURCES = ['db0', 'db1', 'db2'];
+const OPS = ['a', 'b', 'c'];
+const DATASETS = ['x', 'y', 'z'];
+const DATA = ['p', 'q'];
+const LEVELS = ['l1', 'l2'];
+
+type R = ReturnType<typeof rng>;
+
+function randomEntity(r: R, name: string): EntitySummary {
+  const resource = RESOURCES.includes(name);
+  const targets = () =>
+    Array.from({ length: r.int(3) }, () =>
+      r.chance(0.3)
+        ? `resource:default/${r.pick(RESOURCES)}`
+        : `component:default/${r.pick(NAMES)}`,
+    );
+  return entity(name, {
+    kind: resource ? 'Resource' : 'Component',
+    ref: resource ? `resource:default/${name}` : undefined,
+    owner: `group:default/team${r.int(4)}`,
+    dependsOn: targets(),
+    dependencyOf: r.chance(0.3) ? targets() : [],
+  });
+}
+
+function randomContract(r: R, name: string): EntityContract {
+  const lat = (): Record<number, number> => {
+    const l: Record<number, number> = {
+      50: 10 + r.int(200),
+      95: 200 + r.int(800),
+    };
+    if (r.chance(0.5)) {
+      l[99] = 1000 + r.int(2000);
+    }
+    return l;
+  };
+  const service = () =>
+    r.chance(0.1) ? 'ghost' : r.pick([...NAMES, ...NAMES, ...RESOURCES]);
+  const fresh = () =>
+    r.chance(0.7) ? { maxMs: 1000 * (1 + r.int(60)) } : undefined;
+  return contract(name, {
+    dependsOn: Array.from({ length: r.int(4) }, () =>
+      dep(service(), r.chance(0.9) ? r.pick(OPS) : undefined, {
+        budget: r.chance(0.7)
+          ? [
+              bound(
+                r.pick(['acceptable', 'maximum', 'target']),
+                r.pick([50, 95, 99]),
+                50 + r.int(1500),
+              ),
+            ]
+          : [],
+        timeoutMs: r.chance(0.6) ? 100 + r.int(3000) : undefined,
+        retry: r.chance(0.4)
+          ? { raw: 'n', maxAttempts: 1 + r.int(4) }
+          : undefined,
+      }),
+    ),
+    operations: OPS.filter(() => r.chance(0.5)).map(o =>
+      op(o, r.chance(0.8) ? lat() : {}),
+    ),
+    idempotency: OPS.filter(() => r.chance(0.3)).map(o =>
+      idem(o, 'k', { windowMs: r.chance(0.5) ? 1000 * r.int(600) : undefined }),
+    ),
+    retryPolicies: Array.from({ length: r.int(2) }, () =>
+      policy(`${service()}.${r.pick(OPS)}`, {
+        newRequestIdOnTimeout: r.chance(0.5),
+        maxAttempts: r.chance(0.5) ? 1 + r.int(4) : undefined,
+        backoff: r.chance(0.5) ? 'exponential 1s' : undefined,
+      }),
+    ),
+    datasets: DATASETS.filter(() => r.chance(0.4)).map(d =>
+      dataset(d, {
+        freshness: fresh(),
+        via: r.pick(['database_replica', 'event_stream', undefined]),
+        derivedFrom: Array.from(
+          { length: r.int(3) },
+          () => [service(), r.pick(DATASETS)] as [string, string],
+        ),
+      }),
+    ),
+    dataDependencies: Array.from({ length: r.int(3) }, () =>
+      dataDep(service(), r.pick(DATASETS), 1000 * (1 + r.int(60))),
+    ),
+    endpoints: Array.from({ length: r.int(3) }, (_, i) =>
+      endpoint(`/e${i}`, {
+        data: r.chance(0.5) ? [r.pick(DATA)] : [],
+        returns: r.pick(['full_breakdown', 'aggregate_only', undefined]),
+        access: r.pick([undefined, 'any', ...LEVELS]),
+        pii: r.pick([undefined, 'high']),
+      }),
+    ),
+    requires: Array.from({ length: r.int(2) }, () =>
+      requires(service(), r.pick(DATA), r.pick([undefined, ...LEVELS])),
+    ),
+  });
+}
+
+describe('incremental analysis', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    'equals a full run after random edits (seed %i)',
+    seed => {
+      const r = rng(seed);
+      const state = new Map<
+        string,
+        { entity: EntitySummary; contract?: EntityContract }
+      >();
+      const analyzer = createAnalyzer({
+        config: { retryAmplificationBound: 6 },
+      });
+      const put = (name: string) => {
+        const e = randomEntity(r, name);
+        const c =
+          RESOURCES.includes(name) || r.chance(0.2)
+            ? undefined
+            : randomContract(r, name);
+        state.set(e.ref, { entity: e, contract: c });
+        analyzer.upsert(e, c);
+      };
+      for (const name of [...NAMES, ...RESOURCES]) {
+        if (r.chance(0.85)) {
+          put(name);
+        }
+      }
+      const full = () =>
+        analyze({
+          entities: [...state.values()].map(s => s.entity),
+          contracts: [...state.values()].flatMap(s =>
+            s.contract ? [s.contract] : [],
+          ),
+          config: { retryAmplificationBound: 6 },
+        });
+      expect(analyzer.result()).toEqual(full());
+      for (let step = 0; step < 60; step++) {
+        const name = r.pick([...NAMES, ...RESOURCES]);
+        const ref = RESOURCES.includes(name)
+          ? `resource:default/${name}`
+          : `component:default/${name}`;
+        const existing = state.get(ref);
+        const action = r.int(4);
+        if (action === 0 && existing) {
+          state.delete(ref);
+          analyzer.remove(ref);
+        } else if (action === 1 && existing) {
+          // only the catalog side changes
+          const e = randomEntity(r, name);
+          state.set(ref, { entity: e, contract: existing.contract });
+          analyzer.upsert(e, existing.contract);
+        } else {
+          put(name);
+        }
+        if (r.chance(0.7)) {
+          expect(analyzer.result()).toEqual(full());
+        }
+      }
+      const result = analyzer.result();
+      expect(result).toEqual(full());
+      expect(result.findings.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('re-evaluates only what an edit touches', () => {
+    const { entities, contracts } = consistentCatalog();
+    let evaluations = 0;
+    const counting = defaultRules.map(rule => ({
+      ...rule,
+      evaluate: (...args: Parameters<ContractRule['evaluate']>) => {
+        evaluations++;
+        return rule.evaluate(...args);
+      },
+    }));
+    const analyzer = createAnalyzer({ rules: counting });
+    const byRef = new Map(contracts.map(c => [c.entityRef, c]));
+    for (const e of entities) {
+      analyzer.upsert(e, byRef.get(e.ref));
+    }
+    analyzer.result();
+    evaluations = 0;
+    const ledger = byRef.get('component:default/ledger')!;
+    analyzer.upsert(entity('ledger'), {
+      ...ledger,
+      operations: [op('record', { 95: 5000 })],
+    });
+    const { findings } = analyzer.result();
+    // ledger itself, its caller payment, and checkout whose timeout walk reaches ledger
+    expect(evaluations).toBe(3 * defaultRules.length);
+    expect(findings.map(f => f.rule)).toEqual([
+      'latency-path',
+      'timeout-below-tail',
+    ]);
+  });
+});

@@ -1,0 +1,72 @@
+import {
+  contract,
+  dataDep,
+  dataset,
+  dep,
+  endpoint,
+  entity,
+  findingsOf,
+  op,
+  policy,
+  requires,
+} from '../testUtils';
+
+const rule = 'unresolved-reference';
+
+describe('unresolved-reference', () => {
+  it('fires on a service that is no entity, once per service', () => {
+    const found = findingsOf(rule, [
+      contract('checkout', {
+        dependsOn: [dep('riks', 'score')],
+        retryPolicies: [policy('riks.score')],
+      }),
+    ]);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      severity: 'error',
+      provider: 'component:default/riks',
+      subject: 'riks',
+    });
+  });
+
+  it('fires on an operation, dataset or data the provider’s contract does not declare', () => {
+    const found = findingsOf(rule, [
+      contract('checkout', {
+        dependsOn: [dep('risk', 'scor')],
+        dataDependencies: [dataDep('orders', 'purchase')],
+        requires: [requires('risk', 'signals')],
+      }),
+      contract('risk', {
+        operations: [op('score', { 95: 100 })],
+        endpoints: [endpoint('/a', { data: ['score'] })],
+      }),
+      contract('orders', { datasets: [dataset('purchases')] }),
+    ]);
+    expect(found.map(f => f.subject).sort()).toEqual([
+      'orders/purchase',
+      'risk.scor',
+      'risk/signals',
+    ]);
+  });
+
+  it('is silent when everything resolves, or the provider has not described that section yet', () => {
+    expect(
+      findingsOf(
+        rule,
+        [
+          contract('checkout', {
+            dependsOn: [dep('risk', 'score'), dep('payment', 'authorize')],
+            dataDependencies: [dataDep('orders', 'purchases')],
+            requires: [requires('risk', 'score')],
+          }),
+          contract('risk', {
+            operations: [op('score', { 95: 100 })],
+            endpoints: [endpoint('/a', { data: ['score'] })],
+          }),
+          contract('orders', { datasets: [dataset('purchases')] }),
+        ],
+        { entities: [entity('payment')] },
+      ),
+    ).toEqual([]);
+  });
+});
