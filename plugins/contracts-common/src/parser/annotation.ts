@@ -2,7 +2,10 @@
  * Reads the contracts annotations of an entity.
  */
 import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
-import { CONTRACTS_REF_ANNOTATION, CONTRACTS_SPEC_ANNOTATION } from '../annotations';
+import {
+  CONTRACTS_REF_ANNOTATION,
+  CONTRACTS_SPEC_ANNOTATION,
+} from '../annotations';
 import type { ContractProblem, ContractSource } from '../types';
 import { describeType } from './yamlSource';
 
@@ -33,8 +36,10 @@ export function contractSourcesFromAnnotation(entity: Entity): {
   } catch {
     // an entity without kind or name: its problems still say which annotation is wrong
   }
-  const annotations: unknown = (entity as Partial<Entity> | undefined)?.metadata?.annotations;
-  if (typeof annotations !== 'object' || annotations === null) return { problems };
+  const annotations: unknown = (entity as Partial<Entity> | undefined)?.metadata
+    ?.annotations;
+  if (typeof annotations !== 'object' || annotations === null)
+    return { problems };
   const read = (key: string): string | undefined => {
     const value = (annotations as Record<string, unknown>)[key];
     if (value === undefined) return undefined;
@@ -43,12 +48,18 @@ export function contractSourcesFromAnnotation(entity: Entity): {
       problems.push({
         entity: entityRef,
         path,
-        message: `the annotation \`${key}\` must be a string, got ${describeType(value)}`,
+        message: `the annotation \`${key}\` must be a string, got ${describeType(
+          value,
+        )}`,
       });
       return undefined;
     }
     if (!value.trim()) {
-      problems.push({ entity: entityRef, path, message: `the annotation \`${key}\` is empty` });
+      problems.push({
+        entity: entityRef,
+        path,
+        message: `the annotation \`${key}\` is empty`,
+      });
       return undefined;
     }
     return value;
@@ -60,11 +71,17 @@ export function contractSourcesFromAnnotation(entity: Entity): {
     problems.push({
       entity: entityRef,
       path: `metadata.annotations["${CONTRACTS_REF_ANNOTATION}"]`,
-      message: `the annotation \`${CONTRACTS_REF_ANNOTATION}\` must be a location such as \`dir:./contracts\` or \`file:./contracts/sla.yaml\`, got \`${ref.slice(0, 60)}\``,
+      message: `the annotation \`${CONTRACTS_REF_ANNOTATION}\` must be a location such as \`dir:./contracts\` or \`file:./contracts/sla.yaml\`, got \`${ref.slice(
+        0,
+        60,
+      )}\``,
     });
   }
   return {
-    inline: spec === undefined ? undefined : { file: INLINE_CONTRACT_FILE, text: spec },
+    inline:
+      spec === undefined
+        ? undefined
+        : { file: INLINE_CONTRACT_FILE, text: spec },
     ref: isLocation ? ref : undefined,
     problems,
   };

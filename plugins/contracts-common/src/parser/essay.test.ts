@@ -3,7 +3,10 @@ import * as path from 'path';
 import { parseEntityContract } from './parseEntityContract';
 
 /** The essay the product comes from; its YAML blocks are the grammar. */
-const ARTICLE = path.resolve(__dirname, '../../../../../shared/mission/article.txt');
+const ARTICLE = path.resolve(
+  __dirname,
+  '../../../../../shared/mission/article.txt',
+);
 
 const CONTRACT_HEADER = /^# \S+\/contracts\/\S+\.ya?ml\s*$/;
 const OUTPUT_HEADER = /^(ERROR|WARNING|INFO):/;
@@ -25,14 +28,27 @@ function extractBlocks(article: string): Block[] {
   const lines = article.split(/\r?\n/);
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const kind = CONTRACT_HEADER.test(lines[i]) ? 'contract' : OUTPUT_HEADER.test(lines[i]) ? 'output' : undefined;
+    const kind = CONTRACT_HEADER.test(lines[i])
+      ? 'contract'
+      : OUTPUT_HEADER.test(lines[i])
+      ? 'output'
+      : undefined;
     if (!kind) continue;
     const start = i;
     const body = [lines[i]];
-    while (i + 1 < lines.length && lines[i + 1].trim() !== '' && !CONTRACT_HEADER.test(lines[i + 1])) {
+    while (
+      i + 1 < lines.length &&
+      lines[i + 1].trim() !== '' &&
+      !CONTRACT_HEADER.test(lines[i + 1])
+    ) {
       body.push(lines[++i]);
     }
-    blocks.push({ kind, header: lines[start], line: start + 1, text: `${body.join('\n')}\n` });
+    blocks.push({
+      kind,
+      header: lines[start],
+      line: start + 1,
+      text: `${body.join('\n')}\n`,
+    });
   }
   return blocks;
 }
@@ -66,9 +82,10 @@ describe('the essay', () => {
     'parses %s as written, with no problem',
     (file, block) => {
       const service = /^service: (\S+)$/m.exec(block.text)![1];
-      const { contract, problems } = parseEntityContract(`component:default/${service}`, [
-        { file, text: block.text },
-      ]);
+      const { contract, problems } = parseEntityContract(
+        `component:default/${service}`,
+        [{ file, text: block.text }],
+      );
       expect(problems).toEqual([]);
       const items = [
         contract.dependsOn,
@@ -88,7 +105,10 @@ describe('the essay', () => {
     const byService = new Map<string, Array<{ file: string; text: string }>>();
     for (const block of contracts) {
       const service = /^service: (\S+)$/m.exec(block.text)![1];
-      byService.set(service, [...(byService.get(service) ?? []), { file: block.header.slice(2), text: block.text }]);
+      byService.set(service, [
+        ...(byService.get(service) ?? []),
+        { file: block.header.slice(2), text: block.text },
+      ]);
     }
     const parsed = Object.fromEntries(
       [...byService].map(([service, sources]) => [
@@ -96,9 +116,13 @@ describe('the essay', () => {
         parseEntityContract(`component:default/${service}`, sources),
       ]),
     );
-    for (const { problems } of Object.values(parsed)) expect(problems).toEqual([]);
+    for (const { problems } of Object.values(parsed))
+      expect(problems).toEqual([]);
     const { checkout, risk, orders, support } = Object.fromEntries(
-      Object.entries(parsed).map(([service, result]) => [service, result.contract]),
+      Object.entries(parsed).map(([service, result]) => [
+        service,
+        result.contract,
+      ]),
     );
     expect(checkout.dependsOn[0]).toMatchObject({
       ref: 'component:default/risk',
@@ -107,7 +131,9 @@ describe('the essay', () => {
       fallback: 'allow_with_monitoring',
       retry: { raw: 'none', maxAttempts: 1 },
     });
-    expect(checkout.dependsOn[0].budget.map(b => [b.level, b.percentile, b.ms])).toEqual([
+    expect(
+      checkout.dependsOn[0].budget.map(b => [b.level, b.percentile, b.ms]),
+    ).toEqual([
       ['target', 50, 100],
       ['acceptable', 95, 200],
       ['maximum', 99, 500],
@@ -141,7 +167,9 @@ describe('the essay', () => {
       expects: 'stable_across_retries',
       windowMs: 300_000,
     });
-    expect(risk.endpoints.map(e => [e.path, e.returns, e.access, e.pii])).toEqual([
+    expect(
+      risk.endpoints.map(e => [e.path, e.returns, e.access, e.pii]),
+    ).toEqual([
       ['/fraud-score', 'aggregate_only', undefined, 'minimal'],
       ['/fraud-signals-detailed', 'full_breakdown', 'risk_team_only', 'high'],
     ]);
@@ -160,9 +188,10 @@ describe('the essay', () => {
 
   it('does not take the checker output for a contract', () => {
     for (const block of outputs) {
-      const { contract, problems } = parseEntityContract('component:default/checkout', [
-        { file: 'output.txt', text: block.text },
-      ]);
+      const { contract, problems } = parseEntityContract(
+        'component:default/checkout',
+        [{ file: 'output.txt', text: block.text }],
+      );
       expect(problems.length).toBeGreaterThan(0);
       expect(problems.every(problem => problem.line !== undefined)).toBe(true);
       expect(contract.dependsOn).toEqual([]);

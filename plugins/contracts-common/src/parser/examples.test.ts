@@ -21,7 +21,9 @@ function yamlFiles(dir: string): string[] {
 /** Entities with a contracts annotation, and the sources behind it (`dir:` and `file:` refs). */
 function contractEntities(): Array<{ ref: string; sources: ContractSource[] }> {
   const found: Array<{ ref: string; sources: ContractSource[] }> = [];
-  for (const file of yamlFiles(EXAMPLES).filter(f => !f.includes(`${path.sep}contracts${path.sep}`))) {
+  for (const file of yamlFiles(EXAMPLES).filter(
+    f => !f.includes(`${path.sep}contracts${path.sep}`),
+  )) {
     for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
       const entity = doc.toJS() as Entity;
       if (!entity?.kind || !entity.metadata?.annotations) continue;
@@ -29,14 +31,21 @@ function contractEntities(): Array<{ ref: string; sources: ContractSource[] }> {
       expect(problems).toEqual([]);
       const sources: ContractSource[] = inline ? [inline] : [];
       if (ref) {
-        const [type, target] = [ref.slice(0, ref.indexOf(':')), ref.slice(ref.indexOf(':') + 1)];
+        const [type, target] = [
+          ref.slice(0, ref.indexOf(':')),
+          ref.slice(ref.indexOf(':') + 1),
+        ];
         const at = path.resolve(path.dirname(file), target);
         const files = type === 'dir' ? yamlFiles(at).sort() : [at];
         for (const contract of files) {
-          sources.push({ file: path.relative(path.dirname(file), contract), text: fs.readFileSync(contract, 'utf8') });
+          sources.push({
+            file: path.relative(path.dirname(file), contract),
+            text: fs.readFileSync(contract, 'utf8'),
+          });
         }
       }
-      if (sources.length) found.push({ ref: stringifyEntityRef(entity), sources });
+      if (sources.length)
+        found.push({ ref: stringifyEntityRef(entity), sources });
     }
   }
   return found;

@@ -80,13 +80,21 @@ describe('parsePercentile', () => {
     expect(parsePercentile(text)).toEqual({ value, errors: [] });
   });
 
-  it.each(['p0', 'p101', 'p150', 'p100.5'])('rejects %s as outside 0–100', text => {
-    expect(parsePercentile(text).errors[0]).toMatch(/outside 0–100/);
-  });
+  it.each(['p0', 'p101', 'p150', 'p100.5'])(
+    'rejects %s as outside 0–100',
+    text => {
+      expect(parsePercentile(text).errors[0]).toMatch(/outside 0–100/);
+    },
+  );
 
-  it.each(['95', 'p-5', 'px', 'median', ''])('rejects %j as not a percentile', text => {
-    expect(parsePercentile(text).errors[0]).toMatch(/expected a percentile such as `p95`/);
-  });
+  it.each(['95', 'p-5', 'px', 'median', ''])(
+    'rejects %j as not a percentile',
+    text => {
+      expect(parsePercentile(text).errors[0]).toMatch(
+        /expected a percentile such as `p95`/,
+      );
+    },
+  );
 });
 
 describe('parseLatencyBounds', () => {
@@ -109,7 +117,9 @@ describe('parseLatencyBounds', () => {
 
   it('keeps the valid bounds of a list and reports the others', () => {
     const result = parseLatencyBounds('p50 < 100ms, p150 < 1s, p95 < fast');
-    expect(result.value).toEqual([{ percentile: 50, ms: 100, raw: 'p50 < 100ms' }]);
+    expect(result.value).toEqual([
+      { percentile: 50, ms: 100, raw: 'p50 < 100ms' },
+    ]);
     expect(result.errors).toHaveLength(2);
     expect(result.errors[0]).toMatch(/p150.*outside/);
     expect(result.errors[1]).toMatch(/`fast`/);
@@ -144,7 +154,9 @@ describe('parsePercentileLatencies', () => {
   });
 
   it('reads the essay target with its note', () => {
-    expect(parsePercentileLatencies('p50=80ms, p95=150ms (requires caching)').value).toEqual({
+    expect(
+      parsePercentileLatencies('p50=80ms, p95=150ms (requires caching)').value,
+    ).toEqual({
       values: [
         { percentile: 50, ms: 80 },
         { percentile: 95, ms: 150 },
@@ -175,7 +187,12 @@ describe('parsePercentileLatencies', () => {
 describe('parseFreshness', () => {
   it('reads the essay guarantee', () => {
     expect(parseFreshness('15-30s typical, 60s max')).toEqual({
-      value: { raw: '15-30s typical, 60s max', typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 60_000 },
+      value: {
+        raw: '15-30s typical, 60s max',
+        typicalMinMs: 15_000,
+        typicalMaxMs: 30_000,
+        maxMs: 60_000,
+      },
       errors: [],
     });
   });
@@ -186,12 +203,30 @@ describe('parseFreshness', () => {
     ['<60s', { maxMs: 60_000 }],
     ['~20s', { typicalMinMs: 20_000, typicalMaxMs: 20_000, maxMs: 20_000 }],
     ['15-30s', { typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 30_000 }],
-    ['15s-30s typical', { typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 30_000 }],
-    ['typical 500ms-2s, max 5s', { typicalMinMs: 500, typicalMaxMs: 2000, maxMs: 5000 }],
-    ['15–30s typical, 1m max', { typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 60_000 }],
-    ['15-30s (replica lag)', { typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 30_000 }],
-    ['15-30s, 60s', { typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 60_000 }],
-    ['60s max, 10s', { typicalMinMs: 10_000, typicalMaxMs: 10_000, maxMs: 60_000 }],
+    [
+      '15s-30s typical',
+      { typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 30_000 },
+    ],
+    [
+      'typical 500ms-2s, max 5s',
+      { typicalMinMs: 500, typicalMaxMs: 2000, maxMs: 5000 },
+    ],
+    [
+      '15–30s typical, 1m max',
+      { typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 60_000 },
+    ],
+    [
+      '15-30s (replica lag)',
+      { typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 30_000 },
+    ],
+    [
+      '15-30s, 60s',
+      { typicalMinMs: 15_000, typicalMaxMs: 30_000, maxMs: 60_000 },
+    ],
+    [
+      '60s max, 10s',
+      { typicalMinMs: 10_000, typicalMaxMs: 10_000, maxMs: 60_000 },
+    ],
   ])('reads %j', (text, expected) => {
     const result = parseFreshness(text);
     expect(result.errors).toEqual([]);
@@ -215,7 +250,9 @@ describe('parseFreshness', () => {
   });
 
   it('reads the structured form', () => {
-    expect(parseFreshnessParts({ typical: '15-30s', max: '60s' }).value).toEqual({
+    expect(
+      parseFreshnessParts({ typical: '15-30s', max: '60s' }).value,
+    ).toEqual({
       raw: '15-30s typical, 60s max',
       typicalMinMs: 15_000,
       typicalMaxMs: 30_000,
@@ -258,11 +295,16 @@ describe('parseRetry', () => {
     expect(parseRetry(value)).toEqual({ value: expected, errors: [] });
   });
 
-  it.each([0, -1, 1.5, 'sometimes', '', true, null, ['3']])('rejects %j', value => {
-    const result = parseRetry(value);
-    expect(result.value).toBeUndefined();
-    expect(result.errors[0]).toMatch(/expected `none` or the number of attempts/);
-  });
+  it.each([0, -1, 1.5, 'sometimes', '', true, null, ['3']])(
+    'rejects %j',
+    value => {
+      const result = parseRetry(value);
+      expect(result.value).toBeUndefined();
+      expect(result.errors[0]).toMatch(
+        /expected `none` or the number of attempts/,
+      );
+    },
+  );
 });
 
 describe('parseRetryTarget', () => {

@@ -15,7 +15,12 @@ export interface GrammarResult<T> {
   errors: string[];
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
 /** Spellings people write for a unit, mapped to the unit the grammar wants. */
 const UNIT_ALIASES: Record<string, string> = {
@@ -92,42 +97,62 @@ export function formatDuration(ms: number): string {
 export function parseDurationText(text: string): GrammarResult<number> {
   const trimmed = text.trim();
   if (!trimmed) {
-    return { errors: ['empty duration: expected e.g. `200ms`, `1.5s` or `5m`'] };
+    return {
+      errors: ['empty duration: expected e.g. `200ms`, `1.5s` or `5m`'],
+    };
   }
   const match = DURATION_RE.exec(trimmed);
   if (!match) {
     return {
       errors: [
-        `expected a duration such as \`200ms\`, \`1.5s\` or \`5m\`, got ${quote(trimmed)}`,
+        `expected a duration such as \`200ms\`, \`1.5s\` or \`5m\`, got ${quote(
+          trimmed,
+        )}`,
       ],
     };
   }
   const [, sign, number, , unitText] = match;
   const unit = unitText.trim();
+  if (sign === '-') {
+    return {
+      errors: [
+        `${quote(trimmed)} is negative: a duration must be greater than zero`,
+      ],
+    };
+  }
   if (!unit) {
     return {
       errors: [
-        `${quote(trimmed)} has no unit: write e.g. \`${number}ms\` or \`${number}s\` (units: ms, s, m, h)`,
+        `${quote(
+          trimmed,
+        )} has no unit: write e.g. \`${number}ms\` or \`${number}s\` (units: ms, s, m, h)`,
       ],
     };
   }
   const factor = UNIT_MS[unit];
   if (factor === undefined) {
-    const alias = UNIT_ALIASES[unit.toLowerCase()] ?? (UNIT_MS[unit.toLowerCase()] ? unit.toLowerCase() : undefined);
+    const alias =
+      UNIT_ALIASES[unit.toLowerCase()] ??
+      (UNIT_MS[unit.toLowerCase()] ? unit.toLowerCase() : undefined);
     return {
       errors: [
         alias
-          ? `unknown unit ${quote(unit)} in ${quote(trimmed)}: did you mean \`${number}${alias}\`?`
-          : `unknown unit ${quote(unit)} in ${quote(trimmed)}: expected ms, s, m or h, e.g. \`200ms\``,
+          ? `unknown unit ${quote(unit)} in ${quote(
+              trimmed,
+            )}: did you mean \`${number}${alias}\`?`
+          : `unknown unit ${quote(unit)} in ${quote(
+              trimmed,
+            )}: expected ms, s, m or h, e.g. \`200ms\``,
       ],
     };
   }
   const value = Number(number);
-  if (sign === '-') {
-    return { errors: [`${quote(trimmed)} is negative: a duration must be greater than zero`] };
-  }
   if (value === 0) {
-    return { errors: [`${quote(trimmed)} is zero: a duration must be greater than zero`] };
+    return {
+      errors: [
+        `${quote(trimmed)} is zero: a duration must be greater than zero`,
+      ],
+    };
   }
   const ms = value * factor;
   if (!Number.isFinite(ms) || ms > Number.MAX_SAFE_INTEGER) {
@@ -154,12 +179,22 @@ export function parsePercentile(text: string): GrammarResult<number> {
   const trimmed = text.trim();
   const match = PERCENTILE_RE.exec(trimmed);
   if (!match) {
-    return { errors: [`expected a percentile such as \`p95\` or \`p99.9\`, got ${quote(trimmed)}`] };
+    return {
+      errors: [
+        `expected a percentile such as \`p95\` or \`p99.9\`, got ${quote(
+          trimmed,
+        )}`,
+      ],
+    };
   }
   const value = Number(match[1]);
   if (!(value > 0 && value <= 100)) {
     return {
-      errors: [`percentile ${quote(trimmed)} is outside 0–100 (p0 excluded, p100 is the maximum)`],
+      errors: [
+        `percentile ${quote(
+          trimmed,
+        )} is outside 0–100 (p0 excluded, p100 is the maximum)`,
+      ],
     };
   }
   return { value, errors: [] };
@@ -185,12 +220,15 @@ export interface ParsedLatencyBound extends PercentileLatency {
  * (`p50 < 100ms, p95 < 200ms`); `<=` and `≤` mean the same as `<`.
  * @public
  */
-export function parseLatencyBounds(text: string): GrammarResult<ParsedLatencyBound[]> {
+export function parseLatencyBounds(
+  text: string,
+): GrammarResult<ParsedLatencyBound[]> {
   const errors: string[] = [];
   const value: ParsedLatencyBound[] = [];
   const seen = new Set<number>();
   const trimmed = text.trim();
-  if (!trimmed) return { errors: ['empty latency bound: expected e.g. `p95 < 200ms`'] };
+  if (!trimmed)
+    return { errors: ['empty latency bound: expected e.g. `p95 < 200ms`'] };
   for (const part of splitList(trimmed)) {
     const bound = parseComparison(part, 'bound');
     if (typeof bound === 'string') {
@@ -236,7 +274,9 @@ export function parsePercentileLatencies(
     body = body.slice(0, noteMatch.index).trim();
   }
   if (!body) {
-    return { errors: ['empty latency: expected e.g. `p50=2800ms, p95=3200ms`'] };
+    return {
+      errors: ['empty latency: expected e.g. `p50=2800ms, p95=3200ms`'],
+    };
   }
   for (const part of splitList(body)) {
     const measured = parseComparison(part, 'measured');
@@ -274,10 +314,14 @@ function parseComparison(
   if (!left) return `${quote(part)} has no percentile: write e.g. ${example}`;
   const isBound = operator === '<' || operator === '<=' || operator === '≤';
   if (form === 'bound' && !isBound) {
-    return `a budget is an upper bound: write ${quote(`${left} < ${right}`)}, got ${quote(part)}`;
+    return `a budget is an upper bound: write ${quote(
+      `${left} < ${right}`,
+    )}, got ${quote(part)}`;
   }
   if (form === 'measured' && operator !== '=') {
-    return `a measured latency is written with \`=\`: write ${quote(`${left}=${right}`)}, got ${quote(part)}`;
+    return `a measured latency is written with \`=\`: write ${quote(
+      `${left}=${right}`,
+    )}, got ${quote(part)}`;
   }
   const percentile = parsePercentile(left);
   const duration = parseDurationText(right);
@@ -304,19 +348,27 @@ function parseFreshnessClause(
     body = body.slice(prefix[0].length);
   }
   if (/^(?:typical|typically|max|maximum)$/i.test(body)) {
-    return `${quote(clause)} has no duration: expected e.g. \`15-30s typical\` or \`60s max\``;
+    return `${quote(
+      clause,
+    )} has no duration: expected e.g. \`15-30s typical\` or \`60s max\``;
   }
   const words =
-    /^(?:(typical|typically|max|maximum)\s+)?(.*?)(?:\s+(typical|typically|max|maximum))?$/i.exec(body)!;
+    /^(?:(typical|typically|max|maximum)\s+)?(.*?)(?:\s+(typical|typically|max|maximum))?$/i.exec(
+      body,
+    )!;
   const word = (words[1] ?? words[3])?.toLowerCase();
   if (words[1] && words[3]) return `${quote(clause)} is qualified twice`;
   if (word) {
     const said: FreshnessQualifier = word.startsWith('typ') ? 'typical' : 'max';
-    if (qualifier && qualifier !== said) return `${quote(clause)} is both typical and max`;
+    if (qualifier && qualifier !== said)
+      return `${quote(clause)} is both typical and max`;
     qualifier = said;
   }
   body = words[2].trim();
-  if (!body) return `${quote(clause)} has no duration: expected e.g. \`15-30s typical\` or \`60s max\``;
+  if (!body)
+    return `${quote(
+      clause,
+    )} has no duration: expected e.g. \`15-30s typical\` or \`60s max\``;
   const range = /^(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*[-–]\s*(.+)$/.exec(body);
   if (range) {
     const high = parseDurationText(range[3]);
@@ -325,12 +377,20 @@ function parseFreshnessClause(
     const low = parseDurationText(`${range[1]}${unit}`);
     if (low.errors.length) return low.errors.join('; ');
     if (low.value! > high.value!) {
-      return `the range ${quote(body)} is reversed: write the smaller value first`;
+      return `the range ${quote(
+        body,
+      )} is reversed: write the smaller value first`;
     }
     if (qualifier === 'max') {
-      return `${quote(clause)}: a max is one duration, not a range (e.g. \`60s max\`)`;
+      return `${quote(
+        clause,
+      )}: a max is one duration, not a range (e.g. \`60s max\`)`;
     }
-    return { qualifier: qualifier ?? 'typical', min: low.value!, max: high.value! };
+    return {
+      qualifier: qualifier ?? 'typical',
+      min: low.value!,
+      max: high.value!,
+    };
   }
   const single = parseDurationText(body);
   if (single.errors.length) return single.errors.join('; ');
@@ -349,7 +409,9 @@ export function parseFreshness(text: string): GrammarResult<Freshness> {
   const noteMatch = NOTE_RE.exec(body);
   if (noteMatch) body = body.slice(0, noteMatch.index).trim();
   if (!body) {
-    return { errors: ['empty freshness: expected e.g. `15-30s typical, 60s max`'] };
+    return {
+      errors: ['empty freshness: expected e.g. `15-30s typical, 60s max`'],
+    };
   }
   return combineFreshness(
     splitList(body).map(clause => ({ clause })),
@@ -366,9 +428,13 @@ export function parseFreshnessParts(parts: {
   max?: string;
 }): GrammarResult<Freshness> {
   const clauses: Array<{ clause: string; forced: FreshnessQualifier }> = [];
-  if (parts.typical !== undefined) clauses.push({ clause: parts.typical, forced: 'typical' });
-  if (parts.max !== undefined) clauses.push({ clause: parts.max, forced: 'max' });
-  const raw = clauses.map(({ clause, forced }) => `${clause.trim()} ${forced}`).join(', ');
+  if (parts.typical !== undefined)
+    clauses.push({ clause: parts.typical, forced: 'typical' });
+  if (parts.max !== undefined)
+    clauses.push({ clause: parts.max, forced: 'max' });
+  const raw = clauses
+    .map(({ clause, forced }) => `${clause.trim()} ${forced}`)
+    .join(', ');
   if (!clauses.length) {
     return { errors: ['empty freshness: expected `typical` and/or `max`'] };
   }
@@ -384,7 +450,9 @@ function combineFreshness(
   let plain: { min: number; max: number } | undefined;
   for (const { clause, forced } of clauses) {
     if (!clause.trim()) {
-      errors.push('empty clause in a freshness: expected e.g. `15-30s typical, 60s max`');
+      errors.push(
+        'empty clause in a freshness: expected e.g. `15-30s typical, 60s max`',
+      );
       continue;
     }
     const read = parseFreshnessClause(clause, forced);
@@ -407,7 +475,11 @@ function combineFreshness(
       freshness.maxMs = read.max;
     } else {
       if (plain) {
-        errors.push(`${quote(raw)} gives two figures without saying which is \`typical\` and which is \`max\``);
+        errors.push(
+          `${quote(
+            raw,
+          )} gives two figures without saying which is \`typical\` and which is \`max\``,
+        );
         continue;
       }
       plain = read;
@@ -418,7 +490,10 @@ function combineFreshness(
     else if (freshness.typicalMaxMs === undefined) {
       freshness.typicalMinMs = plain.min;
       freshness.typicalMaxMs = plain.max;
-    } else errors.push(`${quote(raw)} has a figure that is neither \`typical\` nor \`max\``);
+    } else
+      errors.push(
+        `${quote(raw)} has a figure that is neither \`typical\` nor \`max\``,
+      );
   }
   if (freshness.maxMs === undefined && freshness.typicalMaxMs !== undefined) {
     freshness.maxMs = freshness.typicalMaxMs;
@@ -429,7 +504,9 @@ function combineFreshness(
     freshness.typicalMaxMs > freshness.maxMs
   ) {
     errors.push(
-      `typical staleness ${formatDuration(freshness.typicalMaxMs)} exceeds the max ${formatDuration(freshness.maxMs)} in ${quote(raw)}`,
+      `typical staleness ${formatDuration(
+        freshness.typicalMaxMs,
+      )} exceeds the max ${formatDuration(freshness.maxMs)} in ${quote(raw)}`,
     );
     return { errors };
   }
@@ -446,7 +523,11 @@ export function parseFreshnessRequired(text: string): GrammarResult<number> {
   const match = /^(<=|<|≤|>=|>|≥)?\s*(.*)$/.exec(trimmed)!;
   if (match[1] && !match[1].startsWith('<') && match[1] !== '≤') {
     return {
-      errors: [`freshness_required is the stalest data accepted: write e.g. \`<10s\`, got ${quote(trimmed)}`],
+      errors: [
+        `freshness_required is the stalest data accepted: write e.g. \`<10s\`, got ${quote(
+          trimmed,
+        )}`,
+      ],
     };
   }
   return parseDurationText(match[2]);
@@ -457,8 +538,11 @@ export function parseFreshnessRequired(text: string): GrammarResult<number> {
  * attempts in all, the first included).
  * @public
  */
-export function parseRetry(value: unknown): GrammarResult<{ raw: string; maxAttempts?: number }> {
-  const expected = 'expected `none` or the number of attempts in all, e.g. `retry: 3`';
+export function parseRetry(
+  value: unknown,
+): GrammarResult<{ raw: string; maxAttempts?: number }> {
+  const expected =
+    'expected `none` or the number of attempts in all, e.g. `retry: 3`';
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= 1) {
       return { value: { raw: String(value), maxAttempts: value }, errors: [] };
@@ -471,7 +555,8 @@ export function parseRetry(value: unknown): GrammarResult<{ raw: string; maxAtte
   }
   if (typeof value !== 'string') return { errors: [expected] };
   const trimmed = value.trim();
-  if (trimmed.toLowerCase() === 'none') return { value: { raw: trimmed, maxAttempts: 1 }, errors: [] };
+  if (trimmed.toLowerCase() === 'none')
+    return { value: { raw: trimmed, maxAttempts: 1 }, errors: [] };
   if (/^\d+$/.test(trimmed)) return parseRetry(Number(trimmed));
   return { errors: [`${expected}, got ${quote(trimmed)}`] };
 }
@@ -485,14 +570,23 @@ export function parseRetryTarget(
   text: string,
 ): GrammarResult<{ service: string; operation?: string }> {
   const trimmed = text.trim();
-  if (!trimmed) return { errors: ['empty retry target: expected `service.operation`, e.g. `risk.scoreTransaction`'] };
+  if (!trimmed)
+    return {
+      errors: [
+        'empty retry target: expected `service.operation`, e.g. `risk.scoreTransaction`',
+      ],
+    };
   const dot = trimmed.lastIndexOf('.');
   if (dot < 0) return { value: { service: trimmed }, errors: [] };
   const service = trimmed.slice(0, dot);
   const operation = trimmed.slice(dot + 1);
   if (!service || !operation) {
     return {
-      errors: [`expected \`service.operation\`, e.g. \`risk.scoreTransaction\`, got ${quote(trimmed)}`],
+      errors: [
+        `expected \`service.operation\`, e.g. \`risk.scoreTransaction\`, got ${quote(
+          trimmed,
+        )}`,
+      ],
     };
   }
   return { value: { service, operation }, errors: [] };

@@ -3,8 +3,14 @@
  * problems; the value grammar; the JSON Schema of the document.
  */
 export { parseEntityContract } from './parseEntityContract';
-export type { ParseEntityContractOptions, ParsedEntityContract } from './parseEntityContract';
-export { contractSourcesFromAnnotation, INLINE_CONTRACT_FILE } from './annotation';
+export type {
+  ParseEntityContractOptions,
+  ParsedEntityContract,
+} from './parseEntityContract';
+export {
+  contractSourcesFromAnnotation,
+  INLINE_CONTRACT_FILE,
+} from './annotation';
 export { contractDocumentSchema } from './schema';
 export {
   formatDuration,
@@ -19,7 +25,11 @@ export {
   parseRetry,
   parseRetryTarget,
 } from './grammar';
-export type { GrammarResult, ParsedLatencyBound, ParsedPercentileLatencies } from './grammar';
+export type {
+  GrammarResult,
+  ParsedLatencyBound,
+  ParsedPercentileLatencies,
+} from './grammar';
 export { resolveContractRef } from './refs';
 export { levenshtein, nearest, unknownKeyMessage } from './suggest';
 export { CONTRACT_PARSER_LIMITS } from './limits';

@@ -5,7 +5,11 @@
  */
 import type { PercentileLatency, SourceLocation } from '../types';
 import { formatDuration } from './grammar';
-import { type ContractSections, type FieldLocations, fieldLocation } from './normalize';
+import {
+  type ContractSections,
+  type FieldLocations,
+  fieldLocation,
+} from './normalize';
 
 type Item = { loc: SourceLocation } & Record<string, any>;
 
@@ -33,7 +37,9 @@ interface MergeSpec {
 }
 
 const showLatencies = (values: PercentileLatency[]) =>
-  values.map(value => `p${value.percentile}=${formatDuration(value.ms)}`).join(', ');
+  values
+    .map(value => `p${value.percentile}=${formatDuration(value.ms)}`)
+    .join(', ');
 const showMs = (ms: number) => formatDuration(ms);
 const showRaw = (value: { raw: string }) => value.raw;
 
@@ -41,7 +47,10 @@ const SPECS: Record<keyof ContractSections, MergeSpec> = {
   dependsOn: {
     section: 'depends_on',
     identity: item => `${item.ref.toLowerCase()}#${item.operation ?? ''}`,
-    describe: item => `dependency \`${item.service}${item.operation ? `.${item.operation}` : ''}\``,
+    describe: item =>
+      `dependency \`${item.service}${
+        item.operation ? `.${item.operation}` : ''
+      }\``,
     values: [
       { name: 'timeoutMs', label: '`timeout`', show: showMs },
       { name: 'fallback', label: '`fallback`' },
@@ -61,8 +70,18 @@ const SPECS: Record<keyof ContractSections, MergeSpec> = {
     identity: item => item.name,
     describe: item => `operation \`${item.name}\``,
     values: [
-      { name: 'current', label: '`latency.current`', with: ['currentRaw'], show: showLatencies },
-      { name: 'target', label: '`latency.target`', with: ['targetRaw', 'targetNote'], show: showLatencies },
+      {
+        name: 'current',
+        label: '`latency.current`',
+        with: ['currentRaw'],
+        show: showLatencies,
+      },
+      {
+        name: 'target',
+        label: '`latency.target`',
+        with: ['targetRaw', 'targetNote'],
+        show: showLatencies,
+      },
     ],
     lists: [],
   },
@@ -92,14 +111,21 @@ const SPECS: Record<keyof ContractSections, MergeSpec> = {
       { name: 'pii', label: '`pii`' },
       { name: 'access', label: '`access`' },
     ],
-    lists: [{ name: 'data', label: '`data`', key: name => name, show: name => name }],
+    lists: [
+      { name: 'data', label: '`data`', key: name => name, show: name => name },
+    ],
   },
   dataDependencies: {
     section: 'data_dependencies',
     identity: item => `${item.ref.toLowerCase()}#${item.dataset}`,
     describe: item => `data dependency \`${item.source}/${item.dataset}\``,
     values: [
-      { name: 'freshnessRequiredMs', label: '`freshness_required`', with: ['freshnessRaw'], show: showMs },
+      {
+        name: 'freshnessRequiredMs',
+        label: '`freshness_required`',
+        with: ['freshnessRaw'],
+        show: showMs,
+      },
       { name: 'reason', label: '`reason`' },
       { name: 'impactIfStale', label: '`impact_if_stale`' },
     ],
@@ -110,7 +136,10 @@ const SPECS: Record<keyof ContractSections, MergeSpec> = {
     identity: item => `${item.ref.toLowerCase()}#${item.operation ?? ''}`,
     describe: item => `retry policy \`${item.target}\``,
     values: [
-      { name: 'newRequestIdOnTimeout', label: '`on_timeout.generates_new_request_id`' },
+      {
+        name: 'newRequestIdOnTimeout',
+        label: '`on_timeout.generates_new_request_id`',
+      },
       { name: 'maxAttempts', label: '`max_attempts`' },
       { name: 'backoff', label: '`backoff`' },
       { name: 'reason', label: '`reason`' },
@@ -143,7 +172,8 @@ const SPECS: Record<keyof ContractSections, MergeSpec> = {
 /** Compares two normalized values, ignoring where and how they were written. */
 function same(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  const strip = (key: string, value: unknown) => (key === 'loc' || key === 'raw' ? undefined : value);
+  const strip = (key: string, value: unknown) =>
+    key === 'loc' || key === 'raw' ? undefined : value;
   return JSON.stringify(a, strip) === JSON.stringify(b, strip);
 }
 
@@ -158,7 +188,10 @@ function isEmpty(value: unknown): boolean {
 }
 
 /** Reports one contradiction at the place of the second statement. */
-export type ContradictionReporter = (loc: SourceLocation, message: string) => void;
+export type ContradictionReporter = (
+  loc: SourceLocation,
+  message: string,
+) => void;
 
 /** Merges sections of one document into the entity's contract so far. */
 export class ContractMerger {
@@ -206,23 +239,37 @@ export class ContractMerger {
         this.inherit(first, second, field.name);
       } else if (!same(existing, incoming)) {
         const show = field.show ?? String;
-        const firstLoc = fieldLocation(this.locations, first, field.name) ?? first.loc;
+        const firstLoc =
+          fieldLocation(this.locations, first, field.name) ?? first.loc;
         this.report(
           fieldLocation(this.locations, second, field.name) ?? second.loc,
-          `${spec.describe(first)}: ${field.label} is \`${show(incoming)}\` here but \`${show(existing)}\` at ${where(firstLoc)}; the first is kept`,
+          `${spec.describe(first)}: ${field.label} is \`${show(
+            incoming,
+          )}\` here but \`${show(existing)}\` at ${where(
+            firstLoc,
+          )}; the first is kept`,
         );
       }
     }
     for (const field of spec.lists) {
       const list: any[] = first[field.name] ?? (first[field.name] = []);
       for (const entry of second[field.name] ?? []) {
-        const twin = list.find(candidate => field.key(candidate) === field.key(entry));
+        const twin = list.find(
+          candidate => field.key(candidate) === field.key(entry),
+        );
         if (!twin) list.push(entry);
         else if (!same(twin, entry)) {
-          const at = entry.loc ?? fieldLocation(this.locations, second, field.name) ?? second.loc;
+          const at =
+            entry.loc ??
+            fieldLocation(this.locations, second, field.name) ??
+            second.loc;
           this.report(
             at,
-            `${spec.describe(first)}: ${field.label} has \`${field.show(entry)}\` here but \`${field.show(twin)}\` at ${where(twin.loc ?? first.loc)}; the first is kept`,
+            `${spec.describe(first)}: ${field.label} has \`${field.show(
+              entry,
+            )}\` here but \`${field.show(twin)}\` at ${where(
+              twin.loc ?? first.loc,
+            )}; the first is kept`,
           );
         }
       }

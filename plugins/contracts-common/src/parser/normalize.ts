@@ -30,7 +30,12 @@ import {
 } from './grammar';
 import { resolveContractRef } from './refs';
 import { unknownKeyMessage } from './suggest';
-import { type LocatedDocument, describeType, locateIn, pointerSegment } from './yamlSource';
+import {
+  type LocatedDocument,
+  describeType,
+  locateIn,
+  pointerSegment,
+} from './yamlSource';
 
 /** The sections of a contract, as read from one or several documents. */
 export type ContractSections = Omit<EntityContract, 'entityRef' | 'sources'>;
@@ -39,7 +44,10 @@ export type ContractSections = Omit<EntityContract, 'entityRef' | 'sources'>;
  * Where each field of a normalized item was written, for messages about contradictions;
  * located only when needed.
  */
-export type FieldLocations = WeakMap<object, Record<string, () => SourceLocation>>;
+export type FieldLocations = WeakMap<
+  object,
+  Record<string, () => SourceLocation>
+>;
 
 /** Where a field of a normalized item was written, if known. */
 export function fieldLocation(
@@ -111,38 +119,59 @@ class DocumentReader {
   ): T | undefined {
     if (value === undefined) return undefined;
     if (typeof value === 'string') return this.take(read(value), pointer);
-    if (typeof value === 'number') return this.take(read(String(value)), pointer);
-    this.ctx.report(pointer, `expected ${expected}, got ${describeType(value)}`);
+    if (typeof value === 'number')
+      return this.take(read(String(value)), pointer);
+    this.ctx.report(
+      pointer,
+      `expected ${expected}, got ${describeType(value)}`,
+    );
     return undefined;
   }
 
   duration(value: unknown, pointer: string): number | undefined {
-    return this.grammar(value, pointer, parseDurationText, 'a duration such as `200ms`');
+    return this.grammar(
+      value,
+      pointer,
+      parseDurationText,
+      'a duration such as `200ms`',
+    );
   }
 
-  ref(value: unknown, pointer: string, defaultKind = 'component'): string | undefined {
+  ref(
+    value: unknown,
+    pointer: string,
+    defaultKind = 'component',
+  ): string | undefined {
     return this.grammar(
       value,
       pointer,
       name =>
-        resolveContractRef(name, { defaultKind, defaultNamespace: this.ctx.namespace }),
+        resolveContractRef(name, {
+          defaultKind,
+          defaultNamespace: this.ctx.namespace,
+        }),
       'an entity name such as `risk`',
     );
   }
 
   fields(item: object, pointers: Record<string, string>): void {
     const located: Record<string, () => SourceLocation> = {};
-    for (const [field, pointer] of Object.entries(pointers)) located[field] = () => this.loc(pointer);
+    for (const [field, pointer] of Object.entries(pointers))
+      located[field] = () => this.loc(pointer);
     this.ctx.fieldLocations.set(item, located);
   }
 
   /** `service: risk` at the top of a document must name the entity itself. */
   service(value: unknown): void {
     const ref = this.ref(value, '/service', this.ctx.kind);
-    if (ref && ref.toLocaleLowerCase('en-US') !== this.ctx.entityRef.toLocaleLowerCase('en-US')) {
+    if (ref && ref.toLowerCase() !== this.ctx.entityRef.toLowerCase()) {
       this.ctx.report(
         '/service',
-        `\`service: ${String(value).trim()}\` names \`${ref}\`, but this contract belongs to \`${this.ctx.entityRef}\``,
+        `\`service: ${String(
+          value,
+        ).trim()}\` names \`${ref}\`, but this contract belongs to \`${
+          this.ctx.entityRef
+        }\``,
       );
     }
   }
@@ -155,13 +184,19 @@ class DocumentReader {
       if ((BUDGET_LEVELS as readonly string[]).includes(key)) {
         bounds.push(...this.bounds(written, at, key as LatencyBound['level']));
       } else if (PERCENTILE_KEY.test(key)) {
-        bounds.push(...this.percentileBounds({ [key]: written }, pointer, 'budget'));
+        bounds.push(
+          ...this.percentileBounds({ [key]: written }, pointer, 'budget'),
+        );
       }
     }
     return bounds;
   }
 
-  bounds(value: unknown, pointer: string, level: LatencyBound['level']): LatencyBound[] {
+  bounds(
+    value: unknown,
+    pointer: string,
+    level: LatencyBound['level'],
+  ): LatencyBound[] {
     if (isDict(value)) return this.percentileBounds(value, pointer, level);
     const read = this.grammar(
       value,
@@ -174,22 +209,44 @@ class DocumentReader {
   }
 
   /** `{ p95: 200ms }`: bounds by percentile. */
-  percentileBounds(value: Dict, pointer: string, level: LatencyBound['level']): LatencyBound[] {
-    return this.percentileDurations(value, pointer).map(({ percentile, ms, key, written, at }) => ({
-      level,
-      percentile,
-      ms,
-      raw: `${key} < ${written}`,
-      loc: this.loc(at),
-    }));
+  percentileBounds(
+    value: Dict,
+    pointer: string,
+    level: LatencyBound['level'],
+  ): LatencyBound[] {
+    return this.percentileDurations(value, pointer).map(
+      ({ percentile, ms, key, written, at }) => ({
+        level,
+        percentile,
+        ms,
+        raw: `${key} < ${written}`,
+        loc: this.loc(at),
+      }),
+    );
   }
 
   percentileDurations(value: Dict, pointer: string) {
-    const read: Array<{ percentile: number; ms: number; key: string; written: string; at: string }> = [];
+    const read: Array<{
+      percentile: number;
+      ms: number;
+      key: string;
+      written: string;
+      at: string;
+    }> = [];
+    if (Object.keys(value).length === 0) {
+      this.ctx.report(
+        pointer,
+        'empty mapping: expected durations by percentile, e.g. `{ p95: 200ms }`',
+      );
+    }
     for (const [key, written] of Object.entries(value)) {
       const at = `${pointer}/${pointerSegment(key)}`;
       if (!PERCENTILE_KEY.test(key)) {
-        this.ctx.report(at, `unknown key \`${key}\`: expected a percentile such as \`p95\``, true);
+        this.ctx.report(
+          at,
+          `unknown key \`${key}\`: expected a percentile such as \`p95\``,
+          true,
+        );
         continue;
       }
       const percentile = this.take(parsePercentile(key), at);
@@ -218,12 +275,23 @@ class DocumentReader {
       parsePercentileLatencies,
       'latencies such as `p50=2800ms, p95=3200ms`',
     );
-    return read && { values: read.values, note: read.note, raw: String(value).trim() };
+    return (
+      read && {
+        values: read.values,
+        note: read.note,
+        raw: String(value).trim(),
+      }
+    );
   }
 
   freshness(value: unknown, pointer: string) {
     if (!isDict(value)) {
-      return this.grammar(value, pointer, parseFreshness, 'a freshness such as `15-30s typical, 60s max`');
+      return this.grammar(
+        value,
+        pointer,
+        parseFreshness,
+        'a freshness such as `15-30s typical, 60s max`',
+      );
     }
     const parts: { typical?: string; max?: string } = {};
     for (const [key, written] of Object.entries(value)) {
@@ -233,25 +301,46 @@ class DocumentReader {
       } else if (typeof written === 'string' || typeof written === 'number') {
         parts[key] = String(written);
       } else {
-        this.ctx.report(at, `expected a duration such as \`60s\`, got ${describeType(written)}`);
+        this.ctx.report(
+          at,
+          `expected a duration such as \`60s\`, got ${describeType(written)}`,
+        );
       }
     }
-    if (parts.typical === undefined && parts.max === undefined) return undefined;
+    if (parts.typical === undefined && parts.max === undefined) {
+      if (Object.keys(value).length === 0) {
+        this.ctx.report(
+          pointer,
+          'empty mapping: expected `typical` and/or `max`, e.g. `{ typical: 15-30s, max: 60s }`',
+        );
+      }
+      return undefined;
+    }
     return this.take(parseFreshnessParts(parts), pointer);
   }
 
   names(value: unknown, pointer: string): string[] {
     if (value === undefined) return [];
-    if (typeof value === 'string') return text(value) ? [value.trim()] : this.empty(pointer);
+    if (typeof value === 'string')
+      return text(value) ? [value.trim()] : this.empty(pointer);
     if (!Array.isArray(value)) {
-      this.ctx.report(pointer, `expected a name or a list of names, got ${describeType(value)}`);
+      this.ctx.report(
+        pointer,
+        `expected a name or a list of names, got ${describeType(value)}`,
+      );
       return [];
     }
     const names: string[] = [];
     value.forEach((name, index) => {
       const written = text(name);
       if (written) names.push(written);
-      else this.ctx.report(`${pointer}/${index}`, `expected a name, got ${typeof name === 'string' ? 'an empty string' : describeType(name)}`);
+      else
+        this.ctx.report(
+          `${pointer}/${index}`,
+          `expected a name, got ${
+            typeof name === 'string' ? 'an empty string' : describeType(name)
+          }`,
+        );
     });
     return names;
   }
@@ -289,7 +378,9 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
     const budget = reader.budget(item.latency_budget, `${p}/latency_budget`);
     const timeoutMs = reader.duration(item.timeout, `${p}/timeout`);
     const retry =
-      item.retry === undefined ? undefined : reader.take(parseRetry(item.retry), `${p}/retry`);
+      item.retry === undefined
+        ? undefined
+        : reader.take(parseRetry(item.retry), `${p}/retry`);
     if (!ref) return;
     const dependency: ContractDependency = compact({
       service: String(item.service).trim(),
@@ -313,7 +404,9 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
   entries(root.provides).forEach((item, index) => {
     if (!isDict(item)) return;
     const p = `/provides/${index}`;
-    const kinds = ['operation', 'dataset', 'endpoint'].filter(kind => item[kind] !== undefined);
+    const kinds = ['operation', 'dataset', 'endpoint'].filter(
+      kind => item[kind] !== undefined,
+    );
     if (kinds.length !== 1) return;
     if (kinds[0] === 'operation') {
       const latency = isDict(item.latency) ? item.latency : {};
@@ -344,7 +437,12 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
         const ref = reader.ref(source.source, `${sp}/source`);
         const dataset = text(source.dataset);
         if (ref && dataset) {
-          derivedFrom.push({ source: String(source.source).trim(), ref, dataset, loc: reader.loc(sp) });
+          derivedFrom.push({
+            source: String(source.source).trim(),
+            ref,
+            dataset,
+            loc: reader.loc(sp),
+          });
         }
       });
       const name = text(item.dataset);
@@ -427,9 +525,12 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       target: String(item.target).trim(),
       ref,
       operation: target.operation,
-      newRequestIdOnTimeout: typeof newRequestId === 'boolean' ? newRequestId : undefined,
+      newRequestIdOnTimeout:
+        typeof newRequestId === 'boolean' ? newRequestId : undefined,
       maxAttempts:
-        typeof maxAttempts === 'number' && Number.isInteger(maxAttempts) && maxAttempts >= 1
+        typeof maxAttempts === 'number' &&
+        Number.isInteger(maxAttempts) &&
+        maxAttempts >= 1
           ? maxAttempts
           : undefined,
       backoff: text(item.backoff),
@@ -440,7 +541,8 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       newRequestIdOnTimeout: `${p}/on_timeout/generates_new_request_id`,
       maxAttempts: `${p}/max_attempts`,
       backoff: `${p}/backoff`,
-      reason: item.reason === undefined ? `${p}/on_timeout/reason` : `${p}/reason`,
+      reason:
+        item.reason === undefined ? `${p}/on_timeout/reason` : `${p}/reason`,
     });
     sections.retryPolicies.push(policy);
   });

@@ -5,13 +5,18 @@ const CHECKOUT = 'component:default/checkout';
 const RISK = 'component:default/risk';
 
 function parse(entity: string, ...texts: string[]) {
-  const sources: ContractSource[] = texts.map((text, i) => ({ file: `contracts/${i}.yaml`, text }));
+  const sources: ContractSource[] = texts.map((text, i) => ({
+    file: `contracts/${i}.yaml`,
+    text,
+  }));
   return parseEntityContract(entity, sources);
 }
 
 /** The contract without locations, for compact expectations. */
 function shape(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (key, v) => (key === 'loc' ? undefined : v)));
+  return JSON.parse(
+    JSON.stringify(value, (key, v) => (key === 'loc' ? undefined : v)),
+  );
 }
 
 describe('parseEntityContract', () => {
@@ -45,27 +50,47 @@ depends_on:
           percentile: 50,
           ms: 100,
           raw: 'p50 < 100ms',
-          loc: { file: 'contracts/0.yaml', line: 6, column: 15, path: 'depends_on[0].latency_budget.target' },
+          loc: {
+            file: 'contracts/0.yaml',
+            line: 6,
+            column: 15,
+            path: 'depends_on[0].latency_budget.target',
+          },
         },
         {
           level: 'acceptable',
           percentile: 95,
           ms: 200,
           raw: 'p95 < 200ms',
-          loc: { file: 'contracts/0.yaml', line: 7, column: 19, path: 'depends_on[0].latency_budget.acceptable' },
+          loc: {
+            file: 'contracts/0.yaml',
+            line: 7,
+            column: 19,
+            path: 'depends_on[0].latency_budget.acceptable',
+          },
         },
         {
           level: 'maximum',
           percentile: 99,
           ms: 500,
           raw: 'p99 < 500ms',
-          loc: { file: 'contracts/0.yaml', line: 8, column: 16, path: 'depends_on[0].latency_budget.maximum' },
+          loc: {
+            file: 'contracts/0.yaml',
+            line: 8,
+            column: 16,
+            path: 'depends_on[0].latency_budget.maximum',
+          },
         },
       ],
       timeoutMs: 500,
       fallback: 'allow_with_monitoring',
       retry: { raw: 'none', maxAttempts: 1 },
-      loc: { file: 'contracts/0.yaml', line: 3, column: 5, path: 'depends_on[0]' },
+      loc: {
+        file: 'contracts/0.yaml',
+        line: 3,
+        column: 5,
+        path: 'depends_on[0]',
+      },
     });
   });
 
@@ -142,8 +167,19 @@ requires:
         {
           name: 'risk_scores',
           via: 'event_stream',
-          freshness: { raw: '1-2s typical, 5s max', typicalMinMs: 1000, typicalMaxMs: 2000, maxMs: 5000 },
-          derivedFrom: [{ source: 'orders', ref: 'component:payments/orders', dataset: 'user_purchases' }],
+          freshness: {
+            raw: '1-2s typical, 5s max',
+            typicalMinMs: 1000,
+            typicalMaxMs: 2000,
+            maxMs: 5000,
+          },
+          derivedFrom: [
+            {
+              source: 'orders',
+              ref: 'component:payments/orders',
+              dataset: 'user_purchases',
+            },
+          ],
         },
       ],
       endpoints: [
@@ -174,12 +210,21 @@ requires:
         },
       ],
       idempotency: [{ name: 'scoreTransaction', windowMs: 3_600_000 }],
-      requires: [{ from: 'component:default/identity', ref: 'component:default/identity', data: 'device_fingerprint' }],
+      requires: [
+        {
+          from: 'component:default/identity',
+          ref: 'component:default/identity',
+          data: 'device_fingerprint',
+        },
+      ],
     });
   });
 
   it('survives JSON unchanged', () => {
-    const { contract } = parse(RISK, 'provides:\n  - operation: a\n    latency: { current: p50=1ms }\n');
+    const { contract } = parse(
+      RISK,
+      'provides:\n  - operation: a\n    latency: { current: p50=1ms }\n',
+    );
     expect(JSON.parse(JSON.stringify(contract))).toEqual(contract);
   });
 
@@ -209,12 +254,19 @@ requires:
         ['depends_on[1].service', 3],
         ['depends_on[3].service', 5],
       ]);
-      expect(problems[0].message).toMatch(/`risk service` is not a valid entity name/);
-      expect(problems[2].message).toMatch(/expected an entity name such as `risk`, got a list/);
+      expect(problems[0].message).toMatch(
+        /`risk service` is not a valid entity name/,
+      );
+      expect(problems[2].message).toMatch(
+        /expected an entity name such as `risk`, got a list/,
+      );
     });
 
     it('requires the leading service to name the entity itself', () => {
-      const { contract, problems } = parse(RISK, 'service: orders\noperations:\n  - name: score\n');
+      const { contract, problems } = parse(
+        RISK,
+        'service: orders\noperations:\n  - name: score\n',
+      );
       expect(problems).toEqual([
         {
           entity: RISK,
@@ -222,15 +274,20 @@ requires:
           line: 1,
           column: 10,
           path: 'service',
-          message: '`service: orders` names `component:default/orders`, but this contract belongs to `component:default/risk`',
+          message:
+            '`service: orders` names `component:default/orders`, but this contract belongs to `component:default/risk`',
         },
       ]);
       expect(contract.idempotency).toHaveLength(1);
     });
 
     it('resolves the leading service with the kind of the entity', () => {
-      expect(parse('resource:default/orders-db', 'service: orders-db\n').problems).toEqual([]);
-      expect(parse(RISK, 'service: component:default/risk\n').problems).toEqual([]);
+      expect(
+        parse('resource:default/orders-db', 'service: orders-db\n').problems,
+      ).toEqual([]);
+      expect(parse(RISK, 'service: component:default/risk\n').problems).toEqual(
+        [],
+      );
       expect(parse(RISK, 'service: Risk\n').problems).toEqual([]);
     });
   });
@@ -238,13 +295,30 @@ requires:
   describe('merging', () => {
     it('merges the partial documents of an entity, one concern per file', () => {
       const { contract, problems } = parseEntityContract(RISK, [
-        { file: 'sla.yaml', text: 'service: risk\nprovides:\n  - operation: scoreTransaction\n    latency:\n      current: p50=2800ms, p95=3200ms\n' },
-        { file: 'target.yaml', text: 'service: risk\nprovides:\n  - operation: scoreTransaction\n    latency:\n      target: p50=80ms, p95=150ms (requires caching)\n' },
-        { file: 'idempotency.yaml', text: 'service: risk\noperations:\n  - name: scoreTransaction\n    window: 5m\n' },
-        { file: 'more.yaml', text: 'operations:\n  - name: scoreTransaction\n    idempotency_key: transaction_id\n' },
+        {
+          file: 'sla.yaml',
+          text: 'service: risk\nprovides:\n  - operation: scoreTransaction\n    latency:\n      current: p50=2800ms, p95=3200ms\n',
+        },
+        {
+          file: 'target.yaml',
+          text: 'service: risk\nprovides:\n  - operation: scoreTransaction\n    latency:\n      target: p50=80ms, p95=150ms (requires caching)\n',
+        },
+        {
+          file: 'idempotency.yaml',
+          text: 'service: risk\noperations:\n  - name: scoreTransaction\n    window: 5m\n',
+        },
+        {
+          file: 'more.yaml',
+          text: 'operations:\n  - name: scoreTransaction\n    idempotency_key: transaction_id\n',
+        },
       ]);
       expect(problems).toEqual([]);
-      expect(contract.sources).toEqual(['sla.yaml', 'target.yaml', 'idempotency.yaml', 'more.yaml']);
+      expect(contract.sources).toEqual([
+        'sla.yaml',
+        'target.yaml',
+        'idempotency.yaml',
+        'more.yaml',
+      ]);
       expect(shape(contract.operations)).toEqual([
         {
           name: 'scoreTransaction',
@@ -262,14 +336,24 @@ requires:
         },
       ]);
       expect(shape(contract.idempotency)).toEqual([
-        { name: 'scoreTransaction', windowMs: 300_000, idempotencyKey: 'transaction_id' },
+        {
+          name: 'scoreTransaction',
+          windowMs: 300_000,
+          idempotencyKey: 'transaction_id',
+        },
       ]);
     });
 
     it('reports a contradiction where the second statement is, and keeps the first', () => {
       const { contract, problems } = parseEntityContract(RISK, [
-        { file: 'sla.yaml', text: 'provides:\n  - operation: scoreTransaction\n    latency:\n      current: p50=2800ms, p95=3200ms\n' },
-        { file: 'other.yaml', text: '# other\nprovides:\n  - operation: scoreTransaction\n    latency:\n      current: p95=100ms\n' },
+        {
+          file: 'sla.yaml',
+          text: 'provides:\n  - operation: scoreTransaction\n    latency:\n      current: p50=2800ms, p95=3200ms\n',
+        },
+        {
+          file: 'other.yaml',
+          text: '# other\nprovides:\n  - operation: scoreTransaction\n    latency:\n      current: p95=100ms\n',
+        },
       ]);
       expect(problems).toEqual([
         {
@@ -289,7 +373,8 @@ requires:
     });
 
     it('accepts the same statement twice and merges budgets by level and percentile', () => {
-      const dependency = 'depends_on:\n  - service: risk\n    operation: score\n    latency_budget: { acceptable: p95 < 200ms }\n    timeout: 500ms\n';
+      const dependency =
+        'depends_on:\n  - service: risk\n    operation: score\n    latency_budget: { acceptable: p95 < 200ms }\n    timeout: 500ms\n';
       const { contract, problems } = parse(
         CHECKOUT,
         dependency,
@@ -297,10 +382,19 @@ requires:
         'depends_on:\n  - service: risk\n    operation: score\n    latency_budget: { maximum: p99 < 1s, acceptable: p95 < 300ms }\n    timeout: 0.5s\n',
       );
       expect(contract.dependsOn).toHaveLength(1);
-      expect(contract.dependsOn[0].budget.map(b => b.raw)).toEqual(['p95 < 200ms', 'p99 < 1s']);
+      expect(contract.dependsOn[0].budget.map(b => b.raw)).toEqual([
+        'p95 < 200ms',
+        'p99 < 1s',
+      ]);
       expect(problems).toHaveLength(1);
-      expect(problems[0]).toMatchObject({ file: 'contracts/2.yaml', line: 4, path: 'depends_on[0].latency_budget.acceptable' });
-      expect(problems[0].message).toMatch(/`latency_budget` has `acceptable: p95 < 300ms` here but `acceptable: p95 < 200ms` at contracts\/0\.yaml:4/);
+      expect(problems[0]).toMatchObject({
+        file: 'contracts/2.yaml',
+        line: 4,
+        path: 'depends_on[0].latency_budget.acceptable',
+      });
+      expect(problems[0].message).toMatch(
+        /`latency_budget` has `acceptable: p95 < 300ms` here but `acceptable: p95 < 200ms` at contracts\/0\.yaml:4/,
+      );
     });
 
     it('detects contradictions inside one document and across YAML documents of a file', () => {
@@ -314,7 +408,9 @@ requires:
         [5, 'operations[1].window'],
         [11, 'data_dependencies[0].freshness_required'],
       ]);
-      expect(problems[1].message).toMatch(/`freshness_required` is `20s` here but `10s`/);
+      expect(problems[1].message).toMatch(
+        /`freshness_required` is `20s` here but `10s`/,
+      );
     });
 
     it('keeps distinct endpoints, datasets and requirements apart and unions their lists', () => {
@@ -328,7 +424,10 @@ requires:
         ['/a', ['x', 'y']],
         ['/b', []],
       ]);
-      expect(contract.datasets[0].derivedFrom.map(d => d.dataset)).toEqual(['o', 'p']);
+      expect(contract.datasets[0].derivedFrom.map(d => d.dataset)).toEqual([
+        'o',
+        'p',
+      ]);
       expect(contract.requires).toHaveLength(2);
     });
   });
@@ -353,7 +452,9 @@ retry_policies:
     on_timeout: { generates_new_request_id: yes }
 `,
       );
-      expect(problems.map(p => `${p.line}:${p.column} ${p.path}: ${p.message}`)).toEqual([
+      expect(
+        problems.map(p => `${p.line}:${p.column} ${p.path}: ${p.message}`),
+      ).toEqual([
         '4:5 depends_on[0].latncy_budget: unknown key `latncy_budget`: did you mean `latency_budget`?',
         '5:14 depends_on[0].timeout: expected a duration such as `200ms`, `1.5s` or `5m`, got `fast`',
         '8:35 depends_on[1].latency_budget.acceptable: percentile `p150` is outside 0–100 (p0 excluded, p100 is the maximum)',
@@ -362,18 +463,28 @@ retry_policies:
         '13:19 retry_policies[1].max_attempts: must be at least 1, got 0',
         '14:45 retry_policies[1].on_timeout.generates_new_request_id: expected `true` or `false`, got a string',
       ]);
-      expect(problems.every(p => p.entity === CHECKOUT && p.file === 'contracts/0.yaml')).toBe(true);
+      expect(
+        problems.every(
+          p => p.entity === CHECKOUT && p.file === 'contracts/0.yaml',
+        ),
+      ).toBe(true);
       expect(shape(contract.dependsOn)).toEqual([
         { service: 'risk', ref: RISK, budget: [] },
         {
           service: 'payment',
           ref: 'component:default/payment',
-          budget: [{ level: 'target', percentile: 50, ms: 100, raw: 'p50 < 100ms' }],
+          budget: [
+            { level: 'target', percentile: 50, ms: 100, raw: 'p50 < 100ms' },
+          ],
           timeoutMs: 200,
         },
       ]);
       expect(shape(contract.retryPolicies)).toEqual([
-        { target: 'payment.authorize', ref: 'component:default/payment', operation: 'authorize' },
+        {
+          target: 'payment.authorize',
+          ref: 'component:default/payment',
+          operation: 'authorize',
+        },
       ]);
     });
 
@@ -382,7 +493,9 @@ retry_policies:
         RISK,
         'provides:\n  - operation: a\n    dataset: b\n  - via: x\n  - endpoint: /x\n    latency: { current: p50=1ms }\n  - dataset: d\n    freshness: fast\n',
       );
-      expect(problems.map(p => `${p.line}:${p.column} ${p.path}: ${p.message}`)).toEqual([
+      expect(
+        problems.map(p => `${p.line}:${p.column} ${p.path}: ${p.message}`),
+      ).toEqual([
         '2:5 provides[0]: a `provides` item is one of `operation`, `dataset` or `endpoint`, not several: this one has `operation` and `dataset`',
         '4:5 provides[1]: a `provides` item needs one of `operation`, `dataset` or `endpoint`',
         '6:5 provides[2].latency: `latency` applies to an `operation` item only',
@@ -405,7 +518,10 @@ retry_policies:
     });
 
     it('reports YAML syntax errors with their position', () => {
-      const { problems } = parse(CHECKOUT, 'service: checkout\ndepends_on:\n  - service: "risk\n');
+      const { problems } = parse(
+        CHECKOUT,
+        'service: checkout\ndepends_on:\n  - service: "risk\n',
+      );
       expect(problems.length).toBeGreaterThan(0);
       expect(problems[0]).toMatchObject({ file: 'contracts/0.yaml' });
       expect(problems[0].line).toBeGreaterThanOrEqual(3);
@@ -413,36 +529,67 @@ retry_policies:
     });
 
     it('reports an empty document, and nothing for an empty trailing document', () => {
-      expect(parse(CHECKOUT, '').problems[0].message).toMatch(/the contract is empty/);
+      expect(parse(CHECKOUT, '').problems[0].message).toMatch(
+        /the contract is empty/,
+      );
       expect(parse(CHECKOUT, '# only a comment\n').problems).toHaveLength(1);
       expect(parse(CHECKOUT, 'service: checkout\n---\n').problems).toEqual([]);
     });
 
     it('caps the problems of one file', () => {
-      const text = `depends_on:\n${Array.from({ length: 150 }, (_, i) => `  - service: s${i}\n    timeout: fast\n`).join('')}`;
+      const text = `depends_on:\n${Array.from(
+        { length: 150 },
+        (_, i) => `  - service: s${i}\n    timeout: fast\n`,
+      ).join('')}`;
       const { problems, contract } = parse(CHECKOUT, text);
       expect(problems).toHaveLength(101);
-      expect(problems[100].message).toBe('50 more problems in this file are not shown');
+      expect(problems[100].message).toBe(
+        '50 more problems in this file are not shown',
+      );
       expect(contract.dependsOn).toHaveLength(150);
     });
 
     it('never throws, whatever it is given', () => {
-      const weird: unknown[] = [null, undefined, 5, 'text', [null], [{}], [{ file: 3, text: 5 }], [{ file: 'a', text: null }]];
+      const weird: unknown[] = [
+        null,
+        undefined,
+        5,
+        'text',
+        [null],
+        [{}],
+        [{ file: 3, text: 5 }],
+        [{ file: 'a', text: null }],
+      ];
       for (const sources of weird) {
-        const result = parseEntityContract(CHECKOUT, sources as ContractSource[]);
+        const result = parseEntityContract(
+          CHECKOUT,
+          sources as ContractSource[],
+        );
         expect(result.contract.entityRef).toBe(CHECKOUT);
         expect(result.problems.length).toBeGreaterThan(0);
       }
-      expect(parseEntityContract('', [{ file: 'a', text: 'service: x\n' }]).problems[0].message).toMatch(/not an entity ref/);
-      expect(parseEntityContract(undefined as unknown as string, []).problems.length).toBeGreaterThan(0);
+      expect(
+        parseEntityContract('', [{ file: 'a', text: 'service: x\n' }])
+          .problems[0].message,
+      ).toMatch(/not an entity ref/);
+      expect(
+        parseEntityContract(undefined as unknown as string, []).problems.length,
+      ).toBeGreaterThan(0);
       expect(parseEntityContract(CHECKOUT, [])).toEqual({
-        contract: expect.objectContaining({ entityRef: CHECKOUT, dependsOn: [], sources: [] }),
+        contract: expect.objectContaining({
+          entityRef: CHECKOUT,
+          dependsOn: [],
+          sources: [],
+        }),
         problems: [],
       });
     });
 
     it('keeps keys that collide with Object.prototype as plain unknown keys', () => {
-      const { problems } = parse(CHECKOUT, '__proto__: { polluted: true }\nconstructor: 1\n');
+      const { problems } = parse(
+        CHECKOUT,
+        '__proto__: { polluted: true }\nconstructor: 1\n',
+      );
       expect(problems.map(p => p.path)).toEqual(['__proto__', 'constructor']);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     });

@@ -8,7 +8,12 @@ import { ContractMerger } from './merge';
 import { type FieldLocations, normalizeDocument } from './normalize';
 import { entityParts } from './refs';
 import { structuralFaults } from './validate';
-import { type LocatedDocument, type RawProblem, locateIn, readYamlSource } from './yamlSource';
+import {
+  type LocatedDocument,
+  type RawProblem,
+  locateIn,
+  readYamlSource,
+} from './yamlSource';
 
 /**
  * Options of {@link parseEntityContract}.
@@ -66,7 +71,10 @@ export function parseEntityContract(
 ): ParsedEntityContract {
   const entity = typeof entityRef === 'string' ? entityRef : '';
   try {
-    return parse(entity, sources, { ...CONTRACT_PARSER_LIMITS, ...options?.limits });
+    return parse(entity, sources, {
+      ...CONTRACT_PARSER_LIMITS,
+      ...options?.limits,
+    });
   } catch (error) {
     return {
       contract: emptyContract(entity),
@@ -74,7 +82,9 @@ export function parseEntityContract(
         {
           entity,
           path: '',
-          message: `the contract could not be read: ${String((error as Error)?.message ?? error).slice(0, 200)}`,
+          message: `the contract could not be read: ${String(
+            (error as Error)?.message ?? error,
+          ).slice(0, 200)}`,
         },
       ],
     };
@@ -97,29 +107,46 @@ function parse(
     });
   }
   if (!Array.isArray(sources)) {
-    problems.push({ entity: entityRef, path: '', message: 'the contract sources must be a list' });
+    problems.push({
+      entity: entityRef,
+      path: '',
+      message: 'the contract sources must be a list',
+    });
     return { contract, problems };
   }
+  const ownRef = parts ? stringifyEntityRef(parts) : entityRef;
   const fieldLocations: FieldLocations = new WeakMap();
   let sourceProblems: RawProblem[] = [];
   const merger = new ContractMerger(fieldLocations, (loc, message) =>
-    sourceProblems.push({ ...loc, path: loc.path, file: loc.file ?? '', message }),
+    sourceProblems.push({
+      ...loc,
+      path: loc.path,
+      file: loc.file ?? '',
+      message,
+    }),
   );
   sources.forEach((source, index) => {
     sourceProblems = [];
     const file =
-      source && typeof source.file === 'string' && source.file ? source.file : `source ${index + 1}`;
+      source && typeof source.file === 'string' && source.file
+        ? source.file
+        : `source ${index + 1}`;
     if (!contract.sources.includes(file)) contract.sources.push(file);
     const read = readYamlSource(file, source?.text, limits);
     sourceProblems.push(...read.problems);
     for (const doc of read.documents) {
       const report = (pointer: string, message: string, atKey = false) => {
-        sourceProblems.push({ file, ...locateIn(doc, pointer, atKey), message });
+        sourceProblems.push({
+          file,
+          ...locateIn(doc, pointer, atKey),
+          message,
+        });
       };
-      for (const fault of structuralFaults(doc.value)) report(fault.pointer, fault.message, fault.atKey);
+      for (const fault of structuralFaults(doc.value))
+        report(fault.pointer, fault.message, fault.atKey);
       merger.add(
         normalizeDocument({
-          entityRef: parts ? stringifyEntityRef(parts) : entityRef,
+          entityRef: ownRef,
           kind: parts?.kind ?? 'component',
           namespace: parts?.namespace ?? 'default',
           doc: doc as LocatedDocument,
@@ -128,14 +155,24 @@ function parse(
         }),
       );
     }
-    problems.push(...located(entityRef, sourceProblems.sort(byPosition), limits.maxProblemsPerSource));
+    problems.push(
+      ...located(
+        entityRef,
+        sourceProblems.sort(byPosition),
+        limits.maxProblemsPerSource,
+      ),
+    );
   });
   Object.assign(contract, merger.merged);
   return { contract, problems };
 }
 
 /** Attaches the entity, and keeps at most `max` problems of a source (then counts the rest). */
-function located(entity: string, raw: RawProblem[], max: number): ContractProblem[] {
+function located(
+  entity: string,
+  raw: RawProblem[],
+  max: number,
+): ContractProblem[] {
   const kept = raw.slice(0, max).map(problem => ({ entity, ...problem }));
   if (raw.length > max) {
     const last = raw[max];
@@ -149,7 +186,11 @@ function located(entity: string, raw: RawProblem[], max: number): ContractProble
     });
   }
   return kept.map(problem => {
-    const clean: ContractProblem = { entity, path: problem.path, message: problem.message };
+    const clean: ContractProblem = {
+      entity,
+      path: problem.path,
+      message: problem.message,
+    };
     if (problem.file) clean.file = problem.file;
     if (problem.line !== undefined) clean.line = problem.line;
     if (problem.column !== undefined) clean.column = problem.column;

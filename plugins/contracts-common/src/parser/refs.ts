@@ -1,7 +1,11 @@
 /**
  * Service names in contracts resolve like Backstage entity refs.
  */
-import { makeValidator, parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  makeValidator,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
 import type { GrammarResult } from './grammar';
 
 const validators = makeValidator();
@@ -23,8 +27,28 @@ export function resolveContractRef(
   name: string,
   context: { defaultKind?: string; defaultNamespace?: string } = {},
 ): GrammarResult<string> {
+  const key = `${context.defaultKind ?? ''}\u0000${
+    context.defaultNamespace ?? ''
+  }\u0000${name}`;
+  const cached = resolved.get(key);
+  if (cached) return cached;
+  const result = resolve(name, context);
+  if (resolved.size >= MAX_CACHED) resolved.clear();
+  resolved.set(key, result);
+  return result;
+}
+
+/** Names repeat across entities (`risk`, `orders-db`): resolve each once. */
+const resolved = new Map<string, GrammarResult<string>>();
+const MAX_CACHED = 10_000;
+
+function resolve(
+  name: string,
+  context: { defaultKind?: string; defaultNamespace?: string },
+): GrammarResult<string> {
   const trimmed = name.trim();
-  const expected = 'expected an entity name such as `risk` or a ref such as `resource:default/orders-db`';
+  const expected =
+    'expected an entity name such as `risk` or a ref such as `resource:default/orders-db`';
   if (!trimmed) return { errors: [`empty name: ${expected}`] };
   let parts: EntityRefParts;
   try {
@@ -33,20 +57,36 @@ export function resolveContractRef(
       defaultNamespace: context.defaultNamespace ?? 'default',
     });
   } catch {
-    return { errors: [`\`${shorten(trimmed)}\` is not an entity ref: ${expected}`] };
+    return {
+      errors: [`\`${shorten(trimmed)}\` is not an entity ref: ${expected}`],
+    };
   }
   if (!validators.isValidKind(parts.kind)) {
-    return { errors: [`\`${shorten(trimmed)}\` has an invalid kind \`${shorten(parts.kind)}\`: ${expected}`] };
-  }
-  if (!validators.isValidNamespace(parts.namespace.toLocaleLowerCase('en-US'))) {
     return {
-      errors: [`\`${shorten(trimmed)}\` has an invalid namespace \`${shorten(parts.namespace)}\`: ${expected}`],
+      errors: [
+        `\`${shorten(trimmed)}\` has an invalid kind \`${shorten(
+          parts.kind,
+        )}\`: ${expected}`,
+      ],
+    };
+  }
+  if (
+    !validators.isValidNamespace(parts.namespace.toLocaleLowerCase('en-US'))
+  ) {
+    return {
+      errors: [
+        `\`${shorten(trimmed)}\` has an invalid namespace \`${shorten(
+          parts.namespace,
+        )}\`: ${expected}`,
+      ],
     };
   }
   if (!validators.isValidEntityName(parts.name)) {
     return {
       errors: [
-        `\`${shorten(trimmed)}\` is not a valid entity name (letters, digits and \`-_.\`, at most 63): ${expected}`,
+        `\`${shorten(
+          trimmed,
+        )}\` is not a valid entity name (letters, digits and \`-_.\`, at most 63): ${expected}`,
       ],
     };
   }
@@ -56,7 +96,10 @@ export function resolveContractRef(
 /** Parses the ref of the entity whose contract is read, leniently: never throws. */
 export function entityParts(entityRef: string): EntityRefParts | undefined {
   try {
-    return parseEntityRef(entityRef, { defaultKind: 'component', defaultNamespace: 'default' });
+    return parseEntityRef(entityRef, {
+      defaultKind: 'component',
+      defaultNamespace: 'default',
+    });
   } catch {
     return undefined;
   }

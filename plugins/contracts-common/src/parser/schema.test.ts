@@ -4,8 +4,14 @@ import Ajv from 'ajv';
 import { parseDocument } from 'yaml';
 import { contractDocumentSchema } from './schema';
 
-const SCHEMA_FILE = path.resolve(__dirname, '../../schema/contract.schema.json');
-const ARTICLE = path.resolve(__dirname, '../../../../../shared/mission/article.txt');
+const SCHEMA_FILE = path.resolve(
+  __dirname,
+  '../../schema/contract.schema.json',
+);
+const ARTICLE = path.resolve(
+  __dirname,
+  '../../../../../shared/mission/article.txt',
+);
 
 /** Every form of the grammar, valid: what an editor with the schema must accept. */
 const ALL_FORMS = `# yaml-language-server: $schema=../schema/contract.schema.json
@@ -57,12 +63,15 @@ requires:
 describe('contractDocumentSchema', () => {
   it('is published, identical, as schema/contract.schema.json', () => {
     const expected = `${JSON.stringify(contractDocumentSchema, null, 2)}\n`;
-    if (process.env.UPDATE_CONTRACT_SCHEMA) fs.writeFileSync(SCHEMA_FILE, expected);
+    if (process.env.UPDATE_CONTRACT_SCHEMA)
+      fs.writeFileSync(SCHEMA_FILE, expected);
     // Out of date? Run the tests once with UPDATE_CONTRACT_SCHEMA=1.
     expect(fs.readFileSync(SCHEMA_FILE, 'utf8')).toBe(expected);
   });
 
-  const editor = new Ajv({ allErrors: true, strict: false }).compile(contractDocumentSchema);
+  const editor = new Ajv({ allErrors: true, strict: false }).compile(
+    contractDocumentSchema,
+  );
 
   it('lets an editor accept every grammar form and every essay block, patterns included', () => {
     expect(editor(parseDocument(ALL_FORMS).toJS())).toBe(true);
@@ -71,7 +80,11 @@ describe('contractDocumentSchema', () => {
     expect(blocks).toHaveLength(8);
     for (const block of blocks) {
       const text = block.split(/\n\s*\n/)[0];
-      expect({ text, valid: editor(parseDocument(text).toJS()), errors: editor.errors }).toEqual({
+      expect({
+        text,
+        valid: editor(parseDocument(text).toJS()),
+        errors: editor.errors,
+      }).toEqual({
         text,
         valid: true,
         errors: null,
@@ -82,12 +95,19 @@ describe('contractDocumentSchema', () => {
   it.each([
     ['timeout: fast', '/depends_on/0/timeout'],
     ['timeout: 500', '/depends_on/0/timeout'],
-    ['latency_budget: { acceptable: p95 = 200ms }', '/depends_on/0/latency_budget/acceptable'],
+    [
+      'latency_budget: { acceptable: p95 = 200ms }',
+      '/depends_on/0/latency_budget/acceptable',
+    ],
     ['retry: sometimes', '/depends_on/0/retry'],
     ['latncy_budget: {}', '/depends_on/0'],
   ])('lets an editor flag `%s`', (line, instancePath) => {
-    const doc = parseDocument(`depends_on:\n  - service: risk\n    ${line}\n`).toJS();
+    const doc = parseDocument(
+      `depends_on:\n  - service: risk\n    ${line}\n`,
+    ).toJS();
     expect(editor(doc)).toBe(false);
-    expect(editor.errors!.map(error => error.instancePath)).toContain(instancePath);
+    expect(editor.errors!.map(error => error.instancePath)).toContain(
+      instancePath,
+    );
   });
 });

@@ -6,7 +6,11 @@
  */
 import { GRAMMAR_PATTERNS } from './grammar';
 
-const text = (description: string) => ({ type: 'string', minLength: 1, description });
+const text = (description: string) => ({
+  type: 'string',
+  minLength: 1,
+  description,
+});
 
 const definitions = {
   entityName: {
@@ -85,7 +89,8 @@ const definitions = {
     type: 'string',
     minLength: 1,
     pattern: String.raw`^\s*\S+\s*$`,
-    description: 'The call retried: `service.operation` (e.g. `risk.scoreTransaction`) or a service.',
+    description:
+      'The call retried: `service.operation` (e.g. `risk.scoreTransaction`) or a service.',
     examples: ['risk.scoreTransaction'],
   },
   names: {
@@ -109,6 +114,7 @@ const definitions = {
         description:
           'What this caller can afford: `target`, `acceptable`, `maximum` as `p50 < 100ms`, or `{ p95: 200ms }`.',
         additionalProperties: false,
+        minProperties: 1,
         properties: {
           target: { $ref: '#/definitions/latencyBounds' },
           acceptable: { $ref: '#/definitions/latencyBounds' },
@@ -119,13 +125,16 @@ const definitions = {
         },
       },
       timeout: { $ref: '#/definitions/duration' },
-      fallback: text('What the caller does when the call fails, e.g. `allow_with_monitoring`.'),
+      fallback: text(
+        'What the caller does when the call fails, e.g. `allow_with_monitoring`.',
+      ),
       retry: { $ref: '#/definitions/retry' },
     },
   },
   provided: {
     type: 'object',
-    description: 'One of: an `operation` (with `latency`), a `dataset` or an `endpoint`.',
+    description:
+      'One of: an `operation` (with `latency`), a `dataset` or an `endpoint`.',
     additionalProperties: false,
     oneOf: [
       { required: ['operation'] },
@@ -143,7 +152,9 @@ const definitions = {
       access: ['endpoint'],
     },
     properties: {
-      operation: text('An operation this entity serves, e.g. `scoreTransaction`.'),
+      operation: text(
+        'An operation this entity serves, e.g. `scoreTransaction`.',
+      ),
       latency: {
         type: 'object',
         additionalProperties: false,
@@ -170,10 +181,14 @@ const definitions = {
         },
       },
       endpoint: text('An endpoint path, e.g. `/fraud-score`.'),
-      returns: text('What the endpoint returns, e.g. `aggregate_only` or `full_breakdown`.'),
+      returns: text(
+        'What the endpoint returns, e.g. `aggregate_only` or `full_breakdown`.',
+      ),
       data: { $ref: '#/definitions/names' },
       pii: text('How much personal data it carries, e.g. `minimal`, `high`.'),
-      access: text('Who may call it, e.g. `risk_team_only`; absent or `any`: every consumer.'),
+      access: text(
+        'Who may call it, e.g. `risk_team_only`; absent or `any`: every consumer.',
+      ),
     },
   },
   dataDependency: {
@@ -200,7 +215,8 @@ const definitions = {
         properties: {
           generates_new_request_id: {
             type: 'boolean',
-            description: 'Whether a retry after a timeout sends a fresh request id.',
+            description:
+              'Whether a retry after a timeout sends a fresh request id.',
           },
           reason: text('Why, e.g. `separate_attempts_in_logs`.'),
         },
@@ -220,8 +236,12 @@ const definitions = {
     required: ['name'],
     properties: {
       name: text('An operation this entity serves, e.g. `scoreTransaction`.'),
-      idempotency_key: text('The field duplicates are recognised by, e.g. `transaction_id`.'),
-      expects: text('What callers must do with it, e.g. `stable_across_retries`.'),
+      idempotency_key: text(
+        'The field duplicates are recognised by, e.g. `transaction_id`.',
+      ),
+      expects: text(
+        'What callers must do with it, e.g. `stable_across_retries`.',
+      ),
       window: { $ref: '#/definitions/duration' },
     },
   },
@@ -232,7 +252,9 @@ const definitions = {
     properties: {
       from: { $ref: '#/definitions/entityName' },
       data: text('The data needed, e.g. `fraud_decision_breakdown`.'),
-      access_level: text('The access this entity holds, e.g. `support_tier_2`.'),
+      access_level: text(
+        'The access this entity holds, e.g. `support_tier_2`.',
+      ),
       use_case: text('Why, e.g. `dispute_resolution`.'),
     },
   },
@@ -258,14 +280,29 @@ export const contractDocumentSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    $schema: { type: 'string', description: 'The schema of this document, for editors.' },
+    $schema: {
+      type: 'string',
+      description: 'The schema of this document, for editors.',
+    },
     service: { $ref: '#/definitions/entityName' },
     depends_on: list('dependency', 'Calls this entity makes.'),
-    provides: list('provided', 'Operations, datasets and endpoints this entity provides.'),
-    data_dependencies: list('dataDependency', 'Datasets this entity reads, and how fresh they must be.'),
+    provides: list(
+      'provided',
+      'Operations, datasets and endpoints this entity provides.',
+    ),
+    data_dependencies: list(
+      'dataDependency',
+      'Datasets this entity reads, and how fresh they must be.',
+    ),
     retry_policies: list('retryPolicy', 'How this entity retries its calls.'),
-    operations: list('idempotentOperation', 'Idempotency of the operations this entity serves.'),
-    requires: list('requirement', 'Data this entity needs from others, and the access it holds.'),
+    operations: list(
+      'idempotentOperation',
+      'Idempotency of the operations this entity serves.',
+    ),
+    requires: list(
+      'requirement',
+      'Data this entity needs from others, and the access it holds.',
+    ),
   },
   definitions,
 };
@@ -285,4 +322,5 @@ export const GRAMMAR_DEFINITIONS: readonly object[] = [
 ];
 
 /** The `oneOf` branches of a `provides` item. */
-export const PROVIDED_KIND_BRANCHES: readonly object[] = definitions.provided.oneOf;
+export const PROVIDED_KIND_BRANCHES: readonly object[] =
+  definitions.provided.oneOf;

@@ -9,7 +9,14 @@ describe('suggestions', () => {
   });
 
   it('finds the nearest key', () => {
-    const keys = ['service', 'operation', 'latency_budget', 'timeout', 'fallback', 'retry'];
+    const keys = [
+      'service',
+      'operation',
+      'latency_budget',
+      'timeout',
+      'fallback',
+      'retry',
+    ];
     expect(nearest('latncy_budget', keys)).toBe('latency_budget');
     expect(nearest('latencyBudget', keys)).toBe('latency_budget');
     expect(nearest('Latency-Budget', keys)).toBe('latency_budget');
@@ -20,9 +27,9 @@ describe('suggestions', () => {
   });
 
   it('writes the message', () => {
-    expect(unknownKeyMessage('latncy_budget', ['latency_budget', 'timeout'])).toBe(
-      'unknown key `latncy_budget`: did you mean `latency_budget`?',
-    );
+    expect(
+      unknownKeyMessage('latncy_budget', ['latency_budget', 'timeout']),
+    ).toBe('unknown key `latncy_budget`: did you mean `latency_budget`?');
     expect(unknownKeyMessage('colour', ['latency_budget', 'timeout'])).toBe(
       'unknown key `colour`: expected one of `latency_budget`, `timeout`',
     );

@@ -17,7 +17,11 @@ export function levenshtein(a: string, b: string): number {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + cost,
+      );
       if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
         current[j] = Math.min(current[j], beforePrevious[j - 2] + 1);
       }
@@ -38,7 +42,10 @@ function fold(word: string): string {
  * or at most a third of its letters away (`latncy_budget` → `latency_budget`).
  * @public
  */
-export function nearest(word: string, candidates: readonly string[]): string | undefined {
+export function nearest(
+  word: string,
+  candidates: readonly string[],
+): string | undefined {
   if (word.length > 100) return undefined;
   const folded = fold(word);
   let best: string | undefined;
@@ -60,9 +67,15 @@ export function nearest(word: string, candidates: readonly string[]): string | u
  * valid ones.
  * @public
  */
-export function unknownKeyMessage(key: string, allowed: readonly string[]): string {
+export function unknownKeyMessage(
+  key: string,
+  allowed: readonly string[],
+): string {
   const shown = key.length > 60 ? `${key.slice(0, 57)}…` : key;
   const suggestion = nearest(key, allowed);
-  if (suggestion) return `unknown key \`${shown}\`: did you mean \`${suggestion}\`?`;
-  return `unknown key \`${shown}\`: expected one of ${allowed.map(k => `\`${k}\``).join(', ')}`;
+  if (suggestion)
+    return `unknown key \`${shown}\`: did you mean \`${suggestion}\`?`;
+  return `unknown key \`${shown}\`: expected one of ${allowed
+    .map(k => `\`${k}\``)
+    .join(', ')}`;
 }

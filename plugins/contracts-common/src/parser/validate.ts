@@ -4,7 +4,11 @@
  * everything else (types, required and unknown keys, the kind of a `provides` item) is here.
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { GRAMMAR_DEFINITIONS, PROVIDED_KIND_BRANCHES, contractDocumentSchema } from './schema';
+import {
+  GRAMMAR_DEFINITIONS,
+  PROVIDED_KIND_BRANCHES,
+  contractDocumentSchema,
+} from './schema';
 import { unknownKeyMessage } from './suggest';
 import { describeType, pointerSegment } from './yamlSource';
 
@@ -40,7 +44,8 @@ function validator(): ValidateFunction {
     });
     compiled = ajv.compile(contractDocumentSchema);
     grammarNodes = new Set();
-    for (const definition of GRAMMAR_DEFINITIONS) collectObjects(definition, grammarNodes);
+    for (const definition of GRAMMAR_DEFINITIONS)
+      collectObjects(definition, grammarNodes);
   }
   return compiled;
 }
@@ -71,7 +76,9 @@ function message(error: ErrorObject): StructuralFault | undefined {
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
-      const allowed = Object.keys((error.parentSchema as { properties?: object })?.properties ?? {});
+      const allowed = Object.keys(
+        (error.parentSchema as { properties?: object })?.properties ?? {},
+      );
       return {
         pointer: `${pointer}/${pointerSegment(key)}`,
         atKey: true,
@@ -79,33 +86,60 @@ function message(error: ErrorObject): StructuralFault | undefined {
       };
     }
     case 'required':
-      return { pointer, atKey: false, message: `missing \`${params.missingProperty}\`` };
+      return {
+        pointer,
+        atKey: false,
+        message: `missing \`${params.missingProperty}\``,
+      };
     case 'type': {
       const expected = String(params.type)
         .split(',')
         .map(type => TYPE_NAMES[type] ?? type)
         .join(' or ');
-      return { pointer, atKey: false, message: `expected ${expected}, got ${describeType(error.data)}` };
+      return {
+        pointer,
+        atKey: false,
+        message: `expected ${expected}, got ${describeType(error.data)}`,
+      };
     }
     case 'minLength':
       return { pointer, atKey: false, message: 'must not be empty' };
     case 'minProperties':
       return { pointer, atKey: false, message: 'must not be empty' };
     case 'minimum':
-      return { pointer, atKey: false, message: `must be at least ${params.limit}, got ${error.data}` };
+      return {
+        pointer,
+        atKey: false,
+        message: `must be at least ${params.limit}, got ${error.data}`,
+      };
     case 'oneOf': {
-      if (error.parentSchema && (error.parentSchema as { oneOf?: unknown }).oneOf === PROVIDED_KIND_BRANCHES) {
+      if (
+        error.parentSchema &&
+        (error.parentSchema as { oneOf?: unknown }).oneOf ===
+          PROVIDED_KIND_BRANCHES
+      ) {
         const kinds = kindsOf(PROVIDED_KIND_BRANCHES);
-        const present = kinds.filter(kind => (error.data as Record<string, unknown>)?.[kind] !== undefined);
+        const present = kinds.filter(
+          kind => (error.data as Record<string, unknown>)?.[kind] !== undefined,
+        );
         return {
           pointer,
           atKey: false,
           message: present.length
-            ? `a \`provides\` item is one of ${codes(kinds)}, not several: this one has ${codes(present).replace(' or ', ' and ')}`
+            ? `a \`provides\` item is one of ${codes(
+                kinds,
+              )}, not several: this one has ${codes(present).replace(
+                ' or ',
+                ' and ',
+              )}`
             : `a \`provides\` item needs one of ${codes(kinds)}`,
         };
       }
-      return { pointer, atKey: false, message: error.message ?? 'invalid value' };
+      return {
+        pointer,
+        atKey: false,
+        message: error.message ?? 'invalid value',
+      };
     }
     case 'dependencies':
       return {
@@ -114,7 +148,11 @@ function message(error: ErrorObject): StructuralFault | undefined {
         message: `\`${params.property}\` applies to an \`${params.missingProperty}\` item only`,
       };
     default:
-      return { pointer, atKey: false, message: error.message ?? 'invalid value' };
+      return {
+        pointer,
+        atKey: false,
+        message: error.message ?? 'invalid value',
+      };
   }
 }
 
@@ -126,7 +164,9 @@ export function structuralFaults(value: unknown): StructuralFault[] {
   if (validate(value)) return [];
   const errors = validate.errors ?? [];
   const kindless = new Set(
-    errors.filter(error => error.keyword === 'oneOf').map(error => error.instancePath),
+    errors
+      .filter(error => error.keyword === 'oneOf')
+      .map(error => error.instancePath),
   );
   const faults: StructuralFault[] = [];
   const seen = new Set<string>();
@@ -134,7 +174,8 @@ export function structuralFaults(value: unknown): StructuralFault[] {
     const parent = error.parentSchema as object | undefined;
     if (parent && grammarNodes!.has(parent)) continue;
     if (parent && PROVIDED_KIND_BRANCHES.includes(parent)) continue;
-    if (error.keyword === 'dependencies' && kindless.has(error.instancePath)) continue;
+    if (error.keyword === 'dependencies' && kindless.has(error.instancePath))
+      continue;
     if (error.keyword === 'if' || error.keyword === 'propertyNames') continue;
     const fault = message(error);
     if (!fault) continue;

@@ -52,7 +52,9 @@ type Limits = typeof CONTRACT_PARSER_LIMITS;
 
 /** Escapes one JSON-pointer segment. */
 export function pointerSegment(key: string | number): string {
-  return typeof key === 'number' ? String(key) : key.replace(/~/g, '~0').replace(/\//g, '~1');
+  return typeof key === 'number'
+    ? String(key)
+    : key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 /** Appends a key or an index to a display path. */
@@ -63,7 +65,10 @@ export function childPath(path: string, key: string | number): string {
 }
 
 /** Line and column (1-based) of an offset, by counting newlines: for text not parsed. */
-function positionOf(text: string, offset: number): { line: number; column: number } {
+function positionOf(
+  text: string,
+  offset: number,
+): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {
@@ -107,7 +112,14 @@ class Walker {
     private readonly budget: { nodes: number; aliases: number },
   ) {}
 
-  walk(node: unknown, pointer: string, path: string, depth: number, at: number, keyOffset?: number): unknown {
+  walk(
+    node: unknown,
+    pointer: string,
+    path: string,
+    depth: number,
+    at: number,
+    keyOffset?: number,
+  ): unknown {
     if (++this.budget.nodes > this.limits.maxNodes) {
       throw new LimitExceeded(
         `more than ${this.limits.maxNodes} values (aliases counted at each use): the document is too large`,
@@ -115,7 +127,10 @@ class Walker {
       );
     }
     if (depth > this.limits.maxDepth) {
-      throw new LimitExceeded(`values nest deeper than ${this.limits.maxDepth} levels`, at);
+      throw new LimitExceeded(
+        `values nest deeper than ${this.limits.maxDepth} levels`,
+        at,
+      );
     }
     const offset = (node as { range?: [number] } | null)?.range?.[0] ?? at;
     if (node === null || node === undefined) {
@@ -130,7 +145,9 @@ class Walker {
         );
       }
       const target = node.resolve(this.doc);
-      const value = target ? this.walk(target, pointer, path, depth + 1, offset, keyOffset) : null;
+      const value = target
+        ? this.walk(target, pointer, path, depth + 1, offset, keyOffset)
+        : null;
       this.nodes.set(pointer, { path, offset, keyOffset });
       return value;
     }
@@ -138,7 +155,8 @@ class Walker {
     if (isScalar(node)) return scalarValue(node.value, node.source);
     if (isMap(node)) {
       const result: Record<string, unknown> = {};
-      for (const pair of node.items) this.pair(result, pair.key, pair.value, pointer, path, depth, offset);
+      for (const pair of node.items)
+        this.pair(result, pair.key, pair.value, pointer, path, depth, offset);
       return result;
     }
     if (isSeq(node)) {
@@ -147,7 +165,15 @@ class Walker {
         const itemPath = childPath(path, index);
         if (isPair(item)) {
           const result: Record<string, unknown> = {};
-          this.pair(result, item.key, item.value, itemPointer, itemPath, depth + 1, offset);
+          this.pair(
+            result,
+            item.key,
+            item.value,
+            itemPointer,
+            itemPath,
+            depth + 1,
+            offset,
+          );
           this.nodes.set(itemPointer, { path: itemPath, offset });
           return result;
         }
@@ -168,9 +194,13 @@ class Walker {
   ): void {
     let keyTarget: unknown = keyNode;
     if (isAlias(keyNode)) keyTarget = keyNode.resolve(this.doc);
-    const keyOffset = (keyNode as { range?: [number] } | null)?.range?.[0] ?? at;
+    const keyOffset =
+      (keyNode as { range?: [number] } | null)?.range?.[0] ?? at;
     if (keyTarget !== null && keyTarget !== undefined && !isScalar(keyTarget)) {
-      this.issues.push({ offset: keyOffset, message: 'a key must be a plain name, not a list or a mapping' });
+      this.issues.push({
+        offset: keyOffset,
+        message: 'a key must be a plain name, not a list or a mapping',
+      });
       return;
     }
     const raw = keyTarget ? keyTarget.value : null;
@@ -178,7 +208,10 @@ class Walker {
       this.issues.push({ offset: keyOffset, message: 'a key is empty' });
       return;
     }
-    const key = typeof raw === 'string' ? raw : String(scalarValue(raw, keyTarget?.source));
+    const key =
+      typeof raw === 'string'
+        ? raw
+        : String(scalarValue(raw, keyTarget?.source));
     const value = this.walk(
       valueNode,
       `${pointer}/${pointerSegment(key)}`,
@@ -188,7 +221,12 @@ class Walker {
       keyOffset,
     );
     if (key === '__proto__') {
-      Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(target, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     } else target[key] = value;
   }
 }
@@ -202,7 +240,9 @@ function scalarValue(value: unknown, source?: string): unknown {
     case 'bigint':
       return Number(value);
     default:
-      return value === null || value === undefined ? null : source ?? String(value);
+      return value === null || value === undefined
+        ? null
+        : source ?? String(value);
   }
 }
 
@@ -218,7 +258,11 @@ export function readYamlSource(
   const problems: RawProblem[] = [];
   const documents: LocatedDocument[] = [];
   if (typeof text !== 'string') {
-    problems.push({ file, path: '', message: `the contract text must be a string, got ${describeType(text)}` });
+    problems.push({
+      file,
+      path: '',
+      message: `the contract text must be a string, got ${describeType(text)}`,
+    });
     return { documents, problems };
   }
   if (text.length > limits.maxSourceLength) {
@@ -243,7 +287,9 @@ export function readYamlSource(
   }
   const lineCounter = new LineCounter();
   const at = (offset: number) => {
-    const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
+    const { line, col } = lineCounter.linePos(
+      Math.max(0, Math.min(offset, text.length)),
+    );
     return { line, column: col };
   };
   try {
@@ -265,18 +311,33 @@ export function readYamlSource(
         });
       }
       const contents = doc.contents;
-      if (contents === null || (isScalar(contents) && contents.value === null)) continue;
+      if (contents === null || (isScalar(contents) && contents.value === null))
+        continue;
       const walker = new Walker(doc, limits, budget);
       try {
         const value = walker.walk(contents, '', '', 0, 0);
         for (const issue of walker.issues) {
-          problems.push({ file, ...at(issue.offset), path: '', message: issue.message });
+          problems.push({
+            file,
+            ...at(issue.offset),
+            path: '',
+            message: issue.message,
+          });
         }
         documents.push({ file, value, nodes: walker.nodes, lineCounter });
       } catch (error) {
         if (!(error instanceof LimitExceeded)) throw error;
-        problems.push({ file, ...at(error.offset), path: '', message: error.message });
-        if (budget.nodes > limits.maxNodes || budget.aliases > limits.maxAliasCount) break;
+        problems.push({
+          file,
+          ...at(error.offset),
+          path: '',
+          message: error.message,
+        });
+        if (
+          budget.nodes > limits.maxNodes ||
+          budget.aliases > limits.maxAliasCount
+        )
+          break;
       }
     }
     if (!documents.length && !problems.length && !sawYamlError) {
@@ -295,7 +356,9 @@ export function readYamlSource(
       line: 1,
       column: 1,
       path: '',
-      message: `the document could not be read: ${firstLine(String((error as Error)?.message ?? error))}`,
+      message: `the document could not be read: ${firstLine(
+        String((error as Error)?.message ?? error),
+      )}`,
     });
   }
   return { documents, problems };
@@ -335,13 +398,19 @@ export function locateIn(
   for (;;) {
     const entry = doc.nodes.get(current);
     if (entry) {
-      const offset = atKey && !suffix && entry.keyOffset !== undefined ? entry.keyOffset : entry.offset;
+      const offset =
+        atKey && !suffix && entry.keyOffset !== undefined
+          ? entry.keyOffset
+          : entry.offset;
       const { line, col } = doc.lineCounter.linePos(offset);
       return { line, column: col, path: entry.path + suffix };
     }
     if (!current) return { path: suffix.replace(/^\./, '') };
     const slash = current.lastIndexOf('/');
-    const segment = current.slice(slash + 1).replace(/~1/g, '/').replace(/~0/g, '~');
+    const segment = current
+      .slice(slash + 1)
+      .replace(/~1/g, '/')
+      .replace(/~0/g, '~');
     suffix = (/^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`) + suffix;
     current = current.slice(0, slash);
   }
