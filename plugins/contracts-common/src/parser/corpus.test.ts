@@ -677,6 +677,99 @@ describe('the malformed-input corpus', () => {
     );
   });
 
+  const nested = (depth: number) =>
+    `service: checkout\ndepends_on:\n${Array.from(
+      { length: depth },
+      (_, i) => `${'  '.repeat(i + 1)}- `,
+    ).join('\n')}x\n`;
+  const bomb = [
+    'a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]',
+    ...'bcdefghi'
+      .split('')
+      .map(
+        (name, i) =>
+          `${name}: &${name} [${Array(9)
+            .fill(`*${'abcdefgh'[i]}`)
+            .join(', ')}]`,
+      ),
+  ].join('\n');
+  it.each([
+    ['malformed YAML', 'service: checkout\ndepends_on: [\n', /^YAML: /],
+    [
+      'a wrong type',
+      'depends_on:\n  - service: risk\n    timeout: [500ms]\n',
+      /expected a duration such as `200ms`, got a list/,
+    ],
+    [
+      'a wrong type with an example',
+      'depends_on:\n  - service: risk\n    latency_budget: p95 < 200ms\n',
+      /expected a mapping such as `\{ acceptable: p95 < 200ms \}`, got a string/,
+    ],
+    [
+      'an unknown unit',
+      'depends_on:\n  - service: risk\n    timeout: 200 parsecs\n',
+      /unknown unit `parsecs`/,
+    ],
+    [
+      'a word for a duration',
+      'depends_on:\n  - service: risk\n    timeout: fast\n',
+      /got `fast`/,
+    ],
+    [
+      'a negative duration',
+      'operations:\n  - name: a\n    window: -5m\n',
+      /negative/,
+    ],
+    ['a zero duration', 'operations:\n  - name: a\n    window: 0s\n', /zero/],
+    [
+      'a percentile above 100',
+      'depends_on:\n  - service: risk\n    latency_budget: { acceptable: p101 < 1s }\n',
+      /outside 0–100/,
+    ],
+    [
+      'a percentile of 0',
+      'provides:\n  - operation: a\n    latency: { current: p0=1ms }\n',
+      /outside 0–100/,
+    ],
+    ['an empty document', '', /the contract is empty/],
+    [
+      'a 1 MB document',
+      `service: checkout\n${'# padding\n'.repeat(100_000)}`,
+      /the limit is 262144/,
+    ],
+    [
+      'deep flow nesting',
+      `depends_on: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`,
+      /nest deeper than 64/,
+    ],
+    ['deep block nesting', nested(100), /nest deeper than 64/],
+    ['an alias bomb', bomb, /alias bomb/],
+    [
+      'an unknown key',
+      'servise: checkout\n',
+      /unknown key `servise`: did you mean `service`\?/,
+    ],
+  ])('reports %s with its location', (_, text, message) => {
+    const started = Date.now();
+    const { problems } = parseEntityContract('component:default/checkout', [
+      { file: 'bad.yaml', text },
+    ]);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.map(problem => problem.message)).toContainEqual(
+      expect.stringMatching(message),
+    );
+    for (const problem of problems) {
+      expect(problem).toEqual(
+        expect.objectContaining({
+          file: 'bad.yaml',
+          line: expect.any(Number),
+          column: expect.any(Number),
+        }),
+      );
+    }
+  });
+
   it('gives the nearest key for a misspelt one', () => {
     const { problems } = parseEntityContract('component:default/checkout', [
       {

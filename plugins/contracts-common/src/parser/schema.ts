@@ -115,6 +115,7 @@ const definitions = {
           'What this caller can afford: `target`, `acceptable`, `maximum` as `p50 < 100ms`, or `{ p95: 200ms }`.',
         additionalProperties: false,
         minProperties: 1,
+        examples: [{ acceptable: 'p95 < 200ms' }],
         properties: {
           target: { $ref: '#/definitions/latencyBounds' },
           acceptable: { $ref: '#/definitions/latencyBounds' },
@@ -159,6 +160,7 @@ const definitions = {
         type: 'object',
         additionalProperties: false,
         minProperties: 1,
+        examples: [{ current: 'p50=2800ms, p95=3200ms' }],
         properties: {
           current: { $ref: '#/definitions/percentileLatencies' },
           target: { $ref: '#/definitions/percentileLatencies' },

@@ -59,6 +59,17 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: '`true` or `false`',
 };
 
+/** A value as YAML flow text, for examples in messages: `{ acceptable: p95 < 200ms }`. */
+function flow(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(flow).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    return `{ ${Object.entries(value)
+      .map(([key, item]) => `${key}: ${flow(item)}`)
+      .join(', ')} }`;
+  }
+  return String(value);
+}
+
 function kindsOf(branches: readonly object[]): string[] {
   return branches.map(branch => (branch as { required: string[] }).required[0]);
 }
@@ -96,10 +107,13 @@ function message(error: ErrorObject): StructuralFault | undefined {
         .split(',')
         .map(type => TYPE_NAMES[type] ?? type)
         .join(' or ');
+      const example = (error.parentSchema as { examples?: unknown[] })
+        ?.examples?.[0];
+      const hint = example === undefined ? '' : ` such as \`${flow(example)}\``;
       return {
         pointer,
         atKey: false,
-        message: `expected ${expected}, got ${describeType(error.data)}`,
+        message: `expected ${expected}${hint}, got ${describeType(error.data)}`,
       };
     }
     case 'minLength':
