@@ -4,12 +4,21 @@
 import type { EntityContract, EntitySummary } from '../types';
 import type { DatasetMatch, RuleContext } from './types';
 
+const normalized = new Map<string, string>();
+
 /** Lower-cased ref with namespace: `resource:orders-db` → `resource:default/orders-db`. */
 export function normalizeRef(
   ref: string,
   defaultNamespace = 'default',
   defaultKind = 'component',
 ): string {
+  const plain = defaultNamespace === 'default' && defaultKind === 'component';
+  if (plain) {
+    const hit = normalized.get(ref);
+    if (hit !== undefined) {
+      return hit;
+    }
+  }
   let rest = ref.trim();
   let kind = defaultKind;
   const colon = rest.indexOf(':');
@@ -23,7 +32,14 @@ export function normalizeRef(
     ns = rest.slice(0, slash);
     rest = rest.slice(slash + 1);
   }
-  return `${kind}:${ns}/${rest}`.toLowerCase();
+  const out = `${kind}:${ns}/${rest}`.toLowerCase();
+  if (plain) {
+    if (normalized.size > 1_000_000) {
+      normalized.clear();
+    }
+    normalized.set(ref, out);
+  }
+  return out;
 }
 
 function nameKeyOf(normRef: string): string {
@@ -186,11 +202,51 @@ export type ReadLog = Set<string> | undefined;
 /** The {@link RuleContext} over a catalog index, recording reads into a log. */
 export class IndexedRuleContext implements RuleContext {
   log: ReadLog;
+  private readonly cache = new Map<
+    string,
+    { value: unknown; reads?: string[] }
+  >();
 
   constructor(
     private readonly index: CatalogIndex,
     readonly settings: { retryAmplificationBound: number },
   ) {}
+
+  /** Forgets memoized computations: call whenever the index changes. */
+  clearCache() {
+    this.cache.clear();
+  }
+
+  memo<T>(key: string, compute: () => T): T {
+    const hit = this.cache.get(key);
+    if (hit) {
+      if (this.log && hit.reads) {
+        for (const k of hit.reads) {
+          this.log.add(k);
+        }
+      }
+      return hit.value as T;
+    }
+    const outer = this.log;
+    if (!outer) {
+      const value = compute();
+      this.cache.set(key, { value });
+      return value;
+    }
+    const inner = new Set<string>();
+    this.log = inner;
+    let value: T;
+    try {
+      value = compute();
+    } finally {
+      this.log = outer;
+      for (const k of inner) {
+        outer.add(k);
+      }
+    }
+    this.cache.set(key, { value, reads: [...inner] });
+    return value;
+  }
 
   private read(key: string) {
     if (this.log) {
@@ -221,91 +277,138 @@ export class IndexedRuleContext implements RuleContext {
     if (exact) {
       return exact.entity;
     }
-    const nameKey = nameKeyOf(key);
-    this.read(nameKey);
-    const candidates = this.index.lookupByName(nameKey);
-    if (!candidates || candidates.size === 0) {
-      return undefined;
-    }
-    let best: string | undefined;
-    for (const c of candidates) {
-      if (
-        best === undefined ||
-        kindRank(c) < kindRank(best) ||
-        (kindRank(c) === kindRank(best) && c < best)
-      ) {
-        best = c;
+    return this.memo(`r\n${key}`, () => {
+      const nameKey = nameKeyOf(key);
+      this.read(nameKey);
+      const candidates = this.index.lookupByName(nameKey);
+      if (!candidates || candidates.size === 0) {
+        return undefined;
       }
-    }
-    return this.index.entities.get(best!)!.entity;
+      let best: string | undefined;
+      for (const c of candidates) {
+        if (
+          best === undefined ||
+          kindRank(c) < kindRank(best) ||
+          (kindRank(c) === kindRank(best) && c < best)
+        ) {
+          best = c;
+        }
+      }
+      return this.index.entities.get(best!)!.entity;
+    });
   }
 
   tiedEntities(ref: string): string[] {
     const key = normalizeRef(ref);
-    const own = this.stored(ref);
-    this.read(`#d:${key}`);
-    this.read(`#o:${key}`);
-    const out = new Set<string>([
-      ...(own?.dependsOn ?? []),
-      ...(own?.dependencyOf ?? []),
-      ...(this.index.reverse('dependsOn', key) ?? []),
-      ...(this.index.reverse('dependencyOf', key) ?? []),
-    ]);
-    out.delete(key);
-    return this.canonical([...out]);
+    return this.memo(`t\n${key}`, () => {
+      const own = this.stored(ref);
+      this.read(`#d:${key}`);
+      this.read(`#o:${key}`);
+      const out = new Set<string>([
+        ...(own?.dependsOn ?? []),
+        ...(own?.dependencyOf ?? []),
+        ...(this.index.reverse('dependsOn', key) ?? []),
+        ...(this.index.reverse('dependencyOf', key) ?? []),
+      ]);
+      out.delete(key);
+      return this.canonical([...out]);
+    });
   }
 
   catalogDependencies(ref: string): string[] {
     const key = normalizeRef(ref);
     const own = this.stored(ref);
     this.read(`#o:${key}`);
-    const out = new Set<string>([
-      ...(own?.dependsOn ?? []),
-      ...(this.index.reverse('dependencyOf', key) ?? []),
-    ]);
+    const reverse = this.index.reverse('dependencyOf', key);
+    if (!reverse && own && !own.dependsOn.includes(key)) {
+      return this.canonical([...new Set(own.dependsOn)]);
+    }
+    const out = new Set<string>([...(own?.dependsOn ?? []), ...(reverse ?? [])]);
     out.delete(key);
     return this.canonical([...out]);
   }
 
   /** Sorted; the entity's own spelling of the ref when it is known. */
   private canonical(keys: string[]): string[] {
-    return keys.sort().map(k => this.index.entities.get(k)?.entity.ref ?? k);
+    return keys
+      .sort()
+      .map(k => this.index.entities.get(k)?.entity.ref ?? k);
   }
 
   operation(ref: string, name: string) {
-    return this.contract(ref)?.operations.find(o => o.name === name);
+    const ops = this.contract(ref)?.operations;
+    if (!ops) {
+      return undefined;
+    }
+    for (const o of ops) {
+      if (o.name === name) {
+        return o;
+      }
+    }
+    return undefined;
   }
 
   idempotency(ref: string, name: string) {
-    return this.contract(ref)?.idempotency.find(o => o.name === name);
+    const specs = this.contract(ref)?.idempotency;
+    if (!specs) {
+      return undefined;
+    }
+    for (const o of specs) {
+      if (o.name === name) {
+        return o;
+      }
+    }
+    return undefined;
   }
 
   dataset(ref: string, name: string) {
-    return this.contract(ref)?.datasets.find(d => d.name === name);
+    const datasets = this.contract(ref)?.datasets;
+    if (!datasets) {
+      return undefined;
+    }
+    for (const d of datasets) {
+      if (d.name === name) {
+        return d;
+      }
+    }
+    return undefined;
   }
 
   findDataset(sourceRef: string, dataset: string): DatasetMatch {
-    const source = this.resolve(sourceRef);
-    if (!source) {
-      return { candidatesDeclareDatasets: false };
-    }
-    let declares = false;
-    for (const candidate of [source.ref, ...this.tiedEntities(source.ref)]) {
-      const c = this.contract(candidate);
-      if (!c) {
-        continue;
+    return this.memo(`d\n${normalizeRef(sourceRef)}\n${dataset}`, () => {
+      const source = this.resolve(sourceRef);
+      if (!source) {
+        return { candidatesDeclareDatasets: false };
       }
-      declares = declares || c.datasets.length > 0;
-      const ds = c.datasets.find(d => d.name === dataset);
+      // The source itself first; the entities tied to it only when it does not provide it.
+      const own = this.contract(source.ref);
+      let declares = !!own && own.datasets.length > 0;
+      const ds = own && this.dataset(source.ref, dataset);
       if (ds) {
         return {
           source: source.ref,
-          provider: candidate,
+          provider: source.ref,
           dataset: ds,
           candidatesDeclareDatasets: true,
         };
       }
-    }
-    return { source: source.ref, candidatesDeclareDatasets: declares };
+      for (const candidate of this.tiedEntities(source.ref)) {
+        const c = this.contract(candidate);
+        if (!c) {
+          continue;
+        }
+        declares = declares || c.datasets.length > 0;
+        const found = c.datasets.find(d => d.name === dataset);
+        if (found) {
+          return {
+            source: source.ref,
+            provider: candidate,
+            dataset: found,
+            candidatesDeclareDatasets: true,
+          };
+        }
+      }
+      return { source: source.ref, candidatesDeclareDatasets: declares };
+    });
   }
 }

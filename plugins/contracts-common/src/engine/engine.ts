@@ -286,6 +286,16 @@ class SortedView<T> {
     this.dirty.add(key);
   }
 
+  /** Shows exactly these items (keyed), sorted. */
+  reset(items: Map<string, T>) {
+    this.shown.clear();
+    for (const [k, v] of items) {
+      this.shown.set(k, v);
+    }
+    this.arr = [...items.values()].sort(this.compare);
+    this.dirty.clear();
+  }
+
   flush(): T[] {
     if (this.dirty.size === 0) {
       return this.arr;
@@ -398,6 +408,7 @@ class IncrementalAnalyzer implements Analyzer {
   ) {
     const key = normalizeRef(ref);
     const dirty = this.index.set(ref, entity, contract);
+    this.ctx.clearCache();
     if (this.track) {
       for (const k of dirty) {
         for (const anchor of this.readers.get(k) ?? []) {
@@ -439,7 +450,9 @@ class IncrementalAnalyzer implements Analyzer {
   }
 
   result(): AnalysisResult {
-    if (this.pending.size) {
+    if (this.units.size === 0 && this.pending.size > 0) {
+      this.bulkLoad();
+    } else if (this.pending.size) {
       const anchors = [...this.pending];
       this.pending.clear();
       for (const anchor of anchors) {
@@ -451,11 +464,7 @@ class IncrementalAnalyzer implements Analyzer {
       if (!draft) {
         this.edgeObjects.delete(id);
       } else {
-        const findings = [
-          ...(this.attachFindings.get(
-            attachKey(draft.from, draft.to, draft.subject),
-          ) ?? []),
-        ].sort();
+        const findings = this.edgeFindings(draft);
         const before = this.edgeObjects.get(id);
         if (
           !before ||
@@ -468,6 +477,8 @@ class IncrementalAnalyzer implements Analyzer {
       this.edgeView.touch(id);
     }
     this.dirtyEdges.clear();
+    // Memoized walks are only valid for one state of the catalog; free them.
+    this.ctx.clearCache();
     return {
       graph: {
         nodes: this.nodeView.flush().slice(),
@@ -475,6 +486,89 @@ class IncrementalAnalyzer implements Analyzer {
       },
       findings: this.findingView.flush().slice(),
     };
+  }
+
+  private edgeFindings(draft: EdgeDraft): string[] {
+    const ids = this.attachFindings.get(
+      attachKey(draft.from, draft.to, draft.subject),
+    );
+    return ids ? [...ids].sort() : [];
+  }
+
+  /** The first evaluation of everything: same state as re-evaluating each anchor, built in bulk. */
+  private bulkLoad() {
+    const anchors = [...this.pending];
+    this.pending.clear();
+    for (const anchor of anchors) {
+      const contract = this.index.contracts.get(anchor);
+      if (!contract) {
+        continue;
+      }
+      const log = this.track ? new Set<string>([anchor]) : undefined;
+      this.ctx.log = log;
+      const output = evaluateAnchor(anchor, contract, this.cfg, this.ctx);
+      this.ctx.log = undefined;
+      let reads: string[] | undefined;
+      if (log) {
+        reads = [...log];
+        for (const k of reads) {
+          let set = this.readers.get(k);
+          if (!set) {
+            set = new Set();
+            this.readers.set(k, set);
+          }
+          set.add(anchor);
+        }
+      }
+      this.units.set(anchor, { output, reads });
+      for (const edge of output.edges) {
+        this.edgeDrafts.set(edge.id, edge);
+        if (this.track) {
+          const key = attachKey(edge.from, edge.to, edge.subject);
+          let set = this.edgesByAttach.get(key);
+          if (!set) {
+            set = new Set();
+            this.edgesByAttach.set(key, set);
+          }
+          set.add(edge.id);
+        }
+      }
+      for (const entry of output.findings) {
+        const id = entry.finding.id;
+        if (this.track) {
+          const list = this.findingEntries.get(id);
+          if (list) {
+            list.push(entry);
+          } else {
+            this.findingEntries.set(id, [entry]);
+          }
+        }
+        const shown = this.visible.get(id);
+        if (!shown || entry.anchor < shown.anchor) {
+          this.visible.set(id, entry);
+        }
+      }
+    }
+    for (const [id, entry] of this.visible) {
+      for (const key of entry.attach) {
+        let set = this.attachFindings.get(key);
+        if (!set) {
+          set = new Set();
+          this.attachFindings.set(key, set);
+        }
+        set.add(id);
+      }
+    }
+    for (const [id, draft] of this.edgeDrafts) {
+      this.edgeObjects.set(id, { ...draft, findings: this.edgeFindings(draft) });
+    }
+    const findings = new Map<string, Finding>();
+    for (const [id, entry] of this.visible) {
+      findings.set(id, entry.finding);
+    }
+    this.findingView.reset(findings);
+    this.edgeView.reset(this.edgeObjects);
+    this.dirtyEdges.clear();
   }
 
   private reevaluate(anchor: string) {

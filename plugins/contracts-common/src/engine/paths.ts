@@ -16,9 +16,9 @@ import type {
 import type { RuleContext } from './types';
 
 /** Longest chain a walk follows. */
-export const MAX_WALK_DEPTH = 32;
+export const MAX_WALK_DEPTH = 16;
 /** Most entities a single walk visits. */
-export const MAX_WALK_VISITS = 512;
+export const MAX_WALK_VISITS = 64;
 
 /** One call an entity makes: a `depends_on` entry and/or a retry policy on the same target. */
 export interface Call {
@@ -182,6 +182,22 @@ export function chainLatency(
   operation: string,
   percentile: number,
 ): ChainLatency | undefined {
+  const declared = ctx.operation(ref, operation);
+  if (declared && declared.current.length > 0) {
+    const l = latencyAt(declared.current, percentile);
+    return l && { ...l, holder: ref, path: [{ ref, subject: operation }] };
+  }
+  return ctx.memo(`chainLatency\n${ref}\n${operation}\n${percentile}`, () =>
+    walkLatency(ctx, ref, operation, percentile),
+  );
+}
+
+function walkLatency(
+  ctx: RuleContext,
+  ref: string,
+  operation: string,
+  percentile: number,
+): ChainLatency | undefined {
   const visited = new Set<string>();
   const walk = (
     at: string,
@@ -248,6 +264,28 @@ export interface ChainFreshness {
  * undeclared datasets). Stops on cycles.
  */
 export function chainFreshness(
+  ctx: RuleContext,
+  ref: string,
+  dataset: ProvidedDataset,
+): ChainFreshness | undefined {
+  const own = freshnessMaxMs(dataset.freshness);
+  if (own !== undefined || dataset.derivedFrom.length === 0) {
+    return own === undefined
+      ? undefined
+      : {
+          ms: own,
+          holder: ref,
+          dataset,
+          declared: true,
+          path: [{ ref, subject: dataset.name }],
+        };
+  }
+  return ctx.memo(`chainFreshness\n${ref}\n${dataset.name}`, () =>
+    walkFreshness(ctx, ref, dataset),
+  );
+}
+
+function walkFreshness(
   ctx: RuleContext,
   ref: string,
   dataset: ProvidedDataset,

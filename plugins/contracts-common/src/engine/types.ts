@@ -70,6 +70,12 @@ export interface RuleContext {
   dataset(ref: string, name: string): ProvidedDataset | undefined;
   /** Finds a dataset on a data dependency's source or on the entities tied to it. */
   findDataset(sourceRef: string, dataset: string): DatasetMatch;
+  /**
+   * Memoizes a computation over the current catalog (e.g. a walk down a call chain) for the
+   * rest of the analysis; the reads it made count for every later caller. `key` must identify
+   * the computation completely (prefix it with your rule id); the value must not be mutated.
+   */
+  memo<T>(key: string, compute: () => T): T;
 }
 
 /**

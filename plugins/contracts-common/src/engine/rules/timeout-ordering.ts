@@ -22,6 +22,16 @@ function downstreamWait(
   ref: string,
   op: string,
 ): DownstreamWait | undefined {
+  return ctx.memo(`timeout-ordering\n${ref}\n${op}`, () =>
+    walkWait(ctx, ref, op),
+  );
+}
+
+function walkWait(
+  ctx: RuleContext,
+  ref: string,
+  op: string,
+): DownstreamWait | undefined {
   const visited = new Set<string>();
   const walk = (
     at: string,

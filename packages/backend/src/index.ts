@@ -1,0 +1,31 @@
+/*
+ * The Backstage Contracts portal backend: the catalog, guest sign-in, the permission
+ * framework, the app, and the contracts plugins. SQLite by default (app-config.yaml),
+ * PostgreSQL through app-config.production.yaml or the environment.
+ */
+
+import { createBackend } from '@backstage/backend-defaults';
+
+const backend = createBackend();
+
+backend.add(import('@backstage/plugin-app-backend'));
+
+// auth: the guest provider for local use
+backend.add(import('@backstage/plugin-auth-backend'));
+backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+
+// catalog, with the contracts module that validates contracts at ingestion
+backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+backend.add(import('@internal/backstage-plugin-catalog-backend-module-contracts'));
+
+// permissions
+backend.add(import('@backstage/plugin-permission-backend'));
+backend.add(
+  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
+);
+
+// contracts: the conflict graph service and decision records
+backend.add(import('@internal/backstage-plugin-contracts-backend'));
+
+backend.start();

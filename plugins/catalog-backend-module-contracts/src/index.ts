@@ -1,0 +1,8 @@
+/**
+ * Catalog module of Backstage Contracts: resolves `contracts.io/ref` and validates contracts
+ * at ingestion, so problems show in the catalog's own error panel.
+ *
+ * @packageDocumentation
+ */
+
+export { catalogModuleContracts as default } from './module';

@@ -1,0 +1,8 @@
+/**
+ * Backstage Contracts backend: the conflict graph service, its REST API and trade-off
+ * decision records.
+ *
+ * @packageDocumentation
+ */
+
+export { contractsPlugin as default } from './plugin';

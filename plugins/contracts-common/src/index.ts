@@ -1,0 +1,12 @@
+/**
+ * Contract language, rule engine and report formats of Backstage Contracts.
+ * Isomorphic: imports neither Node nor React.
+ *
+ * @packageDocumentation
+ */
+
+export * from './types';
+export * from './annotations';
+export * from './parser';
+export * from './engine';
+export * from './report';

@@ -1,0 +1,298 @@
+/*
+ * The normalized contract model shared by the parser, the rule engine, the backend, the catalog
+ * module, the CLI and the frontend. Plain data only: everything here must survive JSON.
+ */
+
+/**
+ * Where a value was written: the file (relative to the entity's definition, or the inline
+ * annotation), 1-based line and column, and the path inside the contract document
+ * (e.g. `depends_on[0].latency_budget.acceptable`).
+ * @public
+ */
+export interface SourceLocation {
+  file?: string;
+  line?: number;
+  column?: number;
+  path: string;
+}
+
+/**
+ * A problem found in a contract document. Never thrown: returned beside the parsed contract.
+ * @public
+ */
+export interface ContractProblem {
+  /** Entity ref of the entity whose contract has the problem, e.g. `component:default/risk`. */
+  entity: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  /** Path inside the document, e.g. `provides[0].latency.current`; empty for the whole document. */
+  path: string;
+  /** What is wrong and what was expected, e.g. "unknown key `latncy_budget`: did you mean `latency_budget`?" */
+  message: string;
+}
+
+/**
+ * A latency at a percentile: `p95 = 3200ms`.
+ * @public
+ */
+export interface PercentileLatency {
+  /** 0 < percentile ≤ 100, e.g. 50, 95, 99, 99.9 */
+  percentile: number;
+  ms: number;
+}
+
+/**
+ * One bound of a consumer's latency budget: `acceptable: p95 < 200ms` gives
+ * `{ level: 'acceptable', percentile: 95, ms: 200 }`. The structured form `{ p95: 200ms }`
+ * gives level `budget`.
+ * @public
+ */
+export interface LatencyBound extends PercentileLatency {
+  level: 'target' | 'acceptable' | 'maximum' | 'budget';
+  /** The text as written, e.g. `p95 < 200ms`. */
+  raw: string;
+  loc: SourceLocation;
+}
+
+/**
+ * `depends_on[]`: a call this entity makes to another.
+ * @public
+ */
+export interface ContractDependency {
+  /** The service as written, e.g. `risk`. */
+  service: string;
+  /** Resolved entity ref, e.g. `component:default/risk`. */
+  ref: string;
+  operation?: string;
+  budget: LatencyBound[];
+  timeoutMs?: number;
+  fallback?: string;
+  /** `retry: none` gives `{ raw: 'none', maxAttempts: 1 }`; `retry: 3` gives maxAttempts 3. */
+  retry?: { raw: string; maxAttempts?: number };
+  loc: SourceLocation;
+}
+
+/**
+ * `provides[]` with `operation`.
+ * @public
+ */
+export interface ProvidedOperation {
+  name: string;
+  /** `latency.current`, e.g. `p50=2800ms, p95=3200ms`. */
+  current: PercentileLatency[];
+  /** `latency.target`, e.g. `p50=80ms, p95=150ms (requires caching)`. */
+  target: PercentileLatency[];
+  /** The parenthesised note after a target, e.g. `requires caching`. */
+  targetNote?: string;
+  /** The latency text as written, for messages. */
+  currentRaw?: string;
+  targetRaw?: string;
+  loc: SourceLocation;
+}
+
+/**
+ * A freshness guarantee: `15-30s typical, 60s max` gives typical 15000–30000 ms, max 60000 ms.
+ * @public
+ */
+export interface Freshness {
+  typicalMinMs?: number;
+  typicalMaxMs?: number;
+  /** The worst staleness promised; when only one number is written, that number. */
+  maxMs?: number;
+  raw: string;
+}
+
+/**
+ * `provides[]` with `dataset`.
+ * @public
+ */
+export interface ProvidedDataset {
+  name: string;
+  via?: string;
+  freshness?: Freshness;
+  derivedFrom: Array<{
+    source: string;
+    ref: string;
+    dataset: string;
+    loc: SourceLocation;
+  }>;
+  loc: SourceLocation;
+}
+
+/**
+ * `provides[]` with `endpoint`.
+ * @public
+ */
+export interface ProvidedEndpoint {
+  path: string;
+  returns?: string;
+  /** What the endpoint carries, by name (`data[]`). */
+  data: string[];
+  pii?: string;
+  /** `risk_team_only`, `support_tier_2`, `any`; absent means open to every consumer. */
+  access?: string;
+  loc: SourceLocation;
+}
+
+/**
+ * `data_dependencies[]`.
+ * @public
+ */
+export interface DataDependency {
+  source: string;
+  ref: string;
+  dataset: string;
+  freshnessRequiredMs: number;
+  /** As written, e.g. `<10s`. */
+  freshnessRaw: string;
+  reason?: string;
+  impactIfStale?: string;
+  loc: SourceLocation;
+}
+
+/**
+ * `retry_policies[]`.
+ * @public
+ */
+export interface RetryPolicy {
+  /** As written, e.g. `risk.scoreTransaction`. */
+  target: string;
+  ref: string;
+  operation?: string;
+  newRequestIdOnTimeout?: boolean;
+  maxAttempts?: number;
+  backoff?: string;
+  reason?: string;
+  loc: SourceLocation;
+}
+
+/**
+ * `operations[]`: idempotency semantics of an operation this entity serves.
+ * @public
+ */
+export interface IdempotencySpec {
+  name: string;
+  idempotencyKey?: string;
+  /** e.g. `stable_across_retries` */
+  expects?: string;
+  windowMs?: number;
+  loc: SourceLocation;
+}
+
+/**
+ * `requires[]`: data this entity needs from another.
+ * @public
+ */
+export interface DataRequirement {
+  from: string;
+  ref: string;
+  data: string;
+  accessLevel?: string;
+  useCase?: string;
+  loc: SourceLocation;
+}
+
+/**
+ * The merged, normalized contract of one entity.
+ * @public
+ */
+export interface EntityContract {
+  entityRef: string;
+  dependsOn: ContractDependency[];
+  operations: ProvidedOperation[];
+  datasets: ProvidedDataset[];
+  endpoints: ProvidedEndpoint[];
+  dataDependencies: DataDependency[];
+  retryPolicies: RetryPolicy[];
+  idempotency: IdempotencySpec[];
+  requires: DataRequirement[];
+  /** The files (or `annotation:contracts.io/spec`) the contract was read from. */
+  sources: string[];
+}
+
+/**
+ * One YAML text to parse for an entity.
+ * @public
+ */
+export interface ContractSource {
+  /** Shown in problems; e.g. `contracts/sla.yaml` or `annotation:contracts.io/spec`. */
+  file: string;
+  text: string;
+}
+
+/**
+ * What the engine needs to know of an entity besides its contract.
+ * @public
+ */
+export interface EntitySummary {
+  ref: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  title?: string;
+  /** Entity ref of the owner, e.g. `group:default/risk-team`. */
+  owner?: string;
+  /** Entity ref of the system. */
+  system?: string;
+  /** Entity refs from `spec.dependsOn` / relations `dependsOn`. */
+  dependsOn: string[];
+  /** Entity refs from relations `dependencyOf`. */
+  dependencyOf: string[];
+}
+
+/**
+ * @public
+ */
+export type Severity = 'error' | 'warning' | 'tradeoff' | 'info';
+
+/**
+ * @public
+ */
+export type FindingStatus = 'open' | 'accepted' | 'needs-review';
+
+/**
+ * A finding in the report shape of DESIGN.md.
+ * @public
+ */
+export interface Finding {
+  /** Stable id: the fingerprint. */
+  id: string;
+  rule: string;
+  severity: Severity;
+  status: FindingStatus;
+  consumer: string;
+  provider: string;
+  subject: string;
+  title: string;
+  expected: string;
+  actual: string;
+  impact: string;
+  resolutions: string[];
+  /** Hash of the values compared; changes when the evidence changes. */
+  evidence: string;
+  /** Who must decide (entity refs of owners and configured groups), for trade-offs and errors. */
+  deciders?: string[];
+  /** The essay-style message, several lines. */
+  message: string;
+  /** For chain rules: the entity refs of the chain, head first. */
+  chain?: string[];
+  /** Where the consumer's side was written, when known. */
+  location?: SourceLocation & { entity: string };
+}
+
+/**
+ * The machine-readable report shared by the CLI (`--format json`) and the backend.
+ * @public
+ */
+export interface ContractsReport {
+  version: 1;
+  findings: Finding[];
+  problems: ContractProblem[];
+  summary: {
+    entities: number;
+    contracts: number;
+    edges: number;
+    findings: Record<Severity, number>;
+  };
+}

@@ -1,0 +1,11 @@
+/**
+ * Node library of Backstage Contracts: the custom rules extension point and the
+ * `contracts.io/ref` loader.
+ *
+ * @packageDocumentation
+ */
+
+export {
+  contractsRulesExtensionPoint,
+  type ContractsRulesExtensionPoint,
+} from './extensions';

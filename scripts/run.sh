@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The README's commands: `npm start` and `npm test` land here (also `npm run contracts`).
+#   start     set up if needed, build the portal if its sources changed, serve it on :7007
+#   test      set up if needed, then every test: type check, unit and integration tests,
+#             end-to-end tests in headless Chromium
+#   contracts the contracts CLI (packages/contracts-cli)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=bootstrap.sh
+. "$ROOT/scripts/bootstrap.sh"
+
+cmd="${1:-}"
+shift || true
+
+# Builds packages/app when its inputs changed since the last build (the backend serves dist/).
+build_app() {
+  local stamp
+  stamp=$({ node -v; cat yarn.lock; find packages/app plugins/contracts plugins/contracts-common \
+    \( -name node_modules -o -name dist -o -name dist-types \) -prune -o -type f -print | sort | xargs cat; } | sha1sum | cut -d' ' -f1)
+  if [ -f packages/app/dist/.contracts-build ] && [ "$(cat packages/app/dist/.contracts-build)" = "$stamp" ]; then
+    return 0
+  fi
+  echo "[start] building the portal (packages/app)" >&2
+  (cd packages/app && NODE_ENV=production yarn backstage-cli package build >&2)
+  echo "$stamp" > packages/app/dist/.contracts-build
+}
+
+case "$cmd" in
+  start)
+    build_app
+    mkdir -p data/sqlite
+    # --config paths are taken relative to the repository root
+    args=()
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --config) args+=(--config "$(cd "$(dirname "$2")" && pwd)/$(basename "$2")"); shift 2 ;;
+        *) args+=("$1"); shift ;;
+      esac
+    done
+    cd packages/backend
+    exec yarn backstage-cli package start ${args[@]+"${args[@]}"}
+    ;;
+  build-app)
+    build_app
+    ;;
+  test)
+    echo "[test] type check" >&2
+    yarn tsc
+    echo "[test] unit and integration tests" >&2
+    CI=true yarn backstage-cli repo test --maxWorkers=2 "$@"
+    echo "[test] end-to-end tests (headless Chromium)" >&2
+    build_app
+    CI=true yarn jest --config test/jest.config.js --runInBand
+    ;;
+  contracts)
+    exec node packages/contracts-cli/bin/contracts "$@"
+    ;;
+  *)
+    echo "usage: scripts/run.sh start|test|contracts [args]" >&2
+    exit 2
+    ;;
+esac

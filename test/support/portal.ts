@@ -1,0 +1,117 @@
+/*
+ * Starts the portal the way `npm start` does (scripts/run.sh start) on its own SQLite folder,
+ * waits until it serves, and stops it (the whole process group) afterwards.
+ */
+import { spawn, ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const BASE_URL = 'http://localhost:7007';
+export const ARTIFACTS = path.join(ROOT, 'test/artifacts');
+
+export interface Portal {
+  stop(): Promise<void>;
+  log(): string;
+  dataDir: string;
+}
+
+async function waitFor(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  log: () => string,
+  gone: () => boolean,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (gone()) {
+      throw new Error(`the portal exited; its log:\n${log().slice(-4000)}`);
+    }
+    try {
+      if (await check()) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise(r => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}; portal log:\n${log().slice(-4000)}`);
+}
+
+// jest sets NODE_ENV=test, which the app build and the backend must not see
+function withoutJestEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { NODE_ENV: _nodeEnv, JEST_WORKER_ID: _worker, ...rest } = env;
+  return rest;
+}
+
+/** Starts `scripts/run.sh start` with a fresh SQLite folder; resolves once the catalog has the examples. */
+export async function startPortal(
+  opts: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<Portal> {
+  const dataDir =
+    opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'contracts-e2e-'));
+  let output = '';
+  const child: ChildProcess = spawn('bash', ['scripts/run.sh', 'start'], {
+    cwd: ROOT,
+    detached: true,
+    env: {
+      ...withoutJestEnv(process.env),
+      APP_CONFIG_backend_database_connection_directory: dataDir,
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', d => (output += d));
+  child.stderr!.on('data', d => (output += d));
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const log = () => output;
+  await waitFor(
+    async () => {
+      const token = await guestToken();
+      const res = await fetch(
+        `${BASE_URL}/api/catalog/entities/by-name/component/default/checkout`,
+        { headers: { Authorization: `Bearer ${token}` } },
+      );
+      return res.ok;
+    },
+    240_000,
+    'the portal to serve the example catalog',
+    log,
+    () => exited,
+  );
+  return {
+    dataDir,
+    log,
+    async stop() {
+      if (exited) return;
+      const done = new Promise(r => child.on('exit', r));
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // gone
+        }
+      }, 10_000);
+      await done;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** A Backstage token for the guest user, as the portal's sign-in page gets it. */
+export async function guestToken(): Promise<string> {
+  const res = await fetch(`${BASE_URL}/api/auth/guest/refresh`, {
+    method: 'POST',
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  if (!res.ok) throw new Error(`guest sign-in failed: ${res.status}`);
+  const body = await res.json();
+  return body.backstageIdentity.token;
+}
