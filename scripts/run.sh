@@ -45,6 +45,14 @@ case "$cmd" in
     build_app
     ;;
   test)
+    # PostgreSQL for the database tests (TestDatabases): the local server when there is one
+    if command -v pg_isready >/dev/null 2>&1 && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+      pg_major=$(psql -h 127.0.0.1 -U postgres -Atc 'show server_version_num' 2>/dev/null | cut -c1-2 || true)
+      var="BACKSTAGE_TEST_DATABASE_POSTGRES${pg_major}_CONNECTION_STRING"
+      if [ -n "$pg_major" ] && [ -z "${!var:-}" ]; then
+        export "$var=postgresql://postgres@127.0.0.1:5432"
+      fi
+    fi
     echo "[test] type check" >&2
     yarn tsc
     echo "[test] unit and integration tests" >&2
