@@ -1,10 +1,285 @@
-import { Command } from 'commander';
+import {
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+  Option,
+} from 'commander';
+import {
+  formatSarif,
+  formatText,
+} from '@internal/backstage-plugin-contracts-common';
+import {
+  type Analysis,
+  checkExitCode,
+  reaches,
+  runAnalysis,
+  sarifLocator,
+} from './analysis';
+import {
+  type CliIo,
+  type CommonOptions,
+  defaultIo,
+  loadEntities,
+  useColor,
+} from './context';
+import { runDiff } from './diff';
+import { UsageError } from './errors';
+import {
+  FAIL_ON_VALUES,
+  loadDecisions,
+  loadEngineConfig,
+} from './options';
+
+const FORMATS = ['text', 'json', 'sarif'];
+
+function version(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('../package.json').version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+const CHECK_HELP = `
+PATHs are catalog files or folders. Folders are searched recursively for *.yaml/*.yml files
+holding Backstage entities (Component, Resource, API, System, Group, User); other YAML
+documents (contract files themselves) are skipped. An entity's contract is read from its
+annotations, relative to the file that declares it:
+  contracts.io/ref: dir:./contracts     every *.yaml in that folder, merged
+  contracts.io/ref: file:./sla.yaml     one file
+  contracts.io/spec: |                  an inline contract
+
+Exit codes:
+  0  nothing reaches --fail-on
+  1  a finding at or above --fail-on (not accepted by a decision), or a contract problem
+  2  bad usage, or a PATH / option file that cannot be read
+
+Examples:
+  $ contracts check examples/
+      check the example catalog; findings in the essay's form
+  $ contracts check . --format sarif > contracts.sarif
+      SARIF 2.1.0 for GitHub code scanning (upload with github/codeql-action/upload-sarif)
+  $ contracts check services/ --fail-on warning --config contracts.config.yaml
+      stricter CI gate; contracts.config.yaml holds e.g.
+        rules: { undeclared-dependency: { enabled: false }, timeout-ordering: { severity: error } }
+        retryAmplificationBound: 8
+  $ contracts check . --decisions decisions.json
+      trade-offs accepted in the portal (its decision export) no longer fail the build
+  $ BACKSTAGE_TOKEN=… contracts check services/checkout --catalog-url https://backstage.example.com
+      the live catalog with your changed files laid over it: what this pull request does to
+      the whole graph
+`;
+
+const DIFF_HELP = `
+--base and --head are each a catalog folder/file, or a git revision (branch, tag, commit).
+With a git revision, the PATHs (default: .) are read as they are in that revision; without
+--head, the PATHs as they are in the working tree.
+
+Findings are matched by fingerprint: added, removed, and changed (same finding, new evidence
+or severity). Text output groups them by the team owning the provider, and lists the consumers
+each new finding affects (the consumer and everything that calls it).
+
+Exit codes:
+  0  the head adds nothing at or above --fail-on
+  1  the head adds a finding at or above --fail-on (or a new contract problem)
+  2  bad usage, or a path / revision that cannot be read
+
+Examples:
+  $ contracts diff --base origin/main examples/
+      what this branch changes, compared with main
+  $ contracts diff --base before/ --head after/ --format json
+      two folders; JSON { version, added, removed, changed, problems }
+`;
+
+function addCommonOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(FORMATS)
+        .default('text'),
+    )
+    .addOption(
+      new Option(
+        '--fail-on <severity>',
+        'exit 1 when a finding reaches this severity (never: always exit 0)',
+      )
+        .choices([...FAIL_ON_VALUES])
+        .default('error'),
+    )
+    .option(
+      '--config <file>',
+      'engine configuration (YAML or JSON): rules.<id>.severity|enabled, retryAmplificationBound, deciders',
+    )
+    .option(
+      '--decisions <file>',
+      "decisions exported from the portal (JSON); accepted trade-offs don't fail the build",
+    );
+}
+
+function nonEmpty(value: string): string {
+  if (!value.trim()) throw new InvalidArgumentError('must not be empty');
+  return value;
+}
 
 /** Runs the CLI and resolves to its exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(
+  argv: string[],
+  ioOverrides: Partial<CliIo> = {},
+): Promise<number> {
+  const io: CliIo = { ...defaultIo(), ...ioOverrides };
+  let exitCode = 0;
   const program = new Command('contracts')
-    .description('Check cross-service contracts before integration.')
-    .exitOverride();
-  program.parse(argv);
-  return 0;
+    .description(
+      "Check cross-service contracts (latency budgets, data freshness, idempotency, data access) before integration, in any repository's CI: the same engine as the Backstage portal.",
+    )
+    .version(version(), '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: text => io.stdout(text),
+      writeErr: text => io.stderr(text),
+      outputError: () => {},
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ contracts check examples/
+  $ contracts check . --format sarif > contracts.sarif
+  $ contracts diff --base origin/main .
+
+Run \`contracts help check\` or \`contracts help diff\` for their options and more examples.`,
+    );
+
+  addCommonOptions(
+    program
+      .command('check')
+      .description(
+        'Analyze the contracts of the entities in catalog files and folders (or a live catalog).',
+      )
+      .argument('[paths...]', 'catalog files or folders'),
+  )
+    .addOption(
+      new Option(
+        '--catalog-url <url>',
+        'read entities from a running Backstage; PATHs given are laid over it',
+      ).argParser(nonEmpty),
+    )
+    .addOption(
+      new Option(
+        '--token <token>',
+        'bearer token for --catalog-url (default: $BACKSTAGE_TOKEN)',
+      ).argParser(nonEmpty),
+    )
+    .addHelpText('after', CHECK_HELP)
+    .action(async (paths: string[], opts: CommonOptions) => {
+      exitCode = await check(paths, opts, io);
+    });
+
+  addCommonOptions(
+    program
+      .command('diff')
+      .description(
+        'Compare the findings of two versions of a catalog: what a change adds, removes and changes.',
+      )
+      .argument('[paths...]', 'catalog files or folders, for git revisions (default: .)'),
+  )
+    .requiredOption('--base <path|rev>', 'the version before: a folder/file or a git revision')
+    .option('--head <path|rev>', 'the version after (default: the working tree)')
+    .addHelpText('after', DIFF_HELP)
+    .action(
+      async (
+        paths: string[],
+        opts: CommonOptions & { base: string; head?: string },
+      ) => {
+        exitCode = await runDiff(paths, opts, io);
+      },
+    );
+
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.help' ||
+        error.code === 'commander.version'
+      ) {
+        return 0;
+      }
+      io.stderr(
+        `contracts: ${error.message
+          .replace(/^error: /, '')
+          .replace(/\s*\n\s*/g, ' ')}\n`,
+      );
+      return 2;
+    }
+    if (error instanceof UsageError) {
+      io.stderr(`contracts: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function check(
+  paths: string[],
+  opts: CommonOptions,
+  io: CliIo,
+): Promise<number> {
+  if (!paths.length && !opts.catalogUrl) {
+    throw new UsageError(
+      'nothing to check: give catalog files or folders (e.g. `contracts check examples/`), or --catalog-url',
+    );
+  }
+  const config = opts.config ? loadEngineConfig(opts.config, io.cwd) : undefined;
+  const decisions = opts.decisions
+    ? loadDecisions(opts.decisions, io.cwd)
+    : undefined;
+  const catalog = await loadEntities(paths, opts, io);
+  const analysis = runAnalysis(catalog, { config, decisions, now: io.now });
+  const code = checkExitCode(analysis.report, opts.failOn);
+  io.stdout(render(analysis, opts, io, code));
+  return code;
+}
+
+function render(
+  analysis: Analysis,
+  opts: CommonOptions,
+  io: CliIo,
+  code: number,
+): string {
+  const { report } = analysis;
+  if (opts.format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  if (opts.format === 'sarif') {
+    const log = formatSarif(report, {
+      locate: sarifLocator(analysis.entries, io.cwd),
+      toolVersion: version(),
+    });
+    return `${JSON.stringify(log, null, 2)}\n`;
+  }
+  const failing = report.findings.filter(f => reaches(f, opts.failOn)).length;
+  const accepted = report.findings.filter(f => f.status === 'accepted').length;
+  const verdict =
+    code === 0
+      ? `PASS: nothing reaches --fail-on ${opts.failOn}`
+      : `FAIL: ${[
+          failing ? `${failing} finding${failing === 1 ? '' : 's'}` : '',
+          report.problems.length
+            ? `${report.problems.length} contract problem${
+                report.problems.length === 1 ? '' : 's'
+              }`
+            : '',
+        ]
+          .filter(Boolean)
+          .join(' and ')} reach --fail-on ${opts.failOn}`;
+  return `${formatText(report, { color: useColor(io) })}${verdict}${
+    accepted ? ` (${accepted} accepted by decisions)` : ''
+  }\n`;
 }

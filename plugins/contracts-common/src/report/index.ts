@@ -179,3 +179,5 @@ export function formatText(
   );
   return `${blocks.join('\n\n')}\n`;
 }
+export * from './decisions';
+export * from './sarif';

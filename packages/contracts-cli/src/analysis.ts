@@ -1,0 +1,121 @@
+/*
+ * Runs the engine of contracts-common over loaded entries. No rule lives here.
+ */
+import {
+  analyze,
+  applyDecisions,
+  buildReport,
+  type ConflictGraph,
+  type ContractProblem,
+  type ContractsReport,
+  type DecisionRecord,
+  type EngineConfig,
+  type EntityContract,
+  type EntitySummary,
+  type Finding,
+  parseEntityContract,
+  type SarifArtifact,
+  type Severity,
+} from '@internal/backstage-plugin-contracts-common';
+import { summarize } from './catalog/summary';
+import type { CatalogEntry, LoadedCatalog } from './catalog/types';
+import { displayPath } from './catalog/files';
+import type { FailOn } from './options';
+
+/** A report and what it was computed from. */
+export interface Analysis {
+  report: ContractsReport;
+  graph: ConflictGraph;
+  entries: Map<string, CatalogEntry>;
+  summaries: Map<string, EntitySummary>;
+}
+
+/** Options of {@link runAnalysis}. */
+export interface AnalysisOptions {
+  config?: EngineConfig;
+  decisions?: DecisionRecord[];
+  now?: number;
+}
+
+/** Parses every contract, analyzes the whole graph, applies decisions and builds the report. */
+export function runAnalysis(
+  catalog: LoadedCatalog,
+  options: AnalysisOptions = {},
+): Analysis {
+  const entries = new Map<string, CatalogEntry>();
+  const summaries = new Map<string, EntitySummary>();
+  const contracts: EntityContract[] = [];
+  const problems: ContractProblem[] = [...catalog.problems];
+  for (const entry of catalog.entries) {
+    entries.set(entry.ref, entry);
+    summaries.set(entry.ref, summarize(entry.entity, entry.ref));
+    problems.push(...entry.problems);
+    if (entry.sources.length) {
+      const parsed = parseEntityContract(entry.ref, entry.sources);
+      contracts.push(parsed.contract);
+      problems.push(...parsed.problems);
+    }
+  }
+  const result = analyze({
+    entities: [...summaries.values()],
+    contracts,
+    config: options.config,
+  });
+  const findings = applyDecisions(
+    result.findings,
+    options.decisions ?? [],
+    options.now ?? Date.now(),
+  );
+  const report = buildReport({
+    findings,
+    problems,
+    entities: summaries.size,
+    contracts,
+    edges: result.graph.edges,
+  });
+  return { report, graph: result.graph, entries, summaries };
+}
+
+const RANK: Record<Severity, number> = {
+  error: 3,
+  warning: 2,
+  tradeoff: 1,
+  info: 0,
+};
+
+/** True when a finding fails the build at this threshold (accepted findings never do). */
+export function reaches(finding: Finding, failOn: FailOn): boolean {
+  return (
+    failOn !== 'never' &&
+    finding.status !== 'accepted' &&
+    RANK[finding.severity] >= RANK[failOn]
+  );
+}
+
+/** The exit code of `contracts check`: 1 when a finding or a contract problem reaches --fail-on. */
+export function checkExitCode(report: ContractsReport, failOn: FailOn): 0 | 1 {
+  if (failOn === 'never') return 0;
+  return report.problems.length > 0 ||
+    report.findings.some(f => reaches(f, failOn))
+    ? 1
+    : 0;
+}
+
+/** Locates entities and their contract files for SARIF, relative to `root`. */
+export function sarifLocator(
+  entries: Map<string, CatalogEntry>,
+  root: string,
+): (entity: string, file?: string) => SarifArtifact | undefined {
+  return (entity, file) => {
+    const entry = entries.get(entity);
+    // problems of files that define no entity (broken YAML) name the file from `root`
+    if (!entry && file) return { uri: encodeURI(file) };
+    if (!entry?.file) return undefined;
+    if (file) {
+      const abs = entry.sourcePaths.get(file);
+      if (!abs || abs === entry.file) return undefined;
+      return { uri: encodeURI(displayPath(root, abs)) };
+    }
+    return { uri: encodeURI(displayPath(root, entry.file)), startLine: entry.line };
+  };
+}

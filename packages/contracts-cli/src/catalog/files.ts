@@ -1,0 +1,306 @@
+/*
+ * Reads Backstage entities from catalog files and folders, and the contract files their
+ * `contracts.io/ref` annotations point at.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import type { Entity } from '@backstage/catalog-model';
+import {
+  CONTRACTS_REF_ANNOTATION,
+  type ContractProblem,
+  type ContractSource,
+  contractSourcesFromAnnotation,
+} from '@internal/backstage-plugin-contracts-common';
+import { fsReason, UsageError } from '../errors';
+import { entityRefOf } from './summary';
+import { ANALYZED_KINDS, type CatalogEntry, type LoadedCatalog } from './types';
+
+const YAML_FILE = /\.ya?ml$/i;
+const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'dist-types']);
+
+/** Options of {@link loadCatalogFiles}. */
+export interface LoadFilesOptions {
+  /** PATHs are resolved against it. */
+  cwd: string;
+  /** File names in problems are shown relative to it; default `cwd`. */
+  root?: string;
+}
+
+/** `a/b.yaml` relative to `root`, with forward slashes. */
+export function displayPath(root: string, file: string): string {
+  const rel = path.relative(root, file);
+  return (rel || path.basename(file)).split(path.sep).join('/');
+}
+
+/**
+ * Lists the YAML files of the PATHs: a file as given, a folder recursively (`*.yaml`, `*.yml`;
+ * skipping dot folders and node_modules), sorted, each once. An unreadable PATH is a usage
+ * error.
+ */
+export function listCatalogFiles(paths: string[], cwd: string): string[] {
+  const out = new Set<string>();
+  const walk = (dir: string, shown: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      throw new UsageError(`cannot read ${shown}: ${fsReason(error)}`);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!e.name.startsWith('.') && !SKIPPED_DIRS.has(e.name)) {
+          walk(full, path.join(shown, e.name));
+        }
+      } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
+        out.add(full);
+      }
+    }
+  };
+  for (const p of paths) {
+    const full = path.resolve(cwd, p);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(full);
+    } catch (error) {
+      throw new UsageError(`cannot read ${p}: ${fsReason(error)}`);
+    }
+    if (stat.isDirectory()) walk(full, p);
+    else out.add(full);
+  }
+  return [...out];
+}
+
+function readText(file: string, shown: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${shown}: ${fsReason(error)}`);
+  }
+}
+
+/** Reads contract files once each, and folders' listings once each. */
+class ContractFileCache {
+  private readonly texts = new Map<string, string>();
+  private readonly dirs = new Map<string, string[]>();
+
+  read(file: string): string {
+    let text = this.texts.get(file);
+    if (text === undefined) {
+      text = fs.readFileSync(file, 'utf8');
+      this.texts.set(file, text);
+    }
+    return text;
+  }
+
+  list(dir: string): string[] {
+    let names = this.dirs.get(dir);
+    if (!names) {
+      names = fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter(d => (d.isFile() || d.isSymbolicLink()) && YAML_FILE.test(d.name))
+        .map(d => d.name)
+        .sort();
+      this.dirs.set(dir, names);
+    }
+    return names;
+  }
+}
+
+/**
+ * Resolves a `contracts.io/ref` location relative to the file defining the entity:
+ * `dir:./contracts` is every `*.yaml`/`*.yml` directly in that folder, sorted; `file:./x.yaml`
+ * one file. Sources are named relative to the entity's folder (`contracts/sla.yaml`).
+ */
+function resolveRef(
+  ref: string,
+  entityFile: string,
+  cache: ContractFileCache,
+): { sources: ContractSource[]; paths: string[]; error?: string } {
+  const m = /^([a-z][a-z0-9+.-]*):(.+)$/i.exec(ref.trim());
+  const type = m?.[1].toLowerCase();
+  const target = m?.[2].trim() ?? '';
+  if (type !== 'dir' && type !== 'file') {
+    return {
+      sources: [],
+      paths: [],
+      error:
+        type === 'url'
+          ? `\`${ref}\` cannot be read from files: url locations are read by the catalog (use --catalog-url)`
+          : `\`${ref}\` is not a dir: or file: location`,
+    };
+  }
+  const base = path.dirname(entityFile);
+  const abs = path.resolve(base, target);
+  const shown = displayPath(base, abs);
+  try {
+    if (type === 'file') {
+      return {
+        sources: [{ file: shown, text: cache.read(abs) }],
+        paths: [abs],
+      };
+    }
+    const names = cache.list(abs);
+    return {
+      sources: names.map(name => ({
+        file: `${shown}/${name}`,
+        text: cache.read(path.join(abs, name)),
+      })),
+      paths: names.map(name => path.join(abs, name)),
+    };
+  } catch (error) {
+    return {
+      sources: [],
+      paths: [],
+      error: `cannot read the contracts at \`${ref}\` (${shown}): ${fsReason(
+        error,
+      )}`,
+    };
+  }
+}
+
+/** Builds the entry of an entity: its ref, its contract sources and their problems. */
+export function entryFromEntity(
+  entity: Entity,
+  where: { file?: string; line?: number; origin: 'file' | 'catalog' },
+  cache?: ContractFileCache,
+): CatalogEntry {
+  const ref = entityRefOf(entity);
+  const { inline, ref: location, problems } =
+    contractSourcesFromAnnotation(entity);
+  const sources: ContractSource[] = [];
+  const sourcePaths = new Map<string, string>();
+  if (inline) {
+    sources.push(inline);
+    if (where.file) sourcePaths.set(inline.file, where.file);
+  }
+  if (location && where.file && cache) {
+    const resolved = resolveRef(location, where.file, cache);
+    if (resolved.error) {
+      problems.push({
+        entity: ref,
+        path: `metadata.annotations["${CONTRACTS_REF_ANNOTATION}"]`,
+        message: resolved.error,
+      });
+    }
+    resolved.sources.forEach((s, i) => {
+      sources.push(s);
+      sourcePaths.set(s.file, resolved.paths[i]);
+    });
+  }
+  return {
+    ref,
+    entity,
+    origin: where.origin,
+    file: where.file,
+    line: where.line,
+    sources,
+    sourcePaths,
+    problems,
+  };
+}
+
+function isEntityLike(value: unknown): value is Entity {
+  const v = value as Partial<Entity> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.apiVersion === 'string' &&
+    typeof v.kind === 'string'
+  );
+}
+
+/**
+ * Reads the entities of the catalog files under PATHs (multi-document YAML; documents that are
+ * not entities, such as contract files, are skipped; Location and other kinds are ignored), and
+ * the contracts behind their annotations. Broken YAML and unreadable contract files are
+ * problems; an unreadable PATH is a usage error.
+ */
+export function loadCatalogFiles(
+  paths: string[],
+  options: LoadFilesOptions,
+): LoadedCatalog {
+  const root = options.root ?? options.cwd;
+  const cache = new ContractFileCache();
+  const entries: CatalogEntry[] = [];
+  const problems: ContractProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const file of listCatalogFiles(paths, options.cwd)) {
+    const shown = displayPath(root, file);
+    const text = readText(file, shown);
+    // Contract documents and other YAML carry no `kind`: skip them without parsing.
+    if (!/(^|\n)\s*["']?kind["']?\s*:/.test(text)) continue;
+    const lineCounter = new LineCounter();
+    const docs = parseAllDocuments(text, { lineCounter });
+    const list = Array.isArray(docs) ? docs : [docs];
+    for (const doc of list) {
+      if (doc.errors.length) {
+        const err = doc.errors[0];
+        const pos = err.linePos?.[0];
+        problems.push({
+          entity: 'unknown',
+          file: shown,
+          line: pos?.line,
+          column: pos?.col,
+          path: '',
+          message: `not valid YAML: ${err.message.split('\n')[0]}`,
+        });
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (error) {
+        problems.push({
+          entity: 'unknown',
+          file: shown,
+          path: '',
+          message: `not valid YAML: ${(error as Error).message}`,
+        });
+        continue;
+      }
+      if (!isEntityLike(value)) continue;
+      if (!ANALYZED_KINDS.includes(value.kind.toLocaleLowerCase('en-US'))) {
+        continue;
+      }
+      const offset = (doc.contents?.range?.[0] ?? doc.range[0]) as number;
+      const line = lineCounter.linePos(offset).line;
+      if (
+        typeof value.metadata !== 'object' ||
+        value.metadata === null ||
+        typeof value.metadata.name !== 'string' ||
+        !value.metadata.name
+      ) {
+        problems.push({
+          entity: 'unknown',
+          file: shown,
+          line,
+          path: 'metadata.name',
+          message: `a ${value.kind} without metadata.name is not an entity`,
+        });
+        continue;
+      }
+      const entry = entryFromEntity(
+        value,
+        { file, line, origin: 'file' },
+        cache,
+      );
+      const previous = seen.get(entry.ref);
+      if (previous !== undefined) {
+        problems.push({
+          entity: entry.ref,
+          file: shown,
+          line,
+          path: '',
+          message: `defined twice: also in ${previous}; the first definition is used`,
+        });
+        continue;
+      }
+      seen.set(entry.ref, `${shown}:${line}`);
+      entries.push(entry);
+    }
+  }
+  return { entries, problems };
+}

@@ -1,0 +1,150 @@
+/*
+ * Reads entities from a running Backstage catalog.
+ */
+import { CatalogClient } from '@backstage/catalog-client';
+import type { Entity } from '@backstage/catalog-model';
+import {
+  CONTRACTS_REF_ANNOTATION,
+  type ContractSource,
+} from '@internal/backstage-plugin-contracts-common';
+import { UsageError } from '../errors';
+import { entryFromEntity } from './files';
+import { ANALYZED_KINDS, type CatalogEntry, type LoadedCatalog } from './types';
+
+/**
+ * Annotation the catalog module attaches to an entity with the documents behind its
+ * `contracts.io/ref`: a JSON string `{"sources":[{"file":"contracts/sla.yaml","text":"…"}]}`.
+ */
+export const CONTRACTS_RESOLVED_ANNOTATION = 'contracts.io/resolved';
+
+/** Options of {@link loadLiveCatalog}. */
+export interface LiveCatalogOptions {
+  /** Base URL of the Backstage backend, e.g. `https://backstage.example.com`. */
+  url: string;
+  token?: string;
+  fetch?: typeof fetch;
+  pageSize?: number;
+}
+
+function resolvedSources(
+  entity: Entity,
+): { sources?: ContractSource[]; error?: string } {
+  const raw = entity.metadata.annotations?.[CONTRACTS_RESOLVED_ANNOTATION];
+  if (raw === undefined) return {};
+  try {
+    const parsed = JSON.parse(raw) as { sources?: unknown };
+    const sources = parsed?.sources;
+    if (
+      Array.isArray(sources) &&
+      sources.every(
+        s =>
+          typeof s === 'object' &&
+          s !== null &&
+          typeof (s as ContractSource).file === 'string' &&
+          typeof (s as ContractSource).text === 'string',
+      )
+    ) {
+      return {
+        sources: (sources as ContractSource[]).map(s => ({
+          file: s.file,
+          text: s.text,
+        })),
+      };
+    }
+  } catch {
+    // reported below
+  }
+  return {
+    error: `the annotation \`${CONTRACTS_RESOLVED_ANNOTATION}\` is not {"sources":[{"file","text"}]}`,
+  };
+}
+
+/** The entry of an entity read from the catalog: inline spec, and the resolved ref documents. */
+export function entryFromCatalogEntity(entity: Entity): CatalogEntry {
+  const entry = entryFromEntity(entity, { origin: 'catalog' });
+  const location = entity.metadata.annotations?.[CONTRACTS_REF_ANNOTATION];
+  if (typeof location === 'string' && location.trim()) {
+    const { sources, error } = resolvedSources(entity);
+    if (sources) {
+      entry.sources.push(...sources);
+    } else {
+      entry.problems.push({
+        entity: entry.ref,
+        path: `metadata.annotations["${CONTRACTS_REF_ANNOTATION}"]`,
+        message:
+          error ??
+          `the contracts at \`${location}\` could not be resolved: the catalog did not attach them (annotation \`${CONTRACTS_RESOLVED_ANNOTATION}\`; is the contracts catalog module installed?)`,
+      });
+    }
+  }
+  return entry;
+}
+
+/**
+ * Reads every Component, Resource, API, System, Group and User of a live catalog, page by page
+ * (`/api/catalog/entities/by-query` through the catalog client), with a bearer token when given.
+ * An unreachable catalog or a refused token is a usage error.
+ */
+export async function loadLiveCatalog(
+  options: LiveCatalogOptions,
+): Promise<LoadedCatalog> {
+  let base: URL;
+  try {
+    base = new URL(options.url);
+  } catch {
+    throw new UsageError(`--catalog-url ${options.url} is not a URL`);
+  }
+  const baseUrl = `${base.toString().replace(/\/+$/, '')}/api/catalog`;
+  const doFetch = options.fetch ?? fetch;
+  const client = new CatalogClient({
+    discoveryApi: { getBaseUrl: async () => baseUrl },
+    fetchApi: {
+      fetch: (input, init) => {
+        const headers = new Headers(init?.headers);
+        if (options.token) headers.set('authorization', `Bearer ${options.token}`);
+        return doFetch(input, { ...init, headers });
+      },
+    },
+  });
+  const entities: Entity[] = [];
+  try {
+    let cursor: string | undefined;
+    do {
+      const page = await client.queryEntities(
+        cursor
+          ? { cursor, limit: options.pageSize ?? 500 }
+          : {
+              filter: { kind: ANALYZED_KINDS },
+              limit: options.pageSize ?? 500,
+            },
+      );
+      entities.push(...page.items);
+      cursor = page.pageInfo.nextCursor;
+    } while (cursor);
+  } catch (error) {
+    const message = String((error as Error)?.message ?? error).split('\n')[0];
+    throw new UsageError(
+      `cannot read the catalog at ${options.url}: ${message}`,
+    );
+  }
+  return {
+    entries: entities
+      .filter(e => ANALYZED_KINDS.includes(e.kind.toLocaleLowerCase('en-US')))
+      .map(entryFromCatalogEntity),
+    problems: [],
+  };
+}
+
+/** Local entries replace catalog entries of the same ref: what a pull request does to the graph. */
+export function overlay(
+  live: LoadedCatalog,
+  local: LoadedCatalog,
+): LoadedCatalog {
+  const byRef = new Map<string, CatalogEntry>();
+  for (const e of live.entries) byRef.set(e.ref, e);
+  for (const e of local.entries) byRef.set(e.ref, e);
+  return {
+    entries: [...byRef.values()],
+    problems: [...live.problems, ...local.problems],
+  };
+}

@@ -1,0 +1,71 @@
+/*
+ * What the engine needs to know of an entity besides its contract.
+ */
+import {
+  type Entity,
+  parseEntityRef,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import type { EntitySummary } from '@internal/backstage-plugin-contracts-common';
+
+/** The full ref of an entity; namespace `default` when absent. */
+export function entityRefOf(entity: Entity): string {
+  return stringifyEntityRef({
+    kind: entity.kind,
+    namespace: entity.metadata.namespace ?? 'default',
+    name: entity.metadata.name,
+  });
+}
+
+function toRef(
+  value: unknown,
+  defaultKind: string,
+  defaultNamespace: string,
+): string | undefined {
+  if (typeof value !== 'string' || !value.trim()) return undefined;
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(value.trim(), { defaultKind, defaultNamespace }),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+function refs(
+  values: unknown,
+  defaultKind: string,
+  defaultNamespace: string,
+): string[] {
+  if (!Array.isArray(values)) return [];
+  return values
+    .map(v => toRef(v, defaultKind, defaultNamespace))
+    .filter((v): v is string => v !== undefined);
+}
+
+/**
+ * Owner (`spec.owner`, default kind group), system (`spec.system`), `spec.dependsOn`,
+ * `spec.dependencyOf` and, from a live catalog, the `dependsOn` / `dependencyOf` relations.
+ */
+export function summarize(entity: Entity, ref = entityRefOf(entity)): EntitySummary {
+  const namespace = entity.metadata.namespace ?? 'default';
+  const spec = (entity.spec ?? {}) as Record<string, unknown>;
+  const dependsOn = new Set(refs(spec.dependsOn, 'component', namespace));
+  const dependencyOf = new Set(refs(spec.dependencyOf, 'component', namespace));
+  for (const r of entity.relations ?? []) {
+    if (r.type === 'dependsOn') dependsOn.add(r.targetRef);
+    if (r.type === 'dependencyOf') dependencyOf.add(r.targetRef);
+  }
+  const title = entity.metadata.title;
+  return {
+    ref,
+    kind: entity.kind,
+    namespace,
+    name: entity.metadata.name,
+    ...(typeof title === 'string' ? { title } : {}),
+    owner: toRef(spec.owner, 'group', namespace),
+    system: toRef(spec.system, 'system', namespace),
+    dependsOn: [...dependsOn].sort(),
+    dependencyOf: [...dependencyOf].sort(),
+  };
+}

@@ -1,0 +1,67 @@
+/*
+ * What the commands share: where they read and write, and how they load entities.
+ */
+import { loadCatalogFiles } from './catalog/files';
+import { loadLiveCatalog, overlay } from './catalog/live';
+import type { LoadedCatalog } from './catalog/types';
+import type { FailOn } from './options';
+
+/** Where the CLI reads and writes; replaced in tests. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** Whether stdout is a terminal (colour in text output). */
+  isTTY: boolean;
+  fetch?: typeof fetch;
+  /** The current time for decision review dates, ms since the epoch. */
+  now?: number;
+}
+
+/** The process: stdout, stderr, cwd, env. */
+export function defaultIo(): CliIo {
+  return {
+    stdout: text => process.stdout.write(text),
+    stderr: text => process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+}
+
+/** Options shared by `check` and `diff`. */
+export interface CommonOptions {
+  format: 'text' | 'json' | 'sarif';
+  failOn: FailOn;
+  config?: string;
+  decisions?: string;
+  catalogUrl?: string;
+  token?: string;
+}
+
+/** Loads the entities of PATHs and/or a live catalog. */
+export async function loadEntities(
+  paths: string[],
+  opts: Pick<CommonOptions, 'catalogUrl' | 'token'>,
+  io: CliIo,
+  root = io.cwd,
+): Promise<LoadedCatalog> {
+  const local = paths.length
+    ? loadCatalogFiles(paths, { cwd: io.cwd, root })
+    : { entries: [], problems: [] };
+  if (!opts.catalogUrl) return local;
+  const live = await loadLiveCatalog({
+    url: opts.catalogUrl,
+    token: opts.token ?? io.env.BACKSTAGE_TOKEN,
+    fetch: io.fetch,
+  });
+  return overlay(live, local);
+}
+
+/** Whether text output is coloured: a terminal, and NO_COLOR not set. */
+export function useColor(io: CliIo): boolean {
+  if (io.env.NO_COLOR) return false;
+  if (io.env.FORCE_COLOR && io.env.FORCE_COLOR !== '0') return true;
+  return io.isTTY;
+}
