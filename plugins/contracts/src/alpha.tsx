@@ -1,12 +1,39 @@
 import {
+  ApiBlueprint,
   createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { convertLegacyRouteRef } from '@backstage/core-compat-api';
+import type { Entity } from '@backstage/catalog-model';
 import CompareArrowsIcon from '@material-ui/icons/CompareArrows';
+import { isContractsAvailable } from '@internal/backstage-plugin-contracts-common';
+import { contractsApiRef, ContractsClient } from './api';
 import { rootRouteRef } from './routes';
 
-/** The conflict graph page at `/contracts`. @alpha */
+const isGroup = (entity: Entity) => entity.kind.toLocaleLowerCase('en-US') === 'group';
+const hasContracts = (entity: Entity) =>
+  ['component', 'resource', 'api', 'system'].includes(
+    entity.kind.toLocaleLowerCase('en-US'),
+  ) && isContractsAvailable(entity);
+
+/** The contracts API (`ContractsClient` over discovery and fetch). @alpha */
+export const contractsApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: contractsApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: ({ discoveryApi, fetchApi }) =>
+        new ContractsClient({ discoveryApi, fetchApi }),
+    }),
+});
+
+/** The conflict graph page at `/contracts`; shown in the sidebar as `page:contracts`. @alpha */
 export const contractsPage = PageBlueprint.make({
   params: {
     path: '/contracts',
@@ -14,7 +41,79 @@ export const contractsPage = PageBlueprint.make({
     icon: <CompareArrowsIcon />,
     routeRef: convertLegacyRouteRef(rootRouteRef),
     loader: () =>
-      import('./components/ContractsPage').then(m => <m.ContractsPage />),
+      import('./components/ContractsPage').then(m => (
+        <div data-testid="contracts-page" style={{ padding: 24 }}>
+          <m.ContractsGraphPageContent />
+        </div>
+      )),
+  },
+});
+
+/** Contracts card on entities with a contract. @alpha */
+export const entityContractsCard = EntityCardBlueprint.make({
+  name: 'contracts',
+  params: {
+    filter: hasContracts,
+    loader: () =>
+      import('./components/ContractsCard').then(m => <m.ContractsCard />),
+  },
+});
+
+/** Conflicts card on entities with a contract. @alpha */
+export const entityConflictsCard = EntityCardBlueprint.make({
+  name: 'conflicts',
+  params: {
+    filter: hasContracts,
+    loader: () =>
+      import('./components/ConflictsCard').then(m => <m.ConflictsCard />),
+  },
+});
+
+/** Trade-off decisions card on entities with a contract. @alpha */
+export const entityDecisionsCard = EntityCardBlueprint.make({
+  name: 'decisions',
+  params: {
+    filter: hasContracts,
+    loader: () =>
+      import('./components/DecisionsCard').then(m => <m.DecisionsCard />),
+  },
+});
+
+/** Team view card on Group pages. @alpha */
+export const entityTeamConflictsCard = EntityCardBlueprint.make({
+  name: 'team-conflicts',
+  params: {
+    filter: isGroup,
+    loader: () =>
+      import('./components/TeamConflictsCard').then(m => <m.TeamConflictsCard />),
+  },
+});
+
+/** The Contracts tab (`…/contracts`) of entities with a contract. @alpha */
+export const entityContractsContent = EntityContentBlueprint.make({
+  name: 'contracts',
+  params: {
+    path: 'contracts',
+    title: 'Contracts',
+    filter: hasContracts,
+    loader: () =>
+      import('./components/EntityContractsContent').then(m => (
+        <m.EntityContractsContent />
+      )),
+  },
+});
+
+/** The Contracts tab (`…/contracts`) of Group pages: the team view. @alpha */
+export const entityTeamContractsContent = EntityContentBlueprint.make({
+  name: 'team-contracts',
+  params: {
+    path: 'contracts',
+    title: 'Contracts',
+    filter: isGroup,
+    loader: () =>
+      import('./components/TeamContractsContent').then(m => (
+        <m.TeamContractsContent />
+      )),
   },
 });
 
@@ -24,6 +123,15 @@ export const contractsPage = PageBlueprint.make({
  */
 export default createFrontendPlugin({
   pluginId: 'contracts',
-  extensions: [contractsPage],
+  extensions: [
+    contractsApi,
+    contractsPage,
+    entityContractsCard,
+    entityConflictsCard,
+    entityDecisionsCard,
+    entityTeamConflictsCard,
+    entityContractsContent,
+    entityTeamContractsContent,
+  ],
   routes: { root: convertLegacyRouteRef(rootRouteRef) },
 });

@@ -5,5 +5,31 @@
  * @packageDocumentation
  */
 
-export { contractsPlugin, ContractsPage } from './plugin';
-export { rootRouteRef } from './routes';
+export {
+  contractsPlugin,
+  ContractsPage,
+  EntityContractsCard,
+  EntityConflictsCard,
+  EntityDecisionsCard,
+  EntityTeamConflictsCard,
+  EntityContractsContent,
+  EntityTeamContractsContent,
+} from './plugin';
+export { rootRouteRef, entityContentRouteRef } from './routes';
+export { contractsApiRef, ContractsClient } from './api';
+export type {
+  ContractsApi,
+  CheckResult,
+  ContractsFinding,
+  ContractsGraph,
+  ContractsGraphEdge,
+  ContractsGraphNode,
+  Decision,
+  DecisionInput,
+  DecisionStatus,
+  EntityContractsResponse,
+  FindingsQuery,
+  GraphQuery,
+  Page,
+} from './api';
+export { isContractsAvailable } from '@internal/backstage-plugin-contracts-common';

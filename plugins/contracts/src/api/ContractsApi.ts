@@ -1,0 +1,56 @@
+import { createApiRef } from '@backstage/core-plugin-api';
+import type {
+  CheckResult,
+  ContractsFinding,
+  ContractsGraph,
+  Decision,
+  DecisionInput,
+  EntityContractsResponse,
+  FindingsQuery,
+  GraphQuery,
+  Page,
+} from './types';
+
+/**
+ * The contracts backend, as the frontend sees it.
+ * @public
+ */
+export interface ContractsApi {
+  /** The contract, problems, findings and decisions of one entity. */
+  getEntity(entityRef: string): Promise<EntityContractsResponse>;
+  /** Findings across the catalog, filtered. */
+  getFindings(query: FindingsQuery): Promise<Page<ContractsFinding>>;
+  /** The conflict graph, whole or sliced. */
+  getGraph(query?: GraphQuery): Promise<ContractsGraph>;
+  /** What-if: the findings and problems these documents would cause for the entity. */
+  check(
+    entityRef: string,
+    documents: Array<{ file: string; text: string }>,
+  ): Promise<CheckResult>;
+  /** Decisions, by finding or by entity. */
+  getDecisions(query: {
+    findingId?: string;
+    entityRef?: string;
+  }): Promise<Page<Decision>>;
+  /** Records a decision; `idempotencyKey` makes a retried submit safe. */
+  recordDecision(
+    input: DecisionInput,
+    idempotencyKey?: string,
+  ): Promise<Decision>;
+  /** Records a decision that supersedes decision `id`. */
+  supersedeDecision(
+    id: string,
+    input: DecisionInput,
+    idempotencyKey?: string,
+  ): Promise<Decision>;
+  /** A decision's MADR Markdown export. */
+  getDecisionMarkdown(id: string): Promise<string>;
+}
+
+/**
+ * Reference to the {@link ContractsApi}.
+ * @public
+ */
+export const contractsApiRef = createApiRef<ContractsApi>({
+  id: 'plugin.contracts.api',
+});

@@ -1,0 +1,2 @@
+export { ConflictsCard } from './ConflictsCard';
+export { FindingsList, FindingItem, sortFindings } from './FindingsList';

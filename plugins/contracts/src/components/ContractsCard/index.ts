@@ -1,0 +1,1 @@
+export { ContractsCard, ContractSummary, ContractsMissingAnnotation } from './ContractsCard';

@@ -1,0 +1,1 @@
+export { DecisionsCard, DecisionList, sortDecisions } from './DecisionsCard';

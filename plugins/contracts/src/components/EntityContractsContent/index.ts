@@ -1,0 +1,1 @@
+export { EntityContractsContent } from './EntityContractsContent';

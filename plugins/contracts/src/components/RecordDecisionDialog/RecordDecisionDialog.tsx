@@ -1,0 +1,353 @@
+import { useMemo, useState } from 'react';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Checkbox from '@material-ui/core/Checkbox';
+import Dialog from '@material-ui/core/Dialog';
+import DialogActions from '@material-ui/core/DialogActions';
+import DialogContent from '@material-ui/core/DialogContent';
+import DialogTitle from '@material-ui/core/DialogTitle';
+import FormControl from '@material-ui/core/FormControl';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import FormHelperText from '@material-ui/core/FormHelperText';
+import FormLabel from '@material-ui/core/FormLabel';
+import InputLabel from '@material-ui/core/InputLabel';
+import MenuItem from '@material-ui/core/MenuItem';
+import Select from '@material-ui/core/Select';
+import TextField from '@material-ui/core/TextField';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import Autocomplete from '@material-ui/lab/Autocomplete';
+import useAsync from 'react-use/esm/useAsync';
+import { useApi } from '@backstage/core-plugin-api';
+import { catalogApiRef } from '@backstage/plugin-catalog-react';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { contractsApiRef, ContractsFinding, Decision, DecisionInput } from '../../api';
+import { FindingExplanation, notifyContractsChanged, refName } from '../shared';
+
+/** Values of the form. */
+export interface DecisionFormValues {
+  title: string;
+  context: string;
+  options: string[];
+  decision: string;
+  rationale: string;
+  deciders: string[];
+  status: 'proposed' | 'accepted' | 'rejected';
+  reviewBy: string;
+}
+
+/** Validates the form; returns messages by field (empty when valid). */
+export function validateDecision(
+  v: DecisionFormValues,
+  today: string = new Date().toISOString().slice(0, 10),
+): Partial<Record<keyof DecisionFormValues, string>> {
+  const errors: Partial<Record<keyof DecisionFormValues, string>> = {};
+  if (!v.title.trim()) errors.title = 'Give the decision a title';
+  if (!v.decision.trim()) errors.decision = 'Choose an option or write one';
+  if (v.rationale.trim().length < 10) {
+    errors.rationale = 'Explain why, in at least 10 characters';
+  }
+  if (v.deciders.length === 0) errors.deciders = 'Name at least one decider';
+  if (v.reviewBy) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(v.reviewBy) || isNaN(Date.parse(v.reviewBy))) {
+      errors.reviewBy = 'Use a date like 2030-01-31';
+    } else if (v.reviewBy <= today) {
+      errors.reviewBy = 'The review date must be in the future';
+    }
+  } else if (v.status === 'accepted') {
+    errors.reviewBy = 'An accepted trade-off needs a review date';
+  }
+  return errors;
+}
+
+function inSixMonths(): string {
+  const d = new Date();
+  d.setMonth(d.getMonth() + 6);
+  return d.toISOString().slice(0, 10);
+}
+
+const OTHER = '__other__';
+
+/** Props of {@link RecordDecisionDialog}. */
+export interface RecordDecisionDialogProps {
+  open: boolean;
+  finding: ContractsFinding;
+  /** When set, the new record supersedes this decision. */
+  supersedes?: Decision;
+  onClose: () => void;
+  onRecorded?: (decision: Decision) => void;
+}
+
+/**
+ * Records a trade-off decision on a finding: explanation, options, chosen option, rationale,
+ * deciders, review-by date. Disabled with a reason when the user may not accept the finding.
+ */
+export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
+  const { open, finding, supersedes, onClose, onRecorded } = props;
+  const contractsApi = useApi(contractsApiRef);
+  const catalogApi = useApi(catalogApiRef);
+  const allowed = finding.canAccept !== false;
+
+  const [values, setValues] = useState<DecisionFormValues>(() => ({
+    title: supersedes?.title ?? `${finding.title}: ${finding.subject}`,
+    context: supersedes?.context ?? finding.message ?? '',
+    options: supersedes?.options ?? [...finding.resolutions],
+    decision: supersedes?.decision ?? '',
+    rationale: '',
+    deciders: supersedes?.deciders ?? finding.deciders ?? [],
+    status: 'accepted',
+    reviewBy: inSixMonths(),
+  }));
+  const [choice, setChoice] = useState<string>('');
+  const [newOption, setNewOption] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const [submitError, setSubmitError] = useState<Error | undefined>();
+  const [idempotencyKey] = useState(
+    () => `${finding.id}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+  );
+
+  const people = useAsync(async () => {
+    if (!open) return [];
+    const { items } = await catalogApi.getEntities({
+      filter: { kind: ['User', 'Group'] },
+      fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.title', 'spec.profile.displayName'],
+    });
+    return items.map(e => ({
+      ref: stringifyEntityRef(e),
+      label:
+        (e.spec as any)?.profile?.displayName ?? e.metadata.title ?? e.metadata.name,
+      kind: e.kind,
+    }));
+  }, [catalogApi, open]);
+
+  const errors = validateDecision(values);
+  const set = <K extends keyof DecisionFormValues>(k: K, v: DecisionFormValues[K]) =>
+    setValues(prev => ({ ...prev, [k]: v }));
+
+  const choose = (option: string) => {
+    setChoice(option);
+    set('decision', option === OTHER ? '' : option);
+  };
+
+  const deciderOptions = useMemo(() => {
+    const known = people.value ?? [];
+    const refs = new Set(known.map(p => p.ref));
+    return [
+      ...known,
+      ...values.deciders
+        .filter(r => !refs.has(r))
+        .map(r => ({ ref: r, label: refName(r), kind: r.split(':')[0] })),
+    ];
+  }, [people.value, values.deciders]);
+
+  const submit = async () => {
+    setTouched(true);
+    if (!allowed || Object.keys(errors).length > 0) return;
+    setSubmitting(true);
+    setSubmitError(undefined);
+    const input: DecisionInput = {
+      findingId: finding.id,
+      title: values.title.trim(),
+      context: values.context.trim() || undefined,
+      options: values.options,
+      decision: values.decision.trim(),
+      rationale: values.rationale.trim(),
+      deciders: values.deciders,
+      status: values.status,
+      reviewBy: values.reviewBy || undefined,
+    };
+    try {
+      const decision = supersedes
+        ? await contractsApi.supersedeDecision(supersedes.id, input, idempotencyKey)
+        : await contractsApi.recordDecision(input, idempotencyKey);
+      notifyContractsChanged();
+      onRecorded?.(decision);
+      onClose();
+    } catch (e) {
+      setSubmitError(e as Error);
+    } finally {
+      setSubmitting(false);
+    }
+  };
+
+  const show = (k: keyof DecisionFormValues) => (touched ? errors[k] : undefined);
+
+  return (
+    <Dialog open={open} onClose={onClose} maxWidth="md" fullWidth aria-labelledby="record-decision-title">
+      <DialogTitle id="record-decision-title">
+        {supersedes ? 'Supersede decision' : 'Record decision'}
+      </DialogTitle>
+      <DialogContent dividers>
+        {!allowed && (
+          <Alert severity="warning" style={{ marginBottom: 16 }}>
+            You may not record a decision on this finding: only its deciders
+            {finding.deciders?.length
+              ? ` (${finding.deciders.map(refName).join(', ')})`
+              : ''}{' '}
+            or the owners of {refName(finding.consumer)} and {refName(finding.provider)} can
+            accept it.
+          </Alert>
+        )}
+        <FindingExplanation finding={finding} />
+        <fieldset disabled={!allowed || submitting} style={{ border: 0, padding: 0, margin: 0 }}>
+          <TextField
+            label="Title"
+            value={values.title}
+            onChange={e => set('title', e.target.value)}
+            fullWidth
+            margin="normal"
+            required
+            error={!!show('title')}
+            helperText={show('title')}
+          />
+          <FormControl component="fieldset" margin="normal" fullWidth>
+            <FormLabel component="legend">Options considered</FormLabel>
+            {values.options.map(o => (
+              <FormControlLabel
+                key={o}
+                control={
+                  <Checkbox
+                    checked
+                    onChange={() =>
+                      set('options', values.options.filter(x => x !== o))
+                    }
+                  />
+                }
+                label={o}
+              />
+            ))}
+            <Box display="flex" alignItems="center">
+              <TextField
+                label="Another option"
+                value={newOption}
+                onChange={e => setNewOption(e.target.value)}
+                fullWidth
+              />
+              <Button
+                disabled={!newOption.trim() || values.options.includes(newOption.trim())}
+                onClick={() => {
+                  set('options', [...values.options, newOption.trim()]);
+                  setNewOption('');
+                }}
+              >
+                Add
+              </Button>
+            </Box>
+          </FormControl>
+          <FormControl fullWidth margin="normal" error={!!show('decision')}>
+            <InputLabel id="decision-choice-label">Chosen option</InputLabel>
+            <Select
+              labelId="decision-choice-label"
+              value={choice}
+              onChange={e => choose(e.target.value as string)}
+              disabled={!allowed}
+            >
+              {values.options.map(o => (
+                <MenuItem key={o} value={o}>
+                  {o}
+                </MenuItem>
+              ))}
+              <MenuItem value={OTHER}>Something else (write it below)</MenuItem>
+            </Select>
+          </FormControl>
+          {choice === OTHER && (
+            <TextField
+              label="Decision"
+              value={values.decision}
+              onChange={e => set('decision', e.target.value)}
+              fullWidth
+              margin="normal"
+              required
+              error={!!show('decision')}
+              helperText={show('decision')}
+            />
+          )}
+          {choice !== OTHER && show('decision') && (
+            <FormHelperText error>{show('decision')}</FormHelperText>
+          )}
+          <TextField
+            label="Rationale"
+            value={values.rationale}
+            onChange={e => set('rationale', e.target.value)}
+            fullWidth
+            multiline
+            minRows={3}
+            margin="normal"
+            required
+            error={!!show('rationale')}
+            helperText={show('rationale') ?? 'Why this option, and what it costs'}
+          />
+          <Autocomplete
+            multiple
+            disabled={!allowed}
+            options={deciderOptions}
+            loading={people.loading}
+            getOptionLabel={o => `${o.label} (${o.ref})`}
+            getOptionSelected={(o, v) => o.ref === v.ref}
+            value={deciderOptions.filter(o => values.deciders.includes(o.ref))}
+            onChange={(_, v) => set('deciders', v.map(o => o.ref))}
+            renderInput={params => (
+              <TextField
+                {...params}
+                label="Deciders"
+                margin="normal"
+                error={!!show('deciders')}
+                helperText={show('deciders') ?? 'Users and groups from the catalog'}
+              />
+            )}
+          />
+          <Box display="flex" style={{ gap: 16 }}>
+            <FormControl margin="normal" style={{ minWidth: 160 }}>
+              <InputLabel id="decision-status-label">Status</InputLabel>
+              <Select
+                labelId="decision-status-label"
+                value={values.status}
+                onChange={e => set('status', e.target.value as DecisionFormValues['status'])}
+                disabled={!allowed}
+              >
+                <MenuItem value="accepted">accepted</MenuItem>
+                <MenuItem value="proposed">proposed</MenuItem>
+                <MenuItem value="rejected">rejected</MenuItem>
+              </Select>
+            </FormControl>
+            <TextField
+              label="Review by"
+              type="date"
+              value={values.reviewBy}
+              onChange={e => set('reviewBy', e.target.value)}
+              margin="normal"
+              InputLabelProps={{ shrink: true }}
+              error={!!show('reviewBy')}
+              helperText={show('reviewBy')}
+            />
+          </Box>
+        </fieldset>
+        {submitError && (
+          <Alert severity="error" style={{ marginTop: 16 }}>
+            {(submitError as any).response?.status === 403
+              ? `Not allowed: ${submitError.message}`
+              : submitError.message}
+          </Alert>
+        )}
+        {touched && Object.keys(errors).length > 0 && (
+          <Typography color="error" variant="body2" role="alert">
+            Fix the highlighted fields to record the decision.
+          </Typography>
+        )}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button
+          color="primary"
+          variant="contained"
+          onClick={submit}
+          disabled={!allowed || submitting}
+          title={allowed ? undefined : 'You may not accept this finding'}
+        >
+          {supersedes ? 'Supersede' : 'Record decision'}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+};

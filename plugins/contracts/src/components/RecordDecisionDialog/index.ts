@@ -1,0 +1,2 @@
+export { RecordDecisionDialog, validateDecision } from './RecordDecisionDialog';
+export type { RecordDecisionDialogProps, DecisionFormValues } from './RecordDecisionDialog';

@@ -1,0 +1,1 @@
+export { TeamConflictsCard, TeamConflictsView, useTeamFindings } from './TeamConflictsCard';

@@ -1,0 +1,1 @@
+export { TeamContractsContent } from './TeamContractsContent';

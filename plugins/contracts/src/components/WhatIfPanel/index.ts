@@ -1,0 +1,1 @@
+export { WhatIfPanel, ContractEditor, diffFindings } from './WhatIfPanel';

@@ -1,0 +1,4 @@
+export * from './severity';
+export * from './useEntityContracts';
+export { FindingExplanation } from './FindingExplanation';
+export * from './format';
