@@ -235,7 +235,9 @@ function runSize(n: number) {
   const same =
     incremental.findings.length === full.findings.length &&
     incremental.findings.every(
-      (f, i) => f.id === full.findings[i].id && f.evidence === full.findings[i].evidence,
+      (f, i) =>
+        f.id === full.findings[i].id &&
+        f.evidence === full.findings[i].evidence,
     );
   const maxRss = process.resourceUsage().maxRSS * 1024;
   return {
@@ -283,11 +285,15 @@ function main() {
   for (const r of rows) {
     const s = r.bySeverity;
     console.log(
-      `| ${r.entities} | ${r.edges} | ${r.findings} (${s.error ?? 0}/${s.warning ?? 0}/${s.tradeoff ?? 0}/${s.info ?? 0}) | ${ms(
-        r.parseMs,
-      )} | ${ms(r.analyzeMs)} | ${(r.analyzeMs / r.parseMs).toFixed(2)} | ${mb(r.peakRss)} | ${mb(r.peakHeap)} | ${ms(
-        r.loadMs,
-      )} | ${ms(r.updateMedianMs)} / ${ms(r.updateMaxMs)} | ${r.incrementalEqualsFull ? 'yes' : 'NO'} |`,
+      `| ${r.entities} | ${r.edges} | ${r.findings} (${s.error ?? 0}/${
+        s.warning ?? 0
+      }/${s.tradeoff ?? 0}/${s.info ?? 0}) | ${ms(r.parseMs)} | ${ms(
+        r.analyzeMs,
+      )} | ${(r.analyzeMs / r.parseMs).toFixed(2)} | ${mb(r.peakRss)} | ${mb(
+        r.peakHeap,
+      )} | ${ms(r.loadMs)} | ${ms(r.updateMedianMs)} / ${ms(r.updateMaxMs)} | ${
+        r.incrementalEqualsFull ? 'yes' : 'NO'
+      } |`,
     );
   }
 }

@@ -80,6 +80,21 @@ interface StoredEntity {
   dependencyOf: string[];
 }
 
+/** Everything known under one normalized ref; found by any spelling of the ref. */
+export interface Slot {
+  key: string;
+  stored?: StoredEntity;
+  contract?: EntityContract;
+  /** Memoized computations about this entity, valid while `memoEpoch` is current. */
+  memo?: Map<string, MemoEntry>;
+  memoEpoch?: number;
+}
+
+interface MemoEntry {
+  value: unknown;
+  reads?: string[];
+}
+
 /** A summary for an entity known only by its contract. */
 export function summaryFromRef(ref: string): EntitySummary {
   const norm = normalizeRef(ref);
@@ -105,6 +120,31 @@ export class CatalogIndex {
   private readonly byName = new Map<string, Set<string>>();
   private readonly dependsOnRev = new Map<string, Set<string>>();
   private readonly dependencyOfRev = new Map<string, Set<string>>();
+  /** Any spelling of a ref → its slot. */
+  private readonly slots = new Map<string, Slot>();
+
+  /** The slot of a ref (created empty for refs nothing has). */
+  slot(ref: string): Slot {
+    let slot = this.slots.get(ref);
+    if (!slot) {
+      const key = normalizeRef(ref);
+      slot = this.slots.get(key);
+      if (!slot) {
+        slot = { key };
+        this.slots.set(key, slot);
+      }
+      if (this.slots.size > 4 * (this.entities.size + 1000)) {
+        // Forget other spellings; every slot stays reachable by its key.
+        for (const [k, v] of this.slots) {
+          if (k !== v.key) {
+            this.slots.delete(k);
+          }
+        }
+      }
+      this.slots.set(ref, slot);
+    }
+    return slot;
+  }
 
   /** Sets (or with `entity` undefined removes) an entity; returns the dirty read keys. */
   set(
@@ -155,6 +195,9 @@ export class CatalogIndex {
     } else {
       this.contracts.delete(key);
     }
+    const slot = this.slot(key);
+    slot.stored = next;
+    slot.contract = next ? contract : undefined;
     return dirty;
   }
 
@@ -202,10 +245,8 @@ export type ReadLog = Set<string> | undefined;
 /** The {@link RuleContext} over a catalog index, recording reads into a log. */
 export class IndexedRuleContext implements RuleContext {
   log: ReadLog;
-  private readonly cache = new Map<
-    string,
-    { value: unknown; reads?: string[] }
-  >();
+  private readonly cache = new Map<string, MemoEntry>();
+  private epoch = 0;
 
   constructor(
     private readonly index: CatalogIndex,
@@ -215,10 +256,20 @@ export class IndexedRuleContext implements RuleContext {
   /** Forgets memoized computations: call whenever the index changes. */
   clearCache() {
     this.cache.clear();
+    this.epoch++;
   }
 
-  memo<T>(key: string, compute: () => T): T {
-    const hit = this.cache.get(key);
+  memo<T>(key: string, compute: () => T, about?: string): T {
+    let map = this.cache;
+    if (about !== undefined) {
+      const slot = this.index.slot(about);
+      if (slot.memoEpoch !== this.epoch || !slot.memo) {
+        slot.memo = new Map();
+        slot.memoEpoch = this.epoch;
+      }
+      map = slot.memo;
+    }
+    const hit = map.get(key);
     if (hit) {
       if (this.log && hit.reads) {
         for (const k of hit.reads) {
@@ -230,7 +281,7 @@ export class IndexedRuleContext implements RuleContext {
     const outer = this.log;
     if (!outer) {
       const value = compute();
-      this.cache.set(key, { value });
+      map.set(key, { value });
       return value;
     }
     const inner = new Set<string>();
@@ -244,7 +295,7 @@ export class IndexedRuleContext implements RuleContext {
         outer.add(k);
       }
     }
-    this.cache.set(key, { value, reads: [...inner] });
+    map.set(key, { value, reads: [...inner] });
     return value;
   }
 
@@ -255,9 +306,9 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   private stored(ref: string) {
-    const key = normalizeRef(ref);
-    this.read(key);
-    return this.index.entities.get(key);
+    const slot = this.index.slot(ref);
+    this.read(slot.key);
+    return slot.stored;
   }
 
   entity(ref: string): EntitySummary | undefined {
@@ -265,74 +316,86 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   contract(ref: string): EntityContract | undefined {
-    const key = normalizeRef(ref);
-    this.read(key);
-    return this.index.contracts.get(key);
+    const slot = this.index.slot(ref);
+    this.read(slot.key);
+    return slot.contract;
   }
 
   resolve(ref: string): EntitySummary | undefined {
-    const key = normalizeRef(ref);
-    this.read(key);
-    const exact = this.index.entities.get(key);
-    if (exact) {
-      return exact.entity;
+    const slot = this.index.slot(ref);
+    this.read(slot.key);
+    if (slot.stored) {
+      return slot.stored.entity;
     }
-    return this.memo(`r\n${key}`, () => {
-      const nameKey = nameKeyOf(key);
-      this.read(nameKey);
-      const candidates = this.index.lookupByName(nameKey);
-      if (!candidates || candidates.size === 0) {
-        return undefined;
-      }
-      let best: string | undefined;
-      for (const c of candidates) {
-        if (
-          best === undefined ||
-          kindRank(c) < kindRank(best) ||
-          (kindRank(c) === kindRank(best) && c < best)
-        ) {
-          best = c;
+    const key = slot.key;
+    return this.memo(
+      'resolve',
+      () => {
+        const nameKey = nameKeyOf(key);
+        this.read(nameKey);
+        const candidates = this.index.lookupByName(nameKey);
+        if (!candidates || candidates.size === 0) {
+          return undefined;
         }
-      }
-      return this.index.entities.get(best!)!.entity;
-    });
+        let best: string | undefined;
+        for (const c of candidates) {
+          if (
+            best === undefined ||
+            kindRank(c) < kindRank(best) ||
+            (kindRank(c) === kindRank(best) && c < best)
+          ) {
+            best = c;
+          }
+        }
+        return this.index.entities.get(best!)!.entity;
+      },
+      key,
+    );
   }
 
   tiedEntities(ref: string): string[] {
-    const key = normalizeRef(ref);
-    return this.memo(`t\n${key}`, () => {
-      const own = this.stored(ref);
-      this.read(`#d:${key}`);
-      this.read(`#o:${key}`);
-      const out = new Set<string>([
-        ...(own?.dependsOn ?? []),
-        ...(own?.dependencyOf ?? []),
-        ...(this.index.reverse('dependsOn', key) ?? []),
-        ...(this.index.reverse('dependencyOf', key) ?? []),
-      ]);
-      out.delete(key);
-      return this.canonical([...out]);
-    });
+    const key = this.index.slot(ref).key;
+    return this.memo(
+      'tied',
+      () => {
+        const own = this.stored(ref);
+        this.read(`#d:${key}`);
+        this.read(`#o:${key}`);
+        const out = new Set<string>([
+          ...(own?.dependsOn ?? []),
+          ...(own?.dependencyOf ?? []),
+          ...(this.index.reverse('dependsOn', key) ?? []),
+          ...(this.index.reverse('dependencyOf', key) ?? []),
+        ]);
+        out.delete(key);
+        return this.canonical([...out]);
+      },
+      key,
+    );
   }
 
   catalogDependencies(ref: string): string[] {
-    const key = normalizeRef(ref);
-    const own = this.stored(ref);
-    this.read(`#o:${key}`);
-    const reverse = this.index.reverse('dependencyOf', key);
-    if (!reverse && own && !own.dependsOn.includes(key)) {
-      return this.canonical([...new Set(own.dependsOn)]);
-    }
-    const out = new Set<string>([...(own?.dependsOn ?? []), ...(reverse ?? [])]);
-    out.delete(key);
-    return this.canonical([...out]);
+    const key = this.index.slot(ref).key;
+    return this.memo(
+      'catalogDependencies',
+      () => {
+        const own = this.stored(ref);
+        this.read(`#o:${key}`);
+        const reverse = this.index.reverse('dependencyOf', key);
+        const out = new Set<string>(own?.dependsOn ?? []);
+        for (const r of reverse ?? []) {
+          out.add(r);
+        }
+        out.delete(key);
+        return this.canonical([...out]);
+      },
+      key,
+    );
   }
 
   /** Sorted; the entity's own spelling of the ref when it is known. */
   private canonical(keys: string[]): string[] {
-    return keys
-      .sort()
-      .map(k => this.index.entities.get(k)?.entity.ref ?? k);
+    return keys.sort().map(k => this.index.entities.get(k)?.entity.ref ?? k);
   }
 
   operation(ref: string, name: string) {
@@ -375,40 +438,44 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   findDataset(sourceRef: string, dataset: string): DatasetMatch {
-    return this.memo(`d\n${normalizeRef(sourceRef)}\n${dataset}`, () => {
-      const source = this.resolve(sourceRef);
-      if (!source) {
-        return { candidatesDeclareDatasets: false };
-      }
-      // The source itself first; the entities tied to it only when it does not provide it.
-      const own = this.contract(source.ref);
-      let declares = !!own && own.datasets.length > 0;
-      const ds = own && this.dataset(source.ref, dataset);
-      if (ds) {
-        return {
-          source: source.ref,
-          provider: source.ref,
-          dataset: ds,
-          candidatesDeclareDatasets: true,
-        };
-      }
-      for (const candidate of this.tiedEntities(source.ref)) {
-        const c = this.contract(candidate);
-        if (!c) {
-          continue;
+    return this.memo(
+      `findDataset\n${dataset}`,
+      () => {
+        const source = this.resolve(sourceRef);
+        if (!source) {
+          return { candidatesDeclareDatasets: false };
         }
-        declares = declares || c.datasets.length > 0;
-        const found = c.datasets.find(d => d.name === dataset);
-        if (found) {
+        // The source itself first; the entities tied to it only when it does not provide it.
+        const own = this.contract(source.ref);
+        let declares = !!own && own.datasets.length > 0;
+        const ds = own && this.dataset(source.ref, dataset);
+        if (ds) {
           return {
             source: source.ref,
-            provider: candidate,
-            dataset: found,
+            provider: source.ref,
+            dataset: ds,
             candidatesDeclareDatasets: true,
           };
         }
-      }
-      return { source: source.ref, candidatesDeclareDatasets: declares };
-    });
+        for (const candidate of this.tiedEntities(source.ref)) {
+          const c = this.contract(candidate);
+          if (!c) {
+            continue;
+          }
+          declares = declares || c.datasets.length > 0;
+          const found = c.datasets.find(d => d.name === dataset);
+          if (found) {
+            return {
+              source: source.ref,
+              provider: candidate,
+              dataset: found,
+              candidatesDeclareDatasets: true,
+            };
+          }
+        }
+        return { source: source.ref, candidatesDeclareDatasets: declares };
+      },
+      sourceRef,
+    );
   }
 }

@@ -286,11 +286,13 @@ class SortedView<T> {
     this.dirty.add(key);
   }
 
-  /** Shows exactly these items (keyed), sorted. */
-  reset(items: Map<string, T>) {
+  /** Shows exactly these items (keyed), sorted; `final`: no later changes will be flushed. */
+  reset(items: Map<string, T>, final = false) {
     this.shown.clear();
-    for (const [k, v] of items) {
-      this.shown.set(k, v);
+    if (!final) {
+      for (const [k, v] of items) {
+        this.shown.set(k, v);
+      }
     }
     this.arr = [...items.values()].sort(this.compare);
     this.dirty.clear();
@@ -520,7 +522,9 @@ class IncrementalAnalyzer implements Analyzer {
           set.add(anchor);
         }
       }
-      this.units.set(anchor, { output, reads });
+      if (this.track) {
+        this.units.set(anchor, { output, reads });
+      }
       for (const edge of output.edges) {
         this.edgeDrafts.set(edge.id, edge);
         if (this.track) {
@@ -560,14 +564,17 @@ class IncrementalAnalyzer implements Analyzer {
       }
     }
     for (const [id, draft] of this.edgeDrafts) {
-      this.edgeObjects.set(id, { ...draft, findings: this.edgeFindings(draft) });
+      const edge = draft as GraphEdge;
+      // Fresh drafts, not shown yet: they become the edges.
+      edge.findings = this.attachFindings.size ? this.edgeFindings(draft) : [];
+      this.edgeObjects.set(id, edge);
     }
     const findings = new Map<string, Finding>();
     for (const [id, entry] of this.visible) {
       findings.set(id, entry.finding);
     }
-    this.findingView.reset(findings);
-    this.edgeView.reset(this.edgeObjects);
+    this.findingView.reset(findings, !this.track);
+    this.edgeView.reset(this.edgeObjects, !this.track);
     this.dirtyEdges.clear();
   }
 

@@ -2,7 +2,8 @@
  * The edges of the conflict graph an entity's contract draws.
  */
 import type { EntityContract } from '../types';
-import { hashString } from './hash';
+import { normalizeRef } from './catalog';
+import { hashParts } from './hash';
 import { callsOf } from './paths';
 import type { GraphEdge, RuleContext } from './types';
 
@@ -11,7 +12,7 @@ export type EdgeDraft = Omit<GraphEdge, 'findings'>;
 
 /** The key edges and findings meet on: from, to and subject (any kind). */
 export function attachKey(from: string, to: string, subject: string): string {
-  return `${from.toLowerCase()}\n${to.toLowerCase()}\n${subject}`;
+  return `${normalizeRef(from)}\n${normalizeRef(to)}\n${subject}`;
 }
 
 export function edgeId(
@@ -20,14 +21,36 @@ export function edgeId(
   to: string,
   subject: string,
 ): string {
-  return hashString(
-    `edge\n${kind}\n${from.toLowerCase()}\n${to.toLowerCase()}\n${subject}`,
-  );
+  return hashParts([
+    'edge',
+    kind,
+    normalizeRef(from),
+    normalizeRef(to),
+    subject,
+  ]);
 }
 
 /** The subject of a call edge: the operation, or `*` for a call to a whole service. */
 export function callSubject(operation: string | undefined): string {
   return operation ?? '*';
+}
+
+function addEdge(
+  edges: Map<string, EdgeDraft>,
+  from: string,
+  kind: GraphEdge['kind'],
+  to: string,
+  subject: string,
+  via?: string,
+) {
+  const id = edgeId(kind, from, to, subject);
+  if (!edges.has(id)) {
+    const edge: EdgeDraft = { id, from, to, kind, subject };
+    if (via) {
+      edge.via = via;
+    }
+    edges.set(id, edge);
+  }
 }
 
 /** The edges drawn by one contract, in contract order, without duplicates. */
@@ -37,32 +60,19 @@ export function contractEdges(
   ctx: RuleContext,
 ): EdgeDraft[] {
   const edges = new Map<string, EdgeDraft>();
-  const add = (
-    kind: GraphEdge['kind'],
-    to: string,
-    subject: string,
-    via?: string,
-  ) => {
-    const id = edgeId(kind, from, to, subject);
-    if (!edges.has(id)) {
-      const edge: EdgeDraft = { id, from, to, kind, subject };
-      if (via) {
-        edge.via = via;
-      }
-      edges.set(id, edge);
-    }
-  };
   for (const call of callsOf(contract)) {
     const target = ctx.resolve(call.ref);
     if (target) {
-      add('call', target.ref, callSubject(call.operation));
+      addEdge(edges, from, 'call', target.ref, callSubject(call.operation));
     }
   }
   for (const dd of contract.dataDependencies) {
     const m = ctx.findDataset(dd.ref, dd.dataset);
     const to = m.provider ?? m.source;
     if (to) {
-      add(
+      addEdge(
+        edges,
+        from,
         'dataset',
         to,
         dd.dataset,
@@ -75,7 +85,9 @@ export function contractEdges(
       const m = ctx.findDataset(src.ref, src.dataset);
       const to = m.provider ?? m.source;
       if (to) {
-        add(
+        addEdge(
+          edges,
+          from,
           'dataset',
           to,
           src.dataset,
@@ -87,7 +99,7 @@ export function contractEdges(
   for (const r of contract.requires) {
     const target = ctx.resolve(r.ref);
     if (target) {
-      add('data-need', target.ref, r.data);
+      addEdge(edges, from, 'data-need', target.ref, r.data);
     }
   }
   return [...edges.values()];

@@ -25,6 +25,34 @@ export function hashString(text: string, seed = 0): string {
 }
 
 /**
+ * {@link hashString} of the parts joined by newlines, without building the joined string.
+ */
+export function hashParts(parts: string[], seed = 0): string {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let p = 0; p < parts.length; p++) {
+    if (p > 0) {
+      h1 = Math.imul(h1 ^ 10, 2654435761);
+      h2 = Math.imul(h2 ^ 10, 1597334677);
+    }
+    const text = parts[p];
+    for (let i = 0; i < text.length; i++) {
+      const ch = text.charCodeAt(i);
+      h1 = Math.imul(h1 ^ ch, 2654435761);
+      h2 = Math.imul(h2 ^ ch, 1597334677);
+    }
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (
+    (h2 >>> 0).toString(16).padStart(8, '0') +
+    (h1 >>> 0).toString(16).padStart(8, '0')
+  );
+}
+
+/**
  * JSON with sorted object keys, `undefined` members dropped: equal values give equal text.
  * @public
  */
@@ -54,7 +82,7 @@ export function fingerprint(
   provider: string,
   subject: string,
 ): string {
-  return hashString(`${rule}\n${consumer}\n${provider}\n${subject}`);
+  return hashParts([rule, consumer, provider, subject]);
 }
 
 /**

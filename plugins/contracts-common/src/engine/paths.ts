@@ -10,6 +10,7 @@ import type {
   Freshness,
   PercentileLatency,
   ProvidedDataset,
+  ProvidedOperation,
   RetryPolicy,
   SourceLocation,
 } from '../types';
@@ -163,6 +164,35 @@ export function latencyAt(
   return best && { ms: best.ms, percentile: best.percentile, exact: false };
 }
 
+const declaredCache = new WeakMap<
+  ProvidedOperation,
+  Map<number, ChainLatency | null>
+>();
+
+/**
+ * {@link latencyAt} of a declared operation as a chain of one hop; shared, do not mutate.
+ * `ref` is the canonical ref of the operation's entity (one per operation object).
+ */
+function declaredLatency(
+  op: ProvidedOperation,
+  ref: string,
+  percentile: number,
+): ChainLatency | undefined {
+  let byKey = declaredCache.get(op);
+  if (!byKey) {
+    byKey = new Map();
+    declaredCache.set(op, byKey);
+  }
+  const key = percentile;
+  let hit = byKey.get(key);
+  if (hit === undefined) {
+    const l = latencyAt(op.current, percentile);
+    hit = l ? { ...l, holder: ref, path: [{ ref, subject: op.name }] } : null;
+    byKey.set(key, hit);
+  }
+  return hit ?? undefined;
+}
+
 /** A provider's latency for an operation, possibly established further down a call chain. */
 export interface ChainLatency extends LatencyAt {
   /** The entity whose declared latency gives the value. */
@@ -184,11 +214,12 @@ export function chainLatency(
 ): ChainLatency | undefined {
   const declared = ctx.operation(ref, operation);
   if (declared && declared.current.length > 0) {
-    const l = latencyAt(declared.current, percentile);
-    return l && { ...l, holder: ref, path: [{ ref, subject: operation }] };
+    return declaredLatency(declared, ref, percentile);
   }
-  return ctx.memo(`chainLatency\n${ref}\n${operation}\n${percentile}`, () =>
-    walkLatency(ctx, ref, operation, percentile),
+  return ctx.memo(
+    `chainLatency\n${operation}\n${percentile}`,
+    () => walkLatency(ctx, ref, operation, percentile),
+    ref,
   );
 }
 
@@ -280,8 +311,10 @@ export function chainFreshness(
           path: [{ ref, subject: dataset.name }],
         };
   }
-  return ctx.memo(`chainFreshness\n${ref}\n${dataset.name}`, () =>
-    walkFreshness(ctx, ref, dataset),
+  return ctx.memo(
+    `chainFreshness\n${dataset.name}`,
+    () => walkFreshness(ctx, ref, dataset),
+    ref,
   );
 }
 

@@ -259,8 +259,9 @@ function findingResult(
 ): SarifResult {
   const at = f.location;
   const where =
-    (at?.file ? physical(locate(at.entity, at.file), at.line, at.column) : undefined) ??
-    physical(locate(f.consumer));
+    (at?.file
+      ? physical(locate(at.entity, at.file), at.line, at.column)
+      : undefined) ?? physical(locate(f.consumer));
   const result: SarifResult = {
     ruleId: f.rule,
     ruleIndex: index,
@@ -316,8 +317,9 @@ function problemResult(
   locate: NonNullable<FormatSarifOptions['locate']>,
 ): SarifResult {
   const where =
-    (p.file ? physical(locate(p.entity, p.file), p.line, p.column) : undefined) ??
-    physical(locate(p.entity));
+    (p.file
+      ? physical(locate(p.entity, p.file), p.line, p.column)
+      : undefined) ?? physical(locate(p.entity));
   const place = p.path ? ` at ${p.path}` : '';
   return {
     ruleId: CONTRACT_PROBLEM_RULE_ID,

@@ -22,9 +22,7 @@ function downstreamWait(
   ref: string,
   op: string,
 ): DownstreamWait | undefined {
-  return ctx.memo(`timeout-ordering\n${ref}\n${op}`, () =>
-    walkWait(ctx, ref, op),
-  );
+  return ctx.memo(`timeout-ordering\n${op}`, () => walkWait(ctx, ref, op), ref);
 }
 
 function walkWait(

@@ -1,7 +1,50 @@
 import type { SourceLocation } from '../../types';
 import { entityName } from '../format';
 import { callsOf } from '../paths';
-import type { ContractRule, FindingDraft } from '../types';
+import type { ContractRule, FindingDraft, RuleContext } from '../types';
+
+type ContractEdges = Map<
+  string,
+  { target: string; accepted: string[]; loc: SourceLocation; what: string }
+>;
+
+function addEdge(
+  edges: ContractEdges,
+  target: string,
+  alsoAccepted: string | undefined,
+  loc: SourceLocation,
+  what: string,
+) {
+  const key = target.toLowerCase();
+  const existing = edges.get(key);
+  if (existing) {
+    if (alsoAccepted) {
+      existing.accepted.push(alsoAccepted);
+    }
+  } else {
+    edges.set(key, {
+      target,
+      accepted: alsoAccepted ? [target, alsoAccepted] : [target],
+      loc,
+      what,
+    });
+  }
+}
+
+function addDataEdge(
+  edges: ContractEdges,
+  ctx: RuleContext,
+  ref: string,
+  name: string,
+  loc: SourceLocation,
+  what: string,
+) {
+  const m = ctx.findDataset(ref, name);
+  const target = m.provider ?? m.source;
+  if (target) {
+    addEdge(edges, target, m.source, loc, what);
+  }
+}
 
 /**
  * `undeclared-dependency`: a contract edge and the catalog's `dependsOn` disagree. Either the
@@ -21,48 +64,34 @@ export const undeclaredDependencyRule: ContractRule = {
     const catalog = ctx.catalogDependencies(self);
     const declared = new Set(catalog.map(r => r.toLowerCase()));
     // Contract edges: target → the refs that satisfy it in the catalog, where it was written.
-    const edges = new Map<
-      string,
-      { target: string; accepted: string[]; loc: SourceLocation; what: string }
-    >();
-    const add = (
-      target: string,
-      accepted: string[],
-      loc: SourceLocation,
-      what: string,
-    ) => {
-      const key = target.toLowerCase();
-      const existing = edges.get(key);
-      if (existing) {
-        existing.accepted.push(...accepted);
-      } else {
-        edges.set(key, { target, accepted: [target, ...accepted], loc, what });
-      }
-    };
+    const edges: ContractEdges = new Map();
     for (const call of callsOf(anchor)) {
       const t = ctx.resolve(call.ref);
       if (t) {
-        add(t.ref, [], call.loc, `calls ${call.operation ?? call.service}`);
+        addEdge(
+          edges,
+          t.ref,
+          undefined,
+          call.loc,
+          `calls ${call.operation ?? call.service}`,
+        );
       }
     }
-    const data = (
-      ref: string,
-      name: string,
-      loc: SourceLocation,
-      what: string,
-    ) => {
-      const m = ctx.findDataset(ref, name);
-      const target = m.provider ?? m.source;
-      if (target) {
-        add(target, m.source ? [m.source] : [], loc, what);
-      }
-    };
     for (const dd of anchor.dataDependencies) {
-      data(dd.ref, dd.dataset, dd.loc, `reads ${dd.dataset}`);
+      addDataEdge(
+        edges,
+        ctx,
+        dd.ref,
+        dd.dataset,
+        dd.loc,
+        `reads ${dd.dataset}`,
+      );
     }
     for (const ds of anchor.datasets) {
       for (const src of ds.derivedFrom) {
-        data(
+        addDataEdge(
+          edges,
+          ctx,
           src.ref,
           src.dataset,
           src.loc,
@@ -73,7 +102,7 @@ export const undeclaredDependencyRule: ContractRule = {
     for (const r of anchor.requires) {
       const t = ctx.resolve(r.ref);
       if (t) {
-        add(t.ref, [], r.loc, `needs ${r.data}`);
+        addEdge(edges, t.ref, undefined, r.loc, `needs ${r.data}`);
       }
     }
     const drafts: FindingDraft[] = [];

@@ -1,8 +1,91 @@
 import type { SourceLocation } from '../../types';
 import { entityName } from '../format';
 import { callsOf } from '../paths';
-import type { ContractRule, FindingDraft } from '../types';
+import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { carriers } from './access-policy';
+
+interface Found {
+  consumer: string;
+  drafts: FindingDraft[];
+  seen: Set<string>;
+}
+
+function report(
+  out: Found,
+  provider: string,
+  subject: string,
+  what: string,
+  loc: SourceLocation,
+  where: string,
+) {
+  const key = `${provider.toLowerCase()}\n${subject}`;
+  if (out.seen.has(key)) {
+    return;
+  }
+  out.seen.add(key);
+  const c = entityName(out.consumer);
+  out.drafts.push({
+    consumer: out.consumer,
+    provider,
+    subject,
+    title: 'Unresolved reference',
+    expected: `${what} ${subject} ${where}`,
+    actual: 'nothing provides it',
+    impact: `${c}'s contract on ${subject} cannot be checked`,
+    resolutions: [
+      `${c}: Correct the reference (contract)`,
+      `${entityName(provider)}: Declare ${subject} in its contract (contract)`,
+    ],
+    evidence: { what, subject, provider },
+    details: [
+      `${c} names: ${what} ${subject}`,
+      `catalog: ${
+        where === 'in the catalog' ? 'no such entity' : `not ${where}`
+      }`,
+    ],
+    location: loc,
+    edges: [],
+  });
+}
+
+function service(
+  out: Found,
+  ctx: RuleContext,
+  ref: string,
+  written: string,
+  loc: SourceLocation,
+) {
+  const target = ctx.resolve(ref);
+  if (!target) {
+    report(out, ref, written, 'service', loc, 'in the catalog');
+  }
+  return target;
+}
+
+function dataset(
+  out: Found,
+  ctx: RuleContext,
+  ref: string,
+  written: string,
+  name: string,
+  loc: SourceLocation,
+) {
+  const target = service(out, ctx, ref, written, loc);
+  if (!target) {
+    return;
+  }
+  const m = ctx.findDataset(target.ref, name);
+  if (!m.provider && m.candidatesDeclareDatasets) {
+    report(
+      out,
+      target.ref,
+      `${written}/${name}`,
+      'dataset',
+      loc,
+      `provided by ${written} or an entity tied to it`,
+    );
+  }
+}
 
 /**
  * `unresolved-reference`: a contract names a service that is no entity of the catalog, or an
@@ -20,57 +103,13 @@ export const unresolvedReferenceRule: ContractRule = {
   description:
     'A contract names a service, operation or dataset that nothing provides.',
   evaluate(anchor, ctx) {
-    const consumer = anchor.entityRef;
-    const c = entityName(consumer);
-    const drafts: FindingDraft[] = [];
-    const seen = new Set<string>();
-    const report = (
-      provider: string,
-      subject: string,
-      what: string,
-      written: string,
-      loc: SourceLocation,
-      where: string,
-    ) => {
-      const key = `${provider.toLowerCase()}\n${subject}`;
-      if (seen.has(key)) {
-        return;
-      }
-      seen.add(key);
-      drafts.push({
-        consumer,
-        provider,
-        subject,
-        title: 'Unresolved reference',
-        expected: `${what} ${written} ${where}`,
-        actual: 'nothing provides it',
-        impact: `${c}'s contract on ${written} cannot be checked`,
-        resolutions: [
-          `${c}: Correct the reference (contract)`,
-          `${entityName(
-            provider,
-          )}: Declare ${written} in its contract (contract)`,
-        ],
-        evidence: { what, written, provider },
-        details: [
-          `${c} names: ${what} ${written}`,
-          `catalog: ${
-            where === 'in the catalog' ? 'no such entity' : `not ${where}`
-          }`,
-        ],
-        location: loc,
-        edges: [],
-      });
-    };
-    const service = (ref: string, written: string, loc: SourceLocation) => {
-      const target = ctx.resolve(ref);
-      if (!target) {
-        report(ref, written, 'service', written, loc, 'in the catalog');
-      }
-      return target;
+    const out: Found = {
+      consumer: anchor.entityRef,
+      drafts: [],
+      seen: new Set(),
     };
     for (const call of callsOf(anchor)) {
-      const target = service(call.ref, call.service, call.loc);
+      const target = service(out, ctx, call.ref, call.service, call.loc);
       if (!target || !call.operation) {
         continue;
       }
@@ -82,62 +121,40 @@ export const unresolvedReferenceRule: ContractRule = {
         !ctx.idempotency(target.ref, call.operation)
       ) {
         report(
+          out,
           target.ref,
           `${call.service}.${call.operation}`,
           'operation',
-          `${call.service}.${call.operation}`,
           call.loc,
           `provided by ${entityName(target.ref)}`,
         );
       }
     }
-    const dataset = (
-      ref: string,
-      written: string,
-      name: string,
-      loc: SourceLocation,
-    ) => {
-      const target = service(ref, written, loc);
-      if (!target) {
-        return;
-      }
-      const m = ctx.findDataset(target.ref, name);
-      if (!m.provider && m.candidatesDeclareDatasets) {
-        report(
-          target.ref,
-          `${written}/${name}`,
-          'dataset',
-          `${written}/${name}`,
-          loc,
-          `provided by ${written} or an entity tied to it`,
-        );
-      }
-    };
     for (const dd of anchor.dataDependencies) {
-      dataset(dd.ref, dd.source, dd.dataset, dd.loc);
+      dataset(out, ctx, dd.ref, dd.source, dd.dataset, dd.loc);
     }
     for (const ds of anchor.datasets) {
       for (const src of ds.derivedFrom) {
-        dataset(src.ref, src.source, src.dataset, src.loc);
+        dataset(out, ctx, src.ref, src.source, src.dataset, src.loc);
       }
     }
     for (const r of anchor.requires) {
-      const target = service(r.ref, r.from, r.loc);
+      const target = service(out, ctx, r.ref, r.from, r.loc);
       if (!target) {
         continue;
       }
       const endpoints = ctx.contract(target.ref)?.endpoints ?? [];
       if (endpoints.length > 0 && carriers(endpoints, r.data).length === 0) {
         report(
+          out,
           target.ref,
           `${r.from}/${r.data}`,
           'data',
-          `${r.from}/${r.data}`,
           r.loc,
           `carried by an endpoint of ${r.from}`,
         );
       }
     }
-    return drafts;
+    return out.drafts;
   },
 };
