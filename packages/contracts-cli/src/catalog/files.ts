@@ -245,7 +245,7 @@ export function loadCatalogFiles(
           line: pos?.line,
           column: pos?.col,
           path: '',
-          message: `not valid YAML: ${err.message.split('\n')[0]}`,
+          message: `not valid YAML: ${err.message.split('\n')[0].replace(/:$/, '')}`,
         });
         continue;
       }
