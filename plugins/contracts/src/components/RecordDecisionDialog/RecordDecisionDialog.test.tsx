@@ -1,0 +1,144 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { ResponseError } from '@backstage/errors';
+import {
+  accessFinding,
+  decision,
+  mockContractsApi,
+  renderWith,
+} from '../../__fixtures__';
+import { RecordDecisionDialog, validateDecision } from './RecordDecisionDialog';
+
+describe('validateDecision', () => {
+  const valid = {
+    title: 't',
+    context: '',
+    options: ['a'],
+    decision: 'a',
+    rationale: 'because it is cheaper',
+    deciders: ['group:default/risk-team'],
+    status: 'accepted' as const,
+    reviewBy: '2031-01-01',
+  };
+  it('accepts a complete decision', () => {
+    expect(validateDecision(valid, '2025-01-01')).toEqual({});
+  });
+  it('names every missing or wrong field', () => {
+    expect(
+      validateDecision(
+        { ...valid, title: ' ', decision: '', rationale: 'short', deciders: [], reviewBy: '2020-01-01' },
+        '2025-01-01',
+      ),
+    ).toEqual({
+      title: expect.any(String),
+      decision: expect.any(String),
+      rationale: expect.any(String),
+      deciders: expect.any(String),
+      reviewBy: 'The review date must be in the future',
+    });
+    expect(validateDecision({ ...valid, reviewBy: '' }, '2025-01-01').reviewBy).toMatch(/needs a review date/);
+  });
+});
+
+describe('RecordDecisionDialog', () => {
+  it('shows the explanation and refuses to submit an incomplete form', async () => {
+    const api = mockContractsApi();
+    await renderWith(<RecordDecisionDialog open finding={accessFinding} onClose={jest.fn()} />, { api });
+    expect(screen.getByText('Support cannot explain declines.')).toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Record decision' }));
+    expect(await screen.findByText(/Fix the highlighted fields/)).toBeInTheDocument();
+    expect(screen.getByText(/Explain why/)).toBeInTheDocument();
+    expect(screen.getByText(/Choose an option/)).toBeInTheDocument();
+    expect(api.recordDecision).not.toHaveBeenCalled();
+  });
+
+  it('records a decision with the chosen resolution, rationale, deciders and review date', async () => {
+    const api = mockContractsApi();
+    const onClose = jest.fn();
+    const onRecorded = jest.fn();
+    await renderWith(
+      <RecordDecisionDialog open finding={accessFinding} onClose={onClose} onRecorded={onRecorded} />,
+      { api },
+    );
+    await userEvent.click(screen.getByLabelText('Chosen option'));
+    await userEvent.click(
+      await screen.findByRole('option', { name: 'Expose a redacted breakdown to support' }),
+    );
+    await userEvent.type(screen.getByLabelText(/Rationale/), 'Support needs reasons, not signals.');
+    // the finding's deciders are preselected; add the guest from the catalog
+    await userEvent.type(screen.getByLabelText('Deciders'), 'Gue');
+    await userEvent.click(await screen.findByText('Guest (user:default/guest)'));
+    await userEvent.click(screen.getByRole('button', { name: 'Record decision' }));
+    await waitFor(() => expect(api.recordDecision).toHaveBeenCalled());
+    const [input, key] = api.recordDecision.mock.calls[0];
+    expect(input).toMatchObject({
+      findingId: 'f-access',
+      decision: 'Expose a redacted breakdown to support',
+      rationale: 'Support needs reasons, not signals.',
+      deciders: ['group:default/risk-team', 'group:default/support-team', 'user:default/guest'],
+      status: 'accepted',
+      options: accessFinding.resolutions,
+    });
+    expect(input.reviewBy).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(key).toEqual(expect.any(String));
+    expect(onRecorded).toHaveBeenCalled();
+    expect(onClose).toHaveBeenCalled();
+  });
+
+  it('accepts a free-text option', async () => {
+    const api = mockContractsApi();
+    await renderWith(<RecordDecisionDialog open finding={accessFinding} onClose={jest.fn()} />, { api });
+    await userEvent.type(screen.getByLabelText('Another option'), 'Ask legal');
+    await userEvent.click(screen.getByRole('button', { name: 'Add' }));
+    await userEvent.click(screen.getByLabelText('Chosen option'));
+    await userEvent.click(await screen.findByRole('option', { name: /Something else/ }));
+    await userEvent.type(screen.getByLabelText(/^Decision/), 'Ask legal first');
+    await userEvent.type(screen.getByLabelText(/Rationale/), 'Regulatory exposure is unclear.');
+    await userEvent.click(screen.getByRole('button', { name: 'Record decision' }));
+    await waitFor(() => expect(api.recordDecision).toHaveBeenCalled());
+    expect(api.recordDecision.mock.calls[0][0]).toMatchObject({
+      decision: 'Ask legal first',
+      options: [...accessFinding.resolutions, 'Ask legal'],
+    });
+  });
+
+  it('is disabled with a reason when the user may not accept the finding', async () => {
+    const api = mockContractsApi();
+    await renderWith(
+      <RecordDecisionDialog open finding={{ ...accessFinding, canAccept: false }} onClose={jest.fn()} />,
+      { api },
+    );
+    expect(screen.getByText(/You may not record a decision on this finding/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Record decision' })).toBeDisabled();
+  });
+
+  it('shows the backend refusal', async () => {
+    const response = new Response(
+      JSON.stringify({ error: { name: 'NotAllowedError', message: 'not a decider' } }),
+      { status: 403, headers: { 'Content-Type': 'application/json' } },
+    );
+    const err = await ResponseError.fromResponse(response as any);
+    const api = mockContractsApi({ recordDecision: jest.fn(async () => { throw err; }) });
+    await renderWith(<RecordDecisionDialog open finding={accessFinding} onClose={jest.fn()} />, { api });
+    await userEvent.click(screen.getByLabelText('Chosen option'));
+    await userEvent.click(await screen.findByRole('option', { name: 'Keep it restricted' }));
+    await userEvent.type(screen.getByLabelText(/Rationale/), 'Security wins this one.');
+    await userEvent.click(screen.getByRole('button', { name: 'Record decision' }));
+    expect(await screen.findByText(/Not allowed/)).toBeInTheDocument();
+  });
+
+  it('supersedes an earlier decision', async () => {
+    const api = mockContractsApi();
+    await renderWith(
+      <RecordDecisionDialog open finding={accessFinding} supersedes={decision} onClose={jest.fn()} />,
+      { api },
+    );
+    expect(screen.getByText('Supersede decision')).toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText('Chosen option'));
+    await userEvent.click(await screen.findByRole('option', { name: 'Keep it restricted' }));
+    await userEvent.type(screen.getByLabelText(/Rationale/), 'The redaction leaked signals.');
+    await userEvent.click(screen.getByRole('button', { name: 'Supersede' }));
+    await waitFor(() => expect(api.supersedeDecision).toHaveBeenCalled());
+    expect(api.supersedeDecision.mock.calls[0][0]).toBe('d1');
+  });
+});
