@@ -38,8 +38,14 @@ case "$cmd" in
         *) args+=("$1"); shift ;;
       esac
     done
+    # The backend runs from its TypeScript sources through Backstage's node transform, without
+    # the file watcher of `backstage-cli package start` (`yarn dev` keeps the watch mode).
     cd packages/backend
-    exec yarn backstage-cli package start ${args[@]+"${args[@]}"}
+    export NODE_ENV="${NODE_ENV:-development}"
+    export ESBK_TSCONFIG_PATH="$ROOT/tsconfig.json"
+    exec node --enable-source-maps \
+      --require "$(node -p "require.resolve('@backstage/cli-node/config/nodeTransform.cjs')")" \
+      src/index.ts ${args[@]+"${args[@]}"}
     ;;
   build-app)
     build_app
@@ -59,7 +65,7 @@ case "$cmd" in
     CI=true yarn backstage-cli repo test --maxWorkers=2 "$@"
     echo "[test] end-to-end tests (headless Chromium)" >&2
     build_app
-    CI=true yarn jest --config test/jest.config.js --runInBand
+    CI=true yarn jest --config test/jest.config.js --runInBand --forceExit
     ;;
   contracts)
     exec node packages/contracts-cli/bin/contracts "$@"

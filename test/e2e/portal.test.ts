@@ -65,11 +65,13 @@ describe('the portal (npm start)', () => {
         .first()
         .waitFor({ timeout: 60_000 });
       await page.getByText('All', { exact: true }).click();
-      // the catalog table lists components by title
-      await page
-        .getByRole('link', { name: 'Checkout', exact: true })
-        .waitFor({ timeout: 60_000 });
-      await page.getByRole('link', { name: 'Risk', exact: true }).waitFor();
+      // the catalog table links every component of the example catalog
+      for (const name of ['checkout', 'risk', 'orders', 'payment', 'data-platform']) {
+        await page
+          .locator(`a[href$="/catalog/default/component/${name}"]`)
+          .first()
+          .waitFor({ timeout: 60_000 });
+      }
     } finally {
       await screenshot(page, 'catalog');
     }
