@@ -344,6 +344,7 @@ export const ContractsGraphView = ({
         />
         <TextField
           size="small"
+          id="graph-search"
           label="Find entity"
           value={search}
           onChange={e => setSearch(e.target.value)}

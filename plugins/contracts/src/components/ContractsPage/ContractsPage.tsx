@@ -30,6 +30,7 @@ export const ContractsGraphPageContent = () => {
         >
           <TextField
             size="small"
+            id="graph-system"
             label="System"
             placeholder="system:default/fraud-detection"
             value={system}
@@ -38,6 +39,7 @@ export const ContractsGraphPageContent = () => {
           />
           <TextField
             size="small"
+            id="graph-owner"
             label="Owner"
             placeholder="group:default/risk-team"
             value={owner}

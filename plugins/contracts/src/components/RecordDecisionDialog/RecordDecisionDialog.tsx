@@ -192,6 +192,7 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
         <FindingExplanation finding={finding} />
         <fieldset disabled={!allowed || submitting} style={{ border: 0, padding: 0, margin: 0 }}>
           <TextField
+            id="decision-title"
             label="Title"
             value={values.title}
             onChange={e => set('title', e.target.value)}
@@ -219,6 +220,7 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
             ))}
             <Box display="flex" alignItems="center">
               <TextField
+                id="decision-new-option"
                 label="Another option"
                 value={newOption}
                 onChange={e => setNewOption(e.target.value)}
@@ -253,6 +255,7 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
           </FormControl>
           {choice === OTHER && (
             <TextField
+              id="decision-text"
               label="Decision"
               value={values.decision}
               onChange={e => set('decision', e.target.value)}
@@ -267,6 +270,7 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
             <FormHelperText error>{show('decision')}</FormHelperText>
           )}
           <TextField
+            id="decision-rationale"
             label="Rationale"
             value={values.rationale}
             onChange={e => set('rationale', e.target.value)}
@@ -279,6 +283,7 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
             helperText={show('rationale') ?? 'Why this option, and what it costs'}
           />
           <Autocomplete
+            id="decision-deciders"
             multiple
             disabled={!allowed}
             options={deciderOptions}
@@ -312,6 +317,7 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
               </Select>
             </FormControl>
             <TextField
+              id="decision-review-by"
               label="Review by"
               type="date"
               value={values.reviewBy}

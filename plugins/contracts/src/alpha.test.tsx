@@ -1,0 +1,44 @@
+/* The new frontend system: blueprints, filters and the page. */
+import { screen } from '@testing-library/react';
+import {
+  createExtensionTester,
+  renderInTestApp,
+} from '@backstage/frontend-test-utils';
+import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import contractsPlugin, {
+  contractsApi,
+  entityContractsCard,
+  entityTeamConflictsCard,
+} from './alpha';
+import { checkoutEntity, plainEntity, riskTeam, mockContractsApi } from './__fixtures__';
+import { contractsApiRef } from './api';
+
+describe('contracts plugin (new frontend system)', () => {
+  it('declares the API, page, cards and contents', () => {
+    expect(contractsPlugin.id).toBe('contracts');
+    expect(contractsApi).toBeDefined();
+  });
+
+  it('shows the entity cards only on entities with a contract, the team card only on groups', () => {
+    const card = createExtensionTester(entityContractsCard).get(
+      EntityCardBlueprint.dataRefs.filterFunction,
+    );
+    expect(card(checkoutEntity)).toBe(true);
+    expect(card(plainEntity)).toBe(false);
+    expect(card(riskTeam)).toBe(false);
+    const team = createExtensionTester(entityTeamConflictsCard).get(
+      EntityCardBlueprint.dataRefs.filterFunction,
+    );
+    expect(team(riskTeam)).toBe(true);
+    expect(team(checkoutEntity)).toBe(false);
+  });
+
+  it('mounts the graph page at /contracts', async () => {
+    await renderInTestApp(<div />, {
+      features: [contractsPlugin],
+      initialRouteEntries: ['/contracts'],
+      apis: [[contractsApiRef, mockContractsApi()]],
+    });
+    expect(await screen.findByText(/No entities with contracts/)).toBeInTheDocument();
+  });
+});
