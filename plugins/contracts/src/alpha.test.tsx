@@ -1,17 +1,16 @@
 /* The new frontend system: blueprints, filters and the page. */
 import { screen } from '@testing-library/react';
-import {
-  createExtensionTester,
-  renderInTestApp,
-} from '@backstage/frontend-test-utils';
+import { coreExtensionData } from '@backstage/frontend-plugin-api';
+import { createExtensionTester } from '@backstage/frontend-test-utils';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import contractsPlugin, {
   contractsApi,
+  contractsPage,
   entityContractsCard,
+  entityContractsContent,
   entityTeamConflictsCard,
 } from './alpha';
-import { checkoutEntity, plainEntity, riskTeam, mockContractsApi } from './__fixtures__';
-import { contractsApiRef } from './api';
+import { checkoutEntity, plainEntity, renderWith, riskTeam } from './__fixtures__';
 
 describe('contracts plugin (new frontend system)', () => {
   it('declares the API, page, cards and contents', () => {
@@ -33,12 +32,15 @@ describe('contracts plugin (new frontend system)', () => {
     expect(team(checkoutEntity)).toBe(false);
   });
 
-  it('mounts the graph page at /contracts', async () => {
-    await renderInTestApp(<div />, {
-      features: [contractsPlugin],
-      initialRouteEntries: ['/contracts'],
-      apis: [[contractsApiRef, mockContractsApi()]],
-    });
+  it('mounts the graph page at /contracts and renders it', async () => {
+    const tester = createExtensionTester(contractsPage);
+    expect(tester.get(coreExtensionData.routePath)).toBe('/contracts');
+    await renderWith(tester.get(coreExtensionData.reactElement));
     expect(await screen.findByText(/No entities with contracts/)).toBeInTheDocument();
+  });
+
+  it('adds the Contracts tab at …/contracts', () => {
+    const tester = createExtensionTester(entityContractsContent);
+    expect(tester.get(coreExtensionData.routePath)).toBe('contracts');
   });
 });

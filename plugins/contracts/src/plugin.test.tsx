@@ -1,6 +1,12 @@
 /* The legacy frontend system: the exported extensions render through core-plugin-api. */
 import { screen } from '@testing-library/react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { Route, Routes } from 'react-router-dom';
+import {
+  MockPermissionApi,
+  renderInTestApp,
+  TestApiProvider,
+} from '@backstage/test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   catalogApiRef,
   EntityProvider,
@@ -33,6 +39,7 @@ function renderLegacy(element: JSX.Element, entity = checkoutEntity) {
       apis={[
         [contractsApiRef, api],
         [catalogApiRef, catalogApiMock({ entities: catalogEntities })],
+        [permissionApiRef, new MockPermissionApi()],
       ]}
     >
       <EntityProvider entity={entity}>{element}</EntityProvider>
@@ -57,8 +64,11 @@ describe('contracts plugin (legacy frontend system)', () => {
         <EntityDecisionsCard />
       </>,
     );
-    expect(await screen.findByText(/needs risk.scoreTransaction p95 < 200ms/)).toBeInTheDocument();
-    expect(screen.getByText('Latency contract violation')).toBeInTheDocument();
+    expect(await screen.findByText('Latency contract violation')).toBeInTheDocument();
+    expect(await screen.findByText('Requires')).toBeInTheDocument();
+    expect(screen.getByText(/needs/)).toHaveTextContent(
+      'needs risk.scoreTransaction p95 < 200ms, timeout 500ms, no retry',
+    );
     expect(screen.getByText('Redacted breakdown for support')).toBeInTheDocument();
   });
 
@@ -68,7 +78,11 @@ describe('contracts plugin (legacy frontend system)', () => {
   });
 
   it('renders the Contracts tab', async () => {
-    await renderLegacy(<EntityContractsContent />);
+    await renderLegacy(
+      <Routes>
+        <Route path="/" element={<EntityContractsContent />} />
+      </Routes>,
+    );
     expect(await screen.findByText('Neighbourhood in the conflict graph')).toBeInTheDocument();
     expect(await screen.findByText('What if…')).toBeInTheDocument();
   });

@@ -2,9 +2,11 @@
 import type { ReactElement } from 'react';
 import type { Entity } from '@backstage/catalog-model';
 import {
+  mockApis,
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/frontend-test-utils';
+import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   catalogApiRef,
   EntityProvider,
@@ -225,7 +227,7 @@ export const catalogEntities: Entity[] = [
 /** Renders `element` in a test app with the contracts API, the catalog and an entity. */
 export function renderWith(
   element: ReactElement,
-  options: { api?: ContractsApi; entity?: Entity } = {},
+  options: { api?: ContractsApi; entity?: Entity; permission?: 'ALLOW' | 'DENY' } = {},
 ) {
   const api = options.api ?? mockContractsApi();
   const catalogApi = catalogApiMock({ entities: catalogEntities });
@@ -239,6 +241,10 @@ export function renderWith(
       apis={[
         [contractsApiRef, api],
         [catalogApiRef, catalogApi],
+        [
+          permissionApiRef,
+          mockApis.permission({ authorize: (options.permission ?? 'ALLOW') as any }),
+        ],
       ]}
     >
       {content}

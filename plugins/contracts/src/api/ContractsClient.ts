@@ -57,7 +57,7 @@ export class ContractsClient implements ContractsApi {
     return this.request<EntityContractsResponse>(
       `/entities/${encodeURIComponent(kind.toLocaleLowerCase('en-US'))}/${encodeURIComponent(
         namespace,
-      )}/${encodeURIComponent(name)}`,
+      )}/${encodeURIComponent(name)}?include=canAccept`,
     );
   }
 
@@ -77,7 +77,8 @@ export class ContractsClient implements ContractsApi {
   ): Promise<CheckResult> {
     return this.request<CheckResult>('/check', {
       method: 'POST',
-      body: JSON.stringify({ entityRef, documents }),
+      // the backend reads `sources`; `documents` is the name in the API notes
+      body: JSON.stringify({ entityRef, sources: documents, documents }),
     });
   }
 

@@ -152,4 +152,8 @@ export interface GraphQuery {
 export interface CheckResult {
   findings: ContractsFinding[];
   problems: ContractProblem[];
+  /** Findings the change would add, compared with today's (when the backend says). */
+  added?: ContractsFinding[];
+  /** Findings the change would resolve (when the backend says). */
+  removed?: ContractsFinding[];
 }

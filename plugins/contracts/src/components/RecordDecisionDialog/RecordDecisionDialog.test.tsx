@@ -112,6 +112,14 @@ describe('RecordDecisionDialog', () => {
     expect(screen.getByRole('button', { name: 'Record decision' })).toBeDisabled();
   });
 
+  it('is disabled with a reason when the permission policy says no', async () => {
+    await renderWith(<RecordDecisionDialog open finding={accessFinding} onClose={jest.fn()} />, {
+      permission: 'DENY',
+    });
+    expect(await screen.findByText(/You may not record a decision on this finding/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Record decision' })).toBeDisabled();
+  });
+
   it('shows the backend refusal', async () => {
     const response = new Response(
       JSON.stringify({ error: { name: 'NotAllowedError', message: 'not a decider' } }),

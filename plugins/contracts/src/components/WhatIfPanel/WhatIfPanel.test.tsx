@@ -18,7 +18,7 @@ describe('WhatIfPanel', () => {
     fireEvent.change(editor, {
       target: { value: editor.value.replace('timeout: 500ms', 'timeout: soon') },
     });
-    const problem = await screen.findByText(/^7:\d+ /);
+    const problem = await screen.findByText(/^6:\d+ /);
     expect(problem.textContent).toMatch(/soon|duration/);
   });
 

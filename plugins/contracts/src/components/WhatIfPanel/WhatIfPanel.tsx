@@ -172,7 +172,17 @@ export const WhatIfPanel = ({ currentFindings = [] }: { currentFindings?: Contra
     }
   };
 
-  const diff = result && diffFindings(currentFindings, result.findings);
+  const diff =
+    result &&
+    (result.added && result.removed
+      ? {
+          added: result.added,
+          removed: result.removed,
+          kept: result.findings.filter(
+            f => !result.added!.some(a => a.id === f.id),
+          ),
+        }
+      : diffFindings(currentFindings, result.findings));
 
   return (
     <InfoCard title="What if…">
