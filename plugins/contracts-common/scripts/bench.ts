@@ -298,6 +298,6 @@ function main() {
   }
 }
 
-if (require.main === module) {
+if (require.main === module && /bench\.[jt]s$/.test(process.argv[1] ?? '')) {
   main();
 }

@@ -209,7 +209,14 @@ export class CatalogIndex {
     prefix: string,
     dirty: string[],
   ) {
-    const b = new Set(before ?? []);
+    if (!before || before.length === 0) {
+      for (const t of after ?? []) {
+        addTo(rev, t, key);
+        dirty.push(prefix + t);
+      }
+      return;
+    }
+    const b = new Set(before);
     const a = new Set(after ?? []);
     for (const t of b) {
       if (!a.has(t)) {
@@ -247,14 +254,31 @@ export class IndexedRuleContext implements RuleContext {
   log: ReadLog;
   private readonly cache = new Map<string, MemoEntry>();
   private epoch = 0;
+  /** The slots the current anchor looked up: most lookups repeat within an anchor. */
+  private readonly local = new Map<string, Slot>();
 
   constructor(
     private readonly index: CatalogIndex,
     readonly settings: { retryAmplificationBound: number },
   ) {}
 
+  /** Starts the evaluation of another anchor. */
+  beginAnchor() {
+    this.local.clear();
+  }
+
+  private slotOf(ref: string): Slot {
+    let slot = this.local.get(ref);
+    if (!slot) {
+      slot = this.index.slot(ref);
+      this.local.set(ref, slot);
+    }
+    return slot;
+  }
+
   /** Forgets memoized computations: call whenever the index changes. */
   clearCache() {
+    this.local.clear();
     this.cache.clear();
     this.epoch++;
   }
@@ -262,7 +286,7 @@ export class IndexedRuleContext implements RuleContext {
   memo<T>(key: string, compute: () => T, about?: string): T {
     let map = this.cache;
     if (about !== undefined) {
-      const slot = this.index.slot(about);
+      const slot = this.slotOf(about);
       if (slot.memoEpoch !== this.epoch || !slot.memo) {
         slot.memo = new Map();
         slot.memoEpoch = this.epoch;
@@ -306,7 +330,7 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   private stored(ref: string) {
-    const slot = this.index.slot(ref);
+    const slot = this.slotOf(ref);
     this.read(slot.key);
     return slot.stored;
   }
@@ -316,13 +340,13 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   contract(ref: string): EntityContract | undefined {
-    const slot = this.index.slot(ref);
+    const slot = this.slotOf(ref);
     this.read(slot.key);
     return slot.contract;
   }
 
   resolve(ref: string): EntitySummary | undefined {
-    const slot = this.index.slot(ref);
+    const slot = this.slotOf(ref);
     this.read(slot.key);
     if (slot.stored) {
       return slot.stored.entity;
@@ -354,7 +378,7 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   tiedEntities(ref: string): string[] {
-    const key = this.index.slot(ref).key;
+    const key = this.slotOf(ref).key;
     return this.memo(
       'tied',
       () => {
@@ -375,7 +399,7 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   catalogDependencies(ref: string): string[] {
-    const key = this.index.slot(ref).key;
+    const key = this.slotOf(ref).key;
     return this.memo(
       'catalogDependencies',
       () => {

@@ -187,6 +187,7 @@ function evaluateAnchor(
   cfg: ResolvedConfig,
   ctx: IndexedRuleContext,
 ): UnitOutput {
+  ctx.beginAnchor();
   const from = ctx.entity(contract.entityRef)?.ref ?? contract.entityRef;
   const edges = contractEdges(from, contract, ctx);
   const findings: FindingEntry[] = [];
@@ -218,11 +219,18 @@ function evaluateAnchor(
         continue;
       }
       seen.add(finding.id);
+      // Findings name the anchor as its contract spells it; edges start at its entity ref.
       const attach = (
         draft.edges ?? [
           { from: draft.consumer, to: draft.provider, subject: draft.subject },
         ]
-      ).map(e => attachKey(e.from, e.to, e.subject));
+      ).map(e =>
+        attachKey(
+          e.from === contract.entityRef ? from : e.from,
+          e.to === contract.entityRef ? from : e.to,
+          e.subject,
+        ),
+      );
       findings.push({ anchor, finding, attach: [...new Set(attach)] });
     }
   }
@@ -526,7 +534,11 @@ class IncrementalAnalyzer implements Analyzer {
         this.units.set(anchor, { output, reads });
       }
       for (const edge of output.edges) {
-        this.edgeDrafts.set(edge.id, edge);
+        // Without tracking the drafts are only needed as the edges themselves.
+        (this.track ? this.edgeDrafts : this.edgeObjects).set(
+          edge.id,
+          edge as GraphEdge,
+        );
         if (this.track) {
           const key = attachKey(edge.from, edge.to, edge.subject);
           let set = this.edgesByAttach.get(key);
@@ -563,11 +575,14 @@ class IncrementalAnalyzer implements Analyzer {
         set.add(id);
       }
     }
-    for (const [id, draft] of this.edgeDrafts) {
-      const edge = draft as GraphEdge;
+    if (this.track) {
+      for (const [id, draft] of this.edgeDrafts) {
+        this.edgeObjects.set(id, draft as GraphEdge);
+      }
+    }
+    for (const edge of this.edgeObjects.values()) {
       // Fresh drafts, not shown yet: they become the edges.
-      edge.findings = this.attachFindings.size ? this.edgeFindings(draft) : [];
-      this.edgeObjects.set(id, edge);
+      edge.findings = this.attachFindings.size ? this.edgeFindings(edge) : [];
     }
     const findings = new Map<string, Finding>();
     for (const [id, entry] of this.visible) {

@@ -2,7 +2,6 @@
  * The edges of the conflict graph an entity's contract draws.
  */
 import type { EntityContract } from '../types';
-import { normalizeRef } from './catalog';
 import { hashParts } from './hash';
 import { callsOf } from './paths';
 import type { GraphEdge, RuleContext } from './types';
@@ -10,9 +9,9 @@ import type { GraphEdge, RuleContext } from './types';
 /** An edge before the findings on it are known. */
 export type EdgeDraft = Omit<GraphEdge, 'findings'>;
 
-/** The key edges and findings meet on: from, to and subject (any kind). */
+/** The key edges and findings meet on: from, to and subject (any kind), canonical refs. */
 export function attachKey(from: string, to: string, subject: string): string {
-  return `${normalizeRef(from)}\n${normalizeRef(to)}\n${subject}`;
+  return `${from}\n${to}\n${subject}`;
 }
 
 export function edgeId(
@@ -21,13 +20,7 @@ export function edgeId(
   to: string,
   subject: string,
 ): string {
-  return hashParts([
-    'edge',
-    kind,
-    normalizeRef(from),
-    normalizeRef(to),
-    subject,
-  ]);
+  return hashParts(['edge', kind, from, to, subject]);
 }
 
 /** The subject of a call edge: the operation, or `*` for a call to a whole service. */
