@@ -66,7 +66,7 @@ describe('contracts plugin (legacy frontend system)', () => {
     );
     expect(await screen.findByText('Latency contract violation')).toBeInTheDocument();
     expect(await screen.findByText('Requires')).toBeInTheDocument();
-    expect(screen.getByText(/needs/)).toHaveTextContent(
+    expect(screen.getAllByText(/^needs/)[0]).toHaveTextContent(
       'needs risk.scoreTransaction p95 < 200ms, timeout 500ms, no retry',
     );
     expect(screen.getByText('Redacted breakdown for support')).toBeInTheDocument();

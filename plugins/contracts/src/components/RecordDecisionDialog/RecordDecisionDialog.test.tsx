@@ -40,10 +40,18 @@ describe('validateDecision', () => {
   });
 });
 
+/** The dialog enables its fields once the permission answer is in. */
+async function ready() {
+  await waitFor(() =>
+    expect(screen.getByRole('button', { name: /Record decision|Supersede/ })).toBeEnabled(),
+  );
+}
+
 describe('RecordDecisionDialog', () => {
   it('shows the explanation and refuses to submit an incomplete form', async () => {
     const api = mockContractsApi();
     await renderWith(<RecordDecisionDialog open finding={accessFinding} onClose={jest.fn()} />, { api });
+    await ready();
     expect(screen.getByText('Support cannot explain declines.')).toBeInTheDocument();
     await userEvent.click(screen.getByRole('button', { name: 'Record decision' }));
     expect(await screen.findByText(/Fix the highlighted fields/)).toBeInTheDocument();
@@ -60,6 +68,7 @@ describe('RecordDecisionDialog', () => {
       <RecordDecisionDialog open finding={accessFinding} onClose={onClose} onRecorded={onRecorded} />,
       { api },
     );
+    await ready();
     await userEvent.click(screen.getByLabelText('Chosen option'));
     await userEvent.click(
       await screen.findByRole('option', { name: 'Expose a redacted breakdown to support' }),
@@ -88,6 +97,7 @@ describe('RecordDecisionDialog', () => {
   it('accepts a free-text option', async () => {
     const api = mockContractsApi();
     await renderWith(<RecordDecisionDialog open finding={accessFinding} onClose={jest.fn()} />, { api });
+    await ready();
     await userEvent.type(screen.getByLabelText('Another option'), 'Ask legal');
     await userEvent.click(screen.getByRole('button', { name: 'Add' }));
     await userEvent.click(screen.getByLabelText('Chosen option'));
@@ -113,7 +123,9 @@ describe('RecordDecisionDialog', () => {
   });
 
   it('is disabled with a reason when the permission policy says no', async () => {
-    await renderWith(<RecordDecisionDialog open finding={accessFinding} onClose={jest.fn()} />, {
+    // another finding id: usePermission caches answers per resource across renders
+    const finding = { ...accessFinding, id: 'f-denied' };
+    await renderWith(<RecordDecisionDialog open finding={finding} onClose={jest.fn()} />, {
       permission: 'DENY',
     });
     expect(await screen.findByText(/You may not record a decision on this finding/)).toBeInTheDocument();
@@ -128,6 +140,7 @@ describe('RecordDecisionDialog', () => {
     const err = await ResponseError.fromResponse(response as any);
     const api = mockContractsApi({ recordDecision: jest.fn(async () => { throw err; }) });
     await renderWith(<RecordDecisionDialog open finding={accessFinding} onClose={jest.fn()} />, { api });
+    await ready();
     await userEvent.click(screen.getByLabelText('Chosen option'));
     await userEvent.click(await screen.findByRole('option', { name: 'Keep it restricted' }));
     await userEvent.type(screen.getByLabelText(/Rationale/), 'Security wins this one.');
@@ -141,6 +154,7 @@ describe('RecordDecisionDialog', () => {
       <RecordDecisionDialog open finding={accessFinding} supersedes={decision} onClose={jest.fn()} />,
       { api },
     );
+    await ready();
     expect(screen.getByText('Supersede decision')).toBeInTheDocument();
     await userEvent.click(screen.getByLabelText('Chosen option'));
     await userEvent.click(await screen.findByRole('option', { name: 'Keep it restricted' }));
