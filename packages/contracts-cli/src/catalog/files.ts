@@ -73,18 +73,19 @@ export function listCatalogFiles(paths: string[], cwd: string): string[] {
   return [...out];
 }
 
-function readText(file: string, shown: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${shown}: ${fsReason(error)}`);
-  }
-}
-
-/** Reads contract files once each, and folders' listings once each. */
+/** Reads files once each (a contract file is both listed under PATHs and behind a ref), and folders' listings once each. */
 class ContractFileCache {
   private readonly texts = new Map<string, string>();
   private readonly dirs = new Map<string, string[]>();
+
+  /** A file listed under the PATHs: unreadable is a usage error. */
+  readListed(file: string, shown: string): string {
+    try {
+      return this.read(file);
+    } catch (error) {
+      throw new UsageError(`cannot read ${shown}: ${fsReason(error)}`);
+    }
+  }
 
   read(file: string): string {
     let text = this.texts.get(file);
@@ -229,7 +230,7 @@ export function loadCatalogFiles(
   const seen = new Map<string, string>();
   for (const file of listCatalogFiles(paths, options.cwd)) {
     const shown = displayPath(root, file);
-    const text = readText(file, shown);
+    const text = cache.readListed(file, shown);
     // Contract documents and other YAML carry no `kind`: skip them without parsing.
     if (!/(^|\n)\s*["']?kind["']?\s*:/.test(text)) continue;
     const lineCounter = new LineCounter();
