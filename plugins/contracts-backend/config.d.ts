@@ -1,4 +1,37 @@
+import type { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
+
 export interface Config {
   /** Configuration of the Backstage Contracts backend. */
-  contracts?: {};
+  contracts?: {
+    /**
+     * Schedule of the full recompute of the conflict graph (one replica runs it per period).
+     * Default: every 5 minutes, 2 minutes timeout, 15 seconds initial delay.
+     */
+    schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    /**
+     * Seconds between the quick checks every replica makes for changed entities (etags), which
+     * re-analyse only what changed. Default 3.
+     */
+    refreshIntervalSeconds?: number;
+    /**
+     * Per rule id: override the severity of its findings (`error`, `warning`, `tradeoff`,
+     * `info`), or disable it with `enabled: false`. Default: the rule's own severity, enabled.
+     */
+    rules?: {
+      [ruleId: string]: {
+        severity?: 'error' | 'warning' | 'tradeoff' | 'info';
+        enabled?: boolean;
+      };
+    };
+    /** `retry-amplification` fires when attempts multiply beyond this along a chain. Default 10. */
+    retryAmplificationBound?: number;
+    /**
+     * Per rule id: entity refs of groups that take part in decisions on its findings (and may
+     * accept them), besides the owners of both sides, e.g.
+     * `access-policy: [group:default/security-team]`. Default: none.
+     */
+    deciders?: {
+      [ruleId: string]: string[];
+    };
+  };
 }

@@ -21,9 +21,8 @@ backend.add(import('@internal/backstage-plugin-catalog-backend-module-contracts'
 
 // permissions
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+// allows everything, except accepting contract findings the user is no party of
+backend.add(import('./modules/permissionPolicy'));
 
 // contracts: the conflict graph service and decision records
 backend.add(import('@internal/backstage-plugin-contracts-backend'));

@@ -6,3 +6,4 @@
  */
 
 export { catalogModuleContracts as default } from './module';
+export { ContractsProcessor } from './processor/ContractsProcessor';

@@ -2,9 +2,12 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { ContractsProcessor } from './processor/ContractsProcessor';
 
 /**
- * Catalog module of Backstage Contracts: validates contracts at ingestion.
+ * Catalog module of Backstage Contracts: resolves `contracts.io/ref` into
+ * `contracts.io/resolved` and validates contracts at ingestion.
  *
  * @public
  */
@@ -13,9 +16,13 @@ export const catalogModuleContracts = createBackendModule({
   moduleId: 'contracts',
   register(env) {
     env.registerInit({
-      deps: { logger: coreServices.logger },
-      async init({ logger }) {
-        logger.debug('contracts catalog module ready');
+      deps: {
+        logger: coreServices.logger,
+        reader: coreServices.urlReader,
+        catalog: catalogProcessingExtensionPoint,
+      },
+      async init({ logger, reader, catalog }) {
+        catalog.addProcessor(new ContractsProcessor({ reader, logger }));
       },
     });
   },

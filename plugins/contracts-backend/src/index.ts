@@ -6,3 +6,10 @@
  */
 
 export { contractsPlugin as default } from './plugin';
+export {
+  contractsFindingConditions,
+  contractsFindingResourceRef,
+  createContractsFindingConditionalDecision,
+  isFindingPartyRule,
+} from './permissions';
+export type { Decision, RecordedDecisionStatus } from './database/DecisionsStore';

@@ -2,7 +2,22 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  type ContractRule,
+  contractsPermissions,
+  defaultRules,
+} from '@internal/backstage-plugin-contracts-common';
+import { contractsRulesExtensionPoint } from '@internal/backstage-plugin-contracts-node';
+import { DatabaseDecisionsStore } from './database/DatabaseDecisionsStore';
+import { contractsFindingResourceRef, isFindingPartyRule } from './permissions';
 import { createRouter } from './service/router';
+import { readContractsSettings } from './services/config';
+import { ContractsGraphService } from './services/ContractsGraphService';
+import {
+  DecisionsService,
+  FindingAuthorizer,
+} from './services/DecisionsService';
 
 /**
  * The contracts backend plugin: keeps the conflict graph current and serves it under
@@ -13,14 +28,91 @@ import { createRouter } from './service/router';
 export const contractsPlugin = createBackendPlugin({
   pluginId: 'contracts',
   register(env) {
+    const extraRules: ContractRule[] = [];
+    env.registerExtensionPoint(contractsRulesExtensionPoint, {
+      addRules(...rules) {
+        extraRules.push(...rules);
+      },
+    });
     env.registerInit({
       deps: {
         logger: coreServices.logger,
+        config: coreServices.rootConfig,
         httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        catalog: catalogServiceRef,
       },
-      async init({ logger, httpRouter }) {
-        httpRouter.use(await createRouter({ logger }));
-        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+      async init(deps) {
+        const { logger, scheduler, lifecycle, permissionsRegistry } = deps;
+        const settings = readContractsSettings(deps.config);
+
+        const store = await DatabaseDecisionsStore.create({
+          database: deps.database,
+        });
+        const decisions = new DecisionsService({ store, logger });
+        const graph = new ContractsGraphService({
+          catalog: deps.catalog,
+          auth: deps.auth,
+          logger,
+          engineConfig: settings.engine,
+          rules: [...defaultRules, ...extraRules],
+        });
+
+        permissionsRegistry.addPermissions(contractsPermissions);
+        permissionsRegistry.addResourceType({
+          resourceRef: contractsFindingResourceRef,
+          permissions: contractsPermissions.filter(p => p.type === 'resource'),
+          rules: [isFindingPartyRule],
+          getResources: async ids => {
+            const s = graph.snapshot();
+            return ids.map(id => s.findingById.get(id));
+          },
+        });
+        const authorizer = new FindingAuthorizer({
+          permissions: deps.permissions,
+        });
+
+        // Every replica: a first full read now, then the quick path on an interval.
+        const quiet = (what: string) => (error: unknown) =>
+          logger.debug(`Contracts ${what} failed`, { error: String(error) });
+        graph.refreshAll().catch(quiet('initial read'));
+        decisions.sync().catch(quiet('decisions sync'));
+        const timer = setInterval(() => {
+          graph.refreshChanges().catch(quiet('quick refresh'));
+          decisions.sync().catch(quiet('decisions sync'));
+        }, settings.refreshIntervalMs);
+        timer.unref?.();
+        lifecycle.addShutdownHook(() => clearInterval(timer));
+
+        // The full recompute: one replica per period when several share a database.
+        await scheduler.scheduleTask({
+          id: 'contracts-graph-full-recompute',
+          ...settings.schedule,
+          fn: async () => {
+            await graph.refreshAll();
+          },
+        });
+
+        deps.httpRouter.use(
+          await createRouter({
+            logger,
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            graph,
+            decisions,
+            authorizer,
+          }),
+        );
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

@@ -14,6 +14,14 @@ export const CONTRACTS_REF_ANNOTATION = 'contracts.io/ref';
 export const CONTRACTS_SPEC_ANNOTATION = 'contracts.io/spec';
 
 /**
+ * Annotation set by the catalog module: the contract texts behind `contracts.io/ref`, resolved at
+ * ingestion, as a JSON string `{"sources":[{"file":"contracts/sla.yaml","text":"…"}]}` (paths
+ * relative to the entity's file). Readers need no file access.
+ * @public
+ */
+export const CONTRACTS_RESOLVED_ANNOTATION = 'contracts.io/resolved';
+
+/**
  * True when the entity declares a contract through one of the contracts annotations.
  * @public
  */

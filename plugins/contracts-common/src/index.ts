@@ -10,3 +10,4 @@ export * from './annotations';
 export * from './parser';
 export * from './engine';
 export * from './report';
+export * from './permissions';

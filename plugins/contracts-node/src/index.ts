@@ -9,3 +9,9 @@ export {
   contractsRulesExtensionPoint,
   type ContractsRulesExtensionPoint,
 } from './extensions';
+export {
+  loadContractSources,
+  type ContractEntityLocation,
+  type LoadContractSourcesOptions,
+  type LoadedContractSources,
+} from './loader';

@@ -1,18 +1,460 @@
-import type { LoggerService } from '@backstage/backend-plugin-api';
-import express from 'express';
+import type {
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  buildReport,
+  contractsDecisionCreatePermission,
+  type Finding,
+  type GraphEdge,
+} from '@internal/backstage-plugin-contracts-common';
+import express, { type Request } from 'express';
 import Router from 'express-promise-router';
+import { z } from 'zod';
+import type { Decision, NewDecision } from '../database/DecisionsStore';
+import {
+  type ContractsGraphService,
+  edgesByNode,
+  type GraphSnapshot,
+} from '../services/ContractsGraphService';
+import type {
+  DecisionsService,
+  FindingAuthorizer,
+} from '../services/DecisionsService';
+import { decisionToMarkdown } from './markdown';
 
+/** What the router needs; built in plugin.ts. */
 export interface RouterOptions {
   logger: LoggerService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  graph: ContractsGraphService;
+  decisions: DecisionsService;
+  authorizer: FindingAuthorizer;
 }
 
+const MAX_LIMIT = 500;
+
+const pageSchema = {
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).default(100),
+  cursor: z.string().optional(),
+};
+
+const findingsQuerySchema = z.object({
+  entityRef: z.string().optional(),
+  owner: z.string().optional(),
+  severity: z.enum(['error', 'warning', 'tradeoff', 'info']).optional(),
+  status: z.enum(['open', 'accepted', 'needs-review']).optional(),
+  rule: z.string().optional(),
+  ...pageSchema,
+});
+
+const entityQuerySchema = z.object({
+  include: z.enum(['canAccept']).optional(),
+});
+
+const graphQuerySchema = z.object({
+  around: z.string().optional(),
+  depth: z.coerce.number().int().min(0).max(10).default(1),
+  owner: z.string().optional(),
+  system: z.string().optional(),
+});
+
+const checkBodySchema = z
+  .object({
+    entityRef: z.string().min(1),
+    /** One YAML document, as a shortcut for `sources: [{ file: 'proposed.yaml', text }]`. */
+    contract: z.string().optional(),
+    sources: z
+      .array(z.object({ file: z.string().min(1), text: z.string() }))
+      .optional(),
+  })
+  .refine(b => b.contract !== undefined || b.sources !== undefined, {
+    message: 'give `contract` (YAML text) or `sources`',
+  });
+
+const reviewBy = z
+  .string()
+  .refine(v => !Number.isNaN(Date.parse(v)), 'must be an ISO date');
+
+const decisionFields = {
+  title: z.string().trim().min(1).max(500),
+  context: z.string().max(20000).optional(),
+  options: z.array(z.string().max(2000)).max(50).optional(),
+  decision: z.string().trim().min(1).max(20000),
+  rationale: z.string().trim().min(1).max(20000),
+  deciders: z.array(z.string().max(500)).max(50).optional(),
+  status: z.enum(['proposed', 'accepted', 'rejected']).default('proposed'),
+  reviewBy: reviewBy.optional(),
+};
+
+const createDecisionSchema = z.object({
+  findingId: z.string().min(1),
+  ...decisionFields,
+});
+
+const supersedeDecisionSchema = z.object({
+  findingId: z.string().min(1).optional(),
+  ...decisionFields,
+});
+
+const decisionsQuerySchema = z.object({
+  findingId: z.string().optional(),
+  entityRef: z.string().optional(),
+  ...pageSchema,
+});
+
+function parse<T extends z.ZodTypeAny>(
+  schema: T,
+  value: unknown,
+  what: string,
+): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issues = result.error.issues
+      .map(i => `${i.path.join('.') || what}: ${i.message}`)
+      .join('; ');
+    throw new InputError(`Invalid ${what}: ${issues}`);
+  }
+  return result.data;
+}
+
+const lower = (s: string) => s.toLocaleLowerCase('en-US');
+
+function decodeCursor(cursor?: string): number {
+  if (!cursor) return 0;
+  const offset = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new InputError('Invalid cursor');
+  }
+  return offset;
+}
+
+function page<T>(items: T[], offset: number, limit: number) {
+  const slice = items.slice(offset, offset + limit);
+  const next = offset + limit;
+  return {
+    items: slice,
+    ...(next < items.length
+      ? { nextCursor: Buffer.from(String(next), 'utf8').toString('base64url') }
+      : {}),
+  };
+}
+
+function idempotencyKey(req: Request): string | undefined {
+  const value = req.header('idempotency-key');
+  if (value === undefined) return undefined;
+  if (!value.trim() || value.length > 256) {
+    throw new InputError('Idempotency-Key must be 1 to 256 characters');
+  }
+  return value.trim();
+}
+
+/**
+ * The REST API of the contracts backend (see `src/schema/openapi.yaml`). Thin: validates,
+ * checks permissions, and reads from the in-memory graph and the decisions service.
+ */
 export async function createRouter(
-  _options: RouterOptions,
+  options: RouterOptions,
 ): Promise<express.Router> {
+  const { httpAuth, permissions, graph, decisions, authorizer } = options;
   const router = Router();
-  router.use(express.json());
+  router.use(express.json({ limit: '1mb' }));
+
+  const snapshot = async (): Promise<GraphSnapshot> => {
+    await graph.ready();
+    return graph.snapshot();
+  };
+  const freshness = (s: GraphSnapshot) => ({
+    stale: s.stale,
+    computedAt: s.computedAt ?? null,
+    ...(s.stale && s.staleReason ? { staleReason: s.staleReason } : {}),
+  });
+  const ownerOf = (s: GraphSnapshot, ref: string) =>
+    s.nodeByRef.get(lower(ref))?.owner;
+
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+
+  router.get('/entities/:kind/:namespace/:name', async (req, res) => {
+    const query = parse(entityQuerySchema, req.query, 'query');
+    const { kind, namespace, name } = req.params;
+    const ref = lower(`${kind}:${namespace}/${name}`);
+    const s = await snapshot();
+    const stored = s.entities.get(ref);
+    const related = s.findingsByEntity.get(ref) ?? [];
+    if (!stored && !related.length) {
+      throw new NotFoundError(`No entity ${ref} in the contracts graph`);
+    }
+    let findings: Array<Finding & { canAccept?: boolean }> =
+      decisions.withStatus(related);
+    if (query.include === 'canAccept') {
+      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+      const allowed = await authorizer.canAccept(findings, credentials);
+      findings = findings.map((f, i) => ({ ...f, canAccept: allowed[i] }));
+    }
+    res.json({
+      entityRef: stored?.summary.ref ?? ref,
+      contracts: stored?.contract ?? null,
+      problems: stored?.problems ?? [],
+      findings,
+      decisions: related.flatMap(f => decisions.forFinding(f.id)),
+      ...freshness(s),
+    });
+  });
+
+  router.get('/findings', async (req, res) => {
+    const q = parse(findingsQuerySchema, req.query, 'query');
+    const s = await snapshot();
+    let findings = q.entityRef
+      ? s.findingsByEntity.get(lower(q.entityRef)) ?? []
+      : s.result.findings;
+    if (q.severity) findings = findings.filter(f => f.severity === q.severity);
+    if (q.rule) findings = findings.filter(f => f.rule === q.rule);
+    if (q.owner) {
+      const owner = lower(q.owner);
+      findings = findings.filter(
+        f =>
+          lower(ownerOf(s, f.consumer) ?? '') === owner ||
+          lower(ownerOf(s, f.provider) ?? '') === owner,
+      );
+    }
+    let withStatus = decisions.withStatus(findings);
+    if (q.status) withStatus = withStatus.filter(f => f.status === q.status);
+    const problems = q.entityRef
+      ? s.entities.get(lower(q.entityRef))?.problems ?? []
+      : s.problems;
+    const report = buildReport({
+      findings: withStatus,
+      problems,
+      entities: s.entities.size,
+      contracts: [...s.entities.values()].filter(e => e.contract).length,
+      edges: s.result.graph.edges,
+    });
+    const offset = decodeCursor(q.cursor);
+    res.json({
+      version: report.version,
+      ...page(report.findings, offset, q.limit),
+      problems: report.problems,
+      summary: report.summary,
+      ...freshness(s),
+    });
+  });
+
+  router.get('/findings/:id', async (req, res) => {
+    const s = await snapshot();
+    const finding = s.findingById.get(req.params.id);
+    if (!finding) throw new NotFoundError(`No finding ${req.params.id}`);
+    res.json({
+      finding: decisions.withStatus([finding])[0],
+      decisions: decisions.forFinding(finding.id),
+      ...freshness(s),
+    });
+  });
+
+  router.get('/findings/:id/authorization', async (req, res) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const s = await snapshot();
+    const finding = s.findingById.get(req.params.id);
+    if (!finding) throw new NotFoundError(`No finding ${req.params.id}`);
+    const [accept] = await authorizer.canAccept([finding], credentials);
+    res.json(
+      accept
+        ? { accept }
+        : {
+            accept,
+            reason: `Only owners of ${finding.consumer} or ${
+              finding.provider
+            }${
+              finding.deciders?.length
+                ? ` (deciders: ${finding.deciders.join(', ')})`
+                : ''
+            } may accept this finding`,
+          },
+    );
+  });
+
+  router.get('/graph', async (req, res) => {
+    const q = parse(graphQuerySchema, req.query, 'query');
+    const s = await snapshot();
+    const { nodes, edges } = s.result.graph;
+    let nodeRefs: Set<string> | undefined;
+    if (q.around || q.owner || q.system) {
+      const seeds = nodes.filter(
+        n =>
+          (!q.around || lower(n.ref) === lower(q.around)) &&
+          (!q.owner || lower(n.owner ?? '') === lower(q.owner)) &&
+          (!q.system || lower(n.system ?? '') === lower(q.system)),
+      );
+      nodeRefs = new Set(seeds.map(n => lower(n.ref)));
+      const touching = edgesByNode(edges);
+      let frontier = [...nodeRefs];
+      for (let d = 0; d < q.depth && frontier.length; d++) {
+        const next: string[] = [];
+        for (const ref of frontier) {
+          for (const e of touching.get(ref) ?? []) {
+            for (const end of [lower(e.from), lower(e.to)]) {
+              if (!nodeRefs.has(end)) {
+                nodeRefs.add(end);
+                next.push(end);
+              }
+            }
+          }
+        }
+        frontier = next;
+      }
+    }
+    const inGraph = (ref: string) => !nodeRefs || nodeRefs.has(lower(ref));
+    const pickedEdges: GraphEdge[] = edges.filter(
+      e => inGraph(e.from) && inGraph(e.to),
+    );
+    const findings = s.result.findings.filter(
+      f => inGraph(f.consumer) && inGraph(f.provider),
+    );
+    res.json({
+      nodes: nodes.filter(n => inGraph(n.ref)),
+      edges: pickedEdges,
+      findings: decisions.withStatus(findings),
+      ...freshness(s),
+    });
+  });
+
+  router.post('/check', async (req, res) => {
+    const body = parse(checkBodySchema, req.body, 'request body');
+    await snapshot();
+    const sources = body.sources ?? [
+      { file: 'proposed.yaml', text: body.contract ?? '' },
+    ];
+    const outcome = graph.check(body.entityRef, sources);
+    res.json({
+      entityRef: outcome.contract.entityRef,
+      contracts: outcome.contract,
+      problems: outcome.problems,
+      findings: decisions.withStatus(outcome.findings),
+      added: decisions.withStatus(outcome.added),
+      removed: decisions.withStatus(outcome.removed),
+    });
+  });
+
+  router.get('/decisions', async (req, res) => {
+    const q = parse(decisionsQuerySchema, req.query, 'query');
+    const offset = decodeCursor(q.cursor);
+    const { items, total } = await decisions.store.list({
+      findingId: q.findingId,
+      entityRef: q.entityRef ? lower(q.entityRef) : undefined,
+      offset,
+      limit: q.limit,
+    });
+    const next = offset + items.length;
+    res.json({
+      items,
+      ...(next < total
+        ? { nextCursor: Buffer.from(String(next), 'utf8').toString('base64url') }
+        : {}),
+    });
+  });
+
+  router.get('/decisions/export', async (_req, res) => {
+    const all: Decision[] = [];
+    for (let offset = 0; ; offset += 1000) {
+      const { items } = await decisions.store.list({ offset, limit: 1000 });
+      all.push(...items);
+      if (items.length < 1000) break;
+    }
+    res.setHeader(
+      'Content-Disposition',
+      'attachment; filename="contracts-decisions.json"',
+    );
+    res.json({ version: 1, exportedAt: new Date().toISOString(), decisions: all });
+  });
+
+  router.get('/decisions/:id', async (req, res) => {
+    res.json(await decisions.get(req.params.id));
+  });
+
+  router.get('/decisions/:id/markdown', async (req, res) => {
+    const d = await decisions.get(req.params.id);
+    res.type('text/markdown; charset=utf-8').send(decisionToMarkdown(d));
+  });
+
+  /** Records a decision for the caller, after the permission checks. */
+  const record = async (
+    req: Request,
+    body: z.infer<typeof supersedeDecisionSchema> & { findingId: string },
+    supersedes?: Decision,
+  ) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const [create] = await permissions.authorize(
+      [{ permission: contractsDecisionCreatePermission }],
+      { credentials },
+    );
+    if (create.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError('You may not record contract decisions');
+    }
+    const s = await snapshot();
+    const finding = s.findingById.get(body.findingId);
+    if (!finding) {
+      throw new NotFoundError(
+        `No finding ${body.findingId} in the current contracts graph`,
+      );
+    }
+    if (supersedes || body.status === 'accepted') {
+      const [accept] = await authorizer.canAccept([finding], credentials);
+      if (!accept) {
+        throw new NotAllowedError(
+          `Only owners of ${finding.consumer} or ${finding.provider}, or the rule's decider groups, may ${
+            supersedes ? 'supersede decisions on' : 'accept'
+          } this finding`,
+        );
+      }
+    }
+    const input: NewDecision = {
+      findingId: finding.id,
+      evidenceHash: finding.evidence,
+      rule: finding.rule,
+      consumer: finding.consumer,
+      provider: finding.provider,
+      subject: finding.subject,
+      title: body.title,
+      context: body.context,
+      options: body.options,
+      decision: body.decision,
+      rationale: body.rationale,
+      deciders: body.deciders,
+      status: body.status,
+      reviewBy: body.reviewBy,
+      supersedes: supersedes?.id,
+      recordedBy: credentials.principal.userEntityRef,
+      idempotencyKey: idempotencyKey(req),
+    };
+    return decisions.create(input);
+  };
+
+  router.post('/decisions', async (req, res) => {
+    const body = parse(createDecisionSchema, req.body, 'request body');
+    const { decision, created } = await record(req, body);
+    res.status(created ? 201 : 200).json(decision);
+  });
+
+  router.post('/decisions/:id/supersede', async (req, res) => {
+    const body = parse(supersedeDecisionSchema, req.body, 'request body');
+    const old = await decisions.get(req.params.id);
+    if (body.findingId && body.findingId !== old.findingId) {
+      throw new InputError(
+        `findingId must be ${old.findingId}, the finding of the superseded decision`,
+      );
+    }
+    const { decision, created } = await record(
+      req,
+      { ...body, findingId: old.findingId },
+      old,
+    );
+    res.status(created ? 201 : 200).json(decision);
+  });
+
   return router;
 }

@@ -1,0 +1,93 @@
+import type {
+  LoggerService,
+  UrlReaderService,
+} from '@backstage/backend-plugin-api';
+import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  type CatalogProcessor,
+  type CatalogProcessorEmit,
+  type LocationSpec,
+  processingResult,
+} from '@backstage/plugin-catalog-node';
+import {
+  CONTRACTS_RESOLVED_ANNOTATION,
+  type ContractProblem,
+  type ContractSource,
+  contractSourcesFromAnnotation,
+  parseEntityContract,
+} from '@internal/backstage-plugin-contracts-common';
+import { loadContractSources } from '@internal/backstage-plugin-contracts-node';
+
+function describeProblem(p: ContractProblem): string {
+  let place = p.file ?? '';
+  if (p.line !== undefined) place += `:${p.line}`;
+  if (p.column !== undefined) place += `:${p.column}`;
+  const where = [place, p.path].filter(Boolean).join(' ');
+  return `Contract problem${where ? ` at ${where}` : ''}: ${p.message}`;
+}
+
+/**
+ * Resolves `contracts.io/ref` relative to the entity's location, attaches the texts as
+ * `contracts.io/resolved`, and reports contract problems as processing errors, so they show in
+ * the catalog's error panel. Never drops an entity.
+ * @public
+ */
+export class ContractsProcessor implements CatalogProcessor {
+  constructor(
+    private readonly options: {
+      reader: UrlReaderService;
+      logger: LoggerService;
+    },
+  ) {}
+
+  getProcessorName(): string {
+    return 'ContractsProcessor';
+  }
+
+  async preProcessEntity(
+    entity: Entity,
+    location: LocationSpec,
+    emit: CatalogProcessorEmit,
+  ): Promise<Entity> {
+    const annotations = entity.metadata?.annotations;
+    if (!annotations) return entity;
+    const { inline, ref, problems } = contractSourcesFromAnnotation(entity);
+    if (!inline && ref === undefined && problems.length === 0) return entity;
+
+    let entityRef: string;
+    try {
+      entityRef = stringifyEntityRef(entity);
+    } catch {
+      return entity;
+    }
+    const sources: ContractSource[] = inline ? [inline] : [];
+    let resolved: ContractSource[] | undefined;
+    if (ref !== undefined) {
+      const loaded = await loadContractSources({
+        ref,
+        location,
+        reader: this.options.reader,
+      });
+      for (const error of loaded.errors) {
+        emit(processingResult.generalError(location, error));
+      }
+      resolved = loaded.sources;
+      sources.push(...loaded.sources);
+    }
+    const parsed = parseEntityContract(entityRef, sources);
+    for (const p of [...problems, ...parsed.problems]) {
+      emit(processingResult.inputError(location, describeProblem(p)));
+    }
+    if (!resolved) return entity;
+    return {
+      ...entity,
+      metadata: {
+        ...entity.metadata,
+        annotations: {
+          ...annotations,
+          [CONTRACTS_RESOLVED_ANNOTATION]: JSON.stringify({ sources: resolved }),
+        },
+      },
+    };
+  }
+}

@@ -1,0 +1,402 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import {
+  contractsDecisionAcceptPermission,
+  type Finding,
+} from '@internal/backstage-plugin-contracts-common';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import request from 'supertest';
+import { contractsPlugin } from './plugin';
+import {
+  contractsFindingConditions,
+  createContractsFindingConditionalDecision,
+} from './permissions';
+import { loadExampleEntities, mutableCatalog } from './testUtils/exampleCatalog';
+
+jest.setTimeout(60_000);
+
+/*
+ * The real auth service marks a token the permission backend sends on a user's behalf with the
+ * plugin as actor; the mock auth drops the actor, and the permissions registry then refuses the
+ * permission backend's apply-conditions call as a "direct user request". Give mock users an
+ * actor, so that conditional decisions go through the real permission framework round trip.
+ */
+const realUser = mockCredentials.user;
+jest
+  .spyOn(mockCredentials, 'user')
+  .mockImplementation((ref?: string, options?: any) =>
+    realUser(ref, options ?? { actor: { subject: 'plugin:permission' } }),
+  );
+Object.assign(mockCredentials.user, {
+  header: realUser.header,
+  token: realUser.token,
+  invalidToken: realUser.invalidToken,
+  invalidHeader: realUser.invalidHeader,
+});
+
+const GUEST = 'user:default/guest';
+const BOB = 'user:default/bob'; // risk-team
+const OWNERSHIP: Record<string, string[]> = {
+  [GUEST]: [GUEST, 'group:default/support-team'],
+  [BOB]: [BOB, 'group:default/risk-team'],
+};
+
+/** The portal's policy (packages/backend/src/modules/permissionPolicy.ts), in small. */
+const policyModule = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'test-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: { policy: policyExtensionPoint, userInfo: coreServices.userInfo },
+      async init({ policy, userInfo }) {
+        policy.setPolicy({
+          async handle(req, user) {
+            if (req.permission.name === contractsDecisionAcceptPermission.name) {
+              const info = await userInfo.getUserInfo(user!.credentials);
+              return createContractsFindingConditionalDecision(
+                contractsDecisionAcceptPermission,
+                contractsFindingConditions.isFindingParty({
+                  claims: info.ownershipEntityRefs,
+                }),
+              );
+            }
+            return { result: AuthorizeResult.ALLOW };
+          },
+        });
+      },
+    });
+  },
+});
+
+async function startBackend(entities: Entity[]) {
+  const catalog = mutableCatalog(entities);
+  const { server } = await startTestBackend({
+    features: [
+      contractsPlugin,
+      permissionPlugin,
+      policyModule,
+      catalog.factory,
+      mockServices.rootConfig.factory({
+        data: {
+          permission: { enabled: true },
+          contracts: {
+            refreshIntervalSeconds: 0.2,
+            deciders: { 'access-policy': ['group:default/security-team'] },
+          },
+        },
+      }),
+      mockServices.userInfo.mock({
+        async getUserInfo(credentials) {
+          const ref = (credentials.principal as { userEntityRef: string })
+            .userEntityRef;
+          return { userEntityRef: ref, ownershipEntityRefs: OWNERSHIP[ref] ?? [ref] };
+        },
+      }).factory,
+    ],
+  });
+  return { server, catalog };
+}
+
+const as = (user: string) => ({
+  Authorization: mockCredentials.user.header(user),
+});
+
+async function eventually<T>(
+  fn: () => Promise<T>,
+  ok: (t: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (ok(value) || Date.now() > end) return value;
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
+
+describe('contracts backend over HTTP', () => {
+  let examples: Entity[];
+  beforeAll(async () => {
+    examples = await loadExampleEntities();
+  });
+
+  it('serves the four findings of the example catalog', async () => {
+    const { server } = await startBackend(examples);
+    const res = await request(server).get('/api/contracts/findings').set(as(GUEST));
+    expect(res.status).toBe(200);
+    expect(res.body.stale).toBe(false);
+    const findings = res.body.items as Finding[];
+    // the essay's four discoveries, and the one warning the engine adds
+    expect(
+      findings.filter(f => f.severity !== 'warning').map(f => f.rule).sort(),
+    ).toEqual(['access-policy', 'data-freshness', 'idempotency-key', 'latency-budget']);
+    expect(findings.map(f => f.rule)).toContain('timeout-below-tail');
+    expect(findings).toHaveLength(5);
+    expect(findings.every(f => f.status === 'open')).toBe(true);
+    expect(res.body.version).toBe(1);
+    expect(res.body.summary.findings.error).toBe(3);
+
+    const entity = await request(server)
+      .get('/api/contracts/entities/component/default/risk')
+      .set(as(GUEST));
+    expect(entity.status).toBe(200);
+    expect(entity.body).toMatchObject({
+      entityRef: 'component:default/risk',
+      problems: [],
+      decisions: [],
+      stale: false,
+    });
+    expect(entity.body.contracts.operations.length).toBeGreaterThan(0);
+    expect(entity.body.findings).toHaveLength(5);
+
+    const graph = await request(server)
+      .get('/api/contracts/graph?around=component:default/checkout&depth=1')
+      .set(as(GUEST));
+    expect(graph.status).toBe(200);
+    expect(graph.body.nodes.map((n: { ref: string }) => n.ref)).toContain(
+      'component:default/risk',
+    );
+    expect(graph.body.edges.length).toBeGreaterThan(0);
+
+    const paged = await request(server)
+      .get('/api/contracts/findings?limit=3')
+      .set(as(GUEST));
+    expect(paged.body.items).toHaveLength(3);
+    const rest = await request(server)
+      .get(`/api/contracts/findings?limit=3&cursor=${paged.body.nextCursor}`)
+      .set(as(GUEST));
+    expect(rest.body.items).toHaveLength(2);
+    expect(rest.body.nextCursor).toBeUndefined();
+  });
+
+  it('rejects unauthenticated requests and bad input', async () => {
+    const { server } = await startBackend(examples);
+    const anon = await request(server)
+      .get('/api/contracts/findings')
+      .set('Authorization', mockCredentials.none.header());
+    expect(anon.status).toBe(401);
+    expect((await request(server).get('/api/contracts/health')).status).toBe(200);
+    const bad = await request(server)
+      .get('/api/contracts/findings?severity=fatal')
+      .set(as(GUEST));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.name).toBe('InputError');
+    const missing = await request(server)
+      .get('/api/contracts/entities/component/default/nope')
+      .set(as(GUEST));
+    expect(missing.status).toBe(404);
+  });
+
+  it('records, accepts and supersedes decisions; a changed contract needs review', async () => {
+    const { server, catalog } = await startBackend(examples);
+    const list = await request(server).get('/api/contracts/findings').set(as(GUEST));
+    const byRule = (rule: string) =>
+      (list.body.items as Finding[]).find(f => f.rule === rule)!;
+    const access = byRule('access-policy'); // support ← risk: the guest's team is a party
+    const latency = byRule('latency-budget'); // checkout → risk: the guest is no party
+
+    // what the frontend asks: may the caller accept?
+    const entity = await request(server)
+      .get('/api/contracts/entities/component/default/risk?include=canAccept')
+      .set(as(GUEST));
+    expect(entity.body).toMatchObject({ entityRef: 'component:default/risk' });
+    const canAccept = Object.fromEntries(
+      (entity.body.findings as Array<Finding & { canAccept: boolean }>).map(
+        f => [f.rule, f.canAccept],
+      ),
+    );
+    expect(canAccept['access-policy']).toBe(true);
+    expect(canAccept['latency-budget']).toBe(false);
+    const auth = await request(server)
+      .get(`/api/contracts/findings/${latency.id}/authorization`)
+      .set(as(GUEST));
+    expect(auth.body.accept).toBe(false);
+    expect(auth.body.reason).toMatch(/owners/);
+
+    const body = {
+      title: 'Support reads the breakdown through risk',
+      options: ['grant support_tier_2', 'summary endpoint'],
+      decision: 'summary endpoint',
+      rationale: 'keeps PII with the risk team',
+      reviewBy: '2999-12-31',
+    };
+    // anyone signed in may propose
+    const proposed = await request(server)
+      .post('/api/contracts/decisions')
+      .set(as(GUEST))
+      .send({ ...body, findingId: latency.id });
+    expect(proposed.status).toBe(201);
+    expect(proposed.body).toMatchObject({ status: 'proposed', recordedBy: GUEST });
+    // accepting needs to be a party
+    const refused = await request(server)
+      .post('/api/contracts/decisions')
+      .set(as(GUEST))
+      .send({ ...body, findingId: latency.id, status: 'accepted' });
+    expect(refused.status).toBe(403);
+
+    const accepted = await request(server)
+      .post('/api/contracts/decisions')
+      .set(as(GUEST))
+      .set('Idempotency-Key', 'k-1')
+      .send({ ...body, findingId: access.id, status: 'accepted' });
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.id).toEqual(expect.any(String));
+    const retried = await request(server)
+      .post('/api/contracts/decisions')
+      .set(as(GUEST))
+      .set('Idempotency-Key', 'k-1')
+      .send({ ...body, findingId: access.id, status: 'accepted' });
+    expect(retried.status).toBe(200);
+    expect(retried.body.id).toBe(accepted.body.id);
+
+    const status = async () =>
+      (
+        await request(server)
+          .get(`/api/contracts/findings?rule=access-policy`)
+          .set(as(GUEST))
+      ).body.items[0]?.status;
+    expect(await status()).toBe('accepted');
+
+    // supersede: a new record, the old one marked superseded
+    const superseding = await request(server)
+      .post(`/api/contracts/decisions/${accepted.body.id}/supersede`)
+      .set(as(GUEST))
+      .send({ ...body, decision: 'grant support_tier_2', status: 'accepted' });
+    expect(superseding.status).toBe(201);
+    expect(superseding.body.supersedes).toBe(accepted.body.id);
+    const old = await request(server)
+      .get(`/api/contracts/decisions/${accepted.body.id}`)
+      .set(as(GUEST));
+    expect(old.body).toMatchObject({
+      status: 'superseded',
+      supersededBy: superseding.body.id,
+    });
+    const again = await request(server)
+      .post(`/api/contracts/decisions/${accepted.body.id}/supersede`)
+      .set(as(GUEST))
+      .send(body);
+    expect(again.status).toBe(409);
+    // Bob (risk-team) may not supersede... he may: risk is the provider. The guest may not
+    // supersede decisions on the latency finding.
+    const noSupersede = await request(server)
+      .post(`/api/contracts/decisions/${proposed.body.id}/supersede`)
+      .set(as(GUEST))
+      .send(body);
+    expect(noSupersede.status).toBe(403);
+    expect(
+      (
+        await request(server)
+          .post(`/api/contracts/decisions/${proposed.body.id}/supersede`)
+          .set(as(BOB))
+          .send({ ...body, status: 'accepted' })
+      ).status,
+    ).toBe(201);
+    expect(await status()).toBe('accepted');
+
+    const md = await request(server)
+      .get(`/api/contracts/decisions/${superseding.body.id}/markdown`)
+      .set(as(GUEST));
+    expect(md.type).toBe('text/markdown');
+    expect(md.text).toContain('## Decision Outcome');
+    expect(md.text).toContain('Chosen option: "grant support_tier_2"');
+    const exported = await request(server)
+      .get('/api/contracts/decisions/export')
+      .set(as(GUEST));
+    expect(exported.body.version).toBe(1);
+    expect(exported.body.decisions).toHaveLength(4);
+    const listed = await request(server)
+      .get(`/api/contracts/decisions?findingId=${access.id}`)
+      .set(as(GUEST));
+    expect(listed.body.items).toHaveLength(2);
+
+    // the risk team narrows the endpoint's access: the evidence changes → needs-review
+    catalog.set(
+      examples.map(e => {
+        if (e.metadata.name !== 'risk') return e;
+        const resolved = JSON.parse(
+          e.metadata.annotations!['contracts.io/resolved'],
+        );
+        for (const s of resolved.sources) {
+          s.text = s.text.replace(/risk_team_only/g, 'risk_team_and_security');
+        }
+        return {
+          ...e,
+          metadata: {
+            ...e.metadata,
+            annotations: {
+              ...e.metadata.annotations,
+              'contracts.io/resolved': JSON.stringify(resolved),
+            },
+          },
+        };
+      }),
+    );
+    expect(await eventually(status, s => s === 'needs-review')).toBe('needs-review');
+  });
+
+  it('keeps serving the last graph, marked stale, when the catalog fails', async () => {
+    const { server, catalog } = await startBackend(examples);
+    const first = await request(server).get('/api/contracts/findings').set(as(GUEST));
+    expect(first.body.stale).toBe(false);
+    catalog.fail(new Error('catalog down'));
+    const stale = await eventually(
+      async () =>
+        request(server)
+          .get('/api/contracts/entities/component/default/risk')
+          .set(as(GUEST)),
+      r => r.body.stale === true,
+    );
+    expect(stale.status).toBe(200);
+    expect(stale.body.stale).toBe(true);
+    expect(stale.body.computedAt).toBe(first.body.computedAt);
+    expect(stale.body.findings).toHaveLength(5);
+    catalog.fail(undefined);
+    const fresh = await eventually(
+      async () => request(server).get('/api/contracts/findings').set(as(GUEST)),
+      r => r.body.stale === false,
+    );
+    expect(fresh.body.items).toHaveLength(5);
+  });
+
+  it('answers what-if checks without storing anything', async () => {
+    const { server } = await startBackend(examples);
+    const res = await request(server)
+      .post('/api/contracts/check')
+      .set(as(GUEST))
+      .send({
+        entityRef: 'component:default/checkout',
+        contract: [
+          'service: checkout',
+          'depends_on:',
+          '  - service: risk',
+          '    operation: scoreTransaction',
+          '    latency_budget: { acceptable: p95 < 5000ms }',
+          '    timeout: 6s',
+          '',
+        ].join('\n'),
+      });
+    expect(res.status).toBe(200);
+    expect(res.body.problems).toEqual([]);
+    expect(res.body.removed.map((f: Finding) => f.rule)).toContain('latency-budget');
+    expect(res.body.findings.map((f: Finding) => f.rule)).not.toContain(
+      'latency-budget',
+    );
+    const after = await request(server).get('/api/contracts/findings').set(as(GUEST));
+    expect(after.body.items).toHaveLength(5);
+    const bad = await request(server)
+      .post('/api/contracts/check')
+      .set(as(GUEST))
+      .send({ entityRef: 'component:default/checkout' });
+    expect(bad.status).toBe(400);
+  });
+});

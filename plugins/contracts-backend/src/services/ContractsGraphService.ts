@@ -1,0 +1,368 @@
+import type {
+  AuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import {
+  type AnalysisResult,
+  type Analyzer,
+  type ContractProblem,
+  type ContractRule,
+  type ContractSource,
+  createAnalyzer,
+  type EngineConfig,
+  type EntityContract,
+  type EntitySummary,
+  type Finding,
+  type GraphEdge,
+  type GraphNode,
+  parseEntityContract,
+} from '@internal/backstage-plugin-contracts-common';
+import { contractSourcesOf, entityToSummary } from './entityModel';
+
+/** Kinds that may carry contracts or be named by them. */
+const KINDS = ['component', 'resource', 'api', 'system'];
+const FILTER = { kind: KINDS };
+const FULL_FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.title',
+  'metadata.etag',
+  'metadata.annotations',
+  'spec.owner',
+  'spec.system',
+  'spec.dependsOn',
+  'spec.dependencyOf',
+  'relations',
+];
+const ETAG_FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.etag',
+];
+
+interface StoredEntity {
+  etag?: string;
+  summary: EntitySummary;
+  contract?: EntityContract;
+  problems: ContractProblem[];
+}
+
+/** An immutable view of the graph, swapped whole on every refresh. */
+export interface GraphSnapshot {
+  result: AnalysisResult;
+  findingById: Map<string, Finding>;
+  /** Lower-cased entity ref → findings where it is consumer or provider. */
+  findingsByEntity: Map<string, Finding[]>;
+  nodeByRef: Map<string, GraphNode>;
+  /** Lower-cased entity ref → its contract and problems. */
+  entities: Map<string, StoredEntity>;
+  problems: ContractProblem[];
+  computedAt?: string;
+  stale: boolean;
+  /** Why the graph is stale, when it is. */
+  staleReason?: string;
+}
+
+const key = (ref: string) => ref.toLocaleLowerCase('en-US');
+
+function refOf(entity: Entity): string {
+  return key(
+    `${entity.kind}:${entity.metadata.namespace ?? 'default'}/${
+      entity.metadata.name
+    }`,
+  );
+}
+
+function emptySnapshot(): GraphSnapshot {
+  return {
+    result: { graph: { nodes: [], edges: [] }, findings: [] },
+    findingById: new Map(),
+    findingsByEntity: new Map(),
+    nodeByRef: new Map(),
+    entities: new Map(),
+    problems: [],
+    stale: true,
+    staleReason: 'the catalog has not been read yet',
+  };
+}
+
+/**
+ * Holds the conflict graph of the whole catalog in memory and keeps it current: a full
+ * recompute (scheduled), and a quick path that re-reads only the entities whose etag changed.
+ * Serves every read from memory; when the catalog cannot be read it keeps the last good graph,
+ * marked stale.
+ */
+export class ContractsGraphService {
+  private analyzer: Analyzer;
+  private entities = new Map<string, StoredEntity>();
+  private snapshotValue: GraphSnapshot = emptySnapshot();
+  private running: Promise<void> = Promise.resolve();
+  private readonly firstLoad: Promise<void>;
+  private resolveFirstLoad!: () => void;
+  private loaded = false;
+
+  constructor(
+    private readonly options: {
+      catalog: CatalogService;
+      auth: AuthService;
+      logger: LoggerService;
+      engineConfig: EngineConfig;
+      rules: ContractRule[];
+    },
+  ) {
+    this.analyzer = this.newAnalyzer();
+    this.firstLoad = new Promise(resolve => {
+      this.resolveFirstLoad = resolve;
+    });
+  }
+
+  private newAnalyzer(): Analyzer {
+    return createAnalyzer({
+      config: this.options.engineConfig,
+      rules: this.options.rules,
+    });
+  }
+
+  /** The current graph. */
+  snapshot(): GraphSnapshot {
+    return this.snapshotValue;
+  }
+
+  /** Resolves once the first read of the catalog finished (or failed), at most after `timeoutMs`. */
+  async ready(timeoutMs = 15000): Promise<void> {
+    if (this.loaded) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.firstLoad,
+      new Promise<void>(resolve => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Reads every entity and rebuilds the graph from scratch. */
+  refreshAll(): Promise<void> {
+    return this.serialized(() => this.doRefresh(true));
+  }
+
+  /** Re-reads only the entities whose etag changed, and re-analyses what they touch. */
+  refreshChanges(): Promise<void> {
+    return this.serialized(() => this.doRefresh(false));
+  }
+
+  private serialized(fn: () => Promise<void>): Promise<void> {
+    const next = this.running.then(fn, fn);
+    this.running = next.catch(() => {});
+    return next;
+  }
+
+  private async doRefresh(full: boolean): Promise<void> {
+    const started = Date.now();
+    try {
+      const credentials = await this.options.auth.getOwnServiceCredentials();
+      const { catalog } = this.options;
+      let changed: Entity[];
+      let present: Set<string>;
+      if (full) {
+        const { items } = await catalog.getEntities(
+          { filter: FILTER, fields: FULL_FIELDS },
+          { credentials },
+        );
+        changed = items;
+        present = new Set(items.map(refOf));
+        this.analyzer = this.newAnalyzer();
+        this.entities = new Map();
+      } else {
+        const { items } = await catalog.getEntities(
+          { filter: FILTER, fields: ETAG_FIELDS },
+          { credentials },
+        );
+        present = new Set(items.map(refOf));
+        const refs = items
+          .filter(e => {
+            const known = this.entities.get(refOf(e));
+            return !known || !e.metadata.etag || known.etag !== e.metadata.etag;
+          })
+          .map(refOf);
+        changed = [];
+        if (refs.length) {
+          const byRefs = await catalog.getEntitiesByRefs(
+            { entityRefs: refs, fields: FULL_FIELDS },
+            { credentials },
+          );
+          changed = byRefs.items.filter((e): e is Entity => Boolean(e));
+        }
+      }
+      let edits = 0;
+      for (const ref of [...this.entities.keys()]) {
+        if (!present.has(ref)) {
+          this.analyzer.remove(this.entities.get(ref)!.summary.ref);
+          this.entities.delete(ref);
+          edits++;
+        }
+      }
+      for (const entity of changed) {
+        this.upsertEntity(entity);
+        edits++;
+      }
+      if (full || edits > 0 || this.snapshotValue.stale) {
+        this.publish();
+      }
+      if (edits > 0 || full) {
+        this.options.logger.info('Contracts graph refreshed', {
+          full,
+          edits,
+          entities: this.entities.size,
+          findings: this.snapshotValue.result.findings.length,
+          durationMs: Date.now() - started,
+        });
+      }
+    } catch (error) {
+      const reason = String((error as Error)?.message ?? error);
+      this.options.logger.warn(
+        'Contracts graph refresh failed; serving the last graph, marked stale',
+        { full, error: reason },
+      );
+      this.snapshotValue = {
+        ...this.snapshotValue,
+        stale: true,
+        staleReason: `the catalog could not be read: ${reason}`,
+      };
+      throw error;
+    } finally {
+      this.loaded = true;
+      this.resolveFirstLoad();
+    }
+  }
+
+  private upsertEntity(entity: Entity) {
+    const summary = entityToSummary(entity);
+    const declared = contractSourcesOf(entity);
+    const stored: StoredEntity = {
+      etag: entity.metadata.etag,
+      summary,
+      problems: declared?.problems ?? [],
+    };
+    if (declared) {
+      const parsed = parseEntityContract(summary.ref, declared.sources);
+      stored.contract = parsed.contract;
+      stored.problems = [...stored.problems, ...parsed.problems];
+    }
+    this.entities.set(key(summary.ref), stored);
+    this.analyzer.upsert(summary, stored.contract);
+  }
+
+  private publish() {
+    const result = this.analyzer.result();
+    this.snapshotValue = {
+      ...indexResult(result),
+      entities: this.entities,
+      problems: [...this.entities.values()].flatMap(e => e.problems),
+      computedAt: new Date().toISOString(),
+      stale: false,
+    };
+    // The map is shared with the snapshot: later edits replace it instead of mutating it.
+    this.entities = new Map(this.entities);
+  }
+
+  /**
+   * What-if: the findings the graph would have if `entityRef` had the proposed contract,
+   * without storing anything.
+   */
+  check(
+    entityRef: string,
+    sources: ContractSource[],
+  ): {
+    contract: EntityContract;
+    problems: ContractProblem[];
+    findings: Finding[];
+    added: Finding[];
+    removed: Finding[];
+  } {
+    const k = key(entityRef);
+    const existing = this.entities.get(k);
+    const summary: EntitySummary = existing?.summary ?? summaryFromRef(entityRef);
+    const parsed = parseEntityContract(summary.ref, sources);
+    const before = this.snapshotValue.result.findings;
+    // Synchronous: no request can observe the analyzer between the edit and its undo.
+    this.analyzer.upsert(summary, parsed.contract);
+    let after: Finding[];
+    try {
+      after = this.analyzer.result().findings;
+    } finally {
+      if (existing) {
+        this.analyzer.upsert(existing.summary, existing.contract);
+      } else {
+        this.analyzer.remove(summary.ref);
+      }
+    }
+    const beforeIds = new Set(before.map(f => f.id));
+    const afterIds = new Set(after.map(f => f.id));
+    const involves = (f: Finding) =>
+      key(f.consumer) === k || key(f.provider) === k;
+    return {
+      contract: parsed.contract,
+      problems: parsed.problems,
+      findings: after.filter(involves),
+      added: after.filter(f => !beforeIds.has(f.id)),
+      removed: before.filter(f => !afterIds.has(f.id)),
+    };
+  }
+}
+
+function summaryFromRef(ref: string): EntitySummary {
+  const m = /^([^:]+):([^/]+)\/(.+)$/.exec(ref);
+  const [kind, namespace, name] = m
+    ? [m[1], m[2], m[3]]
+    : ['component', 'default', ref];
+  return {
+    ref: `${kind}:${namespace}/${name}`.toLocaleLowerCase('en-US'),
+    kind: kind.toLocaleLowerCase('en-US'),
+    namespace,
+    name,
+    dependsOn: [],
+    dependencyOf: [],
+  };
+}
+
+function indexResult(
+  result: AnalysisResult,
+): Pick<
+  GraphSnapshot,
+  'result' | 'findingById' | 'findingsByEntity' | 'nodeByRef'
+> {
+  const findingById = new Map<string, Finding>();
+  const findingsByEntity = new Map<string, Finding[]>();
+  const add = (ref: string, f: Finding) => {
+    const list = findingsByEntity.get(key(ref));
+    if (list) {
+      if (!list.includes(f)) list.push(f);
+    } else findingsByEntity.set(key(ref), [f]);
+  };
+  for (const f of result.findings) {
+    findingById.set(f.id, f);
+    add(f.consumer, f);
+    add(f.provider, f);
+  }
+  const nodeByRef = new Map<string, GraphNode>();
+  for (const n of result.graph.nodes) nodeByRef.set(key(n.ref), n);
+  return { result, findingById, findingsByEntity, nodeByRef };
+}
+
+/** Edges touching a node, for graph walks. */
+export function edgesByNode(edges: GraphEdge[]): Map<string, GraphEdge[]> {
+  const map = new Map<string, GraphEdge[]>();
+  for (const e of edges) {
+    for (const end of [key(e.from), key(e.to)]) {
+      const list = map.get(end);
+      if (list) list.push(e);
+      else map.set(end, [e]);
+    }
+  }
+  return map;
+}

@@ -1,0 +1,140 @@
+import type {
+  BackstageCredentials,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  applyDecisions,
+  contractsDecisionAcceptPermission,
+  type Finding,
+} from '@internal/backstage-plugin-contracts-common';
+import type {
+  Decision,
+  DecisionsStore,
+  NewDecision,
+} from '../database/DecisionsStore';
+
+/** Re-reads this far back on each sync, for records other replicas wrote with skewed clocks. */
+const SYNC_WINDOW_MS = 5 * 60 * 1000;
+
+/**
+ * Decision records, cached in memory (append-only: a sync only adds), and the decision status
+ * of findings.
+ */
+export class DecisionsService {
+  private byId = new Map<string, Decision>();
+  private byFinding = new Map<string, Decision[]>();
+  private lastSeen = '';
+  private loaded = false;
+
+  constructor(
+    private readonly options: {
+      store: DecisionsStore;
+      logger: LoggerService;
+    },
+  ) {}
+
+  get store(): DecisionsStore {
+    return this.options.store;
+  }
+
+  /** Loads the records stored since the last sync (all of them the first time). */
+  async sync(): Promise<void> {
+    const since = this.loaded
+      ? new Date(Date.parse(this.lastSeen) - SYNC_WINDOW_MS).toISOString()
+      : '';
+    const page = 1000;
+    for (let offset = 0; ; offset += page) {
+      const { items } = await this.options.store.list({
+        recordedSince: since || undefined,
+        offset,
+        limit: page,
+      });
+      items.forEach(d => this.remember(d));
+      if (items.length < page) break;
+    }
+    this.loaded = true;
+  }
+
+  /** Adds a record (and marks the one it supersedes). */
+  remember(d: Decision) {
+    const known = this.byId.get(d.id);
+    if (known && known.status === 'superseded' && d.status !== 'superseded') {
+      d = { ...d, status: 'superseded', supersededBy: known.supersededBy };
+    }
+    this.byId.set(d.id, d);
+    const list = (this.byFinding.get(d.findingId) ?? []).filter(
+      x => x.id !== d.id,
+    );
+    list.push(d);
+    list.sort(
+      (a, b) =>
+        a.recordedAt.localeCompare(b.recordedAt) || a.id.localeCompare(b.id),
+    );
+    this.byFinding.set(d.findingId, list);
+    if (d.recordedAt > this.lastSeen) this.lastSeen = d.recordedAt;
+    if (d.supersedes) {
+      const old = this.byId.get(d.supersedes);
+      if (old && old.status !== 'superseded') {
+        this.remember({ ...old, status: 'superseded', supersededBy: d.id });
+      }
+    }
+  }
+
+  /** Cached records of one finding, oldest first. */
+  forFinding(findingId: string): Decision[] {
+    return this.byFinding.get(findingId) ?? [];
+  }
+
+  all(): Decision[] {
+    return [...this.byFinding.values()].flat();
+  }
+
+  /** Findings with their decision status (see `applyDecisions` in contracts-common). */
+  withStatus(findings: readonly Finding[], now = Date.now()): Finding[] {
+    const decisions = findings.flatMap(f => this.forFinding(f.id));
+    return applyDecisions(findings, decisions, now);
+  }
+
+  async create(input: NewDecision): Promise<{
+    decision: Decision;
+    created: boolean;
+  }> {
+    const out = await this.options.store.create(input);
+    this.remember(out.decision);
+    return out;
+  }
+
+  async get(id: string): Promise<Decision> {
+    const d = this.byId.get(id) ?? (await this.options.store.get(id));
+    if (!d) throw new NotFoundError(`No decision with id ${id}`);
+    return d;
+  }
+}
+
+/**
+ * Who may accept which findings: one batched authorization (resource ref: the finding id); the
+ * permission backend evaluates the policy's conditions through this plugin's permission
+ * integration (rule IS_FINDING_PARTY on the finding's deciders).
+ */
+export class FindingAuthorizer {
+  constructor(private readonly options: { permissions: PermissionsService }) {}
+
+  /** For each finding: may the caller accept it. */
+  async canAccept(
+    findings: readonly Finding[],
+    credentials: BackstageCredentials,
+  ): Promise<boolean[]> {
+    if (!findings.length) return [];
+    const decisions = await this.options.permissions.authorize(
+      findings.map(f => ({
+        permission: contractsDecisionAcceptPermission,
+        resourceRef: f.id,
+      })),
+      { credentials },
+    );
+    return decisions.map(d => d.result === AuthorizeResult.ALLOW);
+  }
+}

@@ -1,0 +1,114 @@
+import {
+  type Entity,
+  parseEntityRef,
+  RELATION_DEPENDENCY_OF,
+  RELATION_DEPENDS_ON,
+  RELATION_OWNED_BY,
+  RELATION_PART_OF,
+  stringifyEntityRef,
+} from '@backstage/catalog-model';
+import {
+  CONTRACTS_RESOLVED_ANNOTATION,
+  type ContractProblem,
+  type ContractSource,
+  contractSourcesFromAnnotation,
+  type EntitySummary,
+} from '@internal/backstage-plugin-contracts-common';
+
+function ref(
+  value: unknown,
+  defaultKind: string,
+  defaultNamespace: string,
+): string | undefined {
+  if (typeof value !== 'string' || !value) return undefined;
+  try {
+    return stringifyEntityRef(
+      parseEntityRef(value, { defaultKind, defaultNamespace }),
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+function relationTargets(entity: Entity, type: string): string[] {
+  return (entity.relations ?? [])
+    .filter(r => r.type === type)
+    .map(r => r.targetRef);
+}
+
+/** What the engine needs of a catalog entity. */
+export function entityToSummary(entity: Entity): EntitySummary {
+  const namespace = entity.metadata.namespace ?? 'default';
+  const spec = (entity.spec ?? {}) as Record<string, unknown>;
+  const owner =
+    relationTargets(entity, RELATION_OWNED_BY)[0] ??
+    ref(spec.owner, 'group', namespace);
+  const system =
+    relationTargets(entity, RELATION_PART_OF).find(r =>
+      r.startsWith('system:'),
+    ) ?? ref(spec.system, 'system', namespace);
+  const specList = (v: unknown, kind: string) =>
+    (Array.isArray(v) ? v : [])
+      .map(x => ref(x, kind, namespace))
+      .filter((x): x is string => Boolean(x));
+  const dependsOn = entity.relations
+    ? relationTargets(entity, RELATION_DEPENDS_ON)
+    : specList(spec.dependsOn, 'component');
+  const dependencyOf = entity.relations
+    ? relationTargets(entity, RELATION_DEPENDENCY_OF)
+    : specList(spec.dependencyOf, 'component');
+  const summary: EntitySummary = {
+    ref: stringifyEntityRef(entity),
+    kind: entity.kind.toLocaleLowerCase('en-US'),
+    namespace,
+    name: entity.metadata.name,
+    dependsOn: [...new Set(dependsOn)].sort(),
+    dependencyOf: [...new Set(dependencyOf)].sort(),
+  };
+  if (entity.metadata.title) summary.title = entity.metadata.title;
+  if (owner) summary.owner = owner;
+  if (system) summary.system = system;
+  return summary;
+}
+
+/**
+ * The contract texts of an entity: the inline `contracts.io/spec` and the texts the catalog
+ * module resolved into `contracts.io/resolved`. Undefined when the entity declares no contract.
+ */
+export function contractSourcesOf(
+  entity: Entity,
+): { sources: ContractSource[]; problems: ContractProblem[] } | undefined {
+  const { inline, ref: location, problems } =
+    contractSourcesFromAnnotation(entity);
+  if (!inline && location === undefined && problems.length === 0) {
+    return undefined;
+  }
+  const sources: ContractSource[] = inline ? [inline] : [];
+  if (location !== undefined) {
+    const raw = entity.metadata.annotations?.[CONTRACTS_RESOLVED_ANNOTATION];
+    const entityRef = stringifyEntityRef(entity);
+    if (!raw) {
+      problems.push({
+        entity: entityRef,
+        path: `metadata.annotations["${CONTRACTS_RESOLVED_ANNOTATION}"]`,
+        message: `the contracts at \`${location}\` have not been resolved by the catalog (is the contracts catalog module installed?)`,
+      });
+    } else {
+      try {
+        const parsed = JSON.parse(raw) as { sources?: ContractSource[] };
+        for (const s of parsed.sources ?? []) {
+          if (typeof s?.file === 'string' && typeof s?.text === 'string') {
+            sources.push({ file: s.file, text: s.text });
+          }
+        }
+      } catch {
+        problems.push({
+          entity: entityRef,
+          path: `metadata.annotations["${CONTRACTS_RESOLVED_ANNOTATION}"]`,
+          message: `the annotation \`${CONTRACTS_RESOLVED_ANNOTATION}\` is not valid JSON`,
+        });
+      }
+    }
+  }
+  return { sources, problems };
+}
