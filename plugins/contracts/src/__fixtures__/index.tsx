@@ -172,19 +172,20 @@ export function entityResponse(
 }
 
 export function mockContractsApi(
-  overrides: Partial<jest.Mocked<ContractsApi>> = {},
+  overrides: { [K in keyof ContractsApi]?: jest.Mock } = {},
 ): jest.Mocked<ContractsApi> {
-  return {
+  const api: { [K in keyof ContractsApi]: jest.Mock } = {
     getEntity: jest.fn(async () => entityResponse()),
     getFindings: jest.fn(async () => ({ items: [] })),
     getGraph: jest.fn(async () => ({ nodes: [], edges: [], findings: [] })),
     check: jest.fn(async () => ({ findings: [], problems: [] })),
     getDecisions: jest.fn(async () => ({ items: [] })),
-    recordDecision: jest.fn(async input => ({ ...decision, ...input, id: 'd-new' } as Decision)),
-    supersedeDecision: jest.fn(async (_id, input) => ({ ...decision, ...input, id: 'd-new' } as Decision)),
+    recordDecision: jest.fn(async (input: object) => ({ ...decision, ...input, id: 'd-new' } as Decision)),
+    supersedeDecision: jest.fn(async (_id: string, input: object) => ({ ...decision, ...input, id: 'd-new' } as Decision)),
     getDecisionMarkdown: jest.fn(async () => '# decision'),
     ...overrides,
   };
+  return api as unknown as jest.Mocked<ContractsApi>;
 }
 
 export const catalogEntities: Entity[] = [
