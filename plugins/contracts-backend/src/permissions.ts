@@ -21,6 +21,12 @@ export const contractsFindingResourceRef = createPermissionResourceRef<
   resourceType: CONTRACTS_FINDING_RESOURCE_TYPE,
 });
 
+const claimsSchema = z.object({
+  claims: z
+    .array(z.string())
+    .describe('Entity refs of the user and their groups'),
+});
+
 /**
  * `IS_FINDING_PARTY`: the claims (the user's ownership refs) include an owner of the
  * finding's consumer or provider, or a decider group configured for its rule — the finding's
@@ -35,11 +41,8 @@ export const isFindingPartyRule = createPermissionRule<
   description:
     'Allow when the user (or one of their groups) owns the consumer or the provider of the finding, or is a decider group configured for its rule',
   resourceRef: contractsFindingResourceRef,
-  paramsSchema: z.object({
-    claims: z
-      .array(z.string())
-      .describe('Entity refs of the user and their groups'),
-  }),
+  // a zod v3 schema; typed loosely, its inference against the rule overloads is too deep for tsc
+  paramsSchema: claimsSchema as any,
   apply(finding: Finding, { claims }: { claims: string[] }) {
     const mine = new Set(claims.map((c: string) => c.toLocaleLowerCase('en-US')));
     return (finding.deciders ?? []).some(d =>
