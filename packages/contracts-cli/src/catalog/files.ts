@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { loadAll as loadAllYaml } from 'js-yaml';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Entity } from '@backstage/catalog-model';
 import {
@@ -203,6 +204,109 @@ export function entryFromEntity(
   };
 }
 
+/** A YAML document of a catalog file, and the 1-based line where its content starts. */
+interface CatalogDocument {
+  value: unknown;
+  line: number;
+}
+
+const SEPARATOR = /^---(?=\s|$)/;
+const NO_CONTENT = /^\s*(#.*)?$/;
+
+/**
+ * The line where each document's content starts, from the `---` separators; undefined for a
+ * shape this shortcut does not handle (directives, `...` ends), which takes the slow path.
+ */
+function documentLines(text: string): number[] | undefined {
+  const lines = text.split('\n');
+  const starts: number[] = [];
+  let pending = true; // looking for the content of the current document
+  let explicit = false; // the current document was opened by `---`
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i];
+    if (l.startsWith('%') || l.startsWith('...')) return undefined;
+    if (SEPARATOR.test(l)) {
+      if (pending && explicit) starts.push(-1); // an empty document
+      pending = true;
+      explicit = true;
+      if (!NO_CONTENT.test(l.slice(3))) {
+        starts.push(i + 1);
+        pending = false;
+      }
+      continue;
+    }
+    if (pending && !NO_CONTENT.test(l)) {
+      starts.push(i + 1);
+      pending = false;
+    }
+  }
+  if (pending && explicit) starts.push(-1);
+  return starts;
+}
+
+/**
+ * Parses a catalog file. The fast path (js-yaml) serves well-formed files; a file it rejects, or
+ * whose documents it cannot place, is parsed again with the located parser, so that broken YAML
+ * is reported with its line and column and the valid documents beside it still count.
+ */
+function readDocuments(
+  text: string,
+  shown: string,
+  problems: ContractProblem[],
+): CatalogDocument[] {
+  try {
+    const values: unknown[] = [];
+    loadAllYaml(text, v => values.push(v), { json: true });
+    const lines = documentLines(text);
+    if (lines && lines.length === values.length) {
+      return values.map((value, i) => ({ value, line: Math.max(lines[i], 1) }));
+    }
+  } catch {
+    // reported with its position below
+  }
+  return readDocumentsLocated(text, shown, problems);
+}
+
+function readDocumentsLocated(
+  text: string,
+  shown: string,
+  problems: ContractProblem[],
+): CatalogDocument[] {
+  const out: CatalogDocument[] = [];
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter });
+  for (const doc of Array.isArray(docs) ? docs : [docs]) {
+    if (doc.errors.length) {
+      const err = doc.errors[0];
+      const pos = err.linePos?.[0];
+      problems.push({
+        entity: 'unknown',
+        file: shown,
+        line: pos?.line,
+        column: pos?.col,
+        path: '',
+        message: `not valid YAML: ${err.message.split('\n')[0].replace(/:$/, '')}`,
+      });
+      continue;
+    }
+    try {
+      const offset = (doc.contents?.range?.[0] ?? doc.range[0]) as number;
+      out.push({
+        value: doc.toJS({ maxAliasCount: 100 }),
+        line: lineCounter.linePos(offset).line,
+      });
+    } catch (error) {
+      problems.push({
+        entity: 'unknown',
+        file: shown,
+        path: '',
+        message: `not valid YAML: ${(error as Error).message}`,
+      });
+    }
+  }
+  return out;
+}
+
 function isEntityLike(value: unknown): value is Entity {
   const v = value as Partial<Entity> | null;
   return (
@@ -233,41 +337,11 @@ export function loadCatalogFiles(
     const text = cache.readListed(file, shown);
     // Contract documents and other YAML carry no `kind`: skip them without parsing.
     if (!/(^|\n)\s*["']?kind["']?\s*:/.test(text)) continue;
-    const lineCounter = new LineCounter();
-    const docs = parseAllDocuments(text, { lineCounter });
-    const list = Array.isArray(docs) ? docs : [docs];
-    for (const doc of list) {
-      if (doc.errors.length) {
-        const err = doc.errors[0];
-        const pos = err.linePos?.[0];
-        problems.push({
-          entity: 'unknown',
-          file: shown,
-          line: pos?.line,
-          column: pos?.col,
-          path: '',
-          message: `not valid YAML: ${err.message.split('\n')[0].replace(/:$/, '')}`,
-        });
-        continue;
-      }
-      let value: unknown;
-      try {
-        value = doc.toJS({ maxAliasCount: 100 });
-      } catch (error) {
-        problems.push({
-          entity: 'unknown',
-          file: shown,
-          path: '',
-          message: `not valid YAML: ${(error as Error).message}`,
-        });
-        continue;
-      }
+    for (const { value, line } of readDocuments(text, shown, problems)) {
       if (!isEntityLike(value)) continue;
       if (!ANALYZED_KINDS.includes(value.kind.toLocaleLowerCase('en-US'))) {
         continue;
       }
-      const offset = (doc.contents?.range?.[0] ?? doc.range[0]) as number;
-      const line = lineCounter.linePos(offset).line;
       if (
         typeof value.metadata !== 'object' ||
         value.metadata === null ||
