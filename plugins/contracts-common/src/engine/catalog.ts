@@ -253,6 +253,7 @@ export type ReadLog = Set<string> | undefined;
 export class IndexedRuleContext implements RuleContext {
   log: ReadLog;
   private readonly cache = new Map<string, MemoEntry>();
+  private objectCache = new WeakMap<object, Map<string, MemoEntry>>();
   private epoch = 0;
   /** The slots the current anchor looked up: most lookups repeat within an anchor. */
   private readonly local = new Map<string, Slot>();
@@ -279,13 +280,21 @@ export class IndexedRuleContext implements RuleContext {
   /** Forgets memoized computations: call whenever the index changes. */
   clearCache() {
     this.local.clear();
+    this.objectCache = new WeakMap();
     this.cache.clear();
     this.epoch++;
   }
 
-  memo<T>(key: string, compute: () => T, about?: string): T {
+  memo<T>(key: string, compute: () => T, about?: string | object): T {
     let map = this.cache;
-    if (about !== undefined) {
+    if (typeof about === 'object') {
+      let m = this.objectCache.get(about);
+      if (!m) {
+        m = new Map();
+        this.objectCache.set(about, m);
+      }
+      map = m;
+    } else if (about !== undefined) {
       const slot = this.slotOf(about);
       if (slot.memoEpoch !== this.epoch || !slot.memo) {
         slot.memo = new Map();

@@ -3,7 +3,7 @@
  */
 import type { EntityContract } from '../types';
 import { hashParts } from './hash';
-import { callsOf } from './paths';
+import { resolvedCalls } from './paths';
 import type { GraphEdge, RuleContext } from './types';
 
 /** An edge before the findings on it are known. */
@@ -53,8 +53,7 @@ export function contractEdges(
   ctx: RuleContext,
 ): EdgeDraft[] {
   const edges = new Map<string, EdgeDraft>();
-  for (const call of callsOf(contract)) {
-    const target = ctx.resolve(call.ref);
+  for (const { call, target } of resolvedCalls(ctx, contract)) {
     if (target) {
       addEdge(edges, from, 'call', target.ref, callSubject(call.operation));
     }

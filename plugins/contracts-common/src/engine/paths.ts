@@ -7,7 +7,9 @@
 import type {
   ContractDependency,
   EntityContract,
+  EntitySummary,
   Freshness,
+  IdempotencySpec,
   PercentileLatency,
   ProvidedDataset,
   ProvidedOperation,
@@ -128,6 +130,54 @@ export function callsOf(contract: EntityContract | undefined): Call[] {
   return calls;
 }
 
+/** A call with its target entity as the catalog resolves it now. */
+export interface ResolvedCall {
+  call: Call;
+  target?: EntitySummary;
+  /** The target's contract. */
+  contract?: EntityContract;
+  /** The target's `provides[].operation` for the called operation. */
+  operation?: ProvidedOperation;
+  /** The target's `operations[]` entry for the called operation. */
+  idempotency?: IdempotencySpec;
+}
+
+/**
+ * The calls of a contract with their targets resolved; memoized per entity for the analysis,
+ * so a walk that passes an entity many times resolves its calls once.
+ */
+export function resolvedCalls(
+  ctx: RuleContext,
+  contract: EntityContract | undefined,
+): ResolvedCall[] {
+  if (!contract) {
+    return [];
+  }
+  const calls = callsOf(contract);
+  if (calls.length === 0) {
+    return [];
+  }
+  return ctx.memo(
+    'resolvedCalls',
+    () =>
+      calls.map(call => {
+        const target = ctx.resolve(call.ref);
+        const c = target && ctx.contract(target.ref);
+        const op = call.operation;
+        return {
+          call,
+          target,
+          contract: c,
+          operation:
+            c && op ? c.operations.find(o => o.name === op) : undefined,
+          idempotency:
+            c && op ? c.idempotency.find(o => o.name === op) : undefined,
+        };
+      }),
+    contract,
+  );
+}
+
 /** A hop of a chain: an entity and the operation or dataset concerned there. */
 export interface Hop {
   ref: string;
@@ -211,8 +261,9 @@ export function chainLatency(
   ref: string,
   operation: string,
   percentile: number,
+  known?: ProvidedOperation,
 ): ChainLatency | undefined {
-  const declared = ctx.operation(ref, operation);
+  const declared = known ?? ctx.operation(ref, operation);
   if (declared && declared.current.length > 0) {
     return declaredLatency(declared, ref, percentile);
   }
@@ -250,12 +301,8 @@ function walkLatency(
     }
     visited.add(key);
     let best: ChainLatency | undefined;
-    for (const call of callsOf(ctx.contract(at))) {
-      if (!call.operation) {
-        continue;
-      }
-      const target = ctx.resolve(call.ref);
-      if (!target) {
+    for (const { call, target } of resolvedCalls(ctx, ctx.contract(at))) {
+      if (!call.operation || !target) {
         continue;
       }
       const found = walk(target.ref, call.operation, depth + 1);

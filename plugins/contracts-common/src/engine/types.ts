@@ -73,11 +73,11 @@ export interface RuleContext {
   /**
    * Memoizes a computation over the current catalog (e.g. a walk down a call chain) for the
    * rest of the analysis; the reads it made count for every later caller. `key` must identify
-   * the computation completely (prefix it with your rule id), together with `about`, the entity
-   * ref it concerns when there is one (it is kept with that entity); the value must not be
-   * mutated.
+   * the computation completely (prefix it with your rule id), together with `about`: the entity
+   * ref, or the object (e.g. a contract), it concerns when there is one; it is kept with it.
+   * The value must not be mutated.
    */
-  memo<T>(key: string, compute: () => T, about?: string): T;
+  memo<T>(key: string, compute: () => T, about?: string | object): T;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { LatencyBound } from '../../types';
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
-import { callsOf, chainLatency, ChainLatency, Hop } from '../paths';
+import { chainLatency, ChainLatency, Hop, resolvedCalls } from '../paths';
 import { chainEdges } from './util';
 import type { ContractRule, FindingDraft } from '../types';
 
@@ -63,19 +63,22 @@ export const latencyBudgetRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const call of callsOf(anchor)) {
-      const dep = call.dependency;
-      if (!dep || !dep.operation || dep.budget.length === 0) {
-        continue;
-      }
-      const target = ctx.resolve(dep.ref);
-      if (!target) {
+    for (const rc of resolvedCalls(ctx, anchor)) {
+      const dep = rc.call.dependency;
+      const target = rc.target;
+      if (!dep || !dep.operation || dep.budget.length === 0 || !target) {
         continue;
       }
       const provider = target.ref;
       const violations: Array<{ bound: LatencyBound; at: ChainLatency }> = [];
       for (const bound of dep.budget) {
-        const at = chainLatency(ctx, provider, dep.operation, bound.percentile);
+        const at = chainLatency(
+          ctx,
+          provider,
+          dep.operation,
+          bound.percentile,
+          rc.operation,
+        );
         if (at && violates(bound, at.ms)) {
           violations.push({ bound, at });
         }

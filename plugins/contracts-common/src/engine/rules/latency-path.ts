@@ -1,5 +1,5 @@
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
-import { callsOf, chainLatency, ChainLatency } from '../paths';
+import { chainLatency, ChainLatency, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { chainEdges } from './util';
 
@@ -20,7 +20,12 @@ export const latencyPathRule: ContractRule = {
     'A provider promises, at a percentile, less than one of its serial dependencies delivers there (error) or less than their sum (warning).',
   evaluate(anchor, ctx) {
     const self = anchor.entityRef;
-    const calls = callsOf(anchor).filter(c => c.operation);
+    const calls = resolvedCalls(ctx, anchor).filter(
+      c =>
+        c.call.operation &&
+        c.target &&
+        c.target.ref.toLowerCase() !== self.toLowerCase(),
+    );
     if (calls.length === 0) {
       return [];
     }
@@ -38,14 +43,10 @@ export const latencyPathRule: ContractRule = {
         | undefined;
       for (const promise of op.current) {
         const parts: Array<{ at: ChainLatency; op: string }> = [];
-        for (const call of calls) {
-          const target = ctx.resolve(call.ref);
-          if (!target || target.ref.toLowerCase() === self.toLowerCase()) {
-            continue;
-          }
+        for (const { call, target } of calls) {
           const at = chainLatency(
             ctx,
-            target.ref,
+            target!.ref,
             call.operation!,
             promise.percentile,
           );

@@ -1,5 +1,11 @@
 import { capitalize, entityName } from '../format';
-import { Call, callsOf, Hop, MAX_WALK_DEPTH, MAX_WALK_VISITS } from '../paths';
+import {
+  Call,
+  Hop,
+  MAX_WALK_DEPTH,
+  MAX_WALK_VISITS,
+  resolvedCalls,
+} from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
 
@@ -49,8 +55,7 @@ function amplify(
     best.set(key, product);
     onPath.add(key);
     try {
-      for (const call of callsOf(ctx.contract(at))) {
-        const target = ctx.resolve(call.ref);
+      for (const { call, target } of resolvedCalls(ctx, ctx.contract(at))) {
         if (!target) {
           continue;
         }
@@ -94,11 +99,10 @@ export const retryAmplificationRule: ContractRule = {
     const head = anchor.entityRef;
     const bound = ctx.settings.retryAmplificationBound;
     const drafts: FindingDraft[] = [];
-    for (const call of callsOf(anchor)) {
+    for (const { call, target } of resolvedCalls(ctx, anchor)) {
       if (call.attempts < 2) {
         continue;
       }
-      const target = ctx.resolve(call.ref);
       if (!target || target.ref.toLowerCase() === head.toLowerCase()) {
         continue;
       }

@@ -1,5 +1,5 @@
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
-import { callsOf, chainLatency } from '../paths';
+import { chainLatency, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { formatChainLatency } from './latency-budget';
 import { chainEdges } from './util';
@@ -20,19 +20,15 @@ export const timeoutBelowTailRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const call of callsOf(anchor)) {
+    for (const { call, target, operation } of resolvedCalls(ctx, anchor)) {
       const timeout = call.dependency?.timeoutMs;
-      if (timeout === undefined || !call.operation) {
-        continue;
-      }
-      const target = ctx.resolve(call.ref);
-      if (!target) {
+      if (timeout === undefined || !call.operation || !target) {
         continue;
       }
       const provider = target.ref;
       const op = call.operation;
-      const p99 = chainLatency(ctx, provider, op, 99);
-      const tail = p99 ?? chainLatency(ctx, provider, op, 100);
+      const p99 = chainLatency(ctx, provider, op, 99, operation);
+      const tail = p99 ?? chainLatency(ctx, provider, op, 100, operation);
       if (!tail || tail.ms < timeout) {
         continue;
       }

@@ -1,5 +1,11 @@
 import { capitalize, entityName, formatMs } from '../format';
-import { Call, callsOf, Hop, MAX_WALK_DEPTH, MAX_WALK_VISITS } from '../paths';
+import {
+  Call,
+  Hop,
+  MAX_WALK_DEPTH,
+  MAX_WALK_VISITS,
+  resolvedCalls,
+} from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
 
@@ -46,8 +52,7 @@ function walkWait(
     }
     visited.add(key);
     let best: DownstreamWait | undefined;
-    for (const call of callsOf(ctx.contract(at))) {
-      const target = ctx.resolve(call.ref);
+    for (const { call, target } of resolvedCalls(ctx, ctx.contract(at))) {
       if (!target) {
         continue;
       }
@@ -94,12 +99,11 @@ export const timeoutOrderingRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const call of callsOf(anchor)) {
+    for (const { call, target } of resolvedCalls(ctx, anchor)) {
       const timeout = call.dependency?.timeoutMs;
       if (timeout === undefined) {
         continue;
       }
-      const target = ctx.resolve(call.ref);
       if (!target || target.ref.toLowerCase() === consumer.toLowerCase()) {
         continue;
       }

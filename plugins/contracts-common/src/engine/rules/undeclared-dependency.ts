@@ -1,6 +1,6 @@
 import type { SourceLocation } from '../../types';
 import { entityName } from '../format';
-import { callsOf } from '../paths';
+import { resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 
 type ContractEdges = Map<
@@ -65,8 +65,7 @@ export const undeclaredDependencyRule: ContractRule = {
     const declared = new Set(catalog.map(r => r.toLowerCase()));
     // Contract edges: target → the refs that satisfy it in the catalog, where it was written.
     const edges: ContractEdges = new Map();
-    for (const call of callsOf(anchor)) {
-      const t = ctx.resolve(call.ref);
+    for (const { call, target: t } of resolvedCalls(ctx, anchor)) {
       if (t) {
         addEdge(
           edges,

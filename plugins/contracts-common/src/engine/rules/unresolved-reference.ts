@@ -1,6 +1,6 @@
 import type { SourceLocation } from '../../types';
 import { entityName } from '../format';
-import { callsOf } from '../paths';
+import { resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { carriers } from './access-policy';
 
@@ -108,17 +108,28 @@ export const unresolvedReferenceRule: ContractRule = {
       drafts: [],
       seen: new Set(),
     };
-    for (const call of callsOf(anchor)) {
-      const target = service(out, ctx, call.ref, call.service, call.loc);
-      if (!target || !call.operation) {
+    for (const rc of resolvedCalls(ctx, anchor)) {
+      const { call, target } = rc;
+      if (!target) {
+        report(
+          out,
+          call.ref,
+          call.service,
+          'service',
+          call.loc,
+          'in the catalog',
+        );
         continue;
       }
-      const pc = ctx.contract(target.ref);
+      if (!call.operation) {
+        continue;
+      }
+      const pc = rc.contract;
       if (
         pc &&
         (pc.operations.length > 0 || pc.idempotency.length > 0) &&
-        !ctx.operation(target.ref, call.operation) &&
-        !ctx.idempotency(target.ref, call.operation)
+        !rc.operation &&
+        !rc.idempotency
       ) {
         report(
           out,
