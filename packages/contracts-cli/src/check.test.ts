@@ -363,3 +363,50 @@ describe('--decisions', () => {
     expect(expired.stdout).toContain('Decision: needs-review');
   });
 });
+
+describe('configuration discovery', () => {
+  const accessFinding = (stdout: string) =>
+    (JSON.parse(stdout) as ContractsReport).findings.find(
+      f => f.rule === 'access-policy',
+    )!;
+
+  it('takes the contracts section of ./app-config.yaml when no --config is given', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(
+      path.join(dir, 'app-config.yaml'),
+      [
+        'app:',
+        '  title: x',
+        'contracts:',
+        '  refreshIntervalSeconds: 3',
+        '  deciders:',
+        '    access-policy: [group:default/product-team, security-team]',
+      ].join('\n'),
+    );
+    const args = ['check', EXAMPLES, '--format', 'json', '--fail-on', 'never'];
+    const withConfig = await run(args, { cwd: dir });
+    expect(withConfig.stderr).toBe('');
+    const access = accessFinding(withConfig.stdout);
+    expect(access.deciders).toEqual(
+      expect.arrayContaining([
+        'group:default/product-team',
+        'group:default/security-team',
+      ]),
+    );
+    expect(access.message).toContain('Decision required: Product + Security');
+
+    const without = await run(args, { cwd: tmpDir() });
+    expect(accessFinding(without.stdout).deciders).not.toContain(
+      'group:default/security-team',
+    );
+  });
+
+  it('prefers ./contracts.config.yaml and reports its mistakes on one line', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'contracts.config.yaml'), 'rulez: {}\n');
+    const { code, stderr } = await run(['check', EXAMPLES], { cwd: dir });
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('did you mean `rules`');
+  });
+});

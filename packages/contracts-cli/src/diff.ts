@@ -19,7 +19,12 @@ import {
   loadEntities,
   useColor,
 } from './context';
-import { loadDecisions, loadEngineConfig, type FailOn } from './options';
+import {
+  discoverEngineConfig,
+  loadDecisions,
+  loadEngineConfig,
+  type FailOn,
+} from './options';
 
 /** The JSON answer of `contracts diff`, as in DESIGN.md. */
 export interface DiffReport {
@@ -271,7 +276,9 @@ export async function runDiff(
   opts: CommonOptions & { base: string; head?: string },
   io: CliIo,
 ): Promise<number> {
-  const config = opts.config ? loadEngineConfig(opts.config, io.cwd) : undefined;
+  const config = opts.config
+    ? loadEngineConfig(opts.config, io.cwd)
+    : discoverEngineConfig(io.cwd);
   const decisions = opts.decisions
     ? loadDecisions(opts.decisions, io.cwd)
     : undefined;

@@ -27,6 +27,7 @@ import { UsageError } from './errors';
 import {
   FAIL_ON_VALUES,
   loadDecisions,
+  discoverEngineConfig,
   loadEngineConfig,
 } from './options';
 
@@ -109,7 +110,8 @@ function addCommonOptions(cmd: Command): Command {
     )
     .option(
       '--config <file>',
-      'engine configuration (YAML or JSON): rules.<id>.severity|enabled, retryAmplificationBound, deciders',
+      'engine configuration (YAML or JSON): rules.<id>.severity|enabled, retryAmplificationBound, deciders; ' +
+        'an app-config.yaml works too (its contracts section). Default: ./contracts.config.yaml, else the contracts section of ./app-config.yaml',
     )
     .option(
       '--decisions <file>',
@@ -238,7 +240,9 @@ async function check(
       'nothing to check: give catalog files or folders (e.g. `contracts check examples/`), or --catalog-url',
     );
   }
-  const config = opts.config ? loadEngineConfig(opts.config, io.cwd) : undefined;
+  const config = opts.config
+    ? loadEngineConfig(opts.config, io.cwd)
+    : discoverEngineConfig(io.cwd);
   const decisions = opts.decisions
     ? loadDecisions(opts.decisions, io.cwd)
     : undefined;

@@ -119,7 +119,14 @@ export function validateEngineConfig(
   return config;
 }
 
-/** Reads `--config FILE` (YAML or JSON). */
+/** Keys of the backend's `contracts` configuration that are not the engine's. */
+const BACKEND_ONLY_KEYS = ['schedule', 'refreshIntervalSeconds'];
+
+/**
+ * Reads `--config FILE` (YAML or JSON): a contracts configuration, or a Backstage
+ * `app-config.yaml`, whose `contracts` section is used (the backend's own keys skipped), so that
+ * the CLI and the portal check with the same severities, bounds and deciders.
+ */
 export function loadEngineConfig(file: string, cwd: string): EngineConfig {
   const text = readOptionFile('--config', file, cwd);
   let value: unknown;
@@ -128,11 +135,38 @@ export function loadEngineConfig(file: string, cwd: string): EngineConfig {
   } catch (error) {
     throw new UsageError(`--config ${file}: not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
   }
+  if (
+    isObject(value) &&
+    ('contracts' in value || 'app' in value || 'backend' in value)
+  ) {
+    const section = (value as Record<string, unknown>).contracts;
+    value = isObject(section)
+      ? Object.fromEntries(
+          Object.entries(section).filter(([k]) => !BACKEND_ONLY_KEYS.includes(k)),
+        )
+      : section;
+  }
   try {
     return validateEngineConfig(value);
   } catch (error) {
     throw new UsageError(`--config ${file}: ${(error as Error).message}`);
   }
+}
+
+/** The files `check` and `diff` read when no `--config` is given, first found wins. */
+export const DEFAULT_CONFIG_FILES = ['contracts.config.yaml', 'app-config.yaml'];
+
+/**
+ * The engine configuration when no `--config` is given: `contracts.config.yaml` in the current
+ * directory, else the `contracts` section of `app-config.yaml` there, else none.
+ */
+export function discoverEngineConfig(cwd: string): EngineConfig | undefined {
+  for (const name of DEFAULT_CONFIG_FILES) {
+    if (fs.existsSync(path.resolve(cwd, name))) {
+      return loadEngineConfig(name, cwd);
+    }
+  }
+  return undefined;
 }
 
 /** Validates the decision export of the backend: `{ version: 1, decisions: [...] }`. */
