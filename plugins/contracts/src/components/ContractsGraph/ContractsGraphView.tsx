@@ -235,7 +235,14 @@ export const ContractsGraphView = ({
         const mid = (x1 + x2) / 2;
         const d = `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
         return (
-          <g key={e.id} data-testid={sev ? 'conflict-edge' : 'edge'} data-severity={sev}>
+          <g
+            key={e.id}
+            data-testid={sev ? 'conflict-edge' : 'edge'}
+            data-severity={sev}
+            data-from={e.from}
+            data-to={e.to}
+            onClick={sev ? () => clicked() && setSelection({ type: 'edge', id: e.id }) : undefined}
+          >
             <path
               d={d}
               className={classes.edge}
@@ -248,7 +255,6 @@ export const ContractsGraphView = ({
               <path
                 d={d}
                 className={classes.hit}
-                onClick={() => clicked() && setSelection({ type: 'edge', id: e.id })}
               >
                 <title>{`${e.subject}: ${e.findings.length} finding(s)`}</title>
               </path>
@@ -354,7 +360,7 @@ export const ContractsGraphView = ({
           {visible.edges.filter(e => edgeSeverity.get(e.id)).length} with conflicts
         </Typography>
       </Box>
-      <div className={classes.canvas} style={{ height }}>
+      <div className={classes.canvas} style={{ height }} data-testid="contracts-graph-canvas">
         <div className={classes.controls}>
           <Button size="small" variant="outlined" onClick={() => zoomBy(1.25)} aria-label="zoom in">
             +
