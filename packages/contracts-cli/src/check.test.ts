@@ -14,10 +14,30 @@ import {
 } from './testing';
 
 const ESSAY = [
-  ['latency-budget', 'component:default/checkout', 'component:default/risk', 'error'],
-  ['data-freshness', 'component:default/risk', 'component:default/orders', 'error'],
-  ['idempotency-key', 'component:default/checkout', 'component:default/risk', 'error'],
-  ['access-policy', 'component:default/support', 'component:default/risk', 'tradeoff'],
+  [
+    'latency-budget',
+    'component:default/checkout',
+    'component:default/risk',
+    'error',
+  ],
+  [
+    'data-freshness',
+    'component:default/risk',
+    'component:default/orders',
+    'error',
+  ],
+  [
+    'idempotency-key',
+    'component:default/checkout',
+    'component:default/risk',
+    'error',
+  ],
+  [
+    'access-policy',
+    'component:default/support',
+    'component:default/risk',
+    'tradeoff',
+  ],
 ];
 
 const essayOf = (report: ContractsReport) =>
@@ -27,11 +47,21 @@ const essayOf = (report: ContractsReport) =>
 
 describe('contracts check on the example catalog', () => {
   it('reports the four discoveries in JSON, in the report shape, and exits 1', async () => {
-    const { code, stdout, stderr } = await run(['check', EXAMPLES, '--format', 'json']);
+    const { code, stdout, stderr } = await run([
+      'check',
+      EXAMPLES,
+      '--format',
+      'json',
+    ]);
     expect(stderr).toBe('');
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as ContractsReport;
-    expect(Object.keys(report)).toEqual(['version', 'findings', 'problems', 'summary']);
+    expect(Object.keys(report)).toEqual([
+      'version',
+      'findings',
+      'problems',
+      'summary',
+    ]);
     expect(report.version).toBe(1);
     expect(essayOf(report)).toEqual(expect.arrayContaining(ESSAY));
     expect(report.problems).toEqual([]);
@@ -67,7 +97,8 @@ describe('contracts check on the example catalog', () => {
       '\u001b[31;1mERROR: Latency contract violation',
     );
     expect(
-      (await run(['check', EXAMPLES], { isTTY: true, env: { NO_COLOR: '1' } })).stdout,
+      (await run(['check', EXAMPLES], { isTTY: true, env: { NO_COLOR: '1' } }))
+        .stdout,
     ).not.toContain('\u001b[');
   });
 
@@ -97,7 +128,9 @@ describe('exit codes', () => {
     resolveLatency(copy);
     const { code, stdout } = await run(['check', copy, '--format', 'json']);
     const report = JSON.parse(stdout) as ContractsReport;
-    expect(report.findings.filter(f => f.rule === 'latency-budget')).toEqual([]);
+    expect(report.findings.filter(f => f.rule === 'latency-budget')).toEqual(
+      [],
+    );
     expect(report.findings.map(f => f.rule)).toEqual(
       expect.arrayContaining(['data-freshness', 'idempotency-key']),
     );
@@ -122,7 +155,9 @@ describe('exit codes', () => {
 
   it('follows --fail-on', async () => {
     expect((await run(['check', EXAMPLES, '--fail-on', 'never'])).code).toBe(0);
-    expect((await run(['check', EXAMPLES, '--fail-on', 'warning'])).code).toBe(1);
+    expect((await run(['check', EXAMPLES, '--fail-on', 'warning'])).code).toBe(
+      1,
+    );
   });
 });
 
@@ -134,8 +169,19 @@ describe('broken contracts', () => {
       'current: p50=2800ms, p95=3200ms',
       'current: p50=fast, p95=3200ms',
     );
-    edit(path.join(copy, 'support/contracts/data-needs.yaml'), /$/, '\n  - [unclosed\n');
-    const { code, stdout } = await run(['check', copy, '--format', 'json', '--fail-on', 'never']);
+    edit(
+      path.join(copy, 'support/contracts/data-needs.yaml'),
+      /$/,
+      '\n  - [unclosed\n',
+    );
+    const { code, stdout } = await run([
+      'check',
+      copy,
+      '--format',
+      'json',
+      '--fail-on',
+      'never',
+    ]);
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as ContractsReport;
     expect(report.problems).toEqual(
@@ -179,17 +225,23 @@ describe('broken contracts', () => {
         '',
       ].join('\n'),
     });
-    const { code, stdout } = await run(['check', '.', '--format', 'json'], { cwd: dir });
+    const { code, stdout } = await run(['check', '.', '--format', 'json'], {
+      cwd: dir,
+    });
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as ContractsReport;
     expect(report.problems).toEqual([
       expect.objectContaining({
         entity: 'component:default/svc',
-        message: expect.stringContaining('cannot read the contracts at `dir:./missing`'),
+        message: expect.stringContaining(
+          'cannot read the contracts at `dir:./missing`',
+        ),
       }),
       expect.objectContaining({
         entity: 'component:default/web',
-        message: expect.stringContaining('url locations are read by the catalog'),
+        message: expect.stringContaining(
+          'url locations are read by the catalog',
+        ),
       }),
       expect.objectContaining({
         file: 'broken.yaml',
@@ -209,12 +261,17 @@ describe('usage errors: one line, exit 2', () => {
     const { code, stderr } = await run(['check', 'no/such/folder']);
     expect(code).toBe(2);
     oneLine(stderr);
-    expect(stderr).toContain('cannot read no/such/folder: no such file or directory');
+    expect(stderr).toContain(
+      'cannot read no/such/folder: no such file or directory',
+    );
   });
 
   it('on an unreadable file', async () => {
     const dir = tmpDir();
-    fs.symlinkSync(path.join(dir, 'gone.yaml'), path.join(dir, 'dangling.yaml'));
+    fs.symlinkSync(
+      path.join(dir, 'gone.yaml'),
+      path.join(dir, 'dangling.yaml'),
+    );
     const { code, stderr } = await run(['check', dir]);
     expect(code).toBe(2);
     oneLine(stderr);
@@ -257,7 +314,9 @@ describe('usage errors: one line, exit 2', () => {
       [['--decisions', 'date.json'], 'decisions[0].reviewBy'],
     ];
     for (const [args, message] of cases) {
-      const { code, stderr } = await run(['check', EXAMPLES, ...args], { cwd: dir });
+      const { code, stderr } = await run(['check', EXAMPLES, ...args], {
+        cwd: dir,
+      });
       expect({ args, code }).toEqual({ args, code: 2 });
       oneLine(stderr);
       expect(stderr).toContain(message);
@@ -289,11 +348,13 @@ describe('--config', () => {
       { cwd: dir },
     );
     const report = JSON.parse(stdout) as ContractsReport;
-    expect(report.findings.find(f => f.rule === 'latency-budget')?.severity).toBe('warning');
+    expect(
+      report.findings.find(f => f.rule === 'latency-budget')?.severity,
+    ).toBe('warning');
     expect(report.findings.some(f => f.rule === 'idempotency-key')).toBe(false);
-    expect(report.findings.find(f => f.rule === 'access-policy')?.deciders).toContain(
-      'group:default/security-team',
-    );
+    expect(
+      report.findings.find(f => f.rule === 'access-policy')?.deciders,
+    ).toContain('group:default/security-team');
   });
 });
 
@@ -338,22 +399,42 @@ describe('--decisions', () => {
     });
     const now = Date.parse('2026-06-01T00:00:00Z');
     const accepted = await run(
-      ['check', copy, '--decisions', 'decisions.json', '--fail-on', 'tradeoff', '--format', 'json'],
+      [
+        'check',
+        copy,
+        '--decisions',
+        'decisions.json',
+        '--fail-on',
+        'tradeoff',
+        '--format',
+        'json',
+      ],
       { cwd: dir, now },
     );
     expect(accepted.code).toBe(0);
     expect(
-      (JSON.parse(accepted.stdout) as ContractsReport).findings.find(f => f.id === tradeoff.id)
-        ?.status,
+      (JSON.parse(accepted.stdout) as ContractsReport).findings.find(
+        f => f.id === tradeoff.id,
+      )?.status,
     ).toBe('accepted');
     const stale = await run(
-      ['check', copy, '--decisions', 'stale.json', '--fail-on', 'tradeoff', '--format', 'json'],
+      [
+        'check',
+        copy,
+        '--decisions',
+        'stale.json',
+        '--fail-on',
+        'tradeoff',
+        '--format',
+        'json',
+      ],
       { cwd: dir, now },
     );
     expect(stale.code).toBe(1);
     expect(
-      (JSON.parse(stale.stdout) as ContractsReport).findings.find(f => f.id === tradeoff.id)
-        ?.status,
+      (JSON.parse(stale.stdout) as ContractsReport).findings.find(
+        f => f.id === tradeoff.id,
+      )?.status,
     ).toBe('needs-review');
     const expired = await run(
       ['check', copy, '--decisions', 'decisions.json', '--fail-on', 'tradeoff'],

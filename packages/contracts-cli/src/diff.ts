@@ -19,12 +19,7 @@ import {
   loadEntities,
   useColor,
 } from './context';
-import {
-  discoverEngineConfig,
-  loadDecisions,
-  loadEngineConfig,
-  type FailOn,
-} from './options';
+import { loadOptionFiles, type FailOn } from './options';
 
 /** The JSON answer of `contracts diff`, as in DESIGN.md. */
 export interface DiffReport {
@@ -80,7 +75,9 @@ export function diffExitCode(
   if (failOn === 'never') return 0;
   if (diff.added.some(f => reaches(f, failOn))) return 1;
   if (
-    diff.changed.some(c => reaches(c.after, failOn) && !reaches(c.before, failOn))
+    diff.changed.some(
+      c => reaches(c.after, failOn) && !reaches(c.before, failOn),
+    )
   ) {
     return 1;
   }
@@ -145,12 +142,9 @@ export function formatDiffText(
   for (const f of diff.added) {
     add(f, {
       order: 0,
-      text: `  + added\n${indent(formatFinding(f, { color }))}\n    Affects: ${affectedConsumers(
-        f,
-        head,
-      )
-        .map(who)
-        .join(', ')}`,
+      text: `  + added\n${indent(
+        formatFinding(f, { color }),
+      )}\n    Affects: ${affectedConsumers(f, head).map(who).join(', ')}`,
     });
   }
   for (const { before, after } of diff.changed) {
@@ -172,9 +166,7 @@ export function formatDiffText(
   ];
   for (const team of [...groups.keys()].sort()) {
     const items = groups.get(team)!.sort((a, b) => a.order - b.order);
-    blocks.push(
-      `${team}\n${items.map(i => i.text).join('\n\n')}`,
-    );
+    blocks.push(`${team}\n${items.map(i => i.text).join('\n\n')}`);
   }
   if (diff.problems.length) {
     blocks.push(
@@ -222,13 +214,18 @@ export function materialize(
   if (fs.existsSync(path.resolve(cwd, spec))) {
     return { paths: [spec], root: path.resolve(cwd, spec), cwd };
   }
-  const rev = git(['rev-parse', '--verify', '--quiet', `${spec}^{commit}`], cwd);
+  const rev = git(
+    ['rev-parse', '--verify', '--quiet', `${spec}^{commit}`],
+    cwd,
+  );
   if (rev.status !== 0) {
     throw new UsageError(
       `${option} ${spec} is neither a path nor a git revision`,
     );
   }
-  const top = git(['rev-parse', '--show-toplevel'], cwd).stdout.toString().trim();
+  const top = git(['rev-parse', '--show-toplevel'], cwd)
+    .stdout.toString()
+    .trim();
   const rels = wanted.map(p => path.relative(top, path.resolve(cwd, p)));
   if (rels.some(r => r.startsWith('..'))) {
     throw new UsageError(
@@ -245,10 +242,9 @@ export function materialize(
   if (archive.status !== 0) {
     cleanup();
     throw new UsageError(
-      `${option} ${spec}: cannot read ${wanted.join(' ')} at that revision: ${archive.stderr
-        .toString()
-        .trim()
-        .split('\n')[0]}`,
+      `${option} ${spec}: cannot read ${wanted.join(' ')} at that revision: ${
+        archive.stderr.toString().trim().split('\n')[0]
+      }`,
     );
   }
   const untar = spawnSync('tar', ['-x', '-C', tmp], {
@@ -258,7 +254,9 @@ export function materialize(
   if (untar.status !== 0) {
     cleanup();
     throw new UsageError(
-      `${option} ${spec}: cannot unpack it: ${untar.stderr.toString().trim().split('\n')[0]}`,
+      `${option} ${spec}: cannot unpack it: ${
+        untar.stderr.toString().trim().split('\n')[0]
+      }`,
     );
   }
   const relCwd = path.relative(top, cwd);
@@ -276,12 +274,7 @@ export async function runDiff(
   opts: CommonOptions & { base: string; head?: string },
   io: CliIo,
 ): Promise<number> {
-  const config = opts.config
-    ? loadEngineConfig(opts.config, io.cwd)
-    : discoverEngineConfig(io.cwd);
-  const decisions = opts.decisions
-    ? loadDecisions(opts.decisions, io.cwd)
-    : undefined;
+  const { config, decisions } = loadOptionFiles(opts, io.cwd);
   const sides: Side[] = [];
   try {
     const analyses: Analysis[] = [];
@@ -322,7 +315,9 @@ export async function runDiff(
     } else {
       io.stdout(
         `${formatDiffText(diff, base, head, useColor(io))}${
-          code ? `FAIL: the head adds findings at or above --fail-on ${opts.failOn}` : `PASS: the head adds nothing at or above --fail-on ${opts.failOn}`
+          code
+            ? `FAIL: the head adds findings at or above --fail-on ${opts.failOn}`
+            : `PASS: the head adds nothing at or above --fail-on ${opts.failOn}`
         }\n`,
       );
     }

@@ -24,12 +24,7 @@ import {
 } from './context';
 import { runDiff } from './diff';
 import { UsageError } from './errors';
-import {
-  FAIL_ON_VALUES,
-  loadDecisions,
-  discoverEngineConfig,
-  loadEngineConfig,
-} from './options';
+import { FAIL_ON_VALUES, loadOptionFiles } from './options';
 
 const FORMATS = ['text', 'json', 'sarif'];
 
@@ -185,10 +180,19 @@ Run \`contracts help check\` or \`contracts help diff\` for their options and mo
       .description(
         'Compare the findings of two versions of a catalog: what a change adds, removes and changes.',
       )
-      .argument('[paths...]', 'catalog files or folders, for git revisions (default: .)'),
+      .argument(
+        '[paths...]',
+        'catalog files or folders, for git revisions (default: .)',
+      ),
   )
-    .requiredOption('--base <path|rev>', 'the version before: a folder/file or a git revision')
-    .option('--head <path|rev>', 'the version after (default: the working tree)')
+    .requiredOption(
+      '--base <path|rev>',
+      'the version before: a folder/file or a git revision',
+    )
+    .option(
+      '--head <path|rev>',
+      'the version after (default: the working tree)',
+    )
     .addHelpText('after', DIFF_HELP)
     .action(
       async (
@@ -240,12 +244,7 @@ async function check(
       'nothing to check: give catalog files or folders (e.g. `contracts check examples/`), or --catalog-url',
     );
   }
-  const config = opts.config
-    ? loadEngineConfig(opts.config, io.cwd)
-    : discoverEngineConfig(io.cwd);
-  const decisions = opts.decisions
-    ? loadDecisions(opts.decisions, io.cwd)
-    : undefined;
+  const { config, decisions } = loadOptionFiles(opts, io.cwd);
   const catalog = await loadEntities(paths, opts, io);
   const analysis = runAnalysis(catalog, { config, decisions, now: io.now });
   const code = checkExitCode(analysis.report, opts.failOn);

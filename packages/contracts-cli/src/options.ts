@@ -20,13 +20,20 @@ const SEVERITIES: Severity[] = ['error', 'warning', 'tradeoff', 'info'];
 
 /** `--fail-on` values, from the strictest threshold. */
 export type FailOn = Severity | 'never';
-export const FAIL_ON_VALUES = ['error', 'warning', 'tradeoff', 'never'] as const;
+export const FAIL_ON_VALUES = [
+  'error',
+  'warning',
+  'tradeoff',
+  'never',
+] as const;
 
 function readOptionFile(option: string, file: string, cwd: string): string {
   try {
     return fs.readFileSync(path.resolve(cwd, file), 'utf8');
   } catch (error) {
-    throw new UsageError(`${option} ${file}: cannot read it: ${fsReason(error)}`);
+    throw new UsageError(
+      `${option} ${file}: cannot read it: ${fsReason(error)}`,
+    );
   }
 }
 
@@ -62,57 +69,95 @@ export function validateEngineConfig(
   const config: EngineConfig = {};
   for (const [key, v] of Object.entries(value)) {
     if (key === 'rules') {
-      if (!isObject(v)) throw new Error(`rules: expected a mapping, got ${describe(v)}`);
+      if (!isObject(v))
+        throw new Error(`rules: expected a mapping, got ${describe(v)}`);
       config.rules = {};
       for (const [id, rule] of Object.entries(v)) {
-        if (!ruleIds.includes(id)) throw new Error(`rules: ${unknownKey(id, ruleIds, 'rule')}`);
+        if (!ruleIds.includes(id))
+          throw new Error(`rules: ${unknownKey(id, ruleIds, 'rule')}`);
         if (!isObject(rule)) {
-          throw new Error(`rules.${id}: expected a mapping with severity and/or enabled, got ${describe(rule)}`);
+          throw new Error(
+            `rules.${id}: expected a mapping with severity and/or enabled, got ${describe(
+              rule,
+            )}`,
+          );
         }
         const out: { severity?: Severity; enabled?: boolean } = {};
         for (const [k, x] of Object.entries(rule)) {
           if (k === 'severity') {
             if (!SEVERITIES.includes(x as Severity)) {
-              throw new Error(`rules.${id}.severity: expected one of ${SEVERITIES.join(', ')}, got ${describe(x)}`);
+              throw new Error(
+                `rules.${id}.severity: expected one of ${SEVERITIES.join(
+                  ', ',
+                )}, got ${describe(x)}`,
+              );
             }
             out.severity = x as Severity;
           } else if (k === 'enabled') {
             if (typeof x !== 'boolean') {
-              throw new Error(`rules.${id}.enabled: expected true or false, got ${describe(x)}`);
+              throw new Error(
+                `rules.${id}.enabled: expected true or false, got ${describe(
+                  x,
+                )}`,
+              );
             }
             out.enabled = x;
           } else {
-            throw new Error(`rules.${id}: ${unknownKey(k, ['severity', 'enabled'], 'key')}`);
+            throw new Error(
+              `rules.${id}: ${unknownKey(k, ['severity', 'enabled'], 'key')}`,
+            );
           }
         }
         config.rules[id] = out;
       }
     } else if (key === 'retryAmplificationBound') {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 1) {
-        throw new Error(`retryAmplificationBound: expected a number of attempts ≥ 1, got ${describe(v)}`);
+        throw new Error(
+          `retryAmplificationBound: expected a number of attempts ≥ 1, got ${describe(
+            v,
+          )}`,
+        );
       }
       config.retryAmplificationBound = v;
     } else if (key === 'deciders') {
-      if (!isObject(v)) throw new Error(`deciders: expected a mapping, got ${describe(v)}`);
+      if (!isObject(v))
+        throw new Error(`deciders: expected a mapping, got ${describe(v)}`);
       config.deciders = {};
       for (const [id, groups] of Object.entries(v)) {
-        if (!ruleIds.includes(id)) throw new Error(`deciders: ${unknownKey(id, ruleIds, 'rule')}`);
-        if (!Array.isArray(groups) || !groups.every(g => typeof g === 'string')) {
-          throw new Error(`deciders.${id}: expected a list of entity refs, got ${describe(groups)}`);
+        if (!ruleIds.includes(id))
+          throw new Error(`deciders: ${unknownKey(id, ruleIds, 'rule')}`);
+        if (
+          !Array.isArray(groups) ||
+          !groups.every(g => typeof g === 'string')
+        ) {
+          throw new Error(
+            `deciders.${id}: expected a list of entity refs, got ${describe(
+              groups,
+            )}`,
+          );
         }
         config.deciders[id] = groups.map(g => {
           try {
             return stringifyEntityRef(
-              parseEntityRef(g, { defaultKind: 'group', defaultNamespace: 'default' }),
+              parseEntityRef(g, {
+                defaultKind: 'group',
+                defaultNamespace: 'default',
+              }),
             );
           } catch {
-            throw new Error(`deciders.${id}: \`${g}\` is not an entity ref such as group:default/security-team`);
+            throw new Error(
+              `deciders.${id}: \`${g}\` is not an entity ref such as group:default/security-team`,
+            );
           }
         });
       }
     } else {
       throw new Error(
-        unknownKey(key, ['rules', 'retryAmplificationBound', 'deciders'], 'key'),
+        unknownKey(
+          key,
+          ['rules', 'retryAmplificationBound', 'deciders'],
+          'key',
+        ),
       );
     }
   }
@@ -133,7 +178,11 @@ export function loadEngineConfig(file: string, cwd: string): EngineConfig {
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new UsageError(`--config ${file}: not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+    throw new UsageError(
+      `--config ${file}: not valid YAML or JSON: ${
+        (error as Error).message.split('\n')[0]
+      }`,
+    );
   }
   if (
     isObject(value) &&
@@ -142,7 +191,9 @@ export function loadEngineConfig(file: string, cwd: string): EngineConfig {
     const section = (value as Record<string, unknown>).contracts;
     value = isObject(section)
       ? Object.fromEntries(
-          Object.entries(section).filter(([k]) => !BACKEND_ONLY_KEYS.includes(k)),
+          Object.entries(section).filter(
+            ([k]) => !BACKEND_ONLY_KEYS.includes(k),
+          ),
         )
       : section;
   }
@@ -154,7 +205,10 @@ export function loadEngineConfig(file: string, cwd: string): EngineConfig {
 }
 
 /** The files `check` and `diff` read when no `--config` is given, first found wins. */
-export const DEFAULT_CONFIG_FILES = ['contracts.config.yaml', 'app-config.yaml'];
+export const DEFAULT_CONFIG_FILES = [
+  'contracts.config.yaml',
+  'app-config.yaml',
+];
 
 /**
  * The engine configuration when no `--config` is given: `contracts.config.yaml` in the current
@@ -169,22 +223,55 @@ export function discoverEngineConfig(cwd: string): EngineConfig | undefined {
   return undefined;
 }
 
+/**
+ * The files `--config` and `--decisions` name (or the discovered configuration), read once for
+ * a `check` or `diff` run.
+ */
+export function loadOptionFiles(
+  opts: { config?: string; decisions?: string },
+  cwd: string,
+): { config?: EngineConfig; decisions?: DecisionRecord[] } {
+  return {
+    config: opts.config
+      ? loadEngineConfig(opts.config, cwd)
+      : discoverEngineConfig(cwd),
+    decisions: opts.decisions ? loadDecisions(opts.decisions, cwd) : undefined,
+  };
+}
+
 /** Validates the decision export of the backend: `{ version: 1, decisions: [...] }`. */
 export function validateDecisions(value: unknown): DecisionRecord[] {
-  if (!isObject(value)) throw new Error(`expected {"version": 1, "decisions": [...]}, got ${describe(value)}`);
-  if (value.version !== 1) throw new Error(`version: expected 1, got ${describe(value.version)}`);
-  if (!Array.isArray(value.decisions)) throw new Error(`decisions: expected a list, got ${describe(value.decisions)}`);
+  if (!isObject(value))
+    throw new Error(
+      `expected {"version": 1, "decisions": [...]}, got ${describe(value)}`,
+    );
+  if (value.version !== 1)
+    throw new Error(`version: expected 1, got ${describe(value.version)}`);
+  if (!Array.isArray(value.decisions))
+    throw new Error(
+      `decisions: expected a list, got ${describe(value.decisions)}`,
+    );
   return value.decisions.map((d: unknown, i: number) => {
     const at = `decisions[${i}]`;
-    if (!isObject(d)) throw new Error(`${at}: expected a mapping, got ${describe(d)}`);
+    if (!isObject(d))
+      throw new Error(`${at}: expected a mapping, got ${describe(d)}`);
     for (const key of ['findingId', 'evidenceHash', 'status'] as const) {
       if (typeof d[key] !== 'string' || !d[key]) {
-        throw new Error(`${at}.${key}: expected a string, got ${describe(d[key])}`);
+        throw new Error(
+          `${at}.${key}: expected a string, got ${describe(d[key])}`,
+        );
       }
     }
     if (d.reviewBy !== undefined && d.reviewBy !== null) {
-      if (typeof d.reviewBy !== 'string' || reviewDeadline(d.reviewBy) === undefined) {
-        throw new Error(`${at}.reviewBy: expected an ISO date such as 2026-12-31, got ${describe(d.reviewBy)}`);
+      if (
+        typeof d.reviewBy !== 'string' ||
+        reviewDeadline(d.reviewBy) === undefined
+      ) {
+        throw new Error(
+          `${at}.reviewBy: expected an ISO date such as 2026-12-31, got ${describe(
+            d.reviewBy,
+          )}`,
+        );
       }
     }
     return {
@@ -206,7 +293,9 @@ export function loadDecisions(file: string, cwd: string): DecisionRecord[] {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`--decisions ${file}: not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(
+      `--decisions ${file}: not valid JSON: ${(error as Error).message}`,
+    );
   }
   try {
     return validateDecisions(value);
