@@ -255,8 +255,6 @@ export class IndexedRuleContext implements RuleContext {
   private readonly cache = new Map<string, MemoEntry>();
   private objectCache = new WeakMap<object, Map<string, MemoEntry>>();
   private epoch = 0;
-  /** The slots the current anchor looked up: most lookups repeat within an anchor. */
-  private readonly local = new Map<string, Slot>();
 
   constructor(
     private readonly index: CatalogIndex,
@@ -265,21 +263,15 @@ export class IndexedRuleContext implements RuleContext {
 
   /** Starts the evaluation of another anchor. */
   beginAnchor() {
-    this.local.clear();
+    // Nothing per anchor: a slot lookup is one map read already.
   }
 
   private slotOf(ref: string): Slot {
-    let slot = this.local.get(ref);
-    if (!slot) {
-      slot = this.index.slot(ref);
-      this.local.set(ref, slot);
-    }
-    return slot;
+    return this.index.slot(ref);
   }
 
   /** Forgets memoized computations: call whenever the index changes. */
   clearCache() {
-    this.local.clear();
     this.objectCache = new WeakMap();
     this.cache.clear();
     this.epoch++;

@@ -283,6 +283,8 @@ class SortedView<T> {
   private readonly shown = new Map<string, T>();
   private readonly dirty = new Set<string>();
   private arr: T[] = [];
+  /** `arr` was handed out: copy it before changing it (copy on write, no copy per result). */
+  private shared = false;
 
   constructor(
     private readonly compare: (a: T, b: T) => number,
@@ -303,12 +305,28 @@ class SortedView<T> {
       }
     }
     this.arr = [...items.values()].sort(this.compare);
+    this.shared = false;
     this.dirty.clear();
   }
 
+  /** The sorted items; the array is never changed afterwards (later flushes copy it). */
   flush(): T[] {
+    this.flushInternal();
+    this.shared = true;
+    return this.arr;
+  }
+
+  private writable(): T[] {
+    if (this.shared) {
+      this.arr = this.arr.slice();
+      this.shared = false;
+    }
+    return this.arr;
+  }
+
+  private flushInternal() {
     if (this.dirty.size === 0) {
-      return this.arr;
+      return;
     }
     if (this.dirty.size > 256 && this.dirty.size * 8 > this.arr.length) {
       for (const key of this.dirty) {
@@ -320,6 +338,7 @@ class SortedView<T> {
         }
       }
       this.arr = [...this.shown.values()].sort(this.compare);
+      this.shared = false;
     } else {
       for (const key of this.dirty) {
         const before = this.shown.get(key);
@@ -335,24 +354,35 @@ class SortedView<T> {
           // Equal content: swap the object in place, the order does not change.
           const i = this.arr.indexOf(before);
           if (i >= 0) {
-            this.arr[i] = next;
+            this.writable()[i] = next;
             this.shown.set(key, next);
             continue;
           }
         }
         if (before !== undefined) {
-          sortedRemove(this.arr, before, this.compare);
+          sortedRemove(this.writable(), before, this.compare);
           this.shown.delete(key);
         }
         if (next !== undefined) {
-          sortedInsert(this.arr, next, this.compare);
+          sortedInsert(this.writable(), next, this.compare);
           this.shown.set(key, next);
         }
       }
     }
     this.dirty.clear();
-    return this.arr;
   }
+}
+
+function sameNode(a: GraphNode, b: GraphNode): boolean {
+  return (
+    a.ref === b.ref &&
+    a.kind === b.kind &&
+    a.name === b.name &&
+    a.hasContract === b.hasContract &&
+    a.owner === b.owner &&
+    a.system === b.system &&
+    Object.keys(a).length === Object.keys(b).length
+  );
 }
 
 function sameFinding(a: Finding, b: Finding): boolean {
@@ -452,6 +482,11 @@ class IncrementalAnalyzer implements Analyzer {
       if (e.system) {
         node.system = e.system;
       }
+      const before = this.nodeObjects.get(key);
+      if (before && sameNode(before, node)) {
+        // Unchanged: keep the shown object, the node view need not change.
+        return;
+      }
       this.nodeObjects.set(key, node);
     } else {
       this.nodeObjects.delete(key);
@@ -489,12 +524,14 @@ class IncrementalAnalyzer implements Analyzer {
     this.dirtyEdges.clear();
     // Memoized walks are only valid for one state of the catalog; free them.
     this.ctx.clearCache();
+    // Copy on write in the views: an unchanged view costs nothing, and no result's arrays
+    // change later.
     return {
       graph: {
-        nodes: this.nodeView.flush().slice(),
-        edges: this.edgeView.flush().slice(),
+        nodes: this.nodeView.flush(),
+        edges: this.edgeView.flush(),
       },
-      findings: this.findingView.flush().slice(),
+      findings: this.findingView.flush(),
     };
   }
 
