@@ -204,6 +204,19 @@ describe('contracts backend over HTTP', () => {
       (list.body.items as Finding[]).find(f => f.rule === rule)!;
     const access = byRule('access-policy'); // support ← risk: the guest's team is a party
     const latency = byRule('latency-budget'); // checkout → risk: the guest is no party
+    // the plain entity response (served from its cached body from now on), with its ETag
+    const before = await request(server)
+      .get('/api/contracts/entities/component/default/risk')
+      .set(as(GUEST));
+    expect(before.type).toBe('application/json');
+    expect(
+      before.body.findings.find((f: Finding) => f.id === access.id).status,
+    ).toBe('open');
+    const unchanged = await request(server)
+      .get('/api/contracts/entities/component/default/risk')
+      .set(as(GUEST))
+      .set('If-None-Match', before.headers.etag);
+    expect(unchanged.status).toBe(304);
 
     // what the frontend asks: may the caller accept?
     const entity = await request(server)
@@ -266,6 +279,14 @@ describe('contracts backend over HTTP', () => {
           .set(as(GUEST))
       ).body.items[0]?.status;
     expect(await status()).toBe('accepted');
+    // the entity endpoint (its body cached before the decision) says the same
+    const entityStatus = async () => {
+      const res = await request(server)
+        .get('/api/contracts/entities/component/default/risk')
+        .set(as(GUEST));
+      return res.body.findings.find((f: Finding) => f.id === access.id)?.status;
+    };
+    expect(await entityStatus()).toBe('accepted');
 
     // supersede: a new record, the old one marked superseded
     const superseding = await request(server)
@@ -342,6 +363,7 @@ describe('contracts backend over HTTP', () => {
       }),
     );
     expect(await eventually(status, s => s === 'needs-review')).toBe('needs-review');
+    expect(await entityStatus()).toBe('needs-review');
   });
 
   it('keeps serving the last graph, marked stale, when the catalog fails', async () => {

@@ -14,10 +14,16 @@ import { contractsFindingResourceRef, isFindingPartyRule } from './permissions';
 import { createRouter } from './service/router';
 import { readContractsSettings } from './services/config';
 import { ContractsGraphService } from './services/ContractsGraphService';
+import { startPolling } from './services/polling';
 import {
   DecisionsService,
   FindingAuthorizer,
 } from './services/DecisionsService';
+
+/** The most of the event loop's time the quick check may take (it slows down beyond). */
+const QUICK_CHECK_MAX_SHARE = 0.05;
+/** However slow the quick check, it runs at least this often. */
+const QUICK_CHECK_MAX_PAUSE_MS = 30_000;
 
 /**
  * The contracts backend plugin: keeps the conflict graph current and serves it under
@@ -83,12 +89,19 @@ export const contractsPlugin = createBackendPlugin({
           logger.debug(`Contracts ${what} failed`, { error: String(error) });
         graph.refreshAll().catch(quiet('initial read'));
         decisions.sync().catch(quiet('decisions sync'));
-        const timer = setInterval(() => {
-          graph.refreshChanges().catch(quiet('quick refresh'));
-          decisions.sync().catch(quiet('decisions sync'));
-        }, settings.refreshIntervalMs);
-        timer.unref?.();
-        lifecycle.addShutdownHook(() => clearInterval(timer));
+        // A large catalog makes the quick check slow: then it runs less often, so that it never
+        // takes more than a small share of the event loop the requests are served on.
+        const stopPolling = startPolling({
+          intervalMs: settings.refreshIntervalMs,
+          maxShare: QUICK_CHECK_MAX_SHARE,
+          maxPauseMs: QUICK_CHECK_MAX_PAUSE_MS,
+          fn: () =>
+            Promise.all([
+              graph.refreshChanges().catch(quiet('quick refresh')),
+              decisions.sync().catch(quiet('decisions sync')),
+            ]),
+        });
+        lifecycle.addShutdownHook(stopPolling);
 
         // The full recompute: one replica per period when several share a database.
         await scheduler.scheduleTask({

@@ -24,6 +24,7 @@ import type {
   DecisionsService,
   FindingAuthorizer,
 } from '../services/DecisionsService';
+import { EntityBodyCache } from './EntityBodyCache';
 import { decisionToMarkdown } from './markdown';
 
 /** What the router needs; built in plugin.ts. */
@@ -180,32 +181,62 @@ export async function createRouter(
     res.json({ status: 'ok' });
   });
 
+  // The entity endpoint is the portal's hot path: its body depends only on the graph snapshot,
+  // the decision records and (through review dates) the time, so it is serialized once per
+  // snapshot and decisions version, and sent as is until one of them changes.
+  const entityBodies = new EntityBodyCache();
+
   router.get('/entities/:kind/:namespace/:name', async (req, res) => {
     const query = parse(entityQuerySchema, req.query, 'query');
     const { kind, namespace, name } = req.params;
     const ref = lower(`${kind}:${namespace}/${name}`);
     const s = await snapshot();
-    const stored = s.entities.get(ref);
-    const related = s.findingsByEntity.get(ref) ?? [];
-    if (!stored && !related.length) {
-      throw new NotFoundError(`No entity ${ref} in the contracts graph`);
+    if (query.include !== 'canAccept') {
+      const now = Date.now();
+      let cached = entityBodies.get(s, decisions.version, ref, now);
+      if (!cached) {
+        const body = entityBody(s, ref, decisions.withStatus(related(s, ref), now));
+        cached = entityBodies.set(s, decisions.version, ref, body, now);
+      }
+      res.set('Content-Type', 'application/json; charset=utf-8');
+      res.set('ETag', cached.etag);
+      res.send(cached.body);
+      return;
     }
     let findings: Array<Finding & { canAccept?: boolean }> =
-      decisions.withStatus(related);
-    if (query.include === 'canAccept') {
-      const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-      const allowed = await authorizer.canAccept(findings, credentials);
-      findings = findings.map((f, i) => ({ ...f, canAccept: allowed[i] }));
+      decisions.withStatus(related(s, ref));
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const allowed = await authorizer.canAccept(findings, credentials);
+    findings = findings.map((f, i) => ({ ...f, canAccept: allowed[i] }));
+    res.json(entityBody(s, ref, findings));
+  });
+
+  /** The findings of an entity; a NotFoundError when the graph knows nothing of it. */
+  const related = (s: GraphSnapshot, ref: string): Finding[] => {
+    const list = s.findingsByEntity.get(ref) ?? [];
+    if (!s.entities.has(ref) && !list.length) {
+      throw new NotFoundError(`No entity ${ref} in the contracts graph`);
     }
-    res.json({
+    return list;
+  };
+
+  const entityBody = (
+    s: GraphSnapshot,
+    ref: string,
+    findings: Array<Finding & { canAccept?: boolean }>,
+  ) => {
+    const stored = s.entities.get(ref);
+    return {
       entityRef: stored?.summary.ref ?? ref,
       contracts: stored?.contract ?? null,
       problems: stored?.problems ?? [],
       findings,
-      decisions: related.flatMap(f => decisions.forFinding(f.id)),
+      decisions: (s.findingsByEntity.get(ref) ?? []).flatMap(f =>
+        decisions.forFinding(f.id),
+      ),
       ...freshness(s),
-    });
-  });
+    };
+  };
 
   router.get('/findings', async (req, res) => {
     const q = parse(findingsQuerySchema, req.query, 'query');

@@ -1,7 +1,9 @@
 import type {
   AuthService,
+  BackstageCredentials,
   LoggerService,
 } from '@backstage/backend-plugin-api';
+import type { QueryEntitiesResponse } from '@backstage/catalog-client';
 import type { Entity } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -37,6 +39,11 @@ const FULL_FIELDS = [
   'spec.dependencyOf',
   'relations',
 ];
+/**
+ * Entities are read in pages: each page is a short query and a short response, so requests
+ * served from memory interleave with a read instead of waiting behind one large response.
+ */
+const PAGE_SIZE = 500;
 const ETAG_FIELDS = [
   'kind',
   'metadata.name',
@@ -169,19 +176,13 @@ export class ContractsGraphService {
       let changed: Entity[];
       let present: Set<string>;
       if (full) {
-        const { items } = await catalog.getEntities(
-          { filter: FILTER, fields: FULL_FIELDS },
-          { credentials },
-        );
+        const items = await readPaged(catalog, FULL_FIELDS, credentials);
         changed = items;
         present = new Set(items.map(refOf));
         this.analyzer = this.newAnalyzer();
         this.entities = new Map();
       } else {
-        const { items } = await catalog.getEntities(
-          { filter: FILTER, fields: ETAG_FIELDS },
-          { credentials },
-        );
+        const items = await readPaged(catalog, ETAG_FIELDS, credentials);
         present = new Set(items.map(refOf));
         const refs = items
           .filter(e => {
@@ -313,6 +314,27 @@ export class ContractsGraphService {
       removed: before.filter(f => !afterIds.has(f.id)),
     };
   }
+}
+
+/** Every entity of the kinds the graph holds, page by page. */
+async function readPaged(
+  catalog: CatalogService,
+  fields: string[],
+  credentials: BackstageCredentials,
+): Promise<Entity[]> {
+  const out: Entity[] = [];
+  let cursor: string | undefined;
+  do {
+    const page: QueryEntitiesResponse = await catalog.queryEntities(
+      cursor
+        ? { cursor, fields, limit: PAGE_SIZE }
+        : { filter: FILTER, fields, limit: PAGE_SIZE, totalItems: 'exclude' },
+      { credentials },
+    );
+    out.push(...page.items);
+    cursor = page.pageInfo.nextCursor;
+  } while (cursor);
+  return out;
 }
 
 function summaryFromRef(ref: string): EntitySummary {

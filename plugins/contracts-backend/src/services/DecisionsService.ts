@@ -28,6 +28,7 @@ export class DecisionsService {
   private byFinding = new Map<string, Decision[]>();
   private lastSeen = '';
   private loaded = false;
+  private changes = 0;
 
   constructor(
     private readonly options: {
@@ -58,11 +59,24 @@ export class DecisionsService {
     this.loaded = true;
   }
 
+  /** Grows whenever a record is added or changes status: for caches of what depends on them. */
+  get version(): number {
+    return this.changes;
+  }
+
   /** Adds a record (and marks the one it supersedes). */
   remember(d: Decision) {
     const known = this.byId.get(d.id);
     if (known && known.status === 'superseded' && d.status !== 'superseded') {
       d = { ...d, status: 'superseded', supersededBy: known.supersededBy };
+    }
+    if (
+      !known ||
+      known.status !== d.status ||
+      known.supersededBy !== d.supersededBy ||
+      known.reviewBy !== d.reviewBy
+    ) {
+      this.changes++;
     }
     this.byId.set(d.id, d);
     const list = (this.byFinding.get(d.findingId) ?? []).filter(
