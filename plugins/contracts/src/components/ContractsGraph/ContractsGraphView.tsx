@@ -31,8 +31,22 @@ const useStyles = makeStyles(theme => ({
     cursor: 'grab',
     '&:active': { cursor: 'grabbing' },
   },
+  pane: {
+    position: 'absolute',
+    inset: 0,
+    overflow: 'hidden',
+  },
+  stage: {
+    // the compositor moves this layer; pan and zoom re-paint nothing
+    position: 'absolute',
+    left: 0,
+    top: 0,
+    transformOrigin: '0 0',
+    willChange: 'transform',
+  },
   svg: {
     display: 'block',
+    overflow: 'visible',
     userSelect: 'none',
     '&.lod-low text': { display: 'none' },
   },
@@ -50,8 +64,17 @@ const useStyles = makeStyles(theme => ({
     pointerEvents: 'none',
     fontFamily: theme.typography.fontFamily,
   },
-  edge: { fill: 'none' },
-  hit: { stroke: 'transparent', strokeWidth: 10, cursor: 'pointer', fill: 'none' },
+  edges: { fill: 'none', pointerEvents: 'none' },
+  // invisible (never painted) but clickable along a 10px band: pointer-events `stroke` ignores
+  // visibility
+  hit: {
+    stroke: '#000',
+    strokeWidth: 10,
+    fill: 'none',
+    visibility: 'hidden',
+    pointerEvents: 'stroke',
+    cursor: 'pointer',
+  },
   side: {
     position: 'absolute',
     top: 8,
@@ -85,9 +108,22 @@ type Selection =
   | { type: 'node'; ref: string }
   | undefined;
 
+/** Layout padding around the drawing, in layout units. */
+const PAD = 12;
+/** A gesture is over when no wheel or drag event came for this long. */
+const IDLE_MS = 150;
+
+function edgePath(x1: number, y1: number, x2: number, y2: number) {
+  const mid = (x1 + x2) / 2;
+  return `M${x1},${y1}C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
+}
+
 /**
- * The conflict graph: a layered layout computed once, drawn as SVG; pan and zoom change only
- * the transform of one group, in an animation frame, without re-rendering React.
+ * The conflict graph: a layered layout computed once, drawn as one SVG the size of the layout.
+ * Edges are merged into a few paths (one for the plain edges, one per severity for conflicts);
+ * conflict edges also get an invisible hit path each, for clicks. Pan and zoom set a CSS
+ * transform on the HTML layer around the SVG, once per animation frame, without re-rendering
+ * React: the compositor moves the cached layer instead of re-painting thousands of elements.
  */
 export const ContractsGraphView = ({
   graph,
@@ -134,54 +170,96 @@ export const ContractsGraphView = ({
   const layout = useMemo(() => layoutGraph(visible), [visible]);
 
   // pan / zoom: kept in a ref, written to the DOM once per animation frame
+  const paneRef = useRef<HTMLDivElement>(null);
+  const stageRef = useRef<HTMLDivElement>(null);
   const svgRef = useRef<SVGSVGElement>(null);
-  const viewportRef = useRef<SVGGElement>(null);
   const view = useRef({ x: 20, y: 20, k: 1 });
   const frame = useRef<number | undefined>();
+  const idle = useRef<ReturnType<typeof setTimeout> | undefined>();
   const apply = useCallback(() => {
     frame.current = undefined;
     const { x, y, k } = view.current;
-    viewportRef.current?.setAttribute('transform', `translate(${x},${y}) scale(${k})`);
-    svgRef.current?.classList.toggle('lod-low', k < 0.45);
+    const stage = stageRef.current;
+    if (stage) stage.style.transform = `translate(${x}px,${y}px) scale(${k})`;
   }, []);
   const schedule = useCallback(() => {
     if (frame.current === undefined) {
       frame.current = requestAnimationFrame(apply);
     }
   }, [apply]);
+  // When a gesture is over: level of detail (labels) and a crisp raster at the new scale. Both
+  // re-paint, so neither happens while panning or zooming. A will-change layer keeps the raster
+  // scale it was created with (zooming in would stay blurry): dropping will-change for one frame
+  // makes the compositor raster it afresh.
+  const rasterK = useRef<number | undefined>();
+  const settle = useCallback(() => {
+    idle.current = undefined;
+    const { k } = view.current;
+    svgRef.current?.classList.toggle('lod-low', k < 0.45);
+    const stage = stageRef.current;
+    if (!stage || rasterK.current === k) return;
+    if (rasterK.current !== undefined) {
+      stage.style.willChange = 'auto';
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => {
+          stage.style.willChange = '';
+        }),
+      );
+    }
+    rasterK.current = k;
+  }, []);
+  const gesture = useCallback(() => {
+    schedule();
+    const stage = stageRef.current;
+    if (stage?.style.willChange) stage.style.willChange = '';
+    if (idle.current !== undefined) clearTimeout(idle.current);
+    idle.current = setTimeout(settle, IDLE_MS);
+  }, [schedule, settle]);
+  useEffect(
+    () => () => {
+      if (frame.current !== undefined) cancelAnimationFrame(frame.current);
+      if (idle.current !== undefined) clearTimeout(idle.current);
+    },
+    [],
+  );
 
   const fit = useCallback(() => {
-    const svg = svgRef.current;
-    const w = svg?.clientWidth || 1000;
-    const h = svg?.clientHeight || 600;
+    const pane = paneRef.current;
+    const w = pane?.clientWidth || 1000;
+    const h = pane?.clientHeight || 600;
     const k = Math.min(
       1.5,
       Math.max(0.05, Math.min(w / (layout.width + 40), h / (layout.height + 40))),
     );
-    view.current = { k, x: (w - layout.width * k) / 2, y: Math.max(10, (h - layout.height * k) / 2) };
+    view.current = {
+      k,
+      x: (w - layout.width * k) / 2 - PAD * k,
+      y: Math.max(10, (h - layout.height * k) / 2) - PAD * k,
+    };
     schedule();
-  }, [layout, schedule]);
+    settle();
+  }, [layout, schedule, settle]);
 
   useLayoutEffect(() => {
     fit();
   }, [fit]);
 
   useEffect(() => {
-    const svg = svgRef.current;
-    if (!svg) return undefined;
+    const pane = paneRef.current;
+    if (!pane) return undefined;
     const onWheel = (e: WheelEvent) => {
       e.preventDefault();
-      const rect = svg.getBoundingClientRect();
+      const rect = pane.getBoundingClientRect();
       const px = e.clientX - rect.left;
       const py = e.clientY - rect.top;
       const { x, y, k } = view.current;
       const nk = Math.min(4, Math.max(0.03, k * Math.exp(-e.deltaY * 0.0015)));
       view.current = { k: nk, x: px - ((px - x) * nk) / k, y: py - ((py - y) * nk) / k };
-      schedule();
+      gesture();
     };
-    svg.addEventListener('wheel', onWheel, { passive: false });
-    return () => svg.removeEventListener('wheel', onWheel);
-  }, [schedule]);
+    pane.addEventListener('wheel', onWheel, { passive: false });
+    return () => pane.removeEventListener('wheel', onWheel);
+  }, [gesture]);
 
   const drag = useRef<{ x: number; y: number; moved: boolean } | undefined>();
   const onPointerDown = (e: React.PointerEvent) => {
@@ -200,7 +278,7 @@ export const ContractsGraphView = ({
     d.x = e.clientX;
     d.y = e.clientY;
     view.current = { ...view.current, x: view.current.x + dx, y: view.current.y + dy };
-    schedule();
+    gesture();
   };
   const onPointerUp = () => {
     setTimeout(() => (drag.current = undefined), 0);
@@ -208,63 +286,83 @@ export const ContractsGraphView = ({
   const clicked = () => !drag.current?.moved;
 
   const zoomBy = (factor: number) => {
-    const svg = svgRef.current;
-    const w = (svg?.clientWidth ?? 1000) / 2;
-    const h = (svg?.clientHeight ?? 600) / 2;
+    const pane = paneRef.current;
+    const w = (pane?.clientWidth || 1000) / 2;
+    const h = (pane?.clientHeight || 600) / 2;
     const { x, y, k } = view.current;
     const nk = Math.min(4, Math.max(0.03, k * factor));
     view.current = { k: nk, x: w - ((w - x) * nk) / k, y: h - ((h - y) * nk) / k };
-    schedule();
+    gesture();
   };
 
   const searchLower = search.trim().toLowerCase();
   const highlighted = new Set(highlight);
 
   const { positions } = layout;
-  const edgeElements = useMemo(
-    () =>
-      visible.edges.map(e => {
-        const a = positions.get(e.from);
-        const b = positions.get(e.to);
-        if (!a || !b) return null;
-        const sev = edgeSeverity.get(e.id);
-        const x1 = a.x + NODE_WIDTH;
-        const y1 = a.y + NODE_HEIGHT / 2;
-        const x2 = b.x;
-        const y2 = b.y + NODE_HEIGHT / 2;
-        const mid = (x1 + x2) / 2;
-        const d = `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
-        return (
-          <g
+  // a handful of merged paths to draw every edge, and one hit path per conflict edge
+  const edgeLayers = useMemo(() => {
+    const drawn = new Map<string, { sev?: Severity; dashed: boolean; d: string[] }>();
+    const hits: JSX.Element[] = [];
+    for (const e of visible.edges) {
+      const a = positions.get(e.from);
+      const b = positions.get(e.to);
+      if (!a || !b) continue;
+      const sev = edgeSeverity.get(e.id);
+      const dashed = e.kind !== 'call';
+      const d = edgePath(
+        a.x + NODE_WIDTH + PAD,
+        a.y + NODE_HEIGHT / 2 + PAD,
+        b.x + PAD,
+        b.y + NODE_HEIGHT / 2 + PAD,
+      );
+      const key = `${sev ?? ''}|${dashed}`;
+      let layer = drawn.get(key);
+      if (!layer) drawn.set(key, (layer = { sev, dashed, d: [] }));
+      layer.d.push(d);
+      if (sev) {
+        hits.push(
+          <path
             key={e.id}
-            data-testid={sev ? 'conflict-edge' : 'edge'}
+            d={d}
+            className={classes.hit}
+            data-testid="conflict-edge"
+            data-edge-id={e.id}
             data-severity={sev}
             data-from={e.from}
             data-to={e.to}
-            onClick={sev ? () => clicked() && setSelection({ type: 'edge', id: e.id }) : undefined}
           >
-            <path
-              d={d}
-              className={classes.edge}
-              stroke={sev ? SEVERITY_COLOR[sev] : '#9e9e9e'}
-              strokeWidth={sev ? 2.5 : 1}
-              strokeOpacity={sev ? 0.9 : 0.5}
-              strokeDasharray={e.kind === 'call' ? undefined : '6 4'}
-            />
-            {sev && (
-              <path
-                d={d}
-                className={classes.hit}
-              >
-                <title>{`${e.subject}: ${e.findings.length} finding(s)`}</title>
-              </path>
-            )}
-          </g>
+            <title>{`${e.subject}: ${e.findings.length} finding(s)`}</title>
+          </path>,
         );
-      }),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [visible.edges, positions, edgeSeverity, classes],
-  );
+      }
+    }
+    // plain edges first, then conflicts from the least to the most severe (drawn on top)
+    const rankOf = (sev?: Severity) => (sev ? SEVERITY_ORDER.length - SEVERITY_ORDER.indexOf(sev) : 0);
+    const paths = [...drawn.entries()]
+      .sort(([, a], [, b]) => rankOf(a.sev) - rankOf(b.sev))
+      .map(([key, { sev, dashed, d }]) => (
+        <path
+          key={key}
+          d={d.join('')}
+          data-testid={sev ? 'conflict-edges' : 'edges'}
+          data-severity={sev}
+          stroke={sev ? SEVERITY_COLOR[sev] : '#9e9e9e'}
+          strokeWidth={sev ? 2.5 : 1}
+          strokeOpacity={sev ? 0.9 : 0.5}
+          strokeDasharray={dashed ? '6 4' : undefined}
+        />
+      ));
+    return { paths, hits };
+  }, [visible.edges, positions, edgeSeverity, classes]);
+
+  const onEdgeClick = (e: React.MouseEvent) => {
+    const id = (e.target as Element).closest?.('[data-edge-id]')?.getAttribute('data-edge-id');
+    if (id && clicked()) setSelection({ type: 'edge', id });
+  };
+  const onNodeClick = (e: React.MouseEvent) => {
+    const ref = (e.target as Element).closest?.('[data-ref]')?.getAttribute('data-ref');
+    if (ref && clicked()) setSelection({ type: 'node', ref });
+  };
 
   const nodeElements = useMemo(
     () =>
@@ -275,8 +373,8 @@ export const ContractsGraphView = ({
         return (
           <g
             key={n.ref}
-            transform={`translate(${p.x},${p.y})`}
-            onClick={() => clicked() && setSelection({ type: 'node', ref: n.ref })}
+            transform={`translate(${p.x + PAD},${p.y + PAD})`}
+            data-ref={n.ref}
             data-testid="graph-node"
           >
             <rect
@@ -360,7 +458,7 @@ export const ContractsGraphView = ({
           {visible.edges.filter(e => edgeSeverity.get(e.id)).length} with conflicts
         </Typography>
       </Box>
-      <div className={classes.canvas} style={{ height }} data-testid="contracts-graph-canvas">
+      <div className={classes.canvas} style={{ height }}>
         <div className={classes.controls}>
           <Button size="small" variant="outlined" onClick={() => zoomBy(1.25)} aria-label="zoom in">
             +
@@ -372,22 +470,29 @@ export const ContractsGraphView = ({
             fit
           </Button>
         </div>
-        <svg
-          ref={svgRef}
-          width="100%"
-          height="100%"
-          className={classes.svg}
-          data-testid="contracts-graph-svg"
+        <div
+          ref={paneRef}
+          className={classes.pane}
+          data-testid="contracts-graph-canvas"
           onPointerDown={onPointerDown}
           onPointerMove={onPointerMove}
           onPointerUp={onPointerUp}
           onPointerLeave={onPointerUp}
         >
-          <g ref={viewportRef} data-testid="graph-viewport">
-            <g>{edgeElements}</g>
-            <g>{nodeElements}</g>
-          </g>
-        </svg>
+          <div ref={stageRef} className={classes.stage} data-testid="graph-viewport">
+            <svg
+              ref={svgRef}
+              width={layout.width + 2 * PAD}
+              height={layout.height + 2 * PAD}
+              className={classes.svg}
+              data-testid="contracts-graph-svg"
+            >
+              <g className={classes.edges}>{edgeLayers.paths}</g>
+              <g onClick={onEdgeClick}>{edgeLayers.hits}</g>
+              <g onClick={onNodeClick}>{nodeElements}</g>
+            </svg>
+          </div>
+        </div>
         {selection && (
           <Paper className={classes.side} elevation={4} data-testid="graph-selection">
             <Box display="flex" alignItems="center">

@@ -34,11 +34,28 @@ describe('ContractsPage (conflict graph)', () => {
     expect(conflicts.map(e => e.getAttribute('data-severity')).sort()).toEqual(['error', 'tradeoff']);
     expect(screen.getByTestId('graph-stats')).toHaveTextContent('4 entities · 3 edges · 2 with conflicts');
 
-    const hit = conflicts.find(e => e.getAttribute('data-severity') === 'error')!.querySelectorAll('path')[1];
+    const hit = conflicts.find(
+      e =>
+        e.getAttribute('data-from') === 'component:default/checkout' &&
+        e.getAttribute('data-to') === 'component:default/risk',
+    )!;
+    expect(hit.getAttribute('data-severity')).toBe('error');
     fireEvent.click(hit);
     const panel = await screen.findByTestId('graph-selection');
     expect(within(panel).getByText('Latency contract violation')).toBeInTheDocument();
     expect(within(panel).queryByText('Access policy conflict')).not.toBeInTheDocument();
+
+    // edges are drawn as merged paths: one for the plain ones, one per severity
+    expect(screen.getAllByTestId('edges')).toHaveLength(1);
+    expect(
+      screen.getAllByTestId('conflict-edges').map(e => e.getAttribute('data-severity')).sort(),
+    ).toEqual(['error', 'tradeoff']);
+
+    // a node click shows the node's findings
+    fireEvent.click(screen.getAllByTestId('graph-node')[0].querySelector('rect')!);
+    await waitFor(() =>
+      expect(within(screen.getByTestId('graph-selection')).getByText('Latency contract violation')).toBeInTheDocument(),
+    );
   });
 
   it('filters by severity and pans/zooms by transform only', async () => {
@@ -50,10 +67,14 @@ describe('ContractsPage (conflict graph)', () => {
     await userEvent.click(screen.getByLabelText('conflicts only'));
     await waitFor(() => expect(screen.getAllByTestId('graph-node')).toHaveLength(2));
 
+    // a CSS transform on the layer around the SVG: no React re-render, no SVG re-paint
     const viewport = screen.getByTestId('graph-viewport');
-    const before = viewport.getAttribute('transform');
+    await waitFor(() => expect(viewport.style.transform).toMatch(/scale/));
+    const before = viewport.style.transform;
+    const nodes = screen.getAllByTestId('graph-node');
     await userEvent.click(screen.getByRole('button', { name: 'zoom in' }));
-    await waitFor(() => expect(viewport.getAttribute('transform')).not.toEqual(before));
+    await waitFor(() => expect(viewport.style.transform).not.toEqual(before));
+    expect(screen.getAllByTestId('graph-node')).toEqual(nodes);
   });
 
   it('slices by owner', async () => {
