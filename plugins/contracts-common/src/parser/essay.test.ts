@@ -1,12 +1,7 @@
 import * as fs from 'fs';
-import * as path from 'path';
+import { ARTICLE } from './__fixtures__/article';
 import { parseEntityContract } from './parseEntityContract';
 
-/** The essay the product comes from; its YAML blocks are the grammar. */
-const ARTICLE = path.resolve(
-  __dirname,
-  '../../../../../shared/mission/article.txt',
-);
 
 const CONTRACT_HEADER = /^# \S+\/contracts\/\S+\.ya?ml\s*$/;
 const OUTPUT_HEADER = /^(ERROR|WARNING|INFO):/;

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { ARTICLE } from './__fixtures__/article';
 import Ajv from 'ajv';
 import { parseDocument } from 'yaml';
 import { contractDocumentSchema } from './schema';
@@ -7,10 +8,6 @@ import { contractDocumentSchema } from './schema';
 const SCHEMA_FILE = path.resolve(
   __dirname,
   '../../schema/contract.schema.json',
-);
-const ARTICLE = path.resolve(
-  __dirname,
-  '../../../../../shared/mission/article.txt',
 );
 
 /** Every form of the grammar, valid: what an editor with the schema must accept. */
