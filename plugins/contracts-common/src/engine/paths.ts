@@ -24,6 +24,27 @@ export const MAX_WALK_DEPTH = 16;
 export const MAX_WALK_VISITS = 64;
 
 /** One call an entity makes: a `depends_on` entry and/or a retry policy on the same target. */
+/**
+ * The bound every chain walk shares: records `key` as visited and answers true when the walk may
+ * go on from there — not seen before, under {@link MAX_WALK_DEPTH} hops and
+ * {@link MAX_WALK_VISITS} entities. Keeps walks finite on cycles and deterministic.
+ */
+export function enterWalk(
+  visited: Set<string>,
+  key: string,
+  depth: number,
+): boolean {
+  if (
+    visited.has(key) ||
+    depth >= MAX_WALK_DEPTH ||
+    visited.size >= MAX_WALK_VISITS
+  ) {
+    return false;
+  }
+  visited.add(key);
+  return true;
+}
+
 export interface Call {
   /** The target ref as the contract resolved it. */
   ref: string;
@@ -291,15 +312,9 @@ function walkLatency(
       const l = latencyAt(declared.current, percentile);
       return l && { ...l, holder: at, path: [{ ref: at, subject: op }] };
     }
-    const key = at.toLowerCase();
-    if (
-      visited.has(key) ||
-      depth >= MAX_WALK_DEPTH ||
-      visited.size >= MAX_WALK_VISITS
-    ) {
+    if (!enterWalk(visited, at.toLowerCase(), depth)) {
       return undefined;
     }
-    visited.add(key);
     let best: ChainLatency | undefined;
     for (const { call, target } of resolvedCalls(ctx, ctx.contract(at))) {
       if (!call.operation || !target) {
@@ -386,15 +401,9 @@ function walkFreshness(
         path: [{ ref: at, subject: ds.name }],
       };
     }
-    const key = `${at.toLowerCase()}#${ds.name}`;
-    if (
-      visited.has(key) ||
-      depth >= MAX_WALK_DEPTH ||
-      visited.size >= MAX_WALK_VISITS
-    ) {
+    if (!enterWalk(visited, `${at.toLowerCase()}#${ds.name}`, depth)) {
       return undefined;
     }
-    visited.add(key);
     let best: ChainFreshness | undefined;
     for (const source of ds.derivedFrom) {
       const match = ctx.findDataset(source.ref, source.dataset);

@@ -1,11 +1,5 @@
 import { capitalize, entityName, formatMs } from '../format';
-import {
-  Call,
-  Hop,
-  MAX_WALK_DEPTH,
-  MAX_WALK_VISITS,
-  resolvedCalls,
-} from '../paths';
+import { Call, Hop, enterWalk, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
 
@@ -42,15 +36,9 @@ function walkWait(
     subject: string,
     depth: number,
   ): DownstreamWait | undefined => {
-    const key = at.toLowerCase();
-    if (
-      visited.has(key) ||
-      depth >= MAX_WALK_DEPTH ||
-      visited.size >= MAX_WALK_VISITS
-    ) {
+    if (!enterWalk(visited, at.toLowerCase(), depth)) {
       return undefined;
     }
-    visited.add(key);
     let best: DownstreamWait | undefined;
     for (const { call, target } of resolvedCalls(ctx, ctx.contract(at))) {
       if (!target) {
