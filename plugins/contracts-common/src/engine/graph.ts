@@ -58,8 +58,10 @@ export function contractEdges(
       addEdge(edges, from, 'call', target.ref, callSubject(call.operation));
     }
   }
-  for (const dd of contract.dataDependencies) {
-    const m = ctx.findDataset(dd.ref, dd.dataset);
+  // a dataset read (a data dependency, or a derived dataset's source): the edge goes to the
+  // provider, `via` the named source when that is another entity (orders via orders-db)
+  const addDatasetEdge = (ref: string, dataset: string) => {
+    const m = ctx.findDataset(ref, dataset);
     const to = m.provider ?? m.source;
     if (to) {
       addEdge(
@@ -67,25 +69,17 @@ export function contractEdges(
         from,
         'dataset',
         to,
-        dd.dataset,
+        dataset,
         m.provider && m.source !== m.provider ? m.source : undefined,
       );
     }
+  };
+  for (const dd of contract.dataDependencies) {
+    addDatasetEdge(dd.ref, dd.dataset);
   }
   for (const ds of contract.datasets) {
     for (const src of ds.derivedFrom) {
-      const m = ctx.findDataset(src.ref, src.dataset);
-      const to = m.provider ?? m.source;
-      if (to) {
-        addEdge(
-          edges,
-          from,
-          'dataset',
-          to,
-          src.dataset,
-          m.provider && m.source !== m.provider ? m.source : undefined,
-        );
-      }
+      addDatasetEdge(src.ref, src.dataset);
     }
   }
   for (const r of contract.requires) {
