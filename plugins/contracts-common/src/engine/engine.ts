@@ -551,22 +551,7 @@ class IncrementalAnalyzer implements Analyzer {
       if (!contract) {
         continue;
       }
-      const log = this.track ? new Set<string>([anchor]) : undefined;
-      this.ctx.log = log;
-      const output = evaluateAnchor(anchor, contract, this.cfg, this.ctx);
-      this.ctx.log = undefined;
-      let reads: string[] | undefined;
-      if (log) {
-        reads = [...log];
-        for (const k of reads) {
-          let set = this.readers.get(k);
-          if (!set) {
-            set = new Set();
-            this.readers.set(k, set);
-          }
-          set.add(anchor);
-        }
-      }
+      const { output, reads } = this.evaluate(anchor, contract);
       if (this.track) {
         this.units.set(anchor, { output, reads });
       }
@@ -654,16 +639,25 @@ class IncrementalAnalyzer implements Analyzer {
     if (!contract) {
       return;
     }
-    const log = this.track ? new Set<string>([anchor]) : undefined;
-    this.ctx.log = log;
-    const output = evaluateAnchor(anchor, contract, this.cfg, this.ctx);
-    this.ctx.log = undefined;
+    const { output, reads } = this.evaluate(anchor, contract);
     for (const edge of output.edges) {
       this.addEdge(edge);
     }
     for (const entry of output.findings) {
       this.addEntry(entry);
     }
+    this.units.set(anchor, { output, reads });
+  }
+
+  /**
+   * Evaluates one anchor; when tracking, records what it read and registers the anchor as a
+   * reader of each key, so that a change to any of them re-evaluates it.
+   */
+  private evaluate(anchor: string, contract: EntityContract) {
+    const log = this.track ? new Set<string>([anchor]) : undefined;
+    this.ctx.log = log;
+    const output = evaluateAnchor(anchor, contract, this.cfg, this.ctx);
+    this.ctx.log = undefined;
     let reads: string[] | undefined;
     if (log) {
       reads = [...log];
@@ -676,7 +670,7 @@ class IncrementalAnalyzer implements Analyzer {
         set.add(anchor);
       }
     }
-    this.units.set(anchor, { output, reads });
+    return { output, reads };
   }
 
   private addEdge(edge: EdgeDraft) {
