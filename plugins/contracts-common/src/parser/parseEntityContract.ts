@@ -8,12 +8,28 @@ import { ContractMerger } from './merge';
 import { type FieldLocations, normalizeDocument } from './normalize';
 import { entityParts } from './refs';
 import { structuralFaults } from './validate';
+import { readYamlFast } from './fastYaml';
 import {
-  type LocatedDocument,
   type RawProblem,
+  type ReadSource,
   locateIn,
   readYamlSource,
 } from './yamlSource';
+
+type Limits = typeof CONTRACT_PARSER_LIMITS;
+
+/** Reads one source; undefined declines it (the fast path does for anything unusual). */
+type SourceReader = (
+  file: string,
+  text: unknown,
+  limits: Limits,
+) => ReadSource | undefined;
+
+/** The fast path: plain YAML only, and never a problem (see `fastYaml.ts`). */
+const readFast: SourceReader = (file, text, limits) => {
+  const doc = readYamlFast(file, text, limits);
+  return doc && { documents: [doc], problems: [] };
+};
 
 /**
  * Options of {@link parseEntityContract}.
@@ -71,10 +87,12 @@ export function parseEntityContract(
 ): ParsedEntityContract {
   const entity = typeof entityRef === 'string' ? entityRef : '';
   try {
-    return parse(entity, sources, {
-      ...CONTRACT_PARSER_LIMITS,
-      ...options?.limits,
-    });
+    const limits = { ...CONTRACT_PARSER_LIMITS, ...options?.limits };
+    // Most contracts are plain and valid: read them on the fast path. Anything it declines, and
+    // any problem at all, takes the full path, which locates every problem.
+    const fast = parse(entity, sources, limits, readFast);
+    if (fast && !fast.problems.length) return fast;
+    return parse(entity, sources, limits, readYamlSource)!;
   } catch (error) {
     return {
       contract: emptyContract(entity),
@@ -91,11 +109,28 @@ export function parseEntityContract(
   }
 }
 
+/**
+ * One path of {@link parseEntityContract}, for tests that compare them: `fast` gives undefined
+ * when the fast path declines a source or finds a problem.
+ */
+export function parseEntityContractOnPath(
+  path: 'fast' | 'full',
+  entityRef: string,
+  sources: ContractSource[],
+  options: ParseEntityContractOptions = {},
+): ParsedEntityContract | undefined {
+  const limits = { ...CONTRACT_PARSER_LIMITS, ...options?.limits };
+  if (path === 'full') return parse(entityRef, sources, limits, readYamlSource);
+  const fast = parse(entityRef, sources, limits, readFast);
+  return fast && !fast.problems.length ? fast : undefined;
+}
+
 function parse(
   entityRef: string,
   sources: ContractSource[],
-  limits: typeof CONTRACT_PARSER_LIMITS,
-): ParsedEntityContract {
+  limits: Limits,
+  readSource: SourceReader,
+): ParsedEntityContract | undefined {
   const contract = emptyContract(entityRef);
   const problems: ContractProblem[] = [];
   const parts = entityRef ? entityParts(entityRef) : undefined;
@@ -125,14 +160,17 @@ function parse(
       message,
     }),
   );
-  sources.forEach((source, index) => {
+  for (let index = 0; index < sources.length; index++) {
+    if (!(index in sources)) continue; // a hole in the list, as forEach skips it
+    const source = sources[index];
     sourceProblems = [];
     const file =
       source && typeof source.file === 'string' && source.file
         ? source.file
         : `source ${index + 1}`;
     if (!contract.sources.includes(file)) contract.sources.push(file);
-    const read = readYamlSource(file, source?.text, limits);
+    const read = readSource(file, source?.text, limits);
+    if (!read) return undefined;
     sourceProblems.push(...read.problems);
     for (const doc of read.documents) {
       const report = (pointer: string, message: string, atKey = false) => {
@@ -149,7 +187,7 @@ function parse(
           entityRef: ownRef,
           kind: parts?.kind ?? 'component',
           namespace: parts?.namespace ?? 'default',
-          doc: doc as LocatedDocument,
+          doc,
           report,
           fieldLocations,
         }),
@@ -162,7 +200,7 @@ function parse(
         limits.maxProblemsPerSource,
       ),
     );
-  });
+  }
   Object.assign(contract, merger.merged);
   return { contract, problems };
 }

@@ -24,13 +24,22 @@ export interface NodeEntry {
   keyOffset?: number;
 }
 
+/** Line, column and display path of a value. */
+export interface Located {
+  line?: number;
+  column?: number;
+  path: string;
+}
+
 /** One YAML document of a source, as plain values with their locations. */
 export interface LocatedDocument {
   file: string;
   value: unknown;
-  /** JSON pointer (as ajv's `instancePath`) → location. */
-  nodes: Map<string, NodeEntry>;
-  lineCounter: LineCounter;
+  /**
+   * Where the value at a JSON pointer (as ajv's `instancePath`) was written, or its key with
+   * `atKey`; the nearest parent for a pointer to nothing.
+   */
+  locate(pointer: string, atKey?: boolean): Located;
 }
 
 /** A problem before the entity is known. */
@@ -324,7 +333,13 @@ export function readYamlSource(
             message: issue.message,
           });
         }
-        documents.push({ file, value, nodes: walker.nodes, lineCounter });
+        const nodes = walker.nodes;
+        documents.push({
+          file,
+          value,
+          locate: (pointer, atKey = false) =>
+            locateNode(nodes, lineCounter, pointer, atKey),
+        });
       } catch (error) {
         if (!(error instanceof LimitExceeded)) throw error;
         problems.push({
@@ -392,17 +407,26 @@ export function locateIn(
   doc: LocatedDocument,
   pointer: string,
   atKey = false,
-): { line?: number; column?: number; path: string } {
+): Located {
+  return doc.locate(pointer, atKey);
+}
+
+function locateNode(
+  nodes: Map<string, NodeEntry>,
+  lineCounter: LineCounter,
+  pointer: string,
+  atKey: boolean,
+): Located {
   let current = pointer;
   let suffix = '';
   for (;;) {
-    const entry = doc.nodes.get(current);
+    const entry = nodes.get(current);
     if (entry) {
       const offset =
         atKey && !suffix && entry.keyOffset !== undefined
           ? entry.keyOffset
           : entry.offset;
-      const { line, col } = doc.lineCounter.linePos(offset);
+      const { line, col } = lineCounter.linePos(offset);
       return { line, column: col, path: entry.path + suffix };
     }
     if (!current) return { path: suffix.replace(/^\./, '') };
