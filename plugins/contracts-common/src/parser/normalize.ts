@@ -41,13 +41,35 @@ import {
 export type ContractSections = Omit<EntityContract, 'entityRef' | 'sources'>;
 
 /**
- * Where each field of a normalized item was written, for messages about contradictions;
- * located only when needed.
+ * Where the fields of one normalized item were written: its document, the pointer of the item,
+ * and the pointer of each field below it. Located only when needed (for contradictions).
  */
-export type FieldLocations = WeakMap<
-  object,
-  Record<string, () => SourceLocation>
->;
+export class ItemLocations {
+  /** Fields merged in from a later statement keep the place they were written at. */
+  private moved?: Record<string, ItemLocations>;
+
+  constructor(
+    private readonly reader: DocumentReader,
+    private readonly base: string,
+    private readonly fields: Readonly<Record<string, string>>,
+  ) {}
+
+  locate(field: string): SourceLocation | undefined {
+    const from = this.moved?.[field] ?? this;
+    const suffix = from.fields[field];
+    return suffix === undefined
+      ? undefined
+      : from.reader.loc(from.base + suffix);
+  }
+
+  /** `field` now holds the value `from` had. */
+  inherit(field: string, from: ItemLocations): void {
+    (this.moved ??= {})[field] = from.moved?.[field] ?? from;
+  }
+}
+
+/** Where each field of a normalized item was written, for messages about contradictions. */
+export type FieldLocations = WeakMap<object, ItemLocations>;
 
 /** Where a field of a normalized item was written, if known. */
 export function fieldLocation(
@@ -55,7 +77,7 @@ export function fieldLocation(
   item: object,
   field: string,
 ): SourceLocation | undefined {
-  return locations.get(item)?.[field]?.();
+  return locations.get(item)?.locate(field);
 }
 
 /** What the normalizer needs to know of the entity and where to report. */
@@ -88,20 +110,67 @@ function text(value: unknown): string | undefined {
   return trimmed || undefined;
 }
 
-/** Removes the keys whose value is undefined, so the model survives JSON unchanged. */
+/**
+ * The value without its undefined keys, so the model survives JSON unchanged. Copies rather than
+ * deletes: an object that lost a key is a slow, large dictionary for the rest of its life.
+ */
 function compact<T extends object>(value: T): T {
-  for (const key of Object.keys(value) as Array<keyof T>) {
-    if (value[key] === undefined) delete value[key];
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    if (value[key] !== undefined) out[key] = value[key];
   }
-  return value;
+  return out as T;
 }
+
+/** Field → pointer below its item, per kind of item. */
+const DEPENDENCY_FIELDS = {
+  budget: '/latency_budget',
+  timeoutMs: '/timeout',
+  fallback: '/fallback',
+  retry: '/retry',
+};
+const OPERATION_FIELDS = {
+  current: '/latency/current',
+  target: '/latency/target',
+};
+const DATASET_FIELDS = { via: '/via', freshness: '/freshness' };
+const ENDPOINT_FIELDS = { returns: '/returns', pii: '/pii', access: '/access' };
+const DATA_DEPENDENCY_FIELDS = {
+  freshnessRequiredMs: '/freshness_required',
+  reason: '/reason',
+  impactIfStale: '/impact_if_stale',
+};
+const RETRY_POLICY_FIELDS = {
+  newRequestIdOnTimeout: '/on_timeout/generates_new_request_id',
+  maxAttempts: '/max_attempts',
+  backoff: '/backoff',
+  reason: '/reason',
+};
+const RETRY_POLICY_FIELDS_TIMEOUT_REASON = {
+  ...RETRY_POLICY_FIELDS,
+  reason: '/on_timeout/reason',
+};
+const IDEMPOTENCY_FIELDS = {
+  idempotencyKey: '/idempotency_key',
+  expects: '/expects',
+  windowMs: '/window',
+};
+const REQUIREMENT_FIELDS = {
+  accessLevel: '/access_level',
+  useCase: '/use_case',
+};
 
 class DocumentReader {
   constructor(private readonly ctx: NormalizeContext) {}
 
   loc(pointer: string): SourceLocation {
     const { line, column, path } = locateIn(this.ctx.doc, pointer);
-    return compact({ file: this.ctx.doc.file, line, column, path });
+    const file = this.ctx.doc.file;
+    if (line === undefined)
+      return column === undefined ? { file, path } : { file, column, path };
+    return column === undefined
+      ? { file, line, path }
+      : { file, line, column, path };
   }
 
   /** Reports the faults of a grammar result at `pointer`; returns its value. */
@@ -154,11 +223,9 @@ class DocumentReader {
     );
   }
 
-  fields(item: object, pointers: Record<string, string>): void {
-    const located: Record<string, () => SourceLocation> = {};
-    for (const [field, pointer] of Object.entries(pointers))
-      located[field] = () => this.loc(pointer);
-    this.ctx.fieldLocations.set(item, located);
+  /** Records where the fields of `item` (at `pointer`) were written: `fields` maps them below it. */
+  fields(item: object, pointer: string, fields: Record<string, string>): void {
+    this.ctx.fieldLocations.set(item, new ItemLocations(this, pointer, fields));
   }
 
   /** `service: risk` at the top of a document must name the entity itself. */
@@ -392,12 +459,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       retry,
       loc: reader.loc(p),
     });
-    reader.fields(dependency, {
-      budget: `${p}/latency_budget`,
-      timeoutMs: `${p}/timeout`,
-      fallback: `${p}/fallback`,
-      retry: `${p}/retry`,
-    });
+    reader.fields(dependency, p, DEPENDENCY_FIELDS);
     sections.dependsOn.push(dependency);
   });
 
@@ -423,10 +485,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
         targetRaw: target?.raw,
         loc: reader.loc(p),
       });
-      reader.fields(operation, {
-        current: `${p}/latency/current`,
-        target: `${p}/latency/target`,
-      });
+      reader.fields(operation, p, OPERATION_FIELDS);
       sections.operations.push(operation);
     } else if (kinds[0] === 'dataset') {
       const freshness = reader.freshness(item.freshness, `${p}/freshness`);
@@ -454,7 +513,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
         derivedFrom,
         loc: reader.loc(p),
       });
-      reader.fields(dataset, { via: `${p}/via`, freshness: `${p}/freshness` });
+      reader.fields(dataset, p, DATASET_FIELDS);
       sections.datasets.push(dataset);
     } else {
       const data = reader.names(item.data, `${p}/data`);
@@ -468,11 +527,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
         access: text(item.access),
         loc: reader.loc(p),
       });
-      reader.fields(endpoint, {
-        returns: `${p}/returns`,
-        pii: `${p}/pii`,
-        access: `${p}/access`,
-      });
+      reader.fields(endpoint, p, ENDPOINT_FIELDS);
       sections.endpoints.push(endpoint);
     }
   });
@@ -499,11 +554,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       impactIfStale: text(item.impact_if_stale),
       loc: reader.loc(p),
     });
-    reader.fields(dependency, {
-      freshnessRequiredMs: `${p}/freshness_required`,
-      reason: `${p}/reason`,
-      impactIfStale: `${p}/impact_if_stale`,
-    });
+    reader.fields(dependency, p, DATA_DEPENDENCY_FIELDS);
     sections.dataDependencies.push(dependency);
   });
 
@@ -537,13 +588,13 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       reason: text(item.reason) ?? text(onTimeout.reason),
       loc: reader.loc(p),
     });
-    reader.fields(policy, {
-      newRequestIdOnTimeout: `${p}/on_timeout/generates_new_request_id`,
-      maxAttempts: `${p}/max_attempts`,
-      backoff: `${p}/backoff`,
-      reason:
-        item.reason === undefined ? `${p}/on_timeout/reason` : `${p}/reason`,
-    });
+    reader.fields(
+      policy,
+      p,
+      item.reason === undefined
+        ? RETRY_POLICY_FIELDS_TIMEOUT_REASON
+        : RETRY_POLICY_FIELDS,
+    );
     sections.retryPolicies.push(policy);
   });
 
@@ -560,11 +611,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       windowMs,
       loc: reader.loc(p),
     });
-    reader.fields(spec, {
-      idempotencyKey: `${p}/idempotency_key`,
-      expects: `${p}/expects`,
-      windowMs: `${p}/window`,
-    });
+    reader.fields(spec, p, IDEMPOTENCY_FIELDS);
     sections.idempotency.push(spec);
   });
 
@@ -582,10 +629,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       useCase: text(item.use_case),
       loc: reader.loc(p),
     });
-    reader.fields(requirement, {
-      accessLevel: `${p}/access_level`,
-      useCase: `${p}/use_case`,
-    });
+    reader.fields(requirement, p, REQUIREMENT_FIELDS);
     sections.requires.push(requirement);
   });
 

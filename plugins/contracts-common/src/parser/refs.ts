@@ -27,20 +27,34 @@ export function resolveContractRef(
   name: string,
   context: { defaultKind?: string; defaultNamespace?: string } = {},
 ): GrammarResult<string> {
-  const key = `${context.defaultKind ?? ''}\u0000${
-    context.defaultNamespace ?? ''
-  }\u0000${name}`;
-  const cached = resolved.get(key);
+  const kind = context.defaultKind ?? '';
+  const namespace = context.defaultNamespace ?? '';
+  let byName = resolved.get(kind)?.get(namespace);
+  const cached = byName?.get(name);
   if (cached) return cached;
   const result = resolve(name, context);
-  if (resolved.size >= MAX_CACHED) resolved.clear();
-  resolved.set(key, result);
+  if (cachedCount >= MAX_CACHED) {
+    resolved.clear();
+    cachedCount = 0;
+    byName = undefined;
+  }
+  if (!byName) {
+    let byNamespace = resolved.get(kind);
+    if (!byNamespace) resolved.set(kind, (byNamespace = new Map()));
+    byNamespace.set(namespace, (byName = new Map()));
+  }
+  byName.set(name, result);
+  cachedCount++;
   return result;
 }
 
-/** Names repeat across entities (`risk`, `orders-db`): resolve each once. */
-const resolved = new Map<string, GrammarResult<string>>();
-const MAX_CACHED = 10_000;
+/** Names repeat across entities (`risk`, `orders-db`): resolve each once (by kind, namespace, name). */
+const resolved = new Map<
+  string,
+  Map<string, Map<string, GrammarResult<string>>>
+>();
+let cachedCount = 0;
+const MAX_CACHED = 100_000;
 
 function resolve(
   name: string,
