@@ -37,9 +37,13 @@ export function displayPath(root: string, file: string): string {
 /**
  * Lists the YAML files of the PATHs: a file as given, a folder recursively (`*.yaml`, `*.yml`;
  * skipping dot folders and node_modules), sorted, each once. An unreadable PATH is a usage
- * error.
+ * error. `listings`, when given, receives the YAML file names of every folder walked.
  */
-export function listCatalogFiles(paths: string[], cwd: string): string[] {
+export function listCatalogFiles(
+  paths: string[],
+  cwd: string,
+  listings?: Map<string, string[]>,
+): string[] {
   const out = new Set<string>();
   const walk = (dir: string, shown: string) => {
     let entries: fs.Dirent[];
@@ -49,16 +53,18 @@ export function listCatalogFiles(paths: string[], cwd: string): string[] {
       throw new UsageError(`cannot read ${shown}: ${fsReason(error)}`);
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names: string[] = [];
     for (const e of entries) {
-      const full = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (!e.name.startsWith('.') && !SKIPPED_DIRS.has(e.name)) {
-          walk(full, path.join(shown, e.name));
+          walk(path.join(dir, e.name), path.join(shown, e.name));
         }
       } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
-        out.add(full);
+        out.add(path.join(dir, e.name));
+        names.push(e.name);
       }
     }
+    listings?.set(dir, names);
   };
   for (const p of paths) {
     const full = path.resolve(cwd, p);
@@ -77,7 +83,8 @@ export function listCatalogFiles(paths: string[], cwd: string): string[] {
 /** Reads files once each (a contract file is both listed under PATHs and behind a ref), and folders' listings once each. */
 class ContractFileCache {
   private readonly texts = new Map<string, string>();
-  private readonly dirs = new Map<string, string[]>();
+  /** YAML file names by folder, sorted; filled by the walk of the PATHs first. */
+  readonly dirs = new Map<string, string[]>();
 
   /** A file listed under the PATHs: unreadable is a usage error. */
   readListed(file: string, shown: string): string {
@@ -102,7 +109,9 @@ class ContractFileCache {
     if (!names) {
       names = fs
         .readdirSync(dir, { withFileTypes: true })
-        .filter(d => (d.isFile() || d.isSymbolicLink()) && YAML_FILE.test(d.name))
+        .filter(
+          d => (d.isFile() || d.isSymbolicLink()) && YAML_FILE.test(d.name),
+        )
         .map(d => d.name)
         .sort();
       this.dirs.set(dir, names);
@@ -170,8 +179,11 @@ export function entryFromEntity(
   cache?: ContractFileCache,
 ): CatalogEntry {
   const ref = entityRefOf(entity);
-  const { inline, ref: location, problems } =
-    contractSourcesFromAnnotation(entity);
+  const {
+    inline,
+    ref: location,
+    problems,
+  } = contractSourcesFromAnnotation(entity);
   const sources: ContractSource[] = [];
   const sourcePaths = new Map<string, string>();
   if (inline) {
@@ -285,7 +297,9 @@ function readDocumentsLocated(
         line: pos?.line,
         column: pos?.col,
         path: '',
-        message: `not valid YAML: ${err.message.split('\n')[0].replace(/:$/, '')}`,
+        message: `not valid YAML: ${err.message
+          .split('\n')[0]
+          .replace(/:$/, '')}`,
       });
       continue;
     }
@@ -332,7 +346,7 @@ export function loadCatalogFiles(
   const entries: CatalogEntry[] = [];
   const problems: ContractProblem[] = [];
   const seen = new Map<string, string>();
-  for (const file of listCatalogFiles(paths, options.cwd)) {
+  for (const file of listCatalogFiles(paths, options.cwd, cache.dirs)) {
     const shown = displayPath(root, file);
     const text = cache.readListed(file, shown);
     // Contract documents and other YAML carry no `kind`: skip them without parsing.
