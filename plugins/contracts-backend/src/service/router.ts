@@ -13,12 +13,14 @@ import {
 } from '@internal/backstage-plugin-contracts-common';
 import express, { type Request } from 'express';
 import Router from 'express-promise-router';
+import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import type { Decision, NewDecision } from '../database/DecisionsStore';
 import {
   type ContractsGraphService,
   edgesByNode,
   type GraphSnapshot,
+  refKey,
 } from '../services/ContractsGraphService';
 import type {
   DecisionsService,
@@ -123,7 +125,30 @@ function parse<T extends z.ZodTypeAny>(
   return result.data;
 }
 
-const lower = (s: string) => s.toLocaleLowerCase('en-US');
+const lower = refKey;
+
+const hasKeys = (o: object) => Object.keys(o).length > 0;
+
+/**
+ * Whether an Accept-Encoding header accepts gzip (by name or `*`, with a non-zero quality).
+ * The entity bodies are kept gzip-compressed: sent as they are to such clients (browsers all),
+ * inflated for the others.
+ */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let star = false;
+  for (const part of header.split(',')) {
+    const [coding, ...params] = part.split(';');
+    const name = coding.trim().toLowerCase();
+    if (name !== 'gzip' && name !== '*') continue;
+    const q = params.find(p => p.trim().toLowerCase().startsWith('q='));
+    const accepted = !q || Number(q.trim().slice(2)) > 0;
+    // gzip named explicitly decides; `*` only for codings not named
+    if (name === 'gzip') return accepted;
+    star = accepted;
+  }
+  return star;
+}
 
 function decodeCursor(cursor?: string): number {
   if (!cursor) return 0;
@@ -163,7 +188,6 @@ export async function createRouter(
 ): Promise<express.Router> {
   const { httpAuth, permissions, graph, decisions, authorizer } = options;
   const router = Router();
-  router.use(express.json({ limit: '1mb' }));
 
   const snapshot = async (): Promise<GraphSnapshot> => {
     await graph.ready();
@@ -179,36 +203,6 @@ export async function createRouter(
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
-  });
-
-  // The entity endpoint is the portal's hot path: its body depends only on the graph snapshot,
-  // the decision records and (through review dates) the time, so it is serialized once per
-  // snapshot and decisions version, and sent as is until one of them changes.
-  const entityBodies = new EntityBodyCache();
-
-  router.get('/entities/:kind/:namespace/:name', async (req, res) => {
-    const query = parse(entityQuerySchema, req.query, 'query');
-    const { kind, namespace, name } = req.params;
-    const ref = lower(`${kind}:${namespace}/${name}`);
-    const s = await snapshot();
-    if (query.include !== 'canAccept') {
-      const now = Date.now();
-      let cached = entityBodies.get(s, decisions.version, ref, now);
-      if (!cached) {
-        const body = entityBody(s, ref, decisions.withStatus(related(s, ref), now));
-        cached = entityBodies.set(s, decisions.version, ref, body, now);
-      }
-      res.set('Content-Type', 'application/json; charset=utf-8');
-      res.set('ETag', cached.etag);
-      res.send(cached.body);
-      return;
-    }
-    let findings: Array<Finding & { canAccept?: boolean }> =
-      decisions.withStatus(related(s, ref));
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const allowed = await authorizer.canAccept(findings, credentials);
-    findings = findings.map((f, i) => ({ ...f, canAccept: allowed[i] }));
-    res.json(entityBody(s, ref, findings));
   });
 
   /** The findings of an entity; a NotFoundError when the graph knows nothing of it. */
@@ -237,6 +231,46 @@ export async function createRouter(
       ...freshness(s),
     };
   };
+
+  // The entity endpoint is the portal's hot path: its body depends only on the graph snapshot,
+  // the decision records and (through review dates) the time, so it is serialized and
+  // gzip-compressed once per snapshot and decisions version (at the first request, then again in
+  // the background after every change) and sent as is until one of them changes. Only
+  // `include=canAccept` asks the permission framework, per request.
+  const entityBodies = new EntityBodyCache((s, ref, now) =>
+    entityBody(s, ref, decisions.withStatus(related(s, ref), now)),
+  );
+
+  router.get('/entities/:kind/:namespace/:name', async (req, res) => {
+    const { include } = hasKeys(req.query)
+      ? parse(entityQuerySchema, req.query, 'query')
+      : { include: undefined };
+    const { kind, namespace, name } = req.params;
+    const ref = lower(`${kind}:${namespace}/${name}`);
+    const s = await snapshot();
+    if (include !== 'canAccept') {
+      const cached = entityBodies.get(s, decisions.version, ref, Date.now());
+      res.set('Content-Type', 'application/json; charset=utf-8');
+      res.set('ETag', cached.etag);
+      res.vary('Accept-Encoding');
+      if (acceptsGzip(req.headers['accept-encoding'])) {
+        res.set('Content-Encoding', 'gzip');
+        res.send(cached.gzip);
+      } else {
+        res.send(gunzipSync(cached.gzip));
+      }
+      return;
+    }
+    let findings: Array<Finding & { canAccept?: boolean }> =
+      decisions.withStatus(related(s, ref));
+    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const allowed = await authorizer.canAccept(findings, credentials);
+    findings = findings.map((f, i) => ({ ...f, canAccept: allowed[i] }));
+    res.json(entityBody(s, ref, findings));
+  });
+
+  // request bodies, for the POST routes (after the hot GET route, which has none)
+  router.use(express.json({ limit: '1mb' }));
 
   router.get('/findings', async (req, res) => {
     const q = parse(findingsQuerySchema, req.query, 'query');
