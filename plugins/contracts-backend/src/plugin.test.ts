@@ -3,24 +3,15 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import {
-  coreServices,
-  createBackendModule,
-} from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import {
-  contractsDecisionAcceptPermission,
-  type Finding,
-} from '@internal/backstage-plugin-contracts-common';
+import type { Finding } from '@internal/backstage-plugin-contracts-common';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import request from 'supertest';
+// The portal's own permission policy, as packages/backend installs it (test-only import: the
+// backend package depends on this plugin, not the other way round).
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import policyModule from '../../../packages/backend/src/modules/permissionPolicy';
 import { contractsPlugin } from './plugin';
-import {
-  contractsFindingConditions,
-  createContractsFindingConditionalDecision,
-} from './permissions';
 import { loadExampleEntities, mutableCatalog } from './testUtils/exampleCatalog';
 
 jest.setTimeout(60_000);
@@ -50,33 +41,6 @@ const OWNERSHIP: Record<string, string[]> = {
   [GUEST]: [GUEST, 'group:default/support-team'],
   [BOB]: [BOB, 'group:default/risk-team'],
 };
-
-/** The portal's policy (packages/backend/src/modules/permissionPolicy.ts), in small. */
-const policyModule = createBackendModule({
-  pluginId: 'permission',
-  moduleId: 'test-policy',
-  register(reg) {
-    reg.registerInit({
-      deps: { policy: policyExtensionPoint, userInfo: coreServices.userInfo },
-      async init({ policy, userInfo }) {
-        policy.setPolicy({
-          async handle(req, user) {
-            if (req.permission.name === contractsDecisionAcceptPermission.name) {
-              const info = await userInfo.getUserInfo(user!.credentials);
-              return createContractsFindingConditionalDecision(
-                contractsDecisionAcceptPermission,
-                contractsFindingConditions.isFindingParty({
-                  claims: info.ownershipEntityRefs,
-                }),
-              );
-            }
-            return { result: AuthorizeResult.ALLOW };
-          },
-        });
-      },
-    });
-  },
-});
 
 async function startBackend(entities: Entity[]) {
   const catalog = mutableCatalog(entities);
