@@ -16,12 +16,16 @@ import { type LocatedDocument, childPath } from './yamlSource';
 type Limits = typeof CONTRACT_PARSER_LIMITS;
 
 /** Where a value was written (1-based), and its key for values of a mapping; its children. */
-interface Position {
-  line: number;
-  column: number;
-  keyLine?: number;
-  keyColumn?: number;
-  children?: Map<string, Position> | Position[];
+class Position {
+  /** 0 when the value is not in a mapping. */
+  keyLine = 0;
+  keyColumn = 0;
+
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    readonly children?: Map<string, Position> | Position[],
+  ) {}
 }
 
 /** A content line: not blank, not only a comment. `column` is 0-based. */
@@ -39,8 +43,24 @@ const DECLINE = Symbol('decline');
 
 /** Characters the fast path never reads: control characters, tabs, CR, BOM, odd line breaks. */
 const UNUSUAL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
-/** A plain key followed by `:` and a space or the end of the line. */
-const KEY = /^([A-Za-z_][\w./-]*):(?: +|$)/;
+/** Characters of a plain key: `[\w./-]`, and the first `[A-Za-z_]`. */
+const KEY_CHAR: boolean[] = [];
+for (const c of '_./-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')
+  KEY_CHAR[c.charCodeAt(0)] = true;
+
+/**
+ * The length of the plain key the text starts with, when it is followed by `:` and a space or
+ * the end of the line (`[A-Za-z_][\w./-]*:`); -1 otherwise.
+ */
+function keyLength(text: string): number {
+  const first = text.charCodeAt(0);
+  if (!KEY_CHAR[first] || (first >= 45 && first <= 57)) return -1; // not `-`, `.`, `/`, a digit
+  let i = 1;
+  while (KEY_CHAR[text.charCodeAt(i)]) i++;
+  if (text.charCodeAt(i) !== 58) return -1;
+  const after = text.charCodeAt(i + 1);
+  return after === 32 || Number.isNaN(after) ? i : -1;
+}
 /** Plain keys the core schema reads as something else than a string. */
 const NOT_A_STRING_KEY = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)$/;
 /** A name in a one-line flow list: `[details, other]`. */
@@ -48,6 +68,10 @@ const FLOW_NAME = /^[A-Za-z_/][\w./-]*$/;
 /** Characters that cannot start a plain scalar (YAML's indicators), but `-` before a non-space. */
 const INDICATOR_START = /^(?:[?:,[\]{}#&*!|>'"%@`]|-(?: |$))/;
 
+/** First characters of the plain scalars the core schema may read as something else than a string. */
+const MAYBE_NOT_STRING: boolean[] = [];
+for (const c of '~nNtTfF0123456789-+.')
+  MAYBE_NOT_STRING[c.charCodeAt(0)] = true;
 const NULL = /^(?:~|[Nn]ull|NULL)?$/;
 const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const INT = /^[-+]?[0-9]+$/;
@@ -57,6 +81,7 @@ const OTHER_CORE = /^(?:0o|0x|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$)/;
 
 /** A plain scalar as the YAML 1.2 core schema reads it (as `yaml` does). */
 function plainValue(text: string): unknown {
+  if (!MAYBE_NOT_STRING[text.charCodeAt(0)] && text.length) return text;
   if (NULL.test(text)) return null;
   if (BOOL.test(text)) return text[0] === 't' || text[0] === 'T';
   if (INT.test(text)) {
@@ -117,9 +142,12 @@ function onlyComment(rest: string): boolean {
   return i === rest.length || rest.charCodeAt(i) === 35;
 }
 
+/** Reads values; each read leaves the position of the value it returned in `at`. */
 class FastReader {
   private i = 0;
   private nodes = 0;
+  /** The position of the value read last. */
+  at!: Position;
 
   constructor(
     private readonly lines: Line[],
@@ -131,107 +159,89 @@ class FastReader {
       throw DECLINE;
   }
 
-  document(): { value: unknown; position: Position } {
+  document(): unknown {
     const first = this.lines[0];
-    if (!first || first.indent !== 0 || !KEY.test(first.text)) throw DECLINE;
-    const read = this.block(0, 0);
+    if (!first || first.indent !== 0 || keyLength(first.text) < 0)
+      throw DECLINE;
+    const value = this.block(0, 0);
     if (this.i !== this.lines.length) throw DECLINE;
-    return read;
+    return value;
   }
 
   /** A block collection whose first line is the current one, at `indent`. */
-  private block(
-    indent: number,
-    depth: number,
-  ): { value: unknown; position: Position } {
-    const line = this.lines[this.i];
-    return isItem(line.text)
+  private block(indent: number, depth: number): unknown {
+    return isItem(this.lines[this.i].text)
       ? this.sequence(indent, depth)
       : this.mapping(indent, depth);
   }
 
-  private mapping(
-    indent: number,
-    depth: number,
-  ): { value: unknown; position: Position } {
+  private mapping(indent: number, depth: number): unknown {
     this.count(depth);
     const value: Record<string, unknown> = {};
     const children = new Map<string, Position>();
     const first = this.lines[this.i];
-    const position: Position = {
-      line: first.line,
-      column: first.indent + 1,
-      children,
-    };
+    const position = new Position(first.line, first.indent + 1, children);
     while (this.i < this.lines.length) {
       const line = this.lines[this.i];
       if (line.indent < indent) break;
       if (line.indent > indent) throw DECLINE;
-      const match = KEY.exec(line.text);
-      if (!match) {
+      const length = keyLength(line.text);
+      if (length < 0) {
         // a sequence at the indentation of its key ends here; the caller decides
         if (isItem(line.text)) break;
         throw DECLINE;
       }
-      const key = match[1];
+      const key = line.text.slice(0, length);
       if (
-        key.length > 1000 ||
-        NOT_A_STRING_KEY.test(key) ||
+        length > 1000 ||
+        (MAYBE_NOT_STRING[key.charCodeAt(0)] && NOT_A_STRING_KEY.test(key)) ||
         key === '__proto__' ||
         Object.prototype.hasOwnProperty.call(value, key)
       )
         throw DECLINE;
-      const child = this.afterIndicator(
+      value[key] = this.afterIndicator(
         line,
-        match[0].length,
+        length + 1,
         indent,
         depth + 1,
         true,
       );
-      child.position.keyLine = line.line;
-      child.position.keyColumn = line.indent + 1;
-      value[key] = child.value;
-      children.set(key, child.position);
+      const at = this.at;
+      at.keyLine = line.line;
+      at.keyColumn = line.indent + 1;
+      children.set(key, at);
     }
-    return { value, position };
+    this.at = position;
+    return value;
   }
 
-  private sequence(
-    indent: number,
-    depth: number,
-  ): { value: unknown; position: Position } {
+  private sequence(indent: number, depth: number): unknown {
     this.count(depth);
     const value: unknown[] = [];
     const children: Position[] = [];
     const first = this.lines[this.i];
-    const position: Position = {
-      line: first.line,
-      column: first.indent + 1,
-      children,
-    };
+    const position = new Position(first.line, first.indent + 1, children);
     while (this.i < this.lines.length) {
       const line = this.lines[this.i];
       if (line.indent < indent) break;
       if (line.indent > indent) throw DECLINE;
       if (!isItem(line.text)) break;
       const at = skipSpaces(line.text, 1);
-      const rest = line.text.slice(at);
-      let child: { value: unknown; position: Position };
-      if (KEY.test(rest)) {
+      if (at < line.text.length && keyLength(line.text.slice(at)) >= 0) {
         // `- key: value`: a mapping whose keys are at the column of the first one
         this.lines[this.i] = {
           line: line.line,
           indent: line.indent + at,
-          text: rest,
+          text: line.text.slice(at),
         };
-        child = this.mapping(line.indent + at, depth + 1);
+        value.push(this.mapping(line.indent + at, depth + 1));
       } else {
-        child = this.afterIndicator(line, 1, indent, depth + 1, false);
+        value.push(this.afterIndicator(line, 1, indent, depth + 1, false));
       }
-      value.push(child.value);
-      children.push(child.position);
+      children.push(this.at);
     }
-    return { value, position };
+    this.at = position;
+    return value;
   }
 
   /**
@@ -244,7 +254,7 @@ class FastReader {
     indent: number,
     depth: number,
     inMapping: boolean,
-  ): { value: unknown; position: Position } {
+  ): unknown {
     const at = skipSpaces(line.text, from);
     const column = line.indent + at + 1;
     this.i++;
@@ -256,10 +266,11 @@ class FastReader {
       if (next && inMapping && next.indent === indent && isItem(next.text))
         return this.sequence(indent, depth);
       this.count(depth);
-      return { value: null, position: { line: line.line, column } };
+      this.at = new Position(line.line, column);
+      return null;
     }
     this.count(depth);
-    const value = this.scalar(line.text.slice(at), line, column, depth);
+    const value = this.scalar(line.text.slice(at), line.line, column, depth);
     const next = this.lines[this.i];
     // more indented text below a scalar continues it (or is an error): the full path reads it
     if (next && next.indent > indent) throw DECLINE;
@@ -268,11 +279,10 @@ class FastReader {
 
   private scalar(
     text: string,
-    line: Line,
+    line: number,
     column: number,
     depth: number,
-  ): { value: unknown; position: Position } {
-    const position: Position = { line: line.line, column };
+  ): unknown {
     const c = text.charCodeAt(0);
     if (c === 39 /* ' */) {
       let out = '';
@@ -290,7 +300,8 @@ class FastReader {
         }
       }
       if (!onlyComment(text.slice(i))) throw DECLINE;
-      return { value: out, position };
+      this.at = new Position(line, column);
+      return out;
     }
     if (c === 34 /* " */) {
       const close = text.indexOf('"', 1);
@@ -298,23 +309,25 @@ class FastReader {
       const out = text.slice(1, close);
       if (out.includes('\\') || !onlyComment(text.slice(close + 1)))
         throw DECLINE;
-      return { value: out, position };
+      this.at = new Position(line, column);
+      return out;
     }
     const comment = text.indexOf(' #');
     const body = (comment < 0 ? text : text.slice(0, comment)).trimEnd();
     if (c === 91 /* [ */) return this.flowList(body, line, column, depth);
     if (INDICATOR_START.test(body) || body.includes(': ') || body.endsWith(':'))
       throw DECLINE;
-    return { value: plainValue(body), position };
+    this.at = new Position(line, column);
+    return plainValue(body);
   }
 
   /** `[a, b]` on one line, of plain names. */
   private flowList(
     body: string,
-    line: Line,
+    line: number,
     column: number,
     depth: number,
-  ): { value: unknown; position: Position } {
+  ): unknown {
     if (!body.endsWith(']')) throw DECLINE;
     const inner = body.slice(1, -1);
     const value: string[] = [];
@@ -327,14 +340,14 @@ class FastReader {
           throw DECLINE;
         this.count(depth + 1);
         value.push(name);
-        children.push({
-          line: line.line,
-          column: column + offset + skipSpaces(part, 0),
-        });
+        children.push(
+          new Position(line, column + offset + skipSpaces(part, 0)),
+        );
         offset += part.length + 1;
       }
     }
-    return { value, position: { line: line.line, column, children } };
+    this.at = new Position(line, column, children);
+    return value;
   }
 }
 
@@ -377,7 +390,7 @@ function locate(
     path = childPath(path, key);
     node = child;
   }
-  return atKey && node.keyLine !== undefined
+  return atKey && node.keyLine
     ? { line: node.keyLine, column: node.keyColumn, path }
     : { line: node.line, column: node.column, path };
 }
@@ -398,10 +411,9 @@ export function readYamlFast(
   )
     return undefined;
   try {
-    const { value, position } = new FastReader(
-      contentLines(text),
-      limits,
-    ).document();
+    const reader = new FastReader(contentLines(text), limits);
+    const value = reader.document();
+    const position = reader.at;
     return {
       file,
       value,

@@ -278,8 +278,8 @@ export class ContractMerger {
 
   /** A field copied from a later statement keeps the location it was written at. */
   private inherit(first: Item, second: Item, field: string): void {
-    const from = this.locations.get(second);
-    const into = this.locations.get(first);
+    const from = this.locations?.get(second);
+    const into = this.locations?.get(first);
     if (from && into) into.inherit(field, from);
   }
 }

@@ -68,8 +68,11 @@ export class ItemLocations {
   }
 }
 
-/** Where each field of a normalized item was written, for messages about contradictions. */
-export type FieldLocations = WeakMap<object, ItemLocations>;
+/**
+ * Where each field of a normalized item was written, for messages about contradictions. The fast
+ * path, which never reports one (a contract with a problem takes the full path), keeps none.
+ */
+export type FieldLocations = Map<object, ItemLocations> | undefined;
 
 /** Where a field of a normalized item was written, if known. */
 export function fieldLocation(
@@ -77,7 +80,7 @@ export function fieldLocation(
   item: object,
   field: string,
 ): SourceLocation | undefined {
-  return locations.get(item)?.locate(field);
+  return locations?.get(item)?.locate(field);
 }
 
 /** What the normalizer needs to know of the entity and where to report. */
@@ -225,7 +228,10 @@ class DocumentReader {
 
   /** Records where the fields of `item` (at `pointer`) were written: `fields` maps them below it. */
   fields(item: object, pointer: string, fields: Record<string, string>): void {
-    this.ctx.fieldLocations.set(item, new ItemLocations(this, pointer, fields));
+    this.ctx.fieldLocations?.set(
+      item,
+      new ItemLocations(this, pointer, fields),
+    );
   }
 
   /** `service: risk` at the top of a document must name the entity itself. */

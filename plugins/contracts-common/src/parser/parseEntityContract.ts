@@ -150,7 +150,9 @@ function parse(
     return { contract, problems };
   }
   const ownRef = parts ? stringifyEntityRef(parts) : entityRef;
-  const fieldLocations: FieldLocations = new WeakMap();
+  // only the full path reports problems, and so needs to know where each field was written
+  const fieldLocations: FieldLocations =
+    readSource === readFast ? undefined : new Map();
   let sourceProblems: RawProblem[] = [];
   const merger = new ContractMerger(fieldLocations, (loc, message) =>
     sourceProblems.push({

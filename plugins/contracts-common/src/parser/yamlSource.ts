@@ -66,11 +66,31 @@ export function pointerSegment(key: string | number): string {
     : key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/**
+ * Display paths already made, by parent path and key: the same few (`depends_on[0].timeout`)
+ * recur in every contract, and each normalized item keeps one. Bounded.
+ */
+const childPaths = new Map<string, Map<string | number, string>>();
+let childPathCount = 0;
+const MAX_CHILD_PATHS = 20_000;
+
 /** Appends a key or an index to a display path. */
 export function childPath(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  const shown = /^[\w$-]+$/.test(key) ? key : JSON.stringify(key);
-  return path ? `${path}.${shown}` : shown;
+  let byKey = childPaths.get(path);
+  const known = byKey?.get(key);
+  if (known !== undefined) return known;
+  let child: string;
+  if (typeof key === 'number') child = `${path}[${key}]`;
+  else {
+    const shown = /^[\w$-]+$/.test(key) ? key : JSON.stringify(key);
+    child = path ? `${path}.${shown}` : shown;
+  }
+  if (childPathCount < MAX_CHILD_PATHS && path.length + child.length < 200) {
+    if (!byKey) childPaths.set(path, (byKey = new Map()));
+    byKey.set(key, child);
+    childPathCount++;
+  }
+  return child;
 }
 
 /** Line and column (1-based) of an offset, by counting newlines: for text not parsed. */
