@@ -12,6 +12,8 @@
  */
 /* eslint-disable no-console */
 import { spawnSync } from 'child_process';
+import { loadavg } from 'os';
+import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { parseEntityContract } from '../src/parser';
 import { analyze, createAnalyzer } from '../src/engine';
 import type { EntityContract, EntitySummary } from '../src/types';
@@ -162,28 +164,51 @@ function time<T>(fn: () => T): [T, number] {
   return [value, performance.now() - start];
 }
 
-function runSize(n: number) {
+/** Where `--cache` keeps the parsed contracts of a size (for iterating on the engine only). */
+const cacheFile = (n: number) => `/tmp/contracts-bench-${n}.json`;
+
+function parseAll(entities: EntitySummary[], yaml: string[]) {
+  return entities.map((e, i) => {
+    const { contract, problems } = parseEntityContract(e.ref, [
+      { file: 'contracts/contract.yaml', text: yaml[i] },
+    ]);
+    if (problems.length) {
+      throw new Error(`${e.ref}: ${problems[0].message}`);
+    }
+    return contract;
+  });
+}
+
+function runSize(n: number, cache: boolean) {
   let peakHeap = 0;
-  const sample = () => {
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  const memory: Record<string, number> = {};
+  const sample = (phase?: string) => {
+    const heap = process.memoryUsage().heapUsed;
+    peakHeap = Math.max(peakHeap, heap);
+    if (phase) {
+      memory[phase] = heap;
+    }
   };
   const { entities, yaml } = generate(n);
-  sample();
-  const [contracts, parseMs] = time(() =>
-    entities.map((e, i) => {
-      const { contract, problems } = parseEntityContract(e.ref, [
-        { file: 'contracts/contract.yaml', text: yaml[i] },
-      ]);
-      if (problems.length) {
-        throw new Error(`${e.ref}: ${problems[0].message}`);
-      }
-      return contract;
-    }),
-  );
+  sample('generated');
+  let contracts: EntityContract[];
+  let parseMs: number;
+  if (cache && existsSync(cacheFile(n))) {
+    // Not a parse figure: the contracts parsed by an earlier `--cache` run.
+    yaml.length = 0;
+    [contracts] = time(() => JSON.parse(readFileSync(cacheFile(n), 'utf8')));
+    parseMs = NaN;
+  } else {
+    [contracts, parseMs] = time(() => parseAll(entities, yaml));
+    if (cache) {
+      writeFileSync(cacheFile(n), JSON.stringify(contracts));
+    }
+  }
+  // The texts are not needed any more: drop them before measuring the analysis.
   yaml.length = 0;
-  sample();
+  sample('parsed');
   const [analysed, analyzeMs] = time(() => analyze({ entities, contracts }));
-  sample();
+  sample('analysed');
   let full: typeof analysed | undefined = analysed;
   const edges = full.graph.edges.length;
   const fullKeys = full.findings.map(f => `${f.id}:${f.evidence}`);
@@ -205,12 +230,13 @@ function runSize(n: number) {
   const findingCount = full.findings.length;
   // Keep only what the comparison needs: the analyzer holds a state of its own.
   full = undefined;
+  sample('after analyse');
   const analyzer = createAnalyzer({});
   const [, loadMs] = time(() => {
     entities.forEach((e, i) => analyzer.upsert(e, contracts[i]));
     return analyzer.result();
   });
-  sample();
+  sample('analyzer loaded');
   // One-entity edits: a latency regression, then its revert, on entities across the catalog.
   const rand = rng(7);
   const updates: number[] = [];
@@ -256,13 +282,18 @@ function runSize(n: number) {
     peakRss: maxRss,
     peakHeap,
     incrementalEqualsFull: same,
+    memory,
   };
 }
 
 function main() {
-  const args = process.argv.slice(2);
+  const all = process.argv.slice(2);
+  const cache = all.includes('--cache');
+  const args = all.filter(a => a !== '--cache');
   if (args[0] === '--child' || args[0] === '--inline') {
-    process.stdout.write(`${JSON.stringify(runSize(Number(args[1])))}\n`);
+    process.stdout.write(
+      `${JSON.stringify(runSize(Number(args[1]), cache))}\n`,
+    );
     return;
   }
   const sizes = args.length ? args.map(Number) : [1_000, 10_000, 100_000];
@@ -270,7 +301,13 @@ function main() {
   for (const n of sizes) {
     const child = spawnSync(
       process.execPath,
-      [...process.execArgv, process.argv[1], '--child', String(n)],
+      [
+        ...process.execArgv,
+        process.argv[1],
+        '--child',
+        String(n),
+        ...(cache ? ['--cache'] : []),
+      ],
       { encoding: 'utf8', maxBuffer: 1 << 20, env: process.env },
     );
     if (child.status !== 0) {
@@ -299,6 +336,21 @@ function main() {
       } |`,
     );
   }
+  console.log('');
+  for (const r of rows) {
+    console.log(
+      `heap after each phase, ${r.entities} entities: ${Object.entries(
+        r.memory as Record<string, number>,
+      )
+        .map(([phase, bytes]) => `${phase} ${mb(bytes)}`)
+        .join(', ')}`,
+    );
+  }
+  console.log(
+    `load average (1/5/15 min): ${loadavg()
+      .map(l => l.toFixed(2))
+      .join(' / ')}${cache ? '; parse: cached contracts (--cache)' : ''}`,
+  );
 }
 
 if (require.main === module && /bench\.[jt]s$/.test(process.argv[1] ?? '')) {

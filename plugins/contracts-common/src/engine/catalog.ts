@@ -13,6 +13,10 @@ export function normalizeRef(
   defaultKind = 'component',
 ): string {
   const plain = defaultNamespace === 'default' && defaultKind === 'component';
+  if (isNormalized(ref)) {
+    // Already `kind:namespace/name` in lower case: the common case, no lookup, no copy.
+    return ref;
+  }
   if (plain) {
     const hit = normalized.get(ref);
     if (hit !== undefined) {
@@ -40,6 +44,36 @@ export function normalizeRef(
     normalized.set(ref, out);
   }
   return out;
+}
+
+/**
+ * True when `ref` is already in normalized form: a kind before the first `:`, a namespace
+ * before the first `/` after it, no upper-case letters and no surrounding spaces.
+ */
+function isNormalized(ref: string): boolean {
+  let colon = -1;
+  let slash = -1;
+  const n = ref.length;
+  for (let i = 0; i < n; i++) {
+    const c = ref.charCodeAt(i);
+    if (c >= 65 && c <= 90) {
+      return false;
+    }
+    if (c === 58 /* : */ && colon < 0 && slash < 0) {
+      colon = i;
+    } else if (c === 47 /* / */ && slash < 0) {
+      slash = i;
+    } else if (c > 127) {
+      // toLowerCase of non-ASCII text: leave it to the general path.
+      return false;
+    }
+  }
+  return (
+    colon > 0 &&
+    slash > colon &&
+    ref.charCodeAt(0) > 32 &&
+    ref.charCodeAt(n - 1) > 32
+  );
 }
 
 function nameKeyOf(normRef: string): string {
@@ -146,14 +180,18 @@ export class CatalogIndex {
     return slot;
   }
 
-  /** Sets (or with `entity` undefined removes) an entity; returns the dirty read keys. */
+  /**
+   * Sets (or with `entity` undefined removes) an entity; returns the dirty read keys (none
+   * when `collect` is false: nothing reads them).
+   */
   set(
     ref: string,
     entity: EntitySummary | undefined,
     contract: EntityContract | undefined,
+    collect = true,
   ): string[] {
     const key = normalizeRef(ref);
-    const dirty = [key];
+    const dirty: string[] | undefined = collect ? [key] : undefined;
     const old = this.entities.get(key);
     const ns = entity?.namespace ?? old?.entity.namespace ?? 'default';
     const next: StoredEntity | undefined = entity && {
@@ -162,7 +200,7 @@ export class CatalogIndex {
       dependencyOf: entity.dependencyOf.map(r => normalizeRef(r, ns)),
     };
     if (!old !== !next) {
-      dirty.push(nameKeyOf(key));
+      dirty?.push(nameKeyOf(key));
       if (next) {
         addTo(this.byName, nameKeyOf(key), key);
       } else {
@@ -198,7 +236,7 @@ export class CatalogIndex {
     const slot = this.slot(key);
     slot.stored = next;
     slot.contract = next ? contract : undefined;
-    return dirty;
+    return dirty ?? [];
   }
 
   private diffRelations(
@@ -207,12 +245,12 @@ export class CatalogIndex {
     after: string[] | undefined,
     rev: Map<string, Set<string>>,
     prefix: string,
-    dirty: string[],
+    dirty: string[] | undefined,
   ) {
     if (!before || before.length === 0) {
       for (const t of after ?? []) {
         addTo(rev, t, key);
-        dirty.push(prefix + t);
+        dirty?.push(prefix + t);
       }
       return;
     }
@@ -221,13 +259,13 @@ export class CatalogIndex {
     for (const t of b) {
       if (!a.has(t)) {
         removeFrom(rev, t, key);
-        dirty.push(prefix + t);
+        dirty?.push(prefix + t);
       }
     }
     for (const t of a) {
       if (!b.has(t)) {
         addTo(rev, t, key);
-        dirty.push(prefix + t);
+        dirty?.push(prefix + t);
       }
     }
   }
@@ -253,7 +291,15 @@ export type ReadLog = Set<string> | undefined;
 export class IndexedRuleContext implements RuleContext {
   log: ReadLog;
   private readonly cache = new Map<string, MemoEntry>();
-  private objectCache = new WeakMap<object, Map<string, MemoEntry>>();
+  /**
+   * Memos about objects, until the next clear. A Map, not a WeakMap: it lives for one state of
+   * the catalog only, and a WeakMap of 100k keys slows every garbage collection.
+   */
+  private readonly objectCache = new Map<object, Map<string, MemoEntry>>();
+  /** Slots holding memos of the current epoch, freed on clear. */
+  private memoSlots: Slot[] = [];
+  /** Anything memoized since the last clear. */
+  private used = false;
   private epoch = 0;
 
   constructor(
@@ -272,12 +318,21 @@ export class IndexedRuleContext implements RuleContext {
 
   /** Forgets memoized computations: call whenever the index changes. */
   clearCache() {
-    this.objectCache = new WeakMap();
+    if (!this.used) {
+      return;
+    }
+    this.used = false;
+    this.objectCache.clear();
     this.cache.clear();
+    for (const slot of this.memoSlots) {
+      slot.memo = undefined;
+    }
+    this.memoSlots = [];
     this.epoch++;
   }
 
   memo<T>(key: string, compute: () => T, about?: string | object): T {
+    this.used = true;
     let map = this.cache;
     if (typeof about === 'object') {
       let m = this.objectCache.get(about);
@@ -291,6 +346,7 @@ export class IndexedRuleContext implements RuleContext {
       if (slot.memoEpoch !== this.epoch || !slot.memo) {
         slot.memo = new Map();
         slot.memoEpoch = this.epoch;
+        this.memoSlots.push(slot);
       }
       map = slot.memo;
     }

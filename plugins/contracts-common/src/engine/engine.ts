@@ -24,6 +24,7 @@ import type {
   AnalyzeInput,
   Analyzer,
   ContractRule,
+  EdgeRef,
   EngineConfig,
   FindingDraft,
   GraphEdge,
@@ -66,7 +67,7 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
-function compareEdges(a: GraphEdge, b: GraphEdge): number {
+function compareEdges(a: EdgeDraft, b: EdgeDraft): number {
   return (
     cmp(a.from, b.from) ||
     cmp(a.to, b.to) ||
@@ -120,7 +121,10 @@ function resolveConfig(
 interface FindingEntry {
   anchor: string;
   finding: Finding;
+  /** The {@link attachKey}s of the edges it lies on, without duplicates. */
   attach: string[];
+  /** The same edges as from, to and subject (`on[i]` is `attach[i]`). */
+  on: EdgeRef[];
 }
 
 interface UnitOutput {
@@ -220,18 +224,23 @@ function evaluateAnchor(
       }
       seen.add(finding.id);
       // Findings name the anchor as its contract spells it; edges start at its entity ref.
-      const attach = (
-        draft.edges ?? [
-          { from: draft.consumer, to: draft.provider, subject: draft.subject },
-        ]
-      ).map(e =>
-        attachKey(
-          e.from === contract.entityRef ? from : e.from,
-          e.to === contract.entityRef ? from : e.to,
-          e.subject,
-        ),
-      );
-      findings.push({ anchor, finding, attach: [...new Set(attach)] });
+      const attach: string[] = [];
+      const on: EdgeRef[] = [];
+      for (const e of draft.edges ?? [
+        { from: draft.consumer, to: draft.provider, subject: draft.subject },
+      ]) {
+        const ref: EdgeRef = {
+          from: e.from === contract.entityRef ? from : e.from,
+          to: e.to === contract.entityRef ? from : e.to,
+          subject: e.subject,
+        };
+        const key = attachKey(ref.from, ref.to, ref.subject);
+        if (!attach.includes(key)) {
+          attach.push(key);
+          on.push(ref);
+        }
+      }
+      findings.push({ anchor, finding, attach, on });
     }
   }
   return { findings, edges };
@@ -296,15 +305,18 @@ class SortedView<T> {
     this.dirty.add(key);
   }
 
-  /** Shows exactly these items (keyed), sorted; `final`: no later changes will be flushed. */
-  reset(items: Map<string, T>, final = false) {
+  /**
+   * Shows exactly these items (keyed), sorted; `final`: no later changes will be flushed (the
+   * keys are not kept). `sorted`: the items already in order, when the caller has them.
+   */
+  reset(items: Map<string, T> | undefined, final = false, sorted?: T[]) {
     this.shown.clear();
-    if (!final) {
+    if (!final && items) {
       for (const [k, v] of items) {
         this.shown.set(k, v);
       }
     }
-    this.arr = [...items.values()].sort(this.compare);
+    this.arr = sorted ?? [...(items?.values() ?? [])].sort(this.compare);
     this.shared = false;
     this.dirty.clear();
   }
@@ -407,7 +419,8 @@ class IncrementalAnalyzer implements Analyzer {
   private readonly visible = new Map<string, FindingEntry>();
   private readonly attachFindings = new Map<string, Set<string>>();
   private readonly edgeDrafts = new Map<string, EdgeDraft>();
-  private readonly edgesByAttach = new Map<string, Set<string>>();
+  /** The current edge drafts by their `from` (an entity draws a handful). */
+  private readonly edgesByFrom = new Map<string, EdgeDraft[]>();
   private readonly edgeObjects = new Map<string, GraphEdge>();
   private readonly nodeObjects = new Map<string, GraphNode>();
 
@@ -447,7 +460,7 @@ class IncrementalAnalyzer implements Analyzer {
     contract: EntityContract | undefined,
   ) {
     const key = normalizeRef(ref);
-    const dirty = this.index.set(ref, entity, contract);
+    const dirty = this.index.set(ref, entity, contract, this.track);
     this.ctx.clearCache();
     if (this.track) {
       for (const k of dirty) {
@@ -546,6 +559,9 @@ class IncrementalAnalyzer implements Analyzer {
   private bulkLoad() {
     const anchors = [...this.pending];
     this.pending.clear();
+    // The edges of one anchor all start at its entity: sorted per anchor, then by anchor, they
+    // are in graph order without sorting them all at once.
+    const groups: EdgeDraft[][] = [];
     for (const anchor of anchors) {
       const contract = this.index.contracts.get(anchor);
       if (!contract) {
@@ -554,22 +570,13 @@ class IncrementalAnalyzer implements Analyzer {
       const { output, reads } = this.evaluate(anchor, contract);
       if (this.track) {
         this.units.set(anchor, { output, reads });
-      }
-      for (const edge of output.edges) {
-        // Without tracking the drafts are only needed as the edges themselves.
-        (this.track ? this.edgeDrafts : this.edgeObjects).set(
-          edge.id,
-          edge as GraphEdge,
-        );
-        if (this.track) {
-          const key = attachKey(edge.from, edge.to, edge.subject);
-          let set = this.edgesByAttach.get(key);
-          if (!set) {
-            set = new Set();
-            this.edgesByAttach.set(key, set);
-          }
-          set.add(edge.id);
+        for (const edge of output.edges) {
+          this.edgeDrafts.set(edge.id, edge);
+          this.indexEdge(edge);
         }
+      }
+      if (output.edges.length) {
+        groups.push(output.edges);
       }
       for (const entry of output.findings) {
         const id = entry.finding.id;
@@ -587,31 +594,65 @@ class IncrementalAnalyzer implements Analyzer {
         }
       }
     }
+    // The findings on each edge, looked up by the edge's `from` (no key per edge).
+    const byFrom = new Map<
+      string,
+      Array<{ to: string; subject: string; ids: string[] }>
+    >();
     for (const [id, entry] of this.visible) {
-      for (const key of entry.attach) {
-        let set = this.attachFindings.get(key);
-        if (!set) {
-          set = new Set();
-          this.attachFindings.set(key, set);
+      if (this.track) {
+        for (const key of entry.attach) {
+          let set = this.attachFindings.get(key);
+          if (!set) {
+            set = new Set();
+            this.attachFindings.set(key, set);
+          }
+          set.add(id);
         }
-        set.add(id);
+      }
+      for (const on of entry.on) {
+        let list = byFrom.get(on.from);
+        if (!list) {
+          list = [];
+          byFrom.set(on.from, list);
+        }
+        let item = list.find(x => x.to === on.to && x.subject === on.subject);
+        if (!item) {
+          item = { to: on.to, subject: on.subject, ids: [] };
+          list.push(item);
+        }
+        item.ids.push(id);
       }
     }
-    if (this.track) {
-      for (const [id, draft] of this.edgeDrafts) {
-        this.edgeObjects.set(id, draft as GraphEdge);
+    groups.sort((a, b) => cmp(a[0].from, b[0].from));
+    const edges: GraphEdge[] = [];
+    for (const group of groups) {
+      group.sort(compareEdges);
+      const list = byFrom.get(group[0].from);
+      for (const draft of group) {
+        // Fresh drafts, not shown yet: they become the edges.
+        const edge = draft as GraphEdge;
+        const item = list?.find(
+          x => x.to === edge.to && x.subject === edge.subject,
+        );
+        edge.findings = item ? [...item.ids].sort() : [];
+        if (this.track) {
+          this.edgeObjects.set(edge.id, edge);
+        }
+        edges.push(edge);
       }
-    }
-    for (const edge of this.edgeObjects.values()) {
-      // Fresh drafts, not shown yet: they become the edges.
-      edge.findings = this.attachFindings.size ? this.edgeFindings(edge) : [];
     }
     const findings = new Map<string, Finding>();
     for (const [id, entry] of this.visible) {
       findings.set(id, entry.finding);
     }
     this.findingView.reset(findings, !this.track);
-    this.edgeView.reset(this.edgeObjects, !this.track);
+    this.edgeView.reset(
+      this.track ? this.edgeObjects : undefined,
+      !this.track,
+      edges,
+    );
+    this.nodeView.reset(this.nodeObjects, !this.track);
     this.dirtyEdges.clear();
   }
 
@@ -673,15 +714,18 @@ class IncrementalAnalyzer implements Analyzer {
     return { output, reads };
   }
 
+  private indexEdge(edge: EdgeDraft) {
+    const list = this.edgesByFrom.get(edge.from);
+    if (list) {
+      list.push(edge);
+    } else {
+      this.edgesByFrom.set(edge.from, [edge]);
+    }
+  }
+
   private addEdge(edge: EdgeDraft) {
     this.edgeDrafts.set(edge.id, edge);
-    const key = attachKey(edge.from, edge.to, edge.subject);
-    let set = this.edgesByAttach.get(key);
-    if (!set) {
-      set = new Set();
-      this.edgesByAttach.set(key, set);
-    }
-    set.add(edge.id);
+    this.indexEdge(edge);
     this.dirtyEdges.add(edge.id);
   }
 
@@ -690,12 +734,14 @@ class IncrementalAnalyzer implements Analyzer {
       return;
     }
     this.edgeDrafts.delete(edge.id);
-    const key = attachKey(edge.from, edge.to, edge.subject);
-    const set = this.edgesByAttach.get(key);
-    if (set) {
-      set.delete(edge.id);
-      if (set.size === 0) {
-        this.edgesByAttach.delete(key);
+    const list = this.edgesByFrom.get(edge.from);
+    if (list) {
+      const i = list.indexOf(edge);
+      if (i >= 0) {
+        list.splice(i, 1);
+      }
+      if (list.length === 0) {
+        this.edgesByFrom.delete(edge.from);
       }
     }
     this.dirtyEdges.add(edge.id);
@@ -752,19 +798,20 @@ class IncrementalAnalyzer implements Analyzer {
       return;
     }
     if (before) {
-      this.setAttach(before.attach, id, false);
+      this.setAttach(before, id, false);
     }
     if (winner) {
       this.visible.set(id, winner);
-      this.setAttach(winner.attach, id, true);
+      this.setAttach(winner, id, true);
     } else {
       this.visible.delete(id);
     }
     this.findingView.touch(id);
   }
 
-  private setAttach(keys: string[], id: string, on: boolean) {
-    for (const key of keys) {
+  private setAttach(entry: FindingEntry, id: string, on: boolean) {
+    for (let i = 0; i < entry.attach.length; i++) {
+      const key = entry.attach[i];
       let set = this.attachFindings.get(key);
       if (on) {
         if (!set) {
@@ -778,8 +825,11 @@ class IncrementalAnalyzer implements Analyzer {
           this.attachFindings.delete(key);
         }
       }
-      for (const edgeId of this.edgesByAttach.get(key) ?? []) {
-        this.dirtyEdges.add(edgeId);
+      const ref = entry.on[i];
+      for (const edge of this.edgesByFrom.get(ref.from) ?? []) {
+        if (edge.to === ref.to && edge.subject === ref.subject) {
+          this.dirtyEdges.add(edge.id);
+        }
       }
     }
   }

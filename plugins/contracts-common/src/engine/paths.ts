@@ -77,16 +77,13 @@ export function attemptsOf(
   return Math.max(1, depAttempts ?? 1);
 }
 
-const callCache = new WeakMap<EntityContract, Call[]>();
-
-/** The calls of a contract, `depends_on` order first, then policies on other targets. */
+/**
+ * The calls of a contract, `depends_on` order first, then policies on other targets. Computed
+ * afresh: rules reach them memoized through {@link resolvedCalls}.
+ */
 export function callsOf(contract: EntityContract | undefined): Call[] {
   if (!contract) {
     return [];
-  }
-  const cached = callCache.get(contract);
-  if (cached) {
-    return cached;
   }
   const calls: Call[] = [];
   const byKey = new Map<string, Call>();
@@ -147,7 +144,6 @@ export function callsOf(contract: EntityContract | undefined): Call[] {
   for (const call of calls) {
     call.attempts = attemptsOf(call.dependency, call.policy);
   }
-  callCache.set(contract, calls);
   return calls;
 }
 
@@ -171,17 +167,16 @@ export function resolvedCalls(
   ctx: RuleContext,
   contract: EntityContract | undefined,
 ): ResolvedCall[] {
-  if (!contract) {
-    return [];
-  }
-  const calls = callsOf(contract);
-  if (calls.length === 0) {
+  if (
+    !contract ||
+    (contract.dependsOn.length === 0 && contract.retryPolicies.length === 0)
+  ) {
     return [];
   }
   return ctx.memo(
     'resolvedCalls',
     () =>
-      calls.map(call => {
+      callsOf(contract).map(call => {
         const target = ctx.resolve(call.ref);
         const c = target && ctx.contract(target.ref);
         const op = call.operation;
@@ -235,33 +230,17 @@ export function latencyAt(
   return best && { ms: best.ms, percentile: best.percentile, exact: false };
 }
 
-const declaredCache = new WeakMap<
-  ProvidedOperation,
-  Map<number, ChainLatency | null>
->();
-
 /**
- * {@link latencyAt} of a declared operation as a chain of one hop; shared, do not mutate.
- * `ref` is the canonical ref of the operation's entity (one per operation object).
+ * {@link latencyAt} of a declared operation as a chain of one hop. Not cached: a few small
+ * objects that mostly die young cost less than a cache keyed by operation.
  */
 function declaredLatency(
   op: ProvidedOperation,
   ref: string,
   percentile: number,
 ): ChainLatency | undefined {
-  let byKey = declaredCache.get(op);
-  if (!byKey) {
-    byKey = new Map();
-    declaredCache.set(op, byKey);
-  }
-  const key = percentile;
-  let hit = byKey.get(key);
-  if (hit === undefined) {
-    const l = latencyAt(op.current, percentile);
-    hit = l ? { ...l, holder: ref, path: [{ ref, subject: op.name }] } : null;
-    byKey.set(key, hit);
-  }
-  return hit ?? undefined;
+  const l = latencyAt(op.current, percentile);
+  return l && { ...l, holder: ref, path: [{ ref, subject: op.name }] };
 }
 
 /** A provider's latency for an operation, possibly established further down a call chain. */

@@ -1,5 +1,5 @@
 import { entityName, humanize } from '../format';
-import { callsOf } from '../paths';
+import { resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 
 /** True when an idempotency spec dedupes on a key that must stay stable across retries. */
@@ -23,7 +23,7 @@ export const idempotencyKeyRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const call of callsOf(anchor)) {
+    for (const { call } of resolvedCalls(ctx, anchor)) {
       const policy = call.policy;
       if (
         !policy ||

@@ -1,5 +1,5 @@
 import { capitalize, entityName, formatMs, parseDurationMs } from '../format';
-import { Call, callsOf } from '../paths';
+import { Call, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { dedupesOnStableKey } from './idempotency-key';
 
@@ -35,7 +35,7 @@ export const idempotencyWindowRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const call of callsOf(anchor)) {
+    for (const { call } of resolvedCalls(ctx, anchor)) {
       if (!call.operation || call.policy?.newRequestIdOnTimeout === true) {
         continue;
       }
