@@ -57,10 +57,10 @@ export function listCatalogFiles(
     for (const e of entries) {
       if (e.isDirectory()) {
         if (!e.name.startsWith('.') && !SKIPPED_DIRS.has(e.name)) {
-          walk(path.join(dir, e.name), path.join(shown, e.name));
+          walk(inFolder(dir, e.name), path.join(shown, e.name));
         }
       } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
-        out.add(path.join(dir, e.name));
+        out.add(inFolder(dir, e.name));
         names.push(e.name);
       }
     }
@@ -86,12 +86,12 @@ class ContractFileCache {
   /** YAML file names by folder, sorted; filled by the walk of the PATHs first. */
   readonly dirs = new Map<string, string[]>();
 
-  /** A file listed under the PATHs: unreadable is a usage error. */
-  readListed(file: string, shown: string): string {
+  /** A file listed under the PATHs: unreadable is a usage error (naming it as `shown()` does). */
+  readListed(file: string, shown: () => string): string {
     try {
       return this.read(file);
     } catch (error) {
-      throw new UsageError(`cannot read ${shown}: ${fsReason(error)}`);
+      throw new UsageError(`cannot read ${shown()}: ${fsReason(error)}`);
     }
   }
 
@@ -154,12 +154,13 @@ function resolveRef(
       };
     }
     const names = cache.list(abs);
+    const paths = names.map(name => inFolder(abs, name));
     return {
-      sources: names.map(name => ({
+      sources: names.map((name, i) => ({
         file: `${shown}/${name}`,
-        text: cache.read(path.join(abs, name)),
+        text: cache.read(paths[i]),
       })),
-      paths: names.map(name => path.join(abs, name)),
+      paths,
     };
   } catch (error) {
     return {
@@ -170,6 +171,11 @@ function resolveRef(
       )}`,
     };
   }
+}
+
+/** `path.join(dir, name)` for an absolute, normalized folder and a plain file name, without the normalizing. */
+function inFolder(dir: string, name: string): string {
+  return dir.endsWith(path.sep) ? dir + name : dir + path.sep + name;
 }
 
 /** Builds the entry of an entity: its ref, its contract sources and their problems. */
@@ -347,10 +353,10 @@ export function loadCatalogFiles(
   const problems: ContractProblem[] = [];
   const seen = new Map<string, string>();
   for (const file of listCatalogFiles(paths, options.cwd, cache.dirs)) {
-    const shown = displayPath(root, file);
-    const text = cache.readListed(file, shown);
+    const text = cache.readListed(file, () => displayPath(root, file));
     // Contract documents and other YAML carry no `kind`: skip them without parsing.
     if (!/(^|\n)\s*["']?kind["']?\s*:/.test(text)) continue;
+    const shown = displayPath(root, file);
     for (const { value, line } of readDocuments(text, shown, problems)) {
       if (!isEntityLike(value)) continue;
       if (!ANALYZED_KINDS.includes(value.kind.toLocaleLowerCase('en-US'))) {
