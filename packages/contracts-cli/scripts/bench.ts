@@ -174,9 +174,11 @@ async function main() {
       );
     }
     const bin = path.resolve(__dirname, '../bin/contracts');
-    const env = SOURCES
-      ? { ...process.env, CONTRACTS_CLI_SOURCES: '1' }
-      : process.env;
+    const env = {
+      ...process.env,
+      CONTRACTS_CLI_TIMINGS: '1',
+      ...(SOURCES ? { CONTRACTS_CLI_SOURCES: '1' } : {}),
+    };
     const times: number[] = [];
     for (let r = 0; r < RUNS; r++) {
       const before = load();
@@ -207,6 +209,7 @@ async function main() {
           });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(out.stderr ?? '');
+      const phases = /^timings: (.*)$/m.exec(out.stderr ?? '')?.[1];
       if (out.status !== 0) {
         throw new Error(`contracts check exited ${out.status}: ${out.stderr}`);
       }
@@ -225,7 +228,7 @@ async function main() {
           report.summary.edges
         } graph edges, ${report.findings.length} findings, ${
           report.problems.length
-        } problems\n`,
+        } problems${phases ? `\n  ${phases}` : ''}\n`,
       );
     }
     times.sort((a, b) => a - b);

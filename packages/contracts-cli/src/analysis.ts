@@ -35,6 +35,8 @@ export interface AnalysisOptions {
   config?: EngineConfig;
   decisions?: DecisionRecord[];
   now?: number;
+  /** Receives the milliseconds spent parsing contracts and running the engine. */
+  timings?: Record<string, number>;
 }
 
 /** Parses every contract, analyzes the whole graph, applies decisions and builds the report. */
@@ -46,6 +48,7 @@ export function runAnalysis(
   const summaries = new Map<string, EntitySummary>();
   const contracts: EntityContract[] = [];
   const problems: ContractProblem[] = [...catalog.problems];
+  const started = performance.now();
   for (const entry of catalog.entries) {
     entries.set(entry.ref, entry);
     summaries.set(entry.ref, summarize(entry.entity, entry.ref));
@@ -56,11 +59,16 @@ export function runAnalysis(
       problems.push(...parsed.problems);
     }
   }
+  const parsed = performance.now();
   const result = analyze({
     entities: [...summaries.values()],
     contracts,
     config: options.config,
   });
+  if (options.timings) {
+    options.timings.parse = parsed - started;
+    options.timings.engine = performance.now() - parsed;
+  }
   const findings = applyDecisions(
     result.findings,
     options.decisions ?? [],
@@ -116,6 +124,9 @@ export function sarifLocator(
       if (!abs || abs === entry.file) return undefined;
       return { uri: encodeURI(displayPath(root, abs)) };
     }
-    return { uri: encodeURI(displayPath(root, entry.file)), startLine: entry.line };
+    return {
+      uri: encodeURI(displayPath(root, entry.file)),
+      startLine: entry.line,
+    };
   };
 }

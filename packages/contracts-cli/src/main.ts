@@ -244,11 +244,32 @@ async function check(
       'nothing to check: give catalog files or folders (e.g. `contracts check examples/`), or --catalog-url',
     );
   }
+  // CONTRACTS_CLI_TIMINGS=1: where the time went, on stderr (for `yarn bench`)
+  const timings: Record<string, number> | undefined =
+    io.env.CONTRACTS_CLI_TIMINGS === '1'
+      ? { 'start-up': performance.now() }
+      : undefined;
   const { config, decisions } = loadOptionFiles(opts, io.cwd);
+  const loading = performance.now();
   const catalog = await loadEntities(paths, opts, io);
-  const analysis = runAnalysis(catalog, { config, decisions, now: io.now });
+  if (timings) timings['read catalog'] = performance.now() - loading;
+  const analysis = runAnalysis(catalog, {
+    config,
+    decisions,
+    now: io.now,
+    timings,
+  });
   const code = checkExitCode(analysis.report, opts.failOn);
+  const rendering = performance.now();
   io.stdout(render(analysis, opts, io, code));
+  if (timings) {
+    timings.report = performance.now() - rendering;
+    io.stderr(
+      `timings: ${Object.entries(timings)
+        .map(([phase, ms]) => `${phase} ${Math.round(ms)} ms`)
+        .join(', ')}\n`,
+    );
+  }
   return code;
 }
 
