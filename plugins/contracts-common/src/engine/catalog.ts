@@ -312,8 +312,19 @@ export class IndexedRuleContext implements RuleContext {
     // Nothing per anchor: a slot lookup is one map read already.
   }
 
+  /** The last ref looked up and its slot: rules ask about the same ref several times in a row. */
+  private lastRef?: string;
+  private lastSlot?: Slot;
+
   private slotOf(ref: string): Slot {
-    return this.index.slot(ref);
+    if (ref === this.lastRef) {
+      // A ref's slot never changes (slots are never replaced, only filled and emptied).
+      return this.lastSlot!;
+    }
+    const slot = this.index.slot(ref);
+    this.lastRef = ref;
+    this.lastSlot = slot;
+    return slot;
   }
 
   /** Forgets memoized computations: call whenever the index changes. */

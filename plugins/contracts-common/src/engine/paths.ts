@@ -217,12 +217,11 @@ export function latencyAt(
   declared: PercentileLatency[],
   percentile: number,
 ): LatencyAt | undefined {
-  const exact = declared.find(l => l.percentile === percentile);
-  if (exact) {
-    return { ms: exact.ms, percentile, exact: true };
-  }
   let best: PercentileLatency | undefined;
   for (const l of declared) {
+    if (l.percentile === percentile) {
+      return { ms: l.ms, percentile, exact: true };
+    }
     if (l.percentile < percentile && (!best || l.ms > best.ms)) {
       best = l;
     }
@@ -240,7 +239,16 @@ function declaredLatency(
   percentile: number,
 ): ChainLatency | undefined {
   const l = latencyAt(op.current, percentile);
-  return l && { ...l, holder: ref, path: [{ ref, subject: op.name }] };
+  // A literal, not a spread of `l`: this runs for every latency compared.
+  return (
+    l && {
+      ms: l.ms,
+      percentile: l.percentile,
+      exact: l.exact,
+      holder: ref,
+      path: [{ ref, subject: op.name }],
+    }
+  );
 }
 
 /** A provider's latency for an operation, possibly established further down a call chain. */
@@ -288,8 +296,7 @@ function walkLatency(
   ): ChainLatency | undefined => {
     const declared = ctx.operation(at, op);
     if (declared && declared.current.length > 0) {
-      const l = latencyAt(declared.current, percentile);
-      return l && { ...l, holder: at, path: [{ ref: at, subject: op }] };
+      return declaredLatency(declared, at, percentile);
     }
     if (!enterWalk(visited, at.toLowerCase(), depth)) {
       return undefined;
