@@ -21,6 +21,7 @@ import { summarize } from './catalog/summary';
 import type { CatalogEntry, LoadedCatalog } from './catalog/types';
 import { displayPath } from './catalog/files';
 import type { FailOn } from './options';
+import type { ParsedEntries } from './parallel';
 
 /** A report and what it was computed from. */
 export interface Analysis {
@@ -37,6 +38,8 @@ export interface AnalysisOptions {
   now?: number;
   /** Receives the milliseconds spent parsing contracts and running the engine. */
   timings?: Record<string, number>;
+  /** Contracts parsed already (by a `ParallelParser`), by entry. */
+  parsed?: ParsedEntries;
 }
 
 /** Parses every contract, analyzes the whole graph, applies decisions and builds the report. */
@@ -54,7 +57,9 @@ export function runAnalysis(
     summaries.set(entry.ref, summarize(entry.entity, entry.ref));
     problems.push(...entry.problems);
     if (entry.sources.length) {
-      const parsed = parseEntityContract(entry.ref, entry.sources);
+      const parsed =
+        options.parsed?.get(entry) ??
+        parseEntityContract(entry.ref, entry.sources);
       contracts.push(parsed.contract);
       problems.push(...parsed.problems);
     }

@@ -3,7 +3,7 @@
  */
 import { loadCatalogFiles } from './catalog/files';
 import { loadLiveCatalog, overlay } from './catalog/live';
-import type { LoadedCatalog } from './catalog/types';
+import type { CatalogEntry, LoadedCatalog } from './catalog/types';
 import type { FailOn } from './options';
 
 /** Where the CLI reads and writes; replaced in tests. */
@@ -46,9 +46,10 @@ export async function loadEntities(
   opts: Pick<CommonOptions, 'catalogUrl' | 'token'>,
   io: CliIo,
   root = io.cwd,
+  onEntry?: (entry: CatalogEntry) => void,
 ): Promise<LoadedCatalog> {
   const local = paths.length
-    ? loadCatalogFiles(paths, { cwd: io.cwd, root })
+    ? loadCatalogFiles(paths, { cwd: io.cwd, root, onEntry })
     : { entries: [], problems: [] };
   if (!opts.catalogUrl) return local;
   const live = await loadLiveCatalog({

@@ -23,6 +23,8 @@ import {
   useColor,
 } from './context';
 import { runDiff } from './diff';
+import { ParallelParser } from './parallel';
+import type { LoadedCatalog } from './catalog/types';
 import { UsageError } from './errors';
 import { FAIL_ON_VALUES, loadOptionFiles } from './options';
 
@@ -251,13 +253,28 @@ async function check(
       : undefined;
   const { config, decisions } = loadOptionFiles(opts, io.cwd);
   const loading = performance.now();
-  const catalog = await loadEntities(paths, opts, io);
+  // contracts are parsed in a worker thread while the files are read, when there is a core for it
+  const parser = ParallelParser.create({ env: io.env });
+  let catalog: LoadedCatalog;
+  try {
+    catalog = await loadEntities(paths, opts, io, io.cwd, entry =>
+      parser?.add(entry),
+    );
+  } catch (error) {
+    await parser?.close();
+    throw error;
+  }
   if (timings) timings['read catalog'] = performance.now() - loading;
+  const waiting = performance.now();
+  const parsed = await parser?.finish();
+  if (timings && parser)
+    timings['rest of parsing'] = performance.now() - waiting;
   const analysis = runAnalysis(catalog, {
     config,
     decisions,
     now: io.now,
     timings,
+    parsed,
   });
   const code = checkExitCode(analysis.report, opts.failOn);
   const rendering = performance.now();

@@ -26,6 +26,8 @@ export interface LoadFilesOptions {
   cwd: string;
   /** File names in problems are shown relative to it; default `cwd`. */
   root?: string;
+  /** Called with each entry as soon as it is read (to start parsing its contract). */
+  onEntry?: (entry: CatalogEntry) => void;
 }
 
 /** `a/b.yaml` relative to `root`, with forward slashes. */
@@ -395,6 +397,7 @@ export function loadCatalogFiles(
       }
       seen.set(entry.ref, `${shown}:${line}`);
       entries.push(entry);
+      options.onEntry?.(entry);
     }
   }
   return { entries, problems };
