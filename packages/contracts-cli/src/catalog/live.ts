@@ -1,7 +1,7 @@
 /*
  * Reads entities from a running Backstage catalog.
  */
-import { CatalogClient } from '@backstage/catalog-client';
+import type { CatalogClient } from '@backstage/catalog-client';
 import type { Entity } from '@backstage/catalog-model';
 import {
   CONTRACTS_REF_ANNOTATION,
@@ -96,7 +96,12 @@ export async function loadLiveCatalog(
   }
   const baseUrl = `${base.toString().replace(/\/+$/, '')}/api/catalog`;
   const doFetch = options.fetch ?? fetch;
-  const client = new CatalogClient({
+  // loaded here, not at start-up: the client and its fetch polyfills serve --catalog-url only
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { CatalogClient: Client } = require('@backstage/catalog-client') as {
+    CatalogClient: typeof CatalogClient;
+  };
+  const client = new Client({
     discoveryApi: { getBaseUrl: async () => baseUrl },
     fetchApi: {
       fetch: (input, init) => {
