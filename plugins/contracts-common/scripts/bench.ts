@@ -3,6 +3,10 @@
  *
  *   yarn bench                    # 1k, 10k and 100k entities
  *   yarn bench 1000 20000         # chosen sizes
+ *   yarn bench 100000 --cache     # parse once, then reuse /tmp/contracts-bench-<n>.json (no
+ *                                 # parse figure): to iterate on the engine quickly
+ *   yarn bench 100000 --memory    # live data per phase: texts, contracts, result, analyzer
+ *                                 # (collects garbage between phases: not for the peak)
  *
  * Each size runs in its own process (run with node --max-old-space-size=4096 through
  * NODE_OPTIONS for 100k) so its peak memory is its own. Per size it prints: the parse time
@@ -16,6 +20,7 @@ import { loadavg } from 'os';
 import { existsSync, readFileSync, writeFileSync } from 'fs';
 import { parseEntityContract } from '../src/parser';
 import { analyze, createAnalyzer } from '../src/engine';
+import type { AnalysisResult } from '../src/engine';
 import type { EntityContract, EntitySummary } from '../src/types';
 
 /** Deterministic random numbers (mulberry32). */
@@ -179,10 +184,16 @@ function parseAll(entities: EntitySummary[], yaml: string[]) {
   });
 }
 
-function runSize(n: number, cache: boolean) {
+function runSize(n: number, cache: boolean, split: boolean) {
   let peakHeap = 0;
   const memory: Record<string, number> = {};
+  // `--memory`: collect garbage before each phase's sample, so the figures are live data (this
+  // changes the peak: take the peak from a run without it).
+  const gc = split ? (globalThis as { gc?: () => void }).gc : undefined;
   const sample = (phase?: string) => {
+    if (phase) {
+      gc?.();
+    }
     const heap = process.memoryUsage().heapUsed;
     peakHeap = Math.max(peakHeap, heap);
     if (phase) {
@@ -204,12 +215,15 @@ function runSize(n: number, cache: boolean) {
       writeFileSync(cacheFile(n), JSON.stringify(contracts));
     }
   }
+  sample('parsed');
   // The texts are not needed any more: drop them before measuring the analysis.
   yaml.length = 0;
-  sample('parsed');
-  const [analysed, analyzeMs] = time(() => analyze({ entities, contracts }));
+  sample('texts dropped');
+  const analyzeStart = performance.now();
+  // Dropped below: the result must not stay alive while the analyzer loads.
+  let full: AnalysisResult | undefined = analyze({ entities, contracts });
+  const analyzeMs = performance.now() - analyzeStart;
   sample('analysed');
-  let full: typeof analysed | undefined = analysed;
   const edges = full.graph.edges.length;
   const fullKeys = full.findings.map(f => `${f.id}:${f.evidence}`);
   if (process.env.BENCH_DEBUG) {
@@ -230,7 +244,7 @@ function runSize(n: number, cache: boolean) {
   const findingCount = full.findings.length;
   // Keep only what the comparison needs: the analyzer holds a state of its own.
   full = undefined;
-  sample('after analyse');
+  sample('result dropped');
   const analyzer = createAnalyzer({});
   const [, loadMs] = time(() => {
     entities.forEach((e, i) => analyzer.upsert(e, contracts[i]));
@@ -289,10 +303,11 @@ function runSize(n: number, cache: boolean) {
 function main() {
   const all = process.argv.slice(2);
   const cache = all.includes('--cache');
-  const args = all.filter(a => a !== '--cache');
+  const split = all.includes('--memory');
+  const args = all.filter(a => a !== '--cache' && a !== '--memory');
   if (args[0] === '--child' || args[0] === '--inline') {
     process.stdout.write(
-      `${JSON.stringify(runSize(Number(args[1]), cache))}\n`,
+      `${JSON.stringify(runSize(Number(args[1]), cache, split))}\n`,
     );
     return;
   }
@@ -303,10 +318,12 @@ function main() {
       process.execPath,
       [
         ...process.execArgv,
+        ...(split ? ['--expose-gc'] : []),
         process.argv[1],
         '--child',
         String(n),
         ...(cache ? ['--cache'] : []),
+        ...(split ? ['--memory'] : []),
       ],
       { encoding: 'utf8', maxBuffer: 1 << 20, env: process.env },
     );
@@ -338,6 +355,20 @@ function main() {
   }
   console.log('');
   for (const r of rows) {
+    const m = r.memory as Record<string, number>;
+    if (split) {
+      console.log(
+        `live data, ${r.entities} entities: YAML texts ${mb(
+          m.parsed - m['texts dropped'],
+        )}, parsed contracts ${mb(
+          m['texts dropped'] - (m.generated - (m.parsed - m['texts dropped'])),
+        )}, analysis result ${mb(
+          m.analysed - m['texts dropped'],
+        )}, incremental analyzer state ${mb(
+          m['analyzer loaded'] - m['result dropped'],
+        )} (entities + texts before parsing: ${mb(m.generated)})`,
+      );
+    }
     console.log(
       `heap after each phase, ${r.entities} entities: ${Object.entries(
         r.memory as Record<string, number>,
@@ -349,7 +380,9 @@ function main() {
   console.log(
     `load average (1/5/15 min): ${loadavg()
       .map(l => l.toFixed(2))
-      .join(' / ')}${cache ? '; parse: cached contracts (--cache)' : ''}`,
+      .join(' / ')}${cache ? '; parse: cached contracts (--cache)' : ''}${
+      split ? '; --memory: garbage collected before each sample' : ''
+    }`,
   );
 }
 

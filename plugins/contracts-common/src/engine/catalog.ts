@@ -487,7 +487,10 @@ export class IndexedRuleContext implements RuleContext {
 
   /** Sorted; the entity's own spelling of the ref when it is known. */
   private canonical(keys: string[]): string[] {
-    return keys.sort().map(k => this.index.entities.get(k)?.entity.ref ?? k);
+    if (keys.length > 1) {
+      keys.sort();
+    }
+    return keys.map(k => this.index.entities.get(k)?.entity.ref ?? k);
   }
 
   operation(ref: string, name: string) {

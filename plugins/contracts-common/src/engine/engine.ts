@@ -67,6 +67,26 @@ export function compareFindings(a: Finding, b: Finding): number {
   );
 }
 
+/**
+ * Sorts in place like `arr.sort(compare)`; short arrays (the edges of one entity) by insertion,
+ * without the work array `Array.prototype.sort` allocates on every call.
+ */
+function sortSmall<T>(arr: T[], compare: (a: T, b: T) => number): T[] {
+  if (arr.length > 16) {
+    return arr.sort(compare);
+  }
+  for (let i = 1; i < arr.length; i++) {
+    const item = arr[i];
+    let j = i - 1;
+    while (j >= 0 && compare(arr[j], item) > 0) {
+      arr[j + 1] = arr[j];
+      j--;
+    }
+    arr[j + 1] = item;
+  }
+  return arr;
+}
+
 function compareEdges(a: EdgeDraft, b: EdgeDraft): number {
   return (
     cmp(a.from, b.from) ||
@@ -195,7 +215,7 @@ function evaluateAnchor(
   const from = ctx.entity(contract.entityRef)?.ref ?? contract.entityRef;
   const edges = contractEdges(from, contract, ctx);
   const findings: FindingEntry[] = [];
-  const seen = new Set<string>();
+  let seen: Set<string> | undefined;
   for (const rule of cfg.rules) {
     let drafts: FindingDraft[];
     try {
@@ -219,6 +239,7 @@ function evaluateAnchor(
     }
     for (const draft of drafts) {
       const finding = buildFinding(rule, draft, cfg, ctx);
+      seen ??= new Set();
       if (seen.has(finding.id)) {
         continue;
       }
@@ -627,7 +648,7 @@ class IncrementalAnalyzer implements Analyzer {
     groups.sort((a, b) => cmp(a[0].from, b[0].from));
     const edges: GraphEdge[] = [];
     for (const group of groups) {
-      group.sort(compareEdges);
+      sortSmall(group, compareEdges);
       const list = byFrom.get(group[0].from);
       for (const draft of group) {
         // Fresh drafts, not shown yet: they become the edges.
@@ -635,7 +656,7 @@ class IncrementalAnalyzer implements Analyzer {
         const item = list?.find(
           x => x.to === edge.to && x.subject === edge.subject,
         );
-        edge.findings = item ? [...item.ids].sort() : [];
+        edge.findings = item ? sortSmall(item.ids.slice(), cmp) : [];
         if (this.track) {
           this.edgeObjects.set(edge.id, edge);
         }

@@ -31,22 +31,25 @@ function amplify(
   // The head is on every path: a chain never comes back to it.
   const onPath = new Set<string>([head.toLowerCase()]);
   let visits = 0;
-  const walk = (
-    at: string,
-    path: Hop[],
-    factors: number[],
-    product: number,
-  ): Amplified | undefined => {
+  // The current chain as stacks, copied only when it amplifies beyond the bound.
+  const refs: string[] = [firstTarget];
+  const subjects: string[] = [first.operation ?? '*'];
+  const factors: number[] = [first.attempts];
+  const walk = (at: string, product: number): Amplified | undefined => {
     const key = at.toLowerCase();
     if (onPath.has(key)) {
       return undefined;
     }
     if (product > bound) {
-      return { path, factors, product };
+      return {
+        path: refs.map((ref, i) => ({ ref, subject: subjects[i] })),
+        factors: factors.slice(),
+        product,
+      };
     }
     if (
       (best.get(key) ?? 0) >= product ||
-      path.length >= MAX_WALK_DEPTH ||
+      refs.length >= MAX_WALK_DEPTH ||
       visits >= MAX_WALK_VISITS
     ) {
       return undefined;
@@ -59,12 +62,13 @@ function amplify(
         if (!target) {
           continue;
         }
-        const found = walk(
-          target.ref,
-          [...path, { ref: target.ref, subject: call.operation ?? '*' }],
-          [...factors, call.attempts],
-          product * call.attempts,
-        );
+        refs.push(target.ref);
+        subjects.push(call.operation ?? '*');
+        factors.push(call.attempts);
+        const found = walk(target.ref, product * call.attempts);
+        refs.pop();
+        subjects.pop();
+        factors.pop();
         if (found) {
           return found;
         }
@@ -74,12 +78,7 @@ function amplify(
       onPath.delete(key);
     }
   };
-  return walk(
-    firstTarget,
-    [{ ref: firstTarget, subject: first.operation ?? '*' }],
-    [first.attempts],
-    first.attempts,
-  );
+  return walk(firstTarget, first.attempts);
 }
 
 /**
