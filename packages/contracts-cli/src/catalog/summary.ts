@@ -17,19 +17,29 @@ export function entityRefOf(entity: Entity): string {
   });
 }
 
+/** Refs already resolved, by default kind, default namespace and value: they repeat a lot. */
+const resolvedRefs = new Map<string, string | undefined>();
+const MAX_RESOLVED_REFS = 100_000;
+
 function toRef(
   value: unknown,
   defaultKind: string,
   defaultNamespace: string,
 ): string | undefined {
   if (typeof value !== 'string' || !value.trim()) return undefined;
+  const key = `${defaultKind}\u0000${defaultNamespace}\u0000${value}`;
+  if (resolvedRefs.has(key)) return resolvedRefs.get(key);
+  let ref: string | undefined;
   try {
-    return stringifyEntityRef(
+    ref = stringifyEntityRef(
       parseEntityRef(value.trim(), { defaultKind, defaultNamespace }),
     );
   } catch {
-    return undefined;
+    ref = undefined;
   }
+  if (resolvedRefs.size >= MAX_RESOLVED_REFS) resolvedRefs.clear();
+  resolvedRefs.set(key, ref);
+  return ref;
 }
 
 function refs(
