@@ -4,7 +4,7 @@
  * same backend, with the same client and the same token.
  *
  *   yarn bench [--entities 10000] [--connections 64] [--duration 15] [--warmup 5] [--rounds 3]
- *              [--floor] [--profile out.cpuprofile]
+ *              [--floor] [--can-accept] [--profile out.cpuprofile]
  *
  * What is measured
  * - The backend is the portal's own: packages/backend/src/index.ts, unmodified, started the way
@@ -34,6 +34,9 @@
  * - `--floor` adds a run of GET /api/contracts/health to each round: the same middleware, the
  *   same headers, but no route work and no token verification (the route is unauthenticated) —
  *   what the framework alone costs, the ceiling of any endpoint of this backend.
+ * - `--can-accept` adds a run of GET /api/contracts/entities/...?include=canAccept to each round:
+ *   what the portal's entity card asks (the body with, per finding, whether the caller may accept
+ *   it: one conditional authorization through the permission framework per request).
  * - `--profile FILE` writes a CPU profile of the backend process during an extra contracts run
  *   before the rounds (not counted: profiling slows the backend), through a small hook,
  *   scripts/bench-profile-hook.cjs, preloaded into the backend for that.
@@ -62,6 +65,7 @@ const DURATION = arg('duration', 15);
 const WARMUP = arg('warmup', 5);
 const ROUNDS = arg('rounds', 3);
 const FLOOR = process.argv.includes('--floor');
+const CAN_ACCEPT = process.argv.includes('--can-accept');
 const PROFILE = (() => {
   const i = process.argv.indexOf('--profile');
   return i > 0 ? resolve(process.argv[i + 1]) : undefined;
@@ -393,6 +397,16 @@ async function main() {
       `${row(`#${r + 1} GET /api/catalog/entities/by-name/...`, catalog)}\n`,
     );
     rounds.push({ contracts, catalog });
+    if (CAN_ACCEPT) {
+      const canAccept = await run(
+        `${contractsUrl}?include=canAccept`,
+        token,
+        DURATION,
+      );
+      process.stdout.write(
+        `${row(`#${r + 1} ...entities/...?include=canAccept`, canAccept)}\n`,
+      );
+    }
     if (FLOOR) {
       const floor = await run(`${base}/api/contracts/health`, token, DURATION);
       process.stdout.write(

@@ -17,10 +17,11 @@ import { loadExampleEntities, mutableCatalog } from './testUtils/exampleCatalog'
 jest.setTimeout(60_000);
 
 /*
- * The real auth service marks a token the permission backend sends on a user's behalf with the
- * plugin as actor; the mock auth drops the actor, and the permissions registry then refuses the
- * permission backend's apply-conditions call as a "direct user request". Give mock users an
- * actor, so that conditional decisions go through the real permission framework round trip.
+ * The real auth service marks a token a plugin sends on a user's behalf with the plugin as
+ * actor; the mock auth drops the actor, and the permission backend then refuses the plugin's
+ * conditional authorization (a resource permission without a resourceRef) as a "direct user
+ * request". Give mock users an actor, so that conditional decisions go through the real
+ * permission framework.
  */
 const realUser = mockCredentials.user;
 jest

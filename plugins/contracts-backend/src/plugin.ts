@@ -82,6 +82,9 @@ export const contractsPlugin = createBackendPlugin({
         });
         const authorizer = new FindingAuthorizer({
           permissions: deps.permissions,
+          ruleset: permissionsRegistry.getPermissionRuleset(
+            contractsFindingResourceRef,
+          ),
         });
 
         // Every replica: a first full read now, then the quick path on an interval.

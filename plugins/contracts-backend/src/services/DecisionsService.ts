@@ -4,7 +4,11 @@ import type {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { PolicyDecision } from '@backstage/plugin-permission-common';
+import {
+  createConditionAuthorizer,
+  type PermissionRuleset,
+} from '@backstage/plugin-permission-node';
 import {
   applyDecisions,
   contractsDecisionAcceptPermission,
@@ -129,12 +133,26 @@ export class DecisionsService {
 }
 
 /**
- * Who may accept which findings: one batched authorization (resource ref: the finding id); the
- * permission backend evaluates the policy's conditions through this plugin's permission
- * integration (rule IS_FINDING_PARTY on the finding's deciders).
+ * Who may accept which findings: one conditional authorization per call, whatever the number of
+ * findings (the policy's decision for the caller), whose conditions — rule IS_FINDING_PARTY on
+ * the finding's deciders — this plugin, which owns the finding resource, evaluates itself, as
+ * the catalog does for entities: no call back from the permission backend per finding.
  */
 export class FindingAuthorizer {
-  constructor(private readonly options: { permissions: PermissionsService }) {}
+  private readonly applies: (
+    decision: PolicyDecision,
+    finding: Finding | undefined,
+  ) => boolean;
+
+  constructor(
+    private readonly options: {
+      permissions: PermissionsService;
+      /** The rules of the finding resource, as registered with the permissions registry. */
+      ruleset: PermissionRuleset<Finding>;
+    },
+  ) {
+    this.applies = createConditionAuthorizer(options.ruleset);
+  }
 
   /** For each finding: may the caller accept it. */
   async canAccept(
@@ -142,13 +160,10 @@ export class FindingAuthorizer {
     credentials: BackstageCredentials,
   ): Promise<boolean[]> {
     if (!findings.length) return [];
-    const decisions = await this.options.permissions.authorize(
-      findings.map(f => ({
-        permission: contractsDecisionAcceptPermission,
-        resourceRef: f.id,
-      })),
+    const [decision] = await this.options.permissions.authorizeConditional(
+      [{ permission: contractsDecisionAcceptPermission }],
       { credentials },
     );
-    return decisions.map(d => d.result === AuthorizeResult.ALLOW);
+    return findings.map(f => this.applies(decision, f));
   }
 }
