@@ -358,6 +358,19 @@ function isItem(text: string): boolean {
   );
 }
 
+/** The array index a pointer segment names (digits, no leading zero), or -1. */
+function indexOf(segment: string): number {
+  const n = segment.length;
+  if (!n || n > 9 || (n > 1 && segment.charCodeAt(0) === 48)) return -1;
+  let index = 0;
+  for (let i = 0; i < n; i++) {
+    const d = segment.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    index = index * 10 + d;
+  }
+  return index;
+}
+
 /** The display path and position of `pointer` (or of its key), or of its nearest parent. */
 function locate(
   root: Position,
@@ -368,13 +381,16 @@ function locate(
   let node = root;
   let path = '';
   for (let s = 1; s < segments.length; s++) {
-    const segment = segments[s].replace(/~1/g, '/').replace(/~0/g, '~');
+    const raw = segments[s];
+    const segment = raw.includes('~')
+      ? raw.replace(/~1/g, '/').replace(/~0/g, '~')
+      : raw;
     const children = node.children;
     let child: Position | undefined;
     let key: string | number = segment;
     if (Array.isArray(children)) {
-      const index = Number(segment);
-      if (String(index) === segment) {
+      const index = indexOf(segment);
+      if (index >= 0) {
         child = children[index];
         key = index;
       }
