@@ -187,6 +187,8 @@ function parseAll(entities: EntitySummary[], yaml: string[]) {
 function runSize(n: number, cache: boolean, split: boolean) {
   let peakHeap = 0;
   const memory: Record<string, number> = {};
+  /** The process's peak RSS so far, at the end of each phase. */
+  const peakRssBy: Record<string, number> = {};
   // `--memory`: collect garbage before each phase's sample, so the figures are live data (this
   // changes the peak: take the peak from a run without it).
   const gc = split ? (globalThis as { gc?: () => void }).gc : undefined;
@@ -198,6 +200,7 @@ function runSize(n: number, cache: boolean, split: boolean) {
     peakHeap = Math.max(peakHeap, heap);
     if (phase) {
       memory[phase] = heap;
+      peakRssBy[phase] = process.resourceUsage().maxRSS * 1024;
     }
   };
   const { entities, yaml } = generate(n);
@@ -297,6 +300,7 @@ function runSize(n: number, cache: boolean, split: boolean) {
     peakHeap,
     incrementalEqualsFull: same,
     memory,
+    peakRssBy,
   };
 }
 
@@ -373,6 +377,13 @@ function main() {
       `heap after each phase, ${r.entities} entities: ${Object.entries(
         r.memory as Record<string, number>,
       )
+        .map(([phase, bytes]) => `${phase} ${mb(bytes)}`)
+        .join(', ')}`,
+    );
+    console.log(
+      `peak RSS so far after each phase, ${
+        r.entities
+      } entities: ${Object.entries(r.peakRssBy as Record<string, number>)
         .map(([phase, bytes]) => `${phase} ${mb(bytes)}`)
         .join(', ')}`,
     );

@@ -312,18 +312,24 @@ export class IndexedRuleContext implements RuleContext {
     // Nothing per anchor: a slot lookup is one map read already.
   }
 
-  /** The last ref looked up and its slot: rules ask about the same ref several times in a row. */
-  private lastRef?: string;
-  private lastSlot?: Slot;
+  /**
+   * The last refs looked up and their slots, by their last two characters: rules ask about
+   * the anchor and a few targets over and over. A ref's slot never changes (slots are never
+   * replaced, only filled and emptied), so these never go stale.
+   */
+  private readonly recentRefs: Array<string | undefined> = new Array(16);
+  private readonly recentSlots: Array<Slot | undefined> = new Array(16);
 
   private slotOf(ref: string): Slot {
-    if (ref === this.lastRef) {
-      // A ref's slot never changes (slots are never replaced, only filled and emptied).
-      return this.lastSlot!;
+    const n = ref.length;
+    const i =
+      n < 2 ? 0 : (ref.charCodeAt(n - 1) + 3 * ref.charCodeAt(n - 2)) & 15;
+    if (this.recentRefs[i] === ref) {
+      return this.recentSlots[i]!;
     }
     const slot = this.index.slot(ref);
-    this.lastRef = ref;
-    this.lastSlot = slot;
+    this.recentRefs[i] = ref;
+    this.recentSlots[i] = slot;
     return slot;
   }
 
