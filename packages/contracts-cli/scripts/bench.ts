@@ -209,7 +209,9 @@ async function main() {
           });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(out.stderr ?? '');
-      const phases = /^timings: (.*)$/m.exec(out.stderr ?? '')?.[1];
+      // the CLI says what ran: the bundle, or the sources when the bundle went stale meanwhile
+      const timings = /^timings \((\w+)\): (.*)$/m.exec(out.stderr ?? '');
+      const [ran, phases] = [timings?.[1], timings?.[2]];
       if (out.status !== 0) {
         throw new Error(`contracts check exited ${out.status}: ${out.stderr}`);
       }
@@ -222,7 +224,7 @@ async function main() {
                 cpu[1]
               } + sys ${cpu[2]})`
             : ''
-        } (${SOURCES ? 'sources via tsx' : 'bundle'}; ${before}): ${
+        } (${ran === 'sources' ? 'sources via tsx' : ran ?? '?'}; ${before}): ${
           report.summary.entities
         } entities, ${report.summary.contracts} contracts, ${
           report.summary.edges

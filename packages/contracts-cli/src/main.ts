@@ -281,8 +281,13 @@ async function check(
   io.stdout(render(analysis, opts, io, code));
   if (timings) {
     timings.report = performance.now() - rendering;
+    const running = __filename.endsWith('.ts')
+      ? 'sources'
+      : __filename.endsWith('contracts.cjs')
+      ? 'bundle'
+      : 'built';
     io.stderr(
-      `timings: ${Object.entries(timings)
+      `timings (${running}): ${Object.entries(timings)
         .map(([phase, ms]) => `${phase} ${Math.round(ms)} ms`)
         .join(', ')}\n`,
     );
