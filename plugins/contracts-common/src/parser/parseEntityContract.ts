@@ -90,7 +90,12 @@ export function parseEntityContract(
     const limits = { ...CONTRACT_PARSER_LIMITS, ...options?.limits };
     // Most contracts are plain and valid: read them on the fast path. Anything it declines, and
     // any problem at all, takes the full path, which locates every problem.
-    const fast = parse(entity, sources, limits, readFast);
+    let fast: ParsedEntityContract | undefined;
+    try {
+      fast = parse(entity, sources, limits, readFast);
+    } catch {
+      fast = undefined; // whatever went wrong, the full path reads it and says what
+    }
     if (fast && !fast.problems.length) return fast;
     return parse(entity, sources, limits, readYamlSource)!;
   } catch (error) {
