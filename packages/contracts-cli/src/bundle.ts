@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The package folder. */
+// eslint-disable-next-line no-restricted-syntax -- a build tool: it runs from the sources
 export const PACKAGE_DIR = path.resolve(__dirname, '..');
 /** Where `yarn bundle` writes the bundle; `bin/contracts` looks there. */
 export const BUNDLE_FILE = path.join(PACKAGE_DIR, 'dist', 'contracts.cjs');
@@ -26,7 +27,8 @@ export async function bundleCli(outfile: string = BUNDLE_FILE): Promise<{
   inputs: number;
   bytes: number;
 }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // esbuild comes with @backstage/cli (a devDependency), which builds every package here
+  // eslint-disable-next-line @typescript-eslint/no-require-imports, @backstage/no-undeclared-imports
   const esbuild = require('esbuild') as typeof import('esbuild');
   // whatwg-url (node-fetch) requires `punycode`: Node's own warns (DEP0040) when required from
   // outside node_modules, as a bundle is; the package of the same API does not

@@ -281,11 +281,9 @@ async function check(
   io.stdout(render(analysis, opts, io, code));
   if (timings) {
     timings.report = performance.now() - rendering;
-    const running = __filename.endsWith('.ts')
-      ? 'sources'
-      : __filename.endsWith('contracts.cjs')
-      ? 'bundle'
-      : 'built';
+    let running = 'built';
+    if (__filename.endsWith('.ts')) running = 'sources';
+    else if (__filename.endsWith('contracts.cjs')) running = 'bundle';
     io.stderr(
       `timings (${running}): ${Object.entries(timings)
         .map(([phase, ms]) => `${phase} ${Math.round(ms)} ms`)

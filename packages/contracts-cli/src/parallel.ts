@@ -148,7 +148,9 @@ export class ParallelParser {
         ? new Worker(
             `require(${JSON.stringify(
               require.resolve('tsx/cjs'),
-            )}); require(${JSON.stringify(path.join(__dirname, 'index.ts'))});`,
+            )}); require(${JSON.stringify(
+              path.join(path.dirname(__filename), 'index.ts'),
+            )});`,
             { eval: true, workerData: data },
           )
         : new Worker(__filename, { workerData: data });

@@ -302,11 +302,11 @@ describe('the fast path of the contract parser', () => {
     '?x',
     ':x',
   ];
-  const key = fc.oneof(
+  const anyKey = fc.oneof(
     { weight: 12, arbitrary: fc.constantFrom(...KEYS) },
     { weight: 1, arbitrary: fc.constantFrom(...ODD_KEYS) },
   );
-  const scalar = fc.oneof(
+  const anyScalar = fc.oneof(
     { weight: 12, arbitrary: fc.constantFrom(...SCALARS) },
     { weight: 1, arbitrary: fc.constantFrom(...ODD_SCALARS) },
   );
@@ -315,12 +315,12 @@ describe('the fast path of the contract parser', () => {
     tie => ({
       node: fc.oneof(
         { depthSize: 'small' },
-        scalar.map(s => ({ s })),
+        anyScalar.map(s => ({ s })),
         tie('map'),
         tie('seq'),
       ),
       map: fc
-        .array(fc.tuple(key, tie('node')), { minLength: 1, maxLength: 4 })
+        .array(fc.tuple(anyKey, tie('node')), { minLength: 1, maxLength: 4 })
         .map(entries => ({ map: entries })),
       seq: fc
         .array(tie('node'), { minLength: 1, maxLength: 3 })
@@ -336,7 +336,7 @@ describe('the fast path of the contract parser', () => {
       if (r < 4) out.push('');
       else if (r < 7) out.push(`${' '.repeat(r)}# comment`);
     };
-    const block = (node: Node, indent: number, owner: string) => {
+    function block(node: Node, indent: number, owner: string) {
       const pad = ' '.repeat(indent);
       if ('s' in node) {
         out.push(`${owner} ${node.s}`);
@@ -349,13 +349,8 @@ describe('the fast path of the contract parser', () => {
         out.push(owner);
         node.seq.forEach(item => entry(`${pad}-`, item, indent, false));
       }
-    };
-    const entry = (
-      head: string,
-      value: Node,
-      indent: number,
-      isKey: boolean,
-    ) => {
+    }
+    function entry(head: string, value: Node, indent: number, isKey: boolean) {
       extra();
       const step = [2, 2, 2, 4, 1, 3][pick() % 6];
       if ('s' in value) {
@@ -369,9 +364,7 @@ describe('the fast path of the contract parser', () => {
         const gap = pick() % 4 === 0 ? 3 : 1;
         const [[key, first], ...rest] = value.map;
         const column = indent + 1 + gap;
-        const lines = out.length;
         entry(`${head}${' '.repeat(gap)}${key}:`, first, column, true);
-        if (out.length === lines) out.push(`${head}${' '.repeat(gap)}${key}:`);
         rest.forEach(([k, v]) =>
           entry(`${' '.repeat(column)}${k}:`, v, column, true),
         );
@@ -381,7 +374,7 @@ describe('the fast path of the contract parser', () => {
       } else {
         block(value, indent + step, head);
       }
-    };
+    }
     const root_ = root as { map: Array<[string, Node]> };
     root_.map.forEach(([key, value]) => entry(`${key}:`, value, 0, true));
     const mutation = pick();

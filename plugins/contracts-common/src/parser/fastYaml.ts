@@ -42,6 +42,7 @@ interface Line {
 const DECLINE = Symbol('decline');
 
 /** Characters the fast path never reads: control characters, tabs, CR, BOM, odd line breaks. */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const UNUSUAL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 /** Characters of a plain key: `[\w./-]`, and the first `[A-Za-z_]`. */
 const KEY_CHAR: boolean[] = [];
