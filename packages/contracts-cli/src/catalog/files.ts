@@ -47,19 +47,24 @@ export function listCatalogFiles(
   listings?: Map<string, string[]>,
 ): string[] {
   const out = new Set<string>();
-  const walk = (dir: string, shown: string) => {
+  /** Walks `dir`, under the PATH `p` (at `top`): problems name folders as `p/sub/folder`. */
+  const walk = (dir: string, p: string, top: string) => {
     let entries: fs.Dirent[];
     try {
       entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (error) {
+      const shown = dir === top ? p : path.join(p, path.relative(top, dir));
       throw new UsageError(`cannot read ${shown}: ${fsReason(error)}`);
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries.sort((a, b) => {
+      if (a.name === b.name) return 0;
+      return a.name < b.name ? -1 : 1;
+    });
     const names: string[] = [];
     for (const e of entries) {
       if (e.isDirectory()) {
         if (!e.name.startsWith('.') && !SKIPPED_DIRS.has(e.name)) {
-          walk(inFolder(dir, e.name), path.join(shown, e.name));
+          walk(inFolder(dir, e.name), p, top);
         }
       } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
         out.add(inFolder(dir, e.name));
@@ -76,7 +81,7 @@ export function listCatalogFiles(
     } catch (error) {
       throw new UsageError(`cannot read ${p}: ${fsReason(error)}`);
     }
-    if (stat.isDirectory()) walk(full, p);
+    if (stat.isDirectory()) walk(full, p, full);
     else out.add(full);
   }
   return [...out];
