@@ -120,14 +120,17 @@ export interface Slot {
   stored?: StoredEntity;
   contract?: EntityContract;
   /** Memoized computations about this entity, valid while `memoEpoch` is current. */
-  memo?: Map<string, MemoEntry>;
+  memo?: Map<string, unknown>;
   memoEpoch?: number;
 }
 
-interface MemoEntry {
-  value: unknown;
-  reads?: string[];
+/** A memoized value with the reads that computed it (kept when reads are recorded). */
+class MemoEntry {
+  constructor(readonly value: unknown, readonly reads: string[]) {}
 }
+
+/** A memoized `undefined` when reads are not recorded (values are stored as they are). */
+const UNDEFINED = Symbol('undefined');
 
 /** A summary for an entity known only by its contract. */
 export function summaryFromRef(ref: string): EntitySummary {
@@ -290,12 +293,16 @@ export type ReadLog = Set<string> | undefined;
 /** The {@link RuleContext} over a catalog index, recording reads into a log. */
 export class IndexedRuleContext implements RuleContext {
   log: ReadLog;
-  private readonly cache = new Map<string, MemoEntry>();
+  /**
+   * Memos: a {@link MemoEntry} when reads are recorded; else the value itself (`UNDEFINED` for
+   * undefined), one object less per memo in a full analysis.
+   */
+  private readonly cache = new Map<string, unknown>();
   /**
    * Memos about objects, until the next clear. A Map, not a WeakMap: it lives for one state of
    * the catalog only, and a WeakMap of 100k keys slows every garbage collection.
    */
-  private readonly objectCache = new Map<object, Map<string, MemoEntry>>();
+  private readonly objectCache = new Map<object, Map<string, unknown>>();
   /** Slots holding memos of the current epoch, freed on clear. */
   private memoSlots: Slot[] = [];
   /** Anything memoized since the last clear. */
@@ -368,20 +375,24 @@ export class IndexedRuleContext implements RuleContext {
       map = slot.memo;
     }
     const hit = map.get(key);
-    if (hit) {
-      if (this.log && hit.reads) {
+    const outer = this.log;
+    if (hit instanceof MemoEntry) {
+      if (outer) {
         for (const k of hit.reads) {
-          this.log.add(k);
+          outer.add(k);
         }
       }
       return hit.value as T;
     }
-    const outer = this.log;
+    if (hit !== undefined && !outer) {
+      return (hit === UNDEFINED ? undefined : hit) as T;
+    }
     if (!outer) {
       const value = compute();
-      map.set(key, { value });
+      map.set(key, value === undefined ? UNDEFINED : value);
       return value;
     }
+    // Recording reads: a value memoized without its reads is computed again.
     const inner = new Set<string>();
     this.log = inner;
     let value: T;
@@ -393,7 +404,7 @@ export class IndexedRuleContext implements RuleContext {
         outer.add(k);
       }
     }
-    map.set(key, { value, reads: [...inner] });
+    map.set(key, new MemoEntry(value, [...inner]));
     return value;
   }
 

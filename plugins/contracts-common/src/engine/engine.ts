@@ -41,6 +41,12 @@ const SEVERITY_RANK: Record<Severity, number> = {
   info: 3,
 };
 
+/**
+ * The `findings` of every edge without findings: one frozen array shared by the hundreds of
+ * thousands of such edges of a large catalog.
+ */
+const NO_FINDINGS = Object.freeze([]) as unknown as string[];
+
 /** Kinds shown as graph nodes even without a contract. */
 const NODE_KINDS = new Set(['component', 'resource', 'api', 'system']);
 
@@ -573,7 +579,7 @@ class IncrementalAnalyzer implements Analyzer {
     const ids = this.attachFindings.get(
       attachKey(draft.from, draft.to, draft.subject),
     );
-    return ids ? [...ids].sort() : [];
+    return ids ? [...ids].sort() : NO_FINDINGS;
   }
 
   /** The first evaluation of everything: same state as re-evaluating each anchor, built in bulk. */
@@ -656,7 +662,7 @@ class IncrementalAnalyzer implements Analyzer {
         const item = list?.find(
           x => x.to === edge.to && x.subject === edge.subject,
         );
-        edge.findings = item ? sortSmall(item.ids.slice(), cmp) : [];
+        edge.findings = item ? sortSmall(item.ids.slice(), cmp) : NO_FINDINGS;
         if (this.track) {
           this.edgeObjects.set(edge.id, edge);
         }

@@ -32,9 +32,37 @@ export function hashParts(parts: string[], seed = 0): string {
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (
-    (h2 >>> 0).toString(16).padStart(8, '0') +
-    (h1 >>> 0).toString(16).padStart(8, '0')
+  return hex16(h2, h1);
+}
+
+const HEX = '0123456789abcdef';
+
+function hexAt(n: number, shift: number): number {
+  return HEX.charCodeAt((n >>> shift) & 15);
+}
+
+/**
+ * `hi` and `lo` as 16 lower-case hex digits, built as one flat string: ids are kept by the
+ * hundred thousand, and a concatenation would keep three string objects per id.
+ */
+function hex16(hi: number, lo: number): string {
+  return String.fromCharCode(
+    hexAt(hi, 28),
+    hexAt(hi, 24),
+    hexAt(hi, 20),
+    hexAt(hi, 16),
+    hexAt(hi, 12),
+    hexAt(hi, 8),
+    hexAt(hi, 4),
+    hexAt(hi, 0),
+    hexAt(lo, 28),
+    hexAt(lo, 24),
+    hexAt(lo, 20),
+    hexAt(lo, 16),
+    hexAt(lo, 12),
+    hexAt(lo, 8),
+    hexAt(lo, 4),
+    hexAt(lo, 0),
   );
 }
 
