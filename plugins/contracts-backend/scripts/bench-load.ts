@@ -4,7 +4,7 @@
  * same backend, with the same client and the same token.
  *
  *   yarn bench [--entities 10000] [--connections 64] [--duration 15] [--warmup 5] [--rounds 3]
- *              [--floor] [--can-accept] [--profile out.cpuprofile]
+ *              [--floor] [--can-accept] [--profile out.cpuprofile [--profile-target contracts]]
  *
  * What is measured
  * - The backend is the portal's own: packages/backend/src/index.ts, unmodified, started the way
@@ -37,9 +37,10 @@
  * - `--can-accept` adds a run of GET /api/contracts/entities/...?include=canAccept to each round:
  *   what the portal's entity card asks (the body with, per finding, whether the caller may accept
  *   it: one conditional authorization through the permission framework per request).
- * - `--profile FILE` writes a CPU profile of the backend process during an extra contracts run
- *   before the rounds (not counted: profiling slows the backend), through a small hook,
- *   scripts/bench-profile-hook.cjs, preloaded into the backend for that.
+ * - `--profile FILE` writes a CPU profile of the backend process during an extra run before the
+ *   rounds (not counted: profiling slows the backend) of `--profile-target`: contracts (the
+ *   default), catalog, can-accept or floor. A small hook, scripts/bench-profile-hook.cjs, is
+ *   preloaded into the backend for that.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
@@ -66,6 +67,10 @@ const WARMUP = arg('warmup', 5);
 const ROUNDS = arg('rounds', 3);
 const FLOOR = process.argv.includes('--floor');
 const CAN_ACCEPT = process.argv.includes('--can-accept');
+const PROFILE_TARGET = (() => {
+  const i = process.argv.indexOf('--profile-target');
+  return i > 0 ? process.argv[i + 1] : 'contracts';
+})();
 const PROFILE = (() => {
   const i = process.argv.indexOf('--profile');
   return i > 0 ? resolve(process.argv[i + 1]) : undefined;
@@ -379,13 +384,23 @@ async function main() {
     ].join('\n'),
   );
   if (PROFILE) {
-    const profiledRun = await profiled(child, () =>
-      run(contractsUrl, token, DURATION),
-    );
+    const targets: Record<string, string> = {
+      contracts: contractsUrl,
+      catalog: catalogUrl,
+      'can-accept': `${contractsUrl}?include=canAccept`,
+      floor: `${base}/api/contracts/health`,
+    };
+    const url = targets[PROFILE_TARGET];
+    if (!url)
+      throw new Error(
+        `--profile-target: one of ${Object.keys(targets).join(', ')}`,
+      );
+    const profiledRun = await profiled(child, () => run(url, token, DURATION));
     process.stdout.write(
-      `${row('(profiled, not counted) contracts', profiledRun)}\n`,
+      `${row(`(profiled, not counted) ${PROFILE_TARGET}`, profiledRun)}\n`,
     );
   }
+
   const rounds: Array<{ contracts: RunResult; catalog: RunResult }> = [];
   for (let r = 0; r < ROUNDS; r++) {
     const contracts = await run(contractsUrl, token, DURATION);
