@@ -21,6 +21,10 @@ describe('the bundled CLI', () => {
     fs.mkdirSync(path.dirname(bin), { recursive: true });
     fs.mkdirSync(path.dirname(bundle), { recursive: true });
     fs.copyFileSync(BIN, bin);
+    fs.copyFileSync(
+      path.join(path.dirname(BIN), 'fresh-bundle.js'),
+      path.join(path.dirname(bin), 'fresh-bundle.js'),
+    );
     await bundleCli(bundle);
   }, 60_000);
 

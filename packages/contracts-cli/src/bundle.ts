@@ -13,6 +13,12 @@ export const PACKAGE_DIR = path.resolve(__dirname, '..');
 /** Where `yarn bundle` writes the bundle; `bin/contracts` looks there. */
 export const BUNDLE_FILE = path.join(PACKAGE_DIR, 'dist', 'contracts.cjs');
 
+/** Whether `bundle` exists and none of its inputs changed since it was built (as bin/contracts asks). */
+export function isFreshBundle(bundle: string = BUNDLE_FILE): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../bin/fresh-bundle.js').isFreshBundle(bundle);
+}
+
 /** The inputs list written beside a bundle: `<bundle>.inputs.json`. */
 export function inputsFile(bundle: string): string {
   return `${bundle}.inputs.json`;
