@@ -163,6 +163,42 @@ const REQUIREMENT_FIELDS = {
   useCase: '/use_case',
 };
 
+/**
+ * Grammar readings whose result the normalizer copies (or reads) rather than keeps: the same few
+ * texts (`500ms`, `p95 < 200ms`, `<10s`) recur in every contract, so each is read once. Readings
+ * whose value goes into the contract as it is (freshness, latencies, retry) are not shared.
+ */
+const SHAREABLE_READINGS = new Set<(text: string) => GrammarResult<unknown>>([
+  parseDurationText,
+  parseLatencyBounds,
+  parseFreshnessRequired,
+  parseRetryTarget,
+  parsePercentile,
+]);
+const readings = new Map<unknown, Map<string, GrammarResult<unknown>>>();
+let readingCount = 0;
+const MAX_READINGS = 50_000;
+
+function cachedRead<T>(
+  read: (text: string) => GrammarResult<T>,
+  text: string,
+): GrammarResult<T> {
+  if (!SHAREABLE_READINGS.has(read)) return read(text);
+  let byText = readings.get(read);
+  const known = byText?.get(text);
+  if (known) return known as GrammarResult<T>;
+  const result = read(text);
+  if (readingCount >= MAX_READINGS) {
+    readings.clear();
+    readingCount = 0;
+    byText = undefined;
+  }
+  if (!byText) readings.set(read, (byText = new Map()));
+  byText.set(text, result);
+  readingCount++;
+  return result;
+}
+
 class DocumentReader {
   constructor(private readonly ctx: NormalizeContext) {}
 
@@ -190,9 +226,10 @@ class DocumentReader {
     expected: string,
   ): T | undefined {
     if (value === undefined) return undefined;
-    if (typeof value === 'string') return this.take(read(value), pointer);
+    if (typeof value === 'string')
+      return this.take(cachedRead(read, value), pointer);
     if (typeof value === 'number')
-      return this.take(read(String(value)), pointer);
+      return this.take(cachedRead(read, String(value)), pointer);
     this.ctx.report(
       pointer,
       `expected ${expected}, got ${describeType(value)}`,
@@ -322,7 +359,7 @@ class DocumentReader {
         );
         continue;
       }
-      const percentile = this.take(parsePercentile(key), at);
+      const percentile = this.take(cachedRead(parsePercentile, key), at);
       const ms = this.duration(written, at);
       if (percentile !== undefined && ms !== undefined) {
         read.push({ percentile, ms, key, written: String(written).trim(), at });
