@@ -154,9 +154,14 @@ export function summaryFromRef(ref: string): EntitySummary {
 export class CatalogIndex {
   readonly entities = new Map<string, StoredEntity>();
   readonly contracts = new Map<string, EntityContract>();
-  private readonly byName = new Map<string, Set<string>>();
-  private readonly dependsOnRev = new Map<string, Set<string>>();
-  private readonly dependencyOfRev = new Map<string, Set<string>>();
+  /**
+   * The lookups by name and the reverse relations: built on first use (a catalog whose refs
+   * all resolve exactly, and whose data is where the contracts say, never needs the first
+   * two), then kept up to date.
+   */
+  private byName?: Map<string, Set<string>>;
+  private dependsOnRev?: Map<string, Set<string>>;
+  private dependencyOfRev?: Map<string, Set<string>>;
   /** Any spelling of a ref → its slot. */
   private readonly slots = new Map<string, Slot>();
 
@@ -204,7 +209,9 @@ export class CatalogIndex {
     };
     if (!old !== !next) {
       dirty?.push(nameKeyOf(key));
-      if (next) {
+      if (!this.byName) {
+        // Not built yet: built from the entities when first needed.
+      } else if (next) {
         addTo(this.byName, nameKeyOf(key), key);
       } else {
         removeFrom(this.byName, nameKeyOf(key), key);
@@ -246,13 +253,18 @@ export class CatalogIndex {
     key: string,
     before: string[] | undefined,
     after: string[] | undefined,
-    rev: Map<string, Set<string>>,
+    rev: Map<string, Set<string>> | undefined,
     prefix: string,
     dirty: string[] | undefined,
   ) {
+    if (!rev && !dirty) {
+      return;
+    }
     if (!before || before.length === 0) {
       for (const t of after ?? []) {
-        addTo(rev, t, key);
+        if (rev) {
+          addTo(rev, t, key);
+        }
         dirty?.push(prefix + t);
       }
       return;
@@ -261,19 +273,29 @@ export class CatalogIndex {
     const a = new Set(after ?? []);
     for (const t of b) {
       if (!a.has(t)) {
-        removeFrom(rev, t, key);
+        if (rev) {
+          removeFrom(rev, t, key);
+        }
         dirty?.push(prefix + t);
       }
     }
     for (const t of a) {
       if (!b.has(t)) {
-        addTo(rev, t, key);
+        if (rev) {
+          addTo(rev, t, key);
+        }
         dirty?.push(prefix + t);
       }
     }
   }
 
   lookupByName(nameKey: string): Set<string> | undefined {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const key of this.entities.keys()) {
+        addTo(this.byName, nameKeyOf(key), key);
+      }
+    }
     return this.byName.get(nameKey);
   }
 
@@ -281,9 +303,21 @@ export class CatalogIndex {
     kind: 'dependsOn' | 'dependencyOf',
     key: string,
   ): Set<string> | undefined {
-    return (
-      kind === 'dependsOn' ? this.dependsOnRev : this.dependencyOfRev
-    ).get(key);
+    let rev = kind === 'dependsOn' ? this.dependsOnRev : this.dependencyOfRev;
+    if (!rev) {
+      rev = new Map();
+      for (const [from, stored] of this.entities) {
+        for (const to of stored[kind]) {
+          addTo(rev, to, from);
+        }
+      }
+      if (kind === 'dependsOn') {
+        this.dependsOnRev = rev;
+      } else {
+        this.dependencyOfRev = rev;
+      }
+    }
+    return rev.get(key);
   }
 }
 
