@@ -394,7 +394,7 @@ export async function createRouter(
     const sources = body.sources ?? [
       { file: 'proposed.yaml', text: body.contract ?? '' },
     ];
-    const outcome = graph.check(body.entityRef, sources);
+    const outcome = await graph.check(body.entityRef, sources);
     res.json({
       entityRef: outcome.contract.entityRef,
       contracts: outcome.contract,

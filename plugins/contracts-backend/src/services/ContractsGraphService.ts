@@ -39,6 +39,8 @@ const FULL_FIELDS = [
   'spec.dependencyOf',
   'relations',
 ];
+/** How long one slice of graph edits may hold the event loop. */
+const APPLY_SLICE_MS = 10;
 /**
  * Entities are read in pages: each page is a short query and a short response, so requests
  * served from memory interleave with a read instead of waiting behind one large response.
@@ -117,6 +119,8 @@ export class ContractsGraphService {
   private readonly firstLoad: Promise<void>;
   private resolveFirstLoad!: () => void;
   private loaded = false;
+  /** While the quick path edits the live analyzer (between its slices). */
+  private applying?: Promise<number>;
 
   constructor(
     private readonly options: {
@@ -181,12 +185,16 @@ export class ContractsGraphService {
       const { catalog } = this.options;
       let changed: Entity[];
       let present: Set<string>;
+      // A full recompute builds a new analyzer beside the live one, which keeps answering
+      // (what-if checks) until the new one is complete; the quick path edits the live one.
+      let analyzer = this.analyzer;
+      let entities = this.entities;
       if (full) {
         const items = await readPaged(catalog, FULL_FIELDS, credentials);
         changed = items;
         present = new Set(items.map(refOf));
-        this.analyzer = this.newAnalyzer();
-        this.entities = new Map();
+        analyzer = this.newAnalyzer();
+        entities = new Map();
       } else {
         const items = await readPaged(catalog, ETAG_FIELDS, credentials);
         present = new Set(items.map(refOf));
@@ -206,17 +214,15 @@ export class ContractsGraphService {
         }
       }
       let edits = 0;
-      for (const ref of [...this.entities.keys()]) {
-        if (!present.has(ref)) {
-          this.analyzer.remove(this.entities.get(ref)!.summary.ref);
-          this.entities.delete(ref);
-          edits++;
-        }
+      const applied = this.applyEdits(analyzer, entities, present, changed);
+      if (!full) this.applying = applied;
+      try {
+        edits = await applied;
+      } finally {
+        if (!full) this.applying = undefined;
       }
-      for (const entity of changed) {
-        this.upsertEntity(entity);
-        edits++;
-      }
+      this.analyzer = analyzer;
+      this.entities = entities;
       if (full || edits > 0 || this.snapshotValue.stale) {
         this.publish();
       }
@@ -247,7 +253,42 @@ export class ContractsGraphService {
     }
   }
 
-  private upsertEntity(entity: Entity) {
+  /**
+   * Removes the entities no longer present and upserts the changed ones, yielding to the event
+   * loop every few milliseconds: parsing 10k contracts takes seconds, which requests must not
+   * wait behind. Returns the number of edits.
+   */
+  private async applyEdits(
+    analyzer: Analyzer,
+    entities: Map<string, StoredEntity>,
+    present: Set<string>,
+    changed: Entity[],
+  ): Promise<number> {
+    let edits = 0;
+    for (const ref of [...entities.keys()]) {
+      if (!present.has(ref)) {
+        analyzer.remove(entities.get(ref)!.summary.ref);
+        entities.delete(ref);
+        edits++;
+      }
+    }
+    let sliceStart = Date.now();
+    for (const entity of changed) {
+      this.upsertEntity(analyzer, entities, entity);
+      edits++;
+      if (Date.now() - sliceStart >= APPLY_SLICE_MS) {
+        await new Promise(resolve => setImmediate(resolve));
+        sliceStart = Date.now();
+      }
+    }
+    return edits;
+  }
+
+  private upsertEntity(
+    analyzer: Analyzer,
+    entities: Map<string, StoredEntity>,
+    entity: Entity,
+  ) {
     const summary = entityToSummary(entity);
     const declared = contractSourcesOf(entity);
     const stored: StoredEntity = {
@@ -260,8 +301,8 @@ export class ContractsGraphService {
       stored.contract = parsed.contract;
       stored.problems = [...stored.problems, ...parsed.problems];
     }
-    this.entities.set(key(summary.ref), stored);
-    this.analyzer.upsert(summary, stored.contract);
+    entities.set(key(summary.ref), stored);
+    analyzer.upsert(summary, stored.contract);
   }
 
   private publish() {
@@ -281,16 +322,18 @@ export class ContractsGraphService {
    * What-if: the findings the graph would have if `entityRef` had the proposed contract,
    * without storing anything.
    */
-  check(
+  async check(
     entityRef: string,
     sources: ContractSource[],
-  ): {
+  ): Promise<{
     contract: EntityContract;
     problems: ContractProblem[];
     findings: Finding[];
     added: Finding[];
     removed: Finding[];
-  } {
+  }> {
+    // not between two slices of edits to the live analyzer
+    while (this.applying) await this.applying.catch(() => {});
     const k = key(entityRef);
     const existing = this.entities.get(k);
     const summary: EntitySummary = existing?.summary ?? summaryFromRef(entityRef);
