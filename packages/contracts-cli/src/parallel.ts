@@ -92,7 +92,7 @@ export class ParallelParser {
 
   private constructor(force: boolean) {
     this.batchSize = force ? 2 : 250;
-    this.startAfter = force ? 0 : 2000;
+    this.startAfter = force ? 0 : 500;
   }
 
   /** A parser when a second core is free (see {@link ParallelOptions}), else undefined. */
