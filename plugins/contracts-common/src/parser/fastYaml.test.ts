@@ -175,31 +175,50 @@ describe('the fast path of the contract parser', () => {
     ]);
   });
 
-  it('declines what it does not read', () => {
+  it('declines what it does not vouch for', () => {
     for (const text of [
       'a: &x 1\nb: *x\n',
       'a: !!str 1\n',
       'a: |\n  text\n',
       'a: x\n  continued\n',
       'a: 1\na: 2\n',
-      'a: "x\\ty"\n',
       'a:\tx\n',
       'a: 1\r\n',
-      '---\na: 1\n',
-      'a: {b: 1}\n',
       'a: b: c\n',
-      '  a: 1\n',
       '- a\n',
       '',
       '# nothing\n',
       'a: 0x1F\n',
+      'a: 1_000\n',
+      'a: .inf\n',
       'null: 1\n',
+      '? a\n: 1\n',
+      'a: 1\n---\nb: 2\n',
       "a: 'open\n",
     ])
       expect({ text, read: readYamlFast('f', text) }).toEqual({
         text,
         read: undefined,
       });
+  });
+
+  it('reads escapes, flow mappings, a document marker and an indented root as yaml does', () => {
+    for (const text of [
+      'a: "x\\ty"\n',
+      '---\na: 1\n',
+      'a: {b: 1, c: [x, y]}\n',
+      '  a: 1\n',
+    ]) {
+      const fast = readYamlFast('f', text);
+      const [full] = readYamlSource('f', text).documents;
+      expect({ text, value: fast?.value }).toEqual({ text, value: full.value });
+      for (const pointer of pointers(full.value))
+        expect({ text, pointer, at: fast?.locate(pointer) }).toEqual({
+          text,
+          pointer,
+          at: full.locate(pointer),
+        });
+    }
   });
 
   /** Every pointer of a value, and a pointer under each that names nothing. */

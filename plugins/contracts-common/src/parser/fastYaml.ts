@@ -1,15 +1,15 @@
 /**
- * The fast path of the contract reader: a line-based reader for the plain YAML most contracts
- * are written in (block mappings and sequences, one-line plain and quoted scalars, one-line flow
- * lists of names), giving the same values and the same locations as `readYamlSource`, at a
- * fraction of the cost.
+ * The fast path of the contract reader: `js-yaml` (about ten times faster than `yaml` at
+ * building documents) reads the text, its `listener` reports where each node starts and ends,
+ * and the result is held to the values and locations `readYamlSource` would give.
  *
- * It declines (returns undefined) whenever a text goes beyond that subset or looks wrong in any
- * way: anchors, tags, block scalars, multi-line scalars, flow mappings, escapes, tabs, several
- * documents, duplicate keys, odd indentation… The caller then reads the text with the full
- * `yaml` path, which reports every problem with its position. What the fast path accepts it must
- * read exactly as `yaml` does (YAML 1.2 core schema); `fastYaml.test.ts` holds it to that.
+ * It declines (returns undefined) whatever it cannot vouch for: anchors, aliases and tags, block
+ * scalars, multi-line scalars, scalars the two libraries could type differently, odd keys, tabs
+ * and other unusual characters, several documents, and every text `js-yaml` rejects (duplicate
+ * keys, syntax errors). The caller then reads the text with the full `yaml` path, which reports
+ * every problem with its position. `fastYaml.test.ts` compares both paths on generated texts.
  */
+import { CORE_SCHEMA, load } from 'js-yaml';
 import { CONTRACT_PARSER_LIMITS } from './limits';
 import { type LocatedDocument, childPath } from './yamlSource';
 
@@ -28,335 +28,188 @@ class Position {
   ) {}
 }
 
-/** A content line: not blank, not only a comment. `column` is 0-based. */
-interface Line {
-  /** 1-based line number. */
-  line: number;
-  /** Where the content starts: the indentation, or a column after `- ` for a compact item. */
-  indent: number;
-  /** The line text from `indent` on. */
-  text: string;
+/** One node as the listener saw it: where `js-yaml` started and ended composing it. */
+interface Frame {
+  open: number;
+  end: number;
+  kind: string | null;
+  result: unknown;
+  children: Frame[];
 }
+
+/** The children of a leaf, shared: most nodes are leaves. */
+const NO_CHILDREN: Frame[] = [];
 
 /** Thrown to decline the text: the full path reads it. */
 const DECLINE = Symbol('decline');
 
 /** Characters the fast path never reads: control characters, tabs, CR, BOM, odd line breaks. */
-// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const UNUSUAL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
-/** Characters of a plain key: `[\w./-]`, and the first `[A-Za-z_]`. */
-const KEY_CHAR: boolean[] = [];
-for (const c of '_./-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ')
-  KEY_CHAR[c.charCodeAt(0)] = true;
 
-/**
- * The length of the plain key the text starts with, when it is followed by `:` and a space or
- * the end of the line (`[A-Za-z_][\w./-]*:`); -1 otherwise.
- */
-function keyLength(text: string): number {
-  const first = text.charCodeAt(0);
-  if (!KEY_CHAR[first] || (first >= 45 && first <= 57)) return -1; // not `-`, `.`, `/`, a digit
-  let i = 1;
-  while (KEY_CHAR[text.charCodeAt(i)]) i++;
-  if (text.charCodeAt(i) !== 58) return -1;
-  const after = text.charCodeAt(i + 1);
-  return after === 32 || Number.isNaN(after) ? i : -1;
-}
-/** Plain keys the core schema reads as something else than a string. */
-const NOT_A_STRING_KEY = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE|[Nn]ull|NULL)$/;
-/** A name in a one-line flow list: `[details, other]`. */
-const FLOW_NAME = /^[A-Za-z_/][\w./-]*$/;
-/** Characters that cannot start a plain scalar (YAML's indicators), but `-` before a non-space. */
-const INDICATOR_START = /^(?:[?:,[\]{}#&*!|>'"%@`]|-(?: |$))/;
-
-/** First characters of the plain scalars the core schema may read as something else than a string. */
-const MAYBE_NOT_STRING: boolean[] = [];
-for (const c of '~nNtTfF0123456789-+.')
-  MAYBE_NOT_STRING[c.charCodeAt(0)] = true;
+// How the YAML 1.2 core schema (the one `yaml` reads with) types a plain scalar. A plain scalar
+// is accepted only when `js-yaml` typed it the same way.
 const NULL = /^(?:~|[Nn]ull|NULL)?$/;
 const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
 const INT = /^[-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
-/** Other core-schema forms (octal, hex, infinities, NaN): left to the full path. */
-const OTHER_CORE = /^(?:0o|0x|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$)/;
+/** Other core-schema forms (octal, hex, infinities, NaN), and underscores: left to the full path. */
+const OTHER =
+  /^(?:[-+]?0[oxb]|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)$)|^[-+.0-9][^ ]*_/;
 
-/** A plain scalar as the YAML 1.2 core schema reads it (as `yaml` does). */
-function plainValue(text: string): unknown {
-  if (!MAYBE_NOT_STRING[text.charCodeAt(0)] && text.length) return text;
-  if (NULL.test(text)) return null;
-  if (BOOL.test(text)) return text[0] === 't' || text[0] === 'T';
-  if (INT.test(text)) {
-    if (text.length > 15) throw DECLINE;
-    const sign = text[0];
-    const n = parseInt(sign === '-' || sign === '+' ? text.slice(1) : text, 10);
-    return sign === '-' ? -1 * n : n;
-  }
-  if (FLOAT.test(text)) return parseFloat(text);
-  if (OTHER_CORE.test(text)) throw DECLINE;
-  return text;
-}
-
-/** Splits the text into content lines; declines document markers and directives. */
-function contentLines(text: string): Line[] {
-  const lines: Line[] = [];
-  let start = 0;
-  let number = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    number++;
-    let indent = start;
-    while (indent < end && text.charCodeAt(indent) === 32) indent++;
-    if (indent < end && text.charCodeAt(indent) !== 35 /* # */) {
-      const c = text.charCodeAt(start);
-      // `---`, `...` (document markers) and `%` (directives) at the start of a line
-      if (
-        indent === start &&
-        (c === 37 ||
-          ((c === 45 || c === 46) &&
-            text.startsWith(c === 45 ? '---' : '...', start)))
-      )
-        throw DECLINE;
-      lines.push({
-        line: number,
-        indent: indent - start,
-        text: text.slice(indent, end),
-      });
-    }
-    start = end + 1;
-  }
-  return lines;
-}
-
-/** Column (0-based, relative to the content) of the first non-space at or after `from`. */
-function skipSpaces(text: string, from: number): number {
-  let i = from;
-  while (i < text.length && text.charCodeAt(i) === 32) i++;
-  return i;
-}
-
-/** True when `rest` (after a scalar) holds nothing but spaces and a comment. */
-function onlyComment(rest: string): boolean {
-  if (!rest) return true;
-  if (rest.charCodeAt(0) !== 32) return false;
-  const i = skipSpaces(rest, 0);
-  return i === rest.length || rest.charCodeAt(i) === 35;
-}
-
-/** Reads values; each read leaves the position of the value it returned in `at`. */
-class FastReader {
-  private i = 0;
-  private nodes = 0;
-  /** The position of the value read last. */
-  at!: Position;
-
-  constructor(
-    private readonly lines: Line[],
-    private readonly limits: Limits,
-  ) {}
-
-  private count(depth: number): void {
-    if (++this.nodes > this.limits.maxNodes || depth > this.limits.maxDepth)
-      throw DECLINE;
-  }
-
-  document(): unknown {
-    const first = this.lines[0];
-    if (!first || first.indent !== 0 || keyLength(first.text) < 0)
-      throw DECLINE;
-    const value = this.block(0, 0);
-    if (this.i !== this.lines.length) throw DECLINE;
-    return value;
-  }
-
-  /** A block collection whose first line is the current one, at `indent`. */
-  private block(indent: number, depth: number): unknown {
-    return isItem(this.lines[this.i].text)
-      ? this.sequence(indent, depth)
-      : this.mapping(indent, depth);
-  }
-
-  private mapping(indent: number, depth: number): unknown {
-    this.count(depth);
-    const value: Record<string, unknown> = {};
-    const children = new Map<string, Position>();
-    const first = this.lines[this.i];
-    const position = new Position(first.line, first.indent + 1, children);
-    while (this.i < this.lines.length) {
-      const line = this.lines[this.i];
-      if (line.indent < indent) break;
-      if (line.indent > indent) throw DECLINE;
-      const length = keyLength(line.text);
-      if (length < 0) {
-        // a sequence at the indentation of its key ends here; the caller decides
-        if (isItem(line.text)) break;
-        throw DECLINE;
-      }
-      const key = line.text.slice(0, length);
-      if (
-        length > 1000 ||
-        (MAYBE_NOT_STRING[key.charCodeAt(0)] && NOT_A_STRING_KEY.test(key)) ||
-        key === '__proto__' ||
-        Object.prototype.hasOwnProperty.call(value, key)
-      )
-        throw DECLINE;
-      value[key] = this.afterIndicator(
-        line,
-        length + 1,
-        indent,
-        depth + 1,
-        true,
-      );
-      const at = this.at;
-      at.keyLine = line.line;
-      at.keyColumn = line.indent + 1;
-      children.set(key, at);
-    }
-    this.at = position;
-    return value;
-  }
-
-  private sequence(indent: number, depth: number): unknown {
-    this.count(depth);
-    const value: unknown[] = [];
-    const children: Position[] = [];
-    const first = this.lines[this.i];
-    const position = new Position(first.line, first.indent + 1, children);
-    while (this.i < this.lines.length) {
-      const line = this.lines[this.i];
-      if (line.indent < indent) break;
-      if (line.indent > indent) throw DECLINE;
-      if (!isItem(line.text)) break;
-      const at = skipSpaces(line.text, 1);
-      if (at < line.text.length && keyLength(line.text.slice(at)) >= 0) {
-        // `- key: value`: a mapping whose keys are at the column of the first one
-        this.lines[this.i] = {
-          line: line.line,
-          indent: line.indent + at,
-          text: line.text.slice(at),
-        };
-        value.push(this.mapping(line.indent + at, depth + 1));
-      } else {
-        value.push(this.afterIndicator(line, 1, indent, depth + 1, false));
-      }
-      children.push(this.at);
-    }
-    this.at = position;
-    return value;
-  }
-
-  /**
-   * The value after `key:` or `-` on the current line (from `from`): a scalar on the line, or
-   * the block below. Advances past it.
-   */
-  private afterIndicator(
-    line: Line,
-    from: number,
-    indent: number,
-    depth: number,
-    inMapping: boolean,
-  ): unknown {
-    const at = skipSpaces(line.text, from);
-    const column = line.indent + at + 1;
-    this.i++;
-    if (at === line.text.length || line.text.charCodeAt(at) === 35) {
-      if (at < line.text.length && line.text.charCodeAt(at - 1) !== 32)
-        throw DECLINE; // `key:#…` is not a comment
-      const next = this.lines[this.i];
-      if (next && next.indent > indent) return this.block(next.indent, depth);
-      if (next && inMapping && next.indent === indent && isItem(next.text))
-        return this.sequence(indent, depth);
-      this.count(depth);
-      this.at = new Position(line.line, column);
-      return null;
-    }
-    this.count(depth);
-    const value = this.scalar(line.text.slice(at), line.line, column, depth);
-    const next = this.lines[this.i];
-    // more indented text below a scalar continues it (or is an error): the full path reads it
-    if (next && next.indent > indent) throw DECLINE;
-    return value;
-  }
-
-  private scalar(
-    text: string,
-    line: number,
-    column: number,
-    depth: number,
-  ): unknown {
-    const c = text.charCodeAt(0);
-    if (c === 39 /* ' */) {
-      let out = '';
-      let i = 1;
-      for (;;) {
-        const close = text.indexOf("'", i);
-        if (close < 0) throw DECLINE;
-        out += text.slice(i, close);
-        if (text.charCodeAt(close + 1) === 39) {
-          out += "'";
-          i = close + 2;
-        } else {
-          i = close + 1;
-          break;
-        }
-      }
-      if (!onlyComment(text.slice(i))) throw DECLINE;
-      this.at = new Position(line, column);
-      return out;
-    }
-    if (c === 34 /* " */) {
-      const close = text.indexOf('"', 1);
-      if (close < 0) throw DECLINE;
-      const out = text.slice(1, close);
-      if (out.includes('\\') || !onlyComment(text.slice(close + 1)))
-        throw DECLINE;
-      this.at = new Position(line, column);
-      return out;
-    }
-    const comment = text.indexOf(' #');
-    const body = (comment < 0 ? text : text.slice(0, comment)).trimEnd();
-    if (c === 91 /* [ */) return this.flowList(body, line, column, depth);
-    if (INDICATOR_START.test(body) || body.includes(': ') || body.endsWith(':'))
-      throw DECLINE;
-    this.at = new Position(line, column);
-    return plainValue(body);
-  }
-
-  /** `[a, b]` on one line, of plain names. */
-  private flowList(
-    body: string,
-    line: number,
-    column: number,
-    depth: number,
-  ): unknown {
-    if (!body.endsWith(']')) throw DECLINE;
-    const inner = body.slice(1, -1);
-    const value: string[] = [];
-    const children: Position[] = [];
-    if (inner.trim()) {
-      let offset = 1;
-      for (const part of inner.split(',')) {
-        const name = part.trim();
-        if (!FLOW_NAME.test(name) || typeof plainValue(name) !== 'string')
-          throw DECLINE;
-        this.count(depth + 1);
-        value.push(name);
-        children.push(
-          new Position(line, column + offset + skipSpaces(part, 0)),
-        );
-        offset += part.length + 1;
-      }
-    }
-    this.at = new Position(line, column, children);
-    return value;
-  }
-}
-
-function isItem(text: string): boolean {
-  return (
-    text.charCodeAt(0) === 45 &&
-    (text.length === 1 || text.charCodeAt(1) === 32)
+/** Character codes after which a plain scalar is always a string in the core schema. */
+const PLAIN_STRING_START: boolean[] = [];
+for (let code = 0; code < 128; code++)
+  PLAIN_STRING_START[code] = !'~nNtTfF+-.0123456789'.includes(
+    String.fromCharCode(code),
   );
+
+/** The value the core schema gives a plain scalar, or DECLINE for forms left to the full path. */
+function coreValue(raw: string): unknown {
+  if (NULL.test(raw)) return null;
+  if (BOOL.test(raw)) return raw[0] === 't' || raw[0] === 'T';
+  if (INT.test(raw)) {
+    if (raw.length > 15) throw DECLINE;
+    return Number(raw);
+  }
+  if (FLOAT.test(raw)) return Number(raw);
+  if (OTHER.test(raw)) throw DECLINE;
+  return raw;
+}
+
+class Reader {
+  /** Offsets at which lines start. */
+  private readonly lineStarts: number[] = [0];
+
+  constructor(private readonly text: string) {
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1))
+      this.lineStarts.push(i + 1);
+  }
+
+  /** The position (1-based line and column) of an offset. */
+  at(
+    offset: number,
+    children?: Map<string, Position> | Position[],
+  ): Position {
+    const starts = this.lineStarts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return new Position(lo + 1, offset - starts[lo] + 1, children);
+  }
+
+  /** Past the spaces on the line. */
+  private spaces(from: number): number {
+    let i = from;
+    while (this.text.charCodeAt(i) === 32) i++;
+    return i;
+  }
+
+  /** Where a node's content starts: past spaces, comments and line breaks. */
+  private contentStart(from: number): number {
+    const text = this.text;
+    let i = from;
+    for (;;) {
+      i = this.spaces(i);
+      const c = text.charCodeAt(i);
+      if (c === 35 /* # */) {
+        const eol = text.indexOf('\n', i);
+        i = eol < 0 ? text.length : eol;
+      } else if (c === 10) i++;
+      else return i;
+    }
+  }
+
+  /** The node's position; checks that its value is what `yaml` reads there. */
+  position(frame: Frame): Position {
+    let node = frame;
+    // js-yaml may compose a node once more inside itself (a scalar tried as a mapping key)
+    while (
+      node.children.length === 1 &&
+      node.children[0].result === node.result
+    )
+      node = node.children[0];
+    if (node.kind === null) {
+      // nothing written: at the first non-space after the indicator
+      if (node.result !== null) throw DECLINE;
+      return this.at(this.spaces(frame.open));
+    }
+    const start = this.contentStart(frame.open);
+    switch (this.text.charCodeAt(start)) {
+      case 33: // ! a tag
+      case 37: // % a directive
+      case 38: // & an anchor
+      case 42: // * an alias
+      case 62: // > a folded block scalar
+      case 63: // ? an explicit key
+      case 124: // | a literal block scalar
+        throw DECLINE;
+      default:
+    }
+    if (node.kind === 'scalar') {
+      this.scalar(node, start);
+      return this.at(start);
+    }
+    if (node.kind === 'mapping') {
+      const value = node.result as Record<string, unknown>;
+      const children = new Map<string, Position>();
+      if (node.children.length % 2 !== 0) throw DECLINE;
+      for (let i = 0; i < node.children.length; i += 2) {
+        const keyFrame = node.children[i];
+        const key = keyFrame.result;
+        if (
+          keyFrame.kind !== 'scalar' ||
+          typeof key !== 'string' ||
+          key === '__proto__' ||
+          children.has(key) ||
+          !Object.prototype.hasOwnProperty.call(value, key)
+        )
+          throw DECLINE;
+        const keyAt = this.position(keyFrame);
+        const child = this.position(node.children[i + 1]);
+        child.keyLine = keyAt.line;
+        child.keyColumn = keyAt.column;
+        children.set(key, child);
+      }
+      if (children.size !== Object.keys(value).length) throw DECLINE;
+      return this.at(start, children);
+    }
+    if (node.kind === 'sequence') {
+      const value = node.result as unknown[];
+      if (node.children.length !== value.length) throw DECLINE;
+      return this.at(
+        start,
+        node.children.map(child => this.position(child)),
+      );
+    }
+    throw DECLINE;
+  }
+
+  /** A scalar on one line, typed as the core schema types it. */
+  private scalar(node: Frame, start: number): void {
+    const text = this.text;
+    const c = text.charCodeAt(start);
+    let end = node.end;
+    for (;;) {
+      const last = text.charCodeAt(end - 1);
+      if (end > start && (last === 32 || last === 10)) end--;
+      else break;
+    }
+    const raw = text.slice(start, end);
+    if (raw.includes('\n')) throw DECLINE;
+    if (c === 39 /* ' */ || c === 34 /* " */) {
+      if (typeof node.result !== 'string') throw DECLINE;
+      return;
+    }
+    // only `~`, n/N, t/T, f/F, digits, signs and dots can start a plain scalar the core schema
+    // reads as something other than a string
+    const expected = PLAIN_STRING_START[c] ? raw : coreValue(raw);
+    if (!Object.is(expected, node.result)) throw DECLINE;
+  }
+
 }
 
 /** The array index a pointer segment names (digits, no leading zero), or -1. */
@@ -427,17 +280,56 @@ export function readYamlFast(
     UNUSUAL.test(text)
   )
     return undefined;
+  const stack: Frame[] = [];
+  let root: Frame | undefined;
+  let nodes = 0;
   try {
-    const reader = new FastReader(contentLines(text), limits);
-    const value = reader.document();
-    const position = reader.at;
+    const value = load(text, {
+      schema: CORE_SCHEMA,
+      listener(event, state) {
+        if (event === 'open') {
+          const frame: Frame = {
+            open: state.position,
+            end: state.position,
+            kind: null,
+            result: null,
+            children: NO_CHILDREN,
+          };
+          const parent = stack[stack.length - 1];
+          if (parent) {
+            if (parent.children === NO_CHILDREN) parent.children = [frame];
+            else parent.children.push(frame);
+          }
+          else if (root) throw DECLINE;
+          else root = frame;
+          stack.push(frame);
+          if (++nodes > limits.maxNodes || stack.length > limits.maxDepth)
+            throw DECLINE;
+        } else {
+          const frame = stack.pop()!;
+          frame.end = state.position;
+          frame.kind = state.kind;
+          frame.result = state.result;
+          if ((state as { anchor?: unknown }).anchor != null) throw DECLINE;
+        }
+      },
+    });
+    if (
+      !root ||
+      value === null ||
+      typeof value !== 'object' ||
+      Array.isArray(value)
+    )
+      return undefined;
+    if (root.result !== value) return undefined;
+    const position = new Reader(text).position(root);
     return {
       file,
       value,
       locate: (pointer, atKey = false) => locate(position, pointer, atKey),
     };
-  } catch (error) {
-    if (error === DECLINE) return undefined;
-    throw error;
+  } catch {
+    // DECLINE, and everything js-yaml rejects: the full path reads it and says what is wrong
+    return undefined;
   }
 }
