@@ -374,6 +374,29 @@ export class IndexedRuleContext implements RuleContext {
     return slot;
   }
 
+  /** The last objects memoized about (the anchor's contract, mostly) and their memos. */
+  private readonly recentObjects: Array<object | undefined> = new Array(4);
+  private readonly recentObjectMemos: Array<Map<string, unknown>> = new Array(4);
+  private nextRecentObject = 0;
+
+  private objectMemo(about: object): Map<string, unknown> {
+    for (let i = 0; i < 4; i++) {
+      if (this.recentObjects[i] === about) {
+        return this.recentObjectMemos[i];
+      }
+    }
+    let m = this.objectCache.get(about);
+    if (!m) {
+      m = new Map();
+      this.objectCache.set(about, m);
+    }
+    const i = this.nextRecentObject;
+    this.nextRecentObject = (i + 1) & 3;
+    this.recentObjects[i] = about;
+    this.recentObjectMemos[i] = m;
+    return m;
+  }
+
   /** Forgets memoized computations: call whenever the index changes. */
   clearCache() {
     if (!this.used) {
@@ -381,6 +404,7 @@ export class IndexedRuleContext implements RuleContext {
     }
     this.used = false;
     this.objectCache.clear();
+    this.recentObjects.fill(undefined);
     this.cache.clear();
     for (const slot of this.memoSlots) {
       slot.memo = undefined;
@@ -393,12 +417,7 @@ export class IndexedRuleContext implements RuleContext {
     this.used = true;
     let map = this.cache;
     if (typeof about === 'object') {
-      let m = this.objectCache.get(about);
-      if (!m) {
-        m = new Map();
-        this.objectCache.set(about, m);
-      }
-      map = m;
+      map = this.objectMemo(about);
     } else if (about !== undefined) {
       const slot = this.slotOf(about);
       if (slot.memoEpoch !== this.epoch || !slot.memo) {
