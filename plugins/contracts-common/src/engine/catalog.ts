@@ -376,7 +376,9 @@ export class IndexedRuleContext implements RuleContext {
 
   /** The last objects memoized about (the anchor's contract, mostly) and their memos. */
   private readonly recentObjects: Array<object | undefined> = new Array(4);
-  private readonly recentObjectMemos: Array<Map<string, unknown>> = new Array(4);
+  private readonly recentObjectMemos: Array<Map<string, unknown>> = new Array(
+    4,
+  );
   private nextRecentObject = 0;
 
   private objectMemo(about: object): Map<string, unknown> {
