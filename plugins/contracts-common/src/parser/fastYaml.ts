@@ -85,20 +85,23 @@ class Reader {
       this.lineStarts.push(i + 1);
   }
 
+  /** The line (0-based) of the last position asked for: nodes are visited in text order. */
+  private lineIndex = 0;
+
   /** The position (1-based line and column) of an offset. */
-  at(
-    offset: number,
-    children?: Map<string, Position> | Position[],
-  ): Position {
+  at(offset: number): Position {
+    const line = this.lineOf(offset);
+    return new Position(line + 1, offset - this.lineStarts[line] + 1);
+  }
+
+  /** The line (0-based) of an offset; quick when offsets are asked in text order. */
+  private lineOf(offset: number): number {
     const starts = this.lineStarts;
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return new Position(lo + 1, offset - starts[lo] + 1, children);
+    let line = this.lineIndex;
+    if (starts[line] > offset) line = 0;
+    while (line + 1 < starts.length && starts[line + 1] <= offset) line++;
+    this.lineIndex = line;
+    return line;
   }
 
   /** Past the spaces on the line. */
@@ -153,8 +156,10 @@ class Reader {
       this.scalar(node, start);
       return this.at(start);
     }
+    // the collection's own place first: nodes are visited in text order
+    const line = this.lineOf(start);
+    const column = start - this.lineStarts[line] + 1;
     if (node.kind === 'mapping') {
-      const value = node.result as Record<string, unknown>;
       const children = new Map<string, Position>();
       if (node.children.length % 2 !== 0) throw DECLINE;
       for (let i = 0; i < node.children.length; i += 2) {
@@ -164,8 +169,7 @@ class Reader {
           keyFrame.kind !== 'scalar' ||
           typeof key !== 'string' ||
           key === '__proto__' ||
-          children.has(key) ||
-          !Object.prototype.hasOwnProperty.call(value, key)
+          children.has(key)
         )
           throw DECLINE;
         const keyAt = this.position(keyFrame);
@@ -174,14 +178,15 @@ class Reader {
         child.keyColumn = keyAt.column;
         children.set(key, child);
       }
-      if (children.size !== Object.keys(value).length) throw DECLINE;
-      return this.at(start, children);
+      // js-yaml rejects duplicate keys: one child per key of the value
+      return new Position(line + 1, column, children);
     }
     if (node.kind === 'sequence') {
       const value = node.result as unknown[];
       if (node.children.length !== value.length) throw DECLINE;
-      return this.at(
-        start,
+      return new Position(
+        line + 1,
+        column,
         node.children.map(child => this.position(child)),
       );
     }
