@@ -5,7 +5,8 @@
  *
  * Entries are sent in batches as they are read, never more than two ahead of the worker (it
  * counts the batches it finished in shared memory, which the busy main thread can read). What
- * was not sent when reading ends is parsed on the main thread meanwhile. If the worker fails,
+ * was not sent when reading ends is shared: the worker keeps taking batches from the front, the
+ * main thread parses from the back. If the worker fails,
  * the main thread parses what it did not return: results never depend on the worker.
  */
 import * as os from 'node:os';
@@ -178,7 +179,8 @@ export class ParallelParser {
   }
 
   /**
-   * Parses what was not sent, waits for the worker, and gives every result. Whatever the worker
+   * Parses what was not sent (sharing it with the worker), waits for the worker, and gives every
+   * result. Whatever the worker
    * did not return (it failed) is parsed here.
    */
   async finish(): Promise<ParsedEntries> {
@@ -186,8 +188,14 @@ export class ParallelParser {
       this.queue.push({ id: this.nextId++, entries: this.pending });
       this.pending = [];
     }
-    const local = this.queue.splice(0);
-    for (const batch of local) this.parseHere(batch);
+    // both threads take what is left: the worker from the front whenever it has fewer than two
+    // batches to do (it counts them in shared memory, readable while this thread is busy), this
+    // thread from the back
+    while (this.queue.length) {
+      this.pump();
+      const batch = this.queue.pop();
+      if (batch) this.parseHere(batch);
+    }
     if (this.inFlight.size && !this.failed) {
       this.worker?.ref(); // its replies must keep the process alive now
       await new Promise<void>(resolve => {
