@@ -25,8 +25,9 @@ function expectEssayBlock(message: string, block: string) {
   const got = lines(message);
   let at = 0;
   for (const want of lines(block)) {
-    const i = got.findIndex((g, j) => j >= at && g.startsWith(want));
-    expect({ want, found: i >= 0 }).toEqual({ want, found: true });
+    let i = at;
+    while (i < got.length && !got[i].startsWith(want)) i++;
+    expect({ want, found: i < got.length }).toEqual({ want, found: true });
     at = i + 1;
   }
 }

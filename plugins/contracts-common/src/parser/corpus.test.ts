@@ -469,8 +469,8 @@ const twoKinds: fc.Arbitrary<Case> = fc
   )
   .map(([{ entity, doc }, kind]) => {
     const item = getAt(doc, ['provides', 0]);
-    const other =
-      kind in item ? (kind === 'dataset' ? 'endpoint' : 'dataset') : kind;
+    let other = kind;
+    if (kind in item) other = kind === 'dataset' ? 'endpoint' : 'dataset';
     return {
       mutation: 'two-kinds',
       entity,
@@ -538,10 +538,10 @@ const deepNesting: fc.Arbitrary<Case> = fc.oneof(
   fc.integer({ min: 65, max: 200 }).map(depth => ({
     mutation: 'deep-block',
     entity: 'component:default/checkout',
-    text:
-      Array.from({ length: depth }, (_, i) => `${'  '.repeat(i)}a:`).join(
-        '\n',
-      ) + ' 1\n',
+    text: `${Array.from(
+      { length: depth },
+      (_, i) => `${'  '.repeat(i)}a:`,
+    ).join('\n')} 1\n`,
   })),
 );
 
@@ -552,7 +552,7 @@ const oversized: fc.Arbitrary<Case> = fc
     return {
       mutation: 'oversized',
       entity,
-      text: text + `# ${'x'.repeat(size - text.length)}\n`,
+      text: `${text}# ${'x'.repeat(size - text.length)}\n`,
     };
   });
 

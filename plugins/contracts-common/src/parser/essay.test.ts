@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import { ARTICLE } from './__fixtures__/article';
 import { parseEntityContract } from './parseEntityContract';
 
-
 const CONTRACT_HEADER = /^# \S+\/contracts\/\S+\.ya?ml\s*$/;
 const OUTPUT_HEADER = /^(ERROR|WARNING|INFO):/;
 
@@ -23,11 +22,9 @@ function extractBlocks(article: string): Block[] {
   const lines = article.split(/\r?\n/);
   const blocks: Block[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const kind = CONTRACT_HEADER.test(lines[i])
-      ? 'contract'
-      : OUTPUT_HEADER.test(lines[i])
-      ? 'output'
-      : undefined;
+    let kind: Block['kind'] | undefined;
+    if (CONTRACT_HEADER.test(lines[i])) kind = 'contract';
+    else if (OUTPUT_HEADER.test(lines[i])) kind = 'output';
     if (!kind) continue;
     const start = i;
     const body = [lines[i]];

@@ -44,6 +44,7 @@ const NO_CHILDREN: Frame[] = [];
 const DECLINE = Symbol('decline');
 
 /** Characters the fast path never reads: control characters, tabs, CR, BOM, odd line breaks. */
+// eslint-disable-next-line no-control-regex -- control characters are what this pattern finds
 const UNUSUAL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 
 // How the YAML 1.2 core schema (the one `yaml` reads with) types a plain scalar. A plain scalar
@@ -214,7 +215,6 @@ class Reader {
     const expected = PLAIN_STRING_START[c] ? raw : coreValue(raw);
     if (!Object.is(expected, node.result)) throw DECLINE;
   }
-
 }
 
 /** The array index a pointer segment names (digits, no leading zero), or -1. */
@@ -304,8 +304,7 @@ export function readYamlFast(
           if (parent) {
             if (parent.children === NO_CHILDREN) parent.children = [frame];
             else parent.children.push(frame);
-          }
-          else if (root) throw DECLINE;
+          } else if (root) throw DECLINE;
           else root = frame;
           stack.push(frame);
           if (++nodes > limits.maxNodes || stack.length > limits.maxDepth)
@@ -315,7 +314,8 @@ export function readYamlFast(
           frame.end = state.position;
           frame.kind = state.kind;
           frame.result = state.result;
-          if ((state as { anchor?: unknown }).anchor != null) throw DECLINE;
+          const anchor = (state as { anchor?: unknown }).anchor;
+          if (anchor !== null && anchor !== undefined) throw DECLINE;
         }
       },
     });

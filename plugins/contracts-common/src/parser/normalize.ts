@@ -181,20 +181,20 @@ const MAX_READINGS = 50_000;
 
 function cachedRead<T>(
   read: (text: string) => GrammarResult<T>,
-  text: string,
+  written: string,
 ): GrammarResult<T> {
-  if (!SHAREABLE_READINGS.has(read)) return read(text);
+  if (!SHAREABLE_READINGS.has(read)) return read(written);
   let byText = readings.get(read);
-  const known = byText?.get(text);
+  const known = byText?.get(written);
   if (known) return known as GrammarResult<T>;
-  const result = read(text);
+  const result = read(written);
   if (readingCount >= MAX_READINGS) {
     readings.clear();
     readingCount = 0;
     byText = undefined;
   }
   if (!byText) readings.set(read, (byText = new Map()));
-  byText.set(text, result);
+  byText.set(written, result);
   readingCount++;
   return result;
 }

@@ -158,7 +158,7 @@ function parse(
   // only the full path reports problems, and so needs to know where each field was written
   const fieldLocations: FieldLocations =
     readSource === readFast ? undefined : new Map();
-  let sourceProblems: RawProblem[] = [];
+  const sourceProblems: RawProblem[] = [];
   const merger = new ContractMerger(fieldLocations, (loc, message) =>
     sourceProblems.push({
       ...loc,
@@ -170,7 +170,7 @@ function parse(
   for (let index = 0; index < sources.length; index++) {
     if (!(index in sources)) continue; // a hole in the list, as forEach skips it
     const source = sources[index];
-    sourceProblems = [];
+    sourceProblems.length = 0;
     const file =
       source && typeof source.file === 'string' && source.file
         ? source.file

@@ -17,6 +17,14 @@ export interface EntityRefParts {
   name: string;
 }
 
+/** Names repeat across entities (`risk`, `orders-db`): resolve each once (by kind, namespace, name). */
+const resolved = new Map<
+  string,
+  Map<string, Map<string, GrammarResult<string>>>
+>();
+let cachedCount = 0;
+const MAX_CACHED = 100_000;
+
 /**
  * Resolves a name written in a contract to a full entity ref: `risk` is
  * `component:<namespace>/risk`, `resource:default/orders-db` stays as written (kind and namespace
@@ -47,14 +55,6 @@ export function resolveContractRef(
   cachedCount++;
   return result;
 }
-
-/** Names repeat across entities (`risk`, `orders-db`): resolve each once (by kind, namespace, name). */
-const resolved = new Map<
-  string,
-  Map<string, Map<string, GrammarResult<string>>>
->();
-let cachedCount = 0;
-const MAX_CACHED = 100_000;
 
 function resolve(
   name: string,
