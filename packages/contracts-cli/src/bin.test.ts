@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { EXAMPLES } from './testing';
+import { EXAMPLES } from './__testUtils__/testing';
 
 const BIN = path.resolve(__dirname, '../bin/contracts');
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bundleCli, inputsFile } from './bundle';
-import { EXAMPLES, run, tmpDir } from './testing';
+import { EXAMPLES, run, tmpDir } from './__testUtils__/testing';
 
 const BIN = path.resolve(__dirname, '../bin/contracts');
 

@@ -11,7 +11,7 @@ import {
   run,
   tmpDir,
   writeTree,
-} from './testing';
+} from './__testUtils__/testing';
 
 const ESSAY = [
   [

@@ -10,7 +10,7 @@ import {
   run,
   tmpDir,
   writeTree,
-} from './testing';
+} from './__testUtils__/testing';
 
 /** The provider raises its p95, and a new consumer of it appears. */
 function makeHead(examples: string) {

@@ -6,7 +6,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Entity } from '@backstage/catalog-model';
 import type { ContractsReport } from '@internal/backstage-plugin-contracts-common';
 import { CONTRACTS_RESOLVED_ANNOTATION } from './catalog/live';
-import { copyExamples, EXAMPLES, resolveLatency, run } from './testing';
+import { copyExamples, EXAMPLES, resolveLatency, run } from './__testUtils__/testing';
 
 /** The example catalog as a live catalog serves it: refs resolved by the catalog module. */
 function catalogEntities(): Entity[] {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseEntityContract } from '@internal/backstage-plugin-contracts-common';
 import type { CatalogEntry } from './catalog/types';
 import { ParallelParser } from './parallel';
-import { EXAMPLES, run, tmpDir } from './testing';
+import { EXAMPLES, run, tmpDir } from './__testUtils__/testing';
 
 const FORCE = { CONTRACTS_CLI_WORKERS: 'force' };
 

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import type { SarifLog } from '@internal/backstage-plugin-contracts-common';
-import { copyExamples, EXAMPLES, edit, run } from './testing';
+import { copyExamples, EXAMPLES, edit, run } from './__testUtils__/testing';
 
 /**
  * The official SARIF 2.1.0 schema (draft-04), as shipped on the npm registry by Microsoft's

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
-import { tmpDir, writeTree } from '../testing';
+import { tmpDir, writeTree } from '../__testUtils__/testing';
 import { loadCatalogFiles } from './files';
 
 const component = (name: string) =>

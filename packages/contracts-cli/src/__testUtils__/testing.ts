@@ -4,11 +4,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CliIo } from './context';
-import { main } from './main';
+import type { CliIo } from '../context';
+import { main } from '../main';
 
 /** The repository's example catalog: the essay's initiative. */
-export const EXAMPLES = path.resolve(__dirname, '../../../examples');
+export const EXAMPLES = path.resolve(__dirname, '../../../../examples');
 
 /** Runs `contracts ARGS…` in-process; never a TTY unless asked. */
 export async function run(
