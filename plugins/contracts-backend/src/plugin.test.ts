@@ -12,7 +12,7 @@ import request from 'supertest';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import policyModule from '../../../packages/backend/src/modules/permissionPolicy';
 import { contractsPlugin } from './plugin';
-import { loadExampleEntities, mutableCatalog } from './testUtils/exampleCatalog';
+import { loadExampleEntities, mutableCatalog } from './__testUtils__/exampleCatalog';
 
 jest.setTimeout(60_000);
 

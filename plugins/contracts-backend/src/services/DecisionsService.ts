@@ -69,11 +69,15 @@ export class DecisionsService {
   }
 
   /** Adds a record (and marks the one it supersedes). */
-  remember(d: Decision) {
-    const known = this.byId.get(d.id);
-    if (known && known.status === 'superseded' && d.status !== 'superseded') {
-      d = { ...d, status: 'superseded', supersededBy: known.supersededBy };
-    }
+  remember(record: Decision) {
+    const known = this.byId.get(record.id);
+    // A record that was already superseded stays so (with its successor) when it comes back.
+    const d: Decision =
+      known &&
+      known.status === 'superseded' &&
+      record.status !== 'superseded'
+        ? { ...record, status: 'superseded', supersededBy: known.supersededBy }
+        : record;
     if (
       !known ||
       known.status !== d.status ||
