@@ -10,7 +10,7 @@ import contractsPlugin, {
   entityContractsContent,
   entityTeamConflictsCard,
 } from './alpha';
-import { checkoutEntity, plainEntity, renderWith, riskTeam } from './__fixtures__';
+import { checkoutEntity, plainEntity, renderWith, riskTeam } from './__testUtils__';
 
 describe('contracts plugin (new frontend system)', () => {
   it('declares the API, page, cards and contents', () => {

@@ -19,7 +19,7 @@ import {
   latencyFinding,
   mockContractsApi,
   riskTeam,
-} from './__fixtures__';
+} from './__testUtils__';
 import { contractsApiRef } from './api';
 import {
   contractsPlugin,

@@ -7,7 +7,7 @@ import {
   plainEntity,
   renderWith,
   riskContract,
-} from '../__fixtures__';
+} from '../__testUtils__';
 import { ContractsCard } from './ContractsCard';
 import { ConflictsCard } from './ConflictsCard';
 import { DecisionsCard } from './DecisionsCard';

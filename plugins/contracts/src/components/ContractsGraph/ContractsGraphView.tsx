@@ -397,19 +397,20 @@ export const ContractsGraphView = ({
 
   const selectedEdge =
     selection?.type === 'edge' ? graph.edges.find(e => e.id === selection.id) : undefined;
-  const selectedFindings = selectedEdge
-    ? sortFindings(
-        selectedEdge.findings
-          .map(id => findingById.get(id))
-          .filter((f): f is ContractsFinding => !!f),
-      )
-    : selection?.type === 'node'
-      ? sortFindings(
-          graph.findings.filter(
-            f => f.consumer === selection.ref || f.provider === selection.ref,
-          ),
-        )
-      : [];
+  let selectedFindings: ContractsFinding[] = [];
+  if (selectedEdge) {
+    selectedFindings = sortFindings(
+      selectedEdge.findings
+        .map(id => findingById.get(id))
+        .filter((f): f is ContractsFinding => !!f),
+    );
+  } else if (selection?.type === 'node') {
+    selectedFindings = sortFindings(
+      graph.findings.filter(
+        f => f.consumer === selection.ref || f.provider === selection.ref,
+      ),
+    );
+  }
 
   const toggleSeverity = (s: Severity) =>
     setSeverities(prev => {
@@ -497,14 +498,15 @@ export const ContractsGraphView = ({
           <Paper className={classes.side} elevation={4} data-testid="graph-selection">
             <Box display="flex" alignItems="center">
               <Typography variant="subtitle1" style={{ flexGrow: 1 }}>
-                {selectedEdge ? (
+                {selectedEdge && (
                   <>
                     <EntityRefLink entityRef={selectedEdge.from} /> →{' '}
                     <EntityRefLink entityRef={selectedEdge.to} /> · {selectedEdge.subject}
                   </>
-                ) : selection.type === 'node' ? (
+                )}
+                {!selectedEdge && selection.type === 'node' && (
                   <EntityRefLink entityRef={selection.ref} />
-                ) : null}
+                )}
               </Typography>
               <IconButton size="small" aria-label="close" onClick={() => setSelection(undefined)}>
                 <CloseIcon />

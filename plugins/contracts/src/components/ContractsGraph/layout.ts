@@ -97,13 +97,14 @@ export function layoutGraph({ nodes, edges }: LayoutInput): GraphLayout {
   for (const members of ranks) {
     if (members.length === 0) continue;
     const columns = Math.ceil(members.length / MAX_PER_COLUMN);
-    members.forEach((v, i) => {
+    for (let i = 0; i < members.length; i++) {
+      const v = members[i];
       const c = Math.floor(i / MAX_PER_COLUMN);
       const row = i % MAX_PER_COLUMN;
       const y = row * (NODE_HEIGHT + ROW_GAP) + (c % 2) * ((NODE_HEIGHT + ROW_GAP) / 2);
       positions.set(nodes[v].ref, { x: (column + c) * (NODE_WIDTH + COLUMN_GAP), y });
       height = Math.max(height, y + NODE_HEIGHT);
-    });
+    }
     column += columns;
   }
   return {

@@ -5,7 +5,7 @@ import {
   latencyFinding,
   mockContractsApi,
   renderWith,
-} from '../../__fixtures__';
+} from '../../__testUtils__';
 import type { ContractsGraph } from '../../api';
 import { layoutGraph } from '../ContractsGraph';
 import { ContractsPage } from './ContractsPage';

@@ -6,7 +6,7 @@ import {
   decision,
   mockContractsApi,
   renderWith,
-} from '../../__fixtures__';
+} from '../../__testUtils__';
 import { RecordDecisionDialog, validateDecision } from './RecordDecisionDialog';
 
 describe('validateDecision', () => {

@@ -5,7 +5,7 @@ import {
   mockContractsApi,
   renderWith,
   riskTeam,
-} from '../../__fixtures__';
+} from '../../__testUtils__';
 import { TeamConflictsCard } from './TeamConflictsCard';
 
 describe('TeamConflictsCard', () => {

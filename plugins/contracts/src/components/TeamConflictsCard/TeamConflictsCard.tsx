@@ -102,6 +102,13 @@ export function useTeamFindings(groupRef: string) {
   return state;
 }
 
+/** The counterpart team of a row: a link, or a label for no owner and for the team itself. */
+const TeamCell = ({ team, groupRef }: { team: string; groupRef: string }) => {
+  if (team === 'unowned') return <>unowned</>;
+  if (team === groupRef) return <>within the team</>;
+  return <EntityRefLink entityRef={team} defaultKind="group" />;
+};
+
 const SeverityCount = ({ severity, n }: { severity: Severity; n: number }) => (
   <Box
     px={2}
@@ -165,9 +172,7 @@ export const TeamConflictsView = ({
             return (
               <TableRow key={t}>
                 <TableCell>
-                  {t === 'unowned' ? 'unowned' : t === groupRef ? 'within the team' : (
-                    <EntityRefLink entityRef={t} defaultKind="group" />
-                  )}
+                  <TeamCell team={t} groupRef={groupRef} />
                 </TableCell>
                 {SEVERITY_ORDER.map(s => (
                   <TableCell key={s} align="right">

@@ -6,7 +6,7 @@ import {
   latencyFinding,
   mockContractsApi,
   renderWith,
-} from '../../__fixtures__';
+} from '../../__testUtils__';
 import { WhatIfPanel } from './WhatIfPanel';
 
 describe('WhatIfPanel', () => {

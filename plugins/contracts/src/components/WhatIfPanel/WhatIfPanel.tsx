@@ -57,7 +57,7 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-const TEMPLATE = (name: string) => `service: ${name}
+const contractTemplate = (name: string) => `service: ${name}
 # depends_on:
 #   - service: risk
 #     operation: scoreTransaction
@@ -150,7 +150,7 @@ export const WhatIfPanel = ({ currentFindings = [] }: { currentFindings?: Contra
   const entityRef = stringifyEntityRef(entity);
   const api = useApi(contractsApiRef);
   const [text, setText] = useState(
-    () => entity.metadata.annotations?.[CONTRACTS_SPEC_ANNOTATION] ?? TEMPLATE(entity.metadata.name),
+    () => entity.metadata.annotations?.[CONTRACTS_SPEC_ANNOTATION] ?? contractTemplate(entity.metadata.name),
   );
   const problems = useMemo(
     () => parseEntityContract(entityRef, [{ file: FILE, text }]).problems,
