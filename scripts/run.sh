@@ -61,6 +61,8 @@ case "$cmd" in
     fi
     echo "[test] type check" >&2
     yarn tsc
+    echo "[test] lint" >&2
+    yarn backstage-cli repo lint
     echo "[test] unit and integration tests" >&2
     CI=true yarn backstage-cli repo test --maxWorkers=2 "$@"
     echo "[test] end-to-end tests (headless Chromium)" >&2
