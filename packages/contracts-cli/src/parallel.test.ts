@@ -102,9 +102,10 @@ describe('parsing in a worker thread', () => {
     );
   }, 60_000);
 
-  it('is not used when turned off', () => {
+  it('is not used when turned off, nor by default', () => {
     expect(
       ParallelParser.create({ env: { CONTRACTS_CLI_WORKERS: '0' } }),
     ).toBeUndefined();
+    expect(ParallelParser.create({ env: {} })).toBeUndefined();
   });
 });
