@@ -1,7 +1,8 @@
 /*
  * Issue 7: the contracts frontend in the real portal (`npm start`), in headless Chromium.
- * Checkout's page shows the latency conflict; the risk team's page its conflicts; a guest who
- * owns support records a decision on the access trade-off and sees it accepted after a reload;
+ * Checkout's page shows the latency conflict, and refuses the guest (who owns neither side) an
+ * accept on it; the risk team's page its conflicts; a guest who owns support records a decision
+ * on the access trade-off and sees it accepted after a reload;
  * the graph page renders and an edge click shows its findings. The 1,000-node graph's render
  * and pan/zoom figures are a benchmark, not a test: `yarn bench:graph` (test/bench).
  */
@@ -37,6 +38,18 @@ describe('contracts in the portal', () => {
       await conflict.click();
       await page.getByText(/p95 = 3200ms/).first().waitFor();
       await page.getByText(/needs .*risk.*scoreTransaction/).first().waitFor();
+      // the guest (support-team) owns neither checkout nor risk: the portal refuses the accept
+      await page
+        .getByText('Only its deciders or owners can accept this finding')
+        .first()
+        .waitFor();
+      await page.getByRole('button', { name: 'Record decision' }).first().click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByText(/You may not record a decision on this finding/).waitFor();
+      expect(await dialog.getByRole('button', { name: 'Record decision' }).isDisabled()).toBe(true);
+      await shot(page, 'contracts-checkout-refused');
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'detached' });
     } finally {
       await shot(page, 'contracts-checkout');
     }
