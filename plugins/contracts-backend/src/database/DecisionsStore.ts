@@ -1,40 +1,9 @@
-/**
- * Status a decision is recorded with; `superseded` is never recorded, it is what a record
- * becomes once another record supersedes it.
- * @public
- */
-export type RecordedDecisionStatus = 'proposed' | 'accepted' | 'rejected';
+import type {
+  Decision,
+  RecordedDecisionStatus,
+} from '@internal/backstage-plugin-contracts-common';
 
-/**
- * A trade-off decision record as the API answers it.
- * @public
- */
-export interface Decision {
-  id: string;
-  findingId: string;
-  /** Evidence hash of the finding when the decision was recorded. */
-  evidenceHash: string;
-  rule: string;
-  consumer: string;
-  provider: string;
-  subject: string;
-  title: string;
-  context?: string;
-  options: string[];
-  decision: string;
-  rationale: string;
-  deciders: string[];
-  /** The recorded status, or `superseded` when a later record supersedes this one. */
-  status: RecordedDecisionStatus | 'superseded';
-  reviewBy?: string;
-  /** The record this one replaces. */
-  supersedes?: string;
-  /** The record that replaces this one. */
-  supersededBy?: string;
-  /** Entity ref of the user (or service principal) who recorded it. */
-  recordedBy: string;
-  recordedAt: string;
-}
+export type { Decision, RecordedDecisionStatus };
 
 /**
  * What is stored for a new decision.

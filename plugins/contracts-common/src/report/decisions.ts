@@ -22,6 +22,52 @@ export interface DecisionRecord {
 }
 
 /**
+ * Status a decision is recorded with; `superseded` is never recorded, it is what a record
+ * becomes once another record supersedes it.
+ * @public
+ */
+export type RecordedDecisionStatus = 'proposed' | 'accepted' | 'rejected';
+
+/**
+ * Status of a decision record as the API answers it.
+ * @public
+ */
+export type DecisionStatus = RecordedDecisionStatus | 'superseded';
+
+/**
+ * A trade-off decision record as the backend's API answers it (append-only: a change supersedes
+ * the old record). The backend stores it; the portal shows and records it.
+ * @public
+ */
+export interface Decision {
+  id: string;
+  findingId: string;
+  /** Evidence hash of the finding when the decision was recorded. */
+  evidenceHash: string;
+  rule: string;
+  consumer: string;
+  provider: string;
+  subject: string;
+  title: string;
+  context?: string;
+  options: string[];
+  decision: string;
+  rationale: string;
+  deciders: string[];
+  /** The recorded status, or `superseded` when a later record supersedes this one. */
+  status: DecisionStatus;
+  /** ISO date (`YYYY-MM-DD`) after which the decision must be reviewed. */
+  reviewBy?: string;
+  /** The record this one replaces. */
+  supersedes?: string;
+  /** The record that replaces this one. */
+  supersededBy?: string;
+  /** Entity ref of the user (or service principal) who recorded it. */
+  recordedBy: string;
+  recordedAt: string;
+}
+
+/**
  * The decisions export of the backend.
  * @public
  */

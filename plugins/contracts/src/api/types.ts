@@ -1,8 +1,12 @@
 import type {
   ContractProblem,
+  Decision,
+  DecisionStatus,
   EntityContract,
   Finding,
 } from '@internal/backstage-plugin-contracts-common';
+
+export type { Decision, DecisionStatus };
 
 /**
  * A finding as the backend reports it to the calling user: the report shape, plus whether
@@ -10,39 +14,6 @@ import type {
  * @public
  */
 export type ContractsFinding = Finding & { canAccept?: boolean };
-
-/**
- * Status of a trade-off decision record.
- * @public
- */
-export type DecisionStatus = 'proposed' | 'accepted' | 'rejected' | 'superseded';
-
-/**
- * A stored trade-off decision record (append-only; a change supersedes the old record).
- * @public
- */
-export interface Decision {
-  id: string;
-  findingId: string;
-  evidenceHash: string;
-  rule?: string;
-  consumer?: string;
-  provider?: string;
-  subject?: string;
-  title: string;
-  context?: string;
-  options: string[];
-  decision: string;
-  rationale: string;
-  deciders: string[];
-  status: DecisionStatus;
-  /** `YYYY-MM-DD` */
-  reviewBy?: string;
-  recordedBy: string;
-  recordedAt: string;
-  supersedes?: string;
-  supersededBy?: string;
-}
 
 /**
  * The body of `POST /decisions` and `POST /decisions/{id}/supersede`.
