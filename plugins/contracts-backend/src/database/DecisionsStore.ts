@@ -6,26 +6,18 @@ import type {
 export type { Decision, RecordedDecisionStatus };
 
 /**
- * What is stored for a new decision.
+ * What is stored for a new decision: a {@link Decision} before the store gives it its id and
+ * time, recorded with a status other than `superseded`.
  * @public
  */
-export interface NewDecision {
-  findingId: string;
-  evidenceHash: string;
-  rule: string;
-  consumer: string;
-  provider: string;
-  subject: string;
-  title: string;
-  context?: string;
+export interface NewDecision
+  extends Omit<
+    Decision,
+    'id' | 'options' | 'deciders' | 'status' | 'supersededBy' | 'recordedAt'
+  > {
   options?: string[];
-  decision: string;
-  rationale: string;
   deciders?: string[];
   status: RecordedDecisionStatus;
-  reviewBy?: string;
-  supersedes?: string;
-  recordedBy: string;
   /** With the recorder: a retried request with the same key returns the first record. */
   idempotencyKey?: string;
 }
