@@ -11,7 +11,12 @@
  */
 import { CORE_SCHEMA, load } from 'js-yaml';
 import { CONTRACT_PARSER_LIMITS } from './limits';
-import { type LocatedDocument, childPath } from './yamlSource';
+import {
+  type LocatedDocument,
+  childPath,
+  unescapeSegment,
+  unlocatedSuffix,
+} from './yamlSource';
 
 type Limits = typeof CONTRACT_PARSER_LIMITS;
 
@@ -240,10 +245,7 @@ function locate(
   let node = root;
   let path = '';
   for (let s = 1; s < segments.length; s++) {
-    const raw = segments[s];
-    const segment = raw.includes('~')
-      ? raw.replace(/~1/g, '/').replace(/~0/g, '~')
-      : raw;
+    const segment = unescapeSegment(segments[s]);
     const children = node.children;
     let child: Position | undefined;
     let key: string | number = segment;
@@ -255,11 +257,7 @@ function locate(
       }
     } else child = children?.get(segment);
     if (!child) {
-      let suffix = '';
-      for (let r = s; r < segments.length; r++) {
-        const rest = segments[r].replace(/~1/g, '/').replace(/~0/g, '~');
-        suffix += /^\d+$/.test(rest) ? `[${rest}]` : `.${rest}`;
-      }
+      const suffix = unlocatedSuffix(segments.slice(s));
       return { line: node.line, column: node.column, path: path + suffix };
     }
     path = childPath(path, key);

@@ -66,6 +66,26 @@ export function pointerSegment(key: string | number): string {
     : key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+/** Unescapes one JSON-pointer segment (the inverse of {@link pointerSegment}). */
+export function unescapeSegment(segment: string): string {
+  return segment.includes('~')
+    ? segment.replace(/~1/g, '/').replace(/~0/g, '~')
+    : segment;
+}
+
+/**
+ * The display path of pointer segments that name nothing written (`/0/timeout` → `[0].timeout`):
+ * appended to the path of the nearest value that was.
+ */
+export function unlocatedSuffix(segments: string[]): string {
+  let suffix = '';
+  for (const raw of segments) {
+    const segment = unescapeSegment(raw);
+    suffix += /^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`;
+  }
+  return suffix;
+}
+
 /**
  * Display paths already made, by parent path and key: the same few (`depends_on[0].timeout`)
  * recur in every contract, and each normalized item keeps one. Bounded.
@@ -451,11 +471,7 @@ function locateNode(
     }
     if (!current) return { path: suffix.replace(/^\./, '') };
     const slash = current.lastIndexOf('/');
-    const segment = current
-      .slice(slash + 1)
-      .replace(/~1/g, '/')
-      .replace(/~0/g, '~');
-    suffix = (/^\d+$/.test(segment) ? `[${segment}]` : `.${segment}`) + suffix;
+    suffix = unlocatedSuffix([current.slice(slash + 1)]) + suffix;
     current = current.slice(0, slash);
   }
 }
