@@ -161,7 +161,13 @@ export function generate(n: number, seed = 42): Synthetic {
 }
 
 const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
-const ms = (t: number) => `${t < 10 ? t.toFixed(2) : Math.round(t)} ms`;
+const ms = (t: number | null) => {
+  // A cached run has no parse figure (NaN, `null` once through JSON).
+  if (t === null || Number.isNaN(t)) {
+    return '–';
+  }
+  return `${t < 10 ? t.toFixed(2) : Math.round(t)} ms`;
+};
 
 function time<T>(fn: () => T): [T, number] {
   const start = performance.now();
@@ -350,7 +356,9 @@ function main() {
         s.warning ?? 0
       }/${s.tradeoff ?? 0}/${s.info ?? 0}) | ${ms(r.parseMs)} | ${ms(
         r.analyzeMs,
-      )} | ${(r.analyzeMs / r.parseMs).toFixed(2)} | ${mb(r.peakRss)} | ${mb(
+      )} | ${
+        r.parseMs === null ? '–' : (r.analyzeMs / r.parseMs).toFixed(2)
+      } | ${mb(r.peakRss)} | ${mb(
         r.peakHeap,
       )} | ${ms(r.loadMs)} | ${ms(r.updateMedianMs)} / ${ms(r.updateMaxMs)} | ${
         r.incrementalEqualsFull ? 'yes' : 'NO'
