@@ -2,6 +2,8 @@
  * The indexed catalog the rules read, and the recording context given to them.
  */
 import type { EntityContract, EntitySummary } from '../types';
+import { callsOf, resolveCalls } from './calls';
+import type { Call, ResolvedCall } from './calls';
 import type { DatasetMatch, RuleContext } from './types';
 
 const normalized = new Map<string, string>();
@@ -115,13 +117,43 @@ interface StoredEntity {
 }
 
 /** Everything known under one normalized ref; found by any spelling of the ref. */
-export interface Slot {
-  key: string;
-  stored?: StoredEntity;
-  contract?: EntityContract;
+export class Slot {
+  stored?: StoredEntity = undefined;
+  contract?: EntityContract = undefined;
   /** Memoized computations about this entity, valid while `memoEpoch` is current. */
-  memo?: Map<string, unknown>;
-  memoEpoch?: number;
+  memo?: Map<string, unknown> = undefined;
+  memoEpoch = -1;
+  /**
+   * `callsOf(contract)` and the slots of their refs: pure readings of the contract, kept until
+   * it changes (slots are never replaced, so the slots stay valid).
+   */
+  calls?: Call[] = undefined;
+  callSlots?: Slot[] = undefined;
+  /**
+   * The built-in memos (stored as `memo` stores values), valid while `fastEpoch` is current:
+   * fields, not keys of `memo`, so that no key is built and no map is searched.
+   */
+  fastEpoch = -1;
+  /** `resolve` of this ref when no entity has it exactly. */
+  resolved: unknown = undefined;
+  /** The resolved calls of `contract`. */
+  resolvedCalls: unknown = undefined;
+  /** `findDataset` from this ref: the first dataset name asked for, then any others. */
+  datasetName?: string = undefined;
+  dataset: unknown = undefined;
+  datasets?: Map<string, unknown> = undefined;
+
+  constructor(readonly key: string) {}
+
+  /** Drops the memos (not the readings of the contract). */
+  forget() {
+    this.memo = undefined;
+    this.resolved = undefined;
+    this.resolvedCalls = undefined;
+    this.datasetName = undefined;
+    this.dataset = undefined;
+    this.datasets = undefined;
+  }
 }
 
 /** A memoized value with the reads that computed it (kept when reads are recorded). */
@@ -131,6 +163,9 @@ class MemoEntry {
 
 /** A memoized `undefined` when reads are not recorded (values are stored as they are). */
 const UNDEFINED = Symbol('undefined');
+
+/** Nothing usable memoized: compute. */
+const NONE = Symbol('none');
 
 /** A summary for an entity known only by its contract. */
 export function summaryFromRef(ref: string): EntitySummary {
@@ -172,7 +207,7 @@ export class CatalogIndex {
       const key = normalizeRef(ref);
       slot = this.slots.get(key);
       if (!slot) {
-        slot = { key };
+        slot = new Slot(key);
         this.slots.set(key, slot);
       }
       if (this.slots.size > 4 * (this.entities.size + 1000)) {
@@ -245,7 +280,12 @@ export class CatalogIndex {
     }
     const slot = this.slot(key);
     slot.stored = next;
-    slot.contract = next ? contract : undefined;
+    const nextContract = next ? contract : undefined;
+    if (slot.contract !== nextContract) {
+      slot.calls = undefined;
+      slot.callSlots = undefined;
+    }
+    slot.contract = nextContract;
     return dirty ?? [];
   }
 
@@ -409,7 +449,7 @@ export class IndexedRuleContext implements RuleContext {
     this.recentObjects.fill(undefined);
     this.cache.clear();
     for (const slot of this.memoSlots) {
-      slot.memo = undefined;
+      slot.forget();
     }
     this.memoSlots = [];
     this.epoch++;
@@ -486,35 +526,219 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   resolve(ref: string): EntitySummary | undefined {
-    const slot = this.slotOf(ref);
-    this.read(slot.key);
+    return this.resolveSlot(this.slotOf(ref));
+  }
+
+  /** {@link resolve} of a slot's ref. */
+  resolveSlot(slot: Slot): EntitySummary | undefined {
+    const log = this.log;
+    if (log) {
+      log.add(slot.key);
+    }
     if (slot.stored) {
       return slot.stored.entity;
     }
-    const key = slot.key;
-    return this.memo(
-      'resolve',
-      () => {
-        const nameKey = nameKeyOf(key);
-        this.read(nameKey);
-        const candidates = this.index.lookupByName(nameKey);
-        if (!candidates || candidates.size === 0) {
-          return undefined;
+    this.fresh(slot);
+    const hit = this.replay(slot.resolved);
+    if (hit !== NONE) {
+      return hit as EntitySummary | undefined;
+    }
+    const outer = this.enter();
+    let value: EntitySummary | undefined;
+    try {
+      value = this.resolveByName(slot.key);
+    } catch (e) {
+      this.leave(outer);
+      throw e;
+    }
+    slot.resolved = this.leave(outer, value);
+    return value;
+  }
+
+  private resolveByName(key: string): EntitySummary | undefined {
+    const nameKey = nameKeyOf(key);
+    this.read(nameKey);
+    const candidates = this.index.lookupByName(nameKey);
+    if (!candidates || candidates.size === 0) {
+      return undefined;
+    }
+    let best: string | undefined;
+    for (const c of candidates) {
+      if (
+        best === undefined ||
+        kindRank(c) < kindRank(best) ||
+        (kindRank(c) === kindRank(best) && c < best)
+      ) {
+        best = c;
+      }
+    }
+    return this.index.entities.get(best!)!.entity;
+  }
+
+  /** The slot holding `entity`, found through `slot` when that is where it was resolved. */
+  private slotOfEntity(slot: Slot, entity: EntitySummary): Slot {
+    return slot.stored?.entity === entity ? slot : this.index.slot(entity.ref);
+  }
+
+  /** {@link contract} of a slot (recorded as a read of its key). */
+  contractOfSlot(slot: Slot): EntityContract | undefined {
+    const log = this.log;
+    if (log) {
+      log.add(slot.key);
+    }
+    return slot.contract;
+  }
+
+  /** Starts the built-in memos of the current epoch on a slot. */
+  private fresh(slot: Slot) {
+    this.used = true;
+    if (slot.fastEpoch !== this.epoch) {
+      slot.fastEpoch = this.epoch;
+      slot.resolved = undefined;
+      slot.resolvedCalls = undefined;
+      slot.datasetName = undefined;
+      slot.dataset = undefined;
+      slot.datasets = undefined;
+      this.memoSlots.push(slot);
+    }
+  }
+
+  /**
+   * A memoized value as `memo` stored it, for the current reader: its reads replayed into the
+   * log; {@link NONE} when it must be computed (nothing stored, or stored without its reads while
+   * reads are recorded).
+   */
+  private replay(hit: unknown): unknown {
+    if (hit instanceof MemoEntry) {
+      const outer = this.log;
+      if (outer) {
+        for (const k of hit.reads) {
+          outer.add(k);
         }
-        let best: string | undefined;
-        for (const c of candidates) {
-          if (
-            best === undefined ||
-            kindRank(c) < kindRank(best) ||
-            (kindRank(c) === kindRank(best) && c < best)
-          ) {
-            best = c;
+      }
+      return hit.value;
+    }
+    if (hit !== undefined && !this.log) {
+      return hit === UNDEFINED ? undefined : hit;
+    }
+    return NONE;
+  }
+
+  /** Starts a memoized computation: its reads go to a log of their own. Returns the outer log. */
+  private enter(): ReadLog {
+    const outer = this.log;
+    if (outer) {
+      this.log = new Set();
+    }
+    return outer;
+  }
+
+  /**
+   * Ends a computation started by {@link enter}: its reads join the outer log; returns what to
+   * store for `value` (as `memo` stores it).
+   */
+  private leave(outer: ReadLog, value?: unknown): unknown {
+    if (!outer) {
+      return value === undefined ? UNDEFINED : value;
+    }
+    const inner = this.log!;
+    this.log = outer;
+    for (const k of inner) {
+      outer.add(k);
+    }
+    return new MemoEntry(value, [...inner]);
+  }
+
+  /** The calls of a contract with their targets resolved (see `resolvedCalls` in paths). */
+  resolvedCalls(contract: EntityContract): ResolvedCall[] {
+    const slot = this.slotOf(contract.entityRef);
+    if (slot.contract !== contract) {
+      // A contract the catalog does not hold: memoized by the object.
+      return this.memo(
+        'resolvedCalls',
+        () => resolveCalls(this, contract),
+        contract,
+      );
+    }
+    return this.resolvedCallsOfSlot(slot);
+  }
+
+  /** {@link resolvedCalls} of the contract a slot holds (no reads of its own: see the callers). */
+  resolvedCallsOfSlot(slot: Slot): ResolvedCall[] {
+    this.fresh(slot);
+    const hit = this.replay(slot.resolvedCalls);
+    if (hit !== NONE) {
+      return hit as ResolvedCall[];
+    }
+    const outer = this.enter();
+    let value: ResolvedCall[];
+    try {
+      value = this.computeResolvedCalls(slot);
+    } catch (e) {
+      this.leave(outer);
+      throw e;
+    }
+    slot.resolvedCalls = this.leave(outer, value);
+    return value;
+  }
+
+  private computeResolvedCalls(slot: Slot): ResolvedCall[] {
+    let calls = slot.calls;
+    let callSlots = slot.callSlots;
+    if (!calls || !callSlots) {
+      calls = callsOf(slot.contract);
+      callSlots = new Array(calls.length);
+      for (let i = 0; i < calls.length; i++) {
+        callSlots[i] = this.index.slot(calls[i].ref);
+      }
+      slot.calls = calls;
+      slot.callSlots = callSlots;
+    }
+    const out: ResolvedCall[] = new Array(calls.length);
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i];
+      const at = callSlots[i];
+      const target = this.resolveSlot(at);
+      if (!target) {
+        out[i] = {
+          call,
+          target,
+          contract: undefined,
+          operation: undefined,
+          idempotency: undefined,
+          slot: undefined,
+        };
+        continue;
+      }
+      const targetSlot = this.slotOfEntity(at, target);
+      const c = this.contractOfSlot(targetSlot);
+      const op = call.operation;
+      let operation;
+      let idempotency;
+      if (c && op) {
+        for (const o of c.operations) {
+          if (o.name === op) {
+            operation = o;
+            break;
           }
         }
-        return this.index.entities.get(best!)!.entity;
-      },
-      key,
-    );
+        for (const o of c.idempotency) {
+          if (o.name === op) {
+            idempotency = o;
+            break;
+          }
+        }
+      }
+      out[i] = {
+        call,
+        target,
+        contract: c,
+        operation,
+        idempotency,
+        slot: targetSlot,
+      };
+    }
+    return out;
   }
 
   tiedEntities(ref: string): string[] {
@@ -605,44 +829,73 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   findDataset(sourceRef: string, dataset: string): DatasetMatch {
-    return this.memo(
-      `findDataset\n${dataset}`,
-      () => {
-        const source = this.resolve(sourceRef);
-        if (!source) {
-          return { candidatesDeclareDatasets: false };
-        }
-        // The source itself first; the entities tied to it only when it does not provide it.
-        const own = this.contract(source.ref);
-        let declares = !!own && own.datasets.length > 0;
-        const ds = own && this.dataset(source.ref, dataset);
-        if (ds) {
-          return {
-            source: source.ref,
-            provider: source.ref,
-            dataset: ds,
-            candidatesDeclareDatasets: true,
-          };
-        }
-        for (const candidate of this.tiedEntities(source.ref)) {
-          const c = this.contract(candidate);
-          if (!c) {
-            continue;
-          }
-          declares = declares || c.datasets.length > 0;
-          const found = c.datasets.find(d => d.name === dataset);
-          if (found) {
-            return {
-              source: source.ref,
-              provider: candidate,
-              dataset: found,
-              candidatesDeclareDatasets: true,
-            };
-          }
-        }
-        return { source: source.ref, candidatesDeclareDatasets: declares };
-      },
-      sourceRef,
+    const slot = this.slotOf(sourceRef);
+    this.fresh(slot);
+    const hit = this.replay(
+      slot.datasetName === dataset ? slot.dataset : slot.datasets?.get(dataset),
     );
+    if (hit !== NONE) {
+      return hit as DatasetMatch;
+    }
+    const outer = this.enter();
+    let value: DatasetMatch;
+    try {
+      value = this.computeFindDataset(slot, dataset);
+    } catch (e) {
+      this.leave(outer);
+      throw e;
+    }
+    const stored = this.leave(outer, value);
+    if (slot.datasetName === undefined || slot.datasetName === dataset) {
+      slot.datasetName = dataset;
+      slot.dataset = stored;
+    } else {
+      (slot.datasets ??= new Map()).set(dataset, stored);
+    }
+    return value;
+  }
+
+  private computeFindDataset(slot: Slot, dataset: string): DatasetMatch {
+    const source = this.resolveSlot(slot);
+    if (!source) {
+      return { candidatesDeclareDatasets: false };
+    }
+    // The source itself first; the entities tied to it only when it does not provide it.
+    const own = this.contractOfSlot(this.slotOfEntity(slot, source));
+    let declares = !!own && own.datasets.length > 0;
+    let ds;
+    if (own) {
+      for (const d of own.datasets) {
+        if (d.name === dataset) {
+          ds = d;
+          break;
+        }
+      }
+    }
+    if (ds) {
+      return {
+        source: source.ref,
+        provider: source.ref,
+        dataset: ds,
+        candidatesDeclareDatasets: true,
+      };
+    }
+    for (const candidate of this.tiedEntities(source.ref)) {
+      const c = this.contract(candidate);
+      if (!c) {
+        continue;
+      }
+      declares = declares || c.datasets.length > 0;
+      const found = c.datasets.find(d => d.name === dataset);
+      if (found) {
+        return {
+          source: source.ref,
+          provider: candidate,
+          dataset: found,
+          candidatesDeclareDatasets: true,
+        };
+      }
+    }
+    return { source: source.ref, candidatesDeclareDatasets: declares };
   }
 }

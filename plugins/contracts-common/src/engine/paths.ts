@@ -16,14 +16,19 @@ import type {
   RetryPolicy,
   SourceLocation,
 } from '../types';
+import { resolveCalls } from './calls';
+import type { Call, ResolvedCall } from './calls';
+import { IndexedRuleContext } from './catalog';
 import type { RuleContext } from './types';
+
+export { attemptsOf, callsOf } from './calls';
+export type { Call, ResolvedCall } from './calls';
 
 /** Longest chain a walk follows. */
 export const MAX_WALK_DEPTH = 16;
 /** Most entities a single walk visits. */
 export const MAX_WALK_VISITS = 64;
 
-/** One call an entity makes: a `depends_on` entry and/or a retry policy on the same target. */
 /**
  * The bound every chain walk shares: records `key` as visited and answers true when the walk may
  * go on from there — not seen before, under {@link MAX_WALK_DEPTH} hops and
@@ -45,120 +50,6 @@ export function enterWalk(
   return true;
 }
 
-export interface Call {
-  /** The target ref as the contract resolved it. */
-  ref: string;
-  service: string;
-  operation?: string;
-  dependency?: ContractDependency;
-  policy?: RetryPolicy;
-  /** Attempts per request: see {@link attemptsOf}. */
-  attempts: number;
-  loc: SourceLocation;
-}
-
-/**
- * Attempts per request. A retry policy on the target means the consumer retries it: its
- * `max_attempts`, else the dependency's `retry` when that allows more than one attempt, else 2
- * (the policy says what happens on a retry, so there is at least one). Without a policy, the
- * dependency's `retry` (`none` is 1), else 1.
- */
-export function attemptsOf(
-  dependency: ContractDependency | undefined,
-  policy: RetryPolicy | undefined,
-): number {
-  const depAttempts = dependency?.retry?.maxAttempts;
-  if (policy) {
-    if (policy.maxAttempts !== undefined) {
-      return Math.max(1, policy.maxAttempts);
-    }
-    return depAttempts !== undefined && depAttempts > 1 ? depAttempts : 2;
-  }
-  return Math.max(1, depAttempts ?? 1);
-}
-
-/**
- * The calls of a contract, `depends_on` order first, then policies on other targets. Computed
- * afresh: rules reach them memoized through {@link resolvedCalls}.
- */
-export function callsOf(contract: EntityContract | undefined): Call[] {
-  if (!contract) {
-    return [];
-  }
-  const calls: Call[] = [];
-  const byKey = new Map<string, Call>();
-  const keyOf = (ref: string, op?: string) =>
-    `${ref.toLowerCase()}#${op ?? ''}`;
-  for (const dependency of contract.dependsOn) {
-    const key = keyOf(dependency.ref, dependency.operation);
-    if (byKey.has(key)) {
-      continue;
-    }
-    const call: Call = {
-      ref: dependency.ref,
-      service: dependency.service,
-      operation: dependency.operation,
-      dependency,
-      attempts: 1,
-      loc: dependency.loc,
-    };
-    byKey.set(key, call);
-    calls.push(call);
-  }
-  for (const policy of contract.retryPolicies) {
-    const key = keyOf(policy.ref, policy.operation);
-    const existing =
-      byKey.get(key) ??
-      // a policy without an operation applies to every call to that service
-      (policy.operation === undefined
-        ? undefined
-        : byKey.get(keyOf(policy.ref, undefined)));
-    if (existing) {
-      if (!existing.policy) {
-        existing.policy = policy;
-      }
-      continue;
-    }
-    const call: Call = {
-      ref: policy.ref,
-      service: policy.target.split('.')[0],
-      operation: policy.operation,
-      policy,
-      attempts: 1,
-      loc: policy.loc,
-    };
-    byKey.set(key, call);
-    calls.push(call);
-  }
-  if (contract.retryPolicies.some(p => p.operation === undefined)) {
-    for (const call of calls) {
-      if (!call.policy) {
-        call.policy = contract.retryPolicies.find(
-          p =>
-            p.operation === undefined &&
-            p.ref.toLowerCase() === call.ref.toLowerCase(),
-        );
-      }
-    }
-  }
-  for (const call of calls) {
-    call.attempts = attemptsOf(call.dependency, call.policy);
-  }
-  return calls;
-}
-
-/** A call with its target entity as the catalog resolves it now. */
-export interface ResolvedCall {
-  call: Call;
-  target?: EntitySummary;
-  /** The target's contract. */
-  contract?: EntityContract;
-  /** The target's `provides[].operation` for the called operation. */
-  operation?: ProvidedOperation;
-  /** The target's `operations[]` entry for the called operation. */
-  idempotency?: IdempotencySpec;
-}
-
 /**
  * The calls of a contract with their targets resolved; memoized per entity for the analysis,
  * so a walk that passes an entity many times resolves its calls once.
@@ -173,23 +64,13 @@ export function resolvedCalls(
   ) {
     return [];
   }
+  if (ctx instanceof IndexedRuleContext) {
+    // Kept with the entity's slot, the targets' slots found once per contract.
+    return ctx.resolvedCalls(contract);
+  }
   return ctx.memo(
     'resolvedCalls',
-    () =>
-      callsOf(contract).map(call => {
-        const target = ctx.resolve(call.ref);
-        const c = target && ctx.contract(target.ref);
-        const op = call.operation;
-        return {
-          call,
-          target,
-          contract: c,
-          operation:
-            c && op ? c.operations.find(o => o.name === op) : undefined,
-          idempotency:
-            c && op ? c.idempotency.find(o => o.name === op) : undefined,
-        };
-      }),
+    () => resolveCalls(ctx, contract),
     contract,
   );
 }
