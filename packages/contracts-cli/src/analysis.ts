@@ -21,7 +21,7 @@ import { summarize } from './catalog/summary';
 import type { CatalogEntry, LoadedCatalog } from './catalog/types';
 import { displayPath } from './catalog/files';
 import type { FailOn } from './options';
-import type { ParsedEntries } from './parallel';
+import { ONE_SHOT, type ParsedEntries } from './parallel';
 
 /** A report and what it was computed from. */
 export interface Analysis {
@@ -59,7 +59,7 @@ export function runAnalysis(
     if (entry.sources.length) {
       const parsed =
         options.parsed?.get(entry) ??
-        parseEntityContract(entry.ref, entry.sources);
+        parseEntityContract(entry.ref, entry.sources, ONE_SHOT);
       contracts.push(parsed.contract);
       problems.push(...parsed.problems);
     }

@@ -2,6 +2,7 @@
  * What the commands share: where they read and write, and how they load entities.
  */
 import { loadCatalogFiles } from './catalog/files';
+import { FilePrefetcher } from './catalog/prefetch';
 import { loadLiveCatalog, overlay } from './catalog/live';
 import type { CatalogEntry, LoadedCatalog } from './catalog/types';
 import type { FailOn } from './options';
@@ -48,9 +49,24 @@ export async function loadEntities(
   root = io.cwd,
   onEntry?: (entry: CatalogEntry) => void,
 ): Promise<LoadedCatalog> {
-  const local = paths.length
-    ? loadCatalogFiles(paths, { cwd: io.cwd, root, onEntry })
-    : { entries: [], problems: [] };
+  let local: LoadedCatalog = { entries: [], problems: [] };
+  if (paths.length) {
+    const prefetcher = FilePrefetcher.start({
+      paths,
+      cwd: io.cwd,
+      env: io.env,
+    });
+    try {
+      local = loadCatalogFiles(paths, {
+        cwd: io.cwd,
+        root,
+        onEntry,
+        prefetcher,
+      });
+    } finally {
+      prefetcher?.close();
+    }
+  }
   if (!opts.catalogUrl) return local;
   const live = await loadLiveCatalog({
     url: opts.catalogUrl,

@@ -19,10 +19,17 @@ import {
 } from 'node:worker_threads';
 import {
   type ContractSource,
+  type ParseEntityContractOptions,
   type ParsedEntityContract,
   parseEntityContract,
 } from '@internal/backstage-plugin-contracts-common';
 import type { CatalogEntry } from './catalog/types';
+
+/**
+ * How the CLI parses: its contracts live for one run, so they are not compacted for keeping
+ * (that costs ≈ 10 % of the parse time and saves memory only a long-lived process needs).
+ */
+export const ONE_SHOT: ParseEntityContractOptions = { compact: false };
 
 /** `workerData.role` of the parse worker. */
 const ROLE = 'contracts-parse-worker';
@@ -52,7 +59,7 @@ export function serveParseWorker(): void {
   const done = new Int32Array((workerData as { done: SharedArrayBuffer }).done);
   parentPort!.on('message', (request: Request) => {
     const results = request.items.map(item =>
-      parseEntityContract(item.ref, item.sources),
+      parseEntityContract(item.ref, item.sources, ONE_SHOT),
     );
     parentPort!.postMessage({ id: request.id, results } satisfies Reply);
     Atomics.add(done, 0, 1);
@@ -222,6 +229,9 @@ export class ParallelParser {
 
   private parseHere(batch: Batch): void {
     for (const entry of batch.entries)
-      this.results.set(entry, parseEntityContract(entry.ref, entry.sources));
+      this.results.set(
+        entry,
+        parseEntityContract(entry.ref, entry.sources, ONE_SHOT),
+      );
   }
 }

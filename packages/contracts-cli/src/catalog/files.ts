@@ -16,6 +16,7 @@ import {
 import { fsReason, UsageError } from '../errors';
 import { entityRefOf } from './summary';
 import { ANALYZED_KINDS, type CatalogEntry, type LoadedCatalog } from './types';
+import type { FilePrefetcher } from './prefetch';
 
 const YAML_FILE = /\.ya?ml$/i;
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'dist-types']);
@@ -28,6 +29,8 @@ export interface LoadFilesOptions {
   root?: string;
   /** Called with each entry as soon as it is read (to start parsing its contract). */
   onEntry?: (entry: CatalogEntry) => void;
+  /** Where files read ahead in a worker thread come from (see `prefetch.ts`). */
+  prefetcher?: FilePrefetcher;
 }
 
 /** `a/b.yaml` relative to `root`, with forward slashes. */
@@ -36,43 +39,65 @@ export function displayPath(root: string, file: string): string {
   return (rel || path.basename(file)).split(path.sep).join('/');
 }
 
+/** An entry of a folder that matters here: a sub-folder, or a YAML file. */
+export interface ListedEntry {
+  name: string;
+  dir: boolean;
+}
+
 /**
- * Lists the YAML files of the PATHs: a file as given, a folder recursively (`*.yaml`, `*.yml`;
- * skipping dot folders and node_modules), sorted, each once. An unreadable PATH is a usage
- * error. `listings`, when given, receives the YAML file names of every folder walked.
+ * The sub-folders and YAML files (`*.yaml`, `*.yml`: files or links) of a folder, sorted by
+ * name. Throws the file system's error.
  */
-export function listCatalogFiles(
+export function readListing(dir: string): ListedEntry[] {
+  const out: ListedEntry[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.isDirectory()) {
+      out.push({ name: e.name, dir: true });
+    } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
+      out.push({ name: e.name, dir: false });
+    }
+  }
+  return out.sort((a, b) => {
+    if (a.name === b.name) return 0;
+    return a.name < b.name ? -1 : 1;
+  });
+}
+
+/**
+ * The YAML files of the PATHs, in order: a file as given, a folder recursively (skipping dot
+ * folders and node_modules), each folder's entries by name, each file once. Yields as it walks,
+ * so files can be read while the walk goes on. An unreadable PATH or folder is a usage error.
+ */
+export function* catalogFiles(
   paths: string[],
   cwd: string,
-  listings?: Map<string, string[]>,
-): string[] {
-  const out = new Set<string>();
+  listing: (dir: string) => ListedEntry[] = readListing,
+): Generator<string> {
+  const seen = new Set<string>();
   /** Walks `dir`, under the PATH `p` (at `top`): problems name folders as `p/sub/folder`. */
-  const walk = (dir: string, p: string, top: string) => {
-    let entries: fs.Dirent[];
+  function* walk(dir: string, p: string, top: string): Generator<string> {
+    let entries: ListedEntry[];
     try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
+      entries = listing(dir);
     } catch (error) {
       const shown = dir === top ? p : path.join(p, path.relative(top, dir));
       throw new UsageError(`cannot read ${shown}: ${fsReason(error)}`);
     }
-    entries.sort((a, b) => {
-      if (a.name === b.name) return 0;
-      return a.name < b.name ? -1 : 1;
-    });
-    const names: string[] = [];
     for (const e of entries) {
-      if (e.isDirectory()) {
+      if (e.dir) {
         if (!e.name.startsWith('.') && !SKIPPED_DIRS.has(e.name)) {
-          walk(inFolder(dir, e.name), p, top);
+          yield* walk(inFolder(dir, e.name), p, top);
         }
-      } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
-        out.add(inFolder(dir, e.name));
-        names.push(e.name);
+      } else {
+        const file = inFolder(dir, e.name);
+        if (!seen.has(file)) {
+          seen.add(file);
+          yield file;
+        }
       }
     }
-    listings?.set(dir, names);
-  };
+  }
   for (const p of paths) {
     const full = path.resolve(cwd, p);
     let stat: fs.Stats;
@@ -81,17 +106,24 @@ export function listCatalogFiles(
     } catch (error) {
       throw new UsageError(`cannot read ${p}: ${fsReason(error)}`);
     }
-    if (stat.isDirectory()) walk(full, p, full);
-    else out.add(full);
+    if (stat.isDirectory()) {
+      yield* walk(full, p, full);
+    } else if (!seen.has(full)) {
+      seen.add(full);
+      yield full;
+    }
   }
-  return [...out];
 }
 
-/** Reads files once each (a contract file is both listed under PATHs and behind a ref), and folders' listings once each. */
+/**
+ * Reads files once each (a contract file is both listed under PATHs and behind a ref), and
+ * folders once each; takes what a prefetcher read ahead when it has it.
+ */
 class ContractFileCache {
   private readonly texts = new Map<string, string>();
-  /** YAML file names by folder, sorted; filled by the walk of the PATHs first. */
-  readonly dirs = new Map<string, string[]>();
+  private readonly listings = new Map<string, ListedEntry[]>();
+
+  constructor(private readonly prefetcher?: FilePrefetcher) {}
 
   /** A file listed under the PATHs: unreadable is a usage error (naming it as `shown()` does). */
   readListed(file: string, shown: () => string): string {
@@ -105,25 +137,26 @@ class ContractFileCache {
   read(file: string): string {
     let text = this.texts.get(file);
     if (text === undefined) {
-      text = fs.readFileSync(file, 'utf8');
+      text = this.prefetcher?.text(file) ?? fs.readFileSync(file, 'utf8');
       this.texts.set(file, text);
     }
     return text;
   }
 
-  list(dir: string): string[] {
-    let names = this.dirs.get(dir);
-    if (!names) {
-      names = fs
-        .readdirSync(dir, { withFileTypes: true })
-        .filter(
-          d => (d.isFile() || d.isSymbolicLink()) && YAML_FILE.test(d.name),
-        )
-        .map(d => d.name)
-        .sort();
-      this.dirs.set(dir, names);
+  listing(dir: string): ListedEntry[] {
+    let entries = this.listings.get(dir);
+    if (!entries) {
+      entries = this.prefetcher?.listing(dir) ?? readListing(dir);
+      this.listings.set(dir, entries);
     }
-    return names;
+    return entries;
+  }
+
+  /** The YAML files directly in a folder, sorted. */
+  list(dir: string): string[] {
+    return this.listing(dir)
+      .filter(e => !e.dir)
+      .map(e => e.name);
   }
 }
 
@@ -355,11 +388,14 @@ export function loadCatalogFiles(
   options: LoadFilesOptions,
 ): LoadedCatalog {
   const root = options.root ?? options.cwd;
-  const cache = new ContractFileCache();
+  const cache = new ContractFileCache(options.prefetcher);
   const entries: CatalogEntry[] = [];
   const problems: ContractProblem[] = [];
   const seen = new Map<string, string>();
-  for (const file of listCatalogFiles(paths, options.cwd, cache.dirs)) {
+  for (const file of catalogFiles(paths, options.cwd, dir =>
+    cache.listing(dir),
+  )) {
+    options.prefetcher?.reached();
     const text = cache.readListed(file, () => displayPath(root, file));
     // Contract documents and other YAML carry no `kind`: skip them without parsing.
     if (!/(^|\n)\s*["']?kind["']?\s*:/.test(text)) continue;
