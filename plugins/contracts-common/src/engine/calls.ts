@@ -131,7 +131,6 @@ export interface ResolvedCall {
   slot?: Slot;
 }
 
-
 /** The calls of a contract with their targets resolved through any {@link RuleContext}. */
 export function resolveCalls(
   ctx: RuleContext,

@@ -129,6 +129,8 @@ export class Slot {
    */
   calls?: Call[] = undefined;
   callSlots?: Slot[] = undefined;
+  /** The slots of the contract's other refs, in contract order: see {@link ContractRefs}. */
+  refs?: ContractRefs = undefined;
   /**
    * The built-in memos (stored as `memo` stores values), valid while `fastEpoch` is current:
    * fields, not keys of `memo`, so that no key is built and no map is searched.
@@ -154,6 +156,16 @@ export class Slot {
     this.dataset = undefined;
     this.datasets = undefined;
   }
+}
+
+/**
+ * The slots of a contract's refs other than its calls, index for index: `dataDependencies`,
+ * the `derivedFrom` of each dataset, `requires`.
+ */
+export interface ContractRefs {
+  dataDependencies: Slot[];
+  derivedFrom: Slot[][];
+  requires: Slot[];
 }
 
 /** A memoized value with the reads that computed it (kept when reads are recorded). */
@@ -284,6 +296,7 @@ export class CatalogIndex {
     if (slot.contract !== nextContract) {
       slot.calls = undefined;
       slot.callSlots = undefined;
+      slot.refs = undefined;
     }
     slot.contract = nextContract;
     return dirty ?? [];
@@ -414,6 +427,57 @@ export class IndexedRuleContext implements RuleContext {
     return slot;
   }
 
+  /**
+   * Notes the slot of an entity just resolved through slots: rules go on to ask about it by
+   * its ref (`ctx.operation(target.ref, …)`), found then without a lookup.
+   */
+  private remember(ref: string, slot: Slot) {
+    const n = ref.length;
+    const i =
+      n < 2 ? 0 : (ref.charCodeAt(n - 1) + 3 * ref.charCodeAt(n - 2)) & 15;
+    this.recentRefs[i] = ref;
+    this.recentSlots[i] = slot;
+  }
+
+  /** The slot of the anchor being evaluated (set by the engine). */
+  anchorSlot: Slot | undefined = undefined;
+
+  /** The slot holding `contract`, if the catalog holds it. */
+  private slotOfContract(contract: EntityContract): Slot | undefined {
+    const anchor = this.anchorSlot;
+    if (anchor && anchor.contract === contract) {
+      return anchor;
+    }
+    const slot = this.slotOf(contract.entityRef);
+    return slot.contract === contract ? slot : undefined;
+  }
+
+  /**
+   * The slots of the refs of a contract the catalog holds (undefined for another contract):
+   * built-in rules look its refs up through them. Reads nothing: resolving them does.
+   */
+  refsOf(contract: EntityContract): ContractRefs | undefined {
+    const slot = this.slotOfContract(contract);
+    if (!slot) {
+      return undefined;
+    }
+    let refs = slot.refs;
+    if (!refs) {
+      const derivedFrom = contract.datasets.map(ds =>
+        ds.derivedFrom.map(src => this.index.slot(src.ref)),
+      );
+      refs = {
+        dataDependencies: contract.dataDependencies.map(d =>
+          this.index.slot(d.ref),
+        ),
+        derivedFrom,
+        requires: contract.requires.map(r => this.index.slot(r.ref)),
+      };
+      slot.refs = refs;
+    }
+    return refs;
+  }
+
   /** The last objects memoized about (the anchor's contract, mostly) and their memos. */
   private readonly recentObjects: Array<object | undefined> = new Array(4);
   private readonly recentObjectMemos: Array<Map<string, unknown>> = new Array(
@@ -519,6 +583,15 @@ export class IndexedRuleContext implements RuleContext {
     return this.stored(ref)?.entity;
   }
 
+  /** {@link entity} of a slot's ref. */
+  entityOfSlot(slot: Slot): EntitySummary | undefined {
+    const log = this.log;
+    if (log) {
+      log.add(slot.key);
+    }
+    return slot.stored?.entity;
+  }
+
   contract(ref: string): EntityContract | undefined {
     const slot = this.slotOf(ref);
     this.read(slot.key);
@@ -535,8 +608,10 @@ export class IndexedRuleContext implements RuleContext {
     if (log) {
       log.add(slot.key);
     }
-    if (slot.stored) {
-      return slot.stored.entity;
+    const stored = slot.stored;
+    if (stored) {
+      this.remember(stored.entity.ref, slot);
+      return stored.entity;
     }
     this.fresh(slot);
     const hit = this.replay(slot.resolved);
@@ -651,8 +726,8 @@ export class IndexedRuleContext implements RuleContext {
 
   /** The calls of a contract with their targets resolved (see `resolvedCalls` in paths). */
   resolvedCalls(contract: EntityContract): ResolvedCall[] {
-    const slot = this.slotOf(contract.entityRef);
-    if (slot.contract !== contract) {
+    const slot = this.slotOfContract(contract);
+    if (!slot) {
       // A contract the catalog does not hold: memoized by the object.
       return this.memo(
         'resolvedCalls',
@@ -829,7 +904,11 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   findDataset(sourceRef: string, dataset: string): DatasetMatch {
-    const slot = this.slotOf(sourceRef);
+    return this.findDatasetAt(this.slotOf(sourceRef), dataset);
+  }
+
+  /** {@link findDataset} from a slot's ref. */
+  findDatasetAt(slot: Slot, dataset: string): DatasetMatch {
     this.fresh(slot);
     const hit = this.replay(
       slot.datasetName === dataset ? slot.dataset : slot.datasets?.get(dataset),

@@ -218,7 +218,12 @@ function evaluateAnchor(
   ctx: IndexedRuleContext,
 ): UnitOutput {
   ctx.beginAnchor();
-  const from = ctx.entity(contract.entityRef)?.ref ?? contract.entityRef;
+  const anchorSlot = ctx.anchorSlot;
+  const from =
+    (anchorSlot && anchorSlot.key === contract.entityRef
+      ? ctx.entityOfSlot(anchorSlot)
+      : ctx.entity(contract.entityRef)
+    )?.ref ?? contract.entityRef;
   const edges = contractEdges(from, contract, ctx);
   const findings: FindingEntry[] = [];
   let seen: Set<string> | undefined;
@@ -724,7 +729,9 @@ class IncrementalAnalyzer implements Analyzer {
   private evaluate(anchor: string, contract: EntityContract) {
     const log = this.track ? new Set<string>([anchor]) : undefined;
     this.ctx.log = log;
+    this.ctx.anchorSlot = this.index.slot(anchor);
     const output = evaluateAnchor(anchor, contract, this.cfg, this.ctx);
+    this.ctx.anchorSlot = undefined;
     this.ctx.log = undefined;
     let reads: string[] | undefined;
     if (log) {

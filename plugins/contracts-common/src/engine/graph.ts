@@ -3,7 +3,13 @@
  */
 import type { EntityContract } from '../types';
 import { hashParts } from './hash';
-import { resolvedCalls } from './paths';
+import {
+  contractRefs,
+  findDatasetVia,
+  resolvedCalls,
+  resolveVia,
+} from './paths';
+import type { Slot } from './catalog';
 import type { GraphEdge, RuleContext } from './types';
 
 /** An edge before the findings on it are known. */
@@ -53,6 +59,7 @@ export function contractEdges(
   ctx: RuleContext,
 ): EdgeDraft[] {
   const edges = new Map<string, EdgeDraft>();
+  const refs = contractRefs(ctx, contract);
   for (const { call, target } of resolvedCalls(ctx, contract)) {
     if (target) {
       addEdge(edges, from, 'call', target.ref, callSubject(call.operation));
@@ -60,8 +67,12 @@ export function contractEdges(
   }
   // a dataset read (a data dependency, or a derived dataset's source): the edge goes to the
   // provider, `via` the named source when that is another entity (orders via orders-db)
-  const addDatasetEdge = (ref: string, dataset: string) => {
-    const m = ctx.findDataset(ref, dataset);
+  const addDatasetEdge = (
+    slot: Slot | undefined,
+    ref: string,
+    dataset: string,
+  ) => {
+    const m = findDatasetVia(ctx, slot, ref, dataset);
     const to = m.provider ?? m.source;
     if (to) {
       addEdge(
@@ -74,16 +85,17 @@ export function contractEdges(
       );
     }
   };
-  for (const dd of contract.dataDependencies) {
-    addDatasetEdge(dd.ref, dd.dataset);
-  }
-  for (const ds of contract.datasets) {
-    for (const src of ds.derivedFrom) {
-      addDatasetEdge(src.ref, src.dataset);
-    }
-  }
-  for (const r of contract.requires) {
-    const target = ctx.resolve(r.ref);
+  contract.dataDependencies.forEach((dd, i) =>
+    addDatasetEdge(refs?.dataDependencies[i], dd.ref, dd.dataset),
+  );
+  contract.datasets.forEach((ds, d) =>
+    ds.derivedFrom.forEach((src, i) =>
+      addDatasetEdge(refs?.derivedFrom[d][i], src.ref, src.dataset),
+    ),
+  );
+  for (let i = 0; i < contract.requires.length; i++) {
+    const r = contract.requires[i];
+    const target = resolveVia(ctx, refs?.requires[i], r.ref);
     if (target) {
       addEdge(edges, from, 'data-need', target.ref, r.data);
     }

@@ -19,7 +19,8 @@ import type {
 import { resolveCalls } from './calls';
 import type { Call, ResolvedCall } from './calls';
 import { IndexedRuleContext } from './catalog';
-import type { RuleContext } from './types';
+import type { ContractRefs, Slot } from './catalog';
+import type { DatasetMatch, RuleContext } from './types';
 
 export { attemptsOf, callsOf } from './calls';
 export type { Call, ResolvedCall } from './calls';
@@ -68,11 +69,42 @@ export function resolvedCalls(
     // Kept with the entity's slot, the targets' slots found once per contract.
     return ctx.resolvedCalls(contract);
   }
-  return ctx.memo(
-    'resolvedCalls',
-    () => resolveCalls(ctx, contract),
-    contract,
-  );
+  return ctx.memo('resolvedCalls', () => resolveCalls(ctx, contract), contract);
+}
+
+/**
+ * The slots of a contract's refs when the context is the engine's and holds the contract: the
+ * built-in rules resolve refs through them ({@link resolveVia}, {@link findDatasetVia}) with
+ * the same reads and results as by the ref.
+ */
+export function contractRefs(
+  ctx: RuleContext,
+  contract: EntityContract,
+): ContractRefs | undefined {
+  return ctx instanceof IndexedRuleContext ? ctx.refsOf(contract) : undefined;
+}
+
+/** `ctx.resolve(ref)`, through the ref's slot when {@link contractRefs} gave one. */
+export function resolveVia(
+  ctx: RuleContext,
+  slot: Slot | undefined,
+  ref: string,
+): EntitySummary | undefined {
+  return slot
+    ? (ctx as IndexedRuleContext).resolveSlot(slot)
+    : ctx.resolve(ref);
+}
+
+/** `ctx.findDataset(ref, dataset)`, through the ref's slot when {@link contractRefs} gave one. */
+export function findDatasetVia(
+  ctx: RuleContext,
+  slot: Slot | undefined,
+  ref: string,
+  dataset: string,
+): DatasetMatch {
+  return slot
+    ? (ctx as IndexedRuleContext).findDatasetAt(slot, dataset)
+    : ctx.findDataset(ref, dataset);
 }
 
 /** A hop of a chain: an entity and the operation or dataset concerned there. */

@@ -1,5 +1,6 @@
 import type { DataRequirement, ProvidedEndpoint } from '../../types';
 import { capitalize, entityName, humanize } from '../format';
+import { contractRefs, resolveVia } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 
 /** True when `returns` describes a full breakdown (`full_breakdown`, `detailed`, …). */
@@ -54,8 +55,10 @@ export const accessPolicyRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const r of anchor.requires) {
-      const target = ctx.resolve(r.ref);
+    const refs = contractRefs(ctx, anchor);
+    for (let i = 0; i < anchor.requires.length; i++) {
+      const r = anchor.requires[i];
+      const target = resolveVia(ctx, refs?.requires[i], r.ref);
       if (!target) {
         continue;
       }

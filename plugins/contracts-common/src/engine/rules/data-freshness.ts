@@ -6,7 +6,13 @@ import {
   humanize,
   resolutionLines,
 } from '../format';
-import { chainFreshness, ChainFreshness, lagName } from '../paths';
+import {
+  chainFreshness,
+  ChainFreshness,
+  contractRefs,
+  findDatasetVia,
+  lagName,
+} from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { chainEdges } from './util';
 
@@ -57,8 +63,15 @@ export const dataFreshnessRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const dd of anchor.dataDependencies) {
-      const match = ctx.findDataset(dd.ref, dd.dataset);
+    const refs = contractRefs(ctx, anchor);
+    for (let i = 0; i < anchor.dataDependencies.length; i++) {
+      const dd = anchor.dataDependencies[i];
+      const match = findDatasetVia(
+        ctx,
+        refs?.dataDependencies[i],
+        dd.ref,
+        dd.dataset,
+      );
       if (!match.provider || !match.dataset) {
         continue;
       }

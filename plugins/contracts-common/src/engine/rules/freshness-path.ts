@@ -1,5 +1,11 @@
 import { capitalize, entityName, formatMs } from '../format';
-import { chainFreshness, ChainFreshness, freshnessMaxMs } from '../paths';
+import {
+  chainFreshness,
+  ChainFreshness,
+  contractRefs,
+  findDatasetVia,
+  freshnessMaxMs,
+} from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { formatFreshness } from './data-freshness';
 import { chainEdges } from './util';
@@ -21,14 +27,22 @@ export const freshnessPathRule: ContractRule = {
   evaluate(anchor, ctx) {
     const self = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const ds of anchor.datasets) {
+    const refs = contractRefs(ctx, anchor);
+    for (let d = 0; d < anchor.datasets.length; d++) {
+      const ds = anchor.datasets[d];
       const promise = freshnessMaxMs(ds.freshness);
       if (promise === undefined || ds.derivedFrom.length === 0) {
         continue;
       }
       let worst: { fresh: ChainFreshness; source: string } | undefined;
-      for (const src of ds.derivedFrom) {
-        const match = ctx.findDataset(src.ref, src.dataset);
+      for (let i = 0; i < ds.derivedFrom.length; i++) {
+        const src = ds.derivedFrom[i];
+        const match = findDatasetVia(
+          ctx,
+          refs?.derivedFrom[d][i],
+          src.ref,
+          src.dataset,
+        );
         if (!match.provider || !match.dataset) {
           continue;
         }

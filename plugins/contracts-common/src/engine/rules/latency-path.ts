@@ -43,12 +43,14 @@ export const latencyPathRule: ContractRule = {
         | undefined;
       for (const promise of op.current) {
         const parts: Array<{ at: ChainLatency; op: string }> = [];
-        for (const { call, target } of calls) {
+        for (const { call, target, operation } of calls) {
+          // `operation`: the target's declared operation, as `chainLatency` would look it up.
           const at = chainLatency(
             ctx,
             target!.ref,
             call.operation!,
             promise.percentile,
+            operation,
           );
           if (at) {
             parts.push({ at, op: call.operation! });

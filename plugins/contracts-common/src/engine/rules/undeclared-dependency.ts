@@ -1,6 +1,12 @@
 import type { SourceLocation } from '../../types';
 import { entityName } from '../format';
-import { resolvedCalls } from '../paths';
+import type { Slot } from '../catalog';
+import {
+  contractRefs,
+  findDatasetVia,
+  resolvedCalls,
+  resolveVia,
+} from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 
 type ContractEdges = Map<
@@ -34,12 +40,13 @@ function addEdge(
 function addDataEdge(
   edges: ContractEdges,
   ctx: RuleContext,
+  slot: Slot | undefined,
   ref: string,
   name: string,
   loc: SourceLocation,
   what: string,
 ) {
-  const m = ctx.findDataset(ref, name);
+  const m = findDatasetVia(ctx, slot, ref, name);
   const target = m.provider ?? m.source;
   if (target) {
     addEdge(edges, target, m.source, loc, what);
@@ -76,21 +83,27 @@ export const undeclaredDependencyRule: ContractRule = {
         );
       }
     }
-    for (const dd of anchor.dataDependencies) {
+    const refs = contractRefs(ctx, anchor);
+    for (let i = 0; i < anchor.dataDependencies.length; i++) {
+      const dd = anchor.dataDependencies[i];
       addDataEdge(
         edges,
         ctx,
+        refs?.dataDependencies[i],
         dd.ref,
         dd.dataset,
         dd.loc,
         `reads ${dd.dataset}`,
       );
     }
-    for (const ds of anchor.datasets) {
-      for (const src of ds.derivedFrom) {
+    for (let d = 0; d < anchor.datasets.length; d++) {
+      const ds = anchor.datasets[d];
+      for (let i = 0; i < ds.derivedFrom.length; i++) {
+        const src = ds.derivedFrom[i];
         addDataEdge(
           edges,
           ctx,
+          refs?.derivedFrom[d][i],
           src.ref,
           src.dataset,
           src.loc,
@@ -98,8 +111,9 @@ export const undeclaredDependencyRule: ContractRule = {
         );
       }
     }
-    for (const r of anchor.requires) {
-      const t = ctx.resolve(r.ref);
+    for (let i = 0; i < anchor.requires.length; i++) {
+      const r = anchor.requires[i];
+      const t = resolveVia(ctx, refs?.requires[i], r.ref);
       if (t) {
         addEdge(edges, t.ref, undefined, r.loc, `needs ${r.data}`);
       }

@@ -1,6 +1,7 @@
 import type { SourceLocation } from '../../types';
 import { entityName } from '../format';
-import { resolvedCalls } from '../paths';
+import type { Slot } from '../catalog';
+import { contractRefs, resolvedCalls, resolveVia } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { carriers } from './access-policy';
 
@@ -51,11 +52,12 @@ function report(
 function service(
   out: Found,
   ctx: RuleContext,
+  slot: Slot | undefined,
   ref: string,
   written: string,
   loc: SourceLocation,
 ) {
-  const target = ctx.resolve(ref);
+  const target = resolveVia(ctx, slot, ref);
   if (!target) {
     report(out, ref, written, 'service', loc, 'in the catalog');
   }
@@ -65,12 +67,13 @@ function service(
 function dataset(
   out: Found,
   ctx: RuleContext,
+  slot: Slot | undefined,
   ref: string,
   written: string,
   name: string,
   loc: SourceLocation,
 ) {
-  const target = service(out, ctx, ref, written, loc);
+  const target = service(out, ctx, slot, ref, written, loc);
   if (!target) {
     return;
   }
@@ -141,16 +144,34 @@ export const unresolvedReferenceRule: ContractRule = {
         );
       }
     }
-    for (const dd of anchor.dataDependencies) {
-      dataset(out, ctx, dd.ref, dd.source, dd.dataset, dd.loc);
-    }
-    for (const ds of anchor.datasets) {
-      for (const src of ds.derivedFrom) {
-        dataset(out, ctx, src.ref, src.source, src.dataset, src.loc);
-      }
-    }
-    for (const r of anchor.requires) {
-      const target = service(out, ctx, r.ref, r.from, r.loc);
+    const refs = contractRefs(ctx, anchor);
+    anchor.dataDependencies.forEach((dd, i) =>
+      dataset(
+        out,
+        ctx,
+        refs?.dataDependencies[i],
+        dd.ref,
+        dd.source,
+        dd.dataset,
+        dd.loc,
+      ),
+    );
+    anchor.datasets.forEach((ds, d) =>
+      ds.derivedFrom.forEach((src, i) =>
+        dataset(
+          out,
+          ctx,
+          refs?.derivedFrom[d][i],
+          src.ref,
+          src.source,
+          src.dataset,
+          src.loc,
+        ),
+      ),
+    );
+    for (let i = 0; i < anchor.requires.length; i++) {
+      const r = anchor.requires[i];
+      const target = service(out, ctx, refs?.requires[i], r.ref, r.from, r.loc);
       if (!target) {
         continue;
       }
