@@ -56,9 +56,9 @@ export const accessPolicyRule: ContractRule = {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
     const refs = contractRefs(ctx, anchor);
-    for (let i = 0; i < anchor.requires.length; i++) {
-      const r = anchor.requires[i];
-      const target = resolveVia(ctx, refs?.requires[i], r.ref);
+    for (let k = 0; k < anchor.requires.length; k++) {
+      const r = anchor.requires[k];
+      const target = resolveVia(ctx, refs?.requires[k], r.ref);
       if (!target) {
         continue;
       }
