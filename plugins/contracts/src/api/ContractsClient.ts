@@ -57,7 +57,7 @@ export class ContractsClient implements ContractsApi {
     return this.request<EntityContractsResponse>(
       `/entities/${encodeURIComponent(kind.toLocaleLowerCase('en-US'))}/${encodeURIComponent(
         namespace,
-      )}/${encodeURIComponent(name)}?include=canAccept`,
+      )}/${encodeURIComponent(name)}`,
     );
   }
 

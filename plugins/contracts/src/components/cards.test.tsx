@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import {
   checkoutEntity,
   entityResponse,
+  latencyFinding,
   mockContractsApi,
   plainEntity,
   renderWith,
@@ -119,6 +120,36 @@ describe('ConflictsCard content', () => {
     );
     expect(screen.getByText('Access policy conflict')).toBeInTheDocument();
     expect(screen.getByText('1 of 3')).toBeInTheDocument();
+  });
+
+  /** Opens the latency finding on checkout's card, with the accept permission answering so. */
+  async function openLatencyFinding(permission: 'ALLOW' | 'DENY') {
+    // an id of its own per answer: the permission client caches answers by resource
+    const finding = { ...latencyFinding, id: `${latencyFinding.id}-${permission}` };
+    delete finding.canAccept;
+    const api = mockContractsApi({
+      getEntity: jest.fn(async () => entityResponse({ findings: [finding] })),
+    });
+    await renderWith(<ConflictsCard />, { api, entity: checkoutEntity, permission });
+    const [latency] = await screen.findAllByText('Latency contract violation', {
+      selector: 'strong',
+    });
+    await userEvent.click(latency);
+    await screen.findByText(/Checkout times out on every risk call/);
+  }
+  const refusal = 'Only its deciders or owners can accept this finding';
+
+  it('says so when the accept permission refuses an opened finding', async () => {
+    await openLatencyFinding('DENY');
+    expect(await screen.findByText(refusal)).toBeInTheDocument();
+  });
+
+  it('says nothing of the kind when the accept permission allows it', async () => {
+    await openLatencyFinding('ALLOW');
+    await waitFor(() =>
+      expect(screen.getByRole('button', { name: 'Record decision' })).toBeInTheDocument(),
+    );
+    expect(screen.queryByText(refusal)).not.toBeInTheDocument();
   });
 
   it('says so when there are no conflicts', async () => {

@@ -10,6 +10,8 @@ import MenuItem from '@material-ui/core/MenuItem';
 import Select from '@material-ui/core/Select';
 import Typography from '@material-ui/core/Typography';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
+import { usePermission } from '@backstage/plugin-permission-react';
+import { contractsDecisionAcceptPermission } from '@internal/backstage-plugin-contracts-common';
 import type { ContractsFinding } from '../../api';
 import {
   FindingExplanation,
@@ -20,6 +22,25 @@ import {
   StatusChip,
 } from '../shared';
 import { RecordDecisionDialog } from '../RecordDecisionDialog';
+
+/**
+ * Says so when the user may not accept a finding: the flag the API sent with it, else the
+ * accept permission on the finding (asked only once the finding is opened).
+ */
+const AcceptRefusal = ({ finding }: { finding: ContractsFinding }) => {
+  const permission = usePermission({
+    permission: contractsDecisionAcceptPermission,
+    resourceRef: finding.id,
+  });
+  if (finding.canAccept !== false && (permission.loading || permission.allowed)) {
+    return null;
+  }
+  return (
+    <Typography variant="caption" color="textSecondary">
+      Only its deciders or owners can accept this finding
+    </Typography>
+  );
+};
 
 /** Findings sorted severity first, then by status (open first), then title. */
 export function sortFindings<T extends ContractsFinding>(findings: T[]): T[] {
@@ -58,11 +79,7 @@ export const FindingItem = ({
         <Box width="100%">
           <FindingExplanation finding={finding} />
           <Box display="flex" justifyContent="flex-end" alignItems="center" style={{ gap: 8 }}>
-            {finding.canAccept === false && (
-              <Typography variant="caption" color="textSecondary">
-                Only its deciders or owners can accept this finding
-              </Typography>
-            )}
+            <AcceptRefusal finding={finding} />
             <Button
               variant="outlined"
               color="primary"
