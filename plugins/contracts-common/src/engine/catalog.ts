@@ -144,6 +144,8 @@ export class Slot {
   datasetName?: string = undefined;
   dataset: unknown = undefined;
   datasets?: Map<string, unknown> = undefined;
+  /** Further built-in memos by table ({@link MemoTable}) and key. */
+  tables?: Array<KeyedMemo | undefined> = undefined;
 
   constructor(readonly key: string) {}
 
@@ -155,8 +157,38 @@ export class Slot {
     this.datasetName = undefined;
     this.dataset = undefined;
     this.datasets = undefined;
+    this.tables = undefined;
   }
 }
+
+/** A built-in memo's values by key: the first key in fields, any others in a map. */
+class KeyedMemo {
+  more?: Map<string, unknown> = undefined;
+  constructor(readonly key: string, public value: unknown) {}
+
+  get(key: string): unknown {
+    return key === this.key ? this.value : this.more?.get(key);
+  }
+
+  set(key: string, value: unknown) {
+    if (key === this.key) {
+      this.value = value;
+    } else {
+      (this.more ??= new Map()).set(key, value);
+    }
+  }
+}
+
+/** The tables of {@link IndexedRuleContext.memoAt}: one per built-in memoized computation. */
+export const MemoTable = {
+  /** timeout-ordering's downstream wait, by operation. */
+  DownstreamWait: 0,
+  /** `chainLatency` walks, by operation and percentile. */
+  ChainLatency: 1,
+  /** `chainFreshness` walks, by dataset. */
+  ChainFreshness: 2,
+} as const;
+export type MemoTableId = (typeof MemoTable)[keyof typeof MemoTable];
 
 /**
  * The slots of a contract's refs other than its calls, index for index: `dataDependencies`,
@@ -674,6 +706,7 @@ export class IndexedRuleContext implements RuleContext {
       slot.datasetName = undefined;
       slot.dataset = undefined;
       slot.datasets = undefined;
+      slot.tables = undefined;
       this.memoSlots.push(slot);
     }
   }
@@ -722,6 +755,51 @@ export class IndexedRuleContext implements RuleContext {
       outer.add(k);
     }
     return new MemoEntry(value, [...inner]);
+  }
+
+  /**
+   * `memo(key, compute, ref)` for the built-in computations, kept in a table of the ref's slot
+   * (no key built, no per-slot map): same values, same reads replayed.
+   */
+  memoAt<T>(slot: Slot, table: MemoTableId, key: string, compute: () => T): T {
+    this.fresh(slot);
+    const tables = (slot.tables ??= []);
+    const memo = tables[table];
+    const hit = this.replay(memo?.get(key));
+    if (hit !== NONE) {
+      return hit as T;
+    }
+    const outer = this.enter();
+    let value: T;
+    try {
+      value = compute();
+    } catch (e) {
+      this.leave(outer);
+      throw e;
+    }
+    const stored = this.leave(outer, value);
+    if (memo) {
+      memo.set(key, stored);
+    } else {
+      tables[table] = new KeyedMemo(key, stored);
+    }
+    return value;
+  }
+
+  /** `resolvedCalls(ctx, ctx.contract(ref))` for the slot of `ref`: the same reads. */
+  callsAt(slot: Slot): ResolvedCall[] {
+    const log = this.log;
+    if (log) {
+      log.add(slot.key);
+    }
+    const contract = slot.contract;
+    if (
+      !contract ||
+      (contract.dependsOn.length === 0 && contract.retryPolicies.length === 0)
+    ) {
+      return [];
+    }
+    return this.resolvedCallsOfSlot(slot);
   }
 
   /** The calls of a contract with their targets resolved (see `resolvedCalls` in paths). */

@@ -18,7 +18,7 @@ import type {
 } from '../types';
 import { resolveCalls } from './calls';
 import type { Call, ResolvedCall } from './calls';
-import { IndexedRuleContext } from './catalog';
+import { IndexedRuleContext, MemoTable } from './catalog';
 import type { ContractRefs, Slot } from './catalog';
 import type { DatasetMatch, RuleContext } from './types';
 
@@ -82,6 +82,20 @@ export function contractRefs(
   contract: EntityContract,
 ): ContractRefs | undefined {
   return ctx instanceof IndexedRuleContext ? ctx.refsOf(contract) : undefined;
+}
+
+/**
+ * `resolvedCalls(ctx, ctx.contract(at))`, through the slot of `at` when the engine's context
+ * gave one (`ResolvedCall.slot`): walks go from slot to slot without a lookup.
+ */
+export function callsFrom(
+  ctx: RuleContext,
+  at: string,
+  slot: Slot | undefined,
+): ResolvedCall[] {
+  return slot
+    ? (ctx as IndexedRuleContext).callsAt(slot)
+    : resolvedCalls(ctx, ctx.contract(at));
 }
 
 /** `ctx.resolve(ref)`, through the ref's slot when {@link contractRefs} gave one. */
@@ -183,14 +197,23 @@ export function chainLatency(
   operation: string,
   percentile: number,
   known?: ProvidedOperation,
+  slot?: Slot,
 ): ChainLatency | undefined {
   const declared = known ?? ctx.operation(ref, operation);
   if (declared && declared.current.length > 0) {
     return declaredLatency(declared, ref, percentile);
   }
+  if (slot) {
+    return (ctx as IndexedRuleContext).memoAt(
+      slot,
+      MemoTable.ChainLatency,
+      `${operation}\n${percentile}`,
+      () => walkLatency(ctx, ref, slot, operation, percentile),
+    );
+  }
   return ctx.memo(
     `chainLatency\n${operation}\n${percentile}`,
-    () => walkLatency(ctx, ref, operation, percentile),
+    () => walkLatency(ctx, ref, undefined, operation, percentile),
     ref,
   );
 }
@@ -198,12 +221,14 @@ export function chainLatency(
 function walkLatency(
   ctx: RuleContext,
   ref: string,
+  slot: Slot | undefined,
   operation: string,
   percentile: number,
 ): ChainLatency | undefined {
   const visited = new Set<string>();
   const walk = (
     at: string,
+    atSlot: Slot | undefined,
     op: string,
     depth: number,
   ): ChainLatency | undefined => {
@@ -215,11 +240,11 @@ function walkLatency(
       return undefined;
     }
     let best: ChainLatency | undefined;
-    for (const { call, target } of resolvedCalls(ctx, ctx.contract(at))) {
+    for (const { call, target, slot: next } of callsFrom(ctx, at, atSlot)) {
       if (!call.operation || !target) {
         continue;
       }
-      const found = walk(target.ref, call.operation, depth + 1);
+      const found = walk(target.ref, next, call.operation, depth + 1);
       if (found && (!best || found.ms > best.ms)) {
         best = {
           ...found,
@@ -230,7 +255,7 @@ function walkLatency(
     }
     return best;
   };
-  return walk(ref, operation, 0);
+  return walk(ref, slot, operation, 0);
 }
 
 /** The worst staleness a freshness promises. */

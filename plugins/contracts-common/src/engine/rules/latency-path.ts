@@ -43,7 +43,7 @@ export const latencyPathRule: ContractRule = {
         | undefined;
       for (const promise of op.current) {
         const parts: Array<{ at: ChainLatency; op: string }> = [];
-        for (const { call, target, operation } of calls) {
+        for (const { call, target, operation, slot } of calls) {
           // `operation`: the target's declared operation, as `chainLatency` would look it up.
           const at = chainLatency(
             ctx,
@@ -51,6 +51,7 @@ export const latencyPathRule: ContractRule = {
             call.operation!,
             promise.percentile,
             operation,
+            slot,
           );
           if (at) {
             parts.push({ at, op: call.operation! });

@@ -4,8 +4,10 @@ import {
   Hop,
   MAX_WALK_DEPTH,
   MAX_WALK_VISITS,
+  callsFrom,
   resolvedCalls,
 } from '../paths';
+import type { Slot } from '../catalog';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
 
@@ -25,6 +27,7 @@ function amplify(
   head: string,
   first: Call,
   firstTarget: string,
+  firstSlot: Slot | undefined,
   bound: number,
 ): Amplified | undefined {
   const best = new Map<string, number>();
@@ -35,7 +38,11 @@ function amplify(
   const refs: string[] = [firstTarget];
   const subjects: string[] = [first.operation ?? '*'];
   const factors: number[] = [first.attempts];
-  const walk = (at: string, product: number): Amplified | undefined => {
+  const walk = (
+    at: string,
+    atSlot: Slot | undefined,
+    product: number,
+  ): Amplified | undefined => {
     const key = at.toLowerCase();
     if (onPath.has(key)) {
       return undefined;
@@ -58,14 +65,14 @@ function amplify(
     best.set(key, product);
     onPath.add(key);
     try {
-      for (const { call, target } of resolvedCalls(ctx, ctx.contract(at))) {
+      for (const { call, target, slot: next } of callsFrom(ctx, at, atSlot)) {
         if (!target) {
           continue;
         }
         refs.push(target.ref);
         subjects.push(call.operation ?? '*');
         factors.push(call.attempts);
-        const found = walk(target.ref, product * call.attempts);
+        const found = walk(target.ref, next, product * call.attempts);
         refs.pop();
         subjects.pop();
         factors.pop();
@@ -78,7 +85,7 @@ function amplify(
       onPath.delete(key);
     }
   };
-  return walk(firstTarget, first.attempts);
+  return walk(firstTarget, firstSlot, first.attempts);
 }
 
 /**
@@ -98,14 +105,14 @@ export const retryAmplificationRule: ContractRule = {
     const head = anchor.entityRef;
     const bound = ctx.settings.retryAmplificationBound;
     const drafts: FindingDraft[] = [];
-    for (const { call, target } of resolvedCalls(ctx, anchor)) {
+    for (const { call, target, slot } of resolvedCalls(ctx, anchor)) {
       if (call.attempts < 2) {
         continue;
       }
       if (!target || target.ref.toLowerCase() === head.toLowerCase()) {
         continue;
       }
-      const found = amplify(ctx, head, call, target.ref, bound);
+      const found = amplify(ctx, head, call, target.ref, slot, bound);
       if (!found) {
         continue;
       }

@@ -1,5 +1,7 @@
 import { capitalize, entityName, formatMs } from '../format';
-import { Call, Hop, enterWalk, resolvedCalls } from '../paths';
+import { IndexedRuleContext, MemoTable } from '../catalog';
+import type { Slot } from '../catalog';
+import { Call, callsFrom, Hop, enterWalk, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
 
@@ -20,19 +22,31 @@ interface DownstreamWait {
 function downstreamWait(
   ctx: RuleContext,
   ref: string,
+  slot: Slot | undefined,
   op: string,
 ): DownstreamWait | undefined {
-  return ctx.memo(`timeout-ordering\n${op}`, () => walkWait(ctx, ref, op), ref);
+  if (slot && ctx instanceof IndexedRuleContext) {
+    return ctx.memoAt(slot, MemoTable.DownstreamWait, op, () =>
+      walkWait(ctx, ref, slot, op),
+    );
+  }
+  return ctx.memo(
+    `timeout-ordering\n${op}`,
+    () => walkWait(ctx, ref, undefined, op),
+    ref,
+  );
 }
 
 function walkWait(
   ctx: RuleContext,
   ref: string,
+  slot: Slot | undefined,
   op: string,
 ): DownstreamWait | undefined {
   const visited = new Set<string>();
   const walk = (
     at: string,
+    atSlot: Slot | undefined,
     subject: string,
     depth: number,
   ): DownstreamWait | undefined => {
@@ -40,7 +54,7 @@ function walkWait(
       return undefined;
     }
     let best: DownstreamWait | undefined;
-    for (const { call, target } of resolvedCalls(ctx, ctx.contract(at))) {
+    for (const { call, target, slot: next } of callsFrom(ctx, at, atSlot)) {
       if (!target) {
         continue;
       }
@@ -57,7 +71,7 @@ function walkWait(
           ],
         };
       } else if (call.operation) {
-        const deeper = walk(target.ref, call.operation, depth + 1);
+        const deeper = walk(target.ref, next, call.operation, depth + 1);
         found = deeper && {
           ...deeper,
           path: [{ ref: at, subject }, ...deeper.path],
@@ -69,7 +83,7 @@ function walkWait(
     }
     return best;
   };
-  return walk(ref, op, 0);
+  return walk(ref, slot, op, 0);
 }
 
 /**
@@ -87,7 +101,7 @@ export const timeoutOrderingRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const { call, target } of resolvedCalls(ctx, anchor)) {
+    for (const { call, target, slot } of resolvedCalls(ctx, anchor)) {
       const timeout = call.dependency?.timeoutMs;
       if (timeout === undefined) {
         continue;
@@ -96,7 +110,7 @@ export const timeoutOrderingRule: ContractRule = {
         continue;
       }
       const op = call.operation ?? '*';
-      const wait = downstreamWait(ctx, target.ref, op);
+      const wait = downstreamWait(ctx, target.ref, slot, op);
       if (!wait || wait.ms < timeout) {
         continue;
       }
