@@ -447,6 +447,11 @@ export class IndexedRuleContext implements RuleContext {
   private readonly recentSlots: Array<Slot | undefined> = new Array(16);
 
   private slotOf(ref: string): Slot {
+    const anchor = this.anchorSlot;
+    if (anchor !== undefined && anchor.key === ref) {
+      // Rules ask about their anchor by its (normalized) ref over and over.
+      return anchor;
+    }
     const n = ref.length;
     const i =
       n < 2 ? 0 : (ref.charCodeAt(n - 1) + 3 * ref.charCodeAt(n - 2)) & 15;

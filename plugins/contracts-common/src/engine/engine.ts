@@ -15,6 +15,7 @@ import {
   normalizeRef,
   summaryFromRef,
 } from './catalog';
+import type { Slot } from './catalog';
 import { composeMessage, entityName } from './format';
 import { attachKey, contractEdges, EdgeDraft } from './graph';
 import { evidenceHash, fingerprint, stableStringify } from './hash';
@@ -595,11 +596,13 @@ class IncrementalAnalyzer implements Analyzer {
     // are in graph order without sorting them all at once.
     const groups: EdgeDraft[][] = [];
     for (const anchor of anchors) {
-      const contract = this.index.contracts.get(anchor);
+      // The slot holds what `index.contracts` holds: one lookup for both.
+      const slot = this.index.slot(anchor);
+      const contract = slot.contract;
       if (!contract) {
         continue;
       }
-      const { output, reads } = this.evaluate(anchor, contract);
+      const { output, reads } = this.evaluate(anchor, slot, contract);
       if (this.track) {
         this.units.set(anchor, { output, reads });
         for (const edge of output.edges) {
@@ -708,11 +711,12 @@ class IncrementalAnalyzer implements Analyzer {
       }
       this.units.delete(anchor);
     }
-    const contract = this.index.contracts.get(anchor);
+    const slot = this.index.slot(anchor);
+    const contract = slot.contract;
     if (!contract) {
       return;
     }
-    const { output, reads } = this.evaluate(anchor, contract);
+    const { output, reads } = this.evaluate(anchor, slot, contract);
     for (const edge of output.edges) {
       this.addEdge(edge);
     }
@@ -726,10 +730,10 @@ class IncrementalAnalyzer implements Analyzer {
    * Evaluates one anchor; when tracking, records what it read and registers the anchor as a
    * reader of each key, so that a change to any of them re-evaluates it.
    */
-  private evaluate(anchor: string, contract: EntityContract) {
+  private evaluate(anchor: string, slot: Slot, contract: EntityContract) {
     const log = this.track ? new Set<string>([anchor]) : undefined;
     this.ctx.log = log;
-    this.ctx.anchorSlot = this.index.slot(anchor);
+    this.ctx.anchorSlot = slot;
     const output = evaluateAnchor(anchor, contract, this.cfg, this.ctx);
     this.ctx.anchorSlot = undefined;
     this.ctx.log = undefined;

@@ -35,7 +35,7 @@ export function callSubject(operation: string | undefined): string {
 }
 
 function addEdge(
-  edges: Map<string, EdgeDraft>,
+  edges: EdgeDraft[],
   from: string,
   kind: GraphEdge['kind'],
   to: string,
@@ -43,13 +43,17 @@ function addEdge(
   via?: string,
 ) {
   const id = edgeId(kind, from, to, subject);
-  if (!edges.has(id)) {
-    const edge: EdgeDraft = { id, from, to, kind, subject };
-    if (via) {
-      edge.via = via;
+  // A contract draws a handful of edges: a scan, not a map per contract.
+  for (let i = 0; i < edges.length; i++) {
+    if (edges[i].id === id) {
+      return;
     }
-    edges.set(id, edge);
   }
+  const edge: EdgeDraft = { id, from, to, kind, subject };
+  if (via) {
+    edge.via = via;
+  }
+  edges.push(edge);
 }
 
 /** The edges drawn by one contract, in contract order, without duplicates. */
@@ -58,7 +62,7 @@ export function contractEdges(
   contract: EntityContract,
   ctx: RuleContext,
 ): EdgeDraft[] {
-  const edges = new Map<string, EdgeDraft>();
+  const edges: EdgeDraft[] = [];
   const refs = contractRefs(ctx, contract);
   for (const { call, target } of resolvedCalls(ctx, contract)) {
     if (target) {
@@ -100,5 +104,5 @@ export function contractEdges(
       addEdge(edges, from, 'data-need', target.ref, r.data);
     }
   }
-  return [...edges.values()];
+  return edges;
 }
