@@ -120,25 +120,34 @@ interface StoredEntity {
 export class Slot {
   stored?: StoredEntity = undefined;
   contract?: EntityContract = undefined;
-  /** Memoized computations about this entity, valid while `memoEpoch` is current. */
+  /** The id of the lookup by this ref's namespace/name (see {@link readKey}), once needed. */
+  nameId = -1;
+  /** What the context memoized about this ref, for one state of the catalog. */
+  memos?: SlotMemos = undefined;
+
+  /** `id`: the slot's number, the base of its read keys (see {@link readKey}). */
+  constructor(readonly key: string, readonly id: number) {}
+}
+
+/**
+ * The memos about one slot, valid while `epoch` is current (the catalog does not change within
+ * an epoch): one object, made when first needed and dropped as a whole, so that a slot costs
+ * little between analyses.
+ */
+class SlotMemos {
+  /** Memoized computations of `memo` (custom rules' among them). */
   memo?: Map<string, unknown> = undefined;
-  memoEpoch = -1;
-  /**
-   * `callsOf(contract)` and the slots of their refs: pure readings of the contract, kept until
-   * it changes (slots are never replaced, so the slots stay valid).
-   */
+  /** `callsOf(contract)` and the slots of their refs: pure readings of the contract. */
   calls?: Call[] = undefined;
   callSlots?: Slot[] = undefined;
-  /** The slots of the contract's other refs, in contract order: see {@link ContractRefs}. */
+  /** The slots of the contract's other refs. */
   refs?: ContractRefs = undefined;
   /**
-   * The built-in memos (stored as `memo` stores values), valid while `fastEpoch` is current:
-   * fields, not keys of `memo`, so that no key is built and no map is searched.
+   * The built-in memos (stored as `memo` stores values), in fields: no key built, no map
+   * searched. `resolve` of the ref when no entity has it exactly:
    */
-  fastEpoch = -1;
-  /** `resolve` of this ref when no entity has it exactly. */
   resolved: unknown = undefined;
-  /** The resolved calls of `contract`. */
+  /** The resolved calls of the contract. */
   resolvedCalls: unknown = undefined;
   /** `findDataset` from this ref: the first dataset name asked for, then any others. */
   datasetName?: string = undefined;
@@ -147,18 +156,7 @@ export class Slot {
   /** Further built-in memos by table ({@link MemoTable}) and key. */
   tables?: Array<KeyedMemo | undefined> = undefined;
 
-  constructor(readonly key: string) {}
-
-  /** Drops the memos (not the readings of the contract). */
-  forget() {
-    this.memo = undefined;
-    this.resolved = undefined;
-    this.resolvedCalls = undefined;
-    this.datasetName = undefined;
-    this.dataset = undefined;
-    this.datasets = undefined;
-    this.tables = undefined;
-  }
+  constructor(readonly epoch: number) {}
 }
 
 /** A built-in memo's values by key: the first key in fields, any others in a map. */
@@ -200,9 +198,26 @@ export interface ContractRefs {
   requires: Slot[];
 }
 
+/**
+ * Reads are recorded as numbers: per slot, the entity and contract under its key (`id * 4`),
+ * who lists it in `dependsOn` (`+ 1`), who lists it in `dependencyOf` (`+ 2`); per
+ * namespace/name, the entities of any kind with it (`nameId * 4 + 3`).
+ */
+export const ReadKind = {
+  Entity: 0,
+  DependsOnRev: 1,
+  DependencyOfRev: 2,
+  Name: 3,
+} as const;
+
+/** The read key of a slot's entity, or of one of its relations. */
+function readKey(slot: Slot, kind: 0 | 1 | 2 = 0): number {
+  return slot.id * 4 + kind;
+}
+
 /** A memoized value with the reads that computed it (kept when reads are recorded). */
 class MemoEntry {
-  constructor(readonly value: unknown, readonly reads: string[]) {}
+  constructor(readonly value: unknown, readonly reads: number[]) {}
 }
 
 /** A memoized `undefined` when reads are not recorded (values are stored as they are). */
@@ -243,6 +258,30 @@ export class CatalogIndex {
   private dependencyOfRev?: Map<string, Set<string>>;
   /** Any spelling of a ref → its slot. */
   private readonly slots = new Map<string, Slot>();
+  /** The slots by id. */
+  private readonly slotList: Slot[] = [];
+  /** Namespace/name lookup keys → their ids. */
+  private readonly nameIds = new Map<string, number>();
+
+  /** The slot with this id. */
+  slotById(id: number): Slot {
+    return this.slotList[id];
+  }
+
+  /** The read key of the lookup by a slot's namespace/name. */
+  nameReadKey(slot: Slot): number {
+    let id = slot.nameId;
+    if (id < 0) {
+      const nameKey = nameKeyOf(slot.key);
+      id = this.nameIds.get(nameKey) ?? -1;
+      if (id < 0) {
+        id = this.nameIds.size;
+        this.nameIds.set(nameKey, id);
+      }
+      slot.nameId = id;
+    }
+    return id * 4 + ReadKind.Name;
+  }
 
   /** The slot of a ref (created empty for refs nothing has). */
   slot(ref: string): Slot {
@@ -251,7 +290,8 @@ export class CatalogIndex {
       const key = normalizeRef(ref);
       slot = this.slots.get(key);
       if (!slot) {
-        slot = new Slot(key);
+        slot = new Slot(key, this.slotList.length);
+        this.slotList.push(slot);
         this.slots.set(key, slot);
       }
       if (this.slots.size > 4 * (this.entities.size + 1000)) {
@@ -276,9 +316,10 @@ export class CatalogIndex {
     entity: EntitySummary | undefined,
     contract: EntityContract | undefined,
     collect = true,
-  ): string[] {
+  ): number[] {
     const key = normalizeRef(ref);
-    const dirty: string[] | undefined = collect ? [key] : undefined;
+    const slot = this.slot(key);
+    const dirty: number[] | undefined = collect ? [readKey(slot)] : undefined;
     const old = this.entities.get(key);
     const ns = entity?.namespace ?? old?.entity.namespace ?? 'default';
     const next: StoredEntity | undefined = entity && {
@@ -287,7 +328,7 @@ export class CatalogIndex {
       dependencyOf: entity.dependencyOf.map(r => normalizeRef(r, ns)),
     };
     if (!old !== !next) {
-      dirty?.push(nameKeyOf(key));
+      dirty?.push(this.nameReadKey(slot));
       if (!this.byName) {
         // Not built yet: built from the entities when first needed.
       } else if (next) {
@@ -301,7 +342,7 @@ export class CatalogIndex {
       old?.dependsOn,
       next?.dependsOn,
       this.dependsOnRev,
-      '#d:',
+      ReadKind.DependsOnRev,
       dirty,
     );
     this.diffRelations(
@@ -309,7 +350,7 @@ export class CatalogIndex {
       old?.dependencyOf,
       next?.dependencyOf,
       this.dependencyOfRev,
-      '#o:',
+      ReadKind.DependencyOfRev,
       dirty,
     );
     if (next) {
@@ -322,13 +363,11 @@ export class CatalogIndex {
     } else {
       this.contracts.delete(key);
     }
-    const slot = this.slot(key);
     slot.stored = next;
     const nextContract = next ? contract : undefined;
     if (slot.contract !== nextContract) {
-      slot.calls = undefined;
-      slot.callSlots = undefined;
-      slot.refs = undefined;
+      // Readings of the old contract (the context's clearCache drops them anyway).
+      slot.memos = undefined;
     }
     slot.contract = nextContract;
     return dirty ?? [];
@@ -339,8 +378,8 @@ export class CatalogIndex {
     before: string[] | undefined,
     after: string[] | undefined,
     rev: Map<string, Set<string>> | undefined,
-    prefix: string,
-    dirty: string[] | undefined,
+    kind: 1 | 2,
+    dirty: number[] | undefined,
   ) {
     if (!rev && !dirty) {
       return;
@@ -350,7 +389,7 @@ export class CatalogIndex {
         if (rev) {
           addTo(rev, t, key);
         }
-        dirty?.push(prefix + t);
+        dirty?.push(readKey(this.slot(t), kind));
       }
       return;
     }
@@ -361,7 +400,7 @@ export class CatalogIndex {
         if (rev) {
           removeFrom(rev, t, key);
         }
-        dirty?.push(prefix + t);
+        dirty?.push(readKey(this.slot(t), kind));
       }
     }
     for (const t of a) {
@@ -369,7 +408,7 @@ export class CatalogIndex {
         if (rev) {
           addTo(rev, t, key);
         }
-        dirty?.push(prefix + t);
+        dirty?.push(readKey(this.slot(t), kind));
       }
     }
   }
@@ -407,7 +446,7 @@ export class CatalogIndex {
 }
 
 /** Reads through this record their keys; `undefined` records nothing (full analysis). */
-export type ReadLog = Set<string> | undefined;
+export type ReadLog = Set<number> | undefined;
 
 /** The {@link RuleContext} over a catalog index, recording reads into a log. */
 export class IndexedRuleContext implements RuleContext {
@@ -498,7 +537,9 @@ export class IndexedRuleContext implements RuleContext {
     if (!slot) {
       return undefined;
     }
-    let refs = slot.refs;
+    // Kept, and freed, with the memos.
+    const memos = this.fresh(slot);
+    let refs = memos.refs;
     if (!refs) {
       const derivedFrom = contract.datasets.map(ds =>
         ds.derivedFrom.map(src => this.index.slot(src.ref)),
@@ -510,7 +551,7 @@ export class IndexedRuleContext implements RuleContext {
         derivedFrom,
         requires: contract.requires.map(r => this.index.slot(r.ref)),
       };
-      slot.refs = refs;
+      memos.refs = refs;
     }
     return refs;
   }
@@ -550,7 +591,7 @@ export class IndexedRuleContext implements RuleContext {
     this.recentObjects.fill(undefined);
     this.cache.clear();
     for (const slot of this.memoSlots) {
-      slot.forget();
+      slot.memos = undefined;
     }
     this.memoSlots = [];
     this.epoch++;
@@ -563,12 +604,7 @@ export class IndexedRuleContext implements RuleContext {
       map = this.objectMemo(about);
     } else if (about !== undefined) {
       const slot = this.slotOf(about);
-      if (slot.memoEpoch !== this.epoch || !slot.memo) {
-        slot.memo = new Map();
-        slot.memoEpoch = this.epoch;
-        this.memoSlots.push(slot);
-      }
-      map = slot.memo;
+      map = this.fresh(slot).memo ??= new Map();
     }
     const hit = map.get(key);
     const outer = this.log;
@@ -589,7 +625,7 @@ export class IndexedRuleContext implements RuleContext {
       return value;
     }
     // Recording reads: a value memoized without its reads is computed again.
-    const inner = new Set<string>();
+    const inner = new Set<number>();
     this.log = inner;
     let value: T;
     try {
@@ -604,7 +640,7 @@ export class IndexedRuleContext implements RuleContext {
     return value;
   }
 
-  private read(key: string) {
+  private read(key: number) {
     if (this.log) {
       this.log.add(key);
     }
@@ -612,7 +648,7 @@ export class IndexedRuleContext implements RuleContext {
 
   private stored(ref: string) {
     const slot = this.slotOf(ref);
-    this.read(slot.key);
+    this.read(readKey(slot));
     return slot.stored;
   }
 
@@ -624,14 +660,14 @@ export class IndexedRuleContext implements RuleContext {
   entityOfSlot(slot: Slot): EntitySummary | undefined {
     const log = this.log;
     if (log) {
-      log.add(slot.key);
+      log.add(readKey(slot));
     }
     return slot.stored?.entity;
   }
 
   contract(ref: string): EntityContract | undefined {
     const slot = this.slotOf(ref);
-    this.read(slot.key);
+    this.read(readKey(slot));
     return slot.contract;
   }
 
@@ -643,33 +679,33 @@ export class IndexedRuleContext implements RuleContext {
   resolveSlot(slot: Slot): EntitySummary | undefined {
     const log = this.log;
     if (log) {
-      log.add(slot.key);
+      log.add(readKey(slot));
     }
     const stored = slot.stored;
     if (stored) {
       this.remember(stored.entity.ref, slot);
       return stored.entity;
     }
-    this.fresh(slot);
-    const hit = this.replay(slot.resolved);
+    const memos = this.fresh(slot);
+    const hit = this.replay(memos.resolved);
     if (hit !== NONE) {
       return hit as EntitySummary | undefined;
     }
     const outer = this.enter();
     let value: EntitySummary | undefined;
     try {
-      value = this.resolveByName(slot.key);
+      value = this.resolveByName(slot);
     } catch (e) {
       this.leave(outer);
       throw e;
     }
-    slot.resolved = this.leave(outer, value);
+    memos.resolved = this.leave(outer, value);
     return value;
   }
 
-  private resolveByName(key: string): EntitySummary | undefined {
-    const nameKey = nameKeyOf(key);
-    this.read(nameKey);
+  private resolveByName(slot: Slot): EntitySummary | undefined {
+    const nameKey = nameKeyOf(slot.key);
+    this.read(this.index.nameReadKey(slot));
     const candidates = this.index.lookupByName(nameKey);
     if (!candidates || candidates.size === 0) {
       return undefined;
@@ -696,24 +732,21 @@ export class IndexedRuleContext implements RuleContext {
   contractOfSlot(slot: Slot): EntityContract | undefined {
     const log = this.log;
     if (log) {
-      log.add(slot.key);
+      log.add(readKey(slot));
     }
     return slot.contract;
   }
 
-  /** Starts the built-in memos of the current epoch on a slot. */
-  private fresh(slot: Slot) {
+  /** The memos of a slot for the current epoch (made when the epoch has none yet). */
+  private fresh(slot: Slot): SlotMemos {
     this.used = true;
-    if (slot.fastEpoch !== this.epoch) {
-      slot.fastEpoch = this.epoch;
-      slot.resolved = undefined;
-      slot.resolvedCalls = undefined;
-      slot.datasetName = undefined;
-      slot.dataset = undefined;
-      slot.datasets = undefined;
-      slot.tables = undefined;
+    let memos = slot.memos;
+    if (memos === undefined || memos.epoch !== this.epoch) {
+      memos = new SlotMemos(this.epoch);
+      slot.memos = memos;
       this.memoSlots.push(slot);
     }
+    return memos;
   }
 
   /**
@@ -767,8 +800,7 @@ export class IndexedRuleContext implements RuleContext {
    * (no key built, no per-slot map): same values, same reads replayed.
    */
   memoAt<T>(slot: Slot, table: MemoTableId, key: string, compute: () => T): T {
-    this.fresh(slot);
-    const tables = (slot.tables ??= []);
+    const tables = (this.fresh(slot).tables ??= []);
     const memo = tables[table];
     const hit = this.replay(memo?.get(key));
     if (hit !== NONE) {
@@ -795,7 +827,7 @@ export class IndexedRuleContext implements RuleContext {
   callsAt(slot: Slot): ResolvedCall[] {
     const log = this.log;
     if (log) {
-      log.add(slot.key);
+      log.add(readKey(slot));
     }
     const contract = slot.contract;
     if (
@@ -823,34 +855,34 @@ export class IndexedRuleContext implements RuleContext {
 
   /** {@link resolvedCalls} of the contract a slot holds (no reads of its own: see the callers). */
   resolvedCallsOfSlot(slot: Slot): ResolvedCall[] {
-    this.fresh(slot);
-    const hit = this.replay(slot.resolvedCalls);
+    const memos = this.fresh(slot);
+    const hit = this.replay(memos.resolvedCalls);
     if (hit !== NONE) {
       return hit as ResolvedCall[];
     }
     const outer = this.enter();
     let value: ResolvedCall[];
     try {
-      value = this.computeResolvedCalls(slot);
+      value = this.computeResolvedCalls(slot, memos);
     } catch (e) {
       this.leave(outer);
       throw e;
     }
-    slot.resolvedCalls = this.leave(outer, value);
+    memos.resolvedCalls = this.leave(outer, value);
     return value;
   }
 
-  private computeResolvedCalls(slot: Slot): ResolvedCall[] {
-    let calls = slot.calls;
-    let callSlots = slot.callSlots;
+  private computeResolvedCalls(slot: Slot, memos: SlotMemos): ResolvedCall[] {
+    let calls = memos.calls;
+    let callSlots = memos.callSlots;
     if (!calls || !callSlots) {
       calls = callsOf(slot.contract);
       callSlots = new Array(calls.length);
       for (let i = 0; i < calls.length; i++) {
         callSlots[i] = this.index.slot(calls[i].ref);
       }
-      slot.calls = calls;
-      slot.callSlots = callSlots;
+      memos.calls = calls;
+      memos.callSlots = callSlots;
     }
     const out: ResolvedCall[] = new Array(calls.length);
     for (let i = 0; i < calls.length; i++) {
@@ -900,13 +932,14 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   tiedEntities(ref: string): string[] {
-    const key = this.slotOf(ref).key;
+    const slot = this.slotOf(ref);
+    const key = slot.key;
     return this.memo(
       'tied',
       () => {
         const own = this.stored(ref);
-        this.read(`#d:${key}`);
-        this.read(`#o:${key}`);
+        this.read(readKey(slot, ReadKind.DependsOnRev));
+        this.read(readKey(slot, ReadKind.DependencyOfRev));
         const out = new Set<string>([
           ...(own?.dependsOn ?? []),
           ...(own?.dependencyOf ?? []),
@@ -921,12 +954,13 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   catalogDependencies(ref: string): string[] {
-    const key = this.slotOf(ref).key;
+    const slot = this.slotOf(ref);
+    const key = slot.key;
     return this.memo(
       'catalogDependencies',
       () => {
         const own = this.stored(ref);
-        this.read(`#o:${key}`);
+        this.read(readKey(slot, ReadKind.DependencyOfRev));
         const reverse = this.index.reverse('dependencyOf', key);
         const out = new Set<string>(own?.dependsOn ?? []);
         for (const r of reverse ?? []) {
@@ -992,9 +1026,11 @@ export class IndexedRuleContext implements RuleContext {
 
   /** {@link findDataset} from a slot's ref. */
   findDatasetAt(slot: Slot, dataset: string): DatasetMatch {
-    this.fresh(slot);
+    const memos = this.fresh(slot);
     const hit = this.replay(
-      slot.datasetName === dataset ? slot.dataset : slot.datasets?.get(dataset),
+      memos.datasetName === dataset
+        ? memos.dataset
+        : memos.datasets?.get(dataset),
     );
     if (hit !== NONE) {
       return hit as DatasetMatch;
@@ -1008,11 +1044,11 @@ export class IndexedRuleContext implements RuleContext {
       throw e;
     }
     const stored = this.leave(outer, value);
-    if (slot.datasetName === undefined || slot.datasetName === dataset) {
-      slot.datasetName = dataset;
-      slot.dataset = stored;
+    if (memos.datasetName === undefined || memos.datasetName === dataset) {
+      memos.datasetName = dataset;
+      memos.dataset = stored;
     } else {
-      (slot.datasets ??= new Map()).set(dataset, stored);
+      (memos.datasets ??= new Map()).set(dataset, stored);
     }
     return value;
   }

@@ -441,10 +441,14 @@ class IncrementalAnalyzer implements Analyzer {
   /** Anchor → what its evaluation produced and read. */
   private readonly units = new Map<
     string,
-    { output: UnitOutput; reads?: string[] }
+    { output: UnitOutput; reads?: number[] }
   >();
   /** Read key → anchors that read it. */
-  private readonly readers = new Map<string, Set<string>>();
+  /**
+   * Read key → the ids of the slots of the anchors that read it, in the order they read it
+   * (numbers: no string kept or hashed per read).
+   */
+  private readonly readers = new Map<number, number[]>();
   private readonly pending = new Set<string>();
 
   /** Finding id → entries (normally one; on a clash the smallest anchor wins). */
@@ -497,8 +501,11 @@ class IncrementalAnalyzer implements Analyzer {
     this.ctx.clearCache();
     if (this.track) {
       for (const k of dirty) {
-        for (const anchor of this.readers.get(k) ?? []) {
-          this.pending.add(anchor);
+        const list = this.readers.get(k);
+        if (list) {
+          for (const id of list) {
+            this.pending.add(this.index.slotById(id).key);
+          }
         }
       }
     }
@@ -693,6 +700,7 @@ class IncrementalAnalyzer implements Analyzer {
 
   private reevaluate(anchor: string) {
     const old = this.units.get(anchor);
+    const slot = this.index.slot(anchor);
     if (old) {
       for (const entry of old.output.findings) {
         this.removeEntry(entry);
@@ -701,17 +709,19 @@ class IncrementalAnalyzer implements Analyzer {
         this.removeEdge(edge);
       }
       for (const k of old.reads ?? []) {
-        const set = this.readers.get(k);
-        if (set) {
-          set.delete(anchor);
-          if (set.size === 0) {
+        const list = this.readers.get(k);
+        if (list) {
+          const i = list.indexOf(slot.id);
+          if (i >= 0) {
+            list.splice(i, 1);
+          }
+          if (list.length === 0) {
             this.readers.delete(k);
           }
         }
       }
       this.units.delete(anchor);
     }
-    const slot = this.index.slot(anchor);
     const contract = slot.contract;
     if (!contract) {
       return;
@@ -731,22 +741,25 @@ class IncrementalAnalyzer implements Analyzer {
    * reader of each key, so that a change to any of them re-evaluates it.
    */
   private evaluate(anchor: string, slot: Slot, contract: EntityContract) {
-    const log = this.track ? new Set<string>([anchor]) : undefined;
+    // The anchor reads its own entity (its key, as the slot's first read key).
+    const log = this.track ? new Set<number>([slot.id * 4]) : undefined;
     this.ctx.log = log;
     this.ctx.anchorSlot = slot;
     const output = evaluateAnchor(anchor, contract, this.cfg, this.ctx);
     this.ctx.anchorSlot = undefined;
     this.ctx.log = undefined;
-    let reads: string[] | undefined;
+    let reads: number[] | undefined;
     if (log) {
-      reads = [...log];
-      for (const k of reads) {
-        let set = this.readers.get(k);
-        if (!set) {
-          set = new Set();
-          this.readers.set(k, set);
+      // Small integers in a plain array: 4 bytes each, no typed array's headers per anchor.
+      reads = [];
+      for (const k of log) {
+        reads.push(k);
+        const list = this.readers.get(k);
+        if (list) {
+          list.push(slot.id);
+        } else {
+          this.readers.set(k, [slot.id]);
         }
-        set.add(anchor);
       }
     }
     return { output, reads };
