@@ -11,6 +11,9 @@ export const ROOT = path.resolve(__dirname, '../..');
 export const BASE_URL = 'http://localhost:7007';
 export const ARTIFACTS = path.join(ROOT, 'test/artifacts');
 
+/** The rules of the essay's four discoveries, all found once the example catalog is in. */
+const ESSAY_RULES = ['latency-budget', 'data-freshness', 'idempotency-key', 'access-policy'];
+
 export interface Portal {
   stop(): Promise<void>;
   log(): string;
@@ -78,6 +81,25 @@ export async function startPortal(
     },
     240_000,
     'the portal to serve the example catalog',
+    log,
+    () => exited,
+  );
+  // The contracts graph follows the catalog as it ingests the example entities: a page opened
+  // before it has them all shows that moment (an unresolved `risk`, say) until it is reloaded.
+  await waitFor(
+    async () => {
+      const token = await guestToken();
+      const res = await fetch(`${BASE_URL}/api/contracts/findings?limit=200`, {
+        headers: { Authorization: `Bearer ${token}` },
+      });
+      if (!res.ok) return false;
+      const rules = new Set(
+        ((await res.json()).items as Array<{ rule: string }>).map(f => f.rule),
+      );
+      return ESSAY_RULES.every(rule => rules.has(rule));
+    },
+    120_000,
+    "the contracts graph to hold the essay's four discoveries",
     log,
     () => exited,
   );
