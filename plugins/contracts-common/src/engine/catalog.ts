@@ -3,7 +3,7 @@
  */
 import type { EntityContract, EntitySummary } from '../types';
 import { callsOf, resolveCalls } from './calls';
-import type { Call, ResolvedCall } from './calls';
+import type { ResolvedCall } from './calls';
 import type { DatasetMatch, RuleContext } from './types';
 
 const normalized = new Map<string, string>();
@@ -137,11 +137,6 @@ export class Slot {
 class SlotMemos {
   /** Memoized computations of `memo` (custom rules' among them). */
   memo?: Map<string, unknown> = undefined;
-  /** `callsOf(contract)` and the slots of their refs: pure readings of the contract. */
-  calls?: Call[] = undefined;
-  callSlots?: Slot[] = undefined;
-  /** The slots of the contract's other refs. */
-  refs?: ContractRefs = undefined;
   /**
    * The built-in memos (stored as `memo` stores values), in fields: no key built, no map
    * searched. `resolve` of the ref when no entity has it exactly:
@@ -247,7 +242,8 @@ export function summaryFromRef(ref: string): EntitySummary {
  */
 export class CatalogIndex {
   readonly entities = new Map<string, StoredEntity>();
-  readonly contracts = new Map<string, EntityContract>();
+  /** The slot of the entity last set (its contract is the slot's `contract`). */
+  lastSet?: Slot;
   /**
    * The lookups by name and the reverse relations: built on first use (a catalog whose refs
    * all resolve exactly, and whose data is where the contracts say, never needs the first
@@ -320,7 +316,8 @@ export class CatalogIndex {
     const key = normalizeRef(ref);
     const slot = this.slot(key);
     const dirty: number[] | undefined = collect ? [readKey(slot)] : undefined;
-    const old = this.entities.get(key);
+    // The slot holds what `entities` holds under its key: no second lookup.
+    const old = slot.stored;
     const ns = entity?.namespace ?? old?.entity.namespace ?? 'default';
     const next: StoredEntity | undefined = entity && {
       entity,
@@ -358,11 +355,6 @@ export class CatalogIndex {
     } else {
       this.entities.delete(key);
     }
-    if (next && contract) {
-      this.contracts.set(key, contract);
-    } else {
-      this.contracts.delete(key);
-    }
     slot.stored = next;
     const nextContract = next ? contract : undefined;
     if (slot.contract !== nextContract) {
@@ -370,6 +362,7 @@ export class CatalogIndex {
       slot.memos = undefined;
     }
     slot.contract = nextContract;
+    this.lastSet = slot;
     return dirty ?? [];
   }
 
@@ -515,8 +508,16 @@ export class IndexedRuleContext implements RuleContext {
     this.recentSlots[i] = slot;
   }
 
-  /** The slot of the anchor being evaluated (set by the engine). */
+  /** The slot of the anchor being evaluated (see {@link setAnchor}). */
   anchorSlot: Slot | undefined = undefined;
+  /** The slots of the anchor's contract's refs, once asked for. */
+  private anchorRefs: ContractRefs | undefined = undefined;
+
+  /** Starts (with a slot) or ends (without) the evaluation of an anchor. */
+  setAnchor(slot: Slot | undefined) {
+    this.anchorSlot = slot;
+    this.anchorRefs = undefined;
+  }
 
   /** The slot holding `contract`, if the catalog holds it. */
   private slotOfContract(contract: EntityContract): Slot | undefined {
@@ -537,9 +538,9 @@ export class IndexedRuleContext implements RuleContext {
     if (!slot) {
       return undefined;
     }
-    // Kept, and freed, with the memos.
-    const memos = this.fresh(slot);
-    let refs = memos.refs;
+    // Only the anchor's rules ask: kept for its evaluation, not with the slot.
+    const anchor = slot === this.anchorSlot;
+    let refs = anchor ? this.anchorRefs : undefined;
     if (!refs) {
       const derivedFrom = contract.datasets.map(ds =>
         ds.derivedFrom.map(src => this.index.slot(src.ref)),
@@ -551,7 +552,9 @@ export class IndexedRuleContext implements RuleContext {
         derivedFrom,
         requires: contract.requires.map(r => this.index.slot(r.ref)),
       };
-      memos.refs = refs;
+      if (anchor) {
+        this.anchorRefs = refs;
+      }
     }
     return refs;
   }
@@ -863,7 +866,7 @@ export class IndexedRuleContext implements RuleContext {
     const outer = this.enter();
     let value: ResolvedCall[];
     try {
-      value = this.computeResolvedCalls(slot, memos);
+      value = this.computeResolvedCalls(slot);
     } catch (e) {
       this.leave(outer);
       throw e;
@@ -872,22 +875,13 @@ export class IndexedRuleContext implements RuleContext {
     return value;
   }
 
-  private computeResolvedCalls(slot: Slot, memos: SlotMemos): ResolvedCall[] {
-    let calls = memos.calls;
-    let callSlots = memos.callSlots;
-    if (!calls || !callSlots) {
-      calls = callsOf(slot.contract);
-      callSlots = new Array(calls.length);
-      for (let i = 0; i < calls.length; i++) {
-        callSlots[i] = this.index.slot(calls[i].ref);
-      }
-      memos.calls = calls;
-      memos.callSlots = callSlots;
-    }
+  /** Computed once per slot and epoch (the result is memoized): nothing else kept. */
+  private computeResolvedCalls(slot: Slot): ResolvedCall[] {
+    const calls = callsOf(slot.contract);
     const out: ResolvedCall[] = new Array(calls.length);
     for (let i = 0; i < calls.length; i++) {
       const call = calls[i];
-      const at = callSlots[i];
+      const at = this.index.slot(call.ref);
       const target = this.resolveSlot(at);
       if (!target) {
         out[i] = {

@@ -496,8 +496,9 @@ class IncrementalAnalyzer implements Analyzer {
     entity: EntitySummary | undefined,
     contract: EntityContract | undefined,
   ) {
-    const key = normalizeRef(ref);
     const dirty = this.index.set(ref, entity, contract, this.track);
+    const slot = this.index.lastSet!;
+    const key = slot.key;
     this.ctx.clearCache();
     if (this.track) {
       for (const k of dirty) {
@@ -512,12 +513,13 @@ class IncrementalAnalyzer implements Analyzer {
     if (contract || this.units.has(key)) {
       this.pending.add(key);
     }
-    this.updateNode(key);
+    this.updateNode(slot);
   }
 
-  private updateNode(key: string) {
-    const stored = this.index.entities.get(key);
-    const hasContract = this.index.contracts.has(key);
+  private updateNode(slot: Slot) {
+    const key = slot.key;
+    const stored = slot.stored;
+    const hasContract = slot.contract !== undefined;
     if (
       stored &&
       (hasContract || NODE_KINDS.has(stored.entity.kind.toLowerCase()))
@@ -603,7 +605,7 @@ class IncrementalAnalyzer implements Analyzer {
     // are in graph order without sorting them all at once.
     const groups: EdgeDraft[][] = [];
     for (const anchor of anchors) {
-      // The slot holds what `index.contracts` holds: one lookup for both.
+      // The anchor's contract is its slot's.
       const slot = this.index.slot(anchor);
       const contract = slot.contract;
       if (!contract) {
@@ -744,9 +746,9 @@ class IncrementalAnalyzer implements Analyzer {
     // The anchor reads its own entity (its key, as the slot's first read key).
     const log = this.track ? new Set<number>([slot.id * 4]) : undefined;
     this.ctx.log = log;
-    this.ctx.anchorSlot = slot;
+    this.ctx.setAnchor(slot);
     const output = evaluateAnchor(anchor, contract, this.cfg, this.ctx);
-    this.ctx.anchorSlot = undefined;
+    this.ctx.setAnchor(undefined);
     this.ctx.log = undefined;
     let reads: number[] | undefined;
     if (log) {

@@ -5,19 +5,15 @@
  * and cost a bounded amount per anchor whatever the catalog's shape.
  */
 import type {
-  ContractDependency,
   EntityContract,
   EntitySummary,
   Freshness,
-  IdempotencySpec,
   PercentileLatency,
   ProvidedDataset,
   ProvidedOperation,
-  RetryPolicy,
-  SourceLocation,
 } from '../types';
 import { resolveCalls } from './calls';
-import type { Call, ResolvedCall } from './calls';
+import type { ResolvedCall } from './calls';
 import { IndexedRuleContext, MemoTable } from './catalog';
 import type { ContractRefs, Slot } from './catalog';
 import type { DatasetMatch, RuleContext } from './types';
