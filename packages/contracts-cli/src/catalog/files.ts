@@ -263,7 +263,7 @@ export function entryFromEntity(
 }
 
 /** A YAML document of a catalog file, and the 1-based line where its content starts. */
-interface CatalogDocument {
+export interface CatalogDocument {
   value: unknown;
   line: number;
 }
@@ -303,15 +303,10 @@ function documentLines(text: string): number[] | undefined {
 }
 
 /**
- * Parses a catalog file. The fast path (js-yaml) serves well-formed files; a file it rejects, or
- * whose documents it cannot place, is parsed again with the located parser, so that broken YAML
- * is reported with its line and column and the valid documents beside it still count.
+ * The documents of a catalog file on the fast path (js-yaml), or undefined when it rejects the
+ * file or cannot place its documents. Also run by the read-ahead worker.
  */
-function readDocuments(
-  text: string,
-  shown: string,
-  problems: ContractProblem[],
-): CatalogDocument[] {
+export function readDocumentsFast(text: string): CatalogDocument[] | undefined {
   try {
     const values: unknown[] = [];
     loadAllYaml(text, v => values.push(v), { json: true });
@@ -320,9 +315,28 @@ function readDocuments(
       return values.map((value, i) => ({ value, line: Math.max(lines[i], 1) }));
     }
   } catch {
-    // reported with its position below
+    // reported with its position by the located parser
   }
-  return readDocumentsLocated(text, shown, problems);
+  return undefined;
+}
+
+/** Whether a YAML file can hold an entity: contract documents and other YAML carry no `kind`. */
+export function mayHoldEntities(text: string): boolean {
+  return /(^|\n)\s*["']?kind["']?\s*:/.test(text);
+}
+
+/**
+ * Parses a catalog file. The fast path (js-yaml) serves well-formed files; a file it rejects, or
+ * whose documents it cannot place, is parsed again with the located parser, so that broken YAML
+ * is reported with its line and column and the valid documents beside it still count.
+ */
+function readDocuments(
+  text: string,
+  shown: string,
+  problems: ContractProblem[],
+  fast: CatalogDocument[] | undefined = readDocumentsFast(text),
+): CatalogDocument[] {
+  return fast ?? readDocumentsLocated(text, shown, problems);
 }
 
 function readDocumentsLocated(
@@ -398,9 +412,15 @@ export function loadCatalogFiles(
     options.prefetcher?.reached();
     const text = cache.readListed(file, () => displayPath(root, file));
     // Contract documents and other YAML carry no `kind`: skip them without parsing.
-    if (!/(^|\n)\s*["']?kind["']?\s*:/.test(text)) continue;
+    if (!mayHoldEntities(text)) continue;
     const shown = displayPath(root, file);
-    for (const { value, line } of readDocuments(text, shown, problems)) {
+    const documents = readDocuments(
+      text,
+      shown,
+      problems,
+      options.prefetcher?.documents(file),
+    );
+    for (const { value, line } of documents) {
       if (!isEntityLike(value)) continue;
       if (!ANALYZED_KINDS.includes(value.kind.toLocaleLowerCase('en-US'))) {
         continue;

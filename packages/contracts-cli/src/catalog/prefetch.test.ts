@@ -9,6 +9,9 @@ const FORCE = { CONTRACTS_CLI_READER: 'force' };
 /** A catalog of services in folders, each with a contract folder, plus a file at the top. */
 function catalog(count: number): string {
   const files: Record<string, string> = {
+    // broken YAML: the worker's fast path rejects it, the main thread reports where it breaks
+    'broken.yaml':
+      'apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: { name: [oops\n',
     'org.yaml':
       'apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: { name: team }\nspec: { type: team, children: [] }\n',
   };
@@ -23,7 +26,7 @@ function catalog(count: number): string {
           }\n    operation: handle\n    latency_budget:\n      acceptable: p95 < 100ms\n`
         : ''
     }provides:\n  - operation: handle\n    latency:\n      current: p95=${
-      i * 30
+      (i + 1) * 30
     }ms\n`;
   }
   return writeTree(tmpDir('contracts-prefetch-'), files);
@@ -45,6 +48,7 @@ describe('reading catalog files ahead in a worker', () => {
       const ahead = loadCatalogFiles(['.'], { cwd: dir, prefetcher });
       prefetcher.close();
       expect(prefetcher.taken).toBeGreaterThan(alone.entries.length);
+      expect(prefetcher.documentsTaken).toBeGreaterThan(0);
       expect(ahead).toEqual(alone);
     }
   }, 60_000);
@@ -75,6 +79,13 @@ describe('reading catalog files ahead in a worker', () => {
     expect(ahead.stderr).toBe('');
     expect(JSON.parse(ahead.stdout)).toEqual(JSON.parse(alone.stdout));
     expect(JSON.parse(alone.stdout).summary.entities).toBe(41);
+    expect(JSON.parse(alone.stdout).problems).toEqual([
+      expect.objectContaining({
+        file: expect.stringMatching(/broken\.yaml$/),
+        line: 4,
+        message: expect.stringMatching(/^not valid YAML/),
+      }),
+    ]);
   }, 60_000);
 
   it('is not used when turned off, nor from the TypeScript sources by default', () => {

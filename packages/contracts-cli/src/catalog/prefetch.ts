@@ -21,7 +21,14 @@ import {
   receiveMessageOnPort,
   workerData,
 } from 'node:worker_threads';
-import { catalogFiles, type ListedEntry, readListing } from './files';
+import {
+  type CatalogDocument,
+  catalogFiles,
+  type ListedEntry,
+  mayHoldEntities,
+  readDocumentsFast,
+  readListing,
+} from './files';
 
 /** `workerData.role` of the read worker. */
 const ROLE = 'contracts-read-worker';
@@ -29,7 +36,7 @@ const ROLE = 'contracts-read-worker';
 const BATCH = 32;
 
 type Item =
-  | { file: string; text: string }
+  | { file: string; text: string; documents?: CatalogDocument[] }
   | { dir: string; entries: ListedEntry[] };
 
 interface ReadWorkerData {
@@ -66,10 +73,19 @@ export function serveReadWorker(): void {
     };
     for (const file of catalogFiles(paths, cwd, listing)) {
       if (index++ >= Atomics.load(reached, 0)) {
+        let text: string | undefined;
         try {
-          batch.push({ file, text: fs.readFileSync(file, 'utf8') });
+          text = fs.readFileSync(file, 'utf8');
         } catch {
           // the main thread reads it, and reports why it cannot
+        }
+        if (text !== undefined) {
+          // catalog files are parsed here too (on the fast path; what it rejects, the main
+          // thread parses and reports)
+          const documents = mayHoldEntities(text)
+            ? readDocumentsFast(text)
+            : undefined;
+          batch.push(documents ? { file, text, documents } : { file, text });
         }
       }
       if (batch.length >= BATCH) flush();
@@ -96,11 +112,16 @@ export interface PrefetchOptions {
 /** Listings and texts read ahead by a worker thread; see the top of this file. */
 export class FilePrefetcher {
   private readonly texts = new Map<string, string>();
+  private readonly parsed = new Map<string, CatalogDocument[]>();
+  /** Files whose text this thread took from the worker. */
+  private readonly textsTaken = new Set<string>();
   private readonly listings = new Map<string, ListedEntry[]>();
   private readonly reachedCount: Int32Array;
   private ended = false;
   /** Files and folders the worker delivered and the main thread took. */
   taken = 0;
+  /** Catalog files whose documents the worker parsed and the main thread took. */
+  documentsTaken = 0;
 
   private constructor(
     private readonly worker: Worker,
@@ -169,8 +190,12 @@ export class FilePrefetcher {
         return;
       }
       for (const item of batch) {
-        if ('text' in item) this.texts.set(item.file, item.text);
-        else this.listings.set(item.dir, item.entries);
+        if ('text' in item) {
+          this.texts.set(item.file, item.text);
+          if (item.documents) this.parsed.set(item.file, item.documents);
+        } else {
+          this.listings.set(item.dir, item.entries);
+        }
       }
     }
   }
@@ -182,8 +207,23 @@ export class FilePrefetcher {
     if (text !== undefined) {
       this.texts.delete(file);
       this.taken++;
+      this.textsTaken.add(file);
     }
     return text;
+  }
+
+  /**
+   * The documents of a catalog file, when the worker parsed the text this thread took from it
+   * (a file this thread read itself is parsed here).
+   */
+  documents(file: string): CatalogDocument[] | undefined {
+    if (!this.textsTaken.has(file)) return undefined;
+    const documents = this.parsed.get(file);
+    if (documents) {
+      this.parsed.delete(file);
+      this.documentsTaken++;
+    }
+    return documents;
   }
 
   /** The listing of a folder, when the worker read it already. */
@@ -214,6 +254,7 @@ export class FilePrefetcher {
   close(): void {
     this.ended = true;
     this.texts.clear();
+    this.parsed.clear();
     this.listings.clear();
     this.port.close();
     this.worker.terminate().catch(() => {});
