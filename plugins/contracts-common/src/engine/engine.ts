@@ -446,9 +446,9 @@ class IncrementalAnalyzer implements Analyzer {
   /** Read key → anchors that read it. */
   /**
    * Read key → the ids of the slots of the anchors that read it, in the order they read it
-   * (numbers: no string kept or hashed per read).
+   * (numbers: no string kept or hashed per read; read keys are small, dense numbers).
    */
-  private readonly readers = new Map<number, number[]>();
+  private readonly readers: Array<number[] | undefined> = [];
   private readonly pending = new Set<string>();
 
   /** Finding id → entries (normally one; on a clash the smallest anchor wins). */
@@ -502,7 +502,7 @@ class IncrementalAnalyzer implements Analyzer {
     this.ctx.clearCache();
     if (this.track) {
       for (const k of dirty) {
-        const list = this.readers.get(k);
+        const list = this.readers[k];
         if (list) {
           for (const id of list) {
             this.pending.add(this.index.slotById(id).key);
@@ -711,14 +711,14 @@ class IncrementalAnalyzer implements Analyzer {
         this.removeEdge(edge);
       }
       for (const k of old.reads ?? []) {
-        const list = this.readers.get(k);
+        const list = this.readers[k];
         if (list) {
           const i = list.indexOf(slot.id);
           if (i >= 0) {
             list.splice(i, 1);
           }
           if (list.length === 0) {
-            this.readers.delete(k);
+            this.readers[k] = undefined;
           }
         }
       }
@@ -756,11 +756,16 @@ class IncrementalAnalyzer implements Analyzer {
       reads = [];
       for (const k of log) {
         reads.push(k);
-        const list = this.readers.get(k);
+        const readers = this.readers;
+        // Grown one element at a time: a dense array, indexed without hashing.
+        while (readers.length <= k) {
+          readers.push(undefined);
+        }
+        const list = readers[k];
         if (list) {
           list.push(slot.id);
         } else {
-          this.readers.set(k, [slot.id]);
+          readers[k] = [slot.id];
         }
       }
     }

@@ -2,7 +2,7 @@
  * The edges of the conflict graph an entity's contract draws.
  */
 import type { EntityContract } from '../types';
-import { hashParts } from './hash';
+import { hashParts, HashPrefix, hashPartsFrom } from './hash';
 import {
   contractRefs,
   findDatasetVia,
@@ -34,15 +34,36 @@ export function callSubject(operation: string | undefined): string {
   return operation ?? '*';
 }
 
+/**
+ * {@link edgeId}s of the edges from one entity: the shared start (`edge`, kind, from) hashed
+ * once per kind.
+ */
+class EdgeIds {
+  private readonly prefixes: Partial<Record<GraphEdge['kind'], HashPrefix>> =
+    {};
+
+  constructor(private readonly from: string) {}
+
+  id(kind: GraphEdge['kind'], to: string, subject: string): string {
+    const prefix = (this.prefixes[kind] ??= new HashPrefix([
+      'edge',
+      kind,
+      this.from,
+    ]));
+    return hashPartsFrom(prefix, to, subject);
+  }
+}
+
 function addEdge(
   edges: EdgeDraft[],
+  ids: EdgeIds,
   from: string,
   kind: GraphEdge['kind'],
   to: string,
   subject: string,
   via?: string,
 ) {
-  const id = edgeId(kind, from, to, subject);
+  const id = ids.id(kind, to, subject);
   // A contract draws a handful of edges: a scan, not a map per contract.
   for (let i = 0; i < edges.length; i++) {
     if (edges[i].id === id) {
@@ -63,10 +84,18 @@ export function contractEdges(
   ctx: RuleContext,
 ): EdgeDraft[] {
   const edges: EdgeDraft[] = [];
+  const ids = new EdgeIds(from);
   const refs = contractRefs(ctx, contract);
   for (const { call, target } of resolvedCalls(ctx, contract)) {
     if (target) {
-      addEdge(edges, from, 'call', target.ref, callSubject(call.operation));
+      addEdge(
+        edges,
+        ids,
+        from,
+        'call',
+        target.ref,
+        callSubject(call.operation),
+      );
     }
   }
   // a dataset read (a data dependency, or a derived dataset's source): the edge goes to the
@@ -81,6 +110,7 @@ export function contractEdges(
     if (to) {
       addEdge(
         edges,
+        ids,
         from,
         'dataset',
         to,
@@ -101,7 +131,7 @@ export function contractEdges(
     const r = contract.requires[i];
     const target = resolveVia(ctx, refs?.requires[i], r.ref);
     if (target) {
-      addEdge(edges, from, 'data-need', target.ref, r.data);
+      addEdge(edges, ids, from, 'data-need', target.ref, r.data);
     }
   }
   return edges;

@@ -28,6 +28,65 @@ export function hashParts(parts: string[], seed = 0): string {
       h2 = Math.imul(h2 ^ ch, 1597334677);
     }
   }
+  return finish(h1, h2);
+}
+
+/**
+ * The state of {@link hashParts} after the first parts (at least one), to go on from with
+ * {@link hashPartsFrom}: ids that share their first parts hash those once.
+ */
+export class HashPrefix {
+  readonly h1: number;
+  readonly h2: number;
+
+  constructor(parts: string[], seed = 0) {
+    let h1 = 0xdeadbeef ^ seed;
+    let h2 = 0x41c6ce57 ^ seed;
+    for (let p = 0; p < parts.length; p++) {
+      if (p > 0) {
+        h1 = Math.imul(h1 ^ 10, 2654435761);
+        h2 = Math.imul(h2 ^ 10, 1597334677);
+      }
+      const text = parts[p];
+      for (let i = 0; i < text.length; i++) {
+        const ch = text.charCodeAt(i);
+        h1 = Math.imul(h1 ^ ch, 2654435761);
+        h2 = Math.imul(h2 ^ ch, 1597334677);
+      }
+    }
+    this.h1 = h1;
+    this.h2 = h2;
+  }
+}
+
+/** `hashParts([...prefixParts, a, b])` from the prefix's state. */
+export function hashPartsFrom(
+  prefix: HashPrefix,
+  a: string,
+  b: string,
+): string {
+  let h1 = prefix.h1;
+  let h2 = prefix.h2;
+  h1 = Math.imul(h1 ^ 10, 2654435761);
+  h2 = Math.imul(h2 ^ 10, 1597334677);
+  for (let i = 0; i < a.length; i++) {
+    const ch = a.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ 10, 2654435761);
+  h2 = Math.imul(h2 ^ 10, 1597334677);
+  for (let i = 0; i < b.length; i++) {
+    const ch = b.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  return finish(h1, h2);
+}
+
+function finish(h1In: number, h2In: number): string {
+  let h1 = h1In;
+  let h2 = h2In;
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
