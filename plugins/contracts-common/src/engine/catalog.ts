@@ -439,7 +439,7 @@ export class CatalogIndex {
 }
 
 /** Reads through this record their keys; `undefined` records nothing (full analysis). */
-export type ReadLog = Set<number> | undefined;
+export type ReadLog = number[] | undefined;
 
 /** The {@link RuleContext} over a catalog index, recording reads into a log. */
 export class IndexedRuleContext implements RuleContext {
@@ -609,43 +609,20 @@ export class IndexedRuleContext implements RuleContext {
       const slot = this.slotOf(about);
       map = this.fresh(slot).memo ??= new Map();
     }
-    const hit = map.get(key);
-    const outer = this.log;
-    if (hit instanceof MemoEntry) {
-      if (outer) {
-        for (const k of hit.reads) {
-          outer.add(k);
-        }
-      }
-      return hit.value as T;
-    }
-    if (hit !== undefined && !outer) {
-      return (hit === UNDEFINED ? undefined : hit) as T;
-    }
-    if (!outer) {
-      const value = compute();
-      map.set(key, value === undefined ? UNDEFINED : value);
-      return value;
+    const hit = this.replay(map.get(key));
+    if (hit !== NONE) {
+      return hit as T;
     }
     // Recording reads: a value memoized without its reads is computed again.
-    const inner = new Set<number>();
-    this.log = inner;
-    let value: T;
-    try {
-      value = compute();
-    } finally {
-      this.log = outer;
-      for (const k of inner) {
-        outer.add(k);
-      }
-    }
-    map.set(key, new MemoEntry(value, [...inner]));
+    const mark = this.enter();
+    const value = compute();
+    map.set(key, this.leave(mark, value));
     return value;
   }
 
   private read(key: number) {
     if (this.log) {
-      this.log.add(key);
+      this.log.push(key);
     }
   }
 
@@ -663,7 +640,7 @@ export class IndexedRuleContext implements RuleContext {
   entityOfSlot(slot: Slot): EntitySummary | undefined {
     const log = this.log;
     if (log) {
-      log.add(readKey(slot));
+      log.push(readKey(slot));
     }
     return slot.stored?.entity;
   }
@@ -682,7 +659,7 @@ export class IndexedRuleContext implements RuleContext {
   resolveSlot(slot: Slot): EntitySummary | undefined {
     const log = this.log;
     if (log) {
-      log.add(readKey(slot));
+      log.push(readKey(slot));
     }
     const stored = slot.stored;
     if (stored) {
@@ -694,15 +671,9 @@ export class IndexedRuleContext implements RuleContext {
     if (hit !== NONE) {
       return hit as EntitySummary | undefined;
     }
-    const outer = this.enter();
-    let value: EntitySummary | undefined;
-    try {
-      value = this.resolveByName(slot);
-    } catch (e) {
-      this.leave(outer);
-      throw e;
-    }
-    memos.resolved = this.leave(outer, value);
+    const mark = this.enter();
+    const value: EntitySummary | undefined = this.resolveByName(slot);
+    memos.resolved = this.leave(mark, value);
     return value;
   }
 
@@ -735,7 +706,7 @@ export class IndexedRuleContext implements RuleContext {
   contractOfSlot(slot: Slot): EntityContract | undefined {
     const log = this.log;
     if (log) {
-      log.add(readKey(slot));
+      log.push(readKey(slot));
     }
     return slot.contract;
   }
@@ -759,10 +730,10 @@ export class IndexedRuleContext implements RuleContext {
    */
   private replay(hit: unknown): unknown {
     if (hit instanceof MemoEntry) {
-      const outer = this.log;
-      if (outer) {
+      const log = this.log;
+      if (log) {
         for (const k of hit.reads) {
-          outer.add(k);
+          log.push(k);
         }
       }
       return hit.value;
@@ -773,29 +744,58 @@ export class IndexedRuleContext implements RuleContext {
     return NONE;
   }
 
-  /** Starts a memoized computation: its reads go to a log of their own. Returns the outer log. */
-  private enter(): ReadLog {
-    const outer = this.log;
-    if (outer) {
-      this.log = new Set();
-    }
-    return outer;
+  /**
+   * Starts a memoized computation: returns where its reads start in the log (-1 when reads
+   * are not recorded). The reads stay in the log: they are the caller's reads too.
+   */
+  private enter(): number {
+    return this.log ? this.log.length : -1;
   }
 
   /**
-   * Ends a computation started by {@link enter}: its reads join the outer log; returns what to
-   * store for `value` (as `memo` stores it).
+   * Ends a computation started by {@link enter}: returns what to store for `value` (as `memo`
+   * stores it), with its distinct reads when they are recorded; they replace its reads in
+   * the log (the same keys, once each).
    */
-  private leave(outer: ReadLog, value?: unknown): unknown {
-    if (!outer) {
+  private leave(mark: number, value: unknown): unknown {
+    const log = this.log;
+    if (mark < 0 || !log) {
       return value === undefined ? UNDEFINED : value;
     }
-    const inner = this.log!;
-    this.log = outer;
-    for (const k of inner) {
-      outer.add(k);
+    const reads = this.distinctReads(log, mark);
+    log.length = mark;
+    for (const k of reads) {
+      log.push(k);
     }
-    return new MemoEntry(value, [...inner]);
+    return new MemoEntry(value, reads);
+  }
+
+  /** Read keys seen by the current {@link distinctReads}: `seen[key] === stamp`. */
+  private seen = new Int32Array(1024);
+  private stamp = 0;
+
+  /** The distinct keys of `log` from `from`, in the order first read (no set built). */
+  distinctReads(log: number[], from = 0): number[] {
+    if (this.stamp === 0x7fffffff) {
+      this.seen.fill(0);
+      this.stamp = 0;
+    }
+    const stamp = ++this.stamp;
+    let seen = this.seen;
+    const out: number[] = [];
+    for (let i = from; i < log.length; i++) {
+      const k = log[i];
+      if (k >= seen.length) {
+        const grown = new Int32Array(Math.max(k + 1, seen.length * 2));
+        grown.set(seen);
+        this.seen = seen = grown;
+      }
+      if (seen[k] !== stamp) {
+        seen[k] = stamp;
+        out.push(k);
+      }
+    }
+    return out;
   }
 
   /**
@@ -809,15 +809,9 @@ export class IndexedRuleContext implements RuleContext {
     if (hit !== NONE) {
       return hit as T;
     }
-    const outer = this.enter();
-    let value: T;
-    try {
-      value = compute();
-    } catch (e) {
-      this.leave(outer);
-      throw e;
-    }
-    const stored = this.leave(outer, value);
+    const mark = this.enter();
+    const value: T = compute();
+    const stored = this.leave(mark, value);
     if (memo) {
       memo.set(key, stored);
     } else {
@@ -830,7 +824,7 @@ export class IndexedRuleContext implements RuleContext {
   callsAt(slot: Slot): ResolvedCall[] {
     const log = this.log;
     if (log) {
-      log.add(readKey(slot));
+      log.push(readKey(slot));
     }
     const contract = slot.contract;
     if (
@@ -863,15 +857,9 @@ export class IndexedRuleContext implements RuleContext {
     if (hit !== NONE) {
       return hit as ResolvedCall[];
     }
-    const outer = this.enter();
-    let value: ResolvedCall[];
-    try {
-      value = this.computeResolvedCalls(slot);
-    } catch (e) {
-      this.leave(outer);
-      throw e;
-    }
-    memos.resolvedCalls = this.leave(outer, value);
+    const mark = this.enter();
+    const value: ResolvedCall[] = this.computeResolvedCalls(slot);
+    memos.resolvedCalls = this.leave(mark, value);
     return value;
   }
 
@@ -1029,15 +1017,9 @@ export class IndexedRuleContext implements RuleContext {
     if (hit !== NONE) {
       return hit as DatasetMatch;
     }
-    const outer = this.enter();
-    let value: DatasetMatch;
-    try {
-      value = this.computeFindDataset(slot, dataset);
-    } catch (e) {
-      this.leave(outer);
-      throw e;
-    }
-    const stored = this.leave(outer, value);
+    const mark = this.enter();
+    const value: DatasetMatch = this.computeFindDataset(slot, dataset);
+    const stored = this.leave(mark, value);
     if (memos.datasetName === undefined || memos.datasetName === dataset) {
       memos.datasetName = dataset;
       memos.dataset = stored;

@@ -496,7 +496,13 @@ class IncrementalAnalyzer implements Analyzer {
     entity: EntitySummary | undefined,
     contract: EntityContract | undefined,
   ) {
-    const dirty = this.index.set(ref, entity, contract, this.track);
+    // Nothing reads anything before the first evaluation: no dirty keys to collect then.
+    const dirty = this.index.set(
+      ref,
+      entity,
+      contract,
+      this.track && this.units.size > 0,
+    );
     const slot = this.index.lastSet!;
     const key = slot.key;
     this.ctx.clearCache();
@@ -744,7 +750,7 @@ class IncrementalAnalyzer implements Analyzer {
    */
   private evaluate(anchor: string, slot: Slot, contract: EntityContract) {
     // The anchor reads its own entity (its key, as the slot's first read key).
-    const log = this.track ? new Set<number>([slot.id * 4]) : undefined;
+    const log = this.track ? [slot.id * 4] : undefined;
     this.ctx.log = log;
     this.ctx.setAnchor(slot);
     const output = evaluateAnchor(anchor, contract, this.cfg, this.ctx);
@@ -753,9 +759,8 @@ class IncrementalAnalyzer implements Analyzer {
     let reads: number[] | undefined;
     if (log) {
       // Small integers in a plain array: 4 bytes each, no typed array's headers per anchor.
-      reads = [];
-      for (const k of log) {
-        reads.push(k);
+      reads = this.ctx.distinctReads(log);
+      for (const k of reads) {
         const readers = this.readers;
         // Grown one element at a time: a dense array, indexed without hashing.
         while (readers.length <= k) {
