@@ -245,6 +245,11 @@ export class CatalogIndex {
   /** The slot of the entity last set (its contract is the slot's `contract`). */
   lastSet?: Slot;
   /**
+   * How many entities have a ref other than their key (not in normalized form): while none
+   * has, an entity's key is its own spelling of its ref.
+   */
+  otherSpellings = 0;
+  /**
    * The lookups by name and the reverse relations: built on first use (a catalog whose refs
    * all resolve exactly, and whose data is where the contracts say, never needs the first
    * two), then kept up to date.
@@ -354,6 +359,12 @@ export class CatalogIndex {
       this.entities.set(key, next);
     } else {
       this.entities.delete(key);
+    }
+    if (old && old.entity.ref !== key) {
+      this.otherSpellings--;
+    }
+    if (next && next.entity.ref !== key) {
+      this.otherSpellings++;
     }
     slot.stored = next;
     const nextContract = next ? contract : undefined;
@@ -959,6 +970,10 @@ export class IndexedRuleContext implements RuleContext {
   private canonical(keys: string[]): string[] {
     if (keys.length > 1) {
       keys.sort();
+    }
+    if (this.index.otherSpellings === 0) {
+      // Every entity's ref is its key: nothing to look up.
+      return keys;
     }
     return keys.map(k => this.index.entities.get(k)?.entity.ref ?? k);
   }

@@ -449,7 +449,8 @@ class IncrementalAnalyzer implements Analyzer {
    * (numbers: no string kept or hashed per read; read keys are small, dense numbers).
    */
   private readonly readers: Array<number[] | undefined> = [];
-  private readonly pending = new Set<string>();
+  /** Anchors to evaluate (again), with their slots: key → slot. */
+  private readonly pending = new Map<string, Slot>();
 
   /** Finding id → entries (normally one; on a clash the smallest anchor wins). */
   private readonly findingEntries = new Map<string, FindingEntry[]>();
@@ -511,13 +512,14 @@ class IncrementalAnalyzer implements Analyzer {
         const list = this.readers[k];
         if (list) {
           for (const id of list) {
-            this.pending.add(this.index.slotById(id).key);
+            const reader = this.index.slotById(id);
+            this.pending.set(reader.key, reader);
           }
         }
       }
     }
     if (contract || this.units.has(key)) {
-      this.pending.add(key);
+      this.pending.set(key, slot);
     }
     this.updateNode(slot);
   }
@@ -559,7 +561,7 @@ class IncrementalAnalyzer implements Analyzer {
     if (this.units.size === 0 && this.pending.size > 0) {
       this.bulkLoad();
     } else if (this.pending.size) {
-      const anchors = [...this.pending];
+      const anchors = [...this.pending.values()];
       this.pending.clear();
       for (const anchor of anchors) {
         this.reevaluate(anchor);
@@ -605,14 +607,14 @@ class IncrementalAnalyzer implements Analyzer {
 
   /** The first evaluation of everything: same state as re-evaluating each anchor, built in bulk. */
   private bulkLoad() {
-    const anchors = [...this.pending];
+    const anchors = [...this.pending.values()];
     this.pending.clear();
     // The edges of one anchor all start at its entity: sorted per anchor, then by anchor, they
     // are in graph order without sorting them all at once.
     const groups: EdgeDraft[][] = [];
-    for (const anchor of anchors) {
+    for (const slot of anchors) {
+      const anchor = slot.key;
       // The anchor's contract is its slot's.
-      const slot = this.index.slot(anchor);
       const contract = slot.contract;
       if (!contract) {
         continue;
@@ -706,9 +708,9 @@ class IncrementalAnalyzer implements Analyzer {
     this.dirtyEdges.clear();
   }
 
-  private reevaluate(anchor: string) {
+  private reevaluate(slot: Slot) {
+    const anchor = slot.key;
     const old = this.units.get(anchor);
-    const slot = this.index.slot(anchor);
     if (old) {
       for (const entry of old.output.findings) {
         this.removeEntry(entry);

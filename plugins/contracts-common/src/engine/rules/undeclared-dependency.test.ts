@@ -63,4 +63,24 @@ describe('undeclared-dependency', () => {
       ),
     ).toEqual([]);
   });
+
+  it("names a catalog dependency by the entity's own spelling of its ref", () => {
+    const [f] = findingsOf(
+      rule,
+      [
+        contract('checkout'),
+        { ...contract('risk'), entityRef: 'Component:default/Risk' },
+      ],
+      {
+        entities: [
+          entity('checkout', { dependsOn: ['risk'] }),
+          entity('risk', { ref: 'Component:default/Risk' }),
+        ],
+      },
+    );
+    expect(f).toMatchObject({
+      title: 'Catalog dependency missing from the contract',
+      provider: 'Component:default/Risk',
+    });
+  });
 });
