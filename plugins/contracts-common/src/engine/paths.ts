@@ -153,6 +153,40 @@ export function latencyAt(
 }
 
 /**
+ * `latencyAt(declared, percentile)?.ms`, without building the result: to rule out a
+ * comparison before any object is made.
+ */
+export function latencyMsAt(
+  declared: PercentileLatency[],
+  percentile: number,
+): number | undefined {
+  let best: PercentileLatency | undefined;
+  for (const l of declared) {
+    if (l.percentile === percentile) {
+      return l.ms;
+    }
+    if (l.percentile < percentile && (!best || l.ms > best.ms)) {
+      best = l;
+    }
+  }
+  return best?.ms;
+}
+
+/**
+ * `chainLatency(ctx, ref, operation, percentile, known)?.ms` when `known` declares current
+ * latencies (the chain is then the provider alone: nothing read, nothing walked); `null` when
+ * it does not (ask `chainLatency`).
+ */
+export function declaredLatencyMs(
+  known: ProvidedOperation | undefined,
+  percentile: number,
+): number | undefined | null {
+  return known && known.current.length > 0
+    ? latencyMsAt(known.current, percentile)
+    : null;
+}
+
+/**
  * {@link latencyAt} of a declared operation as a chain of one hop. Not cached: a few small
  * objects that mostly die young cost less than a cache keyed by operation.
  */

@@ -1,6 +1,12 @@
 import type { LatencyBound } from '../../types';
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
-import { chainLatency, ChainLatency, Hop, resolvedCalls } from '../paths';
+import {
+  chainLatency,
+  ChainLatency,
+  declaredLatencyMs,
+  Hop,
+  resolvedCalls,
+} from '../paths';
 import { chainEdges } from './util';
 import type { ContractRule, FindingDraft } from '../types';
 
@@ -72,6 +78,14 @@ export const latencyBudgetRule: ContractRule = {
       const provider = target.ref;
       const violations: Array<{ bound: LatencyBound; at: ChainLatency }> = [];
       for (const bound of dep.budget) {
+        // Most bounds hold against a declared latency: ruled out before building the chain.
+        const declaredMs = declaredLatencyMs(rc.operation, bound.percentile);
+        if (
+          declaredMs === undefined ||
+          (declaredMs !== null && !violates(bound, declaredMs))
+        ) {
+          continue;
+        }
         const at = chainLatency(
           ctx,
           provider,

@@ -1,5 +1,5 @@
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
-import { chainLatency, resolvedCalls } from '../paths';
+import { chainLatency, declaredLatencyMs, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { formatChainLatency } from './latency-budget';
 import { chainEdges } from './util';
@@ -26,6 +26,18 @@ export const timeoutBelowTailRule: ContractRule = {
     )) {
       const timeout = call.dependency?.timeoutMs;
       if (timeout === undefined || !call.operation || !target) {
+        continue;
+      }
+      // Most timeouts are above a declared tail: ruled out before building the chain.
+      const declared99 = declaredLatencyMs(operation, 99);
+      const declaredTail =
+        declared99 === undefined
+          ? declaredLatencyMs(operation, 100)
+          : declared99;
+      if (
+        declaredTail === undefined ||
+        (declaredTail !== null && declaredTail < timeout)
+      ) {
         continue;
       }
       const provider = target.ref;
