@@ -56,12 +56,18 @@ export function callsOf(contract: EntityContract | undefined): Call[] {
     return [];
   }
   const calls: Call[] = [];
-  const byKey = new Map<string, Call>();
+  // The calls' keys, index for index: a contract makes a handful of calls, scanned rather
+  // than put in a map.
+  const keys: string[] = [];
+  const byKey = (key: string) => {
+    const i = keys.indexOf(key);
+    return i < 0 ? undefined : calls[i];
+  };
   const keyOf = (ref: string, op?: string) =>
     `${ref.toLowerCase()}#${op ?? ''}`;
   for (const dependency of contract.dependsOn) {
     const key = keyOf(dependency.ref, dependency.operation);
-    if (byKey.has(key)) {
+    if (keys.includes(key)) {
       continue;
     }
     const call: Call = {
@@ -72,17 +78,17 @@ export function callsOf(contract: EntityContract | undefined): Call[] {
       attempts: 1,
       loc: dependency.loc,
     };
-    byKey.set(key, call);
+    keys.push(key);
     calls.push(call);
   }
   for (const policy of contract.retryPolicies) {
     const key = keyOf(policy.ref, policy.operation);
     const existing =
-      byKey.get(key) ??
+      byKey(key) ??
       // a policy without an operation applies to every call to that service
       (policy.operation === undefined
         ? undefined
-        : byKey.get(keyOf(policy.ref, undefined)));
+        : byKey(keyOf(policy.ref, undefined)));
     if (existing) {
       if (!existing.policy) {
         existing.policy = policy;
@@ -97,7 +103,7 @@ export function callsOf(contract: EntityContract | undefined): Call[] {
       attempts: 1,
       loc: policy.loc,
     };
-    byKey.set(key, call);
+    keys.push(key);
     calls.push(call);
   }
   if (contract.retryPolicies.some(p => p.operation === undefined)) {

@@ -35,6 +35,33 @@ export function isOpenTo(e: ProvidedEndpoint, r: DataRequirement): boolean {
   );
 }
 
+/**
+ * `carriers(endpoints, r.data)` is not empty and none of them is open to the consumer, found
+ * without building the lists (most needs are met).
+ */
+function blocked(endpoints: ProvidedEndpoint[], r: DataRequirement): boolean {
+  let explicit = false;
+  for (const e of endpoints) {
+    if (e.data.length > 0) {
+      explicit = true;
+      break;
+    }
+  }
+  let carried = false;
+  for (const e of endpoints) {
+    const carries = explicit
+      ? e.data.includes(r.data)
+      : returnsFullBreakdown(e.returns);
+    if (carries) {
+      if (isOpenTo(e, r)) {
+        return false;
+      }
+      carried = true;
+    }
+  }
+  return carried;
+}
+
 /** `aggregate_only` → `aggregate`, `full_breakdown` → `full breakdown`; the path without `returns`. */
 function endpointLabel(e: ProvidedEndpoint): string {
   return e.returns ? humanize(e.returns.replace(/[_-]?only$/i, '')) : e.path;
@@ -64,6 +91,9 @@ export const accessPolicyRule: ContractRule = {
       }
       const provider = target.ref;
       const endpoints = ctx.contract(provider)?.endpoints ?? [];
+      if (!blocked(endpoints, r)) {
+        continue;
+      }
       const carrying = carriers(endpoints, r.data);
       if (carrying.length === 0 || carrying.some(e => isOpenTo(e, r))) {
         continue;
