@@ -17,7 +17,7 @@ import {
 } from './catalog';
 import type { Slot } from './catalog';
 import { composeMessage, entityName } from './format';
-import { attachKey, contractEdges, EdgeDraft } from './graph';
+import { attachKey, contractEdges, EdgeDraft, NO_FINDINGS } from './graph';
 import { evidenceHash, fingerprint, stableStringify } from './hash';
 import { defaultRules } from './rules';
 import type {
@@ -41,12 +41,6 @@ const SEVERITY_RANK: Record<Severity, number> = {
   tradeoff: 2,
   info: 3,
 };
-
-/**
- * The `findings` of every edge without findings: one frozen array shared by the hundreds of
- * thousands of such edges of a large catalog.
- */
-const NO_FINDINGS = Object.freeze([]) as unknown as string[];
 
 /** Kinds shown as graph nodes even without a contract. */
 const NODE_KINDS = new Set(['component', 'resource', 'api', 'system']);
@@ -533,17 +527,17 @@ class IncrementalAnalyzer implements Analyzer {
       (hasContract || NODE_KINDS.has(stored.entity.kind.toLowerCase()))
     ) {
       const e = stored.entity;
-      const node: GraphNode = {
-        ref: e.ref,
-        kind: e.kind,
-        name: e.name,
-        hasContract,
-      };
-      if (e.owner) {
-        node.owner = e.owner;
-      }
-      if (e.system) {
-        node.system = e.system;
+      // One literal per shape, in the field order: no property added afterwards.
+      const { ref, kind, name, owner, system } = e;
+      let node: GraphNode;
+      if (owner && system) {
+        node = { ref, kind, name, hasContract, owner, system };
+      } else if (owner) {
+        node = { ref, kind, name, hasContract, owner };
+      } else if (system) {
+        node = { ref, kind, name, hasContract, system };
+      } else {
+        node = { ref, kind, name, hasContract };
       }
       const before = this.nodeObjects.get(key);
       if (before && sameNode(before, node)) {
