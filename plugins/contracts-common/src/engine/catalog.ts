@@ -124,6 +124,8 @@ export class Slot {
   nameId = -1;
   /** What the context memoized about this ref, for one state of the catalog. */
   memos?: SlotMemos = undefined;
+  /** While `analyze` loads its input: the contract waiting for this entity. */
+  loading?: EntityContract = undefined;
 
   /** `id`: the slot's number, the base of its read keys (see {@link readKey}). */
   constructor(readonly key: string, readonly id: number) {}
@@ -259,6 +261,8 @@ export class CatalogIndex {
   private dependencyOfRev?: Map<string, Set<string>>;
   /** Any spelling of a ref → its slot. */
   private readonly slots = new Map<string, Slot>();
+  /** How many keys of `slots` are other spellings (not a slot's key). */
+  private aliases = 0;
   /** The slots by id. */
   private readonly slotList: Slot[] = [];
   /** Namespace/name lookup keys → their ids. */
@@ -295,15 +299,20 @@ export class CatalogIndex {
         this.slotList.push(slot);
         this.slots.set(key, slot);
       }
-      if (this.slots.size > 4 * (this.entities.size + 1000)) {
-        // Forget other spellings; every slot stays reachable by its key.
-        for (const [k, v] of this.slots) {
-          if (k !== v.key) {
-            this.slots.delete(k);
+      if (ref !== key) {
+        if (this.aliases > 3 * (this.entities.size + 1000)) {
+          // Forget other spellings; every slot stays reachable by its key. (Counted apart
+          // from the slots: slots made before their entities never start a scan.)
+          for (const [k, v] of this.slots) {
+            if (k !== v.key) {
+              this.slots.delete(k);
+            }
           }
+          this.aliases = 0;
         }
+        this.slots.set(ref, slot);
+        this.aliases++;
       }
-      this.slots.set(ref, slot);
     }
     return slot;
   }
@@ -317,9 +326,11 @@ export class CatalogIndex {
     entity: EntitySummary | undefined,
     contract: EntityContract | undefined,
     collect = true,
+    known?: Slot,
   ): number[] {
-    const key = normalizeRef(ref);
-    const slot = this.slot(key);
+    // `known`: the slot of `ref`, when the caller has it.
+    const slot = known ?? this.slot(normalizeRef(ref));
+    const key = slot.key;
     const dirty: number[] | undefined = collect ? [readKey(slot)] : undefined;
     // The slot holds what `entities` holds under its key: no second lookup.
     const old = slot.stored;

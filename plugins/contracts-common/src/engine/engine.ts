@@ -486,10 +486,40 @@ class IncrementalAnalyzer implements Analyzer {
     this.set(ref, undefined, undefined);
   }
 
+  /**
+   * Loads `analyze`'s input: each contract waits in its entity's slot (the last one for a ref
+   * wins), goes in with its entity, or after all entities when none has it, in input order.
+   */
+  loadAll(input: AnalyzeInput) {
+    const waiting: Slot[] = [];
+    for (const c of input.contracts) {
+      const slot = this.index.slot(normalizeRef(c.entityRef));
+      if (slot.loading === undefined) {
+        waiting.push(slot);
+      }
+      slot.loading = c;
+    }
+    for (const entity of input.entities) {
+      const slot = this.index.slot(normalizeRef(entity.ref));
+      const contract = slot.loading;
+      slot.loading = undefined;
+      this.set(entity.ref, entity, contract, slot);
+    }
+    // Contracts of entities the input does not list still count.
+    for (const slot of waiting) {
+      const c = slot.loading;
+      if (c) {
+        slot.loading = undefined;
+        this.upsert(summaryFromRef(c.entityRef), c);
+      }
+    }
+  }
+
   private set(
     ref: string,
     entity: EntitySummary | undefined,
     contract: EntityContract | undefined,
+    known?: Slot,
   ) {
     // Nothing reads anything before the first evaluation: no dirty keys to collect then.
     const dirty = this.index.set(
@@ -497,6 +527,7 @@ class IncrementalAnalyzer implements Analyzer {
       entity,
       contract,
       this.track && this.units.size > 0,
+      known,
     );
     const slot = this.index.lastSet!;
     const key = slot.key;
@@ -906,22 +937,6 @@ export function createAnalyzer(
   return new IncrementalAnalyzer(opts.config, opts.rules, true);
 }
 
-function loadAll(analyzer: Analyzer, input: AnalyzeInput) {
-  const contracts = new Map<string, EntityContract>();
-  for (const c of input.contracts) {
-    contracts.set(normalizeRef(c.entityRef), c);
-  }
-  for (const entity of input.entities) {
-    const key = normalizeRef(entity.ref);
-    analyzer.upsert(entity, contracts.get(key));
-    contracts.delete(key);
-  }
-  // Contracts of entities the input does not list still count.
-  for (const c of contracts.values()) {
-    analyzer.upsert(summaryFromRef(c.entityRef), c);
-  }
-}
-
 /**
  * Computes the conflict graph and the findings of all rules over the given entities and their
  * contracts.
@@ -929,6 +944,6 @@ function loadAll(analyzer: Analyzer, input: AnalyzeInput) {
  */
 export function analyze(input: AnalyzeInput): AnalysisResult {
   const analyzer = new IncrementalAnalyzer(input.config, input.rules, false);
-  loadAll(analyzer, input);
+  analyzer.loadAll(input);
   return analyzer.result();
 }
