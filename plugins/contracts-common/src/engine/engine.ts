@@ -313,11 +313,12 @@ function sortedInsert<T>(arr: T[], item: T, compare: (a: T, b: T) => number) {
 
 /**
  * A sorted view of a keyed collection, patched in place for small changes and rebuilt for
- * large ones.
+ * large ones. It keeps no map of what it shows: whoever changes an item tells it what was
+ * shown for the key before ({@link touch}).
  */
 class SortedView<T> {
-  private readonly shown = new Map<string, T>();
-  private readonly dirty = new Set<string>();
+  /** Keys changed since the last flush → the item shown for each then (the first touch's). */
+  private readonly dirty = new Map<string, T | undefined>();
   private arr: T[] = [];
   /** `arr` was handed out: copy it before changing it (copy on write, no copy per result). */
   private shared = false;
@@ -325,25 +326,21 @@ class SortedView<T> {
   constructor(
     private readonly compare: (a: T, b: T) => number,
     private readonly current: (key: string) => T | undefined,
+    /** All current items (what the view shows once flushed). */
+    private readonly all: () => Iterable<T>,
     private readonly equals?: (a: T, b: T) => boolean,
   ) {}
 
-  touch(key: string) {
-    this.dirty.add(key);
+  /** The item of `key` changes; `before`: the item it had (shown since the last flush). */
+  touch(key: string, before: T | undefined) {
+    if (!this.dirty.has(key)) {
+      this.dirty.set(key, before);
+    }
   }
 
-  /**
-   * Shows exactly these items (keyed), sorted; `final`: no later changes will be flushed (the
-   * keys are not kept). `sorted`: the items already in order, when the caller has them.
-   */
-  reset(items: Map<string, T> | undefined, final = false, sorted?: T[]) {
-    this.shown.clear();
-    if (!final && items) {
-      for (const [k, v] of items) {
-        this.shown.set(k, v);
-      }
-    }
-    this.arr = sorted ?? [...(items?.values() ?? [])].sort(this.compare);
+  /** Shows exactly these items, sorted; `sorted`: the items already in order, when the caller has them. */
+  reset(items: Iterable<T> | undefined, sorted?: T[]) {
+    this.arr = sorted ?? [...(items ?? [])].sort(this.compare);
     this.shared = false;
     this.dirty.clear();
   }
@@ -368,19 +365,10 @@ class SortedView<T> {
       return;
     }
     if (this.dirty.size > 256 && this.dirty.size * 8 > this.arr.length) {
-      for (const key of this.dirty) {
-        const next = this.current(key);
-        if (next === undefined) {
-          this.shown.delete(key);
-        } else {
-          this.shown.set(key, next);
-        }
-      }
-      this.arr = [...this.shown.values()].sort(this.compare);
+      this.arr = [...this.all()].sort(this.compare);
       this.shared = false;
     } else {
-      for (const key of this.dirty) {
-        const before = this.shown.get(key);
+      for (const [key, before] of this.dirty) {
         const next = this.current(key);
         if (before === next) {
           continue;
@@ -394,21 +382,26 @@ class SortedView<T> {
           const i = this.arr.indexOf(before);
           if (i >= 0) {
             this.writable()[i] = next;
-            this.shown.set(key, next);
             continue;
           }
         }
         if (before !== undefined) {
           sortedRemove(this.writable(), before, this.compare);
-          this.shown.delete(key);
         }
         if (next !== undefined) {
           sortedInsert(this.writable(), next, this.compare);
-          this.shown.set(key, next);
         }
       }
     }
     this.dirty.clear();
+  }
+}
+
+function* visibleFindings(
+  visible: Map<string, FindingEntry>,
+): Iterable<Finding> {
+  for (const entry of visible.values()) {
+    yield entry.finding;
   }
 }
 
@@ -459,13 +452,18 @@ class IncrementalAnalyzer implements Analyzer {
   private readonly findingView = new SortedView<Finding>(
     compareFindings,
     id => this.visible.get(id)?.finding,
+    () => visibleFindings(this.visible),
     sameFinding,
   );
-  private readonly edgeView = new SortedView<GraphEdge>(compareEdges, id =>
-    this.edgeObjects.get(id),
+  private readonly edgeView = new SortedView<GraphEdge>(
+    compareEdges,
+    id => this.edgeObjects.get(id),
+    () => this.edgeObjects.values(),
   );
-  private readonly nodeView = new SortedView<GraphNode>(compareNodes, key =>
-    this.nodeObjects.get(key),
+  private readonly nodeView = new SortedView<GraphNode>(
+    compareNodes,
+    key => this.nodeObjects.get(key),
+    () => this.nodeObjects.values(),
   );
   private readonly dirtyEdges = new Set<string>();
 
@@ -553,6 +551,7 @@ class IncrementalAnalyzer implements Analyzer {
     const key = slot.key;
     const stored = slot.stored;
     const hasContract = slot.contract !== undefined;
+    const before = this.nodeObjects.get(key);
     if (
       stored &&
       (hasContract || NODE_KINDS.has(stored.entity.kind.toLowerCase()))
@@ -570,7 +569,6 @@ class IncrementalAnalyzer implements Analyzer {
       } else {
         node = { ref, kind, name, hasContract };
       }
-      const before = this.nodeObjects.get(key);
       if (before && sameNode(before, node)) {
         // Unchanged: keep the shown object, the node view need not change.
         return;
@@ -579,7 +577,7 @@ class IncrementalAnalyzer implements Analyzer {
     } else {
       this.nodeObjects.delete(key);
     }
-    this.nodeView.touch(key);
+    this.nodeView.touch(key, before);
   }
 
   result(): AnalysisResult {
@@ -594,11 +592,11 @@ class IncrementalAnalyzer implements Analyzer {
     }
     for (const id of this.dirtyEdges) {
       const draft = this.edgeDrafts.get(id);
+      const before = this.edgeObjects.get(id);
       if (!draft) {
         this.edgeObjects.delete(id);
       } else {
         const findings = this.edgeFindings(draft);
-        const before = this.edgeObjects.get(id);
         if (
           !before ||
           before.via !== draft.via ||
@@ -607,7 +605,7 @@ class IncrementalAnalyzer implements Analyzer {
           this.edgeObjects.set(id, { ...draft, findings });
         }
       }
-      this.edgeView.touch(id);
+      this.edgeView.touch(id, before);
     }
     this.dirtyEdges.clear();
     // Memoized walks are only valid for one state of the catalog; free them.
@@ -719,17 +717,9 @@ class IncrementalAnalyzer implements Analyzer {
         edges.push(edge);
       }
     }
-    const findings = new Map<string, Finding>();
-    for (const [id, entry] of this.visible) {
-      findings.set(id, entry.finding);
-    }
-    this.findingView.reset(findings, !this.track);
-    this.edgeView.reset(
-      this.track ? this.edgeObjects : undefined,
-      !this.track,
-      edges,
-    );
-    this.nodeView.reset(this.nodeObjects, !this.track);
+    this.findingView.reset(visibleFindings(this.visible));
+    this.edgeView.reset(undefined, edges);
+    this.nodeView.reset(this.nodeObjects.values());
     this.dirtyEdges.clear();
   }
 
@@ -896,7 +886,7 @@ class IncrementalAnalyzer implements Analyzer {
     } else {
       this.visible.delete(id);
     }
-    this.findingView.touch(id);
+    this.findingView.touch(id, before?.finding);
   }
 
   private setAttach(entry: FindingEntry, id: string, on: boolean) {
