@@ -436,6 +436,8 @@ class IncrementalAnalyzer implements Analyzer {
    * (numbers: no string kept or hashed per read; read keys are small, dense numbers).
    */
   private readonly readers: Array<number[] | undefined> = [];
+  /** The reads of the evaluation under way (see `evaluate`). */
+  private readonly log: number[] = [];
   /** Anchors to evaluate (again), with their slots: key → slot. */
   private readonly pending = new Map<string, Slot>();
 
@@ -645,9 +647,18 @@ class IncrementalAnalyzer implements Analyzer {
       const { output, reads } = this.evaluate(anchor, slot, contract);
       if (this.track) {
         this.units.set(anchor, { output, reads });
-        for (const edge of output.edges) {
+        const edges = output.edges;
+        for (const edge of edges) {
           this.edgeDrafts.set(edge.id, edge);
-          this.indexEdge(edge);
+        }
+        if (edges.length) {
+          // A contract's edges all start at its entity: indexed in one go.
+          const list = this.edgesByFrom.get(edges[0].from);
+          if (list) {
+            list.push(...edges);
+          } else {
+            this.edgesByFrom.set(edges[0].from, edges.slice());
+          }
         }
       }
       if (output.edges.length) {
@@ -766,8 +777,14 @@ class IncrementalAnalyzer implements Analyzer {
    * reader of each key, so that a change to any of them re-evaluates it.
    */
   private evaluate(anchor: string, slot: Slot, contract: EntityContract) {
-    // The anchor reads its own entity (its key, as the slot's first read key).
-    const log = this.track ? [slot.id * 4] : undefined;
+    // The anchor reads its own entity (its key, as the slot's first read key). One log for
+    // every evaluation: its distinct keys are copied out below.
+    let log: number[] | undefined;
+    if (this.track) {
+      log = this.log;
+      log.length = 0;
+      log.push(slot.id * 4);
+    }
     this.ctx.log = log;
     this.ctx.setAnchor(slot);
     const output = evaluateAnchor(anchor, contract, this.cfg, this.ctx);
