@@ -53,33 +53,51 @@ function walkWait(
     if (!enterWalk(visited, at.toLowerCase(), depth)) {
       return undefined;
     }
+    // The longest wait so far: a wait found further down, or one of `at`'s own calls with a
+    // timeout (made into a wait only if it stays the longest).
+    let found = false;
+    let bestMs = 0;
     let best: DownstreamWait | undefined;
+    let bestCall: Call | undefined;
+    let bestTarget = '';
     for (const { call, target, slot: next } of callsFrom(ctx, at, atSlot)) {
       if (!target) {
         continue;
       }
       const timeout = call.dependency?.timeoutMs;
-      let found: DownstreamWait | undefined;
       if (timeout !== undefined) {
-        found = {
-          ms: timeout * call.attempts,
-          holder: at,
-          call,
-          path: [
-            { ref: at, subject },
-            { ref: target.ref, subject: call.operation ?? '*' },
-          ],
-        };
+        const ms = timeout * call.attempts;
+        if (!found || ms > bestMs) {
+          found = true;
+          bestMs = ms;
+          best = undefined;
+          bestCall = call;
+          bestTarget = target.ref;
+        }
       } else if (call.operation) {
         const deeper = walk(target.ref, next, call.operation, depth + 1);
-        found = deeper && {
+        const wait = deeper && {
           ...deeper,
           path: [{ ref: at, subject }, ...deeper.path],
         };
+        if (wait && (!found || wait.ms > bestMs)) {
+          found = true;
+          bestMs = wait.ms;
+          best = wait;
+          bestCall = undefined;
+        }
       }
-      if (found && (!best || found.ms > best.ms)) {
-        best = found;
-      }
+    }
+    if (bestCall) {
+      return {
+        ms: bestMs,
+        holder: at,
+        call: bestCall,
+        path: [
+          { ref: at, subject },
+          { ref: bestTarget, subject: bestCall.operation ?? '*' },
+        ],
+      };
     }
     return best;
   };
