@@ -979,8 +979,19 @@ export class IndexedRuleContext implements RuleContext {
 
   /** Sorted; the entity's own spelling of the ref when it is known. */
   private canonical(keys: string[]): string[] {
-    if (keys.length > 1) {
+    if (keys.length > 16) {
       keys.sort();
+    } else {
+      // As `sort()` orders strings, without the work array it allocates per call.
+      for (let i = 1; i < keys.length; i++) {
+        const k = keys[i];
+        let j = i - 1;
+        while (j >= 0 && keys[j] > k) {
+          keys[j + 1] = keys[j];
+          j--;
+        }
+        keys[j + 1] = k;
+      }
     }
     if (this.index.otherSpellings === 0) {
       // Every entity's ref is its key: nothing to look up.

@@ -1,7 +1,43 @@
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
-import { chainLatency, ChainLatency, resolvedCalls } from '../paths';
+import {
+  chainLatency,
+  ChainLatency,
+  declaredLatencyMs,
+  resolvedCalls,
+} from '../paths';
+import type { ResolvedCall } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { chainEdges } from './util';
+
+/**
+ * True when every call's target declares the operation's latency, and the promise holds
+ * against them (no single call slower, their sum not above it): what the chains would show,
+ * found without building them (nothing is read or walked for declared latencies).
+ */
+function keptByDeclared(
+  calls: ResolvedCall[],
+  percentile: number,
+  promised: number,
+): boolean {
+  let any = false;
+  let critical = 0;
+  let sum = 0;
+  for (const { operation } of calls) {
+    const ms = declaredLatencyMs(operation, percentile);
+    if (ms === null) {
+      return false;
+    }
+    if (ms === undefined) {
+      continue;
+    }
+    if (!any || ms > critical) {
+      critical = ms;
+    }
+    any = true;
+    sum += ms;
+  }
+  return !any || (critical <= promised && sum <= promised);
+}
 
 /**
  * `latency-path`: a provider's declared current latency at a percentile is below what one of
@@ -42,6 +78,9 @@ export const latencyPathRule: ContractRule = {
           }
         | undefined;
       for (const promise of op.current) {
+        if (keptByDeclared(calls, promise.percentile, promise.ms)) {
+          continue;
+        }
         const parts: Array<{ at: ChainLatency; op: string }> = [];
         for (const { call, target, operation, slot } of calls) {
           // `operation`: the target's declared operation, as `chainLatency` would look it up.
