@@ -9,32 +9,58 @@ import {
 } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 
-type ContractEdges = Map<
-  string,
-  { target: string; accepted: string[]; loc: SourceLocation; what: string }
->;
+/**
+ * What a contract says about a target: `calls score`, `reads orders`, `derives a from b`,
+ * `needs detail` (kept as parts: the text is made only for a finding).
+ */
+interface What {
+  verb: 'calls' | 'reads' | 'derives' | 'needs';
+  object: string;
+  /** `derives`: the source dataset. */
+  from?: string;
+}
+
+function whatText(w: What): string {
+  return w.verb === 'derives'
+    ? `derives ${w.object} from ${w.from}`
+    : `${w.verb} ${w.object}`;
+}
+
+interface ContractEdge {
+  /** The target in lower case: edges to one target are one. */
+  key: string;
+  target: string;
+  accepted: string[];
+  loc: SourceLocation;
+  what: What;
+}
+
+/** The contract's edges in the order first drawn (a handful: scanned, not mapped). */
+type ContractEdges = ContractEdge[];
 
 function addEdge(
   edges: ContractEdges,
   target: string,
   alsoAccepted: string | undefined,
   loc: SourceLocation,
-  what: string,
+  what: What,
 ) {
   const key = target.toLowerCase();
-  const existing = edges.get(key);
-  if (existing) {
-    if (alsoAccepted) {
-      existing.accepted.push(alsoAccepted);
+  for (const existing of edges) {
+    if (existing.key === key) {
+      if (alsoAccepted) {
+        existing.accepted.push(alsoAccepted);
+      }
+      return;
     }
-  } else {
-    edges.set(key, {
-      target,
-      accepted: alsoAccepted ? [target, alsoAccepted] : [target],
-      loc,
-      what,
-    });
   }
+  edges.push({
+    key,
+    target,
+    accepted: alsoAccepted ? [target, alsoAccepted] : [target],
+    loc,
+    what,
+  });
 }
 
 function addDataEdge(
@@ -44,7 +70,7 @@ function addDataEdge(
   ref: string,
   name: string,
   loc: SourceLocation,
-  what: string,
+  what: What,
 ) {
   const m = findDatasetVia(ctx, slot, ref, name);
   const target = m.provider ?? m.source;
@@ -67,20 +93,15 @@ export const undeclaredDependencyRule: ContractRule = {
   description: "A contract edge and the catalog's dependsOn disagree.",
   evaluate(anchor, ctx) {
     const self = anchor.entityRef;
-    const s = entityName(self);
     const catalog = ctx.catalogDependencies(self);
-    const declared = new Set(catalog.map(r => r.toLowerCase()));
     // Contract edges: target → the refs that satisfy it in the catalog, where it was written.
-    const edges: ContractEdges = new Map();
+    const edges: ContractEdges = [];
     for (const { call, target: t } of resolvedCalls(ctx, anchor)) {
       if (t) {
-        addEdge(
-          edges,
-          t.ref,
-          undefined,
-          call.loc,
-          `calls ${call.operation ?? call.service}`,
-        );
+        addEdge(edges, t.ref, undefined, call.loc, {
+          verb: 'calls',
+          object: call.operation ?? call.service,
+        });
       }
     }
     const refs = contractRefs(ctx, anchor);
@@ -93,7 +114,7 @@ export const undeclaredDependencyRule: ContractRule = {
         dd.ref,
         dd.dataset,
         dd.loc,
-        `reads ${dd.dataset}`,
+        { verb: 'reads', object: dd.dataset },
       );
     }
     for (let d = 0; d < anchor.datasets.length; d++) {
@@ -107,7 +128,7 @@ export const undeclaredDependencyRule: ContractRule = {
           src.ref,
           src.dataset,
           src.loc,
-          `derives ${ds.name} from ${src.dataset}`,
+          { verb: 'derives', object: ds.name, from: src.dataset },
         );
       }
     }
@@ -115,20 +136,33 @@ export const undeclaredDependencyRule: ContractRule = {
       const r = anchor.requires[i];
       const t = resolveVia(ctx, refs?.requires[i], r.ref);
       if (t) {
-        addEdge(edges, t.ref, undefined, r.loc, `needs ${r.data}`);
+        addEdge(edges, t.ref, undefined, r.loc, {
+          verb: 'needs',
+          object: r.data,
+        });
       }
     }
     const drafts: FindingDraft[] = [];
-    const covered = new Set<string>();
-    for (const edge of edges.values()) {
-      if (edge.target.toLowerCase() === self.toLowerCase()) {
+    // The catalog's dependencies and the refs the contract's edges cover, in lower case (a
+    // handful each: arrays).
+    const declared = catalog.map(r => r.toLowerCase());
+    const covered: string[] = [];
+    const selfKey = self.toLowerCase();
+    for (const edge of edges) {
+      if (edge.key === selfKey) {
         continue;
       }
-      const accepted = edge.accepted.map(r => r.toLowerCase());
-      accepted.forEach(r => covered.add(r));
-      if (accepted.some(r => declared.has(r))) {
+      let isDeclared = false;
+      for (const r of edge.accepted) {
+        const lower = r.toLowerCase();
+        covered.push(lower);
+        isDeclared = isDeclared || declared.includes(lower);
+      }
+      if (isDeclared) {
         continue;
       }
+      const s = entityName(self);
+      const what = whatText(edge.what);
       const t = entityName(edge.target);
       drafts.push({
         consumer: self,
@@ -137,11 +171,11 @@ export const undeclaredDependencyRule: ContractRule = {
         title: 'Contract dependency missing from the catalog',
         expected: `${s} dependsOn ${edge.target} in the catalog`,
         actual: 'no catalog relation',
-        impact: `The catalog's dependency graph does not show that ${s} ${edge.what} on ${t}`,
+        impact: `The catalog's dependency graph does not show that ${s} ${what} on ${t}`,
         resolutions: [`${s}: Add ${edge.target} to spec.dependsOn (catalog)`],
         evidence: { contract: edge.target, catalog: catalog },
         details: [
-          `${s} contract: ${edge.what} on ${t}`,
+          `${s} contract: ${what} on ${t}`,
           `catalog: ${s} does not depend on ${t}`,
         ],
         location: edge.loc,
@@ -150,12 +184,13 @@ export const undeclaredDependencyRule: ContractRule = {
     }
     for (const dep of catalog) {
       if (
-        covered.has(dep.toLowerCase()) ||
-        dep.toLowerCase() === self.toLowerCase() ||
+        covered.includes(dep.toLowerCase()) ||
+        dep.toLowerCase() === selfKey ||
         !ctx.contract(dep)
       ) {
         continue;
       }
+      const s = entityName(self);
       const d = entityName(dep);
       drafts.push({
         consumer: self,
