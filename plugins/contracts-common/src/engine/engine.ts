@@ -331,10 +331,21 @@ class SortedView<T> {
     private readonly equals?: (a: T, b: T) => boolean,
   ) {}
 
+  /** Rebuild from all items at the next flush (many changes: no need to note each). */
+  private rebuild = false;
+
   /** The item of `key` changes; `before`: the item it had (shown since the last flush). */
   touch(key: string, before: T | undefined) {
-    if (!this.dirty.has(key)) {
+    if (!this.rebuild && !this.dirty.has(key)) {
       this.dirty.set(key, before);
+    }
+  }
+
+  /** Any items may change: the next flush sorts them all. */
+  touchAll() {
+    if (!this.rebuild) {
+      this.rebuild = true;
+      this.dirty.clear();
     }
   }
 
@@ -342,6 +353,7 @@ class SortedView<T> {
   reset(items: Iterable<T> | undefined, sorted?: T[]) {
     this.arr = sorted ?? [...(items ?? [])].sort(this.compare);
     this.shared = false;
+    this.rebuild = false;
     this.dirty.clear();
   }
 
@@ -361,6 +373,13 @@ class SortedView<T> {
   }
 
   private flushInternal() {
+    if (this.rebuild) {
+      this.arr = [...this.all()].sort(this.compare);
+      this.shared = false;
+      this.rebuild = false;
+      this.dirty.clear();
+      return;
+    }
     if (this.dirty.size === 0) {
       return;
     }
@@ -579,7 +598,12 @@ class IncrementalAnalyzer implements Analyzer {
     } else {
       this.nodeObjects.delete(key);
     }
-    this.nodeView.touch(key, before);
+    if (this.units.size === 0) {
+      // Loading (nothing evaluated yet): the nodes are sorted all at once, not noted one by one.
+      this.nodeView.touchAll();
+    } else {
+      this.nodeView.touch(key, before);
+    }
   }
 
   result(): AnalysisResult {
