@@ -2,7 +2,6 @@
  * What the commands share: where they read and write, and how they load entities.
  */
 import { loadCatalogFiles } from './catalog/files';
-import { FilePrefetcher } from './catalog/prefetch';
 import { loadLiveCatalog, overlay } from './catalog/live';
 import type { CatalogEntry, LoadedCatalog } from './catalog/types';
 import type { FailOn } from './options';
@@ -49,24 +48,9 @@ export async function loadEntities(
   root = io.cwd,
   onEntry?: (entry: CatalogEntry) => void,
 ): Promise<LoadedCatalog> {
-  let local: LoadedCatalog = { entries: [], problems: [] };
-  if (paths.length) {
-    const prefetcher = FilePrefetcher.start({
-      paths,
-      cwd: io.cwd,
-      env: io.env,
-    });
-    try {
-      local = loadCatalogFiles(paths, {
-        cwd: io.cwd,
-        root,
-        onEntry,
-        prefetcher,
-      });
-    } finally {
-      prefetcher?.close();
-    }
-  }
+  const local = paths.length
+    ? loadCatalogFiles(paths, { cwd: io.cwd, root, onEntry })
+    : { entries: [], problems: [] };
   if (!opts.catalogUrl) return local;
   const live = await loadLiveCatalog({
     url: opts.catalogUrl,

@@ -2,13 +2,10 @@
  * contracts: check cross-service contracts in any repository's CI, before integration.
  */
 import { main } from './main';
-import { isReadWorker, serveReadWorker } from './catalog/prefetch';
 import { isParseWorker, serveParseWorker } from './parallel';
 
 if (isParseWorker()) {
   serveParseWorker();
-} else if (isReadWorker()) {
-  serveReadWorker();
 } else {
   main(process.argv).then(
     code => {

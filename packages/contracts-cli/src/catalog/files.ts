@@ -16,7 +16,6 @@ import {
 import { fsReason, UsageError } from '../errors';
 import { entityRefOf } from './summary';
 import { ANALYZED_KINDS, type CatalogEntry, type LoadedCatalog } from './types';
-import type { FilePrefetcher } from './prefetch';
 
 const YAML_FILE = /\.ya?ml$/i;
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'dist-types']);
@@ -29,8 +28,6 @@ export interface LoadFilesOptions {
   root?: string;
   /** Called with each entry as soon as it is read (to start parsing its contract). */
   onEntry?: (entry: CatalogEntry) => void;
-  /** Where files read ahead in a worker thread come from (see `prefetch.ts`). */
-  prefetcher?: FilePrefetcher;
 }
 
 /** `a/b.yaml` relative to `root`, with forward slashes. */
@@ -39,65 +36,43 @@ export function displayPath(root: string, file: string): string {
   return (rel || path.basename(file)).split(path.sep).join('/');
 }
 
-/** An entry of a folder that matters here: a sub-folder, or a YAML file. */
-export interface ListedEntry {
-  name: string;
-  dir: boolean;
-}
-
 /**
- * The sub-folders and YAML files (`*.yaml`, `*.yml`: files or links) of a folder, sorted by
- * name. Throws the file system's error.
+ * Lists the YAML files of the PATHs: a file as given, a folder recursively (`*.yaml`, `*.yml`;
+ * skipping dot folders and node_modules), sorted, each once. An unreadable PATH is a usage
+ * error. `listings`, when given, receives the YAML file names of every folder walked.
  */
-export function readListing(dir: string): ListedEntry[] {
-  const out: ListedEntry[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) {
-      out.push({ name: e.name, dir: true });
-    } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
-      out.push({ name: e.name, dir: false });
-    }
-  }
-  return out.sort((a, b) => {
-    if (a.name === b.name) return 0;
-    return a.name < b.name ? -1 : 1;
-  });
-}
-
-/**
- * The YAML files of the PATHs, in order: a file as given, a folder recursively (skipping dot
- * folders and node_modules), each folder's entries by name, each file once. Yields as it walks,
- * so files can be read while the walk goes on. An unreadable PATH or folder is a usage error.
- */
-export function* catalogFiles(
+export function listCatalogFiles(
   paths: string[],
   cwd: string,
-  listing: (dir: string) => ListedEntry[] = readListing,
-): Generator<string> {
-  const seen = new Set<string>();
+  listings?: Map<string, string[]>,
+): string[] {
+  const out = new Set<string>();
   /** Walks `dir`, under the PATH `p` (at `top`): problems name folders as `p/sub/folder`. */
-  function* walk(dir: string, p: string, top: string): Generator<string> {
-    let entries: ListedEntry[];
+  const walk = (dir: string, p: string, top: string) => {
+    let entries: fs.Dirent[];
     try {
-      entries = listing(dir);
+      entries = fs.readdirSync(dir, { withFileTypes: true });
     } catch (error) {
       const shown = dir === top ? p : path.join(p, path.relative(top, dir));
       throw new UsageError(`cannot read ${shown}: ${fsReason(error)}`);
     }
+    entries.sort((a, b) => {
+      if (a.name === b.name) return 0;
+      return a.name < b.name ? -1 : 1;
+    });
+    const names: string[] = [];
     for (const e of entries) {
-      if (e.dir) {
+      if (e.isDirectory()) {
         if (!e.name.startsWith('.') && !SKIPPED_DIRS.has(e.name)) {
-          yield* walk(inFolder(dir, e.name), p, top);
+          walk(inFolder(dir, e.name), p, top);
         }
-      } else {
-        const file = inFolder(dir, e.name);
-        if (!seen.has(file)) {
-          seen.add(file);
-          yield file;
-        }
+      } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
+        out.add(inFolder(dir, e.name));
+        names.push(e.name);
       }
     }
-  }
+    listings?.set(dir, names);
+  };
   for (const p of paths) {
     const full = path.resolve(cwd, p);
     let stat: fs.Stats;
@@ -106,24 +81,17 @@ export function* catalogFiles(
     } catch (error) {
       throw new UsageError(`cannot read ${p}: ${fsReason(error)}`);
     }
-    if (stat.isDirectory()) {
-      yield* walk(full, p, full);
-    } else if (!seen.has(full)) {
-      seen.add(full);
-      yield full;
-    }
+    if (stat.isDirectory()) walk(full, p, full);
+    else out.add(full);
   }
+  return [...out];
 }
 
-/**
- * Reads files once each (a contract file is both listed under PATHs and behind a ref), and
- * folders once each; takes what a prefetcher read ahead when it has it.
- */
+/** Reads files once each (a contract file is both listed under PATHs and behind a ref), and folders' listings once each. */
 class ContractFileCache {
   private readonly texts = new Map<string, string>();
-  private readonly listings = new Map<string, ListedEntry[]>();
-
-  constructor(private readonly prefetcher?: FilePrefetcher) {}
+  /** YAML file names by folder, sorted; filled by the walk of the PATHs first. */
+  readonly dirs = new Map<string, string[]>();
 
   /** A file listed under the PATHs: unreadable is a usage error (naming it as `shown()` does). */
   readListed(file: string, shown: () => string): string {
@@ -137,26 +105,25 @@ class ContractFileCache {
   read(file: string): string {
     let text = this.texts.get(file);
     if (text === undefined) {
-      text = this.prefetcher?.text(file) ?? fs.readFileSync(file, 'utf8');
+      text = fs.readFileSync(file, 'utf8');
       this.texts.set(file, text);
     }
     return text;
   }
 
-  listing(dir: string): ListedEntry[] {
-    let entries = this.listings.get(dir);
-    if (!entries) {
-      entries = this.prefetcher?.listing(dir) ?? readListing(dir);
-      this.listings.set(dir, entries);
-    }
-    return entries;
-  }
-
-  /** The YAML files directly in a folder, sorted. */
   list(dir: string): string[] {
-    return this.listing(dir)
-      .filter(e => !e.dir)
-      .map(e => e.name);
+    let names = this.dirs.get(dir);
+    if (!names) {
+      names = fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter(
+          d => (d.isFile() || d.isSymbolicLink()) && YAML_FILE.test(d.name),
+        )
+        .map(d => d.name)
+        .sort();
+      this.dirs.set(dir, names);
+    }
+    return names;
   }
 }
 
@@ -263,7 +230,7 @@ export function entryFromEntity(
 }
 
 /** A YAML document of a catalog file, and the 1-based line where its content starts. */
-export interface CatalogDocument {
+interface CatalogDocument {
   value: unknown;
   line: number;
 }
@@ -303,29 +270,6 @@ function documentLines(text: string): number[] | undefined {
 }
 
 /**
- * The documents of a catalog file on the fast path (js-yaml), or undefined when it rejects the
- * file or cannot place its documents. Also run by the read-ahead worker.
- */
-export function readDocumentsFast(text: string): CatalogDocument[] | undefined {
-  try {
-    const values: unknown[] = [];
-    loadAllYaml(text, v => values.push(v), { json: true });
-    const lines = documentLines(text);
-    if (lines && lines.length === values.length) {
-      return values.map((value, i) => ({ value, line: Math.max(lines[i], 1) }));
-    }
-  } catch {
-    // reported with its position by the located parser
-  }
-  return undefined;
-}
-
-/** Whether a YAML file can hold an entity: contract documents and other YAML carry no `kind`. */
-export function mayHoldEntities(text: string): boolean {
-  return /(^|\n)\s*["']?kind["']?\s*:/.test(text);
-}
-
-/**
  * Parses a catalog file. The fast path (js-yaml) serves well-formed files; a file it rejects, or
  * whose documents it cannot place, is parsed again with the located parser, so that broken YAML
  * is reported with its line and column and the valid documents beside it still count.
@@ -334,9 +278,18 @@ function readDocuments(
   text: string,
   shown: string,
   problems: ContractProblem[],
-  fast: CatalogDocument[] | undefined = readDocumentsFast(text),
 ): CatalogDocument[] {
-  return fast ?? readDocumentsLocated(text, shown, problems);
+  try {
+    const values: unknown[] = [];
+    loadAllYaml(text, v => values.push(v), { json: true });
+    const lines = documentLines(text);
+    if (lines && lines.length === values.length) {
+      return values.map((value, i) => ({ value, line: Math.max(lines[i], 1) }));
+    }
+  } catch {
+    // reported with its position below
+  }
+  return readDocumentsLocated(text, shown, problems);
 }
 
 function readDocumentsLocated(
@@ -402,25 +355,16 @@ export function loadCatalogFiles(
   options: LoadFilesOptions,
 ): LoadedCatalog {
   const root = options.root ?? options.cwd;
-  const cache = new ContractFileCache(options.prefetcher);
+  const cache = new ContractFileCache();
   const entries: CatalogEntry[] = [];
   const problems: ContractProblem[] = [];
   const seen = new Map<string, string>();
-  for (const file of catalogFiles(paths, options.cwd, dir =>
-    cache.listing(dir),
-  )) {
-    options.prefetcher?.reached();
+  for (const file of listCatalogFiles(paths, options.cwd, cache.dirs)) {
     const text = cache.readListed(file, () => displayPath(root, file));
     // Contract documents and other YAML carry no `kind`: skip them without parsing.
-    if (!mayHoldEntities(text)) continue;
+    if (!/(^|\n)\s*["']?kind["']?\s*:/.test(text)) continue;
     const shown = displayPath(root, file);
-    const documents = readDocuments(
-      text,
-      shown,
-      problems,
-      options.prefetcher?.documents(file),
-    );
-    for (const { value, line } of documents) {
+    for (const { value, line } of readDocuments(text, shown, problems)) {
       if (!isEntityLike(value)) continue;
       if (!ANALYZED_KINDS.includes(value.kind.toLocaleLowerCase('en-US'))) {
         continue;
