@@ -30,6 +30,23 @@ describe('contracts in the portal', () => {
     await screenshot(page, name).catch(() => undefined);
   }
 
+  /**
+   * Clicks the opened finding's "Record decision" and returns the dialog. A click that lands
+   * while the finding is still opening (its panel animates) can be lost: it is given again.
+   */
+  async function openDecisionDialog(page: Page) {
+    const dialog = page.getByRole('dialog');
+    for (let attempt = 1; ; attempt++) {
+      await page.getByRole('button', { name: 'Record decision' }).first().click();
+      const shown = await dialog
+        .waitFor({ timeout: 10_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (shown) return dialog;
+      if (attempt === 3) throw new Error('the Record decision dialog did not open');
+    }
+  }
+
   it("shows the latency conflict on checkout's page", async () => {
     const page = await openSignedIn(browser, '/catalog/default/component/checkout');
     try {
@@ -43,8 +60,7 @@ describe('contracts in the portal', () => {
         .getByText('Only its deciders or owners can accept this finding')
         .first()
         .waitFor();
-      await page.getByRole('button', { name: 'Record decision' }).first().click();
-      const dialog = page.getByRole('dialog');
+      const dialog = await openDecisionDialog(page);
       await dialog.getByText(/You may not record a decision on this finding/).waitFor();
       expect(await dialog.getByRole('button', { name: 'Record decision' }).isDisabled()).toBe(true);
       await shot(page, 'contracts-checkout-refused');
@@ -80,9 +96,7 @@ describe('contracts in the portal', () => {
         .first();
       await summary.waitFor({ timeout: 90_000 });
       await summary.click();
-      await page.getByRole('button', { name: 'Record decision' }).first().click();
-      const dialog = page.getByRole('dialog');
-      await dialog.waitFor();
+      const dialog = await openDecisionDialog(page);
       await dialog.getByRole('button', { name: /Chosen option/ }).click();
       await page.getByRole('option').first().click();
       await dialog.getByLabel('Rationale').fill('Support needs the reasons for a decline, not the raw signals.');
