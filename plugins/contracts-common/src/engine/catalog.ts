@@ -716,6 +716,10 @@ export class IndexedRuleContext implements RuleContext {
         best = c;
       }
     }
+    if (this.log) {
+      // The answer is that entity's summary: a change to it changes the answer.
+      this.read(readKey(this.index.slot(best!)));
+    }
     return this.index.entities.get(best!)!.entity;
   }
 
@@ -991,6 +995,12 @@ export class IndexedRuleContext implements RuleContext {
           j--;
         }
         keys[j + 1] = k;
+      }
+    }
+    if (this.log) {
+      // The spelling given is the entity's: a re-spelled entity changes the answer.
+      for (const k of keys) {
+        this.read(readKey(this.index.slot(k)));
       }
     }
     if (this.index.otherSpellings === 0) {

@@ -544,3 +544,91 @@ describe('incremental analysis', () => {
     ]);
   });
 });
+
+describe('incremental analysis of what an answer was made from', () => {
+  /** A rule reporting, as its finding's title, what `read` answers for the anchor. */
+  const probe = (
+    read: (
+      anchor: EntityContract,
+      ctx: Parameters<ContractRule['evaluate']>[1],
+    ) => unknown,
+  ): ContractRule => ({
+    id: 'probe',
+    title: 'probe',
+    defaultSeverity: 'info',
+    description: 'reports what it read',
+    evaluate: (anchor, ctx) => [
+      {
+        consumer: anchor.entityRef,
+        provider: anchor.entityRef,
+        subject: 'probe',
+        title: JSON.stringify(read(anchor, ctx) ?? null),
+        expected: '',
+        actual: '',
+        impact: '',
+        resolutions: [],
+        evidence: [],
+        details: [],
+      },
+    ],
+  });
+
+  /** Upserts step by step (a result after each), then compares with a full analysis of the end state. */
+  function incrementalAndFull(
+    rules: ContractRule[],
+    steps: Array<[EntitySummary, EntityContract?]>,
+  ) {
+    const analyzer = createAnalyzer({ rules });
+    const state = new Map<string, [EntitySummary, EntityContract?]>();
+    for (const [e, c] of steps) {
+      analyzer.upsert(e, c);
+      state.set(e.ref.toLowerCase(), [e, c]);
+      analyzer.result();
+    }
+    const full = analyze({
+      entities: [...state.values()].map(([e]) => e),
+      contracts: [...state.values()].flatMap(([, c]) => (c ? [c] : [])),
+      rules,
+    });
+    return { incremental: analyzer.result(), full };
+  }
+
+  it('follows a related entity spelling its ref otherwise', () => {
+    const rules = [probe((a, ctx) => ctx.catalogDependencies(a.entityRef))];
+    const { incremental, full } = incrementalAndFull(rules, [
+      [entity('a', { dependsOn: ['b'] }), contract('a')],
+      [entity('b')],
+      [entity('b', { ref: 'Component:default/B' })],
+    ]);
+    expect(full.findings.map(f => f.title)).toEqual([
+      '["Component:default/B"]',
+    ]);
+    expect(incremental.findings).toEqual(full.findings);
+  });
+
+  it('follows the entity a ref resolved to by name', () => {
+    const rules = [
+      probe((_a, ctx) => ctx.resolve('component:default/b')?.owner),
+    ];
+    const { incremental, full } = incrementalAndFull(rules, [
+      [entity('a'), contract('a')],
+      [entity('b', { kind: 'Resource', owner: 'group:default/x' })],
+      [entity('b', { kind: 'Resource', owner: 'group:default/y' })],
+    ]);
+    expect(full.findings.map(f => f.title)).toEqual(['"group:default/y"']);
+    expect(incremental.findings).toEqual(full.findings);
+  });
+
+  it('draws an edge to an entity found by name with its current spelling', () => {
+    const { incremental, full } = incrementalAndFull(
+      [],
+      [
+        [entity('a'), contract('a', { requires: [requires('b', 'detail')] })],
+        [entity('b', { kind: 'Resource' })],
+        [entity('b', { kind: 'Resource', ref: 'Resource:default/B' })],
+      ],
+    );
+    expect(full.graph.edges.map(e => e.to)).toEqual(['Resource:default/B']);
+    expect(incremental.graph).toEqual(full.graph);
+  });
+});
