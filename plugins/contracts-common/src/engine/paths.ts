@@ -135,21 +135,35 @@ export interface LatencyAt {
   exact: boolean;
 }
 
-/** The latency at `percentile` from declared values: exact, else the bound from lower percentiles. */
-export function latencyAt(
+/**
+ * The declared latency that gives the value at `percentile`: the one at that percentile, else
+ * the highest at a lower percentile (a lower bound); undefined when there is neither.
+ */
+function declaredFor(
   declared: PercentileLatency[],
   percentile: number,
-): LatencyAt | undefined {
+): PercentileLatency | undefined {
   let best: PercentileLatency | undefined;
   for (const l of declared) {
     if (l.percentile === percentile) {
-      return { ms: l.ms, percentile, exact: true };
+      return l;
     }
     if (l.percentile < percentile && (!best || l.ms > best.ms)) {
       best = l;
     }
   }
-  return best && { ms: best.ms, percentile: best.percentile, exact: false };
+  return best;
+}
+
+/** The latency at `percentile` from declared values: exact, else the bound from lower percentiles. */
+export function latencyAt(
+  declared: PercentileLatency[],
+  percentile: number,
+): LatencyAt | undefined {
+  const l = declaredFor(declared, percentile);
+  return (
+    l && { ms: l.ms, percentile: l.percentile, exact: l.percentile === percentile }
+  );
 }
 
 /**
@@ -160,16 +174,7 @@ export function latencyMsAt(
   declared: PercentileLatency[],
   percentile: number,
 ): number | undefined {
-  let best: PercentileLatency | undefined;
-  for (const l of declared) {
-    if (l.percentile === percentile) {
-      return l.ms;
-    }
-    if (l.percentile < percentile && (!best || l.ms > best.ms)) {
-      best = l;
-    }
-  }
-  return best?.ms;
+  return declaredFor(declared, percentile)?.ms;
 }
 
 /**
