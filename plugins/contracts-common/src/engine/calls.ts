@@ -137,6 +137,36 @@ export interface ResolvedCall {
   slot?: Slot;
 }
 
+/**
+ * A call with its resolved target (none: unresolved), the target's contract and, in it, the
+ * called operation's `provides` and `operations` entries.
+ */
+export function resolvedCall(
+  call: Call,
+  target: EntitySummary | undefined,
+  contract: EntityContract | undefined,
+  slot?: Slot,
+): ResolvedCall {
+  const op = call.operation;
+  let operation: ProvidedOperation | undefined;
+  let idempotency: IdempotencySpec | undefined;
+  if (contract && op) {
+    for (const o of contract.operations) {
+      if (o.name === op) {
+        operation = o;
+        break;
+      }
+    }
+    for (const o of contract.idempotency) {
+      if (o.name === op) {
+        idempotency = o;
+        break;
+      }
+    }
+  }
+  return { call, target, contract, operation, idempotency, slot };
+}
+
 /** The calls of a contract with their targets resolved through any {@link RuleContext}. */
 export function resolveCalls(
   ctx: RuleContext,
@@ -144,14 +174,6 @@ export function resolveCalls(
 ): ResolvedCall[] {
   return callsOf(contract).map(call => {
     const target = ctx.resolve(call.ref);
-    const c = target && ctx.contract(target.ref);
-    const op = call.operation;
-    return {
-      call,
-      target,
-      contract: c,
-      operation: c && op ? c.operations.find(o => o.name === op) : undefined,
-      idempotency: c && op ? c.idempotency.find(o => o.name === op) : undefined,
-    };
+    return resolvedCall(call, target, target && ctx.contract(target.ref));
   });
 }

@@ -2,7 +2,7 @@
  * The indexed catalog the rules read, and the recording context given to them.
  */
 import type { EntityContract, EntitySummary } from '../types';
-import { callsOf, resolveCalls } from './calls';
+import { callsOf, resolveCalls, resolvedCall } from './calls';
 import type { ResolvedCall } from './calls';
 import type { DatasetMatch, RuleContext } from './types';
 
@@ -460,6 +460,12 @@ export class CatalogIndex {
   }
 }
 
+/** Where a ref goes among the context's recent refs: by its last two characters. */
+function recentIndex(ref: string): number {
+  const n = ref.length;
+  return n < 2 ? 0 : (ref.charCodeAt(n - 1) + 3 * ref.charCodeAt(n - 2)) & 15;
+}
+
 /** Reads through this record their keys; `undefined` records nothing (full analysis). */
 export type ReadLog = number[] | undefined;
 
@@ -487,11 +493,6 @@ export class IndexedRuleContext implements RuleContext {
     readonly settings: { retryAmplificationBound: number },
   ) {}
 
-  /** Starts the evaluation of another anchor. */
-  beginAnchor() {
-    // Nothing per anchor: a slot lookup is one map read already.
-  }
-
   /**
    * The last refs looked up and their slots, by their last two characters: rules ask about
    * the anchor and a few targets over and over. A ref's slot never changes (slots are never
@@ -506,9 +507,7 @@ export class IndexedRuleContext implements RuleContext {
       // Rules ask about their anchor by its (normalized) ref over and over.
       return anchor;
     }
-    const n = ref.length;
-    const i =
-      n < 2 ? 0 : (ref.charCodeAt(n - 1) + 3 * ref.charCodeAt(n - 2)) & 15;
+    const i = recentIndex(ref);
     if (this.recentRefs[i] === ref) {
       return this.recentSlots[i]!;
     }
@@ -523,9 +522,7 @@ export class IndexedRuleContext implements RuleContext {
    * its ref (`ctx.operation(target.ref, …)`), found then without a lookup.
    */
   private remember(ref: string, slot: Slot) {
-    const n = ref.length;
-    const i =
-      n < 2 ? 0 : (ref.charCodeAt(n - 1) + 3 * ref.charCodeAt(n - 2)) & 15;
+    const i = recentIndex(ref);
     this.recentRefs[i] = ref;
     this.recentSlots[i] = slot;
   }
@@ -898,43 +895,16 @@ export class IndexedRuleContext implements RuleContext {
       const at = this.index.slot(call.ref);
       const target = this.resolveSlot(at);
       if (!target) {
-        out[i] = {
-          call,
-          target,
-          contract: undefined,
-          operation: undefined,
-          idempotency: undefined,
-          slot: undefined,
-        };
+        out[i] = resolvedCall(call, undefined, undefined);
         continue;
       }
       const targetSlot = this.slotOfEntity(at, target);
-      const c = this.contractOfSlot(targetSlot);
-      const op = call.operation;
-      let operation;
-      let idempotency;
-      if (c && op) {
-        for (const o of c.operations) {
-          if (o.name === op) {
-            operation = o;
-            break;
-          }
-        }
-        for (const o of c.idempotency) {
-          if (o.name === op) {
-            idempotency = o;
-            break;
-          }
-        }
-      }
-      out[i] = {
+      out[i] = resolvedCall(
         call,
         target,
-        contract: c,
-        operation,
-        idempotency,
-        slot: targetSlot,
-      };
+        this.contractOfSlot(targetSlot),
+        targetSlot,
+      );
     }
     return out;
   }

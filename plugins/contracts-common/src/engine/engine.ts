@@ -212,7 +212,6 @@ function evaluateAnchor(
   cfg: ResolvedConfig,
   ctx: IndexedRuleContext,
 ): UnitOutput {
-  ctx.beginAnchor();
   const anchorSlot = ctx.anchorSlot;
   const from =
     (anchorSlot && anchorSlot.key === contract.entityRef
