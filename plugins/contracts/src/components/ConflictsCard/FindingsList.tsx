@@ -10,8 +10,6 @@ import MenuItem from '@material-ui/core/MenuItem';
 import Select from '@material-ui/core/Select';
 import Typography from '@material-ui/core/Typography';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
-import { usePermission } from '@backstage/plugin-permission-react';
-import { contractsDecisionAcceptPermission } from '@internal/backstage-plugin-contracts-common';
 import type { ContractsFinding } from '../../api';
 import {
   FindingExplanation,
@@ -20,19 +18,13 @@ import {
   SeverityChip,
   severityRank,
   StatusChip,
+  useAcceptDecision,
 } from '../shared';
 import { RecordDecisionDialog } from '../RecordDecisionDialog';
 
-/**
- * Says so when the user may not accept a finding: the flag the API sent with it, else the
- * accept permission on the finding (asked only once the finding is opened).
- */
+/** Says so when the user may not accept a finding (asked only once the finding is opened). */
 const AcceptRefusal = ({ finding }: { finding: ContractsFinding }) => {
-  const permission = usePermission({
-    permission: contractsDecisionAcceptPermission,
-    resourceRef: finding.id,
-  });
-  if (finding.canAccept !== false && (permission.loading || permission.allowed)) {
+  if (!useAcceptDecision(finding).denied) {
     return null;
   }
   return (

@@ -20,11 +20,14 @@ import Autocomplete from '@material-ui/lab/Autocomplete';
 import useAsync from 'react-use/esm/useAsync';
 import { useApi } from '@backstage/core-plugin-api';
 import { catalogApiRef } from '@backstage/plugin-catalog-react';
-import { usePermission } from '@backstage/plugin-permission-react';
-import { contractsDecisionAcceptPermission } from '@internal/backstage-plugin-contracts-common';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { contractsApiRef, ContractsFinding, Decision, DecisionInput } from '../../api';
-import { FindingExplanation, notifyContractsChanged, refName } from '../shared';
+import {
+  FindingExplanation,
+  notifyContractsChanged,
+  refName,
+  useAcceptDecision,
+} from '../shared';
 
 /** Values of the form. */
 export interface DecisionFormValues {
@@ -88,14 +91,7 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
   const { open, finding, supersedes, onClose, onRecorded } = props;
   const contractsApi = useApi(contractsApiRef);
   const catalogApi = useApi(catalogApiRef);
-  // the backend's per-user flag, and the resource permission on the finding
-  const permission = usePermission({
-    permission: contractsDecisionAcceptPermission,
-    resourceRef: finding.id,
-  });
-  const denied =
-    finding.canAccept === false || (!permission.loading && !permission.allowed);
-  const allowed = !denied && !permission.loading;
+  const { denied, allowed } = useAcceptDecision(finding);
 
   const [values, setValues] = useState<DecisionFormValues>(() => ({
     title: supersedes?.title ?? `${finding.title}: ${finding.subject}`,
