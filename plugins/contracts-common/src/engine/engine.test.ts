@@ -632,3 +632,241 @@ describe('incremental analysis of what an answer was made from', () => {
     expect(incremental.graph).toEqual(full.graph);
   });
 });
+
+/**
+ * A generated layered catalog of `n` services: each calls two of the next layer (some calls go
+ * back up, so cycles form), reads and derives a dataset from there, and needs data of a random
+ * service; about one value in ten disagrees, so there are findings of every kind.
+ */
+function generatedCatalog(n: number, seed = 1) {
+  const r = rng(seed);
+  const layers = 5;
+  const layerOf = (i: number) => Math.floor((i * layers) / n);
+  const name = (i: number) => `g${i}`;
+  const below = (i: number) => {
+    const l = Math.min(layerOf(i) + 1, layers - 1);
+    const start = Math.ceil((l * n) / layers);
+    const end = Math.ceil(((l + 1) * n) / layers);
+    return r.chance(0.05) ? r.int(n) : start + r.int(end - start);
+  };
+  const entities: EntitySummary[] = [];
+  const contracts: EntityContract[] = [];
+  for (let i = 0; i < n; i++) {
+    const deps = [below(i), below(i)];
+    entities.push(
+      entity(name(i), {
+        owner: `group:default/team${i % 7}`,
+        dependsOn: r.chance(0.8) ? deps.map(name) : [name(below(i))],
+      }),
+    );
+    if (r.chance(0.1)) {
+      continue; // no contract
+    }
+    const depth = layers - layerOf(i);
+    const off = () => (r.chance(0.1) ? 3 : 1);
+    contracts.push(
+      contract(name(i), {
+        dependsOn: deps.map(d =>
+          dep(name(d), 'call', {
+            budget: [bound('acceptable', 95, 100 * depth * off())],
+            timeoutMs: 150 * depth * off(),
+            retry: r.chance(0.3)
+              ? { raw: 'n', maxAttempts: 2 + r.int(3) }
+              : undefined,
+          }),
+        ),
+        operations: [
+          op('call', { 50: 10 * depth, 95: 60 * depth, 99: 90 * depth }),
+        ],
+        idempotency: r.chance(0.2)
+          ? [idem('call', 'k', { windowMs: 60_000 })]
+          : [],
+        retryPolicies: r.chance(0.2)
+          ? [
+              policy(`${name(deps[0])}.call`, {
+                newRequestIdOnTimeout: r.chance(0.5),
+                maxAttempts: 2,
+              }),
+            ]
+          : [],
+        datasets: [
+          dataset('d', {
+            freshness: { maxMs: 1000 * (layers - depth + 1) * off() },
+            derivedFrom: [[name(deps[1]), 'd']],
+          }),
+        ],
+        dataDependencies: [dataDep(name(deps[1]), 'd', 1000 * depth)],
+        endpoints: r.chance(0.3)
+          ? [endpoint('/e', { data: ['p'], access: r.pick(['l1', 'any']) })]
+          : [],
+        requires: r.chance(0.2)
+          ? [requires(name(r.int(n)), 'p', r.pick([undefined, 'l1', 'l2']))]
+          : [],
+      }),
+    );
+  }
+  return { entities, contracts };
+}
+
+describe('stepped evaluation (evaluatePending)', () => {
+  /** Loads the catalog into a fresh analyzer, then evaluates it `step` anchors at a time. */
+  function stepped(
+    input: { entities: EntitySummary[]; contracts: EntityContract[] },
+    step: number,
+  ) {
+    const analyzer = createAnalyzer();
+    const byRef = new Map(input.contracts.map(c => [c.entityRef, c]));
+    for (const e of input.entities) {
+      analyzer.upsert(e, byRef.get(e.ref));
+    }
+    let calls = 0;
+    while (analyzer.evaluatePending(step)) {
+      calls++;
+    }
+    return { analyzer, calls };
+  }
+
+  const catalogs: Array<
+    [string, () => { entities: EntitySummary[]; contracts: EntityContract[] }]
+  > = [
+    ['the essay catalog', essayCatalog],
+    ['a consistent catalog', consistentCatalog],
+    ['a generated catalog of 400 services', () => generatedCatalog(400)],
+  ];
+
+  it.each(
+    catalogs.flatMap(([label, make]) =>
+      [1, 7].map(step => [label, step, make] as const),
+    ),
+  )(
+    'gives the same result as analyze() and an unstepped analyzer: %s, %i anchors a step',
+    (_label, step, make) => {
+      const input = make();
+      const full = analyze(input);
+      const { analyzer, calls } = stepped(input, step);
+      // One call per step that left work behind: every anchor was evaluated by the steps.
+      expect(calls).toBe(Math.ceil(input.contracts.length / step) - 1);
+      const result = analyzer.result();
+      expect(result).toEqual(full);
+      expect(stepped(input, Infinity).analyzer.result()).toEqual(result);
+      expect(full.findings.length + full.graph.edges.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('finds every rule of the engine in the generated catalog', () => {
+    const { findings } = analyze(generatedCatalog(400));
+    expect(new Set(findings.map(f => f.rule)).size).toBeGreaterThanOrEqual(8);
+  });
+
+  it('says when nothing is left, and result() evaluates what is', () => {
+    const input = essayCatalog();
+    const analyzer = createAnalyzer();
+    expect(analyzer.evaluatePending(10)).toBe(false);
+    const byRef = new Map(input.contracts.map(c => [c.entityRef, c]));
+    for (const e of input.entities) {
+      analyzer.upsert(e, byRef.get(e.ref));
+    }
+    expect(analyzer.evaluatePending(0)).toBe(true);
+    expect(analyzer.evaluatePending(1)).toBe(true);
+    // Part stepped, the rest left to result().
+    expect(analyzer.result()).toEqual(analyze(input));
+    expect(analyzer.evaluatePending(10)).toBe(false);
+    const risk = byRef.get('component:default/risk')!;
+    analyzer.upsert(entity('risk', { owner: 'group:default/other' }), risk);
+    expect(analyzer.evaluatePending(1)).toBe(true);
+    while (analyzer.evaluatePending(1));
+    expect(analyzer.result()).toEqual(
+      analyze({
+        entities: input.entities.map(e =>
+          e.ref === risk.entityRef
+            ? entity('risk', { owner: 'group:default/other' })
+            : e,
+        ),
+        contracts: input.contracts,
+      }),
+    );
+  });
+
+  it.each([1, 2, 3, 4, 5, 6])(
+    'equals a full run with edits between the steps, before and after the first result (seed %i)',
+    seed => {
+      const r = rng(seed);
+      const config = { retryAmplificationBound: 6 };
+      const state = new Map<
+        string,
+        { entity: EntitySummary; contract?: EntityContract }
+      >();
+      const analyzer = createAnalyzer({ config });
+      const put = (name: string) => {
+        const e = randomEntity(r, name);
+        const c =
+          RESOURCES.includes(name) || r.chance(0.2)
+            ? undefined
+            : randomContract(r, name);
+        state.set(e.ref, { entity: e, contract: c });
+        analyzer.upsert(e, c);
+      };
+      const edit = () => {
+        const name = r.pick([...NAMES, ...RESOURCES]);
+        const ref = RESOURCES.includes(name)
+          ? `resource:default/${name}`
+          : `component:default/${name}`;
+        const existing = state.get(ref);
+        const action = r.int(4);
+        if (action === 0 && existing) {
+          state.delete(ref);
+          analyzer.remove(ref);
+        } else if (action === 1 && existing) {
+          const e = randomEntity(r, name);
+          state.set(ref, { entity: e, contract: existing.contract });
+          analyzer.upsert(e, existing.contract);
+        } else {
+          put(name);
+        }
+      };
+      const full = () =>
+        analyze({
+          entities: [...state.values()].map(s => s.entity),
+          contracts: [...state.values()].flatMap(s =>
+            s.contract ? [s.contract] : [],
+          ),
+          config,
+        });
+      /** Steps of 1–3 anchors with 0–2 edits between them, until nothing is left. */
+      const stepWithEdits = (edits: number) => {
+        let left = edits;
+        while (analyzer.evaluatePending(1 + r.int(3)) || left > 0) {
+          for (let k = r.int(3); k > 0 && left > 0; k--, left--) {
+            edit();
+          }
+        }
+      };
+      for (const name of [...NAMES, ...RESOURCES]) {
+        if (r.chance(0.85)) {
+          put(name);
+        }
+      }
+      // Before the first result: the first evaluation, stepped, with edits.
+      stepWithEdits(25);
+      expect(analyzer.result()).toEqual(full());
+      // After it: incremental re-evaluation, stepped, with edits.
+      for (let round = 0; round < 10; round++) {
+        stepWithEdits(1 + r.int(6));
+        expect(analyzer.result()).toEqual(full());
+      }
+      // Everything removed, then loaded again in steps.
+      for (const ref of [...state.keys()]) {
+        state.delete(ref);
+        analyzer.remove(ref);
+      }
+      expect(analyzer.result()).toEqual(full());
+      for (const name of NAMES) {
+        put(name);
+      }
+      stepWithEdits(10);
+      const result = analyzer.result();
+      expect(result).toEqual(full());
+      expect(result.findings.length).toBeGreaterThan(0);
+    },
+  );
+});

@@ -486,6 +486,11 @@ class IncrementalAnalyzer implements Analyzer {
     () => this.nodeObjects.values(),
   );
   private readonly dirtyEdges = new Set<string>();
+  /**
+   * No result assembled yet (or none left: every anchor was removed): evaluated anchors only
+   * keep their output in `units`, and the next `result()` builds the graph from them in bulk.
+   */
+  private bulk = true;
 
   constructor(
     config: EngineConfig | undefined,
@@ -597,17 +602,37 @@ class IncrementalAnalyzer implements Analyzer {
     } else {
       this.nodeObjects.delete(key);
     }
-    if (this.units.size === 0) {
-      // Loading (nothing evaluated yet): the nodes are sorted all at once, not noted one by one.
+    if (this.bulk) {
+      // Loading (nothing assembled yet): the nodes are sorted all at once, not noted one by one.
       this.nodeView.touchAll();
     } else {
       this.nodeView.touch(key, before);
     }
   }
 
+  evaluatePending(maxAnchors: number): boolean {
+    let n = 0;
+    // Deleting the entry being visited is safe in a Map's iteration; anchors an edit queues
+    // meanwhile are visited in a later call.
+    for (const slot of this.pending.values()) {
+      if (n >= maxAnchors) {
+        return true;
+      }
+      this.pending.delete(slot.key);
+      n++;
+      if (this.bulk) {
+        this.evaluateForBulk(slot);
+      } else {
+        this.reevaluate(slot);
+      }
+    }
+    return false;
+  }
+
   result(): AnalysisResult {
-    if (this.units.size === 0 && this.pending.size > 0) {
-      this.bulkLoad();
+    if (this.bulk) {
+      this.evaluatePending(Infinity);
+      this.assembleBulk();
     } else if (this.pending.size) {
       const anchors = [...this.pending.values()];
       this.pending.clear();
@@ -635,6 +660,8 @@ class IncrementalAnalyzer implements Analyzer {
     this.dirtyEdges.clear();
     // Memoized walks are only valid for one state of the catalog; free them.
     this.ctx.clearCache();
+    // Nothing left to patch (no anchor): the next anchors are loaded in bulk again.
+    this.bulk = this.units.size === 0;
     // Copy on write in the views: an unchanged view costs nothing, and no result's arrays
     // change later.
     return {
@@ -653,23 +680,35 @@ class IncrementalAnalyzer implements Analyzer {
     return ids ? [...ids].sort() : NO_FINDINGS;
   }
 
-  /** The first evaluation of everything: same state as re-evaluating each anchor, built in bulk. */
-  private bulkLoad() {
-    const anchors = [...this.pending.values()];
-    this.pending.clear();
+  /**
+   * Before the first assembly: evaluates an anchor and keeps only its output (the graph is
+   * built from all outputs at once in {@link assembleBulk}). An anchor evaluated before, whose
+   * reads an edit touched since, drops its earlier output and reads first.
+   */
+  private evaluateForBulk(slot: Slot) {
+    const anchor = slot.key;
+    const old = this.units.get(anchor);
+    if (old) {
+      this.dropReads(slot, old.reads);
+      this.units.delete(anchor);
+    }
+    // The anchor's contract is its slot's.
+    const contract = slot.contract;
+    if (contract) {
+      this.units.set(anchor, this.evaluate(anchor, slot, contract));
+    }
+  }
+
+  /**
+   * The first evaluation of everything, once every anchor is evaluated: same state as
+   * re-evaluating each anchor, built in bulk from their outputs.
+   */
+  private assembleBulk() {
     // The edges of one anchor all start at its entity: sorted per anchor, then by anchor, they
     // are in graph order without sorting them all at once.
     const groups: EdgeDraft[][] = [];
-    for (const slot of anchors) {
-      const anchor = slot.key;
-      // The anchor's contract is its slot's.
-      const contract = slot.contract;
-      if (!contract) {
-        continue;
-      }
-      const { output, reads } = this.evaluate(anchor, slot, contract);
+    for (const { output } of this.units.values()) {
       if (this.track) {
-        this.units.set(anchor, { output, reads });
         const edges = output.edges;
         for (const edge of edges) {
           this.edgeDrafts.set(edge.id, edge);
@@ -767,18 +806,7 @@ class IncrementalAnalyzer implements Analyzer {
       for (const edge of old.output.edges) {
         this.removeEdge(edge);
       }
-      for (const k of old.reads ?? []) {
-        const list = this.readers[k];
-        if (list) {
-          const i = list.indexOf(slot.id);
-          if (i >= 0) {
-            list.splice(i, 1);
-          }
-          if (list.length === 0) {
-            this.readers[k] = undefined;
-          }
-        }
-      }
+      this.dropReads(slot, old.reads);
       this.units.delete(anchor);
     }
     const contract = slot.contract;
@@ -793,6 +821,22 @@ class IncrementalAnalyzer implements Analyzer {
       this.addEntry(entry);
     }
     this.units.set(anchor, { output, reads });
+  }
+
+  /** The anchor of `slot` no longer reads `reads`: a change to them no longer re-evaluates it. */
+  private dropReads(slot: Slot, reads: number[] | undefined) {
+    for (const k of reads ?? []) {
+      const list = this.readers[k];
+      if (list) {
+        const i = list.indexOf(slot.id);
+        if (i >= 0) {
+          list.splice(i, 1);
+        }
+        if (list.length === 0) {
+          this.readers[k] = undefined;
+        }
+      }
+    }
   }
 
   /**
