@@ -1,0 +1,150 @@
+/*
+ * What an analysis costs at least, beside what the engine costs, on the benchmark's catalogs:
+ *
+ *   yarn bench:floor               # 100k entities (parses first: ≈ 15–25 s)
+ *   yarn bench:floor 100000 --cache  # the contracts a `yarn bench 100000 --cache` run saved
+ *
+ * Per run it prints:
+ * - output floor: the part of the result every analysis must build, with no rule and no
+ *   resolution beyond one map lookup per ref: each contract's edges (calls, dataset reads, data
+ *   needs) with their ids (the engine's `edgeId`), the edges sorted in graph order, the nodes
+ *   sorted by ref;
+ * - engine, no rules: `analyze` with `rules: []` (loading, resolving every ref, edges, nodes);
+ * - engine, all rules: `analyze` as the benchmark runs it;
+ * - copy of the edges: `slice()` of the result's edge array, which the result after an edit that
+ *   changes an edge's findings needs (a result's arrays never change afterwards).
+ */
+/* eslint-disable no-console */
+import { existsSync, readFileSync } from 'fs';
+import { loadavg } from 'os';
+import { generate } from './bench';
+import { parseEntityContract } from '../src/parser';
+import { analyze } from '../src/engine';
+import { edgeId } from '../src/engine/graph';
+import type { EntityContract } from '../src/types';
+
+interface FloorEdge {
+  id: string;
+  from: string;
+  to: string;
+  kind: 'call' | 'dataset' | 'data-need';
+  subject: string;
+  findings: string[];
+}
+
+function cmp(a: string, b: string): number {
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
+}
+
+/** The edges and nodes of the result, built as cheaply as plain code can: see the header. */
+function outputFloor(
+  entities: ReturnType<typeof generate>['entities'],
+  contracts: EntityContract[],
+) {
+  const byRef = new Map<string, string>();
+  for (const e of entities) byRef.set(e.ref, e.ref);
+  const hasContract = new Set<string>();
+  const edges: FloorEdge[] = [];
+  const add = (
+    from: string,
+    kind: FloorEdge['kind'],
+    ref: string,
+    subject: string,
+  ) => {
+    const to = byRef.get(ref) ?? ref;
+    edges.push({
+      id: edgeId(kind, from, to, subject),
+      from,
+      to,
+      kind,
+      subject,
+      findings: [],
+    });
+  };
+  for (const c of contracts) {
+    const from = c.entityRef;
+    hasContract.add(from);
+    for (const d of c.dependsOn) add(from, 'call', d.ref, d.operation ?? '*');
+    for (const d of c.dataDependencies) add(from, 'dataset', d.ref, d.dataset);
+    for (const ds of c.datasets) {
+      for (const s of ds.derivedFrom) add(from, 'dataset', s.ref, s.dataset);
+    }
+    for (const r of c.requires) add(from, 'data-need', r.ref, r.data);
+  }
+  edges.sort(
+    (a, b) =>
+      cmp(a.from, b.from) ||
+      cmp(a.to, b.to) ||
+      cmp(a.kind, b.kind) ||
+      cmp(a.subject, b.subject) ||
+      cmp(a.id, b.id),
+  );
+  const nodes = entities
+    .map(e => ({
+      ref: e.ref,
+      kind: e.kind,
+      name: e.name,
+      hasContract: hasContract.has(e.ref),
+      owner: e.owner,
+    }))
+    .sort((a, b) => cmp(a.ref, b.ref));
+  return { edges, nodes };
+}
+
+function time<T>(f: () => T): [T, number] {
+  const t0 = performance.now();
+  const out = f();
+  return [out, performance.now() - t0];
+}
+
+function main() {
+  const args = process.argv.slice(2).filter(a => !a.startsWith('--'));
+  const n = Number(args[0] ?? 100_000);
+  const runs = Number(args[1] ?? 3);
+  const cacheFile = `/tmp/contracts-bench-${n}.json`;
+  const { entities, yaml } = generate(n);
+  let contracts: EntityContract[];
+  if (process.argv.includes('--cache') && existsSync(cacheFile)) {
+    contracts = JSON.parse(readFileSync(cacheFile, 'utf8'));
+  } else {
+    contracts = entities.map(
+      (e, i) =>
+        parseEntityContract(e.ref, [
+          { file: 'contracts/contract.yaml', text: yaml[i] },
+        ]).contract,
+    );
+  }
+  yaml.length = 0;
+  const ms = (t: number) => `${Math.round(t)} ms`;
+  console.log(
+    '| run | output floor (edges, ids, sort, nodes) | engine, no rules | engine, all rules | copy of the edges |',
+  );
+  console.log('|---:|---:|---:|---:|---:|');
+  for (let run = 1; run <= runs; run++) {
+    const [floor, floorMs] = time(() => outputFloor(entities, contracts));
+    const [bare, bareMs] = time(() =>
+      analyze({ entities, contracts, rules: [] }),
+    );
+    const [, allMs] = time(() => analyze({ entities, contracts }));
+    const [, copyMs] = time(() => bare.graph.edges.slice());
+    // The engine drops duplicate edges of a contract and edges to nothing: a few fewer.
+    if (Math.abs(floor.edges.length - bare.graph.edges.length) > n / 100) {
+      throw new Error(
+        `the floor built ${floor.edges.length} edges, the engine ${bare.graph.edges.length}`,
+      );
+    }
+    console.log(
+      `| ${run} | ${ms(floorMs)} (${floor.edges.length} edges) | ${ms(
+        bareMs,
+      )} | ${ms(allMs)} | ${ms(copyMs)} |`,
+    );
+  }
+  console.log(
+    `\n${n} entities; load average (1/5/15 min): ${loadavg()
+      .map(l => l.toFixed(2))
+      .join(' / ')}`,
+  );
+}
+
+main();
