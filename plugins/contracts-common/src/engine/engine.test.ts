@@ -16,7 +16,7 @@ import {
   policy,
   requires,
 } from './testUtils';
-import type { ContractRule } from './types';
+import type { AnalysisResult, ContractRule, GraphEdge } from './types';
 
 describe('analyze', () => {
   it('builds the conflict graph: entities as nodes, contract dependencies as edges with their findings', () => {
@@ -510,6 +510,79 @@ describe('incremental analysis', () => {
       const result = analyzer.result();
       expect(result).toEqual(full());
       expect(result.findings.length).toBeGreaterThan(0);
+    },
+  );
+
+  it.each([1, 2])(
+    'keeps each result as it was, whenever its edges are first read (seed %i)',
+    seed => {
+      const r = rng(100 + seed);
+      const state = new Map<
+        string,
+        { entity: EntitySummary; contract?: EntityContract }
+      >();
+      const analyzer = createAnalyzer({});
+      const put = (name: string) => {
+        const e = randomEntity(r, name);
+        const c = RESOURCES.includes(name)
+          ? undefined
+          : randomContract(r, name);
+        state.set(e.ref, { entity: e, contract: c });
+        analyzer.upsert(e, c);
+      };
+      for (const name of [...NAMES, ...RESOURCES]) {
+        put(name);
+      }
+      const full = () =>
+        analyze({
+          entities: [...state.values()].map(s => s.entity),
+          contracts: [...state.values()].flatMap(s =>
+            s.contract ? [s.contract] : [],
+          ),
+        });
+      // Results kept unread while later edits come; their edges read at the end, out of order.
+      const kept: Array<{ result: AnalysisResult; expected: AnalysisResult }> =
+        [];
+      const readAtOnce: Array<{
+        edges: GraphEdge[];
+        expected: AnalysisResult;
+      }> = [];
+      for (let step = 0; step < 1000; step++) {
+        const name = r.pick(NAMES);
+        if (r.chance(0.1)) {
+          state.delete(`component:default/${name}`);
+          analyzer.remove(`component:default/${name}`);
+        } else {
+          put(name);
+        }
+        const result = analyzer.result();
+        if (step % 40 === 0) {
+          kept.push({ result, expected: full() });
+        }
+        if (step % 97 === 0) {
+          // Some results are read at once: the analyzer goes on from the array made.
+          readAtOnce.push({ edges: result.graph.edges, expected: full() });
+        }
+      }
+      for (const { edges, expected } of readAtOnce) {
+        expect(edges).toEqual(expected.graph.edges);
+      }
+      const order = kept.map((_, i) => i);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = r.int(i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+      for (const i of order) {
+        expect(kept[i].result.graph.edges).toEqual(
+          kept[i].expected.graph.edges,
+        );
+        // Read again: the same array.
+        expect(kept[i].result.graph.edges).toBe(kept[i].result.graph.edges);
+      }
+      expect(analyzer.result()).toEqual(full());
+      expect(kept[kept.length - 1].expected.graph.edges.length).toBeGreaterThan(
+        10,
+      );
     },
   );
 

@@ -310,10 +310,105 @@ function sortedInsert<T>(arr: T[], item: T, compare: (a: T, b: T) => number) {
   arr.splice(lo, 0, item);
 }
 
+/** The index of `item` (by identity) in a sorted array, searched near its sorted position. */
+function sortedIndexOf<T>(
+  arr: T[],
+  item: T,
+  compare: (a: T, b: T) => number,
+): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compare(arr[mid], item) < 0) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  for (let i = lo; i < arr.length && compare(arr[i], item) === 0; i++) {
+    if (arr[i] === item) {
+      return i;
+    }
+  }
+  return arr.indexOf(item);
+}
+
+/**
+ * A new sorted array: `base` with the first `count` entries of `changes` applied, in order
+ * (pairs of the item shown before and the item shown after; `undefined`: none). One pass over
+ * `base` whatever the number of changes, not a splice per change.
+ */
+function withChanges<T>(
+  base: T[],
+  changes: Array<T | undefined>,
+  count: number,
+  compare: (a: T, b: T) => number,
+): T[] {
+  // The net change: an item added by one change and removed by a later one is neither.
+  const removed = new Set<T>();
+  const added = new Set<T>();
+  for (let i = 0; i < count; i += 2) {
+    const before = changes[i];
+    const next = changes[i + 1];
+    if (before !== undefined && !added.delete(before)) {
+      removed.add(before);
+    }
+    if (next !== undefined && !removed.delete(next)) {
+      added.add(next);
+    }
+  }
+  const cut: number[] = [];
+  for (const item of removed) {
+    const i = sortedIndexOf(base, item, compare);
+    if (i >= 0) {
+      cut.push(i);
+    }
+  }
+  cut.sort((a, b) => a - b);
+  const inserts = [...added].sort(compare);
+  // Where each insert goes among the items of `base` (the order is total: ids break ties).
+  const at: number[] = new Array(inserts.length);
+  for (let k = 0; k < inserts.length; k++) {
+    let lo = 0;
+    let hi = base.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compare(base[mid], inserts[k]) <= 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    at[k] = lo;
+  }
+  const out: T[] = [];
+  let c = 0;
+  let k = 0;
+  for (let i = 0; i < base.length; i++) {
+    while (k < inserts.length && at[k] === i) {
+      out.push(inserts[k++]);
+    }
+    if (c < cut.length && cut[c] === i) {
+      c++;
+      continue;
+    }
+    out.push(base[i]);
+  }
+  while (k < inserts.length) {
+    out.push(inserts[k++]);
+  }
+  return out;
+}
+
 /**
  * A sorted view of a keyed collection, patched in place for small changes and rebuilt for
  * large ones. It keeps no map of what it shows: whoever changes an item tells it what was
  * shown for the key before ({@link touch}).
+ *
+ * A deferred view ({@link snapshot}) does not patch its array at each flush: it notes the
+ * changes, and the array of a result is made when first asked for (a large graph's edges are
+ * copied only for a result whose edges someone reads).
  */
 class SortedView<T> {
   /** Keys changed since the last flush → the item shown for each then (the first touch's). */
@@ -321,6 +416,11 @@ class SortedView<T> {
   private arr: T[] = [];
   /** `arr` was handed out: copy it before changing it (copy on write, no copy per result). */
   private shared = false;
+  /**
+   * Deferred views: the changes flushed since `arr`, as pairs (before, after), appended only;
+   * replaced by a new list (never emptied) when `arr` is replaced, since snapshots keep it.
+   */
+  private changes: Array<T | undefined> = [];
 
   constructor(
     private readonly compare: (a: T, b: T) => number,
@@ -328,6 +428,8 @@ class SortedView<T> {
     /** All current items (what the view shows once flushed). */
     private readonly all: () => Iterable<T>,
     private readonly equals?: (a: T, b: T) => boolean,
+    /** Flushes note changes instead of patching (see {@link snapshot}). */
+    private readonly deferred = false,
   ) {}
 
   /** Rebuild from all items at the next flush (many changes: no need to note each). */
@@ -350,8 +452,7 @@ class SortedView<T> {
 
   /** Shows exactly these items, sorted; `sorted`: the items already in order, when the caller has them. */
   reset(items: Iterable<T> | undefined, sorted?: T[]) {
-    this.arr = sorted ?? [...(items ?? [])].sort(this.compare);
-    this.shared = false;
+    this.replace(sorted ?? [...(items ?? [])].sort(this.compare));
     this.rebuild = false;
     this.dirty.clear();
   }
@@ -359,8 +460,54 @@ class SortedView<T> {
   /** The sorted items; the array is never changed afterwards (later flushes copy it). */
   flush(): T[] {
     this.flushInternal();
+    if (this.changes.length) {
+      this.replace(
+        withChanges(this.arr, this.changes, this.changes.length, this.compare),
+      );
+    }
     this.shared = true;
     return this.arr;
+  }
+
+  /**
+   * The sorted items as they are now, made when the returned function is first called (and
+   * kept): the same array {@link flush} would return, without copying a large array for a
+   * result nobody reads. Later flushes do not change it.
+   */
+  snapshot(): () => T[] {
+    this.flushInternal();
+    const base = this.arr;
+    const changes = this.changes;
+    const count = changes.length;
+    // Whoever calls the function later reads `base`: it is not patched in place any more.
+    this.shared = true;
+    if (count === 0) {
+      return () => base;
+    }
+    let made: T[] | undefined;
+    return () => {
+      if (!made) {
+        made = withChanges(base, changes, count, this.compare);
+        if (
+          this.arr === base &&
+          this.changes === changes &&
+          changes.length === count
+        ) {
+          // Still the view's current state: it goes on from the array made.
+          this.replace(made);
+          this.shared = true;
+        }
+      }
+      return made;
+    };
+  }
+
+  private replace(arr: T[]) {
+    this.arr = arr;
+    this.shared = false;
+    if (this.changes.length) {
+      this.changes = [];
+    }
   }
 
   private writable(): T[] {
@@ -373,8 +520,7 @@ class SortedView<T> {
 
   private flushInternal() {
     if (this.rebuild) {
-      this.arr = [...this.all()].sort(this.compare);
-      this.shared = false;
+      this.replace([...this.all()].sort(this.compare));
       this.rebuild = false;
       this.dirty.clear();
       return;
@@ -383,8 +529,28 @@ class SortedView<T> {
       return;
     }
     if (this.dirty.size > 256 && this.dirty.size * 8 > this.arr.length) {
-      this.arr = [...this.all()].sort(this.compare);
-      this.shared = false;
+      this.replace([...this.all()].sort(this.compare));
+    } else if (this.deferred) {
+      for (const [key, before] of this.dirty) {
+        const next = this.current(key);
+        if (before !== next) {
+          this.changes.push(before, next);
+        }
+      }
+      if (
+        this.changes.length > 4096 &&
+        this.changes.length * 4 > this.arr.length
+      ) {
+        // Many changes noted: applied once, so that no snapshot has to apply them all.
+        this.replace(
+          withChanges(
+            this.arr,
+            this.changes,
+            this.changes.length,
+            this.compare,
+          ),
+        );
+      }
     } else {
       for (const [key, before] of this.dirty) {
         const next = this.current(key);
@@ -479,6 +645,8 @@ class IncrementalAnalyzer implements Analyzer {
     compareEdges,
     id => this.edgeObjects.get(id),
     () => this.edgeObjects.values(),
+    undefined,
+    true,
   );
   private readonly nodeView = new SortedView<GraphNode>(
     compareNodes,
@@ -663,11 +831,15 @@ class IncrementalAnalyzer implements Analyzer {
     // Nothing left to patch (no anchor): the next anchors are loaded in bulk again.
     this.bulk = this.units.size === 0;
     // Copy on write in the views: an unchanged view costs nothing, and no result's arrays
-    // change later.
+    // change later. The edges (hundreds of thousands in a large catalog) are made when first
+    // read: a result after a small edit copies them only if someone reads them.
+    const edges = this.edgeView.snapshot();
     return {
       graph: {
         nodes: this.nodeView.flush(),
-        edges: this.edgeView.flush(),
+        get edges() {
+          return edges();
+        },
       },
       findings: this.findingView.flush(),
     };
