@@ -39,8 +39,13 @@ const FULL_FIELDS = [
   'spec.dependencyOf',
   'relations',
 ];
-/** How long one slice of graph edits may hold the event loop. */
+/** How long one slice of graph edits (or of their evaluation) may hold the event loop. */
 const APPLY_SLICE_MS = 10;
+/**
+ * Anchors (entities with a contract) evaluated between two looks at the clock: a few
+ * milliseconds' work at most (one takes ~0.1 ms on average, a long chain's first walk more).
+ */
+const EVALUATE_STEP = 8;
 /**
  * Entities are read in pages: each page is a short query and a short response, so requests
  * served from memory interleave with a read instead of waiting behind one large response.
@@ -254,9 +259,11 @@ export class ContractsGraphService {
   }
 
   /**
-   * Removes the entities no longer present and upserts the changed ones, yielding to the event
-   * loop every few milliseconds: parsing 10k contracts takes seconds, which requests must not
-   * wait behind. Returns the number of edits.
+   * Removes the entities no longer present and upserts the changed ones, then evaluates the
+   * rules where they changed something (on a new analyzer: everywhere), yielding to the event
+   * loop every few milliseconds: parsing 10k contracts takes seconds, and so does evaluating
+   * them, which requests must not wait behind; `result()` then only assembles the graph.
+   * Returns the number of edits.
    */
   private async applyEdits(
     analyzer: Analyzer,
@@ -276,6 +283,12 @@ export class ContractsGraphService {
     for (const entity of changed) {
       this.upsertEntity(analyzer, entities, entity);
       edits++;
+      if (Date.now() - sliceStart >= APPLY_SLICE_MS) {
+        await new Promise(resolve => setImmediate(resolve));
+        sliceStart = Date.now();
+      }
+    }
+    while (analyzer.evaluatePending(EVALUATE_STEP)) {
       if (Date.now() - sliceStart >= APPLY_SLICE_MS) {
         await new Promise(resolve => setImmediate(resolve));
         sliceStart = Date.now();
@@ -336,7 +349,8 @@ export class ContractsGraphService {
     while (this.applying) await this.applying.catch(() => {});
     const k = key(entityRef);
     const existing = this.entities.get(k);
-    const summary: EntitySummary = existing?.summary ?? summaryFromRef(entityRef);
+    const summary: EntitySummary =
+      existing?.summary ?? summaryFromRef(entityRef);
     const parsed = parseEntityContract(summary.ref, sources);
     const before = this.snapshotValue.result.findings;
     // Synchronous: no request can observe the analyzer between the edit and its undo.
