@@ -6,6 +6,7 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/frontend-test-utils';
+import { configApiRef } from '@backstage/core-plugin-api';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   catalogApiRef,
@@ -232,7 +233,13 @@ export const catalogEntities: Entity[] = [
 /** Renders `element` in a test app with the contracts API, the catalog and an entity. */
 export function renderWith(
   element: ReactElement,
-  options: { api?: ContractsApi; entity?: Entity; permission?: 'ALLOW' | 'DENY' } = {},
+  options: {
+    api?: ContractsApi;
+    entity?: Entity;
+    permission?: 'ALLOW' | 'DENY';
+    /** App config, e.g. `{ contracts: { frontend: { refreshIntervalSeconds: 5 } } }`. */
+    config?: NonNullable<Parameters<typeof mockApis.config>[0]>['data'];
+  } = {},
 ) {
   const api = options.api ?? mockContractsApi();
   const catalogApi = catalogApiMock({ entities: catalogEntities });
@@ -250,6 +257,9 @@ export function renderWith(
           permissionApiRef,
           mockApis.permission({ authorize: (options.permission ?? 'ALLOW') as any }),
         ],
+        ...(options.config
+          ? [[configApiRef, mockApis.config({ data: options.config })] as const]
+          : []),
       ]}
     >
       {content}

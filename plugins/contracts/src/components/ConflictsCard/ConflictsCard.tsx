@@ -6,17 +6,17 @@ import {
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { isContractsAvailable } from '@internal/backstage-plugin-contracts-common';
-import { useEntityContracts } from '../shared';
+import { NotInGraphYet, useEntityContracts } from '../shared';
 import { ContractsMissingAnnotation } from '../ContractsCard';
 import { FindingsList } from './FindingsList';
 
 const ConflictsCardBody = ({ entityRef }: { entityRef: string }) => {
   const { value, loading, error } = useEntityContracts(entityRef);
-  if (loading && !value) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
+  if (loading) return <Progress />;
+  if (!value) return error ? <ResponseErrorPanel error={error} /> : <NotInGraphYet />;
   return (
     <FindingsList
-      findings={value?.findings ?? []}
+      findings={value.findings}
       emptyText="No conflicts: every contract this entity takes part in holds."
     />
   );

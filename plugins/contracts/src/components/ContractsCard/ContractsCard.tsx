@@ -28,6 +28,7 @@ import {
   describeRetryPolicy,
   formatLatencies,
   formatMs,
+  NotInGraphYet,
   useEntityContracts,
 } from '../shared';
 
@@ -212,14 +213,14 @@ export const ContractsMissingAnnotation = () => (
 
 const ContractsCardBody = ({ entityRef }: { entityRef: string }) => {
   const { value, loading, error } = useEntityContracts(entityRef);
-  if (loading && !value) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
-  if (!value?.contracts) {
+  if (loading) return <Progress />;
+  if (!value) return error ? <ResponseErrorPanel error={error} /> : <NotInGraphYet />;
+  if (!value.contracts) {
     return (
       <Typography variant="body2">
         No contract has been read for this entity yet
-        {value?.problems.length ? ':' : '.'}
-        {value?.problems.map((p, i) => (
+        {value.problems.length ? ':' : '.'}
+        {value.problems.map((p, i) => (
           <span key={i}>
             <br />
             {p.message}

@@ -14,7 +14,7 @@ import { EntityRefLink, useEntity } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { isContractsAvailable } from '@internal/backstage-plugin-contracts-common';
 import { contractsApiRef, ContractsFinding, Decision } from '../../api';
-import { StatusChip, useEntityContracts } from '../shared';
+import { NotInGraphYet, StatusChip, useEntityContracts } from '../shared';
 import { ContractsMissingAnnotation } from '../ContractsCard';
 import { RecordDecisionDialog } from '../RecordDecisionDialog';
 
@@ -54,10 +54,16 @@ export const DecisionList = ({
   decisions: Decision[];
   findings?: ContractsFinding[];
 }) => {
-  const [superseding, setSuperseding] = useState<Decision | undefined>();
+  // the decision and its finding as they were when the dialog opened: a refetch that drops the
+  // finding does not close a dialog being filled in
+  const [superseding, setSuperseding] = useState<
+    { decision: Decision; finding: ContractsFinding } | undefined
+  >();
   const byId = new Map(decisions.map(d => [d.id, d]));
   const findingById = new Map(findings.map(f => [f.id, f]));
-  const supersedingFinding = superseding && findingById.get(superseding.findingId);
+  const supersedingFinding =
+    superseding &&
+    (findingById.get(superseding.finding.id) ?? superseding.finding);
   return (
     <>
       <List dense disablePadding>
@@ -72,7 +78,12 @@ export const DecisionList = ({
                 <Box flexGrow={1} />
                 <MarkdownButton decision={d} />
                 {!d.supersededBy && findingById.has(d.findingId) && (
-                  <Button size="small" onClick={() => setSuperseding(d)}>
+                  <Button
+                    size="small"
+                    onClick={() =>
+                      setSuperseding({ decision: d, finding: findingById.get(d.findingId)! })
+                    }
+                  >
                     Supersede
                   </Button>
                 )}
@@ -110,7 +121,7 @@ export const DecisionList = ({
         <RecordDecisionDialog
           open
           finding={supersedingFinding}
-          supersedes={superseding}
+          supersedes={superseding.decision}
           onClose={() => setSuperseding(undefined)}
         />
       )}
@@ -120,9 +131,9 @@ export const DecisionList = ({
 
 const DecisionsCardBody = ({ entityRef }: { entityRef: string }) => {
   const { value, loading, error } = useEntityContracts(entityRef);
-  if (loading && !value) return <Progress />;
-  if (error) return <ResponseErrorPanel error={error} />;
-  if (!value?.decisions.length) {
+  if (loading) return <Progress />;
+  if (!value) return error ? <ResponseErrorPanel error={error} /> : <NotInGraphYet />;
+  if (!value.decisions.length) {
     return (
       <Typography variant="body2">
         No trade-off decisions recorded yet. Record one from a conflict.
