@@ -223,6 +223,31 @@ describe('entity cards refetch in the background', () => {
     expect(screen.getByText('Support cannot explain declines.')).toBeInTheDocument();
   });
 
+  it('keeps the dialog open when a refetch takes its finding out of the filtered list', async () => {
+    const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+    const api = mockContractsApi({
+      getEntity: answering(
+        entityResponse({ findings: [latencyFinding, accessFinding] }),
+        // someone else accepted it meanwhile: the "open" filter no longer shows it
+        entityResponse({ findings: [latencyFinding, { ...accessFinding, status: 'accepted' }] }),
+      ),
+    });
+    await renderWith(<ConflictsCard />, { api, entity: checkoutEntity });
+    await user.click(await screen.findByLabelText('Status'));
+    await user.click(await screen.findByRole('option', { name: 'open' }));
+    await user.click(await screen.findByText('Access policy conflict'));
+    await user.click(await screen.findByRole('button', { name: 'Record decision' }));
+    const dialog = await screen.findByRole('dialog');
+    await user.type(within(dialog).getByLabelText(/Rationale/), 'Support needs reasons');
+
+    await elapse(60_000);
+    expect(api.getEntity).toHaveBeenCalledTimes(2);
+    expect(screen.queryByText('Access policy conflict', { selector: 'strong' })).toBeNull();
+    expect(screen.getByText('1 of 2')).toBeInTheDocument();
+    expect(screen.getByRole('dialog')).toBe(dialog);
+    expect(within(dialog).getByLabelText(/Rationale/)).toHaveValue('Support needs reasons');
+  });
+
   it('asks once for all the cards after a decision is recorded, and shows it', async () => {
     const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
     const api = mockContractsApi({

@@ -46,51 +46,76 @@ export function sortFindings<T extends ContractsFinding>(findings: T[]): T[] {
   );
 }
 
+/** Props of {@link FindingItem}. */
+export interface FindingItemProps {
+  finding: ContractsFinding;
+  /** Open at first (when the item keeps its own state). */
+  defaultExpanded?: boolean;
+  /** Controlled: whether the finding is open (a list keeps it by finding id, across refetches). */
+  expanded?: boolean;
+  onExpandedChange?: (expanded: boolean) => void;
+  /**
+   * Controlled: opens the "Record decision" dialog, rendered by the caller. Without it the item
+   * renders the dialog itself.
+   */
+  onRecordDecision?: (finding: ContractsFinding) => void;
+}
+
 /** One finding, expandable to its explanation, with a "Record decision" action. */
 export const FindingItem = ({
   finding,
   defaultExpanded,
-}: {
-  finding: ContractsFinding;
-  defaultExpanded?: boolean;
-}) => {
+  expanded,
+  onExpandedChange,
+  onRecordDecision,
+}: FindingItemProps) => {
+  const [ownExpanded, setOwnExpanded] = useState(Boolean(defaultExpanded));
   const [dialogOpen, setDialogOpen] = useState(false);
+  const isExpanded = expanded ?? ownExpanded;
   return (
-    <Accordion defaultExpanded={defaultExpanded} TransitionProps={{ unmountOnExit: true }}>
-      <AccordionSummary expandIcon={<ExpandMoreIcon />}>
-        <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }}>
-          <SeverityChip severity={finding.severity} />
-          <StatusChip status={finding.status} />
-          <Typography variant="body2">
-            <strong>{finding.title}</strong>: {refName(finding.consumer)} →{' '}
-            {refName(finding.provider)} · {finding.subject}
-          </Typography>
-        </Box>
-      </AccordionSummary>
-      <AccordionDetails>
-        <Box width="100%">
-          <FindingExplanation finding={finding} />
-          <Box display="flex" justifyContent="flex-end" alignItems="center" style={{ gap: 8 }}>
-            <AcceptRefusal finding={finding} />
-            <Button
-              variant="outlined"
-              color="primary"
-              size="small"
-              onClick={() => setDialogOpen(true)}
-            >
-              Record decision
-            </Button>
+    <>
+      <Accordion
+        expanded={isExpanded}
+        onChange={(_e, next) =>
+          onExpandedChange ? onExpandedChange(next) : setOwnExpanded(next)
+        }
+        TransitionProps={{ unmountOnExit: true }}
+      >
+        <AccordionSummary expandIcon={<ExpandMoreIcon />}>
+          <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }}>
+            <SeverityChip severity={finding.severity} />
+            <StatusChip status={finding.status} />
+            <Typography variant="body2">
+              <strong>{finding.title}</strong>: {refName(finding.consumer)} →{' '}
+              {refName(finding.provider)} · {finding.subject}
+            </Typography>
           </Box>
-        </Box>
-      </AccordionDetails>
-      {dialogOpen && (
-        <RecordDecisionDialog
-          open={dialogOpen}
-          finding={finding}
-          onClose={() => setDialogOpen(false)}
-        />
+        </AccordionSummary>
+        <AccordionDetails>
+          <Box width="100%">
+            <FindingExplanation finding={finding} />
+            <Box display="flex" justifyContent="flex-end" alignItems="center" style={{ gap: 8 }}>
+              <AcceptRefusal finding={finding} />
+              <Button
+                variant="outlined"
+                color="primary"
+                size="small"
+                style={{ flexShrink: 0 }}
+                onClick={() =>
+                  onRecordDecision ? onRecordDecision(finding) : setDialogOpen(true)
+                }
+              >
+                Record decision
+              </Button>
+            </Box>
+          </Box>
+        </AccordionDetails>
+      </Accordion>
+      {/* beside the accordion, not in its collapsing region (unmounted when it closes) */}
+      {!onRecordDecision && dialogOpen && (
+        <RecordDecisionDialog open finding={finding} onClose={() => setDialogOpen(false)} />
       )}
-    </Accordion>
+    </>
   );
 };
 
@@ -115,8 +140,34 @@ export const FindingsList = ({
       ),
     [findings, severity, status],
   );
+  // Kept here by finding id, not in the items: a refetch that re-sorts, changes or filters out
+  // a finding neither collapses an opened one nor closes a dialog being filled in.
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
+  const [recording, setRecording] = useState<ContractsFinding | undefined>();
+  const setOpen = (id: string, open: boolean) =>
+    setExpanded(prev => {
+      const next = new Set(prev);
+      if (open) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  // the dialog shows the finding as last answered, or as it was when opened if it went away
+  const recordingNow = recording && (findings.find(f => f.id === recording.id) ?? recording);
+  const dialog = recordingNow && (
+    <RecordDecisionDialog
+      key={recordingNow.id}
+      open
+      finding={recordingNow}
+      onClose={() => setRecording(undefined)}
+    />
+  );
   if (findings.length === 0) {
-    return <Typography variant="body2">{emptyText}</Typography>;
+    return (
+      <>
+        <Typography variant="body2">{emptyText}</Typography>
+        {dialog}
+      </>
+    );
   }
   return (
     <>
@@ -155,11 +206,18 @@ export const FindingsList = ({
         </Typography>
       </Box>
       {shown.map(f => (
-        <FindingItem key={f.id} finding={f} />
+        <FindingItem
+          key={f.id}
+          finding={f}
+          expanded={expanded.has(f.id)}
+          onExpandedChange={open => setOpen(f.id, open)}
+          onRecordDecision={setRecording}
+        />
       ))}
       {shown.length === 0 && (
         <Typography variant="body2">No conflicts match the filters.</Typography>
       )}
+      {dialog}
     </>
   );
 };
