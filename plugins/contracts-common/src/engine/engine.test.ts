@@ -943,3 +943,49 @@ describe('stepped evaluation (evaluatePending)', () => {
     },
   );
 });
+
+describe('stepped evaluation of a finding several anchors report', () => {
+  /** Every anchor reports the same finding (same id), titled with the anchor. */
+  const shared: ContractRule = {
+    id: 'shared',
+    title: 'shared',
+    defaultSeverity: 'info',
+    description: 'the same finding from every anchor',
+    evaluate: anchor => [
+      {
+        consumer: 'component:default/x',
+        provider: 'component:default/y',
+        subject: 'shared',
+        title: anchor.entityRef,
+        expected: '',
+        actual: '',
+        impact: '',
+        resolutions: [],
+        evidence: [],
+        details: [],
+      },
+    ],
+  };
+
+  it('shows the next anchor’s when the shown one’s is edited away between steps', () => {
+    const rules = [shared];
+    const analyzer = createAnalyzer({ rules });
+    for (const name of ['c', 'a', 'b']) {
+      analyzer.upsert(entity(name), contract(name));
+    }
+    while (analyzer.evaluatePending(1));
+    // `a` (the smallest anchor: shown) loses its contract, then `b` too, after evaluation.
+    analyzer.upsert(entity('a'));
+    expect(analyzer.evaluatePending(1)).toBe(false);
+    analyzer.upsert(entity('b'));
+    const { findings } = analyzer.result();
+    expect(findings.map(f => f.title)).toEqual(['component:default/c']);
+    expect(findings).toEqual(
+      analyze({
+        entities: ['a', 'b', 'c'].map(n => entity(n)),
+        contracts: [contract('c')],
+        rules,
+      }).findings,
+    );
+  });
+});

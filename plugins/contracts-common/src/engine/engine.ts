@@ -853,65 +853,119 @@ class IncrementalAnalyzer implements Analyzer {
   }
 
   /**
-   * Before the first assembly: evaluates an anchor and keeps only its output (the graph is
-   * built from all outputs at once in {@link assembleBulk}). An anchor evaluated before, whose
-   * reads an edit touched since, drops its earlier output and reads first.
+   * Before the first assembly: evaluates an anchor and notes its output in the indexes the graph
+   * is then built from at once ({@link assembleBulk}). An anchor evaluated before, whose reads
+   * an edit touched since, first takes its earlier output and reads out.
    */
   private evaluateForBulk(slot: Slot) {
     const anchor = slot.key;
     const old = this.units.get(anchor);
     if (old) {
       this.dropReads(slot, old.reads);
+      this.unindexBulk(old.output);
       this.units.delete(anchor);
     }
     // The anchor's contract is its slot's.
     const contract = slot.contract;
     if (contract) {
-      this.units.set(anchor, this.evaluate(anchor, slot, contract));
+      const unit = this.evaluate(anchor, slot, contract);
+      this.units.set(anchor, unit);
+      this.indexBulk(unit.output);
+    }
+  }
+
+  /** Notes an anchor's output before the first assembly (no view is told: they are reset then). */
+  private indexBulk(output: UnitOutput) {
+    if (this.track) {
+      const edges = output.edges;
+      for (const edge of edges) {
+        this.edgeDrafts.set(edge.id, edge);
+        // Fresh drafts, not shown yet: they become the edges once given their findings.
+        this.edgeObjects.set(edge.id, edge as GraphEdge);
+      }
+      if (edges.length) {
+        // A contract's edges all start at its entity: indexed in one go.
+        const list = this.edgesByFrom.get(edges[0].from);
+        if (list) {
+          list.push(...edges);
+        } else {
+          this.edgesByFrom.set(edges[0].from, edges.slice());
+        }
+      }
+    }
+    for (const entry of output.findings) {
+      const id = entry.finding.id;
+      if (this.track) {
+        const list = this.findingEntries.get(id);
+        if (list) {
+          list.push(entry);
+        } else {
+          this.findingEntries.set(id, [entry]);
+        }
+      }
+      const shown = this.visible.get(id);
+      if (!shown || entry.anchor < shown.anchor) {
+        this.visible.set(id, entry);
+      }
+    }
+  }
+
+  /**
+   * Takes an output {@link indexBulk} noted out again (an edit between two steps touched its
+   * anchor; only when tracking: `analyze` makes no edit between steps).
+   */
+  private unindexBulk(output: UnitOutput) {
+    for (const edge of output.edges) {
+      if (this.edgeDrafts.get(edge.id) === edge) {
+        this.edgeDrafts.delete(edge.id);
+        this.edgeObjects.delete(edge.id);
+      }
+      const list = this.edgesByFrom.get(edge.from);
+      const i = list ? list.indexOf(edge) : -1;
+      if (list && i >= 0) {
+        list.splice(i, 1);
+        if (list.length === 0) {
+          this.edgesByFrom.delete(edge.from);
+        }
+      }
+    }
+    for (const entry of output.findings) {
+      const id = entry.finding.id;
+      const list = this.findingEntries.get(id);
+      const i = list ? list.indexOf(entry) : -1;
+      if (list && i >= 0) {
+        list.splice(i, 1);
+        if (list.length === 0) {
+          this.findingEntries.delete(id);
+        }
+      }
+      if (this.visible.get(id) === entry) {
+        let winner: FindingEntry | undefined;
+        for (const e of this.findingEntries.get(id) ?? []) {
+          if (!winner || e.anchor < winner.anchor) {
+            winner = e;
+          }
+        }
+        if (winner) {
+          this.visible.set(id, winner);
+        } else {
+          this.visible.delete(id);
+        }
+      }
     }
   }
 
   /**
    * The first evaluation of everything, once every anchor is evaluated: same state as
-   * re-evaluating each anchor, built in bulk from their outputs.
+   * re-evaluating each anchor, built in bulk from their outputs (noted by {@link indexBulk}).
    */
   private assembleBulk() {
     // The edges of one anchor all start at its entity: sorted per anchor, then by anchor, they
     // are in graph order without sorting them all at once.
     const groups: EdgeDraft[][] = [];
     for (const { output } of this.units.values()) {
-      if (this.track) {
-        const edges = output.edges;
-        for (const edge of edges) {
-          this.edgeDrafts.set(edge.id, edge);
-        }
-        if (edges.length) {
-          // A contract's edges all start at its entity: indexed in one go.
-          const list = this.edgesByFrom.get(edges[0].from);
-          if (list) {
-            list.push(...edges);
-          } else {
-            this.edgesByFrom.set(edges[0].from, edges.slice());
-          }
-        }
-      }
       if (output.edges.length) {
         groups.push(output.edges);
-      }
-      for (const entry of output.findings) {
-        const id = entry.finding.id;
-        if (this.track) {
-          const list = this.findingEntries.get(id);
-          if (list) {
-            list.push(entry);
-          } else {
-            this.findingEntries.set(id, [entry]);
-          }
-        }
-        const shown = this.visible.get(id);
-        if (!shown || entry.anchor < shown.anchor) {
-          this.visible.set(id, entry);
-        }
       }
     }
     // The findings on each edge, looked up by the edge's `from` (no key per edge).
@@ -950,15 +1004,12 @@ class IncrementalAnalyzer implements Analyzer {
       sortSmall(group, compareEdges);
       const list = byFrom.get(group[0].from);
       for (const draft of group) {
-        // Fresh drafts, not shown yet: they become the edges.
+        // Fresh drafts, not shown yet: they become the edges (`edgeObjects` has them already).
         const edge = draft as GraphEdge;
         const item = list?.find(
           x => x.to === edge.to && x.subject === edge.subject,
         );
         edge.findings = item ? sortSmall(item.ids.slice(), cmp) : NO_FINDINGS;
-        if (this.track) {
-          this.edgeObjects.set(edge.id, edge);
-        }
         edges.push(edge);
       }
     }
