@@ -358,6 +358,7 @@ function withChanges<T>(
       added.add(next);
     }
   }
+  // Where each removed item is, and where each added item goes, among the items of `base`.
   const cut: number[] = [];
   for (const item of removed) {
     const i = sortedIndexOf(base, item, compare);
@@ -367,7 +368,6 @@ function withChanges<T>(
   }
   cut.sort((a, b) => a - b);
   const inserts = [...added].sort(compare);
-  // Where each insert goes among the items of `base` (the order is total: ids break ties).
   const at: number[] = new Array(inserts.length);
   for (let k = 0; k < inserts.length; k++) {
     let lo = 0;
@@ -382,23 +382,51 @@ function withChanges<T>(
     }
     at[k] = lo;
   }
-  const out: T[] = [];
+  // The common change replaces an item by one in its place (an edge whose findings changed):
+  // a plain copy with that slot set, no pass of our own over the array.
+  const out = base.slice();
+  const cutLeft: number[] = [];
+  const insertLeft: number[] = [];
   let c = 0;
-  let k = 0;
-  for (let i = 0; i < base.length; i++) {
-    while (k < inserts.length && at[k] === i) {
-      out.push(inserts[k++]);
+  for (let k = 0; k < inserts.length; k++) {
+    const i = at[k] - 1;
+    while (c < cut.length && cut[c] < i) {
+      cutLeft.push(cut[c++]);
     }
-    if (c < cut.length && cut[c] === i) {
+    if (c < cut.length && cut[c] === i && compare(base[i], inserts[k]) === 0) {
+      out[i] = inserts[k];
+      c++;
+    } else {
+      insertLeft.push(k);
+    }
+  }
+  while (c < cut.length) {
+    cutLeft.push(cut[c++]);
+  }
+  if (cutLeft.length === 0 && insertLeft.length === 0) {
+    return out;
+  }
+  // Items come and go: one merge pass.
+  const merged: T[] = new Array(
+    out.length - cutLeft.length + insertLeft.length,
+  );
+  let o = 0;
+  let x = 0;
+  c = 0;
+  for (let i = 0; i < out.length; i++) {
+    while (x < insertLeft.length && at[insertLeft[x]] === i) {
+      merged[o++] = inserts[insertLeft[x++]];
+    }
+    if (c < cutLeft.length && cutLeft[c] === i) {
       c++;
       continue;
     }
-    out.push(base[i]);
+    merged[o++] = out[i];
   }
-  while (k < inserts.length) {
-    out.push(inserts[k++]);
+  while (x < insertLeft.length) {
+    merged[o++] = inserts[insertLeft[x++]];
   }
-  return out;
+  return merged;
 }
 
 /**
