@@ -213,6 +213,10 @@ export interface Analyzer {
    * @returns true when anchors are still left to evaluate.
    */
   evaluatePending(maxAnchors: number): boolean;
-  /** The current result; same as {@link analyze} over the current entities and contracts. */
+  /**
+   * The current result; same as {@link analyze} over the current entities and contracts. A
+   * result never changes afterwards, whatever edits follow. Its `graph.edges` array is made
+   * when first read (a large graph's edges are not copied for a result nobody reads them of).
+   */
   result(): AnalysisResult;
 }
