@@ -20,17 +20,11 @@ import { loadavg } from 'os';
 import { generate } from './bench';
 import { parseEntityContract } from '../src/parser';
 import { analyze } from '../src/engine';
+import type { GraphEdge } from '../src/engine';
 import { edgeId } from '../src/engine/graph';
 import type { EntityContract } from '../src/types';
 
-interface FloorEdge {
-  id: string;
-  from: string;
-  to: string;
-  kind: 'call' | 'dataset' | 'data-need';
-  subject: string;
-  findings: string[];
-}
+type FloorEdge = GraphEdge;
 
 function cmp(a: string, b: string): number {
   if (a < b) return -1;

@@ -16,7 +16,13 @@ import {
   policy,
   requires,
 } from './testUtils';
-import type { AnalysisResult, ContractRule, GraphEdge } from './types';
+import type {
+  AnalysisResult,
+  Analyzer,
+  ContractRule,
+  EngineConfig,
+  GraphEdge,
+} from './types';
 
 describe('analyze', () => {
   it('builds the conflict graph: entities as nodes, contract dependencies as edges with their findings', () => {
@@ -452,59 +458,71 @@ function randomContract(r: R, name: string): EntityContract {
   });
 }
 
+/**
+ * A random catalog kept beside an analyzer: `put` a random entity (with a random contract, but
+ * for resources and 20 % of the others), `edit` one at random (remove it, change only its
+ * catalog side, or put it again), `full()`: a full analysis of the current state.
+ */
+function randomCatalog(r: R, analyzer: Analyzer, config?: EngineConfig) {
+  const state = new Map<
+    string,
+    { entity: EntitySummary; contract?: EntityContract }
+  >();
+  const put = (name: string) => {
+    const e = randomEntity(r, name);
+    const c =
+      RESOURCES.includes(name) || r.chance(0.2)
+        ? undefined
+        : randomContract(r, name);
+    state.set(e.ref, { entity: e, contract: c });
+    analyzer.upsert(e, c);
+  };
+  const edit = () => {
+    const name = r.pick([...NAMES, ...RESOURCES]);
+    const ref = RESOURCES.includes(name)
+      ? `resource:default/${name}`
+      : `component:default/${name}`;
+    const existing = state.get(ref);
+    const action = r.int(4);
+    if (action === 0 && existing) {
+      state.delete(ref);
+      analyzer.remove(ref);
+    } else if (action === 1 && existing) {
+      // only the catalog side changes
+      const e = randomEntity(r, name);
+      state.set(ref, { entity: e, contract: existing.contract });
+      analyzer.upsert(e, existing.contract);
+    } else {
+      put(name);
+    }
+  };
+  const full = () =>
+    analyze({
+      entities: [...state.values()].map(x => x.entity),
+      contracts: [...state.values()].flatMap(x =>
+        x.contract ? [x.contract] : [],
+      ),
+      config,
+    });
+  return { state, put, edit, full };
+}
+
 describe('incremental analysis', () => {
   it.each([1, 2, 3, 4, 5, 6, 7, 8])(
     'equals a full run after random edits (seed %i)',
     seed => {
       const r = rng(seed);
-      const state = new Map<
-        string,
-        { entity: EntitySummary; contract?: EntityContract }
-      >();
-      const analyzer = createAnalyzer({
-        config: { retryAmplificationBound: 6 },
-      });
-      const put = (name: string) => {
-        const e = randomEntity(r, name);
-        const c =
-          RESOURCES.includes(name) || r.chance(0.2)
-            ? undefined
-            : randomContract(r, name);
-        state.set(e.ref, { entity: e, contract: c });
-        analyzer.upsert(e, c);
-      };
+      const config = { retryAmplificationBound: 6 };
+      const analyzer = createAnalyzer({ config });
+      const { put, edit, full } = randomCatalog(r, analyzer, config);
       for (const name of [...NAMES, ...RESOURCES]) {
         if (r.chance(0.85)) {
           put(name);
         }
       }
-      const full = () =>
-        analyze({
-          entities: [...state.values()].map(s => s.entity),
-          contracts: [...state.values()].flatMap(s =>
-            s.contract ? [s.contract] : [],
-          ),
-          config: { retryAmplificationBound: 6 },
-        });
       expect(analyzer.result()).toEqual(full());
       for (let step = 0; step < 60; step++) {
-        const name = r.pick([...NAMES, ...RESOURCES]);
-        const ref = RESOURCES.includes(name)
-          ? `resource:default/${name}`
-          : `component:default/${name}`;
-        const existing = state.get(ref);
-        const action = r.int(4);
-        if (action === 0 && existing) {
-          state.delete(ref);
-          analyzer.remove(ref);
-        } else if (action === 1 && existing) {
-          // only the catalog side changes
-          const e = randomEntity(r, name);
-          state.set(ref, { entity: e, contract: existing.contract });
-          analyzer.upsert(e, existing.contract);
-        } else {
-          put(name);
-        }
+        edit();
         expect(analyzer.result()).toEqual(full());
       }
       const result = analyzer.result();
@@ -517,29 +535,11 @@ describe('incremental analysis', () => {
     'keeps each result as it was, whenever its edges are first read (seed %i)',
     seed => {
       const r = rng(100 + seed);
-      const state = new Map<
-        string,
-        { entity: EntitySummary; contract?: EntityContract }
-      >();
       const analyzer = createAnalyzer({});
-      const put = (name: string) => {
-        const e = randomEntity(r, name);
-        const c = RESOURCES.includes(name)
-          ? undefined
-          : randomContract(r, name);
-        state.set(e.ref, { entity: e, contract: c });
-        analyzer.upsert(e, c);
-      };
+      const { put, edit, full } = randomCatalog(r, analyzer);
       for (const name of [...NAMES, ...RESOURCES]) {
         put(name);
       }
-      const full = () =>
-        analyze({
-          entities: [...state.values()].map(s => s.entity),
-          contracts: [...state.values()].flatMap(s =>
-            s.contract ? [s.contract] : [],
-          ),
-        });
       // Results kept unread while later edits come; their edges read at the end, out of order.
       const kept: Array<{ result: AnalysisResult; expected: AnalysisResult }> =
         [];
@@ -548,13 +548,7 @@ describe('incremental analysis', () => {
         expected: AnalysisResult;
       }> = [];
       for (let step = 0; step < 1000; step++) {
-        const name = r.pick(NAMES);
-        if (r.chance(0.1)) {
-          state.delete(`component:default/${name}`);
-          analyzer.remove(`component:default/${name}`);
-        } else {
-          put(name);
-        }
+        edit();
         const result = analyzer.result();
         if (step % 40 === 0) {
           kept.push({ result, expected: full() });
@@ -865,46 +859,8 @@ describe('stepped evaluation (evaluatePending)', () => {
     seed => {
       const r = rng(seed);
       const config = { retryAmplificationBound: 6 };
-      const state = new Map<
-        string,
-        { entity: EntitySummary; contract?: EntityContract }
-      >();
       const analyzer = createAnalyzer({ config });
-      const put = (name: string) => {
-        const e = randomEntity(r, name);
-        const c =
-          RESOURCES.includes(name) || r.chance(0.2)
-            ? undefined
-            : randomContract(r, name);
-        state.set(e.ref, { entity: e, contract: c });
-        analyzer.upsert(e, c);
-      };
-      const edit = () => {
-        const name = r.pick([...NAMES, ...RESOURCES]);
-        const ref = RESOURCES.includes(name)
-          ? `resource:default/${name}`
-          : `component:default/${name}`;
-        const existing = state.get(ref);
-        const action = r.int(4);
-        if (action === 0 && existing) {
-          state.delete(ref);
-          analyzer.remove(ref);
-        } else if (action === 1 && existing) {
-          const e = randomEntity(r, name);
-          state.set(ref, { entity: e, contract: existing.contract });
-          analyzer.upsert(e, existing.contract);
-        } else {
-          put(name);
-        }
-      };
-      const full = () =>
-        analyze({
-          entities: [...state.values()].map(s => s.entity),
-          contracts: [...state.values()].flatMap(s =>
-            s.contract ? [s.contract] : [],
-          ),
-          config,
-        });
+      const { state, put, edit, full } = randomCatalog(r, analyzer, config);
       /** Steps of 1–3 anchors with 0–2 edits between them, until nothing is left. */
       const stepWithEdits = (edits: number) => {
         let left = edits;

@@ -274,23 +274,7 @@ function evaluateAnchor(
 
 /** Removes `item` (found by identity near its sorted position) from a sorted array. */
 function sortedRemove<T>(arr: T[], item: T, compare: (a: T, b: T) => number) {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compare(arr[mid], item) < 0) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  for (let i = lo; i < arr.length && compare(arr[i], item) === 0; i++) {
-    if (arr[i] === item) {
-      arr.splice(i, 1);
-      return;
-    }
-  }
-  const i = arr.indexOf(item);
+  const i = sortedIndexOf(arr, item, compare);
   if (i >= 0) {
     arr.splice(i, 1);
   }
@@ -565,10 +549,7 @@ class SortedView<T> {
           this.changes.push(before, next);
         }
       }
-      if (
-        this.changes.length > 4096 &&
-        this.changes.length * 4 > this.arr.length
-      ) {
+      if (this.changes.length > Math.max(256, this.arr.length / 2)) {
         // Many changes noted: applied once, so that no snapshot has to apply them all.
         this.replace(
           withChanges(
