@@ -580,6 +580,30 @@ describe('incremental analysis', () => {
     },
   );
 
+  it('hands out one edge array for results with no edit between them, and lets a caller set it', () => {
+    const { entities, contracts } = consistentCatalog();
+    const analyzer = createAnalyzer({});
+    const byRef = new Map(contracts.map(c => [c.entityRef, c]));
+    for (const e of entities) {
+      analyzer.upsert(e, byRef.get(e.ref));
+    }
+    analyzer.result();
+    const [first] = contracts;
+    analyzer.upsert(entities.find(e => e.ref === first.entityRef)!, {
+      ...first,
+      dependsOn: [],
+      retryPolicies: [],
+    });
+    const a = analyzer.result();
+    const b = analyzer.result();
+    expect(b.graph.edges).toBe(a.graph.edges);
+    const mine = a.graph.edges.slice(1);
+    a.graph.edges = mine;
+    expect(a.graph.edges).toBe(mine);
+    expect(Object.keys(a.graph)).toEqual(['nodes', 'edges']);
+    expect(b.graph.edges).not.toBe(mine);
+  });
+
   it('re-evaluates only what an edit touches', () => {
     const { entities, contracts } = consistentCatalog();
     let evaluations = 0;

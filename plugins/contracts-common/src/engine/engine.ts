@@ -433,6 +433,13 @@ class SortedView<T> {
    * replaced by a new list (never emptied) when `arr` is replaced, since snapshots keep it.
    */
   private changes: Array<T | undefined> = [];
+  /** The last {@link snapshot} with changes, handed out again while nothing changes. */
+  private lastSnapshot?: {
+    base: T[];
+    changes: Array<T | undefined>;
+    count: number;
+    read: () => T[];
+  };
 
   constructor(
     private readonly compare: (a: T, b: T) => number,
@@ -496,8 +503,18 @@ class SortedView<T> {
     if (count === 0) {
       return () => base;
     }
+    const last = this.lastSnapshot;
+    if (
+      last &&
+      last.base === base &&
+      last.changes === changes &&
+      last.count === count
+    ) {
+      // Nothing changed since the last snapshot: the same array, made once.
+      return last.read;
+    }
     let made: T[] | undefined;
-    return () => {
+    const read = () => {
       if (!made) {
         made = withChanges(base, changes, count, this.compare);
         if (
@@ -512,11 +529,14 @@ class SortedView<T> {
       }
       return made;
     };
+    this.lastSnapshot = { base, changes, count, read };
+    return read;
   }
 
   private replace(arr: T[]) {
     this.arr = arr;
     this.shared = false;
+    this.lastSnapshot = undefined;
     if (this.changes.length) {
       this.changes = [];
     }
@@ -633,6 +653,8 @@ class IncrementalAnalyzer implements Analyzer {
   private readonly log: number[] = [];
   /** Anchors to evaluate (again), with their slots: key → slot. */
   private readonly pending = new Map<string, Slot>();
+  /** The iteration of `pending` that {@link evaluatePending} goes on with. */
+  private pendingIteration?: IterableIterator<Slot>;
 
   /** Finding id → entries (normally one; on a clash the smallest anchor wins). */
   private readonly findingEntries = new Map<string, FindingEntry[]>();
@@ -788,22 +810,25 @@ class IncrementalAnalyzer implements Analyzer {
   }
 
   evaluatePending(maxAnchors: number): boolean {
-    let n = 0;
-    // Deleting the entry being visited is safe in a Map's iteration; anchors an edit queues
-    // meanwhile are visited in a later call.
-    for (const slot of this.pending.values()) {
-      if (n >= maxAnchors) {
-        return true;
+    // One iteration of the pending anchors across calls: a Map's iteration skips the entries
+    // deleted (each anchor is, when it is evaluated) and visits those added meanwhile (by edits
+    // between calls); a new iteration per call would walk past every anchor done so far.
+    const pending = (this.pendingIteration ??= this.pending.values());
+    for (let n = 0; n < maxAnchors; n++) {
+      const next = pending.next();
+      if (next.done) {
+        this.pendingIteration = undefined;
+        return false;
       }
+      const slot = next.value;
       this.pending.delete(slot.key);
-      n++;
       if (this.bulk) {
         this.evaluateForBulk(slot);
       } else {
         this.reevaluate(slot);
       }
     }
-    return false;
+    return this.pending.size > 0;
   }
 
   result(): AnalysisResult {
@@ -813,6 +838,7 @@ class IncrementalAnalyzer implements Analyzer {
     } else if (this.pending.size) {
       const anchors = [...this.pending.values()];
       this.pending.clear();
+      this.pendingIteration = undefined;
       for (const anchor of anchors) {
         this.reevaluate(anchor);
       }
@@ -848,6 +874,15 @@ class IncrementalAnalyzer implements Analyzer {
         nodes: this.nodeView.flush(),
         get edges() {
           return edges();
+        },
+        // A plain array property to whoever sets it, as the type says.
+        set edges(value: GraphEdge[]) {
+          Object.defineProperty(this, 'edges', {
+            value,
+            writable: true,
+            enumerable: true,
+            configurable: true,
+          });
         },
       },
       findings: this.findingView.flush(),
