@@ -13,9 +13,12 @@ import { FindingsList } from './FindingsList';
 const ConflictsCardBody = ({ entityRef }: { entityRef: string }) => {
   const { value, loading, error } = useEntityContracts(entityRef);
   if (loading) return <Progress />;
-  if (!value) return error ? <ResponseErrorPanel error={error} /> : <NotInGraphYet />;
+  if (!value)
+    return error ? <ResponseErrorPanel error={error} /> : <NotInGraphYet />;
   return (
+    // keyed by entity: what is open, and an open dialog, belong to this entity's findings
     <FindingsList
+      key={entityRef}
       findings={value.findings}
       emptyText="No conflicts: every contract this entity takes part in holds."
     />

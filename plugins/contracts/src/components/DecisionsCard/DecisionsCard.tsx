@@ -20,7 +20,9 @@ import { RecordDecisionDialog } from '../RecordDecisionDialog';
 
 /** Newest first. */
 export function sortDecisions(decisions: Decision[]): Decision[] {
-  return [...decisions].sort((a, b) => b.recordedAt.localeCompare(a.recordedAt));
+  return [...decisions].sort((a, b) =>
+    b.recordedAt.localeCompare(a.recordedAt),
+  );
 }
 
 const MarkdownButton = ({ decision }: { decision: Decision }) => {
@@ -29,7 +31,9 @@ const MarkdownButton = ({ decision }: { decision: Decision }) => {
   const open = async () => {
     try {
       const text = await api.getDecisionMarkdown(decision.id);
-      const url = URL.createObjectURL(new Blob([text], { type: 'text/markdown' }));
+      const url = URL.createObjectURL(
+        new Blob([text], { type: 'text/markdown' }),
+      );
       const a = document.createElement('a');
       a.href = url;
       a.download = `decision-${decision.id}.md`;
@@ -81,7 +85,10 @@ export const DecisionList = ({
                   <Button
                     size="small"
                     onClick={() =>
-                      setSuperseding({ decision: d, finding: findingById.get(d.findingId)! })
+                      setSuperseding({
+                        decision: d,
+                        finding: findingById.get(d.findingId)!,
+                      })
                     }
                   >
                     Supersede
@@ -92,7 +99,11 @@ export const DecisionList = ({
               <Typography variant="body2" color="textSecondary">
                 Rationale: {d.rationale}
               </Typography>
-              <Typography variant="caption" component="div" color="textSecondary">
+              <Typography
+                variant="caption"
+                component="div"
+                color="textSecondary"
+              >
                 Deciders:{' '}
                 {d.deciders.length
                   ? d.deciders.map((r, i) => (
@@ -102,15 +113,23 @@ export const DecisionList = ({
                       </span>
                     ))
                   : 'none named'}
-                {' · '}Review by {d.reviewBy ?? 'no date'} · recorded by {d.recordedBy} on{' '}
-                {d.recordedAt.slice(0, 10)}
+                {' · '}Review by {d.reviewBy ?? 'no date'} · recorded by{' '}
+                {d.recordedBy} on {d.recordedAt.slice(0, 10)}
               </Typography>
               {(d.supersedes || d.supersededBy) && (
-                <Typography variant="caption" component="div" color="textSecondary">
+                <Typography
+                  variant="caption"
+                  component="div"
+                  color="textSecondary"
+                >
                   {d.supersedes &&
-                    `Supersedes “${byId.get(d.supersedes)?.title ?? d.supersedes}”. `}
+                    `Supersedes “${
+                      byId.get(d.supersedes)?.title ?? d.supersedes
+                    }”. `}
                   {d.supersededBy &&
-                    `Superseded by “${byId.get(d.supersededBy)?.title ?? d.supersededBy}”.`}
+                    `Superseded by “${
+                      byId.get(d.supersededBy)?.title ?? d.supersededBy
+                    }”.`}
                 </Typography>
               )}
             </Box>
@@ -132,7 +151,8 @@ export const DecisionList = ({
 const DecisionsCardBody = ({ entityRef }: { entityRef: string }) => {
   const { value, loading, error } = useEntityContracts(entityRef);
   if (loading) return <Progress />;
-  if (!value) return error ? <ResponseErrorPanel error={error} /> : <NotInGraphYet />;
+  if (!value)
+    return error ? <ResponseErrorPanel error={error} /> : <NotInGraphYet />;
   if (!value.decisions.length) {
     return (
       <Typography variant="body2">
@@ -140,7 +160,13 @@ const DecisionsCardBody = ({ entityRef }: { entityRef: string }) => {
       </Typography>
     );
   }
-  return <DecisionList decisions={value.decisions} findings={value.findings} />;
+  return (
+    <DecisionList
+      key={entityRef}
+      decisions={value.decisions}
+      findings={value.findings}
+    />
+  );
 };
 
 /**

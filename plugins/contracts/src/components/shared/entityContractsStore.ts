@@ -69,12 +69,16 @@ export function countContractsChange(): void {
 }
 
 function isNotFound(error: unknown): boolean {
-  const e = error as { name?: string; response?: { status?: number } } | undefined;
+  const e = error as
+    | { name?: string; response?: { status?: number } }
+    | undefined;
   return e?.name === 'NotFoundError' || e?.response?.status === 404;
 }
 
 function pageHidden(): boolean {
-  return typeof document !== 'undefined' && document.visibilityState === 'hidden';
+  return (
+    typeof document !== 'undefined' && document.visibilityState === 'hidden'
+  );
 }
 
 /**
@@ -107,7 +111,12 @@ export class EntityContractsStore {
     }
     if (e.listeners.size === 1 && !e.inFlight) {
       const answered = e.lastAnswerAt > 0;
-      if (answered && Date.now() - e.lastAnswerAt < this.intervals.soonMs) {
+      // a refresh asked after a change and not made yet (the cards left meanwhile) is made now
+      if (
+        answered &&
+        !e.again &&
+        Date.now() - e.lastAnswerAt < this.intervals.soonMs
+      ) {
         this.schedule(e);
       } else {
         this.fetch(e);
@@ -116,7 +125,10 @@ export class EntityContractsStore {
     return () => {
       e.listeners.delete(listener);
       if (--this.subscribed === 0 && typeof document !== 'undefined') {
-        document.removeEventListener('visibilitychange', this.onVisibilityChange);
+        document.removeEventListener(
+          'visibilitychange',
+          this.onVisibilityChange,
+        );
       }
       if (e.listeners.size === 0) {
         clearTimeout(e.timer);
@@ -178,7 +190,14 @@ export class EntityContractsStore {
     e.inFlight = true;
     e.inFlightSince = changeCount;
     e.again = false;
-    this.api.getEntity(e.ref).then(
+    // a client that throws instead of rejecting must not leave the entry in flight forever
+    let request: Promise<EntityContractsResponse>;
+    try {
+      request = this.api.getEntity(e.ref);
+    } catch (error) {
+      request = Promise.reject(error);
+    }
+    request.then(
       value => this.answered(e, { value }),
       error => this.answered(e, { error: error as Error }),
     );
@@ -197,7 +216,12 @@ export class EntityContractsStore {
       const value = json === e.json ? prev.value : answer.value;
       e.json = json;
       e.notCurrent = answer.value.stale ? e.notCurrent + 1 : 0;
-      if (value !== prev.value || prev.error || prev.notInGraph || prev.loading) {
+      if (
+        value !== prev.value ||
+        prev.error ||
+        prev.notInGraph ||
+        prev.loading
+      ) {
         next = { entityRef: e.ref, value, notInGraph: false, loading: false };
       }
     } else {

@@ -31,11 +31,17 @@ export function useContractsRefresh(retry: () => void) {
 
 /** `contracts.frontend.refreshIntervalSeconds` (see config.d.ts), else the default. */
 export function refreshIntervalsFrom(config?: ConfigApi): RefreshIntervals {
-  const seconds = config?.getOptionalNumber('contracts.frontend.refreshIntervalSeconds');
+  const seconds = config?.getOptionalNumber(
+    'contracts.frontend.refreshIntervalSeconds',
+  );
   if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) {
     return DEFAULT_REFRESH_INTERVALS;
   }
-  return { ...DEFAULT_REFRESH_INTERVALS, intervalMs: seconds * 1000 };
+  // 0 turns the periodic refetch off; anything else is at least every 5 s
+  return {
+    ...DEFAULT_REFRESH_INTERVALS,
+    intervalMs: seconds === 0 ? 0 : Math.max(seconds, 5) * 1000,
+  };
 }
 
 // one store per contracts API instance, that is per app
@@ -76,6 +82,7 @@ export function useEntityContracts(entityRef: string): EntityContractsState {
   const retry = useCallback(() => store.refresh(entityRef), [store, entityRef]);
   useContractsRefresh(retry);
   // on the render after the entity changed, before the effect above ran
-  const current = snapshot.entityRef === entityRef ? snapshot : store.get(entityRef);
+  const current =
+    snapshot.entityRef === entityRef ? snapshot : store.get(entityRef);
   return { ...current, retry };
 }
