@@ -105,12 +105,16 @@ describe('ContractsGraphService', () => {
       first: { ms: Math.round(firstMs), maxGapMs: Math.round(firstGap) },
       again: { ms: Math.round(againMs), maxGapMs: Math.round(againGap) },
     };
+    // The bound: a third of the evaluation, and never under 250 ms, so that a pause of the
+    // machine (GC, another process) is not taken for a block; unstepped, the gaps at this size
+    // were 1–2 s.
+    const bound = Math.max(reference.ms / 3, 250);
     expect(reference.ms).toBeGreaterThan(150);
-    expect({ ...summary, ok: firstGap < reference.ms / 3 }).toEqual({
+    expect({ ...summary, ok: firstGap < bound }).toEqual({
       ...summary,
       ok: true,
     });
-    expect({ ...summary, ok: againGap < reference.ms / 3 }).toEqual({
+    expect({ ...summary, ok: againGap < bound }).toEqual({
       ...summary,
       ok: true,
     });
