@@ -226,10 +226,20 @@ export class ContractsGraphService {
       } finally {
         if (!full) this.applying = undefined;
       }
-      this.analyzer = analyzer;
-      this.entities = entities;
-      if (full || edits > 0 || this.snapshotValue.stale) {
-        this.publish();
+      if (full) {
+        // The new graph is assembled while the live one still serves, then indexed: a turn of
+        // the event loop between the two (each is one piece: ≈ 0.6 s and 0.4 s at 100k).
+        const result = analyzer.result();
+        await new Promise(resolve => setImmediate(resolve));
+        this.analyzer = analyzer;
+        this.entities = entities;
+        this.publish(result);
+      } else {
+        this.analyzer = analyzer;
+        this.entities = entities;
+        if (edits > 0 || this.snapshotValue.stale) {
+          this.publish();
+        }
       }
       if (edits > 0 || full) {
         this.options.logger.info('Contracts graph refreshed', {
@@ -318,8 +328,8 @@ export class ContractsGraphService {
     analyzer.upsert(summary, stored.contract);
   }
 
-  private publish() {
-    const result = this.analyzer.result();
+  /** Makes the current graph the served one; `result`: the live analyzer's, when already made. */
+  private publish(result = this.analyzer.result()) {
     this.snapshotValue = {
       ...indexResult(result),
       entities: this.entities,

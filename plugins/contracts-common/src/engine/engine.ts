@@ -913,6 +913,8 @@ class IncrementalAnalyzer implements Analyzer {
     const contract = slot.contract;
     if (contract) {
       const unit = this.evaluate(anchor, slot, contract);
+      // In graph order now, in the stepped part: the assembly then only orders the anchors.
+      sortSmall(unit.output.edges, compareEdges);
       this.units.set(anchor, unit);
       this.indexBulk(unit.output);
     }
@@ -1045,7 +1047,7 @@ class IncrementalAnalyzer implements Analyzer {
     groups.sort((a, b) => cmp(a[0].from, b[0].from));
     const edges: GraphEdge[] = [];
     for (const group of groups) {
-      sortSmall(group, compareEdges);
+      // Each group was sorted when its anchor was evaluated (evaluateForBulk).
       const list = byFrom.get(group[0].from);
       for (const draft of group) {
         // Fresh drafts, not shown yet: they become the edges (`edgeObjects` has them already).
