@@ -280,7 +280,12 @@ function sortedRemove<T>(arr: T[], item: T, compare: (a: T, b: T) => number) {
   }
 }
 
-function sortedInsert<T>(arr: T[], item: T, compare: (a: T, b: T) => number) {
+/** Where `item` goes in a sorted array: after every item that does not sort after it. */
+function insertionIndex<T>(
+  arr: T[],
+  item: T,
+  compare: (a: T, b: T) => number,
+): number {
   let lo = 0;
   let hi = arr.length;
   while (lo < hi) {
@@ -291,7 +296,11 @@ function sortedInsert<T>(arr: T[], item: T, compare: (a: T, b: T) => number) {
       hi = mid;
     }
   }
-  arr.splice(lo, 0, item);
+  return lo;
+}
+
+function sortedInsert<T>(arr: T[], item: T, compare: (a: T, b: T) => number) {
+  arr.splice(insertionIndex(arr, item, compare), 0, item);
 }
 
 /** The index of `item` (by identity) in a sorted array, searched near its sorted position. */
@@ -352,20 +361,7 @@ function withChanges<T>(
   }
   cut.sort((a, b) => a - b);
   const inserts = [...added].sort(compare);
-  const at: number[] = new Array(inserts.length);
-  for (let k = 0; k < inserts.length; k++) {
-    let lo = 0;
-    let hi = base.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (compare(base[mid], inserts[k]) <= 0) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    at[k] = lo;
-  }
+  const at = inserts.map(item => insertionIndex(base, item, compare));
   // The common change replaces an item by one in its place (an edge whose findings changed):
   // a plain copy with that slot set, no pass of our own over the array.
   const out = base.slice();
@@ -411,6 +407,34 @@ function withChanges<T>(
     merged[o++] = inserts[insertLeft[x++]];
   }
   return merged;
+}
+
+/** Appends `item` to the list of `key`, made when there is none. */
+function addToList<K, V>(map: Map<K, V[]>, key: K, item: V) {
+  const list = map.get(key);
+  if (list) {
+    list.push(item);
+  } else {
+    map.set(key, [item]);
+  }
+}
+
+/**
+ * Removes `item` from the list of `key`, and the list once empty; false when `key` has no list.
+ */
+function removeFromList<K, V>(map: Map<K, V[]>, key: K, item: V): boolean {
+  const list = map.get(key);
+  if (!list) {
+    return false;
+  }
+  const i = list.indexOf(item);
+  if (i >= 0) {
+    list.splice(i, 1);
+  }
+  if (list.length === 0) {
+    map.delete(key);
+  }
+  return true;
 }
 
 /**
@@ -478,14 +502,7 @@ class SortedView<T> {
 
   /** The sorted items; the array is never changed afterwards (later flushes copy it). */
   flush(): T[] {
-    this.flushInternal();
-    if (this.changes.length) {
-      this.replace(
-        withChanges(this.arr, this.changes, this.changes.length, this.compare),
-      );
-    }
-    this.shared = true;
-    return this.arr;
+    return this.snapshot()();
   }
 
   /**
@@ -832,16 +849,9 @@ class IncrementalAnalyzer implements Analyzer {
   }
 
   result(): AnalysisResult {
+    this.evaluatePending(Infinity);
     if (this.bulk) {
-      this.evaluatePending(Infinity);
       this.assembleBulk();
-    } else if (this.pending.size) {
-      const anchors = [...this.pending.values()];
-      this.pending.clear();
-      this.pendingIteration = undefined;
-      for (const anchor of anchors) {
-        this.reevaluate(anchor);
-      }
     }
     for (const id of this.dirtyEdges) {
       const draft = this.edgeDrafts.get(id);
@@ -942,12 +952,7 @@ class IncrementalAnalyzer implements Analyzer {
     for (const entry of output.findings) {
       const id = entry.finding.id;
       if (this.track) {
-        const list = this.findingEntries.get(id);
-        if (list) {
-          list.push(entry);
-        } else {
-          this.findingEntries.set(id, [entry]);
-        }
+        addToList(this.findingEntries, id, entry);
       }
       const shown = this.visible.get(id);
       if (!shown || entry.anchor < shown.anchor) {
@@ -966,32 +971,13 @@ class IncrementalAnalyzer implements Analyzer {
         this.edgeDrafts.delete(edge.id);
         this.edgeObjects.delete(edge.id);
       }
-      const list = this.edgesByFrom.get(edge.from);
-      const i = list ? list.indexOf(edge) : -1;
-      if (list && i >= 0) {
-        list.splice(i, 1);
-        if (list.length === 0) {
-          this.edgesByFrom.delete(edge.from);
-        }
-      }
+      removeFromList(this.edgesByFrom, edge.from, edge);
     }
     for (const entry of output.findings) {
       const id = entry.finding.id;
-      const list = this.findingEntries.get(id);
-      const i = list ? list.indexOf(entry) : -1;
-      if (list && i >= 0) {
-        list.splice(i, 1);
-        if (list.length === 0) {
-          this.findingEntries.delete(id);
-        }
-      }
+      removeFromList(this.findingEntries, id, entry);
       if (this.visible.get(id) === entry) {
-        let winner: FindingEntry | undefined;
-        for (const e of this.findingEntries.get(id) ?? []) {
-          if (!winner || e.anchor < winner.anchor) {
-            winner = e;
-          }
-        }
+        const winner = this.winnerOf(id);
         if (winner) {
           this.visible.set(id, winner);
         } else {
@@ -1147,18 +1133,9 @@ class IncrementalAnalyzer implements Analyzer {
     return { output, reads };
   }
 
-  private indexEdge(edge: EdgeDraft) {
-    const list = this.edgesByFrom.get(edge.from);
-    if (list) {
-      list.push(edge);
-    } else {
-      this.edgesByFrom.set(edge.from, [edge]);
-    }
-  }
-
   private addEdge(edge: EdgeDraft) {
     this.edgeDrafts.set(edge.id, edge);
-    this.indexEdge(edge);
+    addToList(this.edgesByFrom, edge.from, edge);
     this.dirtyEdges.add(edge.id);
   }
 
@@ -1167,54 +1144,36 @@ class IncrementalAnalyzer implements Analyzer {
       return;
     }
     this.edgeDrafts.delete(edge.id);
-    const list = this.edgesByFrom.get(edge.from);
-    if (list) {
-      const i = list.indexOf(edge);
-      if (i >= 0) {
-        list.splice(i, 1);
-      }
-      if (list.length === 0) {
-        this.edgesByFrom.delete(edge.from);
-      }
-    }
+    removeFromList(this.edgesByFrom, edge.from, edge);
     this.dirtyEdges.add(edge.id);
   }
 
   private addEntry(entry: FindingEntry) {
     const id = entry.finding.id;
-    const list = this.findingEntries.get(id);
-    if (list) {
-      list.push(entry);
-    } else {
-      this.findingEntries.set(id, [entry]);
-    }
+    addToList(this.findingEntries, id, entry);
     this.pickVisible(id);
   }
 
   private removeEntry(entry: FindingEntry) {
     const id = entry.finding.id;
-    const list = this.findingEntries.get(id);
-    if (!list) {
-      return;
+    if (removeFromList(this.findingEntries, id, entry)) {
+      this.pickVisible(id);
     }
-    const i = list.indexOf(entry);
-    if (i >= 0) {
-      list.splice(i, 1);
-    }
-    if (list.length === 0) {
-      this.findingEntries.delete(id);
-    }
-    this.pickVisible(id);
   }
 
-  private pickVisible(id: string) {
-    const list = this.findingEntries.get(id);
+  /** The entry of a finding id that is shown: the smallest anchor's (on a clash). */
+  private winnerOf(id: string): FindingEntry | undefined {
     let winner: FindingEntry | undefined;
-    for (const e of list ?? []) {
+    for (const e of this.findingEntries.get(id) ?? []) {
       if (!winner || e.anchor < winner.anchor) {
         winner = e;
       }
     }
+    return winner;
+  }
+
+  private pickVisible(id: string) {
+    const winner = this.winnerOf(id);
     const before = this.visible.get(id);
     if (before === winner) {
       return;
