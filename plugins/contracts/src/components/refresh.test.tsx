@@ -58,6 +58,15 @@ function setVisibility(state: 'visible' | 'hidden') {
   document.dispatchEvent(new Event('visibilitychange'));
 }
 
+/** Opens the access finding, its "Record decision" dialog, and types a rationale there. */
+async function startDecisionOnAccessFinding(user: ReturnType<typeof userEvent.setup>) {
+  await user.click(await screen.findByText('Access policy conflict'));
+  await user.click(await screen.findByRole('button', { name: 'Record decision' }));
+  const dialog = await screen.findByRole('dialog');
+  await user.type(within(dialog).getByLabelText(/Rationale/), 'Support needs reasons');
+  return dialog;
+}
+
 describe('entity cards refetch in the background', () => {
   beforeEach(() => {
     jest.useFakeTimers();
@@ -201,10 +210,7 @@ describe('entity cards refetch in the background', () => {
       ),
     });
     await renderWith(<ConflictsCard />, { api, entity: checkoutEntity });
-    await user.click(await screen.findByText('Access policy conflict'));
-    await user.click(await screen.findByRole('button', { name: 'Record decision' }));
-    const dialog = await screen.findByRole('dialog');
-    await user.type(within(dialog).getByLabelText(/Rationale/), 'Support needs reasons');
+    const dialog = await startDecisionOnAccessFinding(user);
 
     await elapse(60_000);
     expect(api.getEntity).toHaveBeenCalledTimes(2);
@@ -235,10 +241,7 @@ describe('entity cards refetch in the background', () => {
     await renderWith(<ConflictsCard />, { api, entity: checkoutEntity });
     await user.click(await screen.findByLabelText('Status'));
     await user.click(await screen.findByRole('option', { name: 'open' }));
-    await user.click(await screen.findByText('Access policy conflict'));
-    await user.click(await screen.findByRole('button', { name: 'Record decision' }));
-    const dialog = await screen.findByRole('dialog');
-    await user.type(within(dialog).getByLabelText(/Rationale/), 'Support needs reasons');
+    const dialog = await startDecisionOnAccessFinding(user);
 
     await elapse(60_000);
     expect(api.getEntity).toHaveBeenCalledTimes(2);
