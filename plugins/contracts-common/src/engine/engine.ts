@@ -98,6 +98,22 @@ function compareEdges(a: EdgeDraft, b: EdgeDraft): number {
   );
 }
 
+/**
+ * The draft shown of an edge several anchors draw (contracts on two entities that both say they
+ * are the same one): the same from, to, kind and subject, so at most `via` differs. The first
+ * without one, else the first with the smallest: whatever the order they were drawn in.
+ */
+function edgeWinner(drafts: EdgeDraft[]): EdgeDraft {
+  let winner = drafts[0];
+  for (let i = 1; i < drafts.length; i++) {
+    const via = drafts[i].via;
+    if (winner.via !== undefined && (via === undefined || via < winner.via)) {
+      winner = drafts[i];
+    }
+  }
+  return winner;
+}
+
 function compareNodes(a: GraphNode, b: GraphNode): number {
   return cmp(a.ref, b.ref);
 }
@@ -677,8 +693,14 @@ class IncrementalAnalyzer implements Analyzer {
   private readonly findingEntries = new Map<string, FindingEntry[]>();
   private readonly visible = new Map<string, FindingEntry>();
   private readonly attachFindings = new Map<string, Set<string>>();
+  /** Edge id → the draft shown (of several anchors', {@link edgeWinner}'s). */
   private readonly edgeDrafts = new Map<string, EdgeDraft>();
-  /** The current edge drafts by their `from` (an entity draws a handful). */
+  /**
+   * Edge id → every anchor's draft of it, only for the ids more than one anchor draws (their
+   * contracts say they are the same entity): one anchor's going does not take the edge away.
+   */
+  private readonly sharedEdges = new Map<string, EdgeDraft[]>();
+  /** The current edge drafts by their `from` (an entity draws a handful), shown or not. */
   private readonly edgesByFrom = new Map<string, EdgeDraft[]>();
   private readonly edgeObjects = new Map<string, GraphEdge>();
   private readonly nodeObjects = new Map<string, GraphNode>();
@@ -935,9 +957,8 @@ class IncrementalAnalyzer implements Analyzer {
     if (this.track) {
       const edges = output.edges;
       for (const edge of edges) {
-        this.edgeDrafts.set(edge.id, edge);
         // Fresh drafts, not shown yet: they become the edges once given their findings.
-        this.edgeObjects.set(edge.id, edge as GraphEdge);
+        this.edgeObjects.set(edge.id, this.putDraft(edge) as GraphEdge);
       }
       if (edges.length) {
         // A contract's edges all start at its entity: indexed in one go.
@@ -967,8 +988,10 @@ class IncrementalAnalyzer implements Analyzer {
    */
   private unindexBulk(output: UnitOutput) {
     for (const edge of output.edges) {
-      if (this.edgeDrafts.get(edge.id) === edge) {
-        this.edgeDrafts.delete(edge.id);
+      const shown = this.dropDraft(edge);
+      if (shown) {
+        this.edgeObjects.set(edge.id, shown as GraphEdge);
+      } else {
         this.edgeObjects.delete(edge.id);
       }
       removeFromList(this.edgesByFrom, edge.from, edge);
@@ -1031,11 +1054,22 @@ class IncrementalAnalyzer implements Analyzer {
       }
     }
     groups.sort((a, b) => cmp(a[0].from, b[0].from));
+    // Two anchors drawing from one entity (contracts that say they are the same one; never in
+    // `analyze`, whose contracts go to the entity they name): their edges are sorted together,
+    // and an edge both draw is shown once, as `edgeDrafts` has it.
+    let sharedFrom = false;
+    for (let i = 1; i < groups.length && !sharedFrom; i++) {
+      sharedFrom = groups[i][0].from === groups[i - 1][0].from;
+    }
+    const shown = sharedFrom && this.track ? this.edgeDrafts : undefined;
     const edges: GraphEdge[] = [];
     for (const group of groups) {
       // Each group was sorted when its anchor was evaluated (evaluateForBulk).
       const list = byFrom.get(group[0].from);
       for (const draft of group) {
+        if (shown && shown.get(draft.id) !== draft) {
+          continue;
+        }
         // Fresh drafts, not shown yet: they become the edges (`edgeObjects` has them already).
         const edge = draft as GraphEdge;
         const item = list?.find(
@@ -1044,6 +1078,9 @@ class IncrementalAnalyzer implements Analyzer {
         edge.findings = item ? sortSmall(item.ids.slice(), cmp) : NO_FINDINGS;
         edges.push(edge);
       }
+    }
+    if (sharedFrom) {
+      edges.sort(compareEdges);
     }
     this.findingView.reset(visibleFindings(this.visible));
     this.edgeView.reset(undefined, edges);
@@ -1134,18 +1171,59 @@ class IncrementalAnalyzer implements Analyzer {
   }
 
   private addEdge(edge: EdgeDraft) {
-    this.edgeDrafts.set(edge.id, edge);
+    this.putDraft(edge);
     addToList(this.edgesByFrom, edge.from, edge);
     this.dirtyEdges.add(edge.id);
   }
 
   private removeEdge(edge: EdgeDraft) {
-    if (this.edgeDrafts.get(edge.id) !== edge) {
-      return;
-    }
-    this.edgeDrafts.delete(edge.id);
+    this.dropDraft(edge);
     removeFromList(this.edgesByFrom, edge.from, edge);
     this.dirtyEdges.add(edge.id);
+  }
+
+  /** Notes an anchor's draft of an edge; returns the draft shown for its id now. */
+  private putDraft(edge: EdgeDraft): EdgeDraft {
+    const id = edge.id;
+    const shown = this.edgeDrafts.get(id);
+    if (!shown) {
+      this.edgeDrafts.set(id, edge);
+      return edge;
+    }
+    // Another anchor draws it too.
+    let drafts = this.sharedEdges.get(id);
+    if (!drafts) {
+      drafts = [shown];
+      this.sharedEdges.set(id, drafts);
+    }
+    drafts.push(edge);
+    const winner = edgeWinner(drafts);
+    this.edgeDrafts.set(id, winner);
+    return winner;
+  }
+
+  /** Takes out a draft {@link putDraft} noted; returns the draft shown for its id now, if any. */
+  private dropDraft(edge: EdgeDraft): EdgeDraft | undefined {
+    const id = edge.id;
+    const drafts = this.sharedEdges.get(id);
+    if (!drafts) {
+      const shown = this.edgeDrafts.get(id);
+      if (shown !== edge) {
+        return shown;
+      }
+      this.edgeDrafts.delete(id);
+      return undefined;
+    }
+    const i = drafts.indexOf(edge);
+    if (i >= 0) {
+      drafts.splice(i, 1);
+    }
+    if (drafts.length === 1) {
+      this.sharedEdges.delete(id);
+    }
+    const winner = edgeWinner(drafts);
+    this.edgeDrafts.set(id, winner);
+    return winner;
   }
 
   private addEntry(entry: FindingEntry) {
