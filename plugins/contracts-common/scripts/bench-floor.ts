@@ -9,6 +9,11 @@
  *   resolution beyond one map lookup per ref: each contract's edges (calls, dataset reads, data
  *   needs) with their ids (the engine's `edgeId`), the edges sorted in graph order, the nodes
  *   sorted by ref;
+ * - three direct checks: the least any rule pass costs beside that floor — one map lookup per
+ *   ref, and the three one-hop comparisons of latency-budget (budget vs the provider's current
+ *   latency at that percentile), data-freshness (required vs the provider's freshness) and
+ *   access-policy (an endpoint carrying the data, open to the consumer), counting the
+ *   violations without any finding, message, fingerprint, chain walk or incremental state;
  * - engine, no rules: `analyze` with `rules: []` (loading, resolving every ref, edges, nodes);
  * - engine, all rules: `analyze` as the benchmark runs it;
  * - copy of the edges: `slice()` of the result's edge array, which the result after an edit that
@@ -86,6 +91,55 @@ function outputFloor(
   return { edges, nodes };
 }
 
+/**
+ * The three one-hop checks, as cheaply as plain code can run them (see the header): what any
+ * rule pass costs at least, on top of {@link outputFloor}. Returns the violations counted.
+ */
+function directChecks(
+  entities: ReturnType<typeof generate>['entities'],
+  contracts: EntityContract[],
+): number {
+  const contractOf = new Map<string, EntityContract>();
+  for (const c of contracts) contractOf.set(c.entityRef, c);
+  let violations = 0;
+  // Plain loops, no callback or array made per item.
+  for (const e of entities) {
+    const c = contractOf.get(e.ref);
+    if (!c) continue;
+    for (const d of c.dependsOn) {
+      const ops = contractOf.get(d.ref)?.operations ?? [];
+      for (const op of ops) {
+        if (op.name !== d.operation) continue;
+        for (const b of d.budget) {
+          for (const at of op.current) {
+            if (at.percentile === b.percentile && at.ms >= b.ms) violations++;
+          }
+        }
+      }
+    }
+    for (const dd of c.dataDependencies) {
+      const datasets = contractOf.get(dd.ref)?.datasets ?? [];
+      for (const ds of datasets) {
+        const worst = ds.name === dd.dataset ? ds.freshness?.maxMs : undefined;
+        if (worst !== undefined && worst > dd.freshnessRequiredMs) violations++;
+      }
+    }
+    for (const r of c.requires) {
+      let carried = false;
+      let open = false;
+      for (const x of contractOf.get(r.ref)?.endpoints ?? []) {
+        if (!x.data.includes(r.data)) continue;
+        carried = true;
+        if (!x.access || x.access === 'any' || x.access === r.accessLevel) {
+          open = true;
+        }
+      }
+      if (carried && !open) violations++;
+    }
+  }
+  return violations;
+}
+
 function time<T>(f: () => T): [T, number] {
   const t0 = performance.now();
   const out = f();
@@ -112,11 +166,14 @@ function main() {
   yaml.length = 0;
   const ms = (t: number) => `${Math.round(t)} ms`;
   console.log(
-    '| run | output floor (edges, ids, sort, nodes) | engine, no rules | engine, all rules | copy of the edges |',
+    '| run | output floor (edges, ids, sort, nodes) | three direct checks | floor + checks | engine, no rules | engine, all rules | copy of the edges |',
   );
-  console.log('|---:|---:|---:|---:|---:|');
+  console.log('|---:|---:|---:|---:|---:|---:|---:|');
   for (let run = 1; run <= runs; run++) {
     const [floor, floorMs] = time(() => outputFloor(entities, contracts));
+    const [violations, checksMs] = time(() =>
+      directChecks(entities, contracts),
+    );
     const [bare, bareMs] = time(() =>
       analyze({ entities, contracts, rules: [] }),
     );
@@ -130,6 +187,8 @@ function main() {
     }
     console.log(
       `| ${run} | ${ms(floorMs)} (${floor.edges.length} edges) | ${ms(
+        checksMs,
+      )} (${violations} violations) | ${ms(floorMs + checksMs)} | ${ms(
         bareMs,
       )} | ${ms(allMs)} | ${ms(copyMs)} |`,
     );

@@ -7,6 +7,9 @@
  *                                 # parse figure): to iterate on the engine quickly
  *   yarn bench 100000 --memory    # live data per phase: texts, contracts, result, analyzer
  *                                 # (collects garbage between phases: not for the peak)
+ *   yarn bench 100000 --heap 1400 # each size's process with a V8 heap limit of 1400 MB
+ *                                 # (--max-old-space-size; 4096 otherwise): whether the work
+ *                                 # fits a memory budget, and the peak it then reaches
  *
  * Each size runs in its own process (run with node --max-old-space-size=4096 through
  * NODE_OPTIONS for 100k) so its peak memory is its own. Per size it prints: the parse time
@@ -322,7 +325,19 @@ function main() {
   const all = process.argv.slice(2);
   const cache = all.includes('--cache');
   const split = all.includes('--memory');
-  const args = all.filter(a => a !== '--cache' && a !== '--memory');
+  const heapAt = all.indexOf('--heap');
+  const heapMb = heapAt >= 0 ? Number(all[heapAt + 1]) : undefined;
+  if (heapMb !== undefined && !(heapMb > 0)) {
+    console.error('--heap takes a size in MB, e.g. --heap 1400');
+    process.exit(2);
+  }
+  const args = all.filter(
+    (a, i) =>
+      a !== '--cache' &&
+      a !== '--memory' &&
+      a !== '--heap' &&
+      (heapAt < 0 || i !== heapAt + 1),
+  );
   if (args[0] === '--child' || args[0] === '--inline') {
     process.stdout.write(
       `${JSON.stringify(runSize(Number(args[1]), cache, split))}\n`,
@@ -335,7 +350,10 @@ function main() {
     const child = spawnSync(
       process.execPath,
       [
-        ...process.execArgv,
+        ...process.execArgv.filter(
+          a => heapMb === undefined || !a.startsWith('--max-old-space-size'),
+        ),
+        ...(heapMb === undefined ? [] : [`--max-old-space-size=${heapMb}`]),
         ...(split ? ['--expose-gc'] : []),
         process.argv[1],
         '--child',
@@ -408,6 +426,8 @@ function main() {
     `load average (1/5/15 min): ${loadavg()
       .map(l => l.toFixed(2))
       .join(' / ')}${cache ? '; parse: cached contracts (--cache)' : ''}${
+      heapMb === undefined ? '' : `; V8 heap limit ${heapMb} MB (--heap)`
+    }${
       split ? '; --memory: garbage collected before each sample' : ''
     }`,
   );
