@@ -72,6 +72,15 @@ describe('contracts in the portal', () => {
     await page.goto(page.url().replace(/\/$/, '').replace(/\/contracts$/, '') + '/contracts');
     await page.getByText('Neighbourhood in the conflict graph').waitFor({ timeout: 60_000 });
     await page.getByText('What if…').waitFor();
+    // The contract is read whole: its longest line (checkout's call to risk, with budget,
+    // timeout, retry and fallback) wraps in the half-width card instead of being cut.
+    const needs = page.getByText(/needs .*risk.*scoreTransaction.*fallback/).first();
+    await needs.waitFor();
+    const fits = await needs.evaluate(el => {
+      const box = el.closest('li')!.getBoundingClientRect();
+      return el.scrollWidth <= el.clientWidth + 1 && el.getBoundingClientRect().right <= box.right + 1;
+    });
+    expect(fits).toBe(true);
     await shot(page, 'contracts-checkout-tab');
     await page.close();
   });

@@ -68,7 +68,7 @@ describe('ContractsCard content', () => {
     expect(screen.getByText(/latency now p50=2800ms, p95=3200ms/)).toBeInTheDocument();
     expect(screen.getByText(/target p50=80ms, p95=150ms/)).toBeInTheDocument();
     expect(screen.getByText(/access risk_team_only · PII: card fingerprint/)).toBeInTheDocument();
-    expect(screen.getByText(/dataset purchases fresher than <10s/)).toBeInTheDocument();
+    expect(screen.getByText(/dataset purchases fresher than 10s/)).toBeInTheDocument();
   });
 
   it('shows located problems and the empty state', async () => {

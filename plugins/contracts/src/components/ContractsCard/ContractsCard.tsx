@@ -1,7 +1,6 @@
 import Box from '@material-ui/core/Box';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
-import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
 import {
   InfoCard,
@@ -30,6 +29,7 @@ import {
   formatMs,
   NotInGraphYet,
   useEntityContracts,
+  WrappingListItemText,
 } from '../shared';
 
 const Section = ({
@@ -55,7 +55,7 @@ const Line = ({
   secondary?: React.ReactNode;
 }) => (
   <ListItem disableGutters>
-    <ListItemText primary={primary} secondary={secondary} />
+    <WrappingListItemText primary={primary} secondary={secondary} />
   </ListItem>
 );
 

@@ -3,7 +3,6 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
-import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import Alert from '@material-ui/lab/Alert';
@@ -18,6 +17,7 @@ import {
 } from '@internal/backstage-plugin-contracts-common';
 import { CheckResult, contractsApiRef, ContractsFinding } from '../../api';
 import { FindingItem, sortFindings } from '../ConflictsCard';
+import { WrappingListItemText } from '../shared';
 
 const FILE = 'what-if.yaml';
 
@@ -123,7 +123,7 @@ export const ContractEditor = ({
         <List dense aria-label="contract problems">
           {problems.map((p, i) => (
             <ListItem key={i} button onClick={() => goTo(p)}>
-              <ListItemText
+              <WrappingListItemText
                 primary={`${p.line ?? '?'}:${p.column ?? '?'} ${p.message}`}
                 secondary={p.path || undefined}
                 primaryTypographyProps={{ color: 'error', variant: 'body2' }}

@@ -42,9 +42,10 @@ export function describeDependency(d: ContractDependency): string {
 }
 
 export function describeDataDependency(d: DataDependency): string {
-  return `dataset ${d.dataset} fresher than ${
-    d.freshnessRaw || formatMs(d.freshnessRequiredMs)
-  }${d.reason ? ` (${d.reason})` : ''}`;
+  // The parsed bound, not the text (`<10s` would read "fresher than <10s").
+  return `dataset ${d.dataset} fresher than ${formatMs(d.freshnessRequiredMs)}${
+    d.reason ? ` (${d.reason})` : ''
+  }`;
 }
 
 export function describeRequirement(r: DataRequirement): string {

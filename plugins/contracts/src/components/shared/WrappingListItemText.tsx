@@ -1,0 +1,17 @@
+import ListItemText, { ListItemTextProps } from '@material-ui/core/ListItemText';
+import { makeStyles } from '@material-ui/core/styles';
+
+const useStyles = makeStyles({
+  // Backstage's theme cuts dense list texts to one line; a contract line or a problem message
+  // must be read whole, so it wraps (long refs and paths anywhere).
+  root: {
+    whiteSpace: 'normal',
+    overflowWrap: 'anywhere',
+  },
+});
+
+/** A `ListItemText` whose texts wrap, also in a dense list. */
+export const WrappingListItemText = (props: ListItemTextProps) => {
+  const classes = useStyles();
+  return <ListItemText {...props} className={classes.root} />;
+};
