@@ -873,29 +873,26 @@ describe('incremental analysis of an edge several anchors draw', () => {
     return edges[0];
   }
 
-  it.each([false, true])(
-    'keeps the edge while another anchor draws it: b joins a, leaves, comes back, stops drawing it (stepped: %s)',
-    stepped => {
-      const results = replay(
-        [[a, x, y], [bAsA], ['b'], [bAsA], [bAsAWithoutX], [bAlone], [bAsA]],
-        stepped,
-      );
-      // a draws a → x throughout: the edge, with a's latency finding on it, after every edit.
-      const shown = results.map(r =>
-        edgeWithFinding(r, 'a', 'x', 'latency-budget'),
-      );
-      expect(shown).toEqual(results.map(() => shown[0]));
-    },
-  );
-
-  it.each([false, true])(
-    'keeps the edge while another anchor draws it: a stops drawing it, then b leaves (stepped: %s)',
-    stepped => {
-      const results = replay(
-        [[a, x, y, bAsA], [aAlone], [a], ['b'], [bAsA], ['a'], [a], [aAlone]],
-        stepped,
-      );
-      // a or b (or both) draw a → x after every edit.
+  // a draws a → x throughout, or a or b (or both) do: the edge, with a's latency finding on it,
+  // after every edit.
+  const drawnThroughout: Array<[string, Batch[]]> = [
+    [
+      'b joins a, leaves, comes back, stops drawing it',
+      [[a, x, y], [bAsA], ['b'], [bAsA], [bAsAWithoutX], [bAlone], [bAsA]],
+    ],
+    [
+      'a stops drawing it, then b leaves',
+      [[a, x, y, bAsA], [aAlone], [a], ['b'], [bAsA], ['a'], [a], [aAlone]],
+    ],
+  ];
+  it.each(
+    drawnThroughout.flatMap(([story, edits]) =>
+      [false, true].map(stepped => [story, stepped, edits] as const),
+    ),
+  )(
+    'keeps the edge while another anchor draws it: %s (stepped: %s)',
+    (_story, stepped, edits) => {
+      const results = replay(edits, stepped);
       const shown = results.map(r =>
         edgeWithFinding(r, 'a', 'x', 'latency-budget'),
       );
