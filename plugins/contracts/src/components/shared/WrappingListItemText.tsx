@@ -11,7 +11,16 @@ const useStyles = makeStyles({
 });
 
 /** A `ListItemText` whose texts wrap, also in a dense list. */
-export const WrappingListItemText = (props: ListItemTextProps) => {
+export const WrappingListItemText = ({
+  className,
+  ...props
+}: ListItemTextProps) => {
   const classes = useStyles();
-  return <ListItemText {...props} className={classes.root} />;
+  // A class the caller gives is kept beside ours, not replaced by it.
+  return (
+    <ListItemText
+      {...props}
+      className={className ? `${classes.root} ${className}` : classes.root}
+    />
+  );
 };
