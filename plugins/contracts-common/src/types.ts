@@ -279,7 +279,19 @@ export interface Finding {
   chain?: string[];
   /** Where the consumer's side was written, when known. */
   location?: SourceLocation & { entity: string };
+  /**
+   * The sides the caller may not read (the backend applies the caller's catalog read
+   * permission): their ref is {@link HIDDEN_ENTITY}, and their values (expected or actual,
+   * message, impact, resolutions, location, chain) are left out.
+   */
+  hidden?: Array<'consumer' | 'provider'>;
 }
+
+/**
+ * What a finding, a decision or a graph names instead of an entity the caller cannot read.
+ * @public
+ */
+export const HIDDEN_ENTITY = 'an entity you cannot see';
 
 /**
  * The machine-readable report shared by the CLI (`--format json`) and the backend.

@@ -61,6 +61,8 @@ function toDecision(row: DecisionRow): Decision {
     status: row.superseded_by ? 'superseded' : row.status,
     recordedBy: row.recorded_by,
     recordedAt: row.recorded_at,
+    signatures: [],
+    awaiting: [],
   };
   if (row.context !== null) d.context = row.context;
   if (row.review_by !== null) d.reviewBy = row.review_by;

@@ -13,7 +13,16 @@ export type { Decision, RecordedDecisionStatus };
 export interface NewDecision
   extends Omit<
     Decision,
-    'id' | 'options' | 'deciders' | 'status' | 'supersededBy' | 'recordedAt'
+    | 'id'
+    | 'options'
+    | 'deciders'
+    | 'status'
+    | 'supersededBy'
+    | 'recordedAt'
+    | 'signatures'
+    | 'awaiting'
+    | 'withdrawnBy'
+    | 'withdrawnAt'
   > {
   options?: string[];
   deciders?: string[];

@@ -29,10 +29,67 @@ export interface DecisionRecord {
 export type RecordedDecisionStatus = 'proposed' | 'accepted' | 'rejected';
 
 /**
- * Status of a decision record as the API answers it.
+ * Status of a decision record as the API answers it: derived from the signatures of its
+ * deciders (see {@link deriveDecisionStatus}), `superseded` once another record replaces it,
+ * `withdrawn` once its recorder withdrew it.
  * @public
  */
-export type DecisionStatus = RecordedDecisionStatus | 'superseded';
+export type DecisionStatus =
+  | RecordedDecisionStatus
+  | 'superseded'
+  | 'withdrawn';
+
+/**
+ * A decider group's signature on a decision record: any member signs for the group; the latest
+ * signature of a group is the one that counts.
+ * @public
+ */
+export interface DecisionSignature {
+  /** The decider (a group or user entity ref, one of the record's `deciders`). */
+  decider: string;
+  verdict: 'accept' | 'reject';
+  /** Entity ref of the user who signed for the decider. */
+  signedBy: string;
+  signedAt: string;
+  /**
+   * Set on a rejection carried over from the record this one supersedes: a decider's rejection
+   * stands until that decider changes it.
+   */
+  carriedFrom?: string;
+}
+
+/**
+ * The status of a record from its deciders' latest signatures: `rejected` when any decider's
+ * latest verdict is a rejection, `accepted` when every decider has signed an acceptance (and
+ * there is at least one decider), `proposed` otherwise. `superseded` and `withdrawn` win over
+ * all three. Also the deciders yet to sign an acceptance (`awaiting`).
+ * @public
+ */
+export function deriveDecisionStatus(record: {
+  deciders: readonly string[];
+  signatures: readonly DecisionSignature[];
+  superseded?: boolean;
+  withdrawn?: boolean;
+}): { status: DecisionStatus; awaiting: string[] } {
+  const latest = new Map<string, DecisionSignature>();
+  for (const s of record.signatures) {
+    const k = s.decider.toLocaleLowerCase('en-US');
+    const known = latest.get(k);
+    if (!known || known.signedAt <= s.signedAt) latest.set(k, s);
+  }
+  const awaiting = record.deciders.filter(
+    d => latest.get(d.toLocaleLowerCase('en-US'))?.verdict !== 'accept',
+  );
+  let status: DecisionStatus = 'proposed';
+  if (record.superseded) status = 'superseded';
+  else if (record.withdrawn) status = 'withdrawn';
+  else if ([...latest.values()].some(s => s.verdict === 'reject')) {
+    status = 'rejected';
+  } else if (record.deciders.length > 0 && awaiting.length === 0) {
+    status = 'accepted';
+  }
+  return { status, awaiting };
+}
 
 /**
  * A trade-off decision record as the backend's API answers it (append-only: a change supersedes
@@ -53,9 +110,21 @@ export interface Decision {
   options: string[];
   decision: string;
   rationale: string;
+  /**
+   * Who must sign: the finding's deciders when the record was made (owners of both sides and
+   * the groups configured for the rule), from the engine, never from the request. Empty on
+   * records made before deciders were verified; such a record is never `accepted`.
+   */
   deciders: string[];
-  /** The recorded status, or `superseded` when a later record supersedes this one. */
+  /** The deciders' signatures, oldest first. */
+  signatures: DecisionSignature[];
+  /** Deciders yet to sign an acceptance. */
+  awaiting: string[];
+  /** Derived from the signatures (see {@link deriveDecisionStatus}). */
   status: DecisionStatus;
+  /** Who withdrew the record (its recorder), and when. */
+  withdrawnBy?: string;
+  withdrawnAt?: string;
   /** ISO date (`YYYY-MM-DD`) after which the decision must be reviewed. */
   reviewBy?: string;
   /** The record this one replaces. */

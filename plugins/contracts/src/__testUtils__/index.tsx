@@ -132,6 +132,8 @@ export const warningFinding: ContractsFinding = {
 };
 
 export const decision: Decision = {
+  signatures: [],
+  awaiting: [],
   id: 'd1',
   findingId: 'f-access',
   evidenceHash: 'e2',

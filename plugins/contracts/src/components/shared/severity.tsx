@@ -46,6 +46,7 @@ const STATUS_COLOR: Record<FindingStatus | DecisionStatus, string> = {
   proposed: '#0277bd',
   rejected: '#616161',
   superseded: '#9e9e9e',
+  withdrawn: '#9e9e9e',
 };
 
 export const StatusChip = ({
