@@ -12,6 +12,7 @@ import { contractsRulesExtensionPoint } from '@internal/backstage-plugin-contrac
 import { DatabaseDecisionsStore } from './database/DatabaseDecisionsStore';
 import { contractsFindingResourceRef, isFindingPartyRule } from './permissions';
 import { createRouter } from './service/router';
+import { CatalogVisibility } from './services/CatalogVisibility';
 import { readContractsSettings } from './services/config';
 import { ContractsGraphService } from './services/ContractsGraphService';
 import { startPolling } from './services/polling';
@@ -123,6 +124,7 @@ export const contractsPlugin = createBackendPlugin({
             graph,
             decisions,
             authorizer,
+            catalogVisibility: new CatalogVisibility(deps),
           }),
         );
         deps.httpRouter.addAuthPolicy({

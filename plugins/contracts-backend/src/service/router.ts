@@ -8,11 +8,17 @@ import {
   buildReport,
   type Finding,
   type GraphEdge,
+  HIDDEN_ENTITY,
 } from '@internal/backstage-plugin-contracts-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
+import {
+  type CatalogVisibility,
+  EVERYTHING_VISIBLE,
+  type Visibility,
+} from '../services/CatalogVisibility';
 import {
   type ContractsGraphService,
   edgesByNode,
@@ -23,6 +29,12 @@ import type {
   DecisionsService,
   FindingAuthorizer,
 } from '../services/DecisionsService';
+import {
+  findingRefs,
+  redactDecisions,
+  redactFinding,
+  redactFindings,
+} from '../services/redaction';
 import { addDecisionRoutes } from './decisionsRoutes';
 import { EntityBodyCache } from './EntityBodyCache';
 import { decodeCursor, page, pageSchema, parse } from './http';
@@ -35,6 +47,8 @@ export interface RouterOptions {
   graph: ContractsGraphService;
   decisions: DecisionsService;
   authorizer: FindingAuthorizer;
+  /** The caller's catalog read permission: what each route shows them. */
+  catalogVisibility: CatalogVisibility;
 }
 
 const findingsQuerySchema = z.object({
@@ -121,29 +135,69 @@ export async function createRouter(
     res.json({ status: 'ok' });
   });
 
+  /** The 404 of an entity the graph does not know, or the caller may not read: the same. */
+  const noEntity = (ref: string) =>
+    new NotFoundError(`No entity ${ref} in the contracts graph`);
+  /** The 404 of a finding that does not exist, or whose parties the caller may read neither of. */
+  const noFinding = (id: string) => new NotFoundError(`No finding ${id}`);
+
   /** The findings of an entity; a NotFoundError when the graph knows nothing of it. */
   const related = (s: GraphSnapshot, ref: string): Finding[] => {
     const list = s.findingsByEntity.get(ref) ?? [];
-    if (!s.entities.has(ref) && !list.length) {
-      throw new NotFoundError(`No entity ${ref} in the contracts graph`);
-    }
+    if (!s.entities.has(ref) && !list.length) throw noEntity(ref);
     return list;
   };
+
+  /**
+   * The caller's catalog visibility: one policy decision per caller (see CatalogVisibility);
+   * `refs` (what the route needs answered) are only listed on a conditional decision.
+   */
+  const visibilityOf = async (
+    req: express.Request,
+    refs: () => Iterable<string>,
+  ) =>
+    options.catalogVisibility.forCaller(await httpAuth.credentials(req), refs);
+
+  /** Every entity the graph names, once per snapshot: what graph-wide routes need answered. */
+  const graphRefsCache = new WeakMap<GraphSnapshot, string[]>();
+  const graphRefs = (s: GraphSnapshot): string[] => {
+    let refs = graphRefsCache.get(s);
+    if (!refs) {
+      const all = new Set<string>(s.entities.keys());
+      for (const k of s.nodeByRef.keys()) all.add(k);
+      for (const f of s.result.findings) {
+        for (const r of findingRefs(f)) all.add(lower(r));
+      }
+      for (const e of s.result.graph.edges) if (e.via) all.add(lower(e.via));
+      refs = [...all];
+      graphRefsCache.set(s, refs);
+    }
+    return refs;
+  };
+  /** An entity and every entity its findings name. */
+  const refsAround = (s: GraphSnapshot, ref: string): string[] => [
+    ref,
+    ...(s.findingsByEntity.get(ref) ?? []).flatMap(findingRefs),
+  ];
 
   const entityBody = (
     s: GraphSnapshot,
     ref: string,
     findings: Array<Finding & { canAccept?: boolean }>,
+    visibility: Visibility,
   ) => {
     const stored = s.entities.get(ref);
+    // the records that count now, and how many there are in all (the history: GET /decisions)
+    const current = decisions.current(
+      (s.findingsByEntity.get(ref) ?? []).map(f => f.id),
+    );
     return {
       entityRef: stored?.summary.ref ?? ref,
       contracts: stored?.contract ?? null,
       problems: stored?.problems ?? [],
       findings,
-      decisions: (s.findingsByEntity.get(ref) ?? []).flatMap(f =>
-        decisions.forFinding(f.id),
-      ),
+      decisions: redactDecisions(current.decisions, visibility),
+      decisionCount: current.count,
       ...freshness(s),
     };
   };
@@ -151,10 +205,17 @@ export async function createRouter(
   // The entity endpoint is the portal's hot path: its body depends only on the graph snapshot,
   // the decision records and (through review dates) the time, so it is serialized and
   // gzip-compressed once per snapshot and decisions version (at the first request, then again in
-  // the background after every change) and sent as is until one of them changes. Only
-  // `include=canAccept` asks the permission framework, per request.
+  // the background after every change) and sent as is until one of them changes. The cached
+  // body is the one for callers who may read every entity; a caller the policy gives a
+  // conditional read gets a body of their own (findings redacted), as does `include=canAccept`,
+  // which asks the permission framework per request.
   const entityBodies = new EntityBodyCache((s, ref, now) =>
-    entityBody(s, ref, decisions.withStatus(related(s, ref), now)),
+    entityBody(
+      s,
+      ref,
+      decisions.withStatus(related(s, ref), now),
+      EVERYTHING_VISIBLE,
+    ),
   );
 
   router.get('/entities/:kind/:namespace/:name', async (req, res) => {
@@ -164,7 +225,15 @@ export async function createRouter(
     const { kind, namespace, name } = req.params;
     const ref = lower(`${kind}:${namespace}/${name}`);
     const s = await snapshot();
-    if (include !== 'canAccept') {
+    const credentials =
+      include === 'canAccept'
+        ? await httpAuth.credentials(req, { allow: ['user'] })
+        : await httpAuth.credentials(req);
+    const visibility = await options.catalogVisibility.forCaller(
+      credentials,
+      () => refsAround(s, ref),
+    );
+    if (include !== 'canAccept' && visibility.all) {
       const cached = entityBodies.get(s, decisions.version, ref, Date.now());
       res.set('Content-Type', 'application/json; charset=utf-8');
       res.set('ETag', cached.etag);
@@ -177,12 +246,17 @@ export async function createRouter(
       }
       return;
     }
-    let findings: Array<Finding & { canAccept?: boolean }> =
-      decisions.withStatus(related(s, ref));
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const allowed = await authorizer.canAccept(findings, credentials);
-    findings = findings.map((f, i) => ({ ...f, canAccept: allowed[i] }));
-    res.json(entityBody(s, ref, findings));
+    if (!visibility.canRead(ref)) throw noEntity(ref);
+    const all = decisions.withStatus(related(s, ref));
+    let findings: Array<Finding & { canAccept?: boolean }> = all;
+    if (include === 'canAccept') {
+      // decided on the findings as they are; the caller is shown them redacted
+      const allowed = await authorizer.canAccept(all, credentials);
+      findings = all.map((f, i) => ({ ...f, canAccept: allowed[i] }));
+    }
+    res.json(
+      entityBody(s, ref, redactFindings(findings, visibility), visibility),
+    );
   });
 
   // request bodies, for the POST routes (after the hot GET route, which has none)
@@ -191,30 +265,41 @@ export async function createRouter(
   router.get('/findings', async (req, res) => {
     const q = parse(findingsQuerySchema, req.query, 'query');
     const s = await snapshot();
+    const visibility = await visibilityOf(req, () => graphRefs(s));
+    const { canRead } = visibility;
+    // an entity the caller may not read is as unknown as one the graph does not have
+    const entityRef =
+      q.entityRef && canRead(q.entityRef) ? lower(q.entityRef) : undefined;
     let findings = q.entityRef
-      ? s.findingsByEntity.get(lower(q.entityRef)) ?? []
+      ? (entityRef && s.findingsByEntity.get(entityRef)) || []
       : s.result.findings;
     if (q.severity) findings = findings.filter(f => f.severity === q.severity);
     if (q.rule) findings = findings.filter(f => f.rule === q.rule);
     if (q.owner) {
+      // only the owners of the parties the caller may read
       const owner = lower(q.owner);
-      findings = findings.filter(
-        f =>
-          lower(ownerOf(s, f.consumer) ?? '') === owner ||
-          lower(ownerOf(s, f.provider) ?? '') === owner,
-      );
+      const owns = (ref: string) =>
+        canRead(ref) && lower(ownerOf(s, ref) ?? '') === owner;
+      findings = findings.filter(f => owns(f.consumer) || owns(f.provider));
     }
-    let withStatus = decisions.withStatus(findings);
+    let withStatus = redactFindings(decisions.withStatus(findings), visibility);
     if (q.status) withStatus = withStatus.filter(f => f.status === q.status);
-    const problems = q.entityRef
-      ? s.entities.get(lower(q.entityRef))?.problems ?? []
+    let problems = q.entityRef
+      ? (entityRef && s.entities.get(entityRef)?.problems) || []
       : s.problems;
+    if (!visibility.all) problems = problems.filter(p => canRead(p.entity));
+    let entities = [...s.entities];
+    let edges = s.result.graph.edges;
+    if (!visibility.all) {
+      entities = entities.filter(([k]) => canRead(k));
+      edges = edges.filter(e => canRead(e.from) && canRead(e.to));
+    }
     const report = buildReport({
       findings: withStatus,
       problems,
-      entities: s.entities.size,
-      contracts: [...s.entities.values()].filter(e => e.contract).length,
-      edges: s.result.graph.edges,
+      entities: entities.length,
+      contracts: entities.filter(([, e]) => e.contract).length,
+      edges,
     });
     const offset = decodeCursor(q.cursor);
     res.json({
@@ -226,29 +311,36 @@ export async function createRouter(
     });
   });
 
-  router.get('/findings/:id', async (req, res) => {
+  /** A finding as the caller may see it (with its decision status); a 404 when they may not. */
+  const visibleFinding = async (req: express.Request, id: string) => {
     const s = await snapshot();
-    const finding = s.findingById.get(req.params.id);
-    if (!finding) throw new NotFoundError(`No finding ${req.params.id}`);
+    const finding = s.findingById.get(id);
+    if (!finding) throw noFinding(id);
+    const visibility = await visibilityOf(req, () => findingRefs(finding));
+    const shown = redactFinding(finding, visibility);
+    if (!shown) throw noFinding(id);
+    return { s, finding, shown, visibility };
+  };
+
+  router.get('/findings/:id', async (req, res) => {
+    const { s, shown, visibility } = await visibleFinding(req, req.params.id);
     res.json({
-      finding: decisions.withStatus([finding])[0],
-      decisions: decisions.forFinding(finding.id),
+      finding: decisions.withStatus([shown])[0],
+      decisions: redactDecisions(decisions.forFinding(shown.id), visibility),
       ...freshness(s),
     });
   });
 
   router.get('/findings/:id/authorization', async (req, res) => {
     const credentials = await httpAuth.credentials(req, { allow: ['user'] });
-    const s = await snapshot();
-    const finding = s.findingById.get(req.params.id);
-    if (!finding) throw new NotFoundError(`No finding ${req.params.id}`);
+    const { finding, shown } = await visibleFinding(req, req.params.id);
     const [accept] = await authorizer.canAccept([finding], credentials);
     res.json(
       accept
         ? { accept }
         : {
             accept,
-            reason: `Only owners of ${finding.consumer} or ${finding.provider}${
+            reason: `Only owners of ${shown.consumer} or ${shown.provider}${
               finding.deciders?.length
                 ? ` (deciders: ${finding.deciders.join(', ')})`
                 : ''
@@ -260,7 +352,19 @@ export async function createRouter(
   router.get('/graph', async (req, res) => {
     const q = parse(graphQuerySchema, req.query, 'query');
     const s = await snapshot();
-    const { nodes, edges } = s.result.graph;
+    const visibility = await visibilityOf(req, () => graphRefs(s));
+    const { canRead } = visibility;
+    let { nodes, edges } = s.result.graph;
+    if (!visibility.all) {
+      // an entity the caller may not read is not in their graph, nor are its edges: a walk
+      // does not go through it, and `around` it finds nothing, as for an unknown ref
+      nodes = nodes.filter(n => canRead(n.ref));
+      edges = edges
+        .filter(e => canRead(e.from) && canRead(e.to))
+        .map(e =>
+          e.via && !canRead(e.via) ? { ...e, via: HIDDEN_ENTITY } : e,
+        );
+    }
     let nodeRefs: Set<string> | undefined;
     if (q.around || q.owner || q.system) {
       const seeds = nodes.filter(
@@ -291,31 +395,51 @@ export async function createRouter(
     const pickedEdges: GraphEdge[] = edges.filter(
       e => inGraph(e.from) && inGraph(e.to),
     );
+    // a finding with a party the caller may not read is shown (redacted) when its other party
+    // is in the graph; one with neither party readable is not shown
+    const shownSide = (ref: string) => !canRead(ref) || inGraph(ref);
     const findings = s.result.findings.filter(
-      f => inGraph(f.consumer) && inGraph(f.provider),
+      f => shownSide(f.consumer) && shownSide(f.provider),
     );
     res.json({
       nodes: nodes.filter(n => inGraph(n.ref)),
       edges: pickedEdges,
-      findings: decisions.withStatus(findings),
+      findings: redactFindings(decisions.withStatus(findings), visibility),
       ...freshness(s),
     });
   });
 
   router.post('/check', async (req, res) => {
     const body = parse(checkBodySchema, req.body, 'request body');
-    await snapshot();
+    const s = await snapshot();
+    const ref = lower(body.entityRef);
+    const visibility = await visibilityOf(req, () => [ref]);
+    // an entity of the graph the caller may not read: as unknown as a missing one by name. An
+    // entity the graph does not have yet can be checked (nothing of it is stored to be shown).
+    const known = s.entities.has(ref);
+    if (known && !visibility.canRead(ref)) throw noEntity(ref);
     const sources = body.sources ?? [
       { file: 'proposed.yaml', text: body.contract ?? '' },
     ];
     const outcome = await graph.check(body.entityRef, sources);
+    const changed = [...outcome.findings, ...outcome.added, ...outcome.removed];
+    await visibility.cover(changed.flatMap(findingRefs));
+    // the proposal is the caller's own: the entity they check is theirs to see
+    const shown: Visibility = visibility.all
+      ? visibility
+      : {
+          all: false,
+          canRead: r => lower(r) === ref || visibility.canRead(r),
+        };
+    const redacted = (list: Finding[]) =>
+      redactFindings(decisions.withStatus(list), shown);
     res.json({
       entityRef: outcome.contract.entityRef,
       contracts: outcome.contract,
       problems: outcome.problems,
-      findings: decisions.withStatus(outcome.findings),
-      added: decisions.withStatus(outcome.added),
-      removed: decisions.withStatus(outcome.removed),
+      findings: redacted(outcome.findings),
+      added: redacted(outcome.added),
+      removed: redacted(outcome.removed),
     });
   });
 

@@ -1,0 +1,397 @@
+/*
+ * The caller's catalog read permission on every read route, through the real parts: the real
+ * catalog backend (reading examples/all.yaml with the real contracts catalog module), the real
+ * permission backend, and a restrictive policy that hides risk-team's entities from everyone
+ * outside risk-team.
+ */
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import {
+  catalogConditions,
+  createCatalogConditionalDecision,
+} from '@backstage/plugin-catalog-backend/alpha';
+import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import {
+  AuthorizeResult,
+  isPermission,
+  type PolicyDecision,
+} from '@backstage/plugin-permission-common';
+import type {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import {
+  type Finding,
+  HIDDEN_ENTITY,
+} from '@internal/backstage-plugin-contracts-common';
+import request from 'supertest';
+// The portal's own permission policy, as packages/backend installs it (test-only import: the
+// backend package depends on this plugin, not the other way round).
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import { ContractsPermissionPolicy } from '../../../packages/backend/src/modules/permissionPolicy';
+import { contractsPlugin } from './plugin';
+import { giveMockUsersAnActor } from './__testUtils__/mockUserActor';
+import { realExampleCatalog } from './__testUtils__/realCatalog';
+
+jest.setTimeout(120_000);
+giveMockUsersAnActor();
+
+const RISK_TEAM = 'group:default/risk-team';
+const RISK = 'component:default/risk';
+const GUEST = 'user:default/guest'; // support-team: may not read risk-team's entities
+const BOB = 'user:default/bob'; // risk-team: reads everything
+const NOBODY = 'user:default/nobody'; // may read no entity at all
+const OWNERSHIP: Record<string, string[]> = {
+  [GUEST]: [GUEST, 'group:default/support-team'],
+  [BOB]: [BOB, RISK_TEAM],
+  [NOBODY]: [NOBODY],
+};
+
+/**
+ * Risk-team's entities are readable by risk-team only (a conditional decision the catalog
+ * evaluates: NOT isEntityOwner risk-team); NOBODY may read no entity; service principals and
+ * everything else as the portal's policy decides.
+ */
+class RiskTeamOnlyPolicy implements PermissionPolicy {
+  constructor(private readonly portal: PermissionPolicy) {}
+
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    if (isPermission(request.permission, catalogEntityReadPermission) && user) {
+      if (user.info.userEntityRef === NOBODY) {
+        return { result: AuthorizeResult.DENY };
+      }
+      if (!user.info.ownershipEntityRefs.includes(RISK_TEAM)) {
+        return createCatalogConditionalDecision(request.permission, {
+          not: catalogConditions.isEntityOwner({ claims: [RISK_TEAM] }),
+        });
+      }
+    }
+    return this.portal.handle(request, user);
+  }
+}
+
+const policyModule = createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'risk-team-only-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: { policy: policyExtensionPoint, userInfo: coreServices.userInfo },
+      async init({ policy, userInfo }) {
+        policy.setPolicy(
+          new RiskTeamOnlyPolicy(new ContractsPermissionPolicy(userInfo)),
+        );
+      },
+    });
+  },
+});
+
+const as = (user: string) => ({
+  Authorization: mockCredentials.user.header(user),
+});
+
+/**
+ * Risk's contract values (its latencies, its endpoints, their PII and access levels), and its
+ * ref where the response has no contract of the caller's own that names it: none may reach a
+ * caller who cannot read risk.
+ */
+const RISK_VALUES = [
+  '3200ms',
+  '2800ms',
+  '150ms',
+  'pii',
+  'risk_team_only',
+  'fraud-signals-detailed',
+  'fraud-score',
+];
+const leaked = (text: string, { ref = true } = {}) =>
+  [...RISK_VALUES, ...(ref ? [RISK] : [])].filter(secret =>
+    text.toLowerCase().includes(secret.toLowerCase()),
+  );
+
+describe('the caller’s catalog read permission, on the real backend', () => {
+  let server: any;
+  let latency: Finding;
+
+  beforeAll(async () => {
+    ({ server } = await startTestBackend({
+      features: [
+        contractsPlugin,
+        ...realExampleCatalog.features,
+        permissionPlugin,
+        policyModule,
+        mockServices.rootConfig.factory({
+          data: {
+            permission: { enabled: true },
+            catalog: realExampleCatalog.config,
+            contracts: {
+              refreshIntervalSeconds: 0.2,
+              deciders: { 'access-policy': ['group:default/security-team'] },
+            },
+          },
+        }),
+        mockServices.userInfo.mock({
+          async getUserInfo(credentials) {
+            const ref = (credentials.principal as { userEntityRef: string })
+              .userEntityRef;
+            return {
+              userEntityRef: ref,
+              ownershipEntityRefs: OWNERSHIP[ref] ?? [ref],
+            };
+          },
+        }).factory,
+      ],
+    }));
+    // the catalog ingests the example files, then the contracts graph reads them
+    const end = Date.now() + 90_000;
+    let findings: Finding[] = [];
+    while (Date.now() < end) {
+      const res = await request(server)
+        .get('/api/contracts/findings')
+        .set(as(BOB));
+      findings = res.body.items ?? [];
+      if (findings.length >= 5 && res.body.stale === false) break;
+      await new Promise(r => setTimeout(r, 250));
+    }
+    latency = findings.find(f => f.rule === 'latency-budget')!;
+    expect(latency).toMatchObject({
+      consumer: 'component:default/checkout',
+      provider: RISK,
+    });
+  });
+
+  it('the catalog itself hides risk from the guest, and shows it to risk-team', async () => {
+    const path = '/api/catalog/entities/by-name/component/default/risk';
+    expect((await request(server).get(path).set(as(GUEST))).status).toBe(404);
+    expect((await request(server).get(path).set(as(BOB))).status).toBe(200);
+  });
+
+  it('answers 404 for risk by name, exactly as for an unknown entity', async () => {
+    const hidden = await request(server)
+      .get('/api/contracts/entities/component/default/risk')
+      .set(as(GUEST));
+    const unknown = await request(server)
+      .get('/api/contracts/entities/component/default/nope')
+      .set(as(GUEST));
+    expect(hidden.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(hidden.body.error).toEqual({
+      ...unknown.body.error,
+      message: unknown.body.error.message.replace('nope', 'risk'),
+    });
+    expect(leaked(hidden.text.replace(RISK, ''))).toEqual([]);
+    const withCanAccept = await request(server)
+      .get('/api/contracts/entities/component/default/risk?include=canAccept')
+      .set(as(GUEST));
+    expect(withCanAccept.status).toBe(404);
+    const check = await request(server)
+      .post('/api/contracts/check')
+      .set(as(GUEST))
+      .send({ entityRef: RISK, contract: 'service: risk\n' });
+    expect(check.status).toBe(404);
+  });
+
+  it('shows the findings with risk as an entity the guest cannot see, without its values', async () => {
+    const res = await request(server)
+      .get('/api/contracts/findings')
+      .set(as(GUEST));
+    expect(res.status).toBe(200);
+    expect(leaked(res.text)).toEqual([]);
+    const items = res.body.items as Finding[];
+    // checkout → risk: the latency finding, its provider hidden
+    const shown = items.find(f => f.id === latency.id)!;
+    expect(shown).toMatchObject({
+      rule: 'latency-budget',
+      consumer: 'component:default/checkout',
+      provider: HIDDEN_ENTITY,
+      hidden: ['provider'],
+      actual: '',
+      message: latency.title,
+      resolutions: [],
+    });
+    // risk → orders: data freshness, its consumer hidden
+    expect(items.find(f => f.rule === 'data-freshness')).toMatchObject({
+      consumer: HIDDEN_ENTITY,
+      provider: 'component:default/orders',
+      hidden: ['consumer'],
+      expected: '',
+    });
+    expect(
+      items.find(f => f.rule === 'data-freshness')!.location,
+    ).toBeUndefined();
+    // every finding involves risk; none is absent (each has a readable party)
+    expect(items).toHaveLength(5);
+    // the counts are of what the guest sees
+    const all = await request(server)
+      .get('/api/contracts/findings')
+      .set(as(BOB));
+    expect(res.body.summary.entities).toBe(all.body.summary.entities - 1);
+    expect(res.body.summary.contracts).toBe(all.body.summary.contracts - 1);
+    expect(res.body.summary.edges).toBeLessThan(all.body.summary.edges);
+
+    // filters do not tell what the guest may not see
+    const byRisk = await request(server)
+      .get(`/api/contracts/findings?entityRef=${RISK}`)
+      .set(as(GUEST));
+    expect(byRisk.body.items).toEqual([]);
+    const byOwner = await request(server)
+      .get(`/api/contracts/findings?owner=${RISK_TEAM}`)
+      .set(as(GUEST));
+    expect(byOwner.body.items).toEqual([]);
+    expect(
+      (
+        await request(server)
+          .get(`/api/contracts/findings?owner=${RISK_TEAM}`)
+          .set(as(BOB))
+      ).body.items.length,
+    ).toBeGreaterThan(0);
+
+    const one = await request(server)
+      .get(`/api/contracts/findings/${latency.id}`)
+      .set(as(GUEST));
+    expect(one.status).toBe(200);
+    expect(one.body.finding.provider).toBe(HIDDEN_ENTITY);
+    expect(leaked(one.text)).toEqual([]);
+    const auth = await request(server)
+      .get(`/api/contracts/findings/${latency.id}/authorization`)
+      .set(as(GUEST));
+    expect(auth.body.accept).toBe(false);
+    expect(leaked(auth.text)).toEqual([]);
+  });
+
+  it('serves checkout to the guest with its finding on risk redacted, and the cached body to risk-team', async () => {
+    const guest = await request(server)
+      .get('/api/contracts/entities/component/default/checkout')
+      .set(as(GUEST));
+    expect(guest.status).toBe(200);
+    // checkout's own contract names risk (as its catalog entity does): only values are checked
+    expect(leaked(guest.text, { ref: false })).toEqual([]);
+    expect(
+      guest.body.findings.find((f: Finding) => f.id === latency.id),
+    ).toMatchObject({ provider: HIDDEN_ENTITY, actual: '' });
+    const canAccept = await request(server)
+      .get(
+        '/api/contracts/entities/component/default/checkout?include=canAccept',
+      )
+      .set(as(GUEST));
+    expect(leaked(canAccept.text, { ref: false })).toEqual([]);
+    expect(
+      canAccept.body.findings.find((f: Finding) => f.id === latency.id),
+    ).toMatchObject({ provider: HIDDEN_ENTITY, canAccept: false });
+
+    // risk-team's body (the shared, cached one) is whole, before and after the guest's
+    const bob = await request(server)
+      .get('/api/contracts/entities/component/default/checkout')
+      .set(as(BOB))
+      .set('Accept-Encoding', 'gzip');
+    expect(bob.headers['content-encoding']).toBe('gzip');
+    expect(bob.text).toContain('3200ms');
+    expect(
+      bob.body.findings.find((f: Finding) => f.id === latency.id).provider,
+    ).toBe(RISK);
+    const guestAgain = await request(server)
+      .get('/api/contracts/entities/component/default/checkout')
+      .set(as(GUEST));
+    expect(leaked(guestAgain.text, { ref: false })).toEqual([]);
+    const risk = await request(server)
+      .get('/api/contracts/entities/component/default/risk')
+      .set(as(BOB));
+    expect(risk.status).toBe(200);
+    expect(risk.text).toMatch(/pii/);
+  });
+
+  it('leaves risk out of the guest’s graph', async () => {
+    const graph = await request(server)
+      .get('/api/contracts/graph')
+      .set(as(GUEST));
+    expect(graph.status).toBe(200);
+    expect(leaked(graph.text)).toEqual([]);
+    const refs = graph.body.nodes.map((n: { ref: string }) => n.ref);
+    expect(refs).toContain('component:default/checkout');
+    expect(refs).not.toContain(RISK);
+    expect(
+      graph.body.findings.find((f: Finding) => f.id === latency.id).provider,
+    ).toBe(HIDDEN_ENTITY);
+    const around = await request(server)
+      .get(`/api/contracts/graph?around=${RISK}&depth=2`)
+      .set(as(GUEST));
+    const unknown = await request(server)
+      .get('/api/contracts/graph?around=component:default/nope&depth=2')
+      .set(as(GUEST));
+    expect(around.body).toEqual(unknown.body);
+    expect(around.body.nodes).toEqual([]);
+
+    const bob = await request(server).get('/api/contracts/graph').set(as(BOB));
+    expect(bob.body.nodes.map((n: { ref: string }) => n.ref)).toContain(RISK);
+    expect(bob.body.edges.length).toBeGreaterThan(graph.body.edges.length);
+  });
+
+  it('checks proposals for the guest with risk redacted, and for risk-team in full', async () => {
+    const proposal = {
+      entityRef: 'component:default/checkout',
+      contract: [
+        'service: checkout',
+        'depends_on:',
+        '  - service: risk',
+        '    operation: scoreTransaction',
+        '    latency_budget: { acceptable: p95 < 100ms }',
+        '    timeout: 6s',
+        '',
+      ].join('\n'),
+    };
+    const guest = await request(server)
+      .post('/api/contracts/check')
+      .set(as(GUEST))
+      .send(proposal);
+    expect(guest.status).toBe(200);
+    // the proposal names risk itself: only values are checked
+    expect(leaked(guest.text, { ref: false })).toEqual([]);
+    const onRisk = (guest.body.findings as Finding[]).filter(
+      f => f.rule === 'latency-budget',
+    );
+    expect(onRisk).toHaveLength(1);
+    expect(onRisk[0]).toMatchObject({ provider: HIDDEN_ENTITY, actual: '' });
+    const bob = await request(server)
+      .post('/api/contracts/check')
+      .set(as(BOB))
+      .send(proposal);
+    expect(bob.text).toContain('3200ms');
+  });
+
+  it('shows nothing to a caller who may read no entity', async () => {
+    const findings = await request(server)
+      .get('/api/contracts/findings')
+      .set(as(NOBODY));
+    expect(findings.status).toBe(200);
+    expect(findings.body.items).toEqual([]);
+    expect(findings.body.summary.entities).toBe(0);
+    const graph = await request(server)
+      .get('/api/contracts/graph')
+      .set(as(NOBODY));
+    expect(graph.body.nodes).toEqual([]);
+    expect(graph.body.edges).toEqual([]);
+    const checkout = await request(server)
+      .get('/api/contracts/entities/component/default/checkout')
+      .set(as(NOBODY));
+    expect(checkout.status).toBe(404);
+    expect(
+      (
+        await request(server)
+          .get(`/api/contracts/findings/${latency.id}`)
+          .set(as(NOBODY))
+      ).status,
+    ).toBe(404);
+  });
+});
