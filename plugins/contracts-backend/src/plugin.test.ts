@@ -12,7 +12,10 @@ import request from 'supertest';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import policyModule from '../../../packages/backend/src/modules/permissionPolicy';
 import { contractsPlugin } from './plugin';
-import { loadExampleEntities, mutableCatalog } from './__testUtils__/exampleCatalog';
+import {
+  loadExampleEntities,
+  mutableCatalog,
+} from './__testUtils__/exampleCatalog';
 
 jest.setTimeout(60_000);
 
@@ -38,9 +41,13 @@ Object.assign(mockCredentials.user, {
 
 const GUEST = 'user:default/guest';
 const BOB = 'user:default/bob'; // risk-team
+const SAM = 'user:default/sam'; // security-team
+const CAROL = 'user:default/carol'; // checkout-team
 const OWNERSHIP: Record<string, string[]> = {
   [GUEST]: [GUEST, 'group:default/support-team'],
   [BOB]: [BOB, 'group:default/risk-team'],
+  [SAM]: [SAM, 'group:default/security-team'],
+  [CAROL]: [CAROL, 'group:default/checkout-team'],
 };
 
 async function startBackend(entities: Entity[]) {
@@ -64,7 +71,10 @@ async function startBackend(entities: Entity[]) {
         async getUserInfo(credentials) {
           const ref = (credentials.principal as { userEntityRef: string })
             .userEntityRef;
-          return { userEntityRef: ref, ownershipEntityRefs: OWNERSHIP[ref] ?? [ref] };
+          return {
+            userEntityRef: ref,
+            ownershipEntityRefs: OWNERSHIP[ref] ?? [ref],
+          };
         },
       }).factory,
     ],
@@ -97,14 +107,24 @@ describe('contracts backend over HTTP', () => {
 
   it('serves the four findings of the example catalog', async () => {
     const { server } = await startBackend(examples);
-    const res = await request(server).get('/api/contracts/findings').set(as(GUEST));
+    const res = await request(server)
+      .get('/api/contracts/findings')
+      .set(as(GUEST));
     expect(res.status).toBe(200);
     expect(res.body.stale).toBe(false);
     const findings = res.body.items as Finding[];
     // the essay's four discoveries, and the one warning the engine adds
     expect(
-      findings.filter(f => f.severity !== 'warning').map(f => f.rule).sort(),
-    ).toEqual(['access-policy', 'data-freshness', 'idempotency-key', 'latency-budget']);
+      findings
+        .filter(f => f.severity !== 'warning')
+        .map(f => f.rule)
+        .sort(),
+    ).toEqual([
+      'access-policy',
+      'data-freshness',
+      'idempotency-key',
+      'latency-budget',
+    ]);
     expect(findings.map(f => f.rule)).toContain('timeout-below-tail');
     expect(findings).toHaveLength(5);
     expect(findings.every(f => f.status === 'open')).toBe(true);
@@ -150,7 +170,9 @@ describe('contracts backend over HTTP', () => {
       .get('/api/contracts/findings')
       .set('Authorization', mockCredentials.none.header());
     expect(anon.status).toBe(401);
-    expect((await request(server).get('/api/contracts/health')).status).toBe(200);
+    expect((await request(server).get('/api/contracts/health')).status).toBe(
+      200,
+    );
     const bad = await request(server)
       .get('/api/contracts/findings?severity=fatal')
       .set(as(GUEST));
@@ -164,7 +186,9 @@ describe('contracts backend over HTTP', () => {
 
   it('records, accepts and supersedes decisions; a changed contract needs review', async () => {
     const { server, catalog } = await startBackend(examples);
-    const list = await request(server).get('/api/contracts/findings').set(as(GUEST));
+    const list = await request(server)
+      .get('/api/contracts/findings')
+      .set(as(GUEST));
     const byRule = (rule: string) =>
       (list.body.items as Finding[]).find(f => f.rule === rule)!;
     const access = byRule('access-policy'); // support ← risk: the guest's team is a party
@@ -208,27 +232,48 @@ describe('contracts backend over HTTP', () => {
       rationale: 'keeps PII with the risk team',
       reviewBy: '2999-12-31',
     };
-    // anyone signed in may propose
-    const proposed = await request(server)
+    // only parties may propose: the guest (support) is no party of checkout → risk
+    const notParty = await request(server)
       .post('/api/contracts/decisions')
       .set(as(GUEST))
       .send({ ...body, findingId: latency.id });
-    expect(proposed.status).toBe(201);
-    expect(proposed.body).toMatchObject({ status: 'proposed', recordedBy: GUEST });
-    // accepting needs to be a party
-    const refused = await request(server)
+    expect(notParty.status).toBe(403);
+    const proposed = await request(server)
       .post('/api/contracts/decisions')
-      .set(as(GUEST))
-      .send({ ...body, findingId: latency.id, status: 'accepted' });
-    expect(refused.status).toBe(403);
+      .set(as(BOB))
+      .send({ ...body, findingId: latency.id });
+    expect(proposed.status).toBe(201);
+    expect(proposed.body).toMatchObject({
+      status: 'proposed',
+      recordedBy: BOB,
+    });
 
+    // the support member accepts: support-team signs; security and risk have yet to
     const accepted = await request(server)
       .post('/api/contracts/decisions')
       .set(as(GUEST))
       .set('Idempotency-Key', 'k-1')
-      .send({ ...body, findingId: access.id, status: 'accepted' });
+      .send({
+        ...body,
+        findingId: access.id,
+        status: 'accepted',
+        deciders: ['group:default/'], // forged: ignored, the deciders come from the finding
+      });
     expect(accepted.status).toBe(201);
-    expect(accepted.body.id).toEqual(expect.any(String));
+    expect(accepted.body).toMatchObject({
+      status: 'proposed',
+      deciders: access.deciders,
+      awaiting: access.deciders!.filter(
+        d => d !== 'group:default/support-team',
+      ),
+      signatures: [
+        expect.objectContaining({
+          decider: 'group:default/support-team',
+          verdict: 'accept',
+          signedBy: GUEST,
+        }),
+      ],
+    });
     const retried = await request(server)
       .post('/api/contracts/decisions')
       .set(as(GUEST))
@@ -236,6 +281,12 @@ describe('contracts backend over HTTP', () => {
       .send({ ...body, findingId: access.id, status: 'accepted' });
     expect(retried.status).toBe(200);
     expect(retried.body.id).toBe(accepted.body.id);
+    const reused = await request(server)
+      .post('/api/contracts/decisions')
+      .set(as(GUEST))
+      .set('Idempotency-Key', 'k-1')
+      .send({ ...body, findingId: access.id, status: 'rejected' });
+    expect(reused.status).toBe(422);
 
     const status = async () =>
       (
@@ -243,6 +294,23 @@ describe('contracts backend over HTTP', () => {
           .get(`/api/contracts/findings?rule=access-policy`)
           .set(as(GUEST))
       ).body.items[0]?.status;
+    expect(await status()).toBe('open');
+    const sign = (user: string, id: string, verdict: string) =>
+      request(server)
+        .post(`/api/contracts/decisions/${id}/signatures`)
+        .set(as(user))
+        .send({ verdict });
+    // a non-decider cannot sign; each decider group signs for itself
+    expect((await sign(CAROL, accepted.body.id, 'accept')).status).toBe(403);
+    expect((await sign(BOB, accepted.body.id, 'accept')).body).toMatchObject({
+      status: 'proposed',
+      awaiting: ['group:default/security-team'],
+    });
+    expect(await status()).toBe('open');
+    expect((await sign(SAM, accepted.body.id, 'accept')).body).toMatchObject({
+      status: 'accepted',
+      awaiting: [],
+    });
     expect(await status()).toBe('accepted');
     // the entity endpoint (its body cached before the decision) says the same
     const entityStatus = async () => {
@@ -253,13 +321,16 @@ describe('contracts backend over HTTP', () => {
     };
     expect(await entityStatus()).toBe('accepted');
 
-    // supersede: a new record, the old one marked superseded
+    // supersede: a new record, the old one marked superseded; the new one needs signatures
     const superseding = await request(server)
       .post(`/api/contracts/decisions/${accepted.body.id}/supersede`)
       .set(as(GUEST))
       .send({ ...body, decision: 'grant support_tier_2', status: 'accepted' });
     expect(superseding.status).toBe(201);
-    expect(superseding.body.supersedes).toBe(accepted.body.id);
+    expect(superseding.body).toMatchObject({
+      supersedes: accepted.body.id,
+      status: 'proposed',
+    });
     const old = await request(server)
       .get(`/api/contracts/decisions/${accepted.body.id}`)
       .set(as(GUEST));
@@ -267,34 +338,72 @@ describe('contracts backend over HTTP', () => {
       status: 'superseded',
       supersededBy: superseding.body.id,
     });
+    expect(await status()).toBe('open');
     const again = await request(server)
       .post(`/api/contracts/decisions/${accepted.body.id}/supersede`)
       .set(as(GUEST))
       .send(body);
     expect(again.status).toBe(409);
-    // Bob (risk-team) may not supersede... he may: risk is the provider. The guest may not
-    // supersede decisions on the latency finding.
-    const noSupersede = await request(server)
-      .post(`/api/contracts/decisions/${proposed.body.id}/supersede`)
+
+    // Security rejects; support alone cannot turn that into an acceptance by superseding it
+    expect((await sign(SAM, superseding.body.id, 'reject')).body.status).toBe(
+      'rejected',
+    );
+    const override = await request(server)
+      .post(`/api/contracts/decisions/${superseding.body.id}/supersede`)
       .set(as(GUEST))
-      .send(body);
-    expect(noSupersede.status).toBe(403);
+      .send({ ...body, status: 'accepted' });
+    expect(override.status).toBe(201);
+    expect(override.body).toMatchObject({
+      status: 'rejected',
+      signatures: expect.arrayContaining([
+        expect.objectContaining({
+          decider: 'group:default/security-team',
+          verdict: 'reject',
+          carriedFrom: superseding.body.id,
+        }),
+      ]),
+    });
+    await sign(BOB, override.body.id, 'accept');
+    expect(await status()).toBe('open');
+    // until Security changes its verdict
+    expect((await sign(SAM, override.body.id, 'accept')).body.status).toBe(
+      'accepted',
+    );
+    expect(await status()).toBe('accepted');
+
+    // a party withdraws its own proposal, and only its own
     expect(
       (
         await request(server)
-          .post(`/api/contracts/decisions/${proposed.body.id}/supersede`)
-          .set(as(BOB))
-          .send({ ...body, status: 'accepted' })
+          .post(`/api/contracts/decisions/${proposed.body.id}/withdraw`)
+          .set(as(GUEST))
       ).status,
-    ).toBe(201);
-    expect(await status()).toBe('accepted');
+    ).toBe(403);
+    const withdrawn = await request(server)
+      .post(`/api/contracts/decisions/${proposed.body.id}/withdraw`)
+      .set(as(BOB));
+    expect(withdrawn.body).toMatchObject({
+      status: 'withdrawn',
+      withdrawnBy: BOB,
+    });
+    expect((await sign(BOB, proposed.body.id, 'accept')).status).toBe(409);
+
+    // entity bodies carry the records that count now, and how many there are in all
+    const riskBody = await request(server)
+      .get('/api/contracts/entities/component/default/risk')
+      .set(as(GUEST));
+    expect(riskBody.body.decisions.map((d: { id: string }) => d.id)).toEqual([
+      override.body.id,
+    ]);
+    expect(riskBody.body.decisionCount).toBe(4);
 
     const md = await request(server)
       .get(`/api/contracts/decisions/${superseding.body.id}/markdown`)
       .set(as(GUEST));
     expect(md.type).toBe('text/markdown');
     expect(md.text).toContain('## Decision Outcome');
-    expect(md.text).toContain('Chosen option: "grant support_tier_2"');
+    expect(md.text).toContain('grant support_tier_2');
     const exported = await request(server)
       .get('/api/contracts/decisions/export')
       .set(as(GUEST));
@@ -303,7 +412,8 @@ describe('contracts backend over HTTP', () => {
     const listed = await request(server)
       .get(`/api/contracts/decisions?findingId=${access.id}`)
       .set(as(GUEST));
-    expect(listed.body.items).toHaveLength(2);
+    expect(listed.body.items).toHaveLength(3);
+    expect(listed.body.total).toBe(3);
 
     // the risk team narrows the endpoint's access: the evidence changes → needs-review
     catalog.set(
@@ -327,13 +437,17 @@ describe('contracts backend over HTTP', () => {
         };
       }),
     );
-    expect(await eventually(status, s => s === 'needs-review')).toBe('needs-review');
+    expect(await eventually(status, s => s === 'needs-review')).toBe(
+      'needs-review',
+    );
     expect(await entityStatus()).toBe('needs-review');
   });
 
   it('keeps serving the last graph, marked stale, when the catalog fails', async () => {
     const { server, catalog } = await startBackend(examples);
-    const first = await request(server).get('/api/contracts/findings').set(as(GUEST));
+    const first = await request(server)
+      .get('/api/contracts/findings')
+      .set(as(GUEST));
     expect(first.body.stale).toBe(false);
     catalog.fail(new Error('catalog down'));
     const stale = await eventually(
@@ -374,11 +488,15 @@ describe('contracts backend over HTTP', () => {
       });
     expect(res.status).toBe(200);
     expect(res.body.problems).toEqual([]);
-    expect(res.body.removed.map((f: Finding) => f.rule)).toContain('latency-budget');
+    expect(res.body.removed.map((f: Finding) => f.rule)).toContain(
+      'latency-budget',
+    );
     expect(res.body.findings.map((f: Finding) => f.rule)).not.toContain(
       'latency-budget',
     );
-    const after = await request(server).get('/api/contracts/findings').set(as(GUEST));
+    const after = await request(server)
+      .get('/api/contracts/findings')
+      .set(as(GUEST));
     expect(after.body.items).toHaveLength(5);
     const bad = await request(server)
       .post('/api/contracts/check')

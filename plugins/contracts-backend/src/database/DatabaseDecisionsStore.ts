@@ -2,18 +2,26 @@ import {
   type DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { ConflictError } from '@backstage/errors';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import { deriveDecisionStatus } from '@internal/backstage-plugin-contracts-common';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import type {
-  Decision,
-  DecisionsQuery,
-  DecisionsStore,
-  NewDecision,
-  RecordedDecisionStatus,
+import {
+  type Decision,
+  type DecisionChange,
+  type DecisionSignature,
+  type DecisionsQuery,
+  type DecisionsStore,
+  IdempotencyKeyReusedError,
+  type NewDecision,
+  type NewSignature,
+  type RecordedDecisionStatus,
 } from './DecisionsStore';
 
 const TABLE = 'contracts_decisions';
+const EVENTS = 'contracts_decision_events';
+/** Ids per `where in` (well under SQLite's and PostgreSQL's bound on parameters). */
+const CHUNK = 500;
 
 const migrationsDir = resolvePackagePath(
   '@internal/backstage-plugin-contracts-backend',
@@ -41,10 +49,50 @@ interface DecisionRow {
   recorded_by: string;
   recorded_at: string;
   idempotency_key: string | null;
+  required_deciders: string | null;
+  request_hash: string | null;
   superseded_by?: string | null;
 }
 
-function toDecision(row: DecisionRow): Decision {
+/** A row of `contracts_decision_events`. */
+interface EventRow {
+  seq: number | string;
+  decision_id: string;
+  finding_id: string;
+  kind: 'recorded' | 'signed' | 'withdrawn';
+  decider: string | null;
+  verdict: 'accept' | 'reject' | null;
+  actor: string;
+  at: string;
+  carried_from: string | null;
+}
+
+function toDecision(row: DecisionRow, events: EventRow[]): Decision {
+  const signatures: DecisionSignature[] = [];
+  let withdrawn: EventRow | undefined;
+  for (const e of events) {
+    if (e.kind === 'signed' && e.decider && e.verdict) {
+      const sig: DecisionSignature = {
+        decider: e.decider,
+        verdict: e.verdict,
+        signedBy: e.actor,
+        signedAt: e.at,
+      };
+      if (e.carried_from) sig.carriedFrom = e.carried_from;
+      signatures.push(sig);
+    } else if (e.kind === 'withdrawn') {
+      withdrawn ??= e;
+    }
+  }
+  // records made before deciders came from the engine have none that count
+  const deciders: string[] =
+    row.required_deciders === null ? [] : JSON.parse(row.required_deciders);
+  const { status, awaiting } = deriveDecisionStatus({
+    deciders,
+    signatures,
+    superseded: Boolean(row.superseded_by),
+    withdrawn: Boolean(withdrawn),
+  });
   const d: Decision = {
     id: row.id,
     findingId: row.finding_id,
@@ -57,17 +105,21 @@ function toDecision(row: DecisionRow): Decision {
     options: JSON.parse(row.options),
     decision: row.decision,
     rationale: row.rationale,
-    deciders: JSON.parse(row.deciders),
-    status: row.superseded_by ? 'superseded' : row.status,
+    deciders,
+    signatures,
+    awaiting,
+    status,
     recordedBy: row.recorded_by,
     recordedAt: row.recorded_at,
-    signatures: [],
-    awaiting: [],
   };
   if (row.context !== null) d.context = row.context;
   if (row.review_by !== null) d.reviewBy = row.review_by;
   if (row.supersedes !== null) d.supersedes = row.supersedes;
   if (row.superseded_by) d.supersededBy = row.superseded_by;
+  if (withdrawn) {
+    d.withdrawnBy = withdrawn.actor;
+    d.withdrawnAt = withdrawn.at;
+  }
   return d;
 }
 
@@ -117,10 +169,80 @@ export class DatabaseDecisionsStore implements DecisionsStore {
       .select('d.*', 's.id as superseded_by');
   }
 
+  /** The records of these rows, with their signatures and withdrawals. */
+  private async withEvents(
+    rows: DecisionRow[],
+    db: Knex | Knex.Transaction = this.db,
+  ): Promise<Decision[]> {
+    const byDecision = new Map<string, EventRow[]>();
+    const ids = rows.map(r => r.id);
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const events = await db<EventRow>(EVENTS)
+        .whereIn('decision_id', ids.slice(i, i + CHUNK))
+        .whereNot('kind', 'recorded')
+        .orderBy('seq', 'asc');
+      for (const e of events) {
+        const list = byDecision.get(e.decision_id);
+        if (list) list.push(e);
+        else byDecision.set(e.decision_id, [e]);
+      }
+    }
+    return rows.map(r => toDecision(r, byDecision.get(r.id) ?? []));
+  }
+
+  private async one(
+    id: string,
+    db: Knex | Knex.Transaction = this.db,
+  ): Promise<Decision | undefined> {
+    const row = await this.select(db).where('d.id', id).first();
+    return row ? (await this.withEvents([row], db))[0] : undefined;
+  }
+
+  private static signatureEvents(
+    decision: { id: string; findingId: string },
+    signatures: NewSignature[],
+    at: string,
+  ) {
+    return signatures.map(sig => ({
+      decision_id: decision.id,
+      finding_id: decision.findingId,
+      kind: 'signed',
+      decider: sig.decider,
+      verdict: sig.verdict,
+      actor: sig.signedBy,
+      at,
+      carried_from: sig.carriedFrom ?? null,
+    }));
+  }
+
+  /** The record a recorder made with this key, if any: the same request, or a 422. */
+  private async byKey(
+    input: NewDecision,
+  ): Promise<{ decision: Decision; created: boolean } | undefined> {
+    if (!input.idempotencyKey) return undefined;
+    const row = await this.select()
+      .where('d.recorded_by', input.recordedBy)
+      .andWhere('d.idempotency_key', input.idempotencyKey)
+      .first();
+    if (!row) return undefined;
+    if (row.request_hash !== (input.requestHash ?? null)) {
+      throw new IdempotencyKeyReusedError(
+        `The Idempotency-Key ${JSON.stringify(
+          input.idempotencyKey,
+        )} was used for another request; use a new key for a new request`,
+      );
+    }
+    return { decision: (await this.withEvents([row]))[0], created: false };
+  }
+
   async create(
     input: NewDecision,
+    options: { maxPerFinding?: number } = {},
   ): Promise<{ decision: Decision; created: boolean }> {
+    const earlier = await this.byKey(input);
+    if (earlier) return earlier;
     const id = randomUUID();
+    const at = new Date().toISOString();
     const row: Omit<DecisionRow, 'superseded_by'> = {
       id,
       finding_id: input.findingId,
@@ -134,46 +256,139 @@ export class DatabaseDecisionsStore implements DecisionsStore {
       options: JSON.stringify(input.options ?? []),
       decision: input.decision,
       rationale: input.rationale,
-      deciders: JSON.stringify(input.deciders ?? []),
+      deciders: JSON.stringify(input.deciders),
+      required_deciders: JSON.stringify(input.deciders),
       status: input.status,
       review_by: input.reviewBy ?? null,
       supersedes: input.supersedes ?? null,
       recorded_by: input.recordedBy,
-      recorded_at: new Date().toISOString(),
+      recorded_at: at,
       idempotency_key: input.idempotencyKey ?? null,
+      request_hash: input.requestHash ?? null,
     };
     try {
-      if (input.idempotencyKey) {
-        await this.db(TABLE)
-          .insert(row)
-          .onConflict(['recorded_by', 'idempotency_key'])
-          .ignore();
-      } else {
-        await this.db(TABLE).insert(row);
-      }
+      await this.db.transaction(async trx => {
+        if (input.supersedes) {
+          const old = await this.one(input.supersedes, trx);
+          if (!old) {
+            throw new NotFoundError(`No decision with id ${input.supersedes}`);
+          }
+          if (old.status === 'superseded' || old.status === 'withdrawn') {
+            throw new ConflictError(
+              `Decision ${input.supersedes} is already ${old.status}`,
+            );
+          }
+        }
+        if (options.maxPerFinding !== undefined) {
+          const [{ count }] = await trx(TABLE)
+            .where('finding_id', input.findingId)
+            .count({ count: '*' });
+          if (Number(count) >= options.maxPerFinding) {
+            throw new ConflictError(
+              `The finding ${input.findingId} has ${count} decision records, the most allowed (contracts.decisions.maxPerFinding); supersede one instead of adding another`,
+            );
+          }
+        }
+        await trx(TABLE).insert(row);
+        await trx(EVENTS).insert([
+          {
+            decision_id: id,
+            finding_id: input.findingId,
+            kind: 'recorded',
+            actor: input.recordedBy,
+            at,
+          },
+          ...DatabaseDecisionsStore.signatureEvents(
+            { id, findingId: input.findingId },
+            input.signatures ?? [],
+            at,
+          ),
+        ]);
+      });
     } catch (error) {
-      if (isUniqueViolation(error) && input.supersedes) {
-        throw new ConflictError(
-          `Decision ${input.supersedes} is already superseded`,
-        );
+      if (isUniqueViolation(error)) {
+        // the same key, sent twice at once: the other request stored it
+        const same = await this.byKey(input);
+        if (same) return same;
+        if (input.supersedes) {
+          throw new ConflictError(
+            `Decision ${input.supersedes} is already superseded`,
+          );
+        }
       }
       throw error;
     }
-    const stored = input.idempotencyKey
-      ? await this.select()
-          .where('d.recorded_by', input.recordedBy)
-          .andWhere('d.idempotency_key', input.idempotencyKey)
-          .first()
-      : await this.select().where('d.id', id).first();
+    const stored = await this.one(id);
     if (!stored) {
       throw new Error(`Decision ${id} was not stored`);
     }
-    return { decision: toDecision(stored), created: stored.id === id };
+    return { decision: stored, created: true };
+  }
+
+  /** Appends events to an open record (not superseded, not withdrawn). */
+  private async append(
+    id: string,
+    events: (d: Decision, at: string) => object[],
+  ): Promise<Decision> {
+    await this.db.transaction(async trx => {
+      const d = await this.one(id, trx);
+      if (!d) throw new NotFoundError(`No decision with id ${id}`);
+      if (d.status === 'superseded' || d.status === 'withdrawn') {
+        throw new ConflictError(
+          `Decision ${id} is ${d.status}; it can no longer change`,
+        );
+      }
+      await trx(EVENTS).insert(events(d, new Date().toISOString()));
+    });
+    return (await this.one(id))!;
+  }
+
+  async sign(id: string, signatures: NewSignature[]): Promise<Decision> {
+    return this.append(id, (d, at) =>
+      DatabaseDecisionsStore.signatureEvents(d, signatures, at),
+    );
+  }
+
+  async withdraw(id: string, actor: string): Promise<Decision> {
+    return this.append(id, (d, at) => [
+      {
+        decision_id: d.id,
+        finding_id: d.findingId,
+        kind: 'withdrawn',
+        actor,
+        at,
+      },
+    ]);
   }
 
   async get(id: string): Promise<Decision | undefined> {
-    const row = await this.select().where('d.id', id).first();
-    return row ? toDecision(row) : undefined;
+    return this.one(id);
+  }
+
+  async getMany(ids: string[]): Promise<Decision[]> {
+    const rows: DecisionRow[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      rows.push(
+        ...(await this.select().whereIn('d.id', ids.slice(i, i + CHUNK))),
+      );
+    }
+    return this.withEvents(rows);
+  }
+
+  async changes(query: {
+    after?: number;
+    seqs?: number[];
+    limit?: number;
+  }): Promise<DecisionChange[]> {
+    let q = this.db<EventRow>(EVENTS).select('seq', 'decision_id');
+    if (query.seqs) q = q.whereIn('seq', query.seqs.slice(0, CHUNK));
+    else q = q.where('seq', '>', query.after ?? 0);
+    q = q.orderBy('seq', 'asc');
+    if (query.limit !== undefined) q = q.limit(query.limit);
+    return (await q).map(e => ({
+      seq: Number(e.seq),
+      decisionId: e.decision_id,
+    }));
   }
 
   async list(
@@ -182,14 +397,9 @@ export class DatabaseDecisionsStore implements DecisionsStore {
     const filtered = () => {
       let q = this.db<DecisionRow>(`${TABLE} as d`);
       if (query.findingId) q = q.where('d.finding_id', query.findingId);
-      if (query.recordedSince) {
-        q = q.where('d.recorded_at', '>=', query.recordedSince);
-      }
       if (query.entityRef) {
         const ref = query.entityRef;
-        q = q.where(w =>
-          w.where('d.consumer', ref).orWhere('d.provider', ref),
-        );
+        q = q.where(w => w.where('d.consumer', ref).orWhere('d.provider', ref));
       }
       return q;
     };
@@ -204,7 +414,7 @@ export class DatabaseDecisionsStore implements DecisionsStore {
     if (query.offset) rows = rows.offset(query.offset);
     if (query.limit !== undefined) rows = rows.limit(query.limit);
     return {
-      items: (await rows).map(toDecision),
+      items: await this.withEvents(await rows),
       total: Number(count),
     };
   }

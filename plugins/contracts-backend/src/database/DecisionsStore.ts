@@ -1,9 +1,10 @@
 import type {
   Decision,
+  DecisionSignature,
   RecordedDecisionStatus,
 } from '@internal/backstage-plugin-contracts-common';
 
-export type { Decision, RecordedDecisionStatus };
+export type { Decision, DecisionSignature, RecordedDecisionStatus };
 
 /**
  * What is stored for a new decision: a {@link Decision} before the store gives it its id and
@@ -25,10 +26,44 @@ export interface NewDecision
     | 'withdrawnAt'
   > {
   options?: string[];
-  deciders?: string[];
+  /** From the engine: the finding's deciders (validated entity refs). */
+  deciders: string[];
+  /** The proposer's stance; its verdict is written as `signatures`. */
   status: RecordedDecisionStatus;
+  /** Signatures stored with the record: the proposer's verdict, rejections carried over. */
+  signatures?: NewSignature[];
   /** With the recorder: a retried request with the same key returns the first record. */
   idempotencyKey?: string;
+  /** Hash of the request; a key used again with another hash is refused. */
+  requestHash?: string;
+}
+
+/**
+ * A signature to store: a decider's verdict, signed by a member.
+ * @public
+ */
+export interface NewSignature {
+  decider: string;
+  verdict: 'accept' | 'reject';
+  signedBy: string;
+  carriedFrom?: string;
+}
+
+/**
+ * Thrown when an Idempotency-Key is used again with another request (HTTP 422).
+ * @public
+ */
+export class IdempotencyKeyReusedError extends Error {
+  name = 'IdempotencyKeyReusedError';
+}
+
+/**
+ * A change of the log the replicas sync by: `seq` increases with every write.
+ * @public
+ */
+export interface DecisionChange {
+  seq: number;
+  decisionId: string;
 }
 
 /**
@@ -39,8 +74,6 @@ export interface DecisionsQuery {
   findingId?: string;
   /** Decisions where this entity is consumer or provider. */
   entityRef?: string;
-  /** Records stored at or after this ISO timestamp. */
-  recordedSince?: string;
   offset?: number;
   limit?: number;
 }
@@ -51,12 +84,30 @@ export interface DecisionsQuery {
  */
 export interface DecisionsStore {
   /**
-   * Stores a record; with an idempotency key already used by the same recorder, returns the
-   * first record instead (`created: false`). Throws `ConflictError` when the record it
-   * supersedes is already superseded.
+   * Stores a record; with an idempotency key already used by the same recorder for the same
+   * request, returns the first record instead (`created: false`); for another request, throws
+   * {@link IdempotencyKeyReusedError}. Throws `ConflictError` when the record it supersedes is
+   * already superseded or withdrawn, or when the finding has `maxPerFinding` records already.
    */
-  create(input: NewDecision): Promise<{ decision: Decision; created: boolean }>;
+  create(
+    input: NewDecision,
+    options?: { maxPerFinding?: number },
+  ): Promise<{ decision: Decision; created: boolean }>;
+  /**
+   * Adds signatures to a record. Throws `NotFoundError` for an unknown id, `ConflictError`
+   * when the record is superseded or withdrawn.
+   */
+  sign(id: string, signatures: NewSignature[]): Promise<Decision>;
+  /** Withdraws a record; the same errors as {@link DecisionsStore.sign}. */
+  withdraw(id: string, actor: string): Promise<Decision>;
   get(id: string): Promise<Decision | undefined>;
+  getMany(ids: string[]): Promise<Decision[]>;
   /** Oldest first. */
   list(query: DecisionsQuery): Promise<{ items: Decision[]; total: number }>;
+  /** The changes after `seq`, in order (at most `limit`); or exactly the ones of `seqs`. */
+  changes(query: {
+    after?: number;
+    seqs?: number[];
+    limit?: number;
+  }): Promise<DecisionChange[]>;
 }

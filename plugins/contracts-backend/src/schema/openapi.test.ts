@@ -12,7 +12,9 @@ describe('openapi.yaml', () => {
     );
     const documented = Object.entries(doc.paths as Record<string, object>)
       .flatMap(([p, ops]) =>
-        Object.keys(ops).map(m => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`),
+        Object.keys(ops).map(
+          m => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`,
+        ),
       )
       .sort();
     const router = await createRouter({
@@ -22,11 +24,16 @@ describe('openapi.yaml', () => {
       graph: {} as any,
       decisions: {} as any,
       authorizer: {} as any,
+      catalogVisibility: {} as any,
+      userInfo: mockServices.userInfo(),
+      limits: { writesPerWindow: 30, windowMs: 60_000 },
     });
     const routes = (router as any).stack
       .filter((l: any) => l.route)
       .flatMap((l: any) =>
-        Object.keys(l.route.methods).map(m => `${m.toUpperCase()} ${l.route.path}`),
+        Object.keys(l.route.methods).map(
+          m => `${m.toUpperCase()} ${l.route.path}`,
+        ),
       )
       .sort();
     expect(routes).toEqual(documented);

@@ -1,61 +1,112 @@
 import type {
+  BackstageCredentials,
+  BackstageUserPrincipal,
   HttpAuthService,
+  LoggerService,
   PermissionsService,
+  UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { contractsDecisionCreatePermission } from '@internal/backstage-plugin-contracts-common';
-import type { Request, Router } from 'express';
-import { z } from 'zod';
-import type { Decision, NewDecision } from '../database/DecisionsStore';
 import {
-  refKey as lower,
+  contractsDecisionCreatePermission,
+  type Finding,
+} from '@internal/backstage-plugin-contracts-common';
+import express, {
+  type NextFunction,
+  type Request,
+  type Response,
+  type Router,
+} from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import {
+  type Decision,
+  IdempotencyKeyReusedError,
+  type NewDecision,
+  type NewSignature,
+} from '../database/DecisionsStore';
+import {
   type GraphSnapshot,
+  refKey as lower,
 } from '../services/ContractsGraphService';
 import type {
   DecisionsService,
   FindingAuthorizer,
 } from '../services/DecisionsService';
-import { decodeCursor, idempotencyKey, pageSchema, parse } from './http';
+import { validEntityRef } from '../services/entityModel';
+import {
+  decodeCursor,
+  encodeCursor,
+  idempotencyKey,
+  pageSchema,
+  parse,
+  rejectNulBytes,
+} from './http';
 import { decisionToMarkdown } from './markdown';
 
-const reviewBy = z
+/** A real calendar day, `YYYY-MM-DD` (`2027-02-30`, `Dec 25` and `1` are refused). */
+export const isoDay = z
   .string()
-  .refine(v => !Number.isNaN(Date.parse(v)), 'must be an ISO date');
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
+  .refine(v => {
+    const [y, m, d] = v.split('-').map(Number);
+    const t = new Date(Date.UTC(y, m - 1, d));
+    return (
+      t.getUTCFullYear() === y &&
+      t.getUTCMonth() === m - 1 &&
+      t.getUTCDate() === d
+    );
+  }, 'is not a day of the calendar');
 
+/** Sizes the columns of both databases hold (text columns: what a page can show). */
 const decisionFields = {
   title: z.string().trim().min(1).max(500),
   context: z.string().max(20000).optional(),
-  options: z.array(z.string().max(2000)).max(50).optional(),
+  options: z.array(z.string().trim().min(1).max(2000)).max(50).optional(),
   decision: z.string().trim().min(1).max(20000),
   rationale: z.string().trim().min(1).max(20000),
-  deciders: z.array(z.string().max(500)).max(50).optional(),
   status: z.enum(['proposed', 'accepted', 'rejected']).default('proposed'),
-  reviewBy: reviewBy.optional(),
+  reviewBy: isoDay.optional(),
 };
 
 const createDecisionSchema = z.object({
-  findingId: z.string().min(1),
+  findingId: z.string().min(1).max(128),
   ...decisionFields,
 });
 
 const supersedeDecisionSchema = z.object({
-  findingId: z.string().min(1).optional(),
+  findingId: z.string().min(1).max(128).optional(),
   ...decisionFields,
 });
 
+const signSchema = z.object({ verdict: z.enum(['accept', 'reject']) });
+
 const decisionsQuerySchema = z.object({
-  findingId: z.string().optional(),
-  entityRef: z.string().optional(),
+  findingId: z.string().max(128).optional(),
+  entityRef: z.string().max(512).optional(),
   ...pageSchema,
 });
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The limits on writes, from `contracts.decisions.*`. */
+export interface DecisionLimits {
+  /** Writes (records, signatures, withdrawals) one user may make per window, on one replica. */
+  writesPerWindow: number;
+  windowMs: number;
+}
+
 /** What the decision routes need. */
 export interface DecisionRoutesOptions {
+  logger: LoggerService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
+  userInfo: UserInfoService;
   decisions: DecisionsService;
   authorizer: FindingAuthorizer;
+  limits: DecisionLimits;
   snapshot(): Promise<GraphSnapshot>;
 }
 
@@ -64,9 +115,41 @@ export function addDecisionRoutes(
   router: Router,
   options: DecisionRoutesOptions,
 ) {
-  const { httpAuth, permissions, decisions, authorizer, snapshot } = options;
+  const { httpAuth, permissions, userInfo, decisions, authorizer, snapshot } =
+    options;
 
-  router.get('/decisions', async (req, res) => {
+  const userOf = async (req: Request) =>
+    httpAuth.credentials(req, { allow: ['user'] });
+
+  // a write rate per user (per replica: the limiter's memory store), for every POST below
+  const limiter = rateLimit({
+    windowMs: options.limits.windowMs,
+    limit: options.limits.writesPerWindow,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: async req =>
+      (await userOf(req as Request)).principal.userEntityRef,
+    handler: (_req, res, _next, opts) => {
+      const retry = Math.ceil(opts.windowMs / 1000);
+      res.set('Retry-After', String(retry));
+      res.status(429).json({
+        error: {
+          name: 'TooManyRequestsError',
+          message: `Too many decision writes: at most ${opts.limit} per ${retry} s per user; try again later`,
+        },
+        response: { statusCode: 429 },
+      });
+    },
+  });
+  const writes = [limiter, express.json({ limit: '1mb' }), rejectNulBytes];
+
+  /** A decision id from the path; 404 for anything that is not one (never sent to the database). */
+  const decisionOf = async (id: string): Promise<Decision> => {
+    if (!UUID.test(id)) throw new NotFoundError(`No decision with id ${id}`);
+    return decisions.get(id);
+  };
+
+  router.get('/decisions', rejectNulBytes, async (req, res) => {
     const q = parse(decisionsQuerySchema, req.query, 'query');
     const offset = decodeCursor(q.cursor);
     const { items, total } = await decisions.store.list({
@@ -78,11 +161,8 @@ export function addDecisionRoutes(
     const next = offset + items.length;
     res.json({
       items,
-      ...(next < total
-        ? {
-            nextCursor: Buffer.from(String(next), 'utf8').toString('base64url'),
-          }
-        : {}),
+      total,
+      ...(next < total ? { nextCursor: encodeCursor(next) } : {}),
     });
   });
 
@@ -105,13 +185,63 @@ export function addDecisionRoutes(
   });
 
   router.get('/decisions/:id', async (req, res) => {
-    res.json(await decisions.get(req.params.id));
+    res.json(await decisionOf(req.params.id));
   });
 
   router.get('/decisions/:id/markdown', async (req, res) => {
-    const d = await decisions.get(req.params.id);
+    const d = await decisionOf(req.params.id);
     res.type('text/markdown; charset=utf-8').send(decisionToMarkdown(d));
   });
+
+  /** The deciders of a finding, as stored: valid entity refs only. */
+  const decidersOf = (finding: Finding): string[] => {
+    const out: string[] = [];
+    for (const d of finding.deciders ?? []) {
+      const ref = validEntityRef(d);
+      if (ref && !out.some(o => lower(o) === lower(ref))) out.push(ref);
+      else if (!ref) {
+        options.logger.warn(
+          `Contracts: finding ${
+            finding.id
+          } names an invalid decider ${JSON.stringify(d)}; left out`,
+        );
+      }
+    }
+    return out;
+  };
+
+  /**
+   * The caller's part in a finding: a party (the policy's IS_FINDING_PARTY condition) and the
+   * deciders they sign for (the deciders among their ownership refs).
+   */
+  const partOf = async (
+    credentials: BackstageCredentials<BackstageUserPrincipal>,
+    finding: Finding,
+    deciders: string[],
+  ) => {
+    const [party] = await authorizer.canAccept([finding], credentials);
+    if (!party) return { party, signsFor: [] as string[] };
+    const { ownershipEntityRefs } = await userInfo.getUserInfo(credentials);
+    const mine = new Set(ownershipEntityRefs.map(lower));
+    return { party, signsFor: deciders.filter(d => mine.has(lower(d))) };
+  };
+
+  const findingOf = async (findingId: string) => {
+    const s = await snapshot();
+    const finding = s.findingById.get(findingId);
+    if (!finding) {
+      throw new NotFoundError(
+        `No finding ${findingId} in the current contracts graph`,
+      );
+    }
+    return finding;
+  };
+
+  const requestHash = (what: string, body: unknown) =>
+    createHash('sha256')
+      .update(what)
+      .update(JSON.stringify(body))
+      .digest('hex');
 
   /** Records a decision for the caller, after the permission checks. */
   const record = async (
@@ -119,7 +249,7 @@ export function addDecisionRoutes(
     body: z.infer<typeof supersedeDecisionSchema> & { findingId: string },
     supersedes?: Decision,
   ) => {
-    const credentials = await httpAuth.credentials(req, { allow: ['user'] });
+    const credentials = await userOf(req);
     const [create] = await permissions.authorize(
       [{ permission: contractsDecisionCreatePermission }],
       { credentials },
@@ -127,23 +257,52 @@ export function addDecisionRoutes(
     if (create.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError('You may not record contract decisions');
     }
-    const s = await snapshot();
-    const finding = s.findingById.get(body.findingId);
-    if (!finding) {
-      throw new NotFoundError(
-        `No finding ${body.findingId} in the current contracts graph`,
+    const finding = await findingOf(body.findingId);
+    const deciders = decidersOf(finding);
+    const { party, signsFor } = await partOf(credentials, finding, deciders);
+    if (!party) {
+      throw new NotAllowedError(
+        `Only the parties of this finding (${
+          deciders.join(', ') ||
+          `owners of ${finding.consumer} or ${finding.provider}`
+        }) may ${
+          supersedes ? 'supersede decisions on' : 'record decisions on'
+        } it`,
       );
     }
-    if (supersedes || body.status === 'accepted') {
-      const [accept] = await authorizer.canAccept([finding], credentials);
-      if (!accept) {
-        throw new NotAllowedError(
-          `Only owners of ${finding.consumer} or ${
-            finding.provider
-          }, or the rule's decider groups, may ${
-            supersedes ? 'supersede decisions on' : 'accept'
-          } this finding`,
-        );
+    if (body.status !== 'proposed' && !signsFor.length) {
+      throw new NotAllowedError(
+        `You are in none of the deciders of this finding (${deciders.join(
+          ', ',
+        )}): record it as proposed, and the deciders sign it`,
+      );
+    }
+    const recordedBy = credentials.principal.userEntityRef;
+    const signatures: NewSignature[] =
+      body.status === 'proposed'
+        ? []
+        : signsFor.map(decider => ({
+            decider,
+            verdict: body.status === 'accepted' ? 'accept' : 'reject',
+            signedBy: recordedBy,
+          }));
+    // a decider's rejection stands until that decider changes it
+    for (const sig of supersedes?.signatures ?? []) {
+      const latest = [...(supersedes?.signatures ?? [])]
+        .reverse()
+        .find(x => lower(x.decider) === lower(sig.decider));
+      if (
+        latest === sig &&
+        sig.verdict === 'reject' &&
+        deciders.some(d => lower(d) === lower(sig.decider)) &&
+        !signatures.some(x => lower(x.decider) === lower(sig.decider))
+      ) {
+        signatures.unshift({
+          decider: sig.decider,
+          verdict: 'reject',
+          signedBy: sig.signedBy,
+          carriedFrom: sig.carriedFrom ?? supersedes!.id,
+        });
       }
     }
     const input: NewDecision = {
@@ -158,35 +317,93 @@ export function addDecisionRoutes(
       options: body.options,
       decision: body.decision,
       rationale: body.rationale,
-      deciders: body.deciders,
+      deciders,
       status: body.status,
+      signatures,
       reviewBy: body.reviewBy,
       supersedes: supersedes?.id,
-      recordedBy: credentials.principal.userEntityRef,
+      recordedBy,
       idempotencyKey: idempotencyKey(req),
+      requestHash: requestHash(`record ${supersedes?.id ?? ''}`, body),
     };
     return decisions.create(input);
   };
 
-  router.post('/decisions', async (req, res) => {
+  /** 422 for an Idempotency-Key used again with another request. */
+  const keyReuse = (error: unknown, res: Response, next: NextFunction) => {
+    if (error instanceof IdempotencyKeyReusedError) {
+      res.status(422).json({
+        error: { name: error.name, message: error.message },
+        response: { statusCode: 422 },
+      });
+      return;
+    }
+    next(error);
+  };
+
+  router.post('/decisions', ...writes, async (req, res, next) => {
     const body = parse(createDecisionSchema, req.body, 'request body');
-    const { decision, created } = await record(req, body);
-    res.status(created ? 201 : 200).json(decision);
+    try {
+      const { decision, created } = await record(req, body);
+      res.status(created ? 201 : 200).json(decision);
+    } catch (error) {
+      keyReuse(error, res, next);
+    }
   });
 
-  router.post('/decisions/:id/supersede', async (req, res) => {
+  router.post('/decisions/:id/supersede', ...writes, async (req, res, next) => {
     const body = parse(supersedeDecisionSchema, req.body, 'request body');
-    const old = await decisions.get(req.params.id);
+    const old = await decisionOf(req.params.id);
     if (body.findingId && body.findingId !== old.findingId) {
       throw new InputError(
         `findingId must be ${old.findingId}, the finding of the superseded decision`,
       );
     }
-    const { decision, created } = await record(
-      req,
-      { ...body, findingId: old.findingId },
-      old,
+    try {
+      const { decision, created } = await record(
+        req,
+        { ...body, findingId: old.findingId },
+        old,
+      );
+      res.status(created ? 201 : 200).json(decision);
+    } catch (error) {
+      keyReuse(error, res, next);
+    }
+  });
+
+  router.post('/decisions/:id/signatures', ...writes, async (req, res) => {
+    const { verdict } = parse(signSchema, req.body ?? {}, 'request body');
+    const credentials = await userOf(req);
+    const d = await decisionOf(req.params.id);
+    const finding = await findingOf(d.findingId);
+    const { signsFor } = await partOf(credentials, finding, d.deciders);
+    if (!signsFor.length) {
+      throw new NotAllowedError(
+        d.deciders.length
+          ? `Only members of the deciders (${d.deciders.join(
+              ', ',
+            )}) may sign this decision`
+          : 'This record was made before deciders were verified and cannot be signed; supersede it',
+      );
+    }
+    const signedBy = credentials.principal.userEntityRef;
+    res.json(
+      await decisions.sign(
+        d.id,
+        signsFor.map(decider => ({ decider, verdict, signedBy })),
+      ),
     );
-    res.status(created ? 201 : 200).json(decision);
+  });
+
+  router.post('/decisions/:id/withdraw', ...writes, async (req, res) => {
+    const credentials = await userOf(req);
+    const d = await decisionOf(req.params.id);
+    const me = credentials.principal.userEntityRef;
+    if (lower(d.recordedBy) !== lower(me)) {
+      throw new NotAllowedError(
+        `Only ${d.recordedBy}, who recorded this decision, may withdraw it`,
+      );
+    }
+    res.json(await decisions.withdraw(d.id, me));
   });
 }

@@ -27,13 +27,66 @@ export function parse<T extends z.ZodTypeAny>(
   return result.data;
 }
 
+/** The cursor of the page that starts at `offset`. */
+export function encodeCursor(offset: number): string {
+  return Buffer.from(String(offset), 'utf8').toString('base64url');
+}
+
+/**
+ * The offset a cursor stands for. Strict: only what {@link encodeCursor} makes (no `1e21`,
+ * no padding, no sign, no leading zeros); anything else is a 400.
+ */
 export function decodeCursor(cursor?: string): number {
-  if (!cursor) return 0;
-  const offset = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new InputError('Invalid cursor');
+  if (cursor === undefined) return 0;
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (
+    !/^(0|[1-9][0-9]{0,14})$/.test(text) ||
+    encodeCursor(Number(text)) !== cursor
+  ) {
+    throw new InputError(
+      'Invalid cursor: use the nextCursor of a previous page',
+    );
   }
-  return offset;
+  return Number(text);
+}
+
+/** The path of the first string holding a NUL character in a parsed request part, if any. */
+export function findNulByte(value: unknown, path = ''): string | undefined {
+  if (typeof value === 'string') {
+    return value.includes('\u0000') ? path || '(value)' : undefined;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findNulByte(value[i], `${path}[${i}]`);
+      if (found) return found;
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k.includes('\u0000')) return `${path ? `${path}.` : ''}${k}`;
+      const found = findNulByte(v, path ? `${path}.${k}` : k);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Refuses (400) a request whose query or body holds a NUL character: PostgreSQL cannot store
+ * or compare one, SQLite can, and both databases must answer alike.
+ */
+export function rejectNulBytes(
+  req: Request,
+  _res: unknown,
+  next: (e?: unknown) => void,
+) {
+  const inQuery = findNulByte(req.query);
+  const inBody = inQuery ? undefined : findNulByte(req.body);
+  const where = inQuery ? `query ${inQuery}` : inBody && `body ${inBody}`;
+  next(
+    where
+      ? new InputError(`Invalid request: ${where} contains a NUL character`)
+      : undefined,
+  );
 }
 
 export function page<T>(items: T[], offset: number, limit: number) {
@@ -41,9 +94,7 @@ export function page<T>(items: T[], offset: number, limit: number) {
   const next = offset + limit;
   return {
     items: slice,
-    ...(next < items.length
-      ? { nextCursor: Buffer.from(String(next), 'utf8').toString('base64url') }
-      : {}),
+    ...(next < items.length ? { nextCursor: encodeCursor(next) } : {}),
   };
 }
 

@@ -18,26 +18,39 @@ import type {
   Decision,
   DecisionsStore,
   NewDecision,
+  NewSignature,
 } from '../database/DecisionsStore';
 
-/** Re-reads this far back on each sync, for records other replicas wrote with skewed clocks. */
-const SYNC_WINDOW_MS = 5 * 60 * 1000;
+/** How long a hole in the change log is looked for (a write still committing, or rolled back). */
+const GAP_TTL_MS = 60_000;
+/** Changes read per query of a sync. */
+const SYNC_PAGE = 1000;
+
+const open = (d: Decision) =>
+  d.status !== 'superseded' && d.status !== 'withdrawn';
 
 /**
- * Decision records, cached in memory (append-only: a sync only adds), and the decision status
- * of findings.
+ * Decision records, cached in memory, and the decision status of findings. Every replica
+ * follows the store's change log by its cursor (`seq`): a sync reads the changes after the last
+ * one seen, and the records they touch. A hole in the sequence (a write of another replica
+ * still committing: PostgreSQL hands out `seq` at insert, not at commit) is asked for again
+ * on the next syncs until it appears or a minute passes (a rolled-back write).
  */
 export class DecisionsService {
   private byId = new Map<string, Decision>();
   private byFinding = new Map<string, Decision[]>();
-  private lastSeen = '';
-  private loaded = false;
+  private cursor = 0;
+  /** seq → when the hole was first seen. */
+  private gaps = new Map<number, number>();
   private changes = 0;
+  private syncing?: Promise<void>;
 
   constructor(
     private readonly options: {
       store: DecisionsStore;
       logger: LoggerService;
+      /** The most records one finding may have (409 beyond). */
+      maxPerFinding?: number;
     },
   ) {}
 
@@ -45,61 +58,106 @@ export class DecisionsService {
     return this.options.store;
   }
 
-  /** Loads the records stored since the last sync (all of them the first time). */
-  async sync(): Promise<void> {
-    const since = this.loaded
-      ? new Date(Date.parse(this.lastSeen) - SYNC_WINDOW_MS).toISOString()
-      : '';
-    const page = 1000;
-    for (let offset = 0; ; offset += page) {
-      const { items } = await this.options.store.list({
-        recordedSince: since || undefined,
-        offset,
-        limit: page,
-      });
-      items.forEach(d => this.remember(d));
-      if (items.length < page) break;
-    }
-    this.loaded = true;
+  /** Loads the records changed since the last sync (all of them the first time). */
+  sync(): Promise<void> {
+    // one sync at a time: a second caller waits for the one running
+    this.syncing ??= this.doSync().finally(() => {
+      this.syncing = undefined;
+    });
+    return this.syncing;
   }
 
-  /** Grows whenever a record is added or changes status: for caches of what depends on them. */
+  private async doSync(): Promise<void> {
+    const { store } = this.options;
+    const touched = new Set<string>();
+    const now = Date.now();
+    if (this.gaps.size) {
+      const found = await store.changes({ seqs: [...this.gaps.keys()] });
+      for (const c of found) {
+        this.gaps.delete(c.seq);
+        touched.add(c.decisionId);
+      }
+      for (const [seq, since] of this.gaps) {
+        if (now - since > GAP_TTL_MS) this.gaps.delete(seq);
+      }
+    }
+    for (;;) {
+      const page = await store.changes({
+        after: this.cursor,
+        limit: SYNC_PAGE,
+      });
+      for (const c of page) {
+        // holes below the first change seen are from before this replica started
+        if (this.cursor > 0 && c.seq - this.cursor > 1) {
+          for (
+            let s = this.cursor + 1;
+            s < c.seq && this.gaps.size < 10_000;
+            s++
+          ) {
+            this.gaps.set(s, now);
+          }
+        }
+        this.cursor = Math.max(this.cursor, c.seq);
+        touched.add(c.decisionId);
+      }
+      if (page.length < SYNC_PAGE) break;
+    }
+    if (!touched.size) return;
+    const records = await store.getMany([...touched]);
+    // the successors after the records they supersede
+    records.sort(
+      (a, b) =>
+        a.recordedAt.localeCompare(b.recordedAt) || a.id.localeCompare(b.id),
+    );
+    records.forEach(d => this.remember(d));
+  }
+
+  /** Grows whenever a record is added or changes: for caches of what depends on them. */
   get version(): number {
     return this.changes;
   }
 
-  /** Adds a record (and marks the one it supersedes). */
+  /** Adds or replaces a record (and marks the one it supersedes). */
   remember(record: Decision) {
     const known = this.byId.get(record.id);
     // A record that was already superseded stays so (with its successor) when it comes back.
     const d: Decision =
-      known &&
-      known.status === 'superseded' &&
-      record.status !== 'superseded'
+      known?.supersededBy && !record.supersededBy
         ? { ...record, status: 'superseded', supersededBy: known.supersededBy }
         : record;
     if (
       !known ||
       known.status !== d.status ||
       known.supersededBy !== d.supersededBy ||
-      known.reviewBy !== d.reviewBy
+      known.signatures.length !== d.signatures.length ||
+      known.withdrawnAt !== d.withdrawnAt
     ) {
       this.changes++;
     }
     this.byId.set(d.id, d);
-    const list = (this.byFinding.get(d.findingId) ?? []).filter(
-      x => x.id !== d.id,
-    );
-    list.push(d);
-    list.sort(
-      (a, b) =>
-        a.recordedAt.localeCompare(b.recordedAt) || a.id.localeCompare(b.id),
-    );
-    this.byFinding.set(d.findingId, list);
-    if (d.recordedAt > this.lastSeen) this.lastSeen = d.recordedAt;
+    const list = this.byFinding.get(d.findingId);
+    if (!list) {
+      this.byFinding.set(d.findingId, [d]);
+    } else {
+      const at = known ? list.findIndex(x => x.id === d.id) : -1;
+      if (at >= 0) {
+        list[at] = d;
+      } else {
+        // oldest first; a new record is almost always the newest
+        let i = list.length;
+        while (
+          i > 0 &&
+          (list[i - 1].recordedAt > d.recordedAt ||
+            (list[i - 1].recordedAt === d.recordedAt && list[i - 1].id > d.id))
+        ) {
+          i--;
+        }
+        list.splice(i, 0, d);
+      }
+    }
     if (d.supersedes) {
       const old = this.byId.get(d.supersedes);
-      if (old && old.status !== 'superseded') {
+      if (old && old.supersededBy !== d.id) {
         this.remember({ ...old, status: 'superseded', supersededBy: d.id });
       }
     }
@@ -108,6 +166,21 @@ export class DecisionsService {
   /** Cached records of one finding, oldest first. */
   forFinding(findingId: string): Decision[] {
     return this.byFinding.get(findingId) ?? [];
+  }
+
+  /** The records of these findings that still count (neither superseded nor withdrawn), and how many records they have in all. */
+  current(findingIds: readonly string[]): {
+    decisions: Decision[];
+    count: number;
+  } {
+    const decisions: Decision[] = [];
+    let count = 0;
+    for (const id of findingIds) {
+      const list = this.forFinding(id);
+      count += list.length;
+      for (const d of list) if (open(d)) decisions.push(d);
+    }
+    return { decisions, count };
   }
 
   all(): Decision[] {
@@ -124,9 +197,23 @@ export class DecisionsService {
     decision: Decision;
     created: boolean;
   }> {
-    const out = await this.options.store.create(input);
+    const out = await this.options.store.create(input, {
+      maxPerFinding: this.options.maxPerFinding,
+    });
     this.remember(out.decision);
     return out;
+  }
+
+  async sign(id: string, signatures: NewSignature[]): Promise<Decision> {
+    const d = await this.options.store.sign(id, signatures);
+    this.remember(d);
+    return d;
+  }
+
+  async withdraw(id: string, actor: string): Promise<Decision> {
+    const d = await this.options.store.withdraw(id, actor);
+    this.remember(d);
+    return d;
   }
 
   async get(id: string): Promise<Decision> {

@@ -78,8 +78,11 @@ export function entityToSummary(entity: Entity): EntitySummary {
 export function contractSourcesOf(
   entity: Entity,
 ): { sources: ContractSource[]; problems: ContractProblem[] } | undefined {
-  const { inline, ref: location, problems } =
-    contractSourcesFromAnnotation(entity);
+  const {
+    inline,
+    ref: location,
+    problems,
+  } = contractSourcesFromAnnotation(entity);
   if (!inline && location === undefined && problems.length === 0) {
     return undefined;
   }
@@ -111,4 +114,15 @@ export function contractSourcesOf(
     }
   }
   return { sources, problems };
+}
+
+/** An entity ref in its full form, or undefined when it is not a valid one. */
+export function validEntityRef(ref: string): string | undefined {
+  try {
+    const parsed = parseEntityRef(ref);
+    if (!parsed.kind || !parsed.namespace || !parsed.name) return undefined;
+    return stringifyEntityRef(parsed);
+  } catch {
+    return undefined;
+  }
 }
