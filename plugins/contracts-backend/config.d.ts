@@ -14,6 +14,24 @@ export interface Config {
      */
     refreshIntervalSeconds?: number;
     /**
+     * The longest one read of the catalog may take (a page of entities, the entities whose etag
+     * changed): seconds, or a duration (`5s`, `PT5S`, `{ seconds: 5 }`). A read that fails or
+     * takes longer marks the graph stale, with the reason and since when. Default 5 seconds.
+     */
+    catalogReadTimeout?:
+      | number
+      | string
+      | {
+          years?: number;
+          months?: number;
+          weeks?: number;
+          days?: number;
+          hours?: number;
+          minutes?: number;
+          seconds?: number;
+          milliseconds?: number;
+        };
+    /**
      * Per rule id: override the severity of its findings (`error`, `warning`, `tradeoff`,
      * `info`), or disable it with `enabled: false`. Default: the rule's own severity, enabled.
      */

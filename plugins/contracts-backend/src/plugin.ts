@@ -69,6 +69,8 @@ export const contractsPlugin = createBackendPlugin({
           logger,
           engineConfig: settings.engine,
           rules: [...defaultRules, ...extraRules],
+          catalogReadTimeoutMs: settings.catalogReadTimeoutMs,
+          quickCheckIntervalMs: settings.refreshIntervalMs,
         });
 
         permissionsRegistry.addPermissions(contractsPermissions);
@@ -94,25 +96,35 @@ export const contractsPlugin = createBackendPlugin({
         graph.refreshAll().catch(quiet('initial read'));
         decisions.sync().catch(quiet('decisions sync'));
         // A large catalog makes the quick check slow: then it runs less often, so that it never
-        // takes more than a small share of the event loop the requests are served on.
-        const stopPolling = startPolling({
+        // takes more than a small share of the event loop the requests are served on. (A failed
+        // check is followed by the plain interval.) The graph and the decisions each have their
+        // own loop: one waiting does not hold the other.
+        const stopGraphPolling = startPolling({
           intervalMs: settings.refreshIntervalMs,
           maxShare: QUICK_CHECK_MAX_SHARE,
           maxPauseMs: QUICK_CHECK_MAX_PAUSE_MS,
-          fn: () =>
-            Promise.all([
-              graph.refreshChanges().catch(quiet('quick refresh')),
-              decisions.sync().catch(quiet('decisions sync')),
-            ]),
+          fn: () => graph.refreshChanges(),
+          onError: quiet('quick refresh'),
         });
+        const stopDecisionsPolling = startPolling({
+          intervalMs: settings.refreshIntervalMs,
+          maxShare: QUICK_CHECK_MAX_SHARE,
+          maxPauseMs: QUICK_CHECK_MAX_PAUSE_MS,
+          fn: () => decisions.sync(),
+          onError: quiet('decisions sync'),
+        });
+        const stopPolling = () => {
+          stopGraphPolling();
+          stopDecisionsPolling();
+        };
         lifecycle.addShutdownHook(stopPolling);
 
         // The full recompute: one replica per period when several share a database.
         await scheduler.scheduleTask({
           id: 'contracts-graph-full-recompute',
           ...settings.schedule,
-          fn: async () => {
-            await graph.refreshAll();
+          fn: async abortSignal => {
+            await graph.refreshAll(abortSignal);
           },
         });
 

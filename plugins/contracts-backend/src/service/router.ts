@@ -123,10 +123,22 @@ export async function createRouter(
     await graph.ready();
     return graph.snapshot();
   };
+  /**
+   * How current the graph is: `computedAt`, when it last changed; when it is stale, why
+   * (`staleReason`), since when (`staleSince`) and when it was last checked against the catalog
+   * successfully (`lastSuccessAt`, null before the first success): what it shows is the catalog
+   * as of then.
+   */
   const freshness = (s: GraphSnapshot) => ({
     stale: s.stale,
     computedAt: s.computedAt ?? null,
-    ...(s.stale && s.staleReason ? { staleReason: s.staleReason } : {}),
+    ...(s.stale
+      ? {
+          ...(s.staleReason ? { staleReason: s.staleReason } : {}),
+          ...(s.staleSince ? { staleSince: s.staleSince } : {}),
+          lastSuccessAt: s.lastSuccessAt ?? null,
+        }
+      : {}),
   });
   const ownerOf = (s: GraphSnapshot, ref: string) =>
     s.nodeByRef.get(lower(ref))?.owner;

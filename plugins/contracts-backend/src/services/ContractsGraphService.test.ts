@@ -1,9 +1,12 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   createAnalyzer,
   defaultRules,
   parseEntityContract,
 } from '@internal/backstage-plugin-contracts-common';
+import { withEtag } from '../__testUtils__/exampleCatalog';
+import { faultyCatalog } from '../__testUtils__/faultyCatalog';
 import { generatedEntities } from '../__testUtils__/generatedCatalog';
 import { pagedCatalog } from '../__testUtils__/pagedCatalog';
 import { ContractsGraphService } from './ContractsGraphService';
@@ -118,5 +121,110 @@ describe('ContractsGraphService', () => {
       ...summary,
       ok: true,
     });
+  });
+});
+
+describe('ContractsGraphService staleness', () => {
+  const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+  function makeService(catalog: CatalogService, timeoutMs: number) {
+    return new ContractsGraphService({
+      catalog,
+      auth: mockServices.auth(),
+      logger: mockServices.logger.mock(),
+      engineConfig: {},
+      rules: defaultRules,
+      catalogReadTimeoutMs: timeoutMs,
+      quickCheckIntervalMs: 100,
+    });
+  }
+
+  it('fails a read that takes longer than the timeout, and drops its late answer', async () => {
+    const entities = generatedEntities(60).map(withEtag);
+    const catalog = faultyCatalog({ entities });
+    const service = makeService(catalog.service, 300);
+    await service.refreshAll();
+    const fresh = service.snapshot();
+    expect(fresh.stale).toBe(false);
+    expect(fresh.entities.size).toBe(60);
+
+    // An entity goes, and the catalog hangs: the quick check's read waits.
+    catalog.set(entities.slice(1));
+    catalog.hang();
+    const started = Date.now();
+    const check = service.refreshChanges();
+    const outcome = await Promise.race([
+      check.then(
+        () => 'answered',
+        (e: Error) => e.message,
+      ),
+      sleep(3000).then(() => 'still waiting after 3 s'),
+    ]);
+    expect(outcome).toBe(
+      'the catalog did not answer queryEntities within 300 ms',
+    );
+    expect(Date.now() - started).toBeLessThan(1000);
+    const stale = service.snapshot();
+    expect(stale).toMatchObject({
+      stale: true,
+      staleReason:
+        'the catalog could not be read: the catalog did not answer queryEntities within 300 ms',
+      computedAt: fresh.computedAt,
+      lastSuccessAt: fresh.lastSuccessAt,
+    });
+    expect(stale.staleSince).toEqual(expect.any(String));
+    expect(stale.result).toBe(fresh.result);
+
+    // The read answers at last (without the entity): too late, it changes nothing.
+    catalog.release();
+    await sleep(200);
+    expect(service.snapshot()).toBe(stale);
+    expect(service.snapshot().entities.size).toBe(60);
+
+    // The next check that is answered in time brings the graph up to date.
+    catalog.recover();
+    await service.refreshChanges();
+    expect(service.snapshot()).toMatchObject({ stale: false });
+    expect(service.snapshot().entities.size).toBe(59);
+    expect(service.snapshot().staleSince).toBeUndefined();
+  });
+
+  it('marks the graph stale while a full read answered slowly, page by page, outlasts a timeout and an interval', async () => {
+    // 4 pages, each answered in 250 ms (under the 300 ms timeout): a full read of 1 s or more
+    const catalog = faultyCatalog({
+      base: pagedCatalog(generatedEntities(2000)),
+    });
+    const service = makeService(catalog.service, 300);
+    await service.refreshAll();
+    const fresh = service.snapshot();
+    expect(fresh.stale).toBe(false);
+
+    catalog.slow(250);
+    const started = Date.now();
+    let fullDone = false;
+    const full = service.refreshAll().then(() => {
+      fullDone = true;
+    });
+    // The quick checks, every interval: they do not wait behind the full read.
+    let staleAt: number | undefined;
+    while (!fullDone && staleAt === undefined) {
+      await Promise.race([service.refreshChanges(), full]);
+      if (service.snapshot().stale) staleAt = Date.now();
+      else await sleep(100);
+    }
+    expect(fullDone).toBe(false);
+    expect(staleAt).toBeDefined();
+    // the bound is the timeout and an interval (400 ms); the next check sees it
+    expect(staleAt! - started).toBeGreaterThanOrEqual(400);
+    expect(staleAt! - started).toBeLessThan(400 + 100 + 500);
+    expect(service.snapshot()).toMatchObject({
+      stale: true,
+      staleReason: expect.stringContaining('the catalog answers too slowly'),
+      lastSuccessAt: fresh.lastSuccessAt,
+      result: fresh.result,
+    });
+    await full;
+    expect(service.snapshot().stale).toBe(false);
+    expect(service.snapshot().staleReason).toBeUndefined();
   });
 });

@@ -3,7 +3,10 @@ import type {
   BackstageCredentials,
   LoggerService,
 } from '@backstage/backend-plugin-api';
-import type { QueryEntitiesResponse } from '@backstage/catalog-client';
+import type {
+  QueryEntitiesRequest,
+  QueryEntitiesResponse,
+} from '@backstage/catalog-client';
 import type { Entity } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
@@ -84,6 +87,20 @@ export interface GraphSnapshot {
   stale: boolean;
   /** Why the graph is stale, when it is. */
   staleReason?: string;
+  /** Since when the graph has been stale (ISO time), when it is. */
+  staleSince?: string;
+  /**
+   * When the graph was last checked against the catalog successfully (ISO time): when it is
+   * stale, what it shows is the catalog as of then. Undefined before the first successful read.
+   * (While the graph is current it is not updated at every check: it is then at most one
+   * quick-check interval old.)
+   */
+  lastSuccessAt?: string;
+}
+
+/** A catalog read that took longer than the configured timeout. */
+export class CatalogReadTimeoutError extends Error {
+  name = 'CatalogReadTimeoutError';
 }
 
 /**
@@ -104,6 +121,7 @@ function refOf(entity: Entity): string {
 
 function emptySnapshot(): GraphSnapshot {
   return {
+    staleSince: new Date().toISOString(),
     result: { graph: { nodes: [], edges: [] }, findings: [] },
     findingById: new Map(),
     findingsByEntity: new Map(),
@@ -115,11 +133,20 @@ function emptySnapshot(): GraphSnapshot {
   };
 }
 
+/** Default of {@link ContractsGraphService}'s `catalogReadTimeoutMs`. */
+export const DEFAULT_CATALOG_READ_TIMEOUT_MS = 5000;
+
 /**
  * Holds the conflict graph of the whole catalog in memory and keeps it current: a full
  * recompute (scheduled), and a quick path that re-reads only the entities whose etag changed.
  * Serves every read from memory; when the catalog cannot be read it keeps the last good graph,
  * marked stale.
+ *
+ * Every catalog read has a timeout (`catalogReadTimeoutMs`): a read that fails or takes longer
+ * fails its refresh, which marks the graph stale at once, with the reason and since when. A
+ * quick check that comes while another refresh runs does not wait behind it: it looks at how
+ * long that one has been running instead, and marks the graph stale when it is longer than a
+ * read timeout and a quick-check interval (a full read answered page by page, each page slowly).
  */
 export class ContractsGraphService {
   private analyzer: Analyzer;
@@ -131,6 +158,14 @@ export class ContractsGraphService {
   private loaded = false;
   /** While the quick path edits the live analyzer (between its slices). */
   private applying?: Promise<number>;
+  /** Refreshes running or waiting to run. */
+  private queued = 0;
+  /** When the refresh in progress started (Date.now()), while one runs. */
+  private runningSince?: number;
+  /** When the last refresh that succeeded started: the graph is the catalog as of then. */
+  private lastSuccessAt?: string;
+  private readonly readTimeoutMs: number;
+  private readonly quickCheckIntervalMs: number;
 
   constructor(
     private readonly options: {
@@ -139,8 +174,15 @@ export class ContractsGraphService {
       logger: LoggerService;
       engineConfig: EngineConfig;
       rules: ContractRule[];
+      /** The longest one catalog read may take. Default {@link DEFAULT_CATALOG_READ_TIMEOUT_MS}. */
+      catalogReadTimeoutMs?: number;
+      /** How often `refreshChanges` is called (for the watchdog's bound). Default 3 s. */
+      quickCheckIntervalMs?: number;
     },
   ) {
+    this.readTimeoutMs =
+      options.catalogReadTimeoutMs ?? DEFAULT_CATALOG_READ_TIMEOUT_MS;
+    this.quickCheckIntervalMs = options.quickCheckIntervalMs ?? 3000;
     this.analyzer = this.newAnalyzer();
     this.firstLoad = new Promise(resolve => {
       this.resolveFirstLoad = resolve;
@@ -172,27 +214,114 @@ export class ContractsGraphService {
     clearTimeout(timer);
   }
 
-  /** Reads every entity and rebuilds the graph from scratch. */
-  refreshAll(): Promise<void> {
-    return this.serialized(() => this.doRefresh(true));
+  /**
+   * Reads every entity and rebuilds the graph from scratch. `signal` (the scheduler's) stops it
+   * between two catalog reads.
+   */
+  refreshAll(signal?: AbortSignal): Promise<void> {
+    return this.serialized(() => this.doRefresh(true, signal));
   }
 
-  /** Re-reads only the entities whose etag changed, and re-analyses what they touch. */
+  /**
+   * Re-reads only the entities whose etag changed, and re-analyses what they touch. While
+   * another refresh runs it does not wait behind it: it marks the graph stale instead when that
+   * one has been running for longer than a read timeout and a quick-check interval.
+   */
   refreshChanges(): Promise<void> {
+    if (this.queued > 0) {
+      if (this.runningSince !== undefined) {
+        this.watch(Date.now() - this.runningSince);
+      }
+      return Promise.resolve();
+    }
     return this.serialized(() => this.doRefresh(false));
   }
 
+  /** The watchdog: a refresh has been running for `runningMs`. */
+  private watch(runningMs: number) {
+    const boundMs = this.readTimeoutMs + this.quickCheckIntervalMs;
+    if (runningMs <= boundMs) return;
+    if (!this.snapshotValue.stale) {
+      this.options.logger.warn(
+        'Contracts graph refresh is slow; serving the last graph, marked stale',
+        { runningMs },
+      );
+    }
+    this.markStale(
+      `the catalog answers too slowly: a refresh has been reading it for more than ${
+        boundMs / 1000
+      } s`,
+    );
+  }
+
+  /** Keeps the last graph, marked stale with `reason` (since the first time it became stale). */
+  private markStale(reason: string) {
+    const s = this.snapshotValue;
+    // Unchanged: the same snapshot (served bodies are cached per snapshot).
+    if (s.stale && s.staleReason === reason) return;
+    this.snapshotValue = {
+      ...s,
+      stale: true,
+      staleReason: reason,
+      staleSince: (s.stale && s.staleSince) || new Date().toISOString(),
+      lastSuccessAt: this.lastSuccessAt,
+    };
+  }
+
+  /** A catalog call, failed with a {@link CatalogReadTimeoutError} when it takes too long. */
+  private read<T>(
+    what: string,
+    call: () => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    signal?.throwIfAborted();
+    const ms = this.readTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    // The call itself cannot be cancelled (the catalog client takes no signal): its late answer
+    // is dropped, the refresh having failed already.
+    return Promise.race([
+      call(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              new CatalogReadTimeoutError(
+                `the catalog did not answer ${what} within ${ms} ms`,
+              ),
+            ),
+          ms,
+        );
+        onAbort = () => reject(signal!.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]).finally(() => {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    });
+  }
+
   private serialized(fn: () => Promise<void>): Promise<void> {
-    const next = this.running.then(fn, fn);
+    this.queued++;
+    const next = this.running.then(fn, fn).finally(() => {
+      this.queued--;
+    });
     this.running = next.catch(() => {});
     return next;
   }
 
-  private async doRefresh(full: boolean): Promise<void> {
+  private async doRefresh(full: boolean, signal?: AbortSignal): Promise<void> {
     const started = Date.now();
+    const startedAt = new Date(started).toISOString();
+    this.runningSince = started;
     try {
-      const credentials = await this.options.auth.getOwnServiceCredentials();
+      const credentials = await this.read(
+        'for credentials',
+        () => this.options.auth.getOwnServiceCredentials(),
+        signal,
+      );
       const { catalog } = this.options;
+      const read: CatalogRead = (what, call) => this.read(what, call, signal);
       let changed: Entity[];
       let present: Set<string>;
       // A full recompute builds a new analyzer beside the live one, which keeps answering
@@ -200,13 +329,13 @@ export class ContractsGraphService {
       let analyzer = this.analyzer;
       let entities = this.entities;
       if (full) {
-        const items = await readPaged(catalog, FULL_FIELDS, credentials);
+        const items = await readPaged(read, catalog, FULL_FIELDS, credentials);
         changed = items;
         present = new Set(items.map(refOf));
         analyzer = this.newAnalyzer();
         entities = new Map();
       } else {
-        const items = await readPaged(catalog, ETAG_FIELDS, credentials);
+        const items = await readPaged(read, catalog, ETAG_FIELDS, credentials);
         present = new Set(items.map(refOf));
         const refs = items
           .filter(e => {
@@ -216,9 +345,11 @@ export class ContractsGraphService {
           .map(refOf);
         changed = [];
         if (refs.length) {
-          const byRefs = await catalog.getEntitiesByRefs(
-            { entityRefs: refs, fields: FULL_FIELDS },
-            { credentials },
+          const byRefs = await read('getEntitiesByRefs', () =>
+            catalog.getEntitiesByRefs(
+              { entityRefs: refs, fields: FULL_FIELDS },
+              { credentials },
+            ),
           );
           changed = byRefs.items.filter((e): e is Entity => Boolean(e));
         }
@@ -238,10 +369,12 @@ export class ContractsGraphService {
         await nextTurn();
         this.analyzer = analyzer;
         this.entities = entities;
+        this.lastSuccessAt = startedAt;
         this.publish(result);
       } else {
         this.analyzer = analyzer;
         this.entities = entities;
+        this.lastSuccessAt = startedAt;
         if (edits > 0 || this.snapshotValue.stale) {
           this.publish();
         }
@@ -261,13 +394,10 @@ export class ContractsGraphService {
         'Contracts graph refresh failed; serving the last graph, marked stale',
         { full, error: reason },
       );
-      this.snapshotValue = {
-        ...this.snapshotValue,
-        stale: true,
-        staleReason: `the catalog could not be read: ${reason}`,
-      };
+      this.markStale(`the catalog could not be read: ${reason}`);
       throw error;
     } finally {
+      this.runningSince = undefined;
       this.loaded = true;
       this.resolveFirstLoad();
     }
@@ -341,6 +471,7 @@ export class ContractsGraphService {
       problems: [...this.entities.values()].flatMap(e => e.problems),
       computedAt: new Date().toISOString(),
       stale: false,
+      lastSuccessAt: this.lastSuccessAt,
     };
     // The map is shared with the snapshot: later edits replace it instead of mutating it.
     this.entities = new Map(this.entities);
@@ -394,8 +525,12 @@ export class ContractsGraphService {
   }
 }
 
-/** Every entity of the kinds the graph holds, page by page. */
+/** One catalog call under the read timeout; `what` names it in the timeout's message. */
+type CatalogRead = <T>(what: string, call: () => Promise<T>) => Promise<T>;
+
+/** Every entity of the kinds the graph holds, page by page, each page under the read timeout. */
 async function readPaged(
+  read: CatalogRead,
   catalog: CatalogService,
   fields: string[],
   credentials: BackstageCredentials,
@@ -403,11 +538,11 @@ async function readPaged(
   const out: Entity[] = [];
   let cursor: string | undefined;
   do {
-    const page: QueryEntitiesResponse = await catalog.queryEntities(
-      cursor
-        ? { cursor, fields, limit: PAGE_SIZE }
-        : { filter: FILTER, fields, limit: PAGE_SIZE, totalItems: 'exclude' },
-      { credentials },
+    const request: QueryEntitiesRequest = cursor
+      ? { cursor, fields, limit: PAGE_SIZE }
+      : { filter: FILTER, fields, limit: PAGE_SIZE, totalItems: 'exclude' };
+    const page: QueryEntitiesResponse = await read('queryEntities', () =>
+      catalog.queryEntities(request, { credentials }),
     );
     out.push(...page.items);
     cursor = page.pageInfo.nextCursor;

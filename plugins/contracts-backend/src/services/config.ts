@@ -1,10 +1,9 @@
-import type {
-  Config,
-} from '@backstage/config';
+import { type Config, readDurationFromConfig } from '@backstage/config';
 import {
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
   type SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
+import { DEFAULT_CATALOG_READ_TIMEOUT_MS } from './ContractsGraphService';
 import type {
   EngineConfig,
   Severity,
@@ -14,7 +13,38 @@ import type {
 export interface ContractsSettings {
   schedule: SchedulerServiceTaskScheduleDefinition;
   refreshIntervalMs: number;
+  /** The longest one catalog read may take (`contracts.catalogReadTimeout`). */
+  catalogReadTimeoutMs: number;
   engine: EngineConfig;
+}
+
+/**
+ * A duration of config in milliseconds, as `durationToMilliseconds` of `@backstage/types` counts
+ * it (not a dependency of this package): a year 365 days, a month 30.
+ */
+function toMilliseconds(d: ReturnType<typeof readDurationFromConfig>): number {
+  const days =
+    (d.years ?? 0) * 365 +
+    (d.months ?? 0) * 30 +
+    (d.weeks ?? 0) * 7 +
+    (d.days ?? 0);
+  const minutes = (days * 24 + (d.hours ?? 0)) * 60 + (d.minutes ?? 0);
+  return (minutes * 60 + (d.seconds ?? 0)) * 1000 + (d.milliseconds ?? 0);
+}
+
+/** `contracts.catalogReadTimeout`: seconds, or a duration ('5s', 'PT5S', { seconds: 5 }). */
+function readCatalogReadTimeoutMs(config: Config | undefined): number {
+  const key = 'catalogReadTimeout';
+  if (!config?.has(key)) return DEFAULT_CATALOG_READ_TIMEOUT_MS;
+  const value = config.get(key);
+  const ms =
+    typeof value === 'number'
+      ? value * 1000
+      : toMilliseconds(readDurationFromConfig(config, { key }));
+  if (!(ms > 0) || !Number.isFinite(ms)) {
+    throw new Error(`contracts.${key} must be a positive duration`);
+  }
+  return ms;
 }
 
 const SEVERITIES: Severity[] = ['error', 'warning', 'tradeoff', 'info'];
@@ -65,6 +95,7 @@ export function readContractsSettings(root: Config): ContractsSettings {
     schedule,
     refreshIntervalMs:
       (config?.getOptionalNumber('refreshIntervalSeconds') ?? 3) * 1000,
+    catalogReadTimeoutMs: readCatalogReadTimeoutMs(config),
     engine,
   };
 }
