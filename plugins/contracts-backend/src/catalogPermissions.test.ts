@@ -66,20 +66,20 @@ class RiskTeamOnlyPolicy implements PermissionPolicy {
   constructor(private readonly portal: PermissionPolicy) {}
 
   async handle(
-    request: PolicyQuery,
+    query: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    if (isPermission(request.permission, catalogEntityReadPermission) && user) {
+    if (isPermission(query.permission, catalogEntityReadPermission) && user) {
       if (user.info.userEntityRef === NOBODY) {
         return { result: AuthorizeResult.DENY };
       }
       if (!user.info.ownershipEntityRefs.includes(RISK_TEAM)) {
-        return createCatalogConditionalDecision(request.permission, {
+        return createCatalogConditionalDecision(query.permission, {
           not: catalogConditions.isEntityOwner({ claims: [RISK_TEAM] }),
         });
       }
     }
-    return this.portal.handle(request, user);
+    return this.portal.handle(query, user);
   }
 }
 
@@ -165,11 +165,15 @@ describe('the caller’s catalog read permission, on the real backend', () => {
       if (findings.length >= 5 && res.body.stale === false) break;
       await new Promise(r => setTimeout(r, 250));
     }
-    latency = findings.find(f => f.rule === 'latency-budget')!;
-    expect(latency).toMatchObject({
-      consumer: 'component:default/checkout',
-      provider: RISK,
-    });
+    const found = findings.find(f => f.rule === 'latency-budget');
+    if (found?.provider !== RISK) {
+      throw new Error(
+        `the graph never showed checkout → risk's latency finding: ${JSON.stringify(
+          findings,
+        )}`,
+      );
+    }
+    latency = found;
   });
 
   it('the catalog itself hides risk from the guest, and shows it to risk-team', async () => {
