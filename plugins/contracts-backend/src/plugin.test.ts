@@ -1,90 +1,24 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import type { Finding } from '@internal/backstage-plugin-contracts-common';
-import permissionPlugin from '@backstage/plugin-permission-backend';
 import request from 'supertest';
-// The portal's own permission policy, as packages/backend installs it (test-only import: the
-// backend package depends on this plugin, not the other way round).
-// eslint-disable-next-line @backstage/no-relative-monorepo-imports
-import policyModule from '../../../packages/backend/src/modules/permissionPolicy';
-import { contractsPlugin } from './plugin';
 import {
-  loadExampleEntities,
-  mutableCatalog,
-} from './__testUtils__/exampleCatalog';
+  as,
+  startContractsBackend,
+  USERS,
+} from './__testUtils__/contractsBackend';
+import { loadExampleEntities } from './__testUtils__/exampleCatalog';
+import { giveMockUsersAnActor } from './__testUtils__/mockUserActor';
 
 jest.setTimeout(60_000);
 
-/*
- * The real auth service marks a token a plugin sends on a user's behalf with the plugin as
- * actor; the mock auth drops the actor, and the permission backend then refuses the plugin's
- * conditional authorization (a resource permission without a resourceRef) as a "direct user
- * request". Give mock users an actor, so that conditional decisions go through the real
- * permission framework.
- */
-const realUser = mockCredentials.user;
-jest
-  .spyOn(mockCredentials, 'user')
-  .mockImplementation((ref?: string, options?: any) =>
-    realUser(ref, options ?? { actor: { subject: 'plugin:permission' } }),
-  );
-Object.assign(mockCredentials.user, {
-  header: realUser.header,
-  token: realUser.token,
-  invalidToken: realUser.invalidToken,
-  invalidHeader: realUser.invalidHeader,
-});
+giveMockUsersAnActor();
 
-const GUEST = 'user:default/guest';
-const BOB = 'user:default/bob'; // risk-team
-const SAM = 'user:default/sam'; // security-team
-const CAROL = 'user:default/carol'; // checkout-team
-const OWNERSHIP: Record<string, string[]> = {
-  [GUEST]: [GUEST, 'group:default/support-team'],
-  [BOB]: [BOB, 'group:default/risk-team'],
-  [SAM]: [SAM, 'group:default/security-team'],
-  [CAROL]: [CAROL, 'group:default/checkout-team'],
-};
+const { GUEST, BOB, SAM, CAROL } = USERS;
 
 async function startBackend(entities: Entity[]) {
-  const catalog = mutableCatalog(entities);
-  const { server } = await startTestBackend({
-    features: [
-      contractsPlugin,
-      permissionPlugin,
-      policyModule,
-      catalog.factory,
-      mockServices.rootConfig.factory({
-        data: {
-          permission: { enabled: true },
-          contracts: {
-            refreshIntervalSeconds: 0.2,
-            deciders: { 'access-policy': ['group:default/security-team'] },
-          },
-        },
-      }),
-      mockServices.userInfo.mock({
-        async getUserInfo(credentials) {
-          const ref = (credentials.principal as { userEntityRef: string })
-            .userEntityRef;
-          return {
-            userEntityRef: ref,
-            ownershipEntityRefs: OWNERSHIP[ref] ?? [ref],
-          };
-        },
-      }).factory,
-    ],
-  });
-  return { server, catalog };
+  return startContractsBackend({ entities });
 }
-
-const as = (user: string) => ({
-  Authorization: mockCredentials.user.header(user),
-});
 
 async function eventually<T>(
   fn: () => Promise<T>,
