@@ -1,0 +1,119 @@
+import {
+  mockServices,
+  TestDatabases,
+  type TestDatabaseId,
+} from '@backstage/backend-test-utils';
+import type { Finding } from '@internal/backstage-plugin-contracts-common';
+import { DatabaseDecisionsStore } from '../database/DatabaseDecisionsStore';
+import type { NewDecision } from '../database/DecisionsStore';
+import { DecisionsService } from './DecisionsService';
+
+jest.setTimeout(60_000);
+
+const POSTGRES_ID = (process.env.CONTRACTS_TEST_POSTGRES_ID ??
+  'POSTGRES_15') as TestDatabaseId;
+const databases = TestDatabases.create({ ids: ['SQLITE_3', POSTGRES_ID] });
+
+const SECURITY = 'group:default/security-team';
+const base: NewDecision = {
+  findingId: 'f-1',
+  evidenceHash: 'e-1',
+  rule: 'access-policy',
+  consumer: 'component:default/support',
+  provider: 'component:default/risk',
+  subject: 'breakdown',
+  title: 'Summary endpoint',
+  decision: 'summary',
+  rationale: 'PII stays with risk',
+  deciders: [SECURITY],
+  status: 'proposed',
+  recordedBy: 'user:default/guest',
+};
+const finding = { id: 'f-1', evidence: 'e-1' } as Finding;
+
+describe.each(databases.eachSupportedId())('DecisionsService on %p', id => {
+  /** Two replicas on one database. */
+  async function replicas() {
+    const knex = await databases.init(id);
+    const store = await DatabaseDecisionsStore.create({
+      database: mockServices.database({ knex }),
+    });
+    const make = () =>
+      new DecisionsService({ store, logger: mockServices.logger.mock() });
+    return { knex, a: make(), b: make() };
+  }
+
+  it("follows the other replica's records, signatures, supersedes and withdrawals by the change log", async () => {
+    const { a, b } = await replicas();
+    await b.sync();
+    const { decision } = await a.create(base);
+    await b.sync();
+    expect(b.forFinding('f-1').map(d => d.id)).toEqual([decision.id]);
+    expect(b.withStatus([finding])[0].status).toBe('open');
+    const versionBefore = b.version;
+
+    await a.sign(decision.id, [
+      { decider: SECURITY, verdict: 'accept', signedBy: 'user:default/sam' },
+    ]);
+    await b.sync();
+    expect(b.version).toBeGreaterThan(versionBefore);
+    expect(b.withStatus([finding])[0].status).toBe('accepted');
+
+    const { decision: next } = await a.create({
+      ...base,
+      supersedes: decision.id,
+    });
+    await b.sync();
+    expect(b.forFinding('f-1').map(d => [d.id, d.status])).toEqual([
+      [decision.id, 'superseded'],
+      [next.id, 'proposed'],
+    ]);
+    expect(b.current(['f-1'])).toEqual({
+      decisions: [expect.objectContaining({ id: next.id })],
+      count: 2,
+    });
+    expect(b.withStatus([finding])[0].status).toBe('open');
+
+    await a.withdraw(next.id, 'user:default/guest');
+    await b.sync();
+    expect(b.current(['f-1'])).toEqual({ decisions: [], count: 2 });
+    // nothing new: a sync reads nothing and changes nothing
+    const v = b.version;
+    await b.sync();
+    expect(b.version).toBe(v);
+  });
+
+  it('picks up a write that committed after a later one (a hole in the sequence)', async () => {
+    const { knex, a, b } = await replicas();
+    const { decision } = await a.create(base);
+    await b.sync();
+    // a write with a later seq committed first; the one before it commits afterwards
+    const [{ seq }] = await knex('contracts_decision_events').max({
+      seq: 'seq',
+    });
+    const later = Number(seq) + 2;
+    const event = {
+      decision_id: decision.id,
+      finding_id: 'f-1',
+      kind: 'signed',
+      decider: SECURITY,
+      actor: 'user:default/sam',
+      at: new Date().toISOString(),
+    };
+    await knex('contracts_decision_events').insert({
+      ...event,
+      seq: later,
+      verdict: 'reject',
+    });
+    await b.sync();
+    expect(b.forFinding('f-1')[0].status).toBe('rejected');
+    await knex('contracts_decision_events').insert({
+      ...event,
+      seq: later - 1,
+      verdict: 'reject',
+      at: new Date(Date.now() - 1000).toISOString(),
+    });
+    await b.sync();
+    expect(b.forFinding('f-1')[0].signatures).toHaveLength(2);
+  });
+});
