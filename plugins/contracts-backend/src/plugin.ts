@@ -136,7 +136,10 @@ export const contractsPlugin = createBackendPlugin({
             graph,
             decisions,
             authorizer,
-            catalogVisibility: new CatalogVisibility(deps),
+            catalogVisibility: new CatalogVisibility({
+              ...deps,
+              catalogTimeoutMs: settings.catalogReadTimeoutMs,
+            }),
           }),
         );
         deps.httpRouter.addAuthPolicy({

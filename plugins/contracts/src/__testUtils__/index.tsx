@@ -6,7 +6,7 @@ import {
   renderInTestApp,
   TestApiProvider,
 } from '@backstage/frontend-test-utils';
-import { configApiRef } from '@backstage/core-plugin-api';
+import { configApiRef, identityApiRef } from '@backstage/core-plugin-api';
 import { permissionApiRef } from '@backstage/plugin-permission-react';
 import {
   catalogApiRef,
@@ -40,14 +40,22 @@ depends_on:
 `,
     },
   },
-  spec: { type: 'service', owner: 'group:default/checkout-team', lifecycle: 'production' },
+  spec: {
+    type: 'service',
+    owner: 'group:default/checkout-team',
+    lifecycle: 'production',
+  },
 };
 
 export const plainEntity: Entity = {
   apiVersion: 'backstage.io/v1alpha1',
   kind: 'Component',
   metadata: { name: 'plain', namespace: 'default' },
-  spec: { type: 'service', owner: 'group:default/checkout-team', lifecycle: 'production' },
+  spec: {
+    type: 'service',
+    owner: 'group:default/checkout-team',
+    lifecycle: 'production',
+  },
 };
 
 export const riskTeam: Entity = {
@@ -74,9 +82,15 @@ data_dependencies:
     reason: velocity checks
 `;
 
-export const checkoutContract = parseEntityContract('component:default/checkout', [
-  { file: 'annotation:contracts.io/spec', text: checkoutEntity.metadata.annotations!['contracts.io/spec'] },
-]).contract;
+export const checkoutContract = parseEntityContract(
+  'component:default/checkout',
+  [
+    {
+      file: 'annotation:contracts.io/spec',
+      text: checkoutEntity.metadata.annotations!['contracts.io/spec'],
+    },
+  ],
+).contract;
 
 export const riskContract = parseEntityContract('component:default/risk', [
   { file: 'contracts/sla.yaml', text: riskYaml },
@@ -132,8 +146,6 @@ export const warningFinding: ContractsFinding = {
 };
 
 export const decision: Decision = {
-  signatures: [],
-  awaiting: [],
   id: 'd1',
   findingId: 'f-access',
   evidenceHash: 'e2',
@@ -146,6 +158,15 @@ export const decision: Decision = {
   decision: 'Expose a redacted breakdown to support',
   rationale: 'Support needs the reasons, not the raw signals.',
   deciders: ['group:default/risk-team'],
+  signatures: [
+    {
+      decider: 'group:default/risk-team',
+      verdict: 'accept',
+      signedBy: 'user:default/bob',
+      signedAt: '2025-01-02T11:30:00Z',
+    },
+  ],
+  awaiting: [],
   status: 'accepted',
   reviewBy: '2031-01-01',
   recordedBy: 'user:default/guest',
@@ -187,8 +208,34 @@ export function mockContractsApi(
     getGraph: jest.fn(async () => ({ nodes: [], edges: [], findings: [] })),
     check: jest.fn(async () => ({ findings: [], problems: [] })),
     getDecisions: jest.fn(async () => ({ items: [] })),
-    recordDecision: jest.fn(async (input: object) => ({ ...decision, ...input, id: 'd-new' } as Decision)),
-    supersedeDecision: jest.fn(async (_id: string, input: object) => ({ ...decision, ...input, id: 'd-new' } as Decision)),
+    recordDecision: jest.fn(
+      async (input: object) =>
+        ({ ...decision, ...input, id: 'd-new' } as Decision),
+    ),
+    supersedeDecision: jest.fn(
+      async (_id: string, input: object) =>
+        ({ ...decision, ...input, id: 'd-new' } as Decision),
+    ),
+    signDecision: jest.fn(async (id: string, verdict: 'accept' | 'reject') => ({
+      ...decision,
+      id,
+      signatures: [
+        ...decision.signatures,
+        {
+          decider: 'group:default/support-team',
+          verdict,
+          signedBy: 'user:default/guest',
+          signedAt: '2025-01-03T09:00:00Z',
+        },
+      ],
+    })),
+    withdrawDecision: jest.fn(async (id: string) => ({
+      ...decision,
+      id,
+      status: 'withdrawn',
+      withdrawnBy: 'user:default/guest',
+      withdrawnAt: '2025-01-03T09:00:00Z',
+    })),
     getDecisionMarkdown: jest.fn(async () => '# decision'),
     ...overrides,
   };
@@ -213,21 +260,33 @@ export const catalogEntities: Entity[] = [
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
     metadata: { name: 'risk', namespace: 'default' },
-    spec: { type: 'service', owner: 'group:default/risk-team', lifecycle: 'production' },
+    spec: {
+      type: 'service',
+      owner: 'group:default/risk-team',
+      lifecycle: 'production',
+    },
     relations: [{ type: 'ownedBy', targetRef: 'group:default/risk-team' }],
   },
   {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
     metadata: { name: 'checkout', namespace: 'default' },
-    spec: { type: 'service', owner: 'group:default/checkout-team', lifecycle: 'production' },
+    spec: {
+      type: 'service',
+      owner: 'group:default/checkout-team',
+      lifecycle: 'production',
+    },
     relations: [{ type: 'ownedBy', targetRef: 'group:default/checkout-team' }],
   },
   {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Component',
     metadata: { name: 'support', namespace: 'default' },
-    spec: { type: 'service', owner: 'group:default/support-team', lifecycle: 'production' },
+    spec: {
+      type: 'service',
+      owner: 'group:default/support-team',
+      lifecycle: 'production',
+    },
     relations: [{ type: 'ownedBy', targetRef: 'group:default/support-team' }],
   },
 ];
@@ -239,6 +298,8 @@ export function renderWith(
     api?: ContractsApi;
     entity?: Entity;
     permission?: 'ALLOW' | 'DENY';
+    /** The signed-in user (default `user:default/guest`). */
+    user?: string;
     /** App config, e.g. `{ contracts: { frontend: { refreshIntervalSeconds: 5 } } }`. */
     config?: NonNullable<Parameters<typeof mockApis.config>[0]>['data'];
   } = {},
@@ -257,7 +318,15 @@ export function renderWith(
         [catalogApiRef, catalogApi],
         [
           permissionApiRef,
-          mockApis.permission({ authorize: (options.permission ?? 'ALLOW') as any }),
+          mockApis.permission({
+            authorize: (options.permission ?? 'ALLOW') as any,
+          }),
+        ],
+        [
+          identityApiRef,
+          mockApis.identity({
+            userEntityRef: options.user ?? 'user:default/guest',
+          }),
         ],
         ...(options.config
           ? [[configApiRef, mockApis.config({ data: options.config })] as const]

@@ -5,6 +5,8 @@ import type {
   ContractsGraph,
   Decision,
   DecisionInput,
+  DecisionsQuery,
+  DecisionVerdict,
   EntityContractsResponse,
   FindingsQuery,
   GraphQuery,
@@ -27,11 +29,8 @@ export interface ContractsApi {
     entityRef: string,
     documents: Array<{ file: string; text: string }>,
   ): Promise<CheckResult>;
-  /** Decisions, by finding or by entity. */
-  getDecisions(query: {
-    findingId?: string;
-    entityRef?: string;
-  }): Promise<Page<Decision>>;
+  /** Decision records, history included, by finding or by entity; paged by `cursor`. */
+  getDecisions(query: DecisionsQuery): Promise<Page<Decision>>;
   /** Records a decision; `idempotencyKey` makes a retried submit safe. */
   recordDecision(
     input: DecisionInput,
@@ -43,6 +42,13 @@ export interface ContractsApi {
     input: DecisionInput,
     idempotencyKey?: string,
   ): Promise<Decision>;
+  /**
+   * Signs `verdict` on decision `id` for every decider group of the record the caller belongs
+   * to; answers the updated record.
+   */
+  signDecision(id: string, verdict: DecisionVerdict): Promise<Decision>;
+  /** Withdraws decision `id` (its recorder only); answers the updated record. */
+  withdrawDecision(id: string): Promise<Decision>;
   /** A decision's MADR Markdown export. */
   getDecisionMarkdown(id: string): Promise<string>;
 }

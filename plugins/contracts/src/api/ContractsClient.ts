@@ -8,6 +8,8 @@ import type {
   ContractsGraph,
   Decision,
   DecisionInput,
+  DecisionsQuery,
+  DecisionVerdict,
   EntityContractsResponse,
   FindingsQuery,
   GraphQuery,
@@ -55,16 +57,14 @@ export class ContractsClient implements ContractsApi {
   async getEntity(entityRef: string): Promise<EntityContractsResponse> {
     const { kind, namespace, name } = parseEntityRef(entityRef);
     return this.request<EntityContractsResponse>(
-      `/entities/${encodeURIComponent(kind.toLocaleLowerCase('en-US'))}/${encodeURIComponent(
-        namespace,
-      )}/${encodeURIComponent(name)}`,
+      `/entities/${encodeURIComponent(
+        kind.toLocaleLowerCase('en-US'),
+      )}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`,
     );
   }
 
   async getFindings(q: FindingsQuery): Promise<Page<ContractsFinding>> {
-    return this.request<Page<ContractsFinding>>(
-      `/findings${query({ ...q })}`,
-    );
+    return this.request<Page<ContractsFinding>>(`/findings${query({ ...q })}`);
   }
 
   async getGraph(q: GraphQuery = {}): Promise<ContractsGraph> {
@@ -82,11 +82,8 @@ export class ContractsClient implements ContractsApi {
     });
   }
 
-  async getDecisions(q: {
-    findingId?: string;
-    entityRef?: string;
-  }): Promise<Page<Decision>> {
-    return this.request<Page<Decision>>(`/decisions${query(q)}`);
+  async getDecisions(q: DecisionsQuery): Promise<Page<Decision>> {
+    return this.request<Page<Decision>>(`/decisions${query({ ...q })}`);
   }
 
   async recordDecision(
@@ -115,6 +112,20 @@ export class ContractsClient implements ContractsApi {
     );
   }
 
+  async signDecision(id: string, verdict: DecisionVerdict): Promise<Decision> {
+    return this.request<Decision>(
+      `/decisions/${encodeURIComponent(id)}/signatures`,
+      { method: 'POST', body: JSON.stringify({ verdict }) },
+    );
+  }
+
+  async withdrawDecision(id: string): Promise<Decision> {
+    return this.request<Decision>(
+      `/decisions/${encodeURIComponent(id)}/withdraw`,
+      { method: 'POST' },
+    );
+  }
+
   async getDecisionMarkdown(id: string): Promise<string> {
     const response = await this.send(
       `/decisions/${encodeURIComponent(id)}/markdown`,
@@ -122,12 +133,18 @@ export class ContractsClient implements ContractsApi {
     return response.text();
   }
 
-  private async request<T>(path: string, init: RequestOptions = {}): Promise<T> {
+  private async request<T>(
+    path: string,
+    init: RequestOptions = {},
+  ): Promise<T> {
     const response = await this.send(path, init);
     return (await response.json()) as T;
   }
 
-  private async send(path: string, init: RequestOptions = {}): Promise<Response> {
+  private async send(
+    path: string,
+    init: RequestOptions = {},
+  ): Promise<Response> {
     const baseUrl = await this.discoveryApi.getBaseUrl('contracts');
     const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
       method: init.method ?? 'GET',

@@ -1,12 +1,13 @@
 import type {
   ContractProblem,
   Decision,
+  DecisionSignature,
   DecisionStatus,
   EntityContract,
   Finding,
 } from '@internal/backstage-plugin-contracts-common';
 
-export type { Decision, DecisionStatus };
+export type { Decision, DecisionSignature, DecisionStatus };
 
 /**
  * A finding as the backend reports it to the calling user: the report shape, plus whether
@@ -16,7 +17,9 @@ export type { Decision, DecisionStatus };
 export type ContractsFinding = Finding & { canAccept?: boolean };
 
 /**
- * The body of `POST /decisions` and `POST /decisions/{id}/supersede`.
+ * The body of `POST /decisions` and `POST /decisions/{id}/supersede`. The deciders are not
+ * part of it: the backend takes them from the finding (owners of both sides and the groups
+ * configured for the rule).
  * @public
  */
 export interface DecisionInput {
@@ -26,9 +29,30 @@ export interface DecisionInput {
   options?: string[];
   decision: string;
   rationale: string;
-  deciders?: string[];
+  /**
+   * `proposed`: a proposal only; `accepted` / `rejected`: the proposal, and the caller's
+   * signature of that verdict for every decider group they belong to.
+   */
   status?: 'proposed' | 'accepted' | 'rejected';
+  /** `YYYY-MM-DD` */
   reviewBy?: string;
+}
+
+/**
+ * The body of `POST /decisions/{id}/signatures`.
+ * @public
+ */
+export type DecisionVerdict = DecisionSignature['verdict'];
+
+/**
+ * Filters of `GET /decisions`.
+ * @public
+ */
+export interface DecisionsQuery {
+  findingId?: string;
+  entityRef?: string;
+  cursor?: string;
+  limit?: number;
 }
 
 /**
@@ -40,7 +64,10 @@ export interface EntityContractsResponse {
   contracts: EntityContract | null;
   problems: ContractProblem[];
   findings: ContractsFinding[];
+  /** The current decision records (not superseded, not withdrawn) on the entity's findings. */
   decisions: Decision[];
+  /** How many decision records there are on the entity's findings, history included. */
+  decisionCount?: number;
   stale: boolean;
   computedAt: string;
 }

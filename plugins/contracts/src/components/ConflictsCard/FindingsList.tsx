@@ -12,8 +12,9 @@ import Typography from '@material-ui/core/Typography';
 import ExpandMoreIcon from '@material-ui/icons/ExpandMore';
 import type { ContractsFinding } from '../../api';
 import {
+  EntityRef,
   FindingExplanation,
-  refName,
+  ItemErrorBoundary,
   SEVERITY_ORDER,
   SeverityChip,
   severityRank,
@@ -37,12 +38,14 @@ const AcceptRefusal = ({ finding }: { finding: ContractsFinding }) => {
 /** Findings sorted severity first, then by status (open first), then title. */
 export function sortFindings<T extends ContractsFinding>(findings: T[]): T[] {
   const statusRank = { open: 0, 'needs-review': 1, accepted: 2 } as const;
+  // a malformed finding (no title, say) sorts last among its peers instead of throwing
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
   return [...findings].sort(
     (a, b) =>
       severityRank(a.severity) - severityRank(b.severity) ||
       (statusRank[a.status] ?? 3) - (statusRank[b.status] ?? 3) ||
-      a.title.localeCompare(b.title) ||
-      a.subject.localeCompare(b.subject),
+      text(a.title).localeCompare(text(b.title)) ||
+      text(a.subject).localeCompare(text(b.subject)),
   );
 }
 
@@ -61,8 +64,7 @@ export interface FindingItemProps {
   onRecordDecision?: (finding: ContractsFinding) => void;
 }
 
-/** One finding, expandable to its explanation, with a "Record decision" action. */
-export const FindingItem = ({
+const FindingItemContent = ({
   finding,
   defaultExpanded,
   expanded,
@@ -82,19 +84,31 @@ export const FindingItem = ({
         TransitionProps={{ unmountOnExit: true }}
       >
         <AccordionSummary expandIcon={<ExpandMoreIcon />}>
-          <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }}>
+          <Box
+            display="flex"
+            alignItems="center"
+            flexWrap="wrap"
+            style={{ gap: 8 }}
+          >
             <SeverityChip severity={finding.severity} />
             <StatusChip status={finding.status} />
             <Typography variant="body2">
-              <strong>{finding.title}</strong>: {refName(finding.consumer)} →{' '}
-              {refName(finding.provider)} · {finding.subject}
+              <strong>{finding.title}</strong>:{' '}
+              <EntityRef entityRef={finding.consumer} link={false} /> →{' '}
+              <EntityRef entityRef={finding.provider} link={false} /> ·{' '}
+              {finding.subject}
             </Typography>
           </Box>
         </AccordionSummary>
         <AccordionDetails>
           <Box width="100%">
             <FindingExplanation finding={finding} />
-            <Box display="flex" justifyContent="flex-end" alignItems="center" style={{ gap: 8 }}>
+            <Box
+              display="flex"
+              justifyContent="flex-end"
+              alignItems="center"
+              style={{ gap: 8 }}
+            >
               <AcceptRefusal finding={finding} />
               <Button
                 variant="outlined"
@@ -102,7 +116,9 @@ export const FindingItem = ({
                 size="small"
                 style={{ flexShrink: 0 }}
                 onClick={() =>
-                  onRecordDecision ? onRecordDecision(finding) : setDialogOpen(true)
+                  onRecordDecision
+                    ? onRecordDecision(finding)
+                    : setDialogOpen(true)
                 }
               >
                 Record decision
@@ -113,11 +129,29 @@ export const FindingItem = ({
       </Accordion>
       {/* beside the accordion, not in its collapsing region (unmounted when it closes) */}
       {!onRecordDecision && dialogOpen && (
-        <RecordDecisionDialog open finding={finding} onClose={() => setDialogOpen(false)} />
+        <RecordDecisionDialog
+          open
+          finding={finding}
+          onClose={() => setDialogOpen(false)}
+        />
       )}
     </>
   );
 };
+
+/**
+ * One finding, expandable to its explanation, with a "Record decision" action. A finding that
+ * cannot be rendered shows a one-line error in its place; the findings around it are not hurt.
+ */
+export const FindingItem = (props: FindingItemProps) => (
+  <ItemErrorBoundary
+    what="finding"
+    id={props.finding?.id}
+    resetKeys={[props.finding]}
+  >
+    <FindingItemContent {...props} />
+  </ItemErrorBoundary>
+);
 
 /** Findings with severity and status filters. */
 export const FindingsList = ({
@@ -142,7 +176,9 @@ export const FindingsList = ({
   );
   // Kept here by finding id, not in the items: a refetch that re-sorts, changes or filters out
   // a finding neither collapses an opened one nor closes a dialog being filled in.
-  const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
+  const [expanded, setExpanded] = useState<ReadonlySet<string>>(
+    () => new Set(),
+  );
   const [recording, setRecording] = useState<ContractsFinding | undefined>();
   const setOpen = (id: string, open: boolean) =>
     setExpanded(prev => {
@@ -152,7 +188,8 @@ export const FindingsList = ({
       return next;
     });
   // the dialog shows the finding as last answered, or as it was when opened if it went away
-  const recordingNow = recording && (findings.find(f => f.id === recording.id) ?? recording);
+  const recordingNow =
+    recording && (findings.find(f => f.id === recording.id) ?? recording);
   const dialog = recordingNow && (
     <RecordDecisionDialog
       key={recordingNow.id}
@@ -201,7 +238,11 @@ export const FindingsList = ({
           </Select>
         </FormControl>
         <Box flexGrow={1} />
-        <Typography variant="caption" color="textSecondary" style={{ alignSelf: 'flex-end' }}>
+        <Typography
+          variant="caption"
+          color="textSecondary"
+          style={{ alignSelf: 'flex-end' }}
+        >
           {shown.length} of {findings.length}
         </Typography>
       </Box>

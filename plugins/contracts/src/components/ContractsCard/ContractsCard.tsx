@@ -8,7 +8,6 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import {
-  EntityRefLink,
   MissingAnnotationEmptyState,
   useEntity,
 } from '@backstage/plugin-catalog-react';
@@ -27,6 +26,7 @@ import {
   describeRetryPolicy,
   formatLatencies,
   formatMs,
+  EntityRef,
   NotInGraphYet,
   useEntityContracts,
   WrappingListItemText,
@@ -84,7 +84,11 @@ export const ContractSummary = ({
           {contract.operations.map(o => (
             <Line
               key={`op-${o.name}`}
-              primary={<>operation <strong>{o.name}</strong></>}
+              primary={
+                <>
+                  operation <strong>{o.name}</strong>
+                </>
+              }
               secondary={[
                 o.current.length || o.currentRaw
                   ? `latency now ${o.currentRaw ?? formatLatencies(o.current)}`
@@ -100,7 +104,12 @@ export const ContractSummary = ({
           {contract.datasets.map(d => (
             <Line
               key={`ds-${d.name}`}
-              primary={<>dataset <strong>{d.name}</strong>{d.via ? ` via ${d.via}` : ''}</>}
+              primary={
+                <>
+                  dataset <strong>{d.name}</strong>
+                  {d.via ? ` via ${d.via}` : ''}
+                </>
+              }
               secondary={[
                 d.freshness ? `freshness ${d.freshness.raw}` : undefined,
                 d.derivedFrom.length
@@ -116,7 +125,11 @@ export const ContractSummary = ({
           {contract.endpoints.map(e => (
             <Line
               key={`ep-${e.path}`}
-              primary={<>endpoint <strong>{e.path}</strong></>}
+              primary={
+                <>
+                  endpoint <strong>{e.path}</strong>
+                </>
+              }
               secondary={[
                 `access ${e.access ?? 'any'}`,
                 e.pii ? `PII: ${e.pii}` : 'no PII declared',
@@ -129,11 +142,17 @@ export const ContractSummary = ({
           {contract.idempotency.map(i => (
             <Line
               key={`idem-${i.name}`}
-              primary={<>operation <strong>{i.name}</strong> deduplicates</>}
+              primary={
+                <>
+                  operation <strong>{i.name}</strong> deduplicates
+                </>
+              }
               secondary={[
                 i.idempotencyKey ? `on ${i.idempotencyKey}` : undefined,
                 i.expects ? `expects ${i.expects}` : undefined,
-                i.windowMs !== undefined ? `window ${formatMs(i.windowMs)}` : undefined,
+                i.windowMs !== undefined
+                  ? `window ${formatMs(i.windowMs)}`
+                  : undefined,
               ]
                 .filter(Boolean)
                 .join(' · ')}
@@ -148,8 +167,7 @@ export const ContractSummary = ({
               key={`dep-${i}`}
               primary={
                 <>
-                  needs{' '}
-                  <EntityRefLink entityRef={d.ref} title={d.service} />
+                  needs <EntityRef entityRef={d.ref} title={d.service} />
                   {d.operation ? `.${d.operation}` : ''} {describeDependency(d)}
                 </>
               }
@@ -160,11 +178,13 @@ export const ContractSummary = ({
               key={`data-${i}`}
               primary={
                 <>
-                  needs <EntityRefLink entityRef={d.ref} title={d.source} />{' '}
+                  needs <EntityRef entityRef={d.ref} title={d.source} />{' '}
                   {describeDataDependency(d)}
                 </>
               }
-              secondary={d.impactIfStale ? `if stale: ${d.impactIfStale}` : undefined}
+              secondary={
+                d.impactIfStale ? `if stale: ${d.impactIfStale}` : undefined
+              }
             />
           ))}
           {contract.requires.map((r, i) => (
@@ -172,7 +192,7 @@ export const ContractSummary = ({
               key={`req-${i}`}
               primary={
                 <>
-                  needs from <EntityRefLink entityRef={r.ref} title={r.from} />{' '}
+                  needs from <EntityRef entityRef={r.ref} title={r.from} />{' '}
                   {describeRequirement(r)}
                 </>
               }
@@ -184,7 +204,9 @@ export const ContractSummary = ({
         </Section>
       )}
       {provides + needs === 0 && (
-        <Typography variant="body2">The contract declares nothing yet.</Typography>
+        <Typography variant="body2">
+          The contract declares nothing yet.
+        </Typography>
       )}
       {problems.length > 0 && (
         <Section title={`Problems (${problems.length})`}>
@@ -192,9 +214,9 @@ export const ContractSummary = ({
             <Line
               key={`problem-${i}`}
               primary={p.message}
-              secondary={`${p.file ?? ''}${p.line ? `:${p.line}:${p.column ?? 1}` : ''}${
-                p.path ? ` at ${p.path}` : ''
-              }`}
+              secondary={`${p.file ?? ''}${
+                p.line ? `:${p.line}:${p.column ?? 1}` : ''
+              }${p.path ? ` at ${p.path}` : ''}`}
             />
           ))}
         </Section>
@@ -214,7 +236,8 @@ export const ContractsMissingAnnotation = () => (
 const ContractsCardBody = ({ entityRef }: { entityRef: string }) => {
   const { value, loading, error } = useEntityContracts(entityRef);
   if (loading) return <Progress />;
-  if (!value) return error ? <ResponseErrorPanel error={error} /> : <NotInGraphYet />;
+  if (!value)
+    return error ? <ResponseErrorPanel error={error} /> : <NotInGraphYet />;
   if (!value.contracts) {
     return (
       <Typography variant="body2">
@@ -229,7 +252,9 @@ const ContractsCardBody = ({ entityRef }: { entityRef: string }) => {
       </Typography>
     );
   }
-  return <ContractSummary contract={value.contracts} problems={value.problems} />;
+  return (
+    <ContractSummary contract={value.contracts} problems={value.problems} />
+  );
 };
 
 /**

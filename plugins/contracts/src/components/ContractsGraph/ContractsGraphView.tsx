@@ -1,4 +1,11 @@
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';
@@ -9,10 +16,11 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import CloseIcon from '@material-ui/icons/Close';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import type { Severity } from '@internal/backstage-plugin-contracts-common';
 import type { ContractsFinding, ContractsGraph } from '../../api';
 import {
+  EntityRef,
+  ItemErrorBoundary,
   SEVERITY_COLOR,
   SEVERITY_ORDER,
   worstSeverity,
@@ -151,7 +159,9 @@ export const ContractsGraphView = ({
         worstSeverity(
           e.findings
             .map(id => findingById.get(id))
-            .filter((f): f is ContractsFinding => !!f && severities.has(f.severity))
+            .filter(
+              (f): f is ContractsFinding => !!f && severities.has(f.severity),
+            )
             .map(f => f.severity),
         ),
       );
@@ -229,7 +239,10 @@ export const ContractsGraphView = ({
     const h = pane?.clientHeight || 600;
     const k = Math.min(
       1.5,
-      Math.max(0.05, Math.min(w / (layout.width + 40), h / (layout.height + 40))),
+      Math.max(
+        0.05,
+        Math.min(w / (layout.width + 40), h / (layout.height + 40)),
+      ),
     );
     view.current = {
       k,
@@ -254,7 +267,11 @@ export const ContractsGraphView = ({
       const py = e.clientY - rect.top;
       const { x, y, k } = view.current;
       const nk = Math.min(4, Math.max(0.03, k * Math.exp(-e.deltaY * 0.0015)));
-      view.current = { k: nk, x: px - ((px - x) * nk) / k, y: py - ((py - y) * nk) / k };
+      view.current = {
+        k: nk,
+        x: px - ((px - x) * nk) / k,
+        y: py - ((py - y) * nk) / k,
+      };
       gesture();
     };
     pane.addEventListener('wheel', onWheel, { passive: false });
@@ -277,7 +294,11 @@ export const ContractsGraphView = ({
     d.moved = true;
     d.x = e.clientX;
     d.y = e.clientY;
-    view.current = { ...view.current, x: view.current.x + dx, y: view.current.y + dy };
+    view.current = {
+      ...view.current,
+      x: view.current.x + dx,
+      y: view.current.y + dy,
+    };
     gesture();
   };
   const onPointerUp = () => {
@@ -291,7 +312,11 @@ export const ContractsGraphView = ({
     const h = (pane?.clientHeight || 600) / 2;
     const { x, y, k } = view.current;
     const nk = Math.min(4, Math.max(0.03, k * factor));
-    view.current = { k: nk, x: w - ((w - x) * nk) / k, y: h - ((h - y) * nk) / k };
+    view.current = {
+      k: nk,
+      x: w - ((w - x) * nk) / k,
+      y: h - ((h - y) * nk) / k,
+    };
     gesture();
   };
 
@@ -301,7 +326,10 @@ export const ContractsGraphView = ({
   const { positions } = layout;
   // a handful of merged paths to draw every edge, and one hit path per conflict edge
   const edgeLayers = useMemo(() => {
-    const drawn = new Map<string, { sev?: Severity; dashed: boolean; d: string[] }>();
+    const drawn = new Map<
+      string,
+      { sev?: Severity; dashed: boolean; d: string[] }
+    >();
     const hits: JSX.Element[] = [];
     for (const e of visible.edges) {
       const a = positions.get(e.from);
@@ -337,7 +365,8 @@ export const ContractsGraphView = ({
       }
     }
     // plain edges first, then conflicts from the least to the most severe (drawn on top)
-    const rankOf = (sev?: Severity) => (sev ? SEVERITY_ORDER.length - SEVERITY_ORDER.indexOf(sev) : 0);
+    const rankOf = (sev?: Severity) =>
+      sev ? SEVERITY_ORDER.length - SEVERITY_ORDER.indexOf(sev) : 0;
     const paths = [...drawn.entries()]
       .sort(([, a], [, b]) => rankOf(a.sev) - rankOf(b.sev))
       .map(([key, { sev, dashed, d }]) => (
@@ -356,11 +385,15 @@ export const ContractsGraphView = ({
   }, [visible.edges, positions, edgeSeverity, classes]);
 
   const onEdgeClick = (e: React.MouseEvent) => {
-    const id = (e.target as Element).closest?.('[data-edge-id]')?.getAttribute('data-edge-id');
+    const id = (e.target as Element)
+      .closest?.('[data-edge-id]')
+      ?.getAttribute('data-edge-id');
     if (id && clicked()) setSelection({ type: 'edge', id });
   };
   const onNodeClick = (e: React.MouseEvent) => {
-    const ref = (e.target as Element).closest?.('[data-ref]')?.getAttribute('data-ref');
+    const ref = (e.target as Element)
+      .closest?.('[data-ref]')
+      ?.getAttribute('data-ref');
     if (ref && clicked()) setSelection({ type: 'node', ref });
   };
 
@@ -381,7 +414,9 @@ export const ContractsGraphView = ({
               width={NODE_WIDTH}
               height={NODE_HEIGHT}
               rx={4}
-              className={`${classes.node} ${n.hasContract ? '' : classes.nodeNoContract} ${
+              className={`${classes.node} ${
+                n.hasContract ? '' : classes.nodeNoContract
+              } ${
                 match || highlighted.has(n.ref) ? classes.nodeHighlight : ''
               }`}
             />
@@ -396,7 +431,9 @@ export const ContractsGraphView = ({
   );
 
   const selectedEdge =
-    selection?.type === 'edge' ? graph.edges.find(e => e.id === selection.id) : undefined;
+    selection?.type === 'edge'
+      ? graph.edges.find(e => e.id === selection.id)
+      : undefined;
   let selectedFindings: ContractsFinding[] = [];
   if (selectedEdge) {
     selectedFindings = sortFindings(
@@ -422,7 +459,13 @@ export const ContractsGraphView = ({
 
   return (
     <Box>
-      <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 8 }} mb={1}>
+      <Box
+        display="flex"
+        alignItems="center"
+        flexWrap="wrap"
+        style={{ gap: 8 }}
+        mb={1}
+      >
         {SEVERITY_ORDER.map(s => (
           <FormControlLabel
             key={s}
@@ -454,20 +497,40 @@ export const ContractsGraphView = ({
           value={search}
           onChange={e => setSearch(e.target.value)}
         />
-        <Typography variant="caption" color="textSecondary" data-testid="graph-stats">
+        <Typography
+          variant="caption"
+          color="textSecondary"
+          data-testid="graph-stats"
+        >
           {visible.nodes.length} entities · {visible.edges.length} edges ·{' '}
-          {visible.edges.filter(e => edgeSeverity.get(e.id)).length} with conflicts
+          {visible.edges.filter(e => edgeSeverity.get(e.id)).length} with
+          conflicts
         </Typography>
       </Box>
       <div className={classes.canvas} style={{ height }}>
         <div className={classes.controls}>
-          <Button size="small" variant="outlined" onClick={() => zoomBy(1.25)} aria-label="zoom in">
+          <Button
+            size="small"
+            variant="outlined"
+            onClick={() => zoomBy(1.25)}
+            aria-label="zoom in"
+          >
             +
           </Button>
-          <Button size="small" variant="outlined" onClick={() => zoomBy(0.8)} aria-label="zoom out">
+          <Button
+            size="small"
+            variant="outlined"
+            onClick={() => zoomBy(0.8)}
+            aria-label="zoom out"
+          >
             −
           </Button>
-          <Button size="small" variant="outlined" onClick={fit} aria-label="fit">
+          <Button
+            size="small"
+            variant="outlined"
+            onClick={fit}
+            aria-label="fit"
+          >
             fit
           </Button>
         </div>
@@ -480,7 +543,11 @@ export const ContractsGraphView = ({
           onPointerUp={onPointerUp}
           onPointerLeave={onPointerUp}
         >
-          <div ref={stageRef} className={classes.stage} data-testid="graph-viewport">
+          <div
+            ref={stageRef}
+            className={classes.stage}
+            data-testid="graph-viewport"
+          >
             <svg
               ref={svgRef}
               width={layout.width + 2 * PAD}
@@ -495,20 +562,34 @@ export const ContractsGraphView = ({
           </div>
         </div>
         {selection && (
-          <Paper className={classes.side} elevation={4} data-testid="graph-selection">
+          <Paper
+            className={classes.side}
+            elevation={4}
+            data-testid="graph-selection"
+          >
             <Box display="flex" alignItems="center">
               <Typography variant="subtitle1" style={{ flexGrow: 1 }}>
-                {selectedEdge && (
-                  <>
-                    <EntityRefLink entityRef={selectedEdge.from} /> →{' '}
-                    <EntityRefLink entityRef={selectedEdge.to} /> · {selectedEdge.subject}
-                  </>
-                )}
-                {!selectedEdge && selection.type === 'node' && (
-                  <EntityRefLink entityRef={selection.ref} />
-                )}
+                <ItemErrorBoundary
+                  what="selection"
+                  resetKeys={[selection, selectedEdge]}
+                >
+                  {selectedEdge && (
+                    <>
+                      <EntityRef entityRef={selectedEdge.from} /> →{' '}
+                      <EntityRef entityRef={selectedEdge.to} /> ·{' '}
+                      {selectedEdge.subject}
+                    </>
+                  )}
+                  {!selectedEdge && selection.type === 'node' && (
+                    <EntityRef entityRef={selection.ref} />
+                  )}
+                </ItemErrorBoundary>
               </Typography>
-              <IconButton size="small" aria-label="close" onClick={() => setSelection(undefined)}>
+              <IconButton
+                size="small"
+                aria-label="close"
+                onClick={() => setSelection(undefined)}
+              >
                 <CloseIcon />
               </IconButton>
             </Box>

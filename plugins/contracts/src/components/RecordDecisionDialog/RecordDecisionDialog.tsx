@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Checkbox from '@material-ui/core/Checkbox';
@@ -16,16 +16,19 @@ import Select from '@material-ui/core/Select';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import Autocomplete from '@material-ui/lab/Autocomplete';
-import useAsync from 'react-use/esm/useAsync';
 import { useApi } from '@backstage/core-plugin-api';
-import { catalogApiRef } from '@backstage/plugin-catalog-react';
-import { stringifyEntityRef } from '@backstage/catalog-model';
-import { contractsApiRef, ContractsFinding, Decision, DecisionInput } from '../../api';
 import {
+  contractsApiRef,
+  ContractsFinding,
+  Decision,
+  DecisionInput,
+} from '../../api';
+import {
+  apiErrorMessage,
+  EntityRef,
+  EntityRefs,
   FindingExplanation,
   notifyContractsChanged,
-  refName,
   useAcceptDecision,
 } from '../shared';
 
@@ -36,7 +39,10 @@ export interface DecisionFormValues {
   options: string[];
   decision: string;
   rationale: string;
-  deciders: string[];
+  /**
+   * What the user does besides proposing: `proposed` nothing, `accepted` / `rejected` signs
+   * that verdict for the decider groups the user belongs to.
+   */
   status: 'proposed' | 'accepted' | 'rejected';
   reviewBy: string;
 }
@@ -52,15 +58,17 @@ export function validateDecision(
   if (v.rationale.trim().length < 10) {
     errors.rationale = 'Explain why, in at least 10 characters';
   }
-  if (v.deciders.length === 0) errors.deciders = 'Name at least one decider';
   if (v.reviewBy) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(v.reviewBy) || isNaN(Date.parse(v.reviewBy))) {
+    if (
+      !/^\d{4}-\d{2}-\d{2}$/.test(v.reviewBy) ||
+      isNaN(Date.parse(v.reviewBy))
+    ) {
       errors.reviewBy = 'Use a date like 2030-01-31';
     } else if (v.reviewBy <= today) {
       errors.reviewBy = 'The review date must be in the future';
     }
   } else if (v.status === 'accepted') {
-    errors.reviewBy = 'An accepted trade-off needs a review date';
+    errors.reviewBy = 'Signing an acceptance needs a review date';
   }
   return errors;
 }
@@ -73,6 +81,37 @@ function inSixMonths(): string {
 
 const OTHER = '__other__';
 
+/** The status choices: what the user does with the record besides proposing it. */
+export const STATUS_CHOICES: Array<{
+  value: DecisionFormValues['status'];
+  label: string;
+}> = [
+  { value: 'proposed', label: 'propose' },
+  { value: 'accepted', label: 'propose and sign acceptance' },
+  { value: 'rejected', label: 'propose and sign rejection' },
+];
+
+/** "Decision required: Product + Security + Support" — the finding's deciders, read only. */
+const DecisionRequired = ({ finding }: { finding: ContractsFinding }) => (
+  <Typography
+    variant="body2"
+    style={{ marginTop: 16 }}
+    data-testid="decision-required"
+  >
+    <strong>Decision required:</strong>{' '}
+    {Array.isArray(finding.deciders) && finding.deciders.length > 0 ? (
+      <EntityRefs refs={finding.deciders} defaultKind="group" separator=" + " />
+    ) : (
+      <>
+        the owners of <EntityRef entityRef={finding.consumer} /> and{' '}
+        <EntityRef entityRef={finding.provider} />
+      </>
+    )}
+    . Each of them signs; the trade-off is accepted once all have signed an
+    acceptance, and a rejection stands until that decider changes it.
+  </Typography>
+);
+
 /** Props of {@link RecordDecisionDialog}. */
 export interface RecordDecisionDialogProps {
   open: boolean;
@@ -84,13 +123,14 @@ export interface RecordDecisionDialogProps {
 }
 
 /**
- * Records a trade-off decision on a finding: explanation, options, chosen option, rationale,
- * deciders, review-by date. Disabled with a reason when the user may not accept the finding.
+ * Proposes a trade-off decision on a finding: explanation, who must decide (read only: the
+ * backend takes the deciders from the finding), options, chosen option, rationale, review-by
+ * date, and whether the user signs it at once (acceptance or rejection). Disabled with a reason
+ * when the user may not accept the finding.
  */
 export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
   const { open, finding, supersedes, onClose, onRecorded } = props;
   const contractsApi = useApi(contractsApiRef);
-  const catalogApi = useApi(catalogApiRef);
   const { denied, allowed } = useAcceptDecision(finding);
 
   const [values, setValues] = useState<DecisionFormValues>(() => ({
@@ -99,7 +139,6 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
     options: supersedes?.options ?? [...finding.resolutions],
     decision: supersedes?.decision ?? '',
     rationale: '',
-    deciders: supersedes?.deciders ?? finding.deciders ?? [],
     status: 'accepted',
     reviewBy: inSixMonths(),
   }));
@@ -109,42 +148,22 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
   const [submitting, setSubmitting] = useState(false);
   const [submitError, setSubmitError] = useState<Error | undefined>();
   const [idempotencyKey] = useState(
-    () => `${finding.id}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    () =>
+      `${finding.id}-${Date.now().toString(36)}-${Math.random()
+        .toString(36)
+        .slice(2, 8)}`,
   );
 
-  const people = useAsync(async () => {
-    if (!open) return [];
-    const { items } = await catalogApi.getEntities({
-      filter: { kind: ['User', 'Group'] },
-      fields: ['kind', 'metadata.name', 'metadata.namespace', 'metadata.title', 'spec.profile.displayName'],
-    });
-    return items.map(e => ({
-      ref: stringifyEntityRef(e),
-      label:
-        (e.spec as any)?.profile?.displayName ?? e.metadata.title ?? e.metadata.name,
-      kind: e.kind,
-    }));
-  }, [catalogApi, open]);
-
   const errors = validateDecision(values);
-  const set = <K extends keyof DecisionFormValues>(k: K, v: DecisionFormValues[K]) =>
-    setValues(prev => ({ ...prev, [k]: v }));
+  const set = <K extends keyof DecisionFormValues>(
+    k: K,
+    v: DecisionFormValues[K],
+  ) => setValues(prev => ({ ...prev, [k]: v }));
 
   const choose = (option: string) => {
     setChoice(option);
     set('decision', option === OTHER ? '' : option);
   };
-
-  const deciderOptions = useMemo(() => {
-    const known = people.value ?? [];
-    const refs = new Set(known.map(p => p.ref));
-    return [
-      ...known,
-      ...values.deciders
-        .filter(r => !refs.has(r))
-        .map(r => ({ ref: r, label: refName(r), kind: r.split(':')[0] })),
-    ];
-  }, [people.value, values.deciders]);
 
   const submit = async () => {
     setTouched(true);
@@ -158,13 +177,16 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
       options: values.options,
       decision: values.decision.trim(),
       rationale: values.rationale.trim(),
-      deciders: values.deciders,
       status: values.status,
       reviewBy: values.reviewBy || undefined,
     };
     try {
       const decision = supersedes
-        ? await contractsApi.supersedeDecision(supersedes.id, input, idempotencyKey)
+        ? await contractsApi.supersedeDecision(
+            supersedes.id,
+            input,
+            idempotencyKey,
+          )
         : await contractsApi.recordDecision(input, idempotencyKey);
       notifyContractsChanged();
       onRecorded?.(decision);
@@ -176,10 +198,17 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
     }
   };
 
-  const show = (k: keyof DecisionFormValues) => (touched ? errors[k] : undefined);
+  const show = (k: keyof DecisionFormValues) =>
+    touched ? errors[k] : undefined;
 
   return (
-    <Dialog open={open} onClose={onClose} maxWidth="md" fullWidth aria-labelledby="record-decision-title">
+    <Dialog
+      open={open}
+      onClose={onClose}
+      maxWidth="md"
+      fullWidth
+      aria-labelledby="record-decision-title"
+    >
       <DialogTitle id="record-decision-title">
         {supersedes ? 'Supersede decision' : 'Record decision'}
       </DialogTitle>
@@ -187,15 +216,30 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
         {denied && (
           <Alert severity="warning" style={{ marginBottom: 16 }}>
             You may not record a decision on this finding: only its deciders
-            {finding.deciders?.length
-              ? ` (${finding.deciders.map(refName).join(', ')})`
-              : ''}{' '}
-            or the owners of {refName(finding.consumer)} and {refName(finding.provider)} can
-            accept it.
+            {Array.isArray(finding.deciders) && finding.deciders.length > 0 && (
+              <>
+                {' '}
+                (
+                <EntityRefs
+                  refs={finding.deciders}
+                  defaultKind="group"
+                  link={false}
+                />
+                )
+              </>
+            )}{' '}
+            or the owners of{' '}
+            <EntityRef entityRef={finding.consumer} link={false} /> and{' '}
+            <EntityRef entityRef={finding.provider} link={false} /> can accept
+            it.
           </Alert>
         )}
         <FindingExplanation finding={finding} />
-        <fieldset disabled={!allowed || submitting} style={{ border: 0, padding: 0, margin: 0 }}>
+        <DecisionRequired finding={finding} />
+        <fieldset
+          disabled={!allowed || submitting}
+          style={{ border: 0, padding: 0, margin: 0 }}
+        >
           <TextField
             id="decision-title"
             label="Title"
@@ -216,7 +260,10 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
                   <Checkbox
                     checked
                     onChange={() =>
-                      set('options', values.options.filter(x => x !== o))
+                      set(
+                        'options',
+                        values.options.filter(x => x !== o),
+                      )
                     }
                   />
                 }
@@ -232,7 +279,9 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
                 fullWidth
               />
               <Button
-                disabled={!newOption.trim() || values.options.includes(newOption.trim())}
+                disabled={
+                  !newOption.trim() || values.options.includes(newOption.trim())
+                }
                 onClick={() => {
                   set('options', [...values.options, newOption.trim()]);
                   setNewOption('');
@@ -285,40 +334,26 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
             margin="normal"
             required
             error={!!show('rationale')}
-            helperText={show('rationale') ?? 'Why this option, and what it costs'}
-          />
-          <Autocomplete
-            id="decision-deciders"
-            multiple
-            disabled={!allowed}
-            options={deciderOptions}
-            loading={people.loading}
-            getOptionLabel={o => `${o.label} (${o.ref})`}
-            getOptionSelected={(o, v) => o.ref === v.ref}
-            value={deciderOptions.filter(o => values.deciders.includes(o.ref))}
-            onChange={(_, v) => set('deciders', v.map(o => o.ref))}
-            renderInput={params => (
-              <TextField
-                {...params}
-                label="Deciders"
-                margin="normal"
-                error={!!show('deciders')}
-                helperText={show('deciders') ?? 'Users and groups from the catalog'}
-              />
-            )}
+            helperText={
+              show('rationale') ?? 'Why this option, and what it costs'
+            }
           />
           <Box display="flex" style={{ gap: 16 }}>
-            <FormControl margin="normal" style={{ minWidth: 160 }}>
+            <FormControl margin="normal" style={{ minWidth: 280 }}>
               <InputLabel id="decision-status-label">Status</InputLabel>
               <Select
                 labelId="decision-status-label"
                 value={values.status}
-                onChange={e => set('status', e.target.value as DecisionFormValues['status'])}
+                onChange={e =>
+                  set('status', e.target.value as DecisionFormValues['status'])
+                }
                 disabled={!allowed}
               >
-                <MenuItem value="accepted">accepted</MenuItem>
-                <MenuItem value="proposed">proposed</MenuItem>
-                <MenuItem value="rejected">rejected</MenuItem>
+                {STATUS_CHOICES.map(c => (
+                  <MenuItem key={c.value} value={c.value}>
+                    {c.label}
+                  </MenuItem>
+                ))}
               </Select>
             </FormControl>
             <TextField
@@ -336,9 +371,7 @@ export const RecordDecisionDialog = (props: RecordDecisionDialogProps) => {
         </fieldset>
         {submitError && (
           <Alert severity="error" style={{ marginTop: 16 }}>
-            {(submitError as any).response?.status === 403
-              ? `Not allowed: ${submitError.message}`
-              : submitError.message}
+            {apiErrorMessage(submitError)}
           </Alert>
         )}
         {touched && Object.keys(errors).length > 0 && (

@@ -12,20 +12,22 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/core-plugin-api';
-import {
-  catalogApiRef,
-  EntityRefLink,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
+import { catalogApiRef, useEntity } from '@backstage/plugin-catalog-react';
 import {
   Entity,
   parseEntityRef,
   RELATION_OWNED_BY,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import type { Severity } from '@internal/backstage-plugin-contracts-common';
+import {
+  HIDDEN_ENTITY,
+  type Severity,
+} from '@internal/backstage-plugin-contracts-common';
 import { contractsApiRef, ContractsFinding } from '../../api';
 import {
+  EntityRef,
+  ItemErrorBoundary,
+  safeParseEntityRef,
   SEVERITY_COLOR,
   SEVERITY_ORDER,
   useContractsRefresh,
@@ -66,26 +68,43 @@ export function useTeamFindings(groupRef: string) {
     const findings: ContractsFinding[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const res = await contractsApi.getFindings({ owner: groupRef, cursor, limit: 200 });
+      const res = await contractsApi.getFindings({
+        owner: groupRef,
+        cursor,
+        limit: 200,
+      });
       findings.push(...res.items);
       cursor = res.nextCursor;
       if (!cursor) break;
     }
-    const refs = [...new Set(findings.flatMap(f => [f.consumer, f.provider]))];
+    // only refs the catalog can look up: not "an entity you cannot see", not a malformed value
+    const refs = [
+      ...new Set(findings.flatMap(f => [f.consumer, f.provider])),
+    ].filter(r => safeParseEntityRef(r) !== undefined);
     const owners = new Map<string, string | undefined>();
     if (refs.length) {
       const { items } = await catalogApi.getEntitiesByRefs({
         entityRefs: refs,
-        fields: ['kind', 'metadata.name', 'metadata.namespace', 'spec.owner', 'relations'],
+        fields: [
+          'kind',
+          'metadata.name',
+          'metadata.namespace',
+          'spec.owner',
+          'relations',
+        ],
       });
       items.forEach((e, i) => owners.set(refs[i], e ? ownerOf(e) : undefined));
     }
     const counterpart = new Map<string, string>();
     for (const f of findings) {
-      const consumerOwner = owners.get(f.consumer);
-      const providerOwner = owners.get(f.provider);
+      // a side the user may not see has a counterpart they may not see either
+      const ownerOfSide = (ref: string) =>
+        ref === HIDDEN_ENTITY ? HIDDEN_ENTITY : owners.get(ref);
+      const consumerOwner = ownerOfSide(f.consumer);
+      const providerOwner = ownerOfSide(f.provider);
       let other: string | undefined;
-      if (consumerOwner === groupRef && providerOwner === groupRef) other = groupRef;
+      if (consumerOwner === groupRef && providerOwner === groupRef)
+        other = groupRef;
       else if (consumerOwner === groupRef) other = providerOwner;
       else other = consumerOwner;
       counterpart.set(f.id, other ?? 'unowned');
@@ -94,7 +113,8 @@ export function useTeamFindings(groupRef: string) {
       f =>
         f.status !== 'accepted' &&
         (f.severity === 'tradeoff' || f.deciders?.length) &&
-        (f.deciders?.includes(groupRef) ?? false),
+        Array.isArray(f.deciders) &&
+        f.deciders.includes(groupRef),
     );
     return { findings, counterpart, awaiting };
   }, [contractsApi, catalogApi, groupRef]);
@@ -106,7 +126,7 @@ export function useTeamFindings(groupRef: string) {
 const TeamCell = ({ team, groupRef }: { team: string; groupRef: string }) => {
   if (team === 'unowned') return <>unowned</>;
   if (team === groupRef) return <>within the team</>;
-  return <EntityRefLink entityRef={team} defaultKind="group" />;
+  return <EntityRef entityRef={team} defaultKind="group" />;
 };
 
 const SeverityCount = ({ severity, n }: { severity: Severity; n: number }) => (
@@ -172,7 +192,9 @@ export const TeamConflictsView = ({
             return (
               <TableRow key={t}>
                 <TableCell>
-                  <TeamCell team={t} groupRef={groupRef} />
+                  <ItemErrorBoundary what="team" id={t}>
+                    <TeamCell team={t} groupRef={groupRef} />
+                  </ItemErrorBoundary>
                 </TableCell>
                 {SEVERITY_ORDER.map(s => (
                   <TableCell key={s} align="right">
@@ -188,7 +210,9 @@ export const TeamConflictsView = ({
         Decisions awaiting this team ({awaiting.length})
       </Typography>
       {awaiting.length === 0 ? (
-        <Typography variant="body2">Nothing is waiting on this team.</Typography>
+        <Typography variant="body2">
+          Nothing is waiting on this team.
+        </Typography>
       ) : (
         <FindingsList findings={awaiting} />
       )}
@@ -213,7 +237,9 @@ export const TeamConflictsCard = () => {
     <InfoCard title="Contract conflicts">
       {loading && !value && <Progress />}
       {error && <ResponseErrorPanel error={error} />}
-      {!error && value && <TeamConflictsView groupRef={groupRef} data={value} />}
+      {!error && value && (
+        <TeamConflictsView groupRef={groupRef} data={value} />
+      )}
     </InfoCard>
   );
 };

@@ -1,46 +1,69 @@
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import { EntityRefLink } from '@backstage/plugin-catalog-react';
 import type { Finding } from '@internal/backstage-plugin-contracts-common';
+import { EntityRef } from './EntityRef';
 
-/** The essay-style explanation of a finding: expected, actual, impact, resolutions. */
-export const FindingExplanation = ({ finding }: { finding: Finding }) => (
-  <Box width="100%">
-    <Typography variant="body2">
-      <EntityRefLink entityRef={finding.consumer} /> expects{' '}
-      <strong>{finding.expected}</strong>;{' '}
-      <EntityRefLink entityRef={finding.provider} /> provides{' '}
-      <strong>{finding.actual}</strong>.
-    </Typography>
-    {finding.impact && (
-      <Typography variant="body2" style={{ marginTop: 8 }}>
-        <strong>Impact:</strong> {finding.impact}
+/** A side's value, or what stands for it when the caller may not see that side. */
+const Value = ({ text, hidden }: { text: unknown; hidden: boolean }) =>
+  hidden || typeof text !== 'string' || !text ? (
+    <em>(not shown)</em>
+  ) : (
+    <strong>{text}</strong>
+  );
+
+/**
+ * The essay-style explanation of a finding: expected, actual, impact, resolutions. A side the
+ * caller may not see (`hidden`) reads "an entity you cannot see", without its values.
+ */
+export const FindingExplanation = ({ finding }: { finding: Finding }) => {
+  const hidden = Array.isArray(finding.hidden) ? finding.hidden : [];
+  const resolutions = Array.isArray(finding.resolutions)
+    ? finding.resolutions
+    : [];
+  return (
+    <Box width="100%">
+      <Typography variant="body2">
+        <EntityRef entityRef={finding.consumer} /> expects{' '}
+        <Value text={finding.expected} hidden={hidden.includes('consumer')} />;{' '}
+        <EntityRef entityRef={finding.provider} /> provides{' '}
+        <Value text={finding.actual} hidden={hidden.includes('provider')} />.
       </Typography>
-    )}
-    {finding.resolutions.length > 0 && (
-      <>
-        <Typography variant="body2" style={{ marginTop: 8 }}>
-          <strong>Resolutions</strong>
+      {hidden.length > 0 && (
+        <Typography variant="caption" color="textSecondary" component="div">
+          You may not see the {hidden.join(' and ')} of this finding: its values
+          are left out.
         </Typography>
-        <ol style={{ marginTop: 0 }}>
-          {finding.resolutions.map(r => (
-            <li key={r}>
-              <Typography variant="body2">{r}</Typography>
-            </li>
-          ))}
-        </ol>
-      </>
-    )}
-    {finding.message && (
-      <Box
-        component="pre"
-        fontSize="0.8rem"
-        padding={1}
-        bgcolor="action.hover"
-        style={{ whiteSpace: 'pre-wrap', overflowX: 'auto' }}
-      >
-        {finding.message}
-      </Box>
-    )}
-  </Box>
-);
+      )}
+      {finding.impact && (
+        <Typography variant="body2" style={{ marginTop: 8 }}>
+          <strong>Impact:</strong> {finding.impact}
+        </Typography>
+      )}
+      {resolutions.length > 0 && (
+        <>
+          <Typography variant="body2" style={{ marginTop: 8 }}>
+            <strong>Resolutions</strong>
+          </Typography>
+          <ol style={{ marginTop: 0 }}>
+            {resolutions.map((r, i) => (
+              <li key={i}>
+                <Typography variant="body2">{r}</Typography>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+      {finding.message && (
+        <Box
+          component="pre"
+          fontSize="0.8rem"
+          padding={1}
+          bgcolor="action.hover"
+          style={{ whiteSpace: 'pre-wrap', overflowX: 'auto' }}
+        >
+          {finding.message}
+        </Box>
+      )}
+    </Box>
+  );
+};

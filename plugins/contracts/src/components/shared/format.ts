@@ -17,8 +17,9 @@ export function formatLatencies(list: PercentileLatency[]): string {
   return list.map(l => `p${l.percentile}=${formatMs(l.ms)}`).join(', ');
 }
 
-/** The name part of an entity ref: `component:default/risk` → `risk`. */
-export function refName(ref: string): string {
+/** The name part of an entity ref: `component:default/risk` → `risk` (any value: as text). */
+export function refName(ref: unknown): string {
+  if (typeof ref !== 'string') return String(ref ?? '');
   const slash = ref.lastIndexOf('/');
   if (slash >= 0) return ref.slice(slash + 1);
   const colon = ref.indexOf(':');
@@ -56,7 +57,8 @@ export function describeRequirement(r: DataRequirement): string {
 
 export function describeRetryPolicy(p: RetryPolicy): string {
   const parts = [`retries ${p.target}`];
-  if (p.maxAttempts !== undefined) parts.push(`up to ${p.maxAttempts} attempts`);
+  if (p.maxAttempts !== undefined)
+    parts.push(`up to ${p.maxAttempts} attempts`);
   if (p.newRequestIdOnTimeout !== undefined) {
     parts.push(
       p.newRequestIdOnTimeout

@@ -5,3 +5,7 @@ export { NotInGraphYet } from './NotInGraphYet';
 export * from './format';
 export { useAcceptDecision } from './useAcceptDecision';
 export { WrappingListItemText } from './WrappingListItemText';
+export { EntityRef, EntityRefs, safeParseEntityRef } from './EntityRef';
+export type { EntityRefProps } from './EntityRef';
+export { ItemErrorBoundary } from './ItemErrorBoundary';
+export { apiErrorMessage } from './apiError';
