@@ -1,5 +1,11 @@
 import type { Finding } from '../types';
-import { applyDecisions, decisionStatus, reviewDeadline } from './decisions';
+import {
+  applyDecisions,
+  decisionStatus,
+  deriveDecisionStatus,
+  type DecisionSignature,
+  reviewDeadline,
+} from './decisions';
 
 const finding = (id: string, evidence: string): Finding =>
   ({ id, evidence, status: 'open', severity: 'tradeoff' } as Finding);
@@ -108,5 +114,77 @@ describe('reviewDeadline', () => {
       Date.parse('2026-06-01T10:00:00Z'),
     );
     expect(reviewDeadline('next spring')).toBeUndefined();
+  });
+});
+
+describe('deriveDecisionStatus', () => {
+  const SEC = 'group:default/security-team';
+  const SUP = 'group:default/support-team';
+  const sig = (
+    decider: string,
+    verdict: 'accept' | 'reject',
+    signedAt: string,
+  ): DecisionSignature => ({
+    decider,
+    verdict,
+    signedBy: 'user:default/x',
+    signedAt,
+  });
+
+  it('is accepted only when every decider has signed an acceptance', () => {
+    const deciders = [SEC, SUP];
+    expect(deriveDecisionStatus({ deciders, signatures: [] })).toEqual({
+      status: 'proposed',
+      awaiting: deciders,
+    });
+    expect(
+      deriveDecisionStatus({ deciders, signatures: [sig(SUP, 'accept', '1')] }),
+    ).toEqual({ status: 'proposed', awaiting: [SEC] });
+    expect(
+      deriveDecisionStatus({
+        deciders,
+        // a decider matches whatever the case of its ref
+        signatures: [
+          sig(SUP, 'accept', '1'),
+          sig(SEC.toUpperCase(), 'accept', '2'),
+        ],
+      }),
+    ).toEqual({ status: 'accepted', awaiting: [] });
+  });
+
+  it("is rejected while any decider's latest verdict is a rejection", () => {
+    const deciders = [SEC, SUP];
+    const rejected = [sig(SUP, 'accept', '1'), sig(SEC, 'reject', '2')];
+    expect(
+      deriveDecisionStatus({ deciders, signatures: rejected }).status,
+    ).toBe('rejected');
+    expect(
+      deriveDecisionStatus({
+        deciders,
+        signatures: [...rejected, sig(SEC, 'accept', '3')],
+      }).status,
+    ).toBe('accepted');
+    // the latest by time, whatever the order given
+    expect(
+      deriveDecisionStatus({
+        deciders,
+        signatures: [sig(SEC, 'accept', '3'), ...rejected],
+      }).status,
+    ).toBe('accepted');
+  });
+
+  it('is never accepted without deciders; superseded and withdrawn win', () => {
+    expect(deriveDecisionStatus({ deciders: [], signatures: [] }).status).toBe(
+      'proposed',
+    );
+    const signatures = [sig(SEC, 'accept', '1')];
+    expect(
+      deriveDecisionStatus({ deciders: [SEC], signatures, superseded: true })
+        .status,
+    ).toBe('superseded');
+    expect(
+      deriveDecisionStatus({ deciders: [SEC], signatures, withdrawn: true })
+        .status,
+    ).toBe('withdrawn');
   });
 });
