@@ -181,6 +181,29 @@ describe('CatalogVisibility', () => {
     expect(asked.map(x => x.refs)).toEqual([[RISK, CHECKOUT]]);
   });
 
+  it('asks the catalog in chunks of at most 1000 refs', async () => {
+    const permissions = permissionsAnswering({
+      'user:default/alice': AuthorizeResult.CONDITIONAL,
+    });
+    const refs = Array.from(
+      { length: 2500 },
+      (_, i) => `component:default/c${i}`,
+    );
+    const { catalog, asked } = fakeCatalog({
+      'user:default/alice': [refs[0], refs[1999], refs[2499]],
+    });
+    const v = await new CatalogVisibility({ permissions, catalog }).forCaller(
+      ALICE,
+      () => refs,
+    );
+    expect(asked.map(a => a.refs.length)).toEqual([1000, 1000, 500]);
+    expect(refs.filter(r => v.canRead(r))).toEqual([
+      refs[0],
+      refs[1999],
+      refs[2499],
+    ]);
+  });
+
   it('asks every time with a TTL of 0', async () => {
     const permissions = permissionsAnswering({
       'user:default/alice': AuthorizeResult.ALLOW,

@@ -54,8 +54,10 @@ export interface CallerVisibility extends Visibility {
 export const CATALOG_VISIBILITY_TTL_MS = 5_000;
 /** The most callers whose answers are kept at a time (the least recently served go first). */
 const MAX_CALLERS = 1_000;
-/** How long the catalog may take to say which entities a caller may read (then a 503). */
+/** How long one request to the catalog (a chunk of refs) may take (then a 503). */
 export const CATALOG_TIMEOUT_MS = 10_000;
+/** Refs per request to the catalog: a short query and a short response each. */
+const CATALOG_CHUNK = 1_000;
 /** The fields asked of the catalog when only the existence of an entity matters. */
 const REF_FIELDS = ['kind', 'metadata.namespace', 'metadata.name'];
 
@@ -185,19 +187,34 @@ export class CatalogVisibility {
     await Promise.all(waits);
   }
 
-  /** For each ref: does the catalog give the caller that entity. A 503 when it cannot tell. */
+  /**
+   * For each ref: does the catalog give the caller that entity. Asked in chunks, each a short
+   * request with its own timeout; a 503 when the catalog cannot tell.
+   */
   private async readableOf(
     entityRefs: string[],
     credentials: BackstageCredentials,
   ): Promise<boolean[]> {
+    const out: boolean[] = [];
+    for (let i = 0; i < entityRefs.length; i += CATALOG_CHUNK) {
+      const chunk = entityRefs.slice(i, i + CATALOG_CHUNK);
+      const { items } = await this.withTimeout(
+        this.options.catalog.getEntitiesByRefs(
+          { entityRefs: chunk, fields: REF_FIELDS },
+          { credentials },
+        ),
+      );
+      chunk.forEach((_, j) => out.push(Boolean(items[j])));
+    }
+    return out;
+  }
+
+  private async withTimeout<T>(request: Promise<T>): Promise<T> {
     const timeoutMs = this.options.catalogTimeoutMs ?? CATALOG_TIMEOUT_MS;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const { items } = await Promise.race([
-        this.options.catalog.getEntitiesByRefs(
-          { entityRefs, fields: REF_FIELDS },
-          { credentials },
-        ),
+      return await Promise.race([
+        request,
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no answer within ${timeoutMs} ms`)),
@@ -205,7 +222,6 @@ export class CatalogVisibility {
           );
         }),
       ]);
-      return entityRefs.map((_, i) => Boolean(items[i]));
     } catch (error) {
       throw new ServiceUnavailableError(
         `The catalog could not tell which entities you may read: ${
