@@ -51,5 +51,18 @@ export interface Config {
     deciders?: {
       [ruleId: string]: string[];
     };
+    /** Bounds on trade-off decision records. */
+    decisions?: {
+      /**
+       * The most records one finding may have; a new one beyond answers 409 (supersede an
+       * existing one instead). Default 100.
+       */
+      maxPerFinding?: number;
+      /**
+       * Writes (records, signatures, withdrawals) one user may make per minute, counted by each
+       * replica; beyond, 429 with Retry-After. Default 30.
+       */
+      writesPerMinute?: number;
+    };
   };
 }

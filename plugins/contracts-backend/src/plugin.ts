@@ -53,6 +53,7 @@ export const contractsPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        userInfo: coreServices.userInfo,
         catalog: catalogServiceRef,
       },
       async init(deps) {
@@ -62,7 +63,11 @@ export const contractsPlugin = createBackendPlugin({
         const store = await DatabaseDecisionsStore.create({
           database: deps.database,
         });
-        const decisions = new DecisionsService({ store, logger });
+        const decisions = new DecisionsService({
+          store,
+          logger,
+          maxPerFinding: settings.decisions.maxPerFinding,
+        });
         const graph = new ContractsGraphService({
           catalog: deps.catalog,
           auth: deps.auth,
@@ -136,6 +141,8 @@ export const contractsPlugin = createBackendPlugin({
             graph,
             decisions,
             authorizer,
+            userInfo: deps.userInfo,
+            limits: settings.decisions,
             catalogVisibility: new CatalogVisibility({
               ...deps,
               catalogTimeoutMs: settings.catalogReadTimeoutMs,

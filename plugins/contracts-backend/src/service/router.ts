@@ -35,12 +35,16 @@ import {
   redactFinding,
   redactFindings,
 } from '../services/redaction';
-import { addDecisionRoutes } from './decisionsRoutes';
+import {
+  addDecisionRoutes,
+  type DecisionRoutesOptions,
+} from './decisionsRoutes';
 import { EntityBodyCache } from './EntityBodyCache';
 import { decodeCursor, page, pageSchema, parse } from './http';
 
 /** What the router needs; built in plugin.ts. */
-export interface RouterOptions {
+export interface RouterOptions
+  extends Pick<DecisionRoutesOptions, 'userInfo' | 'limits'> {
   logger: LoggerService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;

@@ -4,6 +4,7 @@ import {
   type SchedulerServiceTaskScheduleDefinition,
 } from '@backstage/backend-plugin-api';
 import { DEFAULT_CATALOG_READ_TIMEOUT_MS } from './ContractsGraphService';
+import { validEntityRef } from './entityModel';
 import type {
   EngineConfig,
   Severity,
@@ -16,6 +17,13 @@ export interface ContractsSettings {
   /** The longest one catalog read may take (`contracts.catalogReadTimeout`). */
   catalogReadTimeoutMs: number;
   engine: EngineConfig;
+  decisions: {
+    /** The most records one finding may have (409 beyond). */
+    maxPerFinding: number;
+    /** Writes one user may make per window, per replica (429 beyond). */
+    writesPerWindow: number;
+    windowMs: number;
+  };
 }
 
 /**
@@ -69,16 +77,19 @@ export function readContractsSettings(root: Config): ContractsSettings {
     for (const id of rules.keys()) {
       const rule = rules.getConfig(id);
       const severity = rule.getOptionalString('severity');
-      if (severity !== undefined && !SEVERITIES.includes(severity as Severity)) {
+      if (
+        severity !== undefined &&
+        !SEVERITIES.includes(severity as Severity)
+      ) {
         throw new Error(
-          `contracts.rules.${id}.severity must be one of ${SEVERITIES.join(', ')}`,
+          `contracts.rules.${id}.severity must be one of ${SEVERITIES.join(
+            ', ',
+          )}`,
         );
       }
       engine.rules[id] = {
         ...(severity ? { severity: severity as Severity } : {}),
-        ...(rule.has('enabled')
-          ? { enabled: rule.getBoolean('enabled') }
-          : {}),
+        ...(rule.has('enabled') ? { enabled: rule.getBoolean('enabled') } : {}),
       };
     }
   }
@@ -88,14 +99,39 @@ export function readContractsSettings(root: Config): ContractsSettings {
   if (deciders) {
     engine.deciders = {};
     for (const id of deciders.keys()) {
-      engine.deciders[id] = deciders.getStringArray(id);
+      engine.deciders[id] = deciders.getStringArray(id).map((ref, i) => {
+        const valid = validEntityRef(ref);
+        if (!valid) {
+          throw new Error(
+            `contracts.deciders.${id}[${i}] must be an entity ref such as group:default/security-team, not ${JSON.stringify(
+              ref,
+            )}`,
+          );
+        }
+        return valid;
+      });
     }
   }
+  const decisions = config?.getOptionalConfig('decisions');
+  const positive = (key: string, fallback: number) => {
+    const value = decisions?.getOptionalNumber(key) ?? fallback;
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(
+        `contracts.decisions.${key} must be a whole number above 0`,
+      );
+    }
+    return value;
+  };
   return {
     schedule,
     refreshIntervalMs:
       (config?.getOptionalNumber('refreshIntervalSeconds') ?? 3) * 1000,
     catalogReadTimeoutMs: readCatalogReadTimeoutMs(config),
     engine,
+    decisions: {
+      maxPerFinding: positive('maxPerFinding', 100),
+      writesPerWindow: positive('writesPerMinute', 30),
+      windowMs: 60_000,
+    },
   };
 }
