@@ -4,9 +4,22 @@
 #   test      set up if needed, then every test: type check, unit and integration tests,
 #             end-to-end tests in headless Chromium
 #   contracts the contracts CLI (packages/contracts-cli)
+#   node-env  prints the NODE_ENV `start` runs the backend with (before any setup)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+
+# The portal runs as production: Backstage's error handler puts stack traces in error responses
+# in development only (MiddlewareFactory.error's default); the guest sign-in is allowed there by
+# auth.providers.guest.dangerouslyAllowOutsideDevelopment. `NODE_ENV=development npm start`, or
+# `yarn dev`, for stack traces (and readable rather than JSON logs).
+portal_node_env() {
+  echo "${NODE_ENV:-production}"
+}
+if [ "${1:-}" = node-env ]; then
+  portal_node_env
+  exit 0
+fi
 # shellcheck source=bootstrap.sh
 . "$ROOT/scripts/bootstrap.sh"
 
@@ -41,7 +54,8 @@ case "$cmd" in
     # The backend runs from its TypeScript sources through Backstage's node transform, without
     # the file watcher of `backstage-cli package start` (`yarn dev` keeps the watch mode).
     cd packages/backend
-    export NODE_ENV="${NODE_ENV:-development}"
+    NODE_ENV="$(portal_node_env)"
+    export NODE_ENV
     export ESBK_TSCONFIG_PATH="$ROOT/tsconfig.json"
     exec node --enable-source-maps \
       --require "$(node -p "require.resolve('@backstage/cli-node/config/nodeTransform.cjs')")" \
@@ -73,7 +87,7 @@ case "$cmd" in
     exec node packages/contracts-cli/bin/contracts "$@"
     ;;
   *)
-    echo "usage: scripts/run.sh start|test|contracts [args]" >&2
+    echo "usage: scripts/run.sh start|test|contracts|node-env [args]" >&2
     exit 2
     ;;
 esac
