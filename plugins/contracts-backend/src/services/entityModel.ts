@@ -1,5 +1,6 @@
 import {
   type Entity,
+  makeValidator,
   parseEntityRef,
   RELATION_DEPENDENCY_OF,
   RELATION_DEPENDS_ON,
@@ -116,12 +117,23 @@ export function contractSourcesOf(
   return { sources, problems };
 }
 
-/** An entity ref in its full form, or undefined when it is not a valid one. */
+const names = makeValidator();
+
+/**
+ * An entity ref in its full form (`kind:namespace/name`), or undefined when it is not a valid one:
+ * it must parse, and its kind, namespace and name must be valid as the catalog defines them.
+ */
 export function validEntityRef(ref: string): string | undefined {
   try {
-    const parsed = parseEntityRef(ref);
-    if (!parsed.kind || !parsed.namespace || !parsed.name) return undefined;
-    return stringifyEntityRef(parsed);
+    const { kind, namespace, name } = parseEntityRef(ref);
+    if (
+      !names.isValidKind(kind) ||
+      !names.isValidNamespace(namespace) ||
+      !names.isValidEntityName(name)
+    ) {
+      return undefined;
+    }
+    return stringifyEntityRef({ kind, namespace, name });
   } catch {
     return undefined;
   }

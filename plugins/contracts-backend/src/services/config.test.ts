@@ -1,0 +1,41 @@
+import { ConfigReader } from '@backstage/config';
+import { readContractsSettings } from './config';
+
+const read = (contracts: object) =>
+  readContractsSettings(new ConfigReader({ contracts }));
+
+describe('readContractsSettings', () => {
+  it('takes decider groups as entity refs, in their full form', () => {
+    expect(
+      read({ deciders: { 'access-policy': ['group:security-team'] } }).engine
+        .deciders,
+    ).toEqual({ 'access-policy': ['group:default/security-team'] });
+  });
+
+  it('refuses a decider that is not an entity ref, naming it', () => {
+    for (const bad of ['group:default/', 'security-team', 'group:a/b/c:d']) {
+      expect(() =>
+        read({
+          deciders: { 'access-policy': ['group:default/product-team', bad] },
+        }),
+      ).toThrow(`contracts.deciders.access-policy[1] must be an entity ref`);
+    }
+  });
+
+  it('bounds decisions by default, and takes whole numbers above 0', () => {
+    expect(read({}).decisions).toEqual({
+      maxPerFinding: 100,
+      writesPerWindow: 30,
+      windowMs: 60_000,
+    });
+    expect(
+      read({ decisions: { maxPerFinding: 5 } }).decisions.maxPerFinding,
+    ).toBe(5);
+    expect(() => read({ decisions: { writesPerMinute: 0 } })).toThrow(
+      /writesPerMinute must be a whole number above 0/,
+    );
+    expect(() => read({ decisions: { maxPerFinding: 1.5 } })).toThrow(
+      /maxPerFinding/,
+    );
+  });
+});
