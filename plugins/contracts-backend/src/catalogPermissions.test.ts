@@ -398,4 +398,62 @@ describe('the caller’s catalog read permission, on the real backend', () => {
       ).status,
     ).toBe(404);
   });
+
+  it('shows decisions with risk as an entity the caller cannot see, and none to who may read neither party', async () => {
+    // risk-team records a decision on checkout → risk
+    const recorded = await request(server)
+      .post('/api/contracts/decisions')
+      .set(as(BOB))
+      .send({
+        findingId: latency.id,
+        title: 'Risk caches scores',
+        decision: 'cache',
+        rationale: 'fits the budget',
+      });
+    expect(recorded.status).toBe(201);
+    const id = recorded.body.id;
+    // the guest reads checkout: the record, with risk hidden
+    for (const path of [
+      `/api/contracts/decisions/${id}`,
+      `/api/contracts/decisions?findingId=${latency.id}`,
+      '/api/contracts/decisions/export',
+    ]) {
+      const res = await request(server).get(path).set(as(GUEST));
+      expect({ path, status: res.status }).toEqual({ path, status: 200 });
+      expect(res.text).toContain(HIDDEN_ENTITY);
+      expect(leaked(res.text)).toEqual([]);
+    }
+    const md = await request(server)
+      .get(`/api/contracts/decisions/${id}/markdown`)
+      .set(as(GUEST));
+    expect(md.status).toBe(200);
+    expect(leaked(md.text)).toEqual([]);
+    // filtering by a hidden entity answers as for an unknown one
+    const byRisk = await request(server)
+      .get(`/api/contracts/decisions?entityRef=${RISK}`)
+      .set(as(GUEST));
+    expect(byRisk.body).toEqual({ items: [], total: 0 });
+    // a caller who may read neither party: no record, 404 by id
+    for (const path of [
+      `/api/contracts/decisions/${id}`,
+      `/api/contracts/decisions/${id}/markdown`,
+    ]) {
+      expect((await request(server).get(path).set(as(NOBODY))).status).toBe(
+        404,
+      );
+    }
+    const listed = await request(server)
+      .get('/api/contracts/decisions')
+      .set(as(NOBODY));
+    expect(listed.body.items).toEqual([]);
+    const exported = await request(server)
+      .get('/api/contracts/decisions/export')
+      .set(as(NOBODY));
+    expect(exported.body.decisions).toEqual([]);
+    // and risk-team sees its own record in full
+    const own = await request(server)
+      .get(`/api/contracts/decisions/${id}`)
+      .set(as(BOB));
+    expect(own.body.provider).toBe(RISK);
+  });
 });

@@ -31,10 +31,17 @@ import {
   type GraphSnapshot,
   refKey as lower,
 } from '../services/ContractsGraphService';
+import type { CatalogVisibility } from '../services/CatalogVisibility';
 import type {
   DecisionsService,
   FindingAuthorizer,
 } from '../services/DecisionsService';
+import {
+  decisionRefs,
+  redactDecision,
+  redactDecisions,
+  redactFinding,
+} from '../services/redaction';
 import { validEntityRef } from '../services/entityModel';
 import {
   decodeCursor,
@@ -106,6 +113,8 @@ export interface DecisionRoutesOptions {
   userInfo: UserInfoService;
   decisions: DecisionsService;
   authorizer: FindingAuthorizer;
+  /** The caller's catalog read permission: what each route shows them. */
+  catalogVisibility: CatalogVisibility;
   limits: DecisionLimits;
   snapshot(): Promise<GraphSnapshot>;
 }
@@ -115,8 +124,28 @@ export function addDecisionRoutes(
   router: Router,
   options: DecisionRoutesOptions,
 ) {
-  const { httpAuth, permissions, userInfo, decisions, authorizer, snapshot } =
-    options;
+  const {
+    httpAuth,
+    permissions,
+    userInfo,
+    decisions,
+    authorizer,
+    snapshot,
+    catalogVisibility,
+  } = options;
+
+  /** What the caller may read of these records (their parties, by the catalog's permission). */
+  const visibilityOf = async (req: Request, records: Decision[]) =>
+    catalogVisibility.forCaller(await httpAuth.credentials(req), () =>
+      records.flatMap(decisionRefs),
+    );
+
+  /** A record as the caller may see it; the same 404 as an unknown id when they may not. */
+  const shown = async (req: Request, d: Decision): Promise<Decision> => {
+    const visible = redactDecision(d, await visibilityOf(req, [d]));
+    if (!visible) throw new NotFoundError(`No decision with id ${d.id}`);
+    return visible;
+  };
 
   const userOf = async (req: Request) =>
     httpAuth.credentials(req, { allow: ['user'] });
@@ -159,14 +188,22 @@ export function addDecisionRoutes(
       limit: q.limit,
     });
     const next = offset + items.length;
+    const visibility = await visibilityOf(req, items);
+    if (q.entityRef && !visibility.all) {
+      await visibility.cover([q.entityRef]);
+      if (!visibility.canRead(q.entityRef)) {
+        res.json({ items: [], total: 0 });
+        return;
+      }
+    }
     res.json({
-      items,
+      items: redactDecisions(items, visibility),
       total,
       ...(next < total ? { nextCursor: encodeCursor(next) } : {}),
     });
   });
 
-  router.get('/decisions/export', async (_req, res) => {
+  router.get('/decisions/export', async (req, res) => {
     const all: Decision[] = [];
     for (let offset = 0; ; offset += 1000) {
       const { items } = await decisions.store.list({ offset, limit: 1000 });
@@ -180,16 +217,16 @@ export function addDecisionRoutes(
     res.json({
       version: 1,
       exportedAt: new Date().toISOString(),
-      decisions: all,
+      decisions: redactDecisions(all, await visibilityOf(req, all)),
     });
   });
 
   router.get('/decisions/:id', async (req, res) => {
-    res.json(await decisionOf(req.params.id));
+    res.json(await shown(req, await decisionOf(req.params.id)));
   });
 
   router.get('/decisions/:id/markdown', async (req, res) => {
-    const d = await decisionOf(req.params.id);
+    const d = await shown(req, await decisionOf(req.params.id));
     res.type('text/markdown; charset=utf-8').send(decisionToMarkdown(d));
   });
 
@@ -226,9 +263,19 @@ export function addDecisionRoutes(
     return { party, signsFor: deciders.filter(d => mine.has(lower(d))) };
   };
 
-  const findingOf = async (findingId: string) => {
+  /** A finding the caller may see (one of its parties at least), else a 404 as for none. */
+  const findingOf = async (req: Request, findingId: string) => {
     const s = await snapshot();
-    const finding = s.findingById.get(findingId);
+    const found = s.findingById.get(findingId);
+    const finding =
+      found &&
+      redactFinding(
+        found,
+        await catalogVisibility.forCaller(await httpAuth.credentials(req), () =>
+          decisionRefs(found),
+        ),
+      ) &&
+      found;
     if (!finding) {
       throw new NotFoundError(
         `No finding ${findingId} in the current contracts graph`,
@@ -257,7 +304,7 @@ export function addDecisionRoutes(
     if (create.result !== AuthorizeResult.ALLOW) {
       throw new NotAllowedError('You may not record contract decisions');
     }
-    const finding = await findingOf(body.findingId);
+    const finding = await findingOf(req, body.findingId);
     const deciders = decidersOf(finding);
     const { party, signsFor } = await partOf(credentials, finding, deciders);
     if (!party) {
@@ -345,7 +392,7 @@ export function addDecisionRoutes(
     const body = parse(createDecisionSchema, req.body, 'request body');
     try {
       const { decision, created } = await record(req, body);
-      res.status(created ? 201 : 200).json(decision);
+      res.status(created ? 201 : 200).json(await shown(req, decision));
     } catch (error) {
       keyReuse(error, res, next);
     }
@@ -365,7 +412,7 @@ export function addDecisionRoutes(
         { ...body, findingId: old.findingId },
         old,
       );
-      res.status(created ? 201 : 200).json(decision);
+      res.status(created ? 201 : 200).json(await shown(req, decision));
     } catch (error) {
       keyReuse(error, res, next);
     }
@@ -375,7 +422,7 @@ export function addDecisionRoutes(
     const { verdict } = parse(signSchema, req.body ?? {}, 'request body');
     const credentials = await userOf(req);
     const d = await decisionOf(req.params.id);
-    const finding = await findingOf(d.findingId);
+    const finding = await findingOf(req, d.findingId);
     const { signsFor } = await partOf(credentials, finding, d.deciders);
     if (!signsFor.length) {
       throw new NotAllowedError(
@@ -387,23 +434,22 @@ export function addDecisionRoutes(
       );
     }
     const signedBy = credentials.principal.userEntityRef;
-    res.json(
-      await decisions.sign(
-        d.id,
-        signsFor.map(decider => ({ decider, verdict, signedBy })),
-      ),
+    const signed = await decisions.sign(
+      d.id,
+      signsFor.map(decider => ({ decider, verdict, signedBy })),
     );
+    res.json(await shown(req, signed));
   });
 
   router.post('/decisions/:id/withdraw', ...writes, async (req, res) => {
     const credentials = await userOf(req);
-    const d = await decisionOf(req.params.id);
+    const d = await shown(req, await decisionOf(req.params.id));
     const me = credentials.principal.userEntityRef;
     if (lower(d.recordedBy) !== lower(me)) {
       throw new NotAllowedError(
         `Only ${d.recordedBy}, who recorded this decision, may withdraw it`,
       );
     }
-    res.json(await decisions.withdraw(d.id, me));
+    res.json(await shown(req, await decisions.withdraw(d.id, me)));
   });
 }
