@@ -123,9 +123,9 @@ const names = makeValidator();
  * An entity ref in its full form (`kind:namespace/name`), or undefined when it is not a valid one:
  * it must parse, and its kind, namespace and name must be valid as the catalog defines them.
  */
-export function validEntityRef(ref: string): string | undefined {
+export function validEntityRef(text: string): string | undefined {
   try {
-    const { kind, namespace, name } = parseEntityRef(ref);
+    const { kind, namespace, name } = parseEntityRef(text);
     if (
       !names.isValidKind(kind) ||
       !names.isValidNamespace(namespace) ||
