@@ -44,19 +44,19 @@
  *   default), catalog, can-accept or floor. A small hook, scripts/bench-profile-hook.cjs, is
  *   preloaded into the backend for that.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdtempSync,
-  openSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import {
+  freePort,
+  generateYaml,
+  HEADERS,
+  sleep,
+  startBackend,
+  waitForGraph,
+} from './benchBackend';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -78,115 +78,6 @@ const PROFILE = (() => {
 })();
 /** The issue's target: our p95, and our throughput and p95 against the catalog's. */
 const TARGET = { p95Ms: 25, rpsRatio: 4, p95Ratio: 0.25 };
-
-const ROOT = resolve(__dirname, '../../..');
-const BACKEND = join(ROOT, 'packages/backend');
-const HEADERS = {
-  accept: 'application/json',
-  'accept-encoding': 'gzip, deflate, br',
-};
-
-function generateYaml(n: number): string {
-  const docs: string[] = [];
-  for (let i = 0; i < n; i++) {
-    const callee = `svc-${(i + 1) % n}`;
-    docs.push(
-      [
-        'apiVersion: backstage.io/v1alpha1',
-        'kind: Component',
-        'metadata:',
-        `  name: svc-${i}`,
-        '  annotations:',
-        '    contracts.io/spec: |',
-        `      service: svc-${i}`,
-        '      provides:',
-        '        - operation: op',
-        `          latency: { current: "p50=${20 + (i % 50)}ms, p95=${
-          100 + (i % 300)
-        }ms" }`,
-        '      depends_on:',
-        `        - service: ${callee}`,
-        '          operation: op',
-        `          latency_budget: { acceptable: p95 < ${150 + (i % 200)}ms }`,
-        'spec:',
-        '  type: service',
-        '  lifecycle: production',
-        `  owner: group:default/team-${i % 50}`,
-      ].join('\n'),
-    );
-  }
-  return `${docs.join('\n---\n')}\n`;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
-
-/** Starts packages/backend as scripts/run.sh does, on the overlay config; its output to a file. */
-function startBackend(
-  dir: string,
-  port: number,
-  logFile: string,
-): ChildProcess {
-  const catalogFile = join(dir, 'catalog.yaml');
-  writeFileSync(catalogFile, generateYaml(N));
-  const overlay = join(dir, 'app-config.bench.yaml');
-  writeFileSync(
-    overlay,
-    JSON.stringify({
-      app: { baseUrl: `http://localhost:${port}` },
-      backend: {
-        baseUrl: `http://localhost:${port}`,
-        listen: { port, host: '127.0.0.1' },
-        database: { client: 'better-sqlite3', connection: ':memory:' },
-      },
-      catalog: {
-        processingInterval: { hours: 24 },
-        locations: [
-          { type: 'file', target: join(ROOT, 'examples/all.yaml') },
-          { type: 'file', target: catalogFile },
-        ],
-      },
-    }),
-  );
-  // the backend writes its log to the file itself (nothing relays it through this process)
-  const log = openSync(logFile, 'w');
-  const child = spawn(
-    process.execPath,
-    [
-      '--enable-source-maps',
-      '--require',
-      require.resolve('@backstage/cli-node/config/nodeTransform.cjs'),
-      ...(PROFILE
-        ? ['--require', join(__dirname, 'bench-profile-hook.cjs')]
-        : []),
-      'src/index.ts',
-      '--config',
-      join(ROOT, 'app-config.yaml'),
-      '--config',
-      overlay,
-    ],
-    {
-      cwd: BACKEND,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        ESBK_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
-        ...(PROFILE ? { BENCH_PROFILE_FILE: PROFILE } : {}),
-      },
-      stdio: ['ignore', log, log],
-    },
-  );
-  closeSync(log);
-  return child;
-}
 
 /**
  * The load generator runs in a worker thread: on its own event loop, so its CPU does not queue
@@ -260,8 +151,6 @@ async function run(
   };
 }
 
-const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
-
 /** With `--profile`: a CPU profile of the backend (SIGUSR2 starts it, the next writes it). */
 async function profiled<T>(
   child: ChildProcess,
@@ -284,75 +173,30 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'contracts-bench-'));
   const port = await freePort();
   const logFile = join(dir, 'backend.log');
-  const child = startBackend(dir, port, logFile);
-  let exited = false;
-  child.on('exit', code => {
-    exited = true;
-    if (code)
-      process.stderr.write(`backend exited (${code}); its log: ${logFile}\n`);
-  });
+  const catalogFile = join(dir, 'catalog.yaml');
+  writeFileSync(catalogFile, generateYaml(N));
   // the backend never outlives the bench: SIGTERM, then SIGKILL if it has not stopped in 10s
-  process.on('exit', () => {
-    if (!exited) child.kill('SIGKILL');
+  const backend = startBackend({
+    dir,
+    port,
+    logFile,
+    catalogFile,
+    profileFile: PROFILE,
   });
+  const { child, base, stop } = backend;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => process.exit(130));
   }
-  const stop = async () => {
-    if (exited) return;
-    const gone = new Promise(r => child.once('exit', r));
-    child.kill('SIGTERM');
-    await Promise.race([gone, sleep(10_000)]);
-  };
-  const base = `http://127.0.0.1:${port}`;
   process.stdout.write(
     `  backend: packages/backend on ${base}, log ${logFile}\n`,
   );
 
   // sign in as the guest, as the portal's sign-in page does
-  let token = '';
   const started = Date.now();
-  while (!token) {
-    if (exited) throw new Error(`the backend exited; see ${logFile}`);
-    if (Date.now() - started > 5 * 60_000)
-      throw new Error('the backend never served');
-    try {
-      const res = await fetch(`${base}/api/auth/guest/refresh`, {
-        method: 'POST',
-        headers: { 'X-Requested-With': 'XMLHttpRequest' },
-      });
-      if (res.ok) token = ((await res.json()) as any).backstageIdentity.token;
-    } catch {
-      // not listening yet
-    }
-    if (!token) await sleep(1000);
-  }
+  const token = await backend.signIn();
   const headers = { ...HEADERS, authorization: `Bearer ${token}` };
   // wait until the catalog has processed every entity and the contracts graph has them
-  for (;;) {
-    if (exited) throw new Error(`the backend exited; see ${logFile}`);
-    const res = await fetch(`${base}/api/contracts/findings?limit=1`, {
-      headers,
-    });
-    const body: any = res.ok ? await res.json() : {};
-    const last = await fetch(
-      `${base}/api/contracts/entities/component/default/svc-${N - 1}`,
-      {
-        headers,
-      },
-    );
-    if (body.summary?.entities >= N && last.ok) break;
-    if (Date.now() - started > 30 * 60_000)
-      throw new Error('the catalog never finished');
-    process.stdout.write(
-      `  waiting: ${
-        body.summary?.entities ?? 0
-      }/${N} entities in the graph (${Math.round(
-        (Date.now() - started) / 1000,
-      )}s)\n`,
-    );
-    await sleep(5000);
-  }
+  await waitForGraph(backend, token, N, started);
   const contractsUrl = `${base}/api/contracts/entities/component/default/svc-N`;
   const catalogUrl = `${base}/api/catalog/entities/by-name/component/default/svc-N`;
   const sample = async (url: string) => {

@@ -1,0 +1,851 @@
+/*
+ * Load script of issue 13 (not a test): decision writes across two replicas, and what they do to
+ * the catalog beside them and to the other replica's view.
+ *
+ *   yarn bench:decisions [--decisions 20000] [--entities 1000] [--concurrency 16]
+ *                        [--idle 15] [--probe-rate 50]
+ *                        [--lag-every 20] [--lag-pending 4] [--max-per-finding N]
+ *                        [--profile out.cpuprofile [--profile-replica a|b]] [--keep]
+ *
+ * Targets (the issue): the catalog's p99 during the writes within 2× its idle p99, on each
+ * replica; the replica lag at most 3 s (every sampled write: the max, not a percentile).
+ *
+ * What runs
+ * - Two replicas of the portal's own backend (packages/backend/src/index.ts, unmodified), each
+ *   started as `yarn start` starts it (node with Backstage's node transform, NODE_ENV=production,
+ *   app-config.yaml) in its own process, with an overlay (scripts/benchBackend.ts) that changes
+ *   where it listens, adds a generated catalog of `--entities` components (each with a contract
+ *   calling the next one: about 40% of the calls miss their latency budget, one latency-budget
+ *   finding each), and puts both on one fresh set of PostgreSQL databases on 127.0.0.1:5432
+ *   (user postgres): Backstage's database-per-plugin mode with the prefix
+ *   `contracts_bench_<pid>_` (contracts_bench_<pid>_catalog, …_contracts, …), created by the
+ *   backends, dropped at the end, on an error and on Ctrl-C (databases of an earlier run whose
+ *   process is gone are dropped at the start). Replica B starts once A serves (A has created
+ *   the databases and run the migrations).
+ * - The overlay also sets, for the load (all printed at the start):
+ *   - `contracts.deciders.latency-budget: [group:default/support-team]`: the guest, a member of
+ *     support-team, is a party of every latency-budget finding (decision writes need a party);
+ *   - `contracts.decisions.writesPerMinute: 1000000`: the per-user rate limit (default 30) would
+ *     answer 429 to nearly all of one user's 20,000 writes;
+ *   - `contracts.decisions.maxPerFinding`: left at its default (100) unless `--max-per-finding`;
+ *     the writes are spread round-robin over every latency-budget finding (≈ 400 at 1,000
+ *     entities: ≈ 50 records each); the script stops before writing if they cannot hold them;
+ *   - `contracts.schedule` once a day (first run a day after start): the periodic full recompute
+ *     of the graph (default every 5 min, from 15 s after start) would land in one of the phases
+ *     by chance; the first read at start and the 3 s quick check (the decisions sync runs on
+ *     `contracts.refreshIntervalSeconds`, default 3 s, unchanged) run as in production.
+ *   - `catalog.processingInterval` a day: each entity is processed once (at start).
+ * - The guest signs in on each replica as the portal's sign-in page does; every request carries
+ *   its user token (verified on every request) and browser-like headers.
+ *
+ * What is measured
+ * - The probe: the catalog's GET /api/catalog/entities/by-name/component/default/svc-N (round
+ *   robin over all N; the catalog asks the permission framework per request), from a worker
+ *   thread per replica at a steady `--probe-rate` requests/s per replica, open loop: one request
+ *   every 1/rate s whether or not the earlier ones have answered (fetch, keep-alive), so that a
+ *   stall shows in the latencies instead of slowing the probe down (autocannon's rate limit
+ *   sends each second's requests in a burst at its start, which queued them in the idle phase
+ *   already). Latency from send to the body read; exact percentiles (every response's latency
+ *   is kept). Before the idle phase, every entity is asked once on each replica (not counted).
+ * - (1) Idle: the probe alone for `--idle` seconds → idle p50/p99 per replica.
+ * - (2) Load: `--decisions` POST /api/contracts/decisions (a proposal, ~300 B of text), written
+ *   alternately through replica A and B (write i through A when i is even) by `--concurrency`
+ *   concurrent writers of this process (fetch, keep-alive), spread over the findings; the probe
+ *   runs from the first write to the last answer → catalog p50/p99 during, per replica, and its
+ *   p99 per 10 s window. Writes: throughput, latency, statuses (a refused connection or a
+ *   timeout counts as a status of its own).
+ * - (3) Replica lag: every `--lag-every`th write that answers 201 (while fewer than
+ *   `--lag-pending` samples are pending: each sample costs the other replica 20 requests/s),
+ *   the time from its answer on one replica until the OTHER replica's in-memory view shows it:
+ *   GET /api/contracts/findings/{findingId} of the other replica (its `decisions` come from the
+ *   replica's cache, which the sync fills) every 50 ms until the record is there. Resolution:
+ *   the poll period plus one request. Median, p95 and max; a sample not seen in 120 s counts
+ *   as 120 s.
+ * - The load average (1 min) during each phase, and the CPU time each replica process used
+ *   (from /proc): other processes compete for the same cores.
+ * - `--profile FILE`: a CPU profile of one replica (`--profile-replica`, default a) during the
+ *   load phase (scripts/bench-profile-hook.cjs; summarise with `yarn bench:summary FILE`): the
+ *   profiler slows that replica, its figures then say so. `--keep` leaves the databases.
+ */
+import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import {
+  type Backend,
+  type Json,
+  BACKEND,
+  freePort,
+  generateYaml,
+  HEADERS,
+  sleep,
+  startBackend,
+  waitForGraph,
+} from './benchBackend';
+
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return def;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new Error(`--${name} needs a positive number`);
+  return v;
+};
+const DECISIONS = arg('decisions', 20000);
+const N = arg('entities', 1000);
+const CONCURRENCY = arg('concurrency', 16);
+const IDLE_S = arg('idle', 15);
+const PROBE_RATE = arg('probe-rate', 50);
+const LAG_EVERY = arg('lag-every', 20);
+const LAG_PENDING = arg('lag-pending', 4);
+const MAX_PER_FINDING = process.argv.includes('--max-per-finding')
+  ? arg('max-per-finding', 100)
+  : undefined;
+const KEEP = process.argv.includes('--keep');
+const PROFILE = (() => {
+  const i = process.argv.indexOf('--profile');
+  return i > 0 ? resolve(process.argv[i + 1]) : undefined;
+})();
+const PROFILE_REPLICA = (() => {
+  const i = process.argv.indexOf('--profile-replica');
+  const v = i > 0 ? process.argv[i + 1] : 'a';
+  if (v !== 'a' && v !== 'b') throw new Error('--profile-replica: a or b');
+  return v === 'a' ? 0 : 1;
+})();
+const LAG_POLL_MS = 50;
+const LAG_GIVE_UP_MS = 120_000;
+const TARGET = { p99Ratio: 2, lagMs: 3000 };
+
+const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
+const PREFIX = `contracts_bench_${process.pid}_`;
+/** pg, as packages/backend depends on it (the backends' own driver). */
+const pg = createRequire(join(BACKEND, 'package.json'))('pg');
+
+async function withPg<T>(fn: (client: any) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ ...PG, database: 'postgres' });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops the databases of this run's prefix, or (`stale`) of earlier runs whose process is gone. */
+async function dropDatabases(which: 'mine' | 'stale'): Promise<string[]> {
+  return withPg(async client => {
+    const { rows } = await client.query(
+      `SELECT datname FROM pg_database WHERE datname LIKE 'contracts\\_bench\\_%'`,
+    );
+    const dropped: string[] = [];
+    for (const { datname } of rows as Array<{ datname: string }>) {
+      const pid = Number(/^contracts_bench_(\d+)_/.exec(datname)?.[1]);
+      let drop = datname.startsWith(PREFIX);
+      if (which === 'stale') {
+        drop = false;
+        if (pid && pid !== process.pid) {
+          try {
+            process.kill(pid, 0);
+          } catch (e: any) {
+            drop = e?.code === 'ESRCH';
+          }
+        }
+      }
+      if (!drop) continue;
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      dropped.push(datname);
+    }
+    return dropped;
+  });
+}
+
+/** CPU seconds (user + system) a process has used, from /proc; undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime: fields 14 and 15 of stat (12 and 13 after the command)
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Preloaded into both replicas: tells (on stderr, i.e. the replica's log) each run of the
+ * plugin's polling loops — the decisions sync and the graph's quick check — how long it took and
+ * the pause chosen after it, through the `onPause` option of startPolling (src/services/polling.ts),
+ * which the plugin does not use. Nothing else changes.
+ */
+const TRACE_HOOK = `
+const Module = require('node:module');
+const load = Module._load;
+const wrapped = new WeakMap();
+Module._load = function (request) {
+  const exports = load.apply(this, arguments);
+  if (!/polling/.test(request) || !exports || typeof exports.startPolling !== 'function') return exports;
+  let w = wrapped.get(exports);
+  if (!w) {
+    const start = exports.startPolling;
+    w = { ...exports, startPolling: options => {
+      const fn = String(options.fn);
+      const loop = /decisions\\.sync/.test(fn) ? 'decisions' : /refreshChanges/.test(fn) ? 'graph' : 'other';
+      return start({ ...options, onPause: (pauseMs, runMs) => {
+        process.stderr.write('[bench-trace] ' + JSON.stringify({ at: Date.now(), loop, runMs, pauseMs }) + '\\n');
+        if (options.onPause) options.onPause(pauseMs, runMs);
+      } });
+    } };
+    Object.defineProperty(w, '__esModule', { value: true });
+    wrapped.set(exports, w);
+  }
+  return w;
+};
+`;
+
+interface Trace {
+  at: number;
+  loop: string;
+  runMs: number;
+  pauseMs: number;
+}
+
+/** The polling runs a replica's log tells, of one loop, between two times. */
+function tracesOf(logFile: string, loop: string, from: number, to: number) {
+  const out: Trace[] = [];
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('[bench-trace] ')) continue;
+    const t: Trace = JSON.parse(line.slice(14));
+    if (t.loop === loop && t.at >= from && t.at <= to) out.push(t);
+  }
+  return out;
+}
+
+/**
+ * The catalog probe, in a worker thread per replica (its own event loop): open loop, one request
+ * every 1/rate s whatever the answers do (a slow answer does not delay the next request, so a
+ * stall is measured, not skipped), over fetch's keep-alive pool; or `amount` requests, 8 at a
+ * time (the warm-up). Every response's latency (sent → body read) and time kept.
+ */
+const PROBE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+const { url, headers, rate, amount, n } = workerData;
+let i = 0, inflight = 0, errors = 0, stopped = false;
+const latencies = [], times = [], statuses = {};
+const one = async () => {
+  const target = url.replace('svc-N', 'svc-' + (i++ % n));
+  inflight++;
+  const t0 = performance.now();
+  try {
+    const res = await fetch(target, { headers });
+    await res.arrayBuffer();
+    latencies.push(performance.now() - t0);
+    times.push(Date.now());
+    statuses[res.status] = (statuses[res.status] || 0) + 1;
+  } catch {
+    errors++;
+  } finally {
+    inflight--;
+  }
+};
+const finish = async () => {
+  while (inflight) await new Promise(r => setTimeout(r, 10));
+  parentPort.postMessage({ latencies: Float64Array.from(latencies), times: Float64Array.from(times), statuses, errors });
+};
+if (amount) {
+  let k = 0;
+  Promise.all(Array.from({ length: 8 }, async () => { while (k++ < amount) await one(); })).then(finish);
+} else {
+  const period = 1000 / rate;
+  const start = performance.now();
+  let k = 0;
+  const tick = () => {
+    if (stopped) return;
+    while (start + k * period <= performance.now()) { k++; one(); }
+    setTimeout(tick, Math.max(0, start + k * period - performance.now()));
+  };
+  tick();
+  parentPort.on('message', m => { if (m === 'stop') { stopped = true; finish(); } });
+}
+`;
+
+interface ProbeResult {
+  latencies: Float64Array;
+  times: Float64Array;
+  statuses: Record<string, number>;
+  errors: number;
+}
+
+function startProbe(
+  base: string,
+  token: string,
+  amount?: number,
+): { stop(): Promise<ProbeResult> } {
+  const worker = new Worker(PROBE, {
+    eval: true,
+    workerData: {
+      url: `${base}/api/catalog/entities/by-name/component/default/svc-N`,
+      headers: { ...HEADERS, authorization: `Bearer ${token}` },
+      rate: PROBE_RATE,
+      amount,
+      n: N,
+    },
+  });
+  const done = new Promise<ProbeResult>((res, rej) => {
+    worker.once('message', res);
+    worker.once('error', rej);
+  }).finally(() => worker.terminate());
+  return {
+    stop() {
+      if (!amount) worker.postMessage('stop');
+      return done;
+    },
+  };
+}
+
+/** The value at quantile q of sorted values. */
+const at = (sorted: ArrayLike<number>, q: number) =>
+  sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+    : NaN;
+const sortedOf = (values: ArrayLike<number>) =>
+  Float64Array.from(values).sort();
+const ms = (v: number) =>
+  Number.isNaN(v) ? '      -' : `${v.toFixed(1)} ms`.padStart(10);
+const secs = (v: number) => `${(v / 1000).toFixed(2)} s`;
+const count = (m: Map<string, number> | Record<string, number>) =>
+  [...(m instanceof Map ? m : Object.entries(m))]
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
+
+/** The load average while `fn` runs, sampled every second: mean and max of the 1-min figure. */
+async function withLoad<T>(
+  fn: () => Promise<T>,
+): Promise<[T, { mean: number; max: number }]> {
+  const samples: number[] = [loadavg()[0]];
+  const timer = setInterval(() => samples.push(loadavg()[0]), 1000);
+  try {
+    const out = await fn();
+    samples.push(loadavg()[0]);
+    return [
+      out,
+      {
+        mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+        max: Math.max(...samples),
+      },
+    ];
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function main() {
+  const started = Date.now();
+  const stale = await dropDatabases('stale');
+  if (stale.length)
+    process.stdout.write(
+      `  dropped ${stale.length} databases of earlier runs that are gone\n`,
+    );
+  const dir = mkdtempSync(join(tmpdir(), 'contracts-bench-decisions-'));
+  const catalogFile = join(dir, 'catalog.yaml');
+  writeFileSync(catalogFile, generateYaml(N));
+  const config = {
+    backend: {
+      database: { client: 'pg', connection: PG, prefix: PREFIX },
+    },
+    contracts: {
+      deciders: { 'latency-budget': ['group:default/support-team'] },
+      decisions: {
+        writesPerMinute: 1_000_000,
+        ...(MAX_PER_FINDING ? { maxPerFinding: MAX_PER_FINDING } : {}),
+      },
+      schedule: {
+        frequency: { hours: 24 },
+        timeout: { minutes: 10 },
+        initialDelay: { hours: 24 },
+      },
+    },
+  };
+  process.stdout.write(
+    [
+      `  two replicas of packages/backend on PostgreSQL ${PG.host}:${PG.port}, databases ${PREFIX}*`,
+      `  overlay (besides listen, catalog): ${JSON.stringify(
+        config.contracts,
+      )}`,
+      `  logs and config: ${dir}`,
+      '',
+    ].join('\n'),
+  );
+
+  const replicas: Backend[] = [];
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      await Promise.all(replicas.map(r => r.stop()));
+      for (const r of replicas) if (!r.exited) r.child.kill('SIGKILL');
+      if (KEEP) {
+        process.stdout.write(`  databases kept: ${PREFIX}*\n`);
+        return;
+      }
+      const dropped = await dropDatabases('mine').catch(e => {
+        process.stderr.write(`could not drop ${PREFIX}*: ${e}\n`);
+        return [];
+      });
+      process.stdout.write(
+        `  stopped both replicas, dropped ${dropped.length} databases ${PREFIX}*\n`,
+      );
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: cleaning up\n`);
+      cleanup().finally(() => process.exit(130));
+    });
+  }
+  try {
+    await run(dir, catalogFile, config, replicas, started);
+  } finally {
+    await cleanup();
+  }
+}
+
+async function run(
+  dir: string,
+  catalogFile: string,
+  config: Json,
+  replicas: Backend[],
+  started: number,
+) {
+  const names = ['A', 'B'];
+  const tokens: string[] = [];
+  const traceHook = join(dir, 'trace-polling.cjs');
+  writeFileSync(traceHook, TRACE_HOOK);
+  for (const [i, name] of names.entries()) {
+    const port = await freePort();
+    const replica = startBackend({
+      dir,
+      port,
+      logFile: join(dir, `backend-${name.toLowerCase()}.log`),
+      catalogFile,
+      overlayName: `app-config.${name.toLowerCase()}.yaml`,
+      config,
+      profileFile: PROFILE && PROFILE_REPLICA === i ? PROFILE : undefined,
+      preload: [traceHook],
+    });
+    replicas.push(replica);
+    process.stdout.write(
+      `  replica ${name}: ${replica.base}, log ${replica.logFile}\n`,
+    );
+    // B after A serves: A has created the databases and run the migrations
+    tokens.push(await replica.signIn());
+  }
+  for (const [i, replica] of replicas.entries()) {
+    await waitForGraph(replica, tokens[i], N, started, ` (${names[i]})`);
+  }
+  const headersOf = (i: number) => ({
+    ...HEADERS,
+    authorization: `Bearer ${tokens[i]}`,
+  });
+
+  // the findings the writes answer: every latency-budget finding (the guest is a party of each)
+  const findings: string[] = [];
+  for (let cursor: string | undefined; ; ) {
+    const res = await fetch(
+      `${
+        replicas[0].base
+      }/api/contracts/findings?rule=latency-budget&limit=500${
+        cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''
+      }`,
+      { headers: headersOf(0) },
+    );
+    if (!res.ok) throw new Error(`GET /findings: ${res.status}`);
+    const body: any = await res.json();
+    findings.push(...body.items.map((f: { id: string }) => f.id));
+    cursor = body.nextCursor;
+    if (!cursor) break;
+  }
+  const perFinding = Math.ceil(DECISIONS / findings.length);
+  const bound = MAX_PER_FINDING ?? 100;
+  process.stdout.write(
+    `  ${findings.length} latency-budget findings: ≈ ${perFinding} records each (maxPerFinding ${bound})\n`,
+  );
+  if (!findings.length || perFinding > bound) {
+    throw new Error(
+      `${DECISIONS} decisions do not fit ${findings.length} findings of at most ${bound} records: more --entities or --max-per-finding ${perFinding}`,
+    );
+  }
+
+  process.stdout.write(
+    `  warm-up: every entity once through each replica's catalog (${N} requests each)\n`,
+  );
+  await Promise.all(
+    replicas.map((r, i) => startProbe(r.base, tokens[i], N).stop()),
+  );
+  const cpuOf = () => replicas.map(r => cpuSeconds(r.child.pid));
+
+  // (1) idle
+  process.stdout.write(
+    `  idle: the catalog probe alone, ${IDLE_S} s, ${PROBE_RATE} req/s per replica\n`,
+  );
+  let cpu0 = cpuOf();
+  const idleFrom = Date.now();
+  const [idle, idleLoad] = await withLoad(async () => {
+    const probes = replicas.map((r, i) => startProbe(r.base, tokens[i]));
+    await sleep(IDLE_S * 1000);
+    return Promise.all(probes.map(p => p.stop()));
+  });
+  const idleCpu = cpuOf().map((c, i) => (c ?? NaN) - (cpu0[i] ?? NaN));
+  const idleTo = Date.now();
+
+  // (2) load and (3) lag
+  process.stdout.write(
+    `  load: ${DECISIONS} decisions, alternately through A and B, ${CONCURRENCY} writers, the probe beside them\n`,
+  );
+  const statuses = new Map<string, number>();
+  const writeLatencies: number[][] = [[], []];
+  /** A sampled write: through which replica, answered when (epoch ms), seen by the other after lagMs. */
+  interface LagSample {
+    from: number;
+    ackEpoch: number;
+    lagMs: number;
+    /** The other replica's answers to the polls, ms. */
+    pollMs: number[];
+  }
+  const lags: LagSample[] = [];
+  let pendingLags = 0;
+  let skippedLags = 0;
+  const lagPolls: Promise<void>[] = [];
+  const firstError = new Map<string, string>();
+
+  const sampleLag = async (
+    from: number,
+    findingId: string,
+    id: string,
+    ackAt: number,
+  ) => {
+    const other = 1 - from;
+    const sample: LagSample = {
+      from,
+      ackEpoch: Date.now() - (performance.now() - ackAt),
+      lagMs: LAG_GIVE_UP_MS,
+      pollMs: [],
+    };
+    pendingLags++;
+    try {
+      for (;;) {
+        const t = performance.now();
+        if (t - ackAt > LAG_GIVE_UP_MS) return;
+        try {
+          const res = await fetch(
+            `${
+              replicas[other].base
+            }/api/contracts/findings/${encodeURIComponent(findingId)}`,
+            { headers: headersOf(other) },
+          );
+          const body: any = res.ok ? await res.json() : undefined;
+          const now = performance.now();
+          sample.pollMs.push(now - t);
+          if (body?.decisions?.some((d: { id: string }) => d.id === id)) {
+            sample.lagMs = now - ackAt;
+            return;
+          }
+        } catch {
+          // asked again
+        }
+        await sleep(Math.max(0, LAG_POLL_MS - (performance.now() - t)));
+      }
+    } finally {
+      lags.push(sample);
+      pendingLags--;
+    }
+  };
+
+  let next = 0;
+  const writer = async () => {
+    for (;;) {
+      const i = next++;
+      if (i >= DECISIONS) return;
+      const r = i % 2;
+      // consecutive writes (one through each replica) answer the same finding
+      const findingId = findings[Math.floor(i / 2) % findings.length];
+      const t0 = performance.now();
+      let status: string;
+      try {
+        const res = await fetch(`${replicas[r].base}/api/contracts/decisions`, {
+          method: 'POST',
+          headers: { ...headersOf(r), 'content-type': 'application/json' },
+          body: JSON.stringify({
+            findingId,
+            title: `Load decision ${i}`,
+            context: `Written by bench-decisions through replica ${names[r]}.`,
+            options: ['Raise the budget', 'Cache the call'],
+            decision: 'Raise the latency budget for now',
+            rationale:
+              'The call is off the critical path; the cache comes next quarter.',
+            reviewBy: '2099-12-31',
+          }),
+          signal: AbortSignal.timeout(60_000),
+        });
+        status = String(res.status);
+        const body: any = await res.json().catch(() => undefined);
+        const ackAt = performance.now();
+        writeLatencies[r].push(ackAt - t0);
+        if (res.status === 201 && body?.id) {
+          // one write in LAG_EVERY, through A and B in turns
+          if (i % LAG_EVERY === Math.floor(i / LAG_EVERY) % 2) {
+            if (pendingLags < LAG_PENDING) {
+              lagPolls.push(sampleLag(r, findingId, body.id, ackAt));
+            } else skippedLags++;
+          }
+        } else if (!firstError.has(status)) {
+          firstError.set(status, JSON.stringify(body)?.slice(0, 300));
+        }
+      } catch (e: any) {
+        status = e?.cause?.code ?? e?.name ?? 'error';
+        if (!firstError.has(status)) firstError.set(status, String(e));
+      }
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    }
+  };
+
+  cpu0 = cpuOf();
+  const loadFrom = Date.now();
+  const profiled = PROFILE ? replicas[PROFILE_REPLICA].child : undefined;
+  if (profiled && PROFILE) {
+    rmSync(PROFILE, { force: true });
+    profiled.kill('SIGUSR2');
+  }
+  const [[during, writeSeconds, lagWaitSeconds], loadLoad] = await withLoad(
+    async () => {
+      const probes = replicas.map((r, i) => startProbe(r.base, tokens[i]));
+      const t0 = performance.now();
+      let lastReport = t0;
+      const progress = setInterval(() => {
+        const now = performance.now();
+        if (now - lastReport < 10_000) return;
+        lastReport = now;
+        process.stdout.write(
+          `    ${Math.min(next, DECISIONS)}/${DECISIONS} written (${(
+            (now - t0) /
+            1000
+          ).toFixed(0)} s), lag samples ${
+            lags.length
+          }, load ${loadavg()[0].toFixed(2)}\n`,
+        );
+      }, 1000);
+      await Promise.all(Array.from({ length: CONCURRENCY }, writer));
+      const seconds = (performance.now() - t0) / 1000;
+      clearInterval(progress);
+      const result = await Promise.all(probes.map(p => p.stop()));
+      // the samples still waiting for the other replica (no longer under load)
+      const t1 = performance.now();
+      await Promise.all(lagPolls);
+      return [result, seconds, (performance.now() - t1) / 1000] as const;
+    },
+  );
+  const loadCpu = cpuOf().map((c, i) => (c ?? NaN) - (cpu0[i] ?? NaN));
+  const loadTo = Date.now();
+  if (profiled && PROFILE) {
+    profiled.kill('SIGUSR2');
+    const until = Date.now() + 60_000;
+    while (!existsSync(PROFILE) && Date.now() < until) await sleep(200);
+  }
+
+  // report
+  const out: string[] = [''];
+  const load = (l: { mean: number; max: number }) =>
+    `load average (1 min) mean ${l.mean.toFixed(2)}, max ${l.max.toFixed(2)}`;
+  out.push(
+    `${N} entities, ${findings.length} findings, ${DECISIONS} decisions, ${CONCURRENCY} writers; probe ${PROBE_RATE} req/s per replica (open loop); 2 replicas, PostgreSQL`,
+    '',
+    `catalog GET /api/catalog/entities/by-name/... ${'p50'.padStart(
+      10,
+    )}${'p99'.padStart(10)}${'max'.padStart(10)}  requests  non-2xx/errors`,
+  );
+  const p99s: number[][] = [[], []];
+  const row = (label: string, r: ProbeResult, phase: number, i: number) => {
+    const s = sortedOf(r.latencies);
+    p99s[i][phase] = at(s, 0.99);
+    const non2xx = Object.entries(r.statuses)
+      .filter(([k]) => !k.startsWith('2'))
+      .reduce((a, [, v]) => a + v, 0);
+    out.push(
+      `  ${label.padEnd(44)}${ms(at(s, 0.5))}${ms(at(s, 0.99))}${ms(
+        s[s.length - 1],
+      )}${String(s.length).padStart(10)}  ${non2xx}/${r.errors}`,
+    );
+  };
+  for (const i of [0, 1]) {
+    row(`replica ${names[i]}, idle`, idle[i], 0, i);
+    row(`replica ${names[i]}, during the writes`, during[i], 1, i);
+  }
+  out.push(
+    `  idle: ${load(idleLoad)}; CPU of A ${idleCpu[0].toFixed(
+      1,
+    )} s, B ${idleCpu[1].toFixed(1)} s in ${IDLE_S} s`,
+  );
+  // the catalog's p99 per 10 s window of the load phase, to see when it rose
+  for (const i of [0, 1]) {
+    const { latencies, times } = during[i];
+    if (!times.length) continue;
+    const t0 = times[0];
+    const windows: number[][] = [];
+    times.forEach((t, k) => {
+      (windows[Math.floor((t - t0) / 10_000)] ??= []).push(latencies[k]);
+    });
+    out.push(
+      `  replica ${names[i]} p99 per 10 s: ${[...windows]
+        .map(w => (w ? at(sortedOf(w), 0.99).toFixed(0) : '-'))
+        .join(' ')} ms`,
+    );
+  }
+  const written = [...statuses.values()].reduce((a, b) => a + b, 0);
+  out.push(
+    '',
+    `writes: ${written} in ${writeSeconds.toFixed(1)} s = ${(
+      written / writeSeconds
+    ).toFixed(0)}/s; statuses ${count(statuses)}`,
+  );
+  for (const [status, body] of firstError)
+    out.push(`  first ${status}: ${body}`);
+  for (const i of [0, 1]) {
+    const s = sortedOf(writeLatencies[i]);
+    out.push(
+      `  through ${names[i]}: p50 ${ms(at(s, 0.5)).trim()}, p99 ${ms(
+        at(s, 0.99),
+      ).trim()}, max ${ms(s[s.length - 1]).trim()}`,
+    );
+  }
+  out.push(
+    `  during: ${load(loadLoad)}; CPU of A ${loadCpu[0].toFixed(
+      1,
+    )} s, B ${loadCpu[1].toFixed(1)} s in ${writeSeconds.toFixed(0)} s (${(
+      ((loadCpu[0] + loadCpu[1]) * 1000) /
+      written
+    ).toFixed(1)} ms of the replicas' CPU per write, the probe's included)`,
+  );
+  if (PROFILE)
+    out.push(
+      `  replica ${names[PROFILE_REPLICA]} ran under the profiler: ${PROFILE} (yarn bench:summary)`,
+    );
+  const lagSorted = sortedOf(lags.map(l => l.lagMs));
+  const lagMax = lagSorted[lagSorted.length - 1];
+  const lagLine = (list: LagSample[]) => {
+    const x = sortedOf(list.map(l => l.lagMs));
+    return `median ${secs(at(x, 0.5))}, p95 ${secs(at(x, 0.95))}, max ${secs(
+      x[x.length - 1],
+    )}; over 3 s: ${list.filter(l => l.lagMs > TARGET.lagMs).length}`;
+  };
+  const polls = sortedOf(lags.flatMap(l => l.pollMs));
+  out.push(
+    '',
+    `replica lag (write answered on one replica → in the other's view), ${lags.length} samples (${skippedLags} skipped: ${LAG_PENDING} pending), poll every ${LAG_POLL_MS} ms:`,
+    `  ${lagLine(lags)}; the last samples took ${lagWaitSeconds.toFixed(
+      1,
+    )} s after the writes`,
+  );
+  for (const from of [0, 1]) {
+    const list = lags.filter(l => l.from === from);
+    if (list.length)
+      out.push(`  ${names[from]} → ${names[1 - from]}: ${lagLine(list)}`);
+  }
+  out.push(
+    `  the polls' answers (GET /findings/{id} of the other replica): median ${ms(
+      at(polls, 0.5),
+    ).trim()}, p95 ${ms(at(polls, 0.95)).trim()}, max ${ms(
+      polls[polls.length - 1],
+    ).trim()}`,
+  );
+  // which sync of the other replica showed each sample: the first that started after the
+  // write was answered, or a later one (the trace hook tells when each sync ended and took)
+  {
+    const syncs = replicas.map(r =>
+      tracesOf(r.logFile, 'decisions', loadFrom, Infinity),
+    );
+    const untilSync: number[] = [];
+    const afterSync: number[] = [];
+    let later = 0;
+    for (const l of lags) {
+      const list = syncs[1 - l.from];
+      const k = list.findIndex(t => t.at - t.runMs >= l.ackEpoch);
+      if (k < 0 || l.lagMs >= LAG_GIVE_UP_MS) continue;
+      const seen = l.ackEpoch + l.lagMs;
+      untilSync.push(list[k].at - l.ackEpoch);
+      if (list[k + 1] && seen > list[k + 1].at) later++;
+      else afterSync.push(seen - list[k].at);
+    }
+    if (untilSync.length) {
+      const u = sortedOf(untilSync);
+      const d = sortedOf(afterSync);
+      out.push(
+        `  write → end of the other's first sync that started after it: median ${secs(
+          at(u, 0.5),
+        )}, p95 ${secs(at(u, 0.95))}, max ${secs(u[u.length - 1])}`,
+        `  seen at that sync: ${afterSync.length} (then seen ${ms(
+          at(d, 0.5),
+        ).trim()} after it, median); only at a later sync: ${later}`,
+      );
+    }
+  }
+  // how long each replica's polling runs took, and the pauses after them (the trace hook)
+  const stats = (v: number[]) => {
+    const x = sortedOf(v);
+    return `median ${at(x, 0.5).toFixed(0)}, p95 ${at(x, 0.95).toFixed(
+      0,
+    )}, max ${(x[x.length - 1] ?? NaN).toFixed(0)}`;
+  };
+  out.push(
+    '',
+    'polling runs of each replica (src/services/polling.ts; ms; a pause stretches beyond the interval when a run takes over 5% of it):',
+  );
+  for (const [phase, from, to] of [
+    ['idle', idleFrom, idleTo],
+    ['during', loadFrom, loadTo],
+  ] as const) {
+    for (const [i, r] of replicas.entries()) {
+      for (const loop of ['decisions', 'graph']) {
+        const t = tracesOf(r.logFile, loop, from, to);
+        if (!t.length) continue;
+        const stretched = t.filter(x => x.pauseMs > 3000).length;
+        out.push(
+          `  ${names[i]} ${phase.padEnd(7)}${loop.padEnd(10)}${String(
+            t.length,
+          ).padStart(4)} runs: run ${stats(t.map(x => x.runMs))}; pause ${stats(
+            t.map(x => x.pauseMs),
+          )} (${stretched} stretched)`,
+        );
+      }
+    }
+  }
+  const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+  out.push(
+    '',
+    'target                                        measured    result',
+  );
+  for (const i of [0, 1]) {
+    const ratio = p99s[i][1] / p99s[i][0];
+    out.push(
+      `  catalog p99 during <= 2x idle, replica ${names[i]}  ${`${ratio.toFixed(
+        2,
+      )}x`.padStart(9)}    ${verdict(ratio <= TARGET.p99Ratio)}`,
+    );
+  }
+  out.push(
+    `  replica lag <= 3 s (max)                   ${secs(lagMax).padStart(
+      9,
+    )}    ${verdict(lagMax <= TARGET.lagMs)}`,
+    '',
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  e => {
+    process.stderr.write(`${e?.stack ?? e}\n`);
+    process.exit(1);
+  },
+);
