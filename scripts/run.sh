@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's commands: `npm start` and `npm test` land here (also `npm run contracts`).
 #   start     set up if needed, build the portal if its sources changed, serve it on :7007
-#   test      set up if needed, then every test: type check, unit and integration tests,
-#             end-to-end tests in headless Chromium
+#   test      set up if needed, then every test: type check, lint, unit and integration tests
+#             (PostgreSQL: scripts/test-postgres.mjs), end-to-end tests in headless Chromium
+#             (scripts/chromium.mjs)
 #   contracts the contracts CLI (packages/contracts-cli)
 #   node-env  prints the NODE_ENV `start` runs the backend with (before any setup)
 set -euo pipefail
@@ -65,21 +66,45 @@ case "$cmd" in
     build_app
     ;;
   test)
-    # PostgreSQL for the database tests (TestDatabases): the local server when there is one
-    if command -v pg_isready >/dev/null 2>&1 && pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
-      pg_major=$(psql -h 127.0.0.1 -U postgres -Atc 'show server_version_num' 2>/dev/null | cut -c1-2 || true)
-      var="BACKSTAGE_TEST_DATABASE_POSTGRES${pg_major}_CONNECTION_STRING"
-      if [ -n "$pg_major" ] && [ -z "${!var:-}" ]; then
-        export "$var=postgresql://postgres@127.0.0.1:5432"
+    # PostgreSQL for the database tests (Backstage's TestDatabases): the configured server
+    # (BACKSTAGE_TEST_DATABASE_POSTGRES<NN>_CONNECTION_STRING, else 127.0.0.1:5432) when one
+    # answers, otherwise an embedded PostgreSQL from the npm registry, started here once (while
+    # the type check runs) and stopped when this script ends, whatever the outcome.
+    test_tmp="$(mktemp -d)"
+    pg_pid=""
+    stop_test_postgres() {
+      if [ -n "$pg_pid" ] && kill -0 "$pg_pid" 2>/dev/null; then
+        kill -TERM "$pg_pid" 2>/dev/null || true
+        wait "$pg_pid" 2>/dev/null || true
       fi
-    fi
+      pg_pid=""
+    }
+    trap 'stop_test_postgres; rm -rf "$test_tmp"' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    node scripts/test-postgres.mjs "$test_tmp/postgres.env" &
+    pg_pid=$!
+
     echo "[test] type check" >&2
     yarn tsc
     echo "[test] lint" >&2
     yarn backstage-cli repo lint
+
+    while [ ! -f "$test_tmp/postgres.env" ] && kill -0 "$pg_pid" 2>/dev/null; do sleep 0.2; done
+    if [ ! -f "$test_tmp/postgres.env" ]; then
+      echo "[test] no PostgreSQL for the database tests (see the lines above)" >&2
+      exit 1
+    fi
+    # shellcheck disable=SC1091
+    . "$test_tmp/postgres.env"
+    echo "[test] PostgreSQL for the database tests: $CONTRACTS_TEST_POSTGRES" >&2
     echo "[test] unit and integration tests" >&2
     CI=true yarn backstage-cli repo test --maxWorkers=2 "$@"
+    stop_test_postgres
+
     echo "[test] end-to-end tests (headless Chromium)" >&2
+    browser="$(node scripts/chromium.mjs)"
+    echo "[test] browser for the end-to-end tests: $browser" >&2
     build_app
     CI=true yarn jest --config test/jest.config.js --runInBand --forceExit
     ;;

