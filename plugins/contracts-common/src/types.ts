@@ -56,6 +56,26 @@ export interface LatencyBound extends PercentileLatency {
 }
 
 /**
+ * Where `contracts discover` found a value in code or shipped configuration: the file (relative
+ * to the repository scanned), 1-based line and column. Written in a contract document as
+ * `discovered: { timeout: src/riskClient.ts:14:22 }` beside the values it marks.
+ * @public
+ */
+export interface DiscoveredAt {
+  file: string;
+  line: number;
+  column?: number;
+}
+
+/**
+ * The values of an item that were discovered, not declared: by key of the item as written in
+ * the document (`timeout`, `retry`, `max_attempts`, `on_timeout.generates_new_request_id`…).
+ * A value without a mark was declared.
+ * @public
+ */
+export type DiscoveredMarks = Record<string, DiscoveredAt>;
+
+/**
  * `depends_on[]`: a call this entity makes to another.
  * @public
  */
@@ -70,6 +90,8 @@ export interface ContractDependency {
   fallback?: string;
   /** `retry: none` gives `{ raw: 'none', maxAttempts: 1 }`; `retry: 3` gives maxAttempts 3. */
   retry?: { raw: string; maxAttempts?: number };
+  /** The values `contracts discover` found, with where (unmarked values were declared). */
+  discovered?: DiscoveredMarks;
   loc: SourceLocation;
 }
 
@@ -148,6 +170,8 @@ export interface DataDependency {
   freshnessRaw: string;
   reason?: string;
   impactIfStale?: string;
+  /** The values `contracts discover` found, with where (unmarked values were declared). */
+  discovered?: DiscoveredMarks;
   loc: SourceLocation;
 }
 
@@ -164,6 +188,8 @@ export interface RetryPolicy {
   maxAttempts?: number;
   backoff?: string;
   reason?: string;
+  /** The values `contracts discover` found, with where (unmarked values were declared). */
+  discovered?: DiscoveredMarks;
   loc: SourceLocation;
 }
 
@@ -177,6 +203,8 @@ export interface IdempotencySpec {
   /** e.g. `stable_across_retries` */
   expects?: string;
   windowMs?: number;
+  /** The values `contracts discover` found, with where (unmarked values were declared). */
+  discovered?: DiscoveredMarks;
   loc: SourceLocation;
 }
 
@@ -209,6 +237,58 @@ export interface EntityContract {
   requires: DataRequirement[];
   /** The files (or `annotation:contracts.io/spec`) the contract was read from. */
   sources: string[];
+  /**
+   * What `contracts discover` found in the entity's code and shipped configuration, to compare
+   * with what the contract declares (rule `contract-drift`). Absent unless a caller adds it.
+   */
+  discovered?: DiscoveredFact[];
+}
+
+/**
+ * What a discovered fact is about.
+ * @public
+ */
+export type DiscoveredFactKind =
+  | 'timeout'
+  | 'retry'
+  | 'new-id-in-retry'
+  | 'idempotency-key'
+  | 'replica-read';
+
+/**
+ * One fact `contracts discover` read in code or configuration, with where it was written and
+ * what it says. A value it could not resolve statically says why in `unresolved` and has no
+ * number: never a guessed one.
+ * @public
+ */
+export interface DiscoveredFact {
+  kind: DiscoveredFactKind;
+  /** Relative to the repository scanned, `/`-separated. */
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  /** The code or configuration as written, e.g. `AbortSignal.timeout(RISK_TIMEOUT_MS)`. */
+  written: string;
+  /** `timeout`: the value in milliseconds, when resolved. */
+  ms?: number;
+  /** `retry`: the number of attempts, when resolved. */
+  attempts?: number;
+  /** `retry`: whether `attempts` counts every try (the first included) or only the retries. */
+  counts?: 'all-tries' | 'retries';
+  /** How the value was resolved: `literal`, `constant RISK_TIMEOUT_MS (src/config.ts:3)`, `0.2 s → 200 ms`. */
+  resolved?: string;
+  /** Why the value is not known statically, e.g. `timeout from config key RISK_TIMEOUT`, `library default`. */
+  unresolved?: string;
+  /** The service called (a name as in the catalog, e.g. `risk`), where the code shows it. */
+  target?: string;
+  /** Where the target was read from (`URL host risk.internal`, `client riskClient`, `config key RISK_URL`), or why it is unknown. */
+  targetFrom?: string;
+  /** The library or construct, e.g. `fetch`, `axios`, `tenacity`, `hand-written loop`, `Envoy route`. */
+  library?: string;
+  /** `typescript`, `javascript`, `python`, `go`, `java`, `kotlin`, `csharp`, `yaml`, `json`. */
+  language: string;
 }
 
 /**

@@ -30,6 +30,7 @@ export {
 } from './format';
 export {
   accessPolicyRule,
+  contractDriftRule,
   dataFreshnessRule,
   defaultRules,
   freshnessPathRule,

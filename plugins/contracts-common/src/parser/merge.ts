@@ -187,6 +187,16 @@ function isEmpty(value: unknown): boolean {
   return value === undefined || (Array.isArray(value) && value.length === 0);
 }
 
+/**
+ * A value taken from a later statement keeps its `discovered` mark (keyed by the document key,
+ * which is the field's label without its backticks).
+ */
+function takeMark(first: Item, second: Item, label: string): void {
+  const key = label.replace(/`/g, '');
+  const mark = second.discovered?.[key];
+  if (mark) first.discovered = { ...first.discovered, [key]: mark };
+}
+
 /** Reports one contradiction at the place of the second statement. */
 export type ContradictionReporter = (
   loc: SourceLocation,
@@ -237,6 +247,7 @@ export class ContractMerger {
           if (second[extra] !== undefined) first[extra] = second[extra];
         }
         this.inherit(first, second, field.name);
+        takeMark(first, second, field.label);
       } else if (!same(existing, incoming)) {
         const show = field.show ?? String;
         const firstLoc =

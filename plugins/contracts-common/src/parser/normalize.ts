@@ -6,6 +6,7 @@
 import type {
   ContractDependency,
   DataDependency,
+  DiscoveredMarks,
   DataRequirement,
   EntityContract,
   IdempotencySpec,
@@ -38,7 +39,10 @@ import {
 } from './yamlSource';
 
 /** The sections of a contract, as read from one or several documents. */
-export type ContractSections = Omit<EntityContract, 'entityRef' | 'sources'>;
+export type ContractSections = Omit<
+  EntityContract,
+  'entityRef' | 'sources' | 'discovered'
+>;
 
 /**
  * Where the fields of one normalized item were written: its document, the pointer of the item,
@@ -96,6 +100,27 @@ export interface NormalizeContext {
 type Dict = Record<string, unknown>;
 
 const PERCENTILE_KEY = /^[pP]\d+(?:\.\d+)?$/;
+/** `path:line` or `path:line:column`, where a discovered value was found. */
+const DISCOVERED_AT = /^(\S.*?):(\d+)(?::(\d+))?$/;
+/** The keys of an item a `discovered` mark may name, per section. */
+const DISCOVERED_KEYS = {
+  dependency: [
+    'service',
+    'operation',
+    'latency_budget',
+    'timeout',
+    'fallback',
+    'retry',
+  ],
+  dataDependency: ['source', 'dataset', 'freshness_required'],
+  retryPolicy: [
+    'target',
+    'on_timeout.generates_new_request_id',
+    'max_attempts',
+    'backoff',
+  ],
+  operation: ['name', 'idempotency_key', 'expects', 'window'],
+} as const;
 const BUDGET_LEVELS = ['target', 'acceptable', 'maximum'] as const;
 
 function isDict(value: unknown): value is Dict {
@@ -429,6 +454,64 @@ class DocumentReader {
     return this.take(parseFreshnessParts(parts), pointer);
   }
 
+  /**
+   * `discovered: { timeout: src/riskClient.ts:14:22 }`: which values of the item were found by
+   * `contracts discover`, and where. Keys must be keys of the item (`keys`).
+   */
+  discovered(
+    value: unknown,
+    pointer: string,
+    keys: readonly string[],
+  ): DiscoveredMarks | undefined {
+    if (value === undefined) return undefined;
+    if (!isDict(value)) {
+      this.ctx.report(
+        pointer,
+        `expected a mapping such as \`{ timeout: src/riskClient.ts:14:22 }\`, got ${describeType(
+          value,
+        )}`,
+      );
+      return undefined;
+    }
+    const marks: DiscoveredMarks = {};
+    let count = 0;
+    for (const [key, written] of Object.entries(value)) {
+      const at = `${pointer}/${pointerSegment(key)}`;
+      if (!keys.includes(key)) {
+        this.ctx.report(at, unknownKeyMessage(key, [...keys]), true);
+        continue;
+      }
+      const match =
+        typeof written === 'string' ? DISCOVERED_AT.exec(written.trim()) : null;
+      if (!match) {
+        this.ctx.report(
+          at,
+          `expected where the value was found, \`path:line\` or \`path:line:column\` such as \`src/riskClient.ts:14:22\`, got ${
+            typeof written === 'string'
+              ? `\`${written}\``
+              : describeType(written)
+          }`,
+        );
+        continue;
+      }
+      const line = Number(match[2]);
+      const column = match[3] === undefined ? undefined : Number(match[3]);
+      if (line < 1 || (column !== undefined && column < 1)) {
+        this.ctx.report(at, 'line and column count from 1');
+        continue;
+      }
+      marks[key] =
+        column === undefined
+          ? { file: match[1], line }
+          : { file: match[1], line, column };
+      count++;
+    }
+    if (!count && !Object.keys(value).length) {
+      this.ctx.report(pointer, 'must not be empty');
+    }
+    return count ? marks : undefined;
+  }
+
   names(value: unknown, pointer: string): string[] {
     if (value === undefined) return [];
     if (typeof value === 'string')
@@ -500,6 +583,11 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       timeoutMs,
       fallback: text(item.fallback),
       retry,
+      discovered: reader.discovered(
+        item.discovered,
+        `${p}/discovered`,
+        DISCOVERED_KEYS.dependency,
+      ),
       loc: reader.loc(p),
     });
     reader.fields(dependency, p, DEPENDENCY_FIELDS);
@@ -595,6 +683,11 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       freshnessRaw: String(item.freshness_required).trim(),
       reason: text(item.reason),
       impactIfStale: text(item.impact_if_stale),
+      discovered: reader.discovered(
+        item.discovered,
+        `${p}/discovered`,
+        DISCOVERED_KEYS.dataDependency,
+      ),
       loc: reader.loc(p),
     });
     reader.fields(dependency, p, DATA_DEPENDENCY_FIELDS);
@@ -629,6 +722,11 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
           : undefined,
       backoff: text(item.backoff),
       reason: text(item.reason) ?? text(onTimeout.reason),
+      discovered: reader.discovered(
+        item.discovered,
+        `${p}/discovered`,
+        DISCOVERED_KEYS.retryPolicy,
+      ),
       loc: reader.loc(p),
     });
     reader.fields(
@@ -652,6 +750,11 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       idempotencyKey: text(item.idempotency_key),
       expects: text(item.expects),
       windowMs,
+      discovered: reader.discovered(
+        item.discovered,
+        `${p}/discovered`,
+        DISCOVERED_KEYS.operation,
+      ),
       loc: reader.loc(p),
     });
     reader.fields(spec, p, IDEMPOTENCY_FIELDS);

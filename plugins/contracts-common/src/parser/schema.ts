@@ -101,6 +101,17 @@ const definitions = {
     ],
     examples: [['fraud_decision_breakdown']],
   },
+  discovered: {
+    type: 'object',
+    description:
+      'Values of this item that `contracts discover` found in code or shipped configuration, by key, with where: `path:line:column` (e.g. `{ timeout: src/riskClient.ts:14:22 }`). Unmarked values were declared.',
+    minProperties: 1,
+    additionalProperties: {
+      type: 'string',
+      pattern: String.raw`^\s*\S.*:\d+(?::\d+)?\s*$`,
+    },
+    examples: [{ timeout: 'src/riskClient.ts:14:22' }],
+  },
   dependency: {
     type: 'object',
     description: 'A call this entity makes to another.',
@@ -130,6 +141,7 @@ const definitions = {
         'What the caller does when the call fails, e.g. `allow_with_monitoring`.',
       ),
       retry: { $ref: '#/definitions/retry' },
+      discovered: { $ref: '#/definitions/discovered' },
     },
   },
   provided: {
@@ -203,6 +215,7 @@ const definitions = {
       freshness_required: { $ref: '#/definitions/freshnessRequired' },
       reason: text('Why, e.g. `velocity_fraud_detection`.'),
       impact_if_stale: text('What breaks, e.g. `false_negatives`.'),
+      discovered: { $ref: '#/definitions/discovered' },
     },
   },
   retryPolicy: {
@@ -230,6 +243,7 @@ const definitions = {
       },
       backoff: text('e.g. `exponential`.'),
       reason: text('Why this policy.'),
+      discovered: { $ref: '#/definitions/discovered' },
     },
   },
   idempotentOperation: {
@@ -245,6 +259,7 @@ const definitions = {
         'What callers must do with it, e.g. `stable_across_retries`.',
       ),
       window: { $ref: '#/definitions/duration' },
+      discovered: { $ref: '#/definitions/discovered' },
     },
   },
   requirement: {
@@ -321,6 +336,7 @@ export const GRAMMAR_DEFINITIONS: readonly object[] = [
   definitions.retry,
   definitions.retryTarget,
   definitions.names,
+  definitions.discovered,
 ];
 
 /** The `oneOf` branches of a `provides` item. */

@@ -1,5 +1,6 @@
 import type { ContractRule } from '../types';
 import { accessPolicyRule } from './access-policy';
+import { contractDriftRule } from './contract-drift';
 import { dataFreshnessRule } from './data-freshness';
 import { freshnessPathRule } from './freshness-path';
 import { idempotencyKeyRule } from './idempotency-key';
@@ -14,6 +15,7 @@ import { unresolvedReferenceRule } from './unresolved-reference';
 
 export {
   accessPolicyRule,
+  contractDriftRule,
   dataFreshnessRule,
   freshnessPathRule,
   idempotencyKeyRule,
@@ -45,4 +47,5 @@ export const defaultRules: ContractRule[] = [
   accessPolicyRule,
   unresolvedReferenceRule,
   undeclaredDependencyRule,
+  contractDriftRule,
 ];
