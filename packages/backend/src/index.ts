@@ -17,7 +17,7 @@ backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 // catalog, with the contracts module that validates contracts at ingestion
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
-backend.add(import('@internal/backstage-plugin-catalog-backend-module-contracts'));
+backend.add(import('@backstage-contracts/plugin-catalog-backend-module-contracts'));
 
 // permissions
 backend.add(import('@backstage/plugin-permission-backend'));
@@ -25,6 +25,6 @@ backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(import('./modules/permissionPolicy'));
 
 // contracts: the conflict graph service and decision records
-backend.add(import('@internal/backstage-plugin-contracts-backend'));
+backend.add(import('@backstage-contracts/plugin-contracts-backend'));
 
 backend.start();

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ContractsReport } from '@internal/backstage-plugin-contracts-common';
+import type { ContractsReport } from '@backstage-contracts/plugin-contracts-common';
 import {
   copyExamples,
   EXAMPLES,

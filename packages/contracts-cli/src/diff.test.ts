@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { SarifLog } from '@internal/backstage-plugin-contracts-common';
+import type { SarifLog } from '@backstage-contracts/plugin-contracts-common';
 import type { DiffReport } from './diff';
 import {
   copyExamples,

@@ -10,7 +10,7 @@ import {
   type Finding,
   formatFinding,
   formatSarif,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { type Analysis, reaches, runAnalysis, sarifLocator } from './analysis';
 import { UsageError } from './errors';
 import {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Entity } from '@backstage/catalog-model';
-import type { ContractsReport } from '@internal/backstage-plugin-contracts-common';
+import type { ContractsReport } from '@backstage-contracts/plugin-contracts-common';
 import { CONTRACTS_RESOLVED_ANNOTATION } from './catalog/live';
 import { copyExamples, EXAMPLES, resolveLatency, run } from './__testUtils__/testing';
 

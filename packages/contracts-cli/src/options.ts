@@ -13,7 +13,7 @@ import {
   nearest,
   reviewDeadline,
   type Severity,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { fsReason, UsageError } from './errors';
 
 const SEVERITIES: Severity[] = ['error', 'warning', 'tradeoff', 'info'];

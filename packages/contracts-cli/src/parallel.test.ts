@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseEntityContract } from '@internal/backstage-plugin-contracts-common';
+import { parseEntityContract } from '@backstage-contracts/plugin-contracts-common';
 import type { CatalogEntry } from './catalog/types';
 import { ParallelParser } from './parallel';
 import { EXAMPLES, run, tmpDir } from './__testUtils__/testing';

@@ -22,7 +22,7 @@ import {
   type ParseEntityContractOptions,
   type ParsedEntityContract,
   parseEntityContract,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import type { CatalogEntry } from './catalog/types';
 
 /**

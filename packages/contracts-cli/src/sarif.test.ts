@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
-import type { SarifLog } from '@internal/backstage-plugin-contracts-common';
+import type { SarifLog } from '@backstage-contracts/plugin-contracts-common';
 import { copyExamples, EXAMPLES, edit, run } from './__testUtils__/testing';
 
 /**

@@ -16,7 +16,7 @@
  */
 /* eslint-disable no-console */
 import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import { defaultRules } from '@internal/backstage-plugin-contracts-common';
+import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
 import { loadavg } from 'node:os';
 import { generatedEntities } from '../src/__testUtils__/generatedCatalog';
 import { pagedCatalog } from '../src/__testUtils__/pagedCatalog';

@@ -33,7 +33,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   type Finding,
   HIDDEN_ENTITY,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import request from 'supertest';
 // The portal's own permission policy, as packages/backend installs it (test-only import: the
 // backend package depends on this plugin, not the other way round).

@@ -1,7 +1,7 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import type { TestDatabaseId } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
-import type { Finding } from '@internal/backstage-plugin-contracts-common';
+import type { Finding } from '@backstage-contracts/plugin-contracts-common';
 import request from 'supertest';
 import {
   as,

@@ -6,7 +6,7 @@ import {
 import {
   CONTRACTS_FINDING_RESOURCE_TYPE,
   type Finding,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { z } from 'zod';
 
 /**

@@ -7,8 +7,8 @@ import {
   type ContractRule,
   contractsPermissions,
   defaultRules,
-} from '@internal/backstage-plugin-contracts-common';
-import { contractsRulesExtensionPoint } from '@internal/backstage-plugin-contracts-node';
+} from '@backstage-contracts/plugin-contracts-common';
+import { contractsRulesExtensionPoint } from '@backstage-contracts/plugin-contracts-node';
 import { DatabaseDecisionsStore } from './database/DatabaseDecisionsStore';
 import { contractsFindingResourceRef, isFindingPartyRule } from './permissions';
 import { createRouter } from './service/router';

@@ -1,5 +1,5 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
-import type { ContractRule } from '@internal/backstage-plugin-contracts-common';
+import type { ContractRule } from '@backstage-contracts/plugin-contracts-common';
 
 /**
  * Lets backend modules add custom contract rules to the contracts backend.

@@ -1,5 +1,5 @@
 import type { UrlReaderService } from '@backstage/backend-plugin-api';
-import type { ContractSource } from '@internal/backstage-plugin-contracts-common';
+import type { ContractSource } from '@backstage-contracts/plugin-contracts-common';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 

@@ -12,7 +12,7 @@ import {
 import { convertLegacyRouteRef } from '@backstage/core-compat-api';
 import type { Entity } from '@backstage/catalog-model';
 import CompareArrowsIcon from '@material-ui/icons/CompareArrows';
-import { isContractsAvailable } from '@internal/backstage-plugin-contracts-common';
+import { isContractsAvailable } from '@backstage-contracts/plugin-contracts-common';
 import { contractsApiRef, ContractsClient } from './api';
 import { rootRouteRef } from './routes';
 

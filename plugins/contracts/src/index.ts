@@ -32,4 +32,4 @@ export type {
   GraphQuery,
   Page,
 } from './api';
-export { isContractsAvailable } from '@internal/backstage-plugin-contracts-common';
+export { isContractsAvailable } from '@backstage-contracts/plugin-contracts-common';

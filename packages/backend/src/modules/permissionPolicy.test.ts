@@ -11,7 +11,7 @@ import type { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import {
   contractsDecisionAcceptPermission,
   contractsDecisionCreatePermission,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { ContractsPermissionPolicy } from './permissionPolicy';
 
 const OWNERSHIP: Record<string, string[]> = {

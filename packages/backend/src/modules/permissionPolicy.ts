@@ -24,8 +24,8 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   contractsFindingConditions,
   createContractsFindingConditionalDecision,
-} from '@internal/backstage-plugin-contracts-backend';
-import { contractsDecisionAcceptPermission } from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-backend';
+import { contractsDecisionAcceptPermission } from '@backstage-contracts/plugin-contracts-common';
 
 /** Allows everything but accepting contract findings the user is no party of. */
 export class ContractsPermissionPolicy implements PermissionPolicy {

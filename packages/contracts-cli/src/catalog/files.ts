@@ -12,7 +12,7 @@ import {
   type ContractProblem,
   type ContractSource,
   contractSourcesFromAnnotation,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { fsReason, UsageError } from '../errors';
 import { entityRefOf } from './summary';
 import { ANALYZED_KINDS, type CatalogEntry, type LoadedCatalog } from './types';

@@ -6,7 +6,7 @@ import type { Entity } from '@backstage/catalog-model';
 import {
   CONTRACTS_REF_ANNOTATION,
   type ContractSource,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { UsageError } from '../errors';
 import { entryFromEntity } from './files';
 import { ANALYZED_KINDS, type CatalogEntry, type LoadedCatalog } from './types';

@@ -6,7 +6,7 @@ import {
   parseEntityRef,
   stringifyEntityRef,
 } from '@backstage/catalog-model';
-import type { EntitySummary } from '@internal/backstage-plugin-contracts-common';
+import type { EntitySummary } from '@backstage-contracts/plugin-contracts-common';
 
 /** The full ref of an entity; namespace `default` when absent. */
 export function entityRefOf(entity: Entity): string {

@@ -2,7 +2,7 @@ import type { Entity } from '@backstage/catalog-model';
 import type {
   ContractProblem,
   ContractSource,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 
 /** An entity read from a catalog file or a live catalog, with its contract texts. */
 export interface CatalogEntry {

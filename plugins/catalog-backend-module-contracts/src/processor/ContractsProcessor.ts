@@ -15,8 +15,8 @@ import {
   type ContractSource,
   contractSourcesFromAnnotation,
   parseEntityContract,
-} from '@internal/backstage-plugin-contracts-common';
-import { loadContractSources } from '@internal/backstage-plugin-contracts-node';
+} from '@backstage-contracts/plugin-contracts-common';
+import { loadContractSources } from '@backstage-contracts/plugin-contracts-node';
 
 function describeProblem(p: ContractProblem): string {
   let place = p.file ?? '';

@@ -4,7 +4,7 @@ import type { CatalogProcessorResult } from '@backstage/plugin-catalog-node';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
-import { ContractsProcessor } from '@internal/backstage-plugin-catalog-backend-module-contracts';
+import { ContractsProcessor } from '@backstage-contracts/plugin-catalog-backend-module-contracts';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';

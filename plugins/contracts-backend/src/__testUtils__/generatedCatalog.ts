@@ -1,5 +1,5 @@
 import type { Entity } from '@backstage/catalog-model';
-import { CONTRACTS_SPEC_ANNOTATION } from '@internal/backstage-plugin-contracts-common';
+import { CONTRACTS_SPEC_ANNOTATION } from '@backstage-contracts/plugin-contracts-common';
 
 /** Deterministic random numbers (mulberry32). */
 function rng(seed: number) {

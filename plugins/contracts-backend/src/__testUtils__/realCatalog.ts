@@ -1,5 +1,5 @@
 import catalogPlugin from '@backstage/plugin-catalog-backend';
-import catalogModuleContracts from '@internal/backstage-plugin-catalog-backend-module-contracts';
+import catalogModuleContracts from '@backstage-contracts/plugin-catalog-backend-module-contracts';
 import path from 'node:path';
 import { EXAMPLES_DIR } from './exampleCatalog';
 

@@ -3,7 +3,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import { ConflictError, NotFoundError } from '@backstage/errors';
-import { deriveDecisionStatus } from '@internal/backstage-plugin-contracts-common';
+import { deriveDecisionStatus } from '@backstage-contracts/plugin-contracts-common';
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import {
@@ -24,7 +24,7 @@ const EVENTS = 'contracts_decision_events';
 const CHUNK = 500;
 
 const migrationsDir = resolvePackagePath(
-  '@internal/backstage-plugin-contracts-backend',
+  '@backstage-contracts/plugin-contracts-backend',
   'migrations',
 );
 

@@ -2,7 +2,7 @@ import type {
   Decision,
   DecisionSignature,
   RecordedDecisionStatus,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 
 export type { Decision, DecisionSignature, RecordedDecisionStatus };
 

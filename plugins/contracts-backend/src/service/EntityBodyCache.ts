@@ -1,7 +1,7 @@
 import {
   type DecisionRecord,
   reviewDeadline,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { GraphSnapshot } from '../services/ContractsGraphService';

@@ -11,7 +11,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   contractsDecisionCreatePermission,
   type Finding,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import express, {
   type NextFunction,
   type Request,

@@ -1,4 +1,4 @@
-import type { Decision } from '@internal/backstage-plugin-contracts-common';
+import type { Decision } from '@backstage-contracts/plugin-contracts-common';
 import MarkdownIt from 'markdown-it';
 import { parse } from 'yaml';
 import { decisionToMarkdown } from './markdown';

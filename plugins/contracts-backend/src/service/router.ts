@@ -9,7 +9,7 @@ import {
   type Finding,
   type GraphEdge,
   HIDDEN_ENTITY,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { gunzipSync } from 'node:zlib';

@@ -4,7 +4,7 @@ import {
   createAnalyzer,
   defaultRules,
   parseEntityContract,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { withEtag } from '../__testUtils__/exampleCatalog';
 import { faultyCatalog } from '../__testUtils__/faultyCatalog';
 import { generatedEntities } from '../__testUtils__/generatedCatalog';

@@ -23,7 +23,7 @@ import {
   type GraphEdge,
   type GraphNode,
   parseEntityContract,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { contractSourcesOf, entityToSummary } from './entityModel';
 
 /** Kinds that may carry contracts or be named by them. */

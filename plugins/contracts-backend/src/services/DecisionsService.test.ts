@@ -3,7 +3,7 @@ import {
   TestDatabases,
   type TestDatabaseId,
 } from '@backstage/backend-test-utils';
-import type { Finding } from '@internal/backstage-plugin-contracts-common';
+import type { Finding } from '@backstage-contracts/plugin-contracts-common';
 import { DatabaseDecisionsStore } from '../database/DatabaseDecisionsStore';
 import type { NewDecision } from '../database/DecisionsStore';
 import { DecisionsService } from './DecisionsService';

@@ -13,7 +13,7 @@ import {
   applyDecisions,
   contractsDecisionAcceptPermission,
   type Finding,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import type {
   Decision,
   DecisionsStore,

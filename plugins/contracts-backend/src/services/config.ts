@@ -8,7 +8,7 @@ import { validEntityRef } from './entityModel';
 import type {
   EngineConfig,
   Severity,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 
 /** The plugin's settings, read from `contracts.*` with their defaults. */
 export interface ContractsSettings {

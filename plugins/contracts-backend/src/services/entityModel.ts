@@ -14,7 +14,7 @@ import {
   type ContractSource,
   contractSourcesFromAnnotation,
   type EntitySummary,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 
 function ref(
   value: unknown,

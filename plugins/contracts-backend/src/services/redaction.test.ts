@@ -1,7 +1,7 @@
 import {
   type Finding,
   HIDDEN_ENTITY,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { EVERYTHING_VISIBLE, visibleOnly } from './CatalogVisibility';
 import {
   decisionRefs,

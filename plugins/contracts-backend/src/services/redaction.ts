@@ -5,7 +5,7 @@
 import {
   type Finding,
   HIDDEN_ENTITY,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import type { Visibility } from './CatalogVisibility';
 
 /** The entities a finding names: its parties, its chain, where it was written. */

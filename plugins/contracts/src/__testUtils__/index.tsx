@@ -14,7 +14,7 @@ import {
   entityRouteRef,
 } from '@backstage/plugin-catalog-react';
 import { catalogApiMock } from '@backstage/plugin-catalog-react/testUtils';
-import { parseEntityContract } from '@internal/backstage-plugin-contracts-common';
+import { parseEntityContract } from '@backstage-contracts/plugin-contracts-common';
 import type {
   ContractsApi,
   ContractsFinding,

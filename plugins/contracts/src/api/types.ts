@@ -5,7 +5,7 @@ import type {
   DecisionStatus,
   EntityContract,
   Finding,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 
 export type { Decision, DecisionSignature, DecisionStatus };
 

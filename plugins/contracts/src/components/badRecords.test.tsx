@@ -5,7 +5,7 @@
  */
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { HIDDEN_ENTITY } from '@internal/backstage-plugin-contracts-common';
+import { HIDDEN_ENTITY } from '@backstage-contracts/plugin-contracts-common';
 import {
   accessFinding,
   checkoutEntity,

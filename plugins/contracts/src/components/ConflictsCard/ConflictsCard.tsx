@@ -5,7 +5,7 @@ import {
 } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { isContractsAvailable } from '@internal/backstage-plugin-contracts-common';
+import { isContractsAvailable } from '@backstage-contracts/plugin-contracts-common';
 import { NotInGraphYet, useEntityContracts } from '../shared';
 import { ContractsMissingAnnotation } from '../ContractsCard';
 import { FindingsList } from './FindingsList';

@@ -18,7 +18,7 @@ import {
   ContractProblem,
   EntityContract,
   isContractsAvailable,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import {
   describeDataDependency,
   describeDependency,

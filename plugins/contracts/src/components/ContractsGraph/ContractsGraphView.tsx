@@ -16,7 +16,7 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import CloseIcon from '@material-ui/icons/Close';
-import type { Severity } from '@internal/backstage-plugin-contracts-common';
+import type { Severity } from '@backstage-contracts/plugin-contracts-common';
 import type { ContractsFinding, ContractsGraph } from '../../api';
 import {
   EntityRef,

@@ -11,7 +11,7 @@ import {
 import { identityApiRef, useApi } from '@backstage/core-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { isContractsAvailable } from '@internal/backstage-plugin-contracts-common';
+import { isContractsAvailable } from '@backstage-contracts/plugin-contracts-common';
 import type { ContractsFinding, Decision } from '../../api';
 import {
   ItemErrorBoundary,

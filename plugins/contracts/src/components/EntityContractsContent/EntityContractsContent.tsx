@@ -2,7 +2,7 @@ import Grid from '@material-ui/core/Grid';
 import { InfoCard } from '@backstage/core-components';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
-import { isContractsAvailable } from '@internal/backstage-plugin-contracts-common';
+import { isContractsAvailable } from '@backstage-contracts/plugin-contracts-common';
 import { ContractsCard, ContractsMissingAnnotation } from '../ContractsCard';
 import { ConflictsCard } from '../ConflictsCard';
 import { DecisionsCard } from '../DecisionsCard';

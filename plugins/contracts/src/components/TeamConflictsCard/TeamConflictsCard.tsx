@@ -22,7 +22,7 @@ import {
 import {
   HIDDEN_ENTITY,
   type Severity,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { contractsApiRef, ContractsFinding } from '../../api';
 import {
   EntityRef,

@@ -14,7 +14,7 @@ import {
   CONTRACTS_SPEC_ANNOTATION,
   ContractProblem,
   parseEntityContract,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { CheckResult, contractsApiRef, ContractsFinding } from '../../api';
 import { FindingItem, sortFindings } from '../ConflictsCard';
 import { WrappingListItemText } from '../shared';

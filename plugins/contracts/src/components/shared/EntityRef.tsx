@@ -1,7 +1,7 @@
 import { parseEntityRef } from '@backstage/catalog-model';
 import type { CompoundEntityRef } from '@backstage/catalog-model';
 import { EntityRefLink } from '@backstage/plugin-catalog-react';
-import { HIDDEN_ENTITY } from '@internal/backstage-plugin-contracts-common';
+import { HIDDEN_ENTITY } from '@backstage-contracts/plugin-contracts-common';
 
 /**
  * Parses an entity ref as it came from the backend (any value): undefined when it is not a ref

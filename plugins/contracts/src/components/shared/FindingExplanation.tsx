@@ -1,6 +1,6 @@
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import type { Finding } from '@internal/backstage-plugin-contracts-common';
+import type { Finding } from '@backstage-contracts/plugin-contracts-common';
 import { EntityRef } from './EntityRef';
 
 /** A side's value, or what stands for it when the caller may not see that side. */

@@ -4,7 +4,7 @@ import type {
   DataRequirement,
   PercentileLatency,
   RetryPolicy,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 
 /** `3200` → `3200ms`, `15000` → `15s`. */
 export function formatMs(ms: number): string {

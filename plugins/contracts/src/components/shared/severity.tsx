@@ -2,7 +2,7 @@ import Chip from '@material-ui/core/Chip';
 import type {
   FindingStatus,
   Severity,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import type { DecisionStatus } from '../../api';
 
 /** Display order: what blocks integration first. */

@@ -1,5 +1,5 @@
 import { usePermission } from '@backstage/plugin-permission-react';
-import { contractsDecisionAcceptPermission } from '@internal/backstage-plugin-contracts-common';
+import { contractsDecisionAcceptPermission } from '@backstage-contracts/plugin-contracts-common';
 import type { ContractsFinding } from '../../api';
 
 /**
