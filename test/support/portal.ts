@@ -12,7 +12,12 @@ export const BASE_URL = 'http://localhost:7007';
 export const ARTIFACTS = path.join(ROOT, 'test/artifacts');
 
 /** The rules of the essay's four discoveries, all found once the example catalog is in. */
-const ESSAY_RULES = ['latency-budget', 'data-freshness', 'idempotency-key', 'access-policy'];
+const ESSAY_RULES = [
+  'latency-budget',
+  'data-freshness',
+  'idempotency-key',
+  'access-policy',
+];
 
 export interface Portal {
   stop(): Promise<void>;
@@ -39,7 +44,9 @@ async function waitFor(
     }
     await new Promise(r => setTimeout(r, 500));
   }
-  throw new Error(`timed out waiting for ${what}; portal log:\n${log().slice(-4000)}`);
+  throw new Error(
+    `timed out waiting for ${what}; portal log:\n${log().slice(-4000)}`,
+  );
 }
 
 // jest sets NODE_ENV=test, which the app build and the backend must not see
@@ -125,6 +132,15 @@ export async function startPortal(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * The environment that makes the portal's guest sign-in a given catalog user (the portal signs
+ * everyone in as `user:default/guest`, a member of support-team, by default): restart the portal
+ * on the same data folder with it to act as a member of another team.
+ */
+export function signInAs(userEntityRef: string): Record<string, string> {
+  return { APP_CONFIG_auth_providers_guest_userEntityRef: userEntityRef };
 }
 
 /** A Backstage token for the guest user, as the portal's sign-in page gets it. */
