@@ -9,6 +9,7 @@ import {
   type ContractProblem,
   type ContractsReport,
   type DecisionRecord,
+  type DiscoveredFact,
   type EngineConfig,
   type EntityContract,
   type EntitySummary,
@@ -16,7 +17,7 @@ import {
   parseEntityContract,
   type SarifArtifact,
   type Severity,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import { summarize } from './catalog/summary';
 import type { CatalogEntry, LoadedCatalog } from './catalog/types';
 import { displayPath } from './catalog/files';
@@ -40,6 +41,11 @@ export interface AnalysisOptions {
   timings?: Record<string, number>;
   /** Contracts parsed already (by a `ParallelParser`), by entry. */
   parsed?: ParsedEntries;
+  /**
+   * Facts `contracts discover` found, by entity ref: added to that entity's contract (an empty
+   * one when it has none) for the rule `contract-drift`.
+   */
+  discovered?: Map<string, DiscoveredFact[]>;
 }
 
 /** Parses every contract, analyzes the whole graph, applies decisions and builds the report. */
@@ -56,10 +62,12 @@ export function runAnalysis(
     entries.set(entry.ref, entry);
     summaries.set(entry.ref, summarize(entry.entity, entry.ref));
     problems.push(...entry.problems);
-    if (entry.sources.length) {
+    const discovered = options.discovered?.get(entry.ref);
+    if (entry.sources.length || discovered) {
       const parsed =
         options.parsed?.get(entry) ??
         parseEntityContract(entry.ref, entry.sources, ONE_SHOT);
+      if (discovered) parsed.contract.discovered = discovered;
       contracts.push(parsed.contract);
       problems.push(...parsed.problems);
     }

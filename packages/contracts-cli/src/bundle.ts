@@ -55,6 +55,9 @@ export async function bundleCli(outfile: string = BUNDLE_FILE): Promise<{
     format: 'cjs',
     metafile: true,
     legalComments: 'none',
+    // loaded from node_modules at run time: the compiler is large and loaded only by discover,
+    // ast-grep's grammars are native libraries
+    external: ['typescript', '@ast-grep/*'],
     logLevel: 'silent',
   });
   const cwd = process.cwd();

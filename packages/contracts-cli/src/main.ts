@@ -7,7 +7,7 @@ import {
 import {
   formatSarif,
   formatText,
-} from '@internal/backstage-plugin-contracts-common';
+} from '@backstage-contracts/plugin-contracts-common';
 import {
   type Analysis,
   checkExitCode,
@@ -23,6 +23,7 @@ import {
   useColor,
 } from './context';
 import { runDiff } from './diff';
+import { type DiscoverOptions, runDiscover } from './discover';
 import { ParallelParser } from './parallel';
 import type { LoadedCatalog } from './catalog/types';
 import { UsageError } from './errors';
@@ -90,6 +91,30 @@ Examples:
       two folders; JSON { version, added, removed, changed, problems }
 `;
 
+const DISCOVER_HELP = `
+What it finds, each with file, line, column and the code as written:
+  timeout          client timeouts of outbound HTTP, gRPC, database and broker calls, in ms
+  retry            retry policies (libraries, hand-written loops): attempts, counting every
+                   try or only the retries
+  new-id-in-retry  a random id made inside a retry path or an error handler
+  idempotency-key  an Idempotency-Key / request-id header sent or checked, a dedupe on it
+  replica-read     reads routed to a replica or read-only connection
+in TypeScript/JavaScript, Python, Go, Java, Kotlin and C#, and in the configuration shipped
+beside them (Istio, Envoy, Kubernetes env and Helm values, appsettings.json, Spring
+application.yaml). A value the code does not state statically is reported with why, never as a
+number. Tests, vendored folders, generated files and build output are skipped.
+
+Output: a draft contract (YAML, our vocabulary, each value marked \`discovered\` with where it
+was found); --format json or sarif list the raw facts.
+
+Examples:
+  $ contracts discover examples/checkout
+      propose checkout's contract from its code
+  $ contracts discover examples/checkout --against examples/
+      and compare it with the contracts the catalog declares (contract-drift findings)
+  $ contracts discover services/risk --service risk --format sarif > discovered.sarif
+`;
+
 function addCommonOptions(cmd: Command): Command {
   return cmd
     .addOption(
@@ -148,7 +173,9 @@ Examples:
   $ contracts check . --format sarif > contracts.sarif
   $ contracts diff --base origin/main .
 
-Run \`contracts help check\` or \`contracts help diff\` for their options and more examples.`,
+  $ contracts discover services/checkout --against .
+
+Run \`contracts help check\`, \`contracts help diff\` or \`contracts help discover\` for their options and more examples.`,
     );
 
   addCommonOptions(
@@ -204,6 +231,42 @@ Run \`contracts help check\` or \`contracts help diff\` for their options and mo
         exitCode = await runDiff(paths, opts, io);
       },
     );
+
+  program
+    .command('discover')
+    .description(
+      "Read a service's code and shipped configuration and propose its contract: client timeouts, retries, new ids in retries, idempotency keys, replica reads.",
+    )
+    .argument('[paths...]', "the service's folders or files")
+    .option(
+      '--service <name>',
+      "the service's name (default: its catalog-info.yaml, else the folder's name)",
+    )
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['yaml', 'json', 'sarif'])
+        .default('yaml'),
+    )
+    .option(
+      '--against <catalog-path>',
+      'compare with the declared contracts of this catalog (rule contract-drift)',
+    )
+    .addOption(
+      new Option(
+        '--fail-on <severity>',
+        'with --against: exit 1 when a drift finding reaches this severity',
+      )
+        .choices([...FAIL_ON_VALUES])
+        .default('never'),
+    )
+    .option(
+      '--config <file>',
+      'engine configuration for --against, as for check',
+    )
+    .addHelpText('after', DISCOVER_HELP)
+    .action(async (paths: string[], opts: DiscoverOptions) => {
+      exitCode = await runDiscover(paths, opts, io);
+    });
 
   try {
     if (argv.length <= 2) {

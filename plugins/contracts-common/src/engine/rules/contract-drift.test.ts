@@ -212,3 +212,22 @@ describe('contract-drift', () => {
     ).toEqual([]);
   });
 });
+
+describe('contract-drift, attempts as the engine reads them', () => {
+  it('takes a retry policy without max_attempts as two attempts at least, whatever retry: says', () => {
+    const checkout = (attempts: number) =>
+      contract('checkout', {
+        dependsOn: [
+          dep('risk', 'score', { retry: { raw: 'none', maxAttempts: 1 } }),
+        ],
+        retryPolicies: [policy('risk.score', { newRequestIdOnTimeout: true })],
+        discovered: [fact('retry', { attempts, counts: 'all-tries' })],
+      });
+    expect(findingsOf(rule, [checkout(2)], { entities })).toEqual([]);
+    expect(findingsOf(rule, [checkout(3)], { entities })).toEqual([]);
+    const [f] = findingsOf(rule, [checkout(1)], { entities });
+    expect(f.expected).toBe(
+      'a retry policy on risk.score (2 attempts at least)',
+    );
+  });
+});

@@ -195,34 +195,66 @@ function retryDrift(
     f => f.kind === 'retry' && totalAttempts(f) !== undefined,
   );
   if (!retries.length) return [];
-  const policy = calls.policies.find(x => x.maxAttempts !== undefined);
+  // As the engine reads a contract (attemptsOf): a policy's max_attempts; a policy without one
+  // means the call is retried (two attempts at least), whatever the dependency's `retry` says;
+  // else the dependency's `retry`.
+  const counted = calls.policies.find(x => x.maxAttempts !== undefined);
+  const retried = calls.policies[0];
   const dependency = calls.dependencies.find(
     d => d.retry?.maxAttempts !== undefined,
   );
-  const declared = policy?.maxAttempts ?? dependency?.retry?.maxAttempts;
-  if (declared === undefined) return [];
-  const differing = retries.filter(f => totalAttempts(f) !== declared);
+  let declared: {
+    attempts: number;
+    atLeast: boolean;
+    written: string;
+    loc: FindingDraft['location'];
+  };
+  if (counted) {
+    declared = {
+      attempts: counted.maxAttempts!,
+      atLeast: false,
+      written: `max_attempts: ${counted.maxAttempts}`,
+      loc: counted.loc,
+    };
+  } else if (retried) {
+    declared = {
+      attempts: 2,
+      atLeast: true,
+      written: `a retry policy on ${retried.target}`,
+      loc: retried.loc,
+    };
+  } else if (dependency) {
+    declared = {
+      attempts: dependency.retry!.maxAttempts!,
+      atLeast: false,
+      written: `retry: ${dependency.retry!.raw}`,
+      loc: dependency.loc,
+    };
+  } else return [];
+  const differing = retries.filter(f =>
+    declared.atLeast
+      ? totalAttempts(f)! < declared.attempts
+      : totalAttempts(f) !== declared.attempts,
+  );
   if (!differing.length) return [];
   const f = differing[0];
   const code = totalAttempts(f)!;
-  const written =
-    policy?.maxAttempts !== undefined
-      ? `max_attempts: ${declared}`
-      : `retry: ${dependency!.retry!.raw}`;
-  const loc = policy?.maxAttempts !== undefined ? policy.loc : dependency!.loc;
+  const shown = declared.atLeast
+    ? `${declared.written} (${declared.attempts} attempts at least)`
+    : `${declared.written} (${plural(declared.attempts, 'attempt')})`;
   const c = entityName(anchor.entityRef);
   return [
     draft(anchor, calls, 'retry', {
-      declared: `${written} (${plural(declared, 'attempt')})`,
+      declared: shown,
       code: `${plural(code, 'attempt')} at ${at(f)}`,
       facts: differing,
-      line: `declared ${written} (${plural(declared, 'attempt')})${declaredAt(
-        loc,
+      line: `declared ${shown}${declaredAt(
+        declared.loc ?? {},
       )}; code makes ${plural(code, 'attempt')} at ${at(f)}`,
       action: `${c}: make the code's attempts on ${entityName(
         calls.provider,
-      )} ${declared}, or declare ${code}`,
-      location: loc,
+      )} ${declared.attempts}, or declare ${code}`,
+      location: declared.loc,
     }),
   ];
 }
