@@ -3,8 +3,8 @@
  * the catalog beside them and to the other replica's view.
  *
  *   yarn bench:decisions [--decisions 20000] [--entities 1000] [--concurrency 16]
- *                        [--idle 15] [--probe-rate 50]
- *                        [--lag-every 20] [--lag-pending 4] [--max-per-finding N]
+ *                        [--idle 40] [--probe-rate 20] [--refresh-interval S]
+ *                        [--lag-every 20] [--lag-pending 8] [--max-per-finding N]
  *                        [--profile out.cpuprofile [--profile-replica a|b]] [--keep]
  *
  * Targets (the issue): the catalog's p99 during the writes within 2× its idle p99, on each
@@ -32,8 +32,10 @@
  *     entities: ≈ 50 records each); the script stops before writing if they cannot hold them;
  *   - `contracts.schedule` once a day (first run a day after start): the periodic full recompute
  *     of the graph (default every 5 min, from 15 s after start) would land in one of the phases
- *     by chance; the first read at start and the 3 s quick check (the decisions sync runs on
- *     `contracts.refreshIntervalSeconds`, default 3 s, unchanged) run as in production.
+ *     by chance; the first read at start and the quick check run as in production: both the
+ *     graph's quick check and the decisions sync run every `contracts.refreshIntervalSeconds`
+ *     (default 3 s; `--refresh-interval S` sets it, an experiment), each further apart when a
+ *     run takes more than 5% of the time (src/services/polling.ts).
  *   - `catalog.processingInterval` a day: each entity is processed once (at start).
  * - The guest signs in on each replica as the portal's sign-in page does; every request carries
  *   its user token (verified on every request) and browser-like headers.
@@ -45,22 +47,35 @@
  *   every 1/rate s whether or not the earlier ones have answered (fetch, keep-alive), so that a
  *   stall shows in the latencies instead of slowing the probe down (autocannon's rate limit
  *   sends each second's requests in a burst at its start, which queued them in the idle phase
- *   already). Latency from send to the body read; exact percentiles (every response's latency
- *   is kept). Before the idle phase, every entity is asked once on each replica (not counted).
- * - (1) Idle: the probe alone for `--idle` seconds → idle p50/p99 per replica.
+ *   already); at most 32 in flight per replica (beyond, a request is not sent but counted as
+ *   dropped: an open loop must not bury a stalled backend). A catalog request costs the replica
+ *   ≈ 5–7 ms of CPU here, so the default 20 req/s per replica takes ≈ 12% of a core each.
+ *   Latency from send to the body read; exact percentiles (every response's latency is kept). Before the idle phase, every entity is asked once on each replica (not counted).
+ * - (1) Idle: the probe alone for `--idle` seconds → idle p50/p99 per replica. The idle state
+ *   includes the graph's quick check (a read of every entity's etag from the catalog, ≈ 1 s at
+ *   1,000 entities here, every ≈ 20 s); 40 s takes in about two.
  * - (2) Load: `--decisions` POST /api/contracts/decisions (a proposal, ~300 B of text), written
  *   alternately through replica A and B (write i through A when i is even) by `--concurrency`
  *   concurrent writers of this process (fetch, keep-alive), spread over the findings; the probe
  *   runs from the first write to the last answer → catalog p50/p99 during, per replica, and its
  *   p99 per 10 s window. Writes: throughput, latency, statuses (a refused connection or a
  *   timeout counts as a status of its own).
- * - (3) Replica lag: every `--lag-every`th write that answers 201 (while fewer than
- *   `--lag-pending` samples are pending: each sample costs the other replica 20 requests/s),
- *   the time from its answer on one replica until the OTHER replica's in-memory view shows it:
+ * - (3) Replica lag: every `--lag-every`th write that answers 201 (through A and B in turns;
+ *   at most `--lag-pending` waiting at a time, a guard against burying a lagging replica under
+ *   polls; it binds only when the lag is long — then the skipped samples are counted — and a
+ *   cap that binds biases the lag upwards, since the slots free up at the other replica's syncs
+ *   and the next samples are the writes just after a sync, which wait the longest), the time
+ *   from its answer on one replica until the OTHER replica's in-memory view shows it:
  *   GET /api/contracts/findings/{findingId} of the other replica (its `decisions` come from the
  *   replica's cache, which the sync fills) every 50 ms until the record is there. Resolution:
  *   the poll period plus one request. Median, p95 and max; a sample not seen in 120 s counts
- *   as 120 s.
+ *   as 120 s. Each sample costs the other replica ~20 requests/s while it waits (≈ 2.5 samples
+ *   pending at a time at 50 writes/s).
+ * - Each replica's polling loops, through a trace hook preloaded into both (TRACE_HOOK below):
+ *   every run of the decisions sync and of the graph's quick check, how long it took, the pause
+ *   after it, and its failures. From them: for each lag sample, the other replica's first sync
+ *   that started after the write and whether that sync showed it; the probe's p99 beside a quick
+ *   check and apart from one.
  * - The load average (1 min) during each phase, and the CPU time each replica process used
  *   (from /proc): other processes compete for the same cores.
  * - `--profile FILE`: a CPU profile of one replica (`--profile-replica`, default a) during the
@@ -97,10 +112,15 @@ const arg = (name: string, def: number) => {
 const DECISIONS = arg('decisions', 20000);
 const N = arg('entities', 1000);
 const CONCURRENCY = arg('concurrency', 16);
-const IDLE_S = arg('idle', 15);
-const PROBE_RATE = arg('probe-rate', 50);
+const IDLE_S = arg('idle', 40);
+const PROBE_RATE = arg('probe-rate', 20);
+/** Probe requests in flight at most per replica; beyond, a request is not sent (counted as dropped). */
+const PROBE_MAX_IN_FLIGHT = 32;
 const LAG_EVERY = arg('lag-every', 20);
-const LAG_PENDING = arg('lag-pending', 4);
+const LAG_PENDING = arg('lag-pending', 8);
+const REFRESH_S = process.argv.includes('--refresh-interval')
+  ? arg('refresh-interval', 3)
+  : undefined;
 const MAX_PER_FINDING = process.argv.includes('--max-per-finding')
   ? arg('max-per-finding', 100)
   : undefined;
@@ -178,8 +198,9 @@ function cpuSeconds(pid: number | undefined): number | undefined {
 /**
  * Preloaded into both replicas: tells (on stderr, i.e. the replica's log) each run of the
  * plugin's polling loops — the decisions sync and the graph's quick check — how long it took and
- * the pause chosen after it, through the `onPause` option of startPolling (src/services/polling.ts),
- * which the plugin does not use. Nothing else changes.
+ * the pause chosen after it, through the `onPause` option of startPolling (src/services/polling.ts)
+ * which the plugin does not use,
+ * and its failures through `onError` (which the plugin gives a debug log line). Nothing else changes.
  */
 const TRACE_HOOK = `
 const Module = require('node:module');
@@ -194,10 +215,17 @@ Module._load = function (request) {
     w = { ...exports, startPolling: options => {
       const fn = String(options.fn);
       const loop = /decisions\\.sync/.test(fn) ? 'decisions' : /refreshChanges/.test(fn) ? 'graph' : 'other';
-      return start({ ...options, onPause: (pauseMs, runMs) => {
-        process.stderr.write('[bench-trace] ' + JSON.stringify({ at: Date.now(), loop, runMs, pauseMs }) + '\\n');
-        if (options.onPause) options.onPause(pauseMs, runMs);
-      } });
+      const trace = o => process.stderr.write('[bench-trace] ' + JSON.stringify({ at: Date.now(), loop, ...o }) + '\\n');
+      return start({ ...options,
+        onPause: (pauseMs, runMs) => {
+          trace({ runMs, pauseMs });
+          if (options.onPause) options.onPause(pauseMs, runMs);
+        },
+        onError: error => {
+          trace({ error: String(error).slice(0, 300) });
+          if (options.onError) options.onError(error);
+        },
+      });
     } };
     Object.defineProperty(w, '__esModule', { value: true });
     wrapped.set(exports, w);
@@ -206,20 +234,34 @@ Module._load = function (request) {
 };
 `;
 
+/** A run of a polling loop (when it ended, how long it took, the pause after it), or its failure. */
 interface Trace {
   at: number;
   loop: string;
   runMs: number;
   pauseMs: number;
+  error?: string;
 }
 
-/** The polling runs a replica's log tells, of one loop, between two times. */
-function tracesOf(logFile: string, loop: string, from: number, to: number) {
+/** What a replica's log tells of one polling loop between two times: its runs, or (`errors`) its failures. */
+function tracesOf(
+  logFile: string,
+  loop: string,
+  from: number,
+  to: number,
+  errors = false,
+) {
   const out: Trace[] = [];
   for (const line of readFileSync(logFile, 'utf8').split('\n')) {
     if (!line.startsWith('[bench-trace] ')) continue;
     const t: Trace = JSON.parse(line.slice(14));
-    if (t.loop === loop && t.at >= from && t.at <= to) out.push(t);
+    if (
+      t.loop === loop &&
+      t.at >= from &&
+      t.at <= to &&
+      (t.error !== undefined) === errors
+    )
+      out.push(t);
   }
   return out;
 }
@@ -233,8 +275,8 @@ function tracesOf(logFile: string, loop: string, from: number, to: number) {
 const PROBE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
-const { url, headers, rate, amount, n } = workerData;
-let i = 0, inflight = 0, errors = 0, stopped = false;
+const { url, headers, rate, amount, n, maxInFlight } = workerData;
+let i = 0, inflight = 0, errors = 0, dropped = 0, stopped = false;
 const latencies = [], times = [], statuses = {};
 const one = async () => {
   const target = url.replace('svc-N', 'svc-' + (i++ % n));
@@ -254,7 +296,7 @@ const one = async () => {
 };
 const finish = async () => {
   while (inflight) await new Promise(r => setTimeout(r, 10));
-  parentPort.postMessage({ latencies: Float64Array.from(latencies), times: Float64Array.from(times), statuses, errors });
+  parentPort.postMessage({ latencies: Float64Array.from(latencies), times: Float64Array.from(times), statuses, errors, dropped });
 };
 if (amount) {
   let k = 0;
@@ -265,7 +307,11 @@ if (amount) {
   let k = 0;
   const tick = () => {
     if (stopped) return;
-    while (start + k * period <= performance.now()) { k++; one(); }
+    while (start + k * period <= performance.now()) {
+      k++;
+      if (inflight < maxInFlight) one();
+      else dropped++;
+    }
     setTimeout(tick, Math.max(0, start + k * period - performance.now()));
   };
   tick();
@@ -278,6 +324,8 @@ interface ProbeResult {
   times: Float64Array;
   statuses: Record<string, number>;
   errors: number;
+  /** Not sent: PROBE_MAX_IN_FLIGHT requests were waiting already. */
+  dropped: number;
 }
 
 function startProbe(
@@ -291,6 +339,7 @@ function startProbe(
       url: `${base}/api/catalog/entities/by-name/component/default/svc-N`,
       headers: { ...HEADERS, authorization: `Bearer ${token}` },
       rate: PROBE_RATE,
+      maxInFlight: PROBE_MAX_IN_FLIGHT,
       amount,
       n: N,
     },
@@ -359,6 +408,7 @@ async function main() {
     },
     contracts: {
       deciders: { 'latency-budget': ['group:default/support-team'] },
+      ...(REFRESH_S ? { refreshIntervalSeconds: REFRESH_S } : {}),
       decisions: {
         writesPerMinute: 1_000_000,
         ...(MAX_PER_FINDING ? { maxPerFinding: MAX_PER_FINDING } : {}),
@@ -663,7 +713,9 @@ async function run(
     '',
     `catalog GET /api/catalog/entities/by-name/... ${'p50'.padStart(
       10,
-    )}${'p99'.padStart(10)}${'max'.padStart(10)}  requests  non-2xx/errors`,
+    )}${'p99'.padStart(10)}${'max'.padStart(
+      10,
+    )}  requests  non-2xx/errors/dropped`,
   );
   const p99s: number[][] = [[], []];
   const row = (label: string, r: ProbeResult, phase: number, i: number) => {
@@ -675,7 +727,7 @@ async function run(
     out.push(
       `  ${label.padEnd(44)}${ms(at(s, 0.5))}${ms(at(s, 0.99))}${ms(
         s[s.length - 1],
-      )}${String(s.length).padStart(10)}  ${non2xx}/${r.errors}`,
+      )}${String(s.length).padStart(10)}  ${non2xx}/${r.errors}/${r.dropped}`,
     );
   };
   for (const i of [0, 1]) {
@@ -687,7 +739,42 @@ async function run(
       1,
     )} s, B ${idleCpu[1].toFixed(1)} s in ${IDLE_S} s`,
   );
-  // the catalog's p99 per 10 s window of the load phase, to see when it rose
+  // The graph's quick check (every refreshIntervalSeconds, stretched when slow) reads every
+  // entity from the catalog of its own replica: the probe's requests in flight while one ran,
+  // and the p99 of the others; the p99 per 10 s window of the load phase (* a quick check ran).
+  const quickChecks = (i: number, from: number, to: number) =>
+    tracesOf(replicas[i].logFile, 'graph', from, to + 60_000).map(
+      t => [t.at - t.runMs, t.at] as const,
+    );
+  for (const [phase, result, from, to] of [
+    ['idle', idle, idleFrom, idleTo],
+    ['during', during, loadFrom, loadTo],
+  ] as const) {
+    for (const i of [0, 1]) {
+      const runs = quickChecks(i, from, to);
+      const { latencies, times } = result[i];
+      const inside: number[] = [];
+      const outside: number[] = [];
+      latencies.forEach((l, k) => {
+        const [s0, s1] = [times[k] - l, times[k]];
+        (runs.some(([r0, r1]) => s0 < r1 && r0 < s1) ? inside : outside).push(
+          l,
+        );
+      });
+      const fails = tracesOf(replicas[i].logFile, 'graph', from, to, true);
+      out.push(
+        `  ${names[i]} ${phase.padEnd(7)}quick checks ${runs.length} (${
+          fails.length
+        } failed${
+          fails.length ? `: ${fails[0].error?.slice(0, 90)}` : ''
+        }); probe requests beside one ${inside.length}, p99 ${ms(
+          at(sortedOf(inside), 0.99),
+        ).trim()}; the others ${outside.length}, p99 ${ms(
+          at(sortedOf(outside), 0.99),
+        ).trim()}`,
+      );
+    }
+  }
   for (const i of [0, 1]) {
     const { latencies, times } = during[i];
     if (!times.length) continue;
@@ -696,9 +783,14 @@ async function run(
     times.forEach((t, k) => {
       (windows[Math.floor((t - t0) / 10_000)] ??= []).push(latencies[k]);
     });
+    const runs = quickChecks(i, loadFrom, loadTo);
     out.push(
       `  replica ${names[i]} p99 per 10 s: ${[...windows]
-        .map(w => (w ? at(sortedOf(w), 0.99).toFixed(0) : '-'))
+        .map((w, k) => {
+          const [w0, w1] = [t0 + k * 10_000, t0 + (k + 1) * 10_000];
+          const mark = runs.some(([r0, r1]) => w0 < r1 && r0 < w1) ? '*' : '';
+          return w ? `${at(sortedOf(w), 0.99).toFixed(0)}${mark}` : '-';
+        })
         .join(' ')} ms`,
     );
   }
