@@ -234,6 +234,16 @@ const GENERIC = new Set([
   'backend',
   'remote',
   'internal',
+  'clients',
+  'apis',
+  'services',
+  'handler',
+  'handlers',
+  'policy',
+  'policies',
+  'options',
+  'settings',
+  'config',
 ]);
 
 /** `RiskServiceClient` → `risk-service-client`; `risk_client` → `risk-client`. */

@@ -101,8 +101,9 @@ export const csharp: LanguageAdapter = {
     let method = fn.text();
     let receiver: string | undefined;
     let receiverNode: SgNode | undefined;
+    let nameNode: SgNode | undefined;
     if (fn.kind() === 'member_access_expression') {
-      const nameNode = fn.field('name' as any);
+      nameNode = fn.field('name' as any) ?? undefined;
       method = (nameNode?.text() ?? method).replace(/<.*$/, '');
       receiverNode = fn.field('expression' as any) ?? undefined;
       receiver = receiverNode?.text().replace(/\s+/g, '');
@@ -127,6 +128,7 @@ export const csharp: LanguageAdapter = {
       method,
       receiver,
       receiverNode,
+      nameNode,
       args,
       lambdas,
     };

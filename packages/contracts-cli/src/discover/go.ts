@@ -58,7 +58,20 @@ export const go: LanguageAdapter = {
     const lambdas = args
       .map(a => a.value)
       .filter(v => v.kind() === 'func_literal');
-    return { node, callee, method, receiver, receiverNode, args, lambdas };
+    const nameNode =
+      fn.kind() === 'selector_expression'
+        ? fn.field('field' as any) ?? undefined
+        : undefined;
+    return {
+      node,
+      callee,
+      method,
+      receiver,
+      receiverNode,
+      args,
+      lambdas,
+      nameNode,
+    };
   },
   loopKinds: ['for_statement'],
   loopBound(node, walker) {

@@ -125,11 +125,10 @@ function withTimeUnit(
       };
 }
 
-function annotationArgs(ann: SgNode): Map<string, SgNode> {
+function annotationArgs(ann: SgNode, language: string): Map<string, SgNode> {
   const out = new Map<string, SgNode>();
-  for (const pair of ann.findAll({
-    rule: { any: [{ kind: 'element_value_pair' }, { kind: 'value_argument' }] },
-  } as any)) {
+  const kind = language === 'kotlin' ? 'value_argument' : 'element_value_pair';
+  for (const pair of ann.findAll({ rule: { kind } } as any)) {
     const [k, v] = namedChildren(pair);
     if (k && v) out.set(k.text(), v);
   }
@@ -246,7 +245,7 @@ function detectAnnotation(
     .split('.')
     .pop();
   if (name === 'Retryable') {
-    const args = annotationArgs(ann);
+    const args = annotationArgs(ann, walker.adapter.language);
     const n = args.get('maxAttempts');
     const expr = args.get('maxAttemptsExpression');
     let attempts: Resolved = {
@@ -266,7 +265,7 @@ function detectAnnotation(
   }
   if (name === 'Retry') {
     // resilience4j: @Retry(name = "risk"): attempts in retry.instances.risk.max-attempts
-    const instance = annotationArgs(ann).get('name');
+    const instance = annotationArgs(ann, walker.adapter.language).get('name');
     const inst = instance
       ? walker.adapter.stringValue(instance) ?? instance.text()
       : undefined;
@@ -286,7 +285,7 @@ function detectAnnotation(
     return true;
   }
   if (name === 'TimeLimiter') {
-    const inst = annotationArgs(ann).get('name');
+    const inst = annotationArgs(ann, walker.adapter.language).get('name');
     const s = inst ? walker.adapter.stringValue(inst) : undefined;
     walker.add('timeout', ann, {
       unresolved: `not resolvable statically (config key resilience4j.timelimiter.instances.${
@@ -431,6 +430,7 @@ export const java: LanguageAdapter = {
       method: name,
       receiver,
       receiverNode: object ?? undefined,
+      nameNode: node.field('name' as any) ?? undefined,
       args,
       lambdas: args
         .map(a => a.value)
@@ -520,8 +520,10 @@ export const kotlin: LanguageAdapter = {
     let method = calleeText;
     let receiver: string | undefined;
     let receiverNode: SgNode | undefined;
+    let nameNode: SgNode | undefined;
     if (head.kind() === 'navigation_expression') {
       const parts = namedChildren(head);
+      nameNode = parts[parts.length - 1];
       method =
         parts[parts.length - 1]?.text().replace(/^[.?]+/, '') ?? calleeText;
       receiverNode = parts[0];
@@ -556,6 +558,7 @@ export const kotlin: LanguageAdapter = {
       method,
       receiver,
       receiverNode,
+      nameNode,
       args,
       lambdas,
     };

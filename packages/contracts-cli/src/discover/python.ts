@@ -45,6 +45,7 @@ function calleeParts(fn: SgNode): {
   method: string;
   receiver?: string;
   receiverNode?: SgNode;
+  nameNode?: SgNode;
 } {
   const callee = fn.text().replace(/\s+/g, '');
   if (fn.kind() === 'attribute') {
@@ -52,6 +53,7 @@ function calleeParts(fn: SgNode): {
     const attr = fn.field('attribute' as any);
     return {
       callee,
+      nameNode: attr ?? undefined,
       method: attr?.text() ?? callee,
       receiver: object?.text().replace(/\s+/g, ''),
       receiverNode: object ?? undefined,

@@ -77,6 +77,8 @@ export interface Call {
   lambdas: SgNode[];
   /** `new X(...)` / composite literals: the type. */
   isNew?: boolean;
+  /** The node naming the method, in a member call. */
+  nameNode?: SgNode;
 }
 
 /** What each language says about its syntax. */
@@ -175,12 +177,26 @@ export class TreeWalker {
 
   add(
     kind: DiscoveredFact['kind'],
-    node: SgNode,
+    at: SgNode,
     parts: Partial<DiscoveredFact>,
     written?: string,
   ) {
+    // a call in a chain (`.timeout(…)` in a builder) is where its method is named
+    let node = at;
+    let text = written;
+    if (this.adapter.callKinds.includes(at.kind() as string)) {
+      const name = this.adapter.call(at)?.nameNode;
+      if (name && name.range().start.line !== at.range().start.line) {
+        node = name;
+        text ??= this.file.text.slice(
+          name.range().start.index,
+          at.range().end.index,
+        );
+      }
+    }
     const start = node.range().start;
-    const key = `${kind}:${start.index}`;
+    // one fact of a kind per line: a value seen by two detectors is reported once
+    const key = `${kind}:${start.line}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.facts.push(
@@ -188,7 +204,7 @@ export class TreeWalker {
         kind,
         this.file.path,
         { line: start.line + 1, column: start.column + 1 },
-        written ?? node.text(),
+        text ?? at.text(),
         this.adapter.language,
         parts,
       ),
@@ -218,9 +234,12 @@ export class TreeWalker {
         a.detect(call, this);
         this.replica(call);
         if (
-          call.lambdas.length &&
-          /retry|polic|backoff|resilien|execute|do$/i.test(call.callee) &&
-          this.retryCallee(call)
+          (call.callee === 'repeat' &&
+            call.lambdas[0] &&
+            looksLikeRetryLoop(call.lambdas[0], 'attempt', a)) ||
+          (call.lambdas.length &&
+            /retry|polic|backoff|resilien|execute|do$/i.test(call.callee) &&
+            this.retryCallee(call))
         ) {
           for (const child of node.children()) this.walk(child, 'callback');
           return;
@@ -492,12 +511,16 @@ export class TreeWalker {
         hints.push(this.urlTarget(arg.value));
       }
     }
+    // the receiver's names before any call in it: `riskClient` of `riskClient.newCall(…).execute`
+    const typed = ['java', 'kotlin', 'csharp'].includes(this.adapter.language);
     const receiverParts = (call.receiver ?? '')
-      .split(/\.|\(\)|->|::/)
+      .replace(/\(.*$/s, '')
+      .split(/\.|->|::/)
+      .filter(part => !(typed && /^[A-Z]/.test(part)))
       .filter(Boolean)
       .reverse();
     for (const part of receiverParts) {
-      const clean = part.replace(/\(.*$/, '');
+      const clean = part.replace(/<.*$/, '').replace(/\(.*$/, '');
       const name = CLIENTISH.test(clean)
         ? serviceFromIdentifier(clean)
         : undefined;
@@ -533,6 +556,11 @@ export class TreeWalker {
       if (a.functionKinds.includes(kind))
         return this.functionTarget(p) ?? NO_TARGET;
     }
+    // a field of a class: the class's name (RiskClient)
+    const cls = a.className(node);
+    const fromClass = cls && serviceFromIdentifier(cls);
+    if (fromClass && /client|api|gateway|proxy|adapter|stub/i.test(cls!))
+      return { target: fromClass, targetFrom: `class ${cls}` };
     return NO_TARGET;
   }
 
@@ -762,7 +790,11 @@ export class TreeWalker {
     const kebabbed = receiver.replace(/([a-z0-9])([A-Z])/g, '$1-$2');
     const dataVerb =
       /^(?:query|Query|QueryContext|QueryRow|QueryRowContext|execute|Execute|exec|Exec|select|Select|find\w*|Find\w*|get|Get|fetch\w*|Fetch\w*|all|first|filter|scalars?|raw|read\w*|Read\w*|aggregate|count|search|scan|Scan|collection|Collection|table|from|objects|createQuery|queryForObject|queryForList|query_one|fetchrow|fetchval)$/;
-    if (dataVerb.test(call.method) && REPLICA_NAME.test(kebabbed)) {
+    if (
+      dataVerb.test(call.method) &&
+      REPLICA_NAME.test(kebabbed) &&
+      !/\.using\(|\.Using\(|db_manager\(/.test(receiver)
+    ) {
       const db = receiver
         .split('.')
         .map(p => databaseFromName(p.replace(/\(.*\)$/, '')))

@@ -514,7 +514,7 @@ class FileWalker {
       : parts
           .slice(0, -1)
           .reverse()
-          .find(p => serviceFromIdentifier(p));
+          .find(p => CLIENTISH.test(p) && serviceFromIdentifier(p));
     const fromName = receiver && serviceFromIdentifier(receiver);
     if (fromName)
       hints.push({ target: fromName, targetFrom: `client ${receiver}` });
@@ -780,6 +780,13 @@ class FileWalker {
       ? owner.call.expression.getText(this.file)
       : calleeText(owner.call.expression, this.file);
     if (NOT_A_CLIENT.test(ownerCallee)) return;
+    // the options of a retry helper are read with the helper's call
+    if (
+      /^(?:axiosRetry|axios_retry|pRetry|retry|asyncRetry|promiseRetry)$/.test(
+        ownerCallee,
+      )
+    )
+      return;
     const target = () =>
       firstTarget(
         this.callTarget(owner.call),
