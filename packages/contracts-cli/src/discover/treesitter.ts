@@ -195,8 +195,10 @@ export class TreeWalker {
       }
     }
     const start = node.range().start;
-    // one fact of a kind per line: a value seen by two detectors is reported once
-    const key = `${kind}:${start.line}`;
+    // a value two detectors see (an option object and the call it configures) is reported once
+    const key = `${kind}:${start.line}:${
+      parts.ms ?? parts.attempts ?? parts.unresolved ?? ''
+    }`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     this.facts.push(
