@@ -979,6 +979,20 @@ class FileWalker {
         library: `dedupe on ${m[1]}`,
         targetFrom: 'checked by this service',
       });
+      return;
+    }
+    // req.headers['idempotency-key']: a key this service reads
+    if (
+      ts.isElementAccessExpression(node.parent) &&
+      node.parent.argumentExpression === node &&
+      /headers$/i.test(node.parent.expression.getText(this.file)) &&
+      IDEMPOTENCY_HEADER.test(node.text) &&
+      /-/.test(node.text)
+    ) {
+      this.add('idempotency-key', node.parent, node.parent, {
+        library: `read header ${node.text}`,
+        targetFrom: 'checked by this service',
+      });
     }
   }
 
