@@ -431,7 +431,7 @@ export const csharp: LanguageAdapter = {
       walker.add('retry', call.node, {
         ...withAttempts(n, 'retries'),
         library: `Polly ${method}`,
-        ...walker.enclosingTarget(call.node),
+        ...policyTarget(call, walker),
       });
       return;
     }
@@ -443,7 +443,7 @@ export const csharp: LanguageAdapter = {
       walker.add('timeout', call.node, {
         ...withDuration(walker.durationMs(pos(0)!)),
         library: `Polly ${method}`,
-        ...walker.enclosingTarget(call.node),
+        ...policyTarget(call, walker),
       });
       return;
     }
@@ -462,7 +462,7 @@ export const csharp: LanguageAdapter = {
       walker.add('timeout', call.node, {
         ...withDuration(walker.durationMs(pos(0)!)),
         library: 'Polly AddTimeout',
-        ...walker.enclosingTarget(call.node),
+        ...policyTarget(call, walker),
       });
       return;
     }
@@ -474,7 +474,7 @@ export const csharp: LanguageAdapter = {
       walker.add('retry', call.node, {
         ...withAttempts(n, 'retries'),
         library: 'EF Core EnableRetryOnFailure',
-        ...walker.enclosingTarget(call.node),
+        ...policyTarget(call, walker),
       });
       return;
     }
@@ -486,7 +486,7 @@ export const csharp: LanguageAdapter = {
       walker.add('timeout', call.node, {
         ...withDuration(walker.durationMs(pos(0)!)),
         library: call.isNew ? 'CancellationTokenSource' : 'CancelAfter',
-        ...walker.enclosingTarget(call.node),
+        ...policyTarget(call, walker),
       });
       return;
     }
@@ -512,4 +512,26 @@ function chainedClient(call: Call): Call | undefined {
     } else return undefined;
   }
   return undefined;
+}
+
+/**
+ * The target of a policy: the named or typed client it is attached to
+ * (`AddHttpClient("risk").AddTransientHttpErrorPolicy(p => p.WaitAndRetryAsync(3, …))`), else
+ * what the code around it shows.
+ */
+function policyTarget(call: Call, walker: TreeWalker) {
+  for (const a of call.node.ancestors()) {
+    if (a.kind() !== 'invocation_expression') continue;
+    const outer = csharp.call(a);
+    if (
+      outer &&
+      /^(?:AddTransientHttpErrorPolicy|AddPolicyHandler|AddResilienceHandler|AddStandardResilienceHandler)$/.test(
+        outer.method,
+      )
+    ) {
+      const client = chainedClient(outer);
+      if (client) return httpClientTarget(client, walker);
+    }
+  }
+  return walker.enclosingTarget(call.node);
 }

@@ -44,6 +44,9 @@ const GOT_TIMEOUT_PHASE =
 /** Calls whose `timeout` option is no client timeout. */
 const NOT_A_CLIENT =
   /(?:^|\.)(?:setTimeout|setInterval|sleep|delay|wait|waitFor|waitForTimeout|waitForSelector|waitUntil|expect|it|test|describe|beforeAll|afterAll|beforeEach|afterEach|jest\.setTimeout|spawn|exec|execSync|spawnSync|execFile|listen|createServer|lock|acquire|setup|configure|defineConfig|cache|memoize|debounce|throttle|cron|schedule)$/;
+/** Schema and config builders: `z.object({ timeout: z.number() })` declares a field, not a timeout. */
+const SCHEMA_BUILDER =
+  /^(?:z|zod|yup|Joi|joi|t|S|Type|v|convict|envalid)\.|(?:^|\.)(?:object|shape|extend|struct|Struct|Schema|schema|registerAs|defineConfig|cleanEnv|createEnv)$/;
 const UUID_CALL =
   /^(?:(?:crypto|globalThis\.crypto|webcrypto|nodeCrypto)\.)?randomUUID$|^(?:uuid\.)?(?:v4|v1|v7|uuidv4|uuidV4|uuidv1|uuidv7)$|^uuid$|^(?:nanoid|ulid|cuid|cuid2|createId|generateId|shortid\.generate|objectid|ObjectId)$/;
 const IDEMPOTENCY_HEADER =
@@ -779,7 +782,8 @@ class FileWalker {
     const ownerCallee = ts.isNewExpression(owner.call)
       ? owner.call.expression.getText(this.file)
       : calleeText(owner.call.expression, this.file);
-    if (NOT_A_CLIENT.test(ownerCallee)) return;
+    if (NOT_A_CLIENT.test(ownerCallee) || SCHEMA_BUILDER.test(ownerCallee))
+      return;
     // the options of a retry helper are read with the helper's call
     if (
       /^(?:axiosRetry|axios_retry|pRetry|retry|asyncRetry|promiseRetry)$/.test(

@@ -24,6 +24,13 @@ public static class Clients
     }
 }
 
+public static class Policies
+{
+    public static void Register(IServiceCollection services) =>
+        services.AddHttpClient<ICatalogService, CatalogService>()
+            .AddTransientHttpErrorPolicy(p => p.WaitAndRetryAsync(6, attempt => TimeSpan.FromSeconds(Math.Pow(2, attempt)))); // @fact retry attempts=6 counts=retries target=catalog
+}
+
 public class LedgerClient
 {
     private readonly HttpClient ledgerClient = new HttpClient { Timeout = TimeSpan.FromSeconds(5) }; // @fact timeout ms=5000 target=ledger
