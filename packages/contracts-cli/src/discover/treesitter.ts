@@ -136,6 +136,10 @@ export interface LanguageAdapter {
 const CLIENTISH =
   /client|api|svc|service|stub|http|gateway|conn|channel|session|sdk|proxy|repo|producer|publisher/i;
 
+/** Declarations whose name may name the client they hold. */
+const DECLARATION =
+  /^(?:property_declaration|variable_declarator|short_var_declaration|local_variable_declaration|field_declaration|assignment|var_spec|local_declaration_statement)$/;
+
 const NUMBER_KINDS = new Set([
   'integer',
   'float',
@@ -555,8 +559,37 @@ export class TreeWalker {
           call && !this.ignorable(call) ? this.callTarget(call) : undefined;
         if (t?.target) return t;
       }
-      if (a.functionKinds.includes(kind))
+      // val ledgerClient = HttpClient(CIO) { … }: the variable that holds the client
+      if (p !== node && DECLARATION.test(kind)) {
+        const kids = namedChildren(p);
+        const declarator = kids.find(c =>
+          /^(?:variable_declarator|variable_declaration)$/.test(
+            c.kind() as string,
+          ),
+        );
+        const named = declarator
+          ? declarator.field('name' as any) ?? namedChildren(declarator)[0]
+          : kids.find(
+              c =>
+                a.identifierKinds.includes(c.kind() as string) ||
+                c.kind() === 'expression_list',
+            );
+        const name = named?.text().split(/[\s,:=]/)[0];
+        const svc =
+          name && CLIENTISH.test(name)
+            ? serviceFromIdentifier(name)
+            : undefined;
+        if (svc) return { target: svc, targetFrom: `client ${name}` };
+      }
+      if (a.functionKinds.includes(kind)) {
+        // a lambda whose calls name no service: the code around it may
+        if (a.lambdaKinds.includes(kind)) {
+          const t = this.functionTarget(p, false);
+          if (t?.target) return t;
+          continue;
+        }
         return this.functionTarget(p) ?? NO_TARGET;
+      }
     }
     // a field of a class: the class's name (RiskClient)
     const cls = a.className(node);
@@ -567,7 +600,7 @@ export class TreeWalker {
   }
 
   /** The one service the calls of the function around a node go to. */
-  functionTarget(node: SgNode): Target | undefined {
+  functionTarget(node: SgNode, classFallback = true): Target | undefined {
     const a = this.adapter;
     let fn: SgNode | null = node;
     while (fn && !a.functionKinds.includes(fn.kind() as string))
@@ -590,6 +623,7 @@ export class TreeWalker {
           ', ',
         )})`,
       };
+    if (!classFallback) return undefined;
     // annotations on the function (@Retry(name = "risk"), @FeignClient)
     const cls = a.className(scope);
     const fromClass = cls && serviceFromIdentifier(cls);
@@ -688,7 +722,12 @@ export class TreeWalker {
   ) {
     const parts = assigned.left.split('.');
     const field = parts.pop() ?? '';
-    if (parts.length === 0) return;
+    // Ktor: install(HttpTimeout) { requestTimeoutMillis = 2000 }
+    const ktor =
+      /^(?:requestTimeoutMillis|connectTimeoutMillis|socketTimeoutMillis)$/.test(
+        field,
+      );
+    if (parts.length === 0 && !ktor) return;
     if (
       /^(?:Timeout|timeout|RetryMax|requestTimeoutMillis|connectTimeoutMillis|socketTimeoutMillis)$/.test(
         field,

@@ -1,5 +1,13 @@
 import type { DiscoveredFact } from '../../types';
-import { contract, dep, entity, findingsOf, idem, policy } from '../testUtils';
+import {
+  contract,
+  dataDep,
+  dep,
+  entity,
+  findingsOf,
+  idem,
+  policy,
+} from '../testUtils';
 
 const rule = 'contract-drift';
 
@@ -229,5 +237,49 @@ describe('contract-drift, attempts as the engine reads them', () => {
     expect(f.expected).toBe(
       'a retry policy on risk.score (2 attempts at least)',
     );
+  });
+});
+
+describe('contract-drift, replica reads', () => {
+  it('reports a replica read of a source without a data dependency, at info; a declared one (or one tied to it) is silent', () => {
+    const risk = (dataDependencies: any[]) =>
+      contract('risk', {
+        dataDependencies,
+        discovered: [
+          fact('replica-read', {
+            target: 'orders',
+            written: 'ordersReplica.query(…)',
+          }),
+        ],
+      });
+    const all = [
+      entity('risk'),
+      entity('orders', { dependsOn: ['resource:default/orders-db'] }),
+      entity('orders-db', {
+        kind: 'Resource',
+        ref: 'resource:default/orders-db',
+      }),
+    ];
+    const [f, ...rest] = findingsOf(rule, [risk([])], { entities: all });
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({
+      severity: 'info',
+      provider: 'component:default/orders',
+      subject: 'orders (replica read)',
+      expected: 'no data dependency on orders',
+    });
+    expect(
+      findingsOf(
+        rule,
+        [
+          risk([
+            dataDep('resource:default/orders-db', 'user_purchases', 10_000),
+          ]),
+        ],
+        {
+          entities: all,
+        },
+      ),
+    ).toEqual([]);
   });
 });

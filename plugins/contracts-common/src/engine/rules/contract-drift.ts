@@ -303,6 +303,53 @@ function newIdDrift(
   ];
 }
 
+/**
+ * A read through a replica of a source the contract declares no data dependency on (the source
+ * itself or an entity tied to it in the catalog): how fresh the data must be is not written
+ * down, so `data-freshness` cannot check it.
+ */
+function replicaDrift(
+  anchor: EntityContract,
+  calls: TargetCalls,
+  facts: DiscoveredFact[],
+  ctx: RuleContext,
+): FindingDraft[] {
+  const reads = facts.filter(f => f.kind === 'replica-read');
+  if (!reads.length) return [];
+  const source = calls.provider.toLowerCase();
+  const near = new Set([
+    source,
+    ...ctx.tiedEntities(calls.provider).map(r => r.toLowerCase()),
+  ]);
+  const declared = anchor.dataDependencies.some(d => {
+    const ref = (ctx.resolve(d.ref)?.ref ?? d.ref).toLowerCase();
+    return (
+      near.has(ref) ||
+      ctx.tiedEntities(ref).some(r => r.toLowerCase() === source)
+    );
+  });
+  if (declared) return [];
+  const f = reads[0];
+  const p = entityName(calls.provider);
+  return [
+    {
+      ...draft(anchor, calls, 'replica read', {
+        severity: 'info',
+        declared: `no data dependency on ${p}`,
+        code: `reads ${p} through a replica at ${at(f)}`,
+        facts: reads,
+        line: `declares no data dependency on ${p}; code reads it through a replica at ${at(
+          f,
+        )}`,
+        action: `${entityName(
+          anchor.entityRef,
+        )}: declare the data it reads from ${p} in \`data_dependencies\`, with \`freshness_required\``,
+      }),
+      edges: [],
+    },
+  ];
+}
+
 function undeclaredCall(
   anchor: EntityContract,
   calls: TargetCalls,
@@ -366,6 +413,7 @@ export const contractDriftRule: ContractRule = {
       const calls = callsTo(ref, anchor, ctx);
       const provider = ctx.resolve(ref)?.ref ?? ref;
       calls.provider = provider;
+      drafts.push(...replicaDrift(anchor, calls, targetFacts, ctx));
       if (!calls.dependencies.length && !calls.policies.length) {
         drafts.push(...undeclaredCall(anchor, calls, targetFacts));
         continue;

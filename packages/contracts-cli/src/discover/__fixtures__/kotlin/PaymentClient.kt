@@ -28,6 +28,12 @@ class PaymentClient(private val paymentApi: PaymentApi) {
         return null
     }
 
+    private val ledgerClient = HttpClient(CIO) {
+        install(HttpTimeout) {
+            requestTimeoutMillis = 2000 // @fact timeout ms=2000 target=ledger
+        }
+    }
+
     fun unrelated(): String {
         val timeout = 30 // a variable named timeout
         return UUID.randomUUID().toString() + timeout // not in a retry path
