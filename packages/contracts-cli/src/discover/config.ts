@@ -42,7 +42,11 @@ const RETRIES_KEY =
 
 /** Path segments that name no service. */
 const GENERIC_SEGMENT =
-  /^(?:spring|cloud|openfeign|feign|client|clients|config|configs|default|defaults|instances|resilience4j|retry|retries|timelimiter|circuitbreaker|http|https|httpclient|httpclients|services|service|values|env|data|spec|metadata|app|application|settings|global|common|backend|upstream|upstreams|downstream|endpoints|endpoint|options|resilience|polly|policies|policy|timeouts?|connection|connectionpool|tcp|grpc|rest|api|apis|external|integrations?|dependencies|outbound|targets?|containers|template|deployment|server|route|routes|http_filters|typed_config|virtual_hosts|route_config|clusters|load_assignment|properties|logging|management|datasource|datasources|hikari|jpa|kafka|redis|producer|consumer|mongodb|database|db|connectionstrings|configuration|standard|retrypolicy|retry_policy|\d+)$/i;
+  /^(?:spring|cloud|openfeign|feign|client|clients|config|configs|default|defaults|instances|resilience4j|retry|retries|timelimiter|circuitbreaker|http|https|httpclient|httpclients|services|service|values|env|data|spec|metadata|app|application|settings|global|common|backend|upstream|upstreams|downstream|endpoints|endpoint|options|resilience|polly|policies|policy|timeouts?|connection|connectionpool|tcp|grpc|rest|api|apis|external|integrations?|dependencies|outbound|targets?|containers|template|deployment|server|route|routes|http_filters|typed_config|virtual_hosts|route_config|clusters|load_assignment|properties|logging|management|datasource|datasources|hikari|jpa|kafka|redis|producer|consumer|mongodb|database|db|connectionstrings|configuration|standard|retrypolicy|retry_policy|environment|environments|variables|vars|extraenv|configmap|secrets|stringdata|\d+)$/i;
+
+/** What is left of `readTimeout`, `CONNECT_TIMEOUT`…: no service. */
+const KEY_PREFIX_NOISE =
+  /^(?:read|write|connect|connection|request|response|socket|call|idle|total|default|global|http|https|grpc|db|database|redis|kafka|per-try|pertry|max|min|upstream|downstream|backend|client|server|query|statement|command|lock|pool)$/i;
 
 interface Ctx {
   file: SourceFile;
@@ -100,9 +104,19 @@ export function configDuration(key: string, value: unknown): Resolved {
 
 /** The service a config path names: the last specific segment above the key, else the key's own prefix. */
 function pathTarget(segments: string[], key: string): Target {
+  // RISK_TIMEOUT_MS: an environment variable names its service itself
+  const fromKey = serviceFromConfigKey(key);
+  const keyNames =
+    fromKey &&
+    /^[A-Z][A-Z0-9]*_[A-Z0-9_]+$/.test(key) &&
+    !GENERIC_SEGMENT.test(fromKey) &&
+    !KEY_PREFIX_NOISE.test(fromKey);
+  if (keyNames) return { target: fromKey, targetFrom: `config key ${key}` };
   for (let i = segments.length - 1; i >= 0; i--) {
     const s = segments[i];
     if (GENERIC_SEGMENT.test(s)) continue;
+    // docker compose: services.<this service>.environment configures the service itself
+    if (i === 1 && segments[0] === 'services') continue;
     const name = serviceFromConfigKey(s);
     if (name)
       return {
@@ -112,8 +126,11 @@ function pathTarget(segments: string[], key: string): Target {
         )}`,
       };
   }
-  const fromKey = serviceFromConfigKey(key);
-  if (fromKey && !GENERIC_SEGMENT.test(fromKey))
+  if (
+    fromKey &&
+    !GENERIC_SEGMENT.test(fromKey) &&
+    !KEY_PREFIX_NOISE.test(fromKey)
+  )
     return { target: fromKey, targetFrom: `config key ${key}` };
   return {
     targetFrom: `config key ${[...segments, key].join('.')} names no service`,
@@ -331,13 +348,14 @@ function keyFact(
     );
     return;
   }
-  const bare = key.replace(/^[A-Z0-9]+_(?=[A-Z])/, m => m); // RISK_MAX_RETRIES keeps its prefix for the target
-  const tail = env
-    ? bare.replace(
-        /^[A-Z0-9_]*?_(?=(?:MAX_)?(?:RETRIES|ATTEMPTS|RETRY_COUNT|NUM_RETRIES)$)/,
-        '',
-      )
-    : key;
+  // PAYMENT_MAX_RETRIES: the service's prefix off, for the kind (the target keeps it)
+  const tail =
+    env || /^[A-Z][A-Z0-9_]*$/.test(key)
+      ? key.replace(
+          /^[A-Z0-9_]*?_(?=(?:MAX_)?(?:RETRIES|ATTEMPTS|TRIES|RETRY_COUNT|NUM_RETRIES)$)/,
+          '',
+        )
+      : key;
   const allTries = ALL_TRIES_KEY.test(tail);
   if ((allTries || RETRIES_KEY.test(tail)) && !NOT_A_CALL_TIMEOUT.test(path)) {
     let n: number | undefined;
