@@ -52,6 +52,8 @@ interface Ctx {
   file: SourceFile;
   lines: LineCounter;
   facts: DiscoveredFact[];
+  /** For a config inside code: the code's language. */
+  language?: string;
 }
 
 function pos(ctx: Ctx, node: YamlNode | Pair) {
@@ -179,7 +181,7 @@ function virtualService(ctx: Ctx, doc: YAMLMap) {
             ctx.file.path,
             pos(ctx, pair),
             written(ctx, pair),
-            'yaml',
+            ctx.language ?? 'yaml',
             {
               ...withDuration(configDuration(key, plain(pair.value))),
               library: 'Istio VirtualService',
@@ -199,7 +201,7 @@ function virtualService(ctx: Ctx, doc: YAMLMap) {
               ctx.file.path,
               pos(ctx, attempts),
               written(ctx, attempts),
-              'yaml',
+              ctx.language ?? 'yaml',
               {
                 ...withAttempts(
                   typeof n === 'number'
@@ -223,7 +225,7 @@ function virtualService(ctx: Ctx, doc: YAMLMap) {
               ctx.file.path,
               pos(ctx, perTry),
               written(ctx, perTry),
-              'yaml',
+              ctx.language ?? 'yaml',
               {
                 ...withDuration(
                   configDuration('perTryTimeout', plain(perTry.value)),
@@ -254,7 +256,7 @@ function destinationRule(ctx: Ctx, doc: YAMLMap) {
             ctx.file.path,
             pos(ctx, pair),
             written(ctx, pair),
-            'yaml',
+            ctx.language ?? 'yaml',
             {
               ...withDuration(
                 configDuration('connectTimeout', plain(pair.value)),
@@ -338,13 +340,20 @@ function keyFact(
     if (value === null || value === undefined || typeof value === 'boolean')
       return;
     ctx.facts.push(
-      fact('timeout', ctx.file.path, pos(ctx, at), written(ctx, pair), 'yaml', {
-        ...withDuration(configDuration(key, value)),
-        library: segments.includes('retry_policy')
-          ? 'Envoy retry_policy'
-          : library(segments, key),
-        ...target(),
-      }),
+      fact(
+        'timeout',
+        ctx.file.path,
+        pos(ctx, at),
+        written(ctx, pair),
+        ctx.language ?? 'yaml',
+        {
+          ...withDuration(configDuration(key, value)),
+          library: segments.includes('retry_policy')
+            ? 'Envoy retry_policy'
+            : library(segments, key),
+          ...target(),
+        },
+      ),
     );
     return;
   }
@@ -369,16 +378,23 @@ function keyFact(
     )
       return;
     ctx.facts.push(
-      fact('retry', ctx.file.path, pos(ctx, at), written(ctx, pair), 'yaml', {
-        ...withAttempts(
-          n !== undefined
-            ? { value: n, how: 'literal' }
-            : { why: `not resolvable statically (${String(value)})` },
-          allTries ? 'all-tries' : 'retries',
-        ),
-        library: library(segments, key),
-        ...target(),
-      }),
+      fact(
+        'retry',
+        ctx.file.path,
+        pos(ctx, at),
+        written(ctx, pair),
+        ctx.language ?? 'yaml',
+        {
+          ...withAttempts(
+            n !== undefined
+              ? { value: n, how: 'literal' }
+              : { why: `not resolvable statically (${String(value)})` },
+            allTries ? 'all-tries' : 'retries',
+          ),
+          library: library(segments, key),
+          ...target(),
+        },
+      ),
     );
     return;
   }
@@ -413,7 +429,7 @@ function keyFact(
           ctx.file.path,
           pos(ctx, at),
           written(ctx, pair),
-          'yaml',
+          ctx.language ?? 'yaml',
           {
             library: 'replica connection in configuration',
             ...(db
@@ -461,6 +477,111 @@ function skipped(doc: unknown): boolean {
   return false;
 }
 
+/**
+ * A gRPC service config: `methodConfig[].timeout` and `retryPolicy.maxAttempts` (every try,
+ * the first included), for the services `name[].service` names (`risk.RiskService` → risk).
+ */
+function serviceConfig(ctx: Ctx, root: YAMLMap) {
+  const methods = get(root, 'methodConfig');
+  if (!isSeq(methods)) return;
+  for (const method of methods.items) {
+    if (!isMap(method)) continue;
+    const names = get(method, 'name');
+    const first =
+      isSeq(names) && isMap(names.items[0])
+        ? plain(get(names.items[0] as YAMLMap, 'service'))
+        : undefined;
+    let target: Target = { targetFrom: 'gRPC service config names no service' };
+    if (typeof first === 'string') {
+      const parts = first.split('.');
+      const svc =
+        parts
+          .map(p => serviceFromIdentifier(p))
+          .find(p => p && !/^(?:v\d+|api|com|org|io|grpc|proto)$/.test(p)) ??
+        undefined;
+      if (svc) target = { target: svc, targetFrom: `gRPC service ${first}` };
+    }
+    for (const pair of method.items) {
+      const key = keyOf(pair);
+      if (key === 'timeout') {
+        ctx.facts.push(
+          fact(
+            'timeout',
+            ctx.file.path,
+            pos(ctx, pair),
+            written(ctx, pair),
+            ctx.language ?? 'json',
+            {
+              ...withDuration(configDuration(key, plain(pair.value))),
+              library: 'gRPC service config',
+              ...target,
+            },
+          ),
+        );
+      } else if (key === 'retryPolicy' && isMap(pair.value)) {
+        const max = (pair.value as YAMLMap).items.find(
+          p => keyOf(p) === 'maxAttempts',
+        );
+        if (max) {
+          const n = plain(max.value);
+          ctx.facts.push(
+            fact(
+              'retry',
+              ctx.file.path,
+              pos(ctx, max),
+              written(ctx, max),
+              ctx.language ?? 'json',
+              {
+                ...withAttempts(
+                  typeof n === 'number'
+                    ? { value: n, how: 'literal' }
+                    : { why: `not resolvable statically (${String(n)})` },
+                  'all-tries',
+                ),
+                library: 'gRPC retry policy',
+                ...target,
+              },
+            ),
+          );
+        }
+      }
+    }
+  }
+}
+
+/**
+ * A gRPC service config written as a string in code (`grpc.WithDefaultServiceConfig(\`{…}\`)`):
+ * its facts, placed in the file where the string's lines are.
+ */
+export function serviceConfigInString(
+  file: SourceFile,
+  content: string,
+  start: { line: number; column: number },
+  language: string,
+): DiscoveredFact[] {
+  if (!/"methodConfig"/.test(content)) return [];
+  const facts: DiscoveredFact[] = [];
+  const lines = new LineCounter();
+  let doc;
+  try {
+    doc = parseAllDocuments(content, { lineCounter: lines })[0];
+  } catch {
+    return [];
+  }
+  if (!doc || doc.errors?.length || !isMap(doc.contents)) return [];
+  serviceConfig(
+    { file: { path: file.path, text: content }, lines, facts, language },
+    doc.contents,
+  );
+  // positions inside the string → positions in the file
+  return facts.map(f => ({
+    ...f,
+    line: start.line + f.line - 1,
+    column: f.line === 1 ? start.column + f.column : f.column,
+    language,
+  }));
+}
+
 /** Facts of configuration files. */
 export function extractConfig(files: SourceFile[]): DiscoveredFact[] {
   const facts: DiscoveredFact[] = [];
@@ -481,7 +602,12 @@ export function extractConfig(files: SourceFile[]): DiscoveredFact[] {
     } catch {
       continue;
     }
-    const ctx: Ctx = { file, lines, facts };
+    const ctx: Ctx = {
+      file,
+      lines,
+      facts,
+      language: file.path.endsWith('.json') ? 'json' : 'yaml',
+    };
     for (const doc of Array.isArray(docs) ? docs : [docs]) {
       if (doc.errors?.length) continue;
       const root = doc.contents;
@@ -490,6 +616,8 @@ export function extractConfig(files: SourceFile[]): DiscoveredFact[] {
       if (kind === 'VirtualService') virtualService(ctx, root as YAMLMap);
       else if (kind === 'DestinationRule')
         destinationRule(ctx, root as YAMLMap);
+      else if (isMap(root) && root.has('methodConfig'))
+        serviceConfig(ctx, root);
       else generic(ctx, root, []);
     }
   }

@@ -47,11 +47,13 @@ function expectations(dir: string, name: string): Expected[] {
     .readFileSync(path.join(FIXTURES, dir, name), 'utf8')
     .split('\n');
   lines.forEach((text, i) => {
-    const mark = /@fact (.*)$/.exec(text);
+    // `@fact^N …` marks the line N above (inside a string, where a comment cannot go)
+    const mark = /@fact(?:\^(\d+))? (.*)$/.exec(text);
     if (!mark) return;
-    for (const one of mark[1].split(';')) {
+    const line = i + 1 - Number(mark[1] ?? 0);
+    for (const one of mark[2].split(';')) {
       const [kind, ...pairs] = one.trim().split(/\s+/);
-      const e: Expected = { kind, line: i + 1 };
+      const e: Expected = { kind, line };
       for (const pair of pairs) {
         const [k, v] = pair.split('=');
         if (k === 'ms') e.ms = Number(v);

@@ -32,6 +32,7 @@ import {
   withDuration,
   databaseFromName,
 } from './core';
+import { serviceConfigInString } from './config';
 
 export type TreeLanguage = 'python' | 'go' | 'java' | 'kotlin' | 'csharp';
 
@@ -761,6 +762,19 @@ export class TreeWalker {
   private stringFacts(node: SgNode) {
     const s = this.adapter.stringValue(node);
     if (!s) return;
+    if (s.includes('"methodConfig"')) {
+      const start = node.range().start;
+      const quote = /^[@$]?(?:"{3}|`|"|')/.exec(node.text())?.[0].length ?? 1;
+      this.facts.push(
+        ...serviceConfigInString(
+          this.file,
+          s,
+          { line: start.line + 1, column: start.column + quote },
+          this.adapter.language,
+        ),
+      );
+      return;
+    }
     if (
       /^(?:x-)?(?:idempotency-key|request-id|idempotent-key|dedup(?:e|lication)?-(?:key|id))$/i.test(
         s,

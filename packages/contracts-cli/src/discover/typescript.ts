@@ -34,6 +34,7 @@ import {
   withDuration,
   databaseFromName,
 } from './core';
+import { serviceConfigInString } from './config';
 
 /** Property names of client timeouts, in milliseconds (HTTP, gRPC, databases, brokers). */
 const TIMEOUT_KEY =
@@ -973,6 +974,18 @@ class FileWalker {
   private stringLiteral(
     node: TS.StringLiteral | TS.NoSubstitutionTemplateLiteral,
   ) {
+    if (node.text.includes('"methodConfig"')) {
+      const p = position(this.file, node);
+      this.facts.push(
+        ...serviceConfigInString(
+          { path: this.mod.path, text: this.file.text },
+          node.text,
+          { line: p.line, column: p.column },
+          this.language,
+        ),
+      );
+      return;
+    }
     // a dedupe by request id in SQL: ON CONFLICT (idempotency_key) DO NOTHING
     const m =
       /ON\s+CONFLICT\s*\(\s*([a-z_]*(?:idempotency|request_id|dedup)[a-z_]*)\s*\)/i.exec(

@@ -63,6 +63,17 @@ func Ledger() *retryablehttp.Client {
 	return ledgerClient
 }
 
+const serviceConfig = `{
+  "methodConfig": [{
+    "name": [{ "service": "shipping.v1.ShippingService" }],
+    "timeout": "1.5s",
+    "retryPolicy": { "maxAttempts": 4, "initialBackoff": "0.1s", "maxBackoff": "1s", "backoffMultiplier": 2 }
+  }]
+}`
+
+// a gRPC service config in a string: @fact^5 timeout ms=1500 target=shipping
+// and its retry policy: @fact^5 retry attempts=4 counts=all-tries target=shipping
+
 func Unrelated() {
 	timeout := 30 * time.Second // not a client timeout
 	_ = timeout
