@@ -743,9 +743,9 @@ async function run(
   // entity from the catalog of its own replica: the probe's requests in flight while one ran,
   // and the p99 of the others; the p99 per 10 s window of the load phase (* a quick check ran).
   const quickChecks = (i: number, from: number, to: number) =>
-    tracesOf(replicas[i].logFile, 'graph', from, to + 60_000).map(
-      t => [t.at - t.runMs, t.at] as const,
-    );
+    tracesOf(replicas[i].logFile, 'graph', from, to + 60_000)
+      .map(t => [t.at - t.runMs, t.at] as const)
+      .filter(([start]) => start < to);
   for (const [phase, result, from, to] of [
     ['idle', idle, idleFrom, idleTo],
     ['during', during, loadFrom, loadTo],
