@@ -289,6 +289,11 @@ export interface DiscoveredFact {
   library?: string;
   /** `typescript`, `javascript`, `python`, `go`, `java`, `kotlin`, `csharp`, `yaml`, `json`. */
   language: string;
+  /**
+   * The configuration key the value is set under (in configuration) or read from (in code,
+   * when it is not known statically): `RISK_TIMEOUT_MS`, `resilience4j.retry.instances.risk.max-attempts`.
+   */
+  configKey?: string;
 }
 
 /**

@@ -334,6 +334,7 @@ function keyFact(
   inherited?: Target,
 ) {
   const path = [...segments, key].join('.');
+  const configKey = /^[A-Z][A-Z0-9_]*$/.test(key) ? key : path;
   const target = () =>
     inherited?.target ? inherited : pathTarget(env ? [] : segments, key);
   if (TIMEOUT_KEY.test(key) && !NOT_A_CALL_TIMEOUT.test(path)) {
@@ -348,6 +349,7 @@ function keyFact(
         ctx.language ?? 'yaml',
         {
           ...withDuration(configDuration(key, value)),
+          configKey,
           library: segments.includes('retry_policy')
             ? 'Envoy retry_policy'
             : library(segments, key),
@@ -391,6 +393,7 @@ function keyFact(
               : { why: `not resolvable statically (${String(value)})` },
             allTries ? 'all-tries' : 'retries',
           ),
+          configKey,
           library: library(segments, key),
           ...target(),
         },

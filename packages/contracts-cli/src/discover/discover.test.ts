@@ -196,3 +196,39 @@ describe('contracts discover', () => {
     expect(missing.stderr).toContain('no/such/dir: cannot read it');
   });
 });
+
+describe('contracts discover, configuration keys', () => {
+  it('resolves a value the code reads from a configuration key the service ships, and says from where', async () => {
+    const repo = tmpDir();
+    fs.mkdirSync(path.join(repo, 'src'));
+    fs.mkdirSync(path.join(repo, 'deploy'));
+    fs.writeFileSync(
+      path.join(repo, 'src/risk.ts'),
+      `export async function score(body: string) {\n  return fetch('http://risk:8080/score', { method: 'POST', body, signal: AbortSignal.timeout(Number(process.env.RISK_TIMEOUT_MS)) });\n}\nexport async function ship() {\n  return fetch('http://shipping/x', { signal: AbortSignal.timeout(Number(process.env.SHIPPING_TIMEOUT_MS)) });\n}\n`,
+    );
+    fs.writeFileSync(
+      path.join(repo, 'deploy/deployment.yaml'),
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: checkout }\nspec:\n  template:\n    spec:\n      containers:\n        - name: checkout\n          env:\n            - name: RISK_TIMEOUT_MS\n              value: "500"\n`,
+    );
+    const { stdout } = await run(['discover', '.', '--format', 'json'], {
+      cwd: repo,
+    });
+    const facts = JSON.parse(stdout).facts;
+    const [code, shipping] = facts.filter((f: any) => f.file === 'src/risk.ts');
+    expect(code).toMatchObject({
+      kind: 'timeout',
+      ms: 500,
+      configKey: 'RISK_TIMEOUT_MS',
+      resolved:
+        'config key RISK_TIMEOUT_MS = "500" (deploy/deployment.yaml:11)',
+      target: 'risk',
+    });
+    expect(code).not.toHaveProperty('unresolved');
+    // a key the configuration does not set stays unresolved: never a guess
+    expect(shipping).toMatchObject({
+      configKey: 'SHIPPING_TIMEOUT_MS',
+      unresolved: 'not resolvable statically (config key SHIPPING_TIMEOUT_MS)',
+    });
+    expect(shipping).not.toHaveProperty('ms');
+  });
+});

@@ -67,6 +67,7 @@ export function discoverFacts(files: FoundFile[]): DiscoveredFact[] {
   for (const [language, sources] of byLanguage) {
     facts.push(...extract(language, sources));
   }
+  followConfigKeys(facts);
   return facts.sort(
     (a, b) =>
       a.file.localeCompare(b.file) ||
@@ -91,6 +92,54 @@ function extract(
   if (language === 'typescript') return extractTypeScript(sources);
   if (language === 'config') return extractConfig(sources);
   return extractTree(ADAPTERS[language], sources);
+}
+
+/** `RISK_TIMEOUT_MS`, `risk.timeout-ms`, `risk_timeoutMs` compare equal. */
+function normalKey(key: string): string {
+  return key.toLowerCase().replace(/[-_.]/g, '');
+}
+
+/**
+ * A value the code reads from a configuration key (`process.env.RISK_TIMEOUT_MS`) is resolved
+ * when the configuration the service ships sets that key, to one value wherever it is set
+ * (a Kubernetes env entry, compose environment, appsettings, application.yaml).
+ */
+export function followConfigKeys(facts: DiscoveredFact[]): void {
+  const set = new Map<string, DiscoveredFact[]>();
+  for (const f of facts) {
+    if (!f.configKey || (f.ms === undefined && f.attempts === undefined))
+      continue;
+    const key = normalKey(f.configKey);
+    set.set(key, [...(set.get(key) ?? []), f]);
+  }
+  if (!set.size) return;
+  for (const f of facts) {
+    const read =
+      f.unresolved && /config key ([A-Za-z0-9_.-]+)/.exec(f.unresolved)?.[1];
+    if (!read) continue;
+    f.configKey = read;
+    const sources = (set.get(normalKey(read)) ?? []).filter(
+      c => c.kind === f.kind,
+    );
+    if (!sources.length) continue;
+    const values = new Set(sources.map(c => c.ms ?? totalOf(c)));
+    if (values.size !== 1) continue;
+    const c = sources[0];
+    if (f.kind === 'timeout' && c.ms !== undefined) f.ms = c.ms;
+    else if (f.kind === 'retry' && c.attempts !== undefined) {
+      f.attempts = c.attempts;
+      f.counts = c.counts;
+    } else continue;
+    f.resolved = `config key ${read} = ${c.written.replace(/^.*?:\s*/, '')} (${
+      c.file
+    }:${c.line})`;
+    delete f.unresolved;
+  }
+}
+
+function totalOf(f: DiscoveredFact): number | undefined {
+  if (f.attempts === undefined) return undefined;
+  return f.counts === 'retries' ? f.attempts + 1 : f.attempts;
 }
 
 /** The service's name: --service, else the catalog-info.yaml of the first PATH, else its folder name. */
