@@ -19,18 +19,23 @@ import {
   EntityContract,
   isContractsAvailable,
 } from '@backstage-contracts/plugin-contracts-common';
+import type { ContractsFinding } from '../../api';
 import {
-  describeDataDependency,
-  describeDependency,
   describeRequirement,
-  describeRetryPolicy,
   formatLatencies,
-  formatMs,
   EntityRef,
   NotInGraphYet,
   useEntityContracts,
   WrappingListItemText,
 } from '../shared';
+import { Marked, MarkedParts } from './MarkedParts';
+import {
+  dataDependencyParts,
+  dependencyParts,
+  idempotencyParts,
+  retryPolicyParts,
+} from './parts';
+import { DriftFindings, driftFindingsOf } from './DriftFindings';
 
 const Section = ({
   title,
@@ -59,13 +64,31 @@ const Line = ({
   </ListItem>
 );
 
-/** The contract in plain words: what the entity provides, what it needs of whom. */
+/** Whether any value of the contract was discovered rather than declared. */
+function hasDiscoveredValues(contract: EntityContract): boolean {
+  return [
+    ...contract.dependsOn,
+    ...contract.dataDependencies,
+    ...contract.retryPolicies,
+    ...contract.idempotency,
+  ].some(item => item.discovered && Object.keys(item.discovered).length > 0);
+}
+
+/**
+ * The contract in plain words: what the entity provides, what it needs of whom. Values
+ * `contracts discover` found in code carry a "discovered" mark with where (linked to the
+ * repository when the entity's source location allows it); the others were declared. Drift
+ * findings (the code does otherwise than the contract declares) follow.
+ */
 export const ContractSummary = ({
   contract,
   problems,
+  drift = [],
 }: {
   contract: EntityContract;
   problems: ContractProblem[];
+  /** The entity's `contract-drift` findings. */
+  drift?: ContractsFinding[];
 }) => {
   const provides =
     contract.operations.length +
@@ -79,6 +102,12 @@ export const ContractSummary = ({
     contract.retryPolicies.length;
   return (
     <>
+      {hasDiscoveredValues(contract) && (
+        <Typography variant="caption" color="textSecondary" component="p">
+          Values marked discovered were found in code by contracts discover; the
+          others were declared.
+        </Typography>
+      )}
       {provides > 0 && (
         <Section title="Provides">
           {contract.operations.map(o => (
@@ -144,18 +173,21 @@ export const ContractSummary = ({
               key={`idem-${i.name}`}
               primary={
                 <>
-                  operation <strong>{i.name}</strong> deduplicates
+                  operation{' '}
+                  <Marked marks={i.discovered} markKey="name">
+                    <strong>{i.name}</strong>
+                  </Marked>{' '}
+                  deduplicates
                 </>
               }
-              secondary={[
-                i.idempotencyKey ? `on ${i.idempotencyKey}` : undefined,
-                i.expects ? `expects ${i.expects}` : undefined,
-                i.windowMs !== undefined
-                  ? `window ${formatMs(i.windowMs)}`
-                  : undefined,
-              ]
-                .filter(Boolean)
-                .join(' · ')}
+              secondary={
+                <MarkedParts
+                  parts={idempotencyParts(i)}
+                  marks={i.discovered}
+                  separator=" · "
+                  otherKeys={['name']}
+                />
+              }
             />
           ))}
         </Section>
@@ -167,8 +199,18 @@ export const ContractSummary = ({
               key={`dep-${i}`}
               primary={
                 <>
-                  needs <EntityRef entityRef={d.ref} title={d.service} />
-                  {d.operation ? `.${d.operation}` : ''} {describeDependency(d)}
+                  needs{' '}
+                  <Marked marks={d.discovered} markKey="service">
+                    <EntityRef entityRef={d.ref} title={d.service} />
+                  </Marked>
+                  <Marked marks={d.discovered} markKey="operation">
+                    {d.operation ? `.${d.operation}` : ''}
+                  </Marked>{' '}
+                  <MarkedParts
+                    parts={dependencyParts(d)}
+                    marks={d.discovered}
+                    otherKeys={['service', 'operation']}
+                  />
                 </>
               }
             />
@@ -178,12 +220,24 @@ export const ContractSummary = ({
               key={`data-${i}`}
               primary={
                 <>
-                  needs <EntityRef entityRef={d.ref} title={d.source} />{' '}
-                  {describeDataDependency(d)}
+                  needs{' '}
+                  <Marked marks={d.discovered} markKey="source">
+                    <EntityRef entityRef={d.ref} title={d.source} />
+                  </Marked>{' '}
+                  <MarkedParts
+                    parts={dataDependencyParts(d)}
+                    marks={d.discovered}
+                    separator=" "
+                    otherKeys={['source', 'impact_if_stale']}
+                  />
                 </>
               }
               secondary={
-                d.impactIfStale ? `if stale: ${d.impactIfStale}` : undefined
+                d.impactIfStale ? (
+                  <Marked marks={d.discovered} markKey="impact_if_stale">
+                    if stale: {d.impactIfStale}
+                  </Marked>
+                ) : undefined
               }
             />
           ))}
@@ -199,7 +253,12 @@ export const ContractSummary = ({
             />
           ))}
           {contract.retryPolicies.map((p, i) => (
-            <Line key={`retry-${i}`} primary={describeRetryPolicy(p)} />
+            <Line
+              key={`retry-${i}`}
+              primary={
+                <MarkedParts parts={retryPolicyParts(p)} marks={p.discovered} />
+              }
+            />
           ))}
         </Section>
       )}
@@ -207,6 +266,11 @@ export const ContractSummary = ({
         <Typography variant="body2">
           The contract declares nothing yet.
         </Typography>
+      )}
+      {drift.length > 0 && (
+        <Section title={`Drift from code (${drift.length})`}>
+          <DriftFindings findings={drift} />
+        </Section>
       )}
       {problems.length > 0 && (
         <Section title={`Problems (${problems.length})`}>
@@ -253,7 +317,11 @@ const ContractsCardBody = ({ entityRef }: { entityRef: string }) => {
     );
   }
   return (
-    <ContractSummary contract={value.contracts} problems={value.problems} />
+    <ContractSummary
+      contract={value.contracts}
+      problems={value.problems}
+      drift={driftFindingsOf(value.findings ?? [], entityRef)}
+    />
   );
 };
 

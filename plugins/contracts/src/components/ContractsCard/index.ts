@@ -1,1 +1,5 @@
-export { ContractsCard, ContractSummary, ContractsMissingAnnotation } from './ContractsCard';
+export {
+  ContractsCard,
+  ContractSummary,
+  ContractsMissingAnnotation,
+} from './ContractsCard';

@@ -1,0 +1,105 @@
+import { useMemo } from 'react';
+import Chip from '@material-ui/core/Chip';
+import Tooltip from '@material-ui/core/Tooltip';
+import Typography from '@material-ui/core/Typography';
+import { Link } from '@backstage/core-components';
+import { createApiRef, useApiHolder } from '@backstage/core-plugin-api';
+import {
+  getEntitySourceLocation,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
+import type { DiscoveredAt } from '@backstage-contracts/plugin-contracts-common';
+
+/** The SCM integrations API, typed as catalog-react's `getEntitySourceLocation` takes it. */
+type ScmIntegrations = Parameters<typeof getEntitySourceLocation>[1];
+
+/**
+ * `scmIntegrationsApiRef` of `@backstage/integration-react` (same id: API refs resolve by id),
+ * which every app registers (`@backstage/plugin-app` does by default). Declared here as the
+ * package is not a dependency of this plugin; with it, import the ref from there instead.
+ */
+const scmIntegrationsApiRef = createApiRef<ScmIntegrations>({
+  id: 'integration.scmintegrations',
+});
+
+/** `src/riskClient.ts:14:22` (the column when known). */
+export function formatDiscoveredAt(at: DiscoveredAt): string {
+  return `${at.file}:${at.line}${at.column ? `:${at.column}` : ''}`;
+}
+
+/**
+ * Where a discovered value is in the repository, as a URL: the file resolved against the
+ * entity's `backstage.io/source-location` by the SCM integration that serves it (with the line,
+ * e.g. `…/tree/main/src/riskClient.ts#L14` on GitHub). Undefined when the source location is
+ * not a URL a configured SCM integration knows (a `file:` location, none, an unknown host).
+ */
+export function useDiscoveredLink(): (at: DiscoveredAt) => string | undefined {
+  const { entity } = useEntity();
+  const scm = useApiHolder().get(scmIntegrationsApiRef);
+  return useMemo(() => {
+    const source = scm && getEntitySourceLocation(entity, scm);
+    if (
+      !scm ||
+      !source?.integrationType ||
+      !/^https?:\/\//.test(source.locationTargetUrl)
+    ) {
+      return () => undefined;
+    }
+    return (at: DiscoveredAt) => {
+      // a location the draft did not write relative to the repository is not linked
+      if (/^[a-z][a-z0-9+.-]*:/i.test(at.file) || at.file.includes('..')) {
+        return undefined;
+      }
+      try {
+        return scm.resolveUrl({
+          url: at.file.replace(/^\.?\/+/, ''),
+          base: source.locationTargetUrl,
+          lineNumber: at.line,
+        });
+      } catch {
+        return undefined;
+      }
+    };
+  }, [entity, scm]);
+}
+
+/** Props of {@link DiscoveredMark}. */
+export interface DiscoveredMarkProps {
+  /** Where `contracts discover` found the value. */
+  at: DiscoveredAt;
+  /** The key of the value as written in the contract (`timeout`, `max_attempts`…). */
+  what: string;
+  /** Shows the key before the location (for marks not placed beside their value). */
+  showKey?: boolean;
+}
+
+/**
+ * A "discovered" chip and where the value was found (file:line:column), linked to the
+ * repository when the entity's source location allows it, plain text otherwise.
+ */
+export const DiscoveredMark = ({ at, what, showKey }: DiscoveredMarkProps) => {
+  const linkTo = useDiscoveredLink();
+  const where = formatDiscoveredAt(at);
+  const url = linkTo(at);
+  return (
+    <span data-testid="discovered-mark" style={{ whiteSpace: 'nowrap' }}>
+      {' '}
+      <Tooltip
+        title={`${what}: discovered in code by contracts discover, not declared`}
+      >
+        <Chip
+          component="span"
+          size="small"
+          variant="outlined"
+          color="primary"
+          label="discovered"
+          style={{ height: 18, fontSize: '0.7rem' }}
+        />
+      </Tooltip>{' '}
+      <Typography variant="caption" component="span" color="textSecondary">
+        {showKey ? `${what} ` : ''}
+        {url ? <Link to={url}>{where}</Link> : where}
+      </Typography>
+    </span>
+  );
+};
