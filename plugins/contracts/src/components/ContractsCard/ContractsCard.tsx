@@ -36,6 +36,7 @@ import {
   retryPolicyParts,
 } from './parts';
 import { DriftFindings, driftFindingsOf } from './DriftFindings';
+import { DiscoveredLinkProvider } from './DiscoveredMark';
 
 const Section = ({
   title,
@@ -335,7 +336,9 @@ export const ContractsCard = () => {
   return (
     <InfoCard title="Contracts">
       {available ? (
-        <ContractsCardBody entityRef={stringifyEntityRef(entity)} />
+        <DiscoveredLinkProvider entity={entity}>
+          <ContractsCardBody entityRef={stringifyEntityRef(entity)} />
+        </DiscoveredLinkProvider>
       ) : (
         <ContractsMissingAnnotation />
       )}

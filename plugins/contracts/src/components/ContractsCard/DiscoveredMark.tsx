@@ -1,13 +1,12 @@
-import { useMemo } from 'react';
+import { createContext, useContext, useMemo } from 'react';
+import type { ReactNode } from 'react';
+import type { Entity } from '@backstage/catalog-model';
 import Chip from '@material-ui/core/Chip';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { Link } from '@backstage/core-components';
 import { createApiRef, useApiHolder } from '@backstage/core-plugin-api';
-import {
-  getEntitySourceLocation,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
+import { getEntitySourceLocation } from '@backstage/plugin-catalog-react';
 import type { DiscoveredAt } from '@backstage-contracts/plugin-contracts-common';
 
 /** The SCM integrations API, typed as catalog-react's `getEntitySourceLocation` takes it. */
@@ -27,27 +26,43 @@ export function formatDiscoveredAt(at: DiscoveredAt): string {
   return `${at.file}:${at.line}${at.column ? `:${at.column}` : ''}`;
 }
 
+/** Turns where a value was found into a URL, or undefined for plain text. */
+type LinkTo = (at: DiscoveredAt) => string | undefined;
+
+const noLink: LinkTo = () => undefined;
+
+const DiscoveredLinkContext = createContext<LinkTo>(noLink);
+
 /**
- * Where a discovered value is in the repository, as a URL: the file resolved against the
+ * Where discovered values are in the repository, as URLs: the file resolved against the
  * entity's `backstage.io/source-location` by the SCM integration that serves it (with the line,
- * e.g. `…/tree/main/src/riskClient.ts#L14` on GitHub). Undefined when the source location is
- * not a URL a configured SCM integration knows (a `file:` location, none, an unknown host).
+ * e.g. `…/tree/main/src/riskClient.ts#L14` on GitHub). Plain text (no URL) when the source
+ * location is not a URL a configured SCM integration knows (a `file:` location, none, an
+ * unknown host), and outside a provider.
  */
-export function useDiscoveredLink(): (at: DiscoveredAt) => string | undefined {
-  const { entity } = useEntity();
+export const DiscoveredLinkProvider = ({
+  entity,
+  children,
+}: {
+  entity: Entity;
+  children: ReactNode;
+}) => {
   const scm = useApiHolder().get(scmIntegrationsApiRef);
-  return useMemo(() => {
+  const linkTo = useMemo<LinkTo>(() => {
     const source = scm && getEntitySourceLocation(entity, scm);
     if (
       !scm ||
       !source?.integrationType ||
       !/^https?:\/\//.test(source.locationTargetUrl)
     ) {
-      return () => undefined;
+      return noLink;
     }
     return (at: DiscoveredAt) => {
-      // a location the draft did not write relative to the repository is not linked
-      if (/^[a-z][a-z0-9+.-]*:/i.test(at.file) || at.file.includes('..')) {
+      // a place the draft did not write relative to the repository is not linked
+      if (
+        /^[a-z][a-z0-9+.-]*:/i.test(at.file) ||
+        /(^|\/)\.\.(\/|$)/.test(at.file)
+      ) {
         return undefined;
       }
       try {
@@ -61,6 +76,16 @@ export function useDiscoveredLink(): (at: DiscoveredAt) => string | undefined {
       }
     };
   }, [entity, scm]);
+  return (
+    <DiscoveredLinkContext.Provider value={linkTo}>
+      {children}
+    </DiscoveredLinkContext.Provider>
+  );
+};
+
+/** The URL of a place in the entity's repository (see {@link DiscoveredLinkProvider}). */
+export function useDiscoveredLink(): LinkTo {
+  return useContext(DiscoveredLinkContext);
 }
 
 /** Props of {@link DiscoveredMark}. */
