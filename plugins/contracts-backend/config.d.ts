@@ -63,6 +63,11 @@ export interface Config {
        * replica; beyond, 429 with Retry-After. Default 30.
        */
       writesPerMinute?: number;
+      /**
+       * Seconds between two reads of the decisions change log by every replica (the lag after
+       * which a record written on one replica shows on the others). Default 1.
+       */
+      syncIntervalSeconds?: number;
     };
   };
 }

@@ -27,6 +27,7 @@ describe('readContractsSettings', () => {
       maxPerFinding: 100,
       writesPerWindow: 30,
       windowMs: 60_000,
+      syncIntervalMs: 1000,
     });
     expect(
       read({ decisions: { maxPerFinding: 5 } }).decisions.maxPerFinding,

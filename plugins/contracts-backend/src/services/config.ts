@@ -23,6 +23,8 @@ export interface ContractsSettings {
     /** Writes one user may make per window, per replica (429 beyond). */
     writesPerWindow: number;
     windowMs: number;
+    /** How often every replica reads the others' decision writes from the change log. */
+    syncIntervalMs: number;
   };
 }
 
@@ -132,6 +134,16 @@ export function readContractsSettings(root: Config): ContractsSettings {
       maxPerFinding: positive('maxPerFinding', 100),
       writesPerWindow: positive('writesPerMinute', 30),
       windowMs: 60_000,
+      syncIntervalMs: (() => {
+        const seconds =
+          decisions?.getOptionalNumber('syncIntervalSeconds') ?? 1;
+        if (!(seconds >= 0.1)) {
+          throw new Error(
+            'contracts.decisions.syncIntervalSeconds must be at least 0.1',
+          );
+        }
+        return seconds * 1000;
+      })(),
     },
   };
 }
