@@ -167,6 +167,13 @@ const driftFinding: ContractsFinding = {
     'checkout: update the contract to what the code does (contracts discover proposes it)',
   ],
   evidence: 'e-drift',
+  location: {
+    entity: 'component:default/checkout',
+    file: 'contracts/dependencies.yaml',
+    line: 5,
+    column: 5,
+    path: 'depends_on[0].timeout',
+  },
   message:
     'WARNING: Contract drift\n  declared timeout 500ms (annotation:contracts.io/spec:5); code uses 5s at src/riskClient.ts:14\n    src/riskClient.ts:14:22: AbortSignal.timeout(5000)',
   canAccept: true,
@@ -186,7 +193,7 @@ describe('ContractsCard drift findings', () => {
       'Contract drift: scoreTransaction (timeout) on risk',
     );
     expect(visibleText(item)).toContain(
-      'declared timeout 500ms; code uses 5s at src/riskClient.ts:14',
+      'declared timeout 500ms (contracts/dependencies.yaml:5); code uses 5s at src/riskClient.ts:14',
     );
     expect(
       within(item).getByRole('link', { name: /^src\/riskClient\.ts:14\b/ }),

@@ -52,6 +52,13 @@ const CodeValue = ({ actual }: { actual: unknown }) => {
   );
 };
 
+/** ` (contracts/dependencies.yaml:5)`: where the contract declares the value, when known. */
+function declaredAt(finding: ContractsFinding): string {
+  const loc = finding.location;
+  if (!loc || typeof loc.file !== 'string' || !loc.file) return '';
+  return ` (${loc.file}${typeof loc.line === 'number' ? `:${loc.line}` : ''})`;
+}
+
 const DriftLine = ({ finding }: { finding: ContractsFinding }) => (
   <ListItem disableGutters data-testid="drift-finding">
     <WrappingListItemText
@@ -79,7 +86,7 @@ const DriftLine = ({ finding }: { finding: ContractsFinding }) => (
           ) : (
             <em>(not shown)</em>
           )}
-          ; code uses <CodeValue actual={finding.actual} />
+          {declaredAt(finding)}; code uses <CodeValue actual={finding.actual} />
         </>
       }
     />
