@@ -226,7 +226,7 @@ describe('ContractsCard drift findings', () => {
     expect(screen.queryByText(/Drift from code/)).not.toBeInTheDocument();
   });
 
-  it('renders on the Conflicts card like the other findings', async () => {
+  it("renders on the Conflicts card, both values the consumer's own (its contract, its code)", async () => {
     await renderWith(<ConflictsCard />, {
       api: apiWith({ findings: [latencyFinding, driftFinding] }),
       entity: checkoutEntity,
@@ -237,6 +237,11 @@ describe('ContractsCard drift findings', () => {
     await userEvent.click(title);
     expect(await screen.findByText('timeout 500ms')).toBeInTheDocument();
     expect(screen.getByText('5s at src/riskClient.ts:14')).toBeInTheDocument();
+    const sentence = screen.getByText('timeout 500ms').closest('p')!;
+    expect(sentence.textContent).toMatch(
+      /declares timeout 500ms; its code uses 5s/,
+    );
+    expect(sentence.textContent).not.toMatch(/provides/);
     expect(
       screen.getByText(
         /src\/riskClient\.ts:14:22: AbortSignal\.timeout\(5000\)/,

@@ -5,21 +5,10 @@ import Chip from '@material-ui/core/Chip';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { Link } from '@backstage/core-components';
-import { createApiRef, useApiHolder } from '@backstage/core-plugin-api';
+import { useApiHolder } from '@backstage/core-plugin-api';
+import { scmIntegrationsApiRef } from '@backstage/integration-react';
 import { getEntitySourceLocation } from '@backstage/plugin-catalog-react';
 import type { DiscoveredAt } from '@backstage-contracts/plugin-contracts-common';
-
-/** The SCM integrations API, typed as catalog-react's `getEntitySourceLocation` takes it. */
-type ScmIntegrations = Parameters<typeof getEntitySourceLocation>[1];
-
-/**
- * `scmIntegrationsApiRef` of `@backstage/integration-react` (same id: API refs resolve by id),
- * which every app registers (`@backstage/plugin-app` does by default). Declared here as the
- * package is not a dependency of this plugin; with it, import the ref from there instead.
- */
-const scmIntegrationsApiRef = createApiRef<ScmIntegrations>({
-  id: 'integration.scmintegrations',
-});
 
 /** `src/riskClient.ts:14:22` (the column when known). */
 export function formatDiscoveredAt(at: DiscoveredAt): string {

@@ -22,12 +22,24 @@ export const FindingExplanation = ({ finding }: { finding: Finding }) => {
     : [];
   return (
     <Box width="100%">
-      <Typography variant="body2">
-        <EntityRef entityRef={finding.consumer} /> expects{' '}
-        <Value text={finding.expected} hidden={hidden.includes('consumer')} />;{' '}
-        <EntityRef entityRef={finding.provider} /> provides{' '}
-        <Value text={finding.actual} hidden={hidden.includes('provider')} />.
-      </Typography>
+      {finding.rule === 'contract-drift' ? (
+        // the two values are both the consumer's: its contract, and its own code
+        <Typography variant="body2">
+          <EntityRef entityRef={finding.consumer} /> declares{' '}
+          <Value text={finding.expected} hidden={hidden.includes('consumer')} />
+          ; its code uses{' '}
+          <Value text={finding.actual} hidden={hidden.includes('consumer')} />{' '}
+          (calling <EntityRef entityRef={finding.provider} />
+          ).
+        </Typography>
+      ) : (
+        <Typography variant="body2">
+          <EntityRef entityRef={finding.consumer} /> expects{' '}
+          <Value text={finding.expected} hidden={hidden.includes('consumer')} />
+          ; <EntityRef entityRef={finding.provider} /> provides{' '}
+          <Value text={finding.actual} hidden={hidden.includes('provider')} />.
+        </Typography>
+      )}
       {hidden.length > 0 && (
         <Typography variant="caption" color="textSecondary" component="div">
           You may not see the {hidden.join(' and ')} of this finding: its values
