@@ -190,16 +190,17 @@ describe('ContractsGraphService staleness', () => {
   });
 
   it('marks the graph stale while a full read answered slowly, page by page, outlasts a timeout and an interval', async () => {
-    // 4 pages, each answered in 250 ms (under the 300 ms timeout): a full read of 1 s or more
+    // 4 pages, each answered in 500 ms (well under the 1 s timeout, so that a loaded machine
+    // does not time a page out): a full read of 2 s or more
     const catalog = faultyCatalog({
       base: pagedCatalog(generatedEntities(2000)),
     });
-    const service = makeService(catalog.service, 300);
+    const service = makeService(catalog.service, 1000);
     await service.refreshAll();
     const fresh = service.snapshot();
     expect(fresh.stale).toBe(false);
 
-    catalog.slow(250);
+    catalog.slow(500);
     const started = Date.now();
     let fullDone = false;
     const full = service.refreshAll().then(() => {
@@ -214,9 +215,9 @@ describe('ContractsGraphService staleness', () => {
     }
     expect(fullDone).toBe(false);
     expect(staleAt).toBeDefined();
-    // the bound is the timeout and an interval (400 ms); the next check sees it
-    expect(staleAt! - started).toBeGreaterThanOrEqual(400);
-    expect(staleAt! - started).toBeLessThan(400 + 100 + 500);
+    // the bound is the timeout and an interval (1100 ms); the next check sees it
+    expect(staleAt! - started).toBeGreaterThanOrEqual(1100);
+    expect(staleAt! - started).toBeLessThan(1100 + 100 + 800);
     expect(service.snapshot()).toMatchObject({
       stale: true,
       staleReason: expect.stringContaining('the catalog answers too slowly'),
