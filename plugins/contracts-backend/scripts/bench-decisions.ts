@@ -7,8 +7,9 @@
  *                        [--lag-every 20] [--lag-pending 8] [--max-per-finding N]
  *                        [--profile out.cpuprofile [--profile-replica a|b]] [--keep]
  *
- * Targets (the issue): the catalog's p99 during the writes within 2× its idle p99, on each
- * replica; the replica lag at most 3 s (every sampled write: the max, not a percentile).
+ * Targets (the issue): the catalog's p99 during the writes within 2× its idle p99 (the quieter
+ * of the idle phases before and after the writes), on each replica; the replica lag at most 3 s
+ * (every sampled write: the max, not a percentile).
  *
  * What runs
  * - Two replicas of the portal's own backend (packages/backend/src/index.ts, unmodified), each
@@ -51,10 +52,14 @@
  *   already); at most 32 in flight per replica (beyond, a request is not sent but counted as
  *   dropped: an open loop must not bury a stalled backend). A catalog request costs the replica
  *   ≈ 5–7 ms of CPU here, so the default 20 req/s per replica takes ≈ 12% of a core each.
- *   Latency from send to the body read; exact percentiles (every response's latency is kept). Before the idle phase, every entity is asked once on each replica (not counted).
+ *   Latency from send to the body read; exact percentiles (every response's latency is kept).
+ *   Before the idle phase, every entity is asked once on each replica (not counted).
  * - (1) Idle: the probe alone for `--idle` seconds → idle p50/p99 per replica. The idle state
- *   includes the graph's quick check (a read of every entity's etag from the catalog, ≈ 1 s at
- *   1,000 entities here, every ≈ 20 s); 40 s takes in about two.
+ *   includes the graph's quick check (a read of every entity's etag from the catalog, ≈ 0.2–1 s
+ *   at 1,000 entities here, every ≈ 5–20 s); 40 s takes in a few. (4) after the writes, the same
+ *   again: on this shared machine one stall from another job sets an idle p99 (0.7–3 s in most
+ *   runs), so the target is judged against the quieter of the two idle phases, and the p50
+ *   ratio is printed beside it.
  * - (2) Load: `--decisions` POST /api/contracts/decisions (a proposal, ~300 B of text), written
  *   alternately through replica A and B (write i through A when i is even) by `--concurrency`
  *   concurrent writers of this process (fetch, keep-alive), spread over the findings; the probe
@@ -115,7 +120,7 @@ const N = arg('entities', 1000);
 const CONCURRENCY = arg('concurrency', 16);
 const IDLE_S = arg('idle', 40);
 const PROBE_RATE = arg('probe-rate', 20);
-/** Probe requests in flight at most per replica; beyond, a request is not sent (counted as dropped). */
+/** Probe requests in flight at most, per replica; beyond, one is not sent (counted as dropped). */
 const PROBE_MAX_IN_FLIGHT = 32;
 const LAG_EVERY = arg('lag-every', 20);
 const LAG_PENDING = arg('lag-pending', 8);
@@ -203,8 +208,8 @@ function cpuSeconds(pid: number | undefined): number | undefined {
  * Preloaded into both replicas: tells (on stderr, i.e. the replica's log) each run of the
  * plugin's polling loops — the decisions sync and the graph's quick check — how long it took and
  * the pause chosen after it, through the `onPause` option of startPolling (src/services/polling.ts)
- * which the plugin does not use,
- * and its failures through `onError` (which the plugin gives a debug log line). Nothing else changes.
+ * which the plugin does not use, and its failures through `onError` (which the plugin gives a
+ * debug log line). Nothing else changes.
  */
 const TRACE_HOOK = `
 const Module = require('node:module');
@@ -238,7 +243,7 @@ Module._load = function (request) {
 };
 `;
 
-/** A run of a polling loop (when it ended, how long it took, the pause after it), or its failure. */
+/** A run of a polling loop (when it ended, how long it took, the pause after), or a failure. */
 interface Trace {
   at: number;
   loop: string;
@@ -249,7 +254,7 @@ interface Trace {
   error?: string;
 }
 
-/** What a replica's log tells of one polling loop between two times: its runs, or (`errors`) its failures. */
+/** What a replica's log tells of a polling loop between two times: runs, or (`errors`) failures. */
 function tracesOf(
   logFile: string,
   loop: string,
@@ -711,6 +716,16 @@ async function run(
     while (!existsSync(PROFILE) && Date.now() < until) await sleep(200);
   }
 
+  // (4) idle again: the machine's other jobs change its idle state during a long run
+  process.stdout.write(`  idle again: the catalog probe alone, ${IDLE_S} s\n`);
+  const afterFrom = Date.now();
+  const [after, afterLoad] = await withLoad(async () => {
+    const probes = replicas.map((r, i) => startProbe(r.base, tokens[i]));
+    await sleep(IDLE_S * 1000);
+    return Promise.all(probes.map(p => p.stop()));
+  });
+  const afterTo = Date.now();
+
   // report
   const out: string[] = [''];
   const load = (l: { mean: number; max: number }) =>
@@ -725,9 +740,11 @@ async function run(
     )}  requests  non-2xx/errors/dropped`,
   );
   const p99s: number[][] = [[], []];
+  const p50s: number[][] = [[], []];
   const row = (label: string, r: ProbeResult, phase: number, i: number) => {
     const s = sortedOf(r.latencies);
     p99s[i][phase] = at(s, 0.99);
+    p50s[i][phase] = at(s, 0.5);
     const non2xx = Object.entries(r.statuses)
       .filter(([k]) => !k.startsWith('2'))
       .reduce((a, [, v]) => a + v, 0);
@@ -740,11 +757,13 @@ async function run(
   for (const i of [0, 1]) {
     row(`replica ${names[i]}, idle`, idle[i], 0, i);
     row(`replica ${names[i]}, during the writes`, during[i], 1, i);
+    row(`replica ${names[i]}, idle again after them`, after[i], 2, i);
   }
   out.push(
     `  idle: ${load(idleLoad)}; CPU of A ${idleCpu[0].toFixed(
       1,
     )} s, B ${idleCpu[1].toFixed(1)} s in ${IDLE_S} s`,
+    `  idle again: ${load(afterLoad)}`,
   );
   // The graph's quick check (every refreshIntervalSeconds, stretched when slow) reads every
   // entity from the catalog of its own replica: the probe's requests in flight while one ran,
@@ -756,6 +775,7 @@ async function run(
   for (const [phase, result, from, to] of [
     ['idle', idle, idleFrom, idleTo],
     ['during', during, loadFrom, loadTo],
+    ['after', after, afterFrom, afterTo],
   ] as const) {
     for (const i of [0, 1]) {
       const runs = quickChecks(i, from, to);
@@ -903,6 +923,7 @@ async function run(
   for (const [phase, from, to] of [
     ['idle', idleFrom, idleTo],
     ['during', loadFrom, loadTo],
+    ['after', afterFrom, afterTo],
   ] as const) {
     for (const [i, r] of replicas.entries()) {
       for (const loop of ['decisions', 'graph']) {
@@ -924,8 +945,9 @@ async function run(
     '',
     'target                                        measured    result',
   );
+  // the idle baseline: the quieter of the two idle phases (a stall of the machine sets a p99)
   for (const i of [0, 1]) {
-    const ratio = p99s[i][1] / p99s[i][0];
+    const ratio = p99s[i][1] / Math.min(p99s[i][0], p99s[i][2]);
     out.push(
       `  catalog p99 during <= 2x idle, replica ${names[i]}  ${`${ratio.toFixed(
         2,
@@ -936,6 +958,11 @@ async function run(
     `  replica lag <= 3 s (max)                   ${secs(lagMax).padStart(
       9,
     )}    ${verdict(lagMax <= TARGET.lagMs)}`,
+    `  (not a target: the catalog's p50 during the writes, A ${(
+      p50s[0][1] / Math.min(p50s[0][0], p50s[0][2])
+    ).toFixed(1)}x, B ${(p50s[1][1] / Math.min(p50s[1][0], p50s[1][2])).toFixed(
+      1,
+    )}x its idle p50)`,
     '',
   );
   process.stdout.write(`${out.join('\n')}\n`);
