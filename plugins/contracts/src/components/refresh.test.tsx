@@ -29,7 +29,9 @@ const unresolvedFinding: ContractsFinding = {
 };
 
 /** A getEntity that answers with `answers` in turn (then the last one again). */
-function answering(...answers: Array<EntityContractsResponse | Error | Promise<never>>) {
+function answering(
+  ...answers: Array<EntityContractsResponse | Error | Promise<never>>
+) {
   let i = 0;
   return jest.fn(async () => {
     const answer = answers[Math.min(i++, answers.length - 1)];
@@ -54,18 +56,32 @@ const cards = (
 );
 
 function setVisibility(state: 'visible' | 'hidden') {
-  Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+  Object.defineProperty(document, 'visibilityState', {
+    value: state,
+    configurable: true,
+  });
   document.dispatchEvent(new Event('visibilitychange'));
 }
 
 /** Opens the access finding, its "Record decision" dialog, and types a rationale there. */
-async function startDecisionOnAccessFinding(user: ReturnType<typeof userEvent.setup>) {
+async function startDecisionOnAccessFinding(
+  user: ReturnType<typeof userEvent.setup>,
+) {
   await user.click(await screen.findByText('Access policy conflict'));
-  await user.click(await screen.findByRole('button', { name: 'Record decision' }));
+  await user.click(
+    await screen.findByRole('button', { name: 'Record decision' }),
+  );
   const dialog = await screen.findByRole('dialog');
-  await user.type(within(dialog).getByLabelText(/Rationale/), 'Support needs reasons');
+  await user.type(
+    within(dialog).getByLabelText(/Rationale/),
+    'Support needs reasons',
+  );
   return dialog;
 }
+
+// Typing through user-event in jsdom is slow on a loaded machine (30 s was exceeded at a load
+// average above 10); the tests wait on what they assert, not on time.
+jest.setTimeout(120_000);
 
 describe('entity cards refetch in the background', () => {
   beforeEach(() => {
@@ -95,7 +111,9 @@ describe('entity cards refetch in the background', () => {
   it('shows an entity the backend had not read yet once it has', async () => {
     const api = mockContractsApi({
       getEntity: answering(
-        new NotFoundError('No entity component:default/checkout in the contracts graph'),
+        new NotFoundError(
+          'No entity component:default/checkout in the contracts graph',
+        ),
         entityResponse(),
       ),
     });
@@ -107,7 +125,9 @@ describe('entity cards refetch in the background', () => {
 
     await elapse(2_000);
     expect(screen.getByText('Requires')).toBeInTheDocument();
-    expect(screen.queryByText(/has not read this entity/)).not.toBeInTheDocument();
+    expect(
+      screen.queryByText(/has not read this entity/),
+    ).not.toBeInTheDocument();
   });
 
   it('asks once for all the cards of an entity, then once a minute', async () => {
@@ -191,7 +211,9 @@ describe('entity cards refetch in the background', () => {
 
     await act(async () => fail(new Error('contracts backend is down')));
     await elapse(0);
-    expect(screen.queryByText(/contracts backend is down/)).not.toBeInTheDocument();
+    expect(
+      screen.queryByText(/contracts backend is down/),
+    ).not.toBeInTheDocument();
     expect(screen.getByText('Requires')).toBeInTheDocument();
     expect(screen.getByText('Latency contract violation')).toBeInTheDocument();
     expect(screen.getAllByTestId('decision')).toHaveLength(2);
@@ -205,7 +227,11 @@ describe('entity cards refetch in the background', () => {
         entityResponse({ findings: [latencyFinding, accessFinding] }),
         // the access finding changes and sorts first; a new one appears
         entityResponse({
-          findings: [latencyFinding, { ...changed, severity: 'error' }, unresolvedFinding],
+          findings: [
+            latencyFinding,
+            { ...changed, severity: 'error' },
+            unresolvedFinding,
+          ],
         }),
       ),
     });
@@ -217,16 +243,22 @@ describe('entity cards refetch in the background', () => {
     expect(screen.getByText('Unresolved reference')).toBeInTheDocument();
     expect(screen.getByText('needs-review')).toBeInTheDocument();
     expect(screen.getByRole('dialog')).toBe(dialog);
-    expect(within(dialog).getByLabelText(/Rationale/)).toHaveValue('Support needs reasons');
+    expect(within(dialog).getByLabelText(/Rationale/)).toHaveValue(
+      'Support needs reasons',
+    );
     // the opened finding is still open
     const summary = () =>
       screen.getByText('Access policy conflict').closest('[aria-expanded]');
     expect(summary()).toHaveAttribute('aria-expanded', 'true');
 
     await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
-    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
     expect(summary()).toHaveAttribute('aria-expanded', 'true');
-    expect(screen.getByText('Support cannot explain declines.')).toBeInTheDocument();
+    expect(
+      screen.getByText('Support cannot explain declines.'),
+    ).toBeInTheDocument();
   });
 
   it('keeps the dialog open when a refetch takes its finding out of the filtered list', async () => {
@@ -235,7 +267,9 @@ describe('entity cards refetch in the background', () => {
       getEntity: answering(
         entityResponse({ findings: [latencyFinding, accessFinding] }),
         // someone else accepted it meanwhile: the "open" filter no longer shows it
-        entityResponse({ findings: [latencyFinding, { ...accessFinding, status: 'accepted' }] }),
+        entityResponse({
+          findings: [latencyFinding, { ...accessFinding, status: 'accepted' }],
+        }),
       ),
     });
     await renderWith(<ConflictsCard />, { api, entity: checkoutEntity });
@@ -245,10 +279,14 @@ describe('entity cards refetch in the background', () => {
 
     await elapse(60_000);
     expect(api.getEntity).toHaveBeenCalledTimes(2);
-    expect(screen.queryByText('Access policy conflict', { selector: 'strong' })).toBeNull();
+    expect(
+      screen.queryByText('Access policy conflict', { selector: 'strong' }),
+    ).toBeNull();
     expect(screen.getByText('1 of 2')).toBeInTheDocument();
     expect(screen.getByRole('dialog')).toBe(dialog);
-    expect(within(dialog).getByLabelText(/Rationale/)).toHaveValue('Support needs reasons');
+    expect(within(dialog).getByLabelText(/Rationale/)).toHaveValue(
+      'Support needs reasons',
+    );
   });
 
   it('asks once for all the cards after a decision is recorded, and shows it', async () => {
@@ -258,23 +296,40 @@ describe('entity cards refetch in the background', () => {
         entityResponse({ findings: [accessFinding], decisions: [] }),
         entityResponse({
           findings: [{ ...accessFinding, status: 'accepted' }],
-          decisions: [{ ...entityResponse().decisions[1], supersedes: undefined }],
+          decisions: [
+            { ...entityResponse().decisions[1], supersedes: undefined },
+          ],
         }),
       ),
     });
     await renderWith(cards, { api, entity: checkoutEntity });
     await user.click(await screen.findByText('Access policy conflict'));
-    await user.click(await screen.findByRole('button', { name: 'Record decision' }));
-    const dialog = await screen.findByRole('dialog');
-    await user.click(within(dialog).getByRole('button', { name: /Chosen option/ }));
-    await user.click(await screen.findByRole('option', { name: 'Keep it restricted' }));
-    await user.type(within(dialog).getByLabelText(/Rationale/), 'Support needs reasons');
-    await waitFor(() =>
-      expect(within(dialog).getByRole('button', { name: 'Record decision' })).toBeEnabled(),
+    await user.click(
+      await screen.findByRole('button', { name: 'Record decision' }),
     );
-    await user.click(within(dialog).getByRole('button', { name: 'Record decision' }));
+    const dialog = await screen.findByRole('dialog');
+    await user.click(
+      within(dialog).getByRole('button', { name: /Chosen option/ }),
+    );
+    await user.click(
+      await screen.findByRole('option', { name: 'Keep it restricted' }),
+    );
+    await user.type(
+      within(dialog).getByLabelText(/Rationale/),
+      'Support needs reasons',
+    );
+    await waitFor(() =>
+      expect(
+        within(dialog).getByRole('button', { name: 'Record decision' }),
+      ).toBeEnabled(),
+    );
+    await user.click(
+      within(dialog).getByRole('button', { name: 'Record decision' }),
+    );
 
-    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    await waitFor(() =>
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+    );
     expect(api.recordDecision).toHaveBeenCalledTimes(1);
     await elapse(0);
     expect(api.getEntity).toHaveBeenCalledTimes(2);

@@ -88,6 +88,10 @@ const deciderRows = (item: HTMLElement) =>
       row.getAttribute('data-state'),
     ]);
 
+// Typing through user-event in jsdom is slow on a loaded machine (30 s was exceeded at a load
+// average above 10); the tests wait on what they assert, not on time.
+jest.setTimeout(120_000);
+
 describe('DecisionsCard signatures', () => {
   it("shows each decider's latest verdict with who and when, or awaiting", async () => {
     const { item } = await renderCard();

@@ -9,6 +9,10 @@ import {
 } from '../../__testUtils__';
 import { RecordDecisionDialog, validateDecision } from './RecordDecisionDialog';
 
+// Typing through user-event in jsdom is slow on a loaded machine (30 s was exceeded at a load
+// average above 10); the tests wait on what they assert, not on time.
+jest.setTimeout(120_000);
+
 describe('validateDecision', () => {
   const valid = {
     title: 't',
