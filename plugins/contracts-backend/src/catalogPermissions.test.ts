@@ -40,6 +40,7 @@ import request from 'supertest';
 // eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { ContractsPermissionPolicy } from '../../../packages/backend/src/modules/permissionPolicy';
 import { contractsPlugin } from './plugin';
+import { ownershipUserInfo } from './__testUtils__/contractsBackend';
 import { giveMockUsersAnActor } from './__testUtils__/mockUserActor';
 import { realExampleCatalog } from './__testUtils__/realCatalog';
 
@@ -142,16 +143,7 @@ describe('the caller’s catalog read permission, on the real backend', () => {
             },
           },
         }),
-        mockServices.userInfo.mock({
-          async getUserInfo(credentials) {
-            const ref = (credentials.principal as { userEntityRef: string })
-              .userEntityRef;
-            return {
-              userEntityRef: ref,
-              ownershipEntityRefs: OWNERSHIP[ref] ?? [ref],
-            };
-          },
-        }).factory,
+        ownershipUserInfo(OWNERSHIP),
       ],
     }));
     // the catalog ingests the example files, then the contracts graph reads them

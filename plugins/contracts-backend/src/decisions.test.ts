@@ -1,5 +1,3 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
-import type { TestDatabaseId } from '@backstage/backend-test-utils';
 import type { Entity } from '@backstage/catalog-model';
 import type { Finding } from '@backstage-contracts/plugin-contracts-common';
 import request from 'supertest';
@@ -10,14 +8,12 @@ import {
 } from './__testUtils__/contractsBackend';
 import { loadExampleEntities } from './__testUtils__/exampleCatalog';
 import { giveMockUsersAnActor } from './__testUtils__/mockUserActor';
+import { sqliteAndPostgres } from './__testUtils__/testDatabases';
 
 jest.setTimeout(120_000);
 giveMockUsersAnActor();
 
-/** `.ci/run` sets BACKSTAGE_TEST_DATABASE_POSTGRES<NN>_CONNECTION_STRING and this id. */
-const POSTGRES_ID = (process.env.CONTRACTS_TEST_POSTGRES_ID ??
-  'POSTGRES_15') as TestDatabaseId;
-const databases = TestDatabases.create({ ids: ['SQLITE_3', POSTGRES_ID] });
+const databases = sqliteAndPostgres();
 
 const { GUEST, BOB, SAM } = USERS;
 

@@ -29,6 +29,20 @@ const OWNERSHIP: Record<string, string[]> = {
   [USERS.CAROL]: [USERS.CAROL, 'group:default/checkout-team'],
 };
 
+/** A user info service that gives each user the ownership refs listed for them (else their own). */
+export function ownershipUserInfo(ownership: Record<string, string[]>) {
+  return mockServices.userInfo.mock({
+    async getUserInfo(credentials) {
+      const ref = (credentials.principal as { userEntityRef: string })
+        .userEntityRef;
+      return {
+        userEntityRef: ref,
+        ownershipEntityRefs: ownership[ref] ?? [ref],
+      };
+    },
+  }).factory;
+}
+
 /** The Authorization header of a user. */
 export const as = (user: string) => ({
   Authorization: mockCredentials.user.header(user),
@@ -65,16 +79,7 @@ export async function startContractsBackend(options: {
           },
         },
       }),
-      mockServices.userInfo.mock({
-        async getUserInfo(credentials) {
-          const ref = (credentials.principal as { userEntityRef: string })
-            .userEntityRef;
-          return {
-            userEntityRef: ref,
-            ownershipEntityRefs: OWNERSHIP[ref] ?? [ref],
-          };
-        },
-      }).factory,
+      ownershipUserInfo(OWNERSHIP),
     ],
   });
   return { server, catalog };

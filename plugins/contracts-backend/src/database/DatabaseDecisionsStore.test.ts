@@ -1,17 +1,13 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
-import type { TestDatabaseId } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConflictError, NotFoundError } from '@backstage/errors';
 import path from 'node:path';
 import { DatabaseDecisionsStore } from './DatabaseDecisionsStore';
 import { IdempotencyKeyReusedError, type NewDecision } from './DecisionsStore';
+import { sqliteAndPostgres } from '../__testUtils__/testDatabases';
 
 jest.setTimeout(60_000);
 
-/** `.ci/run` sets BACKSTAGE_TEST_DATABASE_POSTGRES<NN>_CONNECTION_STRING and this id. */
-const POSTGRES_ID = (process.env.CONTRACTS_TEST_POSTGRES_ID ??
-  'POSTGRES_15') as TestDatabaseId;
-
-const databases = TestDatabases.create({ ids: ['SQLITE_3', POSTGRES_ID] });
+const databases = sqliteAndPostgres();
 
 const base: NewDecision = {
   findingId: 'f-1',

@@ -1,18 +1,13 @@
-import {
-  mockServices,
-  TestDatabases,
-  type TestDatabaseId,
-} from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import type { Finding } from '@backstage-contracts/plugin-contracts-common';
 import { DatabaseDecisionsStore } from '../database/DatabaseDecisionsStore';
 import type { NewDecision } from '../database/DecisionsStore';
 import { DecisionsService } from './DecisionsService';
+import { sqliteAndPostgres } from '../__testUtils__/testDatabases';
 
 jest.setTimeout(60_000);
 
-const POSTGRES_ID = (process.env.CONTRACTS_TEST_POSTGRES_ID ??
-  'POSTGRES_15') as TestDatabaseId;
-const databases = TestDatabases.create({ ids: ['SQLITE_3', POSTGRES_ID] });
+const databases = sqliteAndPostgres();
 
 const SECURITY = 'group:default/security-team';
 const base: NewDecision = {
