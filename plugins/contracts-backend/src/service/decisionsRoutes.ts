@@ -11,6 +11,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   contractsDecisionCreatePermission,
   type Finding,
+  latestSignatures,
 } from '@backstage-contracts/plugin-contracts-common';
 import express, {
   type NextFunction,
@@ -334,22 +335,20 @@ export function addDecisionRoutes(
             signedBy: recordedBy,
           }));
     // a decider's rejection stands until that decider changes it
-    for (const sig of supersedes?.signatures ?? []) {
-      const latest = [...(supersedes?.signatures ?? [])]
-        .reverse()
-        .find(x => lower(x.decider) === lower(sig.decider));
-      if (
-        latest === sig &&
-        sig.verdict === 'reject' &&
-        deciders.some(d => lower(d) === lower(sig.decider)) &&
-        !signatures.some(x => lower(x.decider) === lower(sig.decider))
-      ) {
-        signatures.unshift({
-          decider: sig.decider,
-          verdict: 'reject',
-          signedBy: sig.signedBy,
-          carriedFrom: sig.carriedFrom ?? supersedes!.id,
-        });
+    if (supersedes) {
+      for (const sig of latestSignatures(supersedes.signatures).values()) {
+        if (
+          sig.verdict === 'reject' &&
+          deciders.some(d => lower(d) === lower(sig.decider)) &&
+          !signatures.some(x => lower(x.decider) === lower(sig.decider))
+        ) {
+          signatures.unshift({
+            decider: sig.decider,
+            verdict: 'reject',
+            signedBy: sig.signedBy,
+            carriedFrom: sig.carriedFrom ?? supersedes.id,
+          });
+        }
       }
     }
     const input: NewDecision = {

@@ -59,6 +59,23 @@ export interface DecisionSignature {
 }
 
 /**
+ * Each decider's latest signature (by `signedAt`; of two at the same instant, the later given),
+ * keyed by the decider's ref in lower case: the signatures that count.
+ * @public
+ */
+export function latestSignatures(
+  signatures: readonly DecisionSignature[],
+): Map<string, DecisionSignature> {
+  const latest = new Map<string, DecisionSignature>();
+  for (const s of signatures) {
+    const k = s.decider.toLocaleLowerCase('en-US');
+    const known = latest.get(k);
+    if (!known || known.signedAt <= s.signedAt) latest.set(k, s);
+  }
+  return latest;
+}
+
+/**
  * The status of a record from its deciders' latest signatures: `rejected` when any decider's
  * latest verdict is a rejection, `accepted` when every decider has signed an acceptance (and
  * there is at least one decider), `proposed` otherwise. `superseded` and `withdrawn` win over
@@ -71,12 +88,7 @@ export function deriveDecisionStatus(record: {
   superseded?: boolean;
   withdrawn?: boolean;
 }): { status: DecisionStatus; awaiting: string[] } {
-  const latest = new Map<string, DecisionSignature>();
-  for (const s of record.signatures) {
-    const k = s.decider.toLocaleLowerCase('en-US');
-    const known = latest.get(k);
-    if (!known || known.signedAt <= s.signedAt) latest.set(k, s);
-  }
+  const latest = latestSignatures(record.signatures);
   const awaiting = record.deciders.filter(
     d => latest.get(d.toLocaleLowerCase('en-US'))?.verdict !== 'accept',
   );
