@@ -122,6 +122,44 @@ describe.each(databases.eachSupportedId())(
       expect(rows.find(r => r.id === first.id).status).toBe('accepted');
     });
 
+    it('answers a new record as it reads it back, from what it inserted (no read after the insert)', async () => {
+      const { knex, store } = await createStore();
+      const old = (await store.create({ ...base, status: 'proposed' }))
+        .decision;
+      const statements: string[] = [];
+      const onQuery = (q: { sql: string }) => statements.push(q.sql);
+      knex.on('query', onQuery);
+      const { decision, created } = await store.create({
+        ...base,
+        context: 'Support needs fraud reasons',
+        supersedes: old.id,
+        signatures: [
+          {
+            decider: 'group:default/security-team',
+            verdict: 'reject',
+            signedBy: 'user:default/sam',
+            carriedFrom: old.id,
+          },
+          {
+            decider: 'group:default/security-team',
+            verdict: 'accept',
+            signedBy: 'user:default/sam',
+          },
+        ],
+      });
+      knex.off('query', onQuery);
+      expect(created).toBe(true);
+      // the same record, field for field, as the database gives it back
+      expect(decision).toEqual(await store.get(decision.id));
+      expect(decision.signatures).toHaveLength(2);
+      // the last statements insert the record and its events; nothing is read after them
+      const lastInsert = statements.findLastIndex(s => /^insert/i.test(s));
+      expect(statements[lastInsert]).toMatch(/contracts_decision_events/);
+      expect(
+        statements.slice(lastInsert + 1).filter(s => /^select/i.test(s)),
+      ).toEqual([]);
+    });
+
     it("derives the status from every decider's latest signature; withdrawn and superseded records cannot change", async () => {
       const { store } = await createStore();
       const deciders = [

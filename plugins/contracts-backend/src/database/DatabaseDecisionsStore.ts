@@ -67,9 +67,12 @@ interface EventRow {
   carried_from: string | null;
 }
 
-function toDecision(row: DecisionRow, events: EventRow[]): Decision {
+function toDecision(
+  row: DecisionRow,
+  events: Array<Omit<EventRow, 'seq'>>,
+): Decision {
   const signatures: DecisionSignature[] = [];
-  let withdrawn: EventRow | undefined;
+  let withdrawn: Omit<EventRow, 'seq'> | undefined;
   for (const e of events) {
     if (e.kind === 'signed' && e.decider && e.verdict) {
       const sig: DecisionSignature = {
@@ -202,7 +205,7 @@ export class DatabaseDecisionsStore implements DecisionsStore {
     decision: { id: string; findingId: string },
     signatures: NewSignature[],
     at: string,
-  ) {
+  ): Array<Omit<EventRow, 'seq'>> {
     return signatures.map(sig => ({
       decision_id: decision.id,
       finding_id: decision.findingId,
@@ -266,6 +269,11 @@ export class DatabaseDecisionsStore implements DecisionsStore {
       idempotency_key: input.idempotencyKey ?? null,
       request_hash: input.requestHash ?? null,
     };
+    const signed = DatabaseDecisionsStore.signatureEvents(
+      { id, findingId: input.findingId },
+      input.signatures ?? [],
+      at,
+    );
     try {
       await this.db.transaction(async trx => {
         if (input.supersedes) {
@@ -298,11 +306,7 @@ export class DatabaseDecisionsStore implements DecisionsStore {
             actor: input.recordedBy,
             at,
           },
-          ...DatabaseDecisionsStore.signatureEvents(
-            { id, findingId: input.findingId },
-            input.signatures ?? [],
-            at,
-          ),
+          ...signed,
         ]);
       });
     } catch (error) {
@@ -318,11 +322,9 @@ export class DatabaseDecisionsStore implements DecisionsStore {
       }
       throw error;
     }
-    const stored = await this.one(id);
-    if (!stored) {
-      throw new Error(`Decision ${id} was not stored`);
-    }
-    return { decision: stored, created: true };
+    // The record as stored, from what was inserted (not read again: two round trips fewer
+    // per write); a new record has no successor yet.
+    return { decision: toDecision(row, signed), created: true };
   }
 
   /** Appends events to an open record (not superseded, not withdrawn). */
