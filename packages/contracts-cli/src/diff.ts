@@ -13,6 +13,7 @@ import {
 } from '@backstage-contracts/plugin-contracts-common';
 import { type Analysis, reaches, runAnalysis, sarifLocator } from './analysis';
 import { UsageError } from './errors';
+import { problemKey } from './baseline';
 import {
   type CliIo,
   type CommonOptions,
@@ -59,9 +60,6 @@ export function diffReports(
     problems: head.report.problems,
   };
 }
-
-const problemKey = (p: ContractProblem) =>
-  [p.entity, p.file ?? '', p.path, p.message].join('\u0000');
 
 /**
  * 1 when the head adds a finding at or above --fail-on (or turns one into such a finding), or

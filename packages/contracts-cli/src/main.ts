@@ -23,6 +23,16 @@ import {
   useColor,
 } from './context';
 import { runDiff } from './diff';
+import {
+  type BaselineComparison,
+  baselineExitCode,
+  baselineLine,
+  baselineOf,
+  compareWithBaseline,
+  failingUnderBaseline,
+  loadBaseline,
+  writeBaseline,
+} from './baseline';
 import { type DiscoverOptions, runDiscover } from './discover';
 import { ParallelParser } from './parallel';
 import type { LoadedCatalog } from './catalog/types';
@@ -65,6 +75,12 @@ Examples:
         retryAmplificationBound: 8
   $ contracts check . --decisions decisions.json
       trade-offs accepted in the portal (its decision export) no longer fail the build
+  $ contracts check . --decisions docs/decisions
+      the same from ADR files the portal exported (MADR, NNNN-title.md) committed in a folder
+  $ contracts baseline write contracts-baseline.json .
+  $ contracts check . --baseline contracts-baseline.json
+      adopt on an existing system: today's findings are frozen (by fingerprint and evidence);
+      only new findings, findings whose evidence changed and new contract problems fail
   $ BACKSTAGE_TOKEN=… contracts check services/checkout --catalog-url https://backstage.example.com
       the live catalog with your changed files laid over it: what this pull request does to
       the whole graph
@@ -198,9 +214,43 @@ Run \`contracts help check\`, \`contracts help diff\` or \`contracts help discov
         'bearer token for --catalog-url (default: $BACKSTAGE_TOKEN)',
       ).argParser(nonEmpty),
     )
+    .option(
+      '--baseline <file>',
+      'findings frozen by `contracts baseline write`: only new findings and ones whose evidence changed fail',
+    )
     .addHelpText('after', CHECK_HELP)
-    .action(async (paths: string[], opts: CommonOptions) => {
+    .action(async (paths: string[], opts: CheckOptions) => {
       exitCode = await check(paths, opts, io);
+    });
+
+  const baseline = program
+    .command('baseline')
+    .description(
+      'Freeze the findings of today for `contracts check --baseline` (adopting the CLI on an existing system).',
+    );
+  baseline
+    .command('write')
+    .description(
+      'Write the findings and contract problems of the PATHs (or a live catalog) to FILE, by fingerprint and evidence hash.',
+    )
+    .argument('<file>', 'the baseline file to write (JSON; commit it)')
+    .argument('[paths...]', 'catalog files or folders')
+    .option('--config <file>', 'engine configuration, as for check')
+    .option('--decisions <file|dir>', 'decisions, as for check')
+    .addOption(
+      new Option(
+        '--catalog-url <url>',
+        'read entities from a running Backstage; PATHs given are laid over it',
+      ).argParser(nonEmpty),
+    )
+    .addOption(
+      new Option(
+        '--token <token>',
+        'bearer token for --catalog-url (default: $BACKSTAGE_TOKEN)',
+      ).argParser(nonEmpty),
+    )
+    .action(async (file: string, paths: string[], opts: CommonOptions) => {
+      exitCode = await baselineWrite(file, paths, opts, io);
     });
 
   addCommonOptions(
@@ -299,9 +349,12 @@ Run \`contracts help check\`, \`contracts help diff\` or \`contracts help discov
   }
 }
 
+/** Options of `check`. */
+type CheckOptions = CommonOptions & { baseline?: string };
+
 async function check(
   paths: string[],
-  opts: CommonOptions,
+  opts: CheckOptions,
   io: CliIo,
 ): Promise<number> {
   if (!paths.length && !opts.catalogUrl) {
@@ -315,6 +368,7 @@ async function check(
       ? { 'start-up': performance.now() }
       : undefined;
   const { config, decisions } = loadOptionFiles(opts, io.cwd);
+  const frozen = opts.baseline ? loadBaseline(opts.baseline, io.cwd) : undefined;
   const loading = performance.now();
   // contracts are parsed in a worker thread while the files are read, when there is a core for it
   const parser = ParallelParser.create({ env: io.env });
@@ -339,9 +393,13 @@ async function check(
     timings,
     parsed,
   });
-  const code = checkExitCode(analysis.report, opts.failOn);
+  const baseline =
+    frozen && compareWithBaseline(analysis.report, frozen, opts.baseline!);
+  const code = baseline
+    ? baselineExitCode(analysis.report, baseline, opts.failOn)
+    : checkExitCode(analysis.report, opts.failOn);
   const rendering = performance.now();
-  io.stdout(render(analysis, opts, io, code));
+  io.stdout(render(analysis, opts, io, code, baseline));
   if (timings) {
     timings.report = performance.now() - rendering;
     let running = 'built';
@@ -361,15 +419,62 @@ function render(
   opts: CommonOptions,
   io: CliIo,
   code: number,
+  baseline?: BaselineComparison,
 ): string {
   const { report } = analysis;
-  if (opts.format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  if (opts.format === 'json') {
+    if (!baseline) return `${JSON.stringify(report, null, 2)}\n`;
+    // with a baseline: each finding's state, and the frozen findings no longer found
+    const withState = {
+      ...report,
+      findings: report.findings.map(f => ({
+        ...f,
+        baselineState: baseline.state.get(f.id),
+      })),
+      baseline: { file: baseline.file, absent: baseline.absent },
+    };
+    return `${JSON.stringify(withState, null, 2)}\n`;
+  }
   if (opts.format === 'sarif') {
-    const log = formatSarif(report, {
-      locate: sarifLocator(analysis.entries, io.cwd),
-      toolVersion: version(),
-    });
+    const log = formatSarif(
+      baseline
+        ? { ...report, findings: [...report.findings, ...baseline.absent] }
+        : report,
+      {
+        locate: sarifLocator(analysis.entries, io.cwd),
+        toolVersion: version(),
+        ...(baseline
+          ? { baselineState: f => baseline.state.get(f.id) ?? 'absent' }
+          : {}),
+      },
+    );
     return `${JSON.stringify(log, null, 2)}\n`;
+  }
+  if (baseline) {
+    const shown = {
+      ...report,
+      findings: report.findings.filter(
+        f => baseline.state.get(f.id) !== 'unchanged',
+      ),
+    };
+    const failing = failingUnderBaseline(report, baseline, opts.failOn).length;
+    const problems = baseline.newProblems.length;
+    const verdict =
+      code === 0
+        ? `PASS: nothing new reaches --fail-on ${opts.failOn}`
+        : `FAIL: ${[
+            failing
+              ? `${failing} new or changed finding${failing === 1 ? '' : 's'}`
+              : '',
+            problems
+              ? `${problems} new contract problem${problems === 1 ? '' : 's'}`
+              : '',
+          ]
+            .filter(Boolean)
+            .join(' and ')} reach --fail-on ${opts.failOn}`;
+    return `${formatText(shown, { color: useColor(io) })}${baselineLine(
+      baseline,
+    )}\n${verdict}\n`;
   }
   const failing = report.findings.filter(f => reaches(f, opts.failOn)).length;
   const accepted = report.findings.filter(f => f.status === 'accepted').length;
@@ -389,4 +494,31 @@ function render(
   return `${formatText(report, { color: useColor(io) })}${verdict}${
     accepted ? ` (${accepted} accepted by decisions)` : ''
   }\n`;
+}
+
+/** `contracts baseline write FILE PATHS`: the findings and problems of today, frozen. */
+async function baselineWrite(
+  file: string,
+  paths: string[],
+  opts: CommonOptions,
+  io: CliIo,
+): Promise<number> {
+  if (!paths.length && !opts.catalogUrl) {
+    throw new UsageError(
+      'nothing to freeze: give catalog files or folders (e.g. `contracts baseline write contracts-baseline.json .`), or --catalog-url',
+    );
+  }
+  const { config, decisions } = loadOptionFiles(opts, io.cwd);
+  const catalog = await loadEntities(paths, opts, io);
+  const { report } = runAnalysis(catalog, { config, decisions, now: io.now });
+  const frozen = baselineOf(report);
+  writeBaseline(file, io.cwd, frozen);
+  io.stdout(
+    `Wrote ${file}: ${frozen.findings.length} finding${
+      frozen.findings.length === 1 ? '' : 's'
+    } and ${frozen.problems.length} contract problem${
+      frozen.problems.length === 1 ? '' : 's'
+    } frozen. \`contracts check --baseline ${file}\` now fails only on new ones and ones whose evidence changes.\n`,
+  );
+  return 0;
 }
