@@ -5,99 +5,32 @@
  * outside risk-team.
  */
 import {
-  coreServices,
-  createBackendModule,
-} from '@backstage/backend-plugin-api';
-import {
   mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
-import {
-  catalogConditions,
-  createCatalogConditionalDecision,
-} from '@backstage/plugin-catalog-backend/alpha';
-import { catalogEntityReadPermission } from '@backstage/plugin-catalog-common/alpha';
 import permissionPlugin from '@backstage/plugin-permission-backend';
-import {
-  AuthorizeResult,
-  isPermission,
-  type PolicyDecision,
-} from '@backstage/plugin-permission-common';
-import type {
-  PermissionPolicy,
-  PolicyQuery,
-  PolicyQueryUser,
-} from '@backstage/plugin-permission-node';
-import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   type Finding,
   HIDDEN_ENTITY,
 } from '@backstage-contracts/plugin-contracts-common';
 import request from 'supertest';
-// The portal's own permission policy, as packages/backend installs it (test-only import: the
-// backend package depends on this plugin, not the other way round).
-// eslint-disable-next-line @backstage/no-relative-monorepo-imports
-import { ContractsPermissionPolicy } from '../../../packages/backend/src/modules/permissionPolicy';
 import { contractsPlugin } from './plugin';
 import { ownershipUserInfo } from './__testUtils__/contractsBackend';
 import { giveMockUsersAnActor } from './__testUtils__/mockUserActor';
 import { realExampleCatalog } from './__testUtils__/realCatalog';
+import {
+  BOB,
+  GUEST,
+  NOBODY,
+  OWNERSHIP,
+  RISK,
+  RISK_TEAM,
+  riskTeamOnlyPolicyModule as policyModule,
+} from './__testUtils__/riskTeamOnlyPolicy';
 
 jest.setTimeout(120_000);
 giveMockUsersAnActor();
-
-const RISK_TEAM = 'group:default/risk-team';
-const RISK = 'component:default/risk';
-const GUEST = 'user:default/guest'; // support-team: may not read risk-team's entities
-const BOB = 'user:default/bob'; // risk-team: reads everything
-const NOBODY = 'user:default/nobody'; // may read no entity at all
-const OWNERSHIP: Record<string, string[]> = {
-  [GUEST]: [GUEST, 'group:default/support-team'],
-  [BOB]: [BOB, RISK_TEAM],
-  [NOBODY]: [NOBODY],
-};
-
-/**
- * Risk-team's entities are readable by risk-team only (a conditional decision the catalog
- * evaluates: NOT isEntityOwner risk-team); NOBODY may read no entity; service principals and
- * everything else as the portal's policy decides.
- */
-class RiskTeamOnlyPolicy implements PermissionPolicy {
-  constructor(private readonly portal: PermissionPolicy) {}
-
-  async handle(
-    query: PolicyQuery,
-    user?: PolicyQueryUser,
-  ): Promise<PolicyDecision> {
-    if (isPermission(query.permission, catalogEntityReadPermission) && user) {
-      if (user.info.userEntityRef === NOBODY) {
-        return { result: AuthorizeResult.DENY };
-      }
-      if (!user.info.ownershipEntityRefs.includes(RISK_TEAM)) {
-        return createCatalogConditionalDecision(query.permission, {
-          not: catalogConditions.isEntityOwner({ claims: [RISK_TEAM] }),
-        });
-      }
-    }
-    return this.portal.handle(query, user);
-  }
-}
-
-const policyModule = createBackendModule({
-  pluginId: 'permission',
-  moduleId: 'risk-team-only-policy',
-  register(reg) {
-    reg.registerInit({
-      deps: { policy: policyExtensionPoint, userInfo: coreServices.userInfo },
-      async init({ policy, userInfo }) {
-        policy.setPolicy(
-          new RiskTeamOnlyPolicy(new ContractsPermissionPolicy(userInfo)),
-        );
-      },
-    });
-  },
-});
 
 const as = (user: string) => ({
   Authorization: mockCredentials.user.header(user),

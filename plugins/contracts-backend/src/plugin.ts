@@ -2,6 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import {
   type ContractRule,
@@ -9,12 +10,16 @@ import {
   defaultRules,
 } from '@backstage-contracts/plugin-contracts-common';
 import { contractsRulesExtensionPoint } from '@backstage-contracts/plugin-contracts-node';
+import { registerContractsActions } from './actions/contractsActions';
 import { DatabaseDecisionsStore } from './database/DatabaseDecisionsStore';
+import { setUpContractHistory } from './history/setup';
 import { contractsFindingResourceRef, isFindingPartyRule } from './permissions';
+import { setUpRuntimeVerification } from './runtime/setup';
 import { createRouter } from './service/router';
 import { CatalogVisibility } from './services/CatalogVisibility';
 import { readContractsSettings } from './services/config';
 import { ContractsGraphService } from './services/ContractsGraphService';
+import { ContractsViews } from './services/ContractsViews';
 import { startPolling } from './services/polling';
 import {
   DecisionsService,
@@ -55,6 +60,7 @@ export const contractsPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         userInfo: coreServices.userInfo,
         catalog: catalogServiceRef,
+        actionsRegistry: actionsRegistryServiceRef,
       },
       async init(deps) {
         const { logger, scheduler, lifecycle, permissionsRegistry } = deps;
@@ -128,6 +134,9 @@ export const contractsPlugin = createBackendPlugin({
         };
         lifecycle.addShutdownHook(stopPolling);
 
+        // What Prometheus measures for bound promises (when contracts.runtime.prometheus is set).
+        await setUpRuntimeVerification({ ...deps, graph });
+
         // The full recompute: one replica per period when several share a database.
         await scheduler.scheduleTask({
           id: 'contracts-graph-full-recompute',
@@ -137,6 +146,10 @@ export const contractsPlugin = createBackendPlugin({
           },
         });
 
+        const catalogVisibility = new CatalogVisibility({
+          ...deps,
+          catalogTimeoutMs: settings.catalogReadTimeoutMs,
+        });
         deps.httpRouter.use(
           await createRouter({
             logger,
@@ -147,10 +160,22 @@ export const contractsPlugin = createBackendPlugin({
             authorizer,
             userInfo: deps.userInfo,
             limits: settings.decisions,
-            catalogVisibility: new CatalogVisibility({
-              ...deps,
-              catalogTimeoutMs: settings.catalogReadTimeoutMs,
-            }),
+            catalogVisibility,
+          }),
+        );
+        // the same answers as actions (get-contracts, check-contract, explain-finding), which
+        // @backstage/plugin-mcp-actions-backend serves to coding agents over MCP
+        registerContractsActions({
+          actionsRegistry: deps.actionsRegistry,
+          views: new ContractsViews({ graph, decisions, catalogVisibility }),
+          decisions,
+        });
+        // the contract history: recorded per recompute, served under /entities/…/history
+        deps.httpRouter.use(
+          await setUpContractHistory({
+            ...deps,
+            graph,
+            catalogVisibility,
           }),
         );
         deps.httpRouter.addAuthPolicy({

@@ -3,7 +3,6 @@ import type {
   LoggerService,
   PermissionsService,
 } from '@backstage/backend-plugin-api';
-import { NotFoundError } from '@backstage/errors';
 import {
   buildReport,
   type Finding,
@@ -17,7 +16,6 @@ import { z } from 'zod';
 import {
   type CatalogVisibility,
   EVERYTHING_VISIBLE,
-  type Visibility,
 } from '../services/CatalogVisibility';
 import {
   type ContractsGraphService,
@@ -32,13 +30,13 @@ import type {
 import {
   findingRefs,
   redactDecisions,
-  redactFinding,
   redactFindings,
 } from '../services/redaction';
 import {
   addDecisionRoutes,
   type DecisionRoutesOptions,
 } from './decisionsRoutes';
+import { ContractsViews } from '../services/ContractsViews';
 import { EntityBodyCache } from './EntityBodyCache';
 import { decodeCursor, page, pageSchema, parse } from './http';
 
@@ -75,6 +73,7 @@ const graphQuerySchema = z.object({
   system: z.string().optional(),
 });
 
+/** The body of POST /check (a {@link ContractProposal}). */
 const checkBodySchema = z
   .object({
     entityRef: z.string().min(1),
@@ -120,49 +119,18 @@ export function acceptsGzip(header: string | undefined): boolean {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { httpAuth, graph, decisions, authorizer } = options;
+  const { httpAuth, decisions, authorizer } = options;
   const router = Router();
-
-  const snapshot = async (): Promise<GraphSnapshot> => {
-    await graph.ready();
-    return graph.snapshot();
-  };
-  /**
-   * How current the graph is: `computedAt`, when it last changed; when it is stale, why
-   * (`staleReason`), since when (`staleSince`) and when it was last checked against the catalog
-   * successfully (`lastSuccessAt`, null before the first success): what it shows is the catalog
-   * as of then.
-   */
-  const freshness = (s: GraphSnapshot) => ({
-    stale: s.stale,
-    computedAt: s.computedAt ?? null,
-    ...(s.stale
-      ? {
-          ...(s.staleReason ? { staleReason: s.staleReason } : {}),
-          ...(s.staleSince ? { staleSince: s.staleSince } : {}),
-          lastSuccessAt: s.lastSuccessAt ?? null,
-        }
-      : {}),
-  });
+  // what a caller is shown of an entity, a finding, a proposal: shared with the actions
+  const views = new ContractsViews(options);
+  const { snapshot, freshness, noEntity, related, refsAround, entityBody } =
+    views;
   const ownerOf = (s: GraphSnapshot, ref: string) =>
     s.nodeByRef.get(lower(ref))?.owner;
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
-
-  /** The 404 of an entity the graph does not know, or the caller may not read: the same. */
-  const noEntity = (ref: string) =>
-    new NotFoundError(`No entity ${ref} in the contracts graph`);
-  /** The 404 of a finding that does not exist, or whose parties the caller may read neither of. */
-  const noFinding = (id: string) => new NotFoundError(`No finding ${id}`);
-
-  /** The findings of an entity; a NotFoundError when the graph knows nothing of it. */
-  const related = (s: GraphSnapshot, ref: string): Finding[] => {
-    const list = s.findingsByEntity.get(ref) ?? [];
-    if (!s.entities.has(ref) && !list.length) throw noEntity(ref);
-    return list;
-  };
 
   /**
    * The caller's catalog visibility: one policy decision per caller (see CatalogVisibility);
@@ -190,34 +158,6 @@ export async function createRouter(
     }
     return refs;
   };
-  /** An entity and every entity its findings name. */
-  const refsAround = (s: GraphSnapshot, ref: string): string[] => [
-    ref,
-    ...(s.findingsByEntity.get(ref) ?? []).flatMap(findingRefs),
-  ];
-
-  const entityBody = (
-    s: GraphSnapshot,
-    ref: string,
-    findings: Array<Finding & { canAccept?: boolean }>,
-    visibility: Visibility,
-  ) => {
-    const stored = s.entities.get(ref);
-    // the records that count now, and how many there are in all (the history: GET /decisions)
-    const current = decisions.current(
-      (s.findingsByEntity.get(ref) ?? []).map(f => f.id),
-    );
-    return {
-      entityRef: stored?.summary.ref ?? ref,
-      contracts: stored?.contract ?? null,
-      problems: stored?.problems ?? [],
-      findings,
-      decisions: redactDecisions(current.decisions, visibility),
-      decisionCount: current.count,
-      ...freshness(s),
-    };
-  };
-
   // The entity endpoint is the portal's hot path: its body depends only on the graph snapshot,
   // the decision records and (through review dates) the time, so it is serialized and
   // gzip-compressed once per snapshot and decisions version (at the first request, then again in
@@ -328,15 +268,8 @@ export async function createRouter(
   });
 
   /** A finding as the caller may see it (with its decision status); a 404 when they may not. */
-  const visibleFinding = async (req: express.Request, id: string) => {
-    const s = await snapshot();
-    const finding = s.findingById.get(id);
-    if (!finding) throw noFinding(id);
-    const visibility = await visibilityOf(req, () => findingRefs(finding));
-    const shown = redactFinding(finding, visibility);
-    if (!shown) throw noFinding(id);
-    return { s, finding, shown, visibility };
-  };
+  const visibleFinding = async (req: express.Request, id: string) =>
+    views.finding(await httpAuth.credentials(req), id);
 
   router.get('/findings/:id', async (req, res) => {
     const { s, shown, visibility } = await visibleFinding(req, req.params.id);
@@ -427,36 +360,7 @@ export async function createRouter(
 
   router.post('/check', async (req, res) => {
     const body = parse(checkBodySchema, req.body, 'request body');
-    const s = await snapshot();
-    const ref = lower(body.entityRef);
-    const visibility = await visibilityOf(req, () => [ref]);
-    // an entity of the graph the caller may not read: as unknown as a missing one by name. An
-    // entity the graph does not have yet can be checked (nothing of it is stored to be shown).
-    const known = s.entities.has(ref);
-    if (known && !visibility.canRead(ref)) throw noEntity(ref);
-    const sources = body.sources ?? [
-      { file: 'proposed.yaml', text: body.contract ?? '' },
-    ];
-    const outcome = await graph.check(body.entityRef, sources);
-    const changed = [...outcome.findings, ...outcome.added, ...outcome.removed];
-    await visibility.cover(changed.flatMap(findingRefs));
-    // the proposal is the caller's own: the entity they check is theirs to see
-    const shown: Visibility = visibility.all
-      ? visibility
-      : {
-          all: false,
-          canRead: r => lower(r) === ref || visibility.canRead(r),
-        };
-    const redacted = (list: Finding[]) =>
-      redactFindings(decisions.withStatus(list), shown);
-    res.json({
-      entityRef: outcome.contract.entityRef,
-      contracts: outcome.contract,
-      problems: outcome.problems,
-      findings: redacted(outcome.findings),
-      added: redacted(outcome.added),
-      removed: redacted(outcome.removed),
-    });
+    res.json(await views.check(await httpAuth.credentials(req), body));
   });
 
   addDecisionRoutes(router, { ...options, snapshot });

@@ -1,0 +1,277 @@
+import type { ActionsRegistryService } from '@backstage/backend-plugin-api/alpha';
+import { InputError } from '@backstage/errors';
+import {
+  type EntityContract,
+  formatFinding,
+} from '@backstage-contracts/plugin-contracts-common';
+import { refKey } from '../services/ContractsGraphService';
+import type { ContractsViews } from '../services/ContractsViews';
+import type { DecisionsService } from '../services/DecisionsService';
+import { redactDecisions } from '../services/redaction';
+import {
+  contractSchema,
+  decisionSchema,
+  entityInput,
+  findingSchema,
+  freshnessShape,
+  problemSchema,
+  resolveEntityRef,
+} from './schemas';
+
+/** What the contracts actions read from; built in plugin.ts. */
+export interface ContractsActionsOptions {
+  actionsRegistry: ActionsRegistryService;
+  views: ContractsViews;
+  decisions: DecisionsService;
+}
+
+/** What a provider promises: the provided parts of its contract. */
+function promisesOf(contract: EntityContract) {
+  return {
+    operations: contract.operations,
+    datasets: contract.datasets,
+    endpoints: contract.endpoints,
+    idempotency: contract.idempotency,
+  };
+}
+
+/**
+ * Registers the contracts actions (served to coding agents over MCP by
+ * `@backstage/plugin-mcp-actions-backend`): `get-contracts`, `check-contract` and
+ * `explain-finding`. Each acts with the caller's credentials: it shows what the REST API shows
+ * them (their catalog read permission applied, see ContractsViews and redaction).
+ */
+export function registerContractsActions(options: ContractsActionsOptions) {
+  const { actionsRegistry, views, decisions } = options;
+
+  actionsRegistry.register({
+    name: 'get-contracts',
+    title: 'Get the contracts of a service',
+    description: [
+      'Before writing code that calls another service, or changing what a service promises:',
+      'what the service (a Backstage catalog entity) promises and needs, the contract findings',
+      'on it (conflicts between what it needs and what others give, and the reverse) with their',
+      'status, the trade-off decisions recorded on them, and the promises of every service it',
+      'depends on (their operations with current and target latencies, datasets with freshness,',
+      'endpoints with access and PII, idempotency keys and windows).',
+      'Findings with status "open" or "needs-review" are unresolved: respect them, e.g. do not',
+      'write a timeout below a provider\u2019s tail latency, nor retry with a new request id',
+      'against a provider that dedupes on a stable key. Only what the caller may read in the',
+      'catalog is shown: a dependency they may not read is left out (counted in',
+      'hiddenDependencies) and findings naming it hide its ref and values.',
+    ].join(' '),
+    attributes: { readOnly: true, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          entity: entityInput(z),
+        }),
+      output: z =>
+        z.object({
+          entityRef: z.string(),
+          contracts: contractSchema(z).describe(
+            'Its contract as parsed; null when it has none',
+          ),
+          problems: z
+            .array(problemSchema(z))
+            .describe('Where its contract does not parse or validate'),
+          findings: z
+            .array(findingSchema(z))
+            .describe('Findings where it is consumer or provider'),
+          decisions: z
+            .array(decisionSchema(z))
+            .describe('The trade-off decision records that count now'),
+          decisionCount: z.number(),
+          dependencies: z
+            .array(
+              z.object({
+                entityRef: z.string(),
+                needs: z
+                  .array(
+                    z.object({
+                      kind: z.enum(['call', 'dataset', 'data-need']),
+                      subject: z.string(),
+                      via: z.string().optional(),
+                    }),
+                  )
+                  .describe(
+                    'What this entity needs of it (the edges of the graph)',
+                  ),
+                promises: z
+                  .unknown()
+                  .describe(
+                    'What it promises (operations, datasets, endpoints, idempotency); null when it has no contract',
+                  ),
+              }),
+            )
+            .describe('Every entity it depends on that the caller may read'),
+          hiddenDependencies: z
+            .number()
+            .describe('Dependencies the caller may not read (left out)'),
+          ...freshnessShape(z),
+        }),
+    },
+    examples: [
+      {
+        title: 'What checkout promises, needs and depends on',
+        input: { entity: 'checkout' },
+      },
+    ],
+    action: async ({ input, credentials }) => {
+      const ref = resolveEntityRef(input.entity);
+      const { s, visibility, body } = await views.entity(credentials, ref);
+      const edges = s.result.graph.edges.filter(e => refKey(e.from) === ref);
+      const targets = [...new Set(edges.map(e => refKey(e.to)))];
+      await visibility.cover(targets);
+      const readable = targets.filter(t => visibility.canRead(t));
+      return {
+        output: {
+          ...body,
+          dependencies: readable.map(to => {
+            const contract = s.entities.get(to)?.contract;
+            return {
+              entityRef: s.entities.get(to)?.summary.ref ?? to,
+              needs: edges
+                .filter(e => refKey(e.to) === to)
+                .map(e => ({
+                  kind: e.kind,
+                  subject: e.subject,
+                  ...(e.via && visibility.canRead(e.via) ? { via: e.via } : {}),
+                })),
+              promises: contract ? promisesOf(contract) : null,
+            };
+          }),
+          hiddenDependencies: targets.length - readable.length,
+        },
+      };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'check-contract',
+    title: 'Check a proposed contract',
+    description: [
+      'What-if, before committing a change to a service\u2019s contract (its latency budgets,',
+      'timeouts, retries, data freshness needs, promises): the contract findings the whole',
+      'catalog would have with the proposed contract in place of the entity\u2019s current one,',
+      'without storing anything. Answers the findings that the proposal adds (new conflicts)',
+      'and removes (conflicts it resolves), every finding that would involve the entity, and',
+      'the problems of the proposed document (file, line, column and path of each).',
+      'The contract is YAML in the contract language of Backstage Contracts, e.g.',
+      '"service: checkout\\ndepends_on:\\n  - service: risk\\n    operation: scoreTransaction\\n',
+      '    latency_budget: { acceptable: p95 < 5s }\\n    timeout: 6s". It replaces the whole',
+      'contract: start from the current one (get-contracts) and change what you mean to change.',
+    ].join(' '),
+    attributes: { readOnly: true, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          entity: entityInput(z),
+          contract: z
+            .string()
+            .optional()
+            .describe('The proposed contract: one YAML document'),
+          sources: z
+            .array(
+              z.object({
+                file: z.string().min(1).describe('Its name, for problems'),
+                text: z.string().describe('Its YAML text'),
+              }),
+            )
+            .optional()
+            .describe(
+              'Or the proposed contract as several files, merged (as a contracts.io/ref directory)',
+            ),
+        }),
+      output: z =>
+        z.object({
+          entityRef: z.string(),
+          contracts: contractSchema(z).describe('The proposal as parsed'),
+          problems: z
+            .array(problemSchema(z))
+            .describe('Where the proposal does not parse or validate'),
+          findings: z
+            .array(findingSchema(z))
+            .describe('Every finding that would involve the entity'),
+          added: z
+            .array(findingSchema(z))
+            .describe('Findings the proposal would add'),
+          removed: z
+            .array(findingSchema(z))
+            .describe('Findings the proposal would remove (resolve)'),
+        }),
+    },
+    action: async ({ input, credentials }) => {
+      const entityRef = resolveEntityRef(input.entity);
+      if (input.contract === undefined && input.sources === undefined) {
+        throw new InputError(
+          'Give the proposed contract: `contract` (YAML text) or `sources`',
+        );
+      }
+      return {
+        output: await views.check(credentials, {
+          entityRef,
+          contract: input.contract,
+          sources: input.sources,
+        }),
+      };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'explain-finding',
+    title: 'Explain a contract finding',
+    description: [
+      'A contract finding (by the id get-contracts or check-contract gave) explained: the',
+      'essay-style explanation (what the consumer expects, what the provider gives, the',
+      'status), its impact, the ways to resolve it, who must decide (entity refs of the owners',
+      'of both sides and of the groups configured for the rule) and the trade-off decision',
+      'records made on it. A finding whose sides the caller may read neither of is not found;',
+      'a side they may not read is hidden, with the values compared.',
+    ].join(' '),
+    attributes: { readOnly: true, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          findingId: z.string().min(1).describe('The id of the finding'),
+        }),
+      output: z =>
+        z.object({
+          finding: findingSchema(z),
+          explanation: z
+            .string()
+            .describe(
+              'The finding in the essay\u2019s form, as the CLI prints it',
+            ),
+          impact: z.string(),
+          resolutions: z.array(z.string()),
+          deciders: z.array(z.string()).describe('Who must decide'),
+          decisions: z
+            .array(decisionSchema(z))
+            .describe('The decision records on it, oldest first'),
+          ...freshnessShape(z),
+        }),
+    },
+    action: async ({ input, credentials }) => {
+      const { s, shown, visibility } = await views.finding(
+        credentials,
+        input.findingId,
+      );
+      const [finding] = decisions.withStatus([shown]);
+      return {
+        output: {
+          finding,
+          explanation: formatFinding(finding),
+          impact: finding.impact,
+          resolutions: finding.resolutions,
+          deciders: finding.deciders ?? [],
+          decisions: redactDecisions(
+            decisions.forFinding(finding.id),
+            visibility,
+          ),
+          ...views.freshness(s),
+        },
+      };
+    },
+  });
+}
