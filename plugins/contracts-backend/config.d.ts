@@ -51,6 +51,49 @@ export interface Config {
     deciders?: {
       [ruleId: string]: string[];
     };
+    /**
+     * Runtime verification: what Prometheus measures for the promises contracts bind to a
+     * metric (`latency.metric`, `freshness.metric`), held against what they declare (rules
+     * `promise-drift`, `need-at-risk`) and shown on the Contracts card. Off unless `url` or
+     * `urls` is set.
+     */
+    runtime?: {
+      prometheus?: {
+        /** The Prometheus HTTP API's base URL, e.g. `http://prometheus:9090`. */
+        url?: string;
+        /** Several (replicas of one Prometheus): tried in order when one fails. */
+        urls?: string[];
+        /**
+         * Headers sent with every query, e.g. `Authorization: Bearer ${PROMETHEUS_TOKEN}`.
+         * @visibility secret
+         */
+        headers?: { [name: string]: string };
+        /** The longest one query may take: seconds, or a duration (`10s`). Default 10 seconds. */
+        timeout?: number | string | { [unit: string]: number };
+        /** The window a value is measured over (`7d`). Default 7 days. */
+        window?: number | string | { [unit: string]: number };
+        /** The step of the window's series (the sparkline, rates within it). Default 5 minutes. */
+        step?: number | string | { [unit: string]: number };
+        /**
+         * How much worse than declared an observed value may be before `promise-drift`: a
+         * share of the declared value. Default 0.1 (10 %).
+         */
+        tolerance?: number;
+        /** How often the bound promises are measured (one replica per period). Default 5 minutes. */
+        interval?: number | string | { [unit: string]: number };
+        /**
+         * The OpenTelemetry conventions of `metric: opentelemetry` (and `{ route }`): the
+         * histogram of `http.server.request.duration` as Prometheus names it (default
+         * `http_server_request_duration_seconds`), the label holding `service.name` (default
+         * `job`) and the one holding `http.route` (default `http_route`).
+         */
+        opentelemetry?: {
+          metric?: string;
+          serviceLabel?: string;
+          routeLabel?: string;
+        };
+      };
+    };
     /** Bounds on trade-off decision records. */
     decisions?: {
       /**

@@ -11,3 +11,4 @@ export * from './parser';
 export * from './engine';
 export * from './report';
 export * from './permissions';
+export * from './runtime';

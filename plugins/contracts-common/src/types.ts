@@ -110,7 +110,69 @@ export interface ProvidedOperation {
   /** The latency text as written, for messages. */
   currentRaw?: string;
   targetRaw?: string;
+  /** `latency.metric`: how the latency is measured (Prometheus), when bound. */
+  latencyMetric?: MetricBinding;
   loc: SourceLocation;
+}
+
+/**
+ * How a promise is measured in Prometheus (`latency.metric`, `freshness.metric`):
+ * `opentelemetry` (the OpenTelemetry HTTP server metric of the service, optionally of one
+ * route), `histogram` (a histogram in seconds, named with its labels) or `query` (a PromQL
+ * query; `$quantile` and `$window` are filled in).
+ * @public
+ */
+export interface MetricBinding {
+  kind: 'opentelemetry' | 'histogram' | 'query';
+  /** `query`: the PromQL as written. */
+  query?: string;
+  /** `histogram`: the histogram's name (without `_bucket`) and labels, e.g. `risk_seconds{job="risk"}`. */
+  histogram?: string;
+  /** `opentelemetry`: the `service.name` (default: the entity's name). */
+  service?: string;
+  /** `opentelemetry`: the `http.route` (default: every route of the service). */
+  route?: string;
+  /** `query` without `$quantile`: the percentile it measures. */
+  percentile?: number;
+  /** The unit the query answers in: `s` (default) or `ms`. */
+  unit?: 's' | 'ms';
+  loc: SourceLocation;
+}
+
+/**
+ * What a bound promise measured (Prometheus), an input of the engine beside the contract like
+ * {@link DiscoveredFact}s: it never replaces the declared value. A query that fails keeps the
+ * last good value (`value`, `measuredAt`) and says why in `error`.
+ * @public
+ */
+export interface Observation {
+  /** `latency` of a provided operation, `freshness` (age) of a provided dataset. */
+  kind: 'latency' | 'freshness';
+  /** The operation or dataset name. */
+  subject: string;
+  /** `latency`: the percentile measured, e.g. 95. */
+  percentile?: number;
+  /** `ok`; `failing` (query error, Prometheus unreachable or slow); `no-data`; `several-series` (the query must give one). */
+  status: 'ok' | 'failing' | 'no-data' | 'several-series';
+  /** Milliseconds (latency at the percentile; freshness: the worst age over the window). Absent before a first good measurement. */
+  value?: number;
+  /** When `value` was measured (ISO time). */
+  measuredAt?: string;
+  /** When the query was last run (ISO time). */
+  checkedAt: string;
+  /** What went wrong, when the status is not `ok`. */
+  error?: string;
+  /** The window, e.g. `7d`, and its length in ms. */
+  window: string;
+  windowMs: number;
+  /** The step of the sparkline series, e.g. `5m`. */
+  step: string;
+  /** The PromQL query run for the window's value. */
+  query: string;
+  /** The Prometheus the value comes from (its URL, without credentials). */
+  source: string;
+  /** The window's series for a sparkline: [unix seconds, ms] pairs. */
+  series?: Array<[number, number]>;
 }
 
 /**
@@ -133,6 +195,8 @@ export interface ProvidedDataset {
   name: string;
   via?: string;
   freshness?: Freshness;
+  /** `freshness.metric`: how the dataset's age is measured (Prometheus), when bound. */
+  freshnessMetric?: MetricBinding;
   derivedFrom: Array<{
     source: string;
     ref: string;
@@ -242,6 +306,11 @@ export interface EntityContract {
    * with what the contract declares (rule `contract-drift`). Absent unless a caller adds it.
    */
   discovered?: DiscoveredFact[];
+  /**
+   * What Prometheus measured for the contract's bound promises (rules `promise-drift`,
+   * `need-at-risk`). Absent unless a caller adds it; never replaces a declared value.
+   */
+  observed?: Observation[];
 }
 
 /**

@@ -22,6 +22,7 @@ import {
   type Finding,
   type GraphEdge,
   type GraphNode,
+  type Observation,
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
 import { contractSourcesOf, entityToSummary } from './entityModel';
@@ -166,6 +167,8 @@ export class ContractsGraphService {
   private lastSuccessAt?: string;
   private readonly readTimeoutMs: number;
   private readonly quickCheckIntervalMs: number;
+  /** What Prometheus measured, by lower-cased entity ref (runtime verification). */
+  private observations = new Map<string, Observation[]>();
 
   constructor(
     private readonly options: {
@@ -456,11 +459,44 @@ export class ContractsGraphService {
     };
     if (declared) {
       const parsed = parseEntityContract(summary.ref, declared.sources);
-      stored.contract = parsed.contract;
+      stored.contract = this.withObserved(parsed.contract);
       stored.problems = [...stored.problems, ...parsed.problems];
     }
     entities.set(key(summary.ref), stored);
     analyzer.upsert(summary, stored.contract);
+  }
+
+  /** The contract with what Prometheus measured for it, beside (never instead of) its values. */
+  private withObserved(contract: EntityContract): EntityContract {
+    const observed = this.observations.get(key(contract.entityRef));
+    return observed ? { ...contract, observed } : contract;
+  }
+
+  /**
+   * Takes what the runtime verification measured (by lower-cased entity ref): the contracts
+   * whose observations changed are re-analysed, and the graph published again.
+   */
+  setObservations(observations: Map<string, Observation[]>): Promise<void> {
+    return this.serialized(async () => {
+      const before = this.observations;
+      this.observations = observations;
+      let edits = 0;
+      for (const [k, stored] of this.entities) {
+        if (!stored.contract) continue;
+        const was = before.get(k);
+        const now = observations.get(k);
+        if (JSON.stringify(was) === JSON.stringify(now)) continue;
+        const { observed: _, ...declared } = stored.contract;
+        const contract = this.withObserved(declared);
+        // a new entry: the map's entries are shared with the served snapshot
+        this.entities.set(k, { ...stored, contract });
+        this.analyzer.upsert(stored.summary, contract);
+        edits++;
+      }
+      if (edits === 0) return;
+      while (this.analyzer.evaluatePending(EVALUATE_STEP)) await nextTurn();
+      this.publish();
+    });
   }
 
   /** Makes the current graph the served one; `result`: the live analyzer's, when already made. */
@@ -498,6 +534,8 @@ export class ContractsGraphService {
     const summary: EntitySummary =
       existing?.summary ?? summaryFromRef(entityRef);
     const parsed = parseEntityContract(summary.ref, sources);
+    // held against what Prometheus measured
+    parsed.contract = this.withObserved(parsed.contract);
     const before = this.snapshotValue.result.findings;
     // Synchronous: no request can observe the analyzer between the edit and its undo.
     this.analyzer.upsert(summary, parsed.contract);

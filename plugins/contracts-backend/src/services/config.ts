@@ -32,7 +32,9 @@ export interface ContractsSettings {
  * A duration of config in milliseconds, as `durationToMilliseconds` of `@backstage/types` counts
  * it (not a dependency of this package): a year 365 days, a month 30.
  */
-function toMilliseconds(d: ReturnType<typeof readDurationFromConfig>): number {
+export function toMilliseconds(
+  d: ReturnType<typeof readDurationFromConfig>,
+): number {
   const days =
     (d.years ?? 0) * 365 +
     (d.months ?? 0) * 30 +
@@ -97,6 +99,8 @@ export function readContractsSettings(root: Config): ContractsSettings {
   }
   const bound = config?.getOptionalNumber('retryAmplificationBound');
   if (bound !== undefined) engine.retryAmplificationBound = bound;
+  const tolerance = config?.getOptionalNumber('runtime.prometheus.tolerance');
+  if (tolerance !== undefined) engine.promiseDriftTolerance = tolerance;
   const deciders = config?.getOptionalConfig('deciders');
   if (deciders) {
     engine.deciders = {};

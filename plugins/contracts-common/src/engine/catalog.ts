@@ -490,7 +490,7 @@ export class IndexedRuleContext implements RuleContext {
 
   constructor(
     private readonly index: CatalogIndex,
-    readonly settings: { retryAmplificationBound: number },
+    readonly settings: RuleContext['settings'],
   ) {}
 
   /**

@@ -34,6 +34,8 @@ import type {
 
 /** The default of {@link EngineConfig.retryAmplificationBound}. */
 export const DEFAULT_RETRY_AMPLIFICATION_BOUND = 10;
+/** The default of {@link EngineConfig.promiseDriftTolerance}. */
+export const DEFAULT_PROMISE_DRIFT_TOLERANCE = 0.1;
 
 const SEVERITY_RANK: Record<Severity, number> = {
   error: 0,
@@ -122,7 +124,7 @@ interface ResolvedConfig {
   rules: ContractRule[];
   severity: Map<string, Severity>;
   deciders: Record<string, string[]>;
-  settings: { retryAmplificationBound: number };
+  settings: { retryAmplificationBound: number; promiseDriftTolerance: number };
 }
 
 function resolveConfig(
@@ -150,6 +152,8 @@ function resolveConfig(
     settings: {
       retryAmplificationBound:
         config?.retryAmplificationBound ?? DEFAULT_RETRY_AMPLIFICATION_BOUND,
+      promiseDriftTolerance:
+        config?.promiseDriftTolerance ?? DEFAULT_PROMISE_DRIFT_TOLERANCE,
     },
   };
 }

@@ -19,6 +19,7 @@ export {
   analyze,
   compareFindings,
   createAnalyzer,
+  DEFAULT_PROMISE_DRIFT_TOLERANCE,
   DEFAULT_RETRY_AMPLIFICATION_BOUND,
 } from './engine';
 export { evidenceHash, fingerprint, hashString, stableStringify } from './hash';
@@ -38,6 +39,8 @@ export {
   idempotencyWindowRule,
   latencyBudgetRule,
   latencyPathRule,
+  needAtRiskRule,
+  promiseDriftRule,
   retryAmplificationRule,
   timeoutBelowTailRule,
   timeoutOrderingRule,

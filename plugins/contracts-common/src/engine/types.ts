@@ -19,6 +19,11 @@ export interface EngineConfig {
   /** `retry-amplification` fires when attempts multiply beyond this along a chain. Default 10. */
   retryAmplificationBound?: number;
   /**
+   * `promise-drift` fires when an observed value is worse than the declared one by more than
+   * this share of it. Default 0.1 (10 %).
+   */
+  promiseDriftTolerance?: number;
+  /**
    * Per rule id: entity refs of groups that must take part in decisions on its findings, besides
    * the owners of both sides, e.g. `{ 'access-policy': ['group:default/security-team'] }`.
    */
@@ -48,7 +53,10 @@ export interface DatasetMatch {
  */
 export interface RuleContext {
   /** `retryAmplificationBound` etc., with defaults applied. */
-  readonly settings: { retryAmplificationBound: number };
+  readonly settings: {
+    retryAmplificationBound: number;
+    promiseDriftTolerance: number;
+  };
   /** The entity with exactly this ref. */
   entity(ref: string): EntitySummary | undefined;
   /** The contract of the entity with exactly this ref. */

@@ -3,7 +3,11 @@
  * the same identity merge field by field; a field given twice with different values is a
  * contradiction: the first stays, the second is reported where it was written.
  */
-import type { PercentileLatency, SourceLocation } from '../types';
+import type {
+  MetricBinding,
+  PercentileLatency,
+  SourceLocation,
+} from '../types';
 import { formatDuration } from './grammar';
 import {
   type ContractSections,
@@ -42,6 +46,12 @@ const showLatencies = (values: PercentileLatency[]) =>
     .join(', ');
 const showMs = (ms: number) => formatDuration(ms);
 const showRaw = (value: { raw: string }) => value.raw;
+const showMetric = (m: MetricBinding) =>
+  m.query ??
+  m.histogram ??
+  `opentelemetry${m.service ? ` service ${m.service}` : ''}${
+    m.route ? ` route ${m.route}` : ''
+  }`;
 
 const SPECS: Record<keyof ContractSections, MergeSpec> = {
   dependsOn: {
@@ -82,6 +92,7 @@ const SPECS: Record<keyof ContractSections, MergeSpec> = {
         with: ['targetRaw', 'targetNote'],
         show: showLatencies,
       },
+      { name: 'latencyMetric', label: '`latency.metric`', show: showMetric },
     ],
     lists: [],
   },
@@ -92,6 +103,11 @@ const SPECS: Record<keyof ContractSections, MergeSpec> = {
     values: [
       { name: 'via', label: '`via`' },
       { name: 'freshness', label: '`freshness`', show: showRaw },
+      {
+        name: 'freshnessMetric',
+        label: '`freshness.metric`',
+        show: showMetric,
+      },
     ],
     lists: [
       {

@@ -11,6 +11,7 @@ import type {
   EntityContract,
   IdempotencySpec,
   LatencyBound,
+  MetricBinding,
   ProvidedDataset,
   ProvidedEndpoint,
   ProvidedOperation,
@@ -41,7 +42,7 @@ import {
 /** The sections of a contract, as read from one or several documents. */
 export type ContractSections = Omit<
   EntityContract,
-  'entityRef' | 'sources' | 'discovered'
+  'entityRef' | 'sources' | 'discovered' | 'observed'
 >;
 
 /**
@@ -160,8 +161,18 @@ const DEPENDENCY_FIELDS = {
 const OPERATION_FIELDS = {
   current: '/latency/current',
   target: '/latency/target',
+  latencyMetric: '/latency/metric',
 };
-const DATASET_FIELDS = { via: '/via', freshness: '/freshness' };
+const DATASET_FIELDS = {
+  via: '/via',
+  freshness: '/freshness',
+  freshnessMetric: '/freshness/metric',
+};
+/** The keys of a metric binding (`latency.metric`, `freshness.metric`) written as a mapping. */
+const METRIC_KEYS = {
+  latency: ['query', 'histogram', 'service', 'route', 'percentile', 'unit'],
+  freshness: ['query', 'unit'],
+};
 const ENDPOINT_FIELDS = { returns: '/returns', pii: '/pii', access: '/access' };
 const DATA_DEPENDENCY_FIELDS = {
   freshnessRequiredMs: '/freshness_required',
@@ -431,8 +442,13 @@ class DocumentReader {
     const parts: { typical?: string; max?: string } = {};
     for (const [key, written] of Object.entries(value)) {
       const at = `${pointer}/${pointerSegment(key)}`;
+      if (key === 'metric') continue; // read by `metric()`
       if (key !== 'typical' && key !== 'max') {
-        this.ctx.report(at, unknownKeyMessage(key, ['typical', 'max']), true);
+        this.ctx.report(
+          at,
+          unknownKeyMessage(key, ['typical', 'max', 'metric']),
+          true,
+        );
       } else if (typeof written === 'string' || typeof written === 'number') {
         parts[key] = String(written);
       } else {
@@ -452,6 +468,126 @@ class DocumentReader {
       return undefined;
     }
     return this.take(parseFreshnessParts(parts), pointer);
+  }
+
+  /**
+   * `latency.metric` / `freshness.metric`: how a promise is measured in Prometheus. A string is
+   * a PromQL query (`opentelemetry`: the OpenTelemetry defaults, latency only); a mapping names
+   * a `query`, a `histogram` or (latency) the OpenTelemetry `service` / `route`, and a `unit`.
+   */
+  metric(
+    value: unknown,
+    pointer: string,
+    of: 'latency' | 'freshness',
+  ): MetricBinding | undefined {
+    if (value === undefined) return undefined;
+    const loc = this.loc(pointer);
+    if (typeof value === 'string') {
+      const written = value.trim();
+      if (!written) {
+        this.ctx.report(pointer, 'empty metric: expected a PromQL query');
+        return undefined;
+      }
+      if (written === 'opentelemetry') {
+        if (of === 'freshness') {
+          this.ctx.report(
+            pointer,
+            'OpenTelemetry has no convention for the age of a dataset: write the PromQL query that gives it (e.g. a replica lag gauge in seconds)',
+          );
+          return undefined;
+        }
+        return { kind: 'opentelemetry', loc };
+      }
+      if (of === 'latency' && !written.includes('$quantile')) {
+        this.ctx.report(
+          pointer,
+          'a latency query must use `$quantile` (e.g. `histogram_quantile($quantile, sum by (le) (rate(x_bucket[$window])))`), or be written as `{ query: …, percentile: p95 }`',
+        );
+        return undefined;
+      }
+      return { kind: 'query', query: written, loc };
+    }
+    if (!isDict(value)) {
+      this.ctx.report(
+        pointer,
+        `expected a PromQL query or a mapping such as \`{ query: …, unit: s }\`, got ${describeType(
+          value,
+        )}`,
+      );
+      return undefined;
+    }
+    const keys = METRIC_KEYS[of];
+    const fields: Record<string, string> = {};
+    let faulty = false;
+    for (const [key, written] of Object.entries(value)) {
+      const at = `${pointer}/${pointerSegment(key)}`;
+      if (!keys.includes(key)) {
+        this.ctx.report(at, unknownKeyMessage(key, keys), true);
+        faulty = true;
+      } else if (typeof written !== 'string' || !written.trim()) {
+        this.ctx.report(at, `expected a text, got ${describeType(written)}`);
+        faulty = true;
+      } else {
+        fields[key] = written.trim();
+      }
+    }
+    if (faulty) return undefined;
+    const unit = fields.unit;
+    if (unit !== undefined && unit !== 's' && unit !== 'ms') {
+      this.ctx.report(
+        `${pointer}/unit`,
+        `unknown unit \`${unit}\`: expected \`s\` or \`ms\``,
+      );
+      return undefined;
+    }
+    const given = ['query', 'histogram'].filter(k => fields[k] !== undefined);
+    const otel = ['service', 'route'].filter(k => fields[k] !== undefined);
+    if (given.length > 1 || (given.length && otel.length)) {
+      this.ctx.report(
+        pointer,
+        `\`${[...given, ...otel].join('` and `')}\` together: a metric is one of a \`query\`, a \`histogram\` or the OpenTelemetry \`service\`/\`route\``,
+      );
+      return undefined;
+    }
+    if (of === 'freshness' && !fields.query) {
+      this.ctx.report(pointer, 'expected `query`: the PromQL query giving the age');
+      return undefined;
+    }
+    let percentile: number | undefined;
+    if (fields.percentile !== undefined) {
+      percentile = this.take(
+        cachedRead(parsePercentile, fields.percentile),
+        `${pointer}/percentile`,
+      );
+      if (percentile === undefined) return undefined;
+      if (!fields.query || fields.query.includes('$quantile')) {
+        this.ctx.report(
+          `${pointer}/percentile`,
+          '`percentile` names what a query without `$quantile` measures; the other forms measure every percentile',
+        );
+        return undefined;
+      }
+    } else if (of === 'latency' && fields.query && !fields.query.includes('$quantile')) {
+      this.ctx.report(
+        `${pointer}/query`,
+        'a latency query without `$quantile` must name the `percentile` it measures, e.g. `percentile: p95`',
+      );
+      return undefined;
+    }
+    return compact<MetricBinding>({
+      kind: fields.query
+        ? 'query'
+        : fields.histogram
+        ? 'histogram'
+        : 'opentelemetry',
+      query: fields.query,
+      histogram: fields.histogram,
+      service: fields.service,
+      route: fields.route,
+      percentile,
+      unit: unit as MetricBinding['unit'],
+      loc,
+    });
   }
 
   /**
@@ -605,6 +741,11 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
       const latency = isDict(item.latency) ? item.latency : {};
       const current = reader.latencies(latency.current, `${p}/latency/current`);
       const target = reader.latencies(latency.target, `${p}/latency/target`);
+      const latencyMetric = reader.metric(
+        latency.metric,
+        `${p}/latency/metric`,
+        'latency',
+      );
       const name = text(item.operation);
       if (!name) return;
       const operation: ProvidedOperation = compact({
@@ -614,12 +755,20 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
         targetNote: target?.note,
         currentRaw: current?.raw,
         targetRaw: target?.raw,
+        latencyMetric,
         loc: reader.loc(p),
       });
       reader.fields(operation, p, OPERATION_FIELDS);
       sections.operations.push(operation);
     } else if (kinds[0] === 'dataset') {
       const freshness = reader.freshness(item.freshness, `${p}/freshness`);
+      const freshnessMetric = isDict(item.freshness)
+        ? reader.metric(
+            item.freshness.metric,
+            `${p}/freshness/metric`,
+            'freshness',
+          )
+        : undefined;
       const derivedFrom: ProvidedDataset['derivedFrom'] = [];
       entries(item.derived_from).forEach((source, sourceIndex) => {
         if (!isDict(source)) return;
@@ -641,6 +790,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
         name,
         via: text(item.via),
         freshness,
+        freshnessMetric,
         derivedFrom,
         loc: reader.loc(p),
       });

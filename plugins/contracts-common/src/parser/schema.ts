@@ -53,9 +53,47 @@ const definitions = {
     ],
     examples: ['p50=2800ms, p95=3200ms'],
   },
+  latencyMetric: {
+    description:
+      'How the latency is measured in Prometheus: `opentelemetry` (the OpenTelemetry HTTP server histogram `http.server.request.duration` of the service: `http_server_request_duration_seconds{job="<service.name>"}`), or `{ route: /score, service: risk }` (one route; service.name defaults to the entity\'s name), `{ histogram: \'risk_seconds{job="risk"}\' }` (a histogram in seconds), `{ query: \'histogram_quantile($quantile, sum by (le) (rate(x_bucket[$window])))\', unit: s }` (PromQL; `$quantile` and `$window` are filled in; without `$quantile`, name its `percentile`). A string other than `opentelemetry` is a query.',
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          query: { type: 'string', minLength: 1 },
+          histogram: { type: 'string', minLength: 1 },
+          service: { type: 'string', minLength: 1 },
+          route: { type: 'string', minLength: 1 },
+          percentile: { type: 'string', pattern: GRAMMAR_PATTERNS.percentile },
+          unit: { enum: ['s', 'ms'] },
+        },
+      },
+    ],
+    examples: ['opentelemetry', { route: '/score' }],
+  },
+  freshnessMetric: {
+    description:
+      'How the age of the dataset is measured in Prometheus: a PromQL query giving the age (a gauge such as replica lag), in seconds unless `unit: ms`; the window\'s value is its maximum over the window (or the query as written when it uses `$window`).',
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['query'],
+        properties: {
+          query: { type: 'string', minLength: 1 },
+          unit: { enum: ['s', 'ms'] },
+        },
+      },
+    ],
+    examples: ['pg_replication_lag_seconds{instance="orders-replica"}'],
+  },
   freshness: {
     description:
-      'How stale the dataset may be: `15-30s typical, 60s max`, `60s max`, `30s`; structured: `{ typical: 15-30s, max: 60s }`.',
+      'How stale the dataset may be: `15-30s typical, 60s max`, `60s max`, `30s`; structured: `{ typical: 15-30s, max: 60s }` (and `metric`: how it is measured).',
     anyOf: [
       { type: 'string', pattern: GRAMMAR_PATTERNS.freshness },
       {
@@ -65,6 +103,7 @@ const definitions = {
         properties: {
           typical: { type: 'string', description: 'e.g. `15-30s`' },
           max: { type: 'string', description: 'e.g. `60s`' },
+          metric: { $ref: '#/definitions/freshnessMetric' },
         },
       },
     ],
@@ -176,6 +215,7 @@ const definitions = {
         properties: {
           current: { $ref: '#/definitions/percentileLatencies' },
           target: { $ref: '#/definitions/percentileLatencies' },
+          metric: { $ref: '#/definitions/latencyMetric' },
         },
       },
       dataset: text('A dataset this entity provides, e.g. `user_purchases`.'),

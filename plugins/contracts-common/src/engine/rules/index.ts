@@ -7,6 +7,8 @@ import { idempotencyKeyRule } from './idempotency-key';
 import { idempotencyWindowRule } from './idempotency-window';
 import { latencyBudgetRule } from './latency-budget';
 import { latencyPathRule } from './latency-path';
+import { needAtRiskRule } from './need-at-risk';
+import { promiseDriftRule } from './promise-drift';
 import { retryAmplificationRule } from './retry-amplification';
 import { timeoutBelowTailRule } from './timeout-below-tail';
 import { timeoutOrderingRule } from './timeout-ordering';
@@ -22,6 +24,8 @@ export {
   idempotencyWindowRule,
   latencyBudgetRule,
   latencyPathRule,
+  needAtRiskRule,
+  promiseDriftRule,
   retryAmplificationRule,
   timeoutBelowTailRule,
   timeoutOrderingRule,
@@ -48,4 +52,6 @@ export const defaultRules: ContractRule[] = [
   unresolvedReferenceRule,
   undeclaredDependencyRule,
   contractDriftRule,
+  promiseDriftRule,
+  needAtRiskRule,
 ];
