@@ -27,4 +27,8 @@ backend.add(import('./modules/permissionPolicy'));
 // contracts: the conflict graph service and decision records
 backend.add(import('@backstage-contracts/plugin-contracts-backend'));
 
+// MCP: the contracts actions (get-contracts, check-contract, explain-finding) for coding agents,
+// at /api/mcp-actions/v1 (app-config.yaml: backend.actions.pluginSources, mcpActions)
+backend.add(import('@backstage/plugin-mcp-actions-backend'));
+
 backend.start();

@@ -122,6 +122,17 @@ describe('the contracts actions, through the actions registry', () => {
     expect(
       Object.keys(byName('check-contract').schema.input.properties),
     ).toEqual(['entity', 'contract', 'sources']);
+    // the example contract the description gives an agent is one that parses
+    const example = byName('check-contract').description.split(
+      'An example `contract`:',
+    )[1];
+    expect(example).toMatch(/^\s*service: checkout\n/);
+    const checked = await invoke('check-contract', BOB, {
+      entity: 'checkout',
+      contract: example.trim(),
+    });
+    expect(checked.status).toBe(200);
+    expect(checked.body.output.problems).toEqual([]);
   });
 
   it('get-contracts: what checkout promises and needs, its findings, and what risk promises', async () => {

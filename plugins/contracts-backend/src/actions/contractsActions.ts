@@ -157,10 +157,11 @@ export function registerContractsActions(options: ContractsActionsOptions) {
       'without storing anything. Answers the findings that the proposal adds (new conflicts)',
       'and removes (conflicts it resolves), every finding that would involve the entity, and',
       'the problems of the proposed document (file, line, column and path of each).',
-      'The contract is YAML in the contract language of Backstage Contracts, e.g.',
-      '"service: checkout\\ndepends_on:\\n  - service: risk\\n    operation: scoreTransaction\\n',
-      '    latency_budget: { acceptable: p95 < 5s }\\n    timeout: 6s". It replaces the whole',
-      'contract: start from the current one (get-contracts) and change what you mean to change.',
+      'The contract is YAML in the contract language of Backstage Contracts. It replaces the',
+      'whole contract: start from the current one (get-contracts) and change what you mean to',
+      'change. An example `contract`:',
+      '\n\nservice: checkout\ndepends_on:\n  - service: risk\n    operation: scoreTransaction\n' +
+        '    latency_budget: { acceptable: p95 < 5s }\n    timeout: 6s\n',
     ].join(' '),
     attributes: { readOnly: true, idempotent: true },
     schema: {
