@@ -52,6 +52,22 @@ export interface Config {
       [ruleId: string]: string[];
     };
     /**
+     * The contract history (`GET /entities/{kind}/{namespace}/{name}/history`): what each
+     * recompute changed — contracts, findings opened, closed or with new evidence — kept in the
+     * plugin database and pruned hourly by one replica.
+     */
+    history?: {
+      /** Whether recomputes are recorded. Default true. */
+      enabled?: boolean;
+      /** Changes older than this many days are deleted. Default 90. */
+      retentionDays?: number;
+      /**
+       * The most events (a contract changed, a finding opened, closed or changed) kept in all;
+       * beyond, the oldest changes are deleted. Default 100000.
+       */
+      maxEvents?: number;
+    };
+    /**
      * Runtime verification: what Prometheus measures for the promises contracts bind to a
      * metric (`latency.metric`, `freshness.metric`), held against what they declare (rules
      * `promise-drift`, `need-at-risk`) and shown on the Contracts card. Off unless `url` or

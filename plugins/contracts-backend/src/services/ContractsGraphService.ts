@@ -167,6 +167,7 @@ export class ContractsGraphService {
   private lastSuccessAt?: string;
   private readonly readTimeoutMs: number;
   private readonly quickCheckIntervalMs: number;
+  private readonly publishListeners = new Set<(s: GraphSnapshot) => void>();
   /** What Prometheus measured, by lower-cased entity ref (runtime verification). */
   private observations = new Map<string, Observation[]>();
 
@@ -202,6 +203,15 @@ export class ContractsGraphService {
   /** The current graph. */
   snapshot(): GraphSnapshot {
     return this.snapshotValue;
+  }
+
+  /**
+   * Calls `listener` with every graph a refresh publishes (not when the last one is only marked
+   * stale), after it is served. Returns a function that removes the listener.
+   */
+  onPublish(listener: (snapshot: GraphSnapshot) => void): () => void {
+    this.publishListeners.add(listener);
+    return () => this.publishListeners.delete(listener);
   }
 
   /** Resolves once the first read of the catalog finished (or failed), at most after `timeoutMs`. */
@@ -511,6 +521,15 @@ export class ContractsGraphService {
     };
     // The map is shared with the snapshot: later edits replace it instead of mutating it.
     this.entities = new Map(this.entities);
+    for (const listener of this.publishListeners) {
+      try {
+        listener(this.snapshotValue);
+      } catch (error) {
+        this.options.logger.warn('Contracts graph listener failed', {
+          error: String(error),
+        });
+      }
+    }
   }
 
   /**

@@ -26,6 +26,7 @@ export { evidenceHash, fingerprint, hashString, stableStringify } from './hash';
 export {
   composeMessage,
   deciderName,
+  formatMs,
   SEVERITY_LABEL,
   SEVERITY_STATUS,
 } from './format';

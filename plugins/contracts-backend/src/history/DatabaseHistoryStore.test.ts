@@ -1,0 +1,317 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import { parseEntityContract } from '@backstage-contracts/plugin-contracts-common';
+import type { Knex } from 'knex';
+import { knex as createKnex } from 'knex';
+import { DatabaseDecisionsStore } from '../database/DatabaseDecisionsStore';
+import { sqliteAndPostgres } from '../__testUtils__/testDatabases';
+import {
+  contractChanges,
+  contractHash,
+  stripContract,
+} from './contractChanges';
+import { DatabaseHistoryStore } from './DatabaseHistoryStore';
+import type {
+  HistoryFinding,
+  HistoryTransition,
+  RecordedContract,
+} from './types';
+
+jest.setTimeout(60_000);
+
+const databases = sqliteAndPostgres();
+
+const RISK = 'component:default/risk';
+const CHECKOUT = 'component:default/checkout';
+
+function riskContract(p95: number): RecordedContract {
+  const { contract } = parseEntityContract(RISK, [
+    {
+      file: 'sla.yaml',
+      text: `provides:\n  - operation: scoreTransaction\n    latency:\n      current: p50=800ms, p95=${p95}ms\n`,
+    },
+  ]);
+  const stripped = stripContract(contract);
+  return { hash: contractHash(stripped), contract: stripped };
+}
+
+function latency(actual: number): HistoryFinding {
+  return {
+    id: 'f-latency',
+    rule: 'latency-budget',
+    severity: 'error',
+    consumer: CHECKOUT,
+    provider: RISK,
+    subject: 'scoreTransaction',
+    title: 'Latency contract violation',
+    expected: 'p95 < 200ms',
+    actual: `p95 = ${actual}ms (current)`,
+    evidence: `e-${actual}`,
+  };
+}
+
+function riskChange(
+  before: RecordedContract | undefined,
+  after: RecordedContract | undefined,
+): HistoryTransition {
+  return {
+    type: 'contract',
+    entityRef: RISK,
+    before,
+    after,
+    ...contractChanges(before?.contract, after?.contract),
+  };
+}
+
+describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
+  async function createStore(knex?: Knex) {
+    const client = knex ?? (await databases.init(id));
+    const store = await DatabaseHistoryStore.create({
+      database: mockServices.database({ knex: client }),
+    });
+    return { knex: client, store };
+  }
+
+  it('migrates up and down with the decisions tables', async () => {
+    const knex = await databases.init(id);
+    await DatabaseDecisionsStore.migrateUp(knex);
+    expect(await knex.schema.hasTable('contracts_history_events')).toBe(true);
+    await DatabaseDecisionsStore.migrateDownAll(knex);
+    expect(await knex.schema.hasTable('contracts_history_events')).toBe(false);
+    expect(await knex.schema.hasTable('contracts_history_entities')).toBe(
+      false,
+    );
+  });
+
+  it('records a baseline silently, then changes, and lists them newest first', async () => {
+    const { store } = await createStore();
+    expect(await store.isEmpty()).toBe(true);
+    const v900 = riskContract(900);
+    const baseline = await store.record(
+      '2026-03-01T10:00:00.000Z',
+      [riskChange(undefined, v900)],
+      { baseline: true },
+    );
+    expect(baseline).toEqual({ events: 0 });
+    expect(await store.isEmpty()).toBe(false);
+    expect((await store.list(CHECKOUT, { limit: 10 })).items).toEqual([]);
+
+    const v3200 = riskContract(3200);
+    const first = await store.record('2026-03-03T09:00:00.000Z', [
+      riskChange(v900, v3200),
+      { type: 'finding', after: latency(3200) },
+    ]);
+    expect(first.events).toBe(2);
+    const second = await store.record('2026-03-05T09:00:00.000Z', [
+      riskChange(v3200, v900),
+      { type: 'finding', before: latency(3200) },
+    ]);
+    expect(second.events).toBe(2);
+
+    const { items, next } = await store.list(CHECKOUT, { limit: 10 });
+    expect(next).toBeUndefined();
+    expect(items).toHaveLength(2);
+    // checkout's history shows risk's contract change beside checkout's finding
+    expect(items[1]).toMatchObject({
+      type: 'change',
+      at: '2026-03-03T09:00:00.000Z',
+      contracts: [
+        {
+          entityRef: RISK,
+          change: 'changed',
+          changes: [
+            {
+              kind: 'raised',
+              item: 'operation scoreTransaction',
+              field: 'p95 (current)',
+              from: '900ms',
+              to: '3200ms',
+            },
+          ],
+        },
+      ],
+      findings: [{ change: 'opened', finding: { id: 'f-latency' } }],
+    });
+    expect(items[0]).toMatchObject({
+      type: 'change',
+      contracts: [{ changes: [{ kind: 'lowered', to: '900ms' }] }],
+      findings: [{ change: 'closed' }],
+    });
+    // the state moved with them
+    const state = await store.loadState();
+    expect(state.contracts.get(RISK)?.hash).toBe(v900.hash);
+    expect(state.findings.size).toBe(0);
+  });
+
+  it('writes a change once when two stores on one database record it', async () => {
+    const knex = await databases.init(id);
+    const a = await createStore(knex);
+    // a second connection to the same database where the engine allows it (PostgreSQL)
+    let other: Knex | undefined;
+    if (knex.client.config.client === 'pg') {
+      other = createKnex({
+        client: 'pg',
+        connection: knex.client.config.connection,
+      });
+    }
+    expect(Boolean(other)).toBe(id !== 'SQLITE_3');
+    try {
+      const b = await createStore(other ?? knex);
+      const v900 = riskContract(900);
+      const v3200 = riskContract(3200);
+      await a.store.record(
+        '2026-03-01T10:00:00.000Z',
+        [riskChange(undefined, v900), { type: 'finding', after: latency(900) }],
+        { baseline: true },
+      );
+      const change = (): HistoryTransition[] => [
+        riskChange(v900, v3200),
+        { type: 'finding', before: latency(900), after: latency(3200) },
+        {
+          type: 'finding',
+          after: {
+            ...latency(3200),
+            id: 'f-timeout',
+            rule: 'timeout-below-tail',
+          },
+        },
+      ];
+      // both replicas computed the same change, at once
+      const [ra, rb] = await Promise.all([
+        a.store.record('2026-03-03T09:00:00.000Z', change()),
+        b.store.record('2026-03-03T09:00:00.001Z', change()),
+      ]);
+      expect(ra.events + rb.events).toBe(3);
+      expect([ra.changeId, rb.changeId].filter(Boolean)).toHaveLength(1);
+      const [{ count }] = await knex('contracts_history_events').count({
+        count: '*',
+      });
+      expect(Number(count)).toBe(3);
+      // a replica that saw it late records nothing either
+      expect(
+        await b.store.record('2026-03-03T09:00:10.000Z', change()),
+      ).toEqual({ events: 0 });
+      // a change back and again is recorded each time
+      await a.store.record('2026-03-04T09:00:00.000Z', [
+        riskChange(v3200, v900),
+      ]);
+      await b.store.record('2026-03-05T09:00:00.000Z', [
+        riskChange(v900, v3200),
+      ]);
+      const { items } = await a.store.list(RISK, { limit: 10 });
+      expect(items.map(i => i.at)).toEqual([
+        '2026-03-05T09:00:00.000Z',
+        '2026-03-04T09:00:00.000Z',
+        expect.stringMatching(/^2026-03-03T09:00:00.00[01]Z$/),
+      ]);
+      const f = items[2].type === 'change' ? items[2].findings : [];
+      expect(f.map(x => x.change).sort()).toEqual(['changed', 'opened']);
+      expect(f.find(x => x.change === 'changed')?.previous).toMatchObject({
+        actual: 'p95 = 900ms (current)',
+      });
+    } finally {
+      await other?.destroy();
+    }
+  });
+
+  it('pages with the decision events of the entity, by time then kind then id', async () => {
+    const { knex, store } = await createStore();
+    const decisions = await DatabaseDecisionsStore.create({
+      database: mockServices.database({ knex }),
+    });
+    const v900 = riskContract(900);
+    await store.record(
+      '2000-01-01T00:00:00.000Z',
+      [riskChange(undefined, v900)],
+      {
+        baseline: true,
+      },
+    );
+    let previous = v900;
+    for (let i = 0; i < 5; i++) {
+      const next = riskContract(1000 + i);
+      await store.record(`2026-03-0${i + 1}T09:00:00.000Z`, [
+        riskChange(previous, next),
+      ]);
+      previous = next;
+    }
+    const { decision } = await decisions.create({
+      findingId: 'f-access',
+      evidenceHash: 'e',
+      rule: 'access-policy',
+      consumer: 'component:default/support',
+      provider: RISK,
+      subject: 'fraud_signal_breakdown',
+      title: 'Redacted breakdown',
+      decision: 'summary',
+      rationale: 'PII stays with risk',
+      deciders: ['group:default/risk-team'],
+      status: 'proposed',
+      recordedBy: 'user:default/guest',
+    });
+    await decisions.sign(decision.id, [
+      {
+        decider: 'group:default/risk-team',
+        verdict: 'accept',
+        signedBy: 'user:default/bob',
+      },
+    ]);
+    const seen: string[] = [];
+    let after;
+    for (let pages = 0; pages < 10; pages++) {
+      const page = await store.list(RISK, { after, limit: 2 });
+      seen.push(
+        ...page.items.map(i =>
+          i.type === 'decision' ? `decision ${i.event}` : `change ${i.at}`,
+        ),
+      );
+      if (!page.next) break;
+      after = page.next;
+    }
+    expect(seen).toEqual([
+      'decision signed',
+      'decision recorded',
+      'change 2026-03-05T09:00:00.000Z',
+      'change 2026-03-04T09:00:00.000Z',
+      'change 2026-03-03T09:00:00.000Z',
+      'change 2026-03-02T09:00:00.000Z',
+      'change 2026-03-01T09:00:00.000Z',
+    ]);
+    // checkout is in none of them
+    expect((await store.list(CHECKOUT, { limit: 10 })).items).toEqual([]);
+  });
+
+  it('prunes by age and by the number of events', async () => {
+    const { knex, store } = await createStore();
+    let previous = riskContract(900);
+    await store.record(
+      '2000-01-01T00:00:00.000Z',
+      [riskChange(undefined, previous)],
+      {
+        baseline: true,
+      },
+    );
+    for (let i = 0; i < 6; i++) {
+      const next = riskContract(1000 + i);
+      await store.record(`2026-03-0${i + 1}T09:00:00.000Z`, [
+        riskChange(previous, next),
+      ]);
+      previous = next;
+    }
+    expect(
+      await store.prune({ before: '2026-03-03T00:00:00.000Z', maxEvents: 100 }),
+    ).toBe(2);
+    expect(
+      await store.prune({ before: '2000-01-01T00:00:00.000Z', maxEvents: 3 }),
+    ).toBe(1);
+    const { items } = await store.list(RISK, { limit: 10 });
+    expect(items.map(i => i.at)).toEqual([
+      '2026-03-06T09:00:00.000Z',
+      '2026-03-05T09:00:00.000Z',
+      '2026-03-04T09:00:00.000Z',
+    ]);
+    const [{ count }] = await knex('contracts_history_events').count({
+      count: '*',
+    });
+    expect(Number(count)).toBe(3);
+  });
+});

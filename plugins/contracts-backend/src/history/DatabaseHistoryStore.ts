@@ -1,0 +1,535 @@
+import {
+  type DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import type { Knex } from 'knex';
+import type {
+  HistoryContractChange,
+  HistoryFinding,
+  HistoryFindingChange,
+  HistoryItem,
+  HistoryPosition,
+  HistoryTransition,
+  RecordedContract,
+} from './types';
+
+const CHANGES = 'contracts_history_changes';
+const EVENTS = 'contracts_history_events';
+const ENTITIES = 'contracts_history_entities';
+const FINDINGS = 'contracts_history_findings';
+const DECISIONS = 'contracts_decisions';
+const DECISION_EVENTS = 'contracts_decision_events';
+/** Rows per insert and ids per `where in` (well under both databases' bound on parameters). */
+const CHUNK = 200;
+
+const migrationsDir = resolvePackagePath(
+  '@backstage-contracts/plugin-contracts-backend',
+  'migrations',
+);
+
+interface EventRow {
+  id: number | string;
+  change_id: number | string;
+  kind: 'contract' | 'opened' | 'closed' | 'changed';
+  entity_ref: string | null;
+  finding_id: string | null;
+  consumer: string | null;
+  provider: string | null;
+  hash: string | null;
+  previous_hash: string | null;
+  body: string;
+}
+
+interface DecisionEventRow {
+  seq: number | string;
+  at: string;
+  kind: 'recorded' | 'signed' | 'withdrawn';
+  decision_id: string;
+  finding_id: string;
+  decider: string | null;
+  verdict: 'accept' | 'reject' | null;
+  actor: string;
+  rule: string;
+  consumer: string;
+  provider: string;
+  subject: string;
+  title: string;
+}
+
+const lower = (ref: string) => ref.toLowerCase();
+
+function chunks<T>(list: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/** A transition's rows to compare and set, in one order on every replica (no deadlocks). */
+function sortKey(t: HistoryTransition): string {
+  return t.type === 'contract'
+    ? `0 ${lower(t.entityRef)}`
+    : `1 ${(t.after ?? t.before)!.id}`;
+}
+
+function isDeadlock(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
+}
+
+/**
+ * The contract history in the plugin's database (SQLite, PostgreSQL), through knex: the state
+ * last recorded, the changes, and the entity's history with its decision events.
+ * @public
+ */
+export class DatabaseHistoryStore {
+  /** Connects to the plugin database and, unless `migrations.skip`, runs the migrations. */
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<DatabaseHistoryStore> {
+    const { database } = options;
+    const client = await database.getClient();
+    if (!(options.skipMigrations ?? database.migrations?.skip)) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new DatabaseHistoryStore(client);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  /** Whether nothing was ever recorded (the first recompute is then the baseline). */
+  async isEmpty(): Promise<boolean> {
+    const [e, f] = await Promise.all([
+      this.db(ENTITIES).select('entity_ref').first(),
+      this.db(FINDINGS).select('finding_id').first(),
+    ]);
+    return !e && !f;
+  }
+
+  /** The state last recorded: every contract and every open finding. */
+  async loadState(): Promise<{
+    contracts: Map<string, RecordedContract>;
+    findings: Map<string, HistoryFinding>;
+  }> {
+    const contracts = new Map<string, RecordedContract>();
+    const findings = new Map<string, HistoryFinding>();
+    for (const r of await this.db(ENTITIES).select()) {
+      contracts.set(r.entity_ref, {
+        hash: r.hash,
+        contract: JSON.parse(r.contract),
+      });
+    }
+    for (const r of await this.db(FINDINGS).select()) {
+      findings.set(r.finding_id, JSON.parse(r.finding));
+    }
+    return { contracts, findings };
+  }
+
+  /**
+   * Records the transitions of one recompute, at `at`. Each is recorded only when the state
+   * stored is still the one it starts from (another replica may have recorded it already):
+   * the state moves and the events are written in one transaction. With `baseline`, the state is
+   * written and no change is (the first recompute ever). Returns the change's id, if any, and
+   * the number of events written.
+   */
+  async record(
+    at: string,
+    transitions: HistoryTransition[],
+    options: { baseline?: boolean } = {},
+  ): Promise<{ changeId?: number; events: number }> {
+    const sorted = [...transitions].sort((a, b) =>
+      sortKey(a).localeCompare(sortKey(b)),
+    );
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(trx =>
+          this.recordIn(trx, at, sorted, options.baseline ?? false),
+        );
+      } catch (error) {
+        if (attempt >= 3 || !isDeadlock(error)) throw error;
+      }
+    }
+  }
+
+  private async recordIn(
+    trx: Knex.Transaction,
+    at: string,
+    transitions: HistoryTransition[],
+    baseline: boolean,
+  ): Promise<{ changeId?: number; events: number }> {
+    const events: Array<Omit<EventRow, 'id' | 'change_id'>> = [];
+    const newContracts = transitions.filter(
+      (t): t is Extract<HistoryTransition, { type: 'contract' }> =>
+        t.type === 'contract' && !t.before && Boolean(t.after),
+    );
+    const newFindings = transitions.filter(
+      (t): t is Extract<HistoryTransition, { type: 'finding' }> =>
+        t.type === 'finding' && !t.before && Boolean(t.after),
+    );
+    // new rows: inserted when no replica inserted them first
+    const insertedRefs = new Set<string>();
+    for (const part of chunks(newContracts)) {
+      const rows = await trx(ENTITIES)
+        .insert(
+          part.map(t => ({
+            entity_ref: lower(t.entityRef),
+            hash: t.after!.hash,
+            contract: JSON.stringify(t.after!.contract),
+          })),
+        )
+        .onConflict('entity_ref')
+        .ignore()
+        .returning('entity_ref');
+      for (const r of rows) insertedRefs.add(r.entity_ref ?? r);
+    }
+    const insertedFindings = new Set<string>();
+    for (const part of chunks(newFindings)) {
+      const rows = await trx(FINDINGS)
+        .insert(
+          part.map(t => ({
+            finding_id: t.after!.id,
+            evidence_hash: t.after!.evidence,
+            finding: JSON.stringify(t.after),
+          })),
+        )
+        .onConflict('finding_id')
+        .ignore()
+        .returning('finding_id');
+      for (const r of rows) insertedFindings.add(r.finding_id ?? r);
+    }
+    for (const t of transitions) {
+      if (t.type === 'contract') {
+        const ref = lower(t.entityRef);
+        let moved: boolean;
+        if (!t.before) {
+          moved = insertedRefs.has(ref);
+        } else if (t.after) {
+          moved =
+            (await trx(ENTITIES)
+              .where({ entity_ref: ref, hash: t.before.hash })
+              .update({
+                hash: t.after.hash,
+                contract: JSON.stringify(t.after.contract),
+              })) > 0;
+        } else {
+          moved =
+            (await trx(ENTITIES)
+              .where({ entity_ref: ref, hash: t.before.hash })
+              .delete()) > 0;
+        }
+        if (moved) {
+          events.push({
+            kind: 'contract',
+            entity_ref: ref,
+            finding_id: null,
+            consumer: null,
+            provider: null,
+            hash: t.after?.hash ?? null,
+            previous_hash: t.before?.hash ?? null,
+            body: JSON.stringify({ changes: t.changes, more: t.more }),
+          });
+        }
+        continue;
+      }
+      const f = (t.after ?? t.before)!;
+      let moved: boolean;
+      let kind: EventRow['kind'];
+      if (!t.before) {
+        kind = 'opened';
+        moved = insertedFindings.has(f.id);
+      } else if (t.after) {
+        kind = 'changed';
+        moved =
+          (await trx(FINDINGS)
+            .where({ finding_id: f.id, evidence_hash: t.before.evidence })
+            .update({
+              evidence_hash: t.after.evidence,
+              finding: JSON.stringify(t.after),
+            })) > 0;
+      } else {
+        kind = 'closed';
+        moved =
+          (await trx(FINDINGS)
+            .where({ finding_id: f.id, evidence_hash: t.before.evidence })
+            .delete()) > 0;
+      }
+      if (moved) {
+        events.push({
+          kind,
+          entity_ref: null,
+          finding_id: f.id,
+          consumer: lower(f.consumer),
+          provider: lower(f.provider),
+          hash: t.after?.evidence ?? null,
+          previous_hash: t.before?.evidence ?? null,
+          body: JSON.stringify({ after: t.after, before: t.before }),
+        });
+      }
+    }
+    if (baseline || !events.length) return { events: 0 };
+    const [row] = await trx(CHANGES).insert({ at }).returning('id');
+    const changeId = Number(typeof row === 'object' ? row.id : row);
+    for (const part of chunks(events)) {
+      await trx(EVENTS).insert(part.map(e => ({ ...e, change_id: changeId })));
+    }
+    return { changeId, events: events.length };
+  }
+
+  /**
+   * An entity's history, newest first: the changes that involve it (its contract, findings
+   * where it is a party, with the contract changes of the other parties in the same change)
+   * and the events of decisions on its findings. `after`: the last item of the previous page.
+   * Returns at most `limit` items and, when there are more, the last one's position.
+   */
+  async list(
+    entityRef: string,
+    options: { after?: HistoryPosition; limit: number },
+  ): Promise<{ items: HistoryItem[]; next?: HistoryPosition }> {
+    const ref = lower(entityRef);
+    const { after, limit } = options;
+    /** Rows after the cursor in the order (at, rank, id) descending, for a stream of `rank`. */
+    const afterCursor = (
+      q: Knex.QueryBuilder,
+      rank: 0 | 1,
+      atCol: string,
+      idCol: string,
+    ) => {
+      if (!after) return q;
+      if (rank < after.rank) return q.where(atCol, '<=', after.at);
+      if (rank > after.rank) return q.where(atCol, '<', after.at);
+      return q.where(w =>
+        w
+          .where(atCol, '<', after.at)
+          .orWhere(w2 => w2.where(atCol, after.at).where(idCol, '<', after.id)),
+      );
+    };
+    const involving = this.db(EVENTS)
+      .select('change_id')
+      .where('entity_ref', ref)
+      .orWhere('consumer', ref)
+      .orWhere('provider', ref);
+    const changes: Array<{ id: number | string; at: string }> =
+      await afterCursor(
+        this.db(CHANGES).select('id', 'at').whereIn('id', involving),
+        1,
+        'at',
+        'id',
+      )
+        .orderBy([
+          { column: 'at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(limit + 1);
+    const decisionRows: DecisionEventRow[] = await afterCursor(
+      this.db(`${DECISION_EVENTS} as e`)
+        .join(`${DECISIONS} as d`, 'd.id', 'e.decision_id')
+        .select(
+          'e.seq',
+          'e.at',
+          'e.kind',
+          'e.decision_id',
+          'e.finding_id',
+          'e.decider',
+          'e.verdict',
+          'e.actor',
+          'd.rule',
+          'd.consumer',
+          'd.provider',
+          'd.subject',
+          'd.title',
+        )
+        // a rejection carried over to a superseding record is no new decision
+        .whereNull('e.carried_from')
+        .where(w => w.where('d.consumer', ref).orWhere('d.provider', ref)),
+      0,
+      'e.at',
+      'e.seq',
+    )
+      .orderBy([
+        { column: 'e.at', order: 'desc' },
+        { column: 'e.seq', order: 'desc' },
+      ])
+      .limit(limit + 1);
+
+    type Entry = HistoryPosition & { item: () => HistoryItem };
+    const entries: Entry[] = [
+      ...changes.map(c => ({
+        at: c.at,
+        rank: 1 as const,
+        id: Number(c.id),
+        item: () => ({
+          type: 'change' as const,
+          id: String(c.id),
+          at: c.at,
+          contracts: [],
+          findings: [],
+        }),
+      })),
+      ...decisionRows.map(d => ({
+        at: d.at,
+        rank: 0 as const,
+        id: Number(d.seq),
+        item: (): HistoryItem => ({
+          type: 'decision',
+          id: String(d.seq),
+          at: d.at,
+          event: d.kind,
+          decisionId: d.decision_id,
+          findingId: d.finding_id,
+          rule: d.rule,
+          consumer: d.consumer,
+          provider: d.provider,
+          subject: d.subject,
+          title: d.title,
+          actor: d.actor,
+          ...(d.decider ? { decider: d.decider } : {}),
+          ...(d.verdict ? { verdict: d.verdict } : {}),
+        }),
+      })),
+    ];
+    entries.sort(
+      (a, b) => b.at.localeCompare(a.at) || b.rank - a.rank || b.id - a.id,
+    );
+    const picked = entries.slice(0, limit);
+    const items = picked.map(e => e.item());
+    await this.fillChanges(
+      ref,
+      items.filter(
+        (i): i is Extract<HistoryItem, { type: 'change' }> =>
+          i.type === 'change',
+      ),
+    );
+    const last = picked[picked.length - 1];
+    return {
+      items,
+      ...(entries.length > limit && last
+        ? { next: { at: last.at, rank: last.rank, id: last.id } }
+        : {}),
+    };
+  }
+
+  /** The events of these changes that concern `ref`, and its counterparts' contract changes. */
+  private async fillChanges(
+    ref: string,
+    items: Array<Extract<HistoryItem, { type: 'change' }>>,
+  ) {
+    if (!items.length) return;
+    const byId = new Map(items.map(i => [Number(i.id), i]));
+    const ids = [...byId.keys()];
+    const rows: EventRow[] = await this.db(EVENTS)
+      .whereIn('change_id', ids)
+      .where(w =>
+        w
+          .where('entity_ref', ref)
+          .orWhere('consumer', ref)
+          .orWhere('provider', ref),
+      )
+      .orderBy('id', 'asc');
+    const counterparts = new Map<number, Set<string>>();
+    for (const r of rows) {
+      if (r.kind === 'contract') continue;
+      const set = counterparts.get(Number(r.change_id)) ?? new Set<string>();
+      for (const party of [r.consumer, r.provider]) {
+        if (party && party !== ref) set.add(party);
+      }
+      counterparts.set(Number(r.change_id), set);
+    }
+    const others = [
+      ...new Set([...counterparts.values()].flatMap(s => [...s])),
+    ];
+    const otherRows: EventRow[] = [];
+    for (const part of chunks(others)) {
+      otherRows.push(
+        ...(await this.db(EVENTS)
+          .whereIn('change_id', ids)
+          .where('kind', 'contract')
+          .whereIn('entity_ref', part)),
+      );
+    }
+    const contractRows = [
+      ...rows.filter(r => r.kind === 'contract'),
+      ...otherRows.filter(r =>
+        counterparts.get(Number(r.change_id))?.has(r.entity_ref!),
+      ),
+    ];
+    for (const r of contractRows) {
+      const body = JSON.parse(r.body);
+      const change: HistoryContractChange = {
+        entityRef: r.entity_ref!,
+        change: !r.previous_hash ? 'added' : !r.hash ? 'removed' : 'changed',
+        ...(r.hash ? { hash: r.hash } : {}),
+        ...(r.previous_hash ? { previousHash: r.previous_hash } : {}),
+        changes: body.changes ?? [],
+        more: body.more ?? 0,
+      };
+      // the entity's own change first
+      if (r.entity_ref === ref)
+        byId.get(Number(r.change_id))!.contracts.unshift(change);
+      else byId.get(Number(r.change_id))!.contracts.push(change);
+    }
+    for (const r of rows) {
+      if (r.kind === 'contract') continue;
+      const body = JSON.parse(r.body) as {
+        before?: HistoryFinding;
+        after?: HistoryFinding;
+      };
+      const finding = (body.after ?? body.before)!;
+      const change: HistoryFindingChange = {
+        change: r.kind,
+        finding,
+        ...(r.kind === 'changed' && body.before
+          ? {
+              previous: {
+                evidence: body.before.evidence,
+                expected: body.before.expected,
+                actual: body.before.actual,
+                severity: body.before.severity,
+              },
+            }
+          : {}),
+      };
+      byId.get(Number(r.change_id))!.findings.push(change);
+    }
+  }
+
+  /**
+   * Deletes the changes recorded before `before` (ISO time), then the oldest changes beyond
+   * `maxEvents` events in all. Returns how many changes were deleted.
+   */
+  async prune(options: { before: string; maxEvents: number }): Promise<number> {
+    let deleted = 0;
+    const drop = async (ids: number[]) => {
+      for (const part of chunks(ids)) {
+        await this.db.transaction(async trx => {
+          await trx(EVENTS).whereIn('change_id', part).delete();
+          deleted += await trx(CHANGES).whereIn('id', part).delete();
+        });
+      }
+    };
+    const old = await this.db(CHANGES)
+      .select('id')
+      .where('at', '<', options.before);
+    await drop(old.map(r => Number(r.id)));
+    const [{ count }] = await this.db(EVENTS).count({ count: '*' });
+    let excess = Number(count) - options.maxEvents;
+    if (excess > 0) {
+      // the oldest changes until the excess is gone
+      const perChange: Array<{
+        change_id: number | string;
+        n: number | string;
+      }> = await this.db(EVENTS)
+        .select('change_id')
+        .count({ n: '*' })
+        .groupBy('change_id')
+        .orderBy('change_id', 'asc');
+      const ids: number[] = [];
+      for (const r of perChange) {
+        if (excess <= 0) break;
+        ids.push(Number(r.change_id));
+        excess -= Number(r.n);
+      }
+      await drop(ids);
+    }
+    return deleted;
+  }
+}
