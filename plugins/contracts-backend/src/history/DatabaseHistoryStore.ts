@@ -64,6 +64,12 @@ function chunks<T>(list: T[], size = CHUNK): T[][] {
   return out;
 }
 
+/** What a contract event did: a contract appeared, went, or changed. */
+function changeOf(r: EventRow): HistoryContractChange['change'] {
+  if (!r.previous_hash) return 'added';
+  return r.hash ? 'changed' : 'removed';
+}
+
 /** A transition's rows to compare and set, in one order on every replica (no deadlocks). */
 function sortKey(t: HistoryTransition): string {
   return t.type === 'contract'
@@ -456,7 +462,7 @@ export class DatabaseHistoryStore {
       const body = JSON.parse(r.body);
       const change: HistoryContractChange = {
         entityRef: r.entity_ref!,
-        change: !r.previous_hash ? 'added' : !r.hash ? 'removed' : 'changed',
+        change: changeOf(r),
         ...(r.hash ? { hash: r.hash } : {}),
         ...(r.previous_hash ? { previousHash: r.previous_hash } : {}),
         changes: body.changes ?? [],
@@ -500,9 +506,9 @@ export class DatabaseHistoryStore {
     let deleted = 0;
     const drop = async (ids: number[]) => {
       for (const part of chunks(ids)) {
-        await this.db.transaction(async trx => {
+        deleted += await this.db.transaction(async trx => {
           await trx(EVENTS).whereIn('change_id', part).delete();
-          deleted += await trx(CHANGES).whereIn('id', part).delete();
+          return trx(CHANGES).whereIn('id', part).delete();
         });
       }
     };

@@ -117,11 +117,11 @@ function leaves(
       for (const v of value as Obj[]) {
         const level = str(v.level);
         const p = `p${v.percentile}`;
-        const ms = Number(v.ms);
+        const at = Number(v.ms);
         const name = level && level !== 'budget' ? `${level} ${p}` : p;
         out.set(label ? `${name} (${label})` : name, {
-          text: formatMs(ms),
-          value: ms,
+          text: formatMs(at),
+          value: at,
         });
       }
       return;
