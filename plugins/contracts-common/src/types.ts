@@ -76,6 +76,41 @@ export interface DiscoveredAt {
 export type DiscoveredMarks = Record<string, DiscoveredAt>;
 
 /**
+ * A standard format a promise may be imported from (through `contracts.io/ref`, detected by the
+ * document's header, or from an API entity's `spec.definition`): ODCS v3 data contracts, the
+ * datacontract.com specification, Pyrra `ServiceLevelObjective`s, OpenSLO v1 `SLO`s, OpenAPI.
+ * @public
+ */
+export type ImportFormat =
+  | 'odcs'
+  | 'datacontract'
+  | 'pyrra'
+  | 'openslo'
+  | 'openapi';
+
+/**
+ * Where an imported value was read: the format, the file (as the contract's sources name it),
+ * 1-based line and column where known, and the path inside that file
+ * (e.g. `slaProperties[0]`, `spec.objectives[1]`).
+ * @public
+ */
+export interface ImportedAt {
+  format: ImportFormat;
+  file: string;
+  line?: number;
+  column?: number;
+  path: string;
+}
+
+/**
+ * The values of an item that were imported from a standard format, by key of the item as our
+ * document would write it (`latency.target`, `freshness`, `pii`, `idempotency_key`, `name`).
+ * A value with neither an imported nor a discovered mark was declared.
+ * @public
+ */
+export type ImportedMarks = Record<string, ImportedAt>;
+
+/**
  * `depends_on[]`: a call this entity makes to another.
  * @public
  */
@@ -110,6 +145,8 @@ export interface ProvidedOperation {
   /** The latency text as written, for messages. */
   currentRaw?: string;
   targetRaw?: string;
+  /** The values imported from a standard format, with where (see {@link ImportedMarks}). */
+  imported?: ImportedMarks;
   /** `latency.metric`: how the latency is measured (Prometheus), when bound. */
   latencyMetric?: MetricBinding;
   loc: SourceLocation;
@@ -195,6 +232,8 @@ export interface ProvidedDataset {
   name: string;
   via?: string;
   freshness?: Freshness;
+  /** The values imported from a standard format, with where (see {@link ImportedMarks}). */
+  imported?: ImportedMarks;
   /** `freshness.metric`: how the dataset's age is measured (Prometheus), when bound. */
   freshnessMetric?: MetricBinding;
   derivedFrom: Array<{
@@ -203,6 +242,12 @@ export interface ProvidedDataset {
     dataset: string;
     loc: SourceLocation;
   }>;
+  /** How much personal data it carries, e.g. `high`. */
+  pii?: string;
+  /** Who may read it, e.g. `risk_team_only`; absent or `any`: every reader. */
+  access?: string;
+  /** `purposes` / `allowed_use`: the uses its data may serve, wherever it travels. */
+  allowedUse?: string[];
   loc: SourceLocation;
 }
 
@@ -269,6 +314,8 @@ export interface IdempotencySpec {
   windowMs?: number;
   /** The values `contracts discover` found, with where (unmarked values were declared). */
   discovered?: DiscoveredMarks;
+  /** The values imported from a standard format, with where (see {@link ImportedMarks}). */
+  imported?: ImportedMarks;
   loc: SourceLocation;
 }
 
@@ -373,6 +420,12 @@ export interface ContractSource {
   /** Shown in problems; e.g. `contracts/sla.yaml` or `annotation:contracts.io/spec`. */
   file: string;
   text: string;
+  /**
+   * The standard the text must be written in (an API entity's `spec.definition`: `openapi`); a
+   * text in another format is a problem. Absent: detected by the document's header, our own
+   * contract format when no standard's header is there.
+   */
+  format?: ImportFormat;
 }
 
 /**

@@ -1049,11 +1049,15 @@ export class IndexedRuleContext implements RuleContext {
   private computeFindDataset(slot: Slot, dataset: string): DatasetMatch {
     const source = this.resolveSlot(slot);
     if (!source) {
-      return { candidatesDeclareDatasets: false };
+      return {
+        candidatesDeclareDatasets: false,
+        candidatesHaveContract: false,
+      };
     }
     // The source itself first; the entities tied to it only when it does not provide it.
     const own = this.contractOfSlot(this.slotOfEntity(slot, source));
     let declares = !!own && own.datasets.length > 0;
+    let contracted = !!own;
     let ds;
     if (own) {
       for (const d of own.datasets) {
@@ -1069,6 +1073,7 @@ export class IndexedRuleContext implements RuleContext {
         provider: source.ref,
         dataset: ds,
         candidatesDeclareDatasets: true,
+        candidatesHaveContract: true,
       };
     }
     for (const candidate of this.tiedEntities(source.ref)) {
@@ -1076,6 +1081,7 @@ export class IndexedRuleContext implements RuleContext {
       if (!c) {
         continue;
       }
+      contracted = true;
       declares = declares || c.datasets.length > 0;
       const found = c.datasets.find(d => d.name === dataset);
       if (found) {
@@ -1084,9 +1090,14 @@ export class IndexedRuleContext implements RuleContext {
           provider: candidate,
           dataset: found,
           candidatesDeclareDatasets: true,
+          candidatesHaveContract: true,
         };
       }
     }
-    return { source: source.ref, candidatesDeclareDatasets: declares };
+    return {
+      source: source.ref,
+      candidatesDeclareDatasets: declares,
+      candidatesHaveContract: contracted,
+    };
   }
 }

@@ -47,4 +47,7 @@ export {
   timeoutOrderingRule,
   undeclaredDependencyRule,
   unresolvedReferenceRule,
+  UNANSWERED_NEED_RULE,
+  unansweredNeedRule,
 } from './rules';
+export { promisedLatencies } from './paths';

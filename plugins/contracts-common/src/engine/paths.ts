@@ -133,6 +133,20 @@ export interface LatencyAt {
   /** The declared percentile the value comes from. */
   percentile: number;
   exact: boolean;
+  /** The value is the provider's `latency.target` (it declares no current latency): see {@link promisedLatencies}. */
+  target?: boolean;
+}
+
+/**
+ * The latencies an operation promises, and what they are: its `latency.current` when it declares
+ * one; else its `latency.target`. An SLO's objective (Pyrra, OpenSLO) is a target, and it is
+ * what its provider commits to: where no current value is given, the rules hold consumers (and
+ * the provider's own dependencies) to the target as they would to a current value, and their
+ * messages say `(target)`. Where both are given, the current value is what the rules check;
+ * the target is the provider's plan (`latency-budget` names it as the way out).
+ */
+export function promisedLatencies(op: ProvidedOperation): PercentileLatency[] {
+  return op.current.length > 0 ? op.current : op.target;
 }
 
 /**
@@ -162,7 +176,11 @@ export function latencyAt(
 ): LatencyAt | undefined {
   const l = declaredFor(declared, percentile);
   return (
-    l && { ms: l.ms, percentile: l.percentile, exact: l.percentile === percentile }
+    l && {
+      ms: l.ms,
+      percentile: l.percentile,
+      exact: l.percentile === percentile,
+    }
   );
 }
 
@@ -186,8 +204,8 @@ export function declaredLatencyMs(
   known: ProvidedOperation | undefined,
   percentile: number,
 ): number | undefined | null {
-  return known && known.current.length > 0
-    ? latencyMsAt(known.current, percentile)
+  return known && promisedLatencies(known).length > 0
+    ? latencyMsAt(promisedLatencies(known), percentile)
     : null;
 }
 
@@ -200,17 +218,18 @@ function declaredLatency(
   ref: string,
   percentile: number,
 ): ChainLatency | undefined {
-  const l = latencyAt(op.current, percentile);
+  const l = latencyAt(promisedLatencies(op), percentile);
+  if (!l) return undefined;
   // A literal, not a spread of `l`: this runs for every latency compared.
-  return (
-    l && {
-      ms: l.ms,
-      percentile: l.percentile,
-      exact: l.exact,
-      holder: ref,
-      path: [{ ref, subject: op.name }],
-    }
-  );
+  const at: ChainLatency = {
+    ms: l.ms,
+    percentile: l.percentile,
+    exact: l.exact,
+    holder: ref,
+    path: [{ ref, subject: op.name }],
+  };
+  if (op.current.length === 0) at.target = true;
+  return at;
 }
 
 /** A provider's latency for an operation, possibly established further down a call chain. */
@@ -235,7 +254,7 @@ export function chainLatency(
   slot?: Slot,
 ): ChainLatency | undefined {
   const declared = known ?? ctx.operation(ref, operation);
-  if (declared && declared.current.length > 0) {
+  if (declared && promisedLatencies(declared).length > 0) {
     return declaredLatency(declared, ref, percentile);
   }
   if (slot) {
@@ -268,7 +287,7 @@ function walkLatency(
     depth: number,
   ): ChainLatency | undefined => {
     const declared = ctx.operation(at, op);
-    if (declared && declared.current.length > 0) {
+    if (declared && promisedLatencies(declared).length > 0) {
       return declaredLatency(declared, at, percentile);
     }
     if (!enterWalk(visited, at.toLowerCase(), depth)) {

@@ -43,6 +43,12 @@ export interface DatasetMatch {
   dataset?: ProvidedDataset;
   /** True when some candidate (the source or an entity tied to it) has a contract that declares datasets. */
   candidatesDeclareDatasets: boolean;
+  /**
+   * Whether some candidate has a contract at all (declared or imported): when none has, a need
+   * on the dataset is an unanswered need, else an unresolved reference its owners must answer.
+   * Optional for contexts written before it; the engine's always sets it.
+   */
+  candidatesHaveContract?: boolean;
 }
 
 /**

@@ -211,6 +211,37 @@ function takeMark(first: Item, second: Item, label: string): void {
   const key = label.replace(/`/g, '');
   const mark = second.discovered?.[key];
   if (mark) first.discovered = { ...first.discovered, [key]: mark };
+  const imported = second.imported?.[key];
+  if (imported) first.imported = { ...first.imported, [key]: imported };
+}
+
+/**
+ * Latencies imported at different percentiles (one SLO per percentile, as Pyrra writes them)
+ * add up: `p95=300ms` and `p99=800ms` make both. Only for imported values, and only when no
+ * percentile is given twice; anything else is a contradiction as before.
+ */
+function unitePercentiles(
+  first: Item,
+  second: Item,
+  field: ValueField,
+): boolean {
+  const key = field.label.replace(/`/g, '');
+  if (!first.imported?.[key] || !second.imported?.[key]) return false;
+  const a = first[field.name];
+  const b = second[field.name];
+  if (!Array.isArray(a) || !Array.isArray(b)) return false;
+  if (
+    b.some((l: PercentileLatency) =>
+      a.some((m: PercentileLatency) => m.percentile === l.percentile),
+    )
+  )
+    return false;
+  const all = [...a, ...b].sort((x, y) => x.percentile - y.percentile);
+  first[field.name] = all;
+  if (field.name === 'target' || field.name === 'current') {
+    first[`${field.name}Raw`] = showLatencies(all);
+  }
+  return true;
 }
 
 /** Reports one contradiction at the place of the second statement. */
@@ -264,7 +295,10 @@ export class ContractMerger {
         }
         this.inherit(first, second, field.name);
         takeMark(first, second, field.label);
-      } else if (!same(existing, incoming)) {
+      } else if (
+        !same(existing, incoming) &&
+        !unitePercentiles(first, second, field)
+      ) {
         const show = field.show ?? String;
         const firstLoc =
           fieldLocation(this.locations, first, field.name) ?? first.loc;

@@ -11,6 +11,11 @@ import { structuralFaults } from './validate';
 import { readYamlFast } from './fastYaml';
 import { compactData } from './compact';
 import {
+  IMPORT_FORMAT_NAMES,
+  detectImportFormat,
+  importDocument,
+} from '../imports';
+import {
   type RawProblem,
   type ReadSource,
   locateIn,
@@ -198,6 +203,28 @@ function parse(
           message,
         });
       };
+      const format = detectImportFormat(doc.value);
+      if (source.format && format !== source.format) {
+        report(
+          '',
+          `expected ${IMPORT_FORMAT_NAMES[source.format]} here${
+            format ? `, got ${IMPORT_FORMAT_NAMES[format]}` : ''
+          }`,
+        );
+        continue;
+      }
+      if (format) {
+        // A standard teams already write (ODCS, SLOs, OpenAPI): its promises, marked imported.
+        merger.add(
+          importDocument(format, {
+            entityRef: ownRef,
+            namespace: parts?.namespace ?? 'default',
+            doc,
+            report,
+          }),
+        );
+        continue;
+      }
       for (const fault of structuralFaults(doc.value))
         report(fault.pointer, fault.message, fault.atKey);
       merger.add(

@@ -14,6 +14,7 @@ import { timeoutBelowTailRule } from './timeout-below-tail';
 import { timeoutOrderingRule } from './timeout-ordering';
 import { undeclaredDependencyRule } from './undeclared-dependency';
 import { unresolvedReferenceRule } from './unresolved-reference';
+import { UNANSWERED_NEED_RULE, unansweredNeedRule } from './unanswered-need';
 
 export {
   accessPolicyRule,
@@ -31,6 +32,8 @@ export {
   timeoutOrderingRule,
   undeclaredDependencyRule,
   unresolvedReferenceRule,
+  UNANSWERED_NEED_RULE,
+  unansweredNeedRule,
 };
 
 /**
@@ -50,6 +53,7 @@ export const defaultRules: ContractRule[] = [
   retryAmplificationRule,
   accessPolicyRule,
   unresolvedReferenceRule,
+  unansweredNeedRule,
   undeclaredDependencyRule,
   contractDriftRule,
   promiseDriftRule,

@@ -38,12 +38,13 @@ export function formatChainLatency(
     l.holder.toLowerCase() === provider.toLowerCase()
       ? ''
       : ` via ${l.path.map(h => entityName(h.ref)).join(' → ')}`;
+  const basis = l.target ? 'target' : 'current';
   if (l.exact && !via) {
-    return `${formatPercentile(percentile)} = ${formatMs(l.ms)} (current)`;
+    return `${formatPercentile(percentile)} = ${formatMs(l.ms)} (${basis})`;
   }
   return `${formatPercentile(percentile)} ≥ ${formatMs(
     l.ms,
-  )} (current ${formatPercentile(l.percentile)} = ${formatMs(l.ms)}${via})`;
+  )} (${basis} ${formatPercentile(l.percentile)} = ${formatMs(l.ms)}${via})`;
 }
 
 function pathRefs(consumer: string, path: Hop[]): string[] {

@@ -3,6 +3,7 @@ import {
   chainLatency,
   ChainLatency,
   declaredLatencyMs,
+  promisedLatencies,
   resolvedCalls,
 } from '../paths';
 import type { ResolvedCall } from '../paths';
@@ -77,7 +78,7 @@ export const latencyPathRule: ContractRule = {
             sum: number;
           }
         | undefined;
-      for (const promise of op.current) {
+      for (const promise of promisedLatencies(op)) {
         if (keptByDeclared(calls, promise.percentile, promise.ms)) {
           continue;
         }
@@ -135,7 +136,8 @@ export const latencyPathRule: ContractRule = {
       const s = entityName(self);
       const h = entityName(holder);
       const pct = formatPercentile(worst.percentile);
-      const expected = `${pct} = ${formatMs(worst.promised)} (current) for ${
+      const basis = op.current.length > 0 ? 'current' : 'target';
+      const expected = `${pct} = ${formatMs(worst.promised)} (${basis}) for ${
         op.name
       }`;
       const chainText = critical.at.path

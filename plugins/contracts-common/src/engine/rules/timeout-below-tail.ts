@@ -1,5 +1,10 @@
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
-import { chainLatency, declaredLatencyMs, resolvedCalls } from '../paths';
+import {
+  chainLatency,
+  declaredLatencyMs,
+  promisedLatencies,
+  resolvedCalls,
+} from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { formatChainLatency } from './latency-budget';
 import { chainEdges } from './util';
@@ -53,7 +58,7 @@ export const timeoutBelowTailRule: ContractRule = {
         tail.holder,
         tail.path[tail.path.length - 1].subject,
       );
-      const lowest = (declared?.current ?? [])
+      const lowest = (declared ? promisedLatencies(declared) : [])
         .filter(l => l.ms >= timeout)
         .sort((a, b) => a.percentile - b.percentile)[0];
       const share = lowest

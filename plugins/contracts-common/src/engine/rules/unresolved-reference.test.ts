@@ -70,3 +70,37 @@ describe('unresolved-reference', () => {
     ).toEqual([]);
   });
 });
+
+describe('unresolved-reference on a provider with a contract (issue 15, case 3)', () => {
+  it('fires when the provider’s contract declares no dataset, operation or endpoint at all', () => {
+    const found = findingsOf(rule, [
+      contract('reporting', {
+        dataDependencies: [dataDep('ledger', 'ledger_entries', 120_000)],
+        dependsOn: [dep('ledger', 'postEntry')],
+        requires: [requires('ledger', 'balances')],
+      }),
+      // ledger's contract only says what ledger itself calls
+      contract('ledger', { dependsOn: [dep('bank', 'transfer')] }),
+      contract('bank', { operations: [op('transfer', { 95: 100 })] }),
+    ]);
+    expect(found.map(f => [f.provider, f.subject])).toEqual([
+      ['component:default/ledger', 'ledger.postEntry'],
+      ['component:default/ledger', 'ledger/balances'],
+      ['component:default/ledger', 'ledger/ledger_entries'],
+    ]);
+  });
+
+  it('stays silent when the provider has no contract: that is an unanswered need', () => {
+    expect(
+      findingsOf(
+        rule,
+        [
+          contract('reporting', {
+            dataDependencies: [dataDep('ledger', 'ledger_entries')],
+          }),
+        ],
+        { entities: [entity('ledger')] },
+      ),
+    ).toEqual([]);
+  });
+});

@@ -1,5 +1,5 @@
 import type { SourceLocation } from '../../types';
-import { entityName } from '../format';
+import { capitalize, entityName } from '../format';
 import type { Slot } from '../catalog';
 import { contractRefs, resolvedCalls, resolveVia } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
@@ -37,6 +37,12 @@ function report(
       `${c}: Correct the reference (contract)`,
       `${entityName(provider)}: Declare ${subject} in its contract (contract)`,
     ],
+    action:
+      where === 'in the catalog'
+        ? undefined
+        : `${capitalize(
+            entityName(provider),
+          )}'s owners must answer: declare ${subject} in its contract, or ${c} must correct the reference`,
     evidence: { what, subject, provider },
     details: [
       `${c} names: ${what} ${subject}`,
@@ -78,7 +84,12 @@ function dataset(
     return;
   }
   const m = ctx.findDataset(target.ref, name);
-  if (!m.provider && m.candidatesDeclareDatasets) {
+  // A provider with a contract (declared or imported) must answer for the datasets named on
+  // it; one with no contract at all has an unanswered need instead (rule `unanswered-need`).
+  if (
+    !m.provider &&
+    (m.candidatesHaveContract ?? m.candidatesDeclareDatasets)
+  ) {
     report(
       out,
       target.ref,
@@ -93,10 +104,9 @@ function dataset(
 /**
  * `unresolved-reference`: a contract names a service that is no entity of the catalog, or an
  * operation, dataset or data that the named provider's contract does not provide. A provider
- * is held to what it declares: an operation is missing only when its contract declares
- * operations (provided or `operations[]`), a dataset only when the source or an entity tied to
- * it declares datasets, data only when the provider declares endpoints; an empty section means
- * "not described yet".
+ * with a contract (declared or imported: an ODCS file, an SLO, an OpenAPI definition) answers
+ * for every operation, dataset and data named on it, and its owners must declare what is
+ * missing; a provider with no contract at all has an unanswered need (rule `unanswered-need`).
  * @public
  */
 export const unresolvedReferenceRule: ContractRule = {
@@ -128,12 +138,9 @@ export const unresolvedReferenceRule: ContractRule = {
         continue;
       }
       const pc = rc.contract;
-      if (
-        pc &&
-        (pc.operations.length > 0 || pc.idempotency.length > 0) &&
-        !rc.operation &&
-        !rc.idempotency
-      ) {
+      // Any contract answers for the operations named on it: one that does not declare the
+      // operation must; a provider with no contract has an unanswered need (`unanswered-need`).
+      if (pc && !rc.operation && !rc.idempotency) {
         report(
           out,
           target.ref,
@@ -175,8 +182,8 @@ export const unresolvedReferenceRule: ContractRule = {
       if (!target) {
         continue;
       }
-      const endpoints = ctx.contract(target.ref)?.endpoints ?? [];
-      if (endpoints.length > 0 && carriers(endpoints, r.data).length === 0) {
+      const provided = ctx.contract(target.ref);
+      if (provided && carriers(provided.endpoints, r.data).length === 0) {
         report(
           out,
           target.ref,

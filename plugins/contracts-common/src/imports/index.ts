@@ -1,0 +1,68 @@
+/*
+ * Promises read from the standards teams already write: detected by a document's header, mapped
+ * into the contract model with every value marked `imported` (format, file, line). Pure: no Node.
+ */
+import type { ContractSections } from '../parser/normalize';
+import type { ImportFormat } from '../types';
+import { type ImportContext, isDict } from './context';
+import { importDataContract } from './datacontract';
+import { importOdcs } from './odcs';
+import { importOpenApi } from './openapi';
+import { importOpenSlo } from './openslo';
+import { importPyrra } from './pyrra';
+
+export type { ImportContext } from './context';
+export { OPERATION_ANNOTATION, UNIT_ANNOTATION } from './metrics';
+
+/**
+ * The standard a document is written in, by its header; undefined for our own contract format.
+ * `kind: DataContract` (ODCS), `dataContractSpecification` (datacontract.com), `apiVersion:
+ * pyrra.dev/…` with `kind: ServiceLevelObjective` (Pyrra), `apiVersion: openslo/…` (OpenSLO),
+ * `openapi` or `swagger` (OpenAPI).
+ * @public
+ */
+export function detectImportFormat(value: unknown): ImportFormat | undefined {
+  if (!isDict(value)) return undefined;
+  const apiVersion =
+    typeof value.apiVersion === 'string' ? value.apiVersion : '';
+  if (value.kind === 'DataContract' && value.apiVersion !== undefined)
+    return 'odcs';
+  if (value.dataContractSpecification !== undefined) return 'datacontract';
+  if (
+    apiVersion.startsWith('pyrra.dev/') &&
+    value.kind === 'ServiceLevelObjective'
+  )
+    return 'pyrra';
+  if (apiVersion.startsWith('openslo/')) return 'openslo';
+  if (value.openapi !== undefined || value.swagger !== undefined)
+    return 'openapi';
+  return undefined;
+}
+
+/** The names the formats are shown by. @public */
+export const IMPORT_FORMAT_NAMES: Record<ImportFormat, string> = {
+  odcs: 'ODCS',
+  datacontract: 'datacontract.com',
+  pyrra: 'Pyrra SLO',
+  openslo: 'OpenSLO',
+  openapi: 'OpenAPI',
+};
+
+const IMPORTERS: Record<
+  ImportFormat,
+  (ctx: ImportContext) => ContractSections
+> = {
+  odcs: importOdcs,
+  datacontract: importDataContract,
+  pyrra: importPyrra,
+  openslo: importOpenSlo,
+  openapi: importOpenApi,
+};
+
+/** Reads one document of a standard format into contract sections, reporting what it cannot read. */
+export function importDocument(
+  format: ImportFormat,
+  ctx: ImportContext,
+): ContractSections {
+  return IMPORTERS[format](ctx);
+}
