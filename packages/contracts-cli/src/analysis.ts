@@ -17,6 +17,7 @@ import {
   parseEntityContract,
   type SarifArtifact,
   type Severity,
+  unknownDeciders,
 } from '@backstage-contracts/plugin-contracts-common';
 import { summarize } from './catalog/summary';
 import type { CatalogEntry, LoadedCatalog } from './catalog/types';
@@ -71,6 +72,14 @@ export function runAnalysis(
       contracts.push(parsed.contract);
       problems.push(...parsed.problems);
     }
+  }
+  // decider groups the configuration names but the catalog lacks (judged only when the
+  // catalog read holds the organization: a few catalog files without groups cannot tell)
+  const refs = new Set([...summaries.keys()].map(r => r.toLowerCase()));
+  if ([...summaries.values()].some(s => s.kind.toLowerCase() === 'group')) {
+    problems.push(
+      ...unknownDeciders(options.config, ref => refs.has(ref.toLowerCase())),
+    );
   }
   const parsed = performance.now();
   const result = analyze({

@@ -266,6 +266,21 @@ describe('usage errors: one line, exit 2', () => {
     );
   });
 
+  it('on files that hold no entity, such as a contract document alone (issue 15, case 6)', async () => {
+    const dir = writeTree(tmpDir(), {
+      'sla.yaml': 'service: risk\nprovides:\n  - operation: scoreTransaction\n',
+    });
+    const { code, stdout, stderr } = await run([
+      'check',
+      path.join(dir, 'sla.yaml'),
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    oneLine(stderr);
+    expect(stderr).toContain('sla.yaml, nothing to check');
+    expect(stderr).toContain('contracts.io/ref');
+  });
+
   it('on an unreadable file', async () => {
     const dir = tmpDir();
     fs.symlinkSync(

@@ -110,8 +110,25 @@ describe('contracts diff', () => {
     expect(stdout.slice(added)).toMatch(
       /fraud-review expects: p95 < 1s[\s\S]*Affects: component:default\/fraud-review \(group:default\/support-team\)/,
     );
-    expect(stdout).toContain('  ~ changed (was: error, p95 = 3200ms (current))');
+    expect(stdout).toContain(
+      '  ~ changed: actual: p95 = 3200ms (current) → p95 = 4500ms (current)\n',
+    );
     expect(stdout).toMatch(/FAIL: the head adds findings at or above --fail-on error\n$/);
+  });
+
+  it('says what changed in a changed finding, not a value that stayed (issue 15, case 7)', async () => {
+    const base = copyExamples();
+    const head = copyExamples();
+    edit(
+      path.join(head, 'checkout/contracts/dependencies.yaml'),
+      'acceptable: p95 < 200ms',
+      'acceptable: p95 < 500ms',
+    );
+    const { stdout } = await run(['diff', '--base', base, '--head', head]);
+    expect(stdout).toContain(
+      '  ~ changed: expected: p95 < 200ms → p95 < 500ms\n',
+    );
+    expect(stdout).not.toContain('was: error, p95 = 3200ms');
   });
 
   it('exits 0 when the head only removes findings, and honours --fail-on', async () => {

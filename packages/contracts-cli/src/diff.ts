@@ -117,6 +117,19 @@ const indent = (text: string, by = '    ') =>
     .map(l => (l ? by + l : l))
     .join('\n');
 
+/**
+ * What changed in a finding, value by value (`expected: p95 < 150ms → p95 < 500ms`); the
+ * values that stayed are not repeated. A change of evidence only (a value the finding does not
+ * show) says so.
+ */
+export function changeText(before: Finding, after: Finding): string {
+  const fields = ['severity', 'expected', 'actual', 'status'] as const;
+  const changes = fields
+    .filter(field => before[field] !== after[field])
+    .map(field => `${field}: ${before[field]} → ${after[field]}`);
+  return changes.length ? changes.join('; ') : 'evidence (values compared)';
+}
+
 /** Text output: changes grouped by the team owning the provider. */
 export function formatDiffText(
   diff: DiffReport,
@@ -148,9 +161,9 @@ export function formatDiffText(
   for (const { before, after } of diff.changed) {
     add(after, {
       order: 1,
-      text: `  ~ changed (was: ${before.severity}, ${before.actual}${
-        before.status !== after.status ? `, ${before.status}` : ''
-      })\n${indent(formatFinding(after, { color }))}`,
+      text: `  ~ changed: ${changeText(before, after)}\n${indent(
+        formatFinding(after, { color }),
+      )}`,
     });
   }
   for (const f of diff.removed) {

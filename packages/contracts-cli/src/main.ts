@@ -386,6 +386,13 @@ async function check(
   const parsed = await parser?.finish();
   if (timings && parser)
     timings['rest of parsing'] = performance.now() - waiting;
+  if (
+    !opts.catalogUrl &&
+    catalog.entries.length === 0 &&
+    catalog.problems.length === 0
+  ) {
+    throw new UsageError(noEntityMessage(paths));
+  }
   const analysis = runAnalysis(catalog, {
     config,
     decisions,
@@ -412,6 +419,16 @@ async function check(
     );
   }
   return code;
+}
+
+/**
+ * Why a check of files holding no entity is a usage error, and what to give instead: a
+ * contract document is read through the entity that points at it.
+ */
+function noEntityMessage(paths: string[]): string {
+  return `no Backstage entity in ${paths.join(
+    ', ',
+  )}, nothing to check: give the catalog files that define the entities (e.g. \`contracts check catalog-info.yaml\` or a folder); a contract document is read through its entity's \`contracts.io/ref\` annotation (e.g. \`dir:./contracts\`)`;
 }
 
 function render(

@@ -123,10 +123,33 @@ export interface ContractDependency {
   budget: LatencyBound[];
   timeoutMs?: number;
   fallback?: string;
-  /** `retry: none` gives `{ raw: 'none', maxAttempts: 1 }`; `retry: 3` gives maxAttempts 3. */
-  retry?: { raw: string; maxAttempts?: number };
+  /**
+   * `retry: none` gives `{ raw: 'none', maxAttempts: 1 }`; `retry: 3` gives maxAttempts 3; the
+   * mapping form `retry: { max_attempts: 3, backoff: exponential, per_try_timeout: 200ms,
+   * retry_on: [5xx, reset] }` gives each of its values (the forms `retry_policies[]` accepts).
+   */
+  retry?: {
+    raw: string;
+    maxAttempts?: number;
+    backoff?: string;
+    /** How long each attempt may take; the call's `timeout` when absent. */
+    perTryTimeoutMs?: number;
+    retryOn?: string[];
+  };
   /** The values `contracts discover` found, with where (unmarked values were declared). */
   discovered?: DiscoveredMarks;
+  loc: SourceLocation;
+}
+
+/**
+ * A promised availability: `availability: 99.95%` gives `{ percent: 99.95, raw: '99.95%' }`.
+ * @public
+ */
+export interface Availability {
+  /** 0 < percent ≤ 100. */
+  percent: number;
+  /** As written, e.g. `99.95%`. */
+  raw: string;
   loc: SourceLocation;
 }
 
@@ -136,6 +159,8 @@ export interface ContractDependency {
  */
 export interface ProvidedOperation {
   name: string;
+  /** `availability` of the operation; the contract's top-level `availability` when absent. */
+  availability?: Availability;
   /** `latency.current`, e.g. `p50=2800ms, p95=3200ms`. */
   current: PercentileLatency[];
   /** `latency.target`, e.g. `p50=80ms, p95=150ms (requires caching)`. */
@@ -263,6 +288,8 @@ export interface ProvidedEndpoint {
   pii?: string;
   /** `risk_team_only`, `support_tier_2`, `any`; absent means open to every consumer. */
   access?: string;
+  /** `purposes` / `allowed_use`: the uses its data may serve, wherever it travels. */
+  allowedUse?: string[];
   loc: SourceLocation;
 }
 
@@ -338,6 +365,8 @@ export interface DataRequirement {
  */
 export interface EntityContract {
   entityRef: string;
+  /** Top-level `availability`: the promise of the whole service (operations may have their own). */
+  availability?: Availability;
   dependsOn: ContractDependency[];
   operations: ProvidedOperation[];
   datasets: ProvidedDataset[];

@@ -48,6 +48,14 @@ export function attemptsOf(
 }
 
 /**
+ * How long one attempt of a call may last: the retry's `per_try_timeout`, else the call's
+ * `timeout`; undefined when the contract gives neither.
+ */
+export function attemptTimeoutMs(call: Call): number | undefined {
+  return call.dependency?.retry?.perTryTimeoutMs ?? call.dependency?.timeoutMs;
+}
+
+/**
  * The calls of a contract, `depends_on` order first, then policies on other targets. Computed
  * afresh: rules reach them memoized through {@link resolvedCalls}.
  */

@@ -49,9 +49,38 @@ export function humanize(text: string): string {
   return text.replace(/[_-]+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
-/** First letter upper case. */
+/**
+ * First letter upper case, for a sentence that begins with `text`. A first word that is an
+ * identifier (`www-artist`, `orders-db`, `api.v2`, `s3`) stays as written: `Www-artist` is no
+ * name anybody uses.
+ */
 export function capitalize(text: string): string {
-  return text.length ? text[0].toUpperCase() + text.slice(1) : text;
+  const first = /^\S*/.exec(text)![0];
+  if (!text.length || /[-_.:/\d]/.test(first)) return text;
+  return text[0].toUpperCase() + text.slice(1);
+}
+
+/** Words that make a reason a sentence of its own (`artists see their own edits`), not a noun phrase. */
+const CLAUSE_WORDS = new Set(
+  'their its our your his her they we you it is are was were be can cannot must should will would may might do does see sees get gets know knows need needs want wants have has'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Whether a humanized reason reads as a clause (`artists see their own profile edits`) rather
+ * than a noun phrase (`velocity fraud detection`): they take different words around them.
+ */
+export function isClause(reason: string): boolean {
+  return reason
+    .toLowerCase()
+    .split(/\s+/)
+    .some(word => CLAUSE_WORDS.has(word));
+}
+
+/** `for velocity fraud detection`, `so that artists see their own profile edits`. */
+export function purposeOf(reason: string): string {
+  return isClause(reason) ? `so that ${reason}` : `for ${reason}`;
 }
 
 /** The name part of an entity ref: `component:default/risk` → `risk`. */

@@ -23,6 +23,7 @@ export {
   DEFAULT_RETRY_AMPLIFICATION_BOUND,
 } from './engine';
 export { evidenceHash, fingerprint, hashString, stableStringify } from './hash';
+export { unknownDeciders } from './deciders';
 export {
   composeMessage,
   deciderName,
@@ -32,7 +33,9 @@ export {
 } from './format';
 export {
   accessPolicyRule,
+  availabilityCompositionRule,
   contractDriftRule,
+  dataUsePathRule,
   dataFreshnessRule,
   defaultRules,
   freshnessPathRule,

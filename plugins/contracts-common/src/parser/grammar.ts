@@ -67,6 +67,7 @@ export const GRAMMAR_PATTERNS = (() => {
     freshness: String.raw`^\s*${clause}(?:\s*,\s*${clause})*${note}\s*$`,
     freshnessRequired: String.raw`^\s*(?:(?:<|<=|≤) *)?${duration}\s*$`,
     retry: String.raw`^\s*(?:none|[1-9]\d*)\s*$`,
+    availability: String.raw`^\s*${NUMBER} *%\s*$`,
   };
 })();
 
@@ -534,15 +535,16 @@ export function parseFreshnessRequired(text: string): GrammarResult<number> {
 }
 
 /**
- * A retry setting of a dependency: `retry: none` (one attempt) or `retry: 3` (at most three
- * attempts in all, the first included).
+ * A retry setting of a dependency written as text or a number: `retry: none` (one attempt) or
+ * `retry: 3` (at most three attempts in all, the first included). The mapping form
+ * (`{ max_attempts: 3, backoff: … }`) is read by the normalizer, key by key.
  * @public
  */
 export function parseRetry(
   value: unknown,
 ): GrammarResult<{ raw: string; maxAttempts?: number }> {
   const expected =
-    'expected `none` or the number of attempts in all, e.g. `retry: 3`';
+    'expected `none` or the number of attempts in all (e.g. `retry: 3`), or a mapping such as `{ max_attempts: 3, backoff: exponential, per_try_timeout: 200ms, retry_on: [5xx] }`';
   if (typeof value === 'number') {
     if (Number.isInteger(value) && value >= 1) {
       return { value: { raw: String(value), maxAttempts: value }, errors: [] };
@@ -590,4 +592,42 @@ export function parseRetryTarget(
     };
   }
   return { value: { service, operation }, errors: [] };
+}
+
+/**
+ * A promised availability: `99.95%` (a percentage; a bare number such as `99.95` is read as one
+ * too). 0 < percent ≤ 100.
+ * @public
+ */
+export function parseAvailability(
+  value: unknown,
+): GrammarResult<{ percent: number; raw: string }> {
+  const expected = 'expected a percentage such as `99.95%`';
+  const raw =
+    typeof value === 'number'
+      ? String(value)
+      : typeof value === 'string'
+      ? value.trim()
+      : undefined;
+  if (raw === undefined) return { errors: [expected] };
+  const match = /^(\d+(?:\.\d+)?|\.\d+)\s*(%?)$/.exec(raw);
+  if (!match) return { errors: [`${expected}, got ${quote(raw)}`] };
+  const percent = Number(match[1]);
+  if (!(percent > 0 && percent <= 100)) {
+    return {
+      errors: [
+        `availability ${quote(raw)} is not a percentage above 0 and at most 100`,
+      ],
+    };
+  }
+  if (!match[2] && percent <= 1) {
+    return {
+      errors: [
+        `availability ${quote(
+          raw,
+        )} is ambiguous: write a percentage such as \`${Math.round(percent * 1e6) / 1e4}%\``,
+      ],
+    };
+  }
+  return { value: { percent, raw: match[2] ? raw : `${raw}%` }, errors: [] };
 }

@@ -22,6 +22,7 @@ export {
   parseLatencyBounds,
   parsePercentile,
   parsePercentileLatencies,
+  parseAvailability,
   parseRetry,
   parseRetryTarget,
 } from './grammar';

@@ -53,7 +53,12 @@ const showMetric = (m: MetricBinding) =>
     m.route ? ` route ${m.route}` : ''
   }`;
 
-const SPECS: Record<keyof ContractSections, MergeSpec> = {
+/** The sections that are lists of items (the others are single values of the document). */
+type ListSection = Exclude<keyof ContractSections, 'availability'>;
+
+const showAvailability = (value: { raw: string }) => value.raw;
+
+const SPECS: Record<ListSection, MergeSpec> = {
   dependsOn: {
     section: 'depends_on',
     identity: item => `${item.ref.toLowerCase()}#${item.operation ?? ''}`,
@@ -93,6 +98,11 @@ const SPECS: Record<keyof ContractSections, MergeSpec> = {
         show: showLatencies,
       },
       { name: 'latencyMetric', label: '`latency.metric`', show: showMetric },
+      {
+        name: 'availability',
+        label: '`availability`',
+        show: showAvailability,
+      },
     ],
     lists: [],
   },
@@ -108,8 +118,16 @@ const SPECS: Record<keyof ContractSections, MergeSpec> = {
         label: '`freshness.metric`',
         show: showMetric,
       },
+      { name: 'pii', label: '`pii`' },
+      { name: 'access', label: '`access`' },
     ],
     lists: [
+      {
+        name: 'allowedUse',
+        label: '`allowed_use`',
+        key: name => name,
+        show: name => name,
+      },
       {
         name: 'derivedFrom',
         label: '`derived_from`',
@@ -129,6 +147,12 @@ const SPECS: Record<keyof ContractSections, MergeSpec> = {
     ],
     lists: [
       { name: 'data', label: '`data`', key: name => name, show: name => name },
+      {
+        name: 'allowedUse',
+        label: '`allowed_use`',
+        key: name => name,
+        show: name => name,
+      },
     ],
   },
   dataDependencies: {
@@ -270,7 +294,18 @@ export class ContractMerger {
   ) {}
 
   add(sections: ContractSections): void {
-    for (const name of Object.keys(SPECS) as Array<keyof ContractSections>) {
+    const availability = sections.availability;
+    const known = this.merged.availability;
+    if (availability && !known) this.merged.availability = availability;
+    else if (availability && known && availability.percent !== known.percent) {
+      this.report(
+        availability.loc,
+        `\`availability\` is \`${availability.raw}\` here but \`${
+          known.raw
+        }\` at ${where(known.loc)}; the first is kept`,
+      );
+    }
+    for (const name of Object.keys(SPECS) as ListSection[]) {
       const spec = SPECS[name];
       for (const item of sections[name] as Item[]) {
         const key = `${name}\u0000${spec.identity(item)}`;

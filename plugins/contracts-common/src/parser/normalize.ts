@@ -4,6 +4,7 @@
  * loses a required value is left out; its valid siblings stay.
  */
 import type {
+  Availability,
   ContractDependency,
   DataDependency,
   DiscoveredMarks,
@@ -20,6 +21,7 @@ import type {
 } from '../types';
 import {
   type GrammarResult,
+  parseAvailability,
   parseDurationText,
   parseFreshness,
   parseFreshnessParts,
@@ -123,6 +125,13 @@ const DISCOVERED_KEYS = {
   operation: ['name', 'idempotency_key', 'expects', 'window'],
 } as const;
 const BUDGET_LEVELS = ['target', 'acceptable', 'maximum'] as const;
+/** The keys of `depends_on[].retry` written as a mapping. */
+const RETRY_KEYS = [
+  'max_attempts',
+  'backoff',
+  'per_try_timeout',
+  'retry_on',
+] as const;
 
 function isDict(value: unknown): value is Dict {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -162,10 +171,13 @@ const OPERATION_FIELDS = {
   current: '/latency/current',
   target: '/latency/target',
   latencyMetric: '/latency/metric',
+  availability: '/availability',
 };
 const DATASET_FIELDS = {
   via: '/via',
   freshness: '/freshness',
+  pii: '/pii',
+  access: '/access',
   freshnessMetric: '/freshness/metric',
 };
 /** The keys of a metric binding (`latency.metric`, `freshness.metric`) written as a mapping. */
@@ -648,6 +660,85 @@ class DocumentReader {
     return count ? marks : undefined;
   }
 
+  availability(value: unknown, pointer: string): Availability | undefined {
+    if (value === undefined) return undefined;
+    const read = this.take(parseAvailability(value), pointer);
+    return read && { ...read, loc: this.loc(pointer) };
+  }
+
+  /**
+   * `purposes` or `allowed_use` (the same list under either name; both at once is a problem):
+   * the uses the data of an item may serve.
+   */
+  allowedUse(item: Dict, pointer: string): string[] | undefined {
+    if (item.purposes !== undefined && item.allowed_use !== undefined) {
+      this.ctx.report(
+        `${pointer}/allowed_use`,
+        '`purposes` and `allowed_use` are the same list: write one of them',
+        true,
+      );
+    }
+    const key = item.purposes !== undefined ? 'purposes' : 'allowed_use';
+    const names = this.names(item[key], `${pointer}/${key}`);
+    return names.length ? names : undefined;
+  }
+
+  /**
+   * `retry` of a dependency: `none`, a number of attempts, or the mapping `retry_policies[]`
+   * uses (`max_attempts`, `backoff`) with `per_try_timeout` and `retry_on`.
+   */
+  retry(value: unknown, pointer: string): ContractDependency['retry'] {
+    if (value === undefined) return undefined;
+    if (!isDict(value)) return this.take(parseRetry(value), pointer);
+    const out: NonNullable<ContractDependency['retry']> = { raw: '' };
+    const shown: string[] = [];
+    for (const [key, written] of Object.entries(value)) {
+      const at = `${pointer}/${pointerSegment(key)}`;
+      if (key === 'max_attempts') {
+        const attempts = this.take(parseRetry(written), at);
+        if (attempts?.maxAttempts !== undefined && attempts.raw !== 'none') {
+          out.maxAttempts = attempts.maxAttempts;
+        } else if (attempts) {
+          this.ctx.report(
+            at,
+            'expected the number of attempts in all, the first included, e.g. `3`',
+          );
+        }
+      } else if (key === 'backoff') {
+        out.backoff =
+          typeof written === 'number' ? String(written) : text(written);
+        if (out.backoff === undefined) {
+          this.ctx.report(
+            at,
+            `expected a backoff such as \`exponential\` or \`200ms\`, got ${describeType(
+              written,
+            )}`,
+          );
+        }
+      } else if (key === 'per_try_timeout') {
+        out.perTryTimeoutMs = this.duration(written, at);
+      } else if (key === 'retry_on') {
+        const on = this.names(written, at);
+        if (on.length) out.retryOn = on;
+      } else {
+        this.ctx.report(at, unknownKeyMessage(key, [...RETRY_KEYS]), true);
+        continue;
+      }
+      shown.push(
+        `${key}: ${Array.isArray(written) ? `[${written.join(', ')}]` : written}`,
+      );
+    }
+    if (Object.keys(value).length === 0) {
+      this.ctx.report(
+        pointer,
+        'empty mapping: expected e.g. `{ max_attempts: 3, backoff: exponential }`',
+      );
+      return undefined;
+    }
+    out.raw = `{ ${shown.join(', ')} }`;
+    return compact(out);
+  }
+
   names(value: unknown, pointer: string): string[] {
     if (value === undefined) return [];
     if (typeof value === 'string')
@@ -699,6 +790,8 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
   if (!isDict(root)) return sections;
   const reader = new DocumentReader(ctx);
   if (root.service !== undefined) reader.service(root.service);
+  const availability = reader.availability(root.availability, '/availability');
+  if (availability) sections.availability = availability;
 
   entries(root.depends_on).forEach((item, index) => {
     if (!isDict(item)) return;
@@ -706,10 +799,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
     const ref = reader.ref(item.service, `${p}/service`);
     const budget = reader.budget(item.latency_budget, `${p}/latency_budget`);
     const timeoutMs = reader.duration(item.timeout, `${p}/timeout`);
-    const retry =
-      item.retry === undefined
-        ? undefined
-        : reader.take(parseRetry(item.retry), `${p}/retry`);
+    const retry = reader.retry(item.retry, `${p}/retry`);
     if (!ref) return;
     const dependency: ContractDependency = compact({
       service: String(item.service).trim(),
@@ -746,10 +836,24 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
         `${p}/latency/metric`,
         'latency',
       );
+      const availability = reader.availability(
+        item.availability,
+        `${p}/availability`,
+      );
+      for (const key of ['pii', 'access', 'purposes', 'allowed_use']) {
+        if (item[key] !== undefined) {
+          ctx.report(
+            `${p}/${key}`,
+            `\`${key}\` applies to an \`endpoint\` or \`dataset\` item only`,
+            true,
+          );
+        }
+      }
       const name = text(item.operation);
       if (!name) return;
       const operation: ProvidedOperation = compact({
         name,
+        availability,
         current: current?.values ?? [],
         target: target?.values ?? [],
         targetNote: target?.note,
@@ -784,6 +888,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
           });
         }
       });
+      const allowedUse = reader.allowedUse(item, p);
       const name = text(item.dataset);
       if (!name) return;
       const dataset: ProvidedDataset = compact({
@@ -792,12 +897,16 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
         freshness,
         freshnessMetric,
         derivedFrom,
+        pii: text(item.pii),
+        access: text(item.access),
+        allowedUse,
         loc: reader.loc(p),
       });
       reader.fields(dataset, p, DATASET_FIELDS);
       sections.datasets.push(dataset);
     } else {
       const data = reader.names(item.data, `${p}/data`);
+      const allowedUse = reader.allowedUse(item, p);
       const path = text(item.endpoint);
       if (!path) return;
       const endpoint: ProvidedEndpoint = compact({
@@ -806,6 +915,7 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
         data,
         pii: text(item.pii),
         access: text(item.access),
+        allowedUse,
         loc: reader.loc(p),
       });
       reader.fields(endpoint, p, ENDPOINT_FIELDS);

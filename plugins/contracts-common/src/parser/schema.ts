@@ -117,12 +117,60 @@ const definitions = {
   },
   retry: {
     description:
-      '`none` (a single attempt) or the number of attempts in all, the first included, e.g. `3`.',
+      '`none` (a single attempt), the number of attempts in all, the first included (e.g. `3`), or a mapping as `retry_policies[]` writes it: `{ max_attempts: 3, backoff: exponential, per_try_timeout: 200ms, retry_on: [5xx, reset] }`.',
     anyOf: [
       { type: 'string', pattern: GRAMMAR_PATTERNS.retry },
       { type: 'integer', minimum: 1 },
+      {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          max_attempts: {
+            type: 'integer',
+            minimum: 1,
+            description: 'Attempts in all, the first included.',
+          },
+          backoff: {
+            type: ['string', 'number'],
+            description: 'e.g. `exponential`, `200ms`.',
+          },
+          per_try_timeout: {
+            type: 'string',
+            pattern: GRAMMAR_PATTERNS.duration,
+            description:
+              "How long each attempt may take, e.g. `200ms`; the call's `timeout` when absent.",
+          },
+          retry_on: {
+            description:
+              'What is retried, e.g. `[5xx, reset, connect-failure]` (Envoy) or `[UNAVAILABLE]` (gRPC).',
+            anyOf: [
+              { type: 'string', minLength: 1 },
+              { type: 'array', items: { type: 'string', minLength: 1 } },
+            ],
+          },
+        },
+      },
     ],
-    examples: ['none', 3],
+    examples: ['none', 3, { max_attempts: 3, backoff: 'exponential' }],
+  },
+  availability: {
+    description:
+      'A promised availability, as a percentage: `99.95%` (a bare `99.95` reads as a percentage too). At the top of a document: the promise of the whole service; on a provided operation: its own.',
+    anyOf: [
+      { type: 'string', pattern: GRAMMAR_PATTERNS.availability },
+      { type: 'number', exclusiveMinimum: 1, maximum: 100 },
+    ],
+    examples: ['99.95%'],
+  },
+  allowedUse: {
+    description:
+      'The uses the data may serve wherever it travels (what its origin allows), e.g. `[fraud_detection, model_training]`: a reader with another `use_case`, even through derived datasets, is a trade-off (rule `data-use-path`).',
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      { type: 'array', items: { type: 'string', minLength: 1 } },
+    ],
+    examples: [['fraud_detection']],
   },
   retryTarget: {
     type: 'string',
@@ -200,8 +248,7 @@ const definitions = {
       derived_from: ['dataset'],
       returns: ['endpoint'],
       data: ['endpoint'],
-      pii: ['endpoint'],
-      access: ['endpoint'],
+      availability: ['operation'],
     },
     properties: {
       operation: text(
@@ -239,10 +286,15 @@ const definitions = {
         'What the endpoint returns, e.g. `aggregate_only` or `full_breakdown`.',
       ),
       data: { $ref: '#/definitions/names' },
-      pii: text('How much personal data it carries, e.g. `minimal`, `high`.'),
-      access: text(
-        'Who may call it, e.g. `risk_team_only`; absent or `any`: every consumer.',
+      pii: text(
+        'How much personal data an endpoint or dataset carries, e.g. `minimal`, `high`.',
       ),
+      access: text(
+        'Who may call the endpoint or read the dataset, e.g. `risk_team_only`; absent or `any`: every consumer.',
+      ),
+      purposes: { $ref: '#/definitions/allowedUse' },
+      allowed_use: { $ref: '#/definitions/allowedUse' },
+      availability: { $ref: '#/definitions/availability' },
     },
   },
   dataDependency: {
@@ -342,6 +394,7 @@ export const contractDocumentSchema = {
       description: 'The schema of this document, for editors.',
     },
     service: { $ref: '#/definitions/entityName' },
+    availability: { $ref: '#/definitions/availability' },
     depends_on: list('dependency', 'Calls this entity makes.'),
     provides: list(
       'provided',
@@ -375,6 +428,8 @@ export const GRAMMAR_DEFINITIONS: readonly object[] = [
   definitions.freshnessRequired,
   definitions.retry,
   definitions.retryTarget,
+  definitions.availability,
+  definitions.allowedUse,
   definitions.names,
   definitions.discovered,
 ];

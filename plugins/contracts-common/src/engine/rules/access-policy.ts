@@ -1,5 +1,5 @@
 import type { DataRequirement, ProvidedEndpoint } from '../../types';
-import { capitalize, entityName, humanize } from '../format';
+import { capitalize, entityName, humanize, purposeOf } from '../format';
 import { contractRefs, resolveVia } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 
@@ -140,7 +140,7 @@ export const accessPolicyRule: ContractRule = {
         expected: `${r.data} at ${level}`,
         actual: alternatives.map(a => `${a.e.path}: ${a.text}`).join(' OR '),
         impact: `${capitalize(c)} cannot get ${r.data}${
-          useCase ? ` for ${useCase}` : ''
+          useCase ? ` ${purposeOf(useCase)}` : ''
         } without escalation`,
         resolutions: [
           `${p}: Provide a ${pii ? 'PII-sanitized ' : ''}${humanize(

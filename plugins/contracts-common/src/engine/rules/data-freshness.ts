@@ -4,6 +4,8 @@ import {
   entityName,
   formatMs,
   humanize,
+  isClause,
+  purposeOf,
   resolutionLines,
 } from '../format';
 import {
@@ -85,11 +87,16 @@ export const dataFreshnessRule: ContractRule = {
       const actual = formatFreshness(fresh, provider);
       const reason = dd.reason ? humanize(dd.reason) : undefined;
       const stale = dd.impactIfStale ? humanize(dd.impactIfStale) : undefined;
-      const impact = reason
-        ? `${capitalize(reason)} unreliable${stale ? ` (${stale})` : ''}`
-        : `${capitalize(c)} works on ${dd.dataset} older than it requires${
-            stale ? ` (${stale})` : ''
-          }`;
+      // `Velocity fraud detection unreliable`; a reason written as a sentence is not assured
+      let impact: string;
+      if (!reason) {
+        impact = `${capitalize(c)} works on ${dd.dataset} older than it requires`;
+      } else if (isClause(reason)) {
+        impact = `Not assured that ${reason}`;
+      } else {
+        impact = `${capitalize(reason)} unreliable`;
+      }
+      if (stale) impact += ` (${stale})`;
       const upstream =
         fresh.holder.toLowerCase() !== provider.toLowerCase()
           ? entityName(fresh.holder)
@@ -119,7 +126,7 @@ export const dataFreshnessRule: ContractRule = {
         },
         details: [
           `${c} requires: ${dd.freshnessRaw}${
-            reason ? ` for ${reason}` : ` on ${dd.dataset}`
+            reason ? ` ${purposeOf(reason)}` : ` on ${dd.dataset}`
           }`,
           `${p} provides: ${actual}`,
         ],

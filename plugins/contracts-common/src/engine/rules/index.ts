@@ -1,5 +1,7 @@
 import type { ContractRule } from '../types';
 import { accessPolicyRule } from './access-policy';
+import { availabilityCompositionRule } from './availability-composition';
+import { dataUsePathRule } from './data-use-path';
 import { contractDriftRule } from './contract-drift';
 import { dataFreshnessRule } from './data-freshness';
 import { freshnessPathRule } from './freshness-path';
@@ -18,7 +20,9 @@ import { UNANSWERED_NEED_RULE, unansweredNeedRule } from './unanswered-need';
 
 export {
   accessPolicyRule,
+  availabilityCompositionRule,
   contractDriftRule,
+  dataUsePathRule,
   dataFreshnessRule,
   freshnessPathRule,
   idempotencyKeyRule,
@@ -56,6 +60,8 @@ export const defaultRules: ContractRule[] = [
   unansweredNeedRule,
   undeclaredDependencyRule,
   contractDriftRule,
+  availabilityCompositionRule,
+  dataUsePathRule,
   promiseDriftRule,
   needAtRiskRule,
 ];

@@ -73,3 +73,66 @@ describe('timeout-ordering', () => {
     ).toEqual([]);
   });
 });
+
+describe('timeout-ordering, the provider’s own downstream (issue 15, case 2)', () => {
+  it('counts a timeout to a callee the catalog does not hold', () => {
+    // orders gives up after 300ms; inventory waits on an uncatalogued proxy 2s × 3 attempts
+    const [f] = findingsOf(rule, [
+      contract('orders', {
+        dependsOn: [dep('inventory', 'reserve', { timeoutMs: 300 })],
+      }),
+      contract('inventory', {
+        dependsOn: [
+          dep('stock-db-proxy', 'query', {
+            timeoutMs: 2000,
+            retry: { raw: '3', maxAttempts: 3 },
+          }),
+        ],
+      }),
+    ]);
+    expect(f).toMatchObject({
+      consumer: 'component:default/orders',
+      provider: 'component:default/inventory',
+      actual: 'inventory waits up to 6s (3 × 2s on stock-db-proxy.query)',
+      chain: [
+        'component:default/orders',
+        'component:default/inventory',
+        'component:default/stock-db-proxy',
+      ],
+    });
+  });
+
+  it('counts each attempt by its per_try_timeout when the retry gives one', () => {
+    const [f] = findingsOf(rule, [
+      contract('orders', {
+        dependsOn: [dep('inventory', 'reserve', { timeoutMs: 300 })],
+      }),
+      contract('inventory', {
+        dependsOn: [
+          dep('stock-db-proxy', 'query', {
+            timeoutMs: 2000,
+            retry: { raw: '{…}', maxAttempts: 3, perTryTimeoutMs: 150 },
+          }),
+        ],
+      }),
+    ]);
+    expect(f.actual).toBe(
+      'inventory waits up to 450ms (3 × 150ms on stock-db-proxy.query)',
+    );
+    expect(
+      findingsOf(rule, [
+        contract('orders', {
+          dependsOn: [dep('inventory', 'reserve', { timeoutMs: 500 })],
+        }),
+        contract('inventory', {
+          dependsOn: [
+            dep('stock-db-proxy', 'query', {
+              timeoutMs: 2000,
+              retry: { raw: '{…}', maxAttempts: 3, perTryTimeoutMs: 150 },
+            }),
+          ],
+        }),
+      ]),
+    ).toEqual([]);
+  });
+});

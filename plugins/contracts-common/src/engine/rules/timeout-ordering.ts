@@ -1,6 +1,7 @@
 import { capitalize, entityName, formatMs } from '../format';
 import { IndexedRuleContext, MemoTable } from '../catalog';
 import type { Slot } from '../catalog';
+import { attemptTimeoutMs } from '../calls';
 import { Call, callsFrom, Hop, enterWalk, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
@@ -8,6 +9,8 @@ import { chainEdges } from './util';
 interface DownstreamWait {
   /** Longest time the callee may keep waiting on its own dependencies: timeout × attempts. */
   ms: number;
+  /** The timeout of one attempt of `call` (its `per_try_timeout`, else its `timeout`). */
+  attemptMs: number;
   /** The entity holding that timeout. */
   holder: string;
   call: Call;
@@ -17,7 +20,9 @@ interface DownstreamWait {
 
 /**
  * How long `ref` may wait on its dependencies when serving a call: the longest of its calls'
- * timeout × attempts; a call without timeout waits as long as its target does.
+ * timeout × attempts (each attempt's `per_try_timeout`, else the call's `timeout`); a call
+ * without timeout waits as long as its target does. A call's own timeout counts whether or not
+ * its target is in the catalog (a database proxy, a third party): the caller's contract says it.
  */
 function downstreamWait(
   ctx: RuleContext,
@@ -59,12 +64,10 @@ function walkWait(
     let bestMs = 0;
     let best: DownstreamWait | undefined;
     let bestCall: Call | undefined;
+    let bestAttemptMs = 0;
     let bestTarget = '';
     for (const { call, target, slot: next } of callsFrom(ctx, at, atSlot)) {
-      if (!target) {
-        continue;
-      }
-      const timeout = call.dependency?.timeoutMs;
+      const timeout = attemptTimeoutMs(call);
       if (timeout !== undefined) {
         const ms = timeout * call.attempts;
         if (!found || ms > bestMs) {
@@ -72,9 +75,10 @@ function walkWait(
           bestMs = ms;
           best = undefined;
           bestCall = call;
-          bestTarget = target.ref;
+          bestAttemptMs = timeout;
+          bestTarget = target?.ref ?? call.ref;
         }
-      } else if (call.operation) {
+      } else if (call.operation && target) {
         const deeper = walk(target.ref, next, call.operation, depth + 1);
         const wait = deeper && {
           ...deeper,
@@ -91,6 +95,7 @@ function walkWait(
     if (bestCall) {
       return {
         ms: bestMs,
+        attemptMs: bestAttemptMs,
         holder: at,
         call: bestCall,
         path: [
@@ -137,7 +142,7 @@ export const timeoutOrderingRule: ContractRule = {
       const last = wait.path[wait.path.length - 1];
       const waitText = `${
         wait.call.attempts > 1 ? `${wait.call.attempts} × ` : ''
-      }${formatMs(wait.call.dependency!.timeoutMs!)} on ${entityName(
+      }${formatMs(wait.attemptMs)} on ${entityName(
         last.ref,
       )}.${last.subject}`;
       drafts.push({
