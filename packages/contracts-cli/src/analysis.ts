@@ -14,6 +14,7 @@ import {
   type EntityContract,
   type EntitySummary,
   type Finding,
+  type Observation,
   parseEntityContract,
   type SarifArtifact,
   type Severity,
@@ -47,6 +48,8 @@ export interface AnalysisOptions {
    * one when it has none) for the rule `contract-drift`.
    */
   discovered?: Map<string, DiscoveredFact[]>;
+  /** What `--prometheus` measured, by entity ref: added beside the contract's declared values. */
+  observed?: Map<string, Observation[]>;
 }
 
 /** Parses every contract, analyzes the whole graph, applies decisions and builds the report. */
@@ -69,6 +72,8 @@ export function runAnalysis(
         options.parsed?.get(entry) ??
         parseEntityContract(entry.ref, entry.sources, ONE_SHOT);
       if (discovered) parsed.contract.discovered = discovered;
+      const observed = options.observed?.get(entry.ref);
+      if (observed) parsed.contract.observed = observed;
       contracts.push(parsed.contract);
       problems.push(...parsed.problems);
     }

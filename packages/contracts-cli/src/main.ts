@@ -35,6 +35,11 @@ import {
 } from './baseline';
 import { type DiscoverOptions, runDiscover } from './discover';
 import { ParallelParser } from './parallel';
+import {
+  addPrometheusOptions,
+  observeCatalog,
+  type PrometheusOptions,
+} from './prometheus';
 import type { LoadedCatalog } from './catalog/types';
 import { UsageError } from './errors';
 import { FAIL_ON_VALUES, loadOptionFiles } from './options';
@@ -194,13 +199,15 @@ Examples:
 Run \`contracts help check\`, \`contracts help diff\` or \`contracts help discover\` for their options and more examples.`,
     );
 
-  addCommonOptions(
-    program
-      .command('check')
-      .description(
-        'Analyze the contracts of the entities in catalog files and folders (or a live catalog).',
-      )
-      .argument('[paths...]', 'catalog files or folders'),
+  addPrometheusOptions(
+    addCommonOptions(
+      program
+        .command('check')
+        .description(
+          'Analyze the contracts of the entities in catalog files and folders (or a live catalog).',
+        )
+        .argument('[paths...]', 'catalog files or folders'),
+    ),
   )
     .addOption(
       new Option(
@@ -350,7 +357,7 @@ Run \`contracts help check\`, \`contracts help diff\` or \`contracts help discov
 }
 
 /** Options of `check`. */
-type CheckOptions = CommonOptions & { baseline?: string };
+type CheckOptions = CommonOptions & { baseline?: string } & PrometheusOptions;
 
 async function check(
   paths: string[],
@@ -393,8 +400,15 @@ async function check(
   ) {
     throw new UsageError(noEntityMessage(paths));
   }
+  // --prometheus: what the bound promises measure, beside what they declare
+  const runtime = await observeCatalog(catalog, parsed, opts, io);
+  if (runtime) catalog.problems.push(...runtime.problems);
   const analysis = runAnalysis(catalog, {
-    config,
+    config:
+      runtime?.tolerance === undefined
+        ? config
+        : { ...config, promiseDriftTolerance: runtime.tolerance },
+    observed: runtime?.observed,
     decisions,
     now: io.now,
     timings,
