@@ -65,7 +65,26 @@ describe('contracts check on the example catalog', () => {
     expect(report.version).toBe(1);
     expect(essayOf(report)).toEqual(expect.arrayContaining(ESSAY));
     expect(report.problems).toEqual([]);
-    expect(report.summary.contracts).toBe(4);
+    // the essay's four, and examples/marketing's three (issue 15: availability, data use)
+    expect(report.summary.contracts).toBe(7);
+    expect(
+      report.findings
+        .filter(f => ['availability-composition', 'data-use-path'].includes(f.rule))
+        .map(f => [f.rule, f.consumer, f.provider, f.severity]),
+    ).toEqual([
+      [
+        'availability-composition',
+        'component:default/storefront',
+        'component:default/campaigns',
+        'error',
+      ],
+      [
+        'data-use-path',
+        'component:default/storefront',
+        'component:default/loyalty',
+        'tradeoff',
+      ],
+    ]);
     const latency = report.findings.find(f => f.rule === 'latency-budget')!;
     expect(latency).toMatchObject({
       status: 'open',
