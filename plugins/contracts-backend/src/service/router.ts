@@ -7,7 +7,9 @@ import {
   buildReport,
   type Finding,
   type GraphEdge,
+  groupUnansweredNeeds,
   HIDDEN_ENTITY,
+  UNANSWERED_NEED_RULE,
 } from '@backstage-contracts/plugin-contracts-common';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -59,6 +61,14 @@ const findingsQuerySchema = z.object({
   severity: z.enum(['error', 'warning', 'tradeoff', 'info']).optional(),
   status: z.enum(['open', 'accepted', 'needs-review']).optional(),
   rule: z.string().optional(),
+  ...pageSchema,
+});
+
+const unansweredQuerySchema = z.object({
+  /** Only the needs on this provider. */
+  provider: z.string().optional(),
+  /** Only the needs on providers this group or user owns. */
+  owner: z.string().optional(),
   ...pageSchema,
 });
 
@@ -263,6 +273,44 @@ export async function createRouter(
       ...page(report.findings, offset, q.limit),
       problems: report.problems,
       summary: report.summary,
+      ...freshness(s),
+    });
+  });
+
+  // The needs of others that providers have not answered (issue 21), grouped per provider and
+  // subject by groupUnansweredNeeds, the one way the portal's cards compute them too.
+  router.get('/unanswered', async (req, res) => {
+    const q = parse(unansweredQuerySchema, req.query, 'query');
+    const s = await snapshot();
+    const visibility = await visibilityOf(req, () => graphRefs(s));
+    const { canRead } = visibility;
+    const provider =
+      q.provider && canRead(q.provider) ? lower(q.provider) : undefined;
+    let findings = q.provider
+      ? (provider && s.findingsByEntity.get(provider)) || []
+      : s.result.findings;
+    findings = findings.filter(
+      f =>
+        (f.rule === UNANSWERED_NEED_RULE ||
+          f.rule === 'unresolved-reference') &&
+        (!provider || lower(f.provider) === provider) &&
+        canRead(f.provider),
+    );
+    if (q.owner) {
+      const owner = lower(q.owner);
+      findings = findings.filter(
+        f => lower(ownerOf(s, f.provider) ?? '') === owner,
+      );
+    }
+    const groups = groupUnansweredNeeds(
+      redactFindings(findings, visibility),
+    ).map(g => {
+      const owner = ownerOf(s, g.provider);
+      return owner ? { ...g, owner } : g;
+    });
+    res.json({
+      ...page(groups, decodeCursor(q.cursor), q.limit),
+      total: groups.length,
       ...freshness(s),
     });
   });

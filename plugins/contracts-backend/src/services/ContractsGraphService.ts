@@ -41,6 +41,9 @@ const FULL_FIELDS = [
   'spec.system',
   'spec.dependsOn',
   'spec.dependencyOf',
+  // an API entity's OpenAPI definition: imported promises (entityModel's apiDefinitionSource)
+  'spec.type',
+  'spec.definition',
   'relations',
 ];
 /** How long one slice of graph edits (or of their evaluation) may hold the event loop. */

@@ -72,6 +72,29 @@ export function entityToSummary(entity: Entity): EntitySummary {
   return summary;
 }
 
+/** Where an API entity's definition is shown in problems and imported marks. */
+export const API_DEFINITION_FILE = 'spec.definition';
+
+/**
+ * The OpenAPI definition of an API entity (`spec.type: openapi`, `spec.definition` as the
+ * catalog resolved it), read as a contract source whose operations and Idempotency-Key headers
+ * are imported promises (issue 21). Other API types promise nothing we read.
+ */
+export function apiDefinitionSource(
+  entity: Entity,
+): ContractSource | undefined {
+  if (entity.kind?.toLocaleLowerCase('en-US') !== 'api') return undefined;
+  const spec = (entity.spec ?? {}) as Record<string, unknown>;
+  if (spec.type !== 'openapi' || typeof spec.definition !== 'string') {
+    return undefined;
+  }
+  return {
+    file: API_DEFINITION_FILE,
+    text: spec.definition,
+    format: 'openapi',
+  };
+}
+
 /**
  * The contract texts of an entity: the inline `contracts.io/spec` and the texts the catalog
  * module resolved into `contracts.io/resolved`. Undefined when the entity declares no contract.
@@ -84,10 +107,17 @@ export function contractSourcesOf(
     ref: location,
     problems,
   } = contractSourcesFromAnnotation(entity);
-  if (!inline && location === undefined && problems.length === 0) {
+  const definition = apiDefinitionSource(entity);
+  if (
+    !inline &&
+    location === undefined &&
+    problems.length === 0 &&
+    !definition
+  ) {
     return undefined;
   }
   const sources: ContractSource[] = inline ? [inline] : [];
+  if (definition) sources.push(definition);
   if (location !== undefined) {
     const raw = entity.metadata.annotations?.[CONTRACTS_RESOLVED_ANNOTATION];
     const entityRef = stringifyEntityRef(entity);

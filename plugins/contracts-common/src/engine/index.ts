@@ -52,5 +52,8 @@ export {
   unresolvedReferenceRule,
   UNANSWERED_NEED_RULE,
   unansweredNeedRule,
+  groupUnansweredNeeds,
+  describeUnansweredNeeds,
 } from './rules';
+export type { UnansweredNeedEntry, UnansweredNeedGroup } from './rules';
 export { promisedLatencies } from './paths';

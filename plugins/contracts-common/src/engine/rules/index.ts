@@ -16,7 +16,16 @@ import { timeoutBelowTailRule } from './timeout-below-tail';
 import { timeoutOrderingRule } from './timeout-ordering';
 import { undeclaredDependencyRule } from './undeclared-dependency';
 import { unresolvedReferenceRule } from './unresolved-reference';
-import { UNANSWERED_NEED_RULE, unansweredNeedRule } from './unanswered-need';
+import {
+  UNANSWERED_NEED_RULE,
+  describeUnansweredNeeds,
+  groupUnansweredNeeds,
+  unansweredNeedRule,
+} from './unanswered-need';
+export type {
+  UnansweredNeedEntry,
+  UnansweredNeedGroup,
+} from './unanswered-need';
 
 export {
   accessPolicyRule,
@@ -38,6 +47,8 @@ export {
   unresolvedReferenceRule,
   UNANSWERED_NEED_RULE,
   unansweredNeedRule,
+  groupUnansweredNeeds,
+  describeUnansweredNeeds,
 };
 
 /**

@@ -1,4 +1,8 @@
 import {
+  describeUnansweredNeeds,
+  groupUnansweredNeeds,
+} from './unanswered-need';
+import {
   bound,
   contract,
   dataDep,
@@ -85,6 +89,7 @@ describe('unanswered-need', () => {
       ],
     ]);
     expect(found[1].message).toContain('Risk must answer checkout');
+    expect(found[1].title).toBe('Unanswered need (latency)');
     expect(found[1].deciders).toContain('group:default/risk-team');
   });
 
@@ -160,5 +165,66 @@ describe('unanswered-need', () => {
       }),
     ]);
     expect(unresolved[0].message).toContain("Ledger's owners must answer");
+  });
+});
+
+describe('groupUnansweredNeeds', () => {
+  it('groups the needs per provider and subject, unresolved references of existing providers included', () => {
+    const result = findingsOf('', [], {}); // nothing
+    expect(groupUnansweredNeeds(result)).toEqual([]);
+    const contracts = [
+      contract('checkout', {
+        dependsOn: [
+          dep('risk', 'scoreTransaction', {
+            budget: [bound('acceptable', 95, 200)],
+          }),
+        ],
+      }),
+      contract('mobile', {
+        dependsOn: [
+          dep('risk', 'scoreTransaction', {
+            budget: [bound('acceptable', 99, 800)],
+          }),
+        ],
+      }),
+      contract('web', {
+        dependsOn: [
+          dep('risk', 'scoreTransaction', { timeoutMs: 500 }),
+          dep('nowhere', 'x'),
+        ],
+        dataDependencies: [dataDep('ledger', 'entries')],
+      }),
+      contract('ledger', { operations: [op('post', { 95: 5 })] }),
+    ];
+    const findings = [
+      ...findingsOf(rule, contracts, { entities: [entity('risk')] }),
+      ...findingsOf('unresolved-reference', contracts, {
+        entities: [entity('risk')],
+      }),
+    ];
+    const groups = groupUnansweredNeeds(findings);
+    expect(
+      groups.map(g => [g.provider, g.subject, g.kind, g.aspect, g.consumers]),
+    ).toEqual([
+      [
+        'component:default/risk',
+        'scoreTransaction',
+        'no-contract',
+        'latency',
+        3,
+      ],
+      ['component:default/ledger', 'entries', 'undeclared', 'dataset', 1],
+    ]);
+    expect(groups[0].needs.map(n => [n.consumer, n.expected])).toEqual([
+      ['component:default/checkout', 'p95 < 200ms'],
+      ['component:default/mobile', 'p99 < 800ms'],
+      ['component:default/web', 'an answer within 500ms (timeout)'],
+    ]);
+    expect(describeUnansweredNeeds(groups[0], { you: true })).toBe(
+      '3 consumers depend on scoreTransaction latency; you promise nothing',
+    );
+    expect(describeUnansweredNeeds(groups[1])).toBe(
+      "1 consumer depends on dataset entries; ledger's contract does not declare it",
+    );
   });
 });

@@ -1,4 +1,4 @@
-import type { SourceLocation } from '../../types';
+import type { Finding, SourceLocation } from '../../types';
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
 import {
   chainFreshness,
@@ -12,6 +12,9 @@ import type { ContractRule, FindingDraft } from '../types';
 
 /** The rule id of an unanswered need. @public */
 export const UNANSWERED_NEED_RULE = 'unanswered-need';
+
+/** The title of an unanswered need, before its aspect: `Unanswered need (latency)`. */
+const UNANSWERED_NEED_TITLE = 'Unanswered need';
 
 /** What a consumer needs and what the provider says (nothing) about it. */
 interface Need {
@@ -38,7 +41,7 @@ function draft(need: Need): FindingDraft {
     consumer: need.consumer,
     provider: need.provider,
     subject: need.subject,
-    title: 'Unanswered need',
+    title: `${UNANSWERED_NEED_TITLE} (${need.aspect})`,
     expected: need.expected,
     actual,
     impact: `${capitalize(
@@ -212,3 +215,151 @@ export const unansweredNeedRule: ContractRule = {
     return needs.map(draft);
   },
 };
+
+/**
+ * One consumer's need in an {@link UnansweredNeedGroup}.
+ * @public
+ */
+export interface UnansweredNeedEntry {
+  /** The finding's id (its fingerprint). */
+  findingId: string;
+  /** The consumer, or `an entity you cannot see`. */
+  consumer: string;
+  /** What it needs, e.g. `p95 < 200ms` (empty when redacted). */
+  expected: string;
+  location?: Finding['location'];
+}
+
+/**
+ * The needs of others on one subject of a provider that the provider has not answered.
+ * @public
+ */
+export interface UnansweredNeedGroup {
+  provider: string;
+  /** The operation, dataset or data needed (as the consumers name it). */
+  subject: string;
+  /**
+   * `no-contract`: the provider has no contract at all; `no-value`: its contract provides the
+   * subject but no latency or freshness; `undeclared`: its contract does not declare the
+   * subject (an `unresolved-reference` its owners must answer).
+   */
+  kind: 'no-contract' | 'no-value' | 'undeclared';
+  /** `latency`, `freshness`, `data`, `operation`, `dataset`. */
+  aspect: string;
+  /** Distinct consumers. */
+  consumers: number;
+  needs: UnansweredNeedEntry[];
+}
+
+/** What a finding of `unresolved-reference` names: `risk.score`, `orders/purchases`. */
+function undeclared(
+  f: Finding,
+): { subject: string; aspect: string } | undefined {
+  const dot = f.subject.indexOf('.');
+  const slash = f.subject.indexOf('/');
+  if (slash > 0) {
+    return {
+      subject: f.subject.slice(slash + 1),
+      aspect: f.expected.startsWith('data ') ? 'data' : 'dataset',
+    };
+  }
+  if (dot > 0)
+    return { subject: f.subject.slice(dot + 1), aspect: 'operation' };
+  return undefined; // a service that is no entity: nobody to answer
+}
+
+/**
+ * The unanswered needs among findings, grouped per provider and subject (most consumers
+ * first): `unanswered-need` findings, and the `unresolved-reference` findings that name an
+ * operation, dataset or data of a provider that exists. The one way the backend's
+ * `GET /unanswered` and the portal's cards compute them. Findings whose provider is hidden
+ * from the caller are left out.
+ * @public
+ */
+export function groupUnansweredNeeds(
+  findings: Finding[],
+): UnansweredNeedGroup[] {
+  const groups = new Map<string, UnansweredNeedGroup & { seen: Set<string> }>();
+  for (const f of findings) {
+    if (f.hidden?.includes('provider')) continue;
+    let kind: UnansweredNeedGroup['kind'];
+    let subject = f.subject;
+    let aspect: string;
+    if (f.rule === UNANSWERED_NEED_RULE) {
+      aspect = /\(([^)]+)\)$/.exec(f.title)?.[1] ?? 'need';
+      kind =
+        / has no contract/.test(f.actual) || f.hidden
+          ? 'no-contract'
+          : 'no-value';
+    } else if (f.rule === 'unresolved-reference') {
+      const u = undeclared(f);
+      if (!u) continue;
+      ({ subject, aspect } = u);
+      kind = 'undeclared';
+    } else continue;
+    const key = `${f.provider.toLowerCase()}\n${subject}\n${aspect}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = {
+        provider: f.provider,
+        subject,
+        kind,
+        aspect,
+        consumers: 0,
+        needs: [],
+        seen: new Set(),
+      };
+      groups.set(key, group);
+    }
+    const entry: UnansweredNeedEntry = {
+      findingId: f.id,
+      consumer: f.consumer,
+      expected: f.expected,
+    };
+    if (f.location) entry.location = f.location;
+    group.needs.push(entry);
+    const consumerKey = f.hidden?.includes('consumer')
+      ? f.id
+      : f.consumer.toLowerCase();
+    if (!group.seen.has(consumerKey)) {
+      group.seen.add(consumerKey);
+      group.consumers++;
+    }
+  }
+  return [...groups.values()]
+    .map(({ seen: _, ...g }) => g)
+    .sort(
+      (a, b) =>
+        b.consumers - a.consumers ||
+        a.provider.localeCompare(b.provider) ||
+        a.subject.localeCompare(b.subject),
+    );
+}
+
+/**
+ * A group in one sentence: `3 consumers depend on scoreTransaction latency; risk promises
+ * nothing` (with `you`: `…; you promise nothing`).
+ * @public
+ */
+export function describeUnansweredNeeds(
+  group: UnansweredNeedGroup,
+  options: { you?: boolean } = {},
+): string {
+  const who = `${group.consumers} consumer${group.consumers === 1 ? '' : 's'}`;
+  const verb = group.consumers === 1 ? 'depends' : 'depend';
+  const p = options.you ? 'you' : entityName(group.provider);
+  switch (group.kind) {
+    case 'undeclared':
+      return `${who} ${verb} on ${group.aspect} ${group.subject}; ${
+        options.you ? 'your' : `${p}'s`
+      } contract does not declare it`;
+    case 'no-value':
+      return `${who} ${verb} on ${group.subject} ${group.aspect}; ${p} ${
+        options.you ? 'promise' : 'promises'
+      } no ${group.aspect} for it`;
+    default:
+      return `${who} ${verb} on ${group.subject} ${group.aspect}; ${p} ${
+        options.you ? 'promise' : 'promises'
+      } nothing`;
+  }
+}
