@@ -204,6 +204,10 @@ export function mockContractsApi(
 ): jest.Mocked<ContractsApi> {
   const api: { [K in keyof ContractsApi]: jest.Mock } = {
     getEntity: jest.fn(async () => entityResponse()),
+    getEntityHistory: jest.fn(async () => ({
+      entityRef: 'component:default/checkout',
+      items: [],
+    })),
     getFindings: jest.fn(async () => ({ items: [] })),
     getGraph: jest.fn(async () => ({ nodes: [], edges: [], findings: [] })),
     check: jest.fn(async () => ({ findings: [], problems: [] })),

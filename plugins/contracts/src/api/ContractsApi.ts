@@ -8,6 +8,7 @@ import type {
   DecisionsQuery,
   DecisionVerdict,
   EntityContractsResponse,
+  EntityHistoryPage,
   FindingsQuery,
   GraphQuery,
   Page,
@@ -20,6 +21,20 @@ import type {
 export interface ContractsApi {
   /** The contract, problems, findings and decisions of one entity. */
   getEntity(entityRef: string): Promise<EntityContractsResponse>;
+  /**
+   * An entity's contract history, newest first: what each recompute changed (its contract, its
+   * findings opened, closed or changed, the other parties' contract changes) and the decision
+   * events on its findings; paged by `cursor`.
+   */
+  getEntityHistory(
+    entityRef: string,
+    query?: { cursor?: string; limit?: number },
+  ): Promise<EntityHistoryPage>;
+  /**
+   * The needs of others that providers have not answered, grouped per provider and subject
+   * (most consumers first), by provider or by the provider's owner; paged by `cursor`.
+   */
+  getUnanswered(query: UnansweredQuery): Promise<UnansweredPage>;
   /** Findings across the catalog, filtered. */
   getFindings(query: FindingsQuery): Promise<Page<ContractsFinding>>;
   /** The conflict graph, whole or sliced. */

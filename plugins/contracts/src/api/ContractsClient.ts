@@ -11,6 +11,7 @@ import type {
   DecisionsQuery,
   DecisionVerdict,
   EntityContractsResponse,
+  EntityHistoryPage,
   FindingsQuery,
   GraphQuery,
   Page,
@@ -61,6 +62,24 @@ export class ContractsClient implements ContractsApi {
         kind.toLocaleLowerCase('en-US'),
       )}/${encodeURIComponent(namespace)}/${encodeURIComponent(name)}`,
     );
+  }
+
+  async getEntityHistory(
+    entityRef: string,
+    q: { cursor?: string; limit?: number } = {},
+  ): Promise<EntityHistoryPage> {
+    const { kind, namespace, name } = parseEntityRef(entityRef);
+    return this.request<EntityHistoryPage>(
+      `/entities/${encodeURIComponent(
+        kind.toLocaleLowerCase('en-US'),
+      )}/${encodeURIComponent(namespace)}/${encodeURIComponent(
+        name,
+      )}/history${query({ ...q })}`,
+    );
+  }
+
+  async getUnanswered(q: UnansweredQuery): Promise<UnansweredPage> {
+    return this.request<UnansweredPage>(`/unanswered${query({ ...q })}`);
   }
 
   async getFindings(q: FindingsQuery): Promise<Page<ContractsFinding>> {

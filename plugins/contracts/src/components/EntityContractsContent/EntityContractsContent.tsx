@@ -6,6 +6,7 @@ import { isContractsAvailable } from '@backstage-contracts/plugin-contracts-comm
 import { ContractsCard, ContractsMissingAnnotation } from '../ContractsCard';
 import { ConflictsCard } from '../ConflictsCard';
 import { DecisionsCard } from '../DecisionsCard';
+import { ContractHistoryCard } from '../ContractHistory';
 import { ContractsGraphLoader } from '../ContractsGraph';
 import { WhatIfPanel } from '../WhatIfPanel';
 import { useEntityContracts } from '../shared';
@@ -16,8 +17,8 @@ const WhatIf = ({ entityRef }: { entityRef: string }) => {
 };
 
 /**
- * The Contracts tab of an entity page: the three cards, the entity's neighbourhood in the
- * conflict graph, and the what-if panel.
+ * The Contracts tab of an entity page: the three cards, the contract history, the entity's
+ * neighbourhood in the conflict graph, and the what-if panel.
  * @public
  */
 export const EntityContractsContent = () => {
@@ -36,6 +37,9 @@ export const EntityContractsContent = () => {
       </Grid>
       <Grid item xs={12}>
         <DecisionsCard />
+      </Grid>
+      <Grid item xs={12}>
+        <ContractHistoryCard entityRef={entityRef} />
       </Grid>
       <Grid item xs={12}>
         <InfoCard title="Neighbourhood in the conflict graph">
