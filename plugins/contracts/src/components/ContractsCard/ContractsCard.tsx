@@ -29,6 +29,7 @@ import {
   WrappingListItemText,
 } from '../shared';
 import { Marked, MarkedParts } from './MarkedParts';
+import { ImportedMarks } from './ImportedMarks';
 import {
   dataDependencyParts,
   dependencyParts,
@@ -37,6 +38,7 @@ import {
 } from './parts';
 import { DriftFindings, driftFindingsOf } from './DriftFindings';
 import { DiscoveredLinkProvider } from './DiscoveredMark';
+import { ObservedValues } from '../ObservedValues';
 
 const Section = ({
   title,
@@ -64,6 +66,15 @@ const Line = ({
     <WrappingListItemText primary={primary} secondary={secondary} />
   </ListItem>
 );
+
+/** Whether any value of the contract was imported from a standard rather than declared. */
+function hasImportedValues(contract: EntityContract): boolean {
+  return [
+    ...contract.operations,
+    ...contract.datasets,
+    ...contract.idempotency,
+  ].some(item => item.imported && Object.keys(item.imported).length > 0);
+}
 
 /** Whether any value of the contract was discovered rather than declared. */
 function hasDiscoveredValues(contract: EntityContract): boolean {
@@ -103,6 +114,12 @@ export const ContractSummary = ({
     contract.retryPolicies.length;
   return (
     <>
+      {hasImportedValues(contract) && (
+        <Typography variant="caption" color="textSecondary" component="p">
+          Values marked imported were read from a standard the team already
+          writes (ODCS, an SLO, OpenAPI); the others were declared.
+        </Typography>
+      )}
       {hasDiscoveredValues(contract) && (
         <Typography variant="caption" color="textSecondary" component="p">
           Values marked discovered were found in code by contracts discover; the
@@ -117,18 +134,30 @@ export const ContractSummary = ({
               primary={
                 <>
                   operation <strong>{o.name}</strong>
+                  <ImportedMarks marks={o.imported} />
                 </>
               }
-              secondary={[
-                o.current.length || o.currentRaw
-                  ? `latency now ${o.currentRaw ?? formatLatencies(o.current)}`
-                  : undefined,
-                o.target.length || o.targetRaw
-                  ? `target ${o.targetRaw ?? formatLatencies(o.target)}`
-                  : undefined,
-              ]
-                .filter(Boolean)
-                .join(' · ')}
+              secondary={
+                <>
+                  {[
+                    o.current.length || o.currentRaw
+                      ? `latency now ${
+                          o.currentRaw ?? formatLatencies(o.current)
+                        }`
+                      : undefined,
+                    o.target.length || o.targetRaw
+                      ? `target ${o.targetRaw ?? formatLatencies(o.target)}`
+                      : undefined,
+                  ]
+                    .filter(Boolean)
+                    .join(' · ')}
+                  <ObservedValues
+                    contract={contract}
+                    kind="latency"
+                    subject={o.name}
+                  />
+                </>
+              }
             />
           ))}
           {contract.datasets.map(d => (
@@ -138,18 +167,29 @@ export const ContractSummary = ({
                 <>
                   dataset <strong>{d.name}</strong>
                   {d.via ? ` via ${d.via}` : ''}
+                  <ImportedMarks marks={d.imported} />
                 </>
               }
-              secondary={[
-                d.freshness ? `freshness ${d.freshness.raw}` : undefined,
-                d.derivedFrom.length
-                  ? `derived from ${d.derivedFrom
-                      .map(s => `${s.source}.${s.dataset}`)
-                      .join(', ')}`
-                  : undefined,
-              ]
-                .filter(Boolean)
-                .join(' · ')}
+              secondary={
+                <>
+                  {[
+                    d.freshness ? `freshness ${d.freshness.raw}` : undefined,
+                    d.pii ? `PII: ${d.pii}` : undefined,
+                    d.derivedFrom.length
+                      ? `derived from ${d.derivedFrom
+                          .map(s => `${s.source}.${s.dataset}`)
+                          .join(', ')}`
+                      : undefined,
+                  ]
+                    .filter(Boolean)
+                    .join(' · ')}
+                  <ObservedValues
+                    contract={contract}
+                    kind="freshness"
+                    subject={d.name}
+                  />
+                </>
+              }
             />
           ))}
           {contract.endpoints.map(e => (
@@ -179,6 +219,7 @@ export const ContractSummary = ({
                     <strong>{i.name}</strong>
                   </Marked>{' '}
                   deduplicates
+                  <ImportedMarks marks={i.imported} />
                 </>
               }
               secondary={
