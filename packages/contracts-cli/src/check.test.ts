@@ -271,6 +271,84 @@ describe('broken contracts', () => {
   });
 });
 
+describe('entities the catalog would not hold (issue 15, cases 4 and 5)', () => {
+  it('reports an entity Backstage rejects as a located problem, and does not analyse it', async () => {
+    const dir = writeTree(tmpDir(), {
+      'invalid-component.yaml': [
+        'apiVersion: backstage.io/v1alpha1',
+        'kind: Component',
+        'metadata:',
+        '  name: invalid component',
+        '  annotations:',
+        '    contracts.io/spec: |',
+        '      depends_on:',
+        '        - service: ok',
+        '          operation: get',
+        '          latency_budget: { acceptable: p95 < 100ms }',
+        'spec: { type: service, lifecycle: production, owner: group:default/team }',
+        '---',
+        'apiVersion: backstage.io/v1alpha1',
+        'kind: Component',
+        'metadata:',
+        '  name: ok',
+        '  annotations:',
+        '    contracts.io/spec: |',
+        '      provides:',
+        '        - operation: get',
+        '          latency: { current: p95=900ms }',
+        'spec: { type: service, lifecycle: production, owner: group:default/team }',
+        '',
+      ].join('\n'),
+    });
+    const { code, stdout } = await run(['check', '.', '--format', 'json'], {
+      cwd: dir,
+    });
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as ContractsReport;
+    expect(report.problems).toEqual([
+      {
+        entity: 'component:default/invalid component',
+        file: 'invalid-component.yaml',
+        line: 1,
+        path: 'metadata.name',
+        message: expect.stringMatching(
+          /^the catalog rejects this entity: "metadata.name" is not valid; .*found "invalid component"/,
+        ),
+      },
+    ]);
+    expect(report.findings).toEqual([]);
+    expect(report.summary.entities).toBe(1);
+  });
+
+  it('reports a contract annotation on a kind whose contracts are not read', async () => {
+    const dir = writeTree(tmpDir(), {
+      'domain.yaml': [
+        'apiVersion: backstage.io/v1alpha1',
+        'kind: Domain',
+        'metadata:',
+        '  name: payments',
+        '  annotations:',
+        '    contracts.io/ref: dir:./contracts',
+        'spec: { owner: group:default/team }',
+        '',
+      ].join('\n'),
+    });
+    const { code, stdout } = await run(['check', '.', '--format', 'json'], {
+      cwd: dir,
+    });
+    expect(code).toBe(1);
+    expect((JSON.parse(stdout) as ContractsReport).problems).toEqual([
+      {
+        entity: 'domain:default/payments',
+        file: 'domain.yaml',
+        line: 1,
+        path: 'metadata.annotations["contracts.io/ref"]',
+        message: expect.stringMatching(/^a Domain carries no contract/),
+      },
+    ]);
+  });
+});
+
 describe('usage errors: one line, exit 2', () => {
   const oneLine = (stderr: string) => {
     expect(stderr).toMatch(/^contracts: [^\n]+\n$/);

@@ -1,7 +1,11 @@
 /*
  * What the commands share: where they read and write, and how they load entities.
  */
-import { loadCatalogFiles } from './catalog/files';
+import {
+  catalogEntityFault,
+  type ContractProblem,
+} from '@backstage-contracts/plugin-contracts-common';
+import { displayPath, loadCatalogFiles } from './catalog/files';
 import { loadLiveCatalog, overlay } from './catalog/live';
 import type { CatalogEntry, LoadedCatalog } from './catalog/types';
 import type { FailOn } from './options';
@@ -49,7 +53,10 @@ export async function loadEntities(
   onEntry?: (entry: CatalogEntry) => void,
 ): Promise<LoadedCatalog> {
   const local = paths.length
-    ? loadCatalogFiles(paths, { cwd: io.cwd, root, onEntry })
+    ? await acceptedByCatalog(
+        loadCatalogFiles(paths, { cwd: io.cwd, root, onEntry }),
+        root,
+      )
     : { entries: [], problems: [] };
   if (!opts.catalogUrl) return local;
   const live = await loadLiveCatalog({
@@ -58,6 +65,35 @@ export async function loadEntities(
     fetch: io.fetch,
   });
   return overlay(live, local);
+}
+
+/**
+ * The entries of catalog files that Backstage's catalog would accept (its entity policies and
+ * kind validators, from `@backstage/catalog-model`); each other entity is a located problem
+ * and is not analysed, as it would never be in the catalog.
+ */
+async function acceptedByCatalog(
+  loaded: LoadedCatalog,
+  root: string,
+): Promise<LoadedCatalog> {
+  const entries: CatalogEntry[] = [];
+  const problems: ContractProblem[] = [...loaded.problems];
+  for (const entry of loaded.entries) {
+    const fault = await catalogEntityFault(entry.entity);
+    if (!fault) {
+      entries.push(entry);
+      continue;
+    }
+    const problem: ContractProblem = {
+      entity: entry.ref,
+      path: fault.path,
+      message: `the catalog rejects this entity: ${fault.message}`,
+    };
+    if (entry.file) problem.file = displayPath(root, entry.file);
+    if (entry.line !== undefined) problem.line = entry.line;
+    problems.push(problem);
+  }
+  return { entries, problems };
 }
 
 /** Whether text output is coloured: a terminal, and NO_COLOR not set. */

@@ -12,6 +12,7 @@ import {
   type ContractProblem,
   type ContractSource,
   contractSourcesFromAnnotation,
+  unreadContractAnnotation,
 } from '@backstage-contracts/plugin-contracts-common';
 import { fsReason, UsageError } from '../errors';
 import { entityRefOf } from './summary';
@@ -334,6 +335,25 @@ function readDocumentsLocated(
   return out;
 }
 
+/** A contract annotation on a kind whose contracts nobody reads: said, not dropped. */
+function unreadProblem(
+  entity: Entity,
+  annotation: string,
+  file: string,
+  line: number,
+): ContractProblem {
+  const name = entity.metadata?.name;
+  return {
+    entity: `${entity.kind.toLocaleLowerCase('en-US')}:${
+      entity.metadata?.namespace ?? 'default'
+    }/${typeof name === 'string' ? name : '?'}`,
+    file,
+    line,
+    path: `metadata.annotations["${annotation}"]`,
+    message: `a ${entity.kind} carries no contract: only Component, Resource, API and System entities do, so this one is not read. Put it on the entity that provides or needs what it describes`,
+  };
+}
+
 function isEntityLike(value: unknown): value is Entity {
   const v = value as Partial<Entity> | null;
   return (
@@ -366,6 +386,8 @@ export function loadCatalogFiles(
     const shown = displayPath(root, file);
     for (const { value, line } of readDocuments(text, shown, problems)) {
       if (!isEntityLike(value)) continue;
+      const unread = unreadContractAnnotation(value);
+      if (unread) problems.push(unreadProblem(value, unread, shown, line));
       if (!ANALYZED_KINDS.includes(value.kind.toLocaleLowerCase('en-US'))) {
         continue;
       }
@@ -401,6 +423,7 @@ export function loadCatalogFiles(
         continue;
       }
       seen.set(entry.ref, `${shown}:${line}`);
+      if (unread) entry.sources.length = 0; // a Group's or User's contract: reported above
       entries.push(entry);
       options.onEntry?.(entry);
     }

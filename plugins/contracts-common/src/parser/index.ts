@@ -3,6 +3,11 @@
  * problems; the value grammar; the JSON Schema of the document.
  */
 export { parseEntityContract } from './parseEntityContract';
+export {
+  catalogEntityFault,
+  CONTRACT_KINDS,
+  unreadContractAnnotation,
+} from './entity';
 export type {
   ParseEntityContractOptions,
   ParsedEntityContract,

@@ -29,7 +29,6 @@ import {
   WrappingListItemText,
 } from '../shared';
 import { Marked, MarkedParts } from './MarkedParts';
-import { ImportedMarks } from './ImportedMarks';
 import {
   dataDependencyParts,
   dependencyParts,
@@ -38,7 +37,6 @@ import {
 } from './parts';
 import { DriftFindings, driftFindingsOf } from './DriftFindings';
 import { DiscoveredLinkProvider } from './DiscoveredMark';
-import { ObservedValues } from '../ObservedValues';
 
 const Section = ({
   title,
@@ -66,15 +64,6 @@ const Line = ({
     <WrappingListItemText primary={primary} secondary={secondary} />
   </ListItem>
 );
-
-/** Whether any value of the contract was imported from a standard rather than declared. */
-function hasImportedValues(contract: EntityContract): boolean {
-  return [
-    ...contract.operations,
-    ...contract.datasets,
-    ...contract.idempotency,
-  ].some(item => item.imported && Object.keys(item.imported).length > 0);
-}
 
 /** Whether any value of the contract was discovered rather than declared. */
 function hasDiscoveredValues(contract: EntityContract): boolean {
@@ -114,12 +103,6 @@ export const ContractSummary = ({
     contract.retryPolicies.length;
   return (
     <>
-      {hasImportedValues(contract) && (
-        <Typography variant="caption" color="textSecondary" component="p">
-          Values marked imported were read from a standard the team already
-          writes (ODCS, an SLO, OpenAPI); the others were declared.
-        </Typography>
-      )}
       {hasDiscoveredValues(contract) && (
         <Typography variant="caption" color="textSecondary" component="p">
           Values marked discovered were found in code by contracts discover; the
@@ -134,30 +117,18 @@ export const ContractSummary = ({
               primary={
                 <>
                   operation <strong>{o.name}</strong>
-                  <ImportedMarks marks={o.imported} />
                 </>
               }
-              secondary={
-                <>
-                  {[
-                    o.current.length || o.currentRaw
-                      ? `latency now ${
-                          o.currentRaw ?? formatLatencies(o.current)
-                        }`
-                      : undefined,
-                    o.target.length || o.targetRaw
-                      ? `target ${o.targetRaw ?? formatLatencies(o.target)}`
-                      : undefined,
-                  ]
-                    .filter(Boolean)
-                    .join(' · ')}
-                  <ObservedValues
-                    contract={contract}
-                    kind="latency"
-                    subject={o.name}
-                  />
-                </>
-              }
+              secondary={[
+                o.current.length || o.currentRaw
+                  ? `latency now ${o.currentRaw ?? formatLatencies(o.current)}`
+                  : undefined,
+                o.target.length || o.targetRaw
+                  ? `target ${o.targetRaw ?? formatLatencies(o.target)}`
+                  : undefined,
+              ]
+                .filter(Boolean)
+                .join(' · ')}
             />
           ))}
           {contract.datasets.map(d => (
@@ -167,29 +138,18 @@ export const ContractSummary = ({
                 <>
                   dataset <strong>{d.name}</strong>
                   {d.via ? ` via ${d.via}` : ''}
-                  <ImportedMarks marks={d.imported} />
                 </>
               }
-              secondary={
-                <>
-                  {[
-                    d.freshness ? `freshness ${d.freshness.raw}` : undefined,
-                    d.pii ? `PII: ${d.pii}` : undefined,
-                    d.derivedFrom.length
-                      ? `derived from ${d.derivedFrom
-                          .map(s => `${s.source}.${s.dataset}`)
-                          .join(', ')}`
-                      : undefined,
-                  ]
-                    .filter(Boolean)
-                    .join(' · ')}
-                  <ObservedValues
-                    contract={contract}
-                    kind="freshness"
-                    subject={d.name}
-                  />
-                </>
-              }
+              secondary={[
+                d.freshness ? `freshness ${d.freshness.raw}` : undefined,
+                d.derivedFrom.length
+                  ? `derived from ${d.derivedFrom
+                      .map(s => `${s.source}.${s.dataset}`)
+                      .join(', ')}`
+                  : undefined,
+              ]
+                .filter(Boolean)
+                .join(' · ')}
             />
           ))}
           {contract.endpoints.map(e => (
@@ -219,7 +179,6 @@ export const ContractSummary = ({
                     <strong>{i.name}</strong>
                   </Marked>{' '}
                   deduplicates
-                  <ImportedMarks marks={i.imported} />
                 </>
               }
               secondary={

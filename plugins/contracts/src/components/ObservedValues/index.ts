@@ -1,1 +1,0 @@
-export { ObservedValues } from './ObservedValues';
