@@ -37,6 +37,7 @@ import {
 } from './parts';
 import { DriftFindings, driftFindingsOf } from './DriftFindings';
 import { DiscoveredLinkProvider } from './DiscoveredMark';
+import { ObservedValues } from '../ObservedValues';
 
 const Section = ({
   title,
@@ -119,16 +120,27 @@ export const ContractSummary = ({
                   operation <strong>{o.name}</strong>
                 </>
               }
-              secondary={[
-                o.current.length || o.currentRaw
-                  ? `latency now ${o.currentRaw ?? formatLatencies(o.current)}`
-                  : undefined,
-                o.target.length || o.targetRaw
-                  ? `target ${o.targetRaw ?? formatLatencies(o.target)}`
-                  : undefined,
-              ]
-                .filter(Boolean)
-                .join(' · ')}
+              secondary={
+                <>
+                  {[
+                    o.current.length || o.currentRaw
+                      ? `latency now ${
+                          o.currentRaw ?? formatLatencies(o.current)
+                        }`
+                      : undefined,
+                    o.target.length || o.targetRaw
+                      ? `target ${o.targetRaw ?? formatLatencies(o.target)}`
+                      : undefined,
+                  ]
+                    .filter(Boolean)
+                    .join(' · ')}
+                  <ObservedValues
+                    contract={contract}
+                    kind="latency"
+                    subject={o.name}
+                  />
+                </>
+              }
             />
           ))}
           {contract.datasets.map(d => (
@@ -140,16 +152,25 @@ export const ContractSummary = ({
                   {d.via ? ` via ${d.via}` : ''}
                 </>
               }
-              secondary={[
-                d.freshness ? `freshness ${d.freshness.raw}` : undefined,
-                d.derivedFrom.length
-                  ? `derived from ${d.derivedFrom
-                      .map(s => `${s.source}.${s.dataset}`)
-                      .join(', ')}`
-                  : undefined,
-              ]
-                .filter(Boolean)
-                .join(' · ')}
+              secondary={
+                <>
+                  {[
+                    d.freshness ? `freshness ${d.freshness.raw}` : undefined,
+                    d.derivedFrom.length
+                      ? `derived from ${d.derivedFrom
+                          .map(s => `${s.source}.${s.dataset}`)
+                          .join(', ')}`
+                      : undefined,
+                  ]
+                    .filter(Boolean)
+                    .join(' · ')}
+                  <ObservedValues
+                    contract={contract}
+                    kind="freshness"
+                    subject={d.name}
+                  />
+                </>
+              }
             />
           ))}
           {contract.endpoints.map(e => (

@@ -1,0 +1,130 @@
+import { screen } from '@testing-library/react';
+import {
+  type Observation,
+  parseEntityContract,
+} from '@backstage-contracts/plugin-contracts-common';
+import type { Entity } from '@backstage/catalog-model';
+import {
+  entityResponse,
+  mockContractsApi,
+  renderWith,
+} from '../../__testUtils__';
+import { ContractsCard } from '../ContractsCard';
+
+const RISK = `service: risk
+provides:
+  - operation: scoreTransaction
+    latency:
+      current: p50=2800ms, p95=3200ms
+      metric: { route: /score }
+  - dataset: user_purchases
+    freshness: { max: 60s, metric: 'max(pg_replication_lag_seconds)' }
+`;
+
+const riskEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'risk',
+    namespace: 'default',
+    annotations: { 'contracts.io/spec': RISK },
+  },
+  spec: { type: 'service', lifecycle: 'production', owner: 'risk-team' },
+};
+
+const NOW = Date.parse('2026-12-06T12:00:00.000Z');
+
+function observation(o: Partial<Observation>): Observation {
+  return {
+    kind: 'latency',
+    subject: 'scoreTransaction',
+    percentile: 95,
+    status: 'ok',
+    value: 4012.4,
+    measuredAt: '2026-12-06T11:57:00.000Z',
+    checkedAt: '2026-12-06T11:57:00.000Z',
+    window: '7d',
+    windowMs: 7 * 86_400_000,
+    step: '5m',
+    query: 'histogram_quantile(0.95, …)',
+    source: 'http://prometheus:9090',
+    series: [
+      [1, 3900],
+      [2, 4100],
+      [3, 4012],
+    ],
+    ...o,
+  };
+}
+
+async function renderRisk(observed: Observation[]) {
+  const parsed = parseEntityContract('component:default/risk', [
+    { file: 'contracts/sla.yaml', text: RISK },
+  ]);
+  const contracts = { ...parsed.contract, observed };
+  jest.spyOn(Date, 'now').mockReturnValue(NOW);
+  await renderWith(<ContractsCard />, {
+    entity: riskEntity,
+    api: mockContractsApi({
+      getEntity: jest.fn(async () =>
+        entityResponse({
+          entityRef: 'component:default/risk',
+          contracts,
+          findings: [],
+          decisions: [],
+        }),
+      ),
+    }),
+  });
+}
+
+describe('observed values on the Contracts card', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('shows the measured value beside the declared one, with its sparkline', async () => {
+    await renderRisk([observation({})]);
+    expect(
+      await screen.findByText(/latency now p50=2800ms, p95=3200ms/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText('observed p95 4012ms over 7 d (3 min ago)'),
+    ).toBeInTheDocument();
+    const line = screen.getByTestId('observed-value');
+    expect(line).toHaveAttribute('data-status', 'ok');
+    // the sparkline of the window (react-sparklines through Backstage's TrendLine)
+    expect(line.querySelector('svg polyline')).not.toBeNull();
+  });
+
+  it('a failing query shows as failing, with the last good value and its age, never as a pass', async () => {
+    await renderRisk([
+      observation({
+        status: 'failing',
+        checkedAt: '2026-12-06T12:00:00.000Z',
+        measuredAt: '2026-12-06T10:00:00.000Z',
+        error:
+          'Prometheus at http://prometheus:9090 is unreachable: ECONNREFUSED',
+      }),
+      observation({
+        kind: 'freshness',
+        subject: 'user_purchases',
+        percentile: undefined,
+        status: 'no-data',
+        value: undefined,
+        measuredAt: undefined,
+        series: undefined,
+        error: 'the query returned nothing over 7d',
+      }),
+    ]);
+    const [latency, freshness] = await screen.findAllByTestId('observed-value');
+    expect(latency).toHaveAttribute('data-status', 'failing');
+    expect(latency).toHaveTextContent('observed p95 4012ms over 7 d');
+    expect(latency).toHaveTextContent(
+      'query failing — last good value 2 h ago: Prometheus at http://prometheus:9090 is unreachable: ECONNREFUSED',
+    );
+    expect(freshness).toHaveAttribute('data-status', 'no-data');
+    expect(freshness).toHaveTextContent(
+      'observed worst age: not measuredno data — no value yet: the query returned nothing over 7d',
+    );
+    expect(screen.queryByText(/\(3 min ago\)/)).toBeNull();
+  });
+});

@@ -1,0 +1,1 @@
+export { ObservedValues } from './ObservedValues';
