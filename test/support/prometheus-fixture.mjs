@@ -26,7 +26,11 @@ import client from 'prom-client';
 
 /** The Prometheus binary: PROMETHEUS_BIN, else `prometheus` on the PATH; undefined when absent. */
 export function prometheusBinary() {
-  const candidates = [process.env.PROMETHEUS_BIN, 'prometheus', '/usr/bin/prometheus'];
+  const candidates = [
+    process.env.PROMETHEUS_BIN,
+    'prometheus',
+    '/usr/bin/prometheus',
+  ];
   for (const bin of candidates.filter(Boolean)) {
     const r = spawnSync(bin, ['--version'], { encoding: 'utf8' });
     if (r.status === 0) return bin;
@@ -60,7 +64,8 @@ function startService(spec) {
     const routes = Object.entries(conf.routes ?? {});
     const bounds = new Set();
     for (const [, p] of routes) {
-      for (const f of [0.5, 0.8, 1, 2, 4]) bounds.add(Math.round(p * f * 1e6) / 1e6);
+      for (const f of [0.5, 0.8, 1, 2, 4])
+        bounds.add(Math.round(p * f * 1e6) / 1e6);
     }
     if (routes.length) {
       const histogram = new client.Histogram({
@@ -73,13 +78,18 @@ function startService(spec) {
       feeds.push(() => {
         for (const [route, p] of routes) {
           for (const [factor, count] of BATCH) {
-            for (let i = 0; i < count; i++) histogram.observe({ http_route: route }, p * factor);
+            for (let i = 0; i < count; i++)
+              histogram.observe({ http_route: route }, p * factor);
           }
         }
       });
     }
     for (const [name, value] of Object.entries(conf.gauges ?? {})) {
-      const gauge = new client.Gauge({ name, help: `${name} (fixture)`, registers: [registry] });
+      const gauge = new client.Gauge({
+        name,
+        help: `${name} (fixture)`,
+        registers: [registry],
+      });
       gauge.set(value);
     }
     registries.set(job, registry);
@@ -104,7 +114,9 @@ async function waitForScrapes(url, jobs, deadline) {
   while (Date.now() < deadline) {
     try {
       const q = `count_over_time(up[1m]) >= 3`;
-      const r = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(q)}`);
+      const r = await fetch(
+        `${url}/api/v1/query?query=${encodeURIComponent(q)}`,
+      );
       const body = await r.json();
       const ready = new Set((body.data?.result ?? []).map(s => s.metric.job));
       if (jobs.every(j => ready.has(j))) return;
@@ -121,7 +133,7 @@ async function main() {
   const bin = prometheusBinary();
   if (!bin) {
     process.stderr.write(
-      'prometheus-fixture: no Prometheus binary (install Debian\'s `prometheus` package, or set PROMETHEUS_BIN)\n',
+      "prometheus-fixture: no Prometheus binary (install Debian's `prometheus` package, or set PROMETHEUS_BIN)\n",
     );
     process.exit(3);
   }
@@ -139,7 +151,9 @@ async function main() {
     'scrape_configs:',
     ...jobs.flatMap(job => [
       `  - job_name: ${JSON.stringify(job)}`,
-      `    metrics_path: ${JSON.stringify(`/metrics/${encodeURIComponent(job)}`)}`,
+      `    metrics_path: ${JSON.stringify(
+        `/metrics/${encodeURIComponent(job)}`,
+      )}`,
       '    static_configs:',
       `      - targets: ['127.0.0.1:${servicePort}']`,
     ]),

@@ -49,14 +49,17 @@ export class RuntimeVerifier {
         list.map(o => {
           counts[o.status] = (counts[o.status] ?? 0) + 1;
           if (o.status !== 'ok') {
-            logger.warn('Contracts runtime verification: a measurement failed', {
-              entity: ref,
-              subject: o.subject,
-              percentile: o.percentile,
-              status: o.status,
-              error: o.error,
-              query: o.query,
-            });
+            logger.warn(
+              'Contracts runtime verification: a measurement failed',
+              {
+                entity: ref,
+                subject: o.subject,
+                percentile: o.percentile,
+                status: o.status,
+                error: o.error,
+                query: o.query,
+              },
+            );
           }
           return keepLastGood(before.get(observationKey(o)), o);
         }),

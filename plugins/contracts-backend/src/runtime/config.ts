@@ -19,11 +19,7 @@ const DEFAULT_INTERVAL_MS = 5 * 60_000;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** A positive duration: seconds as a number, or `5m`, `PT5M`, `{ minutes: 5 }`. */
-function readDurationMs(
-  config: Config,
-  key: string,
-  fallback: number,
-): number {
+function readDurationMs(config: Config, key: string, fallback: number): number {
   if (!config.has(key)) return fallback;
   const value = config.get(key);
   const ms =

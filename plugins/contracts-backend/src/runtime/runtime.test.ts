@@ -135,7 +135,9 @@ describeWithPrometheus('runtime verification against a real Prometheus', () => {
       expect(at('scoreTransaction', 95)!.value).toBeCloseTo(4000, 0);
       expect(at('scoreTransaction', 50)!.value).toBeCloseTo(1800, 0);
       // checkout's budget names p95 only: no other percentile is measured
-      expect(risk.filter(o => o.subject === 'scoreTransaction')).toHaveLength(2);
+      expect(risk.filter(o => o.subject === 'scoreTransaction')).toHaveLength(
+        2,
+      );
       expect(at('explain', 95)!.value).toBeCloseTo(900, 0);
       expect(at('scoreTransaction', 95)!.query).toBe(
         'histogram_quantile(0.95, sum by (le) (rate(http_server_request_duration_seconds_bucket{job="risk",http_route="/score"}[1m])))',
@@ -145,17 +147,24 @@ describeWithPrometheus('runtime verification against a real Prometheus', () => {
       expect(series.length).toBeGreaterThan(0);
       for (const [, ms] of series) expect(ms).toBeCloseTo(4000, 0);
       // the gauge's worst value over the window
-      expect(at('user_purchases')).toMatchObject({ status: 'ok', value: 12_000 });
+      expect(at('user_purchases')).toMatchObject({
+        status: 'ok',
+        value: 12_000,
+      });
       // nothing returned
       expect(at('missing', 95)).toMatchObject({ status: 'no-data' });
       expect(at('missing', 95)!.value).toBeUndefined();
       // a query error, Prometheus' message with it
       expect(at('broken', 95)).toMatchObject({ status: 'failing' });
-      expect(at('broken', 95)!.error).toMatch(/rejected the query \(400 bad_data\).*parse error/);
+      expect(at('broken', 95)!.error).toMatch(
+        /rejected the query \(400 bad_data\).*parse error/,
+      );
       // several series
       const pay = observed.get('component:default/payments')![0];
       expect(pay).toMatchObject({ status: 'several-series' });
-      expect(pay.error).toMatch(/returned 2 series \(\{http_route="\/a"\}, \{http_route="\/b"\}\)/);
+      expect(pay.error).toMatch(
+        /returned 2 series \(\{http_route="\/a"\}, \{http_route="\/b"\}\)/,
+      );
 
       // stored, and read back alike
       expect(await store.all()).toEqual(observed);
@@ -168,26 +177,42 @@ describeWithPrometheus('runtime verification against a real Prometheus', () => {
       const findings = analyze({
         entities: ['risk', 'payments', 'checkout'].map(summary),
         contracts: withObserved,
-      }).findings.filter(f => ['promise-drift', 'need-at-risk'].includes(f.rule));
-      expect(
-        findings.map(f => [f.rule, f.consumer, f.subject]).sort(),
-      ).toEqual([
-        ['need-at-risk', 'component:default/checkout', 'scoreTransaction'],
-        ['need-at-risk', 'component:default/checkout', 'user_purchases'],
-        ['promise-drift', 'component:default/risk', 'scoreTransaction (p95 latency)'],
-        ['promise-drift', 'component:default/risk', 'user_purchases (freshness)'],
-      ]);
-      const drift = findings.find(f => f.subject === 'scoreTransaction (p95 latency)')!;
+      }).findings.filter(f =>
+        ['promise-drift', 'need-at-risk'].includes(f.rule),
+      );
+      expect(findings.map(f => [f.rule, f.consumer, f.subject]).sort()).toEqual(
+        [
+          ['need-at-risk', 'component:default/checkout', 'scoreTransaction'],
+          ['need-at-risk', 'component:default/checkout', 'user_purchases'],
+          [
+            'promise-drift',
+            'component:default/risk',
+            'scoreTransaction (p95 latency)',
+          ],
+          [
+            'promise-drift',
+            'component:default/risk',
+            'user_purchases (freshness)',
+          ],
+        ],
+      );
+      const drift = findings.find(
+        f => f.subject === 'scoreTransaction (p95 latency)',
+      )!;
       expect(drift.message).toContain(
         'risk promises p95 3200ms; Prometheus measured 4000ms over 1 min',
       );
       const need = findings.find(
         f => f.rule === 'need-at-risk' && f.subject === 'scoreTransaction',
       )!;
-      expect(need.actual).toBe('p95 = 4000ms (observed over 1m; declared 3200ms)');
+      expect(need.actual).toBe(
+        'p95 = 4000ms (observed over 1m; declared 3200ms)',
+      );
       expect(need.message).toContain(`(${fixture.prometheus}, 1 min window)`);
       // no finding where the measurement matches (explain), none from failing queries
-      expect(findings.some(f => /explain|missing|broken|pay/.test(f.subject))).toBe(false);
+      expect(
+        findings.some(f => /explain|missing|broken|pay/.test(f.subject)),
+      ).toBe(false);
       await knex.destroy();
     },
   );
@@ -206,7 +231,9 @@ describeWithPrometheus('runtime verification against a real Prometheus', () => {
         config: runtimeConfig(own.prometheus),
         logger: mockServices.logger.mock(),
       });
-      const only = [contractOf('risk', RISK.split('  - operation: explain')[0])];
+      const only = [
+        contractOf('risk', RISK.split('  - operation: explain')[0]),
+      ];
       const first = (await verifier.run(only)).get('component:default/risk')!;
       const good = first.find(o => o.percentile === 95)!;
       expect(good).toMatchObject({ status: 'ok' });

@@ -48,10 +48,16 @@ describe('metric bindings', () => {
       expect(ops.scoreTransaction.latencyMetric).toMatchObject({
         kind: 'opentelemetry',
         route: '/score',
-        loc: { file: 'contracts/0.yaml', line: 6, path: 'provides[0].latency.metric' },
+        loc: {
+          file: 'contracts/0.yaml',
+          line: 6,
+          path: 'provides[0].latency.metric',
+        },
       });
       expect(ops.scoreTransaction.current).toHaveLength(2);
-      expect(ops.explain.latencyMetric).toMatchObject({ kind: 'opentelemetry' });
+      expect(ops.explain.latencyMetric).toMatchObject({
+        kind: 'opentelemetry',
+      });
       expect(ops.explain.latencyMetric?.route).toBeUndefined();
       expect(ops.batch.latencyMetric).toMatchObject({
         kind: 'histogram',
@@ -102,17 +108,34 @@ describe('metric bindings', () => {
       parsed.problems.map(p => [p.path, `${p.line}:${p.column} ${p.message}`]),
     );
     expect(byPath['provides[0].latency.metric']).toMatch(/^5:\d+ .*\$quantile/);
-    expect(byPath['provides[1].latency.metric']).toMatch(/`query` and `histogram` together/);
+    expect(byPath['provides[1].latency.metric']).toMatch(
+      /`query` and `histogram` together/,
+    );
     expect(byPath['provides[2].latency.metric.unit']).toMatch(/s.*ms/);
-    expect(byPath['provides[3].latency.metric.rout']).toMatch(/did you mean `route`/);
-    expect(byPath['provides[4].freshness.metric']).toMatch(/OpenTelemetry has no convention/);
+    expect(byPath['provides[3].latency.metric.rout']).toMatch(
+      /did you mean `route`/,
+    );
+    expect(byPath['provides[4].freshness.metric']).toMatch(
+      /OpenTelemetry has no convention/,
+    );
     expect(
-      Object.keys(byPath).some(k => k.startsWith('provides[5].freshness.metric')),
+      Object.keys(byPath).some(k =>
+        k.startsWith('provides[5].freshness.metric'),
+      ),
     ).toBe(true);
     // the declared values stay
-    expect(parsed.contract.operations.map(o => o.name)).toEqual(['a', 'b', 'c', 'd']);
-    expect(parsed.contract.operations[0].current).toEqual([{ percentile: 95, ms: 100 }]);
-    expect(parsed.contract.datasets.map(d => d.freshness?.maxMs)).toEqual([60000, 60000]);
+    expect(parsed.contract.operations.map(o => o.name)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+    ]);
+    expect(parsed.contract.operations[0].current).toEqual([
+      { percentile: 95, ms: 100 },
+    ]);
+    expect(parsed.contract.datasets.map(d => d.freshness?.maxMs)).toEqual([
+      60000, 60000,
+    ]);
   });
 
   it('two documents binding one operation differently is a contradiction', () => {

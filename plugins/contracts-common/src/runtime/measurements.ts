@@ -112,7 +112,10 @@ export function formatWindow(ms: number): string {
 
 /** A PromQL string literal's content. */
 function labelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  return value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, '\\n');
 }
 
 /** `risk_seconds{job="risk"}` → `risk_seconds_bucket{job="risk"}`; undefined when not a selector. */

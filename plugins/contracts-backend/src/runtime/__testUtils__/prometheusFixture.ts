@@ -89,7 +89,9 @@ export async function startPrometheusFixture(
       );
     },
   );
-  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve()),
+  );
   return {
     ...info,
     async killPrometheus() {

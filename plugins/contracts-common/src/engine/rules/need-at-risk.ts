@@ -45,7 +45,11 @@ export const needAtRiskRule: ContractRule = {
         continue;
       }
       const provider = rc.target.ref;
-      const observed = observedValues(ctx.contract(provider), 'latency', op.name);
+      const observed = observedValues(
+        ctx.contract(provider),
+        'latency',
+        op.name,
+      );
       if (!observed.length) continue;
       const p = entityName(provider);
       for (const bound of dep.budget) {
@@ -66,11 +70,15 @@ export const needAtRiskRule: ContractRule = {
           actual: `${q} = ${formatObserved(o.value!)} (observed over ${
             o.window
           }; declared ${formatMs(declaredMs)})`,
-          impact: `${capitalize(c)}'s ${bound.level} budget holds on paper (${p} declares ${q} ${formatMs(
+          impact: `${capitalize(c)}'s ${
+            bound.level
+          } budget holds on paper (${p} declares ${q} ${formatMs(
             declaredMs,
           )}) but not in production (${formatObserved(o.value!)})`,
           resolutions: [
-            `${p}: bring ${q} of ${op.name} back under ${formatMs(bound.ms)} (performance work)`,
+            `${p}: bring ${q} of ${op.name} back under ${formatMs(
+              bound.ms,
+            )} (performance work)`,
             `${p}: declare what it delivers (${q} ${formatObserved(o.value!)})`,
             `${c}: relax the budget, or call ${op.name} behind a fallback (redesign)`,
           ],
@@ -96,7 +104,12 @@ export const needAtRiskRule: ContractRule = {
     const refs = contractRefs(ctx, anchor);
     for (let i = 0; i < anchor.dataDependencies.length; i++) {
       const dd = anchor.dataDependencies[i];
-      const match = findDatasetVia(ctx, refs?.dataDependencies[i], dd.ref, dd.dataset);
+      const match = findDatasetVia(
+        ctx,
+        refs?.dataDependencies[i],
+        dd.ref,
+        dd.dataset,
+      );
       if (!match.provider || !match.dataset) continue;
       const provider = match.provider;
       const o = observedValues(
@@ -115,14 +128,18 @@ export const needAtRiskRule: ContractRule = {
         subject: dd.dataset,
         title: 'Need at risk',
         expected: dd.freshnessRaw,
-        actual: `age ${formatObserved(o.value!)} (observed over ${o.window}; declared ${formatMs(
-          declared.ms,
-        )} max)`,
-        impact: `${capitalize(c)}'s freshness need holds on paper (${p} declares ${formatMs(
+        actual: `age ${formatObserved(o.value!)} (observed over ${
+          o.window
+        }; declared ${formatMs(declared.ms)} max)`,
+        impact: `${capitalize(
+          c,
+        )}'s freshness need holds on paper (${p} declares ${formatMs(
           declared.ms,
         )} max) but not in production (${formatObserved(o.value!)})`,
         resolutions: [
-          `${p}: keep ${match.dataset.name} within ${formatMs(declared.ms)} as declared (infrastructure)`,
+          `${p}: keep ${match.dataset.name} within ${formatMs(
+            declared.ms,
+          )} as declared (infrastructure)`,
           `${p}: declare what it delivers (${formatObserved(o.value!)} max)`,
           `${c}: relax the requirement (accuracy loss)`,
         ],
@@ -137,7 +154,9 @@ export const needAtRiskRule: ContractRule = {
           `${p} promises age ${formatMs(declared.ms)} max; ${measured(o)}`,
           ...measurementLines(o),
         ],
-        action: `${capitalize(p)} must keep ${match.dataset.name} as fresh as it declares`,
+        action: `${capitalize(p)} must keep ${
+          match.dataset.name
+        } as fresh as it declares`,
         location: dd.loc,
       });
     }

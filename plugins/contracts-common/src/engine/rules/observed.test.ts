@@ -66,7 +66,12 @@ describe('promise-drift and need-at-risk', () => {
     expect(
       run([
         observation({ value: 3350 }), // within 10 %
-        observation({ kind: 'freshness', subject: 'user_purchases', percentile: undefined, value: 7000 }),
+        observation({
+          kind: 'freshness',
+          subject: 'user_purchases',
+          percentile: undefined,
+          value: 7000,
+        }),
       ]),
     ).toEqual([]);
   });
@@ -119,7 +124,12 @@ describe('promise-drift and need-at-risk', () => {
 
   it('need-at-risk on freshness: the declared 8 s max holds for a need of <10s, the measured 12 s does not', () => {
     const findings = run([
-      observation({ kind: 'freshness', subject: 'user_purchases', percentile: undefined, value: 12_000 }),
+      observation({
+        kind: 'freshness',
+        subject: 'user_purchases',
+        percentile: undefined,
+        value: 12_000,
+      }),
     ]);
     const need = findings.find(f => f.rule === 'need-at-risk')!;
     expect(need).toMatchObject({
@@ -137,18 +147,32 @@ describe('promise-drift and need-at-risk', () => {
       observation({
         value: 4100,
         status: 'failing',
-        error: 'Prometheus at http://prometheus:9090 is unreachable: ECONNREFUSED',
+        error:
+          'Prometheus at http://prometheus:9090 is unreachable: ECONNREFUSED',
         checkedAt: '2026-12-06T13:00:00.000Z',
       }),
     ]);
-    expect(failing.map(f => f.rule).sort()).toEqual(['need-at-risk', 'promise-drift']);
+    expect(failing.map(f => f.rule).sort()).toEqual([
+      'need-at-risk',
+      'promise-drift',
+    ]);
     expect(failing[0].message).toContain(
       'Last good measurement at 2026-12-06T12:00:00.000Z; the query is failing since: Prometheus at http://prometheus:9090 is unreachable: ECONNREFUSED',
     );
     expect(
       run([
-        observation({ value: undefined, measuredAt: undefined, status: 'failing', error: 'x' }),
-        observation({ value: undefined, measuredAt: undefined, status: 'no-data', percentile: 50 }),
+        observation({
+          value: undefined,
+          measuredAt: undefined,
+          status: 'failing',
+          error: 'x',
+        }),
+        observation({
+          value: undefined,
+          measuredAt: undefined,
+          status: 'no-data',
+          percentile: 50,
+        }),
       ]),
     ).toEqual([]);
   });

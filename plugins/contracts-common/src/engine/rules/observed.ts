@@ -43,12 +43,14 @@ export function measured(o: Observation): string {
 
 /** The lines naming the measurement: its query, where, when; and its status when not ok. */
 export function measurementLines(o: Observation): string[] {
-  const lines = [`Measurement: ${o.query} (${o.source}, ${formatWindow(o.windowMs)} window)`];
+  const lines = [
+    `Measurement: ${o.query} (${o.source}, ${formatWindow(o.windowMs)} window)`,
+  ];
   if (o.status !== 'ok') {
     lines.push(
-      `Last good measurement at ${o.measuredAt}; the query is ${o.status} since: ${
-        o.error ?? o.status
-      }`,
+      `Last good measurement at ${o.measuredAt}; the query is ${
+        o.status
+      } since: ${o.error ?? o.status}`,
     );
   } else if (o.measuredAt) {
     lines.push(`Measured at ${o.measuredAt}`);

@@ -46,24 +46,26 @@ export const promiseDriftRule: ContractRule = {
       if (!worse && !better) return;
       const promise = `${p} promises ${parts.quantity} ${parts.declaredText}`;
       const line = `${promise}; ${measured(o)}`;
-      const actual = `${parts.quantity} ${formatObserved(value)} (observed over ${
-        o.window
-      })`;
+      const actual = `${parts.quantity} ${formatObserved(
+        value,
+      )} (observed over ${o.window})`;
       drafts.push({
         severity: worse ? undefined : 'info',
         consumer: ref,
         provider: ref,
         subject: parts.subject,
-        title: worse ? 'Promise drift' : 'Promise outdated (better than declared)',
+        title: worse
+          ? 'Promise drift'
+          : 'Promise outdated (better than declared)',
         expected: `${parts.quantity} ${parts.declaredText} (declared)`,
         actual,
         impact: worse
-          ? `${p} does not keep its promise: the checks of its callers assume ${parts.declaredText}, it delivers ${formatObserved(
-              value,
-            )}`
-          : `The checks of ${p}'s callers use ${parts.declaredText}; it delivers ${formatObserved(
-              value,
-            )}`,
+          ? `${p} does not keep its promise: the checks of its callers assume ${
+              parts.declaredText
+            }, it delivers ${formatObserved(value)}`
+          : `The checks of ${p}'s callers use ${
+              parts.declaredText
+            }; it delivers ${formatObserved(value)}`,
         resolutions: worse
           ? [
               `${p}: bring ${parts.quantity} back under ${parts.declaredText} (performance work)`,
@@ -92,7 +94,9 @@ export const promiseDriftRule: ContractRule = {
         const declared = op.current.find(l => l.percentile === o.percentile);
         if (!declared) continue;
         judge({
-          subject: `${op.name} (${formatPercentile(declared.percentile)} latency)`,
+          subject: `${op.name} (${formatPercentile(
+            declared.percentile,
+          )} latency)`,
           declaredMs: declared.ms,
           declaredText: formatMs(declared.ms),
           observed: o,
