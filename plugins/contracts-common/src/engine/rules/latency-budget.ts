@@ -1,4 +1,5 @@
-import type { LatencyBound } from '../../types';
+import type { EntityContract, LatencyBound } from '../../types';
+import { formatWindow } from '../../runtime/measurements';
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
 import {
   chainLatency,
@@ -8,6 +9,7 @@ import {
   resolvedCalls,
 } from '../paths';
 import { chainEdges } from './util';
+import { formatObserved, observedValues } from './observed';
 import type { ContractRule, FindingDraft } from '../types';
 
 const LEVEL_RANK: Record<LatencyBound['level'], number> = {
@@ -45,6 +47,28 @@ export function formatChainLatency(
   return `${formatPercentile(percentile)} ≥ ${formatMs(
     l.ms,
   )} (${basis} ${formatPercentile(l.percentile)} = ${formatMs(l.ms)}${via})`;
+}
+
+/** `risk observed: p95 = 4012ms over 7 d (Prometheus; declared 3200ms)` when the provider is measured there. */
+function observedLines(
+  contract: EntityContract | undefined,
+  operation: string,
+  percentile: number,
+  declared: ChainLatency,
+): string[] {
+  const o = observedValues(contract, 'latency', operation).find(
+    x => x.percentile === percentile,
+  );
+  if (!o || !contract) return [];
+  return [
+    `${entityName(contract.entityRef)} observed: ${formatPercentile(
+      percentile,
+    )} = ${formatObserved(o.value!)} over ${formatWindow(
+      o.windowMs,
+    )} (Prometheus${
+      o.status === 'ok' ? '' : `, last good value: the query is ${o.status}`
+    }; declared ${formatMs(declared.ms)})`,
+  ];
 }
 
 function pathRefs(consumer: string, path: Hop[]): string[] {
@@ -189,7 +213,12 @@ export const latencyBudgetRule: ContractRule = {
           budget: dep.budget.map(b => [b.level, b.percentile, b.ms]),
           latency: violations.map(v => [v.at.holder, v.at.percentile, v.at.ms]),
         },
-        details: [`${c} expects: ${expected}`, `${p} provides: ${actual}`],
+        details: [
+          `${c} expects: ${expected}`,
+          `${p} provides: ${actual}`,
+          // what Prometheus measured, beside (never instead of) the declared value
+          ...observedLines(ctx.contract(provider), op, bound.percentile, at),
+        ],
         action: onlyTarget ? undefined : action,
         chain,
         location: bound.loc ?? dep.loc,

@@ -177,6 +177,35 @@ describe('promise-drift and need-at-risk', () => {
     ).toEqual([]);
   });
 
+  it("latency-budget's evidence shows the measured value beside the declared one", () => {
+    const risk = parse('risk', RISK);
+    risk.observed = [observation({ value: 4012 })];
+    const checkout = parse(
+      'checkout',
+      `depends_on:
+  - service: risk
+    operation: scoreTransaction
+    latency_budget: { acceptable: p95 < 200ms }
+`,
+    );
+    const without = analyze({
+      entities: [entity('risk'), entity('checkout')],
+      contracts: [parse('risk', RISK), checkout],
+    }).findings.find(f => f.rule === 'latency-budget')!;
+    const budget = analyze({
+      entities: [entity('risk'), entity('checkout')],
+      contracts: [risk, checkout],
+    }).findings.find(f => f.rule === 'latency-budget')!;
+    expect(budget.message).toContain('risk provides: p95 = 3200ms (current)');
+    expect(budget.message).toContain(
+      'risk observed: p95 = 4012ms over 7 d (Prometheus; declared 3200ms)',
+    );
+    expect(without.message).not.toContain('observed');
+    // the declared values decide: same finding, same evidence
+    expect(budget.id).toBe(without.id);
+    expect(budget.evidence).toBe(without.evidence);
+  });
+
   it('a measured value better than declared beyond the tolerance is info: the callers check an outdated figure', () => {
     const [f] = run([observation({ value: 900 })]);
     expect(f).toMatchObject({
