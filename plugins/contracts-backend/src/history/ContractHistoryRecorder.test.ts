@@ -1,0 +1,203 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  type EntityContract,
+  type Finding,
+  parseEntityContract,
+} from '@backstage-contracts/plugin-contracts-common';
+import type { GraphSnapshot } from '../services/ContractsGraphService';
+import {
+  contractChanges,
+  contractHash,
+  stripContract,
+} from './contractChanges';
+import { ContractHistoryRecorder } from './ContractHistoryRecorder';
+import { DatabaseHistoryStore } from './DatabaseHistoryStore';
+
+jest.setTimeout(60_000);
+
+// the recorder's logic does not depend on the engine: SQLite (the store has its own tests on both)
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+const RISK = 'component:default/risk';
+const CHECKOUT = 'component:default/checkout';
+
+function risk(yaml: string): EntityContract {
+  return parseEntityContract(RISK, [{ file: 'sla.yaml', text: yaml }]).contract;
+}
+const sla = (p95: number, prefix = '') =>
+  risk(
+    `${prefix}provides:\n  - operation: scoreTransaction\n    latency:\n      current: p50=800ms, p95=${p95}ms\n`,
+  );
+
+const latency = (actual: number) =>
+  ({
+    id: 'f-latency',
+    rule: 'latency-budget',
+    severity: 'error',
+    status: 'open',
+    consumer: CHECKOUT,
+    provider: RISK,
+    subject: 'scoreTransaction',
+    title: 'Latency contract violation',
+    expected: 'p95 < 200ms',
+    actual: `p95 = ${actual}ms (current)`,
+    impact: '',
+    resolutions: [],
+    evidence: `e-${actual}`,
+    message: '',
+  } as Finding);
+
+/** A graph with these contracts (by ref) and findings; `others`: entities without a contract. */
+function snapshot(
+  contracts: Record<string, EntityContract>,
+  findings: Finding[],
+  others: string[] = [],
+): GraphSnapshot {
+  const entities = new Map<string, any>();
+  for (const [ref, contract] of Object.entries(contracts)) {
+    entities.set(ref, { contract, problems: [] });
+  }
+  for (const ref of others) entities.set(ref, { problems: [] });
+  return {
+    result: { graph: { nodes: [], edges: [] }, findings },
+    findingById: new Map(),
+    findingsByEntity: new Map(),
+    nodeByRef: new Map(),
+    entities,
+    problems: [],
+    computedAt: new Date().toISOString(),
+    stale: false,
+  };
+}
+
+async function setUp() {
+  const knex = await databases.init('SQLITE_3');
+  const store = await DatabaseHistoryStore.create({
+    database: mockServices.database({ knex }),
+  });
+  const recorder = () =>
+    new ContractHistoryRecorder({ store, logger: mockServices.logger.mock() });
+  return { knex, store, recorder };
+}
+
+describe('contractChanges', () => {
+  it('ignores where values were written, and says which values moved', () => {
+    const a = stripContract(sla(900));
+    // the same values two lines lower: no change
+    const moved = stripContract(sla(900, '# moved\n\n'));
+    expect(contractHash(moved)).toBe(contractHash(a));
+    const b = stripContract(
+      risk(
+        `provides:\n  - operation: scoreTransaction\n    latency:\n      current: p50=800ms, p95=3200ms\n  - endpoint: /fraud\n    access: risk_team_only\noperations:\n  - name: scoreTransaction\n    window: 5m\n`,
+      ),
+    );
+    expect(contractHash(b)).not.toBe(contractHash(a));
+    expect(contractChanges(a, b)).toEqual({
+      changes: [
+        {
+          kind: 'raised',
+          item: 'operation scoreTransaction',
+          field: 'p95 (current)',
+          from: '900ms',
+          to: '3200ms',
+        },
+        { kind: 'added', item: 'endpoint /fraud' },
+        { kind: 'added', item: 'idempotency of scoreTransaction' },
+      ],
+      more: 0,
+    });
+    expect(contractChanges(b, a).changes).toContainEqual({
+      kind: 'removed',
+      item: 'endpoint /fraud',
+    });
+  });
+});
+
+describe('ContractHistoryRecorder', () => {
+  it('stores the first graph ever as the baseline, then records what each graph changed', async () => {
+    const { store, recorder } = await setUp();
+    const r = recorder();
+    await r.record(snapshot({ [RISK]: sla(900) }, []));
+    expect((await store.list(RISK, { limit: 10 })).items).toEqual([]);
+    // a graph with nothing new records nothing
+    await r.record(snapshot({ [RISK]: sla(900, '\n') }, []));
+    expect((await store.list(RISK, { limit: 10 })).items).toEqual([]);
+    await r.record(snapshot({ [RISK]: sla(3200) }, [latency(3200)]));
+    const { items } = await store.list(CHECKOUT, { limit: 10 });
+    expect(items).toEqual([
+      expect.objectContaining({
+        type: 'change',
+        contracts: [
+          expect.objectContaining({
+            entityRef: RISK,
+            changes: [
+              expect.objectContaining({ kind: 'raised', to: '3200ms' }),
+            ],
+          }),
+        ],
+        findings: [expect.objectContaining({ change: 'opened' })],
+      }),
+    ]);
+  });
+
+  it("compares a replica's first graph with the stored state, without closing what it has not read yet", async () => {
+    const { store, recorder } = await setUp();
+    const first = recorder();
+    await first.record(snapshot({ [RISK]: sla(900) }, [latency(900)]));
+    // a restarted replica: risk changed meanwhile; checkout (the finding's consumer) not read yet
+    const restarted = recorder();
+    await restarted.record(snapshot({ [RISK]: sla(3200) }, []));
+    let items = (await store.list(RISK, { limit: 10 })).items;
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      contracts: [{ entityRef: RISK, changes: [{ kind: 'raised' }] }],
+      findings: [],
+    });
+    // once checkout is read without the finding, it closes
+    await restarted.record(snapshot({ [RISK]: sla(3200) }, [], [CHECKOUT]));
+    items = (await store.list(CHECKOUT, { limit: 10 })).items;
+    expect(items).toHaveLength(0);
+    // (the restarted replica's own graphs: the finding was never in them; the first replica's
+    // next graph closes it, once)
+    await first.record(snapshot({ [RISK]: sla(3200) }, [], [CHECKOUT]));
+    await restarted.record(snapshot({ [RISK]: sla(3200) }, [], [CHECKOUT]));
+    items = (await store.list(CHECKOUT, { limit: 10 })).items;
+    expect(items).toEqual([
+      expect.objectContaining({
+        findings: [expect.objectContaining({ change: 'closed' })],
+      }),
+    ]);
+  });
+
+  it('folds the graphs that come while one is recorded into the next, and survives a failing store', async () => {
+    const { store, recorder, knex } = await setUp();
+    const r = recorder();
+    r.onSnapshot(snapshot({ [RISK]: sla(900) }, []));
+    r.onSnapshot(snapshot({ [RISK]: sla(1000) }, []));
+    r.onSnapshot(snapshot({ [RISK]: sla(1100) }, []));
+    await r.idle();
+    // the baseline, then one change to the latest
+    let items = (await store.list(RISK, { limit: 10 })).items;
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      contracts: [{ changes: [{ from: '900ms', to: '1100ms' }] }],
+    });
+    await knex.schema.renameTable(
+      'contracts_history_changes',
+      'contracts_history_changes_away',
+    );
+    r.onSnapshot(snapshot({ [RISK]: sla(1200) }, []));
+    await r.idle();
+    await knex.schema.renameTable(
+      'contracts_history_changes_away',
+      'contracts_history_changes',
+    );
+    // nothing was lost: the next graph is compared with the last one recorded
+    r.onSnapshot(snapshot({ [RISK]: sla(1300) }, []));
+    await r.idle();
+    items = (await store.list(RISK, { limit: 10 })).items;
+    expect(items[0]).toMatchObject({
+      contracts: [{ changes: [{ from: '1100ms', to: '1300ms' }] }],
+    });
+  });
+});
