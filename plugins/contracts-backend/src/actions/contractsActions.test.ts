@@ -15,8 +15,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { contractsPlugin } from '../plugin';
-import { as, ownershipUserInfo } from '../__testUtils__/contractsBackend';
-import { EXAMPLES_DIR } from '../__testUtils__/exampleCatalog';
+import {
+  as,
+  ownershipUserInfo,
+  startContractsBackend,
+  USERS,
+} from '../__testUtils__/contractsBackend';
+import {
+  EXAMPLES_DIR,
+  loadExampleEntities,
+  withEtag,
+} from '../__testUtils__/exampleCatalog';
 import { giveMockUsersAnActor } from '../__testUtils__/mockUserActor';
 import { realExampleCatalog } from '../__testUtils__/realCatalog';
 import {
@@ -97,7 +106,7 @@ describe('the contracts actions, through the actions registry', () => {
     throw new Error('the graph never showed checkout → risk’s latency finding');
   });
 
-  it('lists the three actions, described, with their input schemas', async () => {
+  it('lists the four actions, described, with their input schemas', async () => {
     const res = await request(server).get(ACTIONS).set(as(GUEST));
     expect(res.status).toBe(200);
     const actions = res.body.actions as Array<{
@@ -110,15 +119,16 @@ describe('the contracts actions, through the actions registry', () => {
       'check-contract',
       'explain-finding',
       'get-contracts',
+      'list-unanswered-needs',
     ]);
     for (const a of actions) {
       expect(a.description.length).toBeGreaterThan(200);
       expect(a.attributes.readOnly).toBe(true);
     }
     const byName = (n: string) => actions.find(a => a.name === n)!;
-    expect(Object.keys(byName('get-contracts').schema.input.properties)).toEqual(
-      ['entity'],
-    );
+    expect(
+      Object.keys(byName('get-contracts').schema.input.properties),
+    ).toEqual(['entity']);
     expect(
       Object.keys(byName('check-contract').schema.input.properties),
     ).toEqual(['entity', 'contract', 'sources']);
@@ -171,8 +181,9 @@ describe('the contracts actions, through the actions registry', () => {
     expect(res.status).toBe(200);
     expect(leaked(res.text)).toEqual([]);
     const out = res.body.output;
-    expect(out.dependencies.map((d: { entityRef: string }) => d.entityRef))
-      .not.toContain(RISK);
+    expect(
+      out.dependencies.map((d: { entityRef: string }) => d.entityRef),
+    ).not.toContain(RISK);
     expect(out.hiddenDependencies).toBeGreaterThanOrEqual(1);
     expect(
       out.findings.find((f: Finding) => f.id === latency.id),
@@ -202,9 +213,9 @@ describe('the contracts actions, through the actions registry', () => {
     const out = res.body.output;
     expect(out.problems).toEqual([]);
     expect(out.removed.map((f: Finding) => f.id)).toContain(latency.id);
-    expect(out.added.filter((f: Finding) => f.rule === 'latency-budget')).toEqual(
-      [],
-    );
+    expect(
+      out.added.filter((f: Finding) => f.rule === 'latency-budget'),
+    ).toEqual([]);
     expect(out.findings.map((f: Finding) => f.rule)).not.toContain(
       'latency-budget',
     );
@@ -286,7 +297,10 @@ describe('the contracts actions, through the actions registry', () => {
     expect(out.explanation).toMatch(/\[latency-budget\]/);
     expect(out.resolutions.length).toBeGreaterThan(0);
     expect(out.deciders).toEqual(
-      expect.arrayContaining(['group:default/checkout-team', 'group:default/risk-team']),
+      expect.arrayContaining([
+        'group:default/checkout-team',
+        'group:default/risk-team',
+      ]),
     );
     expect(out.decisions).toEqual([]);
     expect(out.finding).toMatchObject({ id: latency.id, status: 'open' });
@@ -317,5 +331,100 @@ describe('the contracts actions, through the actions registry', () => {
     expect(bad.body.error.message).toMatch(
       /"component:" is not an entity ref nor a service name/,
     );
+  });
+});
+
+describe('list-unanswered-needs, through the actions registry', () => {
+  let server: any;
+  const invoke = (action: string, user: string, input: unknown) =>
+    request(server)
+      .post(`${ACTIONS}/contracts:${action}/invoke`)
+      .set(as(user))
+      .send(input as object);
+
+  beforeAll(async () => {
+    // the example catalog, and a dashboard that needs a latency of payment, which has no contract
+    const dashboard = withEtag({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Component',
+      metadata: {
+        name: 'fraud-dashboard',
+        namespace: 'default',
+        annotations: {
+          'contracts.io/spec': [
+            'depends_on:',
+            '  - service: payment',
+            '    operation: authorize',
+            '    latency_budget: { acceptable: p95 < 300ms }',
+            '',
+          ].join('\n'),
+        },
+      },
+      spec: { type: 'service', owner: 'group:default/support-team' },
+    });
+    ({ server } = await startContractsBackend({
+      entities: [...(await loadExampleEntities()), dashboard],
+    }));
+  });
+
+  it("lists the needs on payment-team's services that it has not answered", async () => {
+    let groups: any[] = [];
+    const end = Date.now() + 60_000;
+    while (Date.now() < end && !groups.length) {
+      const res = await invoke('list-unanswered-needs', USERS.CAROL, {
+        team: 'payment-team',
+      });
+      expect(res.status).toBe(200);
+      groups = res.body.output.groups;
+      if (!groups.length) await new Promise(r => setTimeout(r, 250));
+    }
+    expect(groups).toEqual([
+      expect.objectContaining({
+        provider: 'component:default/payment',
+        owner: 'group:default/payment-team',
+        subject: 'authorize',
+        kind: 'no-contract',
+        aspect: 'latency',
+        consumers: 1,
+        needs: [
+          expect.objectContaining({
+            consumer: 'component:default/fraud-dashboard',
+            expected: expect.stringMatching(/p95 < 300ms/),
+          }),
+        ],
+      }),
+    ]);
+    // the same groups as GET /unanswered?owner=…
+    const rest = await request(server)
+      .get('/api/contracts/unanswered?owner=group:default/payment-team')
+      .set(as(USERS.CAROL));
+    expect(rest.body.items).toEqual(groups);
+    // another team's services, or one provider of it: only theirs
+    expect(
+      (
+        await invoke('list-unanswered-needs', USERS.CAROL, {
+          team: 'group:default/risk-team',
+        })
+      ).body.output.groups,
+    ).toEqual([]);
+    expect(
+      (
+        await invoke('list-unanswered-needs', USERS.CAROL, {
+          team: 'payment-team',
+          provider: 'checkout',
+        })
+      ).body.output.groups,
+    ).toEqual([]);
+  });
+
+  it('refuses an input without a team', async () => {
+    const res = await invoke('list-unanswered-needs', USERS.CAROL, {});
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/"team"/);
+    const bad = await invoke('list-unanswered-needs', USERS.CAROL, {
+      team: 'group:',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/not an entity ref/);
   });
 });

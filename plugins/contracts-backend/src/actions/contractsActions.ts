@@ -37,9 +37,10 @@ function promisesOf(contract: EntityContract) {
 
 /**
  * Registers the contracts actions (served to coding agents over MCP by
- * `@backstage/plugin-mcp-actions-backend`): `get-contracts`, `check-contract` and
- * `explain-finding`. Each acts with the caller's credentials: it shows what the REST API shows
- * them (their catalog read permission applied, see ContractsViews and redaction).
+ * `@backstage/plugin-mcp-actions-backend`): `get-contracts`, `check-contract`,
+ * `list-unanswered-needs` and `explain-finding`. Each acts with the caller's credentials: it
+ * shows what the REST API shows them (their catalog read permission applied, see ContractsViews
+ * and redaction).
  */
 export function registerContractsActions(options: ContractsActionsOptions) {
   const { actionsRegistry, views, decisions } = options;
@@ -216,6 +217,86 @@ export function registerContractsActions(options: ContractsActionsOptions) {
           sources: input.sources,
         }),
       };
+    },
+  });
+
+  actionsRegistry.register({
+    name: 'list-unanswered-needs',
+    title: 'List the needs a team has not answered',
+    description: [
+      'The needs of other services on the services a team owns that the team has not answered',
+      'with any promise: a consumer needs a latency, a data freshness or data of a provider that',
+      'has no contract at all (kind "no-contract"), whose contract provides the subject without',
+      'that value ("no-value"), or whose contract does not declare the subject ("undeclared").',
+      'Grouped per provider and subject, most consumers first, each need with its consumer, what',
+      'it expects and where it was written. Use it to see which promises a team should write',
+      '(or import) next. Only providers the caller may read are listed; a consumer they may not',
+      'read is hidden, with what it expects.',
+    ].join(' '),
+    attributes: { readOnly: true, idempotent: true },
+    schema: {
+      input: z =>
+        z.object({
+          team: z
+            .string()
+            .min(1)
+            .describe(
+              'The owning team: a group ref (group:default/risk-team) or a group name (risk-team); a user ref for what a user owns',
+            ),
+          provider: entityInput(z)
+            .optional()
+            .describe(
+              'Only the needs on this provider (a ref or a service name)',
+            ),
+        }),
+      output: z =>
+        z.object({
+          groups: z
+            .array(
+              z.object({
+                provider: z.string(),
+                owner: z.string().optional(),
+                subject: z
+                  .string()
+                  .describe('The operation, dataset or data needed'),
+                kind: z.enum(['no-contract', 'no-value', 'undeclared']),
+                aspect: z
+                  .string()
+                  .describe('latency, freshness, data, operation or dataset'),
+                consumers: z.number().describe('Distinct consumers'),
+                needs: z.array(
+                  z.object({
+                    findingId: z.string(),
+                    consumer: z.string(),
+                    expected: z.string(),
+                    location: z
+                      .object({
+                        entity: z.string(),
+                        file: z.string().optional(),
+                        line: z.number().optional(),
+                        column: z.number().optional(),
+                        path: z.string(),
+                      })
+                      .optional(),
+                  }),
+                ),
+              }),
+            )
+            .describe('Per provider and subject, most consumers first'),
+          ...freshnessShape(z),
+        }),
+    },
+    action: async ({ input, credentials }) => {
+      const owner = resolveEntityRef(input.team, 'group');
+      const provider =
+        input.provider === undefined
+          ? undefined
+          : resolveEntityRef(input.provider);
+      const { s, groups } = await views.unanswered(credentials, {
+        owner,
+        provider,
+      });
+      return { output: { groups, ...views.freshness(s) } };
     },
   });
 

@@ -29,13 +29,17 @@ export const entityInput = (z: Zod) =>
 
 /**
  * The lower-cased entity ref (the graph's key) of an entity input: `checkout` is
- * `component:default/checkout`. An input that is no entity ref is an InputError naming it.
+ * `component:default/checkout` (`defaultKind`: component). An input that is no entity ref is an
+ * InputError naming it.
  */
-export function resolveEntityRef(input: string): string {
+export function resolveEntityRef(
+  input: string,
+  defaultKind = 'component',
+): string {
   try {
     return stringifyEntityRef(
       parseEntityRef(input.trim(), {
-        defaultKind: 'component',
+        defaultKind,
         defaultNamespace: 'default',
       }),
     ).toLowerCase();

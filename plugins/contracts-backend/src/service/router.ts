@@ -7,9 +7,7 @@ import {
   buildReport,
   type Finding,
   type GraphEdge,
-  groupUnansweredNeeds,
   HIDDEN_ENTITY,
-  UNANSWERED_NEED_RULE,
 } from '@backstage-contracts/plugin-contracts-common';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -281,33 +279,10 @@ export async function createRouter(
   // subject by groupUnansweredNeeds, the one way the portal's cards compute them too.
   router.get('/unanswered', async (req, res) => {
     const q = parse(unansweredQuerySchema, req.query, 'query');
-    const s = await snapshot();
-    const visibility = await visibilityOf(req, () => graphRefs(s));
-    const { canRead } = visibility;
-    const provider =
-      q.provider && canRead(q.provider) ? lower(q.provider) : undefined;
-    let findings = q.provider
-      ? (provider && s.findingsByEntity.get(provider)) || []
-      : s.result.findings;
-    findings = findings.filter(
-      f =>
-        (f.rule === UNANSWERED_NEED_RULE ||
-          f.rule === 'unresolved-reference') &&
-        (!provider || lower(f.provider) === provider) &&
-        canRead(f.provider),
+    const { s, groups } = await views.unanswered(
+      await httpAuth.credentials(req),
+      q,
     );
-    if (q.owner) {
-      const owner = lower(q.owner);
-      findings = findings.filter(
-        f => lower(ownerOf(s, f.provider) ?? '') === owner,
-      );
-    }
-    const groups = groupUnansweredNeeds(
-      redactFindings(findings, visibility),
-    ).map(g => {
-      const owner = ownerOf(s, g.provider);
-      return owner ? { ...g, owner } : g;
-    });
     res.json({
       ...page(groups, decodeCursor(q.cursor), q.limit),
       total: groups.length,

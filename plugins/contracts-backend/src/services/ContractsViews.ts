@@ -5,9 +5,11 @@
  */
 import type { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
-import type {
-  ContractSource,
-  Finding,
+import {
+  type ContractSource,
+  type Finding,
+  groupUnansweredNeeds,
+  UNANSWERED_NEED_RULE,
 } from '@backstage-contracts/plugin-contracts-common';
 import type { CatalogVisibility, Visibility } from './CatalogVisibility';
 import {
@@ -149,6 +151,51 @@ export class ContractsViews {
     const shown = redactFinding(finding, visibility);
     if (!shown) throw this.noFinding(id);
     return { s, finding, shown, visibility };
+  }
+
+  /**
+   * The needs of others that providers have not answered (`unanswered-need` findings, and
+   * `unresolved-reference` findings naming what an existing provider does not declare), grouped
+   * per provider and subject by groupUnansweredNeeds, each group with its provider's owner.
+   * Only providers the caller may read; `provider`: only the needs on it; `owner`: only the
+   * needs on providers this group or user owns.
+   */
+  async unanswered(
+    credentials: BackstageCredentials,
+    q: { provider?: string; owner?: string },
+  ) {
+    const s = await this.snapshot();
+    const candidates = s.result.findings.filter(
+      f => f.rule === UNANSWERED_NEED_RULE || f.rule === 'unresolved-reference',
+    );
+    const visibility = await this.options.catalogVisibility.forCaller(
+      credentials,
+      () => [
+        ...(q.provider ? [q.provider] : []),
+        ...candidates.flatMap(findingRefs),
+      ],
+    );
+    const { canRead } = visibility;
+    const ownerOf = (ref: string) => s.nodeByRef.get(refKey(ref))?.owner;
+    const provider =
+      q.provider && canRead(q.provider) ? refKey(q.provider) : undefined;
+    let findings = candidates.filter(
+      f =>
+        (!q.provider || refKey(f.provider) === provider) && canRead(f.provider),
+    );
+    if (q.owner) {
+      const owner = refKey(q.owner);
+      findings = findings.filter(
+        f => refKey(ownerOf(f.provider) ?? '') === owner,
+      );
+    }
+    const groups = groupUnansweredNeeds(
+      redactFindings(findings, visibility),
+    ).map(g => {
+      const owner = ownerOf(g.provider);
+      return owner ? { ...g, owner } : g;
+    });
+    return { s, groups };
   }
 
   /**
