@@ -14,6 +14,7 @@ import {
   entityInput,
   findingSchema,
   freshnessShape,
+  locationShape,
   problemSchema,
   resolveEntityRef,
 } from './schemas';
@@ -123,7 +124,10 @@ export function registerContractsActions(options: ContractsActionsOptions) {
       const { s, visibility, body } = await views.entity(credentials, ref);
       const edges = s.result.graph.edges.filter(e => refKey(e.from) === ref);
       const targets = [...new Set(edges.map(e => refKey(e.to)))];
-      await visibility.cover(targets);
+      await visibility.cover([
+        ...targets,
+        ...edges.flatMap(e => (e.via ? [e.via] : [])),
+      ]);
       const readable = targets.filter(t => visibility.canRead(t));
       return {
         output: {
@@ -270,13 +274,7 @@ export function registerContractsActions(options: ContractsActionsOptions) {
                     consumer: z.string(),
                     expected: z.string(),
                     location: z
-                      .object({
-                        entity: z.string(),
-                        file: z.string().optional(),
-                        line: z.number().optional(),
-                        column: z.number().optional(),
-                        path: z.string(),
-                      })
+                      .object({ entity: z.string(), ...locationShape(z) })
                       .optional(),
                   }),
                 ),

@@ -53,7 +53,7 @@ export function resolveEntityRef(
 }
 
 /** Where a value was written: file, line, column and path in the document. */
-const locationShape = (z: Zod) => ({
+export const locationShape = (z: Zod) => ({
   file: z.string().optional(),
   line: z.number().optional(),
   column: z.number().optional(),
