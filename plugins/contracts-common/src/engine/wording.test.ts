@@ -46,7 +46,9 @@ function artistCatalog(owner?: string) {
     ],
     {
       entities: [entity('www-artist', { owner }), entity('profiles')],
-      config: { deciders: { 'access-policy': ['group:default/security-team'] } },
+      config: {
+        deciders: { 'access-policy': ['group:default/security-team'] },
+      },
     },
   ).findings;
 }

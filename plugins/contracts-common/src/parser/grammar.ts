@@ -603,20 +603,19 @@ export function parseAvailability(
   value: unknown,
 ): GrammarResult<{ percent: number; raw: string }> {
   const expected = 'expected a percentage such as `99.95%`';
-  const raw =
-    typeof value === 'number'
-      ? String(value)
-      : typeof value === 'string'
-      ? value.trim()
-      : undefined;
-  if (raw === undefined) return { errors: [expected] };
+  if (typeof value !== 'number' && typeof value !== 'string') {
+    return { errors: [expected] };
+  }
+  const raw = String(value).trim();
   const match = /^(\d+(?:\.\d+)?|\.\d+)\s*(%?)$/.exec(raw);
   if (!match) return { errors: [`${expected}, got ${quote(raw)}`] };
   const percent = Number(match[1]);
   if (!(percent > 0 && percent <= 100)) {
     return {
       errors: [
-        `availability ${quote(raw)} is not a percentage above 0 and at most 100`,
+        `availability ${quote(
+          raw,
+        )} is not a percentage above 0 and at most 100`,
       ],
     };
   }
@@ -625,7 +624,9 @@ export function parseAvailability(
       errors: [
         `availability ${quote(
           raw,
-        )} is ambiguous: write a percentage such as \`${Math.round(percent * 1e6) / 1e4}%\``,
+        )} is ambiguous: write a percentage such as \`${
+          Math.round(percent * 1e6) / 1e4
+        }%\``,
       ],
     };
   }

@@ -725,7 +725,9 @@ class DocumentReader {
         continue;
       }
       shown.push(
-        `${key}: ${Array.isArray(written) ? `[${written.join(', ')}]` : written}`,
+        `${key}: ${
+          Array.isArray(written) ? `[${written.join(', ')}]` : written
+        }`,
       );
     }
     if (Object.keys(value).length === 0) {
@@ -790,8 +792,8 @@ export function normalizeDocument(ctx: NormalizeContext): ContractSections {
   if (!isDict(root)) return sections;
   const reader = new DocumentReader(ctx);
   if (root.service !== undefined) reader.service(root.service);
-  const availability = reader.availability(root.availability, '/availability');
-  if (availability) sections.availability = availability;
+  const promised = reader.availability(root.availability, '/availability');
+  if (promised) sections.availability = promised;
 
   entries(root.depends_on).forEach((item, index) => {
     if (!isDict(item)) return;

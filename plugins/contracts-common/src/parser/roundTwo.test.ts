@@ -5,7 +5,10 @@
 import Ajv from 'ajv';
 import { parseDocument } from 'yaml';
 import type { ContractSource } from '../types';
-import { parseEntityContract, parseEntityContractOnPath } from './parseEntityContract';
+import {
+  parseEntityContract,
+  parseEntityContractOnPath,
+} from './parseEntityContract';
 import { contractDocumentSchema } from './schema';
 
 const ORDERS = 'component:default/orders';
@@ -50,8 +53,9 @@ depends_on:
     });
     // the fast path reads it the same
     expect(
-      parseEntityContractOnPath('fast', ORDERS, [{ file: 'c.yaml', text: TEXT }])
-        ?.contract.dependsOn.map(d => d.retry),
+      parseEntityContractOnPath('fast', ORDERS, [
+        { file: 'c.yaml', text: TEXT },
+      ])?.contract.dependsOn.map(d => d.retry),
     ).toEqual(contract.dependsOn.map(d => d.retry));
   });
 
@@ -133,7 +137,11 @@ provides:
       'availability: 99.5%\n',
     );
     expect(problems.map(p => [p.file, p.path, p.message])).toEqual([
-      ['contracts/0.yaml', 'availability', expect.stringMatching(/ambiguous.*99\.9%/)],
+      [
+        'contracts/0.yaml',
+        'availability',
+        expect.stringMatching(/ambiguous.*99\.9%/),
+      ],
       [
         'contracts/0.yaml',
         'provides[0].availability',
@@ -147,7 +155,9 @@ provides:
       [
         'contracts/2.yaml',
         'availability',
-        expect.stringMatching(/`99\.5%` here but `99\.9%` at contracts\/1\.yaml/),
+        expect.stringMatching(
+          /`99\.5%` here but `99\.9%` at contracts\/1\.yaml/,
+        ),
       ],
     ]);
   });

@@ -8,7 +8,12 @@ function availability(percent: number): Availability {
   return {
     percent,
     raw: `${percent}%`,
-    loc: { file: 'contracts/test.yaml', line: 3, column: 5, path: 'availability' },
+    loc: {
+      file: 'contracts/test.yaml',
+      line: 3,
+      column: 5,
+      path: 'availability',
+    },
   };
 }
 
@@ -60,7 +65,9 @@ describe('availability-composition', () => {
 
   it('names what the weakest dependency must promise when that alone would do', () => {
     const [f] = findingsOf(rule, [
-      checkout({ dependsOn: [dep('risk', 'score'), dep('payment', 'authorize')] }),
+      checkout({
+        dependsOn: [dep('risk', 'score'), dep('payment', 'authorize')],
+      }),
       contract('risk', { operations: [promising('score', 99.9)] }),
       contract('payment', { availability: availability(99.999) }),
     ]);

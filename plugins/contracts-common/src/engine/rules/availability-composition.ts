@@ -1,10 +1,5 @@
 import type { EntityContract } from '../../types';
-import {
-  capitalize,
-  entityName,
-  formatMs,
-  resolutionLines,
-} from '../format';
+import { capitalize, entityName, formatMs, resolutionLines } from '../format';
 import { enterWalk, resolvedCalls } from '../paths';
 import type { Hop, ResolvedCall } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
@@ -196,11 +191,7 @@ export const availabilityCompositionRule: ContractRule = {
     const calls = hardCalls(ctx, anchor);
     const parts: Array<{ call: ResolvedCall; at: ChainAvailability }> = [];
     for (const call of calls) {
-      const at = chainAvailability(
-        ctx,
-        call.target!.ref,
-        call.call.operation,
-      );
+      const at = chainAvailability(ctx, call.target!.ref, call.call.operation);
       if (at) parts.push({ call, at });
     }
     if (parts.length === 0) return [];
@@ -223,9 +214,11 @@ export const availabilityCompositionRule: ContractRule = {
       const arithmetic = parts
         .map(
           p =>
-            `${p.at.declared ? p.at.text : `${p.at.text} composed`} (${entityName(
-              p.call.target!.ref,
-            )}${p.call.call.operation ? `.${p.call.call.operation}` : ''})`,
+            `${
+              p.at.declared ? p.at.text : `${p.at.text} composed`
+            } (${entityName(p.call.target!.ref)}${
+              p.call.call.operation ? `.${p.call.call.operation}` : ''
+            })`,
         )
         .join(' × ');
       // what the weakest would have to promise for the product to reach the promise
@@ -239,7 +232,9 @@ export const availabilityCompositionRule: ContractRule = {
       const resolutions = [
         `${s}: Add a fallback for ${called}, so that it is no longer a hard dependency (contract, degraded mode)`,
         needed <= 1
-          ? `${w}: Promise at least ${atLeast(needed)} for ${wOp ?? 'its operations'} (reliability work)`
+          ? `${w}: Promise at least ${atLeast(needed)} for ${
+              wOp ?? 'its operations'
+            } (reliability work)`
           : `${w}: Cannot lift it alone: even 100% leaves ≈ ${formatAvailability(
               others,
               promise,
@@ -273,7 +268,9 @@ export const availabilityCompositionRule: ContractRule = {
           `hard dependencies give: ${arithmetic} ≈ ${composed}`,
         ],
         notes: [`Impact: ${impact}`, ...resolutionLines(resolutions)],
-        action: `${capitalize(s)} must add a fallback for ${called} or promise less, or ${w} must promise more`,
+        action: `${capitalize(
+          s,
+        )} must add a fallback for ${called} or promise less, or ${w} must promise more`,
         chain: [self, ...weakest.at.path.map(h => h.ref)],
         location: availability!.loc,
         edges: chainEdges(

@@ -90,7 +90,9 @@ export const dataFreshnessRule: ContractRule = {
       // `Velocity fraud detection unreliable`; a reason written as a sentence is not assured
       let impact: string;
       if (!reason) {
-        impact = `${capitalize(c)} works on ${dd.dataset} older than it requires`;
+        impact = `${capitalize(c)} works on ${
+          dd.dataset
+        } older than it requires`;
       } else if (isClause(reason)) {
         impact = `Not assured that ${reason}`;
       } else {

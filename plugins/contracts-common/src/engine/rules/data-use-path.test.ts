@@ -21,11 +21,13 @@ function restricted(
 }
 
 /** risk's signals feed analytics' profiles, which support reads. */
-function catalog(parts: {
-  risk?: Partial<EntityContract>;
-  analytics?: Partial<EntityContract>;
-  support?: Partial<EntityContract>;
-} = {}) {
+function catalog(
+  parts: {
+    risk?: Partial<EntityContract>;
+    analytics?: Partial<EntityContract>;
+    support?: Partial<EntityContract>;
+  } = {},
+) {
   return [
     contract('risk', {
       datasets: [
@@ -69,7 +71,8 @@ describe('data-use-path', () => {
       consumer: 'component:default/support',
       provider: 'component:default/risk',
       subject: 'customer_risk_profiles',
-      expected: 'fraud_signals for fraud detection, model training only, to risk_team_only',
+      expected:
+        'fraud_signals for fraud detection, model training only, to risk_team_only',
       chain: [
         'component:default/support',
         'component:default/analytics',
@@ -80,7 +83,7 @@ describe('data-use-path', () => {
       'carried from: risk fraud_signals → analytics customer_risk_profiles',
     );
     expect(f.message).toContain(
-      'Trade-off: Support dispute resolution vs risk\'s restrictions on fraud_signals',
+      "Trade-off: Support dispute resolution vs risk's restrictions on fraud_signals",
     );
     // the origin's owners decide, with the receiver's
     expect(f.deciders).toEqual(
@@ -89,7 +92,9 @@ describe('data-use-path', () => {
         'group:default/risk-team',
       ]),
     );
-    expect(f.resolutions[0]).toMatch(/^analytics: Minimize what customer_risk_profiles takes from fraud_signals/);
+    expect(f.resolutions[0]).toMatch(
+      /^analytics: Minimize what customer_risk_profiles takes from fraud_signals/,
+    );
   });
 
   it('reads data_dependencies with their reason as the use, through endpoints carrying the data', () => {
@@ -104,11 +109,15 @@ describe('data-use-path', () => {
         ],
       }),
       contract('analytics', {
-        datasets: [dataset('profiles', { derivedFrom: [['risk', 'fraud_signals']] })],
+        datasets: [
+          dataset('profiles', { derivedFrom: [['risk', 'fraud_signals']] }),
+        ],
       }),
       contract('marketing', {
         dataDependencies: [
-          dataDep('analytics', 'profiles', 3_600_000, { reason: 'campaign_targeting' }),
+          dataDep('analytics', 'profiles', 3_600_000, {
+            reason: 'campaign_targeting',
+          }),
         ],
       }),
     ]);
@@ -164,11 +173,11 @@ describe('data-use-path', () => {
   it('stops on cycles of derivation', () => {
     const findings = findingsOf(rule, [
       contract('a', {
-        datasets: [
-          restricted('x', { allowedUse: ['billing'] }, [['b', 'y']]),
-        ],
+        datasets: [restricted('x', { allowedUse: ['billing'] }, [['b', 'y']])],
       }),
-      contract('b', { datasets: [dataset('y', { derivedFrom: [['a', 'x']] })] }),
+      contract('b', {
+        datasets: [dataset('y', { derivedFrom: [['a', 'x']] })],
+      }),
       contract('c', {
         requires: [requires('b', 'y', undefined, 'marketing')],
       }),

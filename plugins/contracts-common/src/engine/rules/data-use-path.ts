@@ -41,10 +41,7 @@ interface Carried {
 /** A declared `pii` that says no personal data is left (a derivation that minimized it). */
 const NO_PII = /^(none|no|anonymi[sz]ed|aggregated?)$/i;
 
-const restricted = (o: {
-  allowedUse?: string[];
-  access?: string;
-}): boolean =>
+const restricted = (o: { allowedUse?: string[]; access?: string }): boolean =>
   (o.allowedUse?.length ?? 0) > 0 || (!!o.access && o.access !== 'any');
 
 /**
@@ -140,7 +137,9 @@ function carriedTo(ctx: RuleContext, need: Need, viaRef: string): Carried[] {
   }
   const contract = ctx.contract(need.provider);
   const endpoints =
-    need.kind === 'requires' ? carriers(contract?.endpoints ?? [], need.data) : [];
+    need.kind === 'requires'
+      ? carriers(contract?.endpoints ?? [], need.data)
+      : [];
   for (const e of endpoints) {
     const at = { ref: need.provider, subject: e.path };
     if (restricted(e)) {
@@ -267,9 +266,7 @@ export const dataUsePathRule: ContractRule = {
           .join(' → ');
         const limits = [
           allowed?.length ? `for ${allowed.join(', ')} only` : '',
-          origin.access && origin.access !== 'any'
-            ? `to ${origin.access}`
-            : '',
+          origin.access && origin.access !== 'any' ? `to ${origin.access}` : '',
         ]
           .filter(Boolean)
           .join(', ');
@@ -290,7 +287,9 @@ export const dataUsePathRule: ContractRule = {
             : []),
           broken.includes('use')
             ? `${o}: Allow ${use} for ${origin.item} (privacy review)`
-            : `${o}: Grant ${need.level ?? c} access to ${origin.item} (security review)`,
+            : `${o}: Grant ${need.level ?? c} access to ${
+                origin.item
+              } (security review)`,
           `${c}: Get ${need.data} from a source that allows ${
             broken.includes('use') ? use : 'its access'
           } (workflow)`,
@@ -304,7 +303,11 @@ export const dataUsePathRule: ContractRule = {
           actual,
           impact: `${capitalize(c)} receives ${o}'s ${origin.item}${
             origin.pii ? ` (pii ${origin.pii})` : ''
-          } ${broken.includes('use') && use ? `${purposeOf(use)}, which ${o} does not allow` : `without the access ${o} requires`}`,
+          } ${
+            broken.includes('use') && use
+              ? `${purposeOf(use)}, which ${o} does not allow`
+              : `without the access ${o} requires`
+          }`,
           resolutions,
           evidence: {
             need: [need.data, need.use, need.level],
@@ -323,7 +326,9 @@ export const dataUsePathRule: ContractRule = {
             `${o} allows: ${expected}`,
           ],
           notes: [
-            `Trade-off: ${capitalize(c)} ${use ?? 'workflow'} vs ${o}'s restrictions on ${origin.item}`,
+            `Trade-off: ${capitalize(c)} ${
+              use ?? 'workflow'
+            } vs ${o}'s restrictions on ${origin.item}`,
             ...resolutionLines(resolutions),
           ],
           chain: [self, ...carried.path.map(h => h.ref)].filter(
@@ -335,7 +340,9 @@ export const dataUsePathRule: ContractRule = {
             self,
             carried.path
               .filter((h, i, all) => i === 0 || h.ref !== all[i - 1].ref)
-              .map((h, i) => (i === 0 ? { ref: h.ref, subject: need.data } : h)),
+              .map((h, i) =>
+                i === 0 ? { ref: h.ref, subject: need.data } : h,
+              ),
           ),
         });
       }

@@ -142,9 +142,7 @@ export const timeoutOrderingRule: ContractRule = {
       const last = wait.path[wait.path.length - 1];
       const waitText = `${
         wait.call.attempts > 1 ? `${wait.call.attempts} × ` : ''
-      }${formatMs(wait.attemptMs)} on ${entityName(
-        last.ref,
-      )}.${last.subject}`;
+      }${formatMs(wait.attemptMs)} on ${entityName(last.ref)}.${last.subject}`;
       drafts.push({
         consumer,
         provider: wait.holder,
