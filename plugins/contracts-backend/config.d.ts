@@ -127,6 +127,18 @@ export interface Config {
        * which a record written on one replica shows on the others). Default 1.
        */
       syncIntervalSeconds?: number;
+      /**
+       * Decision writes (records, supersedes, signatures, withdrawals) one replica handles at a
+       * time, of all users together; the others wait in its write queue. The writes in flight
+       * slow every other request of the replica (the catalog's too), their CPU much less.
+       * Default 2.
+       */
+      concurrentWrites?: number;
+      /**
+       * Decision writes that may wait for one of the `concurrentWrites` slots, per replica;
+       * beyond, 503 with Retry-After (1 s). Default 32.
+       */
+      writeQueue?: number;
     };
   };
 }

@@ -5,6 +5,7 @@
  *   yarn bench:decisions [--decisions 20000] [--entities 1000] [--concurrency 16]
  *                        [--idle 40] [--probe-rate 20] [--refresh-interval S] [--sync-interval S]
  *                        [--lag-every 20] [--lag-pending 8] [--max-per-finding N]
+ *                        [--concurrent-writes N] [--write-queue N]
  *                        [--profile out.cpuprofile [--profile-replica a|b]] [--keep]
  *
  * Targets (the issue): the catalog's p99 during the writes within 2× its idle p99 (the quieter
@@ -28,6 +29,10 @@
  *     support-team, is a party of every latency-budget finding (decision writes need a party);
  *   - `contracts.decisions.writesPerMinute: 1000000`: the per-user rate limit (default 30) would
  *     answer 429 to nearly all of one user's 20,000 writes;
+ *   - `contracts.decisions.concurrentWrites` and `writeQueue` (the writes one replica handles at
+ *     a time, and how many may wait; beyond, a 503 with Retry-After): their defaults (2, 32)
+ *     unless `--concurrent-writes` / `--write-queue`. A 503 is sent again after its Retry-After
+ *     (counted; the write's latency runs from its first try);
  *   - `contracts.decisions.maxPerFinding`: left at its default (100) unless `--max-per-finding`;
  *     the writes are spread round-robin over every latency-budget finding (≈ 400 at 1,000
  *     entities: ≈ 50 records each); the script stops before writing if they cannot hold them;
@@ -129,6 +134,12 @@ const REFRESH_S = process.argv.includes('--refresh-interval')
   : undefined;
 const SYNC_S = process.argv.includes('--sync-interval')
   ? arg('sync-interval', 1)
+  : undefined;
+const CONCURRENT_WRITES = process.argv.includes('--concurrent-writes')
+  ? arg('concurrent-writes', 2)
+  : undefined;
+const WRITE_QUEUE = process.argv.includes('--write-queue')
+  ? arg('write-queue', 32)
   : undefined;
 const MAX_PER_FINDING = process.argv.includes('--max-per-finding')
   ? arg('max-per-finding', 100)
@@ -424,6 +435,8 @@ async function main() {
         writesPerMinute: 1_000_000,
         ...(MAX_PER_FINDING ? { maxPerFinding: MAX_PER_FINDING } : {}),
         ...(SYNC_S ? { syncIntervalSeconds: SYNC_S } : {}),
+        ...(CONCURRENT_WRITES ? { concurrentWrites: CONCURRENT_WRITES } : {}),
+        ...(WRITE_QUEUE ? { writeQueue: WRITE_QUEUE } : {}),
       },
       schedule: {
         frequency: { hours: 24 },
@@ -568,6 +581,8 @@ async function run(
   );
   const statuses = new Map<string, number>();
   const writeLatencies: number[][] = [[], []];
+  /** Writes sent again after a 503 (a full write queue), per replica. */
+  const retried = [0, 0];
   /** A sampled write: through which replica, answered when (epoch ms), seen by the other after lagMs. */
   interface LagSample {
     from: number;
@@ -633,10 +648,8 @@ async function run(
       const r = i % 2;
       // consecutive writes (one through each replica) answer the same finding
       const findingId = findings[Math.floor(i / 2) % findings.length];
-      const t0 = performance.now();
-      let status: string;
-      try {
-        const res = await fetch(`${replicas[r].base}/api/contracts/decisions`, {
+      const post = () =>
+        fetch(`${replicas[r].base}/api/contracts/decisions`, {
           method: 'POST',
           headers: { ...headersOf(r), 'content-type': 'application/json' },
           body: JSON.stringify({
@@ -651,6 +664,19 @@ async function run(
           }),
           signal: AbortSignal.timeout(60_000),
         });
+      const t0 = performance.now();
+      let status: string;
+      try {
+        let res: Response;
+        // a full write queue (503, contracts.decisions.writeQueue): again after its Retry-After
+        for (;;) {
+          res = await post();
+          const retry = Number(res.headers.get('retry-after'));
+          if (res.status !== 503 || !(retry > 0)) break;
+          await res.arrayBuffer();
+          retried[r]++;
+          await sleep(retry * 1000);
+        }
         status = String(res.status);
         const body: any = await res.json().catch(() => undefined);
         const ackAt = performance.now();
@@ -830,6 +856,9 @@ async function run(
   );
   for (const [status, body] of firstError)
     out.push(`  first ${status}: ${body}`);
+  out.push(
+    `  sent again after a 503 (write queue full; latency counted from the first try): A ${retried[0]}, B ${retried[1]}`,
+  );
   for (const i of [0, 1]) {
     const s = sortedOf(writeLatencies[i]);
     out.push(

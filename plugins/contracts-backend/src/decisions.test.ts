@@ -1,4 +1,15 @@
+import {
+  type BackendFeature,
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type {
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import type { Finding } from '@backstage-contracts/plugin-contracts-common';
 import request from 'supertest';
 import {
@@ -9,13 +20,17 @@ import {
 import { loadExampleEntities } from './__testUtils__/exampleCatalog';
 import { giveMockUsersAnActor } from './__testUtils__/mockUserActor';
 import { sqliteAndPostgres } from './__testUtils__/testDatabases';
+import { PERMISSION_DECISIONS_TTL_MS } from './services/DecisionsService';
+// The portal's own policy, counted (test-only import, as in __testUtils__/contractsBackend.ts).
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
+import { ContractsPermissionPolicy } from '../../../packages/backend/src/modules/permissionPolicy';
 
 jest.setTimeout(120_000);
 giveMockUsersAnActor();
 
 const databases = sqliteAndPostgres();
 
-const { GUEST, BOB, SAM } = USERS;
+const { GUEST, BOB, SAM, CAROL } = USERS;
 
 const body = {
   title: 'Support reads a summary through risk',
@@ -33,12 +48,13 @@ describe.each(databases.eachSupportedId())('decision records on %p', id => {
     examples = await loadExampleEntities();
   });
 
-  async function start(contracts = {}) {
+  async function start(contracts = {}, policy?: BackendFeature) {
     const knex = await databases.init(id);
     const { server } = await startContractsBackend({
       entities: examples,
       knex,
       contracts,
+      policy,
     });
     const findings = await request(server)
       .get('/api/contracts/findings')
@@ -51,7 +67,7 @@ describe.each(databases.eachSupportedId())('decision records on %p', id => {
       if (key) r.set('Idempotency-Key', key);
       return r.send({ findingId: access.id, ...payload });
     };
-    return { server, access, post };
+    return { server, access, post, knex };
   }
 
   it('refuses NUL characters, impossible review dates and made-up cursors with 400, and stores nothing', async () => {
@@ -172,5 +188,105 @@ describe.each(databases.eachSupportedId())('decision records on %p', id => {
           .set(as(SAM))
       ).status,
     ).toBe(200);
+  });
+  it('bounds the writes in flight on a replica: beyond its queue a 503 with Retry-After; a slot frees when a write ends, a failed one too', async () => {
+    const { post, knex } = await start({
+      decisions: { concurrentWrites: 1, writeQueue: 2 },
+    });
+    // The database holds every write (a lock; on SQLite its one connection): the first write
+    // takes the slot and waits there, two more wait in the queue.
+    const trx = await knex.transaction();
+    if (knex.client.config.client === 'pg') {
+      await trx.raw('LOCK TABLE contracts_decisions IN ACCESS EXCLUSIVE MODE');
+    }
+    const answered: request.Response[] = [];
+    const sent = Array.from({ length: 5 }, (_, i) =>
+      post(GUEST, { ...body, title: `burst ${i}` }).then(r => {
+        answered.push(r);
+        return r;
+      }),
+    );
+    try {
+      // the two beyond the bound are answered at once, while the database still holds the others
+      for (let end = Date.now() + 20_000; answered.length < 2; ) {
+        if (Date.now() > end) throw new Error('no write was refused');
+        await new Promise(r => setTimeout(r, 20));
+      }
+      await new Promise(r => setTimeout(r, 300));
+      expect(answered.map(r => r.status)).toEqual([503, 503]);
+      expect(answered[0].headers['retry-after']).toBe('1');
+      expect(answered[0].body.error).toMatchObject({
+        name: 'ServiceUnavailableError',
+        message: expect.stringMatching(/1 at a time, 2 waiting/),
+      });
+    } finally {
+      await trx.rollback();
+    }
+    expect((await Promise.all(sent)).map(r => r.status).sort()).toEqual([
+      201, 201, 201, 503, 503,
+    ]);
+    // a refused write (400 in the route) gives its slot back: four in a row, then a good one
+    for (let i = 0; i < 4; i++) {
+      expect((await post(GUEST, { ...body, title: ' ' })).status).toBe(400);
+    }
+    expect((await post(GUEST, { ...body, title: 'after' })).status).toBe(201);
+  });
+
+  it("asks the permission policy once per caller for a burst of writes, and each caller's own decision", async () => {
+    const asked: string[] = [];
+    // the portal's policy, counting what it is asked; Carol may not record decisions
+    class CountingPolicy extends ContractsPermissionPolicy {
+      async handle(query: PolicyQuery, user?: PolicyQueryUser) {
+        const who = user?.info.userEntityRef;
+        asked.push(`${query.permission.name} ${who}`);
+        if (
+          query.permission.name === 'contracts.decision.create' &&
+          who === CAROL
+        ) {
+          return { result: AuthorizeResult.DENY } as const;
+        }
+        return super.handle(query, user);
+      }
+    }
+    const policy = createBackendModule({
+      pluginId: 'permission',
+      moduleId: 'counting-policy',
+      register(reg) {
+        reg.registerInit({
+          deps: {
+            policy: policyExtensionPoint,
+            userInfo: coreServices.userInfo,
+          },
+          async init(deps) {
+            deps.policy.setPolicy(new CountingPolicy(deps.userInfo));
+          },
+        });
+      },
+    });
+    const { post } = await start({}, policy);
+    const times = (what: string) => asked.filter(a => a === what).length;
+    const started = Date.now();
+    const burst = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        post(GUEST, { ...body, title: `burst ${i}` }),
+      ),
+    );
+    const tookMs = Date.now() - started;
+    expect(burst.map(r => r.status)).toEqual(Array(8).fill(201));
+    // once per PERMISSION_DECISIONS_TTL_MS at most (8 times each before)
+    const bound = Math.ceil(tookMs / PERMISSION_DECISIONS_TTL_MS);
+    expect(times(`contracts.decision.create ${GUEST}`)).toBeLessThanOrEqual(
+      bound,
+    );
+    expect(times(`contracts.decision.accept ${GUEST}`)).toBeLessThanOrEqual(
+      bound,
+    );
+    // kept per caller: the guest's ALLOW is not Carol's
+    const carol = await post(CAROL, body);
+    expect(carol.status).toBe(403);
+    expect(carol.body.error.message).toMatch(
+      /may not record contract decisions/,
+    );
+    expect(times(`contracts.decision.create ${CAROL}`)).toBe(1);
   });
 });

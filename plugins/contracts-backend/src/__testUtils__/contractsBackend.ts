@@ -3,6 +3,7 @@ import {
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
+import type { BackendFeature } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import type { JsonObject } from '@backstage/types';
 import permissionPlugin from '@backstage/plugin-permission-backend';
@@ -58,13 +59,17 @@ export async function startContractsBackend(options: {
   entities: Entity[];
   contracts?: JsonObject;
   knex?: Knex;
+  /** The permission policy's module, instead of the portal's. */
+  policy?: BackendFeature;
+  /** More features, e.g. a scheduler the test triggers (`mockServices.scheduler().factory()`). */
+  features?: BackendFeature[];
 }): Promise<{ server: Server; catalog: ReturnType<typeof mutableCatalog> }> {
   const catalog = mutableCatalog(options.entities);
   const { server } = await startTestBackend({
     features: [
       contractsPlugin,
       permissionPlugin,
-      policyModule,
+      options.policy ?? policyModule,
       catalog.factory,
       ...(options.knex
         ? [mockServices.database.factory({ knex: options.knex })]
@@ -80,6 +85,7 @@ export async function startContractsBackend(options: {
         },
       }),
       ownershipUserInfo(OWNERSHIP),
+      ...(options.features ?? []),
     ],
   });
   return { server, catalog };

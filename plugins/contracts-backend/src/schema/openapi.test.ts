@@ -27,7 +27,12 @@ describe('openapi.yaml', () => {
       authorizer: {} as any,
       catalogVisibility: {} as any,
       userInfo: mockServices.userInfo(),
-      limits: { writesPerWindow: 30, windowMs: 60_000 },
+      limits: {
+        writesPerWindow: 30,
+        windowMs: 60_000,
+        concurrentWrites: 2,
+        writeQueue: 32,
+      },
     });
     // the contract history is a router of its own, mounted beside this one
     const history = createHistoryRouter({} as any);

@@ -3,13 +3,10 @@ import type {
   BackstageUserPrincipal,
   HttpAuthService,
   LoggerService,
-  PermissionsService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
-  contractsDecisionCreatePermission,
   type Finding,
   latestSignatures,
 } from '@backstage-contracts/plugin-contracts-common';
@@ -17,10 +14,12 @@ import express, {
   type NextFunction,
   type Request,
   type Response,
+  type RequestHandler,
   type Router,
 } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { z } from 'zod';
 import {
   type Decision,
@@ -109,8 +108,55 @@ export interface DecisionLimits {
 /** What the decision routes need. */
 export interface DecisionRoutesOptions {
   logger: LoggerService;
+  /** Writes one replica handles at a time (of every user). */
+  concurrentWrites: number;
+  /** Writes that may wait for one of those slots; beyond, a 503 with Retry-After. */
+  writeQueue: number;
+}
+
+/** The Retry-After of a write refused because the replica's write queue is full, seconds. */
+export const WRITE_QUEUE_RETRY_AFTER_S = 1;
+
+/**
+ * At most `concurrent` writes at a time on this replica, `queue` more waiting (first come,
+ * first served); beyond, a 503 with Retry-After. A write holds its slot until its response is
+ * sent (or its connection closes): the writes in flight, not their CPU, are what slow every
+ * other request of the replica (bench:decisions, README). A request whose client went away
+ * while it waited is dropped when its turn comes.
+ */
+function writeGate(limits: DecisionLimits): RequestHandler {
+  const limit = pLimit(limits.concurrentWrites);
+  const bound = limits.concurrentWrites + limits.writeQueue;
+  return (_req, res, next) => {
+    if (limit.activeCount + limit.pendingCount >= bound) {
+      res.set('Retry-After', String(WRITE_QUEUE_RETRY_AFTER_S));
+      res.status(503).json({
+        error: {
+          name: 'ServiceUnavailableError',
+          message: `Too many decision writes in progress on this server (${limits.concurrentWrites} at a time, ${limits.writeQueue} waiting); try again in ${WRITE_QUEUE_RETRY_AFTER_S} s`,
+        },
+        response: { statusCode: 503 },
+      });
+      return;
+    }
+    let over = false;
+    let release!: () => void;
+    const ended = new Promise<void>(resolve => {
+      release = resolve;
+    });
+    const end = () => {
+      over = true;
+      release();
+    };
+    res.once('finish', end);
+    res.once('close', end);
+    limit(() => {
+      if (over) return undefined;
+      next();
+      return ended;
+    });
+  };
   httpAuth: HttpAuthService;
-  permissions: PermissionsService;
   userInfo: UserInfoService;
   decisions: DecisionsService;
   authorizer: FindingAuthorizer;
@@ -127,7 +173,6 @@ export function addDecisionRoutes(
 ) {
   const {
     httpAuth,
-    permissions,
     userInfo,
     decisions,
     authorizer,
@@ -171,7 +216,13 @@ export function addDecisionRoutes(
       });
     },
   });
-  const writes = [limiter, express.json({ limit: '1mb' }), rejectNulBytes];
+  // per user (the limiter), the body read, then a slot among the replica's writes in flight
+  const writes = [
+    limiter,
+    express.json({ limit: '1mb' }),
+    rejectNulBytes,
+    writeGate(options.limits),
+  ];
 
   /** A decision id from the path; 404 for anything that is not one (never sent to the database). */
   const decisionOf = async (id: string): Promise<Decision> => {
@@ -298,11 +349,7 @@ export function addDecisionRoutes(
     supersedes?: Decision,
   ) => {
     const credentials = await userOf(req);
-    const [create] = await permissions.authorize(
-      [{ permission: contractsDecisionCreatePermission }],
-      { credentials },
-    );
-    if (create.result !== AuthorizeResult.ALLOW) {
+    if (!(await authorizer.canCreate(credentials))) {
       throw new NotAllowedError('You may not record contract decisions');
     }
     const finding = await findingOf(req, body.findingId);

@@ -70,7 +70,9 @@ interface CallerAnswers {
 }
 
 /** The cache key of a caller: their principal (a user with the service acting for them). */
-function callerKey(credentials: BackstageCredentials): string | undefined {
+export function callerKey(
+  credentials: BackstageCredentials,
+): string | undefined {
   const p = credentials.principal as {
     type: string;
     userEntityRef?: string;

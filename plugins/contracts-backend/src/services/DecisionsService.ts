@@ -4,7 +4,10 @@ import type {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
-import type { PolicyDecision } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  type PolicyDecision,
+} from '@backstage/plugin-permission-common';
 import {
   createConditionAuthorizer,
   type PermissionRuleset,
@@ -12,14 +15,17 @@ import {
 import {
   applyDecisions,
   contractsDecisionAcceptPermission,
+  contractsDecisionCreatePermission,
   type Finding,
 } from '@backstage-contracts/plugin-contracts-common';
+import { LRUCache } from 'lru-cache';
 import type {
   Decision,
   DecisionsStore,
   NewDecision,
   NewSignature,
 } from '../database/DecisionsStore';
+import { callerKey } from './CatalogVisibility';
 
 /** How long a hole in the change log is looked for (a write still committing, or rolled back). */
 const GAP_TTL_MS = 60_000;
@@ -224,10 +230,23 @@ export class DecisionsService {
 }
 
 /**
- * Who may accept which findings: one conditional authorization per call, whatever the number of
- * findings (the policy's decision for the caller), whose conditions — rule IS_FINDING_PARTY on
- * the finding's deciders — this plugin, which owns the finding resource, evaluates itself, as
- * the catalog does for entities: no call back from the permission backend per finding.
+ * How long the policy's decisions for one caller (may they record decisions, may they accept
+ * findings) are kept: a burst of writes asks the permission framework once, not per request. A
+ * change of policy or of group membership reaches the decision routes within this time (as it
+ * reaches what they may read: `CATALOG_VISIBILITY_TTL_MS` of CatalogVisibility).
+ */
+export const PERMISSION_DECISIONS_TTL_MS = 5_000;
+/** The most callers whose decisions are kept at a time (the least recently served go first). */
+const MAX_CALLERS = 1_000;
+
+/**
+ * Who may record decisions, and accept which findings: one authorization per caller and
+ * permission, kept {@link PERMISSION_DECISIONS_TTL_MS} by the caller's principal (concurrent
+ * requests of one caller share the one in flight). For accepting, one conditional authorization
+ * whatever the number of findings (the policy's decision for the caller), whose conditions —
+ * rule IS_FINDING_PARTY on the finding's deciders — this plugin, which owns the finding
+ * resource, evaluates itself, as the catalog does for entities: no call back from the
+ * permission backend per finding.
  */
 export class FindingAuthorizer {
   private readonly applies: (
@@ -251,10 +270,63 @@ export class FindingAuthorizer {
     credentials: BackstageCredentials,
   ): Promise<boolean[]> {
     if (!findings.length) return [];
-    const [decision] = await this.options.permissions.authorizeConditional(
-      [{ permission: contractsDecisionAcceptPermission }],
-      { credentials },
+    const { permissions } = this.options;
+    const decision = await this.decision(
+      contractsDecisionAcceptPermission.name,
+      credentials,
+      async () =>
+        (
+          await permissions.authorizeConditional(
+            [{ permission: contractsDecisionAcceptPermission }],
+            { credentials },
+          )
+        )[0],
     );
     return findings.map(f => this.applies(decision, f));
   }
 }
+  /** Per caller and permission; absent when decisions are not kept (a TTL of 0). */
+  private readonly decisions?: LRUCache<string, Promise<PolicyDecision>>;
+      /** How long a caller's decisions are kept; default {@link PERMISSION_DECISIONS_TTL_MS}. */
+      ttlMs?: number;
+    const ttl = options.ttlMs ?? PERMISSION_DECISIONS_TTL_MS;
+    if (ttl > 0) {
+      this.decisions = new LRUCache({ max: MAX_CALLERS * 2, ttl });
+    }
+  }
+
+  /** The policy's decision on `permission` for the caller, kept per caller. */
+  private decision(
+    permission: string,
+    credentials: BackstageCredentials,
+    ask: () => Promise<PolicyDecision>,
+  ): Promise<PolicyDecision> {
+    const caller = this.decisions && callerKey(credentials);
+    if (!caller) return ask();
+    const key = `${permission}|${caller}`;
+    const known = this.decisions!.get(key);
+    if (known) return known;
+    const asked = ask();
+    this.decisions!.set(key, asked);
+    // a failure is not kept: the next request asks again
+    asked.catch(() => {
+      if (this.decisions!.get(key) === asked) this.decisions!.delete(key);
+    });
+    return asked;
+  }
+
+  /** May the caller record decisions (the permission `contracts.decision.create`). */
+  async canCreate(credentials: BackstageCredentials): Promise<boolean> {
+    const { permissions } = this.options;
+    const decision = await this.decision(
+      contractsDecisionCreatePermission.name,
+      credentials,
+      async () =>
+        (
+          await permissions.authorize(
+            [{ permission: contractsDecisionCreatePermission }],
+            { credentials },
+          )
+        )[0],
+    );
+    return decision.result === AuthorizeResult.ALLOW;

@@ -28,7 +28,18 @@ describe('readContractsSettings', () => {
       writesPerWindow: 30,
       windowMs: 60_000,
       syncIntervalMs: 1000,
+      concurrentWrites: 2,
+      writeQueue: 32,
     });
+    expect(
+      read({ decisions: { concurrentWrites: 4, writeQueue: 0 } }).decisions,
+    ).toMatchObject({ concurrentWrites: 4, writeQueue: 0 });
+    expect(() => read({ decisions: { concurrentWrites: 0 } })).toThrow(
+      /concurrentWrites must be a whole number above 0/,
+    );
+    expect(() => read({ decisions: { writeQueue: -1 } })).toThrow(
+      /writeQueue must be a whole number of 0 or more/,
+    );
     expect(
       read({ decisions: { maxPerFinding: 5 } }).decisions.maxPerFinding,
     ).toBe(5);

@@ -25,6 +25,10 @@ export interface ContractsSettings {
     windowMs: number;
     /** How often every replica reads the others' decision writes from the change log. */
     syncIntervalMs: number;
+    /** Writes one replica handles at a time. */
+    concurrentWrites: number;
+    /** Writes that may wait for a slot, per replica (503 beyond). */
+    writeQueue: number;
   };
 }
 
@@ -119,15 +123,18 @@ export function readContractsSettings(root: Config): ContractsSettings {
     }
   }
   const decisions = config?.getOptionalConfig('decisions');
-  const positive = (key: string, fallback: number) => {
+  const whole = (key: string, fallback: number, min: 0 | 1 = 1) => {
     const value = decisions?.getOptionalNumber(key) ?? fallback;
-    if (!Number.isInteger(value) || value < 1) {
+    if (!Number.isInteger(value) || value < min) {
       throw new Error(
-        `contracts.decisions.${key} must be a whole number above 0`,
+        `contracts.decisions.${key} must be a whole number ${
+          min ? 'above 0' : 'of 0 or more'
+        }`,
       );
     }
     return value;
   };
+  const positive = (key: string, fallback: number) => whole(key, fallback);
   return {
     schedule,
     refreshIntervalMs:
@@ -138,6 +145,8 @@ export function readContractsSettings(root: Config): ContractsSettings {
       maxPerFinding: positive('maxPerFinding', 100),
       writesPerWindow: positive('writesPerMinute', 30),
       windowMs: 60_000,
+      concurrentWrites: positive('concurrentWrites', 2),
+      writeQueue: whole('writeQueue', 32, 0),
       syncIntervalMs: (() => {
         const seconds =
           decisions?.getOptionalNumber('syncIntervalSeconds') ?? 1;
