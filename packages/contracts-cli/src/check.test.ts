@@ -349,6 +349,41 @@ describe('entities the catalog would not hold (issue 15, cases 4 and 5)', () => 
   });
 });
 
+describe('configured deciders (issue 15, case 8)', () => {
+  it('reports a decider group the catalog lacks, when the catalog read holds the groups', async () => {
+    const dir = writeTree(tmpDir(), {
+      'contracts.config.yaml':
+        'deciders:\n  access-policy: [security-team, group:default/privacy-team]\n',
+    });
+    const withOrg = await run(['check', EXAMPLES, '--format', 'json'], {
+      cwd: dir,
+    });
+    expect((JSON.parse(withOrg.stdout) as ContractsReport).problems).toEqual([
+      {
+        entity: 'group:default/privacy-team',
+        path: 'deciders.access-policy[1]',
+        message: expect.stringMatching(
+          /^the decider `group:default\/privacy-team` configured for `access-policy` is not in the catalog/,
+        ),
+      },
+    ]);
+    // a few catalog files without the organization cannot tell
+    const withoutOrg = await run(
+      [
+        'check',
+        path.join(EXAMPLES, 'support'),
+        path.join(EXAMPLES, 'risk'),
+        '--format',
+        'json',
+      ],
+      { cwd: dir },
+    );
+    expect((JSON.parse(withoutOrg.stdout) as ContractsReport).problems).toEqual(
+      [],
+    );
+  });
+});
+
 describe('usage errors: one line, exit 2', () => {
   const oneLine = (stderr: string) => {
     expect(stderr).toMatch(/^contracts: [^\n]+\n$/);
