@@ -15,6 +15,7 @@ import {
   type EntitySummary,
   type Finding,
   type Observation,
+  parseDiscoverReports,
   parseEntityContract,
   type SarifArtifact,
   type Severity,
@@ -45,7 +46,7 @@ export interface AnalysisOptions {
   parsed?: ParsedEntries;
   /**
    * Facts `contracts discover` found, by entity ref: added to that entity's contract (an empty
-   * one when it has none) for the rule `contract-drift`.
+   * one when it has none) for the rule `contract-drift`, instead of its committed reports.
    */
   discovered?: Map<string, DiscoveredFact[]>;
   /** What `--prometheus` measured, by entity ref: added beside the contract's declared values. */
@@ -66,7 +67,13 @@ export function runAnalysis(
     entries.set(entry.ref, entry);
     summaries.set(entry.ref, summarize(entry.entity, entry.ref));
     problems.push(...entry.problems);
-    const discovered = options.discovered?.get(entry.ref);
+    let discovered = options.discovered?.get(entry.ref);
+    if (!discovered && entry.reports?.length) {
+      // the reports the service's CI committed, read as the catalog module reads them
+      const read = parseDiscoverReports(entry.ref, entry.reports);
+      problems.push(...read.problems);
+      if (read.facts.length) discovered = read.facts;
+    }
     if (entry.sources.length || discovered) {
       const parsed =
         options.parsed?.get(entry) ??

@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Entity } from '@backstage/catalog-model';
-import type { ContractsReport } from '@backstage-contracts/plugin-contracts-common';
+import {
+  type ContractsReport,
+  isDiscoverReport,
+} from '@backstage-contracts/plugin-contracts-common';
 import { CONTRACTS_RESOLVED_ANNOTATION } from './catalog/live';
 import { copyExamples, EXAMPLES, resolveLatency, run } from './__testUtils__/testing';
 
@@ -25,17 +28,23 @@ function catalogEntities(): Entity[] {
       const ref = entity.metadata.annotations?.['contracts.io/ref'];
       if (ref === 'dir:./contracts') {
         const dir = path.join(path.dirname(full), 'contracts');
-        const sources = fs
+        const texts = fs
           .readdirSync(dir)
           .sort()
           .map(name => ({
             file: `contracts/${name}`,
             text: fs.readFileSync(path.join(dir, name), 'utf8'),
           }));
+        // as the catalog module does: YAML documents, and discover reports beside them
+        const sources = texts.filter(t => /\.ya?ml$/.test(t.file));
+        const discovered = texts.filter(t => isDiscoverReport(t.file, t.text));
         // one entity keeps its ref unresolved: reported as a problem
         if (entity.metadata.name !== 'support') {
           entity.metadata.annotations![CONTRACTS_RESOLVED_ANNOTATION] =
-            JSON.stringify({ sources });
+            JSON.stringify({
+              sources,
+              ...(discovered.length ? { discovered } : {}),
+            });
         }
       }
       entities.push(entity);

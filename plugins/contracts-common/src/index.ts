@@ -8,6 +8,12 @@
 export * from './types';
 export * from './annotations';
 export * from './parser';
+export {
+  detectImportFormat,
+  IMPORT_FORMAT_NAMES,
+  OPERATION_ANNOTATION,
+  UNIT_ANNOTATION,
+} from './imports';
 export * from './engine';
 export * from './report';
 export * from './permissions';

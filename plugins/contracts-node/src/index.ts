@@ -11,6 +11,7 @@ export {
 } from './extensions';
 export {
   loadContractSources,
+  loadDiscoverReport,
   type ContractEntityLocation,
   type LoadContractSourcesOptions,
   type LoadedContractSources,

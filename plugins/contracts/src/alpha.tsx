@@ -16,7 +16,8 @@ import { isContractsAvailable } from '@backstage-contracts/plugin-contracts-comm
 import { contractsApiRef, ContractsClient } from './api';
 import { rootRouteRef } from './routes';
 
-const isGroup = (entity: Entity) => entity.kind.toLocaleLowerCase('en-US') === 'group';
+const isGroup = (entity: Entity) =>
+  entity.kind.toLocaleLowerCase('en-US') === 'group';
 const hasContracts = (entity: Entity) =>
   ['component', 'resource', 'api', 'system'].includes(
     entity.kind.toLocaleLowerCase('en-US'),
@@ -79,13 +80,36 @@ export const entityDecisionsCard = EntityCardBlueprint.make({
   },
 });
 
+/** Kinds a need may name as its provider. */
+const isProviderKind = (entity: Entity) =>
+  ['component', 'resource', 'api', 'system'].includes(
+    entity.kind.toLocaleLowerCase('en-US'),
+  );
+
+/**
+ * The needs of others an entity has not answered, on the overview of any entity a need may
+ * name (contract or not): shown only when there are some. @alpha
+ */
+export const entityUnansweredNeedsCard = EntityCardBlueprint.make({
+  name: 'unanswered-needs',
+  params: {
+    filter: isProviderKind,
+    loader: () =>
+      import('./components/UnansweredNeeds').then(m => (
+        <m.UnansweredNeedsCard hideWhenEmpty />
+      )),
+  },
+});
+
 /** Team view card on Group pages. @alpha */
 export const entityTeamConflictsCard = EntityCardBlueprint.make({
   name: 'team-conflicts',
   params: {
     filter: isGroup,
     loader: () =>
-      import('./components/TeamConflictsCard').then(m => <m.TeamConflictsCard />),
+      import('./components/TeamConflictsCard').then(m => (
+        <m.TeamConflictsCard />
+      )),
   },
 });
 
@@ -129,6 +153,7 @@ export default createFrontendPlugin({
     entityContractsCard,
     entityConflictsCard,
     entityDecisionsCard,
+    entityUnansweredNeedsCard,
     entityTeamConflictsCard,
     entityContractsContent,
     entityTeamContractsContent,

@@ -41,7 +41,8 @@ export function tmpDir(prefix = 'contracts-cli-'): string {
 }
 
 afterAll(() => {
-  for (const dir of made.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of made.splice(0))
+    fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /**
@@ -99,4 +100,10 @@ export function resolveIdempotency(examples: string) {
     'generates_new_request_id: true',
     'generates_new_request_id: false',
   );
+  // and checkout's code keeps its id on retry: its committed discover report finds no new id
+  // (else contract-drift reports that the code still makes one)
+  const report = path.join(examples, 'checkout/contracts/discovered.json');
+  const json = JSON.parse(fs.readFileSync(report, 'utf8'));
+  json.facts = json.facts.filter((f: any) => f.kind !== 'new-id-in-retry');
+  fs.writeFileSync(report, `${JSON.stringify(json, null, 2)}\n`);
 }

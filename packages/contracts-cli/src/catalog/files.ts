@@ -13,12 +13,15 @@ import {
   type ContractSource,
   contractSourcesFromAnnotation,
   unreadContractAnnotation,
+  CONTRACTS_DISCOVERED_ANNOTATION,
+  isDiscoverReport,
 } from '@backstage-contracts/plugin-contracts-common';
 import { fsReason, UsageError } from '../errors';
 import { entityRefOf } from './summary';
 import { ANALYZED_KINDS, type CatalogEntry, type LoadedCatalog } from './types';
 
 const YAML_FILE = /\.ya?ml$/i;
+const JSON_FILE = /\.json$/i;
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'dist-types']);
 
 /** Options of {@link loadCatalogFiles}. */
@@ -93,6 +96,8 @@ class ContractFileCache {
   private readonly texts = new Map<string, string>();
   /** YAML file names by folder, sorted; filled by the walk of the PATHs first. */
   readonly dirs = new Map<string, string[]>();
+  /** JSON file names by folder, sorted. */
+  private readonly jsonDirs = new Map<string, string[]>();
 
   /** A file listed under the PATHs: unreadable is a usage error (naming it as `shown()` does). */
   readListed(file: string, shown: () => string): string {
@@ -112,6 +117,22 @@ class ContractFileCache {
     return text;
   }
 
+  /** The `*.json` file names of a folder, sorted (discover reports are among them). */
+  listJson(dir: string): string[] {
+    let names = this.jsonDirs.get(dir);
+    if (!names) {
+      names = fs
+        .readdirSync(dir, { withFileTypes: true })
+        .filter(
+          d => (d.isFile() || d.isSymbolicLink()) && JSON_FILE.test(d.name),
+        )
+        .map(d => d.name)
+        .sort();
+      this.jsonDirs.set(dir, names);
+    }
+    return names;
+  }
+
   list(dir: string): string[] {
     let names = this.dirs.get(dir);
     if (!names) {
@@ -128,27 +149,41 @@ class ContractFileCache {
   }
 }
 
+/** Texts found at a location, with their absolute paths (same order), or why none could be read. */
+interface Resolved {
+  sources: ContractSource[];
+  paths: string[];
+  /** Discover reports (see `isDiscoverReport`). */
+  reports: ContractSource[];
+  reportPaths: string[];
+  error?: string;
+}
+
 /**
  * Resolves a `contracts.io/ref` location relative to the file defining the entity:
- * `dir:./contracts` is every `*.yaml`/`*.yml` directly in that folder, sorted; `file:./x.yaml`
- * one file. Sources are named relative to the entity's folder (`contracts/sla.yaml`).
+ * `dir:./contracts` is every `*.yaml`/`*.yml` directly in that folder, sorted, and the discover
+ * reports beside them (`discovered.json`, or JSON whose header says so); `file:./x.yaml` one
+ * file. Sources are named relative to the entity's folder (`contracts/sla.yaml`). With
+ * `report`, the location is that of a discover report (`contracts.io/discovered`).
  */
 function resolveRef(
   ref: string,
   entityFile: string,
   cache: ContractFileCache,
-): { sources: ContractSource[]; paths: string[]; error?: string } {
+  report = false,
+): Resolved {
+  const none = { sources: [], paths: [], reports: [], reportPaths: [] };
+  const what = report ? 'the discover report' : 'the contracts';
   const m = /^([a-z][a-z0-9+.-]*):(.+)$/i.exec(ref.trim());
   const type = m?.[1].toLowerCase();
   const target = m?.[2].trim() ?? '';
-  if (type !== 'dir' && type !== 'file') {
+  if ((type !== 'dir' || report) && type !== 'file') {
     return {
-      sources: [],
-      paths: [],
+      ...none,
       error:
         type === 'url'
           ? `\`${ref}\` cannot be read from files: url locations are read by the catalog (use --catalog-url)`
-          : `\`${ref}\` is not a dir: or file: location`,
+          : `\`${ref}\` is not a ${report ? '' : 'dir: or '}file: location`,
     };
   }
   const base = path.dirname(entityFile);
@@ -156,25 +191,35 @@ function resolveRef(
   const shown = displayPath(base, abs);
   try {
     if (type === 'file') {
-      return {
-        sources: [{ file: shown, text: cache.read(abs) }],
-        paths: [abs],
-      };
+      const found = [{ file: shown, text: cache.read(abs) }];
+      return report
+        ? { ...none, reports: found, reportPaths: [abs] }
+        : { ...none, sources: found, paths: [abs] };
     }
     const names = cache.list(abs);
     const paths = names.map(name => inFolder(abs, name));
-    return {
+    const resolved: Resolved = {
+      ...none,
       sources: names.map((name, i) => ({
         file: `${shown}/${name}`,
         text: cache.read(paths[i]),
       })),
       paths,
+      reports: [],
+      reportPaths: [],
     };
+    for (const name of cache.listJson(abs)) {
+      const file = inFolder(abs, name);
+      const text = cache.read(file);
+      if (!isDiscoverReport(name, text)) continue;
+      resolved.reports.push({ file: `${shown}/${name}`, text });
+      resolved.reportPaths.push(file);
+    }
+    return resolved;
   } catch (error) {
     return {
-      sources: [],
-      paths: [],
-      error: `cannot read the contracts at \`${ref}\` (${shown}): ${fsReason(
+      ...none,
+      error: `cannot read ${what} at \`${ref}\` (${shown}): ${fsReason(
         error,
       )}`,
     };
@@ -196,9 +241,11 @@ export function entryFromEntity(
   const {
     inline,
     ref: location,
+    discovered,
     problems,
   } = contractSourcesFromAnnotation(entity);
   const sources: ContractSource[] = [];
+  let reports: ContractSource[] = [];
   const sourcePaths = new Map<string, string>();
   if (inline) {
     sources.push(inline);
@@ -217,6 +264,25 @@ export function entryFromEntity(
       sources.push(s);
       sourcePaths.set(s.file, resolved.paths[i]);
     });
+    reports = resolved.reports;
+    resolved.reports.forEach((s, i) =>
+      sourcePaths.set(s.file, resolved.reportPaths[i]),
+    );
+  }
+  if (discovered && where.file && cache) {
+    // the report the annotation names, instead of those beside the contracts
+    const resolved = resolveRef(discovered, where.file, cache, true);
+    if (resolved.error) {
+      problems.push({
+        entity: ref,
+        path: `metadata.annotations["${CONTRACTS_DISCOVERED_ANNOTATION}"]`,
+        message: resolved.error,
+      });
+    }
+    reports = resolved.reports;
+    resolved.reports.forEach((s, i) =>
+      sourcePaths.set(s.file, resolved.reportPaths[i]),
+    );
   }
   return {
     ref,
@@ -225,6 +291,7 @@ export function entryFromEntity(
     file: where.file,
     line: where.line,
     sources,
+    ...(reports.length ? { reports } : {}),
     sourcePaths,
     problems,
   };

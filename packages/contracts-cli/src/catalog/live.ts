@@ -4,18 +4,16 @@
 import type { CatalogClient } from '@backstage/catalog-client';
 import type { Entity } from '@backstage/catalog-model';
 import {
+  CONTRACTS_DISCOVERED_ANNOTATION,
   CONTRACTS_REF_ANNOTATION,
-  type ContractSource,
+  CONTRACTS_RESOLVED_ANNOTATION,
+  resolvedContractsOf,
 } from '@backstage-contracts/plugin-contracts-common';
 import { UsageError } from '../errors';
 import { entryFromEntity } from './files';
 import { ANALYZED_KINDS, type CatalogEntry, type LoadedCatalog } from './types';
 
-/**
- * Annotation the catalog module attaches to an entity with the documents behind its
- * `contracts.io/ref`: a JSON string `{"sources":[{"file":"contracts/sla.yaml","text":"…"}]}`.
- */
-export const CONTRACTS_RESOLVED_ANNOTATION = 'contracts.io/resolved';
+export { CONTRACTS_RESOLVED_ANNOTATION };
 
 /** Options of {@link loadLiveCatalog}. */
 export interface LiveCatalogOptions {
@@ -26,53 +24,32 @@ export interface LiveCatalogOptions {
   pageSize?: number;
 }
 
-function resolvedSources(
-  entity: Entity,
-): { sources?: ContractSource[]; error?: string } {
-  const raw = entity.metadata.annotations?.[CONTRACTS_RESOLVED_ANNOTATION];
-  if (raw === undefined) return {};
-  try {
-    const parsed = JSON.parse(raw) as { sources?: unknown };
-    const sources = parsed?.sources;
-    if (
-      Array.isArray(sources) &&
-      sources.every(
-        s =>
-          typeof s === 'object' &&
-          s !== null &&
-          typeof (s as ContractSource).file === 'string' &&
-          typeof (s as ContractSource).text === 'string',
-      )
-    ) {
-      return {
-        sources: (sources as ContractSource[]).map(s => ({
-          file: s.file,
-          text: s.text,
-        })),
-      };
-    }
-  } catch {
-    // reported below
-  }
-  return {
-    error: `the annotation \`${CONTRACTS_RESOLVED_ANNOTATION}\` is not {"sources":[{"file","text"}]}`,
-  };
-}
-
-/** The entry of an entity read from the catalog: inline spec, and the resolved ref documents. */
+/** The entry of an entity read from the catalog: inline spec, and the resolved ref documents and discover reports. */
 export function entryFromCatalogEntity(entity: Entity): CatalogEntry {
   const entry = entryFromEntity(entity, { origin: 'catalog' });
-  const location = entity.metadata.annotations?.[CONTRACTS_REF_ANNOTATION];
-  if (typeof location === 'string' && location.trim()) {
-    const { sources, error } = resolvedSources(entity);
-    if (sources) {
-      entry.sources.push(...sources);
+  const annotations = entity.metadata.annotations ?? {};
+  const location = [
+    annotations[CONTRACTS_REF_ANNOTATION],
+    annotations[CONTRACTS_DISCOVERED_ANNOTATION],
+  ].find(a => typeof a === 'string' && a.trim());
+  if (location) {
+    const resolved = resolvedContractsOf(entity);
+    if (resolved && resolved.error === undefined) {
+      entry.sources.push(...resolved.sources);
+      if (resolved.discovered.length) entry.reports = resolved.discovered;
+      for (const message of resolved.discoveredErrors) {
+        entry.problems.push({
+          entity: entry.ref,
+          path: `metadata.annotations["${CONTRACTS_DISCOVERED_ANNOTATION}"]`,
+          message,
+        });
+      }
     } else {
       entry.problems.push({
         entity: entry.ref,
         path: `metadata.annotations["${CONTRACTS_REF_ANNOTATION}"]`,
         message:
-          error ??
+          resolved?.error ??
           `the contracts at \`${location}\` could not be resolved: the catalog did not attach them (annotation \`${CONTRACTS_RESOLVED_ANNOTATION}\`; is the contracts catalog module installed?)`,
       });
     }
@@ -106,7 +83,8 @@ export async function loadLiveCatalog(
     fetchApi: {
       fetch: (input, init) => {
         const headers = new Headers(init?.headers);
-        if (options.token) headers.set('authorization', `Bearer ${options.token}`);
+        if (options.token)
+          headers.set('authorization', `Bearer ${options.token}`);
         return doFetch(input, { ...init, headers });
       },
     },

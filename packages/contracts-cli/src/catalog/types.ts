@@ -17,6 +17,11 @@ export interface CatalogEntry {
   line?: number;
   /** The contract texts (inline annotation, files behind `contracts.io/ref`). */
   sources: ContractSource[];
+  /**
+   * The committed `contracts discover` reports (`contracts.io/discovered`, else those in the
+   * `dir:` folder of `contracts.io/ref`): their facts are the entity's `discovered` facts.
+   */
+  reports?: ContractSource[];
   /** Absolute path of each contract source, by its `file` name (`contracts/sla.yaml`). */
   sourcePaths: Map<string, string>;
   /** Problems of the annotations and of reading the contract files. */

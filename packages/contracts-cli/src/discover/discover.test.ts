@@ -24,7 +24,15 @@ describe('contracts discover', () => {
       { file: 'draft.yaml', text: stdout },
     ]);
     expect(parsed.problems).toEqual([]);
-    const [risk] = parsed.contract.dependsOn;
+    const [payment, risk] = parsed.contract.dependsOn;
+    // the call to payment its contract leaves out (the drift the example catalog shows)
+    expect(payment).toMatchObject({
+      service: 'payment',
+      timeoutMs: 3000,
+      discovered: {
+        timeout: { file: 'src/paymentClient.ts', line: 32, column: 13 },
+      },
+    });
     expect(risk).toMatchObject({
       service: 'risk',
       timeoutMs: 500,
@@ -68,16 +76,46 @@ describe('contracts discover', () => {
   });
 
   it('--against: no drift where the code keeps the contract; a planted drift is a contract-drift warning', async () => {
+    // checkout's code keeps its contract on risk; its call to payment is one the contract leaves out
+    const undeclared = await run(
+      [
+        'discover',
+        'examples/checkout',
+        '--against',
+        'examples/',
+        '--format',
+        'json',
+      ],
+      { cwd: REPO },
+    );
+    expect(undeclared.code).toBe(0);
+    expect(
+      JSON.parse(undeclared.stdout).drift.findings.map((f: any) => [
+        f.severity,
+        f.provider,
+        f.subject,
+        f.actual,
+      ]),
+    ).toEqual([
+      [
+        'info',
+        'component:default/payment',
+        'payment (undeclared call)',
+        'calls payment at src/paymentClient.ts:32',
+      ],
+    ]);
+
+    const examples = copyExamples();
+    fs.rmSync(path.join(examples, 'checkout/src/paymentClient.ts'));
     const clean = await run(
       ['discover', 'examples/checkout', '--against', 'examples/'],
-      { cwd: REPO },
+      { cwd: path.dirname(examples) },
     );
     expect(clean.code).toBe(0);
     expect(clean.stdout).toContain(
       'No drift: the code agrees with the declared contract.',
     );
 
-    const examples = copyExamples();
     edit(
       path.join(examples, 'checkout/src/riskClient.ts'),
       'export const RISK_TIMEOUT_MS = 500;',
@@ -137,6 +175,7 @@ describe('contracts discover', () => {
         r.locations[0].physicalLocation.region.startLine,
       ]),
     ).toEqual([
+      ['discovered/timeout', 'examples/checkout/src/paymentClient.ts', 32],
       ['discovered/retry', 'examples/checkout/src/riskClient.ts', 30],
       ['discovered/new-id-in-retry', 'examples/checkout/src/riskClient.ts', 31],
       ['discovered/timeout', 'examples/checkout/src/riskClient.ts', 37],
@@ -230,5 +269,123 @@ describe('contracts discover, configuration keys', () => {
       unresolved: 'not resolvable statically (config key SHIPPING_TIMEOUT_MS)',
     });
     expect(shipping).not.toHaveProperty('ms');
+  });
+});
+
+describe('a committed discover report', () => {
+  const CHECKOUT_DIR = path.join(EXAMPLES, 'checkout');
+  const COMMITTED = path.join(CHECKOUT_DIR, 'contracts/discovered.json');
+
+  it("checkout's is what `contracts discover . --format json` writes today", async () => {
+    const { code, stdout } = await run(['discover', '.', '--format', 'json'], {
+      cwd: CHECKOUT_DIR,
+    });
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({
+      kind: 'contracts-discover-report',
+      version: 1,
+      service: 'checkout',
+      root: '.',
+    });
+    // regenerate it with that command when checkout's code changes
+    expect(stdout).toBe(fs.readFileSync(COMMITTED, 'utf8'));
+  });
+
+  it('contracts check reads it as the catalog module does: the drift of the code it states', async () => {
+    const { code, stdout } = await run(
+      ['check', 'examples', '--format', 'json', '--fail-on', 'never'],
+      { cwd: REPO },
+    );
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.problems).toEqual([]);
+    expect(
+      report.findings.filter((f: any) => f.rule === 'contract-drift'),
+    ).toEqual([
+      expect.objectContaining({
+        severity: 'info',
+        consumer: 'component:default/checkout',
+        provider: 'component:default/payment',
+        actual: 'calls payment at src/paymentClient.ts:32',
+      }),
+    ]);
+  });
+
+  it('a broken report is a located problem; the rest of the report and every contract stay', async () => {
+    const examples = copyExamples();
+    edit(
+      path.join(examples, 'checkout/contracts/discovered.json'),
+      '"kind": "timeout"',
+      '"kind": "deadline"',
+    );
+    const { code, stdout } = await run(
+      ['check', 'examples', '--format', 'json'],
+      { cwd: path.dirname(examples) },
+    );
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.problems).toEqual([
+      {
+        entity: 'component:default/checkout',
+        file: 'contracts/discovered.json',
+        line: 8,
+        column: 15,
+        path: 'facts[0].kind',
+        message:
+          '`kind` must be one of timeout, retry, new-id-in-retry, idempotency-key, replica-read, got `deadline`: the fact is left out',
+      },
+    ]);
+    expect(
+      report.findings.filter((f: any) => f.rule === 'contract-drift'),
+    ).toEqual([]);
+    expect(report.findings.map((f: any) => f.rule).sort()).toEqual([
+      'access-policy',
+      'data-freshness',
+      'idempotency-key',
+      'latency-budget',
+      'timeout-below-tail',
+    ]);
+  });
+
+  it('contracts.io/discovered names a report elsewhere; one that cannot be read is a problem', async () => {
+    const examples = copyExamples();
+    const catalogInfo = path.join(examples, 'checkout/catalog-info.yaml');
+    fs.renameSync(
+      path.join(examples, 'checkout/contracts/discovered.json'),
+      path.join(examples, 'checkout/facts.json'),
+    );
+    edit(
+      catalogInfo,
+      'contracts.io/ref: dir:./contracts',
+      'contracts.io/ref: dir:./contracts\n    contracts.io/discovered: ./facts.json',
+    );
+    const named = await run(
+      ['check', 'examples', '--format', 'json', '--fail-on', 'never'],
+      { cwd: path.dirname(examples) },
+    );
+    const report = JSON.parse(named.stdout);
+    expect(report.problems).toEqual([]);
+    expect(
+      report.findings.filter((f: any) => f.rule === 'contract-drift'),
+    ).toHaveLength(1);
+
+    fs.rmSync(path.join(examples, 'checkout/facts.json'));
+    const missing = JSON.parse(
+      (
+        await run(['check', 'examples', '--format', 'json'], {
+          cwd: path.dirname(examples),
+        })
+      ).stdout,
+    );
+    expect(missing.problems).toEqual([
+      expect.objectContaining({
+        entity: 'component:default/checkout',
+        path: 'metadata.annotations["contracts.io/discovered"]',
+        message: expect.stringMatching(
+          /^cannot read the discover report at `file:\.\/facts\.json`/,
+        ),
+      }),
+    ]);
   });
 });

@@ -8,7 +8,10 @@ import { parse as parseYaml } from 'yaml';
 import {
   buildReport,
   type ContractsReport,
+  DISCOVER_REPORT_KIND,
+  DISCOVER_REPORT_VERSION,
   formatText,
+  isDiscoverReport,
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
 import type { CliIo } from '../context';
@@ -58,6 +61,8 @@ export function discoverFacts(files: FoundFile[]): DiscoveredFact[] {
       continue;
     }
     if (!HINT.test(text) && f.language !== 'typescript') continue;
+    // a report this command wrote earlier, committed beside the contracts, is no configuration
+    if (f.language === 'config' && isDiscoverReport(f.rel, text)) continue;
     const list = byLanguage.get(f.language);
     const source = { path: f.rel, text };
     if (list) list.push(source);
@@ -218,7 +223,9 @@ export async function runDiscover(
     io.stdout(
       `${JSON.stringify(
         {
-          version: 1,
+          // the header the catalog module and `contracts check` recognise a committed report by
+          kind: DISCOVER_REPORT_KIND,
+          version: DISCOVER_REPORT_VERSION,
           service,
           root: path.relative(io.cwd, root) || '.',
           facts,

@@ -16,7 +16,10 @@ import {
   contractSourcesFromAnnotation,
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
-import { loadContractSources } from '@backstage-contracts/plugin-contracts-node';
+import {
+  loadContractSources,
+  loadDiscoverReport,
+} from '@backstage-contracts/plugin-contracts-node';
 
 function describeProblem(p: ContractProblem): string {
   let place = p.file ?? '';
@@ -29,7 +32,11 @@ function describeProblem(p: ContractProblem): string {
 /**
  * Resolves `contracts.io/ref` relative to the entity's location, attaches the texts as
  * `contracts.io/resolved`, and reports contract problems as processing errors, so they show in
- * the catalog's error panel. Never drops an entity.
+ * the catalog's error panel. The discover report (`contracts.io/discovered`, else the reports
+ * in the `dir:` folder of the ref) is attached beside them as `discovered`, with what could
+ * not be read of it as `discoveredErrors`: a processing error would keep the entity from the
+ * catalog, so its problems are the contracts backend's to report (located, beside the rest of
+ * the entity's contract). Never drops an entity.
  * @public
  */
 export class ContractsProcessor implements CatalogProcessor {
@@ -51,8 +58,15 @@ export class ContractsProcessor implements CatalogProcessor {
   ): Promise<Entity> {
     const annotations = entity.metadata?.annotations;
     if (!annotations) return entity;
-    const { inline, ref, problems } = contractSourcesFromAnnotation(entity);
-    if (!inline && ref === undefined && problems.length === 0) return entity;
+    const { inline, ref, discovered, problems } =
+      contractSourcesFromAnnotation(entity);
+    if (
+      !inline &&
+      ref === undefined &&
+      discovered === undefined &&
+      problems.length === 0
+    )
+      return entity;
 
     let entityRef: string;
     try {
@@ -62,6 +76,8 @@ export class ContractsProcessor implements CatalogProcessor {
     }
     const sources: ContractSource[] = inline ? [inline] : [];
     let resolved: ContractSource[] | undefined;
+    let reports: ContractSource[] = [];
+    let reportErrors: string[] = [];
     if (ref !== undefined) {
       const loaded = await loadContractSources({
         ref,
@@ -72,20 +88,38 @@ export class ContractsProcessor implements CatalogProcessor {
         emit(processingResult.generalError(location, error));
       }
       resolved = loaded.sources;
+      reports = loaded.reports;
       sources.push(...loaded.sources);
+    }
+    if (discovered !== undefined) {
+      // the report the annotation names, instead of those beside the contracts
+      const loaded = await loadDiscoverReport({
+        ref: discovered,
+        location,
+        reader: this.options.reader,
+      });
+      reports = loaded.reports;
+      reportErrors = loaded.errors;
+      for (const error of reportErrors) {
+        this.options.logger.warn(`${entityRef}: ${error}`, { entityRef });
+      }
     }
     const parsed = parseEntityContract(entityRef, sources);
     for (const p of [...problems, ...parsed.problems]) {
       emit(processingResult.inputError(location, describeProblem(p)));
     }
-    if (!resolved) return entity;
+    if (!resolved && discovered === undefined) return entity;
     return {
       ...entity,
       metadata: {
         ...entity.metadata,
         annotations: {
           ...annotations,
-          [CONTRACTS_RESOLVED_ANNOTATION]: JSON.stringify({ sources: resolved }),
+          [CONTRACTS_RESOLVED_ANNOTATION]: JSON.stringify({
+            sources: resolved ?? [],
+            ...(reports.length ? { discovered: reports } : {}),
+            ...(reportErrors.length ? { discoveredErrors: reportErrors } : {}),
+          }),
         },
       },
     };

@@ -25,7 +25,11 @@ import {
   type Observation,
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
-import { contractSourcesOf, entityToSummary } from './entityModel';
+import {
+  contractSourcesOf,
+  entityToSummary,
+  parseContractOf,
+} from './entityModel';
 
 /** Kinds that may carry contracts or be named by them. */
 const KINDS = ['component', 'resource', 'api', 'system'];
@@ -471,7 +475,7 @@ export class ContractsGraphService {
       problems: declared?.problems ?? [],
     };
     if (declared) {
-      const parsed = parseEntityContract(summary.ref, declared.sources);
+      const parsed = parseContractOf(summary.ref, declared);
       stored.contract = this.withObserved(parsed.contract);
       stored.problems = [...stored.problems, ...parsed.problems];
     }
@@ -556,7 +560,10 @@ export class ContractsGraphService {
     const summary: EntitySummary =
       existing?.summary ?? summaryFromRef(entityRef);
     const parsed = parseEntityContract(summary.ref, sources);
-    // held against what Prometheus measured
+    // what the code does stays what it is: a proposed contract is held against the same facts
+    const facts = existing?.contract?.discovered;
+    if (facts) parsed.contract.discovered = facts;
+    // and against what Prometheus measured
     parsed.contract = this.withObserved(parsed.contract);
     const before = this.snapshotValue.result.findings;
     // Synchronous: no request can observe the analyzer between the edit and its undo.

@@ -9,11 +9,16 @@ import {
   stringifyEntityRef,
 } from '@backstage/catalog-model';
 import {
+  CONTRACTS_DISCOVERED_ANNOTATION,
   CONTRACTS_RESOLVED_ANNOTATION,
   type ContractProblem,
   type ContractSource,
   contractSourcesFromAnnotation,
   type EntitySummary,
+  parseDiscoverReports,
+  parseEntityContract,
+  type ParsedEntityContract,
+  resolvedContractsOf,
 } from '@backstage-contracts/plugin-contracts-common';
 
 function ref(
@@ -97,20 +102,27 @@ export function apiDefinitionSource(
 
 /**
  * The contract texts of an entity: the inline `contracts.io/spec` and the texts the catalog
- * module resolved into `contracts.io/resolved`. Undefined when the entity declares no contract.
+ * module resolved into `contracts.io/resolved`, with the discover reports it found (`reports`).
+ * Undefined when the entity declares no contract and names no discover report.
  */
-export function contractSourcesOf(
-  entity: Entity,
-): { sources: ContractSource[]; problems: ContractProblem[] } | undefined {
+export function contractSourcesOf(entity: Entity):
+  | {
+      sources: ContractSource[];
+      reports: ContractSource[];
+      problems: ContractProblem[];
+    }
+  | undefined {
   const {
     inline,
     ref: location,
+    discovered,
     problems,
   } = contractSourcesFromAnnotation(entity);
   const definition = apiDefinitionSource(entity);
   if (
     !inline &&
     location === undefined &&
+    discovered === undefined &&
     problems.length === 0 &&
     !definition
   ) {
@@ -118,33 +130,56 @@ export function contractSourcesOf(
   }
   const sources: ContractSource[] = inline ? [inline] : [];
   if (definition) sources.push(definition);
-  if (location !== undefined) {
-    const raw = entity.metadata.annotations?.[CONTRACTS_RESOLVED_ANNOTATION];
+  const reports: ContractSource[] = [];
+  if (location !== undefined || discovered !== undefined) {
+    const resolved = resolvedContractsOf(entity);
     const entityRef = stringifyEntityRef(entity);
-    if (!raw) {
+    if (!resolved) {
       problems.push({
         entity: entityRef,
         path: `metadata.annotations["${CONTRACTS_RESOLVED_ANNOTATION}"]`,
-        message: `the contracts at \`${location}\` have not been resolved by the catalog (is the contracts catalog module installed?)`,
+        message: `the contracts at \`${
+          location ?? discovered
+        }\` have not been resolved by the catalog (is the contracts catalog module installed?)`,
+      });
+    } else if (resolved.error !== undefined) {
+      problems.push({
+        entity: entityRef,
+        path: `metadata.annotations["${CONTRACTS_RESOLVED_ANNOTATION}"]`,
+        message: resolved.error,
       });
     } else {
-      try {
-        const parsed = JSON.parse(raw) as { sources?: ContractSource[] };
-        for (const s of parsed.sources ?? []) {
-          if (typeof s?.file === 'string' && typeof s?.text === 'string') {
-            sources.push({ file: s.file, text: s.text });
-          }
-        }
-      } catch {
+      sources.push(...resolved.sources);
+      reports.push(...resolved.discovered);
+      for (const message of resolved.discoveredErrors) {
         problems.push({
           entity: entityRef,
-          path: `metadata.annotations["${CONTRACTS_RESOLVED_ANNOTATION}"]`,
-          message: `the annotation \`${CONTRACTS_RESOLVED_ANNOTATION}\` is not valid JSON`,
+          path: `metadata.annotations["${CONTRACTS_DISCOVERED_ANNOTATION}"]`,
+          message,
         });
       }
     }
   }
-  return { sources, problems };
+  return { sources, reports, problems };
+}
+
+/**
+ * The contract of an entity from its texts ({@link contractSourcesOf}): the documents parsed
+ * and merged, the facts of its discover reports attached as `discovered` (rule
+ * `contract-drift`). A broken report is a located problem and leaves the documents alone.
+ */
+export function parseContractOf(
+  entityRef: string,
+  texts: { sources: ContractSource[]; reports: ContractSource[] },
+): ParsedEntityContract {
+  const parsed = parseEntityContract(entityRef, texts.sources);
+  if (!texts.reports.length) return parsed;
+  const { facts, problems } = parseDiscoverReports(entityRef, texts.reports);
+  if (facts.length) parsed.contract.discovered = facts;
+  return {
+    contract: parsed.contract,
+    problems: [...parsed.problems, ...problems],
+  };
 }
 
 const names = makeValidator();

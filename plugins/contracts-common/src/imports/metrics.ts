@@ -3,9 +3,15 @@
  */
 import { isDict, text } from './context';
 
-/** The annotation (on an SLO's `metadata`) naming the operation the SLO is about. */
+/**
+ * The annotation (on an SLO's `metadata`) naming the operation the SLO is about.
+ * @public
+ */
 export const OPERATION_ANNOTATION = 'contracts.io/operation';
-/** The annotation (on an SLO's `metadata`) naming the unit of its threshold: `ms` or `s`. */
+/**
+ * The annotation (on an SLO's `metadata`) naming the unit of its threshold: `ms` or `s`.
+ * @public
+ */
 export const UNIT_ANNOTATION = 'contracts.io/unit';
 
 /** Labels that name an operation, in the order they are looked at. */

@@ -3,7 +3,9 @@
  */
 import { type Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import {
+  CONTRACTS_DISCOVERED_ANNOTATION,
   CONTRACTS_REF_ANNOTATION,
+  CONTRACTS_RESOLVED_ANNOTATION,
   CONTRACTS_SPEC_ANNOTATION,
 } from '../annotations';
 import type { ContractProblem, ContractSource } from '../types';
@@ -21,12 +23,15 @@ export const INLINE_CONTRACT_FILE = `annotation:${CONTRACTS_SPEC_ANNOTATION}`;
 /**
  * What the contracts annotations of an entity say: the inline document (`contracts.io/spec`)
  * as a source, the location of the contract files (`contracts.io/ref`, e.g. `dir:./contracts`),
- * and the problems of the annotations themselves (not a string, empty, not a location).
+ * the location of the discover report (`contracts.io/discovered`, a plain path made a `file:`
+ * location), and the problems of the annotations themselves (not a string, empty, not a
+ * location).
  * @public
  */
 export function contractSourcesFromAnnotation(entity: Entity): {
   inline?: ContractSource;
   ref?: string;
+  discovered?: string;
   problems: ContractProblem[];
 } {
   const problems: ContractProblem[] = [];
@@ -77,12 +82,69 @@ export function contractSourcesFromAnnotation(entity: Entity): {
       )}\``,
     });
   }
+  let discovered = read(CONTRACTS_DISCOVERED_ANNOTATION)?.trim();
+  if (discovered !== undefined && !LOCATION_REF.test(discovered))
+    discovered = `file:${discovered}`;
   return {
+    ...(discovered !== undefined ? { discovered } : {}),
     inline:
       spec === undefined
         ? undefined
         : { file: INLINE_CONTRACT_FILE, text: spec },
     ref: isLocation ? ref : undefined,
     problems,
+  };
+}
+
+/**
+ * What the catalog module resolved for an entity (annotation `contracts.io/resolved`): the
+ * contract texts behind `contracts.io/ref`, the discover reports (`discovered`) and why the
+ * report `contracts.io/discovered` names could not be read (`discoveredErrors`). Undefined when
+ * the annotation is absent; `error` when it is not `{"sources":[{"file","text"}]}`.
+ * @public
+ */
+export function resolvedContractsOf(entity: Entity):
+  | {
+      sources: ContractSource[];
+      discovered: ContractSource[];
+      discoveredErrors: string[];
+      error?: never;
+    }
+  | { error: string }
+  | undefined {
+  const raw: unknown = (entity as Partial<Entity> | undefined)?.metadata
+    ?.annotations?.[CONTRACTS_RESOLVED_ANNOTATION];
+  if (raw === undefined) return undefined;
+  const error = `the annotation \`${CONTRACTS_RESOLVED_ANNOTATION}\` is not {"sources":[{"file","text"}]}`;
+  let parsed: unknown;
+  try {
+    parsed = typeof raw === 'string' ? JSON.parse(raw) : undefined;
+  } catch {
+    return { error };
+  }
+  const texts = (list: unknown): ContractSource[] | undefined => {
+    if (list === undefined) return [];
+    if (!Array.isArray(list)) return undefined;
+    const out: ContractSource[] = [];
+    for (const s of list) {
+      if (typeof s?.file !== 'string' || typeof s?.text !== 'string')
+        return undefined;
+      out.push({ file: s.file, text: s.text });
+    }
+    return out;
+  };
+  if (typeof parsed !== 'object' || parsed === null) return { error };
+  const { sources, discovered, discoveredErrors } = parsed as Record<
+    string,
+    unknown
+  >;
+  const read = { sources: texts(sources), discovered: texts(discovered) };
+  if (!read.sources || !read.discovered) return { error };
+  return {
+    sources: read.sources,
+    discovered: read.discovered,
+    discoveredErrors: Array.isArray(discoveredErrors)
+      ? discoveredErrors.filter((e): e is string => typeof e === 'string')
+      : [],
   };
 }

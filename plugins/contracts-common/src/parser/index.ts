@@ -15,7 +15,19 @@ export type {
 export {
   contractSourcesFromAnnotation,
   INLINE_CONTRACT_FILE,
+  resolvedContractsOf,
 } from './annotation';
+export {
+  DISCOVER_REPORT_FILE,
+  DISCOVER_REPORT_KIND,
+  DISCOVER_REPORT_VERSION,
+  isDiscoverReport,
+  parseDiscoverReports,
+} from './discoverReport';
+export type {
+  DiscoverReport,
+  DiscoverReportHeader,
+} from './discoverReport';
 export { contractDocumentSchema } from './schema';
 export {
   formatDuration,

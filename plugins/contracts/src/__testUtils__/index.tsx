@@ -209,6 +209,7 @@ export function mockContractsApi(
       items: [],
     })),
     getFindings: jest.fn(async () => ({ items: [] })),
+    getUnanswered: jest.fn(async () => ({ items: [], total: 0 })),
     getGraph: jest.fn(async () => ({ nodes: [], edges: [], findings: [] })),
     check: jest.fn(async () => ({ findings: [], problems: [] })),
     getDecisions: jest.fn(async () => ({ items: [] })),

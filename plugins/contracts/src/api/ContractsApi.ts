@@ -12,6 +12,8 @@ import type {
   FindingsQuery,
   GraphQuery,
   Page,
+  UnansweredPage,
+  UnansweredQuery,
 } from './types';
 
 /**

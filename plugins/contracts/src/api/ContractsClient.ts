@@ -15,6 +15,8 @@ import type {
   FindingsQuery,
   GraphQuery,
   Page,
+  UnansweredPage,
+  UnansweredQuery,
 } from './types';
 
 type RequestOptions = {

@@ -6,6 +6,7 @@ import type {
   EntityContract,
   Finding,
   Severity,
+  UnansweredNeedGroup,
 } from '@backstage-contracts/plugin-contracts-common';
 
 export type { Decision, DecisionSignature, DecisionStatus };
@@ -243,4 +244,37 @@ export type HistoryItem =
  */
 export interface EntityHistoryPage extends Page<HistoryItem> {
   entityRef: string;
+}
+
+/**
+ * Needs of others on one subject of a provider that it has not answered (`GET /unanswered`).
+ * @public
+ */
+export type UnansweredNeeds = UnansweredNeedGroup & {
+  /** The provider's owner. */
+  owner?: string;
+};
+
+/**
+ * A page of `GET /unanswered`.
+ * @public
+ */
+export interface UnansweredPage extends Page<UnansweredNeeds> {
+  /** Groups over all pages. */
+  total: number;
+  stale?: boolean;
+  computedAt?: string;
+}
+
+/**
+ * Filters of `GET /unanswered`.
+ * @public
+ */
+export interface UnansweredQuery {
+  /** Only the needs on this entity. */
+  provider?: string;
+  /** Only the needs on providers this group (or user) owns. */
+  owner?: string;
+  limit?: number;
+  cursor?: string;
 }

@@ -207,6 +207,62 @@ describe('ContractsCard drift findings', () => {
     ).not.toBeInTheDocument();
   });
 
+  it('links the code through the managed-by-location (the catalog-info.yaml) when there is no source location', async () => {
+    const entity: Entity = {
+      ...checkoutEntity,
+      metadata: {
+        ...checkoutEntity.metadata,
+        annotations: {
+          ...checkoutEntity.metadata.annotations,
+          'backstage.io/managed-by-location':
+            'url:https://github.com/acme/shop/blob/main/services/checkout/catalog-info.yaml',
+        },
+      },
+    };
+    await renderWith(<ContractsCard />, {
+      api: apiWith({
+        contracts: discoveredContract.contract,
+        findings: [driftFinding],
+      }),
+      entity,
+    });
+    const [item] = await screen.findAllByTestId('drift-finding');
+    expect(
+      within(item).getByRole('link', { name: /^src\/riskClient\.ts:14\b/ }),
+    ).toHaveAttribute(
+      'href',
+      'https://github.com/acme/shop/tree/main/services/checkout/src/riskClient.ts#L14',
+    );
+    const line = await riskLine();
+    expect(
+      within(line).getByRole('link', { name: /^src\/riskClient\.ts:30:5\b/ }),
+    ).toHaveAttribute(
+      'href',
+      'https://github.com/acme/shop/tree/main/services/checkout/src/riskClient.ts#L30',
+    );
+  });
+
+  it('leaves the code unlinked when the catalog-info.yaml is a file on the portal’s disk', async () => {
+    const entity: Entity = {
+      ...checkoutEntity,
+      metadata: {
+        ...checkoutEntity.metadata,
+        annotations: {
+          ...checkoutEntity.metadata.annotations,
+          'backstage.io/managed-by-location':
+            'file:/srv/catalog/checkout/catalog-info.yaml',
+        },
+      },
+    };
+    await renderWith(<ContractsCard />, {
+      api: apiWith({ findings: [driftFinding] }),
+      entity,
+    });
+    const [item] = await screen.findAllByTestId('drift-finding');
+    expect(visibleText(item)).toContain('code uses 5s at src/riskClient.ts:14');
+    expect(within(item).queryByRole('link', { name: /riskClient/ })).toBeNull();
+  });
+
   it('shows no drift section without drift findings, nor for drift in a caller’s code', async () => {
     await renderWith(<ContractsCard />, {
       api: apiWith({

@@ -29,6 +29,7 @@ import {
   WrappingListItemText,
 } from '../shared';
 import { Marked, MarkedParts } from './MarkedParts';
+import { ImportedMarks } from './ImportedMarks';
 import {
   dataDependencyParts,
   dependencyParts,
@@ -65,6 +66,15 @@ const Line = ({
     <WrappingListItemText primary={primary} secondary={secondary} />
   </ListItem>
 );
+
+/** Whether any value of the contract was imported from a standard rather than declared. */
+function hasImportedValues(contract: EntityContract): boolean {
+  return [
+    ...contract.operations,
+    ...contract.datasets,
+    ...contract.idempotency,
+  ].some(item => item.imported && Object.keys(item.imported).length > 0);
+}
 
 /** Whether any value of the contract was discovered rather than declared. */
 function hasDiscoveredValues(contract: EntityContract): boolean {
@@ -104,6 +114,12 @@ export const ContractSummary = ({
     contract.retryPolicies.length;
   return (
     <>
+      {hasImportedValues(contract) && (
+        <Typography variant="caption" color="textSecondary" component="p">
+          Values marked imported were read from a standard the team already
+          writes (ODCS, an SLO, OpenAPI); the others were declared.
+        </Typography>
+      )}
       {hasDiscoveredValues(contract) && (
         <Typography variant="caption" color="textSecondary" component="p">
           Values marked discovered were found in code by contracts discover; the
@@ -118,6 +134,7 @@ export const ContractSummary = ({
               primary={
                 <>
                   operation <strong>{o.name}</strong>
+                  <ImportedMarks marks={o.imported} />
                 </>
               }
               secondary={
@@ -150,12 +167,14 @@ export const ContractSummary = ({
                 <>
                   dataset <strong>{d.name}</strong>
                   {d.via ? ` via ${d.via}` : ''}
+                  <ImportedMarks marks={d.imported} />
                 </>
               }
               secondary={
                 <>
                   {[
                     d.freshness ? `freshness ${d.freshness.raw}` : undefined,
+                    d.pii ? `PII: ${d.pii}` : undefined,
                     d.derivedFrom.length
                       ? `derived from ${d.derivedFrom
                           .map(s => `${s.source}.${s.dataset}`)
@@ -200,6 +219,7 @@ export const ContractSummary = ({
                     <strong>{i.name}</strong>
                   </Marked>{' '}
                   deduplicates
+                  <ImportedMarks marks={i.imported} />
                 </>
               }
               secondary={

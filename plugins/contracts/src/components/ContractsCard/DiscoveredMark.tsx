@@ -1,13 +1,12 @@
 import { createContext, useContext, useMemo } from 'react';
 import type { ReactNode } from 'react';
-import type { Entity } from '@backstage/catalog-model';
+import { type Entity, getEntitySourceLocation } from '@backstage/catalog-model';
 import Chip from '@material-ui/core/Chip';
 import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { Link } from '@backstage/core-components';
 import { useApiHolder } from '@backstage/core-plugin-api';
 import { scmIntegrationsApiRef } from '@backstage/integration-react';
-import { getEntitySourceLocation } from '@backstage/plugin-catalog-react';
 import type { DiscoveredAt } from '@backstage-contracts/plugin-contracts-common';
 
 /** `src/riskClient.ts:14:22` (the column when known). */
@@ -23,11 +22,32 @@ const noLink: LinkTo = () => undefined;
 const DiscoveredLinkContext = createContext<LinkTo>(noLink);
 
 /**
+ * The URL discovered files are relative to: the entity's `backstage.io/source-location`, else
+ * its `backstage.io/managed-by-location` (its catalog-info.yaml, whose folder is the service's),
+ * as the catalog model reads them; undefined unless it is a URL a configured SCM integration
+ * serves.
+ */
+function repositoryBase(
+  entity: Entity,
+  scm: { byUrl(url: string): unknown },
+): string | undefined {
+  let location: { type: string; target: string };
+  try {
+    location = getEntitySourceLocation(entity);
+  } catch {
+    return undefined; // neither annotation
+  }
+  if (location.type !== 'url' || !/^https?:\/\//.test(location.target))
+    return undefined;
+  return scm.byUrl(location.target) ? location.target : undefined;
+}
+
+/**
  * Where discovered values are in the repository, as URLs: the file resolved against the
- * entity's `backstage.io/source-location` by the SCM integration that serves it (with the line,
- * e.g. `…/tree/main/src/riskClient.ts#L14` on GitHub). Plain text (no URL) when the source
- * location is not a URL a configured SCM integration knows (a `file:` location, none, an
- * unknown host), and outside a provider.
+ * entity's `backstage.io/source-location` (else its `backstage.io/managed-by-location`) by the
+ * SCM integration that serves it (with the line, e.g. `…/tree/main/src/riskClient.ts#L14` on
+ * GitHub). Plain text (no URL) when that location is not a URL a configured SCM integration
+ * knows (a `file:` location, none, an unknown host), and outside a provider.
  */
 export const DiscoveredLinkProvider = ({
   entity,
@@ -38,14 +58,8 @@ export const DiscoveredLinkProvider = ({
 }) => {
   const scm = useApiHolder().get(scmIntegrationsApiRef);
   const linkTo = useMemo<LinkTo>(() => {
-    const source = scm && getEntitySourceLocation(entity, scm);
-    if (
-      !scm ||
-      !source?.integrationType ||
-      !/^https?:\/\//.test(source.locationTargetUrl)
-    ) {
-      return noLink;
-    }
+    const base = scm && repositoryBase(entity, scm);
+    if (!scm || !base) return noLink;
     return (at: DiscoveredAt) => {
       // a place the draft did not write relative to the repository is not linked
       if (
@@ -57,7 +71,7 @@ export const DiscoveredLinkProvider = ({
       try {
         return scm.resolveUrl({
           url: at.file.replace(/^\.?\/+/, ''),
-          base: source.locationTargetUrl,
+          base,
           lineNumber: at.line,
         });
       } catch {

@@ -9,6 +9,7 @@ import { DecisionsCard } from '../DecisionsCard';
 import { ContractHistoryCard } from '../ContractHistory';
 import { ContractsGraphLoader } from '../ContractsGraph';
 import { WhatIfPanel } from '../WhatIfPanel';
+import { UnansweredNeedsCard } from '../UnansweredNeeds';
 import { useEntityContracts } from '../shared';
 
 const WhatIf = ({ entityRef }: { entityRef: string }) => {
@@ -34,6 +35,9 @@ export const EntityContractsContent = () => {
       </Grid>
       <Grid item xs={12} md={6}>
         <ConflictsCard />
+      </Grid>
+      <Grid item xs={12}>
+        <UnansweredNeedsCard hideWhenEmpty />
       </Grid>
       <Grid item xs={12}>
         <DecisionsCard />

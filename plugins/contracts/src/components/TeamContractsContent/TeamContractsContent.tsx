@@ -4,6 +4,7 @@ import { useEntity } from '@backstage/plugin-catalog-react';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import { TeamConflictsCard } from '../TeamConflictsCard';
 import { ContractsGraphLoader } from '../ContractsGraph';
+import { TeamUnansweredNeedsCard } from '../UnansweredNeeds';
 
 /**
  * The Contracts tab of a Group page: the team's conflicts and its slice of the graph.
@@ -16,6 +17,9 @@ export const TeamContractsContent = () => {
     <Grid container spacing={3}>
       <Grid item xs={12}>
         <TeamConflictsCard />
+      </Grid>
+      <Grid item xs={12}>
+        <TeamUnansweredNeedsCard />
       </Grid>
       <Grid item xs={12}>
         <InfoCard title="The team's part of the conflict graph">

@@ -1,0 +1,2 @@
+export { UnansweredNeedsCard } from './UnansweredNeedsCard';
+export { TeamUnansweredNeedsCard } from './TeamUnansweredNeedsCard';
