@@ -157,8 +157,8 @@ function addCommonOptions(cmd: Command): Command {
         'an app-config.yaml works too (its contracts section). Default: ./contracts.config.yaml, else the contracts section of ./app-config.yaml',
     )
     .option(
-      '--decisions <file>',
-      "decisions exported from the portal (JSON); accepted trade-offs don't fail the build",
+      '--decisions <file|dir>',
+      "decisions exported from the portal (its JSON export, or a folder of its MADR files NNNN-title.md); accepted trade-offs don't fail the build",
     );
 }
 

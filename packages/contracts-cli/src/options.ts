@@ -15,6 +15,7 @@ import {
   type Severity,
 } from '@backstage-contracts/plugin-contracts-common';
 import { fsReason, UsageError } from './errors';
+import { loadAdrDecisions } from './adr';
 
 const SEVERITIES: Severity[] = ['error', 'warning', 'tradeoff', 'info'];
 
@@ -286,8 +287,15 @@ export function validateDecisions(value: unknown): DecisionRecord[] {
   });
 }
 
-/** Reads `--decisions FILE`. */
+/**
+ * Reads `--decisions FILE` (the portal's JSON export) or `--decisions DIR` (MADR files the portal
+ * exported, `NNNN-title.md`).
+ */
 export function loadDecisions(file: string, cwd: string): DecisionRecord[] {
+  const target = path.resolve(cwd, file);
+  if (fs.statSync(target, { throwIfNoEntry: false })?.isDirectory()) {
+    return loadAdrDecisions(target, file);
+  }
   const text = readOptionFile('--decisions', file, cwd);
   let value: unknown;
   try {

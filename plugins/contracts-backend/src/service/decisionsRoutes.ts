@@ -9,6 +9,7 @@ import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   type Finding,
   latestSignatures,
+  madrFileName,
 } from '@backstage-contracts/plugin-contracts-common';
 import express, {
   type NextFunction,
@@ -94,6 +95,10 @@ const decisionsQuerySchema = z.object({
   findingId: z.string().max(128).optional(),
   entityRef: z.string().max(512).optional(),
   ...pageSchema,
+});
+
+const adrQuerySchema = z.object({
+  number: z.coerce.number().int().min(1).max(99999).optional(),
 });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -279,6 +284,28 @@ export function addDecisionRoutes(
 
   router.get('/decisions/:id/markdown', async (req, res) => {
     const d = await shown(req, await decisionOf(req.params.id));
+    res.type('text/markdown; charset=utf-8').send(decisionToMarkdown(d));
+  });
+
+  /**
+   * The record as a MADR file to commit next to the contracts (`contracts check --decisions
+   * DIR` reads it back): `NNNN-title.md`, NNNN the `number` asked for, else the record's rank
+   * among all records, oldest first (two exports never share a number).
+   */
+  router.get('/decisions/:id/adr', async (req, res) => {
+    const { number } = parse(adrQuerySchema, req.query, 'query');
+    const d = await shown(req, await decisionOf(req.params.id));
+    let n = number;
+    for (let offset = 0; n === undefined; offset += 1000) {
+      const { items } = await decisions.store.list({ offset, limit: 1000 });
+      const at = items.findIndex(item => item.id === d.id);
+      if (at >= 0) n = offset + at + 1;
+      else if (items.length < 1000) n = offset + items.length + 1;
+    }
+    res.setHeader(
+      'Content-Disposition',
+      `attachment; filename="${madrFileName(n, d.title)}"`,
+    );
     res.type('text/markdown; charset=utf-8').send(decisionToMarkdown(d));
   });
 

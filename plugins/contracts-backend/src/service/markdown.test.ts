@@ -105,7 +105,10 @@ describe('decisionToMarkdown', () => {
       status: 'rejected',
       date: '2026-12-07',
       'decision-makers': base.deciders,
-      finding: 'f-1',
+      finding:
+        'access-policy: component:default/support-portal → component:default/customer-data (customer_email)',
+      fingerprint: 'f-1',
+      'evidence-hash': 'e-1',
       rule: 'access-policy',
       'recorded-by': 'user:default/guest',
       awaiting: base.awaiting,

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { MADR_DECISION_KEYS as K } from '@backstage-contracts/plugin-contracts-common';
 import type { Decision } from '../database/DecisionsStore';
 
 /*
@@ -85,22 +86,27 @@ function lastUpdated(d: Decision): string {
   return times.reduce((a, b) => (b > a ? b : a)).slice(0, 10);
 }
 
-/** The front matter: MADR's `status`, `date` and `decision-makers`, then the record's own. */
+/**
+ * The front matter: MADR's `status`, `date` (`yyyy-MM-dd`) and `decision-makers`, then ours —
+ * `finding` in words, `fingerprint`, `evidence-hash` and `review-by`, which
+ * `contracts check --decisions DIR` reads back — then the rest of the record.
+ */
 function frontMatter(d: Decision): string {
   const meta = {
     status: d.status,
     date: lastUpdated(d),
     'decision-makers': d.deciders,
+    [K.finding]: `${d.rule}: ${d.consumer} → ${d.provider} (${d.subject})`,
+    [K.fingerprint]: d.findingId,
+    [K.evidenceHash]: d.evidenceHash,
+    [K.reviewBy]: d.reviewBy,
     id: d.id,
-    finding: d.findingId,
     rule: d.rule,
     consumer: d.consumer,
     provider: d.provider,
     subject: d.subject,
-    evidence: d.evidenceHash,
     'recorded-by': d.recordedBy,
     'recorded-at': d.recordedAt,
-    'review-by': d.reviewBy,
     supersedes: d.supersedes,
     'superseded-by': d.supersededBy,
     'withdrawn-by': d.withdrawnBy,

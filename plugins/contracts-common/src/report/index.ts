@@ -180,4 +180,5 @@ export function formatText(
   return `${blocks.join('\n\n')}\n`;
 }
 export * from './decisions';
+export * from './madr';
 export * from './sarif';

@@ -1,4 +1,5 @@
 /* Test fixtures and a render helper shared by the component tests. */
+import { type SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
 import type { ReactElement } from 'react';
 import type { Entity } from '@backstage/catalog-model';
 import {
@@ -242,6 +243,10 @@ export function mockContractsApi(
       withdrawnAt: '2025-01-03T09:00:00Z',
     })),
     getDecisionMarkdown: jest.fn(async () => '# decision'),
+    getDecisionAdr: jest.fn(async () => ({
+      fileName: '0001-decision.md',
+      text: '# decision',
+    })),
     ...overrides,
   };
   return api as unknown as jest.Mocked<ContractsApi>;
@@ -307,6 +312,8 @@ export function renderWith(
     user?: string;
     /** App config, e.g. `{ contracts: { frontend: { refreshIntervalSeconds: 5 } } }`. */
     config?: NonNullable<Parameters<typeof mockApis.config>[0]>['data'];
+    /** The signal API (`@backstage/plugin-signals`), when the app has one. */
+    signals?: SignalApi;
   } = {},
 ) {
   const api = options.api ?? mockContractsApi();
@@ -336,6 +343,7 @@ export function renderWith(
         ...(options.config
           ? [[configApiRef, mockApis.config({ data: options.config })] as const]
           : []),
+        ...(options.signals ? [[signalApiRef, options.signals] as const] : []),
       ]}
     >
       {content}

@@ -68,6 +68,11 @@ export interface ContractsApi {
   withdrawDecision(id: string): Promise<Decision>;
   /** A decision's MADR Markdown export. */
   getDecisionMarkdown(id: string): Promise<string>;
+  /**
+   * A decision as an ADR file to commit next to the contracts (MADR 4, `NNNN-title.md`; the CLI's
+   * `--decisions DIR` reads it back): its file name and text.
+   */
+  getDecisionAdr(id: string): Promise<{ fileName: string; text: string }>;
 }
 
 /**

@@ -154,6 +154,19 @@ export class ContractsClient implements ContractsApi {
     return response.text();
   }
 
+  async getDecisionAdr(
+    id: string,
+  ): Promise<{ fileName: string; text: string }> {
+    const response = await this.send(
+      `/decisions/${encodeURIComponent(id)}/adr`,
+    );
+    const fileName =
+      /filename="([^"]+)"/.exec(
+        response.headers.get('Content-Disposition') ?? '',
+      )?.[1] ?? `decision-${id}.md`;
+    return { fileName, text: await response.text() };
+  }
+
   private async request<T>(
     path: string,
     init: RequestOptions = {},

@@ -177,8 +177,15 @@ describe('DecisionsCard content', () => {
 
     (URL as any).createObjectURL = jest.fn(() => 'blob:x');
     (URL as any).revokeObjectURL = jest.fn();
-    await userEvent.click(within(items[0]).getByRole('button', { name: 'Markdown' }));
-    await waitFor(() => expect(api.getDecisionMarkdown).toHaveBeenCalledWith('d1'));
+    const download = jest
+      .spyOn(HTMLAnchorElement.prototype, 'click')
+      .mockImplementation(function (this: HTMLAnchorElement) {
+        expect(this.download).toBe('0001-decision.md');
+      });
+    await userEvent.click(within(items[0]).getByRole('button', { name: 'ADR file' }));
+    await waitFor(() => expect(api.getDecisionAdr).toHaveBeenCalledWith('d1'));
+    await waitFor(() => expect(download).toHaveBeenCalled());
+    download.mockRestore();
   });
 
   it('says so when there are no decisions', async () => {

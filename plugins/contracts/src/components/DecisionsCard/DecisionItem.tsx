@@ -144,18 +144,19 @@ const SignButtons = ({
   );
 };
 
+/** Downloads the record as an ADR file (MADR, `NNNN-title.md`) to commit next to the contracts. */
 const MarkdownButton = ({ decision }: { decision: Decision }) => {
   const api = useApi(contractsApiRef);
   const errorApi = useApi(errorApiRef);
   const open = async () => {
     try {
-      const text = await api.getDecisionMarkdown(decision.id);
+      const { fileName, text } = await api.getDecisionAdr(decision.id);
       const url = URL.createObjectURL(
         new Blob([text], { type: 'text/markdown' }),
       );
       const a = document.createElement('a');
       a.href = url;
-      a.download = `decision-${decision.id}.md`;
+      a.download = fileName;
       a.click();
       setTimeout(() => URL.revokeObjectURL(url), 10_000);
     } catch (e) {
@@ -164,7 +165,7 @@ const MarkdownButton = ({ decision }: { decision: Decision }) => {
   };
   return (
     <Button size="small" onClick={open}>
-      Markdown
+      ADR file
     </Button>
   );
 };
