@@ -140,5 +140,26 @@ export interface Config {
        */
       writeQueue?: number;
     };
+    /**
+     * Notifications to the deciders of a finding (through `@backstage/plugin-notifications-backend`):
+     * a new trade-off or error, a decision recorded, superseded or reopened because its evidence
+     * changed, and a reminder before a decision's review-by date. Each is sent once.
+     */
+    notifications?: {
+      /** Default true. */
+      enabled?: boolean;
+      /** Days before a decision's review-by date its deciders are reminded. Default 14. */
+      reviewReminderDays?: number;
+      /** Minutes between two runs of the reminders (one replica per run). Default 60. */
+      reviewReminderFrequencyMinutes?: number;
+    };
+    /**
+     * Signals (`@backstage/plugin-signals-backend`) telling the open pages that the graph or a
+     * decision changed, so that they refetch at once instead of waiting for their next poll.
+     */
+    signals?: {
+      /** Default true. */
+      enabled?: boolean;
+    };
   };
 }

@@ -27,6 +27,10 @@ backend.add(import('./modules/permissionPolicy'));
 // contracts: the conflict graph service and decision records
 backend.add(import('@backstage-contracts/plugin-contracts-backend'));
 
+// notifications to the deciders of a finding, and signals that update the open pages
+backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
+
 // MCP: the contracts actions (get-contracts, check-contract, explain-finding) for coding agents,
 // at /api/mcp-actions/v1 (app-config.yaml: backend.actions.pluginSources, mcpActions)
 backend.add(import('@backstage/plugin-mcp-actions-backend'));

@@ -4,6 +4,8 @@ import {
 } from '@backstage/backend-plugin-api';
 import { actionsRegistryServiceRef } from '@backstage/backend-plugin-api/alpha';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   type ContractRule,
   contractsPermissions,
@@ -13,6 +15,7 @@ import { contractsRulesExtensionPoint } from '@backstage-contracts/plugin-contra
 import { registerContractsActions } from './actions/contractsActions';
 import { DatabaseDecisionsStore } from './database/DatabaseDecisionsStore';
 import { setUpContractHistory } from './history/setup';
+import { setUpNotifications } from './notifications/setup';
 import { contractsFindingResourceRef, isFindingPartyRule } from './permissions';
 import { setUpRuntimeVerification } from './runtime/setup';
 import { createRouter } from './service/router';
@@ -61,6 +64,8 @@ export const contractsPlugin = createBackendPlugin({
         userInfo: coreServices.userInfo,
         catalog: catalogServiceRef,
         actionsRegistry: actionsRegistryServiceRef,
+        notifications: notificationService,
+        signals: signalsServiceRef,
       },
       async init(deps) {
         const { logger, scheduler, lifecycle, permissionsRegistry } = deps;
@@ -145,6 +150,9 @@ export const contractsPlugin = createBackendPlugin({
             await graph.refreshAll(abortSignal);
           },
         });
+
+        // deciders notified of new conflicts, decisions and reviews; open pages told of changes
+        await setUpNotifications({ ...deps, graph, decisions });
 
         const catalogVisibility = new CatalogVisibility({
           ...deps,

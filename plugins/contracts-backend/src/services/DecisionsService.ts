@@ -27,6 +27,13 @@ import type {
 } from '../database/DecisionsStore';
 import { callerKey } from './CatalogVisibility';
 
+/** A record added or changed (see {@link DecisionsService.onChange}). */
+export interface DecisionEvent {
+  decision: Decision;
+  /** A new record written on this replica. */
+  created?: boolean;
+}
+
 /** How long a hole in the change log is looked for (a write still committing, or rolled back). */
 const GAP_TTL_MS = 60_000;
 /** Changes read per query of a sync. */
@@ -50,6 +57,7 @@ export class DecisionsService {
   private gaps = new Map<number, number>();
   private changes = 0;
   private syncing?: Promise<void>;
+  private readonly listeners = new Set<(change: DecisionEvent) => void>();
 
   constructor(
     private readonly options: {
@@ -118,6 +126,28 @@ export class DecisionsService {
     records.forEach(d => this.remember(d));
   }
 
+  /**
+   * Calls `listener` with every record added or changed, whether written on this replica
+   * (`created` for a new record written here) or read from the change log. Returns a function
+   * that removes the listener.
+   */
+  onChange(listener: (change: DecisionEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(change: DecisionEvent) {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.options.logger.warn('Contracts decision listener failed', {
+          error: String(error),
+        });
+      }
+    }
+  }
+
   /** Grows whenever a record is added or changes: for caches of what depends on them. */
   get version(): number {
     return this.changes;
@@ -125,6 +155,7 @@ export class DecisionsService {
 
   /** Adds or replaces a record (and marks the one it supersedes). */
   remember(record: Decision) {
+    let changed = false;
     const known = this.byId.get(record.id);
     // A record that was already superseded stays so (with its successor) when it comes back.
     const d: Decision =
@@ -139,6 +170,7 @@ export class DecisionsService {
       known.withdrawnAt !== d.withdrawnAt
     ) {
       this.changes++;
+      changed = true;
     }
     this.byId.set(d.id, d);
     const list = this.byFinding.get(d.findingId);
@@ -167,6 +199,7 @@ export class DecisionsService {
         this.remember({ ...old, status: 'superseded', supersededBy: d.id });
       }
     }
+    if (changed) this.emit({ decision: d });
   }
 
   /** Cached records of one finding, oldest first. */
@@ -207,6 +240,7 @@ export class DecisionsService {
       maxPerFinding: this.options.maxPerFinding,
     });
     this.remember(out.decision);
+    if (out.created) this.emit({ decision: out.decision, created: true });
     return out;
   }
 

@@ -90,6 +90,17 @@ export class EntityContractsStore {
   private readonly entries = new Map<string, Entry>();
   private subscribed = 0;
 
+  /**
+   * While the backend's signals reach the page, a current answer is refetched when a signal says
+   * something changed, not periodically (the periodic refetch is the fallback).
+   */
+  private signalled = false;
+
+  /** Signals reach the page (or no longer do). */
+  setSignalled(on: boolean) {
+    this.signalled = on;
+  }
+
   constructor(
     private readonly api: ContractsApi,
     private readonly intervals: RefreshIntervals = DEFAULT_REFRESH_INTERVALS,
@@ -259,7 +270,7 @@ export class EntityContractsStore {
     if (e.notCurrent > 0) {
       delay = Math.min(soonMs * 2 ** (e.notCurrent - 1), maxSoonMs);
       if (intervalMs > 0) delay = Math.min(delay, intervalMs);
-    } else if (intervalMs > 0) {
+    } else if (intervalMs > 0 && !this.signalled) {
       delay = intervalMs;
     } else {
       return;

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { configApiRef, useApi, useApiHolder } from '@backstage/core-plugin-api';
 import type { ConfigApi } from '@backstage/core-plugin-api';
+import { useSignal } from '@backstage/plugin-signals-react';
 import { contractsApiRef } from '../../api';
 import type { ContractsApi } from '../../api';
 import {
@@ -11,6 +12,11 @@ import {
   RefreshIntervals,
 } from './entityContractsStore';
 
+/** The backend's signal channel (contracts-backend: CONTRACTS_SIGNAL_CHANNEL). */
+const CONTRACTS_SIGNAL_CHANNEL = 'contracts';
+/** A signal on it: what changed. */
+type ContractsSignal = { kind: 'graph' | 'decisions'; at: string };
+
 const listeners = new Set<() => void>();
 
 /** Tells every contracts view on the page that decisions or findings changed. */
@@ -19,14 +25,43 @@ export function notifyContractsChanged() {
   listeners.forEach(l => l());
 }
 
-/** Re-runs `retry` whenever {@link notifyContractsChanged} is called. */
-export function useContractsRefresh(retry: () => void) {
+/** The last signal handled (each view sees it; the first to see it tells them all). */
+let lastHandled: string | undefined;
+
+/**
+ * Listens to the contracts backend's signals (`@backstage/plugin-signals`): when the graph or a
+ * decision changed, every contracts view of the page asks again at once. Without the signals
+ * plugin in the app, `isSignalsAvailable` is false and the views keep their periodic refetch.
+ */
+export function useContractsSignals(): { isSignalsAvailable: boolean } {
+  const { lastSignal, isSignalsAvailable } = useSignal<ContractsSignal>(
+    CONTRACTS_SIGNAL_CHANNEL,
+  );
+  useEffect(() => {
+    if (!lastSignal) return;
+    const key = `${lastSignal.kind}@${lastSignal.at}`;
+    if (key === lastHandled) return;
+    lastHandled = key;
+    notifyContractsChanged();
+  }, [lastSignal]);
+  return { isSignalsAvailable };
+}
+
+/**
+ * Re-runs `retry` whenever {@link notifyContractsChanged} is called: after a decision recorded
+ * on this page, and on the backend's signals (see {@link useContractsSignals}).
+ */
+export function useContractsRefresh(retry: () => void): {
+  isSignalsAvailable: boolean;
+} {
+  const signals = useContractsSignals();
   useEffect(() => {
     listeners.add(retry);
     return () => {
       listeners.delete(retry);
     };
   }, [retry]);
+  return signals;
 }
 
 /** `contracts.frontend.refreshIntervalSeconds` (see config.d.ts), else the default. */
@@ -80,7 +115,11 @@ export function useEntityContracts(entityRef: string): EntityContractsState {
     return unsubscribe;
   }, [store, entityRef]);
   const retry = useCallback(() => store.refresh(entityRef), [store, entityRef]);
-  useContractsRefresh(retry);
+  const { isSignalsAvailable } = useContractsRefresh(retry);
+  useEffect(
+    () => store.setSignalled(isSignalsAvailable),
+    [store, isSignalsAvailable],
+  );
   // on the render after the entity changed, before the effect above ran
   const current =
     snapshot.entityRef === entityRef ? snapshot : store.get(entityRef);

@@ -1,0 +1,221 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { parseEntityRef } from '@backstage/catalog-model';
+import type { NotificationService } from '@backstage/plugin-notifications-node';
+import type { NotificationSeverity } from '@backstage/plugin-notifications-common';
+import {
+  type Finding,
+  reviewDeadline,
+} from '@backstage-contracts/plugin-contracts-common';
+import type { Decision } from '../database/DecisionsStore';
+import type { GraphSnapshot } from '../services/ContractsGraphService';
+import type { DecisionsService } from '../services/DecisionsService';
+import type { NotificationsSentStore } from './NotificationsSentStore';
+
+/**
+ * Notification topics of contracts: what a user mutes in the notifications settings (per
+ * origin `plugin:contracts` and topic).
+ * @public
+ */
+export const CONTRACTS_NOTIFICATION_TOPICS = {
+  /** A new trade-off or error finding on one of the decider's services. */
+  finding: 'Contract conflicts',
+  /** A decision recorded, superseded, or reopened because its evidence changed. */
+  decision: 'Trade-off decisions',
+  /** A decision's review-by date is near. */
+  review: 'Decision reviews',
+} as const;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The severities a new finding notifies its deciders of. */
+const NOTIFIED: ReadonlySet<string> = new Set(['error', 'tradeoff']);
+
+/** The path of a finding on its consumer's entity page (the Contracts tab). */
+export function findingLink(
+  finding: Pick<Finding, 'id' | 'consumer'>,
+): string {
+  try {
+    const { kind, namespace, name } = parseEntityRef(finding.consumer);
+    return `/catalog/${encodeURIComponent(namespace)}/${encodeURIComponent(
+      kind.toLocaleLowerCase('en-US'),
+    )}/${encodeURIComponent(name)}/contracts?finding=${encodeURIComponent(
+      finding.id,
+    )}`;
+  } catch {
+    return `/contracts?finding=${encodeURIComponent(finding.id)}`;
+  }
+}
+
+const nameOf = (ref: string) => ref.slice(ref.lastIndexOf('/') + 1) || ref;
+
+/** Settings of {@link ContractsNotifier}. */
+export interface NotifierSettings {
+  /** Days before a decision's review-by date its deciders are reminded. */
+  reviewReminderDays: number;
+}
+
+/**
+ * Tells the deciders of a finding (as the engine names them: owners of both sides and the
+ * groups configured for the rule) through the notifications backend: when a new trade-off or
+ * error appears, when a decision on it is recorded or superseded, when an accepted decision is
+ * reopened because the finding's evidence changed, and before a decision's review-by date.
+ * Each is sent once (a key claimed in {@link NotificationsSentStore}: one replica sends it, a
+ * recompute never again) under one scope per finding (per decision for reminders), so that
+ * what follows updates the notification instead of adding one.
+ */
+export class ContractsNotifier {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly options: {
+      notifications: NotificationService;
+      decisions: DecisionsService;
+      sent: NotificationsSentStore;
+      logger: LoggerService;
+      settings: NotifierSettings;
+      now?: () => number;
+    },
+  ) {}
+
+  /** Runs one task after the other (snapshots, records, reminders), errors logged. */
+  private enqueue(what: string, task: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(task).catch(error =>
+      this.options.logger.warn(`Contracts notifications: ${what} failed`, {
+        error: String(error),
+      }),
+    );
+    return this.queue;
+  }
+
+  private async send(
+    deciders: readonly string[],
+    payload: {
+      title: string;
+      description: string;
+      link: string;
+      severity: NotificationSeverity;
+      topic: string;
+      scope: string;
+    },
+    exclude?: string,
+  ) {
+    if (!deciders.length) return;
+    await this.options.notifications.send({
+      recipients: {
+        type: 'entity',
+        entityRef: [...deciders],
+        ...(exclude ? { excludeEntityRef: exclude } : {}),
+      },
+      payload,
+    });
+  }
+
+  /**
+   * A published graph: new trade-offs and errors, and accepted decisions whose finding's
+   * evidence changed. The first graph a database ever sees notifies nothing: what is there
+   * already is marked as sent (else installing the plugin would notify every finding at once).
+   */
+  onSnapshot(snapshot: GraphSnapshot): Promise<void> {
+    return this.enqueue('graph', async () => {
+      if (!snapshot.computedAt) return;
+      const { sent, decisions } = this.options;
+      const findings = [...snapshot.findingById.values()];
+      const fresh = new Map<string, () => Promise<void>>();
+      for (const f of findings) {
+        if (NOTIFIED.has(f.severity) && f.deciders?.length) {
+          fresh.set(`finding:${f.id}`, () =>
+            this.send(f.deciders!, {
+              title: `${f.severity === 'error' ? 'Contract conflict' : 'Trade-off to decide'}: ${nameOf(
+                f.consumer,
+              )} → ${nameOf(f.provider)}`,
+              description: `${f.title} (${f.subject}): ${f.consumer} expects ${f.expected}, ${f.provider} has ${f.actual}.`,
+              link: findingLink(f),
+              severity: f.severity === 'error' ? 'high' : 'normal',
+              topic: CONTRACTS_NOTIFICATION_TOPICS.finding,
+              scope: `contracts:finding:${f.id}`,
+            }),
+          );
+        }
+        for (const d of decisions.forFinding(f.id)) {
+          if (d.status !== 'accepted' || d.evidenceHash === f.evidence) continue;
+          fresh.set(`reopened:${d.id}:${f.evidence}`, () =>
+            this.send(d.deciders, {
+              title: `Decision to review: ${d.title}`,
+              description: `The evidence of ${f.title} (${f.consumer} → ${f.provider}, ${f.subject}) changed since it was accepted: now ${f.actual}, expected ${f.expected}. The decision no longer holds until it is decided again.`,
+              link: findingLink(f),
+              severity: 'high',
+              topic: CONTRACTS_NOTIFICATION_TOPICS.decision,
+              scope: `contracts:finding:${f.id}`,
+            }),
+          );
+        }
+      }
+      if (!(await sent.has('seeded'))) {
+        await sent.claim([...fresh.keys()]);
+        await sent.claim(['seeded']);
+        return;
+      }
+      for (const key of await sent.claim([...fresh.keys()])) {
+        await fresh.get(key)!();
+      }
+    });
+  }
+
+  /** A record made on this replica: recorded, or superseding another one. */
+  onRecorded(d: Decision): Promise<void> {
+    return this.enqueue('decision', async () => {
+      const [key] = await this.options.sent.claim([`recorded:${d.id}`]);
+      if (!key) return;
+      const finding = { id: d.findingId, consumer: d.consumer };
+      await this.send(
+        d.deciders,
+        {
+          title: d.supersedes
+            ? `Decision superseded: ${d.title}`
+            : `Decision recorded: ${d.title}`,
+          description: `${d.recordedBy} ${
+            d.supersedes ? 'superseded the decision on' : 'recorded a decision on'
+          } ${d.rule} between ${d.consumer} and ${d.provider} (${d.subject}): “${d.decision}”. ${
+            d.awaiting.length
+              ? `Awaiting the signature of ${d.awaiting.join(', ')}.`
+              : `Status: ${d.status}.`
+          }`,
+          link: findingLink(finding),
+          severity: 'normal',
+          topic: CONTRACTS_NOTIFICATION_TOPICS.decision,
+          scope: `contracts:finding:${d.findingId}`,
+        },
+        d.recordedBy,
+      );
+    });
+  }
+
+  /**
+   * Reminds the deciders of each accepted decision whose review-by date is within
+   * `reviewReminderDays` (or passed): once per decision and date, whichever replica runs it.
+   */
+  remindReviews(): Promise<void> {
+    return this.enqueue('review reminders', async () => {
+      const now = this.options.now?.() ?? Date.now();
+      const horizon = now + this.options.settings.reviewReminderDays * DAY_MS;
+      const due = new Map<string, Decision>();
+      for (const d of this.options.decisions.all()) {
+        if (d.status !== 'accepted' || !d.reviewBy) continue;
+        const deadline = reviewDeadline(d.reviewBy);
+        if (deadline !== undefined && deadline <= horizon) {
+          due.set(`review:${d.id}:${d.reviewBy}`, d);
+        }
+      }
+      for (const key of await this.options.sent.claim([...due.keys()])) {
+        const d = due.get(key)!;
+        await this.send(d.deciders, {
+          title: `Review due by ${d.reviewBy}: ${d.title}`,
+          description: `The accepted decision on ${d.rule} between ${d.consumer} and ${d.provider} (${d.subject}) is to be reviewed by ${d.reviewBy}; after that date the finding needs a decision again.`,
+          link: findingLink({ id: d.findingId, consumer: d.consumer }),
+          severity: 'normal',
+          topic: CONTRACTS_NOTIFICATION_TOPICS.review,
+          scope: `contracts:review:${d.id}`,
+        });
+      }
+    });
+  }
+}
