@@ -89,6 +89,24 @@ function promised(contract: EntityContract | undefined, operation?: string) {
   return op?.availability ?? contract.availability;
 }
 
+/** What `ref` promises for `operation`, as a chain of one hop. */
+function declaredAt(
+  contract: EntityContract | undefined,
+  ref: string,
+  operation: string | undefined,
+): ChainAvailability | undefined {
+  const own = promised(contract, operation);
+  return (
+    own && {
+      value: own.percent / 100,
+      text: own.raw,
+      holder: ref,
+      declared: true,
+      path: [{ ref, subject: operation ?? '*' }],
+    }
+  );
+}
+
 /**
  * The availability of `operation` on `ref`: what it promises; when it promises none, the
  * product of its own hard dependencies' availabilities (found through further entities that
@@ -99,16 +117,8 @@ function chainAvailability(
   ref: string,
   operation: string | undefined,
 ): ChainAvailability | undefined {
-  const own = promised(ctx.contract(ref), operation);
-  if (own) {
-    return {
-      value: own.percent / 100,
-      text: own.raw,
-      holder: ref,
-      declared: true,
-      path: [{ ref, subject: operation ?? '*' }],
-    };
-  }
+  const own = declaredAt(ctx.contract(ref), ref, operation);
+  if (own) return own;
   return ctx.memo(
     `availability-composition\n${operation ?? '*'}`,
     () => walk(ctx, ref, operation),
@@ -128,16 +138,8 @@ function walk(
     depth: number,
   ): ChainAvailability | undefined => {
     const contract = ctx.contract(at);
-    const own = promised(contract, op);
-    if (own) {
-      return {
-        value: own.percent / 100,
-        text: own.raw,
-        holder: at,
-        declared: true,
-        path: [{ ref: at, subject: op ?? '*' }],
-      };
-    }
+    const own = declaredAt(contract, at, op);
+    if (own) return own;
     if (!contract || !enterWalk(visited, at.toLowerCase(), depth)) {
       return undefined;
     }
