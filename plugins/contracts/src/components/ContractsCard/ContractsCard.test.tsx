@@ -193,7 +193,7 @@ describe('ContractsCard drift findings', () => {
       'Contract drift: scoreTransaction (timeout) on risk',
     );
     expect(visibleText(item)).toContain(
-      'declared timeout 500ms (contracts/dependencies.yaml:5); code uses 5s at src/riskClient.ts:14',
+      'declared timeout 500ms (contracts/dependencies.yaml:5); in the code, 5s at src/riskClient.ts:14',
     );
     expect(
       within(item).getByRole('link', { name: /^src\/riskClient\.ts:14\b/ }),
@@ -219,19 +219,39 @@ describe('ContractsCard drift findings', () => {
         },
       },
     };
+    // the example catalog's drift: checkout calls payment, which its contract leaves out
+    const undeclared: ContractsFinding = {
+      ...driftFinding,
+      id: 'f-undeclared',
+      severity: 'info',
+      provider: 'component:default/payment',
+      subject: 'payment (undeclared call)',
+      expected: 'no dependency on payment',
+      actual: 'calls payment at src/paymentClient.ts:32',
+      location: undefined,
+    };
     await renderWith(<ContractsCard />, {
       api: apiWith({
         contracts: discoveredContract.contract,
-        findings: [driftFinding],
+        findings: [driftFinding, undeclared],
       }),
       entity,
     });
-    const [item] = await screen.findAllByTestId('drift-finding');
+    const [item, call] = await screen.findAllByTestId('drift-finding');
     expect(
       within(item).getByRole('link', { name: /^src\/riskClient\.ts:14\b/ }),
     ).toHaveAttribute(
       'href',
       'https://github.com/acme/shop/tree/main/services/checkout/src/riskClient.ts#L14',
+    );
+    expect(visibleText(call)).toContain(
+      'declared no dependency on payment; in the code, calls payment at src/paymentClient.ts:32',
+    );
+    expect(
+      within(call).getByRole('link', { name: /^src\/paymentClient\.ts:32\b/ }),
+    ).toHaveAttribute(
+      'href',
+      'https://github.com/acme/shop/tree/main/services/checkout/src/paymentClient.ts#L32',
     );
     const line = await riskLine();
     expect(
@@ -259,7 +279,9 @@ describe('ContractsCard drift findings', () => {
       entity,
     });
     const [item] = await screen.findAllByTestId('drift-finding');
-    expect(visibleText(item)).toContain('code uses 5s at src/riskClient.ts:14');
+    expect(visibleText(item)).toContain(
+      'in the code, 5s at src/riskClient.ts:14',
+    );
     expect(within(item).queryByRole('link', { name: /riskClient/ })).toBeNull();
   });
 

@@ -29,8 +29,9 @@ export function driftFindingsOf(
 }
 
 /**
- * What the code does, as the rule writes it: `5s at src/risk/client.ts:42`, the location
- * linked to the repository when the entity's source location allows it.
+ * What the code does, as the rule writes it: `5s at src/risk/client.ts:42`, `calls payment at
+ * src/paymentClient.ts:32`, the location linked to the repository when the entity's source
+ * location allows it.
  */
 const CodeValue = ({ actual }: { actual: unknown }) => {
   const linkTo = useDiscoveredLink();
@@ -86,7 +87,8 @@ const DriftLine = ({ finding }: { finding: ContractsFinding }) => (
           ) : (
             <em>(not shown)</em>
           )}
-          {declaredAt(finding)}; code uses <CodeValue actual={finding.actual} />
+          {declaredAt(finding)}; in the code,{' '}
+          <CodeValue actual={finding.actual} />
         </>
       }
     />
