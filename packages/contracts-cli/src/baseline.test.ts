@@ -9,6 +9,7 @@ import type {
 import {
   copyExamples,
   edit,
+  resolveFreshness,
   resolveLatency,
   run,
   tmpDir,
@@ -118,12 +119,8 @@ describe('contracts baseline write / check --baseline', () => {
 
     // the latency conflict gets worse: same finding, other evidence
     edit(path.join(examples, SLA), 'p95=3200ms', 'p95=4100ms');
-    // and the idempotency conflict is resolved: absent
-    edit(
-      path.join(examples, 'checkout/contracts/retry.yaml'),
-      'generates_new_request_id: true',
-      'generates_new_request_id: false',
-    );
+    // and the freshness conflict is resolved: absent
+    resolveFreshness(examples);
     const changed = await run(['check', 'examples', '--baseline', 'baseline.json'], {
       cwd: dir,
     });
@@ -143,13 +140,14 @@ describe('contracts baseline write / check --baseline', () => {
       log.runs[0].results.map(r => [r.ruleId, r.baselineState]),
     );
     expect(byRule['latency-budget']).toBe('updated');
-    expect(byRule['idempotency-key']).toBe('absent');
+    expect(byRule['data-freshness']).toBe('absent');
     expect(byRule['timeout-below-tail']).toBe('updated');
-    expect(byRule['data-freshness']).toBe('unchanged');
+    expect(byRule['idempotency-key']).toBe('unchanged');
     const absent = log.runs[0].results.find(r => r.baselineState === 'absent')!;
     expect(absent.message.text).toContain('is no longer found');
-    expect(absent.locations[0].physicalLocation?.artifactLocation.uri).toBe(
-      'examples/checkout/contracts/retry.yaml',
+    expect(absent.ruleId).toBe('data-freshness');
+    expect(absent.locations[0].physicalLocation?.artifactLocation.uri).toMatch(
+      /^examples\/risk\//,
     );
 
     // rewriting the baseline accepts today's state again; rewriting it unchanged changes nothing

@@ -16,7 +16,7 @@ import type {
 } from '@backstage-contracts/plugin-contracts-common';
 import { reaches } from './analysis';
 import { fsReason, UsageError } from './errors';
-import type { FailOn } from './options';
+import { describeValue, type FailOn, isObject } from './options';
 
 /** A frozen finding: its fingerprint and evidence, and enough to name it when it is gone. */
 export interface BaselineFinding {
@@ -64,7 +64,9 @@ export interface BaselineComparison {
 const SEVERITIES: Severity[] = ['error', 'warning', 'tradeoff', 'info'];
 
 /** Matches a contract problem whatever line it moved to. */
-export function problemKey(p: Pick<ContractProblem, 'entity' | 'file' | 'path' | 'message'>) {
+export function problemKey(
+  p: Pick<ContractProblem, 'entity' | 'file' | 'path' | 'message'>,
+) {
   return [p.entity, p.file ?? '', p.path, p.message].join('\u0000');
 }
 
@@ -91,7 +93,9 @@ export function baselineOf(report: ContractsReport): BaselineFile {
             location: {
               entity: f.location.entity,
               ...(f.location.file ? { file: f.location.file } : {}),
-              ...(f.location.line !== undefined ? { line: f.location.line } : {}),
+              ...(f.location.line !== undefined
+                ? { line: f.location.line }
+                : {}),
               ...(f.location.column !== undefined
                 ? { column: f.location.column }
                 : {}),
@@ -121,20 +125,10 @@ export function baselineOf(report: ContractsReport): BaselineFile {
   };
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  return typeof v === 'object' ? 'a mapping' : `${typeof v} \`${String(v)}\``;
-}
-
 function text(item: Record<string, unknown>, key: string, at: string): string {
   const v = item[key];
   if (typeof v !== 'string' || !v) {
-    throw new Error(`${at}.${key}: expected a string, got ${describe(v)}`);
+    throw new Error(`${at}.${key}: expected a string, got ${describeValue(v)}`);
   }
   return v;
 }
@@ -144,24 +138,33 @@ export function validateBaseline(value: unknown): BaselineFile {
   if (!isObject(value) || value.version !== 1) {
     throw new Error(
       `expected a baseline written by \`contracts baseline write\` ({"version": 1, "findings": [...]}), got ${
-        isObject(value) ? `version ${describe(value.version)}` : describe(value)
+        isObject(value)
+          ? `version ${describeValue(value.version)}`
+          : describeValue(value)
       }`,
     );
   }
   if (!Array.isArray(value.findings)) {
-    throw new Error(`findings: expected a list, got ${describe(value.findings)}`);
+    throw new Error(
+      `findings: expected a list, got ${describeValue(value.findings)}`,
+    );
   }
   const problems = value.problems ?? [];
   if (!Array.isArray(problems)) {
-    throw new Error(`problems: expected a list, got ${describe(problems)}`);
+    throw new Error(
+      `problems: expected a list, got ${describeValue(problems)}`,
+    );
   }
   const findings = value.findings.map((f: unknown, i: number) => {
     const at = `findings[${i}]`;
-    if (!isObject(f)) throw new Error(`${at}: expected a mapping, got ${describe(f)}`);
+    if (!isObject(f))
+      throw new Error(`${at}: expected a mapping, got ${describeValue(f)}`);
     const severity = text(f, 'severity', at) as Severity;
     if (!SEVERITIES.includes(severity)) {
       throw new Error(
-        `${at}.severity: expected one of ${SEVERITIES.join(', ')}, got ${describe(severity)}`,
+        `${at}.severity: expected one of ${SEVERITIES.join(
+          ', ',
+        )}, got ${describeValue(severity)}`,
       );
     }
     const location = isObject(f.location) ? f.location : undefined;
@@ -185,7 +188,8 @@ export function validateBaseline(value: unknown): BaselineFile {
     findings,
     problems: problems.map((p: unknown, i: number) => {
       const at = `problems[${i}]`;
-      if (!isObject(p)) throw new Error(`${at}: expected a mapping, got ${describe(p)}`);
+      if (!isObject(p))
+        throw new Error(`${at}: expected a mapping, got ${describeValue(p)}`);
       return {
         entity: text(p, 'entity', at),
         ...(typeof p.file === 'string' ? { file: p.file } : {}),
@@ -203,14 +207,18 @@ export function loadBaseline(file: string, cwd: string): BaselineFile {
     content = fs.readFileSync(path.resolve(cwd, file), 'utf8');
   } catch (error) {
     throw new UsageError(
-      `--baseline ${file}: cannot read it: ${fsReason(error)} (write one with \`contracts baseline write ${file} PATHS\`)`,
+      `--baseline ${file}: cannot read it: ${fsReason(
+        error,
+      )} (write one with \`contracts baseline write ${file} PATHS\`)`,
     );
   }
   let value: unknown;
   try {
     value = JSON.parse(content);
   } catch (error) {
-    throw new UsageError(`--baseline ${file}: not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(
+      `--baseline ${file}: not valid JSON: ${(error as Error).message}`,
+    );
   }
   try {
     return validateBaseline(value);
@@ -220,13 +228,19 @@ export function loadBaseline(file: string, cwd: string): BaselineFile {
 }
 
 /** Writes a baseline file (creating its folder); a usage error when it cannot. */
-export function writeBaseline(file: string, cwd: string, baseline: BaselineFile) {
+export function writeBaseline(
+  file: string,
+  cwd: string,
+  baseline: BaselineFile,
+) {
   const target = path.resolve(cwd, file);
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, `${JSON.stringify(baseline, null, 2)}\n`);
   } catch (error) {
-    throw new UsageError(`baseline write ${file}: cannot write it: ${fsReason(error)}`);
+    throw new UsageError(
+      `baseline write ${file}: cannot write it: ${fsReason(error)}`,
+    );
   }
 }
 
@@ -311,7 +325,13 @@ export function failingUnderBaseline(
 export function baselineLine(c: BaselineComparison): string {
   const counts = { new: 0, updated: 0, unchanged: 0 };
   for (const s of c.state.values()) counts[s]++;
-  return `Baseline ${c.file}: ${counts.unchanged} unchanged (frozen, not shown), ${counts.new} new, ${counts.updated} with changed evidence, ${c.absent.length} no longer found${
-    c.absent.length ? ` (\`contracts baseline write ${c.file}\` drops them)` : ''
+  return `Baseline ${c.file}: ${
+    counts.unchanged
+  } unchanged (frozen, not shown), ${counts.new} new, ${
+    counts.updated
+  } with changed evidence, ${c.absent.length} no longer found${
+    c.absent.length
+      ? ` (\`contracts baseline write ${c.file}\` drops them)`
+      : ''
   }`;
 }

@@ -38,11 +38,13 @@ function readOptionFile(option: string, file: string, cwd: string): string {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+/** A mapping (not null, not a list). */
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function describe(v: unknown): string {
+/** A value as an error message names it: `a list`, `number \`3\``. */
+export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   return typeof v === 'object' ? 'a mapping' : `${typeof v} \`${String(v)}\``;
@@ -65,20 +67,20 @@ export function validateEngineConfig(
 ): EngineConfig {
   if (value === null || value === undefined) return {};
   if (!isObject(value)) {
-    throw new Error(`expected a mapping, got ${describe(value)}`);
+    throw new Error(`expected a mapping, got ${describeValue(value)}`);
   }
   const config: EngineConfig = {};
   for (const [key, v] of Object.entries(value)) {
     if (key === 'rules') {
       if (!isObject(v))
-        throw new Error(`rules: expected a mapping, got ${describe(v)}`);
+        throw new Error(`rules: expected a mapping, got ${describeValue(v)}`);
       config.rules = {};
       for (const [id, rule] of Object.entries(v)) {
         if (!ruleIds.includes(id))
           throw new Error(`rules: ${unknownKey(id, ruleIds, 'rule')}`);
         if (!isObject(rule)) {
           throw new Error(
-            `rules.${id}: expected a mapping with severity and/or enabled, got ${describe(
+            `rules.${id}: expected a mapping with severity and/or enabled, got ${describeValue(
               rule,
             )}`,
           );
@@ -90,14 +92,14 @@ export function validateEngineConfig(
               throw new Error(
                 `rules.${id}.severity: expected one of ${SEVERITIES.join(
                   ', ',
-                )}, got ${describe(x)}`,
+                )}, got ${describeValue(x)}`,
               );
             }
             out.severity = x as Severity;
           } else if (k === 'enabled') {
             if (typeof x !== 'boolean') {
               throw new Error(
-                `rules.${id}.enabled: expected true or false, got ${describe(
+                `rules.${id}.enabled: expected true or false, got ${describeValue(
                   x,
                 )}`,
               );
@@ -114,7 +116,7 @@ export function validateEngineConfig(
     } else if (key === 'retryAmplificationBound') {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 1) {
         throw new Error(
-          `retryAmplificationBound: expected a number of attempts ≥ 1, got ${describe(
+          `retryAmplificationBound: expected a number of attempts ≥ 1, got ${describeValue(
             v,
           )}`,
         );
@@ -122,7 +124,9 @@ export function validateEngineConfig(
       config.retryAmplificationBound = v;
     } else if (key === 'deciders') {
       if (!isObject(v))
-        throw new Error(`deciders: expected a mapping, got ${describe(v)}`);
+        throw new Error(
+          `deciders: expected a mapping, got ${describeValue(v)}`,
+        );
       config.deciders = {};
       for (const [id, groups] of Object.entries(v)) {
         if (!ruleIds.includes(id))
@@ -132,7 +136,7 @@ export function validateEngineConfig(
           !groups.every(g => typeof g === 'string')
         ) {
           throw new Error(
-            `deciders.${id}: expected a list of entity refs, got ${describe(
+            `deciders.${id}: expected a list of entity refs, got ${describeValue(
               groups,
             )}`,
           );
@@ -244,22 +248,24 @@ export function loadOptionFiles(
 export function validateDecisions(value: unknown): DecisionRecord[] {
   if (!isObject(value))
     throw new Error(
-      `expected {"version": 1, "decisions": [...]}, got ${describe(value)}`,
+      `expected {"version": 1, "decisions": [...]}, got ${describeValue(
+        value,
+      )}`,
     );
   if (value.version !== 1)
-    throw new Error(`version: expected 1, got ${describe(value.version)}`);
+    throw new Error(`version: expected 1, got ${describeValue(value.version)}`);
   if (!Array.isArray(value.decisions))
     throw new Error(
-      `decisions: expected a list, got ${describe(value.decisions)}`,
+      `decisions: expected a list, got ${describeValue(value.decisions)}`,
     );
   return value.decisions.map((d: unknown, i: number) => {
     const at = `decisions[${i}]`;
     if (!isObject(d))
-      throw new Error(`${at}: expected a mapping, got ${describe(d)}`);
+      throw new Error(`${at}: expected a mapping, got ${describeValue(d)}`);
     for (const key of ['findingId', 'evidenceHash', 'status'] as const) {
       if (typeof d[key] !== 'string' || !d[key]) {
         throw new Error(
-          `${at}.${key}: expected a string, got ${describe(d[key])}`,
+          `${at}.${key}: expected a string, got ${describeValue(d[key])}`,
         );
       }
     }
@@ -269,7 +275,7 @@ export function validateDecisions(value: unknown): DecisionRecord[] {
         reviewDeadline(d.reviewBy) === undefined
       ) {
         throw new Error(
-          `${at}.reviewBy: expected an ISO date such as 2026-12-31, got ${describe(
+          `${at}.reviewBy: expected an ISO date such as 2026-12-31, got ${describeValue(
             d.reviewBy,
           )}`,
         );
