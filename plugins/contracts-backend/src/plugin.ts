@@ -21,7 +21,10 @@ import { setUpRuntimeVerification } from './runtime/setup';
 import { createRouter } from './service/router';
 import { CatalogVisibility } from './services/CatalogVisibility';
 import { readContractsSettings } from './services/config';
-import { ContractsGraphService } from './services/ContractsGraphService';
+import {
+  CatalogReadTimeoutError,
+  ContractsGraphService,
+} from './services/ContractsGraphService';
 import { ContractsViews } from './services/ContractsViews';
 import { startPolling } from './services/polling';
 import {
@@ -113,14 +116,18 @@ export const contractsPlugin = createBackendPlugin({
         decisions.sync().catch(quiet('decisions sync'));
         // A large catalog makes the quick check slow: then it runs less often, so that it never
         // takes more than a small share of the event loop the requests are served on. (A failed
-        // check is followed by the plain interval.) The graph and the decisions each have their
-        // own loop: one waiting does not hold the other.
+        // check is followed by the plain interval; timed-out ones in a row by doubling pauses.)
+        // The graph and the decisions each have their own loop: one waiting does not hold the
+        // other.
         const stopGraphPolling = startPolling({
           intervalMs: settings.refreshIntervalMs,
           maxShare: QUICK_CHECK_MAX_SHARE,
           maxPauseMs: QUICK_CHECK_MAX_PAUSE_MS,
           fn: () => graph.refreshChanges(),
           onError: quiet('quick refresh'),
+          // timed-out reads in a row: the catalog is overloaded, and the read given up on still
+          // runs there; the pause doubles up to a slow check's (bench:decisions)
+          backOff: error => error instanceof CatalogReadTimeoutError,
         });
         // The decisions sync reads only the change log after its cursor (an indexed range, empty
         // when nothing changed): it runs at its own interval and is never stretched, since its

@@ -3,7 +3,13 @@ import { startPolling } from './polling';
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Runs `startPolling` with runs of `runMs` (failing ones when `fail`) until `runs` are done. */
-async function poll(options: { runMs: number; fail: boolean; runs: number }) {
+async function poll(options: {
+  runMs: number;
+  fail: boolean | ((run: number) => Error | undefined);
+  runs: number;
+  backOff?: (error: unknown) => boolean;
+}) {
+  let run = 0;
   const pauses: Array<{ pauseMs: number; runMs: number }> = [];
   const errors: unknown[] = [];
   let done!: () => void;
@@ -14,9 +20,14 @@ async function poll(options: { runMs: number; fail: boolean; runs: number }) {
     intervalMs: 20,
     maxShare: 0.05,
     maxPauseMs: 60_000,
+    backOff: options.backOff,
     fn: async () => {
       await sleep(options.runMs);
-      if (options.fail) throw new Error('the catalog did not answer');
+      const error =
+        typeof options.fail === 'function'
+          ? options.fail(run++)
+          : options.fail && new Error('the catalog did not answer');
+      if (error) throw error;
     },
     onError: error => errors.push(error),
     onPause: (pauseMs, runMs) => {
@@ -44,5 +55,51 @@ describe('startPolling', () => {
     expect(String(errors[0])).toContain('the catalog did not answer');
     // three runs of 100 ms, 20 ms apart (not 1.9 s)
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('doubles the pause after each timed-out run in a row, up to the pause of a slow run; a success or another failure resets it', async () => {
+    class Timeout extends Error {}
+    // runs of 30 ms (a slow run's pause: 570 ms): four timeouts, a success, a timeout, a refusal
+    const errors = [
+      new Timeout(),
+      new Timeout(),
+      new Timeout(),
+      new Timeout(),
+      new Timeout(),
+      undefined,
+      new Timeout(),
+      new Error('connect ECONNREFUSED'),
+    ];
+    const { pauses } = await poll({
+      runMs: 30,
+      fail: run => errors[run],
+      runs: errors.length,
+      backOff: error => error instanceof Timeout,
+    });
+    const slow = pauses[5].pauseMs;
+    expect(slow).toBeGreaterThanOrEqual(570);
+    expect(pauses.map(p => p.pauseMs)).toEqual([
+      20,
+      40,
+      80,
+      160,
+      320,
+      slow,
+      20,
+      20,
+    ]);
+    // the cap: the pause of a slow run of that length
+    const long = await poll({
+      runMs: 30,
+      fail: () => new Timeout(),
+      runs: 8,
+      backOff: error => error instanceof Timeout,
+    });
+    for (const p of long.pauses) {
+      expect(p.pauseMs).toBeLessThanOrEqual(
+        Math.max(20, (p.runMs * 0.95) / 0.05),
+      );
+    }
+    expect(long.pauses[7].pauseMs).toBeGreaterThanOrEqual(570);
   });
 });
