@@ -75,11 +75,9 @@ export function importDataContract(ctx: ImportContext): ContractSections {
         );
       }
     }
-    const key = isDict(levels.freshness)
-      ? 'freshness'
-      : isDict(levels.latency)
-      ? 'latency'
-      : undefined;
+    let key: 'freshness' | 'latency' | undefined;
+    if (isDict(levels.freshness)) key = 'freshness';
+    else if (isDict(levels.latency)) key = 'latency';
     if (key) {
       const level = levels[key] as Record<string, unknown>;
       const p = `/servicelevels/${key}`;

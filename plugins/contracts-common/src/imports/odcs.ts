@@ -74,13 +74,10 @@ export function importOdcs(ctx: ImportContext): ContractSections {
       const field = text(property.name);
       if (pii && field) {
         facts.pii.push(field);
-        facts.piiMark ??= r.mark(
-          marksPii(property.classification)
-            ? `${pp}/classification`
-            : tagIndex >= 0
-            ? `${pp}/tags/${tagIndex}`
-            : `${pp}/pii`,
-        );
+        let marked = `${pp}/pii`;
+        if (marksPii(property.classification)) marked = `${pp}/classification`;
+        else if (tagIndex >= 0) marked = `${pp}/tags/${tagIndex}`;
+        facts.piiMark ??= r.mark(marked);
       }
     });
     datasets.push(facts);

@@ -104,11 +104,10 @@ export const unansweredNeedRule: ContractRule = {
       const wantsLatency = dep.budget.length > 0 || dep.timeoutMs !== undefined;
       if (!wantsLatency && !call.operation) continue;
       const subject = call.operation ?? call.service;
-      const expected = budget
-        ? dep.budget.map(b => b.raw).join(', ')
-        : dep.timeoutMs !== undefined
-        ? `an answer within ${formatMs(dep.timeoutMs)} (timeout)`
-        : `operation ${call.operation}`;
+      let expected = `operation ${call.operation}`;
+      if (budget) expected = dep.budget.map(b => b.raw).join(', ');
+      else if (dep.timeoutMs !== undefined)
+        expected = `an answer within ${formatMs(dep.timeoutMs)} (timeout)`;
       const location = budget?.loc ?? dep.loc;
       if (!rc.contract) {
         add({
