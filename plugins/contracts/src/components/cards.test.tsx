@@ -179,7 +179,7 @@ describe('DecisionsCard content', () => {
     (URL as any).revokeObjectURL = jest.fn();
     const download = jest
       .spyOn(HTMLAnchorElement.prototype, 'click')
-      .mockImplementation(function (this: HTMLAnchorElement) {
+      .mockImplementation(function checkName(this: HTMLAnchorElement) {
         expect(this.download).toBe('0001-decision.md');
       });
     await userEvent.click(within(items[0]).getByRole('button', { name: 'ADR file' }));
