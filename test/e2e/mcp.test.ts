@@ -68,6 +68,7 @@ describe('the contracts actions over MCP', () => {
       expect.arrayContaining([
         'contracts.get-contracts',
         'contracts.check-contract',
+        'contracts.list-unanswered-needs',
         'contracts.explain-finding',
       ]),
     );
