@@ -92,6 +92,10 @@
  * - `--profile FILE`: a CPU profile of one replica (`--profile-replica`, default a) during the
  *   load phase (scripts/bench-profile-hook.cjs; summarise with `yarn bench:summary FILE`): the
  *   profiler slows that replica, its figures then say so. `--keep` leaves the databases.
+ * - `kill -USR2 <pid>` during the writes: no more writes are sent (those in flight finish), and
+ *   the run goes on to the idle phase and the report, of the writes made (on a machine so
+ *   loaded that the writes would take too long; the report's write count says how many).
+ *   Ctrl-C (SIGINT) stops without a report.
  */
 import { createRequire } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -641,10 +645,21 @@ async function run(
   };
 
   let next = 0;
+  /** Set by SIGUSR2: no more writes are sent; the run goes on to the idle phase and the report. */
+  let stopWriting = false;
+  process.once('SIGUSR2', () => {
+    stopWriting = true;
+    process.stdout.write(
+      `  SIGUSR2: no more writes after ${Math.min(
+        next,
+        DECISIONS,
+      )}; the report counts those\n`,
+    );
+  });
   const writer = async () => {
     for (;;) {
       const i = next++;
-      if (i >= DECISIONS) return;
+      if (i >= DECISIONS || stopWriting) return;
       const r = i % 2;
       // consecutive writes (one through each replica) answer the same finding
       const findingId = findings[Math.floor(i / 2) % findings.length];
@@ -757,7 +772,14 @@ async function run(
   const load = (l: { mean: number; max: number }) =>
     `load average (1 min) mean ${l.mean.toFixed(2)}, max ${l.max.toFixed(2)}`;
   out.push(
-    `${N} entities, ${findings.length} findings, ${DECISIONS} decisions, ${CONCURRENCY} writers; probe ${PROBE_RATE} req/s per replica (open loop); 2 replicas, PostgreSQL`,
+    `${N} entities, ${findings.length} findings, ${
+      stopWriting
+        ? `${[...statuses.values()].reduce(
+            (a, b) => a + b,
+            0,
+          )} decisions (of ${DECISIONS}: SIGUSR2)`
+        : `${DECISIONS} decisions`
+    }, ${CONCURRENCY} writers; probe ${PROBE_RATE} req/s per replica (open loop); 2 replicas, PostgreSQL`,
     '',
     `catalog GET /api/catalog/entities/by-name/... ${'p50'.padStart(
       10,
