@@ -160,8 +160,15 @@ describe('the caller’s catalog read permission, on the real backend', () => {
     expect(
       items.find(f => f.rule === 'data-freshness')!.location,
     ).toBeUndefined();
-    // every finding involves risk; none is absent (each has a readable party)
-    expect(items).toHaveLength(5);
+    // the five that involve risk, none absent (each has a readable party), and checkout's drift
+    // on payment (its committed discover report), which does not involve risk
+    expect(items).toHaveLength(6);
+    expect(items.filter(f => f.rule === 'contract-drift')).toEqual([
+      expect.objectContaining({
+        consumer: 'component:default/checkout',
+        provider: 'component:default/payment',
+      }),
+    ]);
     // the counts are of what the guest sees
     const all = await request(server)
       .get('/api/contracts/findings')
