@@ -162,7 +162,7 @@ describe('a broken discover report, on the real backend', () => {
     const file = path.join(copy, 'checkout/contracts/discovered.json');
     const text = fs.readFileSync(file, 'utf8');
     const broken = text.replace(/"kind": "timeout"/, '"kind": "deadline"');
-    expect(broken).not.toBe(text);
+    if (broken === text) throw new Error('no timeout fact to break');
     fs.writeFileSync(file, broken);
     ({ backend, findings: body } = await backendOn(copy, b =>
       b.problems.some(p => p.file === 'contracts/discovered.json'),
