@@ -17,4 +17,5 @@ export {
 export * from './engine';
 export * from './report';
 export * from './permissions';
+export * from './history';
 export * from './runtime';

@@ -506,9 +506,9 @@ export class DatabaseHistoryStore {
     let deleted = 0;
     const drop = async (ids: number[]) => {
       for (const part of chunks(ids)) {
-        deleted += await this.db.transaction(async trx => {
+        deleted += await this.db.transaction(async (trx): Promise<number> => {
           await trx(EVENTS).whereIn('change_id', part).delete();
-          return trx(CHANGES).whereIn('id', part).delete();
+          return await trx(CHANGES).whereIn('id', part).delete();
         });
       }
     };
@@ -520,14 +520,14 @@ export class DatabaseHistoryStore {
     let excess = Number(count) - options.maxEvents;
     if (excess > 0) {
       // the oldest changes until the excess is gone
-      const perChange: Array<{
-        change_id: number | string;
-        n: number | string;
-      }> = await this.db(EVENTS)
+      const perChange = (await this.db(EVENTS)
         .select('change_id')
         .count({ n: '*' })
         .groupBy('change_id')
-        .orderBy('change_id', 'asc');
+        .orderBy('change_id', 'asc')) as unknown as Array<{
+        change_id: number | string;
+        n: number | string;
+      }>;
       const ids: number[] = [];
       for (const r of perChange) {
         if (excess <= 0) break;

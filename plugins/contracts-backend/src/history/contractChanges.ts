@@ -4,25 +4,12 @@
  * scoreTransaction from 900ms to 3200ms").
  */
 import {
+  type ContractValueChange,
   type EntityContract,
   formatMs,
   hashString,
   stableStringify,
 } from '@backstage-contracts/plugin-contracts-common';
-
-/**
- * One change of a contract. `field` absent: the whole item was added or removed.
- * @public
- */
-export interface ContractChange {
-  kind: 'added' | 'removed' | 'raised' | 'lowered' | 'changed';
-  /** The item, e.g. `operation scoreTransaction`, `call to risk.scoreTransaction`. */
-  item: string;
-  /** The value of the item, e.g. `p95 (current)`, `timeout`. */
-  field?: string;
-  from?: string;
-  to?: string;
-}
 
 /** The most changes kept for one entity in one recompute (the rest are counted). */
 export const MAX_CHANGES = 20;
@@ -199,10 +186,10 @@ function items(
 export function contractChanges(
   before: StrippedContract | undefined,
   after: StrippedContract | undefined,
-): { changes: ContractChange[]; more: number } {
+): { changes: ContractValueChange[]; more: number } {
   const a = items(before);
   const b = items(after);
-  const changes: ContractChange[] = [];
+  const changes: ContractValueChange[] = [];
   for (const [item, fields] of b) {
     const old = a.get(item);
     if (!old) {
@@ -215,7 +202,7 @@ export function contractChanges(
       if (!was) {
         changes.push({ kind: 'added', item, field: f, to: leaf.text });
       } else if (was.text !== leaf.text) {
-        let kind: ContractChange['kind'] = 'changed';
+        let kind: ContractValueChange['kind'] = 'changed';
         if (was.value !== undefined && leaf.value !== undefined) {
           kind = leaf.value > was.value ? 'raised' : 'lowered';
         }

@@ -5,11 +5,16 @@ import type {
   DecisionStatus,
   EntityContract,
   Finding,
-  Severity,
   UnansweredNeedGroup,
 } from '@backstage-contracts/plugin-contracts-common';
 
 export type { Decision, DecisionSignature, DecisionStatus };
+export type {
+  ContractValueChange,
+  EntityHistoryPage,
+  HistoryFinding,
+  HistoryItem,
+} from '@backstage-contracts/plugin-contracts-common';
 
 /**
  * A finding as the backend reports it to the calling user: the report shape, plus whether
@@ -156,94 +161,6 @@ export interface CheckResult {
   added?: ContractsFinding[];
   /** Findings the change would resolve (when the backend says). */
   removed?: ContractsFinding[];
-}
-
-/**
- * One change of a contract value in the history: `field` absent when the whole item (a call,
- * an operation, an endpoint…) was added or removed.
- * @public
- */
-export interface ContractValueChange {
-  kind: 'added' | 'removed' | 'raised' | 'lowered' | 'changed';
-  /** e.g. `operation scoreTransaction`, `call to risk.scoreTransaction`. */
-  item: string;
-  /** e.g. `p95 (current)`, `timeout`. */
-  field?: string;
-  from?: string;
-  to?: string;
-}
-
-/**
- * A finding as the history recorded it.
- * @public
- */
-export interface HistoryFinding {
-  id: string;
-  rule: string;
-  severity: Severity;
-  consumer: string;
-  provider: string;
-  subject: string;
-  title: string;
-  expected: string;
-  actual: string;
-  evidence: string;
-  chain?: string[];
-  /** Sides the caller may not read (named `an entity you cannot see`, values left out). */
-  hidden?: Array<'consumer' | 'provider'>;
-}
-
-/**
- * An item of an entity's contract history (`GET /entities/…/history`), newest first: what one
- * recompute changed, or an event of a decision record on the entity's findings.
- * @public
- */
-export type HistoryItem =
-  | {
-      type: 'change';
-      id: string;
-      at: string;
-      contracts: Array<{
-        entityRef: string;
-        change: 'added' | 'removed' | 'changed';
-        hash?: string;
-        previousHash?: string;
-        changes: ContractValueChange[];
-        more: number;
-        hidden?: boolean;
-      }>;
-      findings: Array<{
-        change: 'opened' | 'closed' | 'changed';
-        finding: HistoryFinding;
-        previous?: Pick<
-          HistoryFinding,
-          'evidence' | 'expected' | 'actual' | 'severity'
-        >;
-      }>;
-    }
-  | {
-      type: 'decision';
-      id: string;
-      at: string;
-      event: 'recorded' | 'signed' | 'withdrawn';
-      decisionId: string;
-      findingId: string;
-      rule: string;
-      consumer: string;
-      provider: string;
-      subject: string;
-      title: string;
-      actor: string;
-      decider?: string;
-      verdict?: 'accept' | 'reject';
-    };
-
-/**
- * A page of an entity's contract history.
- * @public
- */
-export interface EntityHistoryPage extends Page<HistoryItem> {
-  entityRef: string;
 }
 
 /**

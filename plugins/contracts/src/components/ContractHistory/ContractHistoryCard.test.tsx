@@ -16,6 +16,8 @@ import { ContractHistoryCard } from './ContractHistoryCard';
 import { describeHistoryItem } from './describe';
 
 jest.setTimeout(60_000);
+/** How long a query waits for what it asserts (the machine may be loaded). */
+const WAIT = { timeout: 15_000 };
 
 const CHECKOUT = 'component:default/checkout';
 const RISK = 'component:default/risk';
@@ -122,17 +124,19 @@ describe('ContractHistoryCard', () => {
       { items: [raised] },
     );
     await render(getEntityHistory);
-    expect(await screen.findByText(/bob accepted/)).toBeInTheDocument();
+    expect(await screen.findByText(/bob accepted/, undefined, WAIT)).toBeInTheDocument();
     expect(getEntityHistory).toHaveBeenCalledWith(CHECKOUT, {
       cursor: undefined,
       limit: 20,
     });
     await userEvent.click(
-      await screen.findByRole('button', { name: 'Show more' }),
+      await screen.findByRole('button', { name: 'Show more' }, WAIT),
     );
     expect(
       await screen.findByText(
         /risk raised p95 \(current\) of operation scoreTransaction to 3200ms .* opened latency-budget for checkout/,
+        undefined,
+        WAIT,
       ),
     ).toBeInTheDocument();
     expect(getEntityHistory).toHaveBeenLastCalledWith(CHECKOUT, {
@@ -152,7 +156,7 @@ describe('ContractHistoryCard', () => {
   it('says so when nothing was recorded', async () => {
     await render(history({ items: [] }));
     expect(
-      await screen.findByTestId('contract-history-empty'),
+      await screen.findByTestId('contract-history-empty', undefined, WAIT),
     ).toHaveTextContent('No contract changes recorded for this entity yet');
   });
 
@@ -174,10 +178,10 @@ describe('ContractHistoryCard', () => {
       throw error;
     });
     await render(getEntityHistory);
-    expect(await screen.findByTestId('progress')).toBeInTheDocument();
+    expect(await screen.findByTestId('progress', undefined, WAIT)).toBeInTheDocument();
     release();
     expect(
-      await screen.findByText(/No entity in the graph/),
+      await screen.findByText(/No entity in the graph/, undefined, WAIT),
     ).toBeInTheDocument();
   });
 
@@ -210,8 +214,9 @@ describe('ContractHistoryCard', () => {
       ],
     };
     await render(history({ items: [signed, bad, null, hidden] }));
-    await waitFor(() =>
-      expect(screen.getAllByTestId('item-error')).toHaveLength(2),
+    await waitFor(
+      () => expect(screen.getAllByTestId('item-error')).toHaveLength(2),
+      WAIT,
     );
     expect(screen.getAllByTestId('item-error')[0]).toHaveTextContent(
       'This history item (8) cannot be shown: not a time',
