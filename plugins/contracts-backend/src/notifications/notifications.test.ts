@@ -139,6 +139,17 @@ async function notificationsOf(server: Server, user: string): Promise<Note[]> {
   );
 }
 
+/** The two other decider groups of the access trade-off (risk, security) sign an acceptance. */
+async function acceptAsOthers(server: Server, id: string) {
+  for (const user of [BOB, SAM]) {
+    await request(server)
+      .post(`/api/contracts/decisions/${id}/signatures`)
+      .set(as(user))
+      .send({ verdict: 'accept' })
+      .expect(200);
+  }
+}
+
 async function markRead(server: Server, user: string, id: string) {
   await request(server)
     .post('/api/notifications/notifications/update')
@@ -338,13 +349,7 @@ describe.each(databases.eachSupportedId())('notifications and signals on %p', id
     );
 
     // everyone accepts; then the finding's evidence changes: the decision no longer holds
-    for (const user of [BOB, SAM]) {
-      await request(server)
-        .post(`/api/contracts/decisions/${recorded.body.id}/signatures`)
-        .set(as(user))
-        .send({ verdict: 'accept' })
-        .expect(200);
-    }
+    await acceptAsOthers(server, recorded.body.id);
     const superseding = await request(server)
       .post(`/api/contracts/decisions/${recorded.body.id}/supersede`)
       .set(as(GUEST))
@@ -363,13 +368,7 @@ describe.each(databases.eachSupportedId())('notifications and signals on %p', id
     );
     // the same notification, updated
     expect(await notificationsOf(server, BOB)).toHaveLength(1);
-    for (const user of [BOB, SAM]) {
-      await request(server)
-        .post(`/api/contracts/decisions/${superseding.body.id}/signatures`)
-        .set(as(user))
-        .send({ verdict: 'accept' })
-        .expect(200);
-    }
+    await acceptAsOthers(server, superseding.body.id);
     catalog.set(
       examples.map(e =>
         e.metadata.name === 'support'
@@ -427,13 +426,7 @@ describe.each(databases.eachSupportedId())('notifications and signals on %p', id
           reviewBy,
         });
       expect(r.status).toBe(201);
-      for (const user of [BOB, SAM]) {
-        await request(b.server)
-          .post(`/api/contracts/decisions/${r.body.id}/signatures`)
-          .set(as(user))
-          .send({ verdict: 'accept' })
-          .expect(200);
-      }
+      await acceptAsOthers(b.server, r.body.id);
       return r.body.id as string;
     };
     const due = await record(soon, 'Due soon');
@@ -483,13 +476,7 @@ describe.each(databases.eachSupportedId())('notifications and signals on %p', id
         reviewBy: far,
       });
     expect(superseding.status).toBe(201);
-    for (const user of [BOB, SAM]) {
-      await request(a.server)
-        .post(`/api/contracts/decisions/${superseding.body.id}/signatures`)
-        .set(as(user))
-        .send({ verdict: 'accept' })
-        .expect(200);
-    }
+    await acceptAsOthers(a.server, superseding.body.id);
     await Promise.all([
       a.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
       b.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
