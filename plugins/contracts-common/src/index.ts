@@ -9,6 +9,8 @@ export * from './types';
 export * from './annotations';
 export * from './parser';
 export {
+  API_DEFINITION_FILE,
+  apiDefinitionSource,
   detectImportFormat,
   IMPORT_FORMAT_NAMES,
   OPERATION_ANNOTATION,

@@ -11,6 +11,7 @@ import {
   CONTRACTS_REF_ANNOTATION,
   type ContractProblem,
   type ContractSource,
+  apiDefinitionSource,
   contractSourcesFromAnnotation,
   unreadContractAnnotation,
   CONTRACTS_DISCOVERED_ANNOTATION,
@@ -219,9 +220,7 @@ function resolveRef(
   } catch (error) {
     return {
       ...none,
-      error: `cannot read ${what} at \`${ref}\` (${shown}): ${fsReason(
-        error,
-      )}`,
+      error: `cannot read ${what} at \`${ref}\` (${shown}): ${fsReason(error)}`,
     };
   }
 }
@@ -247,6 +246,12 @@ export function entryFromEntity(
   const sources: ContractSource[] = [];
   let reports: ContractSource[] = [];
   const sourcePaths = new Map<string, string>();
+  // an API entity's OpenAPI definition: imported promises, as the backend reads them
+  const definition = apiDefinitionSource(entity);
+  if (definition) {
+    sources.push(definition);
+    if (where.file) sourcePaths.set(definition.file, where.file);
+  }
   if (inline) {
     sources.push(inline);
     if (where.file) sourcePaths.set(inline.file, where.file);

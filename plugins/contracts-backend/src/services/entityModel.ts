@@ -15,6 +15,7 @@ import {
   type ContractSource,
   contractSourcesFromAnnotation,
   type EntitySummary,
+  apiDefinitionSource,
   parseDiscoverReports,
   parseEntityContract,
   type ParsedEntityContract,
@@ -75,29 +76,6 @@ export function entityToSummary(entity: Entity): EntitySummary {
   if (owner) summary.owner = owner;
   if (system) summary.system = system;
   return summary;
-}
-
-/** Where an API entity's definition is shown in problems and imported marks. */
-export const API_DEFINITION_FILE = 'spec.definition';
-
-/**
- * The OpenAPI definition of an API entity (`spec.type: openapi`, `spec.definition` as the
- * catalog resolved it), read as a contract source whose operations and Idempotency-Key headers
- * are imported promises (issue 21). Other API types promise nothing we read.
- */
-export function apiDefinitionSource(
-  entity: Entity,
-): ContractSource | undefined {
-  if (entity.kind?.toLocaleLowerCase('en-US') !== 'api') return undefined;
-  const spec = (entity.spec ?? {}) as Record<string, unknown>;
-  if (spec.type !== 'openapi' || typeof spec.definition !== 'string') {
-    return undefined;
-  }
-  return {
-    file: API_DEFINITION_FILE,
-    text: spec.definition,
-    format: 'openapi',
-  };
 }
 
 /**

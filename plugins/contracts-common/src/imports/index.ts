@@ -3,7 +3,8 @@
  * into the contract model with every value marked `imported` (format, file, line). Pure: no Node.
  */
 import type { ContractSections } from '../parser/normalize';
-import type { ImportFormat } from '../types';
+import type { Entity } from '@backstage/catalog-model';
+import type { ContractSource, ImportFormat } from '../types';
 import { type ImportContext, isDict } from './context';
 import { importDataContract } from './datacontract';
 import { importOdcs } from './odcs';
@@ -65,4 +66,32 @@ export function importDocument(
   ctx: ImportContext,
 ): ContractSections {
   return IMPORTERS[format](ctx);
+}
+
+/**
+ * Where an API entity's definition is shown in problems and imported marks.
+ * @public
+ */
+export const API_DEFINITION_FILE = 'spec.definition';
+
+/**
+ * The OpenAPI definition of an API entity (`spec.type: openapi`, `spec.definition` as a text,
+ * as the catalog resolves it), as a contract source whose operations and Idempotency-Key
+ * headers are imported promises; undefined for other entities and API types. The backend and
+ * the CLI read API entities through it.
+ * @public
+ */
+export function apiDefinitionSource(
+  entity: Entity,
+): ContractSource | undefined {
+  if (entity?.kind?.toLocaleLowerCase('en-US') !== 'api') return undefined;
+  const spec = (entity.spec ?? {}) as Record<string, unknown>;
+  if (spec.type !== 'openapi' || typeof spec.definition !== 'string') {
+    return undefined;
+  }
+  return {
+    file: API_DEFINITION_FILE,
+    text: spec.definition,
+    format: 'openapi',
+  };
 }
