@@ -133,21 +133,14 @@ const PROBE_RATE = arg('probe-rate', 20);
 const PROBE_MAX_IN_FLIGHT = 32;
 const LAG_EVERY = arg('lag-every', 20);
 const LAG_PENDING = arg('lag-pending', 8);
-const REFRESH_S = process.argv.includes('--refresh-interval')
-  ? arg('refresh-interval', 3)
-  : undefined;
-const SYNC_S = process.argv.includes('--sync-interval')
-  ? arg('sync-interval', 1)
-  : undefined;
-const CONCURRENT_WRITES = process.argv.includes('--concurrent-writes')
-  ? arg('concurrent-writes', 2)
-  : undefined;
-const WRITE_QUEUE = process.argv.includes('--write-queue')
-  ? arg('write-queue', 32)
-  : undefined;
-const MAX_PER_FINDING = process.argv.includes('--max-per-finding')
-  ? arg('max-per-finding', 100)
-  : undefined;
+/** An option that overrides a config default only when given. */
+const given = (name: string) =>
+  process.argv.includes(`--${name}`) ? arg(name, NaN) : undefined;
+const REFRESH_S = given('refresh-interval');
+const SYNC_S = given('sync-interval');
+const CONCURRENT_WRITES = given('concurrent-writes');
+const WRITE_QUEUE = given('write-queue');
+const MAX_PER_FINDING = given('max-per-finding');
 const KEEP = process.argv.includes('--keep');
 const PROFILE = (() => {
   const i = process.argv.indexOf('--profile');
