@@ -112,9 +112,7 @@ export async function observeCatalog(
   const urls = opts.prometheus ?? [];
   if (urls.length === 0) return undefined;
   for (const url of urls) {
-    try {
-      new URL(url);
-    } catch {
+    if (!URL.canParse(url)) {
       throw new UsageError(
         `--prometheus: ${JSON.stringify(
           url,

@@ -1,3 +1,7 @@
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import type {
   Finding,
@@ -57,7 +61,13 @@ describeWithPrometheus(
       const scheduler = mockServices.scheduler();
       const verify = () => scheduler.triggerTask(TASK);
       const { server } = await startContractsBackend({
-        features: [scheduler.factory({ skipTaskRunOnStartup: true })],
+        features: [
+          createServiceFactory({
+            service: coreServices.scheduler,
+            deps: {},
+            factory: () => scheduler,
+          }),
+        ],
         entities: await loadExampleEntities(),
         contracts: {
           runtime: {

@@ -51,9 +51,7 @@ export function readPrometheusRuntimeConfig(
   ];
   if (urls.length === 0) return undefined;
   for (const url of urls) {
-    try {
-      new URL(url);
-    } catch {
+    if (!URL.canParse(url)) {
       throw new Error(
         `contracts.runtime.prometheus: ${JSON.stringify(
           url,

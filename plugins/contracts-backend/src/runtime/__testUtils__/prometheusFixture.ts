@@ -1,3 +1,5 @@
+/* A test helper, not a test: it wraps `describe` so that a missing Prometheus fails loudly. */
+/* eslint-disable jest/no-export, jest/valid-title, jest/valid-describe-callback, jest/no-disabled-tests, jest/expect-expect */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 

@@ -43,11 +43,8 @@ const ObservedValue = ({
   const quantity =
     o.kind === 'latency' ? `p${o.percentile ?? 95}` : 'worst age';
   const ok = o.status === 'ok';
-  const Icon = ok
-    ? StatusOK
-    : o.value !== undefined
-    ? StatusWarning
-    : StatusError;
+  let Icon = StatusOK;
+  if (!ok) Icon = o.value !== undefined ? StatusWarning : StatusError;
   const data = (o.series ?? []).map(([, v]) => v);
   const measuredAge = age(o.measuredAt, now);
   const label =
