@@ -116,6 +116,37 @@ describe('contracts in the portal', () => {
     await page.close();
   });
 
+  it("shows the drift checkout's committed discover report gives, with where in the code", async () => {
+    // examples/checkout/contracts/discovered.json: checkout's code calls payment, which its
+    // contract leaves out; the catalog module attaches the report, the backend its facts
+    const page = await openSignedIn(
+      browser,
+      '/catalog/default/component/checkout',
+    );
+    try {
+      await page
+        .getByText('Drift from code (1)')
+        .first()
+        .waitFor({ timeout: 90_000 });
+      const drift = page.getByTestId('drift-finding');
+      expect(await drift.count()).toBe(1);
+      await drift
+        .getByText(
+          /declared no dependency on payment; in the code, calls payment at src\/paymentClient\.ts:32/,
+        )
+        .waitFor();
+      await drift.getByText(/payment \(undeclared call\)/).waitFor();
+      // the example catalog is read from files: no repository URL to link the code to
+      expect(
+        await drift.getByRole('link', { name: /paymentClient/ }).count(),
+      ).toBe(0);
+      await drift.scrollIntoViewIfNeeded();
+    } finally {
+      await shot(page, 'contracts-checkout-drift');
+    }
+    await page.close();
+  });
+
   it("shows the risk team's conflicts on its page", async () => {
     const page = await openSignedIn(
       browser,
