@@ -168,3 +168,64 @@ describe('loadDiscoverReport (contracts.io/discovered)', () => {
     ]);
   });
 });
+
+describe('loadContractSources on a URL location', () => {
+  /** A URL reader over a folder of texts, as an SCM integration serves one. */
+  function reader(files: Record<string, string>) {
+    return {
+      readUrl: jest.fn(async (url: string) => {
+        const name = Object.keys(files).find(f => url.endsWith(`/${f}`));
+        if (!name) throw new Error(`${url} not found`);
+        return { buffer: async () => Buffer.from(files[name]) };
+      }),
+      readTree: jest.fn(
+        async (_url: string, opts?: { filter?: (p: string) => boolean }) => ({
+          files: async () =>
+            Object.keys(files)
+              .map(f => f.replace(/^contracts\//, ''))
+              .filter(p => opts?.filter?.(p) ?? true)
+              .map(p => ({
+                path: p,
+                content: async () => Buffer.from(files[`contracts/${p}`]),
+              })),
+        }),
+      ),
+      search: jest.fn(),
+    } as any;
+  }
+
+  it('reads the report beside the contracts in the repository', async () => {
+    const loaded = await loadContractSources({
+      ref: 'dir:./contracts',
+      location: {
+        type: 'url',
+        target:
+          'https://github.com/acme/shop/blob/main/checkout/catalog-info.yaml',
+      },
+      reader: reader({
+        'contracts/dependencies.yaml': CONTRACT,
+        'contracts/discovered.json': report(),
+        'contracts/openapi.json': '{"openapi": "3.1.0"}',
+      }),
+    });
+    expect(loaded).toEqual({
+      sources: [{ file: 'contracts/dependencies.yaml', text: CONTRACT }],
+      reports: [{ file: 'contracts/discovered.json', text: report() }],
+      errors: [],
+    });
+  });
+
+  it('reads the report contracts.io/discovered names by URL', async () => {
+    const loaded = await loadDiscoverReport({
+      ref: 'url:https://github.com/acme/shop/blob/main/checkout/contracts/discovered.json',
+      location: {
+        type: 'url',
+        target:
+          'https://github.com/acme/shop/blob/main/checkout/catalog-info.yaml',
+      },
+      reader: reader({ 'contracts/discovered.json': report() }),
+    });
+    expect(loaded.reports.map(r => r.text)).toEqual([report()]);
+    expect(loaded.errors).toEqual([]);
+  });
+});
