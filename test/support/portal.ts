@@ -77,61 +77,70 @@ export async function startPortal(
   let exited = false;
   child.on('exit', () => (exited = true));
   const log = () => output;
-  await waitFor(
-    async () => {
-      const token = await guestToken();
-      const res = await fetch(
-        `${BASE_URL}/api/catalog/entities/by-name/component/default/checkout`,
-        { headers: { Authorization: `Bearer ${token}` } },
-      );
-      return res.ok;
-    },
-    240_000,
-    'the portal to serve the example catalog',
-    log,
-    () => exited,
-  );
-  // The contracts graph follows the catalog as it ingests the example entities: a page opened
-  // before it has them all shows that moment (an unresolved `risk`, say) until it is reloaded.
-  await waitFor(
-    async () => {
-      const token = await guestToken();
-      const res = await fetch(`${BASE_URL}/api/contracts/findings?limit=200`, {
-        headers: { Authorization: `Bearer ${token}` },
-      });
-      if (!res.ok) return false;
-      const rules = new Set(
-        ((await res.json()).items as Array<{ rule: string }>).map(f => f.rule),
-      );
-      return ESSAY_RULES.every(rule => rules.has(rule));
-    },
-    120_000,
-    "the contracts graph to hold the essay's four discoveries",
-    log,
-    () => exited,
-  );
-  return {
-    dataDir,
-    log,
-    async stop() {
-      if (exited) return;
-      const done = new Promise(r => child.on('exit', r));
+  const stop = async () => {
+    if (exited) return;
+    const done = new Promise(r => child.on('exit', r));
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
       try {
-        process.kill(-child.pid!, 'SIGTERM');
+        process.kill(-child.pid!, 'SIGKILL');
       } catch {
-        return;
+        // gone
       }
-      const timer = setTimeout(() => {
-        try {
-          process.kill(-child.pid!, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }, 10_000);
-      await done;
-      clearTimeout(timer);
-    },
+    }, 10_000);
+    await done;
+    clearTimeout(timer);
   };
+  try {
+    await waitFor(
+      async () => {
+        const token = await guestToken();
+        const res = await fetch(
+          `${BASE_URL}/api/catalog/entities/by-name/component/default/checkout`,
+          { headers: { Authorization: `Bearer ${token}` } },
+        );
+        return res.ok;
+      },
+      240_000,
+      'the portal to serve the example catalog',
+      log,
+      () => exited,
+    );
+    // The contracts graph follows the catalog as it ingests the example entities: a page opened
+    // before it has them all shows that moment (an unresolved `risk`, say) until it is reloaded.
+    await waitFor(
+      async () => {
+        const token = await guestToken();
+        const res = await fetch(
+          `${BASE_URL}/api/contracts/findings?limit=200`,
+          {
+            headers: { Authorization: `Bearer ${token}` },
+          },
+        );
+        if (!res.ok) return false;
+        const rules = new Set(
+          ((await res.json()).items as Array<{ rule: string }>).map(
+            f => f.rule,
+          ),
+        );
+        return ESSAY_RULES.every(rule => rules.has(rule));
+      },
+      120_000,
+      "the contracts graph to hold the essay's four discoveries",
+      log,
+      () => exited,
+    );
+  } catch (error) {
+    // a portal that did not come up in time is stopped: left running, it would hold the
+    // port (and the CPU) for the next test
+    await stop();
+    throw error;
+  }
+  return { dataDir, log, stop };
 }
 
 /**
