@@ -11,7 +11,7 @@
 // histogram_quantile(0.95, …) interpolate to p (every bucket counter stays proportional to the
 // batch, so rate() over any range keeps the ratios). p50 reads 0.5·p, p99 1.8·p.
 //
-// Prints one JSON line when Prometheus has scraped every job three times:
+// Prints one JSON line when Prometheus has scraped every job eight times:
 //   { "prometheus": "http://127.0.0.1:PORT", "service": "http://127.0.0.1:PORT",
 //     "prometheusPid": N, "dir": "/tmp/…" }
 // and runs until SIGTERM/SIGINT (it then stops Prometheus and removes its folder).
@@ -113,7 +113,9 @@ function startService(spec) {
 async function waitForScrapes(url, jobs, deadline) {
   while (Date.now() < deadline) {
     try {
-      const q = `count_over_time(up[1m]) >= 3`;
+      // eight scrapes: a subquery or a sparkline at a step of a few seconds (aligned to
+      // multiples of the step) then finds samples at its last point, even on a loaded machine
+      const q = `count_over_time(up[1m]) >= 8`;
       const r = await fetch(
         `${url}/api/v1/query?query=${encodeURIComponent(q)}`,
       );

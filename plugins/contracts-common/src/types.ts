@@ -222,6 +222,11 @@ export interface Observation {
   measuredAt?: string;
   /** When the query was last run (ISO time). */
   checkedAt: string;
+  /**
+   * When the observation is stale if no run has replaced it (ISO time): the backend sets three
+   * of its intervals after `checkedAt`; a reader past it shows the observation as stale.
+   */
+  staleAfter?: string;
   /** What went wrong, when the status is not `ok`. */
   error?: string;
   /** The window, e.g. `7d`, and its length in ms. */

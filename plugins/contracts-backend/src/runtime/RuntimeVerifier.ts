@@ -10,6 +10,9 @@ import {
 import type { PrometheusRuntimeConfig } from './config';
 import type { DatabaseObservationsStore } from './DatabaseObservationsStore';
 
+/** Runs missed before an observation shows as stale (the task stopped, no replica runs it). */
+const STALE_AFTER_INTERVALS = 3;
+
 /**
  * Runtime verification: measures every bound promise of the catalog's contracts in Prometheus
  * and stores what it measured, keeping the last good value of a measurement that fails now
@@ -61,7 +64,13 @@ export class RuntimeVerifier {
               },
             );
           }
-          return keepLastGood(before.get(observationKey(o)), o);
+          return {
+            ...keepLastGood(before.get(observationKey(o)), o),
+            staleAfter: new Date(
+              Date.parse(o.checkedAt) +
+                STALE_AFTER_INTERVALS * config.intervalMs,
+            ).toISOString(),
+          };
         }),
       );
     }

@@ -251,6 +251,10 @@ describeWithPrometheus('runtime verification against a real Prometheus', () => {
         checkedAt: later.toISOString(),
       });
       expect(kept.error).toMatch(/is unreachable: ECONNREFUSED/);
+      // stale three intervals (60 s here) after the run, unless another run replaces it
+      expect(kept.staleAfter).toBe(
+        new Date(later.getTime() + 180_000).toISOString(),
+      );
       expect(kept.series).toEqual(good.series);
       // the store holds the failing status beside the last good value
       const stored = (await store.all()).get('component:default/risk')!;

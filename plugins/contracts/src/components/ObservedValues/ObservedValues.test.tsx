@@ -127,4 +127,19 @@ describe('observed values on the Contracts card', () => {
     );
     expect(screen.queryByText(/\(3 min ago\)/)).toBeNull();
   });
+
+  it('a measurement no run has replaced for three intervals shows as stale, not as a pass', async () => {
+    await renderRisk([
+      observation({
+        checkedAt: '2026-12-06T10:00:00.000Z',
+        measuredAt: '2026-12-06T10:00:00.000Z',
+        staleAfter: '2026-12-06T10:15:00.000Z',
+      }),
+    ]);
+    const line = await screen.findByTestId('observed-value');
+    expect(line).toHaveAttribute('data-status', 'stale');
+    expect(line).toHaveTextContent('observed p95 4012ms over 7 d');
+    expect(line).toHaveTextContent('stale: not measured again since 2 h ago');
+    expect(line).not.toHaveTextContent('(2 h ago)');
+  });
 });

@@ -32,6 +32,24 @@ const STATUS_TEXT: Record<Observation['status'], string> = {
   'several-series': 'query gives several series',
 };
 
+/** Why an observation is not a pass: stale (no run since), or its status, with its last good value. */
+function caption(o: Observation, stale: boolean, now: number): string {
+  const parts: string[] = [];
+  if (stale) {
+    parts.push(`stale: not measured again since ${age(o.checkedAt, now)}`);
+  }
+  if (o.status !== 'ok') {
+    parts.push(
+      `${STATUS_TEXT[o.status]}${
+        o.value !== undefined && o.measuredAt
+          ? ` — last good value ${age(o.measuredAt, now)}`
+          : ' — no value yet'
+      }${o.error ? `: ${o.error}` : ''}`,
+    );
+  }
+  return parts.join('; ');
+}
+
 /** One observation: the value beside the declared one, its sparkline, its status. */
 const ObservedValue = ({
   observation: o,
@@ -42,7 +60,8 @@ const ObservedValue = ({
 }) => {
   const quantity =
     o.kind === 'latency' ? `p${o.percentile ?? 95}` : 'worst age';
-  const ok = o.status === 'ok';
+  const stale = o.staleAfter !== undefined && now > Date.parse(o.staleAfter);
+  const ok = o.status === 'ok' && !stale;
   let Icon = StatusOK;
   if (!ok) Icon = o.value !== undefined ? StatusWarning : StatusError;
   const data = (o.series ?? []).map(([, v]) => v);
@@ -60,7 +79,7 @@ const ObservedValue = ({
       alignItems="center"
       flexWrap="wrap"
       data-testid="observed-value"
-      data-status={o.status}
+      data-status={stale ? 'stale' : o.status}
     >
       <Icon />
       <Typography component="span" variant="body2">
@@ -86,11 +105,7 @@ const ObservedValue = ({
           color={o.value !== undefined ? 'textSecondary' : 'error'}
           style={{ width: '100%' }}
         >
-          {STATUS_TEXT[o.status]}
-          {o.value !== undefined && measuredAge
-            ? ` — last good value ${measuredAge}`
-            : ' — no value yet'}
-          {o.error ? `: ${o.error}` : ''}
+          {caption(o, stale, now)}
         </Typography>
       )}
     </Box>
