@@ -557,12 +557,17 @@ class DocumentReader {
     if (given.length > 1 || (given.length && otel.length)) {
       this.ctx.report(
         pointer,
-        `\`${[...given, ...otel].join('` and `')}\` together: a metric is one of a \`query\`, a \`histogram\` or the OpenTelemetry \`service\`/\`route\``,
+        `\`${[...given, ...otel].join(
+          '` and `',
+        )}\` together: a metric is one of a \`query\`, a \`histogram\` or the OpenTelemetry \`service\`/\`route\``,
       );
       return undefined;
     }
     if (of === 'freshness' && !fields.query) {
-      this.ctx.report(pointer, 'expected `query`: the PromQL query giving the age');
+      this.ctx.report(
+        pointer,
+        'expected `query`: the PromQL query giving the age',
+      );
       return undefined;
     }
     let percentile: number | undefined;
@@ -579,19 +584,22 @@ class DocumentReader {
         );
         return undefined;
       }
-    } else if (of === 'latency' && fields.query && !fields.query.includes('$quantile')) {
+    } else if (
+      of === 'latency' &&
+      fields.query &&
+      !fields.query.includes('$quantile')
+    ) {
       this.ctx.report(
         `${pointer}/query`,
         'a latency query without `$quantile` must name the `percentile` it measures, e.g. `percentile: p95`',
       );
       return undefined;
     }
+    let kind: MetricBinding['kind'] = 'opentelemetry';
+    if (fields.query) kind = 'query';
+    else if (fields.histogram) kind = 'histogram';
     return compact<MetricBinding>({
-      kind: fields.query
-        ? 'query'
-        : fields.histogram
-        ? 'histogram'
-        : 'opentelemetry',
+      kind,
       query: fields.query,
       histogram: fields.histogram,
       service: fields.service,

@@ -22,6 +22,7 @@ import {
   groupUnansweredNeeds,
   unansweredNeedRule,
 } from './unanswered-need';
+
 export type {
   UnansweredNeedEntry,
   UnansweredNeedGroup,
