@@ -14,13 +14,13 @@ import {
 import express, {
   type NextFunction,
   type Request,
-  type Response,
   type RequestHandler,
+  type Response,
   type Router,
 } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import { createHash } from 'node:crypto';
 import pLimit from 'p-limit';
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import {
   type Decision,
@@ -108,11 +108,6 @@ export interface DecisionLimits {
   /** Writes (records, signatures, withdrawals) one user may make per window, on one replica. */
   writesPerWindow: number;
   windowMs: number;
-}
-
-/** What the decision routes need. */
-export interface DecisionRoutesOptions {
-  logger: LoggerService;
   /** Writes one replica handles at a time (of every user). */
   concurrentWrites: number;
   /** Writes that may wait for one of those slots; beyond, a 503 with Retry-After. */
@@ -161,6 +156,11 @@ function writeGate(limits: DecisionLimits): RequestHandler {
       return ended;
     });
   };
+}
+
+/** What the decision routes need. */
+export interface DecisionRoutesOptions {
+  logger: LoggerService;
   httpAuth: HttpAuthService;
   userInfo: UserInfoService;
   decisions: DecisionsService;

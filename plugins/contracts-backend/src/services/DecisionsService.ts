@@ -287,42 +287,19 @@ export class FindingAuthorizer {
     decision: PolicyDecision,
     finding: Finding | undefined,
   ) => boolean;
+  /** Per caller and permission; absent when decisions are not kept (a TTL of 0). */
+  private readonly decisions?: LRUCache<string, Promise<PolicyDecision>>;
 
   constructor(
     private readonly options: {
       permissions: PermissionsService;
       /** The rules of the finding resource, as registered with the permissions registry. */
       ruleset: PermissionRuleset<Finding>;
+      /** How long a caller's decisions are kept; default {@link PERMISSION_DECISIONS_TTL_MS}. */
+      ttlMs?: number;
     },
   ) {
     this.applies = createConditionAuthorizer(options.ruleset);
-  }
-
-  /** For each finding: may the caller accept it. */
-  async canAccept(
-    findings: readonly Finding[],
-    credentials: BackstageCredentials,
-  ): Promise<boolean[]> {
-    if (!findings.length) return [];
-    const { permissions } = this.options;
-    const decision = await this.decision(
-      contractsDecisionAcceptPermission.name,
-      credentials,
-      async () =>
-        (
-          await permissions.authorizeConditional(
-            [{ permission: contractsDecisionAcceptPermission }],
-            { credentials },
-          )
-        )[0],
-    );
-    return findings.map(f => this.applies(decision, f));
-  }
-}
-  /** Per caller and permission; absent when decisions are not kept (a TTL of 0). */
-  private readonly decisions?: LRUCache<string, Promise<PolicyDecision>>;
-      /** How long a caller's decisions are kept; default {@link PERMISSION_DECISIONS_TTL_MS}. */
-      ttlMs?: number;
     const ttl = options.ttlMs ?? PERMISSION_DECISIONS_TTL_MS;
     if (ttl > 0) {
       this.decisions = new LRUCache({ max: MAX_CALLERS * 2, ttl });
@@ -364,3 +341,26 @@ export class FindingAuthorizer {
         )[0],
     );
     return decision.result === AuthorizeResult.ALLOW;
+  }
+
+  /** For each finding: may the caller accept it. */
+  async canAccept(
+    findings: readonly Finding[],
+    credentials: BackstageCredentials,
+  ): Promise<boolean[]> {
+    if (!findings.length) return [];
+    const { permissions } = this.options;
+    const decision = await this.decision(
+      contractsDecisionAcceptPermission.name,
+      credentials,
+      async () =>
+        (
+          await permissions.authorizeConditional(
+            [{ permission: contractsDecisionAcceptPermission }],
+            { credentials },
+          )
+        )[0],
+    );
+    return findings.map(f => this.applies(decision, f));
+  }
+}
