@@ -266,6 +266,32 @@ describeWithPrometheus('runtime verification against a real Prometheus', () => {
   });
 });
 
+describeWithPrometheus('measure, a long window at a short step', () => {
+  it('gives the value, and a sparkline of at most 250 points ending now (Prometheus refuses over 11,000)', async () => {
+    const own = await startPrometheusFixture({
+      jobs: { risk: { routes: { '/score': 4.0 } } },
+    });
+    try {
+      const [m] = planMeasurements([contractOf('risk', RISK)], {
+        ...runtimeConfig(own.prometheus).settings,
+        windowMs: 7 * 86_400_000,
+        stepMs: 5000,
+      }).filter(x => x.percentile === 95);
+      const o = await measure(
+        m,
+        { url: own.prometheus },
+        { windowMs: 7 * 86_400_000, stepMs: 5000 },
+      );
+      expect(o).toMatchObject({ status: 'ok', window: '7d' });
+      expect(o.value).toBeCloseTo(4000, 0);
+      expect(o.series!.length).toBeGreaterThan(0);
+      expect(o.series!.length).toBeLessThanOrEqual(251);
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
 describe('measure, Prometheus too slow', () => {
   it('gives up after the timeout, with a failing status that says so', async () => {
     const sockets: net.Socket[] = [];

@@ -49,6 +49,9 @@ interface PromSample {
 
 class QueryError extends Error {}
 
+/** The most points of a measurement's series (its sparkline). */
+const MAX_SERIES_POINTS = 250;
+
 function list<T>(value: T | T[]): T[] {
   return Array.isArray(value) ? value : [value];
 }
@@ -170,8 +173,9 @@ export async function measure(
         ...base,
         status: 'several-series',
         error: `the query returned ${result.length} series (${result
-          .slice(0, 3)
           .map(r => labels(r.metric))
+          .sort() // Prometheus gives them in no set order
+          .slice(0, 3)
           .join(', ')}${
           result.length > 3 ? ', …' : ''
         }); it must give one: aggregate them, e.g. sum by (le) (…)`,
@@ -185,23 +189,38 @@ export async function measure(
         error: `the query gave ${result[0].value?.[1]} (no samples over ${base.window})`,
       };
     }
-    const range = await call(
-      endpoint,
-      '/api/v1/query_range',
-      {
-        query: m.seriesQuery,
-        start: String(nowS - settings.windowMs / 1000),
-        end: String(nowS),
-        step: String(settings.stepMs / 1000),
-      },
-      signal,
+    // The sparkline: at most MAX_SERIES_POINTS points (Prometheus refuses more than 11,000, and
+    // a card needs a few hundred); a range query that fails leaves the value as it is.
+    const resolutionMs = Math.max(
+      settings.stepMs,
+      Math.ceil(settings.windowMs / MAX_SERIES_POINTS / 1000) * 1000,
     );
-    const series =
-      range.result?.length === 1
-        ? (range.result[0].values ?? [])
-            .map(([t, v]): [number, number] => [t, Number(v) * m.toMs])
-            .filter(([, v]) => Number.isFinite(v))
-        : [];
+    let series: Array<[number, number]> = [];
+    try {
+      const range = await call(
+        endpoint,
+        '/api/v1/query_range',
+        {
+          query: m.seriesQuery,
+          // whole steps back from now: the last point is the latest value
+          start: String(
+            nowS -
+              (Math.floor(settings.windowMs / resolutionMs) * resolutionMs) /
+                1000,
+          ),
+          end: String(nowS),
+          step: String(resolutionMs / 1000),
+        },
+        signal,
+      );
+      if (range.result?.length === 1) {
+        series = (range.result[0].values ?? [])
+          .map(([t, v]): [number, number] => [t, Number(v) * m.toMs])
+          .filter(([, v]) => Number.isFinite(v));
+      }
+    } catch {
+      // no sparkline this time
+    }
     return {
       ...base,
       value: value * m.toMs,
