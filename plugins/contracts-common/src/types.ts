@@ -138,6 +138,11 @@ export interface ContractDependency {
   };
   /** The values `contracts discover` found, with where (unmarked values were declared). */
   discovered?: DiscoveredMarks;
+  /**
+   * The values imported from a standard format (an API gateway's timeout and retries in an
+   * OpenAPI definition: `timeout`, `retry`), with where.
+   */
+  imported?: ImportedMarks;
   loc: SourceLocation;
 }
 
@@ -471,6 +476,11 @@ export interface EntitySummary {
   kind: string;
   namespace: string;
   name: string;
+  /**
+   * The entity ref of the component that provides the API an OpenAPI definition describes (the
+   * catalog's `apiProvidedBy`): its gateway's timeouts and retries are calls to it.
+   */
+  provider?: string;
   title?: string;
   /** Entity ref of the owner, e.g. `group:default/risk-team`. */
   owner?: string;

@@ -8,6 +8,7 @@ import { loadAll as loadAllYaml } from 'js-yaml';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import type { Entity } from '@backstage/catalog-model';
 import {
+  API_DEFINITION_FILE,
   CONTRACTS_REF_ANNOTATION,
   type ContractProblem,
   type ContractSource,
@@ -18,7 +19,7 @@ import {
   isDiscoverReport,
 } from '@backstage-contracts/plugin-contracts-common';
 import { fsReason, UsageError } from '../errors';
-import { entityRefOf } from './summary';
+import { entityRefOf, providedApis } from './summary';
 import { ANALYZED_KINDS, type CatalogEntry, type LoadedCatalog } from './types';
 
 const YAML_FILE = /\.ya?ml$/i;
@@ -451,6 +452,10 @@ export function loadCatalogFiles(
   const entries: CatalogEntry[] = [];
   const problems: ContractProblem[] = [];
   const seen = new Map<string, string>();
+  // Files carry no relations: an API's provider (its gateway's calls go there) is the Component
+  // whose `spec.providesApis` names it, known once every file is read; those APIs wait for it.
+  const providers = new Map<string, string>();
+  const waiting: { entry: CatalogEntry; definition: ContractSource }[] = [];
   for (const file of listCatalogFiles(paths, options.cwd, cache.dirs)) {
     const text = cache.readListed(file, () => displayPath(root, file));
     // Contract documents and other YAML carry no `kind`: skip them without parsing.
@@ -497,8 +502,26 @@ export function loadCatalogFiles(
       seen.set(entry.ref, `${shown}:${line}`);
       if (unread) entry.sources.length = 0; // a Group's or User's contract: reported above
       entries.push(entry);
+      if (value.kind.toLocaleLowerCase('en-US') === 'component') {
+        for (const api of providedApis(value)) {
+          const key = api.toLocaleLowerCase('en-US');
+          if (!providers.has(key)) providers.set(key, entry.ref);
+        }
+      }
+      const definition = entry.sources.find(
+        s => s.file === API_DEFINITION_FILE && s.format === 'openapi',
+      );
+      if (definition && !definition.provider) {
+        waiting.push({ entry, definition });
+        continue;
+      }
       options.onEntry?.(entry);
     }
+  }
+  for (const { entry, definition } of waiting) {
+    const provider = providers.get(entry.ref.toLocaleLowerCase('en-US'));
+    if (provider) definition.provider = provider;
+    options.onEntry?.(entry);
   }
   return { entries, problems };
 }

@@ -53,11 +53,20 @@ function refs(
     .filter((v): v is string => v !== undefined);
 }
 
+/** The APIs a Component provides (`spec.providesApis`, default kind api), as entity refs. */
+export function providedApis(entity: Entity): string[] {
+  const spec = (entity.spec ?? {}) as Record<string, unknown>;
+  return refs(spec.providesApis, 'api', entity.metadata.namespace ?? 'default');
+}
+
 /**
  * Owner (`spec.owner`, default kind group), system (`spec.system`), `spec.dependsOn`,
  * `spec.dependencyOf` and, from a live catalog, the `dependsOn` / `dependencyOf` relations.
  */
-export function summarize(entity: Entity, ref = entityRefOf(entity)): EntitySummary {
+export function summarize(
+  entity: Entity,
+  ref = entityRefOf(entity),
+): EntitySummary {
   const namespace = entity.metadata.namespace ?? 'default';
   const spec = (entity.spec ?? {}) as Record<string, unknown>;
   const dependsOn = new Set(refs(spec.dependsOn, 'component', namespace));

@@ -12,6 +12,8 @@ export interface ImportContext {
   entityRef: string;
   namespace: string;
   doc: LocatedDocument;
+  /** The component providing the API (OpenAPI: the target of its gateway's calls). */
+  provider?: string;
   /** Reports a located problem at a JSON pointer of the document (`/slaProperties/0/unit`). */
   report(pointer: string, message: string): void;
 }

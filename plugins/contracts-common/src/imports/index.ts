@@ -77,21 +77,31 @@ export const API_DEFINITION_FILE = 'spec.definition';
 /**
  * The OpenAPI definition of an API entity (`spec.type: openapi`, `spec.definition` as a text,
  * as the catalog resolves it), as a contract source whose operations and Idempotency-Key
- * headers are imported promises; undefined for other entities and API types. The backend and
+ * headers are imported promises, and its gateway timeouts and retries imported calls to the
+ * API's provider (the `apiProvidedBy` relation, else `provider`); undefined for other entities and API types. The backend and
  * the CLI read API entities through it.
  * @public
  */
 export function apiDefinitionSource(
   entity: Entity,
+  provider?: string,
 ): ContractSource | undefined {
   if (entity?.kind?.toLocaleLowerCase('en-US') !== 'api') return undefined;
   const spec = (entity.spec ?? {}) as Record<string, unknown>;
   if (spec.type !== 'openapi' || typeof spec.definition !== 'string') {
     return undefined;
   }
-  return {
+  const source: ContractSource = {
     file: API_DEFINITION_FILE,
     text: spec.definition,
     format: 'openapi',
   };
+  // The gateway's calls go to the component providing the API: the catalog's relation, else
+  // the caller's (the CLI reads files without relations: from Components' `providesApis`).
+  const related = (entity.relations ?? [])
+    .filter(r => r.type === 'apiProvidedBy')
+    .map(r => r.targetRef)
+    .sort()[0];
+  if (related ?? provider) source.provider = related ?? provider;
+  return source;
 }

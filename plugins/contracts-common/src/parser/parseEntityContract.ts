@@ -221,6 +221,7 @@ function parse(
             namespace: parts?.namespace ?? 'default',
             doc,
             report,
+            provider: source.provider,
           }),
         );
         continue;

@@ -6,8 +6,18 @@ import {
   resolvedCalls,
 } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
+import type { ImportedAt } from '../../types';
+import { IMPORT_FORMAT_NAMES } from '../../imports';
 import { formatChainLatency } from './latency-budget';
 import { chainEdges } from './util';
+
+/** Where an imported timeout was read (a gateway's, in an OpenAPI definition). */
+function importedFrom(at: ImportedAt | undefined): string {
+  if (!at) return '';
+  return ` (${IMPORT_FORMAT_NAMES[at.format] ?? at.format} ${at.file}${
+    at.line !== undefined ? `:${at.line}` : ''
+  }, \`${at.path}\`)`;
+}
 
 /**
  * `timeout-below-tail`: a consumer's timeout is below the provider's p99. The p99 is the
@@ -98,7 +108,9 @@ export const timeoutBelowTailRule: ContractRule = {
           lowest: lowest && [lowest.percentile, lowest.ms],
         },
         details: [
-          `${c} times out: after ${formatMs(timeout)}`,
+          `${c} times out: after ${formatMs(timeout)}${importedFrom(
+            call.dependency?.imported?.timeout,
+          )}`,
           `${p} provides: ${actual}`,
         ],
         action: `${capitalize(

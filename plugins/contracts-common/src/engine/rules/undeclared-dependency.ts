@@ -97,7 +97,8 @@ export const undeclaredDependencyRule: ContractRule = {
     // Contract edges: target → the refs that satisfy it in the catalog, where it was written.
     const edges: ContractEdges = [];
     for (const { call, target: t } of resolvedCalls(ctx, anchor)) {
-      if (t) {
+      // An API gateway's call to the API's provider is the catalog's `apiProvidedBy`.
+      if (t && !call.dependency?.imported) {
         addEdge(edges, t.ref, undefined, call.loc, {
           verb: 'calls',
           object: call.operation ?? call.service,
