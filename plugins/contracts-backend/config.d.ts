@@ -101,12 +101,16 @@ export interface Config {
          * The OpenTelemetry conventions of `metric: opentelemetry` (and `{ route }`): the
          * histogram of `http.server.request.duration` as Prometheus names it (default
          * `http_server_request_duration_seconds`), the label holding `service.name` (default
-         * `job`) and the one holding `http.route` (default `http_route`).
+         * `job`), the one holding `http.route` (default `http_route`) and, for availability
+         * (`availability: { promise: 99.95%, metric: opentelemetry }`: the share of requests not
+         * answered 5xx, from the histogram's `_count`), the one holding
+         * `http.response.status_code` (default `http_response_status_code`).
          */
         opentelemetry?: {
           metric?: string;
           serviceLabel?: string;
           routeLabel?: string;
+          statusLabel?: string;
         };
       };
     };

@@ -155,6 +155,11 @@ export interface Availability {
   percent: number;
   /** As written, e.g. `99.95%`. */
   raw: string;
+  /**
+   * `availability: { promise: 99.95%, metric: … }`: how the success ratio is measured
+   * (Prometheus), when bound.
+   */
+  metric?: MetricBinding;
   loc: SourceLocation;
 }
 
@@ -201,8 +206,11 @@ export interface MetricBinding {
   route?: string;
   /** `query` without `$quantile`: the percentile it measures. */
   percentile?: number;
-  /** The unit the query answers in: `s` (default) or `ms`. */
-  unit?: 's' | 'ms';
+  /**
+   * The unit the query answers in: `s` (default) or `ms`; for availability `ratio` (0..1,
+   * default) or `%`.
+   */
+  unit?: 's' | 'ms' | 'ratio' | '%';
   loc: SourceLocation;
 }
 
@@ -213,15 +221,18 @@ export interface MetricBinding {
  * @public
  */
 export interface Observation {
-  /** `latency` of a provided operation, `freshness` (age) of a provided dataset. */
-  kind: 'latency' | 'freshness';
+  /**
+   * `latency` of a provided operation, `freshness` (age) of a provided dataset, `availability`
+   * (success ratio) of a provided operation or — subject `*` — of the whole service.
+   */
+  kind: 'latency' | 'freshness' | 'availability';
   /** The operation or dataset name. */
   subject: string;
   /** `latency`: the percentile measured, e.g. 95. */
   percentile?: number;
   /** `ok`; `failing` (query error, Prometheus unreachable or slow); `no-data`; `several-series` (the query must give one). */
   status: 'ok' | 'failing' | 'no-data' | 'several-series';
-  /** Milliseconds (latency at the percentile; freshness: the worst age over the window). Absent before a first good measurement. */
+  /** Milliseconds (latency at the percentile; freshness: the worst age over the window); availability: percent. Absent before a first good measurement. */
   value?: number;
   /** When `value` was measured (ISO time). */
   measuredAt?: string;
@@ -465,6 +476,11 @@ export interface ContractSource {
    * contract format when no standard's header is there.
    */
   format?: ImportFormat;
+  /**
+   * The entity ref of the component that provides the API an OpenAPI definition describes (the
+   * catalog's `apiProvidedBy`): its gateway's timeouts and retries are calls to it.
+   */
+  provider?: string;
 }
 
 /**
@@ -476,11 +492,6 @@ export interface EntitySummary {
   kind: string;
   namespace: string;
   name: string;
-  /**
-   * The entity ref of the component that provides the API an OpenAPI definition describes (the
-   * catalog's `apiProvidedBy`): its gateway's timeouts and retries are calls to it.
-   */
-  provider?: string;
   title?: string;
   /** Entity ref of the owner, e.g. `group:default/risk-team`. */
   owner?: string;

@@ -92,6 +92,9 @@ export function readPrometheusRuntimeConfig(
         routeLabel:
           otel?.getOptionalString('routeLabel') ??
           DEFAULT_OPENTELEMETRY_CONVENTIONS.routeLabel,
+        statusLabel:
+          otel?.getOptionalString('statusLabel') ??
+          DEFAULT_OPENTELEMETRY_CONVENTIONS.statusLabel,
       },
     },
   };

@@ -87,6 +87,7 @@ function runtimeConfig(url: string): PrometheusRuntimeConfig {
         metric: 'http_server_request_duration_seconds',
         serviceLabel: 'job',
         routeLabel: 'http_route',
+        statusLabel: 'http_response_status_code',
       },
     },
   };

@@ -151,3 +151,101 @@ describe('metric bindings', () => {
     expect(parsed.problems[0].message).toMatch(/latency\.metric/);
   });
 });
+
+describe('availability bindings', () => {
+  const BOUND_AVAILABILITY = `availability: { promise: 99.95%, metric: opentelemetry }
+provides:
+  - operation: placeOrder
+    availability:
+      promise: 99.9%
+      metric: { route: /orders, service: storefront-api }
+  - operation: refund
+    availability:
+      promise: 99.5
+      metric:
+        query: 'sum(rate(ok_total[$window])) / sum(rate(all_total[$window]))'
+        unit: ratio
+  - operation: browse
+    availability: 99%
+`;
+
+  it('reads the plain form and { promise, metric } on both parser paths', () => {
+    for (const path of ['fast', 'full'] as const) {
+      const parsed = parseEntityContractOnPath(
+        path,
+        'component:default/storefront',
+        sources(BOUND_AVAILABILITY),
+      );
+      expect(parsed?.problems).toEqual([]);
+      const c = parsed!.contract;
+      expect(c.availability).toMatchObject({
+        percent: 99.95,
+        raw: '99.95%',
+        metric: { kind: 'opentelemetry', loc: { path: 'availability.metric' } },
+        loc: { line: 1, path: 'availability' },
+      });
+      const ops = Object.fromEntries(c.operations.map(o => [o.name, o]));
+      expect(ops.placeOrder.availability).toMatchObject({
+        percent: 99.9,
+        metric: {
+          kind: 'opentelemetry',
+          route: '/orders',
+          service: 'storefront-api',
+        },
+      });
+      expect(ops.refund.availability).toMatchObject({
+        percent: 99.5,
+        metric: { kind: 'query', unit: 'ratio' },
+      });
+      expect(ops.browse.availability).toMatchObject({ percent: 99 });
+      expect(ops.browse.availability?.metric).toBeUndefined();
+    }
+  });
+
+  it('reports faulty availability bindings where they are written', () => {
+    const parsed = parseEntityContract(
+      'component:default/storefront',
+      sources(`availability: { metric: opentelemetry }
+provides:
+  - operation: a
+    availability: { promise: 120%, metric: opentelemetry }
+  - operation: b
+    availability: { promise: 99.9%, metric: 'sum(rate(ok_total[5m]))' }
+  - operation: c
+    availability: { promise: 99.9%, metric: { route: /c, unit: ms } }
+  - operation: d
+    availability: { promise: 99.9%, metric: { query: 'x[$window]', route: /d } }
+  - operation: e
+    availability: { promise: 99.9%, metrics: opentelemetry }
+`),
+    );
+    const byPath = Object.fromEntries(
+      parsed.problems.map(p => [p.path, `${p.line}:${p.column} ${p.message}`]),
+    );
+    expect(byPath.availability).toMatch(/^1:\d+ expected `promise`/);
+    expect(byPath['provides[0].availability.promise']).toMatch(
+      /^4:\d+ .*at most 100/,
+    );
+    expect(byPath['provides[1].availability.metric']).toMatch(
+      /^6:\d+ .*must use `\$window`/,
+    );
+    expect(byPath['provides[2].availability.metric.unit']).toMatch(
+      /^8:\d+ unknown unit `ms`: expected `ratio`/,
+    );
+    expect(byPath['provides[3].availability.metric']).toMatch(
+      /`query` and the OpenTelemetry/,
+    );
+    expect(byPath['provides[4].availability.metrics']).toMatch(
+      /did you mean `metric`/,
+    );
+    // the rest of the contract stays
+    expect(parsed.contract.operations.map(o => o.name)).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'e',
+    ]);
+    expect(parsed.contract.operations[4].availability?.percent).toBe(99.9);
+  });
+});

@@ -184,7 +184,10 @@ const DATASET_FIELDS = {
 const METRIC_KEYS = {
   latency: ['query', 'histogram', 'service', 'route', 'percentile', 'unit'],
   freshness: ['query', 'unit'],
+  availability: ['query', 'service', 'route', 'unit'],
 };
+/** The keys of `availability` written as a mapping. */
+const AVAILABILITY_KEYS = ['promise', 'metric'];
 const ENDPOINT_FIELDS = { returns: '/returns', pii: '/pii', access: '/access' };
 const DATA_DEPENDENCY_FIELDS = {
   freshnessRequiredMs: '/freshness_required',
@@ -490,7 +493,7 @@ class DocumentReader {
   metric(
     value: unknown,
     pointer: string,
-    of: 'latency' | 'freshness',
+    of: 'latency' | 'freshness' | 'availability',
   ): MetricBinding | undefined {
     if (value === undefined) return undefined;
     const loc = this.loc(pointer);
@@ -509,6 +512,13 @@ class DocumentReader {
           return undefined;
         }
         return { kind: 'opentelemetry', loc };
+      }
+      if (of === 'availability' && !written.includes('$window')) {
+        this.ctx.report(
+          pointer,
+          'an availability query must use `$window` and give the success ratio over it (0..1, or `unit: %`), e.g. `sum(rate(x_count{code!~"5.."}[$window])) / sum(rate(x_count[$window]))`',
+        );
+        return undefined;
       }
       if (of === 'latency' && !written.includes('$quantile')) {
         this.ctx.report(
@@ -545,6 +555,37 @@ class DocumentReader {
     }
     if (faulty) return undefined;
     const unit = fields.unit;
+    if (of === 'availability') {
+      if (unit !== undefined && unit !== 'ratio' && unit !== '%') {
+        this.ctx.report(
+          `${pointer}/unit`,
+          `unknown unit \`${unit}\`: expected \`ratio\` (0..1) or \`%\``,
+        );
+        return undefined;
+      }
+      if (fields.query && (fields.service || fields.route)) {
+        this.ctx.report(
+          pointer,
+          '`query` and the OpenTelemetry `service`/`route` together: a metric is one of them',
+        );
+        return undefined;
+      }
+      if (fields.query && !fields.query.includes('$window')) {
+        this.ctx.report(
+          `${pointer}/query`,
+          'an availability query must use `$window` and give the success ratio over it',
+        );
+        return undefined;
+      }
+      return compact<MetricBinding>({
+        kind: fields.query ? 'query' : 'opentelemetry',
+        query: fields.query,
+        service: fields.service,
+        route: fields.route,
+        unit: unit as MetricBinding['unit'],
+        loc,
+      });
+    }
     if (unit !== undefined && unit !== 's' && unit !== 'ms') {
       this.ctx.report(
         `${pointer}/unit`,
@@ -668,8 +709,43 @@ class DocumentReader {
     return count ? marks : undefined;
   }
 
+  /**
+   * `availability: 99.95%`, or bound to how it is measured:
+   * `availability: { promise: 99.95%, metric: opentelemetry }`.
+   */
   availability(value: unknown, pointer: string): Availability | undefined {
     if (value === undefined) return undefined;
+    if (isDict(value)) {
+      for (const key of Object.keys(value)) {
+        if (!AVAILABILITY_KEYS.includes(key)) {
+          this.ctx.report(
+            `${pointer}/${pointerSegment(key)}`,
+            unknownKeyMessage(key, AVAILABILITY_KEYS),
+            true,
+          );
+        }
+      }
+      if (value.promise === undefined) {
+        this.ctx.report(
+          pointer,
+          'expected `promise`: the promised availability, e.g. `{ promise: 99.95%, metric: opentelemetry }`',
+        );
+        return undefined;
+      }
+      const read = this.take(
+        parseAvailability(value.promise),
+        `${pointer}/promise`,
+      );
+      const metric = this.metric(
+        value.metric,
+        `${pointer}/metric`,
+        'availability',
+      );
+      return (
+        read &&
+        compact<Availability>({ ...read, metric, loc: this.loc(pointer) })
+      );
+    }
     const read = this.take(parseAvailability(value), pointer);
     return read && { ...read, loc: this.loc(pointer) };
   }

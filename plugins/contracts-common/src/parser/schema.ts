@@ -74,6 +74,25 @@ const definitions = {
     ],
     examples: ['opentelemetry', { route: '/score' }],
   },
+  availabilityMetric: {
+    description:
+      'How the availability (success ratio) is measured in Prometheus: `opentelemetry` (the requests of the OpenTelemetry HTTP server histogram that did not answer 5xx, over all: `http_server_request_duration_seconds_count{job="<service.name>"}` by `http_response_status_code`), or `{ route: /score, service: risk }` (one route), or `{ query: \'sum(rate(ok_total[$window])) / sum(rate(all_total[$window]))\', unit: ratio }` (PromQL giving the ratio over `$window`: `ratio`, 0..1, by default, or `%`). A string other than `opentelemetry` is a query.',
+    anyOf: [
+      { type: 'string', minLength: 1 },
+      {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          query: { type: 'string', minLength: 1 },
+          service: { type: 'string', minLength: 1 },
+          route: { type: 'string', minLength: 1 },
+          unit: { enum: ['ratio', '%'] },
+        },
+      },
+    ],
+    examples: ['opentelemetry', { route: '/score' }],
+  },
   freshnessMetric: {
     description:
       'How the age of the dataset is measured in Prometheus: a PromQL query giving the age (a gauge such as replica lag), in seconds unless `unit: ms`; the window\'s value is its maximum over the window (or the query as written when it uses `$window`).',
@@ -156,12 +175,26 @@ const definitions = {
   },
   availability: {
     description:
-      'A promised availability, as a percentage: `99.95%` (a bare `99.95` reads as a percentage too). At the top of a document: the promise of the whole service; on a provided operation: its own.',
+      'A promised availability, as a percentage: `99.95%` (a bare `99.95` reads as a percentage too). At the top of a document: the promise of the whole service; on a provided operation: its own. Bound to how it is measured: `{ promise: 99.95%, metric: opentelemetry }`.',
     anyOf: [
       { type: 'string', pattern: GRAMMAR_PATTERNS.availability },
       { type: 'number', exclusiveMinimum: 1, maximum: 100 },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['promise'],
+        properties: {
+          promise: {
+            anyOf: [
+              { type: 'string', pattern: GRAMMAR_PATTERNS.availability },
+              { type: 'number', exclusiveMinimum: 1, maximum: 100 },
+            ],
+          },
+          metric: { $ref: '#/definitions/availabilityMetric' },
+        },
+      },
     ],
-    examples: ['99.95%'],
+    examples: ['99.95%', { promise: '99.95%', metric: 'opentelemetry' }],
   },
   allowedUse: {
     description:

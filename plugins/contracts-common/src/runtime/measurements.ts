@@ -22,6 +22,8 @@ export interface OpenTelemetryConventions {
   serviceLabel: string;
   /** The label holding `http.route`. Default `http_route`. */
   routeLabel: string;
+  /** The label holding `http.response.status_code` (availability). Default `http_response_status_code`. */
+  statusLabel: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export const DEFAULT_OPENTELEMETRY_CONVENTIONS: OpenTelemetryConventions = {
   metric: 'http_server_request_duration_seconds',
   serviceLabel: 'job',
   routeLabel: 'http_route',
+  statusLabel: 'http_response_status_code',
 };
 
 /** @public */
@@ -68,7 +71,7 @@ export interface Measurement {
   query: string;
   /** The query whose range over the window, at the step, is the sparkline. */
   seriesQuery: string;
-  /** Multiplies the query's result into milliseconds (1000 for seconds). */
+  /** Multiplies the query's result into milliseconds (1000 for seconds); availability: into percent (100 for a ratio). */
   toMs: number;
   binding: MetricBinding;
 }
@@ -155,6 +158,32 @@ function latencyTemplate(
   return `histogram_quantile($quantile, sum by (le) (rate(${selector}[$window])))`;
 }
 
+/**
+ * An availability query with `$window` still to fill in: the OpenTelemetry default is the share
+ * of the service's (route's) requests not answered 5xx, from the duration histogram's `_count`.
+ */
+function availabilityTemplate(
+  binding: MetricBinding,
+  entityRef: string,
+  otel: OpenTelemetryConventions,
+): string {
+  if (binding.kind === 'query') return binding.query!;
+  const labels = [
+    `${otel.serviceLabel}="${labelValue(
+      binding.service ?? entityName(entityRef),
+    )}"`,
+  ];
+  if (binding.route) {
+    labels.push(`${otel.routeLabel}="${labelValue(binding.route)}"`);
+  }
+  const all = `${otel.metric}_count{${labels.join(',')}}`;
+  const ok = `${otel.metric}_count{${[
+    ...labels,
+    `${otel.statusLabel}!~"5.."`,
+  ].join(',')}}`;
+  return `sum(rate(${ok}[$window])) / sum(rate(${all}[$window]))`;
+}
+
 function fill(template: string, values: Record<string, string>): string {
   return template.replace(/\$(quantile|window|step)\b/g, (all, name) =>
     name in values ? values[name] : all,
@@ -231,6 +260,31 @@ export function planMeasurements(
           binding,
         });
       }
+    }
+    const availabilities = [
+      { subject: '*', availability: c.availability },
+      ...c.operations.map(op => ({
+        subject: op.name,
+        availability: op.availability,
+      })),
+    ];
+    for (const { subject, availability } of availabilities) {
+      const binding = availability?.metric;
+      if (!binding) continue;
+      const template = availabilityTemplate(
+        binding,
+        c.entityRef,
+        settings.opentelemetry,
+      );
+      out.push({
+        entityRef: c.entityRef,
+        kind: 'availability',
+        subject,
+        query: fill(template, { window, step }),
+        seriesQuery: fill(template, { window: step, step }),
+        toMs: binding.unit === '%' ? 1 : 100,
+        binding,
+      });
     }
     for (const ds of c.datasets) {
       const binding = ds.freshnessMetric;

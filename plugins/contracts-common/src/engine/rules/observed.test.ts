@@ -215,3 +215,97 @@ describe('promise-drift and need-at-risk', () => {
     });
   });
 });
+
+describe('promise-drift on availability', () => {
+  const STOREFRONT = `availability: { promise: 99.95%, metric: opentelemetry }
+provides:
+  - operation: placeOrder
+    availability:
+      promise: 99.9%
+      metric: { route: /orders }
+`;
+  const SHOP = `provides:
+  - operation: checkout
+    availability: 99.99%
+depends_on:
+  - service: storefront
+    operation: placeOrder
+    latency_budget: { acceptable: p95 < 4000ms }
+`;
+  const QUERY =
+    'sum(rate(http_server_request_duration_seconds_count{job="storefront",http_response_status_code!~"5.."}[7d])) / sum(rate(http_server_request_duration_seconds_count{job="storefront"}[7d]))';
+
+  function availabilityObservation(
+    subject: string,
+    value: number,
+  ): Observation {
+    return observation({
+      kind: 'availability',
+      subject,
+      percentile: undefined,
+      value,
+      query: QUERY,
+    });
+  }
+
+  function analyzeStorefront(observed?: Observation[], tolerance?: number) {
+    const storefront = parse('storefront', STOREFRONT);
+    if (observed) storefront.observed = observed;
+    return analyze({
+      entities: [entity('storefront'), entity('shop')],
+      contracts: [storefront, parse('shop', SHOP)],
+      config: { promiseDriftTolerance: tolerance },
+    }).findings;
+  }
+
+  it('fires when the measured availability is below the promise beyond the tolerance of its error budget', () => {
+    const findings = analyzeStorefront([
+      availabilityObservation('*', 99.71),
+      availabilityObservation('placeOrder', 99.895),
+    ]).filter(f => f.rule === 'promise-drift');
+    // 99.895 % fails 0.105 %: within 10 % of placeOrder's 0.1 % budget
+    expect(findings).toHaveLength(1);
+    const [f] = findings;
+    expect(f).toMatchObject({
+      severity: 'warning',
+      provider: 'component:default/storefront',
+      subject: 'storefront (availability)',
+      expected: 'availability 99.95% (declared)',
+      actual: 'availability 99.71% (observed over 7d)',
+      location: { file: 'contracts/c.yaml', line: 1 },
+    });
+    expect(f.message).toContain(
+      'storefront promises 99.95%; Prometheus measured 99.71% over 7 d',
+    );
+    expect(f.message).toContain('http_response_status_code!~"5.."');
+  });
+
+  it('an operation below its own promise is named; a measurement above the promise is no finding', () => {
+    const findings = analyzeStorefront([
+      availabilityObservation('*', 99.99),
+      availabilityObservation('placeOrder', 99.5),
+    ]).filter(f => f.rule === 'promise-drift');
+    expect(findings.map(f => [f.subject, f.severity])).toEqual([
+      ['placeOrder (availability)', 'warning'],
+    ]);
+    expect(findings[0].message).toContain(
+      'storefront promises 99.9% for placeOrder; Prometheus measured 99.5% over 7 d',
+    );
+    expect(findings[0].location).toMatchObject({ line: 6 });
+  });
+
+  it('availability-composition keeps composing the declared availabilities, whatever is observed', () => {
+    const composition = (observed?: Observation[]) =>
+      analyzeStorefront(observed)
+        .filter(f => f.rule === 'availability-composition')
+        .map(f => [f.subject, f.message]);
+    const declared = composition();
+    expect(declared.length).toBeGreaterThan(0);
+    expect(
+      composition([
+        availabilityObservation('*', 90),
+        availabilityObservation('placeOrder', 90),
+      ]),
+    ).toEqual(declared);
+  });
+});

@@ -27,8 +27,21 @@ export function formatObserved(ms: number): string {
     : `${Math.round(ms)}ms`;
 }
 
-/** `p95 4012ms` / `age 75s`. */
+/** `99.71%`: an observed availability, to three decimals at most (as availabilities are declared). */
+export function formatPercent(percent: number): string {
+  return `${Math.round(percent * 1000) / 1000}%`;
+}
+
+/** An observed value as its kind reads: `4012ms`, `75s`, `99.71%`. */
+export function formatObservedValue(o: Observation, value: number): string {
+  return o.kind === 'availability'
+    ? formatPercent(value)
+    : formatObserved(value);
+}
+
+/** `p95 4012ms` / `age 75s` / `availability 99.71%`. */
 export function observedQuantity(o: Observation, ms: number): string {
+  if (o.kind === 'availability') return `availability ${formatPercent(ms)}`;
   return o.kind === 'latency'
     ? `${formatPercentile(o.percentile ?? 95)} ${formatObserved(ms)}`
     : `age ${formatObserved(ms)}`;
@@ -36,9 +49,10 @@ export function observedQuantity(o: Observation, ms: number): string {
 
 /** `Prometheus measured 4012ms over 7 d` */
 export function measured(o: Observation): string {
-  return `Prometheus measured ${formatObserved(o.value!)} over ${formatWindow(
-    o.windowMs,
-  )}`;
+  return `Prometheus measured ${formatObservedValue(
+    o,
+    o.value!,
+  )} over ${formatWindow(o.windowMs)}`;
 }
 
 /** The lines naming the measurement: its query, where, when; and its status when not ok. */

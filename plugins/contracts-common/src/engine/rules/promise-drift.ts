@@ -2,7 +2,8 @@ import { entityName, formatMs, formatPercentile } from '../format';
 import { freshnessMaxMs } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import {
-  formatObserved,
+  formatObservedValue,
+  formatPercent,
   measured,
   measurementLines,
   observedValues,
@@ -10,9 +11,11 @@ import {
 
 /**
  * `promise-drift`: what Prometheus measured for a bound promise (`latency.metric`,
- * `freshness.metric`) is worse than the declared value by more than the tolerance
- * (`promiseDriftTolerance`, default 10 %): "risk promises p95 3200ms; Prometheus measured
- * 4100ms over 7 d". A measurement better than declared beyond the tolerance is `info`: the
+ * `freshness.metric`, `availability.metric`) is worse than the declared value by more than the
+ * tolerance (`promiseDriftTolerance`, default 10 %): "risk promises p95 3200ms; Prometheus
+ * measured 4100ms over 7 d". For an availability the tolerance is a share of the error budget:
+ * 99.95% promised allows 0.05 % failures, drift beyond 0.055 % ("storefront promises 99.95%;
+ * Prometheus measured 99.71% over 7 d"). A measurement better than declared beyond the tolerance is `info`: the
  * checks of its callers use an outdated figure. The declared value stays what the other rules
  * compare; an observation without a value (never measured) gives nothing.
  * @public
@@ -35,20 +38,30 @@ export const promiseDriftRule: ContractRule = {
       declaredText: string;
       observed: NonNullable<ReturnType<typeof observedValues>[number]>;
       quantity: string;
+      /** What the provider promises, when not `<quantity> <declared>`. */
+      promise?: string;
       loc: FindingDraft['location'];
     }) => {
       const { observed: o, declaredMs } = parts;
       const value = o.value!;
-      const worse = value > declaredMs * (1 + tolerance);
-      // A freshness promise is a bound (the worst age): being under it is keeping it.
+      const fmt = (v: number) => formatObservedValue(o, v);
+      // An availability is a floor: its failures (100 − value) are held to the error budget.
+      const worse =
+        o.kind === 'availability'
+          ? 100 - value > (100 - declaredMs) * (1 + tolerance)
+          : value > declaredMs * (1 + tolerance);
+      // A freshness promise is a bound (the worst age), an availability a floor: keeping them
+      // with room is keeping them.
       const better =
         o.kind === 'latency' && value < declaredMs * (1 - tolerance);
       if (!worse && !better) return;
-      const promise = `${p} promises ${parts.quantity} ${parts.declaredText}`;
+      const promise =
+        parts.promise ??
+        `${p} promises ${parts.quantity} ${parts.declaredText}`;
       const line = `${promise}; ${measured(o)}`;
-      const actual = `${parts.quantity} ${formatObserved(
-        value,
-      )} (observed over ${o.window})`;
+      const actual = `${parts.quantity} ${fmt(value)} (observed over ${
+        o.window
+      })`;
       drafts.push({
         severity: worse ? undefined : 'info',
         consumer: ref,
@@ -62,16 +75,16 @@ export const promiseDriftRule: ContractRule = {
         impact: worse
           ? `${p} does not keep its promise: the checks of its callers assume ${
               parts.declaredText
-            }, it delivers ${formatObserved(value)}`
+            }, it delivers ${fmt(value)}`
           : `The checks of ${p}'s callers use ${
               parts.declaredText
-            }; it delivers ${formatObserved(value)}`,
+            }; it delivers ${fmt(value)}`,
         resolutions: worse
           ? [
               `${p}: bring ${parts.quantity} back under ${parts.declaredText} (performance work)`,
               `${p}: declare what it delivers, and let its callers' checks show what breaks`,
             ]
-          : [`${p}: declare what it delivers (${formatObserved(value)})`],
+          : [`${p}: declare what it delivers (${fmt(value)})`],
         // The declared value and the measurement, not the measured figure itself: it moves with
         // every evaluation, and a decision on the drift should not need review for each.
         evidence: {
@@ -116,6 +129,34 @@ export const promiseDriftRule: ContractRule = {
           observed: o,
           quantity: 'age',
           loc: ds.freshnessMetric?.loc ?? ds.loc,
+        });
+      }
+    }
+    const availabilities = [
+      { subject: '*', availability: anchor.availability },
+      ...anchor.operations.map(op => ({
+        subject: op.name,
+        availability: op.availability,
+      })),
+    ];
+    for (const { subject, availability } of availabilities) {
+      if (!availability) continue;
+      for (const o of observedValues(anchor, 'availability', subject)) {
+        const declaredText = formatPercent(availability.percent);
+        judge({
+          subject:
+            subject === '*'
+              ? `${p} (availability)`
+              : `${subject} (availability)`,
+          declaredMs: availability.percent,
+          declaredText,
+          observed: o,
+          quantity: 'availability',
+          promise:
+            subject === '*'
+              ? `${p} promises ${declaredText}`
+              : `${p} promises ${declaredText} for ${subject}`,
+          loc: availability.metric?.loc ?? availability.loc,
         });
       }
     }
