@@ -3,7 +3,8 @@
  * scenario (test/scenarios/acme-imports: providers with only an ODCS file, Pyrra SLOs and an
  * OpenAPI definition, a provider with nothing, two consumers' needs) with the real contracts
  * catalog module, the real permission backend and a policy that hides risk-team's entities
- * from everyone outside risk-team; plus a file of two risk-team entities beside it.
+ * from everyone outside risk-team; plus a file of risk-team entities beside it (among them an
+ * API whose OpenAPI definition sets a gateway deadline below its provider's p99).
  */
 import {
   mockCredentials,
@@ -63,7 +64,43 @@ kind: Component
 metadata:
   name: ml-features
 spec: { type: service, lifecycle: production, owner: group:default/risk-team }
+---
+apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: fraud-model
+  annotations:
+    contracts.io/spec: |
+      provides:
+        - operation: predict
+          latency: { current: "p50=900ms, p95=2s, p99=3s" }
+spec:
+  type: service
+  lifecycle: production
+  owner: group:default/risk-team
+  providesApis: [fraud-model-api]
+---
+apiVersion: backstage.io/v1alpha1
+kind: API
+metadata:
+  name: fraud-model-api
+spec:
+  type: openapi
+  lifecycle: production
+  owner: group:default/risk-team
+  definition: |
+    swagger: '2.0'
+    info: { title: Fraud model, version: 1.0.0 }
+    paths:
+      /predict:
+        post:
+          operationId: predict
+          x-google-backend:
+            address: https://fraud-model.internal.example/predict
+            deadline: 2.0
+          responses: { '200': { description: the prediction } }
 `;
+const GATEWAY = 'api:default/fraud-model-api';
 
 describe('promises imported from standards, and unanswered needs, on the real backend', () => {
   let server: any;
@@ -107,7 +144,8 @@ describe('promises imported from standards, and unanswered needs, on the real ba
         ['latency-budget', 'data-freshness', 'unanswered-need'].every(r =>
           rules.has(r),
         ) &&
-        findings.some(f => f.consumer === 'component:default/fraud-desk')
+        findings.some(f => f.consumer === 'component:default/fraud-desk') &&
+        findings.some(f => f.consumer === GATEWAY)
       )
         break;
       await new Promise(r => setTimeout(r, 250));
@@ -117,7 +155,9 @@ describe('promises imported from standards, and unanswered needs, on the real ba
   it('finds what the imported promises break, each value saying where it was imported from', async () => {
     const shown = findings
       .filter(f => f.rule !== 'undeclared-dependency')
-      .filter(f => !f.consumer.endsWith('/fraud-desk'))
+      .filter(
+        f => !f.consumer.endsWith('/fraud-desk') && f.consumer !== GATEWAY,
+      )
       .map(f => [
         f.rule,
         f.consumer,
@@ -307,6 +347,26 @@ describe('promises imported from standards, and unanswered needs, on the real ba
       .get('/api/contracts/unanswered?provider=component:default/ml-features')
       .set(as(GUEST));
     expect(hidden.body.items).toEqual([]);
+  });
+
+  it("finds a gateway deadline in an API's OpenAPI definition below its provider's p99 (apiProvidedBy)", async () => {
+    expect(
+      findings
+        .filter(f => f.consumer === GATEWAY)
+        .map(f => [f.rule, f.provider, f.subject, f.expected]),
+    ).toEqual([
+      [
+        'timeout-below-tail',
+        'component:default/fraud-model',
+        'predict',
+        'p99 < 2s (timeout)',
+      ],
+    ]);
+    const [gateway] = findings.filter(f => f.consumer === GATEWAY);
+    expect(gateway.location).toMatchObject({ file: 'spec.definition' });
+    expect(gateway.message).toContain(
+      'OpenAPI spec.definition:9, `paths."/predict".post.x-google-backend.deadline`',
+    );
   });
 
   it('filters by provider and by owner, pages, and refuses a bad query', async () => {
