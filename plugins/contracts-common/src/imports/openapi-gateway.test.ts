@@ -275,3 +275,46 @@ describe('gateway timeouts in the rules', () => {
     expect(findings('4.0')).toEqual([]);
   });
 });
+
+describe("Kong's retries in the rules", () => {
+  it('multiplies the gateway retries with the provider’s own (retry-amplification)', () => {
+    const contracts = [
+      parsed(`openapi: 3.0.0
+info: { title: Risk API, version: 1.0.0 }
+x-kong-service-defaults: { retries: 4, read_timeout: 10000 }
+paths:
+  /score:
+    post:
+      operationId: scoreTransaction
+`),
+      parseEntityContract(PROVIDER, [
+        {
+          file: 'sla.yaml',
+          text: `provides:
+  - operation: scoreTransaction
+    latency: { current: "p99=300ms" }
+depends_on:
+  - service: models
+    operation: predict
+    timeout: 1s
+    retry: 4
+`,
+        },
+      ]),
+      parseEntityContract('component:default/models', [
+        {
+          file: 'sla.yaml',
+          text: 'provides:\n  - operation: predict\n    latency: { current: "p99=100ms" }\n',
+        },
+      ]),
+    ];
+    for (const c of contracts) expect(c.problems).toEqual([]);
+    const found = analyze({
+      entities: [API, PROVIDER, 'component:default/models'].map(summary),
+      contracts: contracts.map(c => c.contract),
+    }).findings.filter(f => f.rule === 'retry-amplification');
+    expect(found.map(f => [f.consumer, f.actual])).toEqual([
+      [API, '20 attempts (5 × 4)'],
+    ]);
+  });
+});
