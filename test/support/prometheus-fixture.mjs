@@ -9,7 +9,10 @@
 // receives, ten times a second, a batch of 100 observations whose p95 is exactly the value given
 // (in seconds): 50 at 0.4·p, 40 at 0.7·p, 5 at p, 5 at 1.5·p, with bucket boundaries that make
 // histogram_quantile(0.95, …) interpolate to p (every bucket counter stays proportional to the
-// batch, so rate() over any range keeps the ratios). p50 reads 0.5·p, p99 1.8·p.
+// batch, so rate() over any range keeps the ratios). p50 reads 0.5·p, p99 1.8·p. Every
+// observation has `http_response_status_code`: 200, or 500 for the first N of the fast 50 of a
+// route named in "errors": { "/score": 3 } (N per 100 requests: the route's availability is
+// exactly (100 − N) %, its latencies unchanged).
 //
 // Prints one JSON line when Prometheus has scraped every job eight times:
 //   { "prometheus": "http://127.0.0.1:PORT", "service": "http://127.0.0.1:PORT",
@@ -71,15 +74,24 @@ function startService(spec) {
       const histogram = new client.Histogram({
         name: 'http_server_request_duration_seconds',
         help: 'Duration of HTTP server requests (OpenTelemetry http.server.request.duration).',
-        labelNames: ['http_route'],
+        labelNames: ['http_route', 'http_response_status_code'],
         buckets: [...bounds].sort((a, b) => a - b),
         registers: [registry],
       });
       feeds.push(() => {
         for (const [route, p] of routes) {
+          let errors = conf.errors?.[route] ?? 0;
           for (const [factor, count] of BATCH) {
-            for (let i = 0; i < count; i++)
-              histogram.observe({ http_route: route }, p * factor);
+            for (let i = 0; i < count; i++) {
+              const failed = factor === BATCH[0][0] && errors-- > 0;
+              histogram.observe(
+                {
+                  http_route: route,
+                  http_response_status_code: failed ? '500' : '200',
+                },
+                p * factor,
+              );
+            }
           }
         }
       });

@@ -42,6 +42,12 @@ const PAYMENTS = `provides:
       current: p95=200ms
       metric: 'histogram_quantile($quantile, sum by (le, http_route) (rate(http_server_request_duration_seconds_bucket{job="payments"}[$window])))'
 `;
+// 3 of every 100 requests to /orders answer 500: 97 % available
+const STOREFRONT = `availability: { promise: 99.5%, metric: opentelemetry }
+provides:
+  - operation: placeOrder
+    availability: { promise: 95%, metric: { route: /orders } }
+`;
 const CHECKOUT = `depends_on:
   - service: risk
     operation: scoreTransaction
@@ -72,6 +78,7 @@ const contracts = () => [
   contractOf('risk', RISK),
   contractOf('payments', PAYMENTS),
   contractOf('checkout', CHECKOUT),
+  contractOf('storefront', STOREFRONT),
 ];
 
 function runtimeConfig(url: string): PrometheusRuntimeConfig {
@@ -106,6 +113,7 @@ describeWithPrometheus('runtime verification against a real Prometheus', () => {
           gauges: { replica_lag_seconds: 12 },
         },
         payments: { routes: { '/a': 0.1, '/b': 0.2 } },
+        storefront: { routes: { '/orders': 0.2 }, errors: { '/orders': 3 } },
       },
     });
   });
@@ -167,6 +175,17 @@ describeWithPrometheus('runtime verification against a real Prometheus', () => {
         /returned 2 series \(\{http_route="\/a"\}, \{http_route="\/b"\}\)/,
       );
 
+      // the availability: the share of requests not answered 5xx, 97 of 100, in percent
+      const storefront = observed.get('component:default/storefront')!;
+      expect(storefront.map(o => [o.kind, o.subject, o.status])).toEqual([
+        ['availability', '*', 'ok'],
+        ['availability', 'placeOrder', 'ok'],
+      ]);
+      for (const o of storefront) expect(o.value).toBeCloseTo(97, 6);
+      expect(storefront[1].query).toBe(
+        'sum(rate(http_server_request_duration_seconds_count{job="storefront",http_route="/orders",http_response_status_code!~"5.."}[1m])) / sum(rate(http_server_request_duration_seconds_count{job="storefront",http_route="/orders"}[1m]))',
+      );
+
       // stored, and read back alike
       expect(await store.all()).toEqual(observed);
 
@@ -176,7 +195,7 @@ describeWithPrometheus('runtime verification against a real Prometheus', () => {
         observed: observed.get(c.entityRef),
       }));
       const findings = analyze({
-        entities: ['risk', 'payments', 'checkout'].map(summary),
+        entities: ['risk', 'payments', 'checkout', 'storefront'].map(summary),
         contracts: withObserved,
       }).findings.filter(f =>
         ['promise-drift', 'need-at-risk'].includes(f.rule),
@@ -195,7 +214,17 @@ describeWithPrometheus('runtime verification against a real Prometheus', () => {
             'component:default/risk',
             'user_purchases (freshness)',
           ],
+          [
+            'promise-drift',
+            'component:default/storefront',
+            'storefront (availability)',
+          ],
         ],
+      );
+      expect(
+        findings.find(f => f.subject === 'storefront (availability)')!.message,
+      ).toContain(
+        'storefront promises 99.5%; Prometheus measured 97% over 1 min',
       );
       const drift = findings.find(
         f => f.subject === 'scoreTransaction (p95 latency)',

@@ -9,11 +9,18 @@ export const FIXTURE = path.resolve(
   '../../../../../test/support/prometheus-fixture.mjs',
 );
 
-/** What the fixture serves: per job (`service.name`), route → p95 in seconds, and gauges. */
+/**
+ * What the fixture serves: per job (`service.name`), route → p95 in seconds, route → requests
+ * answered 500 per 100 (`errors`), and gauges.
+ */
 export interface FixtureSpec {
   jobs: Record<
     string,
-    { routes?: Record<string, number>; gauges?: Record<string, number> }
+    {
+      routes?: Record<string, number>;
+      errors?: Record<string, number>;
+      gauges?: Record<string, number>;
+    }
   >;
 }
 
