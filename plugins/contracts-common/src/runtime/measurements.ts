@@ -5,7 +5,12 @@
  * `measure` (prometheus.ts).
  */
 import { entityName } from '../engine/format';
-import type { EntityContract, MetricBinding, Observation } from '../types';
+import type {
+  Availability,
+  EntityContract,
+  MetricBinding,
+  Observation,
+} from '../types';
 
 /**
  * The OpenTelemetry conventions the default binding (`metric: opentelemetry`, `{ route }`)
@@ -131,6 +136,42 @@ export function bucketSelector(histogram: string): string | undefined {
   return `${name}${m[2] ?? ''}`;
 }
 
+/** The OpenTelemetry labels of a binding: its `service.name` and, when it names one, its route. */
+function otelLabels(
+  binding: MetricBinding,
+  entityRef: string,
+  otel: OpenTelemetryConventions,
+): string[] {
+  const labels = [
+    `${otel.serviceLabel}="${labelValue(
+      binding.service ?? entityName(entityRef),
+    )}"`,
+  ];
+  if (binding.route) {
+    labels.push(`${otel.routeLabel}="${labelValue(binding.route)}"`);
+  }
+  return labels;
+}
+
+/**
+ * The availabilities a contract promises: the service's (subject `*`) and each provided
+ * operation's, as observations name them.
+ */
+export function availabilityPromises(
+  contract: EntityContract,
+): Array<{ subject: string; availability: Availability }> {
+  const out: Array<{ subject: string; availability: Availability }> = [];
+  if (contract.availability) {
+    out.push({ subject: '*', availability: contract.availability });
+  }
+  for (const op of contract.operations) {
+    if (op.availability) {
+      out.push({ subject: op.name, availability: op.availability });
+    }
+  }
+  return out;
+}
+
 /** A latency query with `$quantile` and `$window` still to fill in. */
 function latencyTemplate(
   binding: MetricBinding,
@@ -145,15 +186,11 @@ function latencyTemplate(
       // not a selector: run as written, Prometheus says what is wrong
       binding.histogram!;
   } else {
-    const labels = [
-      `${otel.serviceLabel}="${labelValue(
-        binding.service ?? entityName(entityRef),
-      )}"`,
-    ];
-    if (binding.route) {
-      labels.push(`${otel.routeLabel}="${labelValue(binding.route)}"`);
-    }
-    selector = `${otel.metric}_bucket{${labels.join(',')}}`;
+    selector = `${otel.metric}_bucket{${otelLabels(
+      binding,
+      entityRef,
+      otel,
+    ).join(',')}}`;
   }
   return `histogram_quantile($quantile, sum by (le) (rate(${selector}[$window])))`;
 }
@@ -168,14 +205,7 @@ function availabilityTemplate(
   otel: OpenTelemetryConventions,
 ): string {
   if (binding.kind === 'query') return binding.query!;
-  const labels = [
-    `${otel.serviceLabel}="${labelValue(
-      binding.service ?? entityName(entityRef),
-    )}"`,
-  ];
-  if (binding.route) {
-    labels.push(`${otel.routeLabel}="${labelValue(binding.route)}"`);
-  }
+  const labels = otelLabels(binding, entityRef, otel);
   const all = `${otel.metric}_count{${labels.join(',')}}`;
   const ok = `${otel.metric}_count{${[
     ...labels,
@@ -261,15 +291,8 @@ export function planMeasurements(
         });
       }
     }
-    const availabilities = [
-      { subject: '*', availability: c.availability },
-      ...c.operations.map(op => ({
-        subject: op.name,
-        availability: op.availability,
-      })),
-    ];
-    for (const { subject, availability } of availabilities) {
-      const binding = availability?.metric;
+    for (const { subject, availability } of availabilityPromises(c)) {
+      const binding = availability.metric;
       if (!binding) continue;
       const template = availabilityTemplate(
         binding,

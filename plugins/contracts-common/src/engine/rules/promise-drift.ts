@@ -1,5 +1,6 @@
 import { entityName, formatMs, formatPercentile } from '../format';
 import { freshnessMaxMs } from '../paths';
+import { availabilityPromises } from '../../runtime/measurements';
 import type { ContractRule, FindingDraft } from '../types';
 import {
   formatObservedValue,
@@ -132,15 +133,7 @@ export const promiseDriftRule: ContractRule = {
         });
       }
     }
-    const availabilities = [
-      { subject: '*', availability: anchor.availability },
-      ...anchor.operations.map(op => ({
-        subject: op.name,
-        availability: op.availability,
-      })),
-    ];
-    for (const { subject, availability } of availabilities) {
-      if (!availability) continue;
+    for (const { subject, availability } of availabilityPromises(anchor)) {
       for (const o of observedValues(anchor, 'availability', subject)) {
         const declaredText = formatPercent(availability.percent);
         judge({
