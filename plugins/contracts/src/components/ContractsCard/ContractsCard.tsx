@@ -103,6 +103,7 @@ export const ContractSummary = ({
   drift?: ContractsFinding[];
 }) => {
   const provides =
+    (contract.availability ? 1 : 0) +
     contract.operations.length +
     contract.datasets.length +
     contract.endpoints.length +
@@ -128,6 +129,24 @@ export const ContractSummary = ({
       )}
       {provides > 0 && (
         <Section title="Provides">
+          {contract.availability && (
+            <Line
+              key="availability"
+              primary={
+                <>
+                  availability <strong>{contract.availability.raw}</strong> of
+                  the whole service
+                </>
+              }
+              secondary={
+                <ObservedValues
+                  contract={contract}
+                  kind="availability"
+                  subject="*"
+                />
+              }
+            />
+          )}
           {contract.operations.map(o => (
             <Line
               key={`op-${o.name}`}
@@ -148,12 +167,20 @@ export const ContractSummary = ({
                     o.target.length || o.targetRaw
                       ? `target ${o.targetRaw ?? formatLatencies(o.target)}`
                       : undefined,
+                    o.availability
+                      ? `availability ${o.availability.raw}`
+                      : undefined,
                   ]
                     .filter(Boolean)
                     .join(' · ')}
                   <ObservedValues
                     contract={contract}
                     kind="latency"
+                    subject={o.name}
+                  />
+                  <ObservedValues
+                    contract={contract}
+                    kind="availability"
                     subject={o.name}
                   />
                 </>

@@ -12,8 +12,10 @@ import {
 import { ContractsCard } from '../ContractsCard';
 
 const RISK = `service: risk
+availability: { promise: 99.95%, metric: opentelemetry }
 provides:
   - operation: scoreTransaction
+    availability: { promise: 99.9%, metric: { route: /score } }
     latency:
       current: p50=2800ms, p95=3200ms
       metric: { route: /score }
@@ -93,6 +95,41 @@ describe('observed values on the Contracts card', () => {
     expect(line).toHaveAttribute('data-status', 'ok');
     // the sparkline of the window (react-sparklines through Backstage's TrendLine)
     expect(line.querySelector('svg polyline')).not.toBeNull();
+  });
+
+  it('shows the measured availability beside the promised one, for the service and an operation', async () => {
+    const availability = (subject: string, value: number) =>
+      observation({
+        kind: 'availability',
+        subject,
+        percentile: undefined,
+        value,
+        query: 'sum(rate(…_count{…,http_response_status_code!~"5.."}[7d])) / …',
+        series: [
+          [1, 99.8],
+          [2, value],
+        ],
+      });
+    await renderRisk([
+      availability('*', 99.714),
+      availability('scoreTransaction', 99.95),
+    ]);
+    expect(
+      await screen.findByText(/availability 99\.9% ·|availability 99\.9%$/),
+    ).toBeInTheDocument();
+    const [service, operation, ...rest] =
+      screen.getAllByTestId('observed-value');
+    expect(rest).toEqual([]);
+    expect(service).toHaveTextContent(
+      'observed availability 99.71% over 7 d (3 min ago)',
+    );
+    expect(operation).toHaveTextContent(
+      'observed availability 99.95% over 7 d (3 min ago)',
+    );
+    expect(service.querySelector('svg polyline')).not.toBeNull();
+    expect(screen.getByText(/of the whole service/).textContent).toBe(
+      'availability 99.95% of the whole service',
+    );
   });
 
   it('a failing query shows as failing, with the last good value and its age, never as a pass', async () => {

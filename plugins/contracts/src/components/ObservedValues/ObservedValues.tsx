@@ -12,9 +12,18 @@ import {
   type Observation,
 } from '@backstage-contracts/plugin-contracts-common';
 
-/** `4012ms`, `75s`: as the findings word a measured value. */
-function formatValue(ms: number): string {
-  return ms >= 10_000 ? `${Math.round(ms / 1000)}s` : `${Math.round(ms)}ms`;
+/** `4012ms`, `75s`, `99.71%`: as the findings word a measured value. */
+function formatValue(o: Observation, value: number): string {
+  if (o.kind === 'availability') return `${Number(value.toFixed(2))}%`;
+  return value >= 10_000
+    ? `${Math.round(value / 1000)}s`
+    : `${Math.round(value)}ms`;
+}
+
+/** What was measured: `p95`, `worst age`, `availability`. */
+function quantityOf(o: Observation): string {
+  if (o.kind === 'latency') return `p${o.percentile ?? 95}`;
+  return o.kind === 'freshness' ? 'worst age' : 'availability';
 }
 
 /** `3 min ago`, `2 h ago`, `1 d ago` */
@@ -58,8 +67,7 @@ const ObservedValue = ({
   observation: Observation;
   now: number;
 }) => {
-  const quantity =
-    o.kind === 'latency' ? `p${o.percentile ?? 95}` : 'worst age';
+  const quantity = quantityOf(o);
   const stale = o.staleAfter !== undefined && now > Date.parse(o.staleAfter);
   const ok = o.status === 'ok' && !stale;
   let Icon = StatusOK;
@@ -68,7 +76,7 @@ const ObservedValue = ({
   const measuredAge = age(o.measuredAt, now);
   const label =
     o.value !== undefined
-      ? `observed ${quantity} ${formatValue(o.value)} over ${formatWindow(
+      ? `observed ${quantity} ${formatValue(o, o.value)} over ${formatWindow(
           o.windowMs,
         )}`
       : `observed ${quantity}: not measured`;
