@@ -180,6 +180,12 @@ export async function observeCatalog(
   const bindingOf = new Map(
     plan.map(m => [`${m.entityRef}#${observationKey(m)}`, m.binding]),
   );
+  /** `scoreTransaction p95`, `user_purchases`, `the service's availability`. */
+  const measured = (o: Observation): string => {
+    const subject = o.subject === '*' ? 'the service' : o.subject;
+    if (o.kind === 'availability') return `${subject}'s availability`;
+    return `${subject}${o.percentile !== undefined ? ` p${o.percentile}` : ''}`;
+  };
   const problems: ContractProblem[] = [];
   let failed = 0;
   for (const [ref, list] of observed) {
@@ -193,9 +199,9 @@ export async function observeCatalog(
         ...(loc?.line !== undefined ? { line: loc.line } : {}),
         ...(loc?.column !== undefined ? { column: loc.column } : {}),
         path: loc?.path ?? '',
-        message: `the measurement of ${o.subject}${
-          o.percentile !== undefined ? ` p${o.percentile}` : ''
-        } is ${o.status}: ${o.error ?? o.status} (query: ${o.query})`,
+        message: `the measurement of ${measured(o)} is ${o.status}: ${
+          o.error ?? o.status
+        } (query: ${o.query})`,
       });
     }
   }
