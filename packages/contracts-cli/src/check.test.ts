@@ -69,7 +69,9 @@ describe('contracts check on the example catalog', () => {
     expect(report.summary.contracts).toBe(7);
     expect(
       report.findings
-        .filter(f => ['availability-composition', 'data-use-path'].includes(f.rule))
+        .filter(f =>
+          ['availability-composition', 'data-use-path'].includes(f.rule),
+        )
         .map(f => [f.rule, f.consumer, f.provider, f.severity]),
     ).toEqual([
       [
@@ -317,6 +319,39 @@ describe('entities the catalog would not hold (issue 15, cases 4 and 5)', () => 
       },
     ]);
     expect(report.findings).toEqual([]);
+    expect(report.summary.entities).toBe(1);
+  });
+
+  it("leaves a Scaffolder template's skeleton alone, as the catalog never reads it (create-app's examples/template)", async () => {
+    const dir = writeTree(tmpDir(), {
+      'template/content/catalog-info.yaml': [
+        'apiVersion: backstage.io/v1alpha1',
+        'kind: Component',
+        'metadata:',
+        '  name: ${{ values.name | dump }}',
+        'spec: { type: service, owner: user:guest, lifecycle: experimental }',
+        '',
+      ].join('\n'),
+      'ok.yaml': [
+        'apiVersion: backstage.io/v1alpha1',
+        'kind: Component',
+        'metadata:',
+        '  name: ok',
+        '  annotations:',
+        '    contracts.io/spec: |',
+        '      provides:',
+        '        - operation: get',
+        '          latency: { current: p95=900ms }',
+        'spec: { type: service, lifecycle: production, owner: group:default/team }',
+        '',
+      ].join('\n'),
+    });
+    const { code, stdout } = await run(['check', '.', '--format', 'json'], {
+      cwd: dir,
+    });
+    const report = JSON.parse(stdout) as ContractsReport;
+    expect(report.problems).toEqual([]);
+    expect(code).toBe(0);
     expect(report.summary.entities).toBe(1);
   });
 

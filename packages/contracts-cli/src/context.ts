@@ -67,6 +67,14 @@ export async function loadEntities(
   return overlay(live, local);
 }
 
+/** Whether the entity's name or namespace is a Scaffolder template expression (`${{ … }}`). */
+function isTemplateSkeleton(entity: CatalogEntry['entity']): boolean {
+  const { name, namespace } = entity.metadata ?? {};
+  return [name, namespace].some(
+    v => typeof v === 'string' && v.includes('${{'),
+  );
+}
+
 /**
  * The entries of catalog files that Backstage's catalog would accept (its entity policies and
  * kind validators, from `@backstage/catalog-model`); each other entity is a located problem
@@ -79,6 +87,9 @@ async function acceptedByCatalog(
   const entries: CatalogEntry[] = [];
   const problems: ContractProblem[] = [...loaded.problems];
   for (const entry of loaded.entries) {
+    // a Scaffolder template's skeleton (`name: ${{ values.name }}`), as in every new app's
+    // examples/template/content: a file the scaffolder fills in, never read by the catalog
+    if (isTemplateSkeleton(entry.entity)) continue;
     const fault = await catalogEntityFault(entry.entity);
     if (!fault) {
       entries.push(entry);
