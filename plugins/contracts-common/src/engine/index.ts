@@ -24,6 +24,7 @@ export {
 } from './engine';
 export { evidenceHash, fingerprint, hashString, stableStringify } from './hash';
 export { unknownDeciders } from './deciders';
+export { formatObservedValue } from './rules/observed';
 export {
   composeMessage,
   deciderName,

@@ -32,7 +32,11 @@ export function formatPercent(percent: number): string {
   return `${Math.round(percent * 1000) / 1000}%`;
 }
 
-/** An observed value as its kind reads: `4012ms`, `75s`, `99.71%`. */
+/**
+ * An observed value as its kind reads: `4012ms`, `75s`, `99.71%` (as the findings and the
+ * Contracts card word it).
+ * @public
+ */
 export function formatObservedValue(o: Observation, value: number): string {
   return o.kind === 'availability'
     ? formatPercent(value)

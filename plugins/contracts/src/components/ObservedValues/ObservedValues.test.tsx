@@ -111,7 +111,7 @@ describe('observed values on the Contracts card', () => {
         ],
       });
     await renderRisk([
-      availability('*', 99.714),
+      availability('*', 99.7104),
       availability('scoreTransaction', 99.95),
     ]);
     expect(

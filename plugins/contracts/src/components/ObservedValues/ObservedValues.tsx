@@ -8,17 +8,10 @@ import {
 } from '@backstage/core-components';
 import {
   type EntityContract,
+  formatObservedValue,
   formatWindow,
   type Observation,
 } from '@backstage-contracts/plugin-contracts-common';
-
-/** `4012ms`, `75s`, `99.71%`: as the findings word a measured value. */
-function formatValue(o: Observation, value: number): string {
-  if (o.kind === 'availability') return `${Number(value.toFixed(2))}%`;
-  return value >= 10_000
-    ? `${Math.round(value / 1000)}s`
-    : `${Math.round(value)}ms`;
-}
 
 /** What was measured: `p95`, `worst age`, `availability`. */
 function quantityOf(o: Observation): string {
@@ -76,9 +69,10 @@ const ObservedValue = ({
   const measuredAge = age(o.measuredAt, now);
   const label =
     o.value !== undefined
-      ? `observed ${quantity} ${formatValue(o, o.value)} over ${formatWindow(
-          o.windowMs,
-        )}`
+      ? `observed ${quantity} ${formatObservedValue(
+          o,
+          o.value,
+        )} over ${formatWindow(o.windowMs)}`
       : `observed ${quantity}: not measured`;
   return (
     <Box
