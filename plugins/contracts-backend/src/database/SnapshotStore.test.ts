@@ -1,0 +1,153 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import type { Knex } from 'knex';
+import { DatabaseDecisionsStore } from './DatabaseDecisionsStore';
+import { sqliteAndPostgres } from '../__testUtils__/testDatabases';
+import { decodeBody, encodeBody, SnapshotStore } from './SnapshotStore';
+
+jest.setTimeout(60_000);
+
+const databases = sqliteAndPostgres();
+
+const body = (n: number) =>
+  Buffer.from(
+    JSON.stringify({
+      n,
+      findings: Array.from({ length: 200 }, (_, i) => ({ id: `f${i}`, n })),
+    }),
+  );
+
+describe('snapshot bodies', () => {
+  it.each([
+    ['gzip', 5],
+    ['br', 5],
+    ['identity', 1],
+  ] as const)(
+    'round-trip through %s (stored at most 1/%d of the size)',
+    async (encoding, ratio) => {
+      const raw = body(1);
+      const stored = await encodeBody(raw, encoding);
+      expect(stored.length).toBeLessThanOrEqual(raw.length / ratio);
+      expect((await decodeBody(stored, encoding)).equals(raw)).toBe(true);
+    },
+  );
+
+  it('refuses an encoding it does not know, by name', async () => {
+    await expect(decodeBody(Buffer.from('x'), 'zstd')).rejects.toThrow(
+      'Unknown snapshot encoding "zstd"',
+    );
+  });
+});
+
+describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
+  async function createStore(keep?: number, knex?: Knex) {
+    const client = knex ?? (await databases.init(id));
+    const store = await SnapshotStore.create({
+      database: mockServices.database({ knex: client }),
+      keep,
+    });
+    return { knex: client, store };
+  }
+  const save = (store: SnapshotStore, n: number, format = 1) =>
+    store.save({
+      body: body(n),
+      format,
+      computedAt: `2026-12-07T10:00:0${n}.000Z`,
+      checkedAt: `2026-12-07T10:00:0${n}.000Z`,
+      computedBy: 'replica-a',
+    });
+
+  it('migrates up and down with the other tables', async () => {
+    const knex = await databases.init(id);
+    await DatabaseDecisionsStore.migrateUp(knex);
+    expect(await knex.schema.hasTable('contracts_graph_snapshots')).toBe(true);
+    expect(await knex.schema.hasTable('contracts_graph_snapshot_head')).toBe(
+      true,
+    );
+    await DatabaseDecisionsStore.migrateDownAll(knex);
+    expect(await knex.schema.hasTable('contracts_graph_snapshots')).toBe(false);
+  });
+
+  it('has no head and no snapshot before the first save', async () => {
+    const { store } = await createStore();
+    expect(await store.head()).toBeUndefined();
+    expect(await store.latest(1)).toBeUndefined();
+  });
+
+  it('saves compressed, versions increase, the head follows, and the body comes back whole', async () => {
+    const { knex, store } = await createStore();
+    const first = await save(store, 1);
+    const second = await save(store, 2);
+    expect(second.version).toBeGreaterThan(first.version);
+    expect(second.storedBytes).toBeLessThan(body(2).length / 5);
+    expect(await store.head()).toEqual({
+      version: second.version,
+      format: 1,
+      computedAt: '2026-12-07T10:00:02.000Z',
+      checkedAt: '2026-12-07T10:00:02.000Z',
+      computedBy: 'replica-a',
+    });
+    const latest = await store.latest(1);
+    expect(latest).toMatchObject({
+      version: second.version,
+      encoding: 'gzip',
+      sizeBytes: body(2).length,
+    });
+    expect(JSON.parse(latest!.body.toString('utf8')).n).toBe(2);
+    // what is in the table is compressed
+    const row = await knex('contracts_graph_snapshots')
+      .where({ version: second.version })
+      .first();
+    expect(Buffer.from(row.body).length).toBe(second.storedBytes);
+  });
+
+  it('keeps the last few snapshots of a format and deletes the older ones', async () => {
+    const { store } = await createStore(2);
+    const saved = [];
+    for (let n = 1; n <= 4; n++) saved.push(await save(store, n));
+    const old = await save(store, 5, 0); // another format: a replica of an older release
+    expect(await store.versions()).toEqual([
+      saved[2].version,
+      saved[3].version,
+      old.version,
+    ]);
+    // each reads its own format
+    expect(JSON.parse((await store.latest(1))!.body.toString()).n).toBe(4);
+    expect(JSON.parse((await store.latest(0))!.body.toString()).n).toBe(5);
+  });
+
+  it('moves the head’s check time on only for its own version, never back', async () => {
+    const { store } = await createStore();
+    const first = await save(store, 1);
+    expect(await store.touch(first.version, '2026-12-07T10:00:05.000Z')).toBe(
+      true,
+    );
+    expect(await store.touch(first.version, '2026-12-07T10:00:04.000Z')).toBe(
+      false,
+    );
+    expect((await store.latest(1))!.checkedAt).toBe(
+      '2026-12-07T10:00:05.000Z',
+    );
+    const second = await save(store, 2);
+    // the replica that computed the first no longer holds the head
+    expect(await store.touch(first.version, '2026-12-07T10:00:09.000Z')).toBe(
+      false,
+    );
+    expect(await store.head()).toMatchObject({
+      version: second.version,
+      checkedAt: '2026-12-07T10:00:02.000Z',
+    });
+  });
+
+  it('does not move the head back to an older version', async () => {
+    const { knex, store } = await createStore();
+    const first = await save(store, 1);
+    const second = await save(store, 2);
+    // a slow writer whose transaction committed late: its row is older than the head's
+    await knex('contracts_graph_snapshot_head')
+      .where({ id: 1 })
+      .update({ version: second.version + 10 });
+    await save(store, 3);
+    expect((await store.head())!.version).toBe(second.version + 10);
+    expect(first.version).toBeLessThan(second.version);
+  });
+});

@@ -1,0 +1,289 @@
+import {
+  type DatabaseService,
+  resolvePackagePath,
+} from '@backstage/backend-plugin-api';
+import type { Knex } from 'knex';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+
+const SNAPSHOTS = 'contracts_graph_snapshots';
+const HEAD = 'contracts_graph_snapshot_head';
+const HEAD_ID = 1;
+
+const migrationsDir = resolvePackagePath(
+  '@backstage-contracts/plugin-contracts-backend',
+  'migrations',
+);
+
+/** How a snapshot's body is compressed. */
+export type SnapshotEncoding = 'gzip' | 'br' | 'identity';
+
+// zlib's callback forms run on libuv's thread pool: compressing a snapshot of a large catalog
+// (tens of MB) never holds the event loop requests are served on.
+const gzip = promisify(zlib.gzip);
+const gunzip = promisify(zlib.gunzip);
+const brotli = promisify(zlib.brotliCompress);
+const unbrotli = promisify(zlib.brotliDecompress);
+
+/**
+ * Compresses `body`. gzip at level 6 and brotli at quality 4 are close in size on the
+ * snapshot's JSON; gzip is faster to compress (`yarn bench:snapshot` prints both).
+ */
+export async function encodeBody(
+  body: Buffer,
+  encoding: SnapshotEncoding,
+): Promise<Buffer> {
+  switch (encoding) {
+    case 'gzip':
+      return gzip(body, { level: 6 });
+    case 'br':
+      return brotli(body, {
+        params: {
+          [zlib.constants.BROTLI_PARAM_QUALITY]: 4,
+          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length,
+        },
+      });
+    default:
+      return body;
+  }
+}
+
+/** Decompresses a body stored with `encoding`. */
+export async function decodeBody(
+  body: Buffer,
+  encoding: string,
+): Promise<Buffer> {
+  switch (encoding) {
+    case 'gzip':
+      return gunzip(body);
+    case 'br':
+      return unbrotli(body);
+    case 'identity':
+      return body;
+    default:
+      throw new Error(`Unknown snapshot encoding ${JSON.stringify(encoding)}`);
+  }
+}
+
+/** What the store knows of a persisted snapshot, without its body. */
+export interface PersistedSnapshotMeta {
+  /** Increasing: a later snapshot has a higher version. */
+  version: number;
+  /** The layout of the serialized body. */
+  format: number;
+  /** When the snapshot was computed (ISO time). */
+  computedAt: string;
+  /**
+   * When the computing replica last read the catalog successfully (ISO time): the snapshot shows
+   * the catalog as of then. The head's is moved on by {@link SnapshotStore.touch}.
+   */
+  checkedAt: string;
+  /** The replica that computed it, when it said. */
+  computedBy?: string;
+}
+
+/** A persisted snapshot with its body, decompressed. */
+export interface PersistedSnapshot extends PersistedSnapshotMeta {
+  body: Buffer;
+  /** Uncompressed and stored sizes, in bytes. */
+  sizeBytes: number;
+  storedBytes: number;
+  encoding: string;
+}
+
+interface SnapshotRow {
+  version: number | string;
+  format: number;
+  encoding: string;
+  body: Buffer | Uint8Array;
+  size_bytes: number | string;
+  computed_at: string;
+  checked_at: string;
+  created_at: string;
+  computed_by: string | null;
+}
+
+interface HeadRow {
+  id: number;
+  version: number | string;
+  format: number;
+  computed_at: string;
+  checked_at: string;
+  computed_by: string | null;
+}
+
+/** The default of `keep`: the snapshots kept (per format), the latest included. */
+export const DEFAULT_SNAPSHOTS_KEPT = 3;
+
+/**
+ * The persisted snapshots of the conflict graph in the plugin database (SQLite or PostgreSQL):
+ * the computing replica saves one per publish, every replica polls the head (one small row) and
+ * loads the latest when its version moved on.
+ */
+export class SnapshotStore {
+  /** Connects to the plugin database and, unless `migrations.skip`, runs the migrations. */
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+    keep?: number;
+  }): Promise<SnapshotStore> {
+    const client = await options.database.getClient();
+    if (!(options.skipMigrations ?? options.database.migrations?.skip)) {
+      await client.migrate.latest({ directory: migrationsDir });
+    }
+    return new SnapshotStore(client, options.keep);
+  }
+
+  constructor(
+    private readonly db: Knex,
+    private readonly keep = DEFAULT_SNAPSHOTS_KEPT,
+  ) {
+    if (!Number.isInteger(keep) || keep < 1) {
+      throw new Error('The snapshots kept must be a whole number above 0');
+    }
+  }
+
+  /**
+   * Persists a snapshot (`body`: serialized, uncompressed) and makes it the head, then deletes
+   * the snapshots of its format beyond the last `keep`. Returns its version.
+   */
+  async save(snapshot: {
+    body: Buffer;
+    format: number;
+    computedAt: string;
+    checkedAt: string;
+    computedBy?: string;
+    encoding?: SnapshotEncoding;
+  }): Promise<PersistedSnapshotMeta & { storedBytes: number }> {
+    const encoding = snapshot.encoding ?? 'gzip';
+    const stored = await encodeBody(snapshot.body, encoding);
+    const version = await this.db.transaction(async tx => {
+      const [row] = await tx(SNAPSHOTS)
+        .insert({
+          format: snapshot.format,
+          encoding,
+          body: stored,
+          size_bytes: snapshot.body.length,
+          computed_at: snapshot.computedAt,
+          checked_at: snapshot.checkedAt,
+          created_at: new Date().toISOString(),
+          computed_by: snapshot.computedBy ?? null,
+        })
+        .returning('version');
+      const v = Number(typeof row === 'object' ? row.version : row);
+      const head = {
+        version: v,
+        format: snapshot.format,
+        computed_at: snapshot.computedAt,
+        checked_at: snapshot.checkedAt,
+        computed_by: snapshot.computedBy ?? null,
+      };
+      // never back: a slower writer's older version does not replace a newer head
+      const moved = await tx(HEAD)
+        .where({ id: HEAD_ID })
+        .where('version', '<', v)
+        .update(head);
+      if (!moved) {
+        await tx(HEAD)
+          .insert({ id: HEAD_ID, ...head })
+          .onConflict('id')
+          .ignore();
+      }
+      return v;
+    });
+    await this.prune(snapshot.format);
+    return {
+      version,
+      format: snapshot.format,
+      computedAt: snapshot.computedAt,
+      checkedAt: snapshot.checkedAt,
+      computedBy: snapshot.computedBy,
+      storedBytes: stored.length,
+    };
+  }
+
+  /** The head: the latest version and when the catalog was last checked. One small row. */
+  async head(): Promise<PersistedSnapshotMeta | undefined> {
+    const row = await this.db<HeadRow>(HEAD).where({ id: HEAD_ID }).first();
+    return row ? headMeta(row) : undefined;
+  }
+
+  /**
+   * The computing replica read the catalog at `checkedAt` and found nothing to change since
+   * `version`: the head says so, unless a newer version has replaced it. Returns whether it did.
+   */
+  async touch(version: number, checkedAt: string): Promise<boolean> {
+    const n = await this.db(HEAD)
+      .where({ id: HEAD_ID, version })
+      .where('checked_at', '<', checkedAt)
+      .update({ checked_at: checkedAt });
+    return n > 0;
+  }
+
+  /**
+   * The latest snapshot of `format`, with its body decompressed (the head's `checkedAt` when it
+   * is the head's); undefined when there is none.
+   */
+  async latest(format: number): Promise<PersistedSnapshot | undefined> {
+    const row = await this.db<SnapshotRow>(SNAPSHOTS)
+      .where({ format })
+      .orderBy('version', 'desc')
+      .first();
+    if (!row) return undefined;
+    const snapshot = await toSnapshot(row);
+    const head = await this.head();
+    if (head?.version === snapshot.version && head.checkedAt > snapshot.checkedAt) {
+      snapshot.checkedAt = head.checkedAt;
+    }
+    return snapshot;
+  }
+
+  /** The versions kept, oldest first (tests, diagnostics). */
+  async versions(): Promise<number[]> {
+    const rows = await this.db<SnapshotRow>(SNAPSHOTS)
+      .select('version')
+      .orderBy('version', 'asc');
+    return rows.map(r => Number(r.version));
+  }
+
+  /** Deletes the snapshots of `format` older than the last `keep`. */
+  private async prune(format: number): Promise<void> {
+    const oldestKept = await this.db<SnapshotRow>(SNAPSHOTS)
+      .select('version')
+      .where({ format })
+      .orderBy('version', 'desc')
+      .offset(this.keep - 1)
+      .first();
+    if (!oldestKept) return;
+    await this.db(SNAPSHOTS)
+      .where({ format })
+      .where('version', '<', Number(oldestKept.version))
+      .delete();
+  }
+}
+
+function headMeta(row: HeadRow): PersistedSnapshotMeta {
+  return {
+    version: Number(row.version),
+    format: Number(row.format),
+    computedAt: row.computed_at,
+    checkedAt: row.checked_at,
+    ...(row.computed_by ? { computedBy: row.computed_by } : {}),
+  };
+}
+
+async function toSnapshot(row: SnapshotRow): Promise<PersistedSnapshot> {
+  const stored = Buffer.isBuffer(row.body) ? row.body : Buffer.from(row.body);
+  const body = await decodeBody(stored, row.encoding);
+  return {
+    version: Number(row.version),
+    format: Number(row.format),
+    computedAt: row.computed_at,
+    checkedAt: row.checked_at,
+    ...(row.computed_by ? { computedBy: row.computed_by } : {}),
+    body,
+    sizeBytes: Number(row.size_bytes),
+    storedBytes: stored.length,
+    encoding: row.encoding,
+  };
+}
