@@ -65,6 +65,9 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
     );
     await DatabaseDecisionsStore.migrateDownAll(knex);
     expect(await knex.schema.hasTable('contracts_graph_snapshots')).toBe(false);
+    expect(await knex.schema.hasTable('contracts_graph_compute_lease')).toBe(
+      false,
+    );
   });
 
   it('has no head and no snapshot before the first save', async () => {
@@ -149,5 +152,29 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
     await save(store, 3);
     expect((await store.head())!.version).toBe(second.version + 10);
     expect(first.version).toBeLessThan(second.version);
+  });
+
+  it('gives the compute lease to one replica, renews it for that one, and hands it over when it runs out or is released', async () => {
+    const { store } = await createStore();
+    const t0 = 1_800_000_000_000;
+    expect(await store.lead('a', 10_000, t0)).toBe(true);
+    expect(await store.lead('b', 10_000, t0 + 1)).toBe(false);
+    expect(await store.lead('a', 10_000, t0 + 5_000)).toBe(true);
+    // a's renewed lease runs until t0 + 15 s
+    expect(await store.lead('b', 10_000, t0 + 14_000)).toBe(false);
+    expect(await store.lead('b', 10_000, t0 + 15_001)).toBe(true);
+    expect(await store.lead('a', 10_000, t0 + 15_002)).toBe(false);
+    await store.release('a'); // not a's to release
+    expect(await store.lead('a', 10_000, t0 + 15_003)).toBe(false);
+    await store.release('b');
+    expect(await store.lead('a', 10_000, t0 + 15_004)).toBe(true);
+  });
+
+  it('lets exactly one of many replicas racing for the lease have it', async () => {
+    const { store } = await createStore();
+    const results = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e'].map(h => store.lead(h, 10_000)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
   });
 });

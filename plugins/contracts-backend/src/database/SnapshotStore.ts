@@ -9,6 +9,7 @@ import zlib from 'node:zlib';
 const SNAPSHOTS = 'contracts_graph_snapshots';
 const HEAD = 'contracts_graph_snapshot_head';
 const HEAD_ID = 1;
+const LEASE = 'contracts_graph_compute_lease';
 
 const migrationsDir = resolvePackagePath(
   '@backstage-contracts/plugin-contracts-backend',
@@ -236,6 +237,46 @@ export class SnapshotStore {
       snapshot.checkedAt = head.checkedAt;
     }
     return snapshot;
+  }
+
+  /**
+   * Takes or renews the lease on computing the graph for `holder`, for `ttlMs` from `now`: it
+   * succeeds when nobody holds it, `holder` already does, or the holder's lease ran out. Returns
+   * whether `holder` holds it now. (Epoch milliseconds of the replicas' clocks: the lease's
+   * length is meant to be well above their skew.)
+   */
+  async lead(holder: string, ttlMs: number, now = Date.now()): Promise<boolean> {
+    const expires = now + ttlMs;
+    const renewed = await this.db(LEASE)
+      .where({ id: HEAD_ID })
+      .andWhere(q => q.where({ holder }).orWhere('expires_at', '<', now))
+      .update({
+        holder,
+        expires_at: expires,
+        acquired_at: this.db.raw(
+          'CASE WHEN holder = ? THEN acquired_at ELSE ? END',
+          [holder, new Date(now).toISOString()],
+        ),
+      });
+    if (renewed) return true;
+    await this.db(LEASE)
+      .insert({
+        id: HEAD_ID,
+        holder,
+        expires_at: expires,
+        acquired_at: new Date(now).toISOString(),
+      })
+      .onConflict('id')
+      .ignore();
+    const row = await this.db(LEASE).where({ id: HEAD_ID }).first();
+    return row?.holder === holder && Number(row.expires_at) === expires;
+  }
+
+  /** Gives the lease up, when `holder` holds it (shutdown): another replica takes it at once. */
+  async release(holder: string): Promise<void> {
+    await this.db(LEASE)
+      .where({ id: HEAD_ID, holder })
+      .update({ expires_at: 0 });
   }
 
   /** The versions kept, oldest first (tests, diagnostics). */
