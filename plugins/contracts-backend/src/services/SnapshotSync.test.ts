@@ -1,0 +1,259 @@
+import { mockServices } from '@backstage/backend-test-utils';
+import type { Knex } from 'knex';
+import { SnapshotStore } from '../database/SnapshotStore';
+import { sqliteAndPostgres } from '../__testUtils__/testDatabases';
+import {
+  type AdoptedSnapshotMeta,
+  type PublishedTimes,
+  type SnapshotHost,
+  SnapshotSync,
+} from './SnapshotSync';
+
+jest.setTimeout(60_000);
+
+const databases = sqliteAndPostgres();
+
+/** What the computing replica reads: a counter the test moves on. */
+class Catalog {
+  n = 1;
+}
+
+interface Served {
+  n: number;
+  computedAt: string;
+  version?: number;
+  stale: boolean;
+  staleReason?: string;
+  lastSuccessAt?: string;
+}
+
+/**
+ * The sync's side of the graph service, in memory: while computing, `refreshAll` reads the
+ * catalog and publishes what it read; `check` does the same when the catalog moved on (the quick
+ * path). The graph service itself is exercised with the sync in plugin.snapshots.test.ts; this
+ * host lets the sync's rules (lease, persist, poll, adopt, stale) be checked one by one.
+ */
+class Host implements SnapshotHost {
+  computing = true;
+  served?: Served;
+  fullRecomputes = 0;
+  adopted: number[] = [];
+  private listeners = new Set<(s: PublishedTimes) => void>();
+  constructor(private readonly catalog: Catalog) {}
+
+  async exportSnapshot() {
+    return this.served
+      ? new Uint8Array(Buffer.from(JSON.stringify(this.served)))
+      : undefined;
+  }
+  async adoptSnapshot(bytes: Uint8Array, meta: AdoptedSnapshotMeta) {
+    const s = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    this.served = { ...s, version: meta.version, stale: false };
+    this.adopted.push(meta.version);
+  }
+  setSnapshotVersion(version: number, computedAt: string) {
+    if (this.served?.computedAt === computedAt) this.served.version = version;
+  }
+  setFreshness(f: { staleReason?: string; lastSuccessAt?: string }) {
+    if (!this.served) return;
+    this.served = {
+      ...this.served,
+      stale: Boolean(f.staleReason),
+      staleReason: f.staleReason,
+      lastSuccessAt: f.lastSuccessAt,
+    };
+  }
+  setComputing(on: boolean) {
+    this.computing = on;
+  }
+  onPublish(listener: (s: PublishedTimes) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  async refreshAll() {
+    if (!this.computing) return;
+    this.fullRecomputes++;
+    this.publish();
+  }
+  async refreshChanges() {
+    if (!this.computing) return;
+    if (this.served?.n !== this.catalog.n) this.publish();
+  }
+  snapshot() {
+    return { stale: this.served?.stale ?? true };
+  }
+  private publish() {
+    const at = new Date().toISOString();
+    this.served = {
+      n: this.catalog.n,
+      computedAt: at,
+      stale: false,
+      lastSuccessAt: at,
+    };
+    for (const l of this.listeners) l(this.served);
+  }
+}
+
+const POLL_MS = 100;
+const LEASE_MS = 1000;
+
+async function until(ok: () => boolean, timeoutMs = 10_000): Promise<number> {
+  const start = Date.now();
+  while (!ok()) {
+    if (Date.now() - start > timeoutMs) throw new Error('timed out');
+    await new Promise(r => setTimeout(r, 20));
+  }
+  return Date.now() - start;
+}
+
+describe.each(databases.eachSupportedId())('SnapshotSync on %p', id => {
+  let knex: Knex;
+  const running: SnapshotSync[] = [];
+  beforeEach(async () => {
+    knex = await databases.init(id);
+  });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map(s => s.stop()));
+  });
+
+  async function replica(
+    catalog: Catalog,
+    name: string,
+    staleAfterMs = 60_000,
+  ) {
+    const store = await SnapshotStore.create({
+      database: mockServices.database({ knex }),
+    });
+    const host = new Host(catalog);
+    const sync = new SnapshotSync({
+      store,
+      host,
+      logger: mockServices.logger.mock(),
+      format: 1,
+      settings: {
+        pollIntervalMs: POLL_MS,
+        leaseMs: LEASE_MS,
+        keep: 3,
+        encoding: 'gzip',
+      },
+      staleAfterMs,
+      replicaId: name,
+    });
+    running.push(sync);
+    // the quick path, as plugin.ts runs it on every replica (a no-op off the lease)
+    const timer = setInterval(
+      () => sync.check(() => host.refreshChanges()).catch(() => {}),
+      POLL_MS,
+    );
+    const stop = sync.stop.bind(sync);
+    sync.stop = async () => {
+      clearInterval(timer);
+      await stop();
+    };
+    return { host, sync, store };
+  }
+
+  it('has one replica compute and persist, and every replica serve the same version, a change included', async () => {
+    const catalog = new Catalog();
+    const a = await replica(catalog, 'a');
+    const b = await replica(catalog, 'b');
+    await Promise.all([a.sync.start(), b.sync.start()]);
+    await until(() => a.sync.isComputing() || b.sync.isComputing());
+    // the other one stays off for more than a lease
+    await new Promise(r => setTimeout(r, LEASE_MS + 3 * POLL_MS));
+    expect([a.sync.isComputing(), b.sync.isComputing()].sort()).toEqual([
+      false,
+      true,
+    ]);
+    const [computing, serving] = a.sync.isComputing() ? [a, b] : [b, a];
+    expect(serving.host.fullRecomputes).toBe(0);
+    expect(computing.host.fullRecomputes).toBe(1);
+    await until(
+      () =>
+        serving.host.served?.version !== undefined &&
+        serving.host.served.version === computing.host.served?.version,
+    );
+    expect(serving.host.served).toMatchObject({ n: 1, stale: false });
+
+    catalog.n = 2;
+    const ms = await until(
+      () =>
+        serving.host.served?.n === 2 &&
+        serving.host.served.version === computing.host.served?.version,
+    );
+    expect(ms).toBeLessThan(2000);
+    expect(computing.sync.version()).toBe(serving.sync.version());
+  });
+
+  it('serves the persisted snapshot on start before any recompute, flagged stale with its age when nobody checked the catalog for long', async () => {
+    const catalog = new Catalog();
+    const first = await replica(catalog, 'first');
+    await first.sync.start();
+    await until(() => first.host.served?.version !== undefined);
+    const version = first.host.served!.version;
+    const computedAt = first.host.served!.computedAt;
+    await first.sync.stop();
+
+    // a restart after the last check went too long ago: 50 ms old is stale here
+    await new Promise(r => setTimeout(r, 100));
+    const restarted = await replica(catalog, 'restarted', 50);
+    catalog.n = 5;
+    await restarted.sync.start(); // resolves once the persisted snapshot is served
+    expect(restarted.host.fullRecomputes).toBe(0);
+    expect(restarted.host.served).toMatchObject({
+      n: 1,
+      version,
+      computedAt,
+      stale: true,
+      staleReason: expect.stringMatching(
+        /^no replica has read the catalog since .+ \(\d+ s ago\): this is the last persisted snapshot$/,
+      ),
+      lastSuccessAt: computedAt,
+    });
+    // then it takes the free lease over, recomputes, and persists a newer version
+    await until(() => restarted.host.served?.n === 5);
+    await until(() => (restarted.host.served?.version ?? 0) > version!);
+    expect(restarted.host.served!.stale).toBe(false);
+  });
+
+  it('hands the computing over at once on a clean stop, and after the lease when a replica dies', async () => {
+    const catalog = new Catalog();
+    const a = await replica(catalog, 'a');
+    await a.sync.start();
+    await until(() => a.sync.isComputing());
+    const b = await replica(catalog, 'b');
+    await b.sync.start();
+    await until(() => b.host.served?.version !== undefined);
+
+    await a.sync.stop(); // releases the lease
+    const handover = await until(() => b.sync.isComputing());
+    expect(handover).toBeLessThan(LEASE_MS);
+    // b served a's version, not its own computing: it recomputes in full once
+    await until(() => b.host.fullRecomputes === 1);
+
+    // c joins, then b dies without a word: its lease runs out, c computes
+    const c = await replica(catalog, 'c');
+    await c.sync.start();
+    await until(() => c.host.served?.version !== undefined);
+    const stopB = b.sync.stop.bind(b.sync);
+    // the timers stop; the lease is not released (a crash)
+    (b.sync as any).leading = false;
+    await stopB();
+    const started = Date.now();
+    await until(() => c.sync.isComputing());
+    expect(Date.now() - started).toBeGreaterThan(LEASE_MS / 2);
+    catalog.n = 3;
+    await until(() => c.host.served?.n === 3);
+  });
+
+  it('keeps only the last few snapshots', async () => {
+    const catalog = new Catalog();
+    const a = await replica(catalog, 'a');
+    await a.sync.start();
+    for (let n = 2; n <= 6; n++) {
+      catalog.n = n;
+      await until(() => a.host.served?.n === n && !!a.host.served.version);
+    }
+    expect(await a.store.versions()).toHaveLength(3);
+  });
+});
