@@ -57,4 +57,7 @@ export {
   describeUnansweredNeeds,
 } from './rules';
 export type { UnansweredNeedEntry, UnansweredNeedGroup } from './rules';
-export { promisedLatencies } from './paths';
+export { latencyAt, promisedLatencies } from './paths';
+export type { LatencyAt } from './paths';
+export { attemptTimeoutMs, callsOf } from './calls';
+export type { Call } from './calls';

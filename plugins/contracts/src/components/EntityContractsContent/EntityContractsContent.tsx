@@ -10,6 +10,7 @@ import { ContractHistoryCard } from '../ContractHistory';
 import { ContractsGraphLoader } from '../ContractsGraph';
 import { WhatIfPanel } from '../WhatIfPanel';
 import { UnansweredNeedsCard } from '../UnansweredNeeds';
+import { LatencyWaterfallCard } from '../LatencyWaterfall';
 import { useEntityContracts } from '../shared';
 
 const WhatIf = ({ entityRef }: { entityRef: string }) => {
@@ -18,7 +19,8 @@ const WhatIf = ({ entityRef }: { entityRef: string }) => {
 };
 
 /**
- * The Contracts tab of an entity page: the three cards, the contract history, the entity's
+ * The Contracts tab of an entity page: the three cards, the latency and freshness waterfalls
+ * along its chains, the contract history, the entity's
  * neighbourhood in the conflict graph, and the what-if panel.
  * @public
  */
@@ -35,6 +37,9 @@ export const EntityContractsContent = () => {
       </Grid>
       <Grid item xs={12} md={6}>
         <ConflictsCard />
+      </Grid>
+      <Grid item xs={12}>
+        <LatencyWaterfallCard hideWhenEmpty />
       </Grid>
       <Grid item xs={12}>
         <UnansweredNeedsCard hideWhenEmpty />
