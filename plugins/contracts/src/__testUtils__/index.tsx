@@ -314,6 +314,8 @@ export function renderWith(
     config?: NonNullable<Parameters<typeof mockApis.config>[0]>['data'];
     /** The signal API (`@backstage/plugin-signals`), when the app has one. */
     signals?: SignalApi;
+    /** The initial location(s), e.g. `['/?around=component:default/risk']`. */
+    routeEntries?: string[];
   } = {},
 ) {
   const api = options.api ?? mockContractsApi();
@@ -348,6 +350,9 @@ export function renderWith(
     >
       {content}
     </TestApiProvider>,
-    { mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef } },
+    {
+      mountedRoutes: { '/catalog/:namespace/:kind/:name': entityRouteRef },
+      initialRouteEntries: options.routeEntries,
+    },
   );
 }

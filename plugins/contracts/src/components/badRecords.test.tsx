@@ -3,7 +3,7 @@
  * text, "an entity you cannot see" in italics; a record that cannot be rendered at all shows a
  * one-line error in its place and the records around it render.
  */
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { HIDDEN_ENTITY } from '@backstage-contracts/plugin-contracts-common';
 import {
@@ -292,10 +292,10 @@ describe('the team view and the graph keep their other items', () => {
       ],
       findings: [latencyFinding, broken],
     };
-    await renderWith(<ContractsGraphView graph={graph} />);
-    fireEvent.click(
-      screen.getAllByTestId('graph-node')[0].querySelector('rect')!,
-    );
+    // the node selected by the URL, as a click on the drawing selects it
+    await renderWith(<ContractsGraphView graph={graph} />, {
+      routeEntries: ['/?selected=node:component:default/checkout'],
+    });
     const panel = await screen.findByTestId('graph-selection');
     await waitFor(() =>
       expect(

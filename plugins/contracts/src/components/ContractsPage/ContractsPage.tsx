@@ -1,55 +1,25 @@
-import { useState } from 'react';
-import Box from '@material-ui/core/Box';
-import TextField from '@material-ui/core/TextField';
 import {
   Content,
   ContentHeader,
   Header,
   Page,
 } from '@backstage/core-components';
-import { ContractsGraphLoader } from '../ContractsGraph';
+import { ContractsGraphLoader, useGraphViewState } from '../ContractsGraph';
 
-/** The graph with system/owner slicing, without the page chrome. */
+/**
+ * The graph with its filters, without the page chrome. The system/owner slice, like every
+ * other choice on the graph, is in the URL (`?system=…&owner=…&around=…&depth=…`).
+ */
 export const ContractsGraphPageContent = () => {
-  const [system, setSystem] = useState('');
-  const [owner, setOwner] = useState('');
-  const [applied, setApplied] = useState<{ system?: string; owner?: string }>({});
-  const apply = () =>
-    setApplied({ system: system.trim() || undefined, owner: owner.trim() || undefined });
+  const [{ system, owner }] = useGraphViewState();
   return (
     <>
-      <ContentHeader title="Conflict graph">
-        <Box
-          component="form"
-          display="flex"
-          style={{ gap: 8 }}
-          onSubmit={(e: React.FormEvent) => {
-            e.preventDefault();
-            apply();
-          }}
-        >
-          <TextField
-            size="small"
-            id="graph-system"
-            label="System"
-            placeholder="system:default/fraud-detection"
-            value={system}
-            onChange={e => setSystem(e.target.value)}
-            onBlur={apply}
-          />
-          <TextField
-            size="small"
-            id="graph-owner"
-            label="Owner"
-            placeholder="group:default/risk-team"
-            value={owner}
-            onChange={e => setOwner(e.target.value)}
-            onBlur={apply}
-          />
-          <button type="submit" hidden />
-        </Box>
-      </ContentHeader>
-      <ContractsGraphLoader query={applied} height="calc(100vh - 260px)" />
+      <ContentHeader title="Conflict graph" />
+      <ContractsGraphLoader
+        query={{ system, owner }}
+        height="max(420px, calc(100vh - 330px))"
+        slicing
+      />
     </>
   );
 };
