@@ -375,7 +375,9 @@ async function check(
       ? { 'start-up': performance.now() }
       : undefined;
   const { config, decisions } = loadOptionFiles(opts, io.cwd);
-  const frozen = opts.baseline ? loadBaseline(opts.baseline, io.cwd) : undefined;
+  const frozen = opts.baseline
+    ? loadBaseline(opts.baseline, io.cwd)
+    : undefined;
   const loading = performance.now();
   // contracts are parsed in a worker thread while the files are read, when there is a core for it
   const parser = ParallelParser.create({ env: io.env });
@@ -422,7 +424,7 @@ async function check(
   const rendering = performance.now();
   io.stdout(render(analysis, opts, io, code, baseline));
   if (timings) {
-    timings.report = performance.now() - rendering;
+    timings.write = performance.now() - rendering;
     let running = 'built';
     if (__filename.endsWith('.ts')) running = 'sources';
     else if (__filename.endsWith('contracts.cjs')) running = 'bundle';
