@@ -27,8 +27,10 @@ const brotli = promisify(zlib.brotliCompress);
 const unbrotli = promisify(zlib.brotliDecompress);
 
 /**
- * Compresses `body`. gzip at level 6 and brotli at quality 4 are close in size on the
- * snapshot's JSON; gzip is faster to compress (`yarn bench:snapshot` prints both).
+ * Compresses `body`. On the snapshot of a generated 10k catalog (39.7 MB of JSON,
+ * `yarn bench:snapshot`, a loaded 2-core machine): gzip at level 6 stores 2.3 MB (17.5×) in
+ * ≈ 0.42 s, brotli at quality 4 1.9 MB (20.8×) in ≈ 1.0 s, both read back in 0.4–1.1 s. gzip is
+ * the default: 2.5× less of the computing replica's time for a row 20 % larger.
  */
 export async function encodeBody(
   body: Buffer,
