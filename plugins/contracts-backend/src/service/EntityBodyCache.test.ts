@@ -8,7 +8,6 @@ const snapshot = (...refs: string[]) =>
   ({ entities: new Map(refs.map(r => [r, {}])) } as unknown as GraphSnapshot);
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const json = (gzip: Buffer) => JSON.parse(gunzipSync(gzip).toString('utf8'));
-const idle = () => new Promise(r => setTimeout(r, 20));
 
 describe('EntityBodyCache', () => {
   it('keeps a body for its snapshot and decisions version only', () => {
@@ -18,7 +17,6 @@ describe('EntityBodyCache', () => {
         built.push(ref);
         return { ref, decisions: [] } as any;
       },
-      { fillInBackground: false },
     );
     const s1 = snapshot('a');
     const first = cache.get(s1, 0, 'a', NOW);
@@ -33,9 +31,7 @@ describe('EntityBodyCache', () => {
   });
 
   it('gives the ETag Express gives the uncompressed body', () => {
-    const cache = new EntityBodyCache(() => ({ decisions: [] }), {
-      fillInBackground: false,
-    });
+    const cache = new EntityBodyCache(() => ({ decisions: [] }));
     // express: etag(Buffer.from('{"decisions":[]}'), { weak: true })
     expect(cache.get(snapshot('a'), 0, 'a', NOW).etag).toBe(
       'W/"10-2qVUt4q5YEUb2ZVrAUaAzqYbZqc"',
@@ -54,7 +50,6 @@ describe('EntityBodyCache', () => {
       () => ({
         decisions: [decision('2026-05-01'), decision('2026-06-01T13:00:00Z')],
       }),
-      { fillInBackground: false },
     );
     const s = snapshot('a');
     const first = cache.get(s, 0, 'a', NOW);
@@ -62,29 +57,22 @@ describe('EntityBodyCache', () => {
     expect(cache.get(s, 0, 'a', NOW + 60 * 60_000)).not.toBe(first);
   });
 
-  it('builds again, in the background, the bodies asked for before a change', async () => {
+  it('builds a body again at its first request after a change', () => {
     const built: string[] = [];
     const cache = new EntityBodyCache((s, ref) => {
       if (!s.entities.has(ref)) throw new NotFoundError(ref);
       built.push(ref);
       return { decisions: [] };
     });
-    const s1 = snapshot('a', 'b', 'c', 'd');
+    const s1 = snapshot('a', 'b', 'c');
     for (const ref of ['a', 'b', 'c']) cache.get(s1, 0, ref, NOW);
     expect(built).toEqual(['a', 'b', 'c']);
-    await idle();
-    expect(built).toHaveLength(3); // nothing asked for 'd'
-    // a new snapshot, without 'b': 'a' and 'c' are built again without being asked for
-    const s2 = snapshot('a', 'c', 'd');
+    // a new snapshot, without 'b': only what is asked for is built, once
+    const s2 = snapshot('a', 'c');
     built.length = 0;
-    const d = cache.get(s2, 0, 'd', NOW);
-    expect(built).toEqual(['d']);
-    await idle();
-    expect(built.sort()).toEqual(['a', 'c', 'd']);
-    cache.get(s2, 0, 'a', NOW);
-    cache.get(s2, 0, 'c', NOW);
-    expect(cache.get(s2, 0, 'd', NOW)).toBe(d);
-    expect(built).toHaveLength(3);
+    const a = cache.get(s2, 0, 'a', NOW);
+    expect(cache.get(s2, 0, 'a', NOW)).toBe(a);
+    expect(built).toEqual(['a']);
     // a request for an entity the graph no longer has gets the builder's error
     expect(() => cache.get(s2, 0, 'b', NOW)).toThrow(NotFoundError);
   });

@@ -32,32 +32,20 @@ export type EntityBodyBuilder = (
   now: number,
 ) => { decisions: DecisionRecord[] };
 
-/** How long one slice of the background rebuild may hold the event loop. */
-const FILL_SLICE_MS = 4;
-/** The most of the event loop's time the background rebuild may take. */
-const FILL_MAX_SHARE = 0.25;
-
 /**
  * Serialized, compressed entity responses of one graph snapshot and decisions version: replaced
  * whole when either changes, so a body is never older than what it was built from. Holds at most
  * one body per entity of the snapshot.
  *
- * A body is built at the first request for it. When the snapshot or the decisions version
- * changes, the bodies that had been asked for are built again in the background, in short
- * slices that take at most a quarter of the event loop, so that requests for them find their
- * body ready instead of building it.
+ * A body is built at the first request for it (a snapshot changes only when the graph does:
+ * the analysis runs in a worker, and its snapshots are swapped in whole).
  */
 export class EntityBodyCache {
   private snapshot?: GraphSnapshot;
   private decisionsVersion = -1;
   private bodies = new Map<string, CachedBody>();
-  /** Every entity asked for (and still in the graph): what the background rebuild builds. */
-  private readonly asked = new Set<string>();
 
-  constructor(
-    private readonly build: EntityBodyBuilder,
-    private readonly options: { fillInBackground?: boolean } = {},
-  ) {}
+  constructor(private readonly build: EntityBodyBuilder) {}
 
   /** The body of `ref` in `snapshot`, built now if it is not there (or expired). */
   get(
@@ -73,13 +61,11 @@ export class EntityBodyCache {
       this.snapshot = snapshot;
       this.decisionsVersion = decisionsVersion;
       this.bodies = new Map();
-      if (this.options.fillInBackground !== false) this.fill([...this.asked]);
     }
     const cached = this.bodies.get(ref);
     if (cached && now < cached.validUntil) return cached;
     const built = this.serialize(this.build(snapshot, ref, now), now);
     this.bodies.set(ref, built);
-    this.asked.add(ref);
     return built;
   }
 
@@ -100,34 +86,5 @@ export class EntityBodyCache {
       etag: weakEtag(body),
       validUntil,
     };
-  }
-
-  /** Builds the bodies of `refs` for the current snapshot, a few milliseconds at a time. */
-  private fill(refs: string[]) {
-    const snapshot = this.snapshot!;
-    const bodies = this.bodies;
-    let i = 0;
-    const slice = () => {
-      // a newer snapshot or decisions version replaced the map: its own rebuild takes over
-      if (this.bodies !== bodies) return;
-      const started = Date.now();
-      let now = started;
-      for (;;) {
-        if (i >= refs.length) return;
-        const ref = refs[i++];
-        if (bodies.has(ref)) continue;
-        try {
-          bodies.set(ref, this.serialize(this.build(snapshot, ref, now), now));
-        } catch {
-          // gone from the graph: no longer rebuilt (a request for it gets the builder's error)
-          this.asked.delete(ref);
-        }
-        now = Date.now();
-        if (now - started >= FILL_SLICE_MS) break;
-      }
-      const pause = ((now - started) * (1 - FILL_MAX_SHARE)) / FILL_MAX_SHARE;
-      setTimeout(slice, pause).unref();
-    };
-    setImmediate(slice).unref();
   }
 }

@@ -9,6 +9,8 @@ import { withEtag } from '../__testUtils__/exampleCatalog';
 import { faultyCatalog } from '../__testUtils__/faultyCatalog';
 import { generatedEntities } from '../__testUtils__/generatedCatalog';
 import { pagedCatalog } from '../__testUtils__/pagedCatalog';
+import { ServiceUnavailableError } from '@backstage/errors';
+import type { Worker } from 'node:worker_threads';
 import { ContractsGraphService } from './ContractsGraphService';
 import { contractSourcesOf, entityToSummary } from './entityModel';
 
@@ -72,6 +74,8 @@ describe('ContractsGraphService', () => {
     const firstMs = performance.now() - started;
     const firstGap = probe.stop();
     const live = service.snapshot();
+    // the analysis ran in a worker thread
+    expect(service.analysisHost.inWorker).toBe(true);
     expect(live.stale).toBe(false);
     expect(live.problems).toEqual([]);
     expect(live.result).toEqual(reference.result);
@@ -227,5 +231,128 @@ describe('ContractsGraphService staleness', () => {
     await full;
     expect(service.snapshot().stale).toBe(false);
     expect(service.snapshot().staleReason).toBeUndefined();
+  });
+});
+
+describe('ContractsGraphService analysis worker', () => {
+  const entities = generatedEntities(400).map(withEtag);
+  const services: ContractsGraphService[] = [];
+  afterAll(() => Promise.all(services.map(s => s.close())));
+
+  function makeService(catalog: CatalogService) {
+    const service = new ContractsGraphService({
+      catalog,
+      auth: mockServices.auth(),
+      logger: mockServices.logger.mock(),
+      engineConfig: {},
+      rules: defaultRules,
+      catalogReadTimeoutMs: 5000,
+    });
+    services.push(service);
+    return service;
+  }
+
+  /** Stops the service's worker as a crash would, and waits until it is gone. */
+  async function crash(service: ContractsGraphService) {
+    const worker = (
+      service.analysisHost as unknown as { current?: Worker }
+    ).current!;
+    expect(worker).toBeDefined();
+    await worker.terminate();
+  }
+
+  it('survives a crash of the worker: the last graph stays served, marked stale, until a new worker has read the catalog again', async () => {
+    const service = makeService(pagedCatalog(entities));
+    await service.refreshAll();
+    const fresh = service.snapshot();
+    expect(fresh.stale).toBe(false);
+    const consumer = fresh.result.findings[0].consumer;
+    const before = await service.check(consumer, []);
+
+    await crash(service);
+    const stale = service.snapshot();
+    expect(stale).toMatchObject({
+      stale: true,
+      staleReason: expect.stringContaining('the analysis worker stopped'),
+    });
+    expect(stale.result).toBe(fresh.result);
+    expect(stale.entities).toBe(fresh.entities);
+    // a what-if check is refused as unavailable (503), not failed
+    await expect(service.check(consumer, [])).rejects.toBeInstanceOf(
+      ServiceUnavailableError,
+    );
+
+    // the next quick check reads the whole catalog into a new worker
+    await service.refreshChanges();
+    const recovered = service.snapshot();
+    expect(recovered.stale).toBe(false);
+    expect(recovered.result).toEqual(fresh.result);
+    expect(await service.check(consumer, [])).toEqual(before);
+
+    // a crash in the middle of a refresh fails that refresh only
+    const refresh = service.refreshAll();
+    await new Promise(resolve => setTimeout(resolve, 5));
+    await crash(service);
+    await expect(refresh).rejects.toThrow('the analysis worker stopped');
+    expect(service.snapshot()).toMatchObject({
+      stale: true,
+      result: recovered.result,
+    });
+    await service.refreshAll();
+    expect(service.snapshot().stale).toBe(false);
+    expect(service.snapshot().result).toEqual(fresh.result);
+  });
+
+  it('applies the quick path in the worker, and sends only what changed', async () => {
+    const service = makeService(pagedCatalog(entities));
+    await service.refreshAll();
+    const fresh = service.snapshot();
+    // an entity without its contract: its findings go, the others stay the same objects
+    const changed = entities.map((e, i) =>
+      i === 0
+        ? withEtag({
+            ...e,
+            metadata: { ...e.metadata, annotations: {}, etag: 'changed' },
+          })
+        : e,
+    );
+    const quick = makeService(pagedCatalog(changed));
+    await quick.refreshAll();
+    const reference = quick.snapshot();
+
+    (service as unknown as { options: { catalog: CatalogService } }).options.catalog =
+      pagedCatalog(changed);
+    await service.refreshChanges();
+    const after = service.snapshot();
+    expect(after).not.toBe(fresh);
+    expect(after.result).toEqual(reference.result);
+    expect([...after.entities.keys()]).toEqual([...reference.entities.keys()]);
+    const kept = after.result.graph.nodes.filter(n =>
+      fresh.result.graph.nodes.includes(n),
+    );
+    expect(kept.length).toBe(after.result.graph.nodes.length - 1);
+  });
+
+  it('exports the served snapshot, and a replica that does not compute serves it and checks against it', async () => {
+    const computing = makeService(pagedCatalog(entities));
+    await computing.refreshAll();
+    const exported = await computing.exportSnapshot();
+    expect(exported?.bytes).toBeInstanceOf(Uint8Array);
+    expect(exported?.computedAt).toBe(computing.snapshot().computedAt);
+
+    const serving = makeService(pagedCatalog([]));
+    serving.setComputing(false);
+    await serving.refreshAll(); // does nothing
+    expect(serving.snapshot().stale).toBe(true);
+    const computedAt = computing.snapshot().computedAt!;
+    await serving.adoptSnapshot(exported!.bytes, { version: 7, computedAt });
+    const adopted = serving.snapshot();
+    expect(adopted).toMatchObject({ stale: false, version: 7, computedAt });
+    expect(adopted.result).toEqual(computing.snapshot().result);
+    expect(adopted.entities).toEqual(computing.snapshot().entities);
+    const consumer = adopted.result.findings[0].consumer;
+    expect(await serving.check(consumer, [])).toEqual(
+      await computing.check(consumer, []),
+    );
   });
 });

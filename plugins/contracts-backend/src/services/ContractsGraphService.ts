@@ -11,25 +11,29 @@ import type { Entity } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   type AnalysisResult,
-  type Analyzer,
   type ContractProblem,
   type ContractRule,
   type ContractSource,
-  createAnalyzer,
   type EngineConfig,
-  type EntityContract,
-  type EntitySummary,
   type Finding,
   type GraphEdge,
   type GraphNode,
   type Observation,
-  parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
+import { ServiceUnavailableError } from '@backstage/errors';
 import {
-  contractSourcesOf,
-  entityToSummary,
-  parseContractOf,
-} from './entityModel';
+  type AnalysisHost,
+  AnalysisWorkerStoppedError,
+  createAnalysisHost,
+} from './analysis/AnalysisHost';
+import type {
+  CheckOutcome,
+  StoredEntity,
+  TransferHeader,
+} from './analysis/protocol';
+import { type ReceivedSnapshot, receiveTransfer } from './analysis/receive';
+
+export type { StoredEntity } from './analysis/protocol';
 
 /** Kinds that may carry contracts or be named by them. */
 const KINDS = ['component', 'resource', 'api', 'system'];
@@ -50,18 +54,6 @@ const FULL_FIELDS = [
   'spec.definition',
   'relations',
 ];
-/** How long one slice of graph edits (or of their evaluation) may hold the event loop. */
-const APPLY_SLICE_MS = 10;
-/**
- * Anchors (entities with a contract) evaluated between two looks at the clock: a few
- * milliseconds' work at most (one takes ~0.1 ms on average, a long chain's first walk more).
- */
-const EVALUATE_STEP = 8;
-
-/** Lets the event loop go round once (requests waiting are served) before going on. */
-function nextTurn(): Promise<void> {
-  return new Promise(resolve => setImmediate(resolve));
-}
 /**
  * Entities are read in pages: each page is a short query and a short response, so requests
  * served from memory interleave with a read instead of waiting behind one large response.
@@ -73,13 +65,6 @@ const ETAG_FIELDS = [
   'metadata.namespace',
   'metadata.etag',
 ];
-
-interface StoredEntity {
-  etag?: string;
-  summary: EntitySummary;
-  contract?: EntityContract;
-  problems: ContractProblem[];
-}
 
 /** An immutable view of the graph, swapped whole on every refresh. */
 export interface GraphSnapshot {
@@ -104,6 +89,8 @@ export interface GraphSnapshot {
    * quick-check interval old.)
    */
   lastSuccessAt?: string;
+  /** The persisted snapshot's version, when this one was adopted (adoptSnapshot). */
+  version?: number | string;
 }
 
 /** A catalog read that took longer than the configured timeout. */
@@ -150,6 +137,10 @@ export const DEFAULT_CATALOG_READ_TIMEOUT_MS = 5000;
  * Serves every read from memory; when the catalog cannot be read it keeps the last good graph,
  * marked stale.
  *
+ * The analysis (parsing, the full recompute, the quick path's updates, what-if checks) runs in
+ * a worker thread (see ./analysis): this thread reads the catalog, serves the snapshot it is
+ * sent, and swaps a new one in whole once it has read all of it.
+ *
  * Every catalog read has a timeout (`catalogReadTimeoutMs`): a read that fails or takes longer
  * fails its refresh, which marks the graph stale at once, with the reason and since when. A
  * quick check that comes while another refresh runs does not wait behind it: it looks at how
@@ -157,26 +148,28 @@ export const DEFAULT_CATALOG_READ_TIMEOUT_MS = 5000;
  * read timeout and a quick-check interval (a full read answered page by page, each page slowly).
  */
 export class ContractsGraphService {
-  private analyzer: Analyzer;
-  private entities = new Map<string, StoredEntity>();
+  private readonly host: AnalysisHost;
   private snapshotValue: GraphSnapshot = emptySnapshot();
   private running: Promise<void> = Promise.resolve();
   private readonly firstLoad: Promise<void>;
   private resolveFirstLoad!: () => void;
   private loaded = false;
-  /** While the quick path edits the live analyzer (between its slices). */
-  private applying?: Promise<number>;
   /** Refreshes running or waiting to run. */
   private queued = 0;
-  /** When the refresh in progress started (Date.now()), while one runs. */
+  /** Since when the refresh in progress has been reading the catalog (Date.now()). */
   private runningSince?: number;
   /** When the last refresh that succeeded started: the graph is the catalog as of then. */
   private lastSuccessAt?: string;
   private readonly readTimeoutMs: number;
   private readonly quickCheckIntervalMs: number;
   private readonly publishListeners = new Set<(s: GraphSnapshot) => void>();
-  /** What Prometheus measured, by lower-cased entity ref (runtime verification). */
-  private observations = new Map<string, Observation[]>();
+  /**
+   * The analysis has no state the served snapshot agrees with (a new or restarted worker, a
+   * transfer not read to its end): the next refresh is a full one.
+   */
+  private needsFull = true;
+  /** Off: this replica only serves snapshots it is given (adoptSnapshot). */
+  private computing = true;
 
   constructor(
     private readonly options: {
@@ -194,17 +187,26 @@ export class ContractsGraphService {
     this.readTimeoutMs =
       options.catalogReadTimeoutMs ?? DEFAULT_CATALOG_READ_TIMEOUT_MS;
     this.quickCheckIntervalMs = options.quickCheckIntervalMs ?? 3000;
-    this.analyzer = this.newAnalyzer();
+    this.host = createAnalysisHost(options);
+    this.host.onStopped(error => {
+      // what is served stays served, marked stale; the next refresh (the next quick check at
+      // the latest) reads the whole catalog into a new worker
+      this.needsFull = true;
+      this.markStale(error.message);
+    });
     this.firstLoad = new Promise(resolve => {
       this.resolveFirstLoad = resolve;
     });
   }
 
-  private newAnalyzer(): Analyzer {
-    return createAnalyzer({
-      config: this.options.engineConfig,
-      rules: this.options.rules,
-    });
+  /** Where the analysis runs (for tests). */
+  get analysisHost(): AnalysisHost {
+    return this.host;
+  }
+
+  /** Stops the analysis worker. */
+  close(): Promise<void> {
+    return this.host.close();
   }
 
   /** The current graph. */
@@ -235,19 +237,97 @@ export class ContractsGraphService {
   }
 
   /**
+   * Turns this replica's own computing on or off: while off, `refreshAll` and `refreshChanges`
+   * do nothing, and what is served is what `adoptSnapshot` is given.
+   */
+  setComputing(on: boolean): void {
+    this.computing = on;
+  }
+
+  /**
+   * The snapshot last published, as UTF-8 JSON ({@link PersistedSnapshot}), made in the worker
+   * (nothing is serialized on this thread); undefined before the first one.
+   */
+  async exportSnapshot(): Promise<
+    { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string } | undefined
+  > {
+    return this.host.call('exportSnapshot');
+  }
+
+  /**
+   * Serves a persisted snapshot (from {@link ContractsGraphService.exportSnapshot}) without
+   * computing: decoded and loaded in the worker (what-if checks are answered against it, and a
+   * later quick check is incremental from its entities and etags), then swapped in whole.
+   * Resolves `ready()`. Takes `bytes` (its buffer is handed to the worker).
+   */
+  adoptSnapshot(
+    bytes: Uint8Array,
+    meta: { version: number | string; computedAt: string; lastSuccessAt?: string },
+  ): Promise<void> {
+    return this.serialized(async () => {
+      try {
+        const header = await this.host.call('adoptSnapshot', bytes);
+        const received = await this.receive(header);
+        this.lastSuccessAt = meta.lastSuccessAt ?? header.lastSuccessAt;
+        this.needsFull = false;
+        this.publish(received, {
+          computedAt: meta.computedAt,
+          version: meta.version,
+        });
+      } finally {
+        this.loaded = true;
+        this.resolveFirstLoad();
+      }
+    });
+  }
+
+  /** Sets the served snapshot's `version` when it is the one computed at `computedAt`. */
+  setSnapshotVersion(version: number | string, computedAt: string): void {
+    const s = this.snapshotValue;
+    if (s.computedAt !== computedAt || s.version === version) return;
+    this.snapshotValue = { ...s, version };
+  }
+
+  /**
+   * Sets the served snapshot's freshness as another replica knows it: `staleReason` marks it
+   * stale with that reason (none: current); `lastSuccessAt` replaces the served one.
+   */
+  setFreshness(freshness: { staleReason?: string; lastSuccessAt?: string }) {
+    if (freshness.lastSuccessAt !== undefined) {
+      this.lastSuccessAt = freshness.lastSuccessAt;
+    }
+    if (freshness.staleReason !== undefined) {
+      this.markStale(freshness.staleReason);
+      this.snapshotValue = {
+        ...this.snapshotValue,
+        lastSuccessAt: this.lastSuccessAt,
+      };
+      return;
+    }
+    const { staleReason: _r, staleSince: _s, ...current } = this.snapshotValue;
+    this.snapshotValue = {
+      ...current,
+      stale: false,
+      lastSuccessAt: this.lastSuccessAt,
+    };
+  }
+
+  /**
    * Reads every entity and rebuilds the graph from scratch. `signal` (the scheduler's) stops it
    * between two catalog reads.
    */
   refreshAll(signal?: AbortSignal): Promise<void> {
+    if (!this.computing) return Promise.resolve();
     return this.serialized(() => this.doRefresh(true, signal));
   }
 
   /**
    * Re-reads only the entities whose etag changed, and re-analyses what they touch. While
    * another refresh runs it does not wait behind it: it marks the graph stale instead when that
-   * one has been running for longer than a read timeout and a quick-check interval.
+   * one has been reading the catalog for longer than a read timeout and a quick-check interval.
    */
   refreshChanges(): Promise<void> {
+    if (!this.computing) return Promise.resolve();
     if (this.queued > 0) {
       if (this.runningSince !== undefined) {
         this.watch(Date.now() - this.runningSince);
@@ -257,7 +337,7 @@ export class ContractsGraphService {
     return this.serialized(() => this.doRefresh(false));
   }
 
-  /** The watchdog: a refresh has been running for `runningMs`. */
+  /** The watchdog: a refresh has been reading the catalog for `runningMs`. */
   private watch(runningMs: number) {
     const boundMs = this.readTimeoutMs + this.quickCheckIntervalMs;
     if (runningMs <= boundMs) return;
@@ -330,10 +410,15 @@ export class ContractsGraphService {
     return next;
   }
 
-  private async doRefresh(full: boolean, signal?: AbortSignal): Promise<void> {
+  private async doRefresh(
+    requestedFull: boolean,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const full = requestedFull || this.needsFull;
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     this.runningSince = started;
+    const { host } = this;
     try {
       const credentials = await this.read(
         'for credentials',
@@ -342,28 +427,36 @@ export class ContractsGraphService {
       );
       const { catalog } = this.options;
       const read: CatalogRead = (what, call) => this.read(what, call, signal);
-      let changed: Entity[];
-      let present: Set<string>;
-      // A full recompute builds a new analyzer beside the live one, which keeps answering
-      // (what-if checks) until the new one is complete; the quick path edits the live one.
-      let analyzer = this.analyzer;
-      let entities = this.entities;
+      let header: TransferHeader | undefined;
       if (full) {
-        const items = await readPaged(read, catalog, FULL_FIELDS, credentials);
-        changed = items;
-        present = new Set(items.map(refOf));
-        analyzer = this.newAnalyzer();
-        entities = new Map();
+        // The worker parses each page while the next is read; its new analyzer is built beside
+        // the live one, which keeps answering what-if checks until the new one is complete.
+        await host.call('beginFull');
+        const loads: Promise<void>[] = [];
+        await readPaged(read, catalog, FULL_FIELDS, credentials, items => {
+          loads.push(host.call('loadPage', items));
+        });
+        this.runningSince = undefined;
+        await Promise.all(loads);
+        header = await host.call('commitFull', startedAt);
       } else {
-        const items = await readPaged(read, catalog, ETAG_FIELDS, credentials);
-        present = new Set(items.map(refOf));
-        const refs = items
-          .filter(e => {
-            const known = this.entities.get(refOf(e));
-            return !known || !e.metadata.etag || known.etag !== e.metadata.etag;
-          })
-          .map(refOf);
-        changed = [];
+        const items: Entity[] = [];
+        await readPaged(read, catalog, ETAG_FIELDS, credentials, page => {
+          items.push(...page);
+        });
+        const served = this.snapshotValue.entities;
+        const present = new Set<string>();
+        const refs: string[] = [];
+        for (const e of items) {
+          const ref = refOf(e);
+          present.add(ref);
+          const known = served.get(ref);
+          if (!known || !e.metadata.etag || known.etag !== e.metadata.etag) {
+            refs.push(ref);
+          }
+        }
+        const removed = [...served.keys()].filter(ref => !present.has(ref));
+        let changed: Entity[] = [];
         if (refs.length) {
           const byRefs = await read('getEntitiesByRefs', () =>
             catalog.getEntitiesByRefs(
@@ -373,38 +466,25 @@ export class ContractsGraphService {
           );
           changed = byRefs.items.filter((e): e is Entity => Boolean(e));
         }
+        this.runningSince = undefined;
+        header = await host.call('applyChanges', removed, changed, startedAt);
       }
-      let edits = 0;
-      const applied = this.applyEdits(analyzer, entities, present, changed);
-      if (!full) this.applying = applied;
-      try {
-        edits = await applied;
-      } finally {
-        if (!full) this.applying = undefined;
+      this.lastSuccessAt = startedAt;
+      if (header) {
+        this.publish(await this.receive(header), {
+          computedAt: header.computedAt,
+        });
+        if (header.full) this.needsFull = false;
+      } else if (this.snapshotValue.stale) {
+        this.publish(this.snapshotValue);
       }
-      if (full) {
-        // The new graph is assembled while the live one still serves, then indexed: a turn of
-        // the event loop between the two (each is one piece: ≈ 0.6 s and 0.4 s at 100k).
-        const result = analyzer.result();
-        await nextTurn();
-        this.analyzer = analyzer;
-        this.entities = entities;
-        this.lastSuccessAt = startedAt;
-        this.publish(result);
-      } else {
-        this.analyzer = analyzer;
-        this.entities = entities;
-        this.lastSuccessAt = startedAt;
-        if (edits > 0 || this.snapshotValue.stale) {
-          this.publish();
-        }
-      }
-      if (edits > 0 || full) {
+      if (header || full) {
         this.options.logger.info('Contracts graph refreshed', {
           full,
-          edits,
-          entities: this.entities.size,
+          edits: header && !header.full ? header.parts : undefined,
+          entities: this.snapshotValue.entities.size,
           findings: this.snapshotValue.result.findings.length,
+          analysisMs: header?.workMs,
           durationMs: Date.now() - started,
         });
       }
@@ -414,7 +494,11 @@ export class ContractsGraphService {
         'Contracts graph refresh failed; serving the last graph, marked stale',
         { full, error: reason },
       );
-      this.markStale(`the catalog could not be read: ${reason}`);
+      this.markStale(
+        error instanceof AnalysisWorkerStoppedError
+          ? reason
+          : `the catalog could not be read: ${reason}`,
+      );
       throw error;
     } finally {
       this.runningSince = undefined;
@@ -423,70 +507,14 @@ export class ContractsGraphService {
     }
   }
 
-  /**
-   * Removes the entities no longer present and upserts the changed ones, then evaluates the
-   * rules where they changed something (on a new analyzer: everywhere), yielding to the event
-   * loop every few milliseconds: parsing 10k contracts takes seconds, and so does evaluating
-   * them, which requests must not wait behind; `result()` then only assembles the graph.
-   * Returns the number of edits.
-   */
-  private async applyEdits(
-    analyzer: Analyzer,
-    entities: Map<string, StoredEntity>,
-    present: Set<string>,
-    changed: Entity[],
-  ): Promise<number> {
-    let edits = 0;
-    for (const ref of [...entities.keys()]) {
-      if (!present.has(ref)) {
-        analyzer.remove(entities.get(ref)!.summary.ref);
-        entities.delete(ref);
-        edits++;
-      }
+  /** Reads a transfer; one not read to its end leaves the worker ahead: the next is full. */
+  private async receive(header: TransferHeader): Promise<ReceivedSnapshot> {
+    try {
+      return await receiveTransfer(this.host, header, this.snapshotValue);
+    } catch (error) {
+      this.needsFull = true;
+      throw error;
     }
-    let sliceStart = Date.now();
-    const endOfSlice = async () => {
-      if (Date.now() - sliceStart >= APPLY_SLICE_MS) {
-        await nextTurn();
-        sliceStart = Date.now();
-      }
-    };
-    for (const entity of changed) {
-      this.upsertEntity(analyzer, entities, entity);
-      edits++;
-      await endOfSlice();
-    }
-    while (analyzer.evaluatePending(EVALUATE_STEP)) {
-      await endOfSlice();
-    }
-    return edits;
-  }
-
-  private upsertEntity(
-    analyzer: Analyzer,
-    entities: Map<string, StoredEntity>,
-    entity: Entity,
-  ) {
-    const summary = entityToSummary(entity);
-    const declared = contractSourcesOf(entity);
-    const stored: StoredEntity = {
-      etag: entity.metadata.etag,
-      summary,
-      problems: declared?.problems ?? [],
-    };
-    if (declared) {
-      const parsed = parseContractOf(summary.ref, declared);
-      stored.contract = this.withObserved(parsed.contract);
-      stored.problems = [...stored.problems, ...parsed.problems];
-    }
-    entities.set(key(summary.ref), stored);
-    analyzer.upsert(summary, stored.contract);
-  }
-
-  /** The contract with what Prometheus measured for it, beside (never instead of) its values. */
-  private withObserved(contract: EntityContract): EntityContract {
-    const observed = this.observations.get(key(contract.entityRef));
-    return observed ? { ...contract, observed } : contract;
   }
 
   /**
@@ -495,39 +523,34 @@ export class ContractsGraphService {
    */
   setObservations(observations: Map<string, Observation[]>): Promise<void> {
     return this.serialized(async () => {
-      const before = this.observations;
-      this.observations = observations;
-      let edits = 0;
-      for (const [k, stored] of this.entities) {
-        if (!stored.contract) continue;
-        const was = before.get(k);
-        const now = observations.get(k);
-        if (JSON.stringify(was) === JSON.stringify(now)) continue;
-        const { observed: _, ...declared } = stored.contract;
-        const contract = this.withObserved(declared);
-        // a new entry: the map's entries are shared with the served snapshot
-        this.entities.set(k, { ...stored, contract });
-        this.analyzer.upsert(stored.summary, contract);
-        edits++;
+      const header = await this.host.call('setObservations', [
+        ...observations,
+      ]);
+      if (header) {
+        this.publish(await this.receive(header), {
+          computedAt: header.computedAt,
+        });
       }
-      if (edits === 0) return;
-      while (this.analyzer.evaluatePending(EVALUATE_STEP)) await nextTurn();
-      this.publish();
     });
   }
 
-  /** Makes the current graph the served one; `result`: the live analyzer's, when already made. */
-  private publish(result = this.analyzer.result()) {
+  /** Makes `received` the served graph, current. */
+  private publish(
+    received: ReceivedSnapshot,
+    meta: { computedAt?: string; version?: number | string } = {},
+  ) {
     this.snapshotValue = {
-      ...indexResult(result),
-      entities: this.entities,
-      problems: [...this.entities.values()].flatMap(e => e.problems),
-      computedAt: new Date().toISOString(),
+      result: received.result,
+      findingById: received.findingById,
+      findingsByEntity: received.findingsByEntity,
+      nodeByRef: received.nodeByRef,
+      entities: received.entities,
+      problems: received.problems,
+      computedAt: meta.computedAt ?? new Date().toISOString(),
+      version: meta.version,
       stale: false,
       lastSuccessAt: this.lastSuccessAt,
     };
-    // The map is shared with the snapshot: later edits replace it instead of mutating it.
-    this.entities = new Map(this.entities);
     for (const listener of this.publishListeners) {
       try {
         listener(this.snapshotValue);
@@ -541,54 +564,25 @@ export class ContractsGraphService {
 
   /**
    * What-if: the findings the graph would have if `entityRef` had the proposed contract,
-   * without storing anything.
+   * without storing anything. Answered in the worker, against its live analyzer.
    */
-  async check(
-    entityRef: string,
-    sources: ContractSource[],
-  ): Promise<{
-    contract: EntityContract;
-    problems: ContractProblem[];
-    findings: Finding[];
-    added: Finding[];
-    removed: Finding[];
-  }> {
-    // not between two slices of edits to the live analyzer
-    while (this.applying) await this.applying.catch(() => {});
-    const k = key(entityRef);
-    const existing = this.entities.get(k);
-    const summary: EntitySummary =
-      existing?.summary ?? summaryFromRef(entityRef);
-    const parsed = parseEntityContract(summary.ref, sources);
-    // what the code does stays what it is: a proposed contract is held against the same facts
-    const facts = existing?.contract?.discovered;
-    if (facts) parsed.contract.discovered = facts;
-    // and against what Prometheus measured
-    parsed.contract = this.withObserved(parsed.contract);
-    const before = this.snapshotValue.result.findings;
-    // Synchronous: no request can observe the analyzer between the edit and its undo.
-    this.analyzer.upsert(summary, parsed.contract);
-    let after: Finding[];
-    try {
-      after = this.analyzer.result().findings;
-    } finally {
-      if (existing) {
-        this.analyzer.upsert(existing.summary, existing.contract);
-      } else {
-        this.analyzer.remove(summary.ref);
-      }
+  async check(entityRef: string, sources: ContractSource[]): Promise<CheckOutcome> {
+    if (this.needsFull && this.loaded) {
+      // the worker was restarted: its graph is being read again
+      throw new ServiceUnavailableError(
+        'The contracts graph is being rebuilt; try again shortly',
+      );
     }
-    const beforeIds = new Set(before.map(f => f.id));
-    const afterIds = new Set(after.map(f => f.id));
-    const involves = (f: Finding) =>
-      key(f.consumer) === k || key(f.provider) === k;
-    return {
-      contract: parsed.contract,
-      problems: parsed.problems,
-      findings: after.filter(involves),
-      added: after.filter(f => !beforeIds.has(f.id)),
-      removed: before.filter(f => !afterIds.has(f.id)),
-    };
+    try {
+      return await this.host.call('check', entityRef, sources);
+    } catch (error) {
+      if (error instanceof AnalysisWorkerStoppedError) {
+        throw new ServiceUnavailableError(
+          'The contracts analysis was restarted; try again shortly',
+        );
+      }
+      throw error;
+    }
   }
 }
 
@@ -601,8 +595,8 @@ async function readPaged(
   catalog: CatalogService,
   fields: string[],
   credentials: BackstageCredentials,
-): Promise<Entity[]> {
-  const out: Entity[] = [];
+  onPage: (items: Entity[]) => void,
+): Promise<void> {
   let cursor: string | undefined;
   do {
     const request: QueryEntitiesRequest = cursor
@@ -611,49 +605,9 @@ async function readPaged(
     const page: QueryEntitiesResponse = await read('queryEntities', () =>
       catalog.queryEntities(request, { credentials }),
     );
-    out.push(...page.items);
+    onPage(page.items);
     cursor = page.pageInfo.nextCursor;
   } while (cursor);
-  return out;
-}
-
-function summaryFromRef(ref: string): EntitySummary {
-  const m = /^([^:]+):([^/]+)\/(.+)$/.exec(ref);
-  const [kind, namespace, name] = m
-    ? [m[1], m[2], m[3]]
-    : ['component', 'default', ref];
-  return {
-    ref: `${kind}:${namespace}/${name}`.toLocaleLowerCase('en-US'),
-    kind: kind.toLocaleLowerCase('en-US'),
-    namespace,
-    name,
-    dependsOn: [],
-    dependencyOf: [],
-  };
-}
-
-function indexResult(
-  result: AnalysisResult,
-): Pick<
-  GraphSnapshot,
-  'result' | 'findingById' | 'findingsByEntity' | 'nodeByRef'
-> {
-  const findingById = new Map<string, Finding>();
-  const findingsByEntity = new Map<string, Finding[]>();
-  const add = (ref: string, f: Finding) => {
-    const list = findingsByEntity.get(key(ref));
-    if (list) {
-      if (!list.includes(f)) list.push(f);
-    } else findingsByEntity.set(key(ref), [f]);
-  };
-  for (const f of result.findings) {
-    findingById.set(f.id, f);
-    add(f.consumer, f);
-    add(f.provider, f);
-  }
-  const nodeByRef = new Map<string, GraphNode>();
-  for (const n of result.graph.nodes) nodeByRef.set(key(n.ref), n);
-  return { result, findingById, findingsByEntity, nodeByRef };
 }
 
 /** Edges touching a node, for graph walks. */

@@ -1,0 +1,397 @@
+import type { Entity } from '@backstage/catalog-model';
+import {
+  type AnalysisResult,
+  type Analyzer,
+  type ContractRule,
+  type ContractSource,
+  createAnalyzer,
+  type EngineConfig,
+  type EntityContract,
+  type EntitySummary,
+  type Finding,
+  type GraphEdge,
+  type GraphNode,
+  type Observation,
+  parseEntityContract,
+} from '@backstage-contracts/plugin-contracts-common';
+import {
+  contractSourcesOf,
+  entityToSummary,
+  parseContractOf,
+} from '../entityModel';
+import {
+  type AnalysisMethods,
+  type CheckOutcome,
+  PERSISTED_SNAPSHOT_FORMAT,
+  type PersistedSnapshot,
+  type StoredEntity,
+  type TransferHeader,
+} from './protocol';
+
+/** The most characters of JSON in one piece of a transfer (parsed in ~1–3 ms). */
+const PART_CHARS = 256 * 1024;
+
+/** The key of an entity ref in the graph's maps: lower-cased. */
+const key = (ref: string) => ref.toLowerCase();
+
+/** Cuts items into JSON pieces of at most about {@link PART_CHARS} characters each. */
+class PartWriter {
+  private readonly parts: string[] = [];
+  private fields = new Map<string, string[]>();
+  private size = 0;
+
+  add(field: 's' | 'f' | 'n' | 'e', item: unknown) {
+    const json = JSON.stringify(item);
+    let list = this.fields.get(field);
+    if (!list) this.fields.set(field, (list = []));
+    list.push(json);
+    this.size += json.length + 1;
+    if (this.size >= PART_CHARS) this.cut();
+  }
+
+  private cut() {
+    if (!this.size) return;
+    const body = [...this.fields]
+      .map(([field, items]) => `"${field}":[${items.join(',')}]`)
+      .join(',');
+    this.parts.push(`{${body}}`);
+    this.fields = new Map();
+    this.size = 0;
+  }
+
+  finish(): string[] {
+    this.cut();
+    return this.parts;
+  }
+}
+
+/** What the main thread was last sent: the base of the next delta. */
+interface Sent {
+  findings: Finding[];
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  computedAt: string;
+  lastSuccessAt?: string;
+}
+
+/**
+ * The analysis state and its work, where it runs (the worker thread, or the main thread when
+ * custom rules are registered: functions cannot be sent to a worker). Synchronous: in the
+ * worker nothing else waits on its event loop.
+ */
+export class AnalysisCore implements AnalysisMethods {
+  private analyzer: Analyzer;
+  private entities = new Map<string, StoredEntity>();
+  private observations = new Map<string, Observation[]>();
+  private pending?: { analyzer: Analyzer; entities: Map<string, StoredEntity> };
+  private sent?: Sent;
+  private transfers = new Map<number, string[]>();
+  private nextTransfer = 1;
+
+  constructor(
+    private readonly options: {
+      engineConfig: EngineConfig;
+      rules: ContractRule[];
+    },
+  ) {
+    this.analyzer = this.newAnalyzer();
+  }
+
+  private newAnalyzer(): Analyzer {
+    return createAnalyzer({
+      config: this.options.engineConfig,
+      rules: this.options.rules,
+    });
+  }
+
+  beginFull(): void {
+    this.pending = { analyzer: this.newAnalyzer(), entities: new Map() };
+  }
+
+  loadPage(entities: Entity[]): void {
+    const pending = this.pending;
+    if (!pending) throw new Error('no full recompute begun');
+    for (const entity of entities) {
+      this.upsertEntity(pending.analyzer, pending.entities, entity);
+    }
+  }
+
+  commitFull(lastSuccessAt: string): TransferHeader {
+    const pending = this.pending;
+    if (!pending) throw new Error('no full recompute begun');
+    const started = performance.now();
+    this.pending = undefined;
+    this.analyzer = pending.analyzer;
+    this.entities = pending.entities;
+    const result = this.analyzer.result();
+    return this.transfer(result, lastSuccessAt, started, undefined);
+  }
+
+  applyChanges(
+    removed: string[],
+    changed: Entity[],
+    lastSuccessAt: string,
+  ): TransferHeader | undefined {
+    const started = performance.now();
+    const touched = new Set<string>();
+    for (const k of removed) {
+      const stored = this.entities.get(k);
+      if (!stored) continue;
+      this.analyzer.remove(stored.summary.ref);
+      this.entities.delete(k);
+      touched.add(k);
+    }
+    for (const entity of changed) {
+      touched.add(this.upsertEntity(this.analyzer, this.entities, entity));
+    }
+    if (!touched.size && this.sent) {
+      this.sent.lastSuccessAt = lastSuccessAt;
+      return undefined;
+    }
+    return this.transfer(
+      this.analyzer.result(),
+      lastSuccessAt,
+      started,
+      touched,
+    );
+  }
+
+  setObservations(
+    observations: Array<[string, Observation[]]>,
+  ): TransferHeader | undefined {
+    const started = performance.now();
+    const before = this.observations;
+    this.observations = new Map(observations);
+    const touched = new Set<string>();
+    for (const [k, stored] of this.entities) {
+      if (!stored.contract) continue;
+      const was = before.get(k);
+      const now = this.observations.get(k);
+      if (JSON.stringify(was) === JSON.stringify(now)) continue;
+      const { observed: _, ...declared } = stored.contract;
+      const contract = this.withObserved(declared);
+      this.entities.set(k, { ...stored, contract });
+      this.analyzer.upsert(stored.summary, contract);
+      touched.add(k);
+    }
+    if (!touched.size || !this.sent) return undefined;
+    return this.transfer(
+      this.analyzer.result(),
+      this.sent.lastSuccessAt,
+      started,
+      touched,
+    );
+  }
+
+  pull(transferId: number, index: number): string {
+    const parts = this.transfers.get(transferId);
+    if (!parts || index >= parts.length) {
+      throw new Error(`no part ${index} of transfer ${transferId}`);
+    }
+    return parts[index];
+  }
+
+  release(transferId: number): void {
+    this.transfers.delete(transferId);
+  }
+
+  check(entityRef: string, sources: ContractSource[]): CheckOutcome {
+    const k = key(entityRef);
+    const existing = this.entities.get(k);
+    const summary: EntitySummary =
+      existing?.summary ?? summaryFromRef(entityRef);
+    const parsed = parseEntityContract(summary.ref, sources);
+    // what the code does stays what it is: a proposed contract is held against the same facts
+    const facts = existing?.contract?.discovered;
+    if (facts) parsed.contract.discovered = facts;
+    // and against what Prometheus measured
+    parsed.contract = this.withObserved(parsed.contract);
+    const before = this.analyzer.result().findings;
+    this.analyzer.upsert(summary, parsed.contract);
+    let after: Finding[];
+    try {
+      after = this.analyzer.result().findings;
+    } finally {
+      if (existing) {
+        this.analyzer.upsert(existing.summary, existing.contract);
+      } else {
+        this.analyzer.remove(summary.ref);
+      }
+    }
+    const beforeIds = new Set(before.map(f => f.id));
+    const afterIds = new Set(after.map(f => f.id));
+    const involves = (f: Finding) =>
+      key(f.consumer) === k || key(f.provider) === k;
+    return {
+      contract: parsed.contract,
+      problems: parsed.problems,
+      findings: after.filter(involves),
+      added: after.filter(f => !beforeIds.has(f.id)),
+      removed: before.filter(f => !afterIds.has(f.id)),
+    };
+  }
+
+  exportSnapshot():
+    | { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string }
+    | undefined {
+    const sent = this.sent;
+    if (!sent) return undefined;
+    const doc: PersistedSnapshot = {
+      format: PERSISTED_SNAPSHOT_FORMAT,
+      computedAt: sent.computedAt,
+      lastSuccessAt: sent.lastSuccessAt,
+      entities: [...this.entities].map(([k, e]) => ({ key: k, ...e })),
+      result: {
+        graph: { nodes: sent.nodes, edges: sent.edges },
+        findings: sent.findings,
+      },
+    };
+    return {
+      bytes: new TextEncoder().encode(JSON.stringify(doc)),
+      computedAt: sent.computedAt,
+      lastSuccessAt: sent.lastSuccessAt,
+    };
+  }
+
+  adoptSnapshot(bytes: Uint8Array): TransferHeader {
+    const started = performance.now();
+    const doc = JSON.parse(new TextDecoder().decode(bytes)) as PersistedSnapshot;
+    if (doc?.format !== PERSISTED_SNAPSHOT_FORMAT) {
+      throw new Error(
+        `cannot read a snapshot of format ${String(
+          doc?.format,
+        )} (this version reads ${PERSISTED_SNAPSHOT_FORMAT})`,
+      );
+    }
+    const analyzer = this.newAnalyzer();
+    const entities = new Map<string, StoredEntity>();
+    for (const { key: k, ...stored } of doc.entities) {
+      entities.set(k, stored);
+      analyzer.upsert(stored.summary, stored.contract);
+    }
+    this.pending = undefined;
+    this.analyzer = analyzer;
+    this.entities = entities;
+    // Served as it was persisted: the analyzer evaluates it when first asked (a check, an edit).
+    const result: AnalysisResult = {
+      graph: doc.result.graph,
+      findings: doc.result.findings,
+    };
+    return this.transfer(
+      result,
+      doc.lastSuccessAt,
+      started,
+      undefined,
+      doc.computedAt,
+    );
+  }
+
+  /** Announces `result` (and the entities `touched`, or all) to the main thread. */
+  private transfer(
+    result: AnalysisResult,
+    lastSuccessAt: string | undefined,
+    started: number,
+    touched: Set<string> | undefined,
+    computedAt = new Date().toISOString(),
+  ): TransferHeader {
+    const { findings, graph } = result;
+    const { nodes, edges } = graph;
+    const base = touched ? this.sent : undefined;
+    const writer = new PartWriter();
+    const removed: string[] = [];
+    if (base && touched) {
+      for (const k of touched) {
+        const stored = this.entities.get(k);
+        if (stored) writer.add('s', [k, stored]);
+        else removed.push(k);
+      }
+    } else {
+      for (const entry of this.entities) writer.add('s', entry);
+    }
+    const recipe = <T extends object>(
+      field: 'f' | 'n' | 'e',
+      items: T[],
+      before: T[] | undefined,
+    ) => {
+      if (!before) {
+        for (const item of items) writer.add(field, item);
+        return undefined;
+      }
+      const index = new Map<T, number>();
+      before.forEach((item, i) => index.set(item, i));
+      const out = new Int32Array(items.length);
+      let added = 0;
+      items.forEach((item, i) => {
+        const at = index.get(item);
+        if (at !== undefined) out[i] = at;
+        else {
+          out[i] = -(++added);
+          writer.add(field, item);
+        }
+      });
+      return out;
+    };
+    const f = recipe('f', findings, base?.findings);
+    const n = recipe('n', nodes, base?.nodes);
+    const e = recipe('e', edges, base?.edges);
+    const parts = writer.finish();
+    const id = this.nextTransfer++;
+    this.transfers.set(id, parts);
+    this.sent = { findings, nodes, edges, computedAt, lastSuccessAt };
+    return {
+      id,
+      full: !base,
+      parts: parts.length,
+      removed,
+      recipes: f && n && e ? { findings: f, nodes: n, edges: e } : undefined,
+      workMs: Math.round(performance.now() - started),
+      entities: this.entities.size,
+      computedAt,
+      lastSuccessAt,
+    };
+  }
+
+  private upsertEntity(
+    analyzer: Analyzer,
+    entities: Map<string, StoredEntity>,
+    entity: Entity,
+  ): string {
+    const summary = entityToSummary(entity);
+    const declared = contractSourcesOf(entity);
+    const stored: StoredEntity = {
+      etag: entity.metadata.etag,
+      summary,
+      problems: declared?.problems ?? [],
+    };
+    if (declared) {
+      const parsed = parseContractOf(summary.ref, declared);
+      stored.contract = this.withObserved(parsed.contract);
+      stored.problems = [...stored.problems, ...parsed.problems];
+    }
+    const k = key(summary.ref);
+    entities.set(k, stored);
+    analyzer.upsert(summary, stored.contract);
+    return k;
+  }
+
+  /** The contract with what Prometheus measured for it, beside (never instead of) its values. */
+  private withObserved(contract: EntityContract): EntityContract {
+    const observed = this.observations.get(key(contract.entityRef));
+    return observed ? { ...contract, observed } : contract;
+  }
+}
+
+export function summaryFromRef(ref: string): EntitySummary {
+  const m = /^([^:]+):([^/]+)\/(.+)$/.exec(ref);
+  const [kind, namespace, name] = m
+    ? [m[1], m[2], m[3]]
+    : ['component', 'default', ref];
+  return {
+    ref: `${kind}:${namespace}/${name}`.toLocaleLowerCase('en-US'),
+    kind: kind.toLocaleLowerCase('en-US'),
+    namespace,
+    name,
+    dependsOn: [],
+    dependencyOf: [],
+  };
+}

@@ -1,0 +1,141 @@
+import type { Entity } from '@backstage/catalog-model';
+import type {
+  ContractProblem,
+  ContractSource,
+  EngineConfig,
+  EntityContract,
+  EntitySummary,
+  Finding,
+  GraphEdge,
+  GraphNode,
+  Observation,
+} from '@backstage-contracts/plugin-contracts-common';
+
+/**
+ * What the analysis worker and the main thread say to each other. Everything here is plain
+ * data (structured-cloneable): the worker parses contracts and runs the engine; the main thread
+ * reads the catalog, holds the served snapshot and answers requests.
+ */
+
+/** One entity of the graph, as the main thread serves it. */
+export interface StoredEntity {
+  etag?: string;
+  summary: EntitySummary;
+  contract?: EntityContract;
+  problems: ContractProblem[];
+}
+
+/** What the worker is started with (`workerData`). */
+export interface AnalysisSettings {
+  engineConfig: EngineConfig;
+}
+
+/**
+ * A snapshot as one document: what `exportSnapshot` gives (UTF-8 JSON) and `adoptSnapshot`
+ * takes. `format` changes with any incompatible change of this shape.
+ */
+export interface PersistedSnapshot {
+  format: typeof PERSISTED_SNAPSHOT_FORMAT;
+  computedAt: string;
+  lastSuccessAt?: string;
+  entities: Array<StoredEntity & { key: string }>;
+  result: {
+    graph: { nodes: GraphNode[]; edges: GraphEdge[] };
+    findings: Finding[];
+  };
+}
+
+/** The version of {@link PersistedSnapshot}'s shape. */
+export const PERSISTED_SNAPSHOT_FORMAT = 1;
+
+/**
+ * A new snapshot, announced by the worker: its items follow in `parts` pieces (each a JSON
+ * string of at most a few hundred kilobytes) that the main thread pulls one at a time, so that
+ * no message takes it long to read. A full transfer replaces everything; a delta's arrays are
+ * recipes over the previous transfer's: `recipe[i] >= 0` is the previous array's item at that
+ * index, `-(k + 1)` the k-th new item of the parts.
+ */
+export interface TransferHeader {
+  id: number;
+  full: boolean;
+  parts: number;
+  /** Entity keys gone (delta only). */
+  removed: string[];
+  recipes?: {
+    findings: Int32Array;
+    nodes: Int32Array;
+    edges: Int32Array;
+  };
+  /** When the snapshot was computed (ISO time). */
+  computedAt: string;
+  /** When the catalog was last read successfully (ISO time), as of this snapshot. */
+  lastSuccessAt?: string;
+  /** Analysis time in the worker, for the log. */
+  workMs: number;
+  /** Entities in the worker's graph. */
+  entities: number;
+}
+
+/** One piece of a transfer (parsed from its JSON). */
+export interface TransferPart {
+  /** New or changed entities, by key. */
+  s?: Array<[string, StoredEntity]>;
+  f?: Finding[];
+  n?: GraphNode[];
+  e?: GraphEdge[];
+}
+
+/** What a what-if check answers. */
+export interface CheckOutcome {
+  contract: EntityContract;
+  problems: ContractProblem[];
+  findings: Finding[];
+  added: Finding[];
+  removed: Finding[];
+}
+
+/** The worker's methods (each call answered once, in order of arrival). */
+export interface AnalysisMethods {
+  /** A full recompute starts: pages follow. Drops one begun before and not committed. */
+  beginFull(): void;
+  /** A page of the full recompute's entities: parsed and loaded into the new analyzer. */
+  loadPage(entities: Entity[]): void;
+  /** The full recompute's pages are all in: the new analyzer replaces the live one. */
+  commitFull(lastSuccessAt: string): TransferHeader;
+  /** The quick path: entities gone and changed; undefined when nothing changed. */
+  applyChanges(
+    removed: string[],
+    changed: Entity[],
+    lastSuccessAt: string,
+  ): TransferHeader | undefined;
+  /** Observations by entity key; undefined when no contract's changed. */
+  setObservations(
+    observations: Array<[string, Observation[]]>,
+  ): TransferHeader | undefined;
+  /** One piece of an announced transfer. */
+  pull(transferId: number, index: number): string;
+  /** The transfer is read (or given up): its pieces are freed. */
+  release(transferId: number): void;
+  /** What-if against the worker's analyzer. */
+  check(entityRef: string, sources: ContractSource[]): CheckOutcome;
+  /** The last transferred snapshot as UTF-8 JSON ({@link PersistedSnapshot}). */
+  exportSnapshot():
+    | { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string }
+    | undefined;
+  /** Takes a persisted snapshot as the live state; announced as a full transfer. */
+  adoptSnapshot(bytes: Uint8Array): TransferHeader;
+}
+
+export type AnalysisMethod = keyof AnalysisMethods;
+
+/** A call from the main thread. */
+export interface AnalysisRequest {
+  id: number;
+  method: AnalysisMethod;
+  args: unknown[];
+}
+
+/** The worker's answer to one call. */
+export type AnalysisResponse =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { name: string; message: string } };

@@ -1,0 +1,144 @@
+import type {
+  AnalysisResult,
+  Finding,
+  GraphEdge,
+  GraphNode,
+} from '@backstage-contracts/plugin-contracts-common';
+import type { GraphSnapshot } from '../ContractsGraphService';
+import type { AnalysisHost } from './AnalysisHost';
+import type { StoredEntity, TransferHeader, TransferPart } from './protocol';
+
+/** The key of an entity ref in the graph's maps: lower-cased. */
+const key = (ref: string) => ref.toLowerCase();
+
+/** What a transfer makes: a snapshot's content, to serve once it is complete. */
+export type ReceivedSnapshot = Pick<
+  GraphSnapshot,
+  | 'result'
+  | 'findingById'
+  | 'findingsByEntity'
+  | 'nodeByRef'
+  | 'entities'
+  | 'problems'
+>;
+
+/** Findings indexed by id and by the entities they concern. */
+class FindingIndex {
+  readonly findingById = new Map<string, Finding>();
+  readonly findingsByEntity = new Map<string, Finding[]>();
+
+  add(f: Finding) {
+    this.findingById.set(f.id, f);
+    this.addTo(f.consumer, f);
+    this.addTo(f.provider, f);
+  }
+
+  private addTo(ref: string, f: Finding) {
+    const list = this.findingsByEntity.get(key(ref));
+    if (list) {
+      if (!list.includes(f)) list.push(f);
+    } else this.findingsByEntity.set(key(ref), [f]);
+  }
+}
+
+/** Rebuilds an array from the previous one and the new items (see TransferHeader). */
+function follow<T>(recipe: Int32Array, before: T[], added: T[]): T[] {
+  const out = new Array<T>(recipe.length);
+  for (let i = 0; i < recipe.length; i++) {
+    const r = recipe[i];
+    out[i] = r >= 0 ? before[r] : added[-r - 1];
+  }
+  return out;
+}
+
+function resultOf(
+  nodes: GraphNode[],
+  edges: GraphEdge[],
+  findings: Finding[],
+): AnalysisResult {
+  return { graph: { nodes, edges }, findings };
+}
+
+/**
+ * Reads an announced transfer, one piece per message (the event loop goes round between two:
+ * no piece takes more than a few milliseconds to read), and assembles the snapshot it makes.
+ * Nothing served changes meanwhile: the caller swaps the result in whole.
+ */
+export async function receiveTransfer(
+  host: AnalysisHost,
+  header: TransferHeader,
+  previous: GraphSnapshot,
+): Promise<ReceivedSnapshot> {
+  const added = {
+    entities: [] as Array<[string, StoredEntity]>,
+    findings: [] as Finding[],
+    nodes: [] as GraphNode[],
+    edges: [] as GraphEdge[],
+  };
+  // a full transfer is indexed while it comes: nothing is left to do at its end
+  const full = header.full;
+  const index = new FindingIndex();
+  const nodeByRef = new Map<string, GraphNode>();
+  const entities = full ? new Map<string, StoredEntity>() : undefined;
+  const problems: GraphSnapshot['problems'] = [];
+  try {
+    for (let i = 0; i < header.parts; i++) {
+      const part = JSON.parse(
+        await host.call('pull', header.id, i),
+      ) as TransferPart;
+      if (part.s) {
+        if (entities) {
+          for (const [k, e] of part.s) {
+            entities.set(k, e);
+            for (const p of e.problems) problems.push(p);
+          }
+        } else added.entities.push(...part.s);
+      }
+      if (part.f) {
+        for (const f of part.f) {
+          added.findings.push(f);
+          if (full) index.add(f);
+        }
+      }
+      if (part.n) {
+        for (const n of part.n) {
+          added.nodes.push(n);
+          if (full) nodeByRef.set(key(n.ref), n);
+        }
+      }
+      if (part.e) for (const e of part.e) added.edges.push(e);
+    }
+  } finally {
+    host.call('release', header.id).catch(() => {});
+  }
+  if (entities) {
+    return {
+      result: resultOf(added.nodes, added.edges, added.findings),
+      findingById: index.findingById,
+      findingsByEntity: index.findingsByEntity,
+      nodeByRef,
+      entities,
+      problems,
+    };
+  }
+  const recipes = header.recipes!;
+  const before = previous.result;
+  const findings = follow(recipes.findings, before.findings, added.findings);
+  const nodes = follow(recipes.nodes, before.graph.nodes, added.nodes);
+  const edges = follow(recipes.edges, before.graph.edges, added.edges);
+  for (const f of findings) index.add(f);
+  for (const n of nodes) nodeByRef.set(key(n.ref), n);
+  // a new map: the previous one is the served snapshot's
+  const next = new Map(previous.entities);
+  for (const k of header.removed) next.delete(k);
+  for (const [k, e] of added.entities) next.set(k, e);
+  for (const e of next.values()) for (const p of e.problems) problems.push(p);
+  return {
+    result: resultOf(nodes, edges, findings),
+    findingById: index.findingById,
+    findingsByEntity: index.findingsByEntity,
+    nodeByRef,
+    entities: next,
+    problems,
+  };
+}

@@ -1,0 +1,48 @@
+/*
+ * The analysis worker's entry (a worker thread): parses contracts and runs the engine for the
+ * main thread, which only serves what it is sent. Started by AnalysisHost; built as an entry of
+ * its own (package.json `exports`) so that it is in dist beside the plugin.
+ */
+import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
+import { parentPort, workerData } from 'node:worker_threads';
+import { AnalysisCore } from './AnalysisCore';
+import type {
+  AnalysisRequest,
+  AnalysisResponse,
+  AnalysisSettings,
+} from './protocol';
+
+const port = parentPort;
+if (port) {
+  const settings = workerData as AnalysisSettings;
+  const core = new AnalysisCore({
+    engineConfig: settings.engineConfig,
+    rules: defaultRules,
+  });
+  port.on('message', (request: AnalysisRequest) => {
+    let response: AnalysisResponse;
+    const transfer: ArrayBuffer[] = [];
+    try {
+      const method = core[request.method] as (...args: unknown[]) => unknown;
+      const value = method.apply(core, request.args);
+      const bytes = (value as { bytes?: unknown })?.bytes;
+      if (bytes instanceof Uint8Array) transfer.push(bytes.buffer as ArrayBuffer);
+      const recipes = (value as { recipes?: Record<string, Int32Array> })
+        ?.recipes;
+      if (recipes) {
+        for (const r of Object.values(recipes)) {
+          transfer.push(r.buffer as ArrayBuffer);
+        }
+      }
+      response = { id: request.id, ok: true, value };
+    } catch (error) {
+      const e = error as Error;
+      response = {
+        id: request.id,
+        ok: false,
+        error: { name: e?.name ?? 'Error', message: String(e?.message ?? e) },
+      };
+    }
+    port.postMessage(response, transfer);
+  });
+}
