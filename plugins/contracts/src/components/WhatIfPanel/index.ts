@@ -1,1 +1,2 @@
 export { WhatIfPanel, ContractEditor, diffFindings } from './WhatIfPanel';
+export { contractToYaml } from './contractYaml';
