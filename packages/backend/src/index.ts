@@ -35,4 +35,14 @@ backend.add(import('@backstage/plugin-signals-backend'));
 // at /api/mcp-actions/v1 (app-config.yaml: backend.actions.pluginSources, mcpActions)
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
+// scorecards: tech-insights with the JSON rules engine and the contracts facts (app-config.yaml:
+// techInsights.factRetrievers.contractsFactRetriever, techInsights.factChecker.checks)
+backend.add(import('@backstage-community/plugin-tech-insights-backend'));
+backend.add(
+  import('@backstage-community/plugin-tech-insights-backend-module-jsonfc'),
+);
+backend.add(
+  import('@backstage-contracts/plugin-tech-insights-backend-module-contracts'),
+);
+
 backend.start();
