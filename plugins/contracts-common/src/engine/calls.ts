@@ -11,7 +11,7 @@ import type {
   RetryPolicy,
   SourceLocation,
 } from '../types';
-import type { Slot } from './catalog';
+import type { Slot } from './slot';
 import type { RuleContext } from './types';
 
 /** One call an entity makes: a `depends_on` entry and/or a retry policy on the same target. */

@@ -9,7 +9,7 @@ import {
   resolvedCalls,
   resolveVia,
 } from './paths';
-import type { Slot } from './catalog';
+import type { Slot } from './slot';
 import type { GraphEdge, RuleContext } from './types';
 
 /** An edge before the findings on it are known. */

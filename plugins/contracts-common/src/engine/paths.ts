@@ -14,8 +14,9 @@ import type {
 } from '../types';
 import { resolveCalls } from './calls';
 import type { ResolvedCall } from './calls';
-import { IndexedRuleContext, MemoTable } from './catalog';
-import type { ContractRefs, Slot } from './catalog';
+import { IndexedRuleContext } from './ruleContext';
+import { MemoTable } from './slot';
+import type { ContractRefs, Slot } from './slot';
 import type { DatasetMatch, RuleContext } from './types';
 
 export { attemptsOf, callsOf } from './calls';

@@ -7,7 +7,7 @@ import {
   callsFrom,
   resolvedCalls,
 } from '../paths';
-import type { Slot } from '../catalog';
+import type { Slot } from '../slot';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
 

@@ -1,6 +1,7 @@
 import { capitalize, entityName, formatMs } from '../format';
-import { IndexedRuleContext, MemoTable } from '../catalog';
-import type { Slot } from '../catalog';
+import { IndexedRuleContext } from '../ruleContext';
+import { MemoTable } from '../slot';
+import type { Slot } from '../slot';
 import { attemptTimeoutMs } from '../calls';
 import { Call, callsFrom, Hop, enterWalk, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';

@@ -1,6 +1,6 @@
 import type { SourceLocation } from '../../types';
 import { entityName } from '../format';
-import type { Slot } from '../catalog';
+import type { Slot } from '../slot';
 import {
   contractRefs,
   findDatasetVia,

@@ -1,6 +1,6 @@
 import type { SourceLocation } from '../../types';
 import { capitalize, entityName } from '../format';
-import type { Slot } from '../catalog';
+import type { Slot } from '../slot';
 import { contractRefs, resolvedCalls, resolveVia } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { carriers } from './access-policy';

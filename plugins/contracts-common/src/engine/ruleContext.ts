@@ -1,0 +1,664 @@
+/*
+ * The rule context over the catalog index: what rules read, recorded as read keys so that an
+ * edit re-evaluates exactly the anchors that read what it changed; memos per slot.
+ */
+import type { EntityContract, EntitySummary } from '../types';
+import { callsOf, resolveCalls, resolvedCall } from './calls';
+import type { ResolvedCall } from './calls';
+import { CatalogIndex, kindRank, nameKeyOf } from './catalog';
+import { KeyedMemo, ReadKind, readKey, Slot, SlotMemos } from './slot';
+import type { ContractRefs, MemoTableId } from './slot';
+import type { DatasetMatch, RuleContext } from './types';
+
+/** A memoized value with the reads that computed it (kept when reads are recorded). */
+class MemoEntry {
+  constructor(readonly value: unknown, readonly reads: number[]) {}
+}
+
+/** A memoized `undefined` when reads are not recorded (values are stored as they are). */
+const UNDEFINED = Symbol('undefined');
+
+/** Nothing usable memoized: compute. */
+const NONE = Symbol('none');
+
+/** Where a ref goes among the context's recent refs: by its last two characters. */
+function recentIndex(ref: string): number {
+  const n = ref.length;
+  return n < 2 ? 0 : (ref.charCodeAt(n - 1) + 3 * ref.charCodeAt(n - 2)) & 15;
+}
+
+/** Reads through this record their keys; `undefined` records nothing (full analysis). */
+export type ReadLog = number[] | undefined;
+
+/** The {@link RuleContext} over a catalog index, recording reads into a log. */
+export class IndexedRuleContext implements RuleContext {
+  log: ReadLog;
+  /**
+   * Memos: a {@link MemoEntry} when reads are recorded; else the value itself (`UNDEFINED` for
+   * undefined), one object less per memo in a full analysis.
+   */
+  private readonly cache = new Map<string, unknown>();
+  /**
+   * Memos about objects, until the next clear. A Map, not a WeakMap: it lives for one state of
+   * the catalog only, and a WeakMap of 100k keys slows every garbage collection.
+   */
+  private readonly objectCache = new Map<object, Map<string, unknown>>();
+  /** Slots holding memos of the current epoch, freed on clear. */
+  private memoSlots: Slot[] = [];
+  /** Anything memoized since the last clear. */
+  private used = false;
+  private epoch = 0;
+
+  constructor(
+    private readonly index: CatalogIndex,
+    readonly settings: RuleContext['settings'],
+  ) {}
+
+  /**
+   * The last refs looked up and their slots, by their last two characters: rules ask about
+   * the anchor and a few targets over and over. A ref's slot never changes (slots are never
+   * replaced, only filled and emptied), so these never go stale.
+   */
+  private readonly recentRefs: Array<string | undefined> = new Array(16);
+  private readonly recentSlots: Array<Slot | undefined> = new Array(16);
+
+  private slotOf(ref: string): Slot {
+    const anchor = this.anchorSlot;
+    if (anchor !== undefined && anchor.key === ref) {
+      // Rules ask about their anchor by its (normalized) ref over and over.
+      return anchor;
+    }
+    const i = recentIndex(ref);
+    if (this.recentRefs[i] === ref) {
+      return this.recentSlots[i]!;
+    }
+    const slot = this.index.slot(ref);
+    this.recentRefs[i] = ref;
+    this.recentSlots[i] = slot;
+    return slot;
+  }
+
+  /**
+   * Notes the slot of an entity just resolved through slots: rules go on to ask about it by
+   * its ref (`ctx.operation(target.ref, …)`), found then without a lookup.
+   */
+  private remember(ref: string, slot: Slot) {
+    const i = recentIndex(ref);
+    this.recentRefs[i] = ref;
+    this.recentSlots[i] = slot;
+  }
+
+  /** The slot of the anchor being evaluated (see {@link setAnchor}). */
+  anchorSlot: Slot | undefined = undefined;
+  /** The slots of the anchor's contract's refs, once asked for. */
+  private anchorRefs: ContractRefs | undefined = undefined;
+
+  /** Starts (with a slot) or ends (without) the evaluation of an anchor. */
+  setAnchor(slot: Slot | undefined) {
+    this.anchorSlot = slot;
+    this.anchorRefs = undefined;
+  }
+
+  /** The slot holding `contract`, if the catalog holds it. */
+  private slotOfContract(contract: EntityContract): Slot | undefined {
+    const anchor = this.anchorSlot;
+    if (anchor && anchor.contract === contract) {
+      return anchor;
+    }
+    const slot = this.slotOf(contract.entityRef);
+    return slot.contract === contract ? slot : undefined;
+  }
+
+  /**
+   * The slots of the refs of a contract the catalog holds (undefined for another contract):
+   * built-in rules look its refs up through them. Reads nothing: resolving them does.
+   */
+  refsOf(contract: EntityContract): ContractRefs | undefined {
+    const slot = this.slotOfContract(contract);
+    if (!slot) {
+      return undefined;
+    }
+    // Only the anchor's rules ask: kept for its evaluation, not with the slot.
+    const anchor = slot === this.anchorSlot;
+    let refs = anchor ? this.anchorRefs : undefined;
+    if (!refs) {
+      const derivedFrom = contract.datasets.map(ds =>
+        ds.derivedFrom.map(src => this.index.slot(src.ref)),
+      );
+      refs = {
+        dataDependencies: contract.dataDependencies.map(d =>
+          this.index.slot(d.ref),
+        ),
+        derivedFrom,
+        requires: contract.requires.map(r => this.index.slot(r.ref)),
+      };
+      if (anchor) {
+        this.anchorRefs = refs;
+      }
+    }
+    return refs;
+  }
+
+  /** The last objects memoized about (the anchor's contract, mostly) and their memos. */
+  private readonly recentObjects: Array<object | undefined> = new Array(4);
+  private readonly recentObjectMemos: Array<Map<string, unknown>> = new Array(
+    4,
+  );
+  private nextRecentObject = 0;
+
+  private objectMemo(about: object): Map<string, unknown> {
+    for (let i = 0; i < 4; i++) {
+      if (this.recentObjects[i] === about) {
+        return this.recentObjectMemos[i];
+      }
+    }
+    let m = this.objectCache.get(about);
+    if (!m) {
+      m = new Map();
+      this.objectCache.set(about, m);
+    }
+    const i = this.nextRecentObject;
+    this.nextRecentObject = (i + 1) & 3;
+    this.recentObjects[i] = about;
+    this.recentObjectMemos[i] = m;
+    return m;
+  }
+
+  /** Forgets memoized computations: call whenever the index changes. */
+  clearCache() {
+    if (!this.used) {
+      return;
+    }
+    this.used = false;
+    this.objectCache.clear();
+    this.recentObjects.fill(undefined);
+    this.cache.clear();
+    for (const slot of this.memoSlots) {
+      slot.memos = undefined;
+    }
+    this.memoSlots = [];
+    this.epoch++;
+  }
+
+  memo<T>(key: string, compute: () => T, about?: string | object): T {
+    this.used = true;
+    let map = this.cache;
+    if (typeof about === 'object') {
+      map = this.objectMemo(about);
+    } else if (about !== undefined) {
+      const slot = this.slotOf(about);
+      map = this.fresh(slot).memo ??= new Map();
+    }
+    const hit = this.replay(map.get(key));
+    if (hit !== NONE) {
+      return hit as T;
+    }
+    // Recording reads: a value memoized without its reads is computed again.
+    const mark = this.enter();
+    const value = compute();
+    map.set(key, this.leave(mark, value));
+    return value;
+  }
+
+  private read(key: number) {
+    if (this.log) {
+      this.log.push(key);
+    }
+  }
+
+  private stored(ref: string) {
+    const slot = this.slotOf(ref);
+    this.read(readKey(slot));
+    return slot.stored;
+  }
+
+  entity(ref: string): EntitySummary | undefined {
+    return this.stored(ref)?.entity;
+  }
+
+  /** {@link entity} of a slot's ref. */
+  entityOfSlot(slot: Slot): EntitySummary | undefined {
+    const log = this.log;
+    if (log) {
+      log.push(readKey(slot));
+    }
+    return slot.stored?.entity;
+  }
+
+  contract(ref: string): EntityContract | undefined {
+    const slot = this.slotOf(ref);
+    this.read(readKey(slot));
+    return slot.contract;
+  }
+
+  resolve(ref: string): EntitySummary | undefined {
+    return this.resolveSlot(this.slotOf(ref));
+  }
+
+  /** {@link resolve} of a slot's ref. */
+  resolveSlot(slot: Slot): EntitySummary | undefined {
+    const log = this.log;
+    if (log) {
+      log.push(readKey(slot));
+    }
+    const stored = slot.stored;
+    if (stored) {
+      this.remember(stored.entity.ref, slot);
+      return stored.entity;
+    }
+    const memos = this.fresh(slot);
+    const hit = this.replay(memos.resolved);
+    if (hit !== NONE) {
+      return hit as EntitySummary | undefined;
+    }
+    const mark = this.enter();
+    const value: EntitySummary | undefined = this.resolveByName(slot);
+    memos.resolved = this.leave(mark, value);
+    return value;
+  }
+
+  private resolveByName(slot: Slot): EntitySummary | undefined {
+    const nameKey = nameKeyOf(slot.key);
+    this.read(this.index.nameReadKey(slot));
+    const candidates = this.index.lookupByName(nameKey);
+    if (!candidates || candidates.size === 0) {
+      return undefined;
+    }
+    let best: string | undefined;
+    for (const c of candidates) {
+      if (
+        best === undefined ||
+        kindRank(c) < kindRank(best) ||
+        (kindRank(c) === kindRank(best) && c < best)
+      ) {
+        best = c;
+      }
+    }
+    if (this.log) {
+      // The answer is that entity's summary: a change to it changes the answer.
+      this.read(readKey(this.index.slot(best!)));
+    }
+    return this.index.entities.get(best!)!.entity;
+  }
+
+  /** The slot holding `entity`, found through `slot` when that is where it was resolved. */
+  private slotOfEntity(slot: Slot, entity: EntitySummary): Slot {
+    return slot.stored?.entity === entity ? slot : this.index.slot(entity.ref);
+  }
+
+  /** {@link contract} of a slot (recorded as a read of its key). */
+  contractOfSlot(slot: Slot): EntityContract | undefined {
+    const log = this.log;
+    if (log) {
+      log.push(readKey(slot));
+    }
+    return slot.contract;
+  }
+
+  /** The memos of a slot for the current epoch (made when the epoch has none yet). */
+  private fresh(slot: Slot): SlotMemos {
+    this.used = true;
+    let memos = slot.memos;
+    if (memos === undefined || memos.epoch !== this.epoch) {
+      memos = new SlotMemos(this.epoch);
+      slot.memos = memos;
+      this.memoSlots.push(slot);
+    }
+    return memos;
+  }
+
+  /**
+   * A memoized value as `memo` stored it, for the current reader: its reads replayed into the
+   * log; {@link NONE} when it must be computed (nothing stored, or stored without its reads while
+   * reads are recorded).
+   */
+  private replay(hit: unknown): unknown {
+    if (hit instanceof MemoEntry) {
+      const log = this.log;
+      if (log) {
+        for (const k of hit.reads) {
+          log.push(k);
+        }
+      }
+      return hit.value;
+    }
+    if (hit !== undefined && !this.log) {
+      return hit === UNDEFINED ? undefined : hit;
+    }
+    return NONE;
+  }
+
+  /**
+   * Starts a memoized computation: returns where its reads start in the log (-1 when reads
+   * are not recorded). The reads stay in the log: they are the caller's reads too.
+   */
+  private enter(): number {
+    return this.log ? this.log.length : -1;
+  }
+
+  /**
+   * Ends a computation started by {@link enter}: returns what to store for `value` (as `memo`
+   * stores it), with its distinct reads when they are recorded; they replace its reads in
+   * the log (the same keys, once each).
+   */
+  private leave(mark: number, value: unknown): unknown {
+    const log = this.log;
+    if (mark < 0 || !log) {
+      return value === undefined ? UNDEFINED : value;
+    }
+    const reads = this.distinctReads(log, mark);
+    log.length = mark;
+    for (const k of reads) {
+      log.push(k);
+    }
+    return new MemoEntry(value, reads);
+  }
+
+  /** Read keys seen by the current {@link distinctReads}: `seen[key] === stamp`. */
+  private seen = new Int32Array(1024);
+  private stamp = 0;
+
+  /** The distinct keys of `log` from `from`, in the order first read (no set built). */
+  distinctReads(log: number[], from = 0): number[] {
+    if (this.stamp === 0x7fffffff) {
+      this.seen.fill(0);
+      this.stamp = 0;
+    }
+    const stamp = ++this.stamp;
+    let seen = this.seen;
+    const out: number[] = [];
+    for (let i = from; i < log.length; i++) {
+      const k = log[i];
+      if (k >= seen.length) {
+        const grown = new Int32Array(Math.max(k + 1, seen.length * 2));
+        grown.set(seen);
+        this.seen = seen = grown;
+      }
+      if (seen[k] !== stamp) {
+        seen[k] = stamp;
+        out.push(k);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * `memo(key, compute, ref)` for the built-in computations, kept in a table of the ref's slot
+   * (no key built, no per-slot map): same values, same reads replayed.
+   */
+  memoAt<T>(slot: Slot, table: MemoTableId, key: string, compute: () => T): T {
+    const tables = (this.fresh(slot).tables ??= []);
+    const memo = tables[table];
+    const hit = this.replay(memo?.get(key));
+    if (hit !== NONE) {
+      return hit as T;
+    }
+    const mark = this.enter();
+    const value: T = compute();
+    const stored = this.leave(mark, value);
+    if (memo) {
+      memo.set(key, stored);
+    } else {
+      tables[table] = new KeyedMemo(key, stored);
+    }
+    return value;
+  }
+
+  /** `resolvedCalls(ctx, ctx.contract(ref))` for the slot of `ref`: the same reads. */
+  callsAt(slot: Slot): ResolvedCall[] {
+    const log = this.log;
+    if (log) {
+      log.push(readKey(slot));
+    }
+    const contract = slot.contract;
+    if (
+      !contract ||
+      (contract.dependsOn.length === 0 && contract.retryPolicies.length === 0)
+    ) {
+      return [];
+    }
+    return this.resolvedCallsOfSlot(slot);
+  }
+
+  /** The calls of a contract with their targets resolved (see `resolvedCalls` in paths). */
+  resolvedCalls(contract: EntityContract): ResolvedCall[] {
+    const slot = this.slotOfContract(contract);
+    if (!slot) {
+      // A contract the catalog does not hold: memoized by the object.
+      return this.memo(
+        'resolvedCalls',
+        () => resolveCalls(this, contract),
+        contract,
+      );
+    }
+    return this.resolvedCallsOfSlot(slot);
+  }
+
+  /** {@link resolvedCalls} of the contract a slot holds (no reads of its own: see the callers). */
+  resolvedCallsOfSlot(slot: Slot): ResolvedCall[] {
+    const memos = this.fresh(slot);
+    const hit = this.replay(memos.resolvedCalls);
+    if (hit !== NONE) {
+      return hit as ResolvedCall[];
+    }
+    const mark = this.enter();
+    const value: ResolvedCall[] = this.computeResolvedCalls(slot);
+    memos.resolvedCalls = this.leave(mark, value);
+    return value;
+  }
+
+  /** Computed once per slot and epoch (the result is memoized): nothing else kept. */
+  private computeResolvedCalls(slot: Slot): ResolvedCall[] {
+    const calls = callsOf(slot.contract);
+    const out: ResolvedCall[] = new Array(calls.length);
+    for (let i = 0; i < calls.length; i++) {
+      const call = calls[i];
+      const at = this.index.slot(call.ref);
+      const target = this.resolveSlot(at);
+      if (!target) {
+        out[i] = resolvedCall(call, undefined, undefined);
+        continue;
+      }
+      const targetSlot = this.slotOfEntity(at, target);
+      out[i] = resolvedCall(
+        call,
+        target,
+        this.contractOfSlot(targetSlot),
+        targetSlot,
+      );
+    }
+    return out;
+  }
+
+  tiedEntities(ref: string): string[] {
+    const slot = this.slotOf(ref);
+    const key = slot.key;
+    return this.memo(
+      'tied',
+      () => {
+        const own = this.stored(ref);
+        this.read(readKey(slot, ReadKind.DependsOnRev));
+        this.read(readKey(slot, ReadKind.DependencyOfRev));
+        const out = new Set<string>([
+          ...(own?.dependsOn ?? []),
+          ...(own?.dependencyOf ?? []),
+          ...(this.index.reverse('dependsOn', key) ?? []),
+          ...(this.index.reverse('dependencyOf', key) ?? []),
+        ]);
+        out.delete(key);
+        return this.canonical([...out]);
+      },
+      key,
+    );
+  }
+
+  catalogDependencies(ref: string): string[] {
+    const slot = this.slotOf(ref);
+    const key = slot.key;
+    return this.memo(
+      'catalogDependencies',
+      () => {
+        const own = this.stored(ref);
+        this.read(readKey(slot, ReadKind.DependencyOfRev));
+        const reverse = this.index.reverse('dependencyOf', key);
+        const out = new Set<string>(own?.dependsOn ?? []);
+        for (const r of reverse ?? []) {
+          out.add(r);
+        }
+        out.delete(key);
+        return this.canonical([...out]);
+      },
+      key,
+    );
+  }
+
+  /** Sorted; the entity's own spelling of the ref when it is known. */
+  private canonical(keys: string[]): string[] {
+    if (keys.length > 16) {
+      keys.sort();
+    } else {
+      // As `sort()` orders strings, without the work array it allocates per call.
+      for (let i = 1; i < keys.length; i++) {
+        const k = keys[i];
+        let j = i - 1;
+        while (j >= 0 && keys[j] > k) {
+          keys[j + 1] = keys[j];
+          j--;
+        }
+        keys[j + 1] = k;
+      }
+    }
+    if (this.log) {
+      // The spelling given is the entity's: a re-spelled entity changes the answer.
+      for (const k of keys) {
+        this.read(readKey(this.index.slot(k)));
+      }
+    }
+    if (this.index.otherSpellings === 0) {
+      // Every entity's ref is its key: nothing to look up.
+      return keys;
+    }
+    return keys.map(k => this.index.entities.get(k)?.entity.ref ?? k);
+  }
+
+  operation(ref: string, name: string) {
+    const ops = this.contract(ref)?.operations;
+    if (!ops) {
+      return undefined;
+    }
+    for (const o of ops) {
+      if (o.name === name) {
+        return o;
+      }
+    }
+    return undefined;
+  }
+
+  idempotency(ref: string, name: string) {
+    const specs = this.contract(ref)?.idempotency;
+    if (!specs) {
+      return undefined;
+    }
+    for (const o of specs) {
+      if (o.name === name) {
+        return o;
+      }
+    }
+    return undefined;
+  }
+
+  dataset(ref: string, name: string) {
+    const datasets = this.contract(ref)?.datasets;
+    if (!datasets) {
+      return undefined;
+    }
+    for (const d of datasets) {
+      if (d.name === name) {
+        return d;
+      }
+    }
+    return undefined;
+  }
+
+  findDataset(sourceRef: string, dataset: string): DatasetMatch {
+    return this.findDatasetAt(this.slotOf(sourceRef), dataset);
+  }
+
+  /** {@link findDataset} from a slot's ref. */
+  findDatasetAt(slot: Slot, dataset: string): DatasetMatch {
+    const memos = this.fresh(slot);
+    const hit = this.replay(
+      memos.datasetName === dataset
+        ? memos.dataset
+        : memos.datasets?.get(dataset),
+    );
+    if (hit !== NONE) {
+      return hit as DatasetMatch;
+    }
+    const mark = this.enter();
+    const value: DatasetMatch = this.computeFindDataset(slot, dataset);
+    const stored = this.leave(mark, value);
+    if (memos.datasetName === undefined || memos.datasetName === dataset) {
+      memos.datasetName = dataset;
+      memos.dataset = stored;
+    } else {
+      (memos.datasets ??= new Map()).set(dataset, stored);
+    }
+    return value;
+  }
+
+  private computeFindDataset(slot: Slot, dataset: string): DatasetMatch {
+    const source = this.resolveSlot(slot);
+    if (!source) {
+      return {
+        candidatesDeclareDatasets: false,
+        candidatesHaveContract: false,
+      };
+    }
+    // The source itself first; the entities tied to it only when it does not provide it.
+    const own = this.contractOfSlot(this.slotOfEntity(slot, source));
+    let declares = !!own && own.datasets.length > 0;
+    let contracted = !!own;
+    let ds;
+    if (own) {
+      for (const d of own.datasets) {
+        if (d.name === dataset) {
+          ds = d;
+          break;
+        }
+      }
+    }
+    if (ds) {
+      return {
+        source: source.ref,
+        provider: source.ref,
+        dataset: ds,
+        candidatesDeclareDatasets: true,
+        candidatesHaveContract: true,
+      };
+    }
+    for (const candidate of this.tiedEntities(source.ref)) {
+      const c = this.contract(candidate);
+      if (!c) {
+        continue;
+      }
+      contracted = true;
+      declares = declares || c.datasets.length > 0;
+      const found = c.datasets.find(d => d.name === dataset);
+      if (found) {
+        return {
+          source: source.ref,
+          provider: candidate,
+          dataset: found,
+          candidatesDeclareDatasets: true,
+          candidatesHaveContract: true,
+        };
+      }
+    }
+    return {
+      source: source.ref,
+      candidatesDeclareDatasets: declares,
+      candidatesHaveContract: contracted,
+    };
+  }
+}
