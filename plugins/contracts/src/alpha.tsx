@@ -50,6 +50,22 @@ export const contractsPage = PageBlueprint.make({
   },
 });
 
+/**
+ * Where the eye goes first: the open errors of an entity with a contract, in a compact card
+ * that renders only when there are some. List it first among the entity cards in
+ * `app.extensions` (app-config.yaml) to put it at the top of the Overview. @alpha
+ */
+export const entityConflictSummaryCard = EntityCardBlueprint.make({
+  name: 'conflict-summary',
+  params: {
+    filter: hasContracts,
+    loader: () =>
+      import('./components/ConflictSummaryCard').then(m => (
+        <m.ConflictSummaryCard />
+      )),
+  },
+});
+
 /** Contracts card on entities with a contract. @alpha */
 export const entityContractsCard = EntityCardBlueprint.make({
   name: 'contracts',
@@ -150,6 +166,7 @@ export default createFrontendPlugin({
   extensions: [
     contractsApi,
     contractsPage,
+    entityConflictSummaryCard,
     entityContractsCard,
     entityConflictsCard,
     entityDecisionsCard,

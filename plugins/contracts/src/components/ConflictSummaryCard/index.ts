@@ -1,0 +1,1 @@
+export { ConflictSummaryCard, countBySeverity } from './ConflictSummaryCard';
