@@ -434,7 +434,10 @@ export class ContractsGraphService {
         await host.call('beginFull');
         const loads: Promise<void>[] = [];
         await readPaged(read, catalog, FULL_FIELDS, credentials, items => {
-          loads.push(host.call('loadPage', items));
+          const load = host.call('loadPage', items);
+          // awaited below; not unhandled meanwhile when a later page's read fails
+          load.catch(() => {});
+          loads.push(load);
         });
         this.runningSince = undefined;
         await Promise.all(loads);

@@ -22,10 +22,12 @@ import {
 import {
   type AnalysisMethods,
   type CheckOutcome,
+  type EntityWire,
   PERSISTED_SNAPSHOT_FORMAT,
   type PersistedSnapshot,
   type StoredEntity,
   type TransferHeader,
+  type TransferPart,
 } from './protocol';
 
 /** The most characters of JSON in one piece of a transfer (parsed in ~1–3 ms). */
@@ -34,18 +36,38 @@ const PART_CHARS = 256 * 1024;
 /** The key of an entity ref in the graph's maps: lower-cased. */
 const key = (ref: string) => ref.toLowerCase();
 
-/** Cuts items into JSON pieces of at most about {@link PART_CHARS} characters each. */
+/**
+ * Cuts items into pieces of at most about {@link PART_CHARS} characters each: findings, nodes and
+ * edges as one JSON document, entities as strings of their own (read when first used).
+ */
 class PartWriter {
-  private readonly parts: string[] = [];
+  private readonly parts: TransferPart[] = [];
   private fields = new Map<string, string[]>();
+  private entities: EntityWire[] = [];
   private size = 0;
 
-  add(field: 's' | 'f' | 'n' | 'e', item: unknown) {
+  add(field: 'f' | 'n' | 'e', item: unknown) {
     const json = JSON.stringify(item);
     let list = this.fields.get(field);
     if (!list) this.fields.set(field, (list = []));
     list.push(json);
-    this.size += json.length + 1;
+    this.grow(json.length + 1);
+  }
+
+  addEntity(k: string, stored: StoredEntity) {
+    const body = JSON.stringify({
+      summary: stored.summary,
+      contract: stored.contract,
+    });
+    const problems = stored.problems.length
+      ? JSON.stringify(stored.problems)
+      : null;
+    this.entities.push([k, stored.etag ?? null, problems, body]);
+    this.grow(body.length + (problems?.length ?? 0) + k.length);
+  }
+
+  private grow(chars: number) {
+    this.size += chars;
     if (this.size >= PART_CHARS) this.cut();
   }
 
@@ -54,12 +76,13 @@ class PartWriter {
     const body = [...this.fields]
       .map(([field, items]) => `"${field}":[${items.join(',')}]`)
       .join(',');
-    this.parts.push(`{${body}}`);
+    this.parts.push({ json: `{${body}}`, entities: this.entities });
     this.fields = new Map();
+    this.entities = [];
     this.size = 0;
   }
 
-  finish(): string[] {
+  finish(): TransferPart[] {
     this.cut();
     return this.parts;
   }
@@ -85,7 +108,7 @@ export class AnalysisCore implements AnalysisMethods {
   private observations = new Map<string, Observation[]>();
   private pending?: { analyzer: Analyzer; entities: Map<string, StoredEntity> };
   private sent?: Sent;
-  private transfers = new Map<number, string[]>();
+  private transfers = new Map<number, TransferPart[]>();
   private nextTransfer = 1;
 
   constructor(
@@ -133,6 +156,8 @@ export class AnalysisCore implements AnalysisMethods {
     lastSuccessAt: string,
   ): TransferHeader | undefined {
     const started = performance.now();
+    // a full recompute whose catalog read failed is dropped
+    this.pending = undefined;
     const touched = new Set<string>();
     for (const k of removed) {
       const stored = this.entities.get(k);
@@ -183,7 +208,7 @@ export class AnalysisCore implements AnalysisMethods {
     );
   }
 
-  pull(transferId: number, index: number): string {
+  pull(transferId: number, index: number): TransferPart {
     const parts = this.transfers.get(transferId);
     if (!parts || index >= parts.length) {
       throw new Error(`no part ${index} of transfer ${transferId}`);
@@ -302,11 +327,11 @@ export class AnalysisCore implements AnalysisMethods {
     if (base && touched) {
       for (const k of touched) {
         const stored = this.entities.get(k);
-        if (stored) writer.add('s', [k, stored]);
+        if (stored) writer.addEntity(k, stored);
         else removed.push(k);
       }
     } else {
-      for (const entry of this.entities) writer.add('s', entry);
+      for (const [k, e] of this.entities) writer.addEntity(k, e);
     }
     const recipe = <T extends object>(
       field: 'f' | 'n' | 'e',

@@ -76,10 +76,22 @@ export interface TransferHeader {
   entities: number;
 }
 
-/** One piece of a transfer (parsed from its JSON). */
+/**
+ * An entity as sent: key, etag (or null), its problems as JSON (null: none), and its summary and
+ * contract as JSON, which the main thread parses when they are first read.
+ */
+export type EntityWire = [string, string | null, string | null, string];
+
+/** One piece of a transfer. */
 export interface TransferPart {
-  /** New or changed entities, by key. */
-  s?: Array<[string, StoredEntity]>;
+  /** New findings (`f`), nodes (`n`) and edges (`e`), in order: a JSON object of arrays. */
+  json: string;
+  /** New or changed entities. */
+  entities: EntityWire[];
+}
+
+/** A piece's JSON, parsed. */
+export interface TransferItems {
   f?: Finding[];
   n?: GraphNode[];
   e?: GraphEdge[];
@@ -113,7 +125,7 @@ export interface AnalysisMethods {
     observations: Array<[string, Observation[]]>,
   ): TransferHeader | undefined;
   /** One piece of an announced transfer. */
-  pull(transferId: number, index: number): string;
+  pull(transferId: number, index: number): TransferPart;
   /** The transfer is read (or given up): its pieces are freed. */
   release(transferId: number): void;
   /** What-if against the worker's analyzer. */

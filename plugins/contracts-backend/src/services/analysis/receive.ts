@@ -1,12 +1,20 @@
 import type {
   AnalysisResult,
+  ContractProblem,
+  EntityContract,
+  EntitySummary,
   Finding,
   GraphEdge,
   GraphNode,
 } from '@backstage-contracts/plugin-contracts-common';
 import type { GraphSnapshot } from '../ContractsGraphService';
 import type { AnalysisHost } from './AnalysisHost';
-import type { StoredEntity, TransferHeader, TransferPart } from './protocol';
+import type {
+  EntityWire,
+  StoredEntity,
+  TransferHeader,
+  TransferItems,
+} from './protocol';
 
 /** The key of an entity ref in the graph's maps: lower-cased. */
 const key = (ref: string) => ref.toLowerCase();
@@ -21,6 +29,56 @@ export type ReceivedSnapshot = Pick<
   | 'entities'
   | 'problems'
 >;
+
+/**
+ * An entity as received: its summary and contract are parsed when first read (a snapshot of a
+ * large catalog is tens of megabytes of contracts, most of which no request reads).
+ */
+class ReceivedEntity implements StoredEntity {
+  private json?: string;
+  private body?: { summary: EntitySummary; contract?: EntityContract };
+
+  constructor(
+    readonly etag: string | undefined,
+    readonly problems: ContractProblem[],
+    json: string,
+  ) {
+    this.json = json;
+  }
+
+  private read() {
+    if (!this.body) {
+      this.body = JSON.parse(this.json!);
+      this.json = undefined;
+    }
+    return this.body!;
+  }
+
+  get summary(): EntitySummary {
+    return this.read().summary;
+  }
+
+  get contract(): EntityContract | undefined {
+    return this.read().contract;
+  }
+
+  toJSON(): StoredEntity {
+    return {
+      etag: this.etag,
+      summary: this.summary,
+      contract: this.contract,
+      problems: this.problems,
+    };
+  }
+}
+
+function entityOf([, etag, problems, json]: EntityWire): StoredEntity {
+  return new ReceivedEntity(
+    etag ?? undefined,
+    problems ? JSON.parse(problems) : [],
+    json,
+  );
+}
 
 /** Findings indexed by id and by the entities they concern. */
 class FindingIndex {
@@ -83,17 +141,15 @@ export async function receiveTransfer(
   const problems: GraphSnapshot['problems'] = [];
   try {
     for (let i = 0; i < header.parts; i++) {
-      const part = JSON.parse(
-        await host.call('pull', header.id, i),
-      ) as TransferPart;
-      if (part.s) {
+      const wire = await host.call('pull', header.id, i);
+      for (const e of wire.entities) {
+        const stored = entityOf(e);
         if (entities) {
-          for (const [k, e] of part.s) {
-            entities.set(k, e);
-            for (const p of e.problems) problems.push(p);
-          }
-        } else added.entities.push(...part.s);
+          entities.set(e[0], stored);
+          for (const p of stored.problems) problems.push(p);
+        } else added.entities.push([e[0], stored]);
       }
+      const part = JSON.parse(wire.json) as TransferItems;
       if (part.f) {
         for (const f of part.f) {
           added.findings.push(f);
