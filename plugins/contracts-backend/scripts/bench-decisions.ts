@@ -5,7 +5,8 @@
  *   yarn bench:decisions [--decisions 20000] [--entities 1000] [--concurrency 16]
  *                        [--idle 40] [--probe-rate 20] [--refresh-interval S] [--sync-interval S]
  *                        [--lag-every 20] [--lag-pending 8] [--max-per-finding N]
- *                        [--concurrent-writes N] [--write-queue N]
+ *                        [--concurrent-writes N] [--write-queue N] [--max-loop-delay MS]
+ *                        [--floor]
  *                        [--profile out.cpuprofile [--profile-replica a|b]] [--keep]
  *
  * Targets (the issue): the catalog's p99 during the writes within 2× its idle p99 (the quieter
@@ -92,29 +93,48 @@
  * - `--profile FILE`: a CPU profile of one replica (`--profile-replica`, default a) during the
  *   load phase (scripts/bench-profile-hook.cjs; summarise with `yarn bench:summary FILE`): the
  *   profiler slows that replica, its figures then say so. `--keep` leaves the databases.
+ * - `--floor`: the same load on a bare insert instead of the plugin's write route: both replicas
+ *   preload scripts/bench-decisions-floor-hook.cjs, a test plugin whose POST
+ *   /api/benchfloor/decisions (the same middleware and token authentication) inserts the row the
+ *   plugin would store for the same body with one knex insert, and the writes go there (no lag:
+ *   nothing of the plugin sees them). What any implementation of the route must spend: if the
+ *   catalog's p99 misses its target under the floor, no write route can meet it at this rate.
+ * - `--max-loop-delay MS` sets `contracts.decisions.maxEventLoopDelay` (writes refused with 503
+ *   and Retry-After while the replica's event loop is delayed beyond it; README).
  * - `kill -USR2 <pid>` during the writes: no more writes are sent (those in flight finish), and
  *   the run goes on to the idle phase and the report, of the writes made (on a machine so
  *   loaded that the writes would take too long; the report's write count says how many).
  *   Ctrl-C (SIGINT) stops without a report.
  */
-import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker } from 'node:worker_threads';
 import {
   type Backend,
   type Json,
-  BACKEND,
+  cpuSeconds,
+  dropDatabases,
   freePort,
+  PG,
   generateYaml,
   HEADERS,
   sleep,
   startBackend,
   waitForGraph,
 } from './benchBackend';
+import {
+  at,
+  count,
+  ms,
+  type ProbeResult,
+  secs,
+  sortedOf,
+  startProbe,
+  TRACE_HOOK,
+  tracesOf,
+  withLoad,
+} from './benchDecisionsProbes';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -141,11 +161,21 @@ const SYNC_S = given('sync-interval');
 const CONCURRENT_WRITES = given('concurrent-writes');
 const WRITE_QUEUE = given('write-queue');
 const MAX_PER_FINDING = given('max-per-finding');
+const MAX_LOOP_DELAY = given('max-loop-delay');
 const KEEP = process.argv.includes('--keep');
+const FLOOR = process.argv.includes('--floor');
+/** Where the writes go: the plugin's route, or (--floor) the bare insert's. */
+const WRITE_PLUGIN = FLOOR ? 'benchfloor' : 'contracts';
+const FLOOR_HOOK = join(__dirname, 'bench-decisions-floor-hook.cjs');
 const PROFILE = (() => {
   const i = process.argv.indexOf('--profile');
   return i > 0 ? resolve(process.argv[i + 1]) : undefined;
 })();
+const probeOptions = {
+  rate: PROBE_RATE,
+  n: N,
+  maxInFlight: PROBE_MAX_IN_FLIGHT,
+};
 const PROFILE_REPLICA = (() => {
   const i = process.argv.indexOf('--profile-replica');
   const v = i > 0 ? process.argv[i + 1] : 'a';
@@ -156,264 +186,12 @@ const LAG_POLL_MS = 50;
 const LAG_GIVE_UP_MS = 120_000;
 const TARGET = { p99Ratio: 2, lagMs: 3000 };
 
-const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
-const PREFIX = `contracts_bench_${process.pid}_`;
-/** pg, as packages/backend depends on it (the backends' own driver). */
-const pg = createRequire(join(BACKEND, 'package.json'))('pg');
-
-async function withPg<T>(fn: (client: any) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...PG, database: 'postgres' });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Drops the databases of this run's prefix, or (`stale`) of earlier runs whose process is gone. */
-async function dropDatabases(which: 'mine' | 'stale'): Promise<string[]> {
-  return withPg(async client => {
-    const { rows } = await client.query(
-      `SELECT datname FROM pg_database WHERE datname LIKE 'contracts\\_bench\\_%'`,
-    );
-    const dropped: string[] = [];
-    for (const { datname } of rows as Array<{ datname: string }>) {
-      const pid = Number(/^contracts_bench_(\d+)_/.exec(datname)?.[1]);
-      let drop = datname.startsWith(PREFIX);
-      if (which === 'stale') {
-        drop = false;
-        if (pid && pid !== process.pid) {
-          try {
-            process.kill(pid, 0);
-          } catch (e: any) {
-            drop = e?.code === 'ESRCH';
-          }
-        }
-      }
-      if (!drop) continue;
-      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-      dropped.push(datname);
-    }
-    return dropped;
-  });
-}
-
-/** CPU seconds (user + system) a process has used, from /proc; undefined elsewhere. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime, stime: fields 14 and 15 of stat (12 and 13 after the command)
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Preloaded into both replicas: tells (on stderr, i.e. the replica's log) each run of the
- * plugin's polling loops — the decisions sync and the graph's quick check — how long it took and
- * the pause chosen after it, through the `onPause` option of startPolling (src/services/polling.ts)
- * which the plugin does not use, and its failures through `onError` (which the plugin gives a
- * debug log line). Nothing else changes.
- */
-const TRACE_HOOK = `
-const Module = require('node:module');
-const load = Module._load;
-const wrapped = new WeakMap();
-Module._load = function (request) {
-  const exports = load.apply(this, arguments);
-  if (!/polling/.test(request) || !exports || typeof exports.startPolling !== 'function') return exports;
-  let w = wrapped.get(exports);
-  if (!w) {
-    const start = exports.startPolling;
-    w = { ...exports, startPolling: options => {
-      const fn = String(options.fn);
-      const loop = /decisions\\.sync/.test(fn) ? 'decisions' : /refreshChanges/.test(fn) ? 'graph' : 'other';
-      const trace = o => process.stderr.write('[bench-trace] ' + JSON.stringify({ at: Date.now(), loop, intervalMs: options.intervalMs, ...o }) + '\\n');
-      return start({ ...options,
-        onPause: (pauseMs, runMs) => {
-          trace({ runMs, pauseMs });
-          if (options.onPause) options.onPause(pauseMs, runMs);
-        },
-        onError: error => {
-          trace({ error: String(error).slice(0, 300) });
-          if (options.onError) options.onError(error);
-        },
-      });
-    } };
-    Object.defineProperty(w, '__esModule', { value: true });
-    wrapped.set(exports, w);
-  }
-  return w;
-};
-`;
-
-/** A run of a polling loop (when it ended, how long it took, the pause after), or a failure. */
-interface Trace {
-  at: number;
-  loop: string;
-  /** The loop's interval (the shortest pause). */
-  intervalMs: number;
-  runMs: number;
-  pauseMs: number;
-  error?: string;
-}
-
-/** What a replica's log tells of a polling loop between two times: runs, or (`errors`) failures. */
-function tracesOf(
-  logFile: string,
-  loop: string,
-  from: number,
-  to: number,
-  errors = false,
-) {
-  const out: Trace[] = [];
-  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
-    if (!line.startsWith('[bench-trace] ')) continue;
-    const t: Trace = JSON.parse(line.slice(14));
-    if (
-      t.loop === loop &&
-      t.at >= from &&
-      t.at <= to &&
-      (t.error !== undefined) === errors
-    )
-      out.push(t);
-  }
-  return out;
-}
-
-/**
- * The catalog probe, in a worker thread per replica (its own event loop): open loop, one request
- * every 1/rate s whatever the answers do (a slow answer does not delay the next request, so a
- * stall is measured, not skipped), over fetch's keep-alive pool; or `amount` requests, 8 at a
- * time (the warm-up). Every response's latency (sent → body read) and time kept.
- */
-const PROBE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { performance } = require('node:perf_hooks');
-const { url, headers, rate, amount, n, maxInFlight } = workerData;
-let i = 0, inflight = 0, errors = 0, dropped = 0, stopped = false;
-const latencies = [], times = [], statuses = {};
-const one = async () => {
-  const target = url.replace('svc-N', 'svc-' + (i++ % n));
-  inflight++;
-  const t0 = performance.now();
-  try {
-    const res = await fetch(target, { headers });
-    await res.arrayBuffer();
-    latencies.push(performance.now() - t0);
-    times.push(Date.now());
-    statuses[res.status] = (statuses[res.status] || 0) + 1;
-  } catch {
-    errors++;
-  } finally {
-    inflight--;
-  }
-};
-const finish = async () => {
-  while (inflight) await new Promise(r => setTimeout(r, 10));
-  parentPort.postMessage({ latencies: Float64Array.from(latencies), times: Float64Array.from(times), statuses, errors, dropped });
-};
-if (amount) {
-  let k = 0;
-  Promise.all(Array.from({ length: 8 }, async () => { while (k++ < amount) await one(); })).then(finish);
-} else {
-  const period = 1000 / rate;
-  const start = performance.now();
-  let k = 0;
-  const tick = () => {
-    if (stopped) return;
-    while (start + k * period <= performance.now()) {
-      k++;
-      if (inflight < maxInFlight) one();
-      else dropped++;
-    }
-    setTimeout(tick, Math.max(0, start + k * period - performance.now()));
-  };
-  tick();
-  parentPort.on('message', m => { if (m === 'stop') { stopped = true; finish(); } });
-}
-`;
-
-interface ProbeResult {
-  latencies: Float64Array;
-  times: Float64Array;
-  statuses: Record<string, number>;
-  errors: number;
-  /** Not sent: PROBE_MAX_IN_FLIGHT requests were waiting already. */
-  dropped: number;
-}
-
-function startProbe(
-  base: string,
-  token: string,
-  amount?: number,
-): { stop(): Promise<ProbeResult> } {
-  const worker = new Worker(PROBE, {
-    eval: true,
-    workerData: {
-      url: `${base}/api/catalog/entities/by-name/component/default/svc-N`,
-      headers: { ...HEADERS, authorization: `Bearer ${token}` },
-      rate: PROBE_RATE,
-      maxInFlight: PROBE_MAX_IN_FLIGHT,
-      amount,
-      n: N,
-    },
-  });
-  const done = new Promise<ProbeResult>((res, rej) => {
-    worker.once('message', res);
-    worker.once('error', rej);
-  }).finally(() => worker.terminate());
-  return {
-    stop() {
-      if (!amount) worker.postMessage('stop');
-      return done;
-    },
-  };
-}
-
-/** The value at quantile q of sorted values. */
-const at = (sorted: ArrayLike<number>, q: number) =>
-  sorted.length
-    ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
-    : NaN;
-const sortedOf = (values: ArrayLike<number>) =>
-  Float64Array.from(values).sort();
-const ms = (v: number) =>
-  Number.isNaN(v) ? '      -' : `${v.toFixed(1)} ms`.padStart(10);
-const secs = (v: number) => `${(v / 1000).toFixed(2)} s`;
-const count = (m: Map<string, number> | Record<string, number>) =>
-  [...(m instanceof Map ? m : Object.entries(m))]
-    .map(([k, v]) => `${k}: ${v}`)
-    .join(', ');
-
-/** The load average while `fn` runs, sampled every second: mean and max of the 1-min figure. */
-async function withLoad<T>(
-  fn: () => Promise<T>,
-): Promise<[T, { mean: number; max: number }]> {
-  const samples: number[] = [loadavg()[0]];
-  const timer = setInterval(() => samples.push(loadavg()[0]), 1000);
-  try {
-    const out = await fn();
-    samples.push(loadavg()[0]);
-    return [
-      out,
-      {
-        mean: samples.reduce((a, b) => a + b, 0) / samples.length,
-        max: Math.max(...samples),
-      },
-    ];
-  } finally {
-    clearInterval(timer);
-  }
-}
+const KIND = 'contracts_bench';
+const PREFIX = `${KIND}_${process.pid}_`;
 
 async function main() {
   const started = Date.now();
-  const stale = await dropDatabases('stale');
+  const stale = await dropDatabases(KIND, 'stale');
   if (stale.length)
     process.stdout.write(
       `  dropped ${stale.length} databases of earlier runs that are gone\n`,
@@ -434,6 +212,7 @@ async function main() {
         ...(SYNC_S ? { syncIntervalSeconds: SYNC_S } : {}),
         ...(CONCURRENT_WRITES ? { concurrentWrites: CONCURRENT_WRITES } : {}),
         ...(WRITE_QUEUE ? { writeQueue: WRITE_QUEUE } : {}),
+        ...(MAX_LOOP_DELAY ? { maxEventLoopDelay: MAX_LOOP_DELAY } : {}),
       },
       schedule: {
         frequency: { hours: 24 },
@@ -463,7 +242,7 @@ async function main() {
         process.stdout.write(`  databases kept: ${PREFIX}*\n`);
         return;
       }
-      const dropped = await dropDatabases('mine').catch(e => {
+      const dropped = await dropDatabases(KIND, 'mine').catch(e => {
         process.stderr.write(`could not drop ${PREFIX}*: ${e}\n`);
         return [];
       });
@@ -505,7 +284,7 @@ async function run(
       overlayName: `app-config.${name.toLowerCase()}.yaml`,
       config,
       profileFile: PROFILE && PROFILE_REPLICA === i ? PROFILE : undefined,
-      preload: [traceHook],
+      preload: FLOOR ? [traceHook, FLOOR_HOOK] : [traceHook],
     });
     replicas.push(replica);
     process.stdout.write(
@@ -554,7 +333,9 @@ async function run(
     `  warm-up: every entity once through each replica's catalog (${N} requests each)\n`,
   );
   await Promise.all(
-    replicas.map((r, i) => startProbe(r.base, tokens[i], N).stop()),
+    replicas.map((r, i) =>
+      startProbe(r.base, tokens[i], { ...probeOptions, amount: N }).stop(),
+    ),
   );
   const cpuOf = () => replicas.map(r => cpuSeconds(r.child.pid));
 
@@ -565,7 +346,9 @@ async function run(
   let cpu0 = cpuOf();
   const idleFrom = Date.now();
   const [idle, idleLoad] = await withLoad(async () => {
-    const probes = replicas.map((r, i) => startProbe(r.base, tokens[i]));
+    const probes = replicas.map((r, i) =>
+      startProbe(r.base, tokens[i], probeOptions),
+    );
     await sleep(IDLE_S * 1000);
     return Promise.all(probes.map(p => p.stop()));
   });
@@ -657,7 +440,7 @@ async function run(
       // consecutive writes (one through each replica) answer the same finding
       const findingId = findings[Math.floor(i / 2) % findings.length];
       const post = () =>
-        fetch(`${replicas[r].base}/api/contracts/decisions`, {
+        fetch(`${replicas[r].base}/api/${WRITE_PLUGIN}/decisions`, {
           method: 'POST',
           headers: { ...headersOf(r), 'content-type': 'application/json' },
           body: JSON.stringify({
@@ -691,7 +474,7 @@ async function run(
         writeLatencies[r].push(ackAt - t0);
         if (res.status === 201 && body?.id) {
           // one write in LAG_EVERY, through A and B in turns
-          if (i % LAG_EVERY === Math.floor(i / LAG_EVERY) % 2) {
+          if (!FLOOR && i % LAG_EVERY === Math.floor(i / LAG_EVERY) % 2) {
             if (pendingLags < LAG_PENDING) {
               lagPolls.push(sampleLag(r, findingId, body.id, ackAt));
             } else skippedLags++;
@@ -716,7 +499,9 @@ async function run(
   }
   const [[during, writeSeconds, lagWaitSeconds], loadLoad] = await withLoad(
     async () => {
-      const probes = replicas.map((r, i) => startProbe(r.base, tokens[i]));
+      const probes = replicas.map((r, i) =>
+        startProbe(r.base, tokens[i], probeOptions),
+      );
       const t0 = performance.now();
       let lastReport = t0;
       const progress = setInterval(() => {
@@ -754,7 +539,9 @@ async function run(
   process.stdout.write(`  idle again: the catalog probe alone, ${IDLE_S} s\n`);
   const afterFrom = Date.now();
   const [after, afterLoad] = await withLoad(async () => {
-    const probes = replicas.map((r, i) => startProbe(r.base, tokens[i]));
+    const probes = replicas.map((r, i) =>
+      startProbe(r.base, tokens[i], probeOptions),
+    );
     await sleep(IDLE_S * 1000);
     return Promise.all(probes.map(p => p.stop()));
   });
@@ -772,7 +559,11 @@ async function run(
             0,
           )} decisions (of ${DECISIONS}: SIGUSR2)`
         : `${DECISIONS} decisions`
-    }, ${CONCURRENCY} writers; probe ${PROBE_RATE} req/s per replica (open loop); 2 replicas, PostgreSQL`,
+    }, ${CONCURRENCY} writers; probe ${PROBE_RATE} req/s per replica (open loop); 2 replicas, PostgreSQL${
+      FLOOR
+        ? '\nFLOOR: the writes went to a bare knex insert of the same row (POST /api/benchfloor/decisions), not to the plugin'
+        : ''
+    }`,
     '',
     `catalog GET /api/catalog/entities/by-name/... ${'p50'.padStart(
       10,

@@ -46,9 +46,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import {
   freePort,
   generateYaml,
@@ -57,6 +56,7 @@ import {
   startBackend,
   waitForGraph,
 } from './benchBackend';
+import { type RunResult, runLoad } from './benchHttp';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -79,38 +79,6 @@ const PROFILE = (() => {
 /** The issue's target: our p95, and our throughput and p95 against the catalog's. */
 const TARGET = { p95Ms: 25, rpsRatio: 4, p95Ratio: 0.25 };
 
-/**
- * The load generator runs in a worker thread: on its own event loop, so its CPU does not queue
- * in front of the measurement. Latencies are collected per response and the percentiles computed
- * exactly (autocannon's summary has no p95).
- */
-const CLIENT = `
-const { parentPort, workerData } = require('node:worker_threads');
-const autocannon = require(workerData.autocannon);
-const { url, headers, connections, duration, amount, n } = workerData;
-let i = 0;
-const latencies = [];
-const instance = autocannon({
-  url, connections, headers, ...(amount ? { amount } : { duration }),
-  requests: [{ setupRequest: req => ({ ...req, path: req.path.replace('svc-N', 'svc-' + (i++ % n)) }) }],
-}, (err, result) => {
-  if (err) throw err;
-  parentPort.postMessage({ latencies: Float64Array.from(latencies),
-    seconds: (result.finish - result.start) / 1000, non2xx: result.non2xx, errors: result.errors });
-});
-instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
-`;
-
-interface RunResult {
-  p50: number;
-  p95: number;
-  p99: number;
-  rps: number;
-  non2xx: number;
-  errors: number;
-  load: number[];
-}
-
 async function run(
   url: string,
   token: string,
@@ -118,37 +86,14 @@ async function run(
   /** A number of requests instead of a duration. */
   amount?: number,
 ): Promise<RunResult> {
-  const worker = new Worker(CLIENT, {
-    eval: true,
-    workerData: {
-      autocannon: require.resolve('autocannon'),
-      url,
-      headers: { ...HEADERS, authorization: `Bearer ${token}` },
-      connections: CONNECTIONS,
-      duration,
-      amount,
-      n: N,
-    },
+  return runLoad({
+    url,
+    token,
+    connections: CONNECTIONS,
+    duration,
+    amount,
+    n: N,
   });
-  const out: any = await new Promise((res, rej) => {
-    worker.once('message', res);
-    worker.once('error', rej);
-  });
-  await worker.terminate();
-  const sorted = (out.latencies as Float64Array).sort();
-  const at = (q: number) =>
-    sorted.length
-      ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
-      : NaN;
-  return {
-    p50: at(0.5),
-    p95: at(0.95),
-    p99: at(0.99),
-    rps: sorted.length / out.seconds,
-    non2xx: out.non2xx,
-    errors: out.errors,
-    load: loadavg(),
-  };
 }
 
 /** With `--profile`: a CPU profile of the backend (SIGUSR2 starts it, the next writes it). */

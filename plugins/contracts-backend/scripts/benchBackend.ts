@@ -5,7 +5,8 @@
  * replicas on one PostgreSQL).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -99,6 +100,10 @@ export interface BackendOptions {
   profileFile?: string;
   /** More modules to preload (`node --require`). */
   preload?: string[];
+  /** An IPC channel to the backend (`child.send`, `child.on('message')`), for a preloaded hook. */
+  ipc?: boolean;
+  /** More environment variables for the backend. */
+  env?: Record<string, string>;
 }
 
 /** A running backend process. */
@@ -170,8 +175,9 @@ export function startBackend(options: BackendOptions): Backend {
         NODE_ENV: 'production',
         ESBK_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
         ...(profileFile ? { BENCH_PROFILE_FILE: profileFile } : {}),
+        ...options.env,
       },
-      stdio: ['ignore', log, log],
+      stdio: options.ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
     },
   );
   closeSync(log);
@@ -254,5 +260,73 @@ export async function waitForGraph(
       )}s)\n`,
     );
     await sleep(5000);
+  }
+}
+
+/** The PostgreSQL the benchmarks use (user postgres, no password). */
+export const PG = { host: '127.0.0.1', port: 5432, user: 'postgres' };
+/** pg, as packages/backend depends on it (the backends' own driver). */
+const pg = createRequire(join(BACKEND, 'package.json'))('pg');
+
+export async function withPg<T>(fn: (client: any) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ ...PG, database: 'postgres' });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Drops the databases `<kind>_<pid>_*` of this process (`mine`), or (`stale`) of earlier runs of
+ * the same kind whose process is gone. `kind` is a prefix of lowercase letters and underscores,
+ * such as `contracts_bench`.
+ */
+export async function dropDatabases(
+  kind: string,
+  which: 'mine' | 'stale',
+): Promise<string[]> {
+  if (!/^[a-z_]+$/.test(kind)) throw new Error(`bad database kind ${kind}`);
+  const mine = `${kind}_${process.pid}_`;
+  return withPg(async client => {
+    const { rows } = await client.query(
+      `SELECT datname FROM pg_database WHERE datname LIKE $1`,
+      [`${kind.replace(/_/g, '\\_')}\\_%`],
+    );
+    const dropped: string[] = [];
+    for (const { datname } of rows as Array<{ datname: string }>) {
+      const match = new RegExp(`^${kind}_(\\d+)_`).exec(datname);
+      const pid = Number(match?.[1]);
+      if (!pid) continue;
+      let drop = datname.startsWith(mine);
+      if (which === 'stale') {
+        drop = false;
+        if (pid !== process.pid) {
+          try {
+            process.kill(pid, 0);
+          } catch (e: any) {
+            drop = e?.code === 'ESRCH';
+          }
+        }
+      }
+      if (!drop) continue;
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+      dropped.push(datname);
+    }
+    return dropped;
+  });
+}
+
+/** CPU seconds (user + system) a process has used, from /proc; undefined elsewhere. */
+export function cpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime, stime: fields 14 and 15 of stat (12 and 13 after the command)
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,130 @@
+/*
+ * Preloaded into the backend by `yarn bench:scale` (scripts/bench-scale.ts). It changes nothing of
+ * the contracts plugin; it only
+ * - measures the host's event loop: perf_hooks.monitorEventLoopDelay (10 ms resolution) and,
+ *   beside it, the largest gap between the ticks of a 5 ms interval timer (a check on the
+ *   histogram); the parent asks over the IPC channel: { id, eld: 'reset' } starts a window,
+ *   { id, eld: 'read' } answers { id, eld: { maxMs, p99Ms, meanMs, gapMaxMs } } for the window so far;
+ * - adds a test plugin `benchnoop` with one trivial route, GET /api/benchnoop/noop, behind the
+ *   same root middleware, plugin router and token authentication as every plugin's routes (it
+ *   asks for the caller's user credentials and answers {}): what the framework alone costs;
+ * - with BENCH_WITHOUT_CONTRACTS=1, puts an empty plugin (pluginId contracts, no routes, no work)
+ *   in place of @backstage-contracts/plugin-contracts-backend: the same backend without ours.
+ */
+const Module = require('node:module');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+
+const histogram = monitorEventLoopDelay({ resolution: 10 });
+histogram.enable();
+let gapMax = 0;
+let last = performance.now();
+setInterval(() => {
+  const now = performance.now();
+  gapMax = Math.max(gapMax, now - last - 5);
+  last = now;
+}, 5).unref();
+
+if (process.send) {
+  process.on('message', message => {
+    if (!message || !message.eld) return;
+    if (message.eld === 'reset') {
+      histogram.reset();
+      gapMax = 0;
+      last = performance.now();
+      process.send({ id: message.id, eld: 'reset' });
+      return;
+    }
+    const ms = ns => ns / 1e6;
+    process.send({
+      id: message.id,
+      eld: {
+        maxMs: ms(histogram.max),
+        p99Ms: ms(histogram.percentile(99)),
+        meanMs: ms(histogram.mean),
+        gapMaxMs: Math.max(gapMax, performance.now() - last - 5),
+      },
+    });
+  });
+  // the IPC channel must not keep a stopping backend alive
+  process.channel?.unref?.();
+}
+
+let api;
+const pluginApi = () =>
+  (api ??= require(require.resolve('@backstage/backend-plugin-api', {
+    paths: [process.cwd()],
+  })));
+
+const noopPlugin = () => {
+  const { coreServices, createBackendPlugin } = pluginApi();
+  const express = require(require.resolve('express', {
+    paths: [process.cwd()],
+  }));
+  return createBackendPlugin({
+    pluginId: 'benchnoop',
+    register(env) {
+      env.registerInit({
+        deps: {
+          httpRouter: coreServices.httpRouter,
+          httpAuth: coreServices.httpAuth,
+        },
+        async init({ httpRouter, httpAuth }) {
+          const router = express.Router();
+          router.get('/noop', async (req, res, next) => {
+            try {
+              await httpAuth.credentials(req, { allow: ['user'] });
+              res.json({});
+            } catch (error) {
+              next(error);
+            }
+          });
+          httpRouter.use(router);
+        },
+      });
+    },
+  });
+};
+
+const emptyContracts = () => {
+  const { createBackendPlugin } = pluginApi();
+  return createBackendPlugin({
+    pluginId: 'contracts',
+    register(env) {
+      env.registerInit({ deps: {}, async init() {} });
+    },
+  });
+};
+
+/** Our plugin's package, however the backend imports it: the module that exports contractsPlugin. */
+const isContracts = m =>
+  Boolean(m && typeof m === 'object' && 'contractsPlugin' in m);
+
+const load = Module._load;
+let wrapped;
+Module._load = function hooked(request) {
+  const exports = load.apply(this, arguments);
+  if (request !== '@backstage/backend-defaults' || !exports?.createBackend) {
+    return exports;
+  }
+  wrapped ??= Object.defineProperty(
+    {
+      ...exports,
+      createBackend: (...args) => {
+        const backend = exports.createBackend(...args);
+        backend.add(noopPlugin());
+        if (process.env.BENCH_WITHOUT_CONTRACTS !== '1') return backend;
+        const add = backend.add.bind(backend);
+        backend.add = feature =>
+          add(
+            Promise.resolve(feature).then(m =>
+              isContracts(m) ? { default: emptyContracts() } : m,
+            ),
+          );
+        return backend;
+      },
+    },
+    '__esModule',
+    { value: true },
+  );
+  return wrapped;
+};

@@ -1,0 +1,218 @@
+/*
+ * What bench-decisions.ts measures with: the catalog probe (a worker thread per replica, open
+ * loop), the trace hook preloaded into the replicas (their polling loops' runs), and small
+ * statistics helpers.
+ */
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { HEADERS } from './benchBackend';
+
+/**
+ * Preloaded into both replicas: tells (on stderr, i.e. the replica's log) each run of the
+ * plugin's polling loops — the decisions sync and the graph's quick check — how long it took and
+ * the pause chosen after it, through the `onPause` option of startPolling (src/services/polling.ts)
+ * which the plugin does not use, and its failures through `onError` (which the plugin gives a
+ * debug log line). Nothing else changes.
+ */
+export const TRACE_HOOK = `
+const Module = require('node:module');
+const load = Module._load;
+const wrapped = new WeakMap();
+Module._load = function (request) {
+  const exports = load.apply(this, arguments);
+  if (!/polling/.test(request) || !exports || typeof exports.startPolling !== 'function') return exports;
+  let w = wrapped.get(exports);
+  if (!w) {
+    const start = exports.startPolling;
+    w = { ...exports, startPolling: options => {
+      const fn = String(options.fn);
+      const loop = /decisions\\.sync/.test(fn) ? 'decisions' : /refreshChanges/.test(fn) ? 'graph' : 'other';
+      const trace = o => process.stderr.write('[bench-trace] ' + JSON.stringify({ at: Date.now(), loop, intervalMs: options.intervalMs, ...o }) + '\\n');
+      return start({ ...options,
+        onPause: (pauseMs, runMs) => {
+          trace({ runMs, pauseMs });
+          if (options.onPause) options.onPause(pauseMs, runMs);
+        },
+        onError: error => {
+          trace({ error: String(error).slice(0, 300) });
+          if (options.onError) options.onError(error);
+        },
+      });
+    } };
+    Object.defineProperty(w, '__esModule', { value: true });
+    wrapped.set(exports, w);
+  }
+  return w;
+};
+`;
+
+/** A run of a polling loop (when it ended, how long it took, the pause after), or a failure. */
+export interface Trace {
+  at: number;
+  loop: string;
+  /** The loop's interval (the shortest pause). */
+  intervalMs: number;
+  runMs: number;
+  pauseMs: number;
+  error?: string;
+}
+
+/** What a replica's log tells of a polling loop between two times: runs, or (`errors`) failures. */
+export function tracesOf(
+  logFile: string,
+  loop: string,
+  from: number,
+  to: number,
+  errors = false,
+) {
+  const out: Trace[] = [];
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('[bench-trace] ')) continue;
+    const t: Trace = JSON.parse(line.slice(14));
+    if (
+      t.loop === loop &&
+      t.at >= from &&
+      t.at <= to &&
+      (t.error !== undefined) === errors
+    )
+      out.push(t);
+  }
+  return out;
+}
+
+/**
+ * The catalog probe, in a worker thread per replica (its own event loop): open loop, one request
+ * every 1/rate s whatever the answers do (a slow answer does not delay the next request, so a
+ * stall is measured, not skipped), over fetch's keep-alive pool; or `amount` requests, 8 at a
+ * time (the warm-up). Every response's latency (sent → body read) and time kept.
+ */
+export const PROBE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { performance } = require('node:perf_hooks');
+const { url, headers, rate, amount, n, maxInFlight } = workerData;
+let i = 0, inflight = 0, errors = 0, dropped = 0, stopped = false;
+const latencies = [], times = [], statuses = {};
+const one = async () => {
+  const target = url.replace('svc-N', 'svc-' + (i++ % n));
+  inflight++;
+  const t0 = performance.now();
+  try {
+    const res = await fetch(target, { headers });
+    await res.arrayBuffer();
+    latencies.push(performance.now() - t0);
+    times.push(Date.now());
+    statuses[res.status] = (statuses[res.status] || 0) + 1;
+  } catch {
+    errors++;
+  } finally {
+    inflight--;
+  }
+};
+const finish = async () => {
+  while (inflight) await new Promise(r => setTimeout(r, 10));
+  parentPort.postMessage({ latencies: Float64Array.from(latencies), times: Float64Array.from(times), statuses, errors, dropped });
+};
+if (amount) {
+  let k = 0;
+  Promise.all(Array.from({ length: 8 }, async () => { while (k++ < amount) await one(); })).then(finish);
+} else {
+  const period = 1000 / rate;
+  const start = performance.now();
+  let k = 0;
+  const tick = () => {
+    if (stopped) return;
+    while (start + k * period <= performance.now()) {
+      k++;
+      if (inflight < maxInFlight) one();
+      else dropped++;
+    }
+    setTimeout(tick, Math.max(0, start + k * period - performance.now()));
+  };
+  tick();
+  parentPort.on('message', m => { if (m === 'stop') { stopped = true; finish(); } });
+}
+`;
+
+export interface ProbeResult {
+  latencies: Float64Array;
+  times: Float64Array;
+  statuses: Record<string, number>;
+  errors: number;
+  /** Not sent: PROBE_MAX_IN_FLIGHT requests were waiting already. */
+  dropped: number;
+}
+
+export function startProbe(
+  base: string,
+  token: string,
+  options: {
+    /** Requests per second (open loop). */
+    rate: number;
+    /** Entities svc-0 … svc-(n-1), asked round robin. */
+    n: number;
+    /** Requests in flight at most; beyond, one is not sent (counted as dropped). */
+    maxInFlight: number;
+    /** A number of requests, 8 at a time, instead of the open loop (a warm-up). */
+    amount?: number;
+  },
+): { stop(): Promise<ProbeResult> } {
+  const { rate, n, maxInFlight, amount } = options;
+  const worker = new Worker(PROBE, {
+    eval: true,
+    workerData: {
+      url: `${base}/api/catalog/entities/by-name/component/default/svc-N`,
+      headers: { ...HEADERS, authorization: `Bearer ${token}` },
+      rate,
+      maxInFlight,
+      amount,
+      n,
+    },
+  });
+  const done = new Promise<ProbeResult>((res, rej) => {
+    worker.once('message', res);
+    worker.once('error', rej);
+  }).finally(() => worker.terminate());
+  return {
+    stop() {
+      if (!amount) worker.postMessage('stop');
+      return done;
+    },
+  };
+}
+
+/** The value at quantile q of sorted values. */
+export const at = (sorted: ArrayLike<number>, q: number) =>
+  sorted.length
+    ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+    : NaN;
+export const sortedOf = (values: ArrayLike<number>) =>
+  Float64Array.from(values).sort();
+export const ms = (v: number) =>
+  Number.isNaN(v) ? '      -' : `${v.toFixed(1)} ms`.padStart(10);
+export const secs = (v: number) => `${(v / 1000).toFixed(2)} s`;
+export const count = (m: Map<string, number> | Record<string, number>) =>
+  [...(m instanceof Map ? m : Object.entries(m))]
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
+
+/** The load average while `fn` runs, sampled every second: mean and max of the 1-min figure. */
+export async function withLoad<T>(
+  fn: () => Promise<T>,
+): Promise<[T, { mean: number; max: number }]> {
+  const samples: number[] = [loadavg()[0]];
+  const timer = setInterval(() => samples.push(loadavg()[0]), 1000);
+  try {
+    const out = await fn();
+    samples.push(loadavg()[0]);
+    return [
+      out,
+      {
+        mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+        max: Math.max(...samples),
+      },
+    ];
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,129 @@
+import { ConfigReader } from '@backstage/config';
+import express from 'express';
+import request from 'supertest';
+import {
+  EventLoopAdmission,
+  isDecisionWrite,
+  readEventLoopAdmissionSettings,
+} from './admission';
+
+/** Holds the event loop (a real synchronous stretch, as a long computation would). */
+function block(ms: number) {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // busy
+  }
+}
+
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+function appWith(admission: EventLoopAdmission) {
+  const app = express();
+  app.use(admission.middleware(isDecisionWrite));
+  app.post('/decisions', (_req, res) => {
+    res.status(201).json({ ok: true });
+  });
+  app.post('/decisions/:id/signatures', (_req, res) => {
+    res.status(201).json({ ok: true });
+  });
+  app.get('/decisions', (_req, res) => {
+    res.json({ items: [] });
+  });
+  return app;
+}
+
+describe('EventLoopAdmission', () => {
+  let admission: EventLoopAdmission | undefined;
+  afterEach(() => admission?.stop());
+
+  it('refuses writes with 503 and Retry-After after the loop was held, and admits them again once it is free', async () => {
+    admission = new EventLoopAdmission({
+      maxEventLoopDelayMs: 200,
+      // long samples: the requests below are answered within the one after the stretch
+      sampleIntervalMs: 1000,
+      retryAfterSeconds: 1,
+    });
+    admission.start();
+    const app = appWith(admission);
+    // a quiet sample first (a loaded machine may stall this process at start)
+    await sleep(1100);
+    for (let i = 0; i < 50 && admission.underPressure; i++) await sleep(100);
+    expect(admission.underPressure).toBe(false);
+    expect((await request(app).post('/decisions').send({})).status).toBe(201);
+
+    block(700);
+    // the sampler (a timer of the same loop) sees it at its next run
+    for (let i = 0; i < 60 && !admission.underPressure; i++) await sleep(20);
+    expect(admission.delayMs).toBeGreaterThan(500);
+    expect(admission.underPressure).toBe(true);
+    const refused = await request(app).post('/decisions').send({});
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body.error.name).toBe('ServiceUnavailableError');
+    expect(refused.body.error.message).toMatch(/maxEventLoopDelay 200 ms/);
+    expect(
+      (await request(app).post('/decisions/abc/signatures').send({})).status,
+    ).toBe(503);
+    // reads pass under pressure
+    expect((await request(app).get('/decisions')).status).toBe(200);
+
+    // a free loop: the next samples clear it
+    for (let i = 0; i < 50 && admission.underPressure; i++) await sleep(100);
+    expect(admission.underPressure).toBe(false);
+    expect((await request(app).post('/decisions').send({})).status).toBe(201);
+  });
+
+  it('refuses nothing without a bound (the default)', async () => {
+    const settings = readEventLoopAdmissionSettings(new ConfigReader({}));
+    expect(settings.maxEventLoopDelayMs).toBe(0);
+    admission = new EventLoopAdmission({ ...settings, sampleIntervalMs: 50 });
+    admission.start();
+    const app = appWith(admission);
+    block(300);
+    await sleep(80);
+    expect(admission.underPressure).toBe(false);
+    expect((await request(app).post('/decisions').send({})).status).toBe(201);
+  });
+
+  it('reads its settings from contracts.decisions and refuses bad ones', () => {
+    expect(
+      readEventLoopAdmissionSettings(
+        new ConfigReader({
+          contracts: {
+            decisions: { maxEventLoopDelay: 150, eventLoopSampleInterval: 250 },
+          },
+        }),
+      ),
+    ).toEqual({
+      maxEventLoopDelayMs: 150,
+      sampleIntervalMs: 250,
+      retryAfterSeconds: 1,
+    });
+    expect(() =>
+      readEventLoopAdmissionSettings(
+        new ConfigReader({
+          contracts: { decisions: { maxEventLoopDelay: -1 } },
+        }),
+      ),
+    ).toThrow(/contracts.decisions.maxEventLoopDelay must be a number/);
+    expect(() =>
+      readEventLoopAdmissionSettings(
+        new ConfigReader({
+          contracts: { decisions: { eventLoopSampleInterval: 1 } },
+        }),
+      ),
+    ).toThrow(/eventLoopSampleInterval/);
+  });
+
+  it('guards decision writes only', () => {
+    expect(isDecisionWrite({ method: 'POST', path: '/decisions' })).toBe(true);
+    expect(
+      isDecisionWrite({ method: 'DELETE', path: '/decisions/1/proposal' }),
+    ).toBe(true);
+    expect(isDecisionWrite({ method: 'GET', path: '/decisions' })).toBe(false);
+    expect(isDecisionWrite({ method: 'POST', path: '/check' })).toBe(false);
+    expect(isDecisionWrite({ method: 'POST', path: '/decisionsx' })).toBe(
+      false,
+    );
+  });
+});
