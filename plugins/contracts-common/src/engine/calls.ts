@@ -11,7 +11,6 @@ import type {
   RetryPolicy,
   SourceLocation,
 } from '../types';
-import type { Slot } from './slot';
 import type { RuleContext } from './types';
 
 /** One call an entity makes: a `depends_on` entry and/or a retry policy on the same target. */
@@ -141,8 +140,6 @@ export interface ResolvedCall {
   operation?: ProvidedOperation;
   /** The target's `operations[]` entry for the called operation. */
   idempotency?: IdempotencySpec;
-  /** The target's slot, when resolved by the indexed context: walks go on from it without a lookup. */
-  slot?: Slot;
 }
 
 /**
@@ -153,7 +150,6 @@ export function resolvedCall(
   call: Call,
   target: EntitySummary | undefined,
   contract: EntityContract | undefined,
-  slot?: Slot,
 ): ResolvedCall {
   const op = call.operation;
   let operation: ProvidedOperation | undefined;
@@ -172,7 +168,7 @@ export function resolvedCall(
       }
     }
   }
-  return { call, target, contract, operation, idempotency, slot };
+  return { call, target, contract, operation, idempotency };
 }
 
 /** The calls of a contract with their targets resolved through any {@link RuleContext}. */

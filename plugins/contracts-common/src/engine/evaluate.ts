@@ -197,12 +197,7 @@ export function evaluateAnchor(
   cfg: ResolvedConfig,
   ctx: IndexedRuleContext,
 ): UnitOutput {
-  const anchorSlot = ctx.anchorSlot;
-  const from =
-    (anchorSlot && anchorSlot.key === contract.entityRef
-      ? ctx.entityOfSlot(anchorSlot)
-      : ctx.entity(contract.entityRef)
-    )?.ref ?? contract.entityRef;
+  const from = ctx.entity(contract.entityRef)?.ref ?? contract.entityRef;
   const edges = contractEdges(from, contract, ctx);
   const findings: FindingEntry[] = [];
   let seen: Set<string> | undefined;

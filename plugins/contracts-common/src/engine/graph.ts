@@ -3,13 +3,7 @@
  */
 import type { EntityContract } from '../types';
 import { hashParts, HashPrefix, hashPartsFrom } from './hash';
-import {
-  contractRefs,
-  findDatasetVia,
-  resolvedCalls,
-  resolveVia,
-} from './paths';
-import type { Slot } from './slot';
+import { resolvedCalls } from './paths';
 import type { GraphEdge, RuleContext } from './types';
 
 /** An edge before the findings on it are known. */
@@ -92,7 +86,6 @@ export function contractEdges(
 ): EdgeDraft[] {
   const edges: EdgeDraft[] = [];
   const ids = new EdgeIds(from);
-  const refs = contractRefs(ctx, contract);
   for (const { call, target } of resolvedCalls(ctx, contract)) {
     if (target) {
       addEdge(
@@ -107,12 +100,8 @@ export function contractEdges(
   }
   // a dataset read (a data dependency, or a derived dataset's source): the edge goes to the
   // provider, `via` the named source when that is another entity (orders via orders-db)
-  const addDatasetEdge = (
-    slot: Slot | undefined,
-    ref: string,
-    dataset: string,
-  ) => {
-    const m = findDatasetVia(ctx, slot, ref, dataset);
+  const addDatasetEdge = (ref: string, dataset: string) => {
+    const m = ctx.findDataset(ref, dataset);
     const to = m.provider ?? m.source;
     if (to) {
       addEdge(
@@ -126,17 +115,13 @@ export function contractEdges(
       );
     }
   };
-  contract.dataDependencies.forEach((dd, i) =>
-    addDatasetEdge(refs?.dataDependencies[i], dd.ref, dd.dataset),
-  );
-  contract.datasets.forEach((ds, d) =>
-    ds.derivedFrom.forEach((src, i) =>
-      addDatasetEdge(refs?.derivedFrom[d][i], src.ref, src.dataset),
-    ),
+  contract.dataDependencies.forEach(dd => addDatasetEdge(dd.ref, dd.dataset));
+  contract.datasets.forEach(ds =>
+    ds.derivedFrom.forEach(src => addDatasetEdge(src.ref, src.dataset)),
   );
   for (let i = 0; i < contract.requires.length; i++) {
     const r = contract.requires[i];
-    const target = resolveVia(ctx, refs?.requires[i], r.ref);
+    const target = ctx.resolve(r.ref);
     if (target) {
       addEdge(edges, ids, from, 'data-need', target.ref, r.data);
     }

@@ -6,7 +6,6 @@
  */
 import type {
   EntityContract,
-  EntitySummary,
   Freshness,
   PercentileLatency,
   ProvidedDataset,
@@ -14,10 +13,7 @@ import type {
 } from '../types';
 import { resolveCalls } from './calls';
 import type { ResolvedCall } from './calls';
-import { IndexedRuleContext } from './ruleContext';
-import { MemoTable } from './slot';
-import type { ContractRefs, Slot } from './slot';
-import type { DatasetMatch, RuleContext } from './types';
+import type { RuleContext } from './types';
 
 export { attemptsOf, callsOf } from './calls';
 export type { Call, ResolvedCall } from './calls';
@@ -49,8 +45,8 @@ export function enterWalk(
 }
 
 /**
- * The calls of a contract with their targets resolved; memoized per entity for the analysis,
- * so a walk that passes an entity many times resolves its calls once.
+ * The calls of a contract with their targets resolved; memoized with the contract for the
+ * analysis, so a walk that passes an entity many times resolves its calls once.
  */
 export function resolvedCalls(
   ctx: RuleContext,
@@ -62,60 +58,12 @@ export function resolvedCalls(
   ) {
     return [];
   }
-  if (ctx instanceof IndexedRuleContext) {
-    // Kept with the entity's slot, the targets' slots found once per contract.
-    return ctx.resolvedCalls(contract);
-  }
   return ctx.memo('resolvedCalls', () => resolveCalls(ctx, contract), contract);
 }
 
-/**
- * The slots of a contract's refs when the context is the engine's and holds the contract: the
- * built-in rules resolve refs through them ({@link resolveVia}, {@link findDatasetVia}) with
- * the same reads and results as by the ref.
- */
-export function contractRefs(
-  ctx: RuleContext,
-  contract: EntityContract,
-): ContractRefs | undefined {
-  return ctx instanceof IndexedRuleContext ? ctx.refsOf(contract) : undefined;
-}
-
-/**
- * `resolvedCalls(ctx, ctx.contract(at))`, through the slot of `at` when the engine's context
- * gave one (`ResolvedCall.slot`): walks go from slot to slot without a lookup.
- */
-export function callsFrom(
-  ctx: RuleContext,
-  at: string,
-  slot: Slot | undefined,
-): ResolvedCall[] {
-  return slot
-    ? (ctx as IndexedRuleContext).callsAt(slot)
-    : resolvedCalls(ctx, ctx.contract(at));
-}
-
-/** `ctx.resolve(ref)`, through the ref's slot when {@link contractRefs} gave one. */
-export function resolveVia(
-  ctx: RuleContext,
-  slot: Slot | undefined,
-  ref: string,
-): EntitySummary | undefined {
-  return slot
-    ? (ctx as IndexedRuleContext).resolveSlot(slot)
-    : ctx.resolve(ref);
-}
-
-/** `ctx.findDataset(ref, dataset)`, through the ref's slot when {@link contractRefs} gave one. */
-export function findDatasetVia(
-  ctx: RuleContext,
-  slot: Slot | undefined,
-  ref: string,
-  dataset: string,
-): DatasetMatch {
-  return slot
-    ? (ctx as IndexedRuleContext).findDatasetAt(slot, dataset)
-    : ctx.findDataset(ref, dataset);
+/** `resolvedCalls(ctx, ctx.contract(at))`: the calls a walk goes on with from `at`. */
+export function callsFrom(ctx: RuleContext, at: string): ResolvedCall[] {
+  return resolvedCalls(ctx, ctx.contract(at));
 }
 
 /** A hop of a chain: an entity and the operation or dataset concerned there. */
@@ -252,23 +200,14 @@ export function chainLatency(
   operation: string,
   percentile: number,
   known?: ProvidedOperation,
-  slot?: Slot,
 ): ChainLatency | undefined {
   const declared = known ?? ctx.operation(ref, operation);
   if (declared && promisedLatencies(declared).length > 0) {
     return declaredLatency(declared, ref, percentile);
   }
-  if (slot) {
-    return (ctx as IndexedRuleContext).memoAt(
-      slot,
-      MemoTable.ChainLatency,
-      `${operation}\n${percentile}`,
-      () => walkLatency(ctx, ref, slot, operation, percentile),
-    );
-  }
   return ctx.memo(
     `chainLatency\n${operation}\n${percentile}`,
-    () => walkLatency(ctx, ref, undefined, operation, percentile),
+    () => walkLatency(ctx, ref, operation, percentile),
     ref,
   );
 }
@@ -276,14 +215,12 @@ export function chainLatency(
 function walkLatency(
   ctx: RuleContext,
   ref: string,
-  slot: Slot | undefined,
   operation: string,
   percentile: number,
 ): ChainLatency | undefined {
   const visited = new Set<string>();
   const walk = (
     at: string,
-    atSlot: Slot | undefined,
     op: string,
     depth: number,
   ): ChainLatency | undefined => {
@@ -295,11 +232,11 @@ function walkLatency(
       return undefined;
     }
     let best: ChainLatency | undefined;
-    for (const { call, target, slot: next } of callsFrom(ctx, at, atSlot)) {
+    for (const { call, target } of callsFrom(ctx, at)) {
       if (!call.operation || !target) {
         continue;
       }
-      const found = walk(target.ref, next, call.operation, depth + 1);
+      const found = walk(target.ref, call.operation, depth + 1);
       if (found && (!best || found.ms > best.ms)) {
         best = {
           ...found,
@@ -310,7 +247,7 @@ function walkLatency(
     }
     return best;
   };
-  return walk(ref, slot, operation, 0);
+  return walk(ref, operation, 0);
 }
 
 /** The worst staleness a freshness promises. */

@@ -3,11 +3,8 @@
  * edit re-evaluates exactly the anchors that read what it changed; memos per slot.
  */
 import type { EntityContract, EntitySummary } from '../types';
-import { callsOf, resolveCalls, resolvedCall } from './calls';
-import type { ResolvedCall } from './calls';
 import { CatalogIndex, kindRank, nameKeyOf } from './catalog';
-import { KeyedMemo, ReadKind, readKey, Slot, SlotMemos } from './slot';
-import type { ContractRefs, MemoTableId } from './slot';
+import { ReadKind, readKey, Slot, SlotMemos } from './slot';
 import type { DatasetMatch, RuleContext } from './types';
 
 /** A memoized value with the reads that computed it (kept when reads are recorded). */
@@ -90,53 +87,10 @@ export class IndexedRuleContext implements RuleContext {
 
   /** The slot of the anchor being evaluated (see {@link setAnchor}). */
   anchorSlot: Slot | undefined = undefined;
-  /** The slots of the anchor's contract's refs, once asked for. */
-  private anchorRefs: ContractRefs | undefined = undefined;
 
   /** Starts (with a slot) or ends (without) the evaluation of an anchor. */
   setAnchor(slot: Slot | undefined) {
     this.anchorSlot = slot;
-    this.anchorRefs = undefined;
-  }
-
-  /** The slot holding `contract`, if the catalog holds it. */
-  private slotOfContract(contract: EntityContract): Slot | undefined {
-    const anchor = this.anchorSlot;
-    if (anchor && anchor.contract === contract) {
-      return anchor;
-    }
-    const slot = this.slotOf(contract.entityRef);
-    return slot.contract === contract ? slot : undefined;
-  }
-
-  /**
-   * The slots of the refs of a contract the catalog holds (undefined for another contract):
-   * built-in rules look its refs up through them. Reads nothing: resolving them does.
-   */
-  refsOf(contract: EntityContract): ContractRefs | undefined {
-    const slot = this.slotOfContract(contract);
-    if (!slot) {
-      return undefined;
-    }
-    // Only the anchor's rules ask: kept for its evaluation, not with the slot.
-    const anchor = slot === this.anchorSlot;
-    let refs = anchor ? this.anchorRefs : undefined;
-    if (!refs) {
-      const derivedFrom = contract.datasets.map(ds =>
-        ds.derivedFrom.map(src => this.index.slot(src.ref)),
-      );
-      refs = {
-        dataDependencies: contract.dataDependencies.map(d =>
-          this.index.slot(d.ref),
-        ),
-        derivedFrom,
-        requires: contract.requires.map(r => this.index.slot(r.ref)),
-      };
-      if (anchor) {
-        this.anchorRefs = refs;
-      }
-    }
-    return refs;
   }
 
   /** The last objects memoized about (the anchor's contract, mostly) and their memos. */
@@ -216,15 +170,6 @@ export class IndexedRuleContext implements RuleContext {
     return this.stored(ref)?.entity;
   }
 
-  /** {@link entity} of a slot's ref. */
-  entityOfSlot(slot: Slot): EntitySummary | undefined {
-    const log = this.log;
-    if (log) {
-      log.push(readKey(slot));
-    }
-    return slot.stored?.entity;
-  }
-
   contract(ref: string): EntityContract | undefined {
     const slot = this.slotOf(ref);
     this.read(readKey(slot));
@@ -236,7 +181,7 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   /** {@link resolve} of a slot's ref. */
-  resolveSlot(slot: Slot): EntitySummary | undefined {
+  private resolveSlot(slot: Slot): EntitySummary | undefined {
     const log = this.log;
     if (log) {
       log.push(readKey(slot));
@@ -287,7 +232,7 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   /** {@link contract} of a slot (recorded as a read of its key). */
-  contractOfSlot(slot: Slot): EntityContract | undefined {
+  private contractOfSlot(slot: Slot): EntityContract | undefined {
     const log = this.log;
     if (log) {
       log.push(readKey(slot));
@@ -378,94 +323,6 @@ export class IndexedRuleContext implements RuleContext {
         seen[k] = stamp;
         out.push(k);
       }
-    }
-    return out;
-  }
-
-  /**
-   * `memo(key, compute, ref)` for the built-in computations, kept in a table of the ref's slot
-   * (no key built, no per-slot map): same values, same reads replayed.
-   */
-  memoAt<T>(slot: Slot, table: MemoTableId, key: string, compute: () => T): T {
-    const tables = (this.fresh(slot).tables ??= []);
-    const memo = tables[table];
-    const hit = this.replay(memo?.get(key));
-    if (hit !== NONE) {
-      return hit as T;
-    }
-    const mark = this.enter();
-    const value: T = compute();
-    const stored = this.leave(mark, value);
-    if (memo) {
-      memo.set(key, stored);
-    } else {
-      tables[table] = new KeyedMemo(key, stored);
-    }
-    return value;
-  }
-
-  /** `resolvedCalls(ctx, ctx.contract(ref))` for the slot of `ref`: the same reads. */
-  callsAt(slot: Slot): ResolvedCall[] {
-    const log = this.log;
-    if (log) {
-      log.push(readKey(slot));
-    }
-    const contract = slot.contract;
-    if (
-      !contract ||
-      (contract.dependsOn.length === 0 && contract.retryPolicies.length === 0)
-    ) {
-      return [];
-    }
-    return this.resolvedCallsOfSlot(slot);
-  }
-
-  /** The calls of a contract with their targets resolved (see `resolvedCalls` in paths). */
-  resolvedCalls(contract: EntityContract): ResolvedCall[] {
-    const slot = this.slotOfContract(contract);
-    if (!slot) {
-      // A contract the catalog does not hold: memoized by the object.
-      return this.memo(
-        'resolvedCalls',
-        () => resolveCalls(this, contract),
-        contract,
-      );
-    }
-    return this.resolvedCallsOfSlot(slot);
-  }
-
-  /** {@link resolvedCalls} of the contract a slot holds (no reads of its own: see the callers). */
-  resolvedCallsOfSlot(slot: Slot): ResolvedCall[] {
-    const memos = this.fresh(slot);
-    const hit = this.replay(memos.resolvedCalls);
-    if (hit !== NONE) {
-      return hit as ResolvedCall[];
-    }
-    const mark = this.enter();
-    const value: ResolvedCall[] = this.computeResolvedCalls(slot);
-    memos.resolvedCalls = this.leave(mark, value);
-    return value;
-  }
-
-  /** Computed once per slot and epoch (the result is memoized): nothing else kept. */
-  private computeResolvedCalls(slot: Slot): ResolvedCall[] {
-    const calls = callsOf(slot.contract);
-    const out: ResolvedCall[] = new Array(calls.length);
-    for (let i = 0; i < calls.length; i++) {
-      const call = calls[i];
-      const at = this.index.slot(call.ref);
-      const target = this.resolveSlot(at);
-      if (!target) {
-        out[i] = resolvedCall(call, undefined, undefined);
-        continue;
-      }
-      const targetSlot = this.slotOfEntity(at, target);
-      out[i] = resolvedCall(
-        call,
-        target,
-        this.contractOfSlot(targetSlot),
-        targetSlot,
-      );
     }
     return out;
   }
@@ -585,7 +442,7 @@ export class IndexedRuleContext implements RuleContext {
   }
 
   /** {@link findDataset} from a slot's ref. */
-  findDatasetAt(slot: Slot, dataset: string): DatasetMatch {
+  private findDatasetAt(slot: Slot, dataset: string): DatasetMatch {
     const memos = this.fresh(slot);
     const hit = this.replay(
       memos.datasetName === dataset

@@ -39,55 +39,11 @@ export class SlotMemos {
    * searched. `resolve` of the ref when no entity has it exactly:
    */
   resolved: unknown = undefined;
-  /** The resolved calls of the contract. */
-  resolvedCalls: unknown = undefined;
   /** `findDataset` from this ref: the first dataset name asked for, then any others. */
   datasetName?: string = undefined;
   dataset: unknown = undefined;
   datasets?: Map<string, unknown> = undefined;
-  /** Further built-in memos by table ({@link MemoTable}) and key. */
-  tables?: Array<KeyedMemo | undefined> = undefined;
-
   constructor(readonly epoch: number) {}
-}
-
-/** A built-in memo's values by key: the first key in fields, any others in a map. */
-export class KeyedMemo {
-  more?: Map<string, unknown> = undefined;
-  constructor(readonly key: string, public value: unknown) {}
-
-  get(key: string): unknown {
-    return key === this.key ? this.value : this.more?.get(key);
-  }
-
-  set(key: string, value: unknown) {
-    if (key === this.key) {
-      this.value = value;
-    } else {
-      (this.more ??= new Map()).set(key, value);
-    }
-  }
-}
-
-/** The tables of {@link IndexedRuleContext.memoAt}: one per built-in memoized computation. */
-export const MemoTable = {
-  /** timeout-ordering's downstream wait, by operation. */
-  DownstreamWait: 0,
-  /** `chainLatency` walks, by operation and percentile. */
-  ChainLatency: 1,
-  /** `chainFreshness` walks, by dataset. */
-  ChainFreshness: 2,
-} as const;
-export type MemoTableId = (typeof MemoTable)[keyof typeof MemoTable];
-
-/**
- * The slots of a contract's refs other than its calls, index for index: `dataDependencies`,
- * the `derivedFrom` of each dataset, `requires`.
- */
-export interface ContractRefs {
-  dataDependencies: Slot[];
-  derivedFrom: Slot[][];
-  requires: Slot[];
 }
 
 /**

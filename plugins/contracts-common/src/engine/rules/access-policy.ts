@@ -1,6 +1,5 @@
 import type { DataRequirement, ProvidedEndpoint } from '../../types';
 import { capitalize, entityName, humanize, purposeOf } from '../format';
-import { contractRefs, resolveVia } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 
 /** True when `returns` describes a full breakdown (`full_breakdown`, `detailed`, …). */
@@ -82,10 +81,9 @@ export const accessPolicyRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    const refs = contractRefs(ctx, anchor);
     for (let k = 0; k < anchor.requires.length; k++) {
       const r = anchor.requires[k];
-      const target = resolveVia(ctx, refs?.requires[k], r.ref);
+      const target = ctx.resolve(r.ref);
       if (!target) {
         continue;
       }

@@ -8,13 +8,7 @@ import {
   purposeOf,
   resolutionLines,
 } from '../format';
-import {
-  chainFreshness,
-  ChainFreshness,
-  contractRefs,
-  findDatasetVia,
-  lagName,
-} from '../paths';
+import { chainFreshness, ChainFreshness, lagName } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { chainEdges } from './util';
 
@@ -65,15 +59,9 @@ export const dataFreshnessRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    const refs = contractRefs(ctx, anchor);
     for (let i = 0; i < anchor.dataDependencies.length; i++) {
       const dd = anchor.dataDependencies[i];
-      const match = findDatasetVia(
-        ctx,
-        refs?.dataDependencies[i],
-        dd.ref,
-        dd.dataset,
-      );
+      const match = ctx.findDataset(dd.ref, dd.dataset);
       if (!match.provider || !match.dataset) {
         continue;
       }

@@ -1,11 +1,5 @@
 import { capitalize, entityName, formatMs } from '../format';
-import {
-  chainFreshness,
-  ChainFreshness,
-  contractRefs,
-  findDatasetVia,
-  freshnessMaxMs,
-} from '../paths';
+import { chainFreshness, ChainFreshness, freshnessMaxMs } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { formatFreshness } from './data-freshness';
 import { chainEdges } from './util';
@@ -27,7 +21,6 @@ export const freshnessPathRule: ContractRule = {
   evaluate(anchor, ctx) {
     const self = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    const refs = contractRefs(ctx, anchor);
     for (let d = 0; d < anchor.datasets.length; d++) {
       const ds = anchor.datasets[d];
       const promise = freshnessMaxMs(ds.freshness);
@@ -37,12 +30,7 @@ export const freshnessPathRule: ContractRule = {
       let worst: { fresh: ChainFreshness; source: string } | undefined;
       for (let i = 0; i < ds.derivedFrom.length; i++) {
         const src = ds.derivedFrom[i];
-        const match = findDatasetVia(
-          ctx,
-          refs?.derivedFrom[d][i],
-          src.ref,
-          src.dataset,
-        );
+        const match = ctx.findDataset(src.ref, src.dataset);
         if (!match.provider || !match.dataset) {
           continue;
         }

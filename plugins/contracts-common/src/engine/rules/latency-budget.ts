@@ -117,7 +117,6 @@ export const latencyBudgetRule: ContractRule = {
           dep.operation,
           bound.percentile,
           rc.operation,
-          rc.slot,
         );
         if (at && violates(bound, at.ms)) {
           violations.push({ bound, at });

@@ -83,7 +83,7 @@ export const latencyPathRule: ContractRule = {
           continue;
         }
         const parts: Array<{ at: ChainLatency; op: string }> = [];
-        for (const { call, target, operation, slot } of calls) {
+        for (const { call, target, operation } of calls) {
           // `operation`: the target's declared operation, as `chainLatency` would look it up.
           const at = chainLatency(
             ctx,
@@ -91,7 +91,6 @@ export const latencyPathRule: ContractRule = {
             call.operation!,
             promise.percentile,
             operation,
-            slot,
           );
           if (at) {
             parts.push({ at, op: call.operation! });

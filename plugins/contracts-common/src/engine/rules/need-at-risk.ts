@@ -1,12 +1,6 @@
 import type { LatencyBound } from '../../types';
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
-import {
-  chainFreshness,
-  contractRefs,
-  findDatasetVia,
-  latencyMsAt,
-  resolvedCalls,
-} from '../paths';
+import { chainFreshness, latencyMsAt, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { formatBound } from './latency-budget';
 import {
@@ -101,15 +95,9 @@ export const needAtRiskRule: ContractRule = {
         break; // one finding per call: the first bound the measurement breaks
       }
     }
-    const refs = contractRefs(ctx, anchor);
     for (let i = 0; i < anchor.dataDependencies.length; i++) {
       const dd = anchor.dataDependencies[i];
-      const match = findDatasetVia(
-        ctx,
-        refs?.dataDependencies[i],
-        dd.ref,
-        dd.dataset,
-      );
+      const match = ctx.findDataset(dd.ref, dd.dataset);
       if (!match.provider || !match.dataset) continue;
       const provider = match.provider;
       const o = observedValues(

@@ -7,7 +7,6 @@ import {
   callsFrom,
   resolvedCalls,
 } from '../paths';
-import type { Slot } from '../slot';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
 
@@ -27,7 +26,6 @@ function amplify(
   head: string,
   first: Call,
   firstTarget: string,
-  firstSlot: Slot | undefined,
   bound: number,
 ): Amplified | undefined {
   const best = new Map<string, number>();
@@ -38,11 +36,7 @@ function amplify(
   const refs: string[] = [firstTarget];
   const subjects: string[] = [first.operation ?? '*'];
   const factors: number[] = [first.attempts];
-  const walk = (
-    at: string,
-    atSlot: Slot | undefined,
-    product: number,
-  ): Amplified | undefined => {
+  const walk = (at: string, product: number): Amplified | undefined => {
     const key = at.toLowerCase();
     if (onPath.has(key)) {
       return undefined;
@@ -65,14 +59,14 @@ function amplify(
     best.set(key, product);
     onPath.add(key);
     try {
-      for (const { call, target, slot: next } of callsFrom(ctx, at, atSlot)) {
+      for (const { call, target } of callsFrom(ctx, at)) {
         if (!target) {
           continue;
         }
         refs.push(target.ref);
         subjects.push(call.operation ?? '*');
         factors.push(call.attempts);
-        const found = walk(target.ref, next, product * call.attempts);
+        const found = walk(target.ref, product * call.attempts);
         refs.pop();
         subjects.pop();
         factors.pop();
@@ -85,7 +79,7 @@ function amplify(
       onPath.delete(key);
     }
   };
-  return walk(firstTarget, firstSlot, first.attempts);
+  return walk(firstTarget, first.attempts);
 }
 
 /**
@@ -105,14 +99,14 @@ export const retryAmplificationRule: ContractRule = {
     const head = anchor.entityRef;
     const bound = ctx.settings.retryAmplificationBound;
     const drafts: FindingDraft[] = [];
-    for (const { call, target, slot } of resolvedCalls(ctx, anchor)) {
+    for (const { call, target } of resolvedCalls(ctx, anchor)) {
       if (call.attempts < 2) {
         continue;
       }
       if (!target || target.ref.toLowerCase() === head.toLowerCase()) {
         continue;
       }
-      const found = amplify(ctx, head, call, target.ref, slot, bound);
+      const found = amplify(ctx, head, call, target.ref, bound);
       if (!found) {
         continue;
       }

@@ -35,10 +35,7 @@ export const timeoutBelowTailRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const { call, target, operation, slot } of resolvedCalls(
-      ctx,
-      anchor,
-    )) {
+    for (const { call, target, operation } of resolvedCalls(ctx, anchor)) {
       const timeout = call.dependency?.timeoutMs;
       if (timeout === undefined || !call.operation || !target) {
         continue;
@@ -57,8 +54,8 @@ export const timeoutBelowTailRule: ContractRule = {
       }
       const provider = target.ref;
       const op = call.operation;
-      const p99 = chainLatency(ctx, provider, op, 99, operation, slot);
-      const tail = p99 ?? chainLatency(ctx, provider, op, 100, operation, slot);
+      const p99 = chainLatency(ctx, provider, op, 99, operation);
+      const tail = p99 ?? chainLatency(ctx, provider, op, 100, operation);
       if (!tail || tail.ms < timeout) {
         continue;
       }

@@ -1,7 +1,4 @@
 import { capitalize, entityName, formatMs } from '../format';
-import { IndexedRuleContext } from '../ruleContext';
-import { MemoTable } from '../slot';
-import type { Slot } from '../slot';
 import { attemptTimeoutMs } from '../calls';
 import { Call, callsFrom, Hop, enterWalk, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
@@ -28,31 +25,19 @@ interface DownstreamWait {
 function downstreamWait(
   ctx: RuleContext,
   ref: string,
-  slot: Slot | undefined,
   op: string,
 ): DownstreamWait | undefined {
-  if (slot && ctx instanceof IndexedRuleContext) {
-    return ctx.memoAt(slot, MemoTable.DownstreamWait, op, () =>
-      walkWait(ctx, ref, slot, op),
-    );
-  }
-  return ctx.memo(
-    `timeout-ordering\n${op}`,
-    () => walkWait(ctx, ref, undefined, op),
-    ref,
-  );
+  return ctx.memo(`timeout-ordering\n${op}`, () => walkWait(ctx, ref, op), ref);
 }
 
 function walkWait(
   ctx: RuleContext,
   ref: string,
-  slot: Slot | undefined,
   op: string,
 ): DownstreamWait | undefined {
   const visited = new Set<string>();
   const walk = (
     at: string,
-    atSlot: Slot | undefined,
     subject: string,
     depth: number,
   ): DownstreamWait | undefined => {
@@ -67,7 +52,7 @@ function walkWait(
     let bestCall: Call | undefined;
     let bestAttemptMs = 0;
     let bestTarget = '';
-    for (const { call, target, slot: next } of callsFrom(ctx, at, atSlot)) {
+    for (const { call, target } of callsFrom(ctx, at)) {
       const timeout = attemptTimeoutMs(call);
       if (timeout !== undefined) {
         const ms = timeout * call.attempts;
@@ -80,7 +65,7 @@ function walkWait(
           bestTarget = target?.ref ?? call.ref;
         }
       } else if (call.operation && target) {
-        const deeper = walk(target.ref, next, call.operation, depth + 1);
+        const deeper = walk(target.ref, call.operation, depth + 1);
         const wait = deeper && {
           ...deeper,
           path: [{ ref: at, subject }, ...deeper.path],
@@ -107,7 +92,7 @@ function walkWait(
     }
     return best;
   };
-  return walk(ref, slot, op, 0);
+  return walk(ref, op, 0);
 }
 
 /**
@@ -125,7 +110,7 @@ export const timeoutOrderingRule: ContractRule = {
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
     const drafts: FindingDraft[] = [];
-    for (const { call, target, slot } of resolvedCalls(ctx, anchor)) {
+    for (const { call, target } of resolvedCalls(ctx, anchor)) {
       const timeout = call.dependency?.timeoutMs;
       if (timeout === undefined) {
         continue;
@@ -134,7 +119,7 @@ export const timeoutOrderingRule: ContractRule = {
         continue;
       }
       const op = call.operation ?? '*';
-      const wait = downstreamWait(ctx, target.ref, slot, op);
+      const wait = downstreamWait(ctx, target.ref, op);
       if (!wait || wait.ms < timeout) {
         continue;
       }

@@ -1,13 +1,6 @@
 import type { Finding, SourceLocation } from '../../types';
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
-import {
-  chainFreshness,
-  chainLatency,
-  contractRefs,
-  findDatasetVia,
-  resolvedCalls,
-  resolveVia,
-} from '../paths';
+import { chainFreshness, chainLatency, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 
 /** The rule id of an unanswered need. @public */
@@ -130,18 +123,10 @@ export const unansweredNeedRule: ContractRule = {
           call.operation,
           percentile,
           rc.operation,
-          rc.slot,
         ) ??
         (budget
           ? undefined
-          : chainLatency(
-              ctx,
-              target.ref,
-              call.operation,
-              100,
-              rc.operation,
-              rc.slot,
-            ));
+          : chainLatency(ctx, target.ref, call.operation, 100, rc.operation));
       if (!known) {
         add({
           consumer,
@@ -158,14 +143,8 @@ export const unansweredNeedRule: ContractRule = {
         });
       }
     }
-    const refs = contractRefs(ctx, anchor);
-    anchor.dataDependencies.forEach((dd, i) => {
-      const m = findDatasetVia(
-        ctx,
-        refs?.dataDependencies[i],
-        dd.ref,
-        dd.dataset,
-      );
+    anchor.dataDependencies.forEach(dd => {
+      const m = ctx.findDataset(dd.ref, dd.dataset);
       const expected = `${dd.dataset} fresher than ${dd.freshnessRaw.replace(
         /^\s*</,
         '',
@@ -196,8 +175,8 @@ export const unansweredNeedRule: ContractRule = {
         });
       }
     });
-    anchor.requires.forEach((r, i) => {
-      const target = resolveVia(ctx, refs?.requires[i], r.ref);
+    anchor.requires.forEach(r => {
+      const target = ctx.resolve(r.ref);
       if (!target || ctx.contract(target.ref)) return;
       add({
         consumer,

@@ -1,12 +1,6 @@
 import type { SourceLocation } from '../../types';
 import { entityName } from '../format';
-import type { Slot } from '../slot';
-import {
-  contractRefs,
-  findDatasetVia,
-  resolvedCalls,
-  resolveVia,
-} from '../paths';
+import { resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 
 /**
@@ -66,13 +60,12 @@ function addEdge(
 function addDataEdge(
   edges: ContractEdges,
   ctx: RuleContext,
-  slot: Slot | undefined,
   ref: string,
   name: string,
   loc: SourceLocation,
   what: What,
 ) {
-  const m = findDatasetVia(ctx, slot, ref, name);
+  const m = ctx.findDataset(ref, name);
   const target = m.provider ?? m.source;
   if (target) {
     addEdge(edges, target, m.source, loc, what);
@@ -105,37 +98,27 @@ export const undeclaredDependencyRule: ContractRule = {
         });
       }
     }
-    const refs = contractRefs(ctx, anchor);
     for (let i = 0; i < anchor.dataDependencies.length; i++) {
       const dd = anchor.dataDependencies[i];
-      addDataEdge(
-        edges,
-        ctx,
-        refs?.dataDependencies[i],
-        dd.ref,
-        dd.dataset,
-        dd.loc,
-        { verb: 'reads', object: dd.dataset },
-      );
+      addDataEdge(edges, ctx, dd.ref, dd.dataset, dd.loc, {
+        verb: 'reads',
+        object: dd.dataset,
+      });
     }
     for (let d = 0; d < anchor.datasets.length; d++) {
       const ds = anchor.datasets[d];
       for (let i = 0; i < ds.derivedFrom.length; i++) {
         const src = ds.derivedFrom[i];
-        addDataEdge(
-          edges,
-          ctx,
-          refs?.derivedFrom[d][i],
-          src.ref,
-          src.dataset,
-          src.loc,
-          { verb: 'derives', object: ds.name, from: src.dataset },
-        );
+        addDataEdge(edges, ctx, src.ref, src.dataset, src.loc, {
+          verb: 'derives',
+          object: ds.name,
+          from: src.dataset,
+        });
       }
     }
     for (let i = 0; i < anchor.requires.length; i++) {
       const r = anchor.requires[i];
-      const t = resolveVia(ctx, refs?.requires[i], r.ref);
+      const t = ctx.resolve(r.ref);
       if (t) {
         addEdge(edges, t.ref, undefined, r.loc, {
           verb: 'needs',

@@ -1,7 +1,6 @@
 import type { SourceLocation } from '../../types';
 import { capitalize, entityName } from '../format';
-import type { Slot } from '../slot';
-import { contractRefs, resolvedCalls, resolveVia } from '../paths';
+import { resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { carriers } from './access-policy';
 
@@ -58,12 +57,11 @@ function report(
 function service(
   out: Found,
   ctx: RuleContext,
-  slot: Slot | undefined,
   ref: string,
   written: string,
   loc: SourceLocation,
 ) {
-  const target = resolveVia(ctx, slot, ref);
+  const target = ctx.resolve(ref);
   if (!target) {
     report(out, ref, written, 'service', loc, 'in the catalog');
   }
@@ -73,13 +71,12 @@ function service(
 function dataset(
   out: Found,
   ctx: RuleContext,
-  slot: Slot | undefined,
   ref: string,
   written: string,
   name: string,
   loc: SourceLocation,
 ) {
-  const target = service(out, ctx, slot, ref, written, loc);
+  const target = service(out, ctx, ref, written, loc);
   if (!target) {
     return;
   }
@@ -151,34 +148,17 @@ export const unresolvedReferenceRule: ContractRule = {
         );
       }
     }
-    const refs = contractRefs(ctx, anchor);
-    anchor.dataDependencies.forEach((dd, i) =>
-      dataset(
-        out,
-        ctx,
-        refs?.dataDependencies[i],
-        dd.ref,
-        dd.source,
-        dd.dataset,
-        dd.loc,
-      ),
+    anchor.dataDependencies.forEach(dd =>
+      dataset(out, ctx, dd.ref, dd.source, dd.dataset, dd.loc),
     );
-    anchor.datasets.forEach((ds, d) =>
-      ds.derivedFrom.forEach((src, i) =>
-        dataset(
-          out,
-          ctx,
-          refs?.derivedFrom[d][i],
-          src.ref,
-          src.source,
-          src.dataset,
-          src.loc,
-        ),
+    anchor.datasets.forEach(ds =>
+      ds.derivedFrom.forEach(src =>
+        dataset(out, ctx, src.ref, src.source, src.dataset, src.loc),
       ),
     );
     for (let i = 0; i < anchor.requires.length; i++) {
       const r = anchor.requires[i];
-      const target = service(out, ctx, refs?.requires[i], r.ref, r.from, r.loc);
+      const target = service(out, ctx, r.ref, r.from, r.loc);
       if (!target) {
         continue;
       }
