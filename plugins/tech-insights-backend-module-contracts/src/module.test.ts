@@ -144,6 +144,21 @@ describe.each(databases.eachSupportedId())(
           techInsightsModuleContracts,
           mock.factory(),
           pluginDatabases(id),
+          // the guest belongs to both owner groups: the deciders of support's access trade-off
+          mockServices.userInfo.mock({
+            async getUserInfo(credentials) {
+              const ref = (credentials.principal as { userEntityRef: string })
+                .userEntityRef;
+              return {
+                userEntityRef: ref,
+                ownershipEntityRefs: [
+                  ref,
+                  'group:default/support-team',
+                  'group:default/risk-team',
+                ],
+              };
+            },
+          }).factory,
           mockServices.rootConfig.factory({
             data: {
               permission: { enabled: true },
@@ -275,10 +290,10 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
-    it('fails the 14-day check once the trade-off has waited 15 days', async () => {
-      // the clock 15 days on while the retriever runs (timers stay real)
+    /** Runs the retriever with the clock `days` on (timers stay real). */
+    async function retrieveLater(days: number) {
       jest.useFakeTimers({
-        now: Date.now() + 15 * DAY,
+        now: Date.now() + days * DAY,
         advanceTimers: true,
         doNotFake: [
           'hrtime',
@@ -302,6 +317,10 @@ describe.each(databases.eachSupportedId())(
       } finally {
         jest.useRealTimers();
       }
+    }
+
+    it('fails the 14-day check once the trade-off has waited 15 days', async () => {
+      await retrieveLater(15);
       const risk = await latestFacts('component:default/risk');
       expect(risk.undecidedTradeoffs).toBe(1);
       expect(risk.oldestUndecidedTradeoffDays).toBeGreaterThanOrEqual(15);
@@ -321,6 +340,50 @@ describe.each(databases.eachSupportedId())(
           contractsTradeoffsDecidedWithin14Days: true,
         }),
       );
+    });
+
+    it('counts an accepted decision past its review day, and its trade-off as decided', async () => {
+      const { body: page } = await request(server)
+        .get('/api/contracts/findings?rule=access-policy&limit=500')
+        .set(asUser);
+      const finding = page.items.find(
+        (f: { consumer: string }) => f.consumer === 'component:default/support',
+      );
+      const recorded = await request(server)
+        .post('/api/contracts/decisions')
+        .set(asUser)
+        .send({
+          findingId: finding.id,
+          title: 'Support reads a summary',
+          decision: 'a summary endpoint',
+          rationale: 'keeps PII with the risk team',
+          status: 'accepted',
+          reviewBy: '2020-01-31',
+        });
+      expect(recorded.status).toBe(201);
+      expect(recorded.body.status).toBe('accepted');
+      // wait for the decision to count in the findings (its review day passed: needs-review)
+      await until('the decision on the finding', async () => {
+        const res = await request(server)
+          .get(`/api/contracts/findings/${encodeURIComponent(finding.id)}`)
+          .set(asUser);
+        last = { status: res.status, body: res.body };
+        return res.body.finding?.status !== 'open' ? true : undefined;
+      });
+      // a day later than the facts stored last, so that these are the latest
+      await retrieveLater(16);
+      expect(await latestFacts('component:default/risk')).toEqual(
+        expect.objectContaining({
+          undecidedTradeoffs: 0,
+          oldestUndecidedTradeoffDays: 0,
+          decisionsPastReview: 1,
+        }),
+      );
+      expect(await runChecks('support')).toEqual({
+        contractsNoBlockingConflicts: true,
+        contractsTradeoffsDecidedWithin14Days: true,
+        contractsDecisionsReviewed: false,
+      });
     });
   },
 );
