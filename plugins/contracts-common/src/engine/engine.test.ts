@@ -798,14 +798,11 @@ describe('incremental analysis of an edge several anchors draw', () => {
     }
   }
 
-  /** What a fresh analyzer makes of these entities, put in this order (`stepped`: an anchor a step). */
-  function fresh(puts: Put[], stepped: boolean) {
+  /** What a fresh analyzer makes of these entities, put in this order. */
+  function fresh(puts: Put[]) {
     const analyzer = createAnalyzer();
     for (const [e, c] of puts) {
       analyzer.upsert(e, c);
-    }
-    if (stepped) {
-      while (analyzer.evaluatePending(1));
     }
     return analyzer.result();
   }
@@ -821,15 +818,12 @@ describe('incremental analysis of an edge several anchors draw', () => {
    * what fresh analyzers make of the entities then (and with `analyze` when every contract is
    * its entity's, which is all its input can say).
    */
-  function replay(batches: Batch[], stepped: boolean): AnalysisResult[] {
+  function replay(batches: Batch[]): AnalysisResult[] {
     const analyzer = createAnalyzer();
     const state = new Map<string, Put>();
     const results: AnalysisResult[] = [];
     for (const batch of batches) {
       apply(analyzer, state, batch);
-      if (stepped) {
-        while (analyzer.evaluatePending(1));
-      }
       const result = analyzer.result();
       const puts = [...state.values()];
       if (puts.every(([e, c]) => !c || c.entityRef === e.ref)) {
@@ -840,8 +834,8 @@ describe('incremental analysis of an edge several anchors draw', () => {
           }),
         );
       }
-      expect(result).toEqual(fresh(puts, false));
-      expect(result).toEqual(fresh([...puts].reverse(), true));
+      expect(result).toEqual(fresh(puts));
+      expect(result).toEqual(fresh([...puts].reverse()));
       // One edge per id, in graph order, with the findings on it.
       const ids = result.graph.edges.map(e => e.id);
       expect(new Set(ids).size).toBe(ids.length);
@@ -885,14 +879,10 @@ describe('incremental analysis of an edge several anchors draw', () => {
       [[a, x, y, bAsA], [aAlone], [a], ['b'], [bAsA], ['a'], [a], [aAlone]],
     ],
   ];
-  it.each(
-    drawnThroughout.flatMap(([story, edits]) =>
-      [false, true].map(stepped => [story, stepped, edits] as const),
-    ),
-  )(
-    'keeps the edge while another anchor draws it: %s (stepped: %s)',
-    (_story, stepped, edits) => {
-      const results = replay(edits, stepped);
+  it.each(drawnThroughout)(
+    'keeps the edge while another anchor draws it: %s',
+    (_story, edits) => {
+      const results = replay(edits);
       const shown = results.map(r =>
         edgeWithFinding(r, 'a', 'x', 'latency-budget'),
       );
@@ -900,87 +890,71 @@ describe('incremental analysis of an edge several anchors draw', () => {
     },
   );
 
-  it.each([false, true])(
-    'follows the edges of a contract put before its entity, and of two for an entity nobody lists (stepped: %s)',
-    stepped => {
-      replay([[bAsA, x, y], [a], ['a'], [a], [bAlone], ['a']], stepped);
-      const results = replay(
-        [
-          [bAsGhost, cAsGhost, x, y],
-          ['b'],
-          [bAsGhost],
-          [[entity('c')]],
-          [ghost],
-          ['ghost'],
-          ['b'],
-        ],
-        stepped,
-      );
-      // ghost → x until b, the last to draw it, is removed (ghost's own contract, once ghost
-      // is listed, does not draw it).
-      for (const result of results.slice(0, -1)) {
-        edgeWithFinding(result, 'ghost', 'x', 'latency-budget');
-      }
-      expect(results[results.length - 1].graph.edges).toEqual([]);
-    },
-  );
+  it('follows the edges of a contract put before its entity, and of two for an entity nobody lists', () => {
+    replay([[bAsA, x, y], [a], ['a'], [a], [bAlone], ['a']]);
+    const results = replay([
+      [bAsGhost, cAsGhost, x, y],
+      ['b'],
+      [bAsGhost],
+      [[entity('c')]],
+      [ghost],
+      ['ghost'],
+      ['b'],
+    ]);
+    // ghost → x until b, the last to draw it, is removed (ghost's own contract, once ghost
+    // is listed, does not draw it).
+    for (const result of results.slice(0, -1)) {
+      edgeWithFinding(result, 'ghost', 'x', 'latency-budget');
+    }
+    expect(results[results.length - 1].graph.edges).toEqual([]);
+  });
 
   it.each([
     ['b leaves', ['b'] as Batch],
     ['b stops drawing it', [bAsAWithoutX] as Batch],
     ['a stops drawing it', [aAlone] as Batch],
     ['a leaves and comes back', ['a', a] as Batch],
-  ])(
-    'takes a draft out before the first result, between steps: %s',
-    (_label, edits) => {
-      const analyzer = createAnalyzer();
-      const state = new Map<string, Put>();
-      apply(analyzer, state, [a, x, y, bAsA]);
-      while (analyzer.evaluatePending(1));
-      apply(analyzer, state, edits);
-      // The first result, then one after x gets slower (the finding on a → x changes).
-      const slowerX: Put = [
-        entity('x'),
-        contract('x', { operations: [op('score', { 95: 1200 })] }),
-      ];
-      for (const batch of [[], [slowerX]]) {
-        apply(analyzer, state, batch);
-        const result = analyzer.result();
-        expect(result).toEqual(fresh([...state.values()], false));
-        edgeWithFinding(result, 'a', 'x', 'latency-budget');
-      }
-    },
-  );
+  ])('takes a draft out before the first result: %s', (_label, edits) => {
+    const analyzer = createAnalyzer();
+    const state = new Map<string, Put>();
+    apply(analyzer, state, [a, x, y, bAsA]);
+    apply(analyzer, state, edits);
+    // The first result, then one after x gets slower (the finding on a → x changes).
+    const slowerX: Put = [
+      entity('x'),
+      contract('x', { operations: [op('score', { 95: 1200 })] }),
+    ];
+    for (const batch of [[], [slowerX]]) {
+      apply(analyzer, state, batch);
+      const result = analyzer.result();
+      expect(result).toEqual(fresh([...state.values()]));
+      edgeWithFinding(result, 'a', 'x', 'latency-budget');
+    }
+  });
 
-  it.each([false, true])(
-    'shows the same one of two drafts of an edge that differ in via, whoever drew it first (stepped: %s)',
-    stepped => {
-      const results = replay(
-        [
-          [aReadsP, p, db],
-          [bReadsDb],
-          ['b'],
-          [bReadsDb],
-          [aAlone],
-          [aReadsP],
-          ['b'],
-        ],
-        stepped,
-      );
-      // The draft without via while a's is there (the fresh analyzers put them the other way).
-      expect(
-        results.map(r => edgeWithFinding(r, 'a', 'p', 'data-freshness').via),
-      ).toEqual([
-        undefined,
-        undefined,
-        undefined,
-        undefined,
-        'resource:default/db',
-        undefined,
-        undefined,
-      ]);
-    },
-  );
+  it('shows the same one of two drafts of an edge that differ in via, whoever drew it first', () => {
+    const results = replay([
+      [aReadsP, p, db],
+      [bReadsDb],
+      ['b'],
+      [bReadsDb],
+      [aAlone],
+      [aReadsP],
+      ['b'],
+    ]);
+    // The draft without via while a's is there (the fresh analyzers put them the other way).
+    expect(
+      results.map(r => edgeWithFinding(r, 'a', 'p', 'data-freshness').via),
+    ).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      'resource:default/db',
+      undefined,
+      undefined,
+    ]);
+  });
 });
 
 /**
@@ -1058,24 +1032,7 @@ function generatedCatalog(n: number, seed = 1) {
   return { entities, contracts };
 }
 
-describe('stepped evaluation (evaluatePending)', () => {
-  /** Loads the catalog into a fresh analyzer, then evaluates it `step` anchors at a time. */
-  function stepped(
-    input: { entities: EntitySummary[]; contracts: EntityContract[] },
-    step: number,
-  ) {
-    const analyzer = createAnalyzer();
-    const byRef = new Map(input.contracts.map(c => [c.entityRef, c]));
-    for (const e of input.entities) {
-      analyzer.upsert(e, byRef.get(e.ref));
-    }
-    let calls = 0;
-    while (analyzer.evaluatePending(step)) {
-      calls++;
-    }
-    return { analyzer, calls };
-  }
-
+describe('an analyzer over whole catalogs', () => {
   const catalogs: Array<
     [string, () => { entities: EntitySummary[]; contracts: EntityContract[] }]
   > = [
@@ -1084,21 +1041,19 @@ describe('stepped evaluation (evaluatePending)', () => {
     ['a generated catalog of 400 services', () => generatedCatalog(400)],
   ];
 
-  it.each(
-    catalogs.flatMap(([label, make]) =>
-      [1, 7].map(step => [label, step, make] as const),
-    ),
-  )(
-    'gives the same result as analyze() and an unstepped analyzer: %s, %i anchors a step',
-    (_label, step, make) => {
+  it.each(catalogs)(
+    'gives the same result as analyze(), whatever the order entities are put in: %s',
+    (_label, make) => {
       const input = make();
       const full = analyze(input);
-      const { analyzer, calls } = stepped(input, step);
-      // One call per step that left work behind: every anchor was evaluated by the steps.
-      expect(calls).toBe(Math.ceil(input.contracts.length / step) - 1);
-      const result = analyzer.result();
-      expect(result).toEqual(full);
-      expect(stepped(input, Infinity).analyzer.result()).toEqual(result);
+      const byRef = new Map(input.contracts.map(c => [c.entityRef, c]));
+      for (const entities of [input.entities, [...input.entities].reverse()]) {
+        const analyzer = createAnalyzer();
+        for (const e of entities) {
+          analyzer.upsert(e, byRef.get(e.ref));
+        }
+        expect(analyzer.result()).toEqual(full);
+      }
       expect(full.findings.length + full.graph.edges.length).toBeGreaterThan(0);
     },
   );
@@ -1108,23 +1063,18 @@ describe('stepped evaluation (evaluatePending)', () => {
     expect(new Set(findings.map(f => f.rule)).size).toBeGreaterThanOrEqual(8);
   });
 
-  it('says when nothing is left, and result() evaluates what is', () => {
+  it('re-evaluates an edit after the first result, and a result with nothing left is the same', () => {
     const input = essayCatalog();
     const analyzer = createAnalyzer();
-    expect(analyzer.evaluatePending(10)).toBe(false);
     const byRef = new Map(input.contracts.map(c => [c.entityRef, c]));
     for (const e of input.entities) {
       analyzer.upsert(e, byRef.get(e.ref));
     }
-    expect(analyzer.evaluatePending(0)).toBe(true);
-    expect(analyzer.evaluatePending(1)).toBe(true);
-    // Part stepped, the rest left to result().
-    expect(analyzer.result()).toEqual(analyze(input));
-    expect(analyzer.evaluatePending(10)).toBe(false);
+    const first = analyzer.result();
+    expect(first).toEqual(analyze(input));
+    expect(analyzer.result()).toEqual(first);
     const risk = byRef.get('component:default/risk')!;
     analyzer.upsert(entity('risk', { owner: 'group:default/other' }), risk);
-    expect(analyzer.evaluatePending(1)).toBe(true);
-    while (analyzer.evaluatePending(1));
     expect(analyzer.result()).toEqual(
       analyze({
         entities: input.entities.map(e =>
@@ -1138,19 +1088,15 @@ describe('stepped evaluation (evaluatePending)', () => {
   });
 
   it.each([1, 2, 3, 4, 5, 6])(
-    'equals a full run with edits between the steps, before and after the first result (seed %i)',
+    'equals a full run with edits before and after the first result (seed %i)',
     seed => {
       const r = rng(seed);
       const config = { retryAmplificationBound: 6 };
       const analyzer = createAnalyzer({ config });
       const { state, put, edit, full } = randomCatalog(r, analyzer, config);
-      /** Steps of 1–3 anchors with 0–2 edits between them, until nothing is left. */
-      const stepWithEdits = (edits: number) => {
-        let left = edits;
-        while (analyzer.evaluatePending(1 + r.int(3)) || left > 0) {
-          for (let k = r.int(3); k > 0 && left > 0; k--, left--) {
-            edit();
-          }
+      const edits = (n: number) => {
+        for (let k = 0; k < n; k++) {
+          edit();
         }
       };
       for (const name of [...NAMES, ...RESOURCES]) {
@@ -1158,15 +1104,15 @@ describe('stepped evaluation (evaluatePending)', () => {
           put(name);
         }
       }
-      // Before the first result: the first evaluation, stepped, with edits.
-      stepWithEdits(25);
+      // Before the first result: edits on the loaded catalog.
+      edits(25);
       expect(analyzer.result()).toEqual(full());
-      // After it: incremental re-evaluation, stepped, with edits.
+      // After it: incremental re-evaluation of a few edits at a time.
       for (let round = 0; round < 10; round++) {
-        stepWithEdits(1 + r.int(6));
+        edits(1 + r.int(6));
         expect(analyzer.result()).toEqual(full());
       }
-      // Everything removed, then loaded again in steps.
+      // Everything removed, then loaded again.
       for (const ref of [...state.keys()]) {
         state.delete(ref);
         analyzer.remove(ref);
@@ -1175,7 +1121,7 @@ describe('stepped evaluation (evaluatePending)', () => {
       for (const name of NAMES) {
         put(name);
       }
-      stepWithEdits(10);
+      edits(10);
       const result = analyzer.result();
       expect(result).toEqual(full());
       expect(result.findings.length).toBeGreaterThan(0);
@@ -1183,7 +1129,7 @@ describe('stepped evaluation (evaluatePending)', () => {
   );
 });
 
-describe('stepped evaluation of a finding several anchors report', () => {
+describe('a finding several anchors report', () => {
   /** Every anchor reports the same finding (same id), titled with the anchor. */
   const shared: ContractRule = {
     id: 'shared',
@@ -1206,16 +1152,20 @@ describe('stepped evaluation of a finding several anchors report', () => {
     ],
   };
 
-  it('shows the next anchor’s when the shown one’s is edited away between steps', () => {
+  it('shows the next anchor’s when the shown one’s is edited away', () => {
     const rules = [shared];
     const analyzer = createAnalyzer({ rules });
     for (const name of ['c', 'a', 'b']) {
       analyzer.upsert(entity(name), contract(name));
     }
-    while (analyzer.evaluatePending(1));
-    // `a` (the smallest anchor: shown) loses its contract, then `b` too, after evaluation.
+    expect(analyzer.result().findings.map(f => f.title)).toEqual([
+      'component:default/a',
+    ]);
+    // `a` (the smallest anchor: shown) loses its contract, then `b` too.
     analyzer.upsert(entity('a'));
-    expect(analyzer.evaluatePending(1)).toBe(false);
+    expect(analyzer.result().findings.map(f => f.title)).toEqual([
+      'component:default/b',
+    ]);
     analyzer.upsert(entity('b'));
     const { findings } = analyzer.result();
     expect(findings.map(f => f.title)).toEqual(['component:default/c']);

@@ -108,8 +108,6 @@ class IncrementalAnalyzer implements Analyzer {
   private readonly log: number[] = [];
   /** Anchors to evaluate (again), with their slots: key → slot. */
   private readonly pending = new Map<string, Slot>();
-  /** The iteration of `pending` that {@link evaluatePending} goes on with. */
-  private pendingIteration?: IterableIterator<Slot>;
 
   /** Finding id → entries (normally one; on a clash the smallest anchor wins). */
   private readonly findingEntries = new Map<string, FindingEntry[]>();
@@ -270,32 +268,19 @@ class IncrementalAnalyzer implements Analyzer {
     }
   }
 
-  evaluatePending(maxAnchors: number): boolean {
-    // One iteration of the pending anchors across calls: a Map's iteration skips the entries
-    // deleted (each anchor is, when it is evaluated) and visits those added meanwhile (by edits
-    // between calls); a new iteration per call would walk past every anchor done so far.
-    const pending = (this.pendingIteration ??= this.pending.values());
-    for (let n = 0; n < maxAnchors; n++) {
-      const next = pending.next();
-      if (next.done) {
-        this.pendingIteration = undefined;
-        return false;
-      }
-      const slot = next.value;
-      this.pending.delete(slot.key);
-      if (this.bulk) {
+  result(): AnalysisResult {
+    // Two paths: the first evaluation of everything (a full run) in bulk, then edits.
+    if (this.bulk) {
+      for (const slot of this.pending.values()) {
         this.evaluateForBulk(slot);
-      } else {
+      }
+      this.pending.clear();
+      this.assembleBulk();
+    } else {
+      for (const slot of this.pending.values()) {
         this.reevaluate(slot);
       }
-    }
-    return this.pending.size > 0;
-  }
-
-  result(): AnalysisResult {
-    this.evaluatePending(Infinity);
-    if (this.bulk) {
-      this.assembleBulk();
+      this.pending.clear();
     }
     for (const id of this.dirtyEdges) {
       const draft = this.edgeDrafts.get(id);
@@ -351,23 +336,16 @@ class IncrementalAnalyzer implements Analyzer {
   }
 
   /**
-   * Before the first assembly: evaluates an anchor and notes its output in the indexes the graph
-   * is then built from at once ({@link assembleBulk}). An anchor evaluated before, whose reads
-   * an edit touched since, first takes its earlier output and reads out.
+   * Before the first assembly: evaluates an anchor (once: nothing is evaluated yet) and notes
+   * its output in the indexes the graph is then built from at once ({@link assembleBulk}).
    */
   private evaluateForBulk(slot: Slot) {
     const anchor = slot.key;
-    const old = this.units.get(anchor);
-    if (old) {
-      this.dropReads(slot, old.reads);
-      this.unindexBulk(old.output);
-      this.units.delete(anchor);
-    }
     // The anchor's contract is its slot's.
     const contract = slot.contract;
     if (contract) {
       const unit = this.evaluate(anchor, slot, contract);
-      // In graph order now, in the stepped part: the assembly then only orders the anchors.
+      // In graph order now: the assembly then only orders the anchors.
       sortSmall(unit.output.edges, compareEdges);
       this.units.set(anchor, unit);
       this.indexBulk(unit.output);
@@ -400,34 +378,6 @@ class IncrementalAnalyzer implements Analyzer {
       const shown = this.visible.get(id);
       if (!shown || entry.anchor < shown.anchor) {
         this.visible.set(id, entry);
-      }
-    }
-  }
-
-  /**
-   * Takes an output {@link indexBulk} noted out again (an edit between two steps touched its
-   * anchor; only when tracking: `analyze` makes no edit between steps).
-   */
-  private unindexBulk(output: UnitOutput) {
-    for (const edge of output.edges) {
-      const shown = this.dropDraft(edge);
-      if (shown) {
-        this.edgeObjects.set(edge.id, shown as GraphEdge);
-      } else {
-        this.edgeObjects.delete(edge.id);
-      }
-      removeFromList(this.edgesByFrom, edge.from, edge);
-    }
-    for (const entry of output.findings) {
-      const id = entry.finding.id;
-      removeFromList(this.findingEntries, id, entry);
-      if (this.visible.get(id) === entry) {
-        const winner = this.winnerOf(id);
-        if (winner) {
-          this.visible.set(id, winner);
-        } else {
-          this.visible.delete(id);
-        }
       }
     }
   }

@@ -215,19 +215,6 @@ export interface Analyzer {
   upsert(entity: EntitySummary, contract?: EntityContract): void;
   remove(ref: string): void;
   /**
-   * Evaluates up to `maxAnchors` of the anchors (entities with a contract) that edits since
-   * the last result left to evaluate, and tells whether some are still left. The analysis is
-   * synchronous; this lets a caller spread it over several turns of its event loop instead of
-   * doing it all in `result()` (the first result evaluates every anchor), e.g.
-   * `while (analyzer.evaluatePending(16)) { if (sliceIsOver()) await yieldToEventLoop(); }`.
-   * Edits may come between calls: what they touch is evaluated (again) by a later call.
-   * `result()` evaluates what is still left, so the result is the same whether and however
-   * the work was stepped.
-   * @param maxAnchors - at most this many anchors are evaluated (`Infinity`: all).
-   * @returns true when anchors are still left to evaluate.
-   */
-  evaluatePending(maxAnchors: number): boolean;
-  /**
    * The current result; same as {@link analyze} over the current entities and contracts. A
    * result never changes afterwards, whatever edits follow. Its `graph.edges` array is made
    * when first read (a large graph's edges are not copied for a result nobody reads them of).
