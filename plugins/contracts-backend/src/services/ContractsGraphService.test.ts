@@ -3,6 +3,7 @@ import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
   createAnalyzer,
   defaultRules,
+  type Observation,
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
 import { withEtag } from '../__testUtils__/exampleCatalog';
@@ -359,5 +360,32 @@ describe('ContractsGraphService analysis worker', () => {
     expect(await serving.check(consumer, [])).toEqual(
       await computing.check(consumer, []),
     );
+
+    // what Prometheus measured: only kept while the replica serves another's snapshot, applied
+    // (re-analysed and published) once it computes
+    const observed: Observation = {
+      kind: 'latency',
+      subject: 'op',
+      percentile: 95,
+      status: 'ok',
+      value: 12,
+      checkedAt: computedAt,
+      window: '5m',
+      windowMs: 300_000,
+      step: '1m',
+      query: 'latency_p95',
+      source: 'http://prometheus:9090',
+    };
+    const k = [...adopted.entities.keys()][0];
+    await serving.setObservations(new Map([[k, [observed]]]));
+    expect(serving.snapshot()).toBe(adopted);
+    serving.setComputing(true);
+    for (let i = 0; i < 100 && serving.snapshot() === adopted; i++) {
+      await new Promise(resolve => setTimeout(resolve, 20));
+    }
+    expect(serving.snapshot().entities.get(k)?.contract?.observed).toEqual([
+      observed,
+    ]);
+    expect(serving.snapshot().version).toBeUndefined();
   });
 });

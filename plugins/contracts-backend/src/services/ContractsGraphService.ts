@@ -170,6 +170,8 @@ export class ContractsGraphService {
   private needsFull = true;
   /** Off: this replica only serves snapshots it is given (adoptSnapshot). */
   private computing = true;
+  /** What the runtime verification measured last, by entity key. */
+  private observations?: Array<[string, Observation[]]>;
 
   constructor(
     private readonly options: {
@@ -241,7 +243,16 @@ export class ContractsGraphService {
    * do nothing, and what is served is what `adoptSnapshot` is given.
    */
   setComputing(on: boolean): void {
+    const starting = on && !this.computing;
     this.computing = on;
+    if (starting && this.observations) {
+      // what was measured meanwhile, only kept so far
+      this.setObservations(new Map(this.observations)).catch(error =>
+        this.options.logger.warn('Contracts observations not applied', {
+          error: String(error),
+        }),
+      );
+    }
   }
 
   /**
@@ -522,13 +533,19 @@ export class ContractsGraphService {
 
   /**
    * Takes what the runtime verification measured (by lower-cased entity ref): the contracts
-   * whose observations changed are re-analysed, and the graph published again.
+   * whose observations changed are re-analysed, and the graph published again. While this
+   * replica does not compute they are only kept (what it serves is another's snapshot), and
+   * applied when it starts computing.
    */
   setObservations(observations: Map<string, Observation[]>): Promise<void> {
+    this.observations = [...observations];
+    const analyse = this.computing;
     return this.serialized(async () => {
-      const header = await this.host.call('setObservations', [
-        ...observations,
-      ]);
+      const header = await this.host.call(
+        'setObservations',
+        [...observations],
+        analyse,
+      );
       if (header) {
         this.publish(await this.receive(header), {
           computedAt: header.computedAt,

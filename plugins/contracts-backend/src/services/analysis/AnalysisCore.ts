@@ -183,16 +183,19 @@ export class AnalysisCore implements AnalysisMethods {
 
   setObservations(
     observations: Array<[string, Observation[]]>,
+    analyse = true,
   ): TransferHeader | undefined {
     const started = performance.now();
-    const before = this.observations;
     this.observations = new Map(observations);
+    // kept for the contracts parsed from now on (a replica that only serves: when it computes)
+    if (!analyse) return undefined;
     const touched = new Set<string>();
     for (const [k, stored] of this.entities) {
       if (!stored.contract) continue;
-      const was = before.get(k);
       const now = this.observations.get(k);
-      if (JSON.stringify(was) === JSON.stringify(now)) continue;
+      if (JSON.stringify(stored.contract.observed) === JSON.stringify(now)) {
+        continue;
+      }
       const { observed: _, ...declared } = stored.contract;
       const contract = this.withObserved(declared);
       this.entities.set(k, { ...stored, contract });

@@ -120,9 +120,13 @@ export interface AnalysisMethods {
     changed: Entity[],
     lastSuccessAt: string,
   ): TransferHeader | undefined;
-  /** Observations by entity key; undefined when no contract's changed. */
+  /**
+   * Observations by entity key; undefined when no contract's changed. `analyse` false: only kept
+   * for the contracts parsed later (nothing changes in what is served).
+   */
   setObservations(
     observations: Array<[string, Observation[]]>,
+    analyse?: boolean,
   ): TransferHeader | undefined;
   /** One piece of an announced transfer. */
   pull(transferId: number, index: number): TransferPart;
