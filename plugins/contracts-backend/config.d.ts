@@ -52,6 +52,26 @@ export interface Config {
       [ruleId: string]: string[];
     };
     /**
+     * One persisted graph for every replica: the replica holding the compute lease (a row in the
+     * plugin database) reads the catalog and computes; each snapshot it publishes is stored,
+     * compressed and versioned, in the plugin database; every replica serves the latest one, and
+     * a starting replica serves the last one stored as soon as it has read it.
+     */
+    snapshots?: {
+      /** How often every replica reads the latest version (one small row) and the computing replica renews its lease. Default 1. */
+      pollIntervalSeconds?: number;
+      /**
+       * How long the computing replica's lease runs without a renewal: when it stops without
+       * giving the lease up (a crash), another replica computes after this long. At least twice
+       * `pollIntervalSeconds`. Default 15.
+       */
+      leaseSeconds?: number;
+      /** Snapshots kept in the database (the older are deleted). Default 3. */
+      keep?: number;
+      /** How the stored snapshots are compressed. Default `gzip`. */
+      compression?: 'gzip' | 'brotli' | 'none';
+    };
+    /**
      * The contract history (`GET /entities/{kind}/{namespace}/{name}/history`): what each
      * recompute changed — contracts, findings opened, closed or with new evidence — kept in the
      * plugin database and pruned hourly by one replica.
@@ -143,6 +163,17 @@ export interface Config {
        * beyond, 503 with Retry-After (1 s). Default 32.
        */
       writeQueue?: number;
+      /**
+       * Back-pressure by the host's event loop (as `@fastify/under-pressure`): while the loop was
+       * held longer than this many milliseconds at a time in the last sample
+       * (`perf_hooks.monitorEventLoopDelay`), decision writes (every request under /decisions
+       * but reads) are answered 503 with Retry-After (1 s) before any work is spent on them, so
+       * that the host's other requests (the catalog's too) keep their latency while writers
+       * slow down. 0 or absent: off (the default). README: "Decision writes under load".
+       */
+      maxEventLoopDelay?: number;
+      /** How often the event loop's delay is sampled, milliseconds. Default 500. */
+      eventLoopSampleInterval?: number;
     };
     /**
      * Notifications to the deciders of a finding (through `@backstage/plugin-notifications-backend`):

@@ -111,7 +111,9 @@ async function main() {
   console.log(
     `${N} entities, ${result.findings.length} findings: snapshot ${mb(
       body.length,
-    )} (JSON.stringify ${(performance.now() - t).toFixed(0)} ms); load ${loadavg()[0].toFixed(1)}`,
+    )} (JSON.stringify ${(performance.now() - t).toFixed(
+      0,
+    )} ms); load ${loadavg()[0].toFixed(1)}`,
   );
   console.log('compression      stored     ratio  compress  decompress');
   const variants: Array<[string, (b: Buffer) => Promise<Buffer>, string]> = [

@@ -14,6 +14,7 @@ import {
 import { contractsRulesExtensionPoint } from '@backstage-contracts/plugin-contracts-node';
 import { registerContractsActions } from './actions/contractsActions';
 import { DatabaseDecisionsStore } from './database/DatabaseDecisionsStore';
+import { SnapshotStore } from './database/SnapshotStore';
 import { setUpContractHistory } from './history/setup';
 import { setUpNotifications } from './notifications/setup';
 import { contractsFindingResourceRef, isFindingPartyRule } from './permissions';
@@ -27,6 +28,16 @@ import {
 } from './services/ContractsGraphService';
 import { ContractsViews } from './services/ContractsViews';
 import { startPolling } from './services/polling';
+import {
+  EventLoopAdmission,
+  isDecisionWrite,
+  readEventLoopAdmissionSettings,
+} from './services/admission';
+import { PERSISTED_SNAPSHOT_FORMAT } from './services/analysis/protocol';
+import {
+  readSnapshotSettings,
+  SnapshotSync,
+} from './services/SnapshotSync';
 import {
   DecisionsService,
   FindingAuthorizer,
@@ -109,10 +120,28 @@ export const contractsPlugin = createBackendPlugin({
           ),
         });
 
-        // Every replica: a first full read now, then the quick path on an interval.
+        // One graph for every replica: the replica holding the compute lease reads the catalog
+        // and persists each snapshot; every replica serves the latest persisted one, a starting
+        // replica the last one at once (README: Replicas and restarts).
         const quiet = (what: string) => (error: unknown) =>
           logger.debug(`Contracts ${what} failed`, { error: String(error) });
-        graph.refreshAll().catch(quiet('initial read'));
+        const snapshotSettings = readSnapshotSettings(deps.config);
+        const sync = new SnapshotSync({
+          store: await SnapshotStore.create({
+            database: deps.database,
+            keep: snapshotSettings.keep,
+          }),
+          host: graph,
+          logger,
+          format: PERSISTED_SNAPSHOT_FORMAT,
+          settings: snapshotSettings,
+          // the longest a computing replica goes without a successful check, and a takeover
+          staleAfterMs:
+            QUICK_CHECK_MAX_PAUSE_MS +
+            settings.catalogReadTimeoutMs +
+            snapshotSettings.leaseMs,
+        });
+        sync.start().catch(quiet('snapshot sync'));
         decisions.sync().catch(quiet('decisions sync'));
         // A large catalog makes the quick check slow: then it runs less often, so that it never
         // takes more than a small share of the event loop the requests are served on. (A failed
@@ -123,7 +152,8 @@ export const contractsPlugin = createBackendPlugin({
           intervalMs: settings.refreshIntervalMs,
           maxShare: QUICK_CHECK_MAX_SHARE,
           maxPauseMs: QUICK_CHECK_MAX_PAUSE_MS,
-          fn: () => graph.refreshChanges(),
+          // a no-op on a replica that does not compute
+          fn: () => sync.check(() => graph.refreshChanges()),
           onError: quiet('quick refresh'),
           // timed-out reads in a row: the catalog is overloaded, and the read given up on still
           // runs there; the pause doubles up to a slow check's (bench:decisions)
@@ -144,15 +174,19 @@ export const contractsPlugin = createBackendPlugin({
           stopGraphPolling();
           stopDecisionsPolling();
         };
-        lifecycle.addShutdownHook(stopPolling);
+        lifecycle.addShutdownHook(async () => {
+          stopPolling();
+          await sync.stop();
+        });
 
         // What Prometheus measures for bound promises (when contracts.runtime.prometheus is set).
         await setUpRuntimeVerification({ ...deps, graph });
 
-        // The full recompute: one replica per period when several share a database.
+        // The full recompute, per period: every replica's task, a no-op unless it computes.
         await scheduler.scheduleTask({
           id: 'contracts-graph-full-recompute',
           ...settings.schedule,
+          scope: 'local',
           fn: async abortSignal => {
             await graph.refreshAll(abortSignal);
           },
@@ -165,6 +199,14 @@ export const contractsPlugin = createBackendPlugin({
           ...deps,
           catalogTimeoutMs: settings.catalogReadTimeoutMs,
         });
+        // back-pressure: decision writes wait (503, Retry-After) while this host's event loop is
+        // held beyond contracts.decisions.maxEventLoopDelay, so that its other requests keep it
+        const admission = new EventLoopAdmission(
+          readEventLoopAdmissionSettings(deps.config),
+        );
+        admission.start();
+        lifecycle.addShutdownHook(() => admission.stop());
+        deps.httpRouter.use(admission.middleware(isDecisionWrite));
         deps.httpRouter.use(
           await createRouter({
             logger,

@@ -127,9 +127,7 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
     expect(await store.touch(first.version, '2026-12-07T10:00:04.000Z')).toBe(
       false,
     );
-    expect((await store.latest(1))!.checkedAt).toBe(
-      '2026-12-07T10:00:05.000Z',
-    );
+    expect((await store.latest(1))!.checkedAt).toBe('2026-12-07T10:00:05.000Z');
     const second = await save(store, 2);
     // the replica that computed the first no longer holds the head
     expect(await store.touch(first.version, '2026-12-07T10:00:09.000Z')).toBe(

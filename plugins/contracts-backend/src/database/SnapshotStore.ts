@@ -235,7 +235,10 @@ export class SnapshotStore {
     if (!row) return undefined;
     const snapshot = await toSnapshot(row);
     const head = await this.head();
-    if (head?.version === snapshot.version && head.checkedAt > snapshot.checkedAt) {
+    if (
+      head?.version === snapshot.version &&
+      head.checkedAt > snapshot.checkedAt
+    ) {
       snapshot.checkedAt = head.checkedAt;
     }
     return snapshot;
@@ -247,7 +250,11 @@ export class SnapshotStore {
    * whether `holder` holds it now. (Epoch milliseconds of the replicas' clocks: the lease's
    * length is meant to be well above their skew.)
    */
-  async lead(holder: string, ttlMs: number, now = Date.now()): Promise<boolean> {
+  async lead(
+    holder: string,
+    ttlMs: number,
+    now = Date.now(),
+  ): Promise<boolean> {
     const expires = now + ttlMs;
     const renewed = await this.db(LEASE)
       .where({ id: HEAD_ID })

@@ -15,9 +15,10 @@ export interface AdoptedSnapshotMeta {
   lastSuccessAt?: string;
 }
 
-/** The times of a published snapshot. */
-export interface PublishedTimes {
-  computedAt?: string;
+/** A snapshot as the graph service exports it: serialized (UTF-8 JSON), with its times. */
+export interface ExportedSnapshot {
+  bytes: Uint8Array;
+  computedAt: string;
   lastSuccessAt?: string;
 }
 
@@ -27,15 +28,19 @@ export interface PublishedTimes {
  * snapshot it is given.
  */
 export interface SnapshotHost {
-  exportSnapshot(): Promise<Uint8Array | undefined>;
+  exportSnapshot(): Promise<ExportedSnapshot | undefined>;
   adoptSnapshot(bytes: Uint8Array, meta: AdoptedSnapshotMeta): Promise<void>;
   /** The served snapshot is persisted as `version`, when it is the one computed at `computedAt`. */
-  setSnapshotVersion?(version: number, computedAt: string): void;
+  setSnapshotVersion(version: number, computedAt: string): void;
   /** Marks the served snapshot stale with `staleReason`, or not stale when undefined. */
-  setFreshness?(freshness: { staleReason?: string; lastSuccessAt?: string }): void;
+  setFreshness(freshness: {
+    staleReason?: string;
+    lastSuccessAt?: string;
+  }): void;
   setComputing(on: boolean): void;
-  onPublish(listener: (snapshot: PublishedTimes) => void): () => void;
+  onPublish(listener: (snapshot: unknown) => void): () => void;
   refreshAll(signal?: AbortSignal): Promise<void>;
+  refreshChanges(): Promise<void>;
   snapshot(): { stale: boolean };
 }
 
@@ -105,15 +110,11 @@ export class SnapshotSync {
   private servedVersion?: number;
   /** The head version last looked at: a body is loaded once per version. */
   private seenHeadVersion?: number;
-  /** The last version this replica persisted while computing. */
-  private persistedByMe?: number;
   /** When the last catalog check that succeeded here started (ISO), while computing. */
   private checkedAt?: string;
   private touchedAt?: string;
   private staleReason?: string;
   private persisting?: Promise<void>;
-  /** The times of the last snapshot published here. */
-  private published: PublishedTimes = {};
   private persistAgain = false;
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -154,10 +155,8 @@ export class SnapshotSync {
   async start(): Promise<void> {
     const { host } = this.options;
     host.setComputing(false);
-    this.unsubscribe = host.onPublish(published => {
-      if (!this.leading) return;
-      this.published = published;
-      this.persistSoon();
+    this.unsubscribe = host.onPublish(() => {
+      if (this.leading) this.persistSoon();
     });
     try {
       const head = await this.options.store.head();
@@ -207,7 +206,8 @@ export class SnapshotSync {
         )
         .finally(() => {
           this.ticking = undefined;
-          if (!this.stopped) this.schedule(this.options.settings.pollIntervalMs);
+          if (!this.stopped)
+            this.schedule(this.options.settings.pollIntervalMs);
         });
     }, ms);
   }
@@ -264,22 +264,21 @@ export class SnapshotSync {
     this.checkedAt = undefined;
     this.staleReason = undefined;
     const head = await store.head();
-    // What this replica computed is still the latest: its own graph goes on incrementally.
-    // Otherwise (another replica computed since, or it never did) a full recompute, while the
-    // snapshot adopted last goes on being served.
+    // What this replica serves is the latest (it computed it, or adopted it: the host keeps
+    // the adopted entities and their etags): it goes on with a quick check. Otherwise (a newer
+    // one it has not read, or none) a full recompute, while what it serves goes on being served.
     const current =
-      this.persistedByMe !== undefined && head?.version === this.persistedByMe;
+      this.servedVersion !== undefined && head?.version === this.servedVersion;
     logger.info('Contracts graph: this replica computes it now', {
       replica: this.replicaId,
       fullRecompute: !current,
     });
-    if (!current) {
-      host.refreshAll().catch(error =>
-        logger.warn('Contracts full recompute failed', {
-          error: String(error),
-        }),
-      );
-    }
+    const run = current
+      ? this.check(() => host.refreshChanges())
+      : host.refreshAll();
+    run.catch(error =>
+      logger.warn('Contracts graph refresh failed', { error: String(error) }),
+    );
   }
 
   /** Loads and serves the latest snapshot of this replica's format, unless it is served. */
@@ -327,7 +326,7 @@ export class SnapshotSync {
     // only on a change of state: a new served snapshot object drops the cached bodies
     if (Boolean(reason) === Boolean(this.staleReason)) return;
     this.staleReason = reason;
-    this.options.host.setFreshness?.(
+    this.options.host.setFreshness(
       reason ? { staleReason: reason, lastSuccessAt: checkedAt } : {},
     );
   }
@@ -357,10 +356,9 @@ export class SnapshotSync {
   private async persistOnce() {
     const { host, store, format, settings, logger } = this.options;
     const started = Date.now();
-    const { computedAt = new Date().toISOString(), lastSuccessAt } =
-      this.published;
-    const bytes = await host.exportSnapshot();
-    if (!bytes) return;
+    const exported = await host.exportSnapshot();
+    if (!exported) return;
+    const { bytes, computedAt, lastSuccessAt } = exported;
     const saved = await store.save({
       body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       format,
@@ -369,10 +367,9 @@ export class SnapshotSync {
       computedBy: this.replicaId,
       encoding: settings.encoding,
     });
-    this.persistedByMe = saved.version;
     this.servedVersion = saved.version;
     this.seenHeadVersion = saved.version;
-    host.setSnapshotVersion?.(saved.version, computedAt);
+    host.setSnapshotVersion(saved.version, computedAt);
     logger.info('Contracts graph: snapshot persisted', {
       version: saved.version,
       sizeBytes: bytes.byteLength,
