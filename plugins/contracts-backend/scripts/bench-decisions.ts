@@ -131,6 +131,8 @@ import {
   secs,
   sortedOf,
   startProbe,
+  loopDelayReport,
+  pollingReport,
   TRACE_HOOK,
   tracesOf,
   withLoad,
@@ -744,37 +746,13 @@ async function run(
       );
     }
   }
-  // how long each replica's polling runs took, and the pauses after them (the trace hook)
-  const stats = (v: number[]) => {
-    const x = sortedOf(v);
-    return `median ${at(x, 0.5).toFixed(0)}, p95 ${at(x, 0.95).toFixed(
-      0,
-    )}, max ${(x[x.length - 1] ?? NaN).toFixed(0)}`;
-  };
-  out.push(
-    '',
-    'polling runs of each replica (src/services/polling.ts; ms; stretched: a pause longer than the interval):',
-  );
-  for (const [phase, from, to] of [
+  const phases = [
     ['idle', idleFrom, idleTo],
     ['during', loadFrom, loadTo],
     ['after', afterFrom, afterTo],
-  ] as const) {
-    for (const [i, r] of replicas.entries()) {
-      for (const loop of ['decisions', 'graph']) {
-        const t = tracesOf(r.logFile, loop, from, to);
-        if (!t.length) continue;
-        const stretched = t.filter(x => x.pauseMs > x.intervalMs).length;
-        out.push(
-          `  ${names[i]} ${phase.padEnd(7)}${loop.padEnd(10)}${String(
-            t.length,
-          ).padStart(4)} runs: run ${stats(t.map(x => x.runMs))}; pause ${stats(
-            t.map(x => x.pauseMs),
-          )} (${stretched} stretched)`,
-        );
-      }
-    }
-  }
+  ] as const;
+  out.push(...pollingReport(replicas, names, phases));
+  out.push(...loopDelayReport(replicas, names, phases));
   const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
   out.push(
     '',

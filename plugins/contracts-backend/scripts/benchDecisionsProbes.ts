@@ -16,6 +16,13 @@ import { HEADERS } from './benchBackend';
  * debug log line). Nothing else changes.
  */
 export const TRACE_HOOK = `
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const eld = monitorEventLoopDelay({ resolution: 10 });
+eld.enable();
+setInterval(() => {
+  process.stderr.write('[bench-eld] ' + JSON.stringify({ at: Date.now(), maxMs: Math.max(0, eld.max / 1e6 - 10) }) + '\\n');
+  eld.reset();
+}, 500).unref();
 const Module = require('node:module');
 const load = Module._load;
 const wrapped = new WeakMap();
@@ -215,4 +222,84 @@ export async function withLoad<T>(
   } finally {
     clearInterval(timer);
   }
+}
+
+type Phases = ReadonlyArray<readonly [string, number, number]>;
+
+/** How long each replica's polling runs took, and the pauses after them (the trace hook). */
+export function pollingReport(
+  replicas: Array<{ logFile: string }>,
+  names: string[],
+  phases: Phases,
+): string[] {
+  const stats = (v: number[]) => {
+    const x = sortedOf(v);
+    return `median ${at(x, 0.5).toFixed(0)}, p95 ${at(x, 0.95).toFixed(
+      0,
+    )}, max ${(x[x.length - 1] ?? NaN).toFixed(0)}`;
+  };
+  const out = [
+    '',
+    'polling runs of each replica (src/services/polling.ts; ms; stretched: a pause longer than the interval):',
+  ];
+  for (const [phase, from, to] of phases) {
+    for (const [i, r] of replicas.entries()) {
+      for (const loop of ['decisions', 'graph']) {
+        const t = tracesOf(r.logFile, loop, from, to);
+        if (!t.length) continue;
+        const stretched = t.filter(x => x.pauseMs > x.intervalMs).length;
+        out.push(
+          `  ${names[i]} ${phase.padEnd(7)}${loop.padEnd(10)}${String(
+            t.length,
+          ).padStart(4)} runs: run ${stats(t.map(x => x.runMs))}; pause ${stats(
+            t.map(x => x.pauseMs),
+          )} (${stretched} stretched)`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Each replica's event loop per phase, as contracts.decisions.maxEventLoopDelay sees it: the
+ * longest delay (beyond the 10 ms resolution) of each 500 ms sample (the trace hook's
+ * monitorEventLoopDelay), their median, p90 and max, and the share of samples over 50/100/200 ms.
+ */
+export function loopDelayReport(
+  replicas: Array<{ logFile: string }>,
+  names: string[],
+  phases: Phases,
+): string[] {
+  const out = [
+    '',
+    'event loop of each replica: the longest delay of each 500 ms sample, ms (what maxEventLoopDelay compares)',
+  ];
+  for (const [phase, from, to] of phases) {
+    for (const [i, r] of replicas.entries()) {
+      const samples: number[] = [];
+      for (const line of readFileSync(r.logFile, 'utf8').split('\n')) {
+        if (!line.startsWith('[bench-eld] ')) continue;
+        const e = JSON.parse(line.slice(12));
+        if (e.at >= from && e.at <= to) samples.push(e.maxMs);
+      }
+      if (!samples.length) continue;
+      const x = sortedOf(samples);
+      const over = (bound: number) =>
+        `${(
+          (100 * samples.filter(v => v > bound).length) /
+          samples.length
+        ).toFixed(0)}%`;
+      out.push(
+        `  ${names[i]} ${phase.padEnd(7)}${String(x.length).padStart(
+          4,
+        )} samples: median ${at(x, 0.5).toFixed(0)}, p90 ${at(x, 0.9).toFixed(
+          0,
+        )}, max ${x[x.length - 1].toFixed(0)}; over 50 ms ${over(
+          50,
+        )}, over 100 ms ${over(100)}, over 200 ms ${over(200)}`,
+      );
+    }
+  }
+  return out;
 }

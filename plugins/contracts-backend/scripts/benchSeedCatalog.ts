@@ -1,0 +1,125 @@
+/*
+ * Writes entities straight into the catalog's tables on PostgreSQL, as the catalog's stitcher
+ * would have left them after processing (refresh_state with the processed entity, relations in
+ * both directions, final_entities with uid, etag and relations, and the search rows the
+ * catalog's own buildEntitySearch makes), for bench-scale.ts: the catalog's processing of 100k
+ * entities takes hours on a loaded 2-core machine, and it is not what the bench measures. The
+ * rows are never processed again (next_update_at in ten years) and belong to no location
+ * (catalog.orphanStrategy keep).
+ */
+import type { Entity } from '@backstage/catalog-model';
+import { createHash, randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import knexFactory from 'knex';
+import { PG, ROOT } from './benchBackend';
+
+const { buildEntitySearch } = require(join(
+  ROOT,
+  'node_modules/@backstage/plugin-catalog-backend/dist/database/operations/stitcher/buildEntitySearch.cjs.js',
+));
+
+const refOf = (kind: string, namespace: string, name: string) =>
+  `${kind.toLocaleLowerCase('en-US')}:${namespace}/${name}`;
+
+export async function seedCatalog(
+  database: string,
+  entities: Entity[],
+): Promise<void> {
+  const knex = knexFactory({
+    client: 'pg',
+    connection: { ...PG, database },
+  });
+  try {
+    const now = new Date();
+    const later = new Date(now.getTime() + 10 * 365 * 86_400_000);
+    const refs = entities.map(e =>
+      refOf(e.kind, e.metadata.namespace ?? 'default', e.metadata.name),
+    );
+    const ids = entities.map(() => randomUUID());
+    // relations, as the built-in processor emits them: both directions, from the source entity
+    const relations: Array<{
+      originating_entity_id: string;
+      source_entity_ref: string;
+      type: string;
+      target_entity_ref: string;
+    }> = [];
+    const outgoing = new Map<
+      string,
+      Array<{ type: string; targetRef: string }>
+    >();
+    const add = (id: string, source: string, type: string, target: string) => {
+      relations.push({
+        originating_entity_id: id,
+        source_entity_ref: source,
+        type,
+        target_entity_ref: target,
+      });
+      const list = outgoing.get(source) ?? [];
+      list.push({ type, targetRef: target });
+      outgoing.set(source, list);
+    };
+    entities.forEach((e, i) => {
+      const spec = (e.spec ?? {}) as { owner?: string; dependsOn?: string[] };
+      if (spec.owner) {
+        add(ids[i], refs[i], 'ownedBy', spec.owner);
+        add(ids[i], spec.owner, 'ownerOf', refs[i]);
+      }
+      for (const target of spec.dependsOn ?? []) {
+        add(ids[i], refs[i], 'dependsOn', target);
+        add(ids[i], target, 'dependencyOf', refs[i]);
+      }
+    });
+    const batch = async (table: string, rows: object[]) => {
+      for (let k = 0; k < rows.length; k += 1000) {
+        await knex(table).insert(rows.slice(k, k + 1000));
+      }
+    };
+    const CHUNK = 5000;
+    for (let from = 0; from < entities.length; from += CHUNK) {
+      const part = entities.slice(from, from + CHUNK);
+      const refresh: object[] = [];
+      const finals: object[] = [];
+      const search: object[] = [];
+      part.forEach((e, j) => {
+        const i = from + j;
+        const json = JSON.stringify(e);
+        refresh.push({
+          entity_id: ids[i],
+          entity_ref: refs[i],
+          unprocessed_entity: json,
+          processed_entity: json,
+          errors: '[]',
+          next_update_at: later,
+          last_discovery_at: now,
+          result_hash: 'bench-seed',
+        });
+        const final: Entity = {
+          ...e,
+          relations: [...(outgoing.get(refs[i]) ?? [])].sort(
+            (a, b) =>
+              a.type.localeCompare(b.type) ||
+              a.targetRef.localeCompare(b.targetRef),
+          ),
+        };
+        const hash = createHash('sha1')
+          .update(JSON.stringify(final))
+          .digest('hex');
+        final.metadata = { ...final.metadata, uid: ids[i], etag: hash };
+        finals.push({
+          entity_id: ids[i],
+          entity_ref: refs[i],
+          final_entity: JSON.stringify(final),
+          hash,
+          last_updated_at: now,
+        });
+        search.push(...buildEntitySearch(ids[i], final));
+      });
+      await batch('refresh_state', refresh);
+      await batch('final_entities', finals);
+      await batch('search', search);
+    }
+    await batch('relations', relations);
+  } finally {
+    await knex.destroy();
+  }
+}
