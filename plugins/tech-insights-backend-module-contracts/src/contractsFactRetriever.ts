@@ -164,10 +164,17 @@ export function createContractsFactRetriever(
         let oldestDays = 0;
         let unknownAge = 0;
         if (undecided.length) {
-          const opened = await client.openedAt(
-            entity,
-            new Set(undecided.map(f => f.id)),
-          );
+          // one entity's history that cannot be read leaves its trade-offs' age unknown (they
+          // fail the 14-day check), not the other entities without facts
+          const opened = await client
+            .openedAt(entity, new Set(undecided.map(f => f.id)))
+            .catch(error => {
+              ctx.logger.warn('Contracts history could not be read', {
+                entity: node.ref,
+                error: String(error?.message ?? error),
+              });
+              return new Map<string, string>();
+            });
           for (const finding of undecided) {
             const since = opened.get(finding.id);
             if (!since) {
