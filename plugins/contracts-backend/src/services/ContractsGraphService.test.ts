@@ -255,9 +255,8 @@ describe('ContractsGraphService analysis worker', () => {
 
   /** Stops the service's worker as a crash would, and waits until it is gone. */
   async function crash(service: ContractsGraphService) {
-    const worker = (
-      service.analysisHost as unknown as { current?: Worker }
-    ).current!;
+    const worker = (service.analysisHost as unknown as { current?: Worker })
+      .current!;
     expect(worker).toBeDefined();
     await worker.terminate();
   }
@@ -304,6 +303,25 @@ describe('ContractsGraphService analysis worker', () => {
     expect(service.snapshot().result).toEqual(fresh.result);
   });
 
+  it('stops a worker that does not answer in time, as a crash', async () => {
+    const service = new ContractsGraphService({
+      catalog: pagedCatalog(entities),
+      auth: mockServices.auth(),
+      logger: mockServices.logger.mock(),
+      engineConfig: {},
+      rules: defaultRules,
+      analysisTimeoutMs: 1,
+    });
+    services.push(service);
+    await expect(service.refreshAll()).rejects.toThrow(
+      /the analysis worker stopped: \w+ took longer than 1 ms/,
+    );
+    expect(service.snapshot()).toMatchObject({
+      stale: true,
+      staleReason: expect.stringMatching(/took longer than 1 ms/),
+    });
+  });
+
   it('applies the quick path in the worker, and sends only what changed', async () => {
     const service = makeService(pagedCatalog(entities));
     await service.refreshAll();
@@ -321,8 +339,9 @@ describe('ContractsGraphService analysis worker', () => {
     await quick.refreshAll();
     const reference = quick.snapshot();
 
-    (service as unknown as { options: { catalog: CatalogService } }).options.catalog =
-      pagedCatalog(changed);
+    (
+      service as unknown as { options: { catalog: CatalogService } }
+    ).options.catalog = pagedCatalog(changed);
     await service.refreshChanges();
     const after = service.snapshot();
     expect(after).not.toBe(fresh);

@@ -184,12 +184,20 @@ export class ContractsGraphService {
       catalogReadTimeoutMs?: number;
       /** How often `refreshChanges` is called (for the watchdog's bound). Default 3 s. */
       quickCheckIntervalMs?: number;
+      /**
+       * The longest one step of the analysis (a page's parse, the evaluation, a check) may take
+       * in the worker before it is stopped as hung. Default 10 minutes.
+       */
+      analysisTimeoutMs?: number;
     },
   ) {
     this.readTimeoutMs =
       options.catalogReadTimeoutMs ?? DEFAULT_CATALOG_READ_TIMEOUT_MS;
     this.quickCheckIntervalMs = options.quickCheckIntervalMs ?? 3000;
-    this.host = createAnalysisHost(options);
+    this.host = createAnalysisHost({
+      ...options,
+      callTimeoutMs: options.analysisTimeoutMs,
+    });
     this.host.onStopped(error => {
       // what is served stays served, marked stale; the next refresh (the next quick check at
       // the latest) reads the whole catalog into a new worker
@@ -260,7 +268,8 @@ export class ContractsGraphService {
    * (nothing is serialized on this thread); undefined before the first one.
    */
   async exportSnapshot(): Promise<
-    { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string } | undefined
+    | { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string }
+    | undefined
   > {
     return this.host.call('exportSnapshot');
   }
@@ -273,7 +282,11 @@ export class ContractsGraphService {
    */
   adoptSnapshot(
     bytes: Uint8Array,
-    meta: { version: number | string; computedAt: string; lastSuccessAt?: string },
+    meta: {
+      version: number | string;
+      computedAt: string;
+      lastSuccessAt?: string;
+    },
   ): Promise<void> {
     return this.serialized(async () => {
       try {
@@ -586,7 +599,10 @@ export class ContractsGraphService {
    * What-if: the findings the graph would have if `entityRef` had the proposed contract,
    * without storing anything. Answered in the worker, against its live analyzer.
    */
-  async check(entityRef: string, sources: ContractSource[]): Promise<CheckOutcome> {
+  async check(
+    entityRef: string,
+    sources: ContractSource[],
+  ): Promise<CheckOutcome> {
     if (this.needsFull && this.loaded) {
       // the worker was restarted: its graph is being read again
       throw new ServiceUnavailableError(

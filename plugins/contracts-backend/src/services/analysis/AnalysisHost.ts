@@ -30,7 +30,10 @@ type Args<M extends AnalysisMethod> = Parameters<AnalysisMethods[M]>;
 export interface AnalysisHost {
   /** True when the analysis runs in a worker thread. */
   readonly inWorker: boolean;
-  call<M extends AnalysisMethod>(method: M, ...args: Args<M>): Promise<Result<M>>;
+  call<M extends AnalysisMethod>(
+    method: M,
+    ...args: Args<M>
+  ): Promise<Result<M>>;
   /**
    * Calls `listener` when the worker stops unexpectedly: its state is lost (the next call
    * starts a new, empty one).
@@ -68,7 +71,11 @@ class WorkerAnalysisHost implements AnalysisHost {
   private worker?: Worker;
   private readonly calls = new Map<
     number,
-    { resolve(value: unknown): void; reject(error: Error): void }
+    {
+      resolve(value: unknown): void;
+      reject(error: Error): void;
+      timer: NodeJS.Timeout;
+    }
   >();
   private nextId = 1;
   private closing = false;
@@ -78,6 +85,7 @@ class WorkerAnalysisHost implements AnalysisHost {
     private readonly options: {
       engineConfig: EngineConfig;
       logger: LoggerService;
+      callTimeoutMs: number;
     },
   ) {}
 
@@ -97,6 +105,7 @@ class WorkerAnalysisHost implements AnalysisHost {
       const call = this.calls.get(response.id);
       if (!call) return;
       this.calls.delete(response.id);
+      clearTimeout(call.timer);
       if (response.ok) call.resolve(response.value);
       else {
         const error = new Error(response.error.message);
@@ -104,20 +113,7 @@ class WorkerAnalysisHost implements AnalysisHost {
         call.reject(error);
       }
     });
-    const stopped = (error: Error) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      const failure = new AnalysisWorkerStoppedError(
-        `the analysis worker stopped: ${error.message}`,
-      );
-      for (const call of this.calls.values()) call.reject(failure);
-      this.calls.clear();
-      if (this.closing) return;
-      this.options.logger.error('Contracts analysis worker stopped', {
-        error: error.message,
-      });
-      for (const listener of this.listeners) listener(failure);
-    };
+    const stopped = (error: Error) => this.stopped(worker, error);
     worker.on('error', stopped);
     worker.on('exit', code =>
       stopped(new Error(`it exited with code ${code}`)),
@@ -126,7 +122,34 @@ class WorkerAnalysisHost implements AnalysisHost {
     return worker;
   }
 
-  call<M extends AnalysisMethod>(method: M, ...args: Args<M>): Promise<Result<M>> {
+  /** Stops `worker` for `reason` (it does not answer). */
+  private stop(worker: Worker, reason: Error) {
+    this.stopped(worker, reason);
+    worker.terminate().catch(() => {});
+  }
+
+  private stopped(worker: Worker, error: Error) {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    const failure = new AnalysisWorkerStoppedError(
+      `the analysis worker stopped: ${error.message}`,
+    );
+    for (const call of this.calls.values()) {
+      clearTimeout(call.timer);
+      call.reject(failure);
+    }
+    this.calls.clear();
+    if (this.closing) return;
+    this.options.logger.error('Contracts analysis worker stopped', {
+      error: error.message,
+    });
+    for (const listener of this.listeners) listener(failure);
+  }
+
+  call<M extends AnalysisMethod>(
+    method: M,
+    ...args: Args<M>
+  ): Promise<Result<M>> {
     if (this.closing) {
       return Promise.reject(
         new AnalysisWorkerStoppedError('the analysis worker is shut down'),
@@ -145,7 +168,22 @@ class WorkerAnalysisHost implements AnalysisHost {
       )
       .map(a => a.buffer as ArrayBuffer);
     return new Promise<Result<M>>((resolve, reject) => {
-      this.calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      // a worker that does not answer (a rule that never ends) is stopped: as after a crash,
+      // the last graph stays served, marked stale, and the next refresh starts a new worker
+      const timer = setTimeout(() => {
+        this.stop(
+          worker,
+          new Error(
+            `${method} took longer than ${this.options.callTimeoutMs} ms`,
+          ),
+        );
+      }, this.options.callTimeoutMs);
+      timer.unref();
+      this.calls.set(id, {
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        timer,
+      });
       try {
         worker.postMessage({ id, method, args }, transfer);
       } catch {
@@ -196,12 +234,19 @@ export function createAnalysisHost(options: {
   engineConfig: EngineConfig;
   rules: ContractRule[];
   logger: LoggerService;
+  /** The longest one call may take in the worker. Default 10 minutes. */
+  callTimeoutMs?: number;
 }): AnalysisHost {
   const { rules } = options;
   const defaultsOnly =
     rules.length === defaultRules.length &&
     rules.every(r => defaultRules.includes(r));
-  if (defaultsOnly) return new WorkerAnalysisHost(options);
+  if (defaultsOnly) {
+    return new WorkerAnalysisHost({
+      ...options,
+      callTimeoutMs: options.callTimeoutMs ?? 600_000,
+    });
+  }
   options.logger.info(
     'Contracts: custom rules are registered; the analysis runs on the main thread',
   );
