@@ -5,8 +5,6 @@ import {
   HIDDEN_ENTITY,
 } from '@backstage-contracts/plugin-contracts-common';
 import type express from 'express';
-import Router from 'express-promise-router';
-import { z } from 'zod';
 import type {
   CatalogVisibility,
   Visibility,
@@ -21,7 +19,12 @@ import {
   redactDecision,
   redactFinding,
 } from '../services/redaction';
-import { parse, rejectNulBytes } from '../service/http';
+import { createOpenApiRouter } from '../schema/openapi/generated/router';
+import {
+  OPENAPI_VALIDATOR_OPTIONS,
+  openApiInputErrors,
+  rejectNulBytes,
+} from '../service/http';
 import type { DatabaseHistoryStore } from './DatabaseHistoryStore';
 import type {
   HistoryFinding,
@@ -29,11 +32,6 @@ import type {
   HistoryItem,
   HistoryPosition,
 } from './types';
-
-const historyQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
-});
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 
@@ -153,17 +151,20 @@ export interface HistoryRoutesOptions {
  * first, paged by a strict cursor; under the caller's catalog read permission (404 for an entity
  * they cannot read, items involving one redacted as findings and decisions are).
  */
-export function createHistoryRouter(
+export async function createHistoryRouter(
   options: HistoryRoutesOptions,
-): express.Router {
+): Promise<express.Router> {
   const { httpAuth, catalogVisibility, history, snapshot } = options;
-  const router = Router();
+  // validated against the spec, as the API's other routes (src/service/router.ts)
+  const router = await createOpenApiRouter({
+    validatorOptions: OPENAPI_VALIDATOR_OPTIONS,
+  });
 
   router.get(
     '/entities/:kind/:namespace/:name/history',
     rejectNulBytes,
     async (req, res) => {
-      const q = parse(historyQuerySchema, req.query, 'query');
+      const q = req.query;
       const after =
         q.cursor === undefined ? undefined : decodeHistoryCursor(q.cursor);
       const { kind, namespace, name } = req.params;
@@ -196,5 +197,6 @@ export function createHistoryRouter(
       });
     },
   );
+  router.use(openApiInputErrors);
   return router;
 }

@@ -1,50 +1,27 @@
-import { mockServices } from '@backstage/backend-test-utils';
+import SwaggerParser from '@apidevtools/swagger-parser';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { createHistoryRouter } from '../history/historyRoutes';
-import { createRouter } from '../service/router';
+import { staleOpenApiFiles } from '../../scripts/generate-openapi';
 
-/** Every route of the routers is described in openapi.yaml, and nothing else is. */
+jest.setTimeout(60_000);
+
+/**
+ * `openapi.yaml` is the API's one description: the router validates requests against it and
+ * the routes' and the frontend client's types are generated from it (`yarn generate:openapi`).
+ * The routes can only be registered on paths it has (the generated router's types).
+ */
 describe('openapi.yaml', () => {
-  it('documents every route', async () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
     const doc = parse(
       await fs.readFile(path.join(__dirname, 'openapi.yaml'), 'utf8'),
     );
-    const documented = Object.entries(doc.paths as Record<string, object>)
-      .flatMap(([p, ops]) =>
-        Object.keys(ops).map(
-          m => `${m.toUpperCase()} ${p.replace(/\{(\w+)\}/g, ':$1')}`,
-        ),
-      )
-      .sort();
-    const router = await createRouter({
-      logger: mockServices.logger.mock(),
-      httpAuth: mockServices.httpAuth(),
-      permissions: mockServices.permissions(),
-      graph: {} as any,
-      decisions: {} as any,
-      authorizer: {} as any,
-      catalogVisibility: {} as any,
-      userInfo: mockServices.userInfo(),
-      limits: {
-        writesPerWindow: 30,
-        windowMs: 60_000,
-        concurrentWrites: 2,
-        writeQueue: 32,
-      },
-    });
-    // the contract history is a router of its own, mounted beside this one
-    const history = createHistoryRouter({} as any);
-    const routes = [(router as any).stack, (history as any).stack]
-      .flat()
-      .filter((l: any) => l.route)
-      .flatMap((l: any) =>
-        Object.keys(l.route.methods).map(
-          m => `${m.toUpperCase()} ${l.route.path}`,
-        ),
-      )
-      .sort();
-    expect(routes).toEqual(documented);
+    expect(doc.openapi).toBe('3.1.0');
+    await expect(SwaggerParser.validate(doc)).resolves.toBeDefined();
+  });
+
+  it('is what the generated router and types were made from', async () => {
+    // run `yarn generate:openapi` in plugins/contracts-backend after changing the spec
+    expect(await staleOpenApiFiles()).toEqual([]);
   });
 });

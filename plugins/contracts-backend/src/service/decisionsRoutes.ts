@@ -11,17 +11,11 @@ import {
   latestSignatures,
   madrFileName,
 } from '@backstage-contracts/plugin-contracts-common';
-import express, {
-  type NextFunction,
-  type Request,
-  type RequestHandler,
-  type Response,
-  type Router,
-} from 'express';
+import type { TypedRouter } from '@backstage/backend-openapi-utils';
+import type { NextFunction, RequestHandler, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import pLimit from 'p-limit';
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import {
   type Decision,
   IdempotencyKeyReusedError,
@@ -44,62 +38,32 @@ import {
   redactFinding,
 } from '../services/redaction';
 import { validEntityRef } from '../services/entityModel';
+import type { EndpointMap } from '../schema/openapi/generated/router';
 import {
+  type AnyRequest,
   decodeCursor,
   encodeCursor,
   idempotencyKey,
-  pageSchema,
-  parse,
   rejectNulBytes,
 } from './http';
 import { decisionToMarkdown } from './markdown';
 
-/** A real calendar day, `YYYY-MM-DD` (`2027-02-30`, `Dec 25` and `1` are refused). */
-export const isoDay = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date written YYYY-MM-DD')
-  .refine(v => {
-    const [y, m, d] = v.split('-').map(Number);
-    const t = new Date(Date.UTC(y, m - 1, d));
-    return (
-      t.getUTCFullYear() === y &&
-      t.getUTCMonth() === m - 1 &&
-      t.getUTCDate() === d
-    );
-  }, 'is not a day of the calendar');
+/** The body of a record or a supersede, as validated against the spec (`NewDecision`). */
+type DecisionBody = EndpointMap['#post|/decisions/{id}/supersede']['body'];
 
-/** Sizes the columns of both databases hold (text columns: what a page can show). */
-const decisionFields = {
-  title: z.string().trim().min(1).max(500),
-  context: z.string().max(20000).optional(),
-  options: z.array(z.string().trim().min(1).max(2000)).max(50).optional(),
-  decision: z.string().trim().min(1).max(20000),
-  rationale: z.string().trim().min(1).max(20000),
-  status: z.enum(['proposed', 'accepted', 'rejected']).default('proposed'),
-  reviewBy: isoDay.optional(),
-};
-
-const createDecisionSchema = z.object({
-  findingId: z.string().min(1).max(128),
-  ...decisionFields,
-});
-
-const supersedeDecisionSchema = z.object({
-  findingId: z.string().min(1).max(128).optional(),
-  ...decisionFields,
-});
-
-const signSchema = z.object({ verdict: z.enum(['accept', 'reject']) });
-
-const decisionsQuerySchema = z.object({
-  findingId: z.string().max(128).optional(),
-  entityRef: z.string().max(512).optional(),
-  ...pageSchema,
-});
-
-const adrQuerySchema = z.object({
-  number: z.coerce.number().int().min(1).max(99999).optional(),
-});
+/**
+ * The text fields as stored: trimmed (the spec refuses blank ones; it cannot say that what is
+ * stored is trimmed).
+ */
+function trimmed<T extends DecisionBody>(body: T): T {
+  return {
+    ...body,
+    title: body.title.trim(),
+    decision: body.decision.trim(),
+    rationale: body.rationale.trim(),
+    ...(body.options ? { options: body.options.map(o => o.trim()) } : {}),
+  };
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -171,44 +135,24 @@ export interface DecisionRoutesOptions {
   snapshot(): Promise<GraphSnapshot>;
 }
 
-/** The decision records' routes: `/decisions…`. */
-export function addDecisionRoutes(
-  router: Router,
-  options: DecisionRoutesOptions,
-) {
-  const {
-    httpAuth,
-    userInfo,
-    decisions,
-    authorizer,
-    snapshot,
-    catalogVisibility,
-  } = options;
-
-  /** What the caller may read of these records (their parties, by the catalog's permission). */
-  const visibilityOf = async (req: Request, records: Decision[]) =>
-    catalogVisibility.forCaller(await httpAuth.credentials(req), () =>
-      records.flatMap(decisionRefs),
-    );
-
-  /** A record as the caller may see it; the same 404 as an unknown id when they may not. */
-  const shown = async (req: Request, d: Decision): Promise<Decision> => {
-    const visible = redactDecision(d, await visibilityOf(req, [d]));
-    if (!visible) throw new NotFoundError(`No decision with id ${d.id}`);
-    return visible;
-  };
-
-  const userOf = async (req: Request) =>
-    httpAuth.credentials(req, { allow: ['user'] });
-
-  // a write rate per user (per replica: the limiter's memory store), for every POST below
+/**
+ * The write rate per user (per replica: the limiter's memory store) of every POST under
+ * `/decisions`; other requests pass. Runs before the request body is read.
+ */
+export function createWriteLimiter(
+  options: Pick<DecisionRoutesOptions, 'httpAuth' | 'limits'>,
+): RequestHandler {
   const limiter = rateLimit({
     windowMs: options.limits.windowMs,
     limit: options.limits.writesPerWindow,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: async req =>
-      (await userOf(req as Request)).principal.userEntityRef,
+      (
+        await options.httpAuth.credentials(req, {
+          allow: ['user'],
+        })
+      ).principal.userEntityRef,
     handler: (_req, res, _next, opts) => {
       const retry = Math.ceil(opts.windowMs / 1000);
       res.set('Retry-After', String(retry));
@@ -221,13 +165,48 @@ export function addDecisionRoutes(
       });
     },
   });
-  // per user (the limiter), the body read, then a slot among the replica's writes in flight
-  const writes = [
-    limiter,
-    express.json({ limit: '1mb' }),
-    rejectNulBytes,
-    writeGate(options.limits),
-  ];
+  return (req, res, next) => {
+    if (req.method === 'POST' && /^\/decisions(\/|$)/.test(req.path)) {
+      limiter(req, res, next);
+    } else {
+      next();
+    }
+  };
+}
+
+/** The decision records' routes: `/decisions…`. */
+export function addDecisionRoutes(
+  router: TypedRouter<EndpointMap>,
+  options: DecisionRoutesOptions,
+) {
+  const {
+    httpAuth,
+    userInfo,
+    decisions,
+    authorizer,
+    snapshot,
+    catalogVisibility,
+  } = options;
+
+  /** What the caller may read of these records (their parties, by the catalog's permission). */
+  const visibilityOf = async (req: AnyRequest, records: Decision[]) =>
+    catalogVisibility.forCaller(await httpAuth.credentials(req), () =>
+      records.flatMap(decisionRefs),
+    );
+
+  /** A record as the caller may see it; the same 404 as an unknown id when they may not. */
+  const shown = async (req: AnyRequest, d: Decision): Promise<Decision> => {
+    const visible = redactDecision(d, await visibilityOf(req, [d]));
+    if (!visible) throw new NotFoundError(`No decision with id ${d.id}`);
+    return visible;
+  };
+
+  const userOf = async (req: AnyRequest) =>
+    httpAuth.credentials(req, { allow: ['user'] });
+
+  // after the write rate (createWriteLimiter) and the body's validation: a slot among the
+  // replica's writes in flight
+  const writes = [rejectNulBytes, writeGate(options.limits)];
 
   /** A decision id from the path; 404 for anything that is not one (never sent to the database). */
   const decisionOf = async (id: string): Promise<Decision> => {
@@ -236,7 +215,7 @@ export function addDecisionRoutes(
   };
 
   router.get('/decisions', rejectNulBytes, async (req, res) => {
-    const q = parse(decisionsQuerySchema, req.query, 'query');
+    const q = req.query;
     const offset = decodeCursor(q.cursor);
     const { items, total } = await decisions.store.list({
       findingId: q.findingId,
@@ -293,7 +272,7 @@ export function addDecisionRoutes(
    * among all records, oldest first (two exports never share a number).
    */
   router.get('/decisions/:id/adr', async (req, res) => {
-    const { number } = parse(adrQuerySchema, req.query, 'query');
+    const { number } = req.query;
     const d = await shown(req, await decisionOf(req.params.id));
     let n = number;
     for (let offset = 0; n === undefined; offset += 1000) {
@@ -343,7 +322,7 @@ export function addDecisionRoutes(
   };
 
   /** A finding the caller may see (one of its parties at least), else a 404 as for none. */
-  const findingOf = async (req: Request, findingId: string) => {
+  const findingOf = async (req: AnyRequest, findingId: string) => {
     const s = await snapshot();
     const found = s.findingById.get(findingId);
     const finding =
@@ -371,8 +350,8 @@ export function addDecisionRoutes(
 
   /** Records a decision for the caller, after the permission checks. */
   const record = async (
-    req: Request,
-    body: z.infer<typeof supersedeDecisionSchema> & { findingId: string },
+    req: AnyRequest,
+    body: DecisionBody & { findingId: string },
     supersedes?: Decision,
   ) => {
     const credentials = await userOf(req);
@@ -462,7 +441,7 @@ export function addDecisionRoutes(
   };
 
   router.post('/decisions', ...writes, async (req, res, next) => {
-    const body = parse(createDecisionSchema, req.body, 'request body');
+    const body = trimmed(req.body);
     try {
       const { decision, created } = await record(req, body);
       res.status(created ? 201 : 200).json(await shown(req, decision));
@@ -472,7 +451,7 @@ export function addDecisionRoutes(
   });
 
   router.post('/decisions/:id/supersede', ...writes, async (req, res, next) => {
-    const body = parse(supersedeDecisionSchema, req.body, 'request body');
+    const body = trimmed(req.body);
     const old = await decisionOf(req.params.id);
     if (body.findingId && body.findingId !== old.findingId) {
       throw new InputError(
@@ -492,7 +471,7 @@ export function addDecisionRoutes(
   });
 
   router.post('/decisions/:id/signatures', ...writes, async (req, res) => {
-    const { verdict } = parse(signSchema, req.body ?? {}, 'request body');
+    const { verdict } = req.body;
     const credentials = await userOf(req);
     const d = await decisionOf(req.params.id);
     const finding = await findingOf(req, d.findingId);

@@ -10,9 +10,8 @@ import {
   HIDDEN_ENTITY,
 } from '@backstage-contracts/plugin-contracts-common';
 import express from 'express';
-import Router from 'express-promise-router';
 import { gunzipSync } from 'node:zlib';
-import { z } from 'zod';
+import { createOpenApiRouter } from '../schema/openapi/generated/router';
 import {
   type CatalogVisibility,
   EVERYTHING_VISIBLE,
@@ -34,11 +33,18 @@ import {
 } from '../services/redaction';
 import {
   addDecisionRoutes,
+  createWriteLimiter,
   type DecisionRoutesOptions,
 } from './decisionsRoutes';
 import { ContractsViews } from '../services/ContractsViews';
 import { EntityBodyCache } from './EntityBodyCache';
-import { decodeCursor, page, pageSchema, parse } from './http';
+import {
+  type AnyRequest,
+  decodeCursor,
+  OPENAPI_VALIDATOR_OPTIONS,
+  openApiInputErrors,
+  page,
+} from './http';
 
 /** What the router needs; built in plugin.ts. */
 export interface RouterOptions
@@ -53,51 +59,7 @@ export interface RouterOptions
   catalogVisibility: CatalogVisibility;
 }
 
-const findingsQuerySchema = z.object({
-  entityRef: z.string().optional(),
-  owner: z.string().optional(),
-  severity: z.enum(['error', 'warning', 'tradeoff', 'info']).optional(),
-  status: z.enum(['open', 'accepted', 'needs-review']).optional(),
-  rule: z.string().optional(),
-  ...pageSchema,
-});
-
-const unansweredQuerySchema = z.object({
-  /** Only the needs on this provider. */
-  provider: z.string().optional(),
-  /** Only the needs on providers this group or user owns. */
-  owner: z.string().optional(),
-  ...pageSchema,
-});
-
-const entityQuerySchema = z.object({
-  include: z.enum(['canAccept']).optional(),
-});
-
-const graphQuerySchema = z.object({
-  around: z.string().optional(),
-  depth: z.coerce.number().int().min(0).max(10).default(1),
-  owner: z.string().optional(),
-  system: z.string().optional(),
-});
-
-/** The body of POST /check (a {@link ContractProposal}). */
-const checkBodySchema = z
-  .object({
-    entityRef: z.string().min(1),
-    /** One YAML document, as a shortcut for `sources: [{ file: 'proposed.yaml', text }]`. */
-    contract: z.string().optional(),
-    sources: z
-      .array(z.object({ file: z.string().min(1), text: z.string() }))
-      .optional(),
-  })
-  .refine(b => b.contract !== undefined || b.sources !== undefined, {
-    message: 'give `contract` (YAML text) or `sources`',
-  });
-
 const lower = refKey;
-
-const hasKeys = (o: object) => Object.keys(o).length > 0;
 
 /**
  * Whether an Accept-Encoding header accepts gzip (by name or `*`, with a non-zero quality).
@@ -121,14 +83,26 @@ export function acceptsGzip(header: string | undefined): boolean {
 }
 
 /**
- * The REST API of the contracts backend (see `src/schema/openapi.yaml`). Thin: validates,
- * checks permissions, and reads from the in-memory graph and the decisions service.
+ * The REST API of the contracts backend. `src/schema/openapi.yaml` describes it, and the router
+ * generated from it (`yarn generate:openapi`) validates every request against it before a route
+ * sees it (a 400 naming the bad field) and types each route's parameters, query, body and
+ * response. Thin: checks permissions, and reads from the in-memory graph and the decisions
+ * service.
  */
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
   const { httpAuth, decisions, authorizer } = options;
-  const router = Router();
+  const router = await createOpenApiRouter({
+    // before the validator: a user's write rate is counted before their body is read, and the
+    // validator reads bodies (up to 1 MB)
+    middleware: [
+      createWriteLimiter(options),
+      express.json({ limit: '1mb' }),
+    ],
+    // `format: date` (reviewBy) a real day of the calendar, not only YYYY-MM-DD
+    validatorOptions: OPENAPI_VALIDATOR_OPTIONS,
+  });
   // what a caller is shown of an entity, a finding, a proposal: shared with the actions
   const views = new ContractsViews(options);
   const { snapshot, freshness, noEntity, related, refsAround, entityBody } =
@@ -145,7 +119,7 @@ export async function createRouter(
    * `refs` (what the route needs answered) are only listed on a conditional decision.
    */
   const visibilityOf = async (
-    req: express.Request,
+    req: AnyRequest,
     refs: () => Iterable<string>,
   ) =>
     options.catalogVisibility.forCaller(await httpAuth.credentials(req), refs);
@@ -183,9 +157,7 @@ export async function createRouter(
   );
 
   router.get('/entities/:kind/:namespace/:name', async (req, res) => {
-    const { include } = hasKeys(req.query)
-      ? parse(entityQuerySchema, req.query, 'query')
-      : { include: undefined };
+    const { include } = req.query;
     const { kind, namespace, name } = req.params;
     const ref = lower(`${kind}:${namespace}/${name}`);
     const s = await snapshot();
@@ -202,11 +174,13 @@ export async function createRouter(
       res.set('Content-Type', 'application/json; charset=utf-8');
       res.set('ETag', cached.etag);
       res.vary('Accept-Encoding');
+      // the body, serialized and compressed once (the typed `send` takes objects)
+      const send = res.send as unknown as (body: Buffer) => void;
       if (acceptsGzip(req.headers['accept-encoding'])) {
         res.set('Content-Encoding', 'gzip');
-        res.send(cached.gzip);
+        send.call(res, cached.gzip);
       } else {
-        res.send(gunzipSync(cached.gzip));
+        send.call(res, gunzipSync(cached.gzip));
       }
       return;
     }
@@ -223,11 +197,8 @@ export async function createRouter(
     );
   });
 
-  // request bodies, for the POST routes (after the hot GET route, which has none)
-  router.use(express.json({ limit: '1mb' }));
-
   router.get('/findings', async (req, res) => {
-    const q = parse(findingsQuerySchema, req.query, 'query');
+    const q = req.query;
     const s = await snapshot();
     const visibility = await visibilityOf(req, () => graphRefs(s));
     const { canRead } = visibility;
@@ -278,7 +249,7 @@ export async function createRouter(
   // The needs of others that providers have not answered (issue 21), grouped per provider and
   // subject by groupUnansweredNeeds, the one way the portal's cards compute them too.
   router.get('/unanswered', async (req, res) => {
-    const q = parse(unansweredQuerySchema, req.query, 'query');
+    const q = req.query;
     const { s, groups } = await views.unanswered(
       await httpAuth.credentials(req),
       q,
@@ -291,7 +262,7 @@ export async function createRouter(
   });
 
   /** A finding as the caller may see it (with its decision status); a 404 when they may not. */
-  const visibleFinding = async (req: express.Request, id: string) =>
+  const visibleFinding = async (req: AnyRequest, id: string) =>
     views.finding(await httpAuth.credentials(req), id);
 
   router.get('/findings/:id', async (req, res) => {
@@ -322,7 +293,7 @@ export async function createRouter(
   });
 
   router.get('/graph', async (req, res) => {
-    const q = parse(graphQuerySchema, req.query, 'query');
+    const q = req.query;
     const s = await snapshot();
     const visibility = await visibilityOf(req, () => graphRefs(s));
     const { canRead } = visibility;
@@ -382,11 +353,12 @@ export async function createRouter(
   });
 
   router.post('/check', async (req, res) => {
-    const body = parse(checkBodySchema, req.body, 'request body');
-    res.json(await views.check(await httpAuth.credentials(req), body));
+    res.json(await views.check(await httpAuth.credentials(req), req.body));
   });
 
   addDecisionRoutes(router, { ...options, snapshot });
+  // the validator's 400s, worded as the routes' own
+  router.use(openApiInputErrors);
 
   return router;
 }
