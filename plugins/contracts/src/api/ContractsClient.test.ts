@@ -28,6 +28,28 @@ const json = (
     headers: { 'Content-Type': 'application/json', ...headers },
   });
 
+describe('ContractsClient entities', () => {
+  it("loads an entity without ?include=canAccept: the backend's cached body", async () => {
+    const { api, calls } = client(() =>
+      json({ entityRef: 'component:default/checkout', findings: [] }),
+    );
+    await api.getEntity('Component:default/checkout');
+    expect(calls.map(c => c.url)).toEqual([
+      `${BASE}/entities/component/default/checkout`,
+    ]);
+  });
+
+  it('asks what-if checks with the body the spec gives: { entityRef, sources }', async () => {
+    const { api, calls } = client(() => json({ findings: [], problems: [] }));
+    const sources = [{ file: 'proposed.yaml', text: 'service: checkout' }];
+    await api.check('component:default/checkout', sources);
+    expect(JSON.parse(String(calls[0].init.body))).toEqual({
+      entityRef: 'component:default/checkout',
+      sources,
+    });
+  });
+});
+
 describe('ContractsClient decisions', () => {
   it('signs a verdict: POST /decisions/{id}/signatures {verdict}', async () => {
     const { api, calls } = client(() =>

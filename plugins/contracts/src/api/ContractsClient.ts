@@ -18,6 +18,10 @@ import type {
   UnansweredPage,
   UnansweredQuery,
 } from './types';
+import type { paths } from './generated/openapi';
+
+/** The body of `POST /check`, as the spec gives it. */
+type CheckBody = paths['/check']['post']['requestBody']['content']['application/json'];
 
 type RequestOptions = {
   method?: string;
@@ -96,10 +100,10 @@ export class ContractsClient implements ContractsApi {
     entityRef: string,
     documents: Array<{ file: string; text: string }>,
   ): Promise<CheckResult> {
+    const body: CheckBody = { entityRef, sources: documents };
     return this.request<CheckResult>('/check', {
       method: 'POST',
-      // the backend reads `sources`; `documents` is the name in the API notes
-      body: JSON.stringify({ entityRef, sources: documents, documents }),
+      body: JSON.stringify(body),
     });
   }
 

@@ -7,6 +7,24 @@ import type {
   Finding,
   UnansweredNeedGroup,
 } from '@backstage-contracts/plugin-contracts-common';
+import type { components, paths } from './generated/openapi';
+
+/*
+ * The HTTP surface (queries, bodies, the graph's nodes and edges, page envelopes) is typed
+ * from the backend's OpenAPI spec (`plugins/contracts-backend/src/schema/openapi.yaml`,
+ * generated into `./generated/openapi.ts` by `yarn generate:openapi` there). The records it
+ * carries (findings, decisions, contracts, problems) keep the engine's own types from
+ * contracts-common, which the spec describes more loosely.
+ */
+
+/** The query of a GET route, as the spec gives it. */
+type QueryOf<P extends keyof paths> = paths[P] extends {
+  get: { parameters: { query?: infer Q } };
+}
+  ? NonNullable<Q>
+  : never;
+
+type Schemas = components['schemas'];
 
 export type { Decision, DecisionSignature, DecisionStatus };
 export type {
@@ -29,21 +47,17 @@ export type ContractsFinding = Finding & { canAccept?: boolean };
  * configured for the rule).
  * @public
  */
-export interface DecisionInput {
+export type DecisionInput = Omit<
+  Schemas['NewDecision'],
+  'findingId' | 'status'
+> & {
   findingId: string;
-  title: string;
-  context?: string;
-  options?: string[];
-  decision: string;
-  rationale: string;
   /**
-   * `proposed`: a proposal only; `accepted` / `rejected`: the proposal, and the caller's
-   * signature of that verdict for every decider group they belong to.
+   * `proposed` (the default): a proposal only; `accepted` / `rejected`: the proposal, and the
+   * caller's signature of that verdict for every decider group they belong to.
    */
-  status?: 'proposed' | 'accepted' | 'rejected';
-  /** `YYYY-MM-DD` */
-  reviewBy?: string;
-}
+  status?: Schemas['NewDecision']['status'];
+};
 
 /**
  * The body of `POST /decisions/{id}/signatures`.
@@ -55,12 +69,7 @@ export type DecisionVerdict = DecisionSignature['verdict'];
  * Filters of `GET /decisions`.
  * @public
  */
-export interface DecisionsQuery {
-  findingId?: string;
-  entityRef?: string;
-  cursor?: string;
-  limit?: number;
-}
+export type DecisionsQuery = QueryOf<'/decisions'>;
 
 /**
  * `GET /entities/{kind}/{namespace}/{name}`.
@@ -83,16 +92,7 @@ export interface EntityContractsResponse {
  * Filters of `GET /findings`.
  * @public
  */
-export interface FindingsQuery {
-  entityRef?: string;
-  /** Group ref: findings where the group owns the consumer or the provider. */
-  owner?: string;
-  severity?: string;
-  status?: string;
-  rule?: string;
-  cursor?: string;
-  limit?: number;
-}
+export type FindingsQuery = QueryOf<'/findings'>;
 
 /**
  * A page of results.
@@ -107,48 +107,28 @@ export interface Page<T> {
  * A node of the conflict graph.
  * @public
  */
-export interface ContractsGraphNode {
-  ref: string;
-  kind: string;
-  name: string;
-  owner?: string;
-  system?: string;
-  hasContract: boolean;
-}
+export type ContractsGraphNode = Schemas['GraphNode'];
 
 /**
  * An edge of the conflict graph, with the ids of the findings on it.
  * @public
  */
-export interface ContractsGraphEdge {
-  id: string;
-  from: string;
-  to: string;
-  kind: 'call' | 'dataset' | 'data-need';
-  subject: string;
-  findings: string[];
-}
+export type ContractsGraphEdge = Schemas['GraphEdge'];
 
 /**
  * `GET /graph`.
  * @public
  */
-export interface ContractsGraph {
-  nodes: ContractsGraphNode[];
-  edges: ContractsGraphEdge[];
-  findings: ContractsFinding[];
-}
+export type ContractsGraph = Pick<Schemas['Graph'], 'nodes' | 'edges'> &
+  Partial<Pick<Schemas['Graph'], 'stale' | 'computedAt'>> & {
+    findings: ContractsFinding[];
+  };
 
 /**
  * Filters of `GET /graph`.
  * @public
  */
-export interface GraphQuery {
-  around?: string;
-  depth?: number;
-  owner?: string;
-  system?: string;
-}
+export type GraphQuery = QueryOf<'/graph'>;
 
 /**
  * `POST /check`: the findings and problems a changed contract would cause.
@@ -187,11 +167,4 @@ export interface UnansweredPage extends Page<UnansweredNeeds> {
  * Filters of `GET /unanswered`.
  * @public
  */
-export interface UnansweredQuery {
-  /** Only the needs on this entity. */
-  provider?: string;
-  /** Only the needs on providers this group (or user) owns. */
-  owner?: string;
-  limit?: number;
-  cursor?: string;
-}
+export type UnansweredQuery = QueryOf<'/unanswered'>;
