@@ -4,13 +4,14 @@ export interface Config {
   /** Configuration of the Backstage Contracts backend. */
   contracts?: {
     /**
-     * Schedule of the full recompute of the conflict graph (one replica runs it per period).
+     * Schedule of the full recompute of the conflict graph (run by the replica that computes: see
+     * `snapshots`).
      * Default: every 5 minutes, 2 minutes timeout, 15 seconds initial delay.
      */
     schedule?: SchedulerServiceTaskScheduleDefinitionConfig;
     /**
-     * Seconds between the quick checks every replica makes for changed entities (etags), which
-     * re-analyse only what changed. Default 3.
+     * Seconds between the quick checks for changed entities (etags), which re-analyse only what
+     * changed; made by the replica that computes (see `snapshots`). Default 3.
      */
     refreshIntervalSeconds?: number;
     /**
