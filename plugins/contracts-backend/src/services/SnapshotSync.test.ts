@@ -1,9 +1,11 @@
 import { mockServices } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
 import type { Knex } from 'knex';
 import { SnapshotStore } from '../database/SnapshotStore';
 import { sqliteAndPostgres } from '../__testUtils__/testDatabases';
 import {
   type AdoptedSnapshotMeta,
+  readSnapshotSettings,
   type SnapshotHost,
   SnapshotSync,
 } from './SnapshotSync';
@@ -240,10 +242,9 @@ describe.each(databases.eachSupportedId())('SnapshotSync on %p', id => {
     const c = await replica(catalog, 'c');
     await c.sync.start();
     await until(() => c.host.served?.version !== undefined);
-    const stopB = b.sync.stop.bind(b.sync);
     // the timers stop; the lease is not released (a crash)
-    (b.sync as any).leading = false;
-    await stopB();
+    b.store.release = async () => {};
+    await b.sync.stop();
     const started = Date.now();
     await until(() => c.sync.isComputing());
     expect(Date.now() - started).toBeGreaterThan(LEASE_MS / 2);
@@ -261,5 +262,42 @@ describe.each(databases.eachSupportedId())('SnapshotSync on %p', id => {
       await until(() => a.host.served?.n === n && !!a.host.served.version);
     }
     expect(await a.store.versions()).toHaveLength(3);
+  });
+});
+
+describe('contracts.snapshots', () => {
+  const read = (snapshots?: object) =>
+    readSnapshotSettings(new ConfigReader({ contracts: { snapshots } }));
+
+  it('has defaults, and reads seconds and the compression', () => {
+    expect(read()).toEqual({
+      pollIntervalMs: 1000,
+      leaseMs: 15_000,
+      keep: 3,
+      encoding: 'gzip',
+    });
+    expect(
+      read({
+        pollIntervalSeconds: 0.5,
+        leaseSeconds: 5,
+        keep: 1,
+        compression: 'brotli',
+      }),
+    ).toEqual({ pollIntervalMs: 500, leaseMs: 5000, keep: 1, encoding: 'br' });
+  });
+
+  it('refuses bad values by name', () => {
+    expect(() => read({ pollIntervalSeconds: 0 })).toThrow(
+      'contracts.snapshots.pollIntervalSeconds must be a number of seconds of at least 0.05',
+    );
+    expect(() => read({ leaseSeconds: 1, pollIntervalSeconds: 1 })).toThrow(
+      'contracts.snapshots.leaseSeconds must be at least twice pollIntervalSeconds',
+    );
+    expect(() => read({ keep: 0 })).toThrow(
+      'contracts.snapshots.keep must be a whole number above 0',
+    );
+    expect(() => read({ compression: 'zstd' })).toThrow(
+      'contracts.snapshots.compression must be one of gzip, brotli, none, not "zstd"',
+    );
   });
 });
