@@ -129,3 +129,21 @@ describe('WhatIfPanel on a contract kept in files', () => {
     expect(screen.queryByTestId('what-if-result')).toBeNull();
   });
 });
+
+describe('WhatIfPanel diff styles', () => {
+  it('strikes through the title line of a finding the change would resolve', async () => {
+    const api = mockContractsApi({
+      check: jest.fn(async () => ({ findings: [], problems: [] })),
+    });
+    await renderWith(<WhatIfPanel currentFindings={[latencyFinding]} />, {
+      api,
+      entity: checkoutEntity,
+    });
+    await userEvent.click(screen.getByRole('button', { name: 'Check' }));
+    const removed = await screen.findByTestId('what-if-removed');
+    const title = within(removed).getByText('Latency contract violation');
+    expect(getComputedStyle(title.closest('p')!).textDecoration).toContain(
+      'line-through',
+    );
+  });
+});

@@ -185,7 +185,10 @@ const useDiffStyles = makeStyles(theme => ({
     paddingLeft: theme.spacing(1),
     marginBottom: theme.spacing(1),
     opacity: 0.75,
-    '& h6, & .MuiListItemText-primary': { textDecoration: 'line-through' },
+    // the finding's title line (not its chips) struck through
+    '& .MuiAccordionSummary-content .MuiTypography-body2': {
+      textDecoration: 'line-through',
+    },
   },
   changed: {
     borderLeft: `4px solid ${theme.palette.warning.main}`,
