@@ -11,6 +11,7 @@ import {
   type LanguageAdapter,
   looksLikeRetryLoop,
   namedChildren,
+  type TreeResolver,
   type TreeWalker,
 } from './treesitter';
 
@@ -40,7 +41,7 @@ const UUID_CALL =
 /** `Duration.ofMillis(500)`, `500.milliseconds`, `TimeUnit.SECONDS.toMillis(2)`. */
 function durationOf(
   node: SgNode,
-  walker: TreeWalker,
+  walker: TreeResolver,
   call: (n: SgNode) => Call | undefined,
 ): Resolved | undefined {
   const kind = node.kind() as string;
@@ -109,7 +110,7 @@ function durationOf(
 /** `(n, TimeUnit.X)` argument pairs. */
 function withTimeUnit(
   call: Call,
-  walker: TreeWalker,
+  walker: TreeResolver,
   from = 0,
 ): Resolved | undefined {
   const unitArg = call.args[from + 1]?.value.text();
