@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /*
  * The install check (`yarn verify:install`, `.ci/run` after `npm test`): proof that a Backstage
- * app made elsewhere installs the six packages from their tarballs by following their READMEs.
+ * app made elsewhere installs the seven packages from their tarballs by following their READMEs.
  *
  *  1. build    `backstage-cli repo fix --publish --check` (the publishing metadata as Backstage
  *              wants it), `yarn tsc`, then `backstage-cli package build` in each package
@@ -14,7 +14,8 @@
  *  4. create   `npx @backstage/create-app@latest --skip-install` in a temporary folder, then
  *              the app's own `yarn install`
  *  5. readmes  the Install sections of the READMEs, in this order: contracts-backend,
- *              catalog-backend-module-contracts, contracts (new frontend system), contracts-cli.
+ *              catalog-backend-module-contracts, tech-insights-backend-module-contracts,
+ *              contracts (new frontend system), contracts-cli.
  *              Applied as written: ```sh blocks run line by line in the app's folder (a
  *              `yarn add` whose packages are all in that workspace already is skipped, and
  *              said); a ```yaml block headed `# <file>` is merged into that file (lists are
@@ -60,6 +61,7 @@ const PACKAGES = [
   'plugins/contracts-node',
   'plugins/catalog-backend-module-contracts',
   'plugins/contracts-backend',
+  'plugins/tech-insights-backend-module-contracts',
   'plugins/contracts',
   'packages/contracts-cli',
 ];
@@ -67,6 +69,10 @@ const PACKAGES = [
 const READMES = [
   { dir: 'plugins/contracts-backend', section: /^## Install$/ },
   { dir: 'plugins/catalog-backend-module-contracts', section: /^## Install$/ },
+  {
+    dir: 'plugins/tech-insights-backend-module-contracts',
+    section: /^## Install$/,
+  },
   { dir: 'plugins/contracts', section: /^## Install — new frontend system$/ },
   { dir: 'packages/contracts-cli', section: /^## Install$/ },
 ];
