@@ -3,7 +3,8 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { alpha, makeStyles, useTheme } from '@material-ui/core/styles';
 import { formatMs } from '@backstage-contracts/plugin-contracts-common';
-import { refName } from '../shared';
+// module paths, not '../shared': shared's FindingExplanation imports this module
+import { refName } from '../shared/format';
 import type {
   FreshnessWaterfallModel,
   LatencyHop,

@@ -7,7 +7,9 @@ import type {
   EntityContract,
   Finding,
 } from '@backstage-contracts/plugin-contracts-common';
-import { ItemErrorBoundary, useEntityContracts } from '../shared';
+// module paths, not '../shared': shared's FindingExplanation imports this module
+import { ItemErrorBoundary } from '../shared/ItemErrorBoundary';
+import { useEntityContracts } from '../shared/useEntityContracts';
 import { FreshnessWaterfall, LatencyWaterfall } from './LatencyWaterfall';
 import {
   ContractLookup,
