@@ -37,6 +37,8 @@
  *   --keep            keep the work folder
  *   --work DIR        use DIR as the work folder (created; must not exist)
  *   --create-app SPEC the create-app to run (default @backstage/create-app@latest)
+ *   --dry-run         only read the READMEs' Install sections and say how each block would be
+ *                     applied (a block with no rule fails), building and installing nothing
  *   --reuse           with --work DIR of a kept run: its tarballs and installed app, from the
  *                     READMEs on (to work on the later stages)
  * Packages that had no dist/ before the build get none after (bin/contracts of the repository
@@ -120,6 +122,20 @@ async function stage(name, fn) {
   durations.push([name, ms]);
   log(`── ${name}: done in ${secs(ms)}`);
   return result;
+}
+
+// --dry-run: how the READMEs would be applied, and nothing else
+if (args.includes('--dry-run')) {
+  try {
+    await followReadmes(true);
+    log('dry run: every block of the Install sections has a rule');
+  } catch (error) {
+    process.exitCode = 1;
+    log(`FAILED: ${error?.message ?? error}`);
+  } finally {
+    if (!opt('--work')) fs.rmSync(WORK, { recursive: true, force: true });
+  }
+  process.exit();
 }
 
 /** The environment for commands in the app: none of this repository's yarn run variables. */
@@ -482,13 +498,17 @@ function yarnAddIsDone(line) {
   return names.every(n => n in have);
 }
 
-async function applySh(readme, body, n) {
+async function applySh(readme, body, n, dry) {
   const lines = body
     .replace(/\\\n\s*/g, ' ')
     .split('\n')
     .map(l => l.trim())
     .filter(l => l && !l.startsWith('#'));
   for (const line of lines) {
+    if (dry) {
+      log(`   ${readme}: would run $ ${line}`);
+      continue;
+    }
     if (yarnAddIsDone(line)) {
       log(`   ${readme}: \`${line}\` — already added, skipped`);
       continue;
@@ -509,16 +529,33 @@ async function applySh(readme, body, n) {
   }
 }
 
-function applyYaml(readme, body) {
+function applyYaml(readme, body, dry) {
   const header = body.split('\n')[0].match(/^#\s*(\S+)/);
   if (!header) return false;
+  const isConfig = /(^|\/)(\.yarnrc\.yml|app-config[^/]*\.yaml)$/.test(
+    header[1],
+  );
+  if (dry) {
+    // a configuration file is merged into (the app has one), any other file written
+    if (isConfig) {
+      const value = YAML.parse(body);
+      log(
+        `   ${readme}: would merge into ${header[1]}: ${JSON.stringify(value)}`,
+      );
+    } else {
+      const docs = YAML.parseAllDocuments(body);
+      const errors = docs.flatMap(d => d.errors);
+      if (errors.length) fail(`${readme}: ${header[1]}: ${errors[0].message}`);
+      log(
+        `   ${readme}: would write ${header[1]} (${docs.length} document(s))`,
+      );
+    }
+    return true;
+  }
   const target = path.join(APP, header[1]);
   if (fs.existsSync(target) && fs.readFileSync(target, 'utf8') === body) {
     log(`   ${readme}: ${header[1]} is there already`);
-  } else if (
-    fs.existsSync(target) &&
-    /(^|\/)(\.yarnrc\.yml|app-config[^/]*\.yaml)$/.test(header[1])
-  ) {
+  } else if (fs.existsSync(target) && isConfig) {
     // a configuration file of the app: the block's settings are added to it
     const value = YAML.parse(body);
     editYaml(target, doc => mergeInto(doc, [], value));
@@ -540,19 +577,28 @@ function appUsesPackageDiscovery() {
   return config?.app?.packages === 'all';
 }
 
-function applyTs(readme, body) {
+function applyTs(readme, body, dry) {
   const header = body.split('\n')[0].match(/^\/\/\s*([^\s,]+)/);
   if (!header) return false;
   const file = path.join(APP, header[1]);
-  if (!fs.existsSync(file)) fail(`${readme}: the app has no ${header[1]}`);
-  let source = fs.readFileSync(file, 'utf8');
   const code = body.split('\n').slice(1);
+  const readSource = () => {
+    if (!fs.existsSync(file)) fail(`${readme}: the app has no ${header[1]}`);
+    return fs.readFileSync(file, 'utf8');
+  };
+  let source;
   if (header[1] === 'packages/backend/src/index.ts') {
     const adds = code
       .map(l => l.trim())
       .filter(l => /^backend\.add\(.*\);$/.test(l));
     if (!adds.length)
       fail(`${readme}: no backend.add(...) line in the block for ${header[1]}`);
+    if (dry) {
+      for (const add of adds)
+        log(`   ${readme}: ${header[1]} would get ${add}`);
+      return true;
+    }
+    source = readSource();
     for (const add of adds) {
       if (source.includes(add)) {
         log(`   ${readme}: ${header[1]} has ${add} already`);
@@ -564,16 +610,25 @@ function applyTs(readme, body) {
       log(`   ${readme}: ${header[1]} += ${add}`);
     }
   } else if (header[1] === 'packages/app/src/App.tsx') {
+    const imports = code.filter(l => /^import .* from '.*';$/.test(l.trim()));
+    const names = imports
+      .map(l => l.match(/^import\s+(\w+)/)?.[1])
+      .filter(Boolean);
+    if (dry) {
+      log(
+        `   ${readme}: ${header[1]} would import ${names.join(
+          ', ',
+        )} into the features (unless app-config.yaml says app.packages: all)`,
+      );
+      return true;
+    }
+    source = readSource();
     if (appUsesPackageDiscovery()) {
       log(
         `   ${readme}: app-config.yaml has app.packages: all — the plugin is discovered, ${header[1]} stays as it is`,
       );
       return true;
     }
-    const imports = code.filter(l => /^import .* from '.*';$/.test(l.trim()));
-    const names = imports
-      .map(l => l.match(/^import\s+(\w+)/)?.[1])
-      .filter(Boolean);
     const lastImport = [...source.matchAll(/^import [\s\S]*?;$/gm)].pop();
     const at = lastImport ? lastImport.index + lastImport[0].length : 0;
     source = `${source.slice(0, at)}\n${imports.join('\n')}${source.slice(at)}`;
@@ -592,18 +647,18 @@ function applyTs(readme, body) {
   return true;
 }
 
-async function followReadmes() {
+async function followReadmes(dry = false) {
   for (const { dir, section } of READMES) {
     const { file, blocks } = installSection(dir, section);
     if (!blocks.length) fail(`${file}: its Install section has no code block`);
     let n = 0;
     for (const { lang, body } of blocks) {
       n += 1;
-      if (lang === 'sh') await applySh(file, body, n);
+      if (lang === 'sh') await applySh(file, body, n, dry);
       else if (lang === 'yaml') {
-        if (!applyYaml(file, body))
+        if (!applyYaml(file, body, dry))
           fail(`${file}: a yaml block without a # <file> header`);
-      } else if (lang === 'ts') applyTs(file, body);
+      } else if (lang === 'ts') applyTs(file, body, dry);
       else
         fail(
           `${file}: a \`\`\`${lang} block in its Install section (no rule to apply it)`,
