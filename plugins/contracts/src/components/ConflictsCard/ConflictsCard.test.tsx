@@ -65,13 +65,13 @@ describe('ConflictsCard on the fast path', () => {
     await waitFor(() =>
       expect(asked).toEqual(['contracts.decision.accept f-fast-card']),
     );
-    // the entity was not asked again, with or without canAccept
-    expect(urls).toHaveLength(1);
+    // what opening it fetched (the waterfall reads the chain's contracts) is the cached body
+    expect(urls.every(u => !u.includes('?'))).toBe(true);
     await userEvent.click(
       screen.getByRole('button', { name: 'Record decision' }),
     );
     expect(await screen.findByRole('dialog')).toBeInTheDocument();
-    expect(urls.every(u => !u.includes('canAccept'))).toBe(true);
+    expect(urls.every(u => !u.includes('?'))).toBe(true);
   });
 
   it('asks canAccept for the finding of a record-decision dialog opened on its own', async () => {

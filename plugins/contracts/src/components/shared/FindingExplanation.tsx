@@ -2,6 +2,8 @@ import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import type { Finding } from '@backstage-contracts/plugin-contracts-common';
 import { EntityRef } from './EntityRef';
+// a function of the waterfall module, called at render time (it imports from shared too)
+import { FindingWaterfall } from '../LatencyWaterfall';
 
 /** A side's value, or what stands for it when the caller may not see that side. */
 const Value = ({ text, hidden }: { text: unknown; hidden: boolean }) =>
@@ -12,8 +14,10 @@ const Value = ({ text, hidden }: { text: unknown; hidden: boolean }) =>
   );
 
 /**
- * The essay-style explanation of a finding: expected, actual, impact, resolutions. A side the
- * caller may not see (`hidden`) reads "an entity you cannot see", without its values.
+ * The essay-style explanation of a finding: expected, actual, impact, resolutions, and for the
+ * latency, timeout, retry and freshness rules the waterfall of its chain (FindingWaterfall:
+ * nothing for other rules or hidden sides). A side the caller may not see (`hidden`) reads "an
+ * entity you cannot see", without its values.
  */
 export const FindingExplanation = ({ finding }: { finding: Finding }) => {
   const hidden = Array.isArray(finding.hidden) ? finding.hidden : [];
@@ -46,6 +50,7 @@ export const FindingExplanation = ({ finding }: { finding: Finding }) => {
           are left out.
         </Typography>
       )}
+      <FindingWaterfall finding={finding} />
       {finding.impact && (
         <Typography variant="body2" style={{ marginTop: 8 }}>
           <strong>Impact:</strong> {finding.impact}
