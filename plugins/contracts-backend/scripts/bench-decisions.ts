@@ -770,7 +770,7 @@ async function run(
   out.push(
     `  replica lag <= 3 s (max)                   ${secs(lagMax).padStart(
       9,
-    )}    ${verdict(lagMax <= TARGET.lagMs)}`,
+    )}    ${FLOOR ? 'n/a (--floor)' : verdict(lagMax <= TARGET.lagMs)}`,
     `  (not a target: the catalog's p50 during the writes, A ${(
       p50s[0][1] / Math.min(p50s[0][0], p50s[0][2])
     ).toFixed(1)}x, B ${(p50s[1][1] / Math.min(p50s[1][0], p50s[1][2])).toFixed(

@@ -195,9 +195,12 @@ export const at = (sorted: ArrayLike<number>, q: number) =>
     : NaN;
 export const sortedOf = (values: ArrayLike<number>) =>
   Float64Array.from(values).sort();
-export const ms = (v: number) =>
-  Number.isNaN(v) ? '      -' : `${v.toFixed(1)} ms`.padStart(10);
-export const secs = (v: number) => `${(v / 1000).toFixed(2)} s`;
+export const ms = (v: number | undefined) =>
+  v === undefined || Number.isNaN(v)
+    ? '      -'
+    : `${v.toFixed(1)} ms`.padStart(10);
+export const secs = (v: number | undefined) =>
+  v === undefined ? '-' : `${(v / 1000).toFixed(2)} s`;
 export const count = (m: Map<string, number> | Record<string, number>) =>
   [...(m instanceof Map ? m : Object.entries(m))]
     .map(([k, v]) => `${k}: ${v}`)
