@@ -95,9 +95,20 @@ const emptyContracts = () => {
   });
 };
 
-/** Our plugin's package, however the backend imports it: the module that exports contractsPlugin. */
-const isContracts = m =>
-  Boolean(m && typeof m === 'object' && 'contractsPlugin' in m);
+/** Our plugin's package as the backend imports it (the same module object). */
+let ours;
+const isContracts = m => {
+  ours ??= require(require.resolve(
+    '@backstage-contracts/plugin-contracts-backend',
+    { paths: [process.cwd()] },
+  ));
+  // import() gives the module itself, or (the ESM loader over CommonJS) a namespace whose
+  // default is the module's exports
+  return (
+    Boolean(m) &&
+    (m === ours || m.default === ours || m.default === ours.default)
+  );
+};
 
 const load = Module._load;
 let wrapped;

@@ -307,6 +307,8 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
     backend: { database: { client: 'pg', connection: PG, prefix } },
     catalog: { orphanStrategy: 'keep' },
     contracts: {
+      // the catalog's reads take longer than the default 5 s on the loaded build machine at 100k
+      catalogReadTimeout: 120,
       schedule: {
         frequency: { hours: 24 },
         timeout: { minutes: 30 },
@@ -543,17 +545,19 @@ async function main() {
   }
   const reports: SizeReport[] = [];
   try {
-    for (const n of SIZES) reports.push(await measure(n, dir));
+    for (const n of SIZES) {
+      const r = await measure(n, dir);
+      reports.push(r);
+      process.stdout.write(
+        `\n== ${
+          r.n
+        } entities (generated catalog, PostgreSQL) ==\n${r.lines.join('\n')}\n`,
+      );
+    }
   } finally {
     await cleanup();
   }
-  for (const r of reports) {
-    process.stdout.write(
-      `\n== ${r.n} entities (generated catalog, PostgreSQL) ==\n${r.lines.join(
-        '\n',
-      )}\n`,
-    );
-  }
+  process.stdout.write(`\n  done: ${reports.map(r => r.n).join(', ')}\n`);
 }
 
 main().then(
