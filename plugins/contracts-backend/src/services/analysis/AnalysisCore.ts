@@ -103,7 +103,8 @@ interface Sent {
  * worker nothing else waits on its event loop.
  */
 export class AnalysisCore implements AnalysisMethods {
-  private analyzer: Analyzer;
+  /** The live analyzer; undefined after an adopted snapshot until something needs it. */
+  private analyzerValue?: Analyzer;
   private entities = new Map<string, StoredEntity>();
   private observations = new Map<string, Observation[]>();
   private pending?: { analyzer: Analyzer; entities: Map<string, StoredEntity> };
@@ -117,7 +118,19 @@ export class AnalysisCore implements AnalysisMethods {
       rules: ContractRule[];
     },
   ) {
-    this.analyzer = this.newAnalyzer();
+    this.analyzerValue = this.newAnalyzer();
+  }
+
+  /** The live analyzer (loaded from the entities after an adopted snapshot). */
+  private analyzer(): Analyzer {
+    if (!this.analyzerValue) {
+      const analyzer = this.newAnalyzer();
+      for (const stored of this.entities.values()) {
+        analyzer.upsert(stored.summary, stored.contract);
+      }
+      this.analyzerValue = analyzer;
+    }
+    return this.analyzerValue;
   }
 
   private newAnalyzer(): Analyzer {
@@ -144,9 +157,9 @@ export class AnalysisCore implements AnalysisMethods {
     if (!pending) throw new Error('no full recompute begun');
     const started = performance.now();
     this.pending = undefined;
-    this.analyzer = pending.analyzer;
+    this.analyzerValue = pending.analyzer;
     this.entities = pending.entities;
-    const result = this.analyzer.result();
+    const result = this.analyzer().result();
     return this.transfer(result, lastSuccessAt, started, undefined);
   }
 
@@ -162,19 +175,19 @@ export class AnalysisCore implements AnalysisMethods {
     for (const k of removed) {
       const stored = this.entities.get(k);
       if (!stored) continue;
-      this.analyzer.remove(stored.summary.ref);
+      this.analyzer().remove(stored.summary.ref);
       this.entities.delete(k);
       touched.add(k);
     }
     for (const entity of changed) {
-      touched.add(this.upsertEntity(this.analyzer, this.entities, entity));
+      touched.add(this.upsertEntity(this.analyzer(), this.entities, entity));
     }
     if (!touched.size && this.sent) {
       this.sent.lastSuccessAt = lastSuccessAt;
       return undefined;
     }
     return this.transfer(
-      this.analyzer.result(),
+      this.analyzer().result(),
       lastSuccessAt,
       started,
       touched,
@@ -199,12 +212,12 @@ export class AnalysisCore implements AnalysisMethods {
       const { observed: _, ...declared } = stored.contract;
       const contract = this.withObserved(declared);
       this.entities.set(k, { ...stored, contract });
-      this.analyzer.upsert(stored.summary, contract);
+      this.analyzer().upsert(stored.summary, contract);
       touched.add(k);
     }
     if (!touched.size || !this.sent) return undefined;
     return this.transfer(
-      this.analyzer.result(),
+      this.analyzer().result(),
       this.sent.lastSuccessAt,
       started,
       touched,
@@ -234,16 +247,16 @@ export class AnalysisCore implements AnalysisMethods {
     if (facts) parsed.contract.discovered = facts;
     // and against what Prometheus measured
     parsed.contract = this.withObserved(parsed.contract);
-    const before = this.analyzer.result().findings;
-    this.analyzer.upsert(summary, parsed.contract);
+    const before = this.analyzer().result().findings;
+    this.analyzer().upsert(summary, parsed.contract);
     let after: Finding[];
     try {
-      after = this.analyzer.result().findings;
+      after = this.analyzer().result().findings;
     } finally {
       if (existing) {
-        this.analyzer.upsert(existing.summary, existing.contract);
+        this.analyzer().upsert(existing.summary, existing.contract);
       } else {
-        this.analyzer.remove(summary.ref);
+        this.analyzer().remove(summary.ref);
       }
     }
     const beforeIds = new Set(before.map(f => f.id));
@@ -283,7 +296,9 @@ export class AnalysisCore implements AnalysisMethods {
 
   adoptSnapshot(bytes: Uint8Array): TransferHeader {
     const started = performance.now();
-    const doc = JSON.parse(new TextDecoder().decode(bytes)) as PersistedSnapshot;
+    const doc = JSON.parse(
+      new TextDecoder().decode(bytes),
+    ) as PersistedSnapshot;
     if (doc?.format !== PERSISTED_SNAPSHOT_FORMAT) {
       throw new Error(
         `cannot read a snapshot of format ${String(
@@ -291,16 +306,13 @@ export class AnalysisCore implements AnalysisMethods {
         )} (this version reads ${PERSISTED_SNAPSHOT_FORMAT})`,
       );
     }
-    const analyzer = this.newAnalyzer();
     const entities = new Map<string, StoredEntity>();
-    for (const { key: k, ...stored } of doc.entities) {
-      entities.set(k, stored);
-      analyzer.upsert(stored.summary, stored.contract);
-    }
+    for (const { key: k, ...stored } of doc.entities) entities.set(k, stored);
     this.pending = undefined;
-    this.analyzer = analyzer;
+    // loaded into an analyzer when first needed (a check, an edit): not before it is served
+    this.analyzerValue = undefined;
     this.entities = entities;
-    // Served as it was persisted: the analyzer evaluates it when first asked (a check, an edit).
+    // Served as it was persisted.
     const result: AnalysisResult = {
       graph: doc.result.graph,
       findings: doc.result.findings,
@@ -353,7 +365,7 @@ export class AnalysisCore implements AnalysisMethods {
         const at = index.get(item);
         if (at !== undefined) out[i] = at;
         else {
-          out[i] = -(++added);
+          out[i] = -++added;
           writer.add(field, item);
         }
       });
