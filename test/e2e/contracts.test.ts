@@ -169,10 +169,11 @@ describe('contracts in the portal', () => {
     const page = await openSignedIn(browser, '/contracts');
     try {
       await page
-        .getByTestId('contracts-graph-svg')
+        .getByTestId('contracts-graph-canvas')
         .waitFor({ timeout: 90_000 });
-      // checkout → risk is drawn as a horizontal path (a zero-height box, which Playwright calls
-      // hidden): wait for it to be attached and dispatch the click instead of a pointer click
+      // checkout → risk in the list of conflict edges under the drawing (a collapsed accordion):
+      // wait for it to be attached and dispatch the click (test/e2e/graph.test.ts clicks the
+      // drawn edge itself)
       const edge = page.locator(
         '[data-testid="conflict-edge"][data-from="component:default/checkout"][data-to="component:default/risk"]',
       );

@@ -1,4 +1,3 @@
-import { useEffect } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import Typography from '@material-ui/core/Typography';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
@@ -14,15 +13,21 @@ function mark(name: string) {
   }
 }
 
-/** Loads a slice of the conflict graph and shows it. Marks `contracts-graph-*` for timing. */
+/**
+ * Loads a slice of the conflict graph and shows it. Marks `contracts-graph-request` and
+ * `contracts-graph-data` for timing (the drawing marks `contracts-graph-rendered`).
+ */
 export const ContractsGraphLoader = ({
   query,
   height,
   highlight,
+  slicing,
 }: {
   query: GraphQuery;
   height?: number | string;
   highlight?: string[];
+  /** Offer the system/owner slice in the graph's controls. */
+  slicing?: boolean;
 }) => {
   const api = useApi(contractsApiRef);
   const { value, loading, error } = useAsync(async () => {
@@ -31,12 +36,6 @@ export const ContractsGraphLoader = ({
     mark('contracts-graph-data');
     return graph;
   }, [api, query.around, query.depth, query.owner, query.system]);
-
-  useEffect(() => {
-    if (value) {
-      requestAnimationFrame(() => mark('contracts-graph-rendered'));
-    }
-  }, [value]);
 
   if (loading) return <Progress />;
   if (error) return <ResponseErrorPanel error={error} />;
@@ -47,5 +46,12 @@ export const ContractsGraphLoader = ({
       </Typography>
     );
   }
-  return <ContractsGraphView graph={value} height={height} highlight={highlight} />;
+  return (
+    <ContractsGraphView
+      graph={value}
+      height={height}
+      highlight={highlight}
+      slicing={slicing}
+    />
+  );
 };
