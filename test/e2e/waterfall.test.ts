@@ -58,7 +58,11 @@ describe('waterfalls, the conflict summary and what-if in the portal', () => {
     try {
       const summary = page.getByTestId('conflict-summary');
       await summary.waitFor({ timeout: 90_000 });
-      await summary.getByText('Latency contract violation').waitFor();
+      await summary
+        .getByText(
+          'Latency contract violation — checkout → risk.scoreTransaction',
+        )
+        .waitFor();
       await summary
         .getByText(
           'checkout expects p95 < 200ms · risk: p95 = 3200ms (current)',

@@ -27,6 +27,8 @@ describe('ConflictSummaryCard', () => {
     expect(summary).toHaveTextContent(
       'checkout expects p95 < 200ms · risk: p95 = 3200ms (current)',
     );
+    // the bare title is the Conflicts card's, where clicking it opens the finding
+    expect(within(summary).queryByText('Latency contract violation')).toBeNull();
     // only the errors are listed
     expect(within(summary).queryByText(/Access policy/)).toBeNull();
     const link = screen.getByRole('link', {

@@ -43,7 +43,8 @@ const NAMES: Record<Severity, [string, string]> = {
 /** `2 errors · 1 warning`: the open findings by severity, worst first. */
 export function countBySeverity(findings: ContractsFinding[]): string {
   const counts = new Map<Severity, number>();
-  for (const f of findings) counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
+  for (const f of findings)
+    counts.set(f.severity, (counts.get(f.severity) ?? 0) + 1);
   return [...counts.entries()]
     .sort(([a], [b]) => severityRank(a) - severityRank(b))
     .map(([s, n]) => `${n} ${NAMES[s]?.[n === 1 ? 0 : 1] ?? s}`)
@@ -53,7 +54,9 @@ export function countBySeverity(findings: ContractsFinding[]): string {
 /** One line of what a finding compares: `checkout expects p95 < 200ms · risk: p95 = 3200ms`. */
 function comparison(f: ContractsFinding): string {
   if (!f.expected && !f.actual) return '';
-  return `${refName(f.consumer)} expects ${f.expected} · ${refName(f.provider)}: ${f.actual}`;
+  return `${refName(f.consumer)} expects ${f.expected} · ${refName(
+    f.provider,
+  )}: ${f.actual}`;
 }
 
 /**
@@ -91,8 +94,10 @@ export const ConflictSummaryCard = () => {
             <SeverityChip severity={f.severity} />
             <div className={classes.text}>
               <Typography variant="body2" component="div">
-                <strong>{f.title}</strong> — {refName(f.consumer)} →{' '}
-                {refName(f.provider)}.{f.subject}
+                {/* one text: the finding's own title stays the Conflicts card's to match */}
+                <strong>{`${f.title} — ${refName(f.consumer)} → ${refName(
+                  f.provider,
+                )}.${f.subject}`}</strong>
               </Typography>
               <Typography variant="body2" color="textSecondary" component="div">
                 {comparison(f)}
