@@ -207,6 +207,8 @@ export class ContractsGraphService {
     this.firstLoad = new Promise(resolve => {
       this.resolveFirstLoad = resolve;
     });
+    // the worker starts now (seconds from source): meanwhile a persisted snapshot is read
+    this.host.call('exportSnapshot').catch(() => {});
   }
 
   /** Where the analysis runs (for tests). */
