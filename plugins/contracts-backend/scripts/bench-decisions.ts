@@ -665,7 +665,7 @@ async function run(
   for (const [status, body] of firstError)
     out.push(`  first ${status}: ${body}`);
   out.push(
-    `  sent again after a 503 (write queue full; latency counted from the first try): A ${retried[0]}, B ${retried[1]}`,
+    `  sent again after a 503 (write queue full, or the event loop held: maxEventLoopDelay; latency counted from the first try): A ${retried[0]}, B ${retried[1]}`,
   );
   for (const i of [0, 1]) {
     const s = sortedOf(writeLatencies[i]);
