@@ -10,8 +10,13 @@ import {
   HIDDEN_ENTITY,
 } from '@backstage-contracts/plugin-contracts-common';
 import express from 'express';
+import Router from 'express-promise-router';
 import { gunzipSync } from 'node:zlib';
-import { createOpenApiRouter } from '../schema/openapi/generated/router';
+import type { internal } from '@backstage/backend-openapi-utils';
+import {
+  createOpenApiRouter,
+  type EndpointMap,
+} from '../schema/openapi/generated/router';
 import {
   type CatalogVisibility,
   EVERYTHING_VISIBLE,
@@ -96,10 +101,7 @@ export async function createRouter(
   const router = await createOpenApiRouter({
     // before the validator: a user's write rate is counted before their body is read, and the
     // validator reads bodies (up to 1 MB)
-    middleware: [
-      createWriteLimiter(options),
-      express.json({ limit: '1mb' }),
-    ],
+    middleware: [createWriteLimiter(options), express.json({ limit: '1mb' })],
     // `format: date` (reviewBy) a real day of the calendar, not only YYYY-MM-DD
     validatorOptions: OPENAPI_VALIDATOR_OPTIONS,
   });
@@ -118,10 +120,7 @@ export async function createRouter(
    * The caller's catalog visibility: one policy decision per caller (see CatalogVisibility);
    * `refs` (what the route needs answered) are only listed on a conditional decision.
    */
-  const visibilityOf = async (
-    req: AnyRequest,
-    refs: () => Iterable<string>,
-  ) =>
+  const visibilityOf = async (req: AnyRequest, refs: () => Iterable<string>) =>
     options.catalogVisibility.forCaller(await httpAuth.credentials(req), refs);
 
   /** Every entity the graph names, once per snapshot: what graph-wide routes need answered. */
@@ -156,7 +155,11 @@ export async function createRouter(
     ),
   );
 
-  router.get('/entities/:kind/:namespace/:name', async (req, res) => {
+  const entity: internal.EndpointMapRequestHandler<
+    EndpointMap,
+    '/entities/{kind}/{namespace}/{name}',
+    'get'
+  > = async (req, res) => {
     const { include } = req.query;
     const { kind, namespace, name } = req.params;
     const ref = lower(`${kind}:${namespace}/${name}`);
@@ -195,7 +198,8 @@ export async function createRouter(
     res.json(
       entityBody(s, ref, redactFindings(findings, visibility), visibility),
     );
-  });
+  };
+  router.get('/entities/:kind/:namespace/:name', entity);
 
   router.get('/findings', async (req, res) => {
     const q = req.query;
@@ -360,5 +364,19 @@ export async function createRouter(
   // the validator's 400s, worded as the routes' own
   router.use(openApiInputErrors);
 
-  return router;
+  // The portal's hot path, an entity's page: without a query, the spec has nothing to check in
+  // the request but three path strings, so it is served before the validator (which costs more
+  // than the cached body's whole answer: ≈ 0.3 ms a request); with one, as every route.
+  const outer = Router();
+  outer.get('/entities/:kind/:namespace/:name', (req, res, next) =>
+    Object.keys(req.query).length
+      ? next()
+      : entity(
+          req as unknown as Parameters<typeof entity>[0],
+          res as unknown as Parameters<typeof entity>[1],
+          next,
+        ),
+  );
+  outer.use(router);
+  return outer;
 }
