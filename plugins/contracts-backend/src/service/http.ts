@@ -1,5 +1,9 @@
 import { InputError } from '@backstage/errors';
-import type { NextFunction, Request as ExpressRequest, Response } from 'express';
+import type {
+  NextFunction,
+  Request as ExpressRequest,
+  Response,
+} from 'express';
 
 /** A request of any route (the generated router types each route's own). */
 export type AnyRequest = ExpressRequest<any, any, any, any>;

@@ -21,7 +21,8 @@ import type {
 import type { paths } from './generated/openapi';
 
 /** The body of `POST /check`, as the spec gives it. */
-type CheckBody = paths['/check']['post']['requestBody']['content']['application/json'];
+type CheckBody =
+  paths['/check']['post']['requestBody']['content']['application/json'];
 
 type RequestOptions = {
   method?: string;
