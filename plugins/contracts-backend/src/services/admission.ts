@@ -1,6 +1,9 @@
 import type { Config } from '@backstage/config';
 import type { RequestHandler } from 'express';
-import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/** The histogram monitorEventLoopDelay returns (named differently across @types/node versions). */
+type EventLoopHistogram = ReturnType<typeof monitorEventLoopDelay>;
 
 /** The histogram's resolution, ms: a tick is late by what it took beyond this. */
 const RESOLUTION_MS = 10;
@@ -54,7 +57,7 @@ export function readEventLoopAdmissionSettings(
  */
 export class EventLoopAdmission {
   readonly #settings: EventLoopAdmissionSettings;
-  #histogram?: IntervalHistogram;
+  #histogram?: EventLoopHistogram;
   #timer?: NodeJS.Timeout;
   #delayMs = 0;
 
