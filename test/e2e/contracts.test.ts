@@ -57,7 +57,10 @@ describe('contracts in the portal', () => {
       '/catalog/default/component/checkout',
     );
     try {
-      const conflict = page.getByText('Latency contract violation').first();
+      // exact: the Conflicts card's title, not the Overview summary's line that contains it
+      const conflict = page
+        .getByText('Latency contract violation', { exact: true })
+        .first();
       await conflict.waitFor({ timeout: 90_000 });
       await conflict.click();
       await page

@@ -78,7 +78,10 @@ describeWithPrometheus('runtime verification in the portal', () => {
       '/catalog/default/component/checkout',
     );
     try {
-      const conflict = checkout.getByText('Latency contract violation').first();
+      // exact: the Conflicts card's title, not the Overview summary's line that contains it
+      const conflict = checkout
+        .getByText('Latency contract violation', { exact: true })
+        .first();
       await conflict.waitFor({ timeout: 90_000 });
       await conflict.click();
       await checkout
