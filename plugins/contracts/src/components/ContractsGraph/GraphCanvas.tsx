@@ -19,7 +19,9 @@ export interface GraphCanvasProps {
   teamColor: (owner: string | undefined) => string;
   /** Nodes drawn with a highlight ring and a label at every zoom. */
   highlighted: Set<string>;
-  onSelect: (s: { type: 'node'; ref: string } | { type: 'edge'; id: string }) => void;
+  onSelect: (
+    s: { type: 'node'; ref: string } | { type: 'edge'; id: string },
+  ) => void;
   onHover: (h: GraphHover | undefined) => void;
   /** The canvas element's data-* and `contractsGraph` handle, for automation. */
   testId?: string;
@@ -96,7 +98,11 @@ export const GraphCanvas = ({
   useEffect(() => {
     const container = containerRef.current;
     if (!container) return undefined;
-    const graph = new Graph({ type: 'directed', multi: true, allowSelfLoops: true });
+    const graph = new Graph({
+      type: 'directed',
+      multi: true,
+      allowSelfLoops: true,
+    });
     const pos = initialPositions(slice.nodes);
     for (const n of slice.nodes) {
       const open = slice.nodeOpenFindings.get(n.ref)?.length ?? 0;
@@ -129,8 +135,14 @@ export const GraphCanvas = ({
     }
     const sigma = new Sigma(graph, container, {
       defaultEdgeType: 'arrow',
-      renderEdgeLabels: true,
-      enableEdgeEvents: true,
+      // A large graph draws no edge labels and picks no edges under the pointer (its edges are
+      // reachable through the conflict list and a node's panel), and hides edges and labels
+      // while the camera moves: per-frame label drawing and edge picking dominated its frame
+      // times in `yarn bench:graph`.
+      renderEdgeLabels: !large,
+      enableEdgeEvents: !large,
+      hideEdgesOnMove: large,
+      hideLabelsOnMove: large,
       zIndex: true,
       labelColor: { color: theme.palette.text.primary },
       edgeLabelColor: { color: theme.palette.text.secondary },
@@ -150,11 +162,21 @@ export const GraphCanvas = ({
     sigmaRef.current = sigma;
     sigma.once('afterRender', () => mark('contracts-graph-rendered'));
     sigma.on('enterNode', ({ node, event }) =>
-      callbacks.current.onHover({ type: 'node', ref: node, x: event.x, y: event.y }),
+      callbacks.current.onHover({
+        type: 'node',
+        ref: node,
+        x: event.x,
+        y: event.y,
+      }),
     );
     sigma.on('leaveNode', () => callbacks.current.onHover(undefined));
     sigma.on('enterEdge', ({ edge, event }) =>
-      callbacks.current.onHover({ type: 'edge', id: edge, x: event.x, y: event.y }),
+      callbacks.current.onHover({
+        type: 'edge',
+        id: edge,
+        x: event.x,
+        y: event.y,
+      }),
     );
     sigma.on('leaveEdge', () => callbacks.current.onHover(undefined));
     sigma.on('clickNode', ({ node }) =>
@@ -170,7 +192,9 @@ export const GraphCanvas = ({
 
     // for automation (e2e, benchmark): where a node or an edge's middle is on screen
     const at = (ref: string) =>
-      sigma.graphToViewport(graph.getNodeAttributes(ref) as { x: number; y: number });
+      sigma.graphToViewport(
+        graph.getNodeAttributes(ref) as { x: number; y: number },
+      );
     (container as any).contractsGraph = {
       nodePosition: (ref: string) => (graph.hasNode(ref) ? at(ref) : undefined),
       edgePosition: (id: string) => {
