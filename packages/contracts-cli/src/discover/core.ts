@@ -320,6 +320,21 @@ export function firstTarget(
   return hints.find(Boolean);
 }
 
+/**
+ * The one service the calls found in a function go to (keyed by target), a "several services"
+ * note when they go to more than one, undefined when none names a service.
+ */
+export function soleTarget(found: Map<string, Target>): Target | undefined {
+  if (found.size === 1) return [...found.values()][0];
+  if (found.size > 1)
+    return {
+      targetFrom: `several services called here (${[...found.keys()].join(
+        ', ',
+      )})`,
+    };
+  return undefined;
+}
+
 /** No target shows in the call. */
 export const NO_TARGET: Target = {
   targetFrom: 'not shown in the code (no URL, client name or config key)',

@@ -312,7 +312,12 @@ export class SnapshotStore {
   }
 }
 
-function headMeta(row: HeadRow): PersistedSnapshotMeta {
+function headMeta(
+  row: Pick<
+    HeadRow,
+    'version' | 'format' | 'computed_at' | 'checked_at' | 'computed_by'
+  >,
+): PersistedSnapshotMeta {
   return {
     version: Number(row.version),
     format: Number(row.format),
@@ -326,11 +331,7 @@ async function toSnapshot(row: SnapshotRow): Promise<PersistedSnapshot> {
   const stored = Buffer.isBuffer(row.body) ? row.body : Buffer.from(row.body);
   const body = await decodeBody(stored, row.encoding);
   return {
-    version: Number(row.version),
-    format: Number(row.format),
-    computedAt: row.computed_at,
-    checkedAt: row.checked_at,
-    ...(row.computed_by ? { computedBy: row.computed_by } : {}),
+    ...headMeta(row),
     body,
     sizeBytes: Number(row.size_bytes),
     storedBytes: stored.length,

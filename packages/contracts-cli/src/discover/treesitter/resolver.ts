@@ -14,6 +14,7 @@ import {
   serviceFromConfigKey,
   serviceFromIdentifier,
   serviceFromUrl,
+  soleTarget,
   type SourceFile,
   type Target,
   UNIT_MS,
@@ -377,13 +378,8 @@ export class TreeResolver {
       const t = this.callTarget(call);
       if (t?.target && !found.has(t.target)) found.set(t.target, t);
     }
-    if (found.size === 1) return [...found.values()][0];
-    if (found.size > 1)
-      return {
-        targetFrom: `several services called here (${[...found.keys()].join(
-          ', ',
-        )})`,
-      };
+    const sole = soleTarget(found);
+    if (sole) return sole;
     if (!classFallback) return undefined;
     // annotations on the function (@Retry(name = "risk"), @FeignClient)
     const cls = a.className(scope);

@@ -13,6 +13,7 @@ import {
   serviceFromConfigKey,
   serviceFromIdentifier,
   serviceFromUrl,
+  soleTarget,
   type Target,
 } from '../core';
 import type { ModuleConstants, TsProject } from './project';
@@ -326,13 +327,8 @@ export class TsResolver {
       ts.forEachChild(n, visit);
     };
     visit(fn);
-    if (found.size === 1) return [...found.values()][0];
-    if (found.size > 1)
-      return {
-        targetFrom: `several services called here (${[...found.keys()].join(
-          ', ',
-        )})`,
-      };
+    const sole = soleTarget(found);
+    if (sole) return sole;
     // a method: the class's name (RiskClient)
     const cls = findAncestor(fn, ts.isClassLike);
     const name = cls?.name?.text && serviceFromIdentifier(cls.name.text);
