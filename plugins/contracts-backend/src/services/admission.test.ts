@@ -12,6 +12,7 @@ import {
   EventLoopAdmission,
   isDecisionWrite,
   readEventLoopAdmissionSettings,
+  WriteRateController,
 } from './admission';
 
 /** Holds the event loop (a real synchronous stretch, as a long computation would). */
@@ -113,7 +114,33 @@ describe('EventLoopAdmission', () => {
       maxEventLoopDelayMs: 150,
       sampleIntervalMs: 250,
       retryAfterSeconds: 1,
+      maxEventLoopUtilization: 0,
+      utilizationIntervalMs: 100,
     });
+    expect(
+      readEventLoopAdmissionSettings(
+        new ConfigReader({
+          contracts: {
+            decisions: {
+              maxEventLoopUtilization: 0.6,
+              utilizationSampleInterval: 50,
+            },
+          },
+        }),
+      ),
+    ).toMatchObject({
+      maxEventLoopUtilization: 0.6,
+      utilizationIntervalMs: 50,
+    });
+    for (const bad of [1, 1.5, -0.1]) {
+      expect(() =>
+        readEventLoopAdmissionSettings(
+          new ConfigReader({
+            contracts: { decisions: { maxEventLoopUtilization: bad } },
+          }),
+        ),
+      ).toThrow(/maxEventLoopUtilization must be a share of the time/);
+    }
     expect(() =>
       readEventLoopAdmissionSettings(
         new ConfigReader({
@@ -128,6 +155,77 @@ describe('EventLoopAdmission', () => {
         }),
       ),
     ).toThrow(/eventLoopSampleInterval/);
+  });
+
+  it("admits writes at a rate set by the loop's utilization: cut above the target, raised below it while writes wait", () => {
+    const c = new WriteRateController({ target: 0.5, intervalMs: 100 });
+    expect(c.rate).toBe(20);
+    // one token to start with; a token per 1/rate s after
+    expect(c.tryAdmit(0)).toBe(true);
+    expect(c.tryAdmit(0)).toBe(false);
+    expect(c.tryAdmit(49)).toBe(false);
+    expect(c.tryAdmit(100)).toBe(true);
+    // the bucket holds one interval's writes: 2 at 20/s, however long it was idle
+    expect(c.tryAdmit(60_000)).toBe(true);
+    expect(c.tryAdmit(60_000)).toBe(true);
+    expect(c.tryAdmit(60_000)).toBe(false);
+    expect(c.refusedTotal).toBe(3);
+    expect(c.admittedTotal).toBe(4);
+
+    // above the target: cut in proportion (0.5 / 0.8), by half at most
+    c.observe(0.8);
+    expect(c.rate).toBeCloseTo(12.5);
+    c.observe(1);
+    expect(c.rate).toBeCloseTo(6.25);
+    // below it with no write refused in the interval: the demand is met, the rate stays
+    c.observe(0.1);
+    expect(c.rate).toBeCloseTo(6.25);
+    // below it after a refusal: raised, by a quarter at most, plus one write/s
+    expect(c.tryAdmit(60_000)).toBe(false);
+    c.observe(0.1);
+    expect(c.rate).toBeCloseTo(6.25 * 1.25 + 1);
+    // near the target: raised in proportion
+    expect(c.tryAdmit(60_000)).toBe(false);
+    c.observe(0.45);
+    expect(c.rate).toBeCloseTo((6.25 * 1.25 + 1) * (0.5 / 0.45) + 1);
+    // a saturated loop never stops writes altogether: one per second at least
+    for (let i = 0; i < 50; i++) c.observe(1);
+    expect(c.rate).toBe(1);
+    expect(c.retryAfterSeconds()).toBe(1);
+  });
+
+  it('answers writes beyond the rate with 503 and Retry-After, and lets reads pass (maxEventLoopUtilization)', async () => {
+    let now = 0;
+    admission = new EventLoopAdmission(
+      {
+        ...readEventLoopAdmissionSettings(
+          new ConfigReader({
+            contracts: { decisions: { maxEventLoopUtilization: 0.5 } },
+          }),
+        ),
+      },
+      { now: () => now },
+    );
+    // not started: the rate stays where the test puts it
+    for (let i = 0; i < 10; i++) admission.rateController!.observe(1);
+    expect(admission.rateController!.rate).toBe(1);
+    expect(admission.enabled).toBe(true);
+    expect(admission.underPressure).toBe(false);
+    const app = appWith(admission);
+    expect((await request(app).post('/decisions').send({})).status).toBe(201);
+    const refused = await request(app).post('/decisions').send({});
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body.error.message).toMatch(
+      /maxEventLoopUtilization 0.5; it admits 1.0 writes\/s now/,
+    );
+    expect(
+      (await request(app).post('/decisions/abc/signatures').send({})).status,
+    ).toBe(503);
+    expect((await request(app).get('/decisions')).status).toBe(200);
+    // a second later, a token again
+    now = 1000;
+    expect((await request(app).post('/decisions').send({})).status).toBe(201);
   });
 
   it('guards decision writes only', () => {
@@ -171,6 +269,38 @@ describe('EventLoopAdmission', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
     // reads pass
+    expect(
+      (
+        await request(server)
+          .get('/api/contracts/decisions')
+          .set(as(USERS.GUEST))
+      ).status,
+    ).toBe(200);
+  }, 120_000);
+
+  it("limits the rate of the plugin's decision writes by the loop's utilization (the real backend, contracts.decisions.maxEventLoopUtilization)", async () => {
+    const { server } = await startContractsBackend({
+      entities: await loadExampleEntities(),
+      contracts: {
+        // a bound no test process stays under: the rate falls to its floor
+        decisions: {
+          maxEventLoopUtilization: 0.001,
+          utilizationSampleInterval: 10,
+        },
+      },
+    });
+    const write = () =>
+      request(server)
+        .post('/api/contracts/decisions')
+        .set(as(USERS.GUEST))
+        .send({ findingId: 'no-such-finding' });
+    // a burst: the bucket holds at most one interval's writes
+    const answers = await Promise.all(Array.from({ length: 20 }, write));
+    const refused = answers.find(r => r.status === 503);
+    expect(refused?.headers['retry-after']).toMatch(/^[1-9]\d*$/);
+    expect(refused?.body.error.message).toMatch(/maxEventLoopUtilization/);
+    // the first to come is admitted: the route itself answers (an unknown finding)
+    expect(answers.some(r => r.status !== 503)).toBe(true);
     expect(
       (
         await request(server)

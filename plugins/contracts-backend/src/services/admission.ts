@@ -1,6 +1,10 @@
 import type { Config } from '@backstage/config';
 import type { RequestHandler } from 'express';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  type EventLoopUtilization,
+  monitorEventLoopDelay,
+  performance,
+} from 'node:perf_hooks';
 
 /** The histogram monitorEventLoopDelay returns (named differently across @types/node versions). */
 type EventLoopHistogram = ReturnType<typeof monitorEventLoopDelay>;
@@ -19,11 +23,20 @@ export interface EventLoopAdmissionSettings {
   sampleIntervalMs: number;
   /** The Retry-After of a refused write, s. */
   retryAfterSeconds: number;
+  /**
+   * The share of the time the host's event loop may be busy (0–1) before writes are admitted at
+   * a lower rate; 0 or absent: no such bound (the default). See {@link WriteRateController}.
+   */
+  maxEventLoopUtilization?: number;
+  /** How often the utilization is measured and the write rate set, ms (default 100). */
+  utilizationIntervalMs?: number;
 }
 
 /**
- * `contracts.decisions.maxEventLoopDelay` (ms, 0 or absent: off) and
- * `contracts.decisions.eventLoopSampleInterval` (ms, default 500).
+ * `contracts.decisions.maxEventLoopDelay` (ms, 0 or absent: off),
+ * `contracts.decisions.eventLoopSampleInterval` (ms, default 500),
+ * `contracts.decisions.maxEventLoopUtilization` (0–1, 0 or absent: off) and
+ * `contracts.decisions.utilizationSampleInterval` (ms, default 100).
  */
 export function readEventLoopAdmissionSettings(
   config: Config | undefined,
@@ -38,11 +51,121 @@ export function readEventLoopAdmissionSettings(
     }
     return value;
   };
+  const utilization =
+    decisions?.getOptionalNumber('maxEventLoopUtilization') ?? 0;
+  if (!Number.isFinite(utilization) || utilization < 0 || utilization >= 1) {
+    throw new Error(
+      'contracts.decisions.maxEventLoopUtilization must be a share of the time from 0 (off) up to, not including, 1',
+    );
+  }
   return {
     maxEventLoopDelayMs: read('maxEventLoopDelay', 0, 0),
     sampleIntervalMs: read('eventLoopSampleInterval', 500, 10),
     retryAfterSeconds: 1,
+    maxEventLoopUtilization: utilization,
+    utilizationIntervalMs: read('utilizationSampleInterval', 100, 10),
   };
+}
+
+/** The write rate's bounds, writes/s per host. */
+const MIN_RATE = 1;
+const MAX_RATE = 10_000;
+/** The rate a controller starts at, writes/s. */
+const START_RATE = 20;
+
+/**
+ * The rate at which a host admits writes, set from its event loop's utilization (the share of
+ * the time the loop was busy, `performance.eventLoopUtilization`) every interval — a token
+ * bucket whose rate follows the measured cost of the writes instead of a fixed guess of it.
+ * After an interval above the target, the rate is cut in proportion (target / utilization, by
+ * half at most); after one below it, when writes were refused meanwhile (the demand is above
+ * the rate), it grows in proportion too (by a quarter at most, plus one write/s). A host whose
+ * writes cost more CPU, or whose loop other work keeps busy (its reads, a recompute, another
+ * process on the same cores stretching each task), admits fewer. The bucket holds one
+ * interval's writes (at least one): a burst is spread, not let through at once.
+ *
+ * Pure state: {@link WriteRateController.observe} takes a measured utilization and
+ * {@link WriteRateController.tryAdmit} the current time, so that it is tested without timing.
+ */
+export class WriteRateController {
+  #rate = START_RATE;
+  #tokens = 1;
+  #last?: number;
+  #refused = 0;
+  #refusedInInterval = 0;
+  #admitted = 0;
+  #utilization = 0;
+
+  constructor(
+    private readonly options: {
+      /** The target utilization, 0–1. */
+      target: number;
+      /** The interval between observations, ms. */
+      intervalMs: number;
+    },
+  ) {}
+
+  /** Writes per second admitted now. */
+  get rate(): number {
+    return this.#rate;
+  }
+
+  /** The utilization of the last interval. */
+  get utilization(): number {
+    return this.#utilization;
+  }
+
+  /** Writes admitted since the controller was made. */
+  get admittedTotal(): number {
+    return this.#admitted;
+  }
+
+  /** Writes refused since the controller was made. */
+  get refusedTotal(): number {
+    return this.#refused;
+  }
+
+  private burst() {
+    return Math.max(1, (this.#rate * this.options.intervalMs) / 1000);
+  }
+
+  /** Takes a token for one write at `now` (ms, monotonic), if there is one. */
+  tryAdmit(now: number): boolean {
+    const elapsed = this.#last === undefined ? 0 : now - this.#last;
+    this.#last = now;
+    this.#tokens = Math.min(
+      this.burst(),
+      this.#tokens + (Math.max(0, elapsed) * this.#rate) / 1000,
+    );
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      this.#admitted++;
+      return true;
+    }
+    this.#refused++;
+    this.#refusedInInterval++;
+    return false;
+  }
+
+  /** The utilization of the interval that just ended: sets the rate for the next. */
+  observe(utilization: number): void {
+    const { target } = this.options;
+    const u = Math.min(1, Math.max(0, utilization));
+    this.#utilization = u;
+    if (u > target) {
+      this.#rate = Math.max(MIN_RATE, this.#rate * Math.max(0.5, target / u));
+    } else if (this.#refusedInInterval > 0) {
+      const up = u > 0 ? Math.min(1.25, target / u) : 1.25;
+      this.#rate = Math.min(MAX_RATE, this.#rate * up + 1);
+    }
+    this.#refusedInInterval = 0;
+    this.#tokens = Math.min(this.#tokens, this.burst());
+  }
+
+  /** How long a refused write should wait before it is sent again, whole seconds (≥ 1). */
+  retryAfterSeconds(): number {
+    return Math.max(1, Math.min(10, Math.ceil(1 / this.#rate)));
+  }
 }
 
 /**
@@ -54,40 +177,79 @@ export function readEventLoopAdmissionSettings(
  * request of the host (the catalog's, the portal's reads) keeps the loop; writers slow down
  * instead. A blocked loop shows at the first sample after it: the sampler is a timer of the same
  * loop.
+ *
+ * With `maxEventLoopUtilization`, writes are also admitted at a rate that keeps the loop's
+ * utilization near that share ({@link WriteRateController}, measured every
+ * `utilizationIntervalMs`): 503 with Retry-After beyond the rate. Either bound may be set alone.
  */
 export class EventLoopAdmission {
   readonly #settings: EventLoopAdmissionSettings;
   #histogram?: EventLoopHistogram;
   #timer?: NodeJS.Timeout;
   #delayMs = 0;
+  /** The write rate by utilization; absent without `maxEventLoopUtilization`. */
+  readonly #rate?: WriteRateController;
+  #rateTimer?: NodeJS.Timeout;
+  readonly #now: () => number;
 
-  constructor(settings: EventLoopAdmissionSettings) {
+  constructor(
+    settings: EventLoopAdmissionSettings,
+    options: {
+      /** The clock of the write rate's tokens, ms (tests); `performance.now` by default. */
+      now?: () => number;
+    } = {},
+  ) {
     this.#settings = settings;
+    this.#now = options.now ?? (() => performance.now());
+    if (settings.maxEventLoopUtilization) {
+      this.#rate = new WriteRateController({
+        target: settings.maxEventLoopUtilization,
+        intervalMs: settings.utilizationIntervalMs ?? 100,
+      });
+    }
   }
 
   /** Whether it refuses anything (a bound is set). */
   get enabled(): boolean {
-    return this.#settings.maxEventLoopDelayMs > 0;
+    return this.#settings.maxEventLoopDelayMs > 0 || this.#rate !== undefined;
+  }
+
+  /** The write rate by utilization, when `maxEventLoopUtilization` is set. */
+  get rateController(): WriteRateController | undefined {
+    return this.#rate;
   }
 
   /** Starts sampling (nothing when no bound is set). Idempotent. */
   start(): void {
-    if (!this.enabled || this.#histogram) return;
-    const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-    histogram.enable();
-    this.#histogram = histogram;
-    this.#timer = setInterval(() => {
-      this.#delayMs = Math.max(0, histogram.max / 1e6 - RESOLUTION_MS);
-      histogram.reset();
-    }, this.#settings.sampleIntervalMs);
-    this.#timer.unref();
+    if (this.#settings.maxEventLoopDelayMs > 0 && !this.#histogram) {
+      const histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
+      histogram.enable();
+      this.#histogram = histogram;
+      this.#timer = setInterval(() => {
+        this.#delayMs = Math.max(0, histogram.max / 1e6 - RESOLUTION_MS);
+        histogram.reset();
+      }, this.#settings.sampleIntervalMs);
+      this.#timer.unref();
+    }
+    const rate = this.#rate;
+    if (rate && !this.#rateTimer) {
+      let last: EventLoopUtilization = performance.eventLoopUtilization();
+      this.#rateTimer = setInterval(() => {
+        const now = performance.eventLoopUtilization();
+        rate.observe(performance.eventLoopUtilization(now, last).utilization);
+        last = now;
+      }, this.#settings.utilizationIntervalMs ?? 100);
+      this.#rateTimer.unref();
+    }
   }
 
   stop(): void {
     clearInterval(this.#timer);
+    clearInterval(this.#rateTimer);
     this.#histogram?.disable();
     this.#histogram = undefined;
     this.#timer = undefined;
+    this.#rateTimer = undefined;
     this.#delayMs = 0;
   }
 
@@ -96,9 +258,12 @@ export class EventLoopAdmission {
     return this.#delayMs;
   }
 
-  /** Whether writes are refused now. */
+  /** Whether writes are refused now because the loop was held (maxEventLoopDelay). */
   get underPressure(): boolean {
-    return this.enabled && this.#delayMs > this.#settings.maxEventLoopDelayMs;
+    return (
+      this.#settings.maxEventLoopDelayMs > 0 &&
+      this.#delayMs > this.#settings.maxEventLoopDelayMs
+    );
   }
 
   /**
@@ -109,8 +274,31 @@ export class EventLoopAdmission {
     guards: (req: { method: string; path: string }) => boolean,
   ): RequestHandler {
     return (req, res, next) => {
-      if (!this.underPressure || !guards(req)) {
+      if (!this.enabled || !guards(req)) {
         next();
+        return;
+      }
+      const rate = this.#rate;
+      if (!this.underPressure) {
+        if (!rate || rate.tryAdmit(this.#now())) {
+          next();
+          return;
+        }
+        const retry = rate.retryAfterSeconds();
+        res.set('Retry-After', String(retry));
+        res.status(503).json({
+          error: {
+            name: 'ServiceUnavailableError',
+            message: `This server is busy (its event loop was busy ${Math.round(
+              rate.utilization * 100,
+            )}% of the time, contracts.decisions.maxEventLoopUtilization ${
+              this.#settings.maxEventLoopUtilization
+            }; it admits ${rate.rate.toFixed(
+              1,
+            )} writes/s now); try again in ${retry} s`,
+          },
+          response: { statusCode: 503 },
+        });
         return;
       }
       const retry = this.#settings.retryAfterSeconds;
