@@ -32,6 +32,17 @@ export interface Config {
           seconds?: number;
           milliseconds?: number;
         };
+    /** The caller's catalog read permission, as this plugin applies it. */
+    permissions?: {
+      /**
+       * Seconds one caller's answers (the policy's decision on `catalog.entity.read` and which
+       * entities the catalog let them read) are kept before they are asked again. The
+       * permission framework tells nobody when a decision changes: a change of an entity's owner
+       * or of a user's groups reaches the contracts API after at most this long (a policy change
+       * is a deploy, which keeps nothing). 0: asked on every request. Default 5, at most 60.
+       */
+      visibilityCacheSeconds?: number;
+    };
     /**
      * Per rule id: override the severity of its findings (`error`, `warning`, `tradeoff`,
      * `info`), or disable it with `enabled: false`. Default: the rule's own severity, enabled.

@@ -34,10 +34,7 @@ import {
   readEventLoopAdmissionSettings,
 } from './services/admission';
 import { PERSISTED_SNAPSHOT_FORMAT } from './services/analysis/protocol';
-import {
-  readSnapshotSettings,
-  SnapshotSync,
-} from './services/SnapshotSync';
+import { readSnapshotSettings, SnapshotSync } from './services/SnapshotSync';
 import {
   DecisionsService,
   FindingAuthorizer,
@@ -198,6 +195,7 @@ export const contractsPlugin = createBackendPlugin({
         const catalogVisibility = new CatalogVisibility({
           ...deps,
           catalogTimeoutMs: settings.catalogReadTimeoutMs,
+          ttlMs: settings.visibilityCacheMs,
         });
         // back-pressure: decision writes wait (503, Retry-After) while this host's event loop is
         // held beyond contracts.decisions.maxEventLoopDelay, so that its other requests keep it

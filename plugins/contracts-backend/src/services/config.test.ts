@@ -50,4 +50,19 @@ describe('readContractsSettings', () => {
       /maxPerFinding/,
     );
   });
+
+  it("keeps a caller's permission answers 5 s by default, 0 to 60 s as configured", () => {
+    expect(read({}).visibilityCacheMs).toBe(5000);
+    expect(
+      read({ permissions: { visibilityCacheSeconds: 0 } }).visibilityCacheMs,
+    ).toBe(0);
+    expect(
+      read({ permissions: { visibilityCacheSeconds: 1.5 } }).visibilityCacheMs,
+    ).toBe(1500);
+    for (const bad of [-1, 61]) {
+      expect(() =>
+        read({ permissions: { visibilityCacheSeconds: bad } }),
+      ).toThrow(/visibilityCacheSeconds must be between 0 and 60/);
+    }
+  });
 });

@@ -16,6 +16,11 @@ export interface ContractsSettings {
   refreshIntervalMs: number;
   /** The longest one catalog read may take (`contracts.catalogReadTimeout`). */
   catalogReadTimeoutMs: number;
+  /**
+   * How long one caller's catalog read permission answers are kept
+   * (`contracts.permissions.visibilityCacheSeconds`); 0: not kept.
+   */
+  visibilityCacheMs: number;
   engine: EngineConfig;
   decisions: {
     /** The most records one finding may have (409 beyond). */
@@ -140,6 +145,16 @@ export function readContractsSettings(root: Config): ContractsSettings {
     refreshIntervalMs:
       (config?.getOptionalNumber('refreshIntervalSeconds') ?? 3) * 1000,
     catalogReadTimeoutMs: readCatalogReadTimeoutMs(config),
+    visibilityCacheMs: (() => {
+      const seconds =
+        config?.getOptionalNumber('permissions.visibilityCacheSeconds') ?? 5;
+      if (!(seconds >= 0 && seconds <= 60)) {
+        throw new Error(
+          'contracts.permissions.visibilityCacheSeconds must be between 0 and 60',
+        );
+      }
+      return seconds * 1000;
+    })(),
     engine,
     decisions: {
       maxPerFinding: positive('maxPerFinding', 100),
