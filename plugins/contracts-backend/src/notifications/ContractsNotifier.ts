@@ -30,9 +30,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const NOTIFIED: ReadonlySet<string> = new Set(['error', 'tradeoff']);
 
 /** The path of a finding on its consumer's entity page (the Contracts tab). */
-export function findingLink(
-  finding: Pick<Finding, 'id' | 'consumer'>,
-): string {
+export function findingLink(finding: Pick<Finding, 'id' | 'consumer'>): string {
   try {
     const { kind, namespace, name } = parseEntityRef(finding.consumer);
     return `/catalog/${encodeURIComponent(namespace)}/${encodeURIComponent(
@@ -51,6 +49,26 @@ const nameOf = (ref: string) => ref.slice(ref.lastIndexOf('/') + 1) || ref;
 export interface NotifierSettings {
   /** Days before a decision's review-by date its deciders are reminded. */
   reviewReminderDays: number;
+  /**
+   * The least time between two notifications this replica sends, ms (default
+   * {@link DEFAULT_SEND_INTERVAL_MS}; 0: no pause). Each send is a request to the notifications
+   * backend, which resolves the recipients through the catalog and stores a row per user: a
+   * burst of them competes with the host's other requests.
+   */
+  sendIntervalMs?: number;
+}
+
+/** The default of {@link NotifierSettings.sendIntervalMs}: at most 10 notifications a second. */
+export const DEFAULT_SEND_INTERVAL_MS = 100;
+
+/** Records made on one finding on this replica, not notified yet. */
+interface PendingRecords {
+  /** The newest of them. */
+  latest: Decision;
+  ids: string[];
+  recorders: Set<string>;
+  /** Called once they are notified (or the send failed). */
+  done: Array<() => void>;
 }
 
 /**
@@ -61,9 +79,18 @@ export interface NotifierSettings {
  * Each is sent once (a key claimed in {@link NotificationsSentStore}: one replica sends it, a
  * recompute never again) under one scope per finding (per decision for reminders), so that
  * what follows updates the notification instead of adding one.
+ *
+ * Sends are paced (`sendIntervalMs` apart) and records are notified per finding: the records
+ * made on a finding while its notification waits for its turn are told in that one
+ * notification (the newest, and how many), since each would only have replaced the one before
+ * under the same scope. A burst of writes thus costs at most one send per interval, however
+ * many records it makes, and the backlog is at most one entry per finding.
  */
 export class ContractsNotifier {
   private queue: Promise<void> = Promise.resolve();
+  /** Records waiting for their notification, by finding, oldest first. */
+  private readonly pending = new Map<string, PendingRecords>();
+  private draining = false;
 
   constructor(
     private readonly options: {
@@ -86,6 +113,19 @@ export class ContractsNotifier {
     return this.queue;
   }
 
+  private get interval(): number {
+    return this.options.settings.sendIntervalMs ?? DEFAULT_SEND_INTERVAL_MS;
+  }
+
+  private lastSend = -Infinity;
+
+  /** Waits until `sendIntervalMs` has passed since the last send. */
+  private async paced(): Promise<void> {
+    const wait = this.lastSend + this.interval - Date.now();
+    if (wait > 0) await new Promise(r => setTimeout(r, wait));
+    this.lastSend = Date.now();
+  }
+
   private async send(
     deciders: readonly string[],
     payload: {
@@ -99,6 +139,7 @@ export class ContractsNotifier {
     exclude?: string,
   ) {
     if (!deciders.length) return;
+    await this.paced();
     await this.options.notifications.send({
       recipients: {
         type: 'entity',
@@ -124,9 +165,11 @@ export class ContractsNotifier {
         if (NOTIFIED.has(f.severity) && f.deciders?.length) {
           fresh.set(`finding:${f.id}`, () =>
             this.send(f.deciders!, {
-              title: `${f.severity === 'error' ? 'Contract conflict' : 'Trade-off to decide'}: ${nameOf(
-                f.consumer,
-              )} → ${nameOf(f.provider)}`,
+              title: `${
+                f.severity === 'error'
+                  ? 'Contract conflict'
+                  : 'Trade-off to decide'
+              }: ${nameOf(f.consumer)} → ${nameOf(f.provider)}`,
               description: `${f.title} (${f.subject}): ${f.consumer} expects ${f.expected}, ${f.provider} has ${f.actual}.`,
               link: findingLink(f),
               severity: f.severity === 'error' ? 'high' : 'normal',
@@ -136,7 +179,8 @@ export class ContractsNotifier {
           );
         }
         for (const d of decisions.forFinding(f.id)) {
-          if (d.status !== 'accepted' || d.evidenceHash === f.evidence) continue;
+          if (d.status !== 'accepted' || d.evidenceHash === f.evidence)
+            continue;
           fresh.set(`reopened:${d.id}:${f.evidence}`, () =>
             this.send(d.deciders, {
               title: `Decision to review: ${d.title}`,
@@ -160,33 +204,80 @@ export class ContractsNotifier {
     });
   }
 
-  /** A record made on this replica: recorded, or superseding another one. */
+  /**
+   * A record made on this replica: recorded, or superseding another one. Resolves once it is
+   * notified (with the other records of its finding made meanwhile).
+   */
   onRecorded(d: Decision): Promise<void> {
-    return this.enqueue('decision', async () => {
-      const [key] = await this.options.sent.claim([`recorded:${d.id}`]);
-      if (!key) return;
-      const finding = { id: d.findingId, consumer: d.consumer };
-      await this.send(
-        d.deciders,
-        {
-          title: d.supersedes
-            ? `Decision superseded: ${d.title}`
-            : `Decision recorded: ${d.title}`,
-          description: `${d.recordedBy} ${
-            d.supersedes ? 'superseded the decision on' : 'recorded a decision on'
-          } ${d.rule} between ${d.consumer} and ${d.provider} (${d.subject}): “${d.decision}”. ${
-            d.awaiting.length
-              ? `Awaiting the signature of ${d.awaiting.join(', ')}.`
-              : `Status: ${d.status}.`
-          }`,
-          link: findingLink(finding),
-          severity: 'normal',
-          topic: CONTRACTS_NOTIFICATION_TOPICS.decision,
-          scope: `contracts:finding:${d.findingId}`,
-        },
-        d.recordedBy,
-      );
+    return new Promise(resolve => {
+      const p = this.pending.get(d.findingId);
+      if (!p) {
+        this.pending.set(d.findingId, {
+          latest: d,
+          ids: [d.id],
+          recorders: new Set([d.recordedBy]),
+          done: [resolve],
+        });
+      } else {
+        p.ids.push(d.id);
+        p.recorders.add(d.recordedBy);
+        p.done.push(resolve);
+        if (d.recordedAt >= p.latest.recordedAt) p.latest = d;
+      }
+      this.drain();
     });
+  }
+
+  /** Notifies the pending records, a finding at a time, in the order they came. */
+  private drain() {
+    if (this.draining) return;
+    const next = this.pending.entries().next();
+    if (next.done) return;
+    const [findingId, p] = next.value;
+    this.pending.delete(findingId);
+    this.draining = true;
+    this.enqueue('decision', () => this.notifyRecorded(p)).finally(() => {
+      this.draining = false;
+      p.done.forEach(done => done());
+      this.drain();
+    });
+  }
+
+  private async notifyRecorded(p: PendingRecords): Promise<void> {
+    const claimed = await this.options.sent.claim(
+      p.ids.map(id => `recorded:${id}`),
+    );
+    if (!claimed.length) return;
+    const d = p.latest;
+    const n = claimed.length;
+    const finding = { id: d.findingId, consumer: d.consumer };
+    await this.send(
+      d.deciders,
+      {
+        title: d.supersedes
+          ? `Decision superseded: ${d.title}`
+          : `Decision recorded: ${d.title}`,
+        description: `${d.recordedBy} ${
+          d.supersedes ? 'superseded the decision on' : 'recorded a decision on'
+        } ${d.rule} between ${d.consumer} and ${d.provider} (${d.subject}): “${
+          d.decision
+        }”. ${
+          d.awaiting.length
+            ? `Awaiting the signature of ${d.awaiting.join(', ')}.`
+            : `Status: ${d.status}.`
+        }${
+          n > 1
+            ? ` The latest of ${n} records made on this finding since its last notification.`
+            : ''
+        }`,
+        link: findingLink(finding),
+        severity: 'normal',
+        topic: CONTRACTS_NOTIFICATION_TOPICS.decision,
+        scope: `contracts:finding:${d.findingId}`,
+      },
+      // the recorder is not told of what they did (when all of it is theirs)
+      p.recorders.size === 1 ? d.recordedBy : undefined,
+    );
   }
 
   /**

@@ -9,29 +9,38 @@ import type { NotificationService } from '@backstage/plugin-notifications-node';
 import type { SignalsService } from '@backstage/plugin-signals-node';
 import type { ContractsGraphService } from '../services/ContractsGraphService';
 import type { DecisionsService } from '../services/DecisionsService';
-import { ContractsNotifier } from './ContractsNotifier';
+import {
+  ContractsNotifier,
+  DEFAULT_SEND_INTERVAL_MS,
+} from './ContractsNotifier';
 import { ContractsSignals } from './ContractsSignals';
 import { NotificationsSentStore } from './NotificationsSentStore';
 
 /** The id of the scheduled review reminders (one replica per run). */
 export const REVIEW_REMINDERS_TASK_ID = 'contracts-decision-review-reminders';
 
-/** `contracts.notifications.*` and `contracts.signals.*`, with their defaults. */
+/**
+ * `contracts.notifications.*` and `contracts.signals.*`, with their defaults
+ * (`contracts.notifications.sendInterval`: the least time between two notifications a replica
+ * sends, ms, default 100).
+ */
 export function readNotificationSettings(config: RootConfigService) {
   const n = config.getOptionalConfig('contracts.notifications');
   const days = n?.getOptionalNumber('reviewReminderDays') ?? 14;
   const minutes = n?.getOptionalNumber('reviewReminderFrequencyMinutes') ?? 60;
-  if (!(days >= 0) || !(minutes > 0)) {
+  const sendIntervalMs =
+    n?.getOptionalNumber('sendInterval') ?? DEFAULT_SEND_INTERVAL_MS;
+  if (!(days >= 0) || !(minutes > 0) || !(sendIntervalMs >= 0)) {
     throw new Error(
-      'contracts.notifications: reviewReminderDays must be ≥ 0 and reviewReminderFrequencyMinutes > 0',
+      'contracts.notifications: reviewReminderDays must be ≥ 0, reviewReminderFrequencyMinutes > 0 and sendInterval (ms) ≥ 0',
     );
   }
   return {
     notifications: n?.getOptionalBoolean('enabled') ?? true,
     reviewReminderDays: days,
     reviewReminderFrequencyMinutes: minutes,
-    signals:
-      config.getOptionalBoolean('contracts.signals.enabled') ?? true,
+    sendIntervalMs,
+    signals: config.getOptionalBoolean('contracts.signals.enabled') ?? true,
   };
 }
 
