@@ -13,11 +13,13 @@
  * the sizes.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS, guestToken, Portal, startPortal } from '../support/portal';
 import { launchBrowser, openSignedIn, screenshot } from '../support/browser';
 import { generatedGraph } from './graphFixture';
+import { browserCpuMs } from './browserCpu';
 
 jest.setTimeout(1_800_000);
 
@@ -50,13 +52,17 @@ async function measurePanZoom(page: Page) {
     requestAnimationFrame(tick);
   });
   await page.mouse.move(cx, cy);
+  const cpu0 = browserCpuMs();
   for (let i = 0; i < 40; i++) {
     await page.mouse.wheel(0, i % 20 < 10 ? -120 : 120);
     await page.waitForTimeout(16);
   }
   await page.mouse.down();
   for (let i = 0; i < 80; i++) {
-    await page.mouse.move(cx + Math.sin(i / 8) * 200, cy + Math.cos(i / 8) * 120);
+    await page.mouse.move(
+      cx + Math.sin(i / 8) * 200,
+      cy + Math.cos(i / 8) * 120,
+    );
   }
   await page.mouse.up();
   await page.waitForTimeout(300);
@@ -65,6 +71,7 @@ async function measurePanZoom(page: Page) {
     w.__recording = false;
     return w.__frames;
   });
+  const cpuMs = browserCpuMs() - cpu0;
   const times = t.slice(1).map((v, i) => v - t[i]);
   const sorted = [...times].sort((a, b) => a - b);
   return {
@@ -72,6 +79,8 @@ async function measurePanZoom(page: Page) {
     p50: sorted[Math.floor(sorted.length * 0.5)],
     p95: sorted[Math.floor(sorted.length * 0.95)],
     max: sorted[sorted.length - 1],
+    /** Chromium's CPU time (all its processes) over the gesture, per frame: load-independent. */
+    browserCpuMsPerFrame: times.length ? cpuMs / times.length : 0,
   };
 }
 
@@ -105,22 +114,33 @@ describe('conflict graph at scale (benchmark)', () => {
       { timeout: 300_000 },
     );
     const firstRenderMs = await page.evaluate(() => {
-      const req = performance.getEntriesByName('contracts-graph-request').pop()!;
+      const req = performance
+        .getEntriesByName('contracts-graph-request')
+        .pop()!;
       const data = performance.getEntriesByName('contracts-graph-data').pop()!;
-      const done = performance.getEntriesByName('contracts-graph-rendered').pop()!;
-      return { total: done.startTime - req.startTime, afterData: done.startTime - data.startTime };
+      const done = performance
+        .getEntriesByName('contracts-graph-rendered')
+        .pop()!;
+      return {
+        total: done.startTime - req.startTime,
+        afterData: done.startTime - data.startTime,
+      };
     });
     const stats = await page.getByTestId('graph-stats').textContent();
     const layoutStart = Date.now();
-    await page.waitForSelector('[data-testid="contracts-graph-canvas"][data-layout="settled"]', {
-      timeout: 120_000,
-    });
+    await page.waitForSelector(
+      '[data-testid="contracts-graph-canvas"][data-layout="settled"]',
+      {
+        timeout: 120_000,
+      },
+    );
     const layoutMs = Date.now() - layoutStart;
     const frames = await measurePanZoom(page);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
     const { metrics } = await cdp.send('Performance.getMetrics');
-    const heapMb = (metrics.find(m => m.name === 'JSHeapUsedSize')?.value ?? 0) / 2 ** 20;
+    const heapMb =
+      (metrics.find(m => m.name === 'JSHeapUsedSize')?.value ?? 0) / 2 ** 20;
     await screenshot(page, `contracts-graph-${n}`).catch(() => undefined);
     await page.close();
     const result = {
@@ -130,16 +150,25 @@ describe('conflict graph at scale (benchmark)', () => {
       layoutSettledAfterMs: layoutMs,
       panZoomFrameMs: frames,
       jsHeapUsedMb: Math.round(heapMb),
+      load: os.loadavg()[0],
     };
     results.push(result);
     const ms = (v: number) => `${v.toFixed(1)} ms`;
     process.stdout.write(
-      `\ncontracts graph, ${n} nodes / ${graph.edges.length} edges${portal ? '' : ' (portal on :7007 reused)'}\n` +
+      `\ncontracts graph, ${n} nodes / ${graph.edges.length} edges${
+        portal ? '' : ' (portal on :7007 reused)'
+      }\n` +
         `  first render (request → drawn)  ${ms(firstRenderMs.total)}\n` +
         `  first render (data → drawn)     ${ms(firstRenderMs.afterData)}\n` +
         `  worker layout settled after     ${layoutMs} ms more\n` +
-        `  pan/zoom frames (${frames.count})          p50 ${ms(frames.p50)}  p95 ${ms(frames.p95)}  max ${ms(frames.max)}\n` +
-        `  JS heap used                    ${Math.round(heapMb)} MB\n`,
+        `  pan/zoom frames (${frames.count})          p50 ${ms(
+          frames.p50,
+        )}  p95 ${ms(frames.p95)}  max ${ms(frames.max)}\n` +
+        `  Chromium CPU per frame (gesture) ${ms(
+          frames.browserCpuMsPerFrame,
+        )}\n` +
+        `  JS heap used                    ${Math.round(heapMb)} MB\n` +
+        `  machine load (1 min)            ${os.loadavg()[0].toFixed(1)}\n`,
     );
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     fs.writeFileSync(

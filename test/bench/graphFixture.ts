@@ -30,14 +30,31 @@ export function generatedGraph(n: number) {
         const fid = `f${findings.length}`;
         const severity = severities[Math.floor(rnd() * 4)];
         findings.push({
-          id: fid, rule: 'latency-budget', severity, status: 'open',
-          consumer: nodes[i].ref, provider: nodes[t].ref, subject: `op${t}`,
-          title: 'Latency contract violation', expected: 'p95 < 200ms', actual: 'p95 = 900ms',
-          impact: 'generated', resolutions: ['cache'], evidence: fid, message: 'generated',
+          id: fid,
+          rule: 'latency-budget',
+          severity,
+          status: 'open',
+          consumer: nodes[i].ref,
+          provider: nodes[t].ref,
+          subject: `op${t}`,
+          title: 'Latency contract violation',
+          expected: 'p95 < 200ms',
+          actual: 'p95 = 900ms',
+          impact: 'generated',
+          resolutions: ['cache'],
+          evidence: fid,
+          message: 'generated',
         });
         f.push(fid);
       }
-      edges.push({ id, from: nodes[i].ref, to: nodes[t].ref, kind: 'call', subject: `op${t}`, findings: f });
+      edges.push({
+        id,
+        from: nodes[i].ref,
+        to: nodes[t].ref,
+        kind: 'call',
+        subject: `op${t}`,
+        findings: f,
+      });
     }
   }
   return { nodes, edges, findings };
