@@ -388,4 +388,86 @@ describe('the caller’s catalog read permission, on the real backend', () => {
       .set(as(BOB));
     expect(own.body.provider).toBe(RISK);
   });
+  it('answers 404 to a caller denied an entity after others warmed its cached body, and never another class’s body', async () => {
+    const checkout = '/api/contracts/entities/component/default/checkout';
+    const risk = '/api/contracts/entities/component/default/risk';
+    // risk-team (every entity readable) and the guest (risk hidden) warm their bodies
+    const warm: Record<string, request.Response> = {};
+    for (const [who, user] of [
+      ['bob', BOB],
+      ['guest', GUEST],
+    ] as const) {
+      for (const path of [checkout, risk]) {
+        for (const encoding of ['gzip', 'identity']) {
+          warm[`${who} ${path} ${encoding}`] = await request(server)
+            .get(path)
+            .set(as(user))
+            .set('Accept-Encoding', encoding);
+        }
+      }
+    }
+    const bobRisk = warm[`bob ${risk} gzip`];
+    expect(bobRisk.status).toBe(200);
+    expect(bobRisk.text).toMatch(/pii/);
+    for (const encoding of ['gzip', 'identity']) {
+      // the guest: 404 for risk, even with risk-team's ETag, from the warm cache
+      const hidden = await request(server)
+        .get(risk)
+        .set(as(GUEST))
+        .set('Accept-Encoding', encoding)
+        .set('If-None-Match', bobRisk.headers.etag);
+      expect(hidden.status).toBe(404);
+      expect(leaked(hidden.text.replace(RISK, ''))).toEqual([]);
+      // checkout with risk-team's ETag: the guest's own (redacted) body, not a 304
+      const guest = await request(server)
+        .get(checkout)
+        .set(as(GUEST))
+        .set('Accept-Encoding', encoding)
+        .set('If-None-Match', warm[`bob ${checkout} gzip`].headers.etag);
+      expect(guest.status).toBe(200);
+      expect(guest.headers.etag).not.toBe(
+        warm[`bob ${checkout} gzip`].headers.etag,
+      );
+      expect(leaked(guest.text, { ref: false })).toEqual([]);
+      expect(guest.body).toEqual(warm[`guest ${checkout} gzip`].body);
+      // who may read no entity: 404 for both
+      for (const path of [checkout, risk]) {
+        const none = await request(server)
+          .get(path)
+          .set(as(NOBODY))
+          .set('Accept-Encoding', encoding);
+        expect({ path, status: none.status }).toEqual({ path, status: 404 });
+      }
+    }
+    // risk-team's cached body is still whole, and unchanged by the others' requests
+    const bob = await request(server)
+      .get(checkout)
+      .set(as(BOB))
+      .set('Accept-Encoding', 'gzip');
+    expect(bob.headers.etag).toBe(warm[`bob ${checkout} gzip`].headers.etag);
+    expect(bob.text).toContain('3200ms');
+
+    // a new decision on checkout → risk: both bodies are built again with it, each as its
+    // caller may see it
+    const before = warm[`guest ${checkout} gzip`].body.decisionCount;
+    const recorded = await request(server)
+      .post('/api/contracts/decisions')
+      .set(as(BOB))
+      .send({
+        findingId: latency.id,
+        title: 'Risk answers from a warm cache',
+        decision: 'cache',
+        rationale: 'fits the budget',
+      });
+    expect(recorded.status).toBe(201);
+    const bobAfter = await request(server).get(checkout).set(as(BOB));
+    const guestAfter = await request(server).get(checkout).set(as(GUEST));
+    expect(bobAfter.body.decisionCount).toBe(before + 1);
+    expect(guestAfter.body.decisionCount).toBe(before + 1);
+    const mine = (body: any) =>
+      body.decisions.find((d: { id: string }) => d.id === recorded.body.id);
+    expect(mine(bobAfter.body).provider).toBe(RISK);
+    expect(mine(guestAfter.body).provider).toBe(HIDDEN_ENTITY);
+    expect(leaked(guestAfter.text, { ref: false })).toEqual([]);
+  });
 });

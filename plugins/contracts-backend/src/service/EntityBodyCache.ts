@@ -2,9 +2,10 @@ import {
   type DecisionRecord,
   reviewDeadline,
 } from '@backstage-contracts/plugin-contracts-common';
+import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import type { GraphSnapshot } from '../services/ContractsGraphService';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { type GraphSnapshot, refKey } from '../services/ContractsGraphService';
 
 /** The weak ETag Express gives a response body (its `etag` setting's default). */
 function weakEtag(body: Buffer): string {
@@ -23,68 +24,140 @@ export interface CachedBody {
   etag: string;
   /** The time the body may change by itself: the next review date of its decisions. */
   validUntil: number;
+  /** The JSON body (UTF-8) uncompressed, for clients that do not take gzip (inflated once). */
+  plain(): Buffer;
 }
 
-/** Builds the response value of one entity; throws (a NotFoundError) when there is none. */
+/**
+ * Builds the response value of one entity as callers of one visibility class see it (`hidden`:
+ * the entities named around it that they may not read; undefined: callers who may read every
+ * entity); throws (a NotFoundError) when there is none.
+ */
 export type EntityBodyBuilder = (
   snapshot: GraphSnapshot,
   ref: string,
   now: number,
+  hidden: ReadonlySet<string> | undefined,
 ) => { decisions: DecisionRecord[] };
 
+/** The most entities whose bodies are kept for callers who may not read every entity. */
+const MAX_CLASS_ENTITIES = 10_000;
+/** The most visibility classes kept per entity (the oldest go first). */
+const MAX_CLASSES_PER_ENTITY = 16;
+
 /**
- * Serialized, compressed entity responses of one graph snapshot and decisions version: replaced
- * whole when either changes, so a body is never older than what it was built from. Holds at most
- * one body per entity of the snapshot.
+ * Serialized, compressed entity responses, built at the first request for them and sent as they
+ * are until what they were built from changes:
+ * - the graph: a snapshot whose findings and entities are not the cached ones (a new analysis),
+ *   or whose freshness differs (stale, its reason, its times), drops every body; a snapshot
+ *   object that only carries a new persisted `version` keeps them (the body does not show it);
+ * - decisions: {@link invalidate} drops the bodies of the parties of a finding whose decisions
+ *   changed (the bodies that embed it);
+ * - time: a body expires at the next review date of its decisions.
  *
- * A body is built at the first request for it (a snapshot changes only when the graph does:
- * the analysis runs in a worker, and its snapshots are swapped in whole).
+ * One body per entity for callers who may read every entity; for the others one per entity and
+ * visibility class (the set of entities around it the caller may not read: all the redacted
+ * body depends on), for at most {@link MAX_CLASS_ENTITIES} entities (least recently served go).
  */
 export class EntityBodyCache {
   private snapshot?: GraphSnapshot;
-  private decisionsVersion = -1;
+  private content?: GraphSnapshot['result'];
+  private entities?: GraphSnapshot['entities'];
+  private freshness = '';
   private bodies = new Map<string, CachedBody>();
+  private classBodies = new LRUCache<string, Map<string, CachedBody>>({
+    max: MAX_CLASS_ENTITIES,
+  });
 
   constructor(private readonly build: EntityBodyBuilder) {}
 
-  /** The body of `ref` in `snapshot`, built now if it is not there (or expired). */
+  /**
+   * The body of `ref` (lower-cased) in `snapshot`, built now if it is not there (or expired):
+   * for callers who may read every entity, or (`hidden`) for callers who may read the entity but
+   * not the entities `hidden` (lower-cased refs, among those its findings name).
+   */
   get(
     snapshot: GraphSnapshot,
-    decisionsVersion: number,
     ref: string,
     now: number,
+    hidden?: ReadonlySet<string>,
   ): CachedBody {
-    if (
-      snapshot !== this.snapshot ||
-      decisionsVersion !== this.decisionsVersion
-    ) {
-      this.snapshot = snapshot;
-      this.decisionsVersion = decisionsVersion;
-      this.bodies = new Map();
+    if (snapshot !== this.snapshot) this.follow(snapshot);
+    if (!hidden) {
+      const cached = this.bodies.get(ref);
+      if (cached && now < cached.validUntil) return cached;
+      const built = serialize(this.build(snapshot, ref, now, hidden), now);
+      this.bodies.set(ref, built);
+      return built;
     }
-    const cached = this.bodies.get(ref);
+    const key = [...hidden].sort().join('\n');
+    let classes = this.classBodies.get(ref);
+    const cached = classes?.get(key);
     if (cached && now < cached.validUntil) return cached;
-    const built = this.serialize(this.build(snapshot, ref, now), now);
-    this.bodies.set(ref, built);
+    const built = serialize(this.build(snapshot, ref, now, hidden), now);
+    if (!classes) {
+      classes = new Map();
+      this.classBodies.set(ref, classes);
+    }
+    classes.delete(key);
+    if (classes.size >= MAX_CLASSES_PER_ENTITY) {
+      classes.delete(classes.keys().next().value!);
+    }
+    classes.set(key, built);
     return built;
   }
 
-  private serialize(
-    value: { decisions: DecisionRecord[] },
-    now: number,
-  ): CachedBody {
-    const body = Buffer.from(JSON.stringify(value), 'utf8');
-    let validUntil = Infinity;
-    for (const d of value.decisions) {
-      const deadline = d.reviewBy ? reviewDeadline(d.reviewBy) : undefined;
-      if (deadline !== undefined && deadline > now) {
-        validUntil = Math.min(validUntil, deadline);
-      }
+  /** Drops the bodies of these entities (any case), for every visibility class. */
+  invalidate(refs: Iterable<string>): void {
+    for (const ref of refs) {
+      const k = refKey(ref);
+      this.bodies.delete(k);
+      this.classBodies.delete(k);
     }
-    return {
-      gzip: gzipSync(body, { level: 9 }),
-      etag: weakEtag(body),
-      validUntil,
-    };
   }
+
+  /** Drops every body when the snapshot's content or freshness is not the cached one. */
+  private follow(s: GraphSnapshot) {
+    this.snapshot = s;
+    const freshness = freshnessKey(s);
+    if (
+      s.result === this.content &&
+      s.entities === this.entities &&
+      freshness === this.freshness
+    ) {
+      return;
+    }
+    this.content = s.result;
+    this.entities = s.entities;
+    this.freshness = freshness;
+    this.bodies = new Map();
+    this.classBodies.clear();
+  }
+}
+
+/** What a body shows of the snapshot besides its content. */
+function freshnessKey(s: GraphSnapshot): string {
+  return `${s.stale}|${s.computedAt}|${s.staleReason}|${s.staleSince}|${s.lastSuccessAt}`;
+}
+
+function serialize(
+  value: { decisions: DecisionRecord[] },
+  now: number,
+): CachedBody {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  let validUntil = Infinity;
+  for (const d of value.decisions) {
+    const deadline = d.reviewBy ? reviewDeadline(d.reviewBy) : undefined;
+    if (deadline !== undefined && deadline > now) {
+      validUntil = Math.min(validUntil, deadline);
+    }
+  }
+  const gzip = gzipSync(body, { level: 9 });
+  let plain: Buffer | undefined;
+  return {
+    gzip,
+    etag: weakEtag(body),
+    validUntil,
+    plain: () => (plain ??= gunzipSync(gzip)),
+  };
 }

@@ -11,7 +11,6 @@ import {
 } from '@backstage-contracts/plugin-contracts-common';
 import express from 'express';
 import Router from 'express-promise-router';
-import { gunzipSync } from 'node:zlib';
 import type { internal } from '@backstage/backend-openapi-utils';
 import {
   createOpenApiRouter,
@@ -20,6 +19,7 @@ import {
 import {
   type CatalogVisibility,
   EVERYTHING_VISIBLE,
+  type Visibility,
 } from '../services/CatalogVisibility';
 import {
   type ContractsGraphService,
@@ -111,6 +111,25 @@ export async function createRouter(
     views;
   const ownerOf = (s: GraphSnapshot, ref: string) =>
     s.nodeByRef.get(lower(ref))?.owner;
+  /**
+   * What callers of a visibility class may read around an entity: the entities its findings
+   * name, but `hidden`; anything else is treated as unreadable (the body never shows more than
+   * any caller of the class may read).
+   */
+  const classVisibility = (
+    s: GraphSnapshot,
+    ref: string,
+    hidden: ReadonlySet<string>,
+  ): Visibility => {
+    const around = new Set(refsAround(s, ref).map(lower));
+    return {
+      all: false,
+      canRead: r => {
+        const k = lower(r);
+        return around.has(k) && !hidden.has(k);
+      },
+    };
+  };
 
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -140,20 +159,31 @@ export async function createRouter(
     return refs;
   };
   // The entity endpoint is the portal's hot path: its body depends only on the graph snapshot,
-  // the decision records and (through review dates) the time, so it is serialized and
-  // gzip-compressed once per snapshot and decisions version (at the first request, then again in
-  // the background after every change) and sent as is until one of them changes. The cached
-  // body is the one for callers who may read every entity; a caller the policy gives a
-  // conditional read gets a body of their own (findings redacted), as does `include=canAccept`,
-  // which asks the permission framework per request.
-  const entityBodies = new EntityBodyCache((s, ref, now) =>
-    entityBody(
-      s,
-      ref,
-      decisions.withStatus(related(s, ref), now),
-      EVERYTHING_VISIBLE,
-    ),
-  );
+  // the decision records of its findings, (through review dates) the time and, for a caller the
+  // policy gives a conditional read, which of the entities its findings name they may read. So
+  // it is serialized and gzip-compressed once per entity and visibility class (at the first
+  // request) and sent as it is until one of those changes (see EntityBodyCache): a request costs
+  // the caller's authentication, their (memoised) catalog permission and a lookup.
+  // `include=canAccept` asks the permission framework about each finding, per request.
+  const entityBodies = new EntityBodyCache((s, ref, now, hidden) => {
+    const visibility = hidden ? classVisibility(s, ref, hidden) : undefined;
+    const findings = decisions.withStatus(related(s, ref), now);
+    return visibility
+      ? entityBody(s, ref, redactFindings(findings, visibility), visibility)
+      : entityBody(s, ref, findings, EVERYTHING_VISIBLE);
+  });
+  // a decision written or changed (here or on another replica): the bodies that embed its
+  // finding, its parties', are built again at their next request; the others stay
+  decisions.onChange(({ decision }) => {
+    const finding = options.graph
+      .snapshot()
+      .findingById.get(decision.findingId);
+    entityBodies.invalidate([
+      decision.consumer,
+      decision.provider,
+      ...(finding ? [finding.consumer, finding.provider] : []),
+    ]);
+  });
 
   const entity: internal.EndpointMapRequestHandler<
     EndpointMap,
@@ -172,8 +202,17 @@ export async function createRouter(
       credentials,
       () => refsAround(s, ref),
     );
-    if (include !== 'canAccept' && visibility.all) {
-      const cached = entityBodies.get(s, decisions.version, ref, Date.now());
+    if (!visibility.all && !visibility.canRead(ref)) throw noEntity(ref);
+    if (include !== 'canAccept') {
+      // the caller's visibility class: which of the entities around it they may not read
+      let hidden: Set<string> | undefined;
+      if (!visibility.all) {
+        hidden = new Set();
+        for (const r of refsAround(s, ref)) {
+          if (!visibility.canRead(r)) hidden.add(lower(r));
+        }
+      }
+      const cached = entityBodies.get(s, ref, Date.now(), hidden);
       res.set('Content-Type', 'application/json; charset=utf-8');
       res.set('ETag', cached.etag);
       res.vary('Accept-Encoding');
@@ -183,18 +222,16 @@ export async function createRouter(
         res.set('Content-Encoding', 'gzip');
         send.call(res, cached.gzip);
       } else {
-        send.call(res, gunzipSync(cached.gzip));
+        send.call(res, cached.plain());
       }
       return;
     }
-    if (!visibility.canRead(ref)) throw noEntity(ref);
     const all = decisions.withStatus(related(s, ref));
-    let findings: Array<Finding & { canAccept?: boolean }> = all;
-    if (include === 'canAccept') {
-      // decided on the findings as they are; the caller is shown them redacted
-      const allowed = await authorizer.canAccept(all, credentials);
-      findings = all.map((f, i) => ({ ...f, canAccept: allowed[i] }));
-    }
+    // decided on the findings as they are; the caller is shown them redacted
+    const allowed = await authorizer.canAccept(all, credentials);
+    const findings: Array<Finding & { canAccept?: boolean }> = all.map(
+      (f, i) => ({ ...f, canAccept: allowed[i] }),
+    );
     res.json(
       entityBody(s, ref, redactFindings(findings, visibility), visibility),
     );

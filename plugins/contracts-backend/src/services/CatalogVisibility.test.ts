@@ -181,6 +181,25 @@ describe('CatalogVisibility', () => {
     expect(asked.map(x => x.refs)).toEqual([[RISK, CHECKOUT]]);
   });
 
+  it('asks the policy once for a caller’s concurrent first requests, and again after a failure', async () => {
+    const permissions = permissionsAnswering({
+      'user:default/alice': AuthorizeResult.ALLOW,
+    });
+    const { catalog } = fakeCatalog({});
+    const visibility = new CatalogVisibility({ permissions, catalog });
+    const all = await Promise.all(
+      Array.from({ length: 5 }, () => visibility.forCaller(ALICE)),
+    );
+    expect(all.every(v => v.all)).toBe(true);
+    expect(permissions.authorizeConditional).toHaveBeenCalledTimes(1);
+
+    // a failed decision is not kept: the next request asks again
+    permissions.authorizeConditional.mockRejectedValueOnce(new Error('down'));
+    await expect(visibility.forCaller(BOB)).rejects.toThrow('down');
+    expect((await visibility.forCaller(BOB)).all).toBe(false);
+    expect(permissions.authorizeConditional).toHaveBeenCalledTimes(3);
+  });
+
   it('asks the catalog in chunks of at most 1000 refs', async () => {
     const permissions = permissionsAnswering({
       'user:default/alice': AuthorizeResult.CONDITIONAL,

@@ -48,8 +48,12 @@ export interface CallerVisibility extends Visibility {
 
 /**
  * How long the answers for one caller are kept: the policy's decision on `catalog.entity.read`
- * and, on a conditional decision, which entities the catalog let them read. A change of policy,
- * of group membership or of an entity's owner reaches the contracts API within this time.
+ * and, on a conditional decision, which entities the catalog let them read. The permission
+ * framework tells nobody when a decision changes, so a change reaches the contracts API within
+ * this window: a policy change is a deploy (the backend restarts, and nothing is kept); a change
+ * of an entity's owner, or of a user's groups, counts after at most this long — shorter than a
+ * Backstage user token's own life (1 h), which carries the user's ownership claims unchanged.
+ * Concurrent requests of one caller share one decision (the portal opens a page with several).
  */
 export const CATALOG_VISIBILITY_TTL_MS = 5_000;
 /** The most callers whose answers are kept at a time (the least recently served go first). */
@@ -102,7 +106,7 @@ export function callerKey(
  */
 export class CatalogVisibility {
   /** Per caller; absent when answers are not kept (a TTL of 0). */
-  private readonly callers?: LRUCache<string, CallerAnswers>;
+  private readonly callers?: LRUCache<string, Promise<CallerAnswers>>;
 
   constructor(
     private readonly options: {
@@ -142,23 +146,30 @@ export class CatalogVisibility {
     return visibility;
   }
 
-  private async answersFor(
+  private answersFor(
     credentials: BackstageCredentials,
   ): Promise<CallerAnswers> {
     const key = this.callers && callerKey(credentials);
     const known = key ? this.callers!.get(key) : undefined;
     if (known) return known;
-    const [decision] = await this.options.permissions.authorizeConditional(
-      [{ permission: catalogEntityReadPermission }],
-      { credentials },
-    );
-    const answers: CallerAnswers = {
-      result: decision.result,
-      readable: new Map(),
-      pending: new Map(),
-    };
-    if (key) this.callers!.set(key, answers);
-    return answers;
+    // kept while it is asked: the concurrent requests of a caller share one policy decision
+    const asked = this.options.permissions
+      .authorizeConditional([{ permission: catalogEntityReadPermission }], {
+        credentials,
+      })
+      .then(([decision]) => ({
+        result: decision.result,
+        readable: new Map<string, boolean>(),
+        pending: new Map<string, Promise<void>>(),
+      }));
+    if (key) {
+      this.callers!.set(key, asked);
+      // a failed decision is not kept
+      asked.catch(() => {
+        if (this.callers!.get(key) === asked) this.callers!.delete(key);
+      });
+    }
+    return asked;
   }
 
   /** Asks the catalog, as the caller, which of `refs` (not yet answered) they may read. */
