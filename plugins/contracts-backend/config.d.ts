@@ -186,6 +186,15 @@ export interface Config {
       maxEventLoopDelay?: number;
       /** How often the event loop's delay is sampled, milliseconds. Default 500. */
       eventLoopSampleInterval?: number;
+      /**
+       * Back-pressure by the host's event-loop utilization (`performance.eventLoopUtilization`),
+       * a share of the time from 0 (off, the default) up to 1: decision writes are admitted at a
+       * rate (a token bucket) cut in proportion while the loop is busier than this and raised
+       * while writes wait below it; a write beyond the rate is answered 503 with Retry-After.
+       */
+      maxEventLoopUtilization?: number;
+      /** How often that utilization is sampled and the rate set, milliseconds. Default 100. */
+      utilizationSampleInterval?: number;
     };
     /**
      * Notifications to the deciders of a finding (through `@backstage/plugin-notifications-backend`):
