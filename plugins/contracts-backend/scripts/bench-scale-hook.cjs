@@ -24,10 +24,54 @@ setInterval(() => {
   last = now;
 }, 5).unref();
 
+/*
+ * With BENCH_PROFILE_DIR (bench:scale --profile): a CPU profile of this thread over each window,
+ * written to <dir>/<BENCH_PROFILE_NAME>-<k>.cpuprofile when the window is read.
+ */
+const profileDir = process.env.BENCH_PROFILE_DIR;
+let profiler;
+let profiles = 0;
+if (profileDir) {
+  const { Session } = require('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method, params) =>
+    new Promise((resolve, reject) =>
+      session.post(method, params, (err, res) =>
+        err ? reject(err) : resolve(res),
+      ),
+    );
+  let running = false;
+  profiler = {
+    async start() {
+      if (running) await this.stop();
+      running = true;
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 500 });
+      await post('Profiler.start');
+    },
+    async stop() {
+      if (!running) return undefined;
+      running = false;
+      const { profile } = await post('Profiler.stop');
+      const { writeFileSync } = require('node:fs');
+      const file = require('node:path').join(
+        profileDir,
+        `${
+          process.env.BENCH_PROFILE_NAME ?? process.pid
+        }-${++profiles}.cpuprofile`,
+      );
+      writeFileSync(file, JSON.stringify(profile));
+      return file;
+    },
+  };
+}
+
 if (process.send) {
-  process.on('message', message => {
+  process.on('message', async message => {
     if (!message || !message.eld) return;
     if (message.eld === 'reset') {
+      if (profiler) await profiler.start();
       histogram.reset();
       gapMax = 0;
       last = performance.now();
@@ -35,15 +79,14 @@ if (process.send) {
       return;
     }
     const ms = ns => ns / 1e6;
-    process.send({
-      id: message.id,
-      eld: {
-        maxMs: ms(histogram.max),
-        p99Ms: ms(histogram.percentile(99)),
-        meanMs: ms(histogram.mean),
-        gapMaxMs: Math.max(gapMax, performance.now() - last - 5),
-      },
-    });
+    const reading = {
+      maxMs: ms(histogram.max),
+      p99Ms: ms(histogram.percentile(99)),
+      meanMs: ms(histogram.mean),
+      gapMaxMs: Math.max(gapMax, performance.now() - last - 5),
+    };
+    const profileFile = profiler ? await profiler.stop() : undefined;
+    process.send({ id: message.id, eld: { ...reading, profileFile } });
   });
   // the IPC channel must not keep a stopping backend alive
   process.channel?.unref?.();

@@ -52,7 +52,7 @@
  *   1.3× the no-op route's.
  * The machine is shared: compare the ratios measured in one run, not figures of different runs.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -89,6 +89,8 @@ const DURATION = num('duration', 10);
 const CONNECTIONS = num('connections', 32);
 const HTTP_ENTITIES = num('http-entities', 5000);
 const KEEP = process.argv.includes('--keep');
+/** CPU profiles of the host's main thread over every window, and its tasks over 20 ms listed. */
+const PROFILE = process.argv.includes('--profile');
 const INGEST = argOf('ingest') ?? 'seed';
 if (INGEST !== 'seed' && INGEST !== 'catalog')
   throw new Error('--ingest: seed or catalog');
@@ -113,6 +115,8 @@ interface Eld {
   gapMaxMs: number;
   /** The window's length. */
   seconds: number;
+  /** With --profile: the main thread's CPU profile over the window. */
+  profileFile?: string;
 }
 
 function eldOf(backend: Backend) {
@@ -344,7 +348,12 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
       config,
       preload: [HOOK],
       ipc: true,
-      env: withPlugin ? {} : { BENCH_WITHOUT_CONTRACTS: '1' },
+      env: {
+        ...(withPlugin ? {} : { BENCH_WITHOUT_CONTRACTS: '1' }),
+        ...(PROFILE
+          ? { BENCH_PROFILE_DIR: dir, BENCH_PROFILE_NAME: name }
+          : {}),
+      },
     });
     process.on('exit', () => backend.child.kill('SIGKILL'));
     const eld = eldOf(backend);
@@ -516,7 +525,117 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
       TARGET.p95Ratio
     }x: ${verdict(p95Ratio <= TARGET.p95Ratio)})`,
   );
+  if (PROFILE) {
+    const windows: Array<[string, Eld]> = [
+      ['first load, with the plugin', loadWith],
+      ['full recompute, with the plugin', recomputeWith],
+      ['restart, with the plugin', restartWith],
+      ['first load window, without', loadWithout],
+      ['full recompute window, without', recomputeWithout],
+      ['restart window, without', restartWithout],
+    ];
+    for (const [label, w] of windows) {
+      if (w.profileFile) lines.push('', ...longTasks(label, w.profileFile));
+    }
+  }
   return { n, lines };
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+/** The longest task a report lists, ms: the target's own bound. */
+const LONG_TASK_MS = 20;
+
+/**
+ * The main thread's tasks over {@link LONG_TASK_MS} in a CPU profile (a run of samples that are
+ * not idle), longest first: each with its CPU time, its heaviest stack and the functions that
+ * take most of it (inclusive).
+ */
+function longTasks(label: string, file: string): string[] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
+    nodes: ProfileNode[];
+    samples: number[];
+    timeDeltas: number[];
+  };
+  const byId = new Map(profile.nodes.map(node => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes)
+    for (const c of node.children ?? []) parent.set(c, node.id);
+  const name = (node: ProfileNode) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const where = url
+      .replace(/^file:\/\//, '')
+      .replace(/.*\/node_modules\//, '')
+      .replace(/.*\/(plugins|packages)\//, '$1/');
+    return `${functionName || '(anonymous)'}${
+      where ? ` ${where}:${lineNumber + 1}` : ''
+    }`;
+  };
+  const idle = (id: number) =>
+    byId.get(id)?.callFrame.functionName === '(idle)';
+  type Task = { ms: number; samples: Map<number, number> };
+  const tasks: Task[] = [];
+  let task: Task | undefined;
+  let busyMs = 0;
+  profile.samples.forEach((id, i) => {
+    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+    if (idle(id)) {
+      if (task && task.ms > LONG_TASK_MS) tasks.push(task);
+      task = undefined;
+      return;
+    }
+    busyMs += ms;
+    task ??= { ms: 0, samples: new Map() };
+    task.ms += ms;
+    task.samples.set(id, (task.samples.get(id) ?? 0) + ms);
+  });
+  if (task && task.ms > LONG_TASK_MS) tasks.push(task);
+  tasks.sort((a, b) => b.ms - a.ms);
+  const out = [
+    `main-thread tasks over ${LONG_TASK_MS} ms, ${label}: ${
+      tasks.length
+    } (busy ${sec(busyMs)} of the window; profile ${file})`,
+  ];
+  for (const t of tasks.slice(0, 12)) {
+    const inclusive = new Map<string, number>();
+    let heaviest = 0;
+    let heaviestMs = 0;
+    for (const [id, ms] of t.samples) {
+      if (ms > heaviestMs) [heaviest, heaviestMs] = [id, ms];
+      const seen = new Set<string>();
+      for (let c: number | undefined = id; c !== undefined; c = parent.get(c)) {
+        const k = name(byId.get(c)!);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        inclusive.set(k, (inclusive.get(k) ?? 0) + ms);
+      }
+    }
+    const stack: string[] = [];
+    for (
+      let c: number | undefined = heaviest;
+      c !== undefined && stack.length < 10;
+      c = parent.get(c)
+    ) {
+      const k = name(byId.get(c)!);
+      if (k !== '(root)') stack.push(k);
+    }
+    const top = [...inclusive]
+      .filter(([k]) => !/^\((root|program|anonymous)\)$/.test(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, ms]) => `${k} ${f1(ms)}`);
+    out.push(
+      `  ${f1(t.ms)} ms; heaviest stack (${f1(heaviestMs)} ms): ${stack.join(
+        ' < ',
+      )}`,
+      `    most (inclusive ms): ${top.join('; ')}`,
+    );
+  }
+  return out;
 }
 
 async function main() {
