@@ -1,5 +1,6 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import type { Knex } from 'knex';
+import { randomBytes } from 'node:crypto';
 import { DatabaseDecisionsStore } from './DatabaseDecisionsStore';
 import { sqliteAndPostgres } from '../__testUtils__/testDatabases';
 import { decodeBody, encodeBody, SnapshotStore } from './SnapshotStore';
@@ -68,6 +69,26 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
     expect(await knex.schema.hasTable('contracts_graph_compute_lease')).toBe(
       false,
     );
+  });
+
+  it('reads a body larger than one piece back whole', async () => {
+    const { store } = await createStore();
+    // 2.5 MB that does not compress: read in three pieces
+    const raw = randomBytes(2.5 * (1 << 20));
+    const saved = await store.save({
+      body: raw,
+      format: 1,
+      computedAt: '2026-12-07T10:00:01.000Z',
+      checkedAt: '2026-12-07T10:00:01.000Z',
+      encoding: 'identity',
+    });
+    const latest = await store.latest(1);
+    expect(latest).toMatchObject({
+      version: saved.version,
+      storedBytes: raw.length,
+      sizeBytes: raw.length,
+    });
+    expect(latest!.body.equals(raw)).toBe(true);
   });
 
   it('has no head and no snapshot before the first save', async () => {

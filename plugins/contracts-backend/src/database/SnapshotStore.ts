@@ -115,6 +115,9 @@ interface HeadRow {
   computed_by: string | null;
 }
 
+/** The most bytes of a stored body read at once (see SnapshotStore's readBody). */
+const BODY_PIECE = 1 << 20;
+
 /** The default of `keep`: the snapshots kept (per format), the latest included. */
 export const DEFAULT_SNAPSHOTS_KEPT = 3;
 
@@ -229,11 +232,26 @@ export class SnapshotStore {
    */
   async latest(format: number): Promise<PersistedSnapshot | undefined> {
     const row = await this.db<SnapshotRow>(SNAPSHOTS)
+      .select(
+        'version',
+        'format',
+        'encoding',
+        'size_bytes',
+        'computed_at',
+        'checked_at',
+        'created_at',
+        'computed_by',
+        this.db.raw('length(body) as stored_bytes'),
+      )
       .where({ format })
       .orderBy('version', 'desc')
       .first();
     if (!row) return undefined;
-    const snapshot = await toSnapshot(row);
+    const stored = await this.readBody(
+      Number(row.version),
+      Number((row as { stored_bytes?: number | string }).stored_bytes),
+    );
+    const snapshot = await toSnapshot({ ...row, body: stored });
     const head = await this.head();
     if (
       head?.version === snapshot.version &&
@@ -242,6 +260,30 @@ export class SnapshotStore {
       snapshot.checkedAt = head.checkedAt;
     }
     return snapshot;
+  }
+
+  /**
+   * A stored body, read in pieces of {@link BODY_PIECE} bytes: the driver decodes each row on
+   * the event loop (PostgreSQL sends a bytea as hex text), and a snapshot of a large catalog
+   * is tens of megabytes.
+   */
+  private async readBody(version: number, length: number): Promise<Buffer> {
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < length; at += BODY_PIECE) {
+      const piece = await this.db(SNAPSHOTS)
+        .select(
+          this.db.raw('substr(body, ?, ?) as piece', [
+            at + 1,
+            Math.min(BODY_PIECE, length - at),
+          ]),
+        )
+        .where({ version })
+        .first();
+      if (!piece) throw new Error(`snapshot ${version} was deleted meanwhile`);
+      const bytes = piece.piece as Buffer | Uint8Array;
+      pieces.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
+    }
+    return Buffer.concat(pieces, length);
   }
 
   /**

@@ -8,6 +8,7 @@ import type { GraphSnapshot } from '../services/ContractsGraphService';
 import {
   contractChanges,
   contractHash,
+  hashContract,
   stripContract,
 } from './contractChanges';
 import { ContractHistoryRecorder } from './ContractHistoryRecorder';
@@ -60,7 +61,7 @@ function snapshot(
   for (const ref of others) entities.set(ref, { problems: [] });
   return {
     result: { graph: { nodes: [], edges: [] }, findings },
-    findingById: new Map(),
+    findingById: new Map(findings.map(f => [f.id, f])),
     findingsByEntity: new Map(),
     nodeByRef: new Map(),
     entities,
@@ -167,6 +168,34 @@ describe('ContractHistoryRecorder', () => {
         findings: [expect.objectContaining({ change: 'closed' })],
       }),
     ]);
+  });
+
+  it("takes the stripped contracts from their source when the hash is the snapshot's, and strips the others itself", async () => {
+    const { store } = await setUp();
+    const asked: string[][] = [];
+    const checkout = parseEntityContract(CHECKOUT, [
+      { file: 'c.yaml', text: 'provides:\n  - endpoint: /pay\n' },
+    ]).contract;
+    const r = new ContractHistoryRecorder({
+      store,
+      logger: mockServices.logger.mock(),
+      strippedContracts: async refs => {
+        asked.push(refs);
+        return refs.map(ref =>
+          ref === RISK
+            ? [hashContract(sla(900)), '{"from":"the source"}']
+            : ['a newer graph', '{}'],
+        );
+      },
+    });
+    await r.record(snapshot({ [RISK]: sla(900), [CHECKOUT]: checkout }, []));
+    expect(asked).toEqual([[RISK, CHECKOUT]]);
+    const stored = await store.loadContracts([RISK, CHECKOUT]);
+    expect(stored.get(RISK)).toEqual({ from: 'the source' });
+    expect(stored.get(CHECKOUT)).toEqual(stripContract(checkout));
+    // an unchanged graph asks for nothing
+    await r.record(snapshot({ [RISK]: sla(900), [CHECKOUT]: checkout }, []));
+    expect(asked).toHaveLength(1);
   });
 
   it('folds the graphs that come while one is recorded into the next, and survives a failing store', async () => {

@@ -1,12 +1,13 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
+import type { Finding } from '@backstage-contracts/plugin-contracts-common';
 import type {
-  EntityContract,
-  Finding,
-} from '@backstage-contracts/plugin-contracts-common';
-import type { GraphSnapshot } from '../services/ContractsGraphService';
+  GraphSnapshot,
+  StoredEntity,
+} from '../services/ContractsGraphService';
 import {
   contractChanges,
-  contractHash,
+  hashContract,
+  type StrippedContract,
   stripContract,
 } from './contractChanges';
 import type { DatabaseHistoryStore } from './DatabaseHistoryStore';
@@ -16,15 +17,39 @@ import type {
   RecordedContract,
 } from './types';
 
-/** Items compared between two looks at the clock (the event loop serves requests between). */
-const STEP = 2000;
+/** Contracts asked of a {@link StrippedContractSource} at once. */
+const BATCH = 200;
 
-const nextTurn = () => new Promise<void>(resolve => setImmediate(resolve));
+/**
+ * Where the stripped contracts of a snapshot's entities are made (the analysis worker, which
+ * parsed them): by lower-cased ref, each its hash and its stripped form as JSON, or null when it
+ * has none. A hash other than the snapshot's means the source has moved on: that contract is
+ * stripped here from the snapshot.
+ */
+export type StrippedContractSource = (
+  refs: string[],
+) => Promise<Array<[string, string] | null>>;
 
-/** What a replica last recorded from: contracts by lower-cased ref, open findings by id. */
+/**
+ * What a replica last recorded from, compared by hashes: contract hashes by lower-cased ref,
+ * open findings by id (each with its evidence hash). The contracts and findings themselves are
+ * read only for what changed.
+ */
 interface View {
-  contracts: Map<string, RecordedContract>;
-  findings: Map<string, HistoryFinding>;
+  /** Calls `fn` with each entity's ref (lower-cased) and contract hash, when it has a contract. */
+  forEachHash(fn: (ref: string, hash: string) => void): void;
+  hash(ref: string): string | undefined;
+  /** The stripped contracts of these refs (all of the view's). */
+  contracts(refs: string[]): Promise<StrippedContract[]>;
+  findings: ReadonlyMap<string, { evidence: string }>;
+  /** The finding `id` of the view, as the history keeps it. */
+  finding(id: string): HistoryFinding;
+}
+
+/** The contract hash of a served entity: made in the worker; here only for one made without. */
+function hashOf(stored: StoredEntity): string | undefined {
+  if ('contractHash' in stored) return stored.contractHash;
+  return stored.contract && hashContract(stored.contract);
 }
 
 /** A finding as the history keeps it. */
@@ -61,12 +86,13 @@ export class ContractHistoryRecorder {
   private previous?: View;
   private pending?: GraphSnapshot;
   private running?: Promise<void>;
-  private readonly recorded = new WeakMap<EntityContract, RecordedContract>();
 
   constructor(
     private readonly options: {
       store: DatabaseHistoryStore;
       logger: LoggerService;
+      /** Where the stripped contracts are made; default: here, from the snapshot. */
+      strippedContracts?: StrippedContractSource;
     },
   ) {}
 
@@ -101,18 +127,19 @@ export class ContractHistoryRecorder {
   /** Compares `snapshot` with the last recorded view (or the stored state) and records. */
   async record(snapshot: GraphSnapshot): Promise<void> {
     const { store } = this.options;
-    const current = await this.view(snapshot);
+    const current = this.view(snapshot);
     const at = snapshot.computedAt ?? new Date().toISOString();
     if (!this.previous) {
       if (await store.isEmpty()) {
-        await store.record(at, await this.diff(emptyView(), current), {
-          baseline: true,
-        });
+        await store.record(
+          at,
+          await this.diff(emptyView(), current, { baseline: true }),
+          { baseline: true },
+        );
         this.previous = current;
         return;
       }
-      const stored = await store.loadState();
-      const transitions = await this.diff(stored, current, {
+      const transitions = await this.diff(await this.storedView(), current, {
         present: ref => snapshot.entities.has(ref),
       });
       if (transitions.length) await store.record(at, transitions);
@@ -124,92 +151,151 @@ export class ContractHistoryRecorder {
     this.previous = current;
   }
 
-  private async view(snapshot: GraphSnapshot): Promise<View> {
-    const contracts = new Map<string, RecordedContract>();
-    let n = 0;
-    for (const [ref, stored] of snapshot.entities) {
-      const contract = stored.contract;
-      if (!contract) continue;
-      let rec = this.recorded.get(contract);
-      if (!rec) {
-        const stripped = stripContract(contract);
-        rec = { hash: contractHash(stripped), contract: stripped };
-        this.recorded.set(contract, rec);
-        if (++n % 200 === 0) await nextTurn();
-      }
-      contracts.set(ref.toLowerCase(), rec);
-    }
-    const findings = new Map<string, HistoryFinding>();
-    for (const f of snapshot.result.findings) findings.set(f.id, f);
-    return { contracts, findings };
+  /** A snapshot as compared: its own maps, nothing copied. */
+  private view(snapshot: GraphSnapshot): View {
+    const { entities, findingById } = snapshot;
+    const source = this.options.strippedContracts;
+    const local = (ref: string) => stripContract(entities.get(ref)!.contract!);
+    return {
+      forEachHash(fn) {
+        for (const [ref, stored] of entities) {
+          const hash = hashOf(stored);
+          if (hash) fn(ref, hash);
+        }
+      },
+      hash: ref => {
+        const stored = entities.get(ref);
+        return stored && hashOf(stored);
+      },
+      async contracts(refs) {
+        if (!source) return refs.map(local);
+        const out: StrippedContract[] = [];
+        for (let i = 0; i < refs.length; i += BATCH) {
+          const part = refs.slice(i, i + BATCH);
+          const made = await source(part);
+          part.forEach((ref, j) => {
+            const m = made[j];
+            out.push(
+              m && m[0] === hashOf(entities.get(ref)!)
+                ? JSON.parse(m[1])
+                : local(ref),
+            );
+          });
+        }
+        return out;
+      },
+      findings: findingById,
+      finding: id => toHistoryFinding(findingById.get(id)!),
+    };
+  }
+
+  /** The state stored (a replica's first snapshot is compared with it). */
+  private async storedView(): Promise<View> {
+    const { store } = this.options;
+    const { contracts, findings } = await store.loadState();
+    return {
+      forEachHash: fn => contracts.forEach((hash, ref) => fn(ref, hash)),
+      hash: ref => contracts.get(ref),
+      contracts: async refs => {
+        const loaded = await store.loadContracts(refs);
+        return refs.map(ref => loaded.get(ref)!);
+      },
+      findings,
+      finding: id => JSON.parse(findings.get(id)!.json),
+    };
   }
 
   /**
    * The transitions from `before` to `after`. With `present` (a first snapshot against the
-   * stored state), what is gone is only what belongs to entities the snapshot has.
+   * stored state), what is gone is only what belongs to entities the snapshot has. A
+   * `baseline`'s contract transitions carry no changes (none are reported).
    */
   private async diff(
     before: View,
     after: View,
-    options: { present?: (ref: string) => boolean } = {},
+    options: { present?: (ref: string) => boolean; baseline?: boolean } = {},
   ): Promise<HistoryTransition[]> {
-    const { present } = options;
+    const { present, baseline } = options;
+    const changed: Array<[string, string]> = [];
+    const changedBefore: string[] = [];
+    after.forEachHash((ref, hash) => {
+      const was = before.hash(ref);
+      if (was === hash) return;
+      changed.push([ref, hash]);
+      if (was) changedBefore.push(ref);
+    });
+    const gone: Array<[string, string]> = [];
+    before.forEachHash((ref, hash) => {
+      if (!after.hash(ref) && (!present || present(ref))) {
+        gone.push([ref, hash]);
+      }
+    });
     const out: HistoryTransition[] = [];
-    let n = 0;
-    const step = async () => {
-      if (++n % STEP === 0) await nextTurn();
-    };
-    for (const [ref, now] of after.contracts) {
-      const was = before.contracts.get(ref);
-      if (was?.hash !== now.hash) {
-        const { changes, more } = contractChanges(was?.contract, now.contract);
+    if (changed.length) {
+      const now = await after.contracts(changed.map(([ref]) => ref));
+      const was = new Map<string, StrippedContract>();
+      const wasContracts = await before.contracts(changedBefore);
+      changedBefore.forEach((ref, i) => was.set(ref, wasContracts[i]));
+      changed.forEach(([ref, hash], i) => {
+        const wasHash = before.hash(ref);
+        const beforeContract = was.get(ref);
+        const { changes, more } = baseline
+          ? { changes: [], more: 0 }
+          : contractChanges(beforeContract, now[i]);
         out.push({
           type: 'contract',
           entityRef: ref,
-          before: was,
-          after: now,
+          before:
+            wasHash && beforeContract
+              ? { hash: wasHash, contract: beforeContract }
+              : undefined,
+          after: { hash, contract: now[i] },
           changes,
           more,
         });
-      }
-      await step();
+      });
     }
-    for (const [ref, was] of before.contracts) {
-      if (!after.contracts.has(ref) && (!present || present(ref))) {
+    if (gone.length) {
+      const wasContracts = await before.contracts(gone.map(([ref]) => ref));
+      gone.forEach(([ref, hash], i) =>
         out.push({
           type: 'contract',
           entityRef: ref,
-          before: was,
+          before: { hash, contract: wasContracts[i] } as RecordedContract,
           changes: [],
           more: 0,
-        });
-      }
-      await step();
+        }),
+      );
     }
     for (const [id, now] of after.findings) {
       const was = before.findings.get(id);
       if (!was || was.evidence !== now.evidence) {
         out.push({
           type: 'finding',
-          before: was && toHistoryFinding(was),
-          after: toHistoryFinding(now),
+          before: was && before.finding(id),
+          after: after.finding(id),
         });
       }
-      await step();
     }
-    for (const [id, was] of before.findings) {
-      if (
-        !after.findings.has(id) &&
-        (!present || present(was.consumer.toLowerCase()))
-      ) {
-        out.push({ type: 'finding', before: toHistoryFinding(was) });
+    for (const id of before.findings.keys()) {
+      if (after.findings.has(id)) continue;
+      const was = before.finding(id);
+      if (!present || present(was.consumer.toLowerCase())) {
+        out.push({ type: 'finding', before: was });
       }
-      await step();
     }
     return out;
   }
 }
 
 function emptyView(): View {
-  return { contracts: new Map(), findings: new Map() };
+  return {
+    forEachHash() {},
+    hash: () => undefined,
+    contracts: async refs => refs.map(() => ({})),
+    findings: new Map(),
+    finding: id => {
+      throw new Error(`no finding ${id}`);
+    },
+  };
 }

@@ -138,7 +138,10 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
     });
     // the state moved with them
     const state = await store.loadState();
-    expect(state.contracts.get(RISK)?.hash).toBe(v900.hash);
+    expect(state.contracts.get(RISK)).toBe(v900.hash);
+    expect((await store.loadContracts([RISK])).get(RISK)).toEqual(
+      v900.contract,
+    );
     expect(state.findings.size).toBe(0);
   });
 

@@ -10,7 +10,7 @@ import type {
   HistoryItem,
   HistoryPosition,
   HistoryTransition,
-  RecordedContract,
+  StrippedContract,
 } from './types';
 
 const CHANGES = 'contracts_history_changes';
@@ -112,23 +112,41 @@ export class DatabaseHistoryStore {
     return !e && !f;
   }
 
-  /** The state last recorded: every contract and every open finding. */
+  /**
+   * The state last recorded: every contract's hash (by lower-cased ref) and every open finding's
+   * evidence hash, with the finding as stored (JSON). The contracts are read by
+   * {@link DatabaseHistoryStore.loadContracts}, for those that changed.
+   */
   async loadState(): Promise<{
-    contracts: Map<string, RecordedContract>;
-    findings: Map<string, HistoryFinding>;
+    contracts: Map<string, string>;
+    findings: Map<string, { evidence: string; json: string }>;
   }> {
-    const contracts = new Map<string, RecordedContract>();
-    const findings = new Map<string, HistoryFinding>();
-    for (const r of await this.db(ENTITIES).select()) {
-      contracts.set(r.entity_ref, {
-        hash: r.hash,
-        contract: JSON.parse(r.contract),
+    const contracts = new Map<string, string>();
+    const findings = new Map<string, { evidence: string; json: string }>();
+    const [entityRows, findingRows] = await Promise.all([
+      this.db(ENTITIES).select('entity_ref', 'hash'),
+      this.db(FINDINGS).select('finding_id', 'evidence_hash', 'finding'),
+    ]);
+    for (const r of entityRows) contracts.set(r.entity_ref, r.hash);
+    for (const r of findingRows) {
+      findings.set(r.finding_id, {
+        evidence: r.evidence_hash,
+        json: r.finding,
       });
     }
-    for (const r of await this.db(FINDINGS).select()) {
-      findings.set(r.finding_id, JSON.parse(r.finding));
-    }
     return { contracts, findings };
+  }
+
+  /** The contracts recorded for these lower-cased refs, as stored (stripped). */
+  async loadContracts(refs: string[]): Promise<Map<string, StrippedContract>> {
+    const out = new Map<string, StrippedContract>();
+    for (const part of chunks(refs)) {
+      const rows = await this.db(ENTITIES)
+        .select('entity_ref', 'contract')
+        .whereIn('entity_ref', part);
+      for (const r of rows) out.set(r.entity_ref, JSON.parse(r.contract));
+    }
+    return out;
   }
 
   /**

@@ -43,6 +43,21 @@ export function contractHash(stripped: StrippedContract): string {
   return hashString(stableStringify(stripped), 0xc0de);
 }
 
+/**
+ * The hash of a contract as the history compares it ({@link contractHash} of it stripped): made
+ * where the contract is parsed (the analysis worker), and carried with it as
+ * `StoredEntity.contractHash`.
+ */
+export function hashContract(contract: EntityContract): string {
+  return contractHash(stripContract(contract));
+}
+
+/** The contract stripped, as JSON (stable key order), with its {@link hashContract}. */
+export function strippedJson(contract: EntityContract): [string, string] {
+  const json = stableStringify(stripContract(contract));
+  return [hashString(json, 0xc0de), json];
+}
+
 /** How a section's items are named, by the section's key in the normalized contract. */
 const SECTIONS: Record<string, string> = {
   dependsOn: 'call to',

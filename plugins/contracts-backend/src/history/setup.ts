@@ -34,7 +34,11 @@ export async function setUpContractHistory(options: {
     database: options.database,
   });
   if (settings.enabled) {
-    const recorder = new ContractHistoryRecorder({ store: history, logger });
+    const recorder = new ContractHistoryRecorder({
+      store: history,
+      logger,
+      strippedContracts: keys => graph.strippedContracts(keys),
+    });
     graph.onPublish(s => recorder.onSnapshot(s));
     // a graph published before this listener was added
     if (graph.snapshot().computedAt) recorder.onSnapshot(graph.snapshot());

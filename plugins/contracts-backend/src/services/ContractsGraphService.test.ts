@@ -195,8 +195,8 @@ describe('ContractsGraphService staleness', () => {
   });
 
   it('marks the graph stale while a full read answered slowly, page by page, outlasts a timeout and an interval', async () => {
-    // 4 pages, each answered in 500 ms (well under the 1 s timeout, so that a loaded machine
-    // does not time a page out): a full read of 2 s or more
+    // 20 pages, each answered in 500 ms (well under the 1 s timeout, so that a loaded machine
+    // does not time a page out): a full read of 10 s or more
     const catalog = faultyCatalog({
       base: pagedCatalog(generatedEntities(2000)),
     });
@@ -351,6 +351,93 @@ describe('ContractsGraphService analysis worker', () => {
       fresh.result.graph.nodes.includes(n),
     );
     expect(kept.length).toBe(after.result.graph.nodes.length - 1);
+    // the indexes, updated where the delta changed them, are those of a full read
+    const plain = (m: Map<string, unknown>) =>
+      JSON.parse(JSON.stringify([...m].sort(([a], [b]) => a.localeCompare(b))));
+    expect(plain(after.findingById)).toEqual(plain(reference.findingById));
+    expect(plain(after.findingsByEntity)).toEqual(
+      plain(reference.findingsByEntity),
+    );
+    expect(plain(after.nodeByRef)).toEqual(plain(reference.nodeByRef));
+    expect(after.problems).toEqual(reference.problems);
+  });
+
+  it('sends the main thread only what a full recompute changed: the rest stays the served objects', async () => {
+    const service = makeService(pagedCatalog(entities));
+    await service.refreshAll();
+    const fresh = service.snapshot();
+    const changed = entities.map((e, i) =>
+      i === 3
+        ? withEtag({
+            ...e,
+            metadata: { ...e.metadata, title: 'renamed', etag: 'renamed' },
+          })
+        : e,
+    );
+    (
+      service as unknown as { options: { catalog: CatalogService } }
+    ).options.catalog = pagedCatalog(changed);
+    await service.refreshAll();
+    const after = service.snapshot();
+    expect(after).not.toBe(fresh);
+    const reference = makeService(pagedCatalog(changed));
+    await reference.refreshAll();
+    expect(after.result).toEqual(reference.snapshot().result);
+    const keptEntities = [...after.entities].filter(
+      ([k, e]) => fresh.entities.get(k) === e,
+    );
+    expect(keptEntities.length).toBe(entities.length - 1);
+    expect(after.entities.get('component:default/svc-3')?.summary.title).toBe(
+      'renamed',
+    );
+    const keptFindings = after.result.findings.filter(f =>
+      fresh.result.findings.includes(f),
+    );
+    expect(keptFindings.length).toBe(after.result.findings.length);
+    const plain = (m: Map<string, unknown>) =>
+      JSON.parse(JSON.stringify([...m].sort(([a], [b]) => a.localeCompare(b))));
+    expect(plain(after.findingsByEntity)).toEqual(
+      plain(reference.snapshot().findingsByEntity),
+    );
+  });
+
+  it('reads every entity page by page, and the changed ones of a quick check in pages too', async () => {
+    const many = generatedEntities(1300).map(withEtag);
+    const service = makeService(pagedCatalog(many));
+    await service.refreshAll();
+    expect(service.snapshot().entities.size).toBe(many.length);
+    // 1,100 entities changed (more than two pages), one gone
+    const changed = many.slice(1).map((e, i) =>
+      i < 1100
+        ? withEtag({
+            ...e,
+            metadata: {
+              ...e.metadata,
+              title: `changed ${i}`,
+              etag: `changed-${i}`,
+            },
+          })
+        : e,
+    );
+    const catalog = pagedCatalog(changed);
+    const byRefs = jest.spyOn(catalog, 'getEntitiesByRefs');
+    const queries = jest.spyOn(catalog, 'queryEntities');
+    (
+      service as unknown as { options: { catalog: CatalogService } }
+    ).options.catalog = catalog;
+    await service.refreshChanges();
+    const sizes = byRefs.mock.calls.map(([r]) => r.entityRefs.length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(1100);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(100);
+    expect(queries.mock.calls.length).toBeGreaterThan(1);
+    const after = service.snapshot();
+    expect(after.entities.size).toBe(many.length - 1);
+    expect(after.entities.get('component:default/svc-1')?.summary.title).toBe(
+      'changed 0',
+    );
+    const reference = makeService(pagedCatalog(changed));
+    await reference.refreshAll();
+    expect(after.result).toEqual(reference.snapshot().result);
   });
 
   it('exports the served snapshot, and a replica that does not compute serves it and checks against it', async () => {

@@ -56,9 +56,12 @@ const FULL_FIELDS = [
 ];
 /**
  * Entities are read in pages: each page is a short query and a short response, so requests
- * served from memory interleave with a read instead of waiting behind one large response.
+ * served from memory interleave with a read instead of waiting behind one large response. The
+ * catalog's answer (its rows parsed and the fields picked, the JSON written) and the client's
+ * parse of it run on this event loop: at 500 a page those were tasks of 100–200 ms each on the
+ * loaded 2-core build machine (`yarn bench:scale --profile`), at 100 about a fifth.
  */
-const PAGE_SIZE = 500;
+const PAGE_SIZE = 100;
 const ETAG_FIELDS = [
   'kind',
   'metadata.name',
@@ -467,36 +470,44 @@ export class ContractsGraphService {
         });
         this.runningSince = undefined;
         await Promise.all(loads);
-        header = await host.call('commitFull', startedAt);
+        // (a delta against what this thread serves, unless it lacks the worker's last one)
+        header = await host.call('commitFull', startedAt, !this.needsFull);
       } else {
-        const items: Entity[] = [];
-        await readPaged(read, catalog, ETAG_FIELDS, credentials, page => {
-          items.push(...page);
+        // the worker compares the etags with its graph's, page by page: nothing here is O(N)
+        await host.call('beginEtags');
+        const pages: Promise<void>[] = [];
+        await readPaged(read, catalog, ETAG_FIELDS, credentials, items => {
+          const page = host.call(
+            'etagPage',
+            items.map((e): [string, string | null] => [
+              refOf(e),
+              e.metadata.etag ?? null,
+            ]),
+          );
+          page.catch(() => {});
+          pages.push(page);
         });
-        const served = this.snapshotValue.entities;
-        const present = new Set<string>();
-        const refs: string[] = [];
-        for (const e of items) {
-          const ref = refOf(e);
-          present.add(ref);
-          const known = served.get(ref);
-          if (!known || !e.metadata.etag || known.etag !== e.metadata.etag) {
-            refs.push(ref);
-          }
-        }
-        const removed = [...served.keys()].filter(ref => !present.has(ref));
-        let changed: Entity[] = [];
-        if (refs.length) {
+        await Promise.all(pages);
+        const { changed: refs, removed } = await host.call('endEtags');
+        // the changed entities, read in pages as the full path's, handed to the worker
+        for (let i = 0; i < refs.length; i += PAGE_SIZE) {
+          const entityRefs = refs.slice(i, i + PAGE_SIZE);
           const byRefs = await read('getEntitiesByRefs', () =>
             catalog.getEntitiesByRefs(
-              { entityRefs: refs, fields: FULL_FIELDS },
+              { entityRefs, fields: FULL_FIELDS },
               { credentials },
             ),
           );
-          changed = byRefs.items.filter((e): e is Entity => Boolean(e));
+          const items = byRefs.items.filter((e): e is Entity => Boolean(e));
+          if (items.length) {
+            const page = host.call('changedPage', items);
+            page.catch(() => {});
+            pages.push(page);
+          }
         }
+        await Promise.all(pages);
         this.runningSince = undefined;
-        header = await host.call('applyChanges', removed, changed, startedAt);
+        header = await host.call('applyChanges', removed, startedAt);
       }
       this.lastSuccessAt = startedAt;
       if (header) {
@@ -595,6 +606,15 @@ export class ContractsGraphService {
         });
       }
     }
+  }
+
+  /**
+   * The contracts of these entity keys as the history stores them, made in the worker (which
+   * holds them parsed): each its hash and stripped JSON, null for none. The worker's graph may
+   * be newer than the snapshot asked about: a hash tells.
+   */
+  strippedContracts(keys: string[]): Promise<Array<[string, string] | null>> {
+    return this.host.call('strippedContracts', keys);
   }
 
   /**

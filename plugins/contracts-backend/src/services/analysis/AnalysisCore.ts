@@ -1,4 +1,5 @@
 import type { Entity } from '@backstage/catalog-model';
+import { createHash } from 'node:crypto';
 import {
   type AnalysisResult,
   type Analyzer,
@@ -14,6 +15,7 @@ import {
   type Observation,
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
+import { hashContract, strippedJson } from '../../history/contractChanges';
 import {
   contractSourcesOf,
   entityToSummary,
@@ -46,24 +48,16 @@ class PartWriter {
   private entities: EntityWire[] = [];
   private size = 0;
 
-  add(field: 'f' | 'n' | 'e', item: unknown) {
-    const json = JSON.stringify(item);
+  add(field: 'f' | 'n' | 'e', json: string) {
     let list = this.fields.get(field);
     if (!list) this.fields.set(field, (list = []));
     list.push(json);
     this.grow(json.length + 1);
   }
 
-  addEntity(k: string, stored: StoredEntity) {
-    const body = JSON.stringify({
-      summary: stored.summary,
-      contract: stored.contract,
-    });
-    const problems = stored.problems.length
-      ? JSON.stringify(stored.problems)
-      : null;
-    this.entities.push([k, stored.etag ?? null, problems, body]);
-    this.grow(body.length + (problems?.length ?? 0) + k.length);
+  addEntity(wire: EntityWire) {
+    this.entities.push(wire);
+    this.grow(wire[3].length + (wire[2]?.length ?? 0) + wire[0].length);
   }
 
   private grow(chars: number) {
@@ -88,11 +82,30 @@ class PartWriter {
   }
 }
 
+/** An entity as sent (see EntityWire). */
+function entityWire(k: string, stored: StoredEntity): EntityWire {
+  return [
+    k,
+    stored.etag ?? null,
+    stored.problems.length ? JSON.stringify(stored.problems) : null,
+    JSON.stringify({ summary: stored.summary, contract: stored.contract }),
+    stored.contractHash ?? null,
+  ];
+}
+
+/** The digest that tells two items (or entities) as sent apart. */
+const digest = (text: string) =>
+  createHash('sha1').update(text).digest('base64');
+
 /** What the main thread was last sent: the base of the next delta. */
 interface Sent {
   findings: Finding[];
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** The digests of the items' JSON, in the same order. */
+  digests: Record<'f' | 'n' | 'e', string[]>;
+  /** The digest of each entity's wire, by key. */
+  entities: Map<string, string>;
   computedAt: string;
   lastSuccessAt?: string;
 }
@@ -109,6 +122,10 @@ export class AnalysisCore implements AnalysisMethods {
   private observations = new Map<string, Observation[]>();
   private pending?: { analyzer: Analyzer; entities: Map<string, StoredEntity> };
   private sent?: Sent;
+  /** The quick path's look at the catalog in progress: the keys seen, those to read. */
+  private etags?: { seen: Set<string>; changed: string[] };
+  /** The changed entities the quick path has read since `beginEtags`. */
+  private staged: Entity[] = [];
   private transfers = new Map<number, TransferPart[]>();
   private nextTransfer = 1;
 
@@ -152,7 +169,7 @@ export class AnalysisCore implements AnalysisMethods {
     }
   }
 
-  commitFull(lastSuccessAt: string): TransferHeader {
+  commitFull(lastSuccessAt: string, delta = false): TransferHeader {
     const pending = this.pending;
     if (!pending) throw new Error('no full recompute begun');
     const started = performance.now();
@@ -160,15 +177,52 @@ export class AnalysisCore implements AnalysisMethods {
     this.analyzerValue = pending.analyzer;
     this.entities = pending.entities;
     const result = this.analyzer().result();
-    return this.transfer(result, lastSuccessAt, started, undefined);
+    // the main thread holds the last transfer: only what differs from it is sent
+    return this.transfer(
+      result,
+      lastSuccessAt,
+      started,
+      delta && this.sent ? 'compare' : undefined,
+    );
+  }
+
+  beginEtags(): void {
+    this.etags = { seen: new Set(), changed: [] };
+    this.staged = [];
+  }
+
+  changedPage(entities: Entity[]): void {
+    for (const e of entities) this.staged.push(e);
+  }
+
+  etagPage(page: Array<[string, string | null]>): void {
+    const etags = this.etags;
+    if (!etags) throw new Error('no look at the catalog begun');
+    for (const [k, etag] of page) {
+      etags.seen.add(k);
+      const known = this.entities.get(k);
+      if (!known || !etag || known.etag !== etag) etags.changed.push(k);
+    }
+  }
+
+  endEtags(): { changed: string[]; removed: string[] } {
+    const etags = this.etags;
+    if (!etags) throw new Error('no look at the catalog begun');
+    this.etags = undefined;
+    const removed: string[] = [];
+    for (const k of this.entities.keys()) {
+      if (!etags.seen.has(k)) removed.push(k);
+    }
+    return { changed: etags.changed, removed };
   }
 
   applyChanges(
     removed: string[],
-    changed: Entity[],
     lastSuccessAt: string,
   ): TransferHeader | undefined {
     const started = performance.now();
+    const changed = this.staged;
+    this.staged = [];
     // a full recompute whose catalog read failed is dropped
     this.pending = undefined;
     const touched = new Set<string>();
@@ -211,7 +265,11 @@ export class AnalysisCore implements AnalysisMethods {
       }
       const { observed: _, ...declared } = stored.contract;
       const contract = this.withObserved(declared);
-      this.entities.set(k, { ...stored, contract });
+      this.entities.set(k, {
+        ...stored,
+        contract,
+        contractHash: hashContract(contract),
+      });
       this.analyzer().upsert(stored.summary, contract);
       touched.add(k);
     }
@@ -234,6 +292,13 @@ export class AnalysisCore implements AnalysisMethods {
 
   release(transferId: number): void {
     this.transfers.delete(transferId);
+  }
+
+  strippedContracts(keys: string[]): Array<[string, string] | null> {
+    return keys.map(k => {
+      const contract = this.entities.get(k)?.contract;
+      return contract ? strippedJson(contract) : null;
+    });
   }
 
   check(entityRef: string, sources: ContractSource[]): CheckOutcome {
@@ -307,7 +372,13 @@ export class AnalysisCore implements AnalysisMethods {
       );
     }
     const entities = new Map<string, StoredEntity>();
-    for (const { key: k, ...stored } of doc.entities) entities.set(k, stored);
+    for (const { key: k, ...stored } of doc.entities) {
+      // (a snapshot persisted before the hash was carried)
+      if (stored.contract && !stored.contractHash) {
+        stored.contractHash = hashContract(stored.contract);
+      }
+      entities.set(k, stored);
+    }
     this.pending = undefined;
     // loaded into an analyzer when first needed (a check, an edit): not before it is served
     this.analyzerValue = undefined;
@@ -326,12 +397,17 @@ export class AnalysisCore implements AnalysisMethods {
     );
   }
 
-  /** Announces `result` (and the entities `touched`, or all) to the main thread. */
+  /**
+   * Announces `result` to the main thread: everything (`touched` undefined), a delta with the
+   * entities `touched`, or (`'compare'`, after a full recompute) a delta with what differs from
+   * the last transfer, entity by entity and item by item (by the digest of its JSON): what did
+   * not change stays the main thread's objects, and is neither sent nor read again.
+   */
   private transfer(
     result: AnalysisResult,
     lastSuccessAt: string | undefined,
     started: number,
-    touched: Set<string> | undefined,
+    touched: Set<string> | 'compare' | undefined,
     computedAt = new Date().toISOString(),
   ): TransferHeader {
     const { findings, graph } = result;
@@ -339,37 +415,88 @@ export class AnalysisCore implements AnalysisMethods {
     const base = touched ? this.sent : undefined;
     const writer = new PartWriter();
     const removed: string[] = [];
-    if (base && touched) {
+    const entityDigests = new Map(base?.entities);
+    if (base && touched === 'compare') {
+      for (const [k, stored] of this.entities) {
+        const wire = entityWire(k, stored);
+        const d = digest(wire.join('\u0000'));
+        if (entityDigests.get(k) === d) continue;
+        entityDigests.set(k, d);
+        writer.addEntity(wire);
+      }
+      for (const k of base.entities.keys()) {
+        if (!this.entities.has(k)) {
+          removed.push(k);
+          entityDigests.delete(k);
+        }
+      }
+    } else if (base && touched) {
       for (const k of touched) {
         const stored = this.entities.get(k);
-        if (stored) writer.addEntity(k, stored);
-        else removed.push(k);
+        if (stored) {
+          const wire = entityWire(k, stored);
+          entityDigests.set(k, digest(wire.join('\u0000')));
+          writer.addEntity(wire);
+        } else {
+          removed.push(k);
+          entityDigests.delete(k);
+        }
       }
     } else {
-      for (const [k, e] of this.entities) writer.addEntity(k, e);
+      for (const [k, e] of this.entities) {
+        const wire = entityWire(k, e);
+        entityDigests.set(k, digest(wire.join('\u0000')));
+        writer.addEntity(wire);
+      }
     }
+    const digests: Sent['digests'] = { f: [], n: [], e: [] };
+    /** Indices of `before`'s items that `items` no longer has. */
+    const gone: Record<'f' | 'n' | 'e', number[]> = { f: [], n: [], e: [] };
     const recipe = <T extends object>(
       field: 'f' | 'n' | 'e',
       items: T[],
       before: T[] | undefined,
     ) => {
-      if (!before) {
-        for (const item of items) writer.add(field, item);
+      const out = digests[field];
+      if (!before || !base) {
+        for (const item of items) {
+          const json = JSON.stringify(item);
+          out.push(digest(json));
+          writer.add(field, json);
+        }
         return undefined;
       }
+      const beforeDigests = base.digests[field];
       const index = new Map<T, number>();
       before.forEach((item, i) => index.set(item, i));
-      const out = new Int32Array(items.length);
+      const byDigest = new Map<string, number>();
+      if (touched === 'compare') {
+        beforeDigests.forEach((d, i) => byDigest.set(d, i));
+      }
+      const recipeOut = new Int32Array(items.length);
+      const kept = new Uint8Array(before.length);
       let added = 0;
       items.forEach((item, i) => {
-        const at = index.get(item);
-        if (at !== undefined) out[i] = at;
+        let at = index.get(item);
+        let json: string | undefined;
+        let d: string;
+        if (at !== undefined) d = beforeDigests[at];
         else {
-          out[i] = -++added;
-          writer.add(field, item);
+          json = JSON.stringify(item);
+          d = digest(json);
+          at = byDigest.get(d);
+        }
+        out.push(d);
+        if (at !== undefined) {
+          recipeOut[i] = at;
+          kept[at] = 1;
+        } else {
+          recipeOut[i] = -++added;
+          writer.add(field, json!);
         }
       });
-      return out;
+      for (let i = 0; i < kept.length; i++) if (!kept[i]) gone[field].push(i);
+      return recipeOut;
     };
     const f = recipe('f', findings, base?.findings);
     const n = recipe('n', nodes, base?.nodes);
@@ -377,13 +504,49 @@ export class AnalysisCore implements AnalysisMethods {
     const parts = writer.finish();
     const id = this.nextTransfer++;
     this.transfers.set(id, parts);
-    this.sent = { findings, nodes, edges, computedAt, lastSuccessAt };
+    let delta: TransferHeader['delta'];
+    if (base && f) {
+      // the entities whose findings changed, each with its findings (indices, in order)
+      const affected = new Set<string>();
+      const touch = (x: Finding) => {
+        affected.add(key(x.consumer));
+        affected.add(key(x.provider));
+      };
+      for (const i of gone.f) touch(base.findings[i]);
+      f.forEach((r, i) => {
+        if (r < 0) touch(findings[i]);
+      });
+      const lists = new Map<string, number[]>();
+      if (affected.size) {
+        findings.forEach((x, i) => {
+          const c = key(x.consumer);
+          const p = key(x.provider);
+          if (affected.has(c)) push(lists, c, i);
+          if (p !== c && affected.has(p)) push(lists, p, i);
+        });
+      }
+      delta = {
+        goneFindings: gone.f,
+        goneNodes: gone.n,
+        findingsByEntity: [...affected].map(k => [k, lists.get(k) ?? []]),
+      };
+    }
+    this.sent = {
+      findings,
+      nodes,
+      edges,
+      digests,
+      entities: entityDigests,
+      computedAt,
+      lastSuccessAt,
+    };
     return {
       id,
       full: !base,
       parts: parts.length,
       removed,
       recipes: f && n && e ? { findings: f, nodes: n, edges: e } : undefined,
+      delta,
       workMs: Math.round(performance.now() - started),
       entities: this.entities.size,
       computedAt,
@@ -406,6 +569,7 @@ export class AnalysisCore implements AnalysisMethods {
     if (declared) {
       const parsed = parseContractOf(summary.ref, declared);
       stored.contract = this.withObserved(parsed.contract);
+      stored.contractHash = hashContract(stored.contract);
       stored.problems = [...stored.problems, ...parsed.problems];
     }
     const k = key(summary.ref);
@@ -419,6 +583,12 @@ export class AnalysisCore implements AnalysisMethods {
     const observed = this.observations.get(key(contract.entityRef));
     return observed ? { ...contract, observed } : contract;
   }
+}
+
+function push(lists: Map<string, number[]>, k: string, i: number) {
+  const list = lists.get(k);
+  if (list) list.push(i);
+  else lists.set(k, [i]);
 }
 
 export function summaryFromRef(ref: string): EntitySummary {

@@ -23,6 +23,12 @@ export interface StoredEntity {
   summary: EntitySummary;
   contract?: EntityContract;
   problems: ContractProblem[];
+  /**
+   * The contract's hash as the history compares it (history/contractChanges' hashContract),
+   * when it has one: made in the worker, where the contract is parsed, so that a new snapshot's
+   * contracts are compared on the main thread without reading them.
+   */
+  contractHash?: string;
 }
 
 /** What the worker is started with (`workerData`). */
@@ -66,6 +72,16 @@ export interface TransferHeader {
     nodes: Int32Array;
     edges: Int32Array;
   };
+  /**
+   * What a delta changes beside its recipes, so that the main thread's indexes are updated in
+   * O(changed): the indices of the previous findings and nodes it drops, and every entity key
+   * whose findings changed with its findings now (indices into the new findings, in order).
+   */
+  delta?: {
+    goneFindings: number[];
+    goneNodes: number[];
+    findingsByEntity: Array<[string, number[]]>;
+  };
   /** When the snapshot was computed (ISO time). */
   computedAt: string;
   /** When the catalog was last read successfully (ISO time), as of this snapshot. */
@@ -77,10 +93,17 @@ export interface TransferHeader {
 }
 
 /**
- * An entity as sent: key, etag (or null), its problems as JSON (null: none), and its summary and
- * contract as JSON, which the main thread parses when they are first read.
+ * An entity as sent: key, etag (or null), its problems as JSON (null: none), its summary and
+ * contract as JSON, which the main thread parses when they are first read, and its contract's
+ * hash (null: no contract).
  */
-export type EntityWire = [string, string | null, string | null, string];
+export type EntityWire = [
+  string,
+  string | null,
+  string | null,
+  string,
+  string | null,
+];
 
 /** One piece of a transfer. */
 export interface TransferPart {
@@ -112,12 +135,28 @@ export interface AnalysisMethods {
   beginFull(): void;
   /** A page of the full recompute's entities: parsed and loaded into the new analyzer. */
   loadPage(entities: Entity[]): void;
-  /** The full recompute's pages are all in: the new analyzer replaces the live one. */
-  commitFull(lastSuccessAt: string): TransferHeader;
-  /** The quick path: entities gone and changed; undefined when nothing changed. */
+  /**
+   * The full recompute's pages are all in: the new analyzer replaces the live one. `delta`: the
+   * main thread holds the last transfer, and is sent only what differs from it.
+   */
+  commitFull(lastSuccessAt: string, delta?: boolean): TransferHeader;
+  /** The quick path's look at the catalog starts: pages of (key, etag) follow. */
+  beginEtags(): void;
+  /** A page of the catalog's entities, each its key (lower-cased ref) and etag (null: none). */
+  etagPage(page: Array<[string, string | null]>): void;
+  /**
+   * The quick path's pages are all in: the keys whose etag is new or changed (`changed`, to be
+   * read) and the keys of the graph's entities the catalog no longer has (`removed`).
+   */
+  endEtags(): { changed: string[]; removed: string[] };
+  /** A page of the changed entities the quick path read (applied by `applyChanges`). */
+  changedPage(entities: Entity[]): void;
+  /**
+   * The quick path: the entities gone, and those of the `changedPage`s since `beginEtags`;
+   * undefined when nothing changed.
+   */
   applyChanges(
     removed: string[],
-    changed: Entity[],
     lastSuccessAt: string,
   ): TransferHeader | undefined;
   /**
@@ -132,6 +171,11 @@ export interface AnalysisMethods {
   pull(transferId: number, index: number): TransferPart;
   /** The transfer is read (or given up): its pieces are freed. */
   release(transferId: number): void;
+  /**
+   * The contracts of these entity keys as the history stores them: each its hash and its
+   * stripped form as JSON (history/contractChanges' strippedJson); null for none.
+   */
+  strippedContracts(keys: string[]): Array<[string, string] | null>;
   /** What-if against the worker's analyzer. */
   check(entityRef: string, sources: ContractSource[]): CheckOutcome;
   /** The last transferred snapshot as UTF-8 JSON ({@link PersistedSnapshot}). */

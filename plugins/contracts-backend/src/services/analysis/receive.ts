@@ -42,6 +42,7 @@ class ReceivedEntity implements StoredEntity {
     readonly etag: string | undefined,
     readonly problems: ContractProblem[],
     json: string,
+    readonly contractHash: string | undefined,
   ) {
     this.json = json;
   }
@@ -68,15 +69,17 @@ class ReceivedEntity implements StoredEntity {
       summary: this.summary,
       contract: this.contract,
       problems: this.problems,
+      contractHash: this.contractHash,
     };
   }
 }
 
-function entityOf([, etag, problems, json]: EntityWire): StoredEntity {
+function entityOf([, etag, problems, json, hash]: EntityWire): StoredEntity {
   return new ReceivedEntity(
     etag ?? undefined,
     problems ? JSON.parse(problems) : [],
     json,
+    hash ?? undefined,
   );
 }
 
@@ -177,24 +180,52 @@ export async function receiveTransfer(
       problems,
     };
   }
+  // a delta: the previous snapshot's indexes, copied and changed where the delta says
   const recipes = header.recipes!;
+  const delta = header.delta!;
   const before = previous.result;
   const findings = follow(recipes.findings, before.findings, added.findings);
   const nodes = follow(recipes.nodes, before.graph.nodes, added.nodes);
   const edges = follow(recipes.edges, before.graph.edges, added.edges);
-  for (const f of findings) index.add(f);
-  for (const n of nodes) nodeByRef.set(key(n.ref), n);
+  const findingById = new Map(previous.findingById);
+  for (const i of delta.goneFindings) {
+    findingById.delete(before.findings[i].id);
+  }
+  for (const f of added.findings) findingById.set(f.id, f);
+  const findingsByEntity = new Map(previous.findingsByEntity);
+  for (const [k, list] of delta.findingsByEntity) {
+    if (list.length) {
+      findingsByEntity.set(
+        k,
+        list.map(i => findings[i]),
+      );
+    } else findingsByEntity.delete(k);
+  }
+  const nodeByRefNext = new Map(previous.nodeByRef);
+  for (const i of delta.goneNodes) {
+    nodeByRefNext.delete(key(before.graph.nodes[i].ref));
+  }
+  for (const n of added.nodes) nodeByRefNext.set(key(n.ref), n);
   // a new map: the previous one is the served snapshot's
   const next = new Map(previous.entities);
-  for (const k of header.removed) next.delete(k);
-  for (const [k, e] of added.entities) next.set(k, e);
-  for (const e of next.values()) for (const p of e.problems) problems.push(p);
+  let problemsMoved = false;
+  for (const k of header.removed) {
+    if (next.get(k)?.problems.length) problemsMoved = true;
+    next.delete(k);
+  }
+  for (const [k, e] of added.entities) {
+    if (e.problems.length || next.get(k)?.problems.length) problemsMoved = true;
+    next.set(k, e);
+  }
+  if (problemsMoved) {
+    for (const e of next.values()) for (const p of e.problems) problems.push(p);
+  }
   return {
     result: resultOf(nodes, edges, findings),
-    findingById: index.findingById,
-    findingsByEntity: index.findingsByEntity,
-    nodeByRef,
+    findingById,
+    findingsByEntity,
+    nodeByRef: nodeByRefNext,
     entities: next,
-    problems,
+    problems: problemsMoved ? problems : previous.problems,
   };
 }

@@ -26,7 +26,8 @@ if (port) {
       const method = core[request.method] as (...args: unknown[]) => unknown;
       const value = method.apply(core, request.args);
       const bytes = (value as { bytes?: unknown })?.bytes;
-      if (bytes instanceof Uint8Array) transfer.push(bytes.buffer as ArrayBuffer);
+      if (bytes instanceof Uint8Array)
+        transfer.push(bytes.buffer as ArrayBuffer);
       const recipes = (value as { recipes?: Record<string, Int32Array> })
         ?.recipes;
       if (recipes) {
