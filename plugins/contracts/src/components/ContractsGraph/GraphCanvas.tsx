@@ -7,6 +7,18 @@ import FA2Layout from 'graphology-layout-forceatlas2/worker';
 import { useTheme } from '@material-ui/core/styles';
 import { SEVERITY_COLOR, SEVERITY_ORDER } from '../shared';
 import { GraphSlice, initialPositions, nodeSize } from './graphModel';
+import {
+  BitmapTransform,
+  IDENTITY,
+  boundedFactor,
+  cameraFor,
+  cssTransform,
+  isIdentity,
+  panBy,
+  relativeTo,
+  wheelFactor,
+  zoomAbout,
+} from './bitmapMotion';
 
 /** What the pointer is over (viewport coordinates inside the canvas). */
 export type GraphHover =
@@ -68,6 +80,126 @@ function hoverDrawer(
   };
 }
 
+/** How long after the last wheel event a zoom counts as finished and is drawn (ms). */
+const WHEEL_SETTLE_MS = 200;
+/** How far the pointer moves with the button down before it is a pan, not a click (px). */
+const DRAG_THRESHOLD_PX = 3;
+
+/**
+ * Zoom and pan of a large graph as a moved bitmap (see bitmapMotion.ts): the wheel and drags
+ * over `outer` are taken before sigma sees them, `inner` (sigma's container) is moved with a
+ * CSS transform during the gesture, and sigma draws once at the matching camera when it ends.
+ * Clicks, hovers and touch gestures stay sigma's. Returns the detach function.
+ */
+function attachBitmapMotion(
+  outer: HTMLElement,
+  inner: HTMLElement,
+  sigma: Sigma,
+  onMotionStart: () => void,
+): () => void {
+  let t: BitmapTransform = IDENTITY;
+  let settleTimer: ReturnType<typeof setTimeout> | undefined;
+  let drag: { x: number; y: number; moved: boolean } | undefined;
+  let swallowClick = false;
+
+  const apply = (next: BitmapTransform) => {
+    if (isIdentity(t) && !isIdentity(next)) onMotionStart();
+    t = next;
+    inner.style.transform = cssTransform(t);
+  };
+  // set while sigma has the new camera but has not drawn with it yet
+  let drawing: BitmapTransform | undefined;
+  const settle = () => {
+    if (settleTimer) clearTimeout(settleTimer);
+    settleTimer = undefined;
+    if (isIdentity(t) || drawing) return;
+    const camera = sigma.getCamera();
+    const { width, height } = sigma.getDimensions();
+    const before = camera.getState();
+    const next = cameraFor(t, before, width, height, p =>
+      sigma.viewportToFramedGraph(p),
+    );
+    camera.setState(next);
+    if (camera.hasState(before)) {
+      apply(IDENTITY);
+      return;
+    }
+    // the transform goes in the same frame as the drawing at the new camera; what the user
+    // did meanwhile stays on top of it
+    drawing = t;
+    sigma.once('afterRender', () => {
+      const rest = relativeTo(t, drawing!);
+      drawing = undefined;
+      t = rest;
+      inner.style.transform = cssTransform(t);
+      if (!isIdentity(t) && !drag?.moved && !settleTimer) settle();
+    });
+  };
+  const local = (e: MouseEvent) => {
+    const r = outer.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  };
+
+  const onWheel = (e: WheelEvent) => {
+    e.preventDefault();
+    e.stopPropagation();
+    const { x, y } = local(e);
+    const ratio = sigma.getCamera().getState().ratio;
+    const factor = boundedFactor(
+      t,
+      wheelFactor(e.deltaY, sigma.getSetting('zoomingRatio')),
+      ratio,
+      sigma.getSetting('minCameraRatio') ?? 0,
+      sigma.getSetting('maxCameraRatio') ?? Infinity,
+    );
+    apply(zoomAbout(t, factor, x, y));
+    if (settleTimer) clearTimeout(settleTimer);
+    settleTimer = setTimeout(settle, WHEEL_SETTLE_MS);
+  };
+  const onDown = (e: MouseEvent) => {
+    if (e.button === 0) drag = { x: e.clientX, y: e.clientY, moved: false };
+  };
+  // on the window, in the capture phase: sigma follows the mouse on the document
+  const onMove = (e: MouseEvent) => {
+    if (!drag) return;
+    e.stopPropagation();
+    const dx = e.clientX - drag.x;
+    const dy = e.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < DRAG_THRESHOLD_PX) return;
+    drag = { x: e.clientX, y: e.clientY, moved: true };
+    apply(panBy(t, dx, dy));
+  };
+  const onUp = () => {
+    if (!drag) return;
+    if (drag.moved) {
+      swallowClick = true;
+      setTimeout(() => (swallowClick = false), 0);
+      settle();
+    }
+    drag = undefined;
+  };
+  const onClick = (e: MouseEvent) => {
+    if (swallowClick) {
+      swallowClick = false;
+      e.stopPropagation();
+    }
+  };
+  outer.addEventListener('wheel', onWheel, { capture: true, passive: false });
+  outer.addEventListener('mousedown', onDown, { capture: true });
+  outer.addEventListener('click', onClick, { capture: true });
+  window.addEventListener('mousemove', onMove, { capture: true });
+  window.addEventListener('mouseup', onUp, { capture: true });
+  return () => {
+    if (settleTimer) clearTimeout(settleTimer);
+    outer.removeEventListener('wheel', onWheel, { capture: true });
+    outer.removeEventListener('mousedown', onDown, { capture: true });
+    outer.removeEventListener('click', onClick, { capture: true });
+    window.removeEventListener('mousemove', onMove, { capture: true });
+    window.removeEventListener('mouseup', onUp, { capture: true });
+    inner.style.transform = '';
+  };
+}
+
 function rank(sev: string | undefined) {
   return sev ? SEVERITY_ORDER.length - SEVERITY_ORDER.indexOf(sev as any) : 0;
 }
@@ -88,6 +220,7 @@ export const GraphCanvas = ({
   testId = 'contracts-graph-canvas',
 }: GraphCanvasProps) => {
   const theme = useTheme();
+  const outerRef = useRef<HTMLDivElement>(null);
   const containerRef = useRef<HTMLDivElement>(null);
   const sigmaRef = useRef<Sigma | undefined>();
   const callbacks = useRef({ onSelect, onHover });
@@ -96,8 +229,9 @@ export const GraphCanvas = ({
   const plainEdge = dark ? '#6b6b6b' : '#b0b0b0';
 
   useEffect(() => {
+    const outer = outerRef.current;
     const container = containerRef.current;
-    if (!container) return undefined;
+    if (!outer || !container) return undefined;
     const graph = new Graph({
       type: 'directed',
       multi: true,
@@ -195,7 +329,13 @@ export const GraphCanvas = ({
       sigma.graphToViewport(
         graph.getNodeAttributes(ref) as { x: number; y: number },
       );
-    (container as any).contractsGraph = {
+    const detachMotion = large
+      ? attachBitmapMotion(outer, container, sigma, () =>
+          callbacks.current.onHover(undefined),
+        )
+      : undefined;
+
+    (outer as any).contractsGraph = {
       nodePosition: (ref: string) => (graph.hasNode(ref) ? at(ref) : undefined),
       edgePosition: (id: string) => {
         if (!graph.hasEdge(id)) return undefined;
@@ -209,7 +349,7 @@ export const GraphCanvas = ({
     let layout: FA2Layout | undefined;
     let stopTimer: ReturnType<typeof setTimeout> | undefined;
     if (large && graph.size > 0) {
-      container.dataset.layout = 'running';
+      outer.dataset.layout = 'running';
       layout = new FA2Layout(graph, {
         settings: {
           ...forceAtlas2.inferSettings(graph),
@@ -219,17 +359,18 @@ export const GraphCanvas = ({
       layout.start();
       stopTimer = setTimeout(() => {
         layout?.stop();
-        container.dataset.layout = 'settled';
+        outer.dataset.layout = 'settled';
       }, WORKER_LAYOUT_MS);
     } else {
-      container.dataset.layout = 'settled';
+      outer.dataset.layout = 'settled';
     }
     return () => {
       if (stopTimer) clearTimeout(stopTimer);
       layout?.kill();
+      detachMotion?.();
       sigma.kill();
       sigmaRef.current = undefined;
-      delete (container as any).contractsGraph;
+      delete (outer as any).contractsGraph;
     };
     // teamColor is derived from slice.nodes
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -252,9 +393,14 @@ export const GraphCanvas = ({
 
   return (
     <div
-      ref={containerRef}
+      ref={outerRef}
       data-testid={testId}
-      style={{ position: 'absolute', inset: 0 }}
-    />
+      style={{ position: 'absolute', inset: 0, overflow: 'hidden' }}
+    >
+      <div
+        ref={containerRef}
+        style={{ position: 'absolute', inset: 0, transformOrigin: '0 0' }}
+      />
+    </div>
   );
 };
