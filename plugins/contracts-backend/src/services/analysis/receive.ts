@@ -14,7 +14,11 @@ import type {
   StoredEntity,
   TransferHeader,
   TransferItems,
+  TransferPart,
 } from './protocol';
+
+/** Pieces of a transfer asked for before the one being read is read. */
+const PULL_AHEAD = 3;
 
 /** The key of an entity ref in the graph's maps: lower-cased. */
 const key = (ref: string) => ref.toLowerCase();
@@ -142,9 +146,20 @@ export async function receiveTransfer(
   const nodeByRef = new Map<string, GraphNode>();
   const entities = full ? new Map<string, StoredEntity>() : undefined;
   const problems: GraphSnapshot['problems'] = [];
+  // the next pieces are asked for while one is read: the worker answers meanwhile, and no
+  // piece waits for a round trip of its own (each answer is still read in a task of its own)
+  const asked = new Map<number, Promise<TransferPart>>();
+  const ask = (i: number) => {
+    if (i >= header.parts || asked.has(i)) return;
+    const part = host.call('pull', header.id, i);
+    part.catch(() => {}); // awaited in order below; not unhandled if an earlier one fails
+    asked.set(i, part);
+  };
   try {
     for (let i = 0; i < header.parts; i++) {
-      const wire = await host.call('pull', header.id, i);
+      for (let j = i; j < i + PULL_AHEAD; j++) ask(j);
+      const wire = await asked.get(i)!;
+      asked.delete(i);
       for (const e of wire.entities) {
         const stored = entityOf(e);
         if (entities) {
