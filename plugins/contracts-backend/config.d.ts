@@ -208,6 +208,12 @@ export interface Config {
       reviewReminderDays?: number;
       /** Minutes between two runs of the reminders (one replica per run). Default 60. */
       reviewReminderFrequencyMinutes?: number;
+      /**
+       * The least time between two notifications one replica sends, milliseconds; the records
+       * made on one finding while its notification waits go out as one (the newest, and how
+       * many). 0: no pause. Default 100.
+       */
+      sendInterval?: number;
     };
     /**
      * Signals (`@backstage/plugin-signals-backend`) telling the open pages that the graph or a
