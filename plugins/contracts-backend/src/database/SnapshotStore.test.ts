@@ -117,6 +117,11 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
       sizeBytes: body(2).length,
     });
     expect(JSON.parse(latest!.body.toString('utf8')).n).toBe(2);
+    // as stored, for the analysis worker to decompress
+    const stored = await store.latest(1, { decode: false });
+    expect(stored).toMatchObject({ version: second.version, encoding: 'gzip' });
+    expect(stored!.body.length).toBe(second.storedBytes);
+    expect((await decodeBody(stored!.body, 'gzip')).equals(body(2))).toBe(true);
     // what is in the table is compressed
     const row = await knex('contracts_graph_snapshots')
       .where({ version: second.version })

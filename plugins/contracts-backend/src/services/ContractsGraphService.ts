@@ -291,11 +291,17 @@ export class ContractsGraphService {
       version: number | string;
       computedAt: string;
       lastSuccessAt?: string;
+      /** How `bytes` are compressed (gzip, br, identity: the default); the worker decodes them. */
+      encoding?: string;
     },
   ): Promise<void> {
     return this.serialized(async () => {
       try {
-        const header = await this.host.call('adoptSnapshot', bytes);
+        const header = await this.host.call(
+          'adoptSnapshot',
+          bytes,
+          meta.encoding ?? 'identity',
+        );
         const received = await this.receive(header);
         this.lastSuccessAt = meta.lastSuccessAt ?? header.lastSuccessAt;
         this.needsFull = false;

@@ -1,7 +1,7 @@
 import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import type { Knex } from 'knex';
-import { SnapshotStore } from '../database/SnapshotStore';
+import { decodeBody, SnapshotStore } from '../database/SnapshotStore';
 import { sqliteAndPostgres } from '../__testUtils__/testDatabases';
 import {
   type AdoptedSnapshotMeta,
@@ -52,7 +52,11 @@ class Host implements SnapshotHost {
       : undefined;
   }
   async adoptSnapshot(bytes: Uint8Array, meta: AdoptedSnapshotMeta) {
-    const s = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    const body = await decodeBody(
+      Buffer.from(bytes),
+      meta.encoding ?? 'identity',
+    );
+    const s = JSON.parse(body.toString('utf8'));
     this.served = { ...s, version: meta.version, stale: false };
     this.adopted.push(meta.version);
   }

@@ -10,6 +10,8 @@ import type {
 /** What a replica is told of a persisted snapshot it adopts. */
 export interface AdoptedSnapshotMeta {
   version: number;
+  /** How the bytes are compressed (SnapshotEncoding; default identity): decoded by the host. */
+  encoding?: string;
   computedAt: string;
   /** When the computing replica last read the catalog successfully (the head's check time). */
   lastSuccessAt?: string;
@@ -286,7 +288,8 @@ export class SnapshotSync {
     const { store, host, format, logger } = this.options;
     this.seenHeadVersion = headVersion;
     const started = Date.now();
-    const snapshot = await store.latest(format);
+    // as stored: the host decompresses it where it reads it (the analysis worker)
+    const snapshot = await store.latest(format, { decode: false });
     if (!snapshot || snapshot.version === this.servedVersion) return;
     if (this.leading) return; // what it computes is newer
     // its own memory: the host may hand the buffer over to a worker (a small body can be a
@@ -298,6 +301,7 @@ export class SnapshotSync {
         : new Uint8Array(body);
     await host.adoptSnapshot(bytes, {
       version: snapshot.version,
+      encoding: snapshot.encoding,
       computedAt: snapshot.computedAt,
       lastSuccessAt: snapshot.checkedAt,
     });

@@ -1,5 +1,6 @@
 import type { Entity } from '@backstage/catalog-model';
 import { createHash } from 'node:crypto';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import {
   type AnalysisResult,
   type Analyzer,
@@ -359,10 +360,10 @@ export class AnalysisCore implements AnalysisMethods {
     };
   }
 
-  adoptSnapshot(bytes: Uint8Array): TransferHeader {
+  adoptSnapshot(bytes: Uint8Array, encoding = 'identity'): TransferHeader {
     const started = performance.now();
     const doc = JSON.parse(
-      new TextDecoder().decode(bytes),
+      new TextDecoder().decode(decompress(bytes, encoding)),
     ) as PersistedSnapshot;
     if (doc?.format !== PERSISTED_SNAPSHOT_FORMAT) {
       throw new Error(
@@ -582,6 +583,20 @@ export class AnalysisCore implements AnalysisMethods {
   private withObserved(contract: EntityContract): EntityContract {
     const observed = this.observations.get(key(contract.entityRef));
     return observed ? { ...contract, observed } : contract;
+  }
+}
+
+/** A persisted snapshot's body decompressed (database/SnapshotStore's encodings). */
+function decompress(bytes: Uint8Array, encoding: string): Uint8Array {
+  switch (encoding) {
+    case 'gzip':
+      return gunzipSync(bytes);
+    case 'br':
+      return brotliDecompressSync(bytes);
+    case 'identity':
+      return bytes;
+    default:
+      throw new Error(`Unknown snapshot encoding ${JSON.stringify(encoding)}`);
   }
 }
 

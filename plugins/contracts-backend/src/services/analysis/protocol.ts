@@ -182,8 +182,11 @@ export interface AnalysisMethods {
   exportSnapshot():
     | { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string }
     | undefined;
-  /** Takes a persisted snapshot as the live state; announced as a full transfer. */
-  adoptSnapshot(bytes: Uint8Array): TransferHeader;
+  /**
+   * Takes a persisted snapshot (compressed with `encoding`: gzip, br or identity, decoded here)
+   * as the live state; announced as a full transfer.
+   */
+  adoptSnapshot(bytes: Uint8Array, encoding?: string): TransferHeader;
 }
 
 export type AnalysisMethod = keyof AnalysisMethods;
