@@ -12,6 +12,7 @@ import type {
   SourceLocation,
 } from '../types';
 import type { RuleContext } from './types';
+import { lower, sameRef } from './refs';
 
 /** One call an entity makes: a `depends_on` entry and/or a retry policy on the same target. */
 export interface Call {
@@ -71,7 +72,7 @@ export function callsOf(contract: EntityContract | undefined): Call[] {
     return i < 0 ? undefined : calls[i];
   };
   const keyOf = (ref: string, op?: string) =>
-    `${ref.toLowerCase()}#${op ?? ''}`;
+    `${lower(ref)}#${op ?? ''}`;
   for (const dependency of contract.dependsOn) {
     const key = keyOf(dependency.ref, dependency.operation);
     if (keys.includes(key)) {
@@ -119,7 +120,7 @@ export function callsOf(contract: EntityContract | undefined): Call[] {
         call.policy = contract.retryPolicies.find(
           p =>
             p.operation === undefined &&
-            p.ref.toLowerCase() === call.ref.toLowerCase(),
+            sameRef(p.ref, call.ref),
         );
       }
     }

@@ -14,6 +14,7 @@ import type {
 import { resolveCalls } from './calls';
 import type { ResolvedCall } from './calls';
 import type { RuleContext } from './types';
+import { lower } from './refs';
 
 export { attemptsOf, callsOf } from './calls';
 export type { Call, ResolvedCall } from './calls';
@@ -42,6 +43,31 @@ export function enterWalk(
   }
   visited.add(key);
   return true;
+}
+
+/** `memoKey`'s keys made so far: prefix → part → key. */
+const memoKeys = new Map<string, Map<string, string>>();
+
+/**
+ * `${prefix}\n${part}`, the same string object for the same prefix and part: a memo key built
+ * per lookup is a fresh string, hashed (and flattened) by every lookup; this one is hashed once.
+ */
+export function memoKey(prefix: string, part: string): string {
+  let byPart = memoKeys.get(prefix);
+  if (!byPart) {
+    byPart = new Map();
+    memoKeys.set(prefix, byPart);
+  }
+  let key = byPart.get(part);
+  if (key === undefined) {
+    if (byPart.size >= 4096) {
+      // Operation and dataset names are few; a catalog of many is not kept forever.
+      byPart.clear();
+    }
+    key = `${prefix}\n${part}`;
+    byPart.set(part, key);
+  }
+  return key;
 }
 
 /**
@@ -206,7 +232,7 @@ export function chainLatency(
     return declaredLatency(declared, ref, percentile);
   }
   return ctx.memo(
-    `chainLatency\n${operation}\n${percentile}`,
+    memoKey(memoKey('chainLatency', operation), String(percentile)),
     () => walkLatency(ctx, ref, operation, percentile),
     ref,
   );
@@ -228,7 +254,7 @@ function walkLatency(
     if (declared && promisedLatencies(declared).length > 0) {
       return declaredLatency(declared, at, percentile);
     }
-    if (!enterWalk(visited, at.toLowerCase(), depth)) {
+    if (!enterWalk(visited, lower(at), depth)) {
       return undefined;
     }
     let best: ChainLatency | undefined;
@@ -290,7 +316,7 @@ export function chainFreshness(
         };
   }
   return ctx.memo(
-    `chainFreshness\n${dataset.name}`,
+    memoKey('chainFreshness', dataset.name),
     () => walkFreshness(ctx, ref, dataset),
     ref,
   );
@@ -317,7 +343,7 @@ function walkFreshness(
         path: [{ ref: at, subject: ds.name }],
       };
     }
-    if (!enterWalk(visited, `${at.toLowerCase()}#${ds.name}`, depth)) {
+    if (!enterWalk(visited, `${lower(at)}#${ds.name}`, depth)) {
       return undefined;
     }
     let best: ChainFreshness | undefined;

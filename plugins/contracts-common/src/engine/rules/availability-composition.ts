@@ -1,9 +1,10 @@
 import type { EntityContract } from '../../types';
 import { capitalize, entityName, formatMs, resolutionLines } from '../format';
-import { enterWalk, resolvedCalls } from '../paths';
+import { enterWalk, memoKey, resolvedCalls } from '../paths';
 import type { Hop, ResolvedCall } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
+import { lower } from '../refs';
 
 /** Minutes in a 30-day month, for the downtime an availability allows. */
 const MONTH_MS = 30 * 24 * 3_600_000;
@@ -69,13 +70,13 @@ function downtime(fraction: number): string {
 
 /** Hard calls: `depends_on` entries without a `fallback`, to another entity in the catalog. */
 function hardCalls(ctx: RuleContext, contract: EntityContract): ResolvedCall[] {
-  const self = contract.entityRef.toLowerCase();
+  const self = lower(contract.entityRef);
   return resolvedCalls(ctx, contract).filter(
     c =>
       c.call.dependency &&
       !c.call.dependency.fallback &&
       c.target &&
-      c.target.ref.toLowerCase() !== self,
+      lower(c.target.ref) !== self,
   );
 }
 
@@ -120,7 +121,7 @@ function chainAvailability(
   const own = declaredAt(ctx.contract(ref), ref, operation);
   if (own) return own;
   return ctx.memo(
-    `availability-composition\n${operation ?? '*'}`,
+    memoKey('availability-composition', operation ?? '*'),
     () => walk(ctx, ref, operation),
     ref,
   );
@@ -140,7 +141,7 @@ function walk(
     const contract = ctx.contract(at);
     const own = declaredAt(contract, at, op);
     if (own) return own;
-    if (!contract || !enterWalk(visited, at.toLowerCase(), depth)) {
+    if (!contract || !enterWalk(visited, lower(at), depth)) {
       return undefined;
     }
     let value = 1;

@@ -7,6 +7,7 @@ import type {
 } from '../../types';
 import { entityName, formatMs } from '../format';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
+import { lower } from '../refs';
 
 /** `src/risk/client.ts:42` */
 function at(fact: DiscoveredFact): string {
@@ -48,7 +49,7 @@ function targetRef(
       written.includes('/') ? written : `${namespace}/${written}`
     }`;
   }
-  return (ctx.resolve(written)?.ref ?? written).toLowerCase();
+  return lower(ctx.resolve(written)?.ref ?? written);
 }
 
 function callsTo(
@@ -57,7 +58,7 @@ function callsTo(
   ctx: RuleContext,
 ): TargetCalls {
   const resolved = (ref: string) =>
-    (ctx.resolve(ref)?.ref ?? ref).toLowerCase();
+    lower(ctx.resolve(ref)?.ref ?? ref);
   return {
     provider,
     dependencies: anchor.dependsOn.filter(d => resolved(d.ref) === provider),
@@ -316,16 +317,16 @@ function replicaDrift(
 ): FindingDraft[] {
   const reads = facts.filter(f => f.kind === 'replica-read');
   if (!reads.length) return [];
-  const source = calls.provider.toLowerCase();
+  const source = lower(calls.provider);
   const near = new Set([
     source,
-    ...ctx.tiedEntities(calls.provider).map(r => r.toLowerCase()),
+    ...ctx.tiedEntities(calls.provider).map(r => lower(r)),
   ]);
   const declared = anchor.dataDependencies.some(d => {
-    const ref = (ctx.resolve(d.ref)?.ref ?? d.ref).toLowerCase();
+    const ref = lower(ctx.resolve(d.ref)?.ref ?? d.ref);
     return (
       near.has(ref) ||
-      ctx.tiedEntities(ref).some(r => r.toLowerCase() === source)
+      ctx.tiedEntities(ref).some(r => lower(r) === source)
     );
   });
   if (declared) return [];
@@ -403,7 +404,7 @@ export const contractDriftRule: ContractRule = {
     for (const fact of facts) {
       if (!fact.target) continue;
       const ref = targetRef(fact.target, anchor, ctx);
-      if (ref === anchor.entityRef.toLowerCase()) continue;
+      if (ref === lower(anchor.entityRef)) continue;
       const list = byTarget.get(ref);
       if (list) list.push(fact);
       else byTarget.set(ref, [fact]);

@@ -11,6 +11,7 @@ import {
 import { chainFreshness, ChainFreshness, lagName } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { chainEdges } from './util';
+import { sameRef } from '../refs';
 
 /** `15-30s (replica lag), 60s max`, as the essay writes a freshness guarantee. */
 export function formatFreshness(f: ChainFreshness, provider: string): string {
@@ -88,7 +89,7 @@ export const dataFreshnessRule: ContractRule = {
       }
       if (stale) impact += ` (${stale})`;
       const upstream =
-        fresh.holder.toLowerCase() !== provider.toLowerCase()
+        !sameRef(fresh.holder, provider)
           ? entityName(fresh.holder)
           : p;
       const resolutions = [
@@ -97,7 +98,7 @@ export const dataFreshnessRule: ContractRule = {
         `${c}: Alternative algorithm (redesign)`,
       ];
       const via =
-        match.source && match.source.toLowerCase() !== provider.toLowerCase()
+        match.source && !sameRef(match.source, provider)
           ? match.source
           : undefined;
       drafts.push({

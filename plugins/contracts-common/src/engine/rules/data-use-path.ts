@@ -11,11 +11,12 @@ import {
   purposeOf,
   resolutionLines,
 } from '../format';
-import { enterWalk } from '../paths';
+import { MAX_WALK_DEPTH, MAX_WALK_VISITS, memoKey } from '../paths';
 import type { Hop } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { carriers } from './access-policy';
 import { chainEdges } from './util';
+import { lower, sameRef } from '../refs';
 
 /** An item (dataset or endpoint) whose data carries restrictions from where it was made. */
 interface Origin {
@@ -55,15 +56,32 @@ function originsOfDataset(
   ds: ProvidedDataset,
 ): Array<{ origin: Origin; path: Hop[] }> {
   return ctx.memo(
-    `data-use-path\n${ds.name}`,
+    memoKey('data-use-path', ds.name),
     () => {
       const out: Array<{ origin: Origin; path: Hop[] }> = [];
-      const visited = new Set<string>();
-      const walk = (at: string, d: ProvidedDataset, path: Hop[]) => {
-        if (!enterWalk(visited, `${at.toLowerCase()}#${d.name}`, path.length)) {
+      // Visited: lower-cased ref → the dataset names seen there (the walk's key is the pair).
+      const visited = new Map<string, string[]>();
+      let visits = 0;
+      // The way from the dataset read to the one visited: copied only into an origin found.
+      const path: Hop[] = [];
+      const walk = (at: string, d: ProvidedDataset) => {
+        // enterWalk's bound, on the pair (ref, dataset) without a string made per visit.
+        const lowered = lower(at);
+        const names = visited.get(lowered);
+        if (
+          names?.includes(d.name) ||
+          path.length >= MAX_WALK_DEPTH ||
+          visits >= MAX_WALK_VISITS
+        ) {
           return;
         }
-        const here = [...path, { ref: at, subject: d.name }];
+        visits++;
+        if (names) {
+          names.push(d.name);
+        } else {
+          visited.set(lowered, [d.name]);
+        }
+        path.push({ ref: at, subject: d.name });
         if (restricted(d)) {
           out.push({
             origin: {
@@ -73,32 +91,34 @@ function originsOfDataset(
               access: d.access,
               pii: d.pii,
             },
-            path: here,
+            path: path.slice(),
           });
         }
-        if (d.pii && NO_PII.test(d.pii)) return;
-        for (const source of d.derivedFrom) {
-          const match = ctx.findDataset(source.ref, source.dataset);
-          if (match.provider && match.dataset) {
-            walk(match.provider, match.dataset, here);
-            continue;
-          }
-          // derived from data an endpoint of the source carries
-          const provider = ctx.resolve(source.ref)?.ref;
-          const endpoints = provider
-            ? ctx.contract(provider)?.endpoints ?? []
-            : [];
-          for (const e of endpoints) {
-            if (e.data.includes(source.dataset) && restricted(e)) {
-              out.push({
-                origin: endpointOrigin(provider!, e),
-                path: [...here, { ref: provider!, subject: e.path }],
-              });
+        if (!d.pii || !NO_PII.test(d.pii)) {
+          for (const source of d.derivedFrom) {
+            const match = ctx.findDataset(source.ref, source.dataset);
+            if (match.provider && match.dataset) {
+              walk(match.provider, match.dataset);
+              continue;
+            }
+            // derived from data an endpoint of the source carries
+            const provider = ctx.resolve(source.ref)?.ref;
+            const endpoints = provider
+              ? ctx.contract(provider)?.endpoints ?? []
+              : [];
+            for (const e of endpoints) {
+              if (e.data.includes(source.dataset) && restricted(e)) {
+                out.push({
+                  origin: endpointOrigin(provider!, e),
+                  path: [...path, { ref: provider!, subject: e.path }],
+                });
+              }
             }
           }
         }
+        path.pop();
       };
-      walk(ref, ds, []);
+      walk(ref, ds);
       return out;
     },
     ref,
@@ -252,7 +272,7 @@ export const dataUsePathRule: ContractRule = {
         const broken = violations(carried, need);
         if (broken.length === 0) continue;
         const { origin } = carried;
-        if (origin.holder.toLowerCase() === self.toLowerCase()) continue;
+        if (sameRef(origin.holder, self)) continue;
         const key = `${need.data}\n${origin.holder}\n${origin.item}`;
         if (seen.has(key)) continue;
         seen.add(key);

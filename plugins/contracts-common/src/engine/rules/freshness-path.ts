@@ -3,6 +3,7 @@ import { chainFreshness, ChainFreshness, freshnessMaxMs } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { formatFreshness } from './data-freshness';
 import { chainEdges } from './util';
+import { sameRef } from '../refs';
 
 /**
  * `freshness-path`: a derived dataset promises to be fresher than a dataset it is derived
@@ -35,7 +36,7 @@ export const freshnessPathRule: ContractRule = {
           continue;
         }
         if (
-          match.provider.toLowerCase() === self.toLowerCase() &&
+          sameRef(match.provider, self) &&
           match.dataset === ds
         ) {
           continue;

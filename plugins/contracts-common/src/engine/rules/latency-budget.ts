@@ -11,6 +11,7 @@ import {
 import { chainEdges } from './util';
 import { formatObserved, observedValues } from './observed';
 import type { ContractRule, FindingDraft } from '../types';
+import { sameRef } from '../refs';
 
 const LEVEL_RANK: Record<LatencyBound['level'], number> = {
   acceptable: 0,
@@ -37,7 +38,7 @@ export function formatChainLatency(
   provider: string,
 ): string {
   const via =
-    l.holder.toLowerCase() === provider.toLowerCase()
+    sameRef(l.holder, provider)
       ? ''
       : ` via ${l.path.map(h => entityName(h.ref)).join(' → ')}`;
   const basis = l.target ? 'target' : 'current';

@@ -9,6 +9,7 @@ import {
 import type { ResolvedCall } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
 import { chainEdges } from './util';
+import { sameRef } from '../refs';
 
 /**
  * True when every call's target declares the operation's latency, and the promise holds
@@ -61,7 +62,7 @@ export const latencyPathRule: ContractRule = {
       c =>
         c.call.operation &&
         c.target &&
-        c.target.ref.toLowerCase() !== self.toLowerCase(),
+        !sameRef(c.target.ref, self),
     );
     if (calls.length === 0) {
       return [];

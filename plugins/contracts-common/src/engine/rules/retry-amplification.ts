@@ -9,6 +9,7 @@ import {
 } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
+import { lower, sameRef } from '../refs';
 
 interface Amplified {
   path: Hop[];
@@ -30,14 +31,14 @@ function amplify(
 ): Amplified | undefined {
   const best = new Map<string, number>();
   // The head is on every path: a chain never comes back to it.
-  const onPath = new Set<string>([head.toLowerCase()]);
+  const onPath = new Set<string>([lower(head)]);
   let visits = 0;
   // The current chain as stacks, copied only when it amplifies beyond the bound.
   const refs: string[] = [firstTarget];
   const subjects: string[] = [first.operation ?? '*'];
   const factors: number[] = [first.attempts];
   const walk = (at: string, product: number): Amplified | undefined => {
-    const key = at.toLowerCase();
+    const key = lower(at);
     if (onPath.has(key)) {
       return undefined;
     }
@@ -103,7 +104,7 @@ export const retryAmplificationRule: ContractRule = {
       if (call.attempts < 2) {
         continue;
       }
-      if (!target || target.ref.toLowerCase() === head.toLowerCase()) {
+      if (!target || sameRef(target.ref, head)) {
         continue;
       }
       const found = amplify(ctx, head, call, target.ref, bound);

@@ -1,8 +1,16 @@
 import { capitalize, entityName, formatMs } from '../format';
 import { attemptTimeoutMs } from '../calls';
-import { Call, callsFrom, Hop, enterWalk, resolvedCalls } from '../paths';
+import {
+  Call,
+  callsFrom,
+  Hop,
+  enterWalk,
+  memoKey,
+  resolvedCalls,
+} from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
+import { lower, sameRef } from '../refs';
 
 interface DownstreamWait {
   /** Longest time the callee may keep waiting on its own dependencies: timeout × attempts. */
@@ -27,7 +35,11 @@ function downstreamWait(
   ref: string,
   op: string,
 ): DownstreamWait | undefined {
-  return ctx.memo(`timeout-ordering\n${op}`, () => walkWait(ctx, ref, op), ref);
+  return ctx.memo(
+    memoKey('timeout-ordering', op),
+    () => walkWait(ctx, ref, op),
+    ref,
+  );
 }
 
 function walkWait(
@@ -41,7 +53,7 @@ function walkWait(
     subject: string,
     depth: number,
   ): DownstreamWait | undefined => {
-    if (!enterWalk(visited, at.toLowerCase(), depth)) {
+    if (!enterWalk(visited, lower(at), depth)) {
       return undefined;
     }
     // The longest wait so far: a wait found further down, or one of `at`'s own calls with a
@@ -115,7 +127,7 @@ export const timeoutOrderingRule: ContractRule = {
       if (timeout === undefined) {
         continue;
       }
-      if (!target || target.ref.toLowerCase() === consumer.toLowerCase()) {
+      if (!target || sameRef(target.ref, consumer)) {
         continue;
       }
       const op = call.operation ?? '*';

@@ -2,6 +2,7 @@ import type { Finding, SourceLocation } from '../../types';
 import { capitalize, entityName, formatMs, formatPercentile } from '../format';
 import { chainFreshness, chainLatency, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
+import { lower, sameRef } from '../refs';
 
 /** The rule id of an unanswered need. @public */
 export const UNANSWERED_NEED_RULE = 'unanswered-need';
@@ -80,10 +81,10 @@ export const unansweredNeedRule: ContractRule = {
     const needs: Need[] = [];
     const seen = new Set<string>();
     const add = (need: Need) => {
-      const key = `${need.provider.toLowerCase()}\n${need.subject}`;
+      const key = `${lower(need.provider)}\n${need.subject}`;
       if (
         seen.has(key) ||
-        need.provider.toLowerCase() === consumer.toLowerCase()
+        sameRef(need.provider, consumer)
       )
         return;
       seen.add(key);
@@ -275,7 +276,7 @@ export function groupUnansweredNeeds(
       ({ subject, aspect } = u);
       kind = 'undeclared';
     } else continue;
-    const key = `${f.provider.toLowerCase()}\n${subject}\n${aspect}`;
+    const key = `${lower(f.provider)}\n${subject}\n${aspect}`;
     let group = groups.get(key);
     if (!group) {
       group = {
@@ -298,7 +299,7 @@ export function groupUnansweredNeeds(
     group.needs.push(entry);
     const consumerKey = f.hidden?.includes('consumer')
       ? f.id
-      : f.consumer.toLowerCase();
+      : lower(f.consumer);
     if (!group.seen.has(consumerKey)) {
       group.seen.add(consumerKey);
       group.consumers++;

@@ -2,6 +2,7 @@ import type { SourceLocation } from '../../types';
 import { entityName } from '../format';
 import { resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
+import { lower } from '../refs';
 
 /**
  * What a contract says about a target: `calls score`, `reads orders`, `derives a from b`,
@@ -39,7 +40,7 @@ function addEdge(
   loc: SourceLocation,
   what: What,
 ) {
-  const key = target.toLowerCase();
+  const key = lower(target);
   for (const existing of edges) {
     if (existing.key === key) {
       if (alsoAccepted) {
@@ -129,18 +130,18 @@ export const undeclaredDependencyRule: ContractRule = {
     const drafts: FindingDraft[] = [];
     // The catalog's dependencies and the refs the contract's edges cover, in lower case (a
     // handful each: arrays).
-    const declared = catalog.map(r => r.toLowerCase());
+    const declared = catalog.map(r => lower(r));
     const covered: string[] = [];
-    const selfKey = self.toLowerCase();
+    const selfKey = lower(self);
     for (const edge of edges) {
       if (edge.key === selfKey) {
         continue;
       }
       let isDeclared = false;
       for (const r of edge.accepted) {
-        const lower = r.toLowerCase();
-        covered.push(lower);
-        isDeclared = isDeclared || declared.includes(lower);
+        const key = lower(r);
+        covered.push(key);
+        isDeclared = isDeclared || declared.includes(key);
       }
       if (isDeclared) {
         continue;
@@ -168,8 +169,8 @@ export const undeclaredDependencyRule: ContractRule = {
     }
     for (const dep of catalog) {
       if (
-        covered.includes(dep.toLowerCase()) ||
-        dep.toLowerCase() === selfKey ||
+        covered.includes(lower(dep)) ||
+        lower(dep) === selfKey ||
         !ctx.contract(dep)
       ) {
         continue;

@@ -3,6 +3,7 @@ import { capitalize, entityName } from '../format';
 import { resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { carriers } from './access-policy';
+import { lower } from '../refs';
 
 interface Found {
   consumer: string;
@@ -18,7 +19,7 @@ function report(
   loc: SourceLocation,
   where: string,
 ) {
-  const key = `${provider.toLowerCase()}\n${subject}`;
+  const key = `${lower(provider)}\n${subject}`;
   if (out.seen.has(key)) {
     return;
   }
