@@ -6,7 +6,8 @@
  *                        [--idle 40] [--probe-rate 20] [--refresh-interval S] [--sync-interval S]
  *                        [--lag-every 20] [--lag-pending 8] [--max-per-finding N]
  *                        [--concurrent-writes N] [--write-queue N] [--max-loop-delay MS]
- *                        [--floor]
+ *                        [--max-utilization U]
+ *                        [--floor] [--rate R]
  *                        [--profile out.cpuprofile [--profile-replica a|b]] [--keep]
  *
  * Targets (the issue): the catalog's p99 during the writes within 2× its idle p99 (the quieter
@@ -99,6 +100,14 @@
  *   plugin would store for the same body with one knex insert, and the writes go there (no lag:
  *   nothing of the plugin sees them). What any implementation of the route must spend: if the
  *   catalog's p99 misses its target under the floor, no write route can meet it at this rate.
+ * - `--rate R`: an open loop instead of `--concurrency` writers: write i is sent at i/R s from the
+ *   start (R writes/s over both replicas), whether or not the earlier ones have answered (at most
+ *   256 in flight; beyond, the next is sent late, counted). With `--floor`, the catalog's p99 at a
+ *   fixed write rate: the rate at which even a bare insert keeps it within 2×.
+ * - A write answered 503 or 429 with a Retry-After (s, fractions allowed) is sent again after it.
+ * - `--max-utilization U` sets `contracts.decisions.maxEventLoopUtilization` (0–1: writes admitted
+ *   at a rate that keeps each replica's event loop busy about that share of the time; beyond it,
+ *   503 with Retry-After; src/services/admission.ts).
  * - `--max-loop-delay MS` sets `contracts.decisions.maxEventLoopDelay` (writes refused with 503
  *   and Retry-After while the replica's event loop is delayed beyond it; README).
  * - `kill -USR2 <pid>` during the writes: no more writes are sent (those in flight finish), and
@@ -106,7 +115,13 @@
  *   loaded that the writes would take too long; the report's write count says how many).
  *   Ctrl-C (SIGINT) stops without a report.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -164,6 +179,14 @@ const CONCURRENT_WRITES = given('concurrent-writes');
 const WRITE_QUEUE = given('write-queue');
 const MAX_PER_FINDING = given('max-per-finding');
 const MAX_LOOP_DELAY = given('max-loop-delay');
+/** Open loop: writes per second, both replicas together (instead of --concurrency writers). */
+const RATE = given('rate');
+const MAX_UTILIZATION = given('max-utilization');
+/** Writes in flight at most under --rate; beyond, the next is sent late (counted). */
+const RATE_MAX_IN_FLIGHT = 256;
+const WRITERS = RATE
+  ? `open loop at ${RATE} writes/s (at most ${RATE_MAX_IN_FLIGHT} in flight)`
+  : `${CONCURRENCY} writers`;
 const KEEP = process.argv.includes('--keep');
 const FLOOR = process.argv.includes('--floor');
 /** Where the writes go: the plugin's route, or (--floor) the bare insert's. */
@@ -215,6 +238,9 @@ async function main() {
         ...(CONCURRENT_WRITES ? { concurrentWrites: CONCURRENT_WRITES } : {}),
         ...(WRITE_QUEUE ? { writeQueue: WRITE_QUEUE } : {}),
         ...(MAX_LOOP_DELAY ? { maxEventLoopDelay: MAX_LOOP_DELAY } : {}),
+        ...(MAX_UTILIZATION
+          ? { maxEventLoopUtilization: MAX_UTILIZATION }
+          : {}),
       },
       schedule: {
         frequency: { hours: 24 },
@@ -341,6 +367,36 @@ async function run(
   );
   const cpuOf = () => replicas.map(r => cpuSeconds(r.child.pid));
 
+  // The catalog settles after the replicas start (each entity processed once): the graphs that
+  // follow find findings the first one did not, and the notifier sends them (one request to the
+  // notifications backend each, hundreds in all). Not part of the idle state: wait for it.
+  {
+    const sends = () =>
+      replicas
+        .map(
+          r =>
+            readFileSync(r.logFile, 'utf8').match(
+              /"url":"\/api\/notifications"/g,
+            )?.length ?? 0,
+        )
+        .reduce((a, b) => a + b, 0);
+    const t0 = Date.now();
+    let last = sends();
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < 5_000 && Date.now() - t0 < 180_000) {
+      await sleep(1000);
+      const now = sends();
+      if (now !== last) quietSince = Date.now();
+      last = now;
+    }
+    process.stdout.write(
+      `  notifications sent since start: ${last} (waited ${(
+        (Date.now() - t0) /
+        1000
+      ).toFixed(0)} s for them to stop)\n`,
+    );
+  }
+
   // (1) idle
   process.stdout.write(
     `  idle: the catalog probe alone, ${IDLE_S} s, ${PROBE_RATE} req/s per replica\n`,
@@ -359,7 +415,7 @@ async function run(
 
   // (2) load and (3) lag
   process.stdout.write(
-    `  load: ${DECISIONS} decisions, alternately through A and B, ${CONCURRENCY} writers, the probe beside them\n`,
+    `  load: ${DECISIONS} decisions, alternately through A and B, ${WRITERS}, the probe beside them\n`,
   );
   const statuses = new Map<string, number>();
   const writeLatencies: number[][] = [[], []];
@@ -434,62 +490,95 @@ async function run(
       )}; the report counts those\n`,
     );
   });
+  /** Write i (through A when i is even); its status counted, a lag sampled for some. */
+  const writeOne = async (i: number) => {
+    const r = i % 2;
+    // consecutive writes (one through each replica) answer the same finding
+    const findingId = findings[Math.floor(i / 2) % findings.length];
+    const post = () =>
+      fetch(`${replicas[r].base}/api/${WRITE_PLUGIN}/decisions`, {
+        method: 'POST',
+        headers: { ...headersOf(r), 'content-type': 'application/json' },
+        body: JSON.stringify({
+          findingId,
+          title: `Load decision ${i}`,
+          context: `Written by bench-decisions through replica ${names[r]}.`,
+          options: ['Raise the budget', 'Cache the call'],
+          decision: 'Raise the latency budget for now',
+          rationale:
+            'The call is off the critical path; the cache comes next quarter.',
+          reviewBy: '2099-12-31',
+        }),
+        signal: AbortSignal.timeout(60_000),
+      });
+    const t0 = performance.now();
+    let status: string;
+    try {
+      let res: Response;
+      // refused for now (503: the write queue is full or the replica is busy; 429: the rate
+      // per user): again after its Retry-After (seconds, fractions allowed)
+      for (;;) {
+        res = await post();
+        const retry = Number(res.headers.get('retry-after'));
+        if ((res.status !== 503 && res.status !== 429) || !(retry > 0)) break;
+        await res.arrayBuffer();
+        retried[r]++;
+        await sleep(retry * 1000);
+      }
+      status = String(res.status);
+      const body: any = await res.json().catch(() => undefined);
+      const ackAt = performance.now();
+      writeLatencies[r].push(ackAt - t0);
+      if (res.status === 201 && body?.id) {
+        // one write in LAG_EVERY, through A and B in turns
+        if (!FLOOR && i % LAG_EVERY === Math.floor(i / LAG_EVERY) % 2) {
+          if (pendingLags < LAG_PENDING) {
+            lagPolls.push(sampleLag(r, findingId, body.id, ackAt));
+          } else skippedLags++;
+        }
+      } else if (!firstError.has(status)) {
+        firstError.set(status, JSON.stringify(body)?.slice(0, 300));
+      }
+    } catch (e: any) {
+      status = e?.cause?.code ?? e?.name ?? 'error';
+      if (!firstError.has(status)) firstError.set(status, String(e));
+    }
+    statuses.set(status, (statuses.get(status) ?? 0) + 1);
+  };
+  /** Closed loop: each of CONCURRENCY writers sends its next write when the last answered. */
   const writer = async () => {
     for (;;) {
       const i = next++;
       if (i >= DECISIONS || stopWriting) return;
-      const r = i % 2;
-      // consecutive writes (one through each replica) answer the same finding
-      const findingId = findings[Math.floor(i / 2) % findings.length];
-      const post = () =>
-        fetch(`${replicas[r].base}/api/${WRITE_PLUGIN}/decisions`, {
-          method: 'POST',
-          headers: { ...headersOf(r), 'content-type': 'application/json' },
-          body: JSON.stringify({
-            findingId,
-            title: `Load decision ${i}`,
-            context: `Written by bench-decisions through replica ${names[r]}.`,
-            options: ['Raise the budget', 'Cache the call'],
-            decision: 'Raise the latency budget for now',
-            rationale:
-              'The call is off the critical path; the cache comes next quarter.',
-            reviewBy: '2099-12-31',
-          }),
-          signal: AbortSignal.timeout(60_000),
-        });
-      const t0 = performance.now();
-      let status: string;
-      try {
-        let res: Response;
-        // a full write queue (503, contracts.decisions.writeQueue): again after its Retry-After
-        for (;;) {
-          res = await post();
-          const retry = Number(res.headers.get('retry-after'));
-          if (res.status !== 503 || !(retry > 0)) break;
-          await res.arrayBuffer();
-          retried[r]++;
-          await sleep(retry * 1000);
-        }
-        status = String(res.status);
-        const body: any = await res.json().catch(() => undefined);
-        const ackAt = performance.now();
-        writeLatencies[r].push(ackAt - t0);
-        if (res.status === 201 && body?.id) {
-          // one write in LAG_EVERY, through A and B in turns
-          if (!FLOOR && i % LAG_EVERY === Math.floor(i / LAG_EVERY) % 2) {
-            if (pendingLags < LAG_PENDING) {
-              lagPolls.push(sampleLag(r, findingId, body.id, ackAt));
-            } else skippedLags++;
-          }
-        } else if (!firstError.has(status)) {
-          firstError.set(status, JSON.stringify(body)?.slice(0, 300));
-        }
-      } catch (e: any) {
-        status = e?.cause?.code ?? e?.name ?? 'error';
-        if (!firstError.has(status)) firstError.set(status, String(e));
-      }
-      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      await writeOne(i);
     }
+  };
+  /** Writes sent late by --rate (RATE_MAX_IN_FLIGHT in flight when their time came). */
+  let lateWrites = 0;
+  /**
+   * Open loop (--rate): write i is sent at i / RATE s from the start whether or not the earlier
+   * ones have answered, at most RATE_MAX_IN_FLIGHT in flight (then the next waits for one:
+   * counted as late, and the rate achieved says so).
+   */
+  const openLoop = async () => {
+    const t0 = performance.now();
+    const inFlight = new Set<Promise<void>>();
+    for (;;) {
+      const i = next;
+      if (i >= DECISIONS || stopWriting) break;
+      const due = t0 + (i * 1000) / RATE!;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      if (inFlight.size >= RATE_MAX_IN_FLIGHT) {
+        lateWrites++;
+        while (inFlight.size >= RATE_MAX_IN_FLIGHT)
+          await Promise.race(inFlight);
+      }
+      next++;
+      const p: Promise<void> = writeOne(i).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    }
+    await Promise.all(inFlight);
   };
 
   cpu0 = cpuOf();
@@ -519,7 +608,8 @@ async function run(
           }, load ${loadavg()[0].toFixed(2)}\n`,
         );
       }, 1000);
-      await Promise.all(Array.from({ length: CONCURRENCY }, writer));
+      if (RATE) await openLoop();
+      else await Promise.all(Array.from({ length: CONCURRENCY }, writer));
       const seconds = (performance.now() - t0) / 1000;
       clearInterval(progress);
       const result = await Promise.all(probes.map(p => p.stop()));
@@ -561,7 +651,7 @@ async function run(
             0,
           )} decisions (of ${DECISIONS}: SIGUSR2)`
         : `${DECISIONS} decisions`
-    }, ${CONCURRENCY} writers; probe ${PROBE_RATE} req/s per replica (open loop); 2 replicas, PostgreSQL${
+    }, ${WRITERS}; probe ${PROBE_RATE} req/s per replica (open loop); 2 replicas, PostgreSQL${
       FLOOR
         ? '\nFLOOR: the writes went to a bare knex insert of the same row (POST /api/benchfloor/decisions), not to the plugin'
         : ''
@@ -660,7 +750,11 @@ async function run(
     '',
     `writes: ${written} in ${writeSeconds.toFixed(1)} s = ${(
       written / writeSeconds
-    ).toFixed(0)}/s; statuses ${count(statuses)}`,
+    ).toFixed(0)}/s${
+      RATE
+        ? ` (asked ${RATE}/s; ${lateWrites} sent late: ${RATE_MAX_IN_FLIGHT} in flight)`
+        : ''
+    }; statuses ${count(statuses)}`,
   );
   for (const [status, body] of firstError)
     out.push(`  first ${status}: ${body}`);
@@ -681,7 +775,11 @@ async function run(
     )} s, B ${loadCpu[1].toFixed(1)} s in ${writeSeconds.toFixed(0)} s (${(
       ((loadCpu[0] + loadCpu[1]) * 1000) /
       written
-    ).toFixed(1)} ms of the replicas' CPU per write, the probe's included)`,
+    ).toFixed(
+      1,
+    )} ms of the replicas' CPU per write, the probe's included, and the lag polls': ${(
+      lags.reduce((a, l) => a + l.pollMs.length, 0) / written
+    ).toFixed(2)} GET /findings/{id} per write)`,
   );
   if (PROFILE)
     out.push(
