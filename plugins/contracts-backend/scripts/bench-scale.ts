@@ -4,7 +4,13 @@
  * catalog sizes in one run.
  *
  *   yarn bench:scale [--entities 10000,100000] [--duration 10] [--connections 32]
- *                    [--http-entities 5000] [--ingest seed|catalog] [--keep]
+ *                    [--http-entities 5000] [--ingest seed|catalog] [--keep] [--profile]
+ *                    [--fact-retriever]
+ *
+ * `--profile`: a CPU profile of the backend's main thread over each event-loop window, and the
+ * report lists the window's tasks over 20 ms (CPU ms, heaviest stack, the functions taking most).
+ * `--fact-retriever`: the tech-insights contracts fact retriever runs every minute, as
+ * app-config.yaml has it (by default here once a day: see FACT_RETRIEVER).
  *
  * What runs, per size N
  * - The portal's own backend (packages/backend/src/index.ts, unmodified), started as `yarn start`
@@ -91,6 +97,13 @@ const HTTP_ENTITIES = num('http-entities', 5000);
 const KEEP = process.argv.includes('--keep');
 /** CPU profiles of the host's main thread over every window, and its tasks over 20 ms listed. */
 const PROFILE = process.argv.includes('--profile');
+/**
+ * The tech-insights fact retriever of the contracts facts runs once a day instead of every
+ * minute (app-config.yaml), unless `--fact-retriever`: each of its runs reads GET /graph, every
+ * findings page and many entities' histories from the same process and writes N facts, another
+ * plugin's work that would land in whichever window is open (a deployment runs it daily/hourly).
+ */
+const FACT_RETRIEVER = process.argv.includes('--fact-retriever');
 const INGEST = argOf('ingest') ?? 'seed';
 if (INGEST !== 'seed' && INGEST !== 'catalog')
   throw new Error('--ingest: seed or catalog');
@@ -310,6 +323,18 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
   const config = {
     backend: { database: { client: 'pg', connection: PG, prefix } },
     catalog: { orphanStrategy: 'keep' },
+    ...(FACT_RETRIEVER
+      ? {}
+      : {
+          techInsights: {
+            factRetrievers: {
+              contractsFactRetriever: {
+                cadence: '0 3 * * *',
+                initialDelay: { hours: 24 },
+              },
+            },
+          },
+        }),
     contracts: {
       // the catalog's reads take longer than the default 5 s on the loaded build machine at 100k
       catalogReadTimeout: 120,
@@ -648,7 +673,9 @@ async function main() {
   process.stdout.write(
     `  sizes ${SIZES.join(
       ', ',
-    )}; logs, config and catalogs: ${dir}; load average ${loadavg()
+    )}; the contracts fact retriever (tech-insights) ${
+      FACT_RETRIEVER ? 'every minute' : 'once a day'
+    }; logs, config and catalogs: ${dir}; load average ${loadavg()
       .map(l => l.toFixed(2))
       .join(' ')}\n`,
   );
