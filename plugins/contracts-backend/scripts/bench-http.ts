@@ -5,6 +5,7 @@
  *
  *   yarn bench:http [--entities 10000] [--duration 10] [--connections 32] [--rounds 3]
  *                   [--http-entities 5000] [--runs contracts,noop,catalog] [--profile FILE]
+ *                   [--fact-retriever]
  *
  * - The portal's backend (packages/backend, unmodified; scripts/benchBackend.ts) on fresh
  *   PostgreSQL databases (prefix `contracts_http_<pid>_`, dropped at the end), with
@@ -14,6 +15,11 @@
  *   src/__testUtils__/generatedCatalog.ts are then written into them
  *   (scripts/benchSeedCatalog.ts), and the backend is started again with the plugin, until its
  *   first findings.
+ * - The tech-insights fact retriever of the contracts facts runs once a day instead of every
+ *   minute (app-config.yaml), unless `--fact-retriever`: each of its runs reads GET /graph, the
+ *   findings and every entity's history from the same process and writes N facts (seconds to tens
+ *   of seconds of another plugin's work at 10k), which lands on whichever route's run is under
+ *   way and decides the comparison of tails.
  * - Before the runs, the backend is left to finish what follows a first load (persisting the
  *   snapshot, the contract history, other plugins' start-up tasks) until its process uses under 5%
  *   of a core for 3 s in a row (at most 3 minutes), and again before each run (at most 20 s).
@@ -24,11 +30,17 @@
  *   run: latency p50/p95/p99, req/s, and the backend process's CPU per request (/proc, the
  *   figure least moved by the machine's load), with the load average. Targets: our req/s >= 4x
  *   the catalog's; our p95 <= 1.3x the no-op route's.
- * - `--profile FILE`: a CPU profile of the backend during the run of our route
- *   (scripts/bench-profile-hook.cjs; summarise it with `yarn bench:summary FILE`).
+ * - `--profile FILE`: CPU profiles of the backend during each route's first run, FILE.<route>
+ *   (scripts/bench-profile-hook.cjs; summarise one with `yarn bench:summary FILE.contracts`).
  * The machine is shared: compare the ratios of one run, not figures of different runs.
  */
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatedEntities } from '../src/__testUtils__/generatedCatalog';
@@ -62,6 +74,7 @@ const HTTP_ENTITIES = Math.min(N, num('http-entities', 5000));
 const ROUNDS = num('rounds', 3);
 const PROFILE = argOf('profile');
 const RUNS = (argOf('runs') ?? 'contracts,noop,catalog').split(',');
+const FACT_RETRIEVER = process.argv.includes('--fact-retriever');
 const KIND = 'contracts_http';
 const HOOK = join(__dirname, 'bench-scale-hook.cjs');
 const TARGET = { rpsRatio: 4, p95Ratio: 1.3 };
@@ -118,6 +131,7 @@ const median = (xs: number[]) => {
 
 async function main() {
   await dropDatabases(KIND, 'stale');
+  if (PROFILE) rmSync(PROFILE, { force: true });
   const dir = mkdtempSync(join(tmpdir(), 'contracts-bench-http-'));
   const prefix = `${KIND}_${process.pid}_`;
   const catalogFile = join(dir, 'catalog.yaml');
@@ -133,6 +147,18 @@ async function main() {
         initialDelay: { hours: 24 },
       },
     },
+    ...(FACT_RETRIEVER
+      ? {}
+      : {
+          techInsights: {
+            factRetrievers: {
+              contractsFactRetriever: {
+                cadence: '0 3 * * *',
+                initialDelay: { hours: 24 },
+              },
+            },
+          },
+        }),
   };
   const start = async (name: string, withPlugin: boolean) => {
     const backend = startBackend({
@@ -159,7 +185,9 @@ async function main() {
     });
   try {
     process.stdout.write(
-      `  ${N} entities; logs in ${dir}; load average ${load()}\n`,
+      `  ${N} entities; the contracts fact retriever ${
+        FACT_RETRIEVER ? 'every minute' : 'once a day'
+      }; logs in ${dir}; load average ${load()}\n`,
     );
     {
       const s = await start('tables', false);
@@ -194,7 +222,7 @@ async function main() {
         const url = URLS[key](backend.base);
         const opts = { url, token, connections: CONNECTIONS, n: HTTP_ENTITIES };
         await settle(backend, 20);
-        const profiling = PROFILE && key === 'contracts' && round === 1;
+        const profiling = PROFILE && round === 1;
         if (profiling) backend.child.kill('SIGUSR2');
         const cpu0 = cpuSeconds(backend.child.pid) ?? NaN;
         const r = await runLoad({ ...opts, duration: DURATION });
@@ -203,6 +231,7 @@ async function main() {
           backend.child.kill('SIGUSR2');
           for (let i = 0; i < 100 && !existsSync(PROFILE); i++)
             await sleep(200);
+          if (existsSync(PROFILE)) renameSync(PROFILE, `${PROFILE}.${key}`);
         }
         results[key] = { ...r, cpuMs: (cpu * 1000) / (r.rps * DURATION) };
         process.stdout.write(
@@ -271,7 +300,8 @@ async function main() {
         r => r.rps,
       ).toFixed(2)}x (the most ours could reach); load ${load()}\n`,
     );
-    if (PROFILE) process.stdout.write(`  profile of our run: ${PROFILE}\n`);
+    if (PROFILE)
+      process.stdout.write(`  profiles: ${PROFILE}.{${RUNS.join(',')}}\n`);
   } finally {
     await cleanup();
   }
