@@ -159,16 +159,6 @@ function attachBitmapMotion(
   const onDown = (e: MouseEvent) => {
     if (e.button === 0) drag = { x: e.clientX, y: e.clientY, moved: false };
   };
-  // on the window, in the capture phase: sigma follows the mouse on the document
-  const onMove = (e: MouseEvent) => {
-    if (!drag) return;
-    e.stopPropagation();
-    const dx = e.clientX - drag.x;
-    const dy = e.clientY - drag.y;
-    if (!drag.moved && Math.hypot(dx, dy) < DRAG_THRESHOLD_PX) return;
-    drag = { x: e.clientX, y: e.clientY, moved: true };
-    apply(panBy(t, dx, dy));
-  };
   const onUp = () => {
     if (!drag) return;
     if (drag.moved) {
@@ -177,6 +167,21 @@ function attachBitmapMotion(
       settle();
     }
     drag = undefined;
+  };
+  // on the window, in the capture phase: sigma follows the mouse on the document
+  const onMove = (e: MouseEvent) => {
+    if (!drag) return;
+    if (e.buttons === 0) {
+      // released outside the window: the drag ended there
+      onUp();
+      return;
+    }
+    e.stopPropagation();
+    const dx = e.clientX - drag.x;
+    const dy = e.clientY - drag.y;
+    if (!drag.moved && Math.hypot(dx, dy) < DRAG_THRESHOLD_PX) return;
+    drag = { x: e.clientX, y: e.clientY, moved: true };
+    apply(panBy(t, dx, dy));
   };
   const onClick = (e: MouseEvent) => {
     if (swallowClick) {
