@@ -194,6 +194,37 @@ describe('EventLoopAdmission', () => {
     expect(c.retryAfterSeconds()).toBe(1);
   });
 
+  it('asks refused writers to come back later the more of them wait for the rate, 10 s at most', () => {
+    const c = new WriteRateController({ target: 0.5, intervalMs: 100 });
+    for (let i = 0; i < 50; i++) c.observe(1);
+    expect(c.rate).toBe(1);
+    let now = 0;
+    /** `writers` that each send again after the Retry-After they were given, for `seconds`. */
+    const run = (writers: number, seconds: number) => {
+      const next = Array.from({ length: writers }, () => now);
+      for (const end = now + seconds * 1000; now < end; ) {
+        now += 100;
+        for (let k = 0; k < next.length; k++) {
+          if (next[k] <= now && !c.tryAdmit(now)) {
+            next[k] = now + c.retryAfterSeconds() * 1000;
+          }
+        }
+        c.observe(1);
+      }
+    };
+    // a few writers waiting for a rate of 1/s: each is told to wait about their number
+    run(4, 120);
+    const few = c.retryAfterSeconds();
+    expect(few).toBeGreaterThan(1);
+    expect(few).toBeLessThan(10);
+    // many: the longest
+    run(50, 120);
+    expect(c.retryAfterSeconds()).toBe(10);
+    // none any more: back to a second
+    run(0, 10);
+    expect(c.retryAfterSeconds()).toBe(1);
+  });
+
   it('answers writes beyond the rate with 503 and Retry-After, and lets reads pass (maxEventLoopUtilization)', async () => {
     let now = 0;
     admission = new EventLoopAdmission(

@@ -72,6 +72,10 @@ const MIN_RATE = 1;
 const MAX_RATE = 10_000;
 /** The rate a controller starts at, writes/s. */
 const START_RATE = 20;
+/** The longest Retry-After of a write refused by the rate, s. */
+const MAX_RETRY_AFTER_S = 10;
+/** The weight of each interval's refusals in their smoothed rate (≈ a second at 100 ms). */
+const REFUSAL_SMOOTHING = 0.1;
 
 /**
  * The rate at which a host admits writes, set from its event loop's utilization (the share of
@@ -95,6 +99,9 @@ export class WriteRateController {
   #refusedInInterval = 0;
   #admitted = 0;
   #utilization = 0;
+  /** Refusals per second, smoothed over about a second. */
+  #refusalRate = 0;
+  #retryAfter = 1;
 
   constructor(
     private readonly options: {
@@ -158,13 +165,29 @@ export class WriteRateController {
       const up = u > 0 ? Math.min(1.25, target / u) : 1.25;
       this.#rate = Math.min(MAX_RATE, this.#rate * up + 1);
     }
+    // The writers waiting: each is refused about once per Retry-After, so about
+    // refusals/s × Retry-After of them; spread their next tries over the time the rate takes
+    // to admit them all, instead of having them all come back each second.
+    const perSecond =
+      (this.#refusedInInterval * 1000) / this.options.intervalMs;
+    this.#refusalRate += REFUSAL_SMOOTHING * (perSecond - this.#refusalRate);
+    const waiting = this.#refusalRate * this.#retryAfter;
+    this.#retryAfter = Math.max(
+      1,
+      Math.min(MAX_RETRY_AFTER_S, Math.ceil(waiting / this.#rate)),
+    );
     this.#refusedInInterval = 0;
     this.#tokens = Math.min(this.#tokens, this.burst());
   }
 
-  /** How long a refused write should wait before it is sent again, whole seconds (≥ 1). */
+  /**
+   * How long a refused write should wait before it is sent again, whole seconds (1 to
+   * {@link MAX_RETRY_AFTER_S}): about the time the current rate takes to admit the writers
+   * waiting (estimated from the refusals), so that a refusal is not repeated every second by
+   * each of them — a refusal too costs the host a token check and a log line.
+   */
   retryAfterSeconds(): number {
-    return Math.max(1, Math.min(10, Math.ceil(1 / this.#rate)));
+    return this.#retryAfter;
   }
 }
 
