@@ -158,6 +158,40 @@ export async function createRouter(
     }
     return refs;
   };
+  /**
+   * How many entities the caller may read, and how many of them have a contract: told by the
+   * hash the worker made of each contract (or the graph node), without reading the contracts
+   * themselves (kept as JSON text until something reads them).
+   */
+  const countEntities = (
+    s: GraphSnapshot,
+    canRead: (ref: string) => boolean,
+  ) => {
+    let entities = 0;
+    let contracts = 0;
+    for (const [k, e] of s.entities) {
+      if (!canRead(k)) continue;
+      entities++;
+      if (e.contractHash !== undefined || s.nodeByRef.get(k)?.hasContract) {
+        contracts++;
+      }
+    }
+    return { entities, contracts };
+  };
+  /** {@link countEntities} for who may read every entity, once per graph. */
+  const entityCountsCache = new WeakMap<
+    GraphSnapshot['entities'],
+    { entities: number; contracts: number }
+  >();
+  const entityCounts = (s: GraphSnapshot) => {
+    let counts = entityCountsCache.get(s.entities);
+    if (!counts) {
+      counts = countEntities(s, () => true);
+      entityCountsCache.set(s.entities, counts);
+    }
+    return counts;
+  };
+
   // The entity endpoint is the portal's hot path: its body depends only on the graph snapshot,
   // the decision records of its findings, (through review dates) the time and, for a caller the
   // policy gives a conditional read, which of the entities its findings name they may read. So
@@ -264,17 +298,18 @@ export async function createRouter(
       ? (entityRef && s.entities.get(entityRef)?.problems) || []
       : s.problems;
     if (!visibility.all) problems = problems.filter(p => canRead(p.entity));
-    let entities = [...s.entities];
     let edges = s.result.graph.edges;
     if (!visibility.all) {
-      entities = entities.filter(([k]) => canRead(k));
       edges = edges.filter(e => canRead(e.from) && canRead(e.to));
     }
+    const { entities, contracts } = visibility.all
+      ? entityCounts(s)
+      : countEntities(s, canRead);
     const report = buildReport({
       findings: withStatus,
       problems,
-      entities: entities.length,
-      contracts: entities.filter(([, e]) => e.contract).length,
+      entities,
+      contracts,
       edges,
     });
     const offset = decodeCursor(q.cursor);
