@@ -447,6 +447,24 @@ describe('the caller’s catalog read permission, on the real backend', () => {
     expect(bob.headers.etag).toBe(warm[`bob ${checkout} gzip`].headers.etag);
     expect(bob.text).toContain('3200ms');
 
+    // the whole graph, served serialized to who may read every entity, shows each finding's
+    // status as the finding itself does, before and after a new decision
+    const statusesAgree = async () => {
+      const graph = await request(server)
+        .get('/api/contracts/graph')
+        .set(as(BOB));
+      const one = await request(server)
+        .get(`/api/contracts/findings/${latency.id}`)
+        .set(as(BOB));
+      expect(graph.status).toBe(200);
+      const inGraph = graph.body.findings.find(
+        (f: Finding) => f.id === latency.id,
+      );
+      expect(inGraph).toEqual(one.body.finding);
+      return inGraph;
+    };
+    await statusesAgree();
+
     // a new decision on checkout → risk: both bodies are built again with it, each as its
     // caller may see it
     const before = warm[`guest ${checkout} gzip`].body.decisionCount;
@@ -469,5 +487,6 @@ describe('the caller’s catalog read permission, on the real backend', () => {
     expect(mine(bobAfter.body).provider).toBe(RISK);
     expect(mine(guestAfter.body).provider).toBe(HIDDEN_ENTITY);
     expect(leaked(guestAfter.text, { ref: false })).toEqual([]);
+    await statusesAgree();
   });
 });

@@ -8,7 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { type GraphSnapshot, refKey } from '../services/ContractsGraphService';
 
 /** The weak ETag Express gives a response body (its `etag` setting's default). */
-function weakEtag(body: Buffer): string {
+export function weakEtag(body: Buffer): string {
   const hash = createHash('sha1')
     .update(body)
     .digest('base64')
@@ -136,7 +136,7 @@ export class EntityBodyCache {
 }
 
 /** What a body shows of the snapshot besides its content. */
-function freshnessKey(s: GraphSnapshot): string {
+export function freshnessKey(s: GraphSnapshot): string {
   return `${s.stale}|${s.computedAt}|${s.staleReason}|${s.staleSince}|${s.lastSuccessAt}`;
 }
 
