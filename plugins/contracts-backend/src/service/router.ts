@@ -273,11 +273,88 @@ export async function createRouter(
   };
   router.get('/entities/:kind/:namespace/:name', entity);
 
+  /** The time the status of one of `findings` may change by itself: a decision's next review date. */
+  const statusValidUntil = (findings: readonly Finding[], now: number) => {
+    let validUntil = Infinity;
+    for (const f of findings) {
+      for (const d of decisions.forFinding(f.id)) {
+        const deadline = d.reviewBy ? reviewDeadline(d.reviewBy) : undefined;
+        if (deadline !== undefined && deadline > now) {
+          validUntil = Math.min(validUntil, deadline);
+        }
+      }
+    }
+    return validUntil;
+  };
+
+  /**
+   * The report of every finding for who may read every entity (GET /findings without a filter,
+   * page after page), built once per snapshot and decisions version (and until the next review
+   * date): not again for each page.
+   */
+  let wholeReport:
+    | {
+        content: GraphSnapshot['result'];
+        problems: GraphSnapshot['problems'];
+        entities: GraphSnapshot['entities'];
+        decisions: number;
+        validUntil: number;
+        report: ReturnType<typeof buildReport>;
+      }
+    | undefined;
+  const wholeReportOf = (s: GraphSnapshot, now: number) => {
+    const cached = wholeReport;
+    if (
+      cached &&
+      cached.content === s.result &&
+      cached.problems === s.problems &&
+      cached.entities === s.entities &&
+      cached.decisions === decisions.version &&
+      now < cached.validUntil
+    ) {
+      return cached.report;
+    }
+    const version = decisions.version;
+    const report = buildReport({
+      findings: decisions.withStatus(s.result.findings, now),
+      problems: s.problems,
+      ...entityCounts(s),
+      edges: s.result.graph.edges,
+    });
+    wholeReport = {
+      content: s.result,
+      problems: s.problems,
+      entities: s.entities,
+      decisions: version,
+      validUntil: statusValidUntil(s.result.findings, now),
+      report,
+    };
+    return report;
+  };
+
   router.get('/findings', async (req, res) => {
     const q = req.query;
     const s = await snapshot();
     const visibility = await visibilityOf(req, () => graphRefs(s));
     const { canRead } = visibility;
+    if (
+      visibility.all &&
+      !q.entityRef &&
+      !q.severity &&
+      !q.rule &&
+      !q.owner &&
+      !q.status
+    ) {
+      const report = wholeReportOf(s, Date.now());
+      res.json({
+        version: report.version,
+        ...page(report.findings, decodeCursor(q.cursor), q.limit),
+        problems: report.problems,
+        summary: report.summary,
+        ...freshness(s),
+      });
+      return;
+    }
     // an entity the caller may not read is as unknown as one the graph does not have
     const entityRef =
       q.entityRef && canRead(q.entityRef) ? lower(q.entityRef) : undefined;
@@ -407,16 +484,7 @@ export async function createRouter(
           }).slice(0, -1);
     const version = decisions.version;
     const findings = decisions.withStatus(s.result.findings, now);
-    // the time a finding's status may change by itself: the next review date of a decision
-    let validUntil = Infinity;
-    for (const f of s.result.findings) {
-      for (const d of decisions.forFinding(f.id)) {
-        const deadline = d.reviewBy ? reviewDeadline(d.reviewBy) : undefined;
-        if (deadline !== undefined && deadline > now) {
-          validUntil = Math.min(validUntil, deadline);
-        }
-      }
-    }
+    const validUntil = statusValidUntil(s.result.findings, now);
     const body = Buffer.from(
       `${nodesEdges},"findings":${JSON.stringify(findings)},${JSON.stringify(
         freshness(s),
