@@ -70,9 +70,9 @@ function withMembers(entities: Entity[]): Entity[] {
     e.kind === 'Group'
       ? {
           ...e,
-          relations: (members.get(`group:default/${e.metadata.name}`) ?? []).map(
-            targetRef => ({ type: 'hasMember', targetRef }),
-          ),
+          relations: (
+            members.get(`group:default/${e.metadata.name}`) ?? []
+          ).map(targetRef => ({ type: 'hasMember', targetRef })),
         }
       : e,
   );
@@ -158,329 +158,330 @@ async function markRead(server: Server, user: string, id: string) {
     .expect(200);
 }
 
-describe.each(databases.eachSupportedId())('notifications and signals on %p', id => {
-  let examples: Entity[];
-  beforeAll(async () => {
-    examples = withMembers(await loadExampleEntities());
-  });
-
-  /** The database of each other plugin (notifications), shared by the replicas of a test. */
-  let others: Map<string, Promise<Knex>>;
-  beforeEach(() => {
-    others = new Map();
-  });
-
-  /** The contracts plugin on `knex`, every other plugin on its own database of the same kind. */
-  function pluginDatabases(knex: Knex, shared: Map<string, Promise<Knex>>) {
-    return createServiceFactory({
-      service: coreServices.database,
-      deps: { plugin: coreServices.pluginMetadata },
-      async factory({ plugin }) {
-        const pluginId = plugin.getId();
-        if (pluginId !== 'contracts' && !shared.has(pluginId)) {
-          shared.set(pluginId, databases.init(id));
-        }
-        const client =
-          pluginId === 'contracts' ? knex : await shared.get(pluginId)!;
-        return { getClient: async () => client };
-      },
+describe.each(databases.eachSupportedId())(
+  'notifications and signals on %p',
+  id => {
+    let examples: Entity[];
+    beforeAll(async () => {
+      examples = withMembers(await loadExampleEntities());
     });
-  }
 
-  async function start(
-    entities: Entity[],
-    knex: Knex,
-    more: BackendFeature[] = [],
-  ) {
-    // a scheduler whose tasks the test triggers (the mock's instance is also its factory)
-    const scheduler = mockServices.scheduler() as SchedulerService & {
-      factory(options: {
-        skipTaskRunOnStartup?: boolean;
-      }): ServiceFactory<SchedulerService>;
-    };
-    const catalog = mutableCatalog(entities);
-    const { server } = await startTestBackend({
-      features: [
-        contractsPlugin,
-        permissionPlugin,
-        policyModule,
-        notificationsPlugin,
-        catalog.factory,
-        // the real events service: one bus for every plugin (the mock has one per plugin)
-        eventsServiceFactory,
-        scheduler.factory({ skipTaskRunOnStartup: true }),
-        pluginDatabases(knex, others),
-        mockServices.rootConfig.factory({
-          data: {
-            app: { baseUrl: 'http://localhost:3000' },
-            permission: { enabled: true },
-            contracts: {
-              refreshIntervalSeconds: 0.2,
-              deciders: { 'access-policy': ['group:default/security-team'] },
+    /** The database of each other plugin (notifications), shared by the replicas of a test. */
+    let others: Map<string, Promise<Knex>>;
+    beforeEach(() => {
+      others = new Map();
+    });
+
+    /** The contracts plugin on `knex`, every other plugin on its own database of the same kind. */
+    function pluginDatabases(knex: Knex, shared: Map<string, Promise<Knex>>) {
+      return createServiceFactory({
+        service: coreServices.database,
+        deps: { plugin: coreServices.pluginMetadata },
+        async factory({ plugin }) {
+          const pluginId = plugin.getId();
+          if (pluginId !== 'contracts' && !shared.has(pluginId)) {
+            shared.set(pluginId, databases.init(id));
+          }
+          const client =
+            pluginId === 'contracts' ? knex : await shared.get(pluginId)!;
+          return { getClient: async () => client };
+        },
+      });
+    }
+
+    async function start(
+      entities: Entity[],
+      knex: Knex,
+      more: BackendFeature[] = [],
+    ) {
+      // a scheduler whose tasks the test triggers (the mock's instance is also its factory)
+      const scheduler = mockServices.scheduler() as SchedulerService & {
+        factory(options: {
+          skipTaskRunOnStartup?: boolean;
+        }): ServiceFactory<SchedulerService>;
+      };
+      const catalog = mutableCatalog(entities);
+      const { server } = await startTestBackend({
+        features: [
+          contractsPlugin,
+          permissionPlugin,
+          policyModule,
+          notificationsPlugin,
+          catalog.factory,
+          // the real events service: one bus for every plugin (the mock has one per plugin)
+          eventsServiceFactory,
+          scheduler.factory({ skipTaskRunOnStartup: true }),
+          pluginDatabases(knex, others),
+          mockServices.rootConfig.factory({
+            data: {
+              app: { baseUrl: 'http://localhost:3000' },
+              permission: { enabled: true },
+              contracts: {
+                refreshIntervalSeconds: 0.2,
+                deciders: { 'access-policy': ['group:default/security-team'] },
+              },
             },
-          },
-        }),
-        ownershipUserInfo(OWNERSHIP),
-        ...more,
-      ],
-    });
-    const started = { server, catalog };
-    const findings = async () =>
-      (
-        await request(started.server)
-          .get('/api/contracts/findings')
-          .set(as(GUEST))
-      ).body.items as Finding[];
-    await until(async () => (await findings())?.length > 0, 'the graph');
-    return { ...started, scheduler, findings };
-  }
+          }),
+          ownershipUserInfo(OWNERSHIP),
+          ...more,
+        ],
+      });
+      const started = { server, catalog };
+      const findings = async () =>
+        (
+          await request(started.server)
+            .get('/api/contracts/findings')
+            .set(as(GUEST))
+        ).body.items as Finding[];
+      await until(async () => (await findings())?.length > 0, 'the graph');
+      return { ...started, scheduler, findings };
+    }
 
-  it('notifies the deciders of a new trade-off once, however many recomputes follow', async () => {
-    const knex = await databases.init(id);
-    const withoutSupport = examples.filter(e => e.metadata.name !== 'support');
-    const signals = signalRecorder();
-    const { server, catalog, scheduler, findings } = await start(
-      withoutSupport,
-      knex,
-      [signals.module],
-    );
-    // what was there at the first graph notifies nobody (installing the plugin is no news)
-    expect(await notificationsOf(server, BOB)).toEqual([]);
+    it('notifies the deciders of a new trade-off once, however many recomputes follow', async () => {
+      const knex = await databases.init(id);
+      const withoutSupport = examples.filter(
+        e => e.metadata.name !== 'support',
+      );
+      const signals = signalRecorder();
+      const { server, catalog, scheduler, findings } = await start(
+        withoutSupport,
+        knex,
+        [signals.module],
+      );
+      // what was there at the first graph notifies nobody (installing the plugin is no news)
+      expect(await notificationsOf(server, BOB)).toEqual([]);
 
-    catalog.set(examples);
-    const access = await until(
-      async () => (await findings()).find(f => f.rule === 'access-policy'),
-      'the trade-off',
-    );
-    const [note] = await until(
-      async () => {
+      catalog.set(examples);
+      const access = await until(
+        async () => (await findings()).find(f => f.rule === 'access-policy'),
+        'the trade-off',
+      );
+      const [note] = await until(async () => {
         const n = await notificationsOf(server, BOB);
         return n.length ? n : undefined;
-      },
-      "bob's notification",
-    );
-    expect(note.payload).toMatchObject({
-      title: 'Trade-off to decide: support → risk',
-      topic: CONTRACTS_NOTIFICATION_TOPICS.finding,
-      scope: `contracts:finding:${access.id}`,
-      severity: 'normal',
-      link: `/catalog/default/component/support/contracts?finding=${encodeURIComponent(
-        access.id,
-      )}`,
-    });
-    // every decider group's members; nobody else
-    expect(await notificationsOf(server, GUEST)).toHaveLength(1);
-    expect(await notificationsOf(server, SAM)).toHaveLength(1);
-    expect(await notificationsOf(server, CAROL)).toEqual([]);
-    // and the open pages heard of the new graph
-    await until(
-      async () =>
-        signals.seen.some(
-          s =>
-            s.channel === CONTRACTS_SIGNAL_CHANNEL &&
-            s.message.kind === 'graph',
-        ),
-      'a graph signal',
-    );
-
-    // bob reads it; a second recompute, and a third after an unrelated change, send nothing
-    // (a notification sent again under its scope would be marked unread)
-    await markRead(server, BOB, note.id);
-    await scheduler.triggerTask('contracts-graph-full-recompute');
-    catalog.set(
-      examples.map(e =>
-        e.metadata.name === 'orders'
-          ? withEtag({
-              ...e,
-              metadata: { ...e.metadata, description: 'changed' },
-            })
-          : e,
-      ),
-    );
-    await scheduler.triggerTask('contracts-graph-full-recompute');
-    await new Promise(r => setTimeout(r, 1500));
-    const after = await notificationsOf(server, BOB);
-    expect(after).toHaveLength(1);
-    expect(after[0].read).toBeTruthy();
-    expect(await notificationsOf(server, SAM)).toHaveLength(1);
-  });
-
-  it('notifies a recorded decision and its supersession in one notification per finding; reopens when the evidence changes', async () => {
-    const knex = await databases.init(id);
-    const signals = signalRecorder();
-    const { server, catalog, findings } = await start(examples, knex, [
-      signals.module,
-    ]);
-    const access = (await findings()).find(f => f.rule === 'access-policy')!;
-    const recorded = await request(server)
-      .post('/api/contracts/decisions')
-      .set(as(GUEST))
-      .send({
-        findingId: access.id,
-        title: 'Support reads a summary through risk',
-        decision: 'summary endpoint',
-        rationale: 'keeps PII with the risk team',
-        status: 'accepted',
+      }, "bob's notification");
+      expect(note.payload).toMatchObject({
+        title: 'Trade-off to decide: support → risk',
+        topic: CONTRACTS_NOTIFICATION_TOPICS.finding,
+        scope: `contracts:finding:${access.id}`,
+        severity: 'normal',
+        link: `/catalog/default/component/support/contracts?finding=${encodeURIComponent(
+          access.id,
+        )}`,
       });
-    expect(recorded.status).toBe(201);
-    const [note] = await until(
-      async () => {
-        const n = await notificationsOf(server, BOB);
-        return n.length ? n : undefined;
-      },
-      "bob's notification",
-    );
-    expect(note.payload).toMatchObject({
-      title: 'Decision recorded: Support reads a summary through risk',
-      topic: CONTRACTS_NOTIFICATION_TOPICS.decision,
-      scope: `contracts:finding:${access.id}`,
-    });
-    expect(await notificationsOf(server, SAM)).toHaveLength(1);
-    // the recorder is not told of what they did
-    expect(await notificationsOf(server, GUEST)).toEqual([]);
-    await until(
-      async () =>
-        signals.seen.some(
-          s =>
-            s.channel === CONTRACTS_SIGNAL_CHANNEL &&
-            s.message.kind === 'decisions',
-        ),
-      'a decisions signal',
-    );
+      // every decider group's members; nobody else
+      expect(await notificationsOf(server, GUEST)).toHaveLength(1);
+      expect(await notificationsOf(server, SAM)).toHaveLength(1);
+      expect(await notificationsOf(server, CAROL)).toEqual([]);
+      // and the open pages heard of the new graph
+      await until(
+        async () =>
+          signals.seen.some(
+            s =>
+              s.channel === CONTRACTS_SIGNAL_CHANNEL &&
+              s.message.kind === 'graph',
+          ),
+        'a graph signal',
+      );
 
-    // everyone accepts; then the finding's evidence changes: the decision no longer holds
-    await acceptAsOthers(server, recorded.body.id);
-    const superseding = await request(server)
-      .post(`/api/contracts/decisions/${recorded.body.id}/supersede`)
-      .set(as(GUEST))
-      .send({
-        title: 'Support reads the breakdown, masked',
-        decision: 'masked breakdown',
-        rationale: 'disputes need it',
-        status: 'accepted',
-      });
-    expect(superseding.status).toBe(201);
-    await until(
-      async () =>
-        (await notificationsOf(server, BOB))[0]?.payload.title ===
-        'Decision superseded: Support reads the breakdown, masked',
-      'the superseded notification',
-    );
-    // the same notification, updated
-    expect(await notificationsOf(server, BOB)).toHaveLength(1);
-    await acceptAsOthers(server, superseding.body.id);
-    catalog.set(
-      examples.map(e =>
-        e.metadata.name === 'support'
-          ? withEtag(
-              JSON.parse(
-                JSON.stringify(e).replace(/support_tier_2/g, 'support_tier_1'),
-              ),
-            )
-          : e,
-      ),
-    );
-    const changed = await until(
-      async () =>
-        (await findings()).find(
-          f => f.id === access.id && f.evidence !== access.evidence,
+      // bob reads it; a second recompute, and a third after an unrelated change, send nothing
+      // (a notification sent again under its scope would be marked unread)
+      await markRead(server, BOB, note.id);
+      await scheduler.triggerTask('contracts-graph-full-recompute');
+      catalog.set(
+        examples.map(e =>
+          e.metadata.name === 'orders'
+            ? withEtag({
+                ...e,
+                metadata: { ...e.metadata, description: 'changed' },
+              })
+            : e,
         ),
-      'the changed evidence',
-    );
-    expect(changed.status).toBe('needs-review');
-    await until(
-      async () =>
-        (await notificationsOf(server, BOB))[0]?.payload.title ===
-        'Decision to review: Support reads the breakdown, masked',
-      'the reopened notification',
-    );
-    const reopened = await notificationsOf(server, GUEST);
-    expect(reopened).toHaveLength(1);
-    expect(reopened[0].payload).toMatchObject({
-      severity: 'high',
-      scope: `contracts:finding:${access.id}`,
+      );
+      await scheduler.triggerTask('contracts-graph-full-recompute');
+      await new Promise(r => setTimeout(r, 1500));
+      const after = await notificationsOf(server, BOB);
+      expect(after).toHaveLength(1);
+      expect(after[0].read).toBeTruthy();
+      expect(await notificationsOf(server, SAM)).toHaveLength(1);
     });
-  });
 
-  it('reminds the deciders once before the review-by date, with two replicas running the task', async () => {
-    const knex = await databases.init(id);
-    const a = await start(examples, knex);
-    const b = await start(examples, knex);
-    const access = (await a.findings()).find(f => f.rule === 'access-policy')!;
-    const soon = new Date(Date.now() + 5 * 86_400_000)
-      .toISOString()
-      .slice(0, 10);
-    const far = new Date(Date.now() + 60 * 86_400_000)
-      .toISOString()
-      .slice(0, 10);
-    const record = async (reviewBy: string, title: string) => {
-      const r = await request(a.server)
+    it('notifies a recorded decision and its supersession in one notification per finding; reopens when the evidence changes', async () => {
+      const knex = await databases.init(id);
+      const signals = signalRecorder();
+      const { server, catalog, findings } = await start(examples, knex, [
+        signals.module,
+      ]);
+      const access = (await findings()).find(f => f.rule === 'access-policy')!;
+      const recorded = await request(server)
         .post('/api/contracts/decisions')
         .set(as(GUEST))
         .send({
           findingId: access.id,
-          title,
+          title: 'Support reads a summary through risk',
           decision: 'summary endpoint',
           rationale: 'keeps PII with the risk team',
           status: 'accepted',
-          reviewBy,
         });
-      expect(r.status).toBe(201);
-      await acceptAsOthers(b.server, r.body.id);
-      return r.body.id as string;
-    };
-    const due = await record(soon, 'Due soon');
-    // both replicas run the reminders at once, twice
-    for (let i = 0; i < 2; i++) {
+      expect(recorded.status).toBe(201);
+      const [note] = await until(async () => {
+        const n = await notificationsOf(server, BOB);
+        return n.length ? n : undefined;
+      }, "bob's notification");
+      expect(note.payload).toMatchObject({
+        title: 'Decision recorded: Support reads a summary through risk',
+        topic: CONTRACTS_NOTIFICATION_TOPICS.decision,
+        scope: `contracts:finding:${access.id}`,
+      });
+      expect(await notificationsOf(server, SAM)).toHaveLength(1);
+      // the recorder is not told of what they did
+      expect(await notificationsOf(server, GUEST)).toEqual([]);
+      await until(
+        async () =>
+          signals.seen.some(
+            s =>
+              s.channel === CONTRACTS_SIGNAL_CHANNEL &&
+              s.message.kind === 'decisions',
+          ),
+        'a decisions signal',
+      );
+
+      // everyone accepts; then the finding's evidence changes: the decision no longer holds
+      await acceptAsOthers(server, recorded.body.id);
+      const superseding = await request(server)
+        .post(`/api/contracts/decisions/${recorded.body.id}/supersede`)
+        .set(as(GUEST))
+        .send({
+          title: 'Support reads the breakdown, masked',
+          decision: 'masked breakdown',
+          rationale: 'disputes need it',
+          status: 'accepted',
+        });
+      expect(superseding.status).toBe(201);
+      await until(
+        async () =>
+          (await notificationsOf(server, BOB))[0]?.payload.title ===
+          'Decision superseded: Support reads the breakdown, masked',
+        'the superseded notification',
+      );
+      // the same notification, updated
+      expect(await notificationsOf(server, BOB)).toHaveLength(1);
+      await acceptAsOthers(server, superseding.body.id);
+      catalog.set(
+        examples.map(e =>
+          e.metadata.name === 'support'
+            ? withEtag(
+                JSON.parse(
+                  JSON.stringify(e).replace(
+                    /support_tier_2/g,
+                    'support_tier_1',
+                  ),
+                ),
+              )
+            : e,
+        ),
+      );
+      const changed = await until(
+        async () =>
+          (
+            await findings()
+          ).find(f => f.id === access.id && f.evidence !== access.evidence),
+        'the changed evidence',
+      );
+      expect(changed.status).toBe('needs-review');
+      await until(
+        async () =>
+          (await notificationsOf(server, BOB))[0]?.payload.title ===
+          'Decision to review: Support reads the breakdown, masked',
+        'the reopened notification',
+      );
+      const reopened = await notificationsOf(server, GUEST);
+      expect(reopened).toHaveLength(1);
+      expect(reopened[0].payload).toMatchObject({
+        severity: 'high',
+        scope: `contracts:finding:${access.id}`,
+      });
+    });
+
+    it('reminds the deciders once before the review-by date, with two replicas running the task', async () => {
+      const knex = await databases.init(id);
+      const a = await start(examples, knex);
+      const b = await start(examples, knex);
+      const access = (await a.findings()).find(
+        f => f.rule === 'access-policy',
+      )!;
+      const soon = new Date(Date.now() + 5 * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      const far = new Date(Date.now() + 60 * 86_400_000)
+        .toISOString()
+        .slice(0, 10);
+      const record = async (reviewBy: string, title: string) => {
+        const r = await request(a.server)
+          .post('/api/contracts/decisions')
+          .set(as(GUEST))
+          .send({
+            findingId: access.id,
+            title,
+            decision: 'summary endpoint',
+            rationale: 'keeps PII with the risk team',
+            status: 'accepted',
+            reviewBy,
+          });
+        expect(r.status).toBe(201);
+        await acceptAsOthers(b.server, r.body.id);
+        return r.body.id as string;
+      };
+      const due = await record(soon, 'Due soon');
+      // both replicas run the reminders at once, twice
+      for (let i = 0; i < 2; i++) {
+        await Promise.all([
+          a.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
+          b.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
+        ]);
+      }
+      const reminders = async (user: string) =>
+        (await notificationsOf(a.server, user)).filter(
+          n => n.payload.topic === CONTRACTS_NOTIFICATION_TOPICS.review,
+        );
+      for (const user of [GUEST, BOB, SAM]) {
+        const got = await until(async () => {
+          const r = await reminders(user);
+          return r.length ? r : undefined;
+        }, `${user}'s reminder`);
+        expect(got).toHaveLength(1);
+        expect(got[0].payload).toMatchObject({
+          title: `Review due by ${soon}: Due soon`,
+          scope: `contracts:review:${due}`,
+        });
+      }
+      expect(await reminders(CAROL)).toEqual([]);
+      // read, and the task runs again on both: not sent again
+      await markRead(a.server, BOB, (await reminders(BOB))[0].id);
       await Promise.all([
         a.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
         b.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
       ]);
-    }
-    const reminders = async (user: string) =>
-      (await notificationsOf(a.server, user)).filter(
-        n => n.payload.topic === CONTRACTS_NOTIFICATION_TOPICS.review,
-      );
-    for (const user of [GUEST, BOB, SAM]) {
-      const got = await until(
-        async () => {
-          const r = await reminders(user);
-          return r.length ? r : undefined;
-        },
-        `${user}'s reminder`,
-      );
-      expect(got).toHaveLength(1);
-      expect(got[0].payload).toMatchObject({
-        title: `Review due by ${soon}: Due soon`,
-        scope: `contracts:review:${due}`,
-      });
-    }
-    expect(await reminders(CAROL)).toEqual([]);
-    // read, and the task runs again on both: not sent again
-    await markRead(a.server, BOB, (await reminders(BOB))[0].id);
-    await Promise.all([
-      a.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
-      b.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
-    ]);
-    expect((await reminders(BOB))[0].read).toBeTruthy();
+      expect((await reminders(BOB))[0].read).toBeTruthy();
 
-    // a decision whose review is two months away is not due yet
-    const superseding = await request(a.server)
-      .post(`/api/contracts/decisions/${due}/supersede`)
-      .set(as(GUEST))
-      .send({
-        title: 'Reviewed later',
-        decision: 'summary endpoint',
-        rationale: 'still fine',
-        status: 'accepted',
-        reviewBy: far,
-      });
-    expect(superseding.status).toBe(201);
-    await acceptAsOthers(a.server, superseding.body.id);
-    await Promise.all([
-      a.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
-      b.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
-    ]);
-    expect(await reminders(BOB)).toHaveLength(1);
-  });
-});
+      // a decision whose review is two months away is not due yet
+      const superseding = await request(a.server)
+        .post(`/api/contracts/decisions/${due}/supersede`)
+        .set(as(GUEST))
+        .send({
+          title: 'Reviewed later',
+          decision: 'summary endpoint',
+          rationale: 'still fine',
+          status: 'accepted',
+          reviewBy: far,
+        });
+      expect(superseding.status).toBe(201);
+      await acceptAsOthers(a.server, superseding.body.id);
+      await Promise.all([
+        a.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
+        b.scheduler.triggerTask(REVIEW_REMINDERS_TASK_ID),
+      ]);
+      expect(await reminders(BOB)).toHaveLength(1);
+    });
+  },
+);
