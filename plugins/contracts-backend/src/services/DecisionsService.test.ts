@@ -34,7 +34,11 @@ describe.each(databases.eachSupportedId())('DecisionsService on %p', id => {
       database: mockServices.database({ knex }),
     });
     const make = () =>
-      new DecisionsService({ store, logger: mockServices.logger.mock() });
+      new DecisionsService({
+        store,
+        logger: mockServices.logger.mock(),
+        gapRecheckMs: 50,
+      });
     return { knex, a: make(), b: make() };
   }
 
@@ -109,6 +113,40 @@ describe.each(databases.eachSupportedId())('DecisionsService on %p', id => {
       at: new Date(Date.now() - 1000).toISOString(),
     });
     await b.sync();
+    expect(b.forFinding('f-1')[0].signatures).toHaveLength(2);
+  });
+
+  it('looks again for a hole soon by itself, without waiting for the next periodic sync', async () => {
+    const { knex, a, b } = await replicas();
+    const { decision } = await a.create(base);
+    await b.sync();
+    const [{ seq }] = await knex('contracts_decision_events').max({
+      seq: 'seq',
+    });
+    const event = {
+      decision_id: decision.id,
+      finding_id: 'f-1',
+      kind: 'signed',
+      decider: SECURITY,
+      actor: 'user:default/sam',
+      at: new Date().toISOString(),
+      verdict: 'reject',
+    };
+    await knex('contracts_decision_events').insert({
+      ...event,
+      seq: Number(seq) + 2,
+    });
+    await b.sync(); // finds the hole at seq + 1
+    expect(b.forFinding('f-1')[0].signatures).toHaveLength(1);
+    await knex('contracts_decision_events').insert({
+      ...event,
+      seq: Number(seq) + 1,
+    });
+    // no further sync() from here: the replica's own follow-up reads the hole
+    for (let i = 0; i < 100; i++) {
+      if (b.forFinding('f-1')[0].signatures.length === 2) break;
+      await new Promise(r => setTimeout(r, 50));
+    }
     expect(b.forFinding('f-1')[0].signatures).toHaveLength(2);
   });
 });
