@@ -113,6 +113,16 @@ describe('contracts check on the example catalog', () => {
     expect(stdout).not.toContain('\u001b[');
   });
 
+  it('writes the JSON report on one line to a file or pipe, indented on a terminal', async () => {
+    const piped = await run(['check', EXAMPLES, '--format', 'json']);
+    const shown = await run(['check', EXAMPLES, '--format', 'json'], {
+      isTTY: true,
+    });
+    expect(piped.stdout.trimEnd()).not.toContain('\n');
+    expect(shown.stdout).toContain('\n  "findings": [');
+    expect(JSON.parse(piped.stdout)).toEqual(JSON.parse(shown.stdout));
+  });
+
   it('colours text on a terminal, unless NO_COLOR', async () => {
     expect((await run(['check', EXAMPLES], { isTTY: true })).stdout).toContain(
       '\u001b[31;1mERROR: Latency contract violation',
