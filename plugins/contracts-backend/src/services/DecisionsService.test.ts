@@ -82,66 +82,45 @@ describe.each(databases.eachSupportedId())('DecisionsService on %p', id => {
     expect(b.version).toBe(v);
   });
 
-  it('picks up a write that committed after a later one (a hole in the sequence)', async () => {
+  /** A record written on A and read by B; `signAt(k)` adds a signature event at its seq + k. */
+  async function recordWithEvents() {
     const { knex, a, b } = await replicas();
     const { decision } = await a.create(base);
     await b.sync();
-    // a write with a later seq committed first; the one before it commits afterwards
     const [{ seq }] = await knex('contracts_decision_events').max({
       seq: 'seq',
     });
-    const later = Number(seq) + 2;
-    const event = {
-      decision_id: decision.id,
-      finding_id: 'f-1',
-      kind: 'signed',
-      decider: SECURITY,
-      actor: 'user:default/sam',
-      at: new Date().toISOString(),
-    };
-    await knex('contracts_decision_events').insert({
-      ...event,
-      seq: later,
-      verdict: 'reject',
-    });
+    const signAt = (offset: number, at = new Date()) =>
+      knex('contracts_decision_events').insert({
+        seq: Number(seq) + offset,
+        decision_id: decision.id,
+        finding_id: 'f-1',
+        kind: 'signed',
+        decider: SECURITY,
+        actor: 'user:default/sam',
+        at: at.toISOString(),
+        verdict: 'reject',
+      });
+    return { b, signAt };
+  }
+
+  it('picks up a write that committed after a later one (a hole in the sequence)', async () => {
+    const { b, signAt } = await recordWithEvents();
+    // a write with a later seq committed first; the one before it commits afterwards
+    await signAt(2);
     await b.sync();
     expect(b.forFinding('f-1')[0].status).toBe('rejected');
-    await knex('contracts_decision_events').insert({
-      ...event,
-      seq: later - 1,
-      verdict: 'reject',
-      at: new Date(Date.now() - 1000).toISOString(),
-    });
+    await signAt(1, new Date(Date.now() - 1000));
     await b.sync();
     expect(b.forFinding('f-1')[0].signatures).toHaveLength(2);
   });
 
   it('looks again for a hole soon by itself, without waiting for the next periodic sync', async () => {
-    const { knex, a, b } = await replicas();
-    const { decision } = await a.create(base);
-    await b.sync();
-    const [{ seq }] = await knex('contracts_decision_events').max({
-      seq: 'seq',
-    });
-    const event = {
-      decision_id: decision.id,
-      finding_id: 'f-1',
-      kind: 'signed',
-      decider: SECURITY,
-      actor: 'user:default/sam',
-      at: new Date().toISOString(),
-      verdict: 'reject',
-    };
-    await knex('contracts_decision_events').insert({
-      ...event,
-      seq: Number(seq) + 2,
-    });
+    const { b, signAt } = await recordWithEvents();
+    await signAt(2);
     await b.sync(); // finds the hole at seq + 1
     expect(b.forFinding('f-1')[0].signatures).toHaveLength(1);
-    await knex('contracts_decision_events').insert({
-      ...event,
-      seq: Number(seq) + 1,
-    });
+    await signAt(1);
     // no further sync() from here: the replica's own follow-up reads the hole
     for (let i = 0; i < 100; i++) {
       if (b.forFinding('f-1')[0].signatures.length === 2) break;
