@@ -45,28 +45,22 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generatedEntities } from '../src/__testUtils__/generatedCatalog';
 import {
+  argOf,
   type Backend,
   cpuSeconds,
   dropDatabases,
   freePort,
   HEADERS,
   PG,
+  positiveArg,
   sleep,
   startBackend,
 } from './benchBackend';
 import { type RunResult, runLoad } from './benchHttp';
 import { seedCatalog } from './benchSeedCatalog';
 
-const argOf = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const num = (name: string, def: number) => {
-  const v = Number(argOf(name) ?? def);
-  if (!Number.isInteger(v) || v <= 0)
-    throw new Error(`--${name} needs a positive whole number`);
-  return v;
-};
+const num = (name: string, def: number) =>
+  positiveArg(name, def, { whole: true });
 const N = num('entities', 10_000);
 const DURATION = num('duration', 10);
 const CONNECTIONS = num('connections', 32);

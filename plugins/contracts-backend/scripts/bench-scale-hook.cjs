@@ -32,28 +32,22 @@ const profileDir = process.env.BENCH_PROFILE_DIR;
 let profiler;
 let profiles = 0;
 if (profileDir) {
-  const { Session } = require('node:inspector');
+  const { Session } = require('node:inspector/promises');
   const session = new Session();
   session.connect();
-  const post = (method, params) =>
-    new Promise((resolve, reject) =>
-      session.post(method, params, (err, res) =>
-        err ? reject(err) : resolve(res),
-      ),
-    );
   let running = false;
   profiler = {
     async start() {
       if (running) await this.stop();
       running = true;
-      await post('Profiler.enable');
-      await post('Profiler.setSamplingInterval', { interval: 500 });
-      await post('Profiler.start');
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 500 });
+      await session.post('Profiler.start');
     },
     async stop() {
       if (!running) return undefined;
       running = false;
-      const { profile } = await post('Profiler.stop');
+      const { profile } = await session.post('Profiler.stop');
       const { writeFileSync } = require('node:fs');
       const file = require('node:path').join(
         profileDir,

@@ -64,27 +64,20 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { generatedEntities } from '../src/__testUtils__/generatedCatalog';
 import {
+  argOf,
   type Backend,
   dropDatabases,
   freePort,
   HEADERS,
   PG,
+  positiveArg,
   sleep,
   startBackend,
 } from './benchBackend';
 import { type RunResult, runLoad } from './benchHttp';
 import { seedCatalog } from './benchSeedCatalog';
 
-const argOf = (name: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : undefined;
-};
-const num = (name: string, def: number) => {
-  const v = Number(argOf(name) ?? def);
-  if (!Number.isFinite(v) || v <= 0)
-    throw new Error(`--${name} needs a positive number`);
-  return v;
-};
+const num = (name: string, def: number) => positiveArg(name, def);
 const SIZES = (argOf('entities') ?? '10000,100000').split(',').map(s => {
   const v = Number(s);
   if (!Number.isInteger(v) || v < 10)

@@ -20,6 +20,26 @@ export const HEADERS = {
 
 export const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
+/** The value after `--name` on the command line, if any. */
+export function argOf(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+/** `--name`'s value as a positive number (a whole one with `whole`), else `fallback`. */
+export function positiveArg(
+  name: string,
+  fallback: number,
+  { whole = false } = {},
+): number {
+  const v = Number(argOf(name) ?? fallback);
+  if (whole ? !Number.isInteger(v) || v <= 0 : !Number.isFinite(v) || v <= 0)
+    throw new Error(
+      `--${name} needs a positive ${whole ? 'whole ' : ''}number`,
+    );
+  return v;
+}
+
 /**
  * A catalog of `n` components svc-0 … svc-(n-1), each with an inline contract calling the next
  * one (svc-(n-1) calls svc-0) under a latency budget that the callee's latency misses for part
