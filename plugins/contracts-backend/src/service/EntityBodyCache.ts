@@ -135,6 +135,23 @@ export class EntityBodyCache {
   }
 }
 
+/**
+ * The first review date after `now` among `decisions` (Infinity if none): until then, what the
+ * time does to their findings' status stays as it is.
+ */
+export function nextReviewDeadline(
+  decisions: Iterable<Pick<DecisionRecord, 'reviewBy'>>,
+  now: number,
+): number {
+  let next = Infinity;
+  for (const d of decisions) {
+    const deadline = d.reviewBy ? reviewDeadline(d.reviewBy) : undefined;
+    if (deadline !== undefined && deadline > now)
+      next = Math.min(next, deadline);
+  }
+  return next;
+}
+
 /** What a body shows of the snapshot besides its content. */
 export function freshnessKey(s: GraphSnapshot): string {
   return `${s.stale}|${s.computedAt}|${s.staleReason}|${s.staleSince}|${s.lastSuccessAt}`;
@@ -145,13 +162,7 @@ function serialize(
   now: number,
 ): CachedBody {
   const body = Buffer.from(JSON.stringify(value), 'utf8');
-  let validUntil = Infinity;
-  for (const d of value.decisions) {
-    const deadline = d.reviewBy ? reviewDeadline(d.reviewBy) : undefined;
-    if (deadline !== undefined && deadline > now) {
-      validUntil = Math.min(validUntil, deadline);
-    }
-  }
+  const validUntil = nextReviewDeadline(value.decisions, now);
   const gzip = gzipSync(body, { level: 9 });
   let plain: Buffer | undefined;
   return {

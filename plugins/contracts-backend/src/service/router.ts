@@ -5,7 +5,6 @@ import type {
 } from '@backstage/backend-plugin-api';
 import {
   buildReport,
-  reviewDeadline,
   type Finding,
   type GraphEdge,
   HIDDEN_ENTITY,
@@ -43,7 +42,12 @@ import {
   type DecisionRoutesOptions,
 } from './decisionsRoutes';
 import { ContractsViews } from '../services/ContractsViews';
-import { EntityBodyCache, freshnessKey, weakEtag } from './EntityBodyCache';
+import {
+  EntityBodyCache,
+  freshnessKey,
+  nextReviewDeadline,
+  weakEtag,
+} from './EntityBodyCache';
 import {
   type AnyRequest,
   decodeCursor,
@@ -274,18 +278,13 @@ export async function createRouter(
   router.get('/entities/:kind/:namespace/:name', entity);
 
   /** The time the status of one of `findings` may change by itself: a decision's next review date. */
-  const statusValidUntil = (findings: readonly Finding[], now: number) => {
-    let validUntil = Infinity;
-    for (const f of findings) {
-      for (const d of decisions.forFinding(f.id)) {
-        const deadline = d.reviewBy ? reviewDeadline(d.reviewBy) : undefined;
-        if (deadline !== undefined && deadline > now) {
-          validUntil = Math.min(validUntil, deadline);
-        }
-      }
-    }
-    return validUntil;
-  };
+  const statusValidUntil = (findings: readonly Finding[], now: number) =>
+    nextReviewDeadline(
+      (function* records() {
+        for (const f of findings) yield* decisions.forFinding(f.id);
+      })(),
+      now,
+    );
 
   /**
    * The report of every finding for who may read every entity (GET /findings without a filter,
