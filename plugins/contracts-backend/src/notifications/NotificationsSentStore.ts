@@ -38,9 +38,9 @@ export class NotificationsSentStore {
   }
 
   /**
-   * Inserts the keys not yet there; answers those this call inserted (insert … on conflict do
-   * nothing, on both databases, marked with this call's token: of two replicas claiming the
-   * same key, one gets it).
+   * Inserts the keys not yet there; answers those this call inserted: one statement per chunk,
+   * `insert … on conflict do nothing returning key` on both databases (the rows returned are
+   * the ones inserted: of two replicas claiming the same key, one gets it).
    */
   async claim(keys: readonly string[]): Promise<string[]> {
     const wanted = [...new Set(keys)];
@@ -48,23 +48,16 @@ export class NotificationsSentStore {
     const token = randomUUID();
     const sentAt = new Date().toISOString();
     for (let i = 0; i < wanted.length; i += CHUNK) {
-      const chunk = wanted.slice(i, i + CHUNK);
-      const known = new Set(
-        (await this.db(TABLE).whereIn('key', chunk).select('key')).map(
-          (r: { key: string }) => r.key,
-        ),
-      );
-      const fresh = chunk.filter(key => !known.has(key));
-      if (!fresh.length) continue;
-      await this.db(TABLE)
-        .insert(fresh.map(key => ({ key, sent_at: sentAt, claim: token })))
+      const rows: Array<{ key: string }> = await this.db(TABLE)
+        .insert(
+          wanted
+            .slice(i, i + CHUNK)
+            .map(key => ({ key, sent_at: sentAt, claim: token })),
+        )
         .onConflict('key')
-        .ignore();
-      const mine = await this.db(TABLE)
-        .whereIn('key', fresh)
-        .where({ claim: token })
-        .select('key');
-      claimed.push(...mine.map((r: { key: string }) => r.key));
+        .ignore()
+        .returning('key');
+      claimed.push(...rows.map(r => r.key));
     }
     return claimed;
   }
