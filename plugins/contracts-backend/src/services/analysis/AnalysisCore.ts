@@ -47,6 +47,8 @@ class PartWriter {
   private readonly parts: TransferPart[] = [];
   private fields = new Map<string, string[]>();
   private entities: EntityWire[] = [];
+  private entityJson: string[] = [];
+  private entityChars = 0;
   private size = 0;
 
   add(field: 'f' | 'n' | 'e', json: string) {
@@ -56,9 +58,11 @@ class PartWriter {
     this.grow(json.length + 1);
   }
 
-  addEntity(wire: EntityWire) {
-    this.entities.push(wire);
-    this.grow(wire[3].length + (wire[2]?.length ?? 0) + wire[0].length);
+  addEntity([k, etag, problems, json, hash]: EntityJson) {
+    this.entityChars += json.length;
+    this.entities.push([k, etag, problems, this.entityChars, hash]);
+    this.entityJson.push(json);
+    this.grow(json.length + (problems?.length ?? 0) + k.length);
   }
 
   private grow(chars: number) {
@@ -71,9 +75,15 @@ class PartWriter {
     const body = [...this.fields]
       .map(([field, items]) => `"${field}":[${items.join(',')}]`)
       .join(',');
-    this.parts.push({ json: `{${body}}`, entities: this.entities });
+    this.parts.push({
+      json: `{${body}}`,
+      entities: this.entities,
+      entityJson: this.entityJson.join(''),
+    });
     this.fields = new Map();
     this.entities = [];
+    this.entityJson = [];
+    this.entityChars = 0;
     this.size = 0;
   }
 
@@ -83,8 +93,11 @@ class PartWriter {
   }
 }
 
+/** An entity as written into a piece: EntityWire with its JSON in place of where it ends. */
+type EntityJson = [string, string | null, string | null, string, string | null];
+
 /** An entity as sent (see EntityWire). */
-function entityWire(k: string, stored: StoredEntity): EntityWire {
+function entityWire(k: string, stored: StoredEntity): EntityJson {
   return [
     k,
     stored.etag ?? null,

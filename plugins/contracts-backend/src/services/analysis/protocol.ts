@@ -93,15 +93,16 @@ export interface TransferHeader {
 }
 
 /**
- * An entity as sent: key, etag (or null), its problems as JSON (null: none), its summary and
- * contract as JSON, which the main thread parses when they are first read, and its contract's
- * hash (null: no contract).
+ * An entity as sent: key, etag (or null), its problems as JSON (null: none), where its summary
+ * and contract (as JSON) end in its piece's `entityJson` (they begin where the previous entity's
+ * end), which the main thread parses when they are first read, and its contract's hash (null: no
+ * contract).
  */
 export type EntityWire = [
   string,
   string | null,
   string | null,
-  string,
+  number,
   string | null,
 ];
 
@@ -111,6 +112,12 @@ export interface TransferPart {
   json: string;
   /** New or changed entities. */
   entities: EntityWire[];
+  /**
+   * The entities' summaries and contracts as JSON, one after the other (see EntityWire): one
+   * string, not one per entity, so that the main thread receives a piece as a few large strings
+   * (outside the young generation's copying) instead of hundreds of small ones.
+   */
+  entityJson: string;
 }
 
 /** A piece's JSON, parsed. */

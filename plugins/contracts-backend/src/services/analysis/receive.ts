@@ -10,15 +10,20 @@ import type {
 import type { GraphSnapshot } from '../ContractsGraphService';
 import type { AnalysisHost } from './AnalysisHost';
 import type {
-  EntityWire,
   StoredEntity,
   TransferHeader,
   TransferItems,
   TransferPart,
 } from './protocol';
 
-/** Pieces of a transfer asked for before the one being read is read. */
-const PULL_AHEAD = 3;
+/**
+ * Pieces of a transfer asked for ahead of the one being read: one, so that the next is on its
+ * way while this one is read, and no more (pieces answered together are delivered together).
+ */
+const PULL_AHEAD = 1;
+
+/** A turn of the event loop: each piece is read in a task of its own. */
+const turn = () => new Promise<void>(resolve => setImmediate(resolve));
 
 /** The key of an entity ref in the graph's maps: lower-cased. */
 const key = (ref: string) => ref.toLowerCase();
@@ -39,22 +44,25 @@ export type ReceivedSnapshot = Pick<
  * large catalog is tens of megabytes of contracts, most of which no request reads).
  */
 class ReceivedEntity implements StoredEntity {
-  private json?: string;
+  /** Its piece's entity JSON, while it is not read: its own is from `start` to `end`. */
+  private text?: string;
   private body?: { summary: EntitySummary; contract?: EntityContract };
 
   constructor(
     readonly etag: string | undefined,
     readonly problems: ContractProblem[],
-    json: string,
+    text: string,
+    private readonly start: number,
+    private readonly end: number,
     readonly contractHash: string | undefined,
   ) {
-    this.json = json;
+    this.text = text;
   }
 
   private read() {
     if (!this.body) {
-      this.body = JSON.parse(this.json!);
-      this.json = undefined;
+      this.body = JSON.parse(this.text!.slice(this.start, this.end));
+      this.text = undefined;
     }
     return this.body!;
   }
@@ -78,13 +86,21 @@ class ReceivedEntity implements StoredEntity {
   }
 }
 
-function entityOf([, etag, problems, json, hash]: EntityWire): StoredEntity {
-  return new ReceivedEntity(
-    etag ?? undefined,
-    problems ? JSON.parse(problems) : [],
-    json,
-    hash ?? undefined,
-  );
+/** The entities of a piece, each with its JSON in the piece's `entityJson`. */
+function entitiesOf(part: TransferPart): Array<[string, StoredEntity]> {
+  let start = 0;
+  return part.entities.map(([k, etag, problems, end, hash]) => {
+    const stored = new ReceivedEntity(
+      etag ?? undefined,
+      problems ? JSON.parse(problems) : [],
+      part.entityJson,
+      start,
+      end,
+      hash ?? undefined,
+    );
+    start = end;
+    return [k, stored];
+  });
 }
 
 /** Findings indexed by id and by the entities they concern. */
@@ -146,8 +162,9 @@ export async function receiveTransfer(
   const nodeByRef = new Map<string, GraphNode>();
   const entities = full ? new Map<string, StoredEntity>() : undefined;
   const problems: GraphSnapshot['problems'] = [];
-  // the next pieces are asked for while one is read: the worker answers meanwhile, and no
-  // piece waits for a round trip of its own (each answer is still read in a task of its own)
+  // the next piece is asked for while one is read: the worker answers meanwhile, and no piece
+  // waits for a round trip of its own; a turn of the event loop between two pieces keeps each
+  // in a task of its own, also when their answers are delivered together
   const asked = new Map<number, Promise<TransferPart>>();
   const ask = (i: number) => {
     if (i >= header.parts || asked.has(i)) return;
@@ -157,15 +174,15 @@ export async function receiveTransfer(
   };
   try {
     for (let i = 0; i < header.parts; i++) {
-      for (let j = i; j < i + PULL_AHEAD; j++) ask(j);
+      if (i > 0) await turn();
+      for (let j = i; j <= i + PULL_AHEAD; j++) ask(j);
       const wire = await asked.get(i)!;
       asked.delete(i);
-      for (const e of wire.entities) {
-        const stored = entityOf(e);
+      for (const [k, stored] of entitiesOf(wire)) {
         if (entities) {
-          entities.set(e[0], stored);
+          entities.set(k, stored);
           for (const p of stored.problems) problems.push(p);
-        } else added.entities.push([e[0], stored]);
+        } else added.entities.push([k, stored]);
       }
       const part = JSON.parse(wire.json) as TransferItems;
       if (part.f) {
