@@ -160,6 +160,57 @@ describe.each(databases.eachSupportedId())(
       ).toEqual([]);
     });
 
+    it('writes a new record, its events in order and the bound per finding in one statement on PostgreSQL', async () => {
+      const { knex, store } = await createStore();
+      const statements: string[] = [];
+      const onQuery = (q: { sql: string }) => statements.push(q.sql);
+      knex.on('query', onQuery);
+      const { decision } = await store.create(
+        {
+          ...base,
+          signatures: [
+            {
+              decider: 'group:default/security-team',
+              verdict: 'reject',
+              signedBy: 'user:default/sam',
+            },
+            {
+              decider: 'group:default/security-team',
+              verdict: 'accept',
+              signedBy: 'user:default/sam',
+            },
+          ],
+        },
+        { maxPerFinding: 2 },
+      );
+      knex.off('query', onQuery);
+      // SQLite: begin, count, two inserts, commit (local calls, not round trips)
+      expect(statements).toHaveLength(id.startsWith('POSTGRES') ? 1 : 5);
+      expect(decision).toEqual(await store.get(decision.id));
+      expect(decision.status).toBe('accepted');
+      const events = await knex('contracts_decision_events')
+        .where('decision_id', decision.id)
+        .orderBy('seq');
+      expect(events.map(e => [e.kind, e.verdict])).toEqual([
+        ['recorded', null],
+        ['signed', 'reject'],
+        ['signed', 'accept'],
+      ]);
+      await store.create(base, { maxPerFinding: 2 });
+      await expect(store.create(base, { maxPerFinding: 2 })).rejects.toThrow(
+        /has 2 decision records/,
+      );
+      // the refused record left neither a row nor an event
+      expect(
+        Number((await knex('contracts_decisions').count({ n: '*' }))[0].n),
+      ).toBe(2);
+      expect(
+        Number(
+          (await knex('contracts_decision_events').count({ n: '*' }))[0].n,
+        ),
+      ).toBe(4);
+    });
+
     it("derives the status from every decider's latest signature; withdrawn and superseded records cannot change", async () => {
       const { store } = await createStore();
       const deciders = [
