@@ -6,7 +6,7 @@
  *                        [--idle 40] [--probe-rate 20] [--refresh-interval S] [--sync-interval S]
  *                        [--lag-every 20] [--lag-pending 8] [--max-per-finding N]
  *                        [--concurrent-writes N] [--write-queue N] [--max-loop-delay MS]
- *                        [--max-utilization U]
+ *                        [--max-utilization U] [--max-write-rate W]
  *                        [--floor] [--rate R]
  *                        [--profile out.cpuprofile [--profile-replica a|b]] [--keep]
  *
@@ -108,6 +108,8 @@
  * - `--max-utilization U` sets `contracts.decisions.maxEventLoopUtilization` (0–1: writes admitted
  *   at a rate that keeps each replica's event loop busy about that share of the time; beyond it,
  *   503 with Retry-After; src/services/admission.ts).
+ * - `--max-write-rate W` sets `contracts.decisions.maxWritesPerSecond` (each replica admits at
+ *   most W writes/s; beyond, 503 with Retry-After; alone, or as the ceiling of --max-utilization).
  * - `--max-loop-delay MS` sets `contracts.decisions.maxEventLoopDelay` (writes refused with 503
  *   and Retry-After while the replica's event loop is delayed beyond it; README).
  * - `kill -USR2 <pid>` during the writes: no more writes are sent (those in flight finish), and
@@ -182,6 +184,7 @@ const MAX_LOOP_DELAY = given('max-loop-delay');
 /** Open loop: writes per second, both replicas together (instead of --concurrency writers). */
 const RATE = given('rate');
 const MAX_UTILIZATION = given('max-utilization');
+const MAX_WRITE_RATE = given('max-write-rate');
 /** Writes in flight at most under --rate; beyond, the next is sent late (counted). */
 const RATE_MAX_IN_FLIGHT = 256;
 const WRITERS = RATE
@@ -241,6 +244,7 @@ async function main() {
         ...(MAX_UTILIZATION
           ? { maxEventLoopUtilization: MAX_UTILIZATION }
           : {}),
+        ...(MAX_WRITE_RATE ? { maxWritesPerSecond: MAX_WRITE_RATE } : {}),
       },
       schedule: {
         frequency: { hours: 24 },

@@ -116,7 +116,22 @@ describe('EventLoopAdmission', () => {
       retryAfterSeconds: 1,
       maxEventLoopUtilization: 0,
       utilizationIntervalMs: 100,
+      maxWritesPerSecond: 0,
     });
+    expect(
+      readEventLoopAdmissionSettings(
+        new ConfigReader({
+          contracts: { decisions: { maxWritesPerSecond: 12.5 } },
+        }),
+      ),
+    ).toMatchObject({ maxWritesPerSecond: 12.5 });
+    expect(() =>
+      readEventLoopAdmissionSettings(
+        new ConfigReader({
+          contracts: { decisions: { maxWritesPerSecond: -1 } },
+        }),
+      ),
+    ).toThrow(/maxWritesPerSecond must be a number of writes per second/);
     expect(
       readEventLoopAdmissionSettings(
         new ConfigReader({
@@ -194,6 +209,44 @@ describe('EventLoopAdmission', () => {
     expect(c.retryAfterSeconds()).toBe(1);
   });
 
+  it('admits writes at a configured rate (maxRate), alone or as the ceiling of the rate by utilization', () => {
+    const fixed = new WriteRateController({ maxRate: 5, intervalMs: 100 });
+    expect(fixed.rate).toBe(5);
+    let start = 0;
+    /** Writers asking every 10 ms for `seconds`: how many were admitted. */
+    const admitted = (c: WriteRateController, seconds: number, u: number) => {
+      const before = c.admittedTotal;
+      for (let t = 0; t < seconds * 1000; t += 10) {
+        c.tryAdmit(start + t);
+        if (t % 100 === 0) c.observe(u);
+      }
+      start += seconds * 1000;
+      return c.admittedTotal - before;
+    };
+    // whatever the utilization: 5 a second (the first token at once)
+    expect(admitted(fixed, 10, 0)).toBeGreaterThanOrEqual(50);
+    expect(admitted(fixed, 10, 0)).toBeLessThanOrEqual(51);
+    expect(admitted(fixed, 10, 1)).toBeLessThanOrEqual(51);
+    expect(fixed.rate).toBe(5);
+
+    // with a target: raised while writes wait below it, never above maxRate
+    const both = new WriteRateController({
+      target: 0.5,
+      maxRate: 8,
+      intervalMs: 100,
+    });
+    expect(both.rate).toBe(8);
+    start = 0;
+    expect(admitted(both, 10, 0.1)).toBeLessThanOrEqual(81);
+    expect(both.rate).toBe(8);
+    // and cut above it as before
+    both.observe(1);
+    expect(both.rate).toBe(4);
+    expect(() => new WriteRateController({ intervalMs: 100 })).toThrow(
+      /a target utilization or a maxRate/,
+    );
+  });
+
   it('asks refused writers to come back later the more of them wait for the rate, 10 s at most', () => {
     const c = new WriteRateController({ target: 0.5, intervalMs: 100 });
     for (let i = 0; i < 50; i++) c.observe(1);
@@ -256,6 +309,32 @@ describe('EventLoopAdmission', () => {
     expect((await request(app).get('/decisions')).status).toBe(200);
     // a second later, a token again
     now = 1000;
+    expect((await request(app).post('/decisions').send({})).status).toBe(201);
+  });
+
+  it('answers writes beyond a configured rate with 503 and Retry-After (maxWritesPerSecond)', async () => {
+    let now = 0;
+    admission = new EventLoopAdmission(
+      readEventLoopAdmissionSettings(
+        new ConfigReader({
+          contracts: { decisions: { maxWritesPerSecond: 2 } },
+        }),
+      ),
+      { now: () => now },
+    );
+    expect(admission.enabled).toBe(true);
+    const app = appWith(admission);
+    expect((await request(app).post('/decisions').send({})).status).toBe(201);
+    const refused = await request(app).post('/decisions').send({});
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.body.error.message).toMatch(
+      /contracts.decisions.maxWritesPerSecond 2; it admits 2.0 writes\/s now/,
+    );
+    expect(refused.body.error.message).not.toMatch(/event loop/);
+    expect((await request(app).get('/decisions')).status).toBe(200);
+    // half a second later (2 a second), a token again
+    now = 500;
     expect((await request(app).post('/decisions').send({})).status).toBe(201);
   });
 

@@ -30,13 +30,20 @@ export interface EventLoopAdmissionSettings {
   maxEventLoopUtilization?: number;
   /** How often the utilization is measured and the write rate set, ms (default 100). */
   utilizationIntervalMs?: number;
+  /**
+   * The most writes the host admits per second, whatever its utilization; 0 or absent: no such
+   * bound (the default). Alone, writes are admitted at this rate; with
+   * `maxEventLoopUtilization`, the rate that follows the utilization never exceeds it.
+   */
+  maxWritesPerSecond?: number;
 }
 
 /**
  * `contracts.decisions.maxEventLoopDelay` (ms, 0 or absent: off),
  * `contracts.decisions.eventLoopSampleInterval` (ms, default 500),
- * `contracts.decisions.maxEventLoopUtilization` (0–1, 0 or absent: off) and
- * `contracts.decisions.utilizationSampleInterval` (ms, default 100).
+ * `contracts.decisions.maxEventLoopUtilization` (0–1, 0 or absent: off),
+ * `contracts.decisions.utilizationSampleInterval` (ms, default 100) and
+ * `contracts.decisions.maxWritesPerSecond` (writes/s per host, 0 or absent: off).
  */
 export function readEventLoopAdmissionSettings(
   config: Config | undefined,
@@ -58,12 +65,19 @@ export function readEventLoopAdmissionSettings(
       'contracts.decisions.maxEventLoopUtilization must be a share of the time from 0 (off) up to, not including, 1',
     );
   }
+  const maxWrites = decisions?.getOptionalNumber('maxWritesPerSecond') ?? 0;
+  if (!Number.isFinite(maxWrites) || maxWrites < 0) {
+    throw new Error(
+      'contracts.decisions.maxWritesPerSecond must be a number of writes per second, 0 (off) or more',
+    );
+  }
   return {
     maxEventLoopDelayMs: read('maxEventLoopDelay', 0, 0),
     sampleIntervalMs: read('eventLoopSampleInterval', 500, 10),
     retryAfterSeconds: 1,
     maxEventLoopUtilization: utilization,
     utilizationIntervalMs: read('utilizationSampleInterval', 100, 10),
+    maxWritesPerSecond: maxWrites,
   };
 }
 
@@ -88,11 +102,14 @@ const REFUSAL_SMOOTHING = 0.1;
  * process on the same cores stretching each task), admits fewer. The bucket holds one
  * interval's writes (at least one): a burst is spread, not let through at once.
  *
+ * Without a target, the rate is `maxRate`, fixed (a configured write rate); with both, the rate
+ * that follows the utilization never exceeds `maxRate`.
+ *
  * Pure state: {@link WriteRateController.observe} takes a measured utilization and
  * {@link WriteRateController.tryAdmit} the current time, so that it is tested without timing.
  */
 export class WriteRateController {
-  #rate = START_RATE;
+  #rate: number;
   #tokens = 1;
   #last?: number;
   #refused = 0;
@@ -105,12 +122,25 @@ export class WriteRateController {
 
   constructor(
     private readonly options: {
-      /** The target utilization, 0–1. */
-      target: number;
+      /** The target utilization, 0–1; absent: the rate is `maxRate`. */
+      target?: number;
+      /** The highest rate, writes/s; required without a target. */
+      maxRate?: number;
       /** The interval between observations, ms. */
       intervalMs: number;
     },
-  ) {}
+  ) {
+    if (!options.target && !(options.maxRate! > 0)) {
+      throw new Error('A write rate needs a target utilization or a maxRate');
+    }
+    this.#rate = options.target
+      ? Math.min(START_RATE, this.#maxRate)
+      : this.#maxRate;
+  }
+
+  get #maxRate(): number {
+    return this.options.maxRate || MAX_RATE;
+  }
 
   /** Writes per second admitted now. */
   get rate(): number {
@@ -159,11 +189,16 @@ export class WriteRateController {
     const { target } = this.options;
     const u = Math.min(1, Math.max(0, utilization));
     this.#utilization = u;
-    if (u > target) {
-      this.#rate = Math.max(MIN_RATE, this.#rate * Math.max(0.5, target / u));
+    if (!target) {
+      // a fixed rate
+    } else if (u > target) {
+      this.#rate = Math.max(
+        Math.min(MIN_RATE, this.#maxRate),
+        this.#rate * Math.max(0.5, target / u),
+      );
     } else if (this.#refusedInInterval > 0) {
       const up = u > 0 ? Math.min(1.25, target / u) : 1.25;
-      this.#rate = Math.min(MAX_RATE, this.#rate * up + 1);
+      this.#rate = Math.min(this.#maxRate, this.#rate * up + 1);
     }
     // The writers waiting: each is refused about once per Retry-After, so about
     // refusals/s × Retry-After of them; spread their next tries over the time the rate takes
@@ -224,9 +259,10 @@ export class EventLoopAdmission {
   ) {
     this.#settings = settings;
     this.#now = options.now ?? (() => performance.now());
-    if (settings.maxEventLoopUtilization) {
+    if (settings.maxEventLoopUtilization || settings.maxWritesPerSecond) {
       this.#rate = new WriteRateController({
-        target: settings.maxEventLoopUtilization,
+        target: settings.maxEventLoopUtilization || undefined,
+        maxRate: settings.maxWritesPerSecond || undefined,
         intervalMs: settings.utilizationIntervalMs ?? 100,
       });
     }
@@ -237,7 +273,7 @@ export class EventLoopAdmission {
     return this.#settings.maxEventLoopDelayMs > 0 || this.#rate !== undefined;
   }
 
-  /** The write rate by utilization, when `maxEventLoopUtilization` is set. */
+  /** The write rate, when `maxEventLoopUtilization` or `maxWritesPerSecond` is set. */
   get rateController(): WriteRateController | undefined {
     return this.#rate;
   }
@@ -276,6 +312,22 @@ export class EventLoopAdmission {
     this.#delayMs = 0;
   }
 
+  /** Which bound set the write rate, for the message of a refusal. */
+  #why(rate: WriteRateController): string {
+    const { maxEventLoopUtilization: u, maxWritesPerSecond: max } =
+      this.#settings;
+    const parts: string[] = [];
+    if (u) {
+      parts.push(
+        `its event loop was busy ${Math.round(
+          rate.utilization * 100,
+        )}% of the time, contracts.decisions.maxEventLoopUtilization ${u}`,
+      );
+    }
+    if (max) parts.push(`contracts.decisions.maxWritesPerSecond ${max}`);
+    return parts.join('; ');
+  }
+
   /** The event loop's longest delay in the last sample, ms. */
   get delayMs(): number {
     return this.#delayMs;
@@ -312,11 +364,9 @@ export class EventLoopAdmission {
         res.status(503).json({
           error: {
             name: 'ServiceUnavailableError',
-            message: `This server is busy (its event loop was busy ${Math.round(
-              rate.utilization * 100,
-            )}% of the time, contracts.decisions.maxEventLoopUtilization ${
-              this.#settings.maxEventLoopUtilization
-            }; it admits ${rate.rate.toFixed(
+            message: `This server is busy (${this.#why(
+              rate,
+            )}; it admits ${rate.rate.toFixed(
               1,
             )} writes/s now); try again in ${retry} s`,
           },
