@@ -57,7 +57,7 @@ import {
   startBackend,
 } from './benchBackend';
 import { type RunResult, runLoad } from './benchHttp';
-import { seedCatalog } from './benchSeedCatalog';
+import { analyzeDatabase, seedCatalog } from './benchSeedCatalog';
 
 const num = (name: string, def: number) =>
   positiveArg(name, def, { whole: true });
@@ -191,6 +191,8 @@ async function main() {
         return { ...e, metadata };
       });
       await seedCatalog(`${prefix}catalog`, entities);
+      // the planner's statistics of what was written, as autovacuum would gather them
+      await analyzeDatabase(`${prefix}catalog`);
     }
     const { backend, token } = await start('with', true);
     const t0 = Date.now();
