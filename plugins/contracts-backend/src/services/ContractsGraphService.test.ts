@@ -440,6 +440,48 @@ describe('ContractsGraphService analysis worker', () => {
     expect(after.result).toEqual(reference.snapshot().result);
   });
 
+  it('a replica that adopted a snapshot exports it as stored, and once it computes sends what differs from it', async () => {
+    const many = generatedEntities(400).map(withEtag);
+    const computing = makeService(pagedCatalog(many));
+    await computing.refreshAll();
+    const exported = (await computing.exportSnapshot())!;
+
+    const serving = makeService(pagedCatalog(many));
+    serving.setComputing(false);
+    await serving.adoptSnapshot(exported.bytes.slice(), {
+      version: 1,
+      computedAt: exported.computedAt,
+    });
+    expect((await serving.exportSnapshot())!.bytes).toEqual(exported.bytes);
+
+    // it computes: a quick check of one changed entity, then a full recompute (a delta each)
+    serving.setComputing(true);
+    const changed = many.map((e, i) =>
+      i === 3
+        ? withEtag({ ...e, metadata: { ...e.metadata, title: 'changed' } })
+        : e,
+    );
+    (
+      serving as unknown as { options: { catalog: CatalogService } }
+    ).options.catalog = pagedCatalog(changed);
+    const before = serving.snapshot();
+    await serving.refreshChanges();
+    const after = serving.snapshot();
+    const reference = makeService(pagedCatalog(changed));
+    await reference.refreshAll();
+    expect(after.result).toEqual(reference.snapshot().result);
+    const k = [...before.entities.keys()][3];
+    expect(after.entities.get(k)?.summary.title).toBe('changed');
+    // what did not change is the object that was served
+    const other = [...before.entities.keys()][5];
+    expect(after.entities.get(other)).toBe(before.entities.get(other));
+    await serving.refreshAll();
+    expect(serving.snapshot().result).toEqual(reference.snapshot().result);
+    expect(serving.snapshot().result.findings[0]).toBe(
+      after.result.findings[0],
+    );
+  });
+
   it('exports the served snapshot, and a replica that does not compute serves it and checks against it', async () => {
     const computing = makeService(pagedCatalog(entities));
     await computing.refreshAll();

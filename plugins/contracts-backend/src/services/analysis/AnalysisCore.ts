@@ -27,11 +27,17 @@ import {
   type CheckOutcome,
   type EntityWire,
   PERSISTED_SNAPSHOT_FORMAT,
-  type PersistedSnapshot,
   type StoredEntity,
   type TransferHeader,
+  type TransferItems,
   type TransferPart,
 } from './protocol';
+import { entitiesOf, LazyEntity } from './lazyEntity';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  type SnapshotDocument,
+} from './persisted';
 
 /** The most characters of JSON in one piece of a transfer (parsed in ~1–3 ms). */
 const PART_CHARS = 256 * 1024;
@@ -102,7 +108,10 @@ function entityWire(k: string, stored: StoredEntity): EntityJson {
     k,
     stored.etag ?? null,
     stored.problems.length ? JSON.stringify(stored.problems) : null,
-    JSON.stringify({ summary: stored.summary, contract: stored.contract }),
+    // (an adopted snapshot's entity as it came, unless it was read)
+    stored instanceof LazyEntity
+      ? stored.json()
+      : JSON.stringify({ summary: stored.summary, contract: stored.contract }),
     stored.contractHash ?? null,
   ];
 }
@@ -110,6 +119,9 @@ function entityWire(k: string, stored: StoredEntity): EntityJson {
 /** The digest that tells two items (or entities) as sent apart. */
 const digest = (text: string) =>
   createHash('sha1').update(text).digest('base64');
+
+/** The digest of an entity as sent. */
+const entityDigest = (wire: EntityJson) => digest(wire.join('\u0000'));
 
 /** What the main thread was last sent: the base of the next delta. */
 interface Sent {
@@ -136,6 +148,11 @@ export class AnalysisCore implements AnalysisMethods {
   private observations = new Map<string, Observation[]>();
   private pending?: { analyzer: Analyzer; entities: Map<string, StoredEntity> };
   private sent?: Sent;
+  /**
+   * An adopted snapshot, as stored: the base of the next delta, made into `sent` when one is
+   * first needed (a replica that only serves never needs it).
+   */
+  private adopted?: SnapshotDocument;
   /** The quick path's look at the catalog in progress: the keys seen, those to read. */
   private etags?: { seen: Set<string>; changed: string[] };
   /** The changed entities the quick path has read since `beginEtags`. */
@@ -196,7 +213,7 @@ export class AnalysisCore implements AnalysisMethods {
       result,
       lastSuccessAt,
       started,
-      delta && this.sent ? 'compare' : undefined,
+      delta && this.base() ? 'compare' : undefined,
     );
   }
 
@@ -250,8 +267,9 @@ export class AnalysisCore implements AnalysisMethods {
     for (const entity of changed) {
       touched.add(this.upsertEntity(this.analyzer(), this.entities, entity));
     }
-    if (!touched.size && this.sent) {
-      this.sent.lastSuccessAt = lastSuccessAt;
+    const base = this.base();
+    if (!touched.size && base) {
+      base.lastSuccessAt = lastSuccessAt;
       return undefined;
     }
     return this.transfer(
@@ -280,17 +298,20 @@ export class AnalysisCore implements AnalysisMethods {
       const { observed: _, ...declared } = stored.contract;
       const contract = this.withObserved(declared);
       this.entities.set(k, {
-        ...stored,
+        etag: stored.etag,
+        summary: stored.summary,
+        problems: stored.problems,
         contract,
         contractHash: hashContract(contract),
       });
       this.analyzer().upsert(stored.summary, contract);
       touched.add(k);
     }
-    if (!touched.size || !this.sent) return undefined;
+    const base = this.base();
+    if (!touched.size || !base) return undefined;
     return this.transfer(
       this.analyzer().result(),
-      this.sent.lastSuccessAt,
+      base.lastSuccessAt,
       started,
       touched,
     );
@@ -354,61 +375,104 @@ export class AnalysisCore implements AnalysisMethods {
   exportSnapshot():
     | { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string }
     | undefined {
+    const adopted = this.adopted;
+    if (adopted) {
+      // as it was adopted
+      return {
+        bytes: encodeSnapshot(adopted),
+        computedAt: adopted.head.computedAt,
+        lastSuccessAt: adopted.head.lastSuccessAt,
+      };
+    }
     const sent = this.sent;
     if (!sent) return undefined;
-    const doc: PersistedSnapshot = {
-      format: PERSISTED_SNAPSHOT_FORMAT,
-      computedAt: sent.computedAt,
-      lastSuccessAt: sent.lastSuccessAt,
-      entities: [...this.entities].map(([k, e]) => ({ key: k, ...e })),
-      result: {
-        graph: { nodes: sent.nodes, edges: sent.edges },
-        findings: sent.findings,
-      },
-    };
+    // the pieces of a full transfer of it
+    const writer = new PartWriter();
+    for (const [k, e] of this.entities) writer.addEntity(entityWire(k, e));
+    for (const x of sent.findings) writer.add('f', JSON.stringify(x));
+    for (const x of sent.nodes) writer.add('n', JSON.stringify(x));
+    for (const x of sent.edges) writer.add('e', JSON.stringify(x));
+    const { computedAt, lastSuccessAt } = sent;
     return {
-      bytes: new TextEncoder().encode(JSON.stringify(doc)),
-      computedAt: sent.computedAt,
-      lastSuccessAt: sent.lastSuccessAt,
+      bytes: encodeSnapshot({
+        head: { format: PERSISTED_SNAPSHOT_FORMAT, computedAt, lastSuccessAt },
+        parts: writer.finish(),
+      }),
+      computedAt,
+      lastSuccessAt,
     };
   }
 
   adoptSnapshot(bytes: Uint8Array, encoding = 'identity'): TransferHeader {
     const started = performance.now();
-    const doc = JSON.parse(
-      new TextDecoder().decode(decompress(bytes, encoding)),
-    ) as PersistedSnapshot;
-    if (doc?.format !== PERSISTED_SNAPSHOT_FORMAT) {
-      throw new Error(
-        `cannot read a snapshot of format ${String(
-          doc?.format,
-        )} (this version reads ${PERSISTED_SNAPSHOT_FORMAT})`,
-      );
-    }
+    // its pieces are not parsed: the main thread reads them as a transfer's, and the entities
+    // here are parsed when first read
+    const doc = decodeSnapshot(
+      decompress(bytes, encoding),
+      PERSISTED_SNAPSHOT_FORMAT,
+    );
     const entities = new Map<string, StoredEntity>();
-    for (const { key: k, ...stored } of doc.entities) {
-      // (a snapshot persisted before the hash was carried)
-      if (stored.contract && !stored.contractHash) {
-        stored.contractHash = hashContract(stored.contract);
-      }
-      entities.set(k, stored);
+    for (const part of doc.parts) {
+      for (const [k, stored] of entitiesOf(part)) entities.set(k, stored);
     }
     this.pending = undefined;
     // loaded into an analyzer when first needed (a check, an edit): not before it is served
     this.analyzerValue = undefined;
     this.entities = entities;
-    // Served as it was persisted.
-    const result: AnalysisResult = {
-      graph: doc.result.graph,
-      findings: doc.result.findings,
+    this.sent = undefined;
+    this.adopted = doc;
+    const id = this.nextTransfer++;
+    this.transfers.set(id, doc.parts);
+    return {
+      id,
+      full: true,
+      parts: doc.parts.length,
+      removed: [],
+      workMs: Math.round(performance.now() - started),
+      entities: entities.size,
+      computedAt: doc.head.computedAt,
+      lastSuccessAt: doc.head.lastSuccessAt,
     };
-    return this.transfer(
-      result,
-      doc.lastSuccessAt,
-      started,
-      undefined,
-      doc.computedAt,
-    );
+  }
+
+  /**
+   * What the main thread was last sent (the base of a delta): after an adopted snapshot, made
+   * from its pieces when first needed.
+   */
+  private base(): Sent | undefined {
+    const adopted = this.adopted;
+    if (adopted) {
+      this.adopted = undefined;
+      const items: TransferItems = { f: [], n: [], e: [] };
+      const digests: Sent['digests'] = { f: [], n: [], e: [] };
+      const entities = new Map<string, string>();
+      for (const part of adopted.parts) {
+        let start = 0;
+        for (const [k, etag, problems, end, hash] of part.entities) {
+          const json = part.entityJson.slice(start, end);
+          const wire: EntityJson = [k, etag, problems, json, hash];
+          entities.set(k, entityDigest(wire));
+          start = end;
+        }
+        const parsed = JSON.parse(part.json) as TransferItems;
+        for (const field of ['f', 'n', 'e'] as const) {
+          for (const item of parsed[field] ?? []) {
+            (items[field] as object[]).push(item);
+            digests[field].push(digest(JSON.stringify(item)));
+          }
+        }
+      }
+      this.sent = {
+        findings: items.f!,
+        nodes: items.n!,
+        edges: items.e!,
+        digests,
+        entities,
+        computedAt: adopted.head.computedAt,
+        lastSuccessAt: adopted.head.lastSuccessAt,
+      };
+    }
+    return this.sent;
   }
 
   /**
@@ -426,14 +490,15 @@ export class AnalysisCore implements AnalysisMethods {
   ): TransferHeader {
     const { findings, graph } = result;
     const { nodes, edges } = graph;
-    const base = touched ? this.sent : undefined;
+    const base = touched ? this.base() : undefined;
+    this.adopted = undefined;
     const writer = new PartWriter();
     const removed: string[] = [];
     const entityDigests = new Map(base?.entities);
     if (base && touched === 'compare') {
       for (const [k, stored] of this.entities) {
         const wire = entityWire(k, stored);
-        const d = digest(wire.join('\u0000'));
+        const d = entityDigest(wire);
         if (entityDigests.get(k) === d) continue;
         entityDigests.set(k, d);
         writer.addEntity(wire);
@@ -449,7 +514,7 @@ export class AnalysisCore implements AnalysisMethods {
         const stored = this.entities.get(k);
         if (stored) {
           const wire = entityWire(k, stored);
-          entityDigests.set(k, digest(wire.join('\u0000')));
+          entityDigests.set(k, entityDigest(wire));
           writer.addEntity(wire);
         } else {
           removed.push(k);
@@ -459,7 +524,7 @@ export class AnalysisCore implements AnalysisMethods {
     } else {
       for (const [k, e] of this.entities) {
         const wire = entityWire(k, e);
-        entityDigests.set(k, digest(wire.join('\u0000')));
+        entityDigests.set(k, entityDigest(wire));
         writer.addEntity(wire);
       }
     }

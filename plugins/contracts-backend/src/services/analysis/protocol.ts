@@ -37,22 +37,10 @@ export interface AnalysisSettings {
 }
 
 /**
- * A snapshot as one document: what `exportSnapshot` gives (UTF-8 JSON) and `adoptSnapshot`
- * takes. `format` changes with any incompatible change of this shape.
+ * The version of the persisted snapshot's layout (./persisted.ts: the pieces of a full transfer);
+ * it changes with any incompatible change of it (a replica reads only snapshots of its own).
  */
-export interface PersistedSnapshot {
-  format: typeof PERSISTED_SNAPSHOT_FORMAT;
-  computedAt: string;
-  lastSuccessAt?: string;
-  entities: Array<StoredEntity & { key: string }>;
-  result: {
-    graph: { nodes: GraphNode[]; edges: GraphEdge[] };
-    findings: Finding[];
-  };
-}
-
-/** The version of {@link PersistedSnapshot}'s shape. */
-export const PERSISTED_SNAPSHOT_FORMAT = 1;
+export const PERSISTED_SNAPSHOT_FORMAT = 2;
 
 /**
  * A new snapshot, announced by the worker: its items follow in `parts` pieces (each a JSON
@@ -185,13 +173,13 @@ export interface AnalysisMethods {
   strippedContracts(keys: string[]): Array<[string, string] | null>;
   /** What-if against the worker's analyzer. */
   check(entityRef: string, sources: ContractSource[]): CheckOutcome;
-  /** The last transferred snapshot as UTF-8 JSON ({@link PersistedSnapshot}). */
+  /** The last transferred snapshot, persisted (./persisted.ts, format {@link PERSISTED_SNAPSHOT_FORMAT}). */
   exportSnapshot():
     | { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string }
     | undefined;
   /**
    * Takes a persisted snapshot (compressed with `encoding`: gzip, br or identity, decoded here)
-   * as the live state; announced as a full transfer.
+   * as the live state; announced as a full transfer, whose pieces are the snapshot's as stored.
    */
   adoptSnapshot(bytes: Uint8Array, encoding?: string): TransferHeader;
 }

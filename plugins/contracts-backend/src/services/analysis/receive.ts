@@ -1,14 +1,12 @@
 import type {
   AnalysisResult,
-  ContractProblem,
-  EntityContract,
-  EntitySummary,
   Finding,
   GraphEdge,
   GraphNode,
 } from '@backstage-contracts/plugin-contracts-common';
 import type { GraphSnapshot } from '../ContractsGraphService';
 import type { AnalysisHost } from './AnalysisHost';
+import { entitiesOf } from './lazyEntity';
 import type {
   StoredEntity,
   TransferHeader,
@@ -38,70 +36,6 @@ export type ReceivedSnapshot = Pick<
   | 'entities'
   | 'problems'
 >;
-
-/**
- * An entity as received: its summary and contract are parsed when first read (a snapshot of a
- * large catalog is tens of megabytes of contracts, most of which no request reads).
- */
-class ReceivedEntity implements StoredEntity {
-  /** Its piece's entity JSON, while it is not read: its own is from `start` to `end`. */
-  private text?: string;
-  private body?: { summary: EntitySummary; contract?: EntityContract };
-
-  constructor(
-    readonly etag: string | undefined,
-    readonly problems: ContractProblem[],
-    text: string,
-    private readonly start: number,
-    private readonly end: number,
-    readonly contractHash: string | undefined,
-  ) {
-    this.text = text;
-  }
-
-  private read() {
-    if (!this.body) {
-      this.body = JSON.parse(this.text!.slice(this.start, this.end));
-      this.text = undefined;
-    }
-    return this.body!;
-  }
-
-  get summary(): EntitySummary {
-    return this.read().summary;
-  }
-
-  get contract(): EntityContract | undefined {
-    return this.read().contract;
-  }
-
-  toJSON(): StoredEntity {
-    return {
-      etag: this.etag,
-      summary: this.summary,
-      contract: this.contract,
-      problems: this.problems,
-      contractHash: this.contractHash,
-    };
-  }
-}
-
-/** The entities of a piece, each with its JSON in the piece's `entityJson`. */
-function entitiesOf(part: TransferPart): Array<[string, StoredEntity]> {
-  let start = 0;
-  return part.entities.map(([k, etag, problems, end, hash]) => {
-    const stored = new ReceivedEntity(
-      etag ?? undefined,
-      problems ? JSON.parse(problems) : [],
-      part.entityJson,
-      start,
-      end,
-      hash ?? undefined,
-    );
-    start = end;
-    return [k, stored];
-  });
-}
 
 /** Findings indexed by id and by the entities they concern. */
 class FindingIndex {

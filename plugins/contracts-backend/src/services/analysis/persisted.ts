@@ -1,0 +1,95 @@
+import type { EntityWire, TransferPart } from './protocol';
+
+/**
+ * The persisted snapshot's layout (format 2): the pieces of a full transfer, as the main thread
+ * reads them, so that a starting replica's worker hands them on without parsing the snapshot
+ * (only its entities' keys, etags and hashes) and the main thread reads them as any transfer.
+ *
+ * UTF-8: one line of JSON (`SnapshotHead`), then each piece's three segments in order: its
+ * entities (JSON array of EntityWire), its entity JSON, its items' JSON; their byte lengths are
+ * in the head.
+ */
+export interface SnapshotHead {
+  format: number;
+  computedAt: string;
+  lastSuccessAt?: string;
+  /** Per piece, the byte lengths of its segments: entities, entity JSON, items JSON. */
+  parts: Array<[number, number, number]>;
+}
+
+/** A snapshot as its pieces and times. */
+export interface SnapshotDocument {
+  head: Omit<SnapshotHead, 'parts'>;
+  parts: TransferPart[];
+}
+
+const NEWLINE = 0x0a;
+
+/** The snapshot's bytes (see {@link SnapshotHead}). */
+export function encodeSnapshot(doc: SnapshotDocument): Uint8Array {
+  const encoder = new TextEncoder();
+  const segments: Uint8Array[] = [];
+  const lengths: SnapshotHead['parts'] = [];
+  for (const part of doc.parts) {
+    const three = [
+      encoder.encode(JSON.stringify(part.entities)),
+      encoder.encode(part.entityJson),
+      encoder.encode(part.json),
+    ];
+    lengths.push([three[0].length, three[1].length, three[2].length]);
+    segments.push(...three);
+  }
+  const head: SnapshotHead = { ...doc.head, parts: lengths };
+  const headBytes = encoder.encode(`${JSON.stringify(head)}\n`);
+  let size = headBytes.length;
+  for (const s of segments) size += s.length;
+  const out = new Uint8Array(size);
+  out.set(headBytes, 0);
+  let at = headBytes.length;
+  for (const s of segments) {
+    out.set(s, at);
+    at += s.length;
+  }
+  return out;
+}
+
+/**
+ * Reads a snapshot's bytes (see {@link SnapshotHead}): its head, and its pieces as strings (not
+ * parsed); throws when it is not of `format`.
+ */
+export function decodeSnapshot(
+  bytes: Uint8Array,
+  format: number,
+): SnapshotDocument {
+  const end = bytes.indexOf(NEWLINE);
+  const decoder = new TextDecoder();
+  let head: SnapshotHead | undefined;
+  try {
+    head = JSON.parse(decoder.decode(bytes.subarray(0, end < 0 ? 0 : end)));
+  } catch {
+    head = undefined;
+  }
+  if (head?.format !== format) {
+    throw new Error(
+      `cannot read a snapshot of format ${String(
+        head?.format,
+      )} (this version reads ${format})`,
+    );
+  }
+  const { parts: lengths, ...rest } = head;
+  let at = end + 1;
+  const text = (length: number) => {
+    const s = decoder.decode(bytes.subarray(at, at + length));
+    at += length;
+    return s;
+  };
+  const parts = lengths.map(([entities, entityJson, json]) => ({
+    entities: JSON.parse(text(entities)) as EntityWire[],
+    entityJson: text(entityJson),
+    json: text(json),
+  }));
+  if (at !== bytes.length) {
+    throw new Error('a persisted snapshot of the wrong length');
+  }
+  return { head: rest, parts };
+}
