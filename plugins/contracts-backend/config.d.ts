@@ -193,6 +193,12 @@ export interface Config {
        * while writes wait below it; a write beyond the rate is answered 503 with Retry-After.
        */
       maxEventLoopUtilization?: number;
+      /**
+       * Writes per second one replica admits at most (a token bucket; beyond it 503 with
+       * Retry-After). Alone: a fixed write rate; with `maxEventLoopUtilization`: the ceiling of
+       * the rate that follows the utilization. 0 or absent: off (default).
+       */
+      maxWritesPerSecond?: number;
       /** How often that utilization is sampled and the rate set, milliseconds. Default 100. */
       utilizationSampleInterval?: number;
     };
