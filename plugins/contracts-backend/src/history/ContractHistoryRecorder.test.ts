@@ -170,6 +170,33 @@ describe('ContractHistoryRecorder', () => {
     ]);
   });
 
+  it("reads of the stored state only the findings that moved, when it compares a replica's first graph with it", async () => {
+    const { store, recorder } = await setUp();
+    const other = { ...latency(900), id: 'f-other', evidence: 'e-other' };
+    await recorder().record(
+      snapshot({ [RISK]: sla(900) }, [latency(900), other]),
+    );
+    const loaded = jest.spyOn(store, 'loadFindings');
+    // restarted: the latency finding's evidence moved meanwhile, the other finding did not
+    await recorder().record(
+      snapshot({ [RISK]: sla(900) }, [latency(3200), other]),
+    );
+    expect(loaded.mock.calls).toEqual([[['f-latency']]]);
+    const { items } = await store.list(CHECKOUT, { limit: 10 });
+    expect(items).toEqual([
+      expect.objectContaining({
+        findings: [
+          expect.objectContaining({
+            change: 'changed',
+            finding: expect.objectContaining({
+              actual: 'p95 = 3200ms (current)',
+            }),
+          }),
+        ],
+      }),
+    ]);
+  });
+
   it("takes the stripped contracts from their source when the hash is the snapshot's, and strips the others itself", async () => {
     const { store } = await setUp();
     const asked: string[][] = [];

@@ -41,9 +41,14 @@ interface View {
   hash(ref: string): string | undefined;
   /** The stripped contracts of these refs (all of the view's). */
   contracts(refs: string[]): Promise<StrippedContract[]>;
+  /**
+   * The same as JSON (a snapshot's: as the worker made them, for the baseline, which writes them
+   * as they are).
+   */
+  contractsJson?(refs: string[]): Promise<string[]>;
   findings: ReadonlyMap<string, { evidence: string }>;
-  /** The finding `id` of the view, as the history keeps it. */
-  finding(id: string): HistoryFinding;
+  /** These findings of the view (all of its), as the history keeps them, by id. */
+  findingsOf(ids: string[]): Promise<Map<string, HistoryFinding>>;
 }
 
 /** The contract hash of a served entity: made in the worker; here only for one made without. */
@@ -155,7 +160,23 @@ export class ContractHistoryRecorder {
   private view(snapshot: GraphSnapshot): View {
     const { entities, findingById } = snapshot;
     const source = this.options.strippedContracts;
-    const local = (ref: string) => stripContract(entities.get(ref)!.contract!);
+    const local = (ref: string) =>
+      JSON.stringify(stripContract(entities.get(ref)!.contract!));
+    const contractsJson = async (refs: string[]) => {
+      if (!source) return refs.map(local);
+      const out: string[] = [];
+      for (let i = 0; i < refs.length; i += BATCH) {
+        const part = refs.slice(i, i + BATCH);
+        const made = await source(part);
+        part.forEach((ref, j) => {
+          const m = made[j];
+          out.push(
+            m && m[0] === hashOf(entities.get(ref)!) ? m[1] : local(ref),
+          );
+        });
+      }
+      return out;
+    };
     return {
       forEachHash(fn) {
         for (const [ref, stored] of entities) {
@@ -167,25 +188,12 @@ export class ContractHistoryRecorder {
         const stored = entities.get(ref);
         return stored && hashOf(stored);
       },
-      async contracts(refs) {
-        if (!source) return refs.map(local);
-        const out: StrippedContract[] = [];
-        for (let i = 0; i < refs.length; i += BATCH) {
-          const part = refs.slice(i, i + BATCH);
-          const made = await source(part);
-          part.forEach((ref, j) => {
-            const m = made[j];
-            out.push(
-              m && m[0] === hashOf(entities.get(ref)!)
-                ? JSON.parse(m[1])
-                : local(ref),
-            );
-          });
-        }
-        return out;
-      },
+      contracts: async refs =>
+        (await contractsJson(refs)).map(json => JSON.parse(json)),
+      contractsJson,
       findings: findingById,
-      finding: id => toHistoryFinding(findingById.get(id)!),
+      findingsOf: async ids =>
+        new Map(ids.map(id => [id, toHistoryFinding(findingById.get(id)!)])),
     };
   }
 
@@ -201,7 +209,7 @@ export class ContractHistoryRecorder {
         return refs.map(ref => loaded.get(ref)!);
       },
       findings,
-      finding: id => JSON.parse(findings.get(id)!.json),
+      findingsOf: ids => store.loadFindings(ids),
     };
   }
 
@@ -231,7 +239,19 @@ export class ContractHistoryRecorder {
       }
     });
     const out: HistoryTransition[] = [];
-    if (changed.length) {
+    if (changed.length && baseline && after.contractsJson) {
+      // nothing is compared: written as the worker made them
+      const now = await after.contractsJson(changed.map(([ref]) => ref));
+      changed.forEach(([ref, hash], i) =>
+        out.push({
+          type: 'contract',
+          entityRef: ref,
+          after: { hash, json: now[i] },
+          changes: [],
+          more: 0,
+        }),
+      );
+    } else if (changed.length) {
       const now = await after.contracts(changed.map(([ref]) => ref));
       const was = new Map<string, StrippedContract>();
       const wasContracts = await before.contracts(changedBefore);
@@ -267,19 +287,30 @@ export class ContractHistoryRecorder {
         }),
       );
     }
+    // the findings opened or with new evidence, and those closed: read only these
+    const moved: string[] = [];
+    const closed: string[] = [];
     for (const [id, now] of after.findings) {
       const was = before.findings.get(id);
-      if (!was || was.evidence !== now.evidence) {
-        out.push({
-          type: 'finding',
-          before: was && before.finding(id),
-          after: after.finding(id),
-        });
-      }
+      if (!was || was.evidence !== now.evidence) moved.push(id);
     }
     for (const id of before.findings.keys()) {
-      if (after.findings.has(id)) continue;
-      const was = before.finding(id);
+      if (!after.findings.has(id)) closed.push(id);
+    }
+    const nowFindings = await after.findingsOf(moved);
+    const wasFindings = await before.findingsOf([
+      ...moved.filter(id => before.findings.has(id)),
+      ...closed,
+    ]);
+    // (one another replica recorded as moved or closed meanwhile is left: the state moved on)
+    for (const id of moved) {
+      const was = wasFindings.get(id);
+      if (before.findings.has(id) && !was) continue;
+      out.push({ type: 'finding', before: was, after: nowFindings.get(id) });
+    }
+    for (const id of closed) {
+      const was = wasFindings.get(id);
+      if (!was) continue;
       if (!present || present(was.consumer.toLowerCase())) {
         out.push({ type: 'finding', before: was });
       }
@@ -294,8 +325,9 @@ function emptyView(): View {
     hash: () => undefined,
     contracts: async refs => refs.map(() => ({})),
     findings: new Map(),
-    finding: id => {
-      throw new Error(`no finding ${id}`);
+    findingsOf: async ids => {
+      if (ids.length) throw new Error(`no finding ${ids[0]}`);
+      return new Map();
     },
   };
 }

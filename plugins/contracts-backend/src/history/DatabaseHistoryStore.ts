@@ -11,6 +11,7 @@ import type {
   HistoryPosition,
   HistoryTransition,
   StrippedContract,
+  TransitionContract,
 } from './types';
 
 const CHANGES = 'contracts_history_changes';
@@ -57,6 +58,10 @@ interface DecisionEventRow {
 }
 
 const lower = (ref: string) => ref.toLowerCase();
+
+/** A transition's contract as stored. */
+const contractJson = (c: TransitionContract) =>
+  'json' in c ? c.json : JSON.stringify(c.contract);
 
 function chunks<T>(list: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
@@ -114,27 +119,37 @@ export class DatabaseHistoryStore {
 
   /**
    * The state last recorded: every contract's hash (by lower-cased ref) and every open finding's
-   * evidence hash, with the finding as stored (JSON). The contracts are read by
-   * {@link DatabaseHistoryStore.loadContracts}, for those that changed.
+   * evidence hash. The contracts and findings themselves are read by
+   * {@link DatabaseHistoryStore.loadContracts} and {@link DatabaseHistoryStore.loadFindings},
+   * for those that changed.
    */
   async loadState(): Promise<{
     contracts: Map<string, string>;
-    findings: Map<string, { evidence: string; json: string }>;
+    findings: Map<string, { evidence: string }>;
   }> {
     const contracts = new Map<string, string>();
-    const findings = new Map<string, { evidence: string; json: string }>();
+    const findings = new Map<string, { evidence: string }>();
     const [entityRows, findingRows] = await Promise.all([
       this.db(ENTITIES).select('entity_ref', 'hash'),
-      this.db(FINDINGS).select('finding_id', 'evidence_hash', 'finding'),
+      this.db(FINDINGS).select('finding_id', 'evidence_hash'),
     ]);
     for (const r of entityRows) contracts.set(r.entity_ref, r.hash);
     for (const r of findingRows) {
-      findings.set(r.finding_id, {
-        evidence: r.evidence_hash,
-        json: r.finding,
-      });
+      findings.set(r.finding_id, { evidence: r.evidence_hash });
     }
     return { contracts, findings };
+  }
+
+  /** The open findings recorded with these ids, as stored. */
+  async loadFindings(ids: string[]): Promise<Map<string, HistoryFinding>> {
+    const out = new Map<string, HistoryFinding>();
+    for (const part of chunks(ids)) {
+      const rows = await this.db(FINDINGS)
+        .select('finding_id', 'finding')
+        .whereIn('finding_id', part);
+      for (const r of rows) out.set(r.finding_id, JSON.parse(r.finding));
+    }
+    return out;
   }
 
   /** The contracts recorded for these lower-cased refs, as stored (stripped). */
@@ -198,7 +213,7 @@ export class DatabaseHistoryStore {
           part.map(t => ({
             entity_ref: lower(t.entityRef),
             hash: t.after!.hash,
-            contract: JSON.stringify(t.after!.contract),
+            contract: contractJson(t.after!),
           })),
         )
         .onConflict('entity_ref')
@@ -233,7 +248,7 @@ export class DatabaseHistoryStore {
               .where({ entity_ref: ref, hash: t.before.hash })
               .update({
                 hash: t.after.hash,
-                contract: JSON.stringify(t.after.contract),
+                contract: contractJson(t.after),
               })) > 0;
         } else {
           moved =

@@ -27,6 +27,14 @@ export interface RecordedContract {
 }
 
 /**
+ * A contract as a transition writes it: recorded, or its stripped form's JSON as it came (the
+ * baseline's, written as it is: nothing is compared).
+ */
+export type TransitionContract =
+  | RecordedContract
+  | { hash: string; json: string };
+
+/**
  * One thing a recompute changed. `before`: the state the replica saw before (absent: new);
  * `after`: what it sees now (absent: gone).
  */
@@ -35,7 +43,7 @@ export type HistoryTransition =
       type: 'contract';
       entityRef: string;
       before?: RecordedContract;
-      after?: RecordedContract;
+      after?: TransitionContract;
       changes: ContractValueChange[];
       more: number;
     }
