@@ -117,6 +117,7 @@ describe('EventLoopAdmission', () => {
       maxEventLoopUtilization: 0,
       utilizationIntervalMs: 100,
       maxWritesPerSecond: 0,
+      admissionWaitMs: 2000,
     });
     expect(
       readEventLoopAdmissionSettings(
@@ -287,6 +288,8 @@ describe('EventLoopAdmission', () => {
             contracts: { decisions: { maxEventLoopUtilization: 0.5 } },
           }),
         ),
+        // refused at once, not paced
+        admissionWaitMs: 0,
       },
       { now: () => now },
     );
@@ -315,11 +318,14 @@ describe('EventLoopAdmission', () => {
   it('answers writes beyond a configured rate with 503 and Retry-After (maxWritesPerSecond)', async () => {
     let now = 0;
     admission = new EventLoopAdmission(
-      readEventLoopAdmissionSettings(
-        new ConfigReader({
-          contracts: { decisions: { maxWritesPerSecond: 2 } },
-        }),
-      ),
+      {
+        ...readEventLoopAdmissionSettings(
+          new ConfigReader({
+            contracts: { decisions: { maxWritesPerSecond: 2 } },
+          }),
+        ),
+        admissionWaitMs: 0,
+      },
       { now: () => now },
     );
     expect(admission.enabled).toBe(true);
@@ -336,6 +342,41 @@ describe('EventLoopAdmission', () => {
     // half a second later (2 a second), a token again
     now = 500;
     expect((await request(app).post('/decisions').send({})).status).toBe(201);
+  });
+
+  it('paces writes beyond the rate: each waits for its turn, up to admissionWaitMs, then is refused', async () => {
+    const c = new WriteRateController({ maxRate: 2, intervalMs: 100 });
+    expect(c.reserve(0, 1000)).toBe(0);
+    expect(c.reserve(0, 1000)).toBe(500);
+    expect(c.reserve(0, 1000)).toBe(1000);
+    expect(c.reserve(0, 1000)).toBeUndefined();
+    expect([c.admittedTotal, c.refusedTotal]).toEqual([3, 1]);
+    // a second later two turns have passed: the next one is half a second away again
+    expect(c.reserve(1000, 1000)).toBe(500);
+
+    // through the middleware: a write beyond the rate waits for its turn instead of a 503
+    admission = new EventLoopAdmission(
+      {
+        ...readEventLoopAdmissionSettings(
+          new ConfigReader({
+            contracts: { decisions: { maxWritesPerSecond: 20 } },
+          }),
+        ),
+        admissionWaitMs: 60,
+      },
+      { now: () => 0 },
+    );
+    const app = appWith(admission);
+    const statuses = await Promise.all(
+      Array.from({ length: 3 }, () =>
+        request(app)
+          .post('/decisions')
+          .send({})
+          .then(r => r.status),
+      ),
+    );
+    // one at once, one after 50 ms; the third's turn (100 ms) is beyond the 60 ms it may wait
+    expect(statuses.sort()).toEqual([201, 201, 503]);
   });
 
   it('guards decision writes only', () => {

@@ -36,7 +36,17 @@ export interface EventLoopAdmissionSettings {
    * `maxEventLoopUtilization`, the rate that follows the utilization never exceeds it.
    */
   maxWritesPerSecond?: number;
+  /**
+   * How long a write beyond the write rate may wait for its turn, ms, before it is refused
+   * instead (default {@link ADMISSION_WAIT_MS}; 0: refused at once). Writers are paced to the
+   * rate rather than sent away: a refusal costs the host the request's token check and log line
+   * too, and a closed-loop writer told to come back in whole seconds leaves the rate unused.
+   */
+  admissionWaitMs?: number;
 }
+
+/** The default of {@link EventLoopAdmissionSettings.admissionWaitMs}. */
+export const ADMISSION_WAIT_MS = 2000;
 
 /**
  * `contracts.decisions.maxEventLoopDelay` (ms, 0 or absent: off),
@@ -78,6 +88,7 @@ export function readEventLoopAdmissionSettings(
     maxEventLoopUtilization: utilization,
     utilizationIntervalMs: read('utilizationSampleInterval', 100, 10),
     maxWritesPerSecond: maxWrites,
+    admissionWaitMs: ADMISSION_WAIT_MS,
   };
 }
 
@@ -168,20 +179,32 @@ export class WriteRateController {
 
   /** Takes a token for one write at `now` (ms, monotonic), if there is one. */
   tryAdmit(now: number): boolean {
+    return this.reserve(now, 0) === 0;
+  }
+
+  /**
+   * Takes a token for one write at `now` (ms, monotonic), waiting up to `maxWaitMs` for it:
+   * the time the write is to wait before it goes, ms (0: at once), or undefined when its turn
+   * would come later than that (refused). A wait borrows the token ahead (the bucket goes
+   * below zero), so the writes waiting go out one per 1/rate s, in the order they came.
+   */
+  reserve(now: number, maxWaitMs: number): number | undefined {
     const elapsed = this.#last === undefined ? 0 : now - this.#last;
     this.#last = now;
     this.#tokens = Math.min(
       this.burst(),
       this.#tokens + (Math.max(0, elapsed) * this.#rate) / 1000,
     );
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      this.#admitted++;
-      return true;
+    const wait =
+      this.#tokens >= 1 ? 0 : ((1 - this.#tokens) * 1000) / this.#rate;
+    if (wait > maxWaitMs) {
+      this.#refused++;
+      this.#refusedInInterval++;
+      return undefined;
     }
-    this.#refused++;
-    this.#refusedInInterval++;
-    return false;
+    this.#tokens -= 1;
+    this.#admitted++;
+    return wait;
   }
 
   /** The utilization of the interval that just ended: sets the rate for the next. */
@@ -355,18 +378,27 @@ export class EventLoopAdmission {
       }
       const rate = this.#rate;
       if (!this.underPressure) {
-        if (!rate || rate.tryAdmit(this.#now())) {
+        const wait = rate
+          ? rate.reserve(this.#now(), this.#settings.admissionWaitMs ?? 0)
+          : 0;
+        if (wait === 0) {
           next();
           return;
         }
-        const retry = rate.retryAfterSeconds();
+        if (wait !== undefined) {
+          // its turn under the rate; dropped if the client goes away meanwhile
+          const timer = setTimeout(next, wait);
+          res.once('close', () => clearTimeout(timer));
+          return;
+        }
+        const retry = rate!.retryAfterSeconds();
         res.set('Retry-After', String(retry));
         res.status(503).json({
           error: {
             name: 'ServiceUnavailableError',
             message: `This server is busy (${this.#why(
-              rate,
-            )}; it admits ${rate.rate.toFixed(
+              rate!,
+            )}; it admits ${rate!.rate.toFixed(
               1,
             )} writes/s now); try again in ${retry} s`,
           },
