@@ -7,12 +7,18 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { type GraphSnapshot, refKey } from '../services/ContractsGraphService';
 
-/** The weak ETag Express gives a response body (its `etag` setting's default). */
-export function weakEtag(body: Buffer): string {
-  const hash = createHash('sha1')
-    .update(body)
-    .digest('base64')
-    .substring(0, 27);
+/**
+ * The weak ETag Express gives a response body (its `etag` setting's default): its length and
+ * the SHA-1 of it, or of `parts` when given (what the body is made of, in order, some of them
+ * digests of the pieces already: the hash is then not Express's, and as telling).
+ */
+export function weakEtag(
+  body: Buffer,
+  parts: Array<string | Uint8Array> = [body],
+): string {
+  const sha1 = createHash('sha1');
+  for (const part of parts) sha1.update(part);
+  const hash = sha1.digest('base64').substring(0, 27);
   return `W/"${body.length.toString(16)}-${hash}"`;
 }
 

@@ -10,6 +10,7 @@ import {
   HIDDEN_ENTITY,
 } from '@backstage-contracts/plugin-contracts-common';
 import express from 'express';
+import { createHash } from 'node:crypto';
 import Router from 'express-promise-router';
 import type { internal } from '@backstage/backend-openapi-utils';
 import {
@@ -447,14 +448,17 @@ export async function createRouter(
 
   /**
    * The whole graph for who may read every entity (GET /graph without a query), serialized
-   * once: its nodes and edges once per snapshot, its findings (with their decision status) again
-   * only when a decision changes, or at the next review date of one; sent as it is (the root
-   * router's compression still applies). At 10k entities serializing it is a 0.7 s task.
+   * once: its nodes and edges once per snapshot, in the analysis worker (at 10k entities
+   * serializing the whole graph here was a 0.7 s task), its findings (with their decision
+   * status) again only when a decision changes, or at the next review date of one; sent as it is
+   * (the root router's compression still applies). Its ETag is made of the nodes and edges'
+   * digest (the worker's) and the rest.
    */
+  type NodesEdges = { json: Buffer; digest: string };
   let wholeGraph:
     | {
         content: GraphSnapshot['result'];
-        nodesEdges: string;
+        nodesEdges: NodesEdges;
         freshness: string;
         decisions: number;
         validUntil: number;
@@ -462,7 +466,29 @@ export async function createRouter(
         etag: string;
       }
     | undefined;
-  const wholeGraphBody = (s: GraphSnapshot, now: number) => {
+  let serializing:
+    | { content: GraphSnapshot['result']; made: Promise<NodesEdges> }
+    | undefined;
+  /** `{"nodes":[…],"edges":[…]` (without its closing brace), from the worker when it can. */
+  const nodesEdgesOf = async (s: GraphSnapshot): Promise<NodesEdges> => {
+    const made = await options.graph.graphJson(s);
+    if (made) {
+      const { bytes, digest } = made;
+      const json = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+      return { json: json.subarray(0, -1), digest };
+    }
+    // the worker has moved on to a newer snapshot, not served yet: this one is serialized here
+    const json = Buffer.from(
+      JSON.stringify({
+        nodes: s.result.graph.nodes,
+        edges: s.result.graph.edges,
+      }),
+      'utf8',
+    );
+    const digest = createHash('sha1').update(json).digest('base64');
+    return { json: json.subarray(0, -1), digest };
+  };
+  const wholeGraphBody = async (s: GraphSnapshot, now: number) => {
     const cached = wholeGraph;
     const freshnessNow = freshnessKey(s);
     if (
@@ -474,22 +500,25 @@ export async function createRouter(
     ) {
       return cached;
     }
-    const nodesEdges =
-      cached?.content === s.result
-        ? cached.nodesEdges
-        : JSON.stringify({
-            nodes: s.result.graph.nodes,
-            edges: s.result.graph.edges,
-          }).slice(0, -1);
+    let nodesEdges: NodesEdges;
+    if (cached?.content === s.result) nodesEdges = cached.nodesEdges;
+    else {
+      // (requests that come meanwhile wait for the same)
+      if (serializing?.content !== s.result) {
+        serializing = { content: s.result, made: nodesEdgesOf(s) };
+      }
+      nodesEdges = await serializing.made;
+    }
     const version = decisions.version;
     const findings = decisions.withStatus(s.result.findings, now);
     const validUntil = statusValidUntil(s.result.findings, now);
-    const body = Buffer.from(
-      `${nodesEdges},"findings":${JSON.stringify(findings)},${JSON.stringify(
+    const rest = Buffer.from(
+      `,"findings":${JSON.stringify(findings)},${JSON.stringify(
         freshness(s),
       ).slice(1)}`,
       'utf8',
     );
+    const body = Buffer.concat([nodesEdges.json, rest]);
     wholeGraph = {
       content: s.result,
       nodesEdges,
@@ -497,7 +526,7 @@ export async function createRouter(
       decisions: version,
       validUntil,
       body,
-      etag: weakEtag(body),
+      etag: weakEtag(body, [nodesEdges.digest, rest]),
     };
     return wholeGraph;
   };
@@ -508,7 +537,7 @@ export async function createRouter(
     const visibility = await visibilityOf(req, () => graphRefs(s));
     const { canRead } = visibility;
     if (visibility.all && !q.around && !q.owner && !q.system) {
-      const whole = wholeGraphBody(s, Date.now());
+      const whole = await wholeGraphBody(s, Date.now());
       res.set('Content-Type', 'application/json; charset=utf-8');
       res.set('ETag', whole.etag);
       (res.send as unknown as (body: Buffer) => void).call(res, whole.body);

@@ -453,6 +453,18 @@ describe('ContractsGraphService analysis worker', () => {
       computedAt: exported.computedAt,
     });
     expect((await serving.exportSnapshot())!.bytes).toEqual(exported.bytes);
+    // GET /graph's nodes and edges, serialized in the worker for the served snapshot only
+    const graph = await serving.graphJson(serving.snapshot());
+    const { nodes, edges } = serving.snapshot().result.graph;
+    expect(new TextDecoder().decode(graph!.bytes)).toBe(
+      JSON.stringify({ nodes, edges }),
+    );
+    expect(
+      await serving.graphJson({
+        ...serving.snapshot(),
+        computedAt: new Date(0).toISOString(),
+      }),
+    ).toBeUndefined();
 
     // it computes: a quick check of one changed entity, then a full recompute (a delta each)
     serving.setComputing(true);

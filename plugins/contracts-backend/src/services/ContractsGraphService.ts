@@ -624,6 +624,20 @@ export class ContractsGraphService {
   }
 
   /**
+   * The nodes and edges of `snapshot` as UTF-8 JSON (`{"nodes":[…],"edges":[…]}`) and their
+   * SHA-1, serialized in the worker; undefined when the worker has moved on to a newer snapshot
+   * (or stopped).
+   */
+  async graphJson(
+    snapshot: GraphSnapshot,
+  ): Promise<{ bytes: Uint8Array; digest: string } | undefined> {
+    if (!snapshot.computedAt) return undefined;
+    return this.host
+      .call('graphJson', snapshot.computedAt)
+      .catch(() => undefined);
+  }
+
+  /**
    * What-if: the findings the graph would have if `entityRef` had the proposed contract,
    * without storing anything. Answered in the worker, against its live analyzer.
    */

@@ -336,6 +336,17 @@ export class AnalysisCore implements AnalysisMethods {
     });
   }
 
+  graphJson(
+    computedAt: string,
+  ): { bytes: Uint8Array; digest: string } | undefined {
+    const sent = this.base();
+    if (!sent || sent.computedAt !== computedAt) return undefined;
+    const bytes = new TextEncoder().encode(
+      JSON.stringify({ nodes: sent.nodes, edges: sent.edges }),
+    );
+    return { bytes, digest: createHash('sha1').update(bytes).digest('base64') };
+  }
+
   check(entityRef: string, sources: ContractSource[]): CheckOutcome {
     const k = key(entityRef);
     const existing = this.entities.get(k);

@@ -171,6 +171,15 @@ export interface AnalysisMethods {
    * stripped form as JSON (history/contractChanges' strippedJson); null for none.
    */
   strippedContracts(keys: string[]): Array<[string, string] | null>;
+  /**
+   * The last transfer's nodes and edges as UTF-8 JSON (`{"nodes":[…],"edges":[…]}`) and its
+   * SHA-1 (base64), when that transfer is the one computed at `computedAt` (the served
+   * snapshot's); undefined when the worker has moved on. GET /graph's largest part, serialized
+   * here instead of on the main thread.
+   */
+  graphJson(
+    computedAt: string,
+  ): { bytes: Uint8Array; digest: string } | undefined;
   /** What-if against the worker's analyzer. */
   check(entityRef: string, sources: ContractSource[]): CheckOutcome;
   /** The last transferred snapshot, persisted (./persisted.ts, format {@link PERSISTED_SNAPSHOT_FORMAT}). */
