@@ -302,7 +302,19 @@ export class ContractsGraphService {
           bytes,
           meta.encoding ?? 'identity',
         );
+        const receiving = Date.now();
         const received = await this.receive(header);
+        this.options.logger.info(
+          'Contracts graph: persisted snapshot adopted',
+          {
+            version: meta.version,
+            entities: header.entities,
+            parts: header.parts,
+            workerMs: header.workMs,
+            decompressMs: header.decompressMs,
+            receiveMs: Date.now() - receiving,
+          },
+        );
         this.lastSuccessAt = meta.lastSuccessAt ?? header.lastSuccessAt;
         this.needsFull = false;
         this.publish(received, {

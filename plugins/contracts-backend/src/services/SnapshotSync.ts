@@ -290,6 +290,7 @@ export class SnapshotSync {
     const started = Date.now();
     // as stored: the host decompresses it where it reads it (the analysis worker)
     const snapshot = await store.latest(format, { decode: false });
+    const readMs = Date.now() - started;
     if (!snapshot || snapshot.version === this.servedVersion) return;
     if (this.leading) return; // what it computes is newer
     // its own memory: the host may hand the buffer over to a worker (a small body can be a
@@ -313,6 +314,7 @@ export class SnapshotSync {
       computedAt: snapshot.computedAt,
       storedBytes: snapshot.storedBytes,
       sizeBytes: snapshot.sizeBytes,
+      readMs,
       durationMs: Date.now() - started,
     });
   }

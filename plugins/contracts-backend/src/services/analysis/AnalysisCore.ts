@@ -418,10 +418,9 @@ export class AnalysisCore implements AnalysisMethods {
     const started = performance.now();
     // its pieces are not parsed: the main thread reads them as a transfer's, and the entities
     // here are parsed when first read
-    const doc = decodeSnapshot(
-      decompress(bytes, encoding),
-      PERSISTED_SNAPSHOT_FORMAT,
-    );
+    const raw = decompress(bytes, encoding);
+    const decompressMs = Math.round(performance.now() - started);
+    const doc = decodeSnapshot(raw, PERSISTED_SNAPSHOT_FORMAT);
     const entities = new Map<string, StoredEntity>();
     for (const part of doc.parts) {
       for (const [k, stored] of entitiesOf(part)) entities.set(k, stored);
@@ -440,6 +439,7 @@ export class AnalysisCore implements AnalysisMethods {
       parts: doc.parts.length,
       removed: [],
       workMs: Math.round(performance.now() - started),
+      decompressMs,
       entities: entities.size,
       computedAt: doc.head.computedAt,
       lastSuccessAt: doc.head.lastSuccessAt,

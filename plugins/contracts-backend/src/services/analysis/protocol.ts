@@ -76,6 +76,8 @@ export interface TransferHeader {
   lastSuccessAt?: string;
   /** Analysis time in the worker, for the log. */
   workMs: number;
+  /** Of `workMs`, decompressing an adopted snapshot (adoptSnapshot only), for the log. */
+  decompressMs?: number;
   /** Entities in the worker's graph. */
   entities: number;
 }
