@@ -12,7 +12,7 @@ import type {
   SourceLocation,
 } from '../types';
 import type { RuleContext } from './types';
-import { lower, sameRef } from './refs';
+import { sameRef } from './refs';
 
 /** One call an entity makes: a `depends_on` entry and/or a retry policy on the same target. */
 export interface Call {
@@ -24,6 +24,11 @@ export interface Call {
   policy?: RetryPolicy;
   /** Attempts per request: see {@link attemptsOf}. */
   attempts: number;
+  /**
+   * The timeout of one attempt ({@link attemptTimeoutMs}), as {@link callsOf} found it: walks
+   * down call chains read it at every hop.
+   */
+  attemptMs?: number;
   loc: SourceLocation;
 }
 
@@ -64,39 +69,41 @@ export function callsOf(contract: EntityContract | undefined): Call[] {
     return [];
   }
   const calls: Call[] = [];
-  // The calls' keys, index for index: a contract makes a handful of calls, scanned rather
-  // than put in a map.
-  const keys: string[] = [];
-  const byKey = (key: string) => {
-    const i = keys.indexOf(key);
-    return i < 0 ? undefined : calls[i];
+  // The call to a target (refs compared ignoring case) and operation (none is ''): a contract
+  // makes a handful of calls, scanned rather than keyed (no string made per call).
+  const find = (ref: string, op: string | undefined) => {
+    for (let i = 0; i < calls.length; i++) {
+      const c = calls[i];
+      if ((c.operation ?? '') === (op ?? '') && sameRef(c.ref, ref)) {
+        return c;
+      }
+    }
+    return undefined;
   };
-  const keyOf = (ref: string, op?: string) =>
-    `${lower(ref)}#${op ?? ''}`;
   for (const dependency of contract.dependsOn) {
-    const key = keyOf(dependency.ref, dependency.operation);
-    if (keys.includes(key)) {
+    if (find(dependency.ref, dependency.operation)) {
       continue;
     }
+    // Every call made with the same fields in the same order (one shape for the walks).
     const call: Call = {
       ref: dependency.ref,
       service: dependency.service,
       operation: dependency.operation,
       dependency,
+      policy: undefined,
       attempts: 1,
+      attemptMs: undefined,
       loc: dependency.loc,
     };
-    keys.push(key);
     calls.push(call);
   }
   for (const policy of contract.retryPolicies) {
-    const key = keyOf(policy.ref, policy.operation);
     const existing =
-      byKey(key) ??
+      find(policy.ref, policy.operation) ??
       // a policy without an operation applies to every call to that service
       (policy.operation === undefined
         ? undefined
-        : byKey(keyOf(policy.ref, undefined)));
+        : find(policy.ref, undefined));
     if (existing) {
       if (!existing.policy) {
         existing.policy = policy;
@@ -107,26 +114,26 @@ export function callsOf(contract: EntityContract | undefined): Call[] {
       ref: policy.ref,
       service: policy.target.split('.')[0],
       operation: policy.operation,
+      dependency: undefined,
       policy,
       attempts: 1,
+      attemptMs: undefined,
       loc: policy.loc,
     };
-    keys.push(key);
     calls.push(call);
   }
   if (contract.retryPolicies.some(p => p.operation === undefined)) {
     for (const call of calls) {
       if (!call.policy) {
         call.policy = contract.retryPolicies.find(
-          p =>
-            p.operation === undefined &&
-            sameRef(p.ref, call.ref),
+          p => p.operation === undefined && sameRef(p.ref, call.ref),
         );
       }
     }
   }
   for (const call of calls) {
     call.attempts = attemptsOf(call.dependency, call.policy);
+    call.attemptMs = attemptTimeoutMs(call);
   }
   return calls;
 }

@@ -128,16 +128,41 @@ export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') {
     return value === undefined ? 'null' : JSON.stringify(value) ?? 'null';
   }
+  // Loops and `+=`, no array made per value: every finding's evidence goes through here.
   if (Array.isArray(value)) {
-    return `[${value.map(v => stableStringify(v)).join(',')}]`;
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) {
+        out += ',';
+      }
+      out += stableStringify(value[i]);
+    }
+    return `${out}]`;
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj)
-    .filter(k => obj[k] !== undefined)
-    .sort();
-  return `{${keys
-    .map(k => `${JSON.stringify(k)}:${stableStringify(obj[k])}`)
-    .join(',')}}`;
+  const keys = Object.keys(obj);
+  // As `sort()` orders strings (evidence objects have a handful of keys).
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > k) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  let out = '{';
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) {
+      continue;
+    }
+    if (out.length > 1) {
+      out += ',';
+    }
+    out += `${JSON.stringify(k)}:${stableStringify(v)}`;
+  }
+  return `${out}}`;
 }
 
 /**

@@ -1,13 +1,6 @@
 import { capitalize, entityName, formatMs } from '../format';
-import { attemptTimeoutMs } from '../calls';
-import {
-  Call,
-  callsFrom,
-  Hop,
-  enterWalk,
-  memoKey,
-  resolvedCalls,
-} from '../paths';
+import type { EntityContract } from '../../types';
+import { Call, Hop, enterWalk, memoKey, resolvedCalls } from '../paths';
 import type { ContractRule, FindingDraft, RuleContext } from '../types';
 import { chainEdges } from './util';
 import { lower, sameRef } from '../refs';
@@ -48,8 +41,11 @@ function walkWait(
   op: string,
 ): DownstreamWait | undefined {
   const visited = new Set<string>();
+  // `contract`: `at`'s, as the call that led here resolved it (its read is among the reads of
+  // that resolution, memoized with the caller's calls): no lookup by ref per hop.
   const walk = (
     at: string,
+    contract: EntityContract | undefined,
     subject: string,
     depth: number,
   ): DownstreamWait | undefined => {
@@ -64,8 +60,12 @@ function walkWait(
     let bestCall: Call | undefined;
     let bestAttemptMs = 0;
     let bestTarget = '';
-    for (const { call, target } of callsFrom(ctx, at)) {
-      const timeout = attemptTimeoutMs(call);
+    for (const { call, target, contract: next } of resolvedCalls(
+      ctx,
+      contract,
+    )) {
+      // `attemptTimeoutMs`, as `callsOf` noted it on the call.
+      const timeout = call.attemptMs;
       if (timeout !== undefined) {
         const ms = timeout * call.attempts;
         if (!found || ms > bestMs) {
@@ -77,7 +77,7 @@ function walkWait(
           bestTarget = target?.ref ?? call.ref;
         }
       } else if (call.operation && target) {
-        const deeper = walk(target.ref, call.operation, depth + 1);
+        const deeper = walk(target.ref, next, call.operation, depth + 1);
         const wait = deeper && {
           ...deeper,
           path: [{ ref: at, subject }, ...deeper.path],
@@ -104,7 +104,7 @@ function walkWait(
     }
     return best;
   };
-  return walk(ref, op, 0);
+  return walk(ref, ctx.contract(ref), op, 0);
 }
 
 /**
