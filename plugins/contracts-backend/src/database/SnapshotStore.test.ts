@@ -129,6 +129,28 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
     expect(Buffer.from(row.body).length).toBe(second.storedBytes);
   });
 
+  it('stores a body compressed already (by the analysis worker) as it is', async () => {
+    const { store } = await createStore();
+    const raw = body(3);
+    const compressed = await encodeBody(raw, 'gzip');
+    const saved = await store.save({
+      body: compressed,
+      format: 1,
+      computedAt: '2026-12-07T10:00:03.000Z',
+      checkedAt: '2026-12-07T10:00:03.000Z',
+      encoding: 'gzip',
+      sizeBytes: raw.length,
+    });
+    expect(saved.storedBytes).toBe(compressed.length);
+    const latest = await store.latest(1);
+    expect(latest?.body.equals(raw)).toBe(true);
+    expect(latest).toMatchObject({
+      sizeBytes: raw.length,
+      storedBytes: compressed.length,
+      encoding: 'gzip',
+    });
+  });
+
   it('keeps the last few snapshots of a format and deletes the older ones', async () => {
     const { store } = await createStore(2);
     const saved = [];

@@ -269,14 +269,20 @@ export class ContractsGraphService {
   }
 
   /**
-   * The snapshot last published, as UTF-8 JSON ({@link PersistedSnapshot}), made in the worker
-   * (nothing is serialized on this thread); undefined before the first one.
+   * The snapshot last published, persisted (./analysis/persisted.ts) and compressed with
+   * `encoding` (default identity), made in the worker (nothing is serialized or compressed on
+   * this thread); `sizeBytes` its size uncompressed; undefined before the first one.
    */
-  async exportSnapshot(): Promise<
-    | { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string }
+  async exportSnapshot(encoding?: string): Promise<
+    | {
+        bytes: Uint8Array;
+        sizeBytes: number;
+        computedAt: string;
+        lastSuccessAt?: string;
+      }
     | undefined
   > {
-    return this.host.call('exportSnapshot');
+    return this.host.call('exportSnapshot', encoding);
   }
 
   /**

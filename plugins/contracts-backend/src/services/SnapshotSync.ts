@@ -17,9 +17,13 @@ export interface AdoptedSnapshotMeta {
   lastSuccessAt?: string;
 }
 
-/** A snapshot as the graph service exports it: serialized (UTF-8 JSON), with its times. */
+/**
+ * A snapshot as the graph service exports it: serialized, with its times; compressed as asked
+ * when `sizeBytes` (its size uncompressed) is given.
+ */
 export interface ExportedSnapshot {
   bytes: Uint8Array;
+  sizeBytes?: number;
   computedAt: string;
   lastSuccessAt?: string;
 }
@@ -30,7 +34,10 @@ export interface ExportedSnapshot {
  * snapshot it is given.
  */
 export interface SnapshotHost {
-  exportSnapshot(): Promise<ExportedSnapshot | undefined>;
+  /** The snapshot last published, compressed with `encoding` (off the event loop) if it can. */
+  exportSnapshot(
+    encoding: SnapshotEncoding,
+  ): Promise<ExportedSnapshot | undefined>;
   adoptSnapshot(bytes: Uint8Array, meta: AdoptedSnapshotMeta): Promise<void>;
   /** The served snapshot is persisted as `version`, when it is the one computed at `computedAt`. */
   setSnapshotVersion(version: number, computedAt: string): void;
@@ -362,9 +369,9 @@ export class SnapshotSync {
   private async persistOnce() {
     const { host, store, format, settings, logger } = this.options;
     const started = Date.now();
-    const exported = await host.exportSnapshot();
+    const exported = await host.exportSnapshot(settings.encoding);
     if (!exported) return;
-    const { bytes, computedAt, lastSuccessAt } = exported;
+    const { bytes, sizeBytes, computedAt, lastSuccessAt } = exported;
     const saved = await store.save({
       body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       format,
@@ -372,13 +379,14 @@ export class SnapshotSync {
       checkedAt: lastSuccessAt ?? computedAt,
       computedBy: this.replicaId,
       encoding: settings.encoding,
+      sizeBytes,
     });
     this.servedVersion = saved.version;
     this.seenHeadVersion = saved.version;
     host.setSnapshotVersion(saved.version, computedAt);
     logger.info('Contracts graph: snapshot persisted', {
       version: saved.version,
-      sizeBytes: bytes.byteLength,
+      sizeBytes: sizeBytes ?? bytes.byteLength,
       storedBytes: saved.storedBytes,
       durationMs: Date.now() - started,
     });

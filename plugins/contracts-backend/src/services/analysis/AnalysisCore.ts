@@ -1,6 +1,5 @@
 import type { Entity } from '@backstage/catalog-model';
 import { createHash } from 'node:crypto';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import {
   type AnalysisResult,
   type Analyzer,
@@ -16,6 +15,11 @@ import {
   type Observation,
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
+import {
+  decodeBody,
+  encodeBody,
+  type SnapshotEncoding,
+} from '../../database/snapshotEncoding';
 import { hashContract, strippedJson } from '../../history/contractChanges';
 import {
   contractSourcesOf,
@@ -383,21 +387,40 @@ export class AnalysisCore implements AnalysisMethods {
     };
   }
 
-  exportSnapshot():
-    | { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string }
-    | undefined {
-    const adopted = this.adopted;
-    if (adopted) {
-      // as it was adopted
-      return {
-        bytes: encodeSnapshot(adopted),
-        computedAt: adopted.head.computedAt,
-        lastSuccessAt: adopted.head.lastSuccessAt,
-      };
-    }
+  async exportSnapshot(encoding = 'identity'): Promise<
+    | {
+        bytes: Uint8Array;
+        sizeBytes: number;
+        computedAt: string;
+        lastSuccessAt?: string;
+      }
+    | undefined
+  > {
+    const doc = this.persisted();
+    if (!doc) return undefined;
+    const bytes = encodeSnapshot(doc);
+    const stored = await encodeBody(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      encoding as SnapshotEncoding,
+    );
+    return {
+      // its own memory (handed over to the main thread; a small one can be a pooled view)
+      bytes:
+        stored.byteOffset === 0 &&
+        stored.byteLength === stored.buffer.byteLength
+          ? stored
+          : new Uint8Array(stored),
+      sizeBytes: bytes.byteLength,
+      computedAt: doc.head.computedAt,
+      lastSuccessAt: doc.head.lastSuccessAt,
+    };
+  }
+
+  /** The last transferred snapshot as persisted: as adopted, or a full transfer's pieces. */
+  private persisted(): SnapshotDocument | undefined {
+    if (this.adopted) return this.adopted;
     const sent = this.sent;
     if (!sent) return undefined;
-    // the pieces of a full transfer of it
     const writer = new PartWriter();
     for (const [k, e] of this.entities) writer.addEntity(entityWire(k, e));
     for (const x of sent.findings) writer.add('f', JSON.stringify(x));
@@ -405,20 +428,22 @@ export class AnalysisCore implements AnalysisMethods {
     for (const x of sent.edges) writer.add('e', JSON.stringify(x));
     const { computedAt, lastSuccessAt } = sent;
     return {
-      bytes: encodeSnapshot({
-        head: { format: PERSISTED_SNAPSHOT_FORMAT, computedAt, lastSuccessAt },
-        parts: writer.finish(),
-      }),
-      computedAt,
-      lastSuccessAt,
+      head: { format: PERSISTED_SNAPSHOT_FORMAT, computedAt, lastSuccessAt },
+      parts: writer.finish(),
     };
   }
 
-  adoptSnapshot(bytes: Uint8Array, encoding = 'identity'): TransferHeader {
+  async adoptSnapshot(
+    bytes: Uint8Array,
+    encoding = 'identity',
+  ): Promise<TransferHeader> {
     const started = performance.now();
     // its pieces are not parsed: the main thread reads them as a transfer's, and the entities
     // here are parsed when first read
-    const raw = decompress(bytes, encoding);
+    const raw = await decodeBody(
+      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+      encoding,
+    );
     const decompressMs = Math.round(performance.now() - started);
     const doc = decodeSnapshot(raw, PERSISTED_SNAPSHOT_FORMAT);
     const entities = new Map<string, StoredEntity>();
@@ -672,20 +697,6 @@ export class AnalysisCore implements AnalysisMethods {
   private withObserved(contract: EntityContract): EntityContract {
     const observed = this.observations.get(key(contract.entityRef));
     return observed ? { ...contract, observed } : contract;
-  }
-}
-
-/** A persisted snapshot's body decompressed (database/SnapshotStore's encodings). */
-function decompress(bytes: Uint8Array, encoding: string): Uint8Array {
-  switch (encoding) {
-    case 'gzip':
-      return gunzipSync(bytes);
-    case 'br':
-      return brotliDecompressSync(bytes);
-    case 'identity':
-      return bytes;
-    default:
-      throw new Error(`Unknown snapshot encoding ${JSON.stringify(encoding)}`);
   }
 }
 

@@ -23,7 +23,7 @@ export class AnalysisWorkerStoppedError extends Error {
   name = 'AnalysisWorkerStoppedError';
 }
 
-type Result<M extends AnalysisMethod> = ReturnType<AnalysisMethods[M]>;
+type Result<M extends AnalysisMethod> = Awaited<ReturnType<AnalysisMethods[M]>>;
 type Args<M extends AnalysisMethod> = Parameters<AnalysisMethods[M]>;
 
 /** Where the analysis runs: a worker thread, or (custom rules) the main thread. */
@@ -217,7 +217,9 @@ class InProcessAnalysisHost implements AnalysisHost {
   ): Promise<Result<M>> {
     // a turn of the event loop first, as a message to a worker would take
     await new Promise(resolve => setImmediate(resolve));
-    const fn = this.core[method] as (...a: unknown[]) => Result<M>;
+    const fn = this.core[method] as (
+      ...a: unknown[]
+    ) => Result<M> | Promise<Result<M>>;
     return fn.apply(this.core, args);
   }
 

@@ -184,15 +184,25 @@ export interface AnalysisMethods {
   ): { bytes: Uint8Array; digest: string } | undefined;
   /** What-if against the worker's analyzer. */
   check(entityRef: string, sources: ContractSource[]): CheckOutcome;
-  /** The last transferred snapshot, persisted (./persisted.ts, format {@link PERSISTED_SNAPSHOT_FORMAT}). */
-  exportSnapshot():
-    | { bytes: Uint8Array; computedAt: string; lastSuccessAt?: string }
-    | undefined;
+  /**
+   * The last transferred snapshot, persisted (./persisted.ts, format
+   * {@link PERSISTED_SNAPSHOT_FORMAT}), compressed with `encoding` (default identity) on zlib's
+   * thread pool; `sizeBytes` its size uncompressed.
+   */
+  exportSnapshot(encoding?: string): Promise<
+    | {
+        bytes: Uint8Array;
+        sizeBytes: number;
+        computedAt: string;
+        lastSuccessAt?: string;
+      }
+    | undefined
+  >;
   /**
    * Takes a persisted snapshot (compressed with `encoding`: gzip, br or identity, decoded here)
    * as the live state; announced as a full transfer, whose pieces are the snapshot's as stored.
    */
-  adoptSnapshot(bytes: Uint8Array, encoding?: string): TransferHeader;
+  adoptSnapshot(bytes: Uint8Array, encoding?: string): Promise<TransferHeader>;
 }
 
 export type AnalysisMethod = keyof AnalysisMethods;

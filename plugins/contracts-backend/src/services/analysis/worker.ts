@@ -19,31 +19,42 @@ if (port) {
     engineConfig: settings.engineConfig,
     rules: defaultRules,
   });
-  port.on('message', (request: AnalysisRequest) => {
-    let response: AnalysisResponse;
+  const answer = (id: number, value: unknown) => {
     const transfer: ArrayBuffer[] = [];
+    const bytes = (value as { bytes?: unknown })?.bytes;
+    if (bytes instanceof Uint8Array) transfer.push(bytes.buffer as ArrayBuffer);
+    const recipes = (value as { recipes?: Record<string, Int32Array> })
+      ?.recipes;
+    if (recipes) {
+      for (const r of Object.values(recipes)) {
+        transfer.push(r.buffer as ArrayBuffer);
+      }
+    }
+    const response: AnalysisResponse = { id, ok: true, value };
+    port.postMessage(response, transfer);
+  };
+  const fail = (id: number, error: unknown) => {
+    const e = error as Error;
+    const response: AnalysisResponse = {
+      id,
+      ok: false,
+      error: { name: e?.name ?? 'Error', message: String(e?.message ?? e) },
+    };
+    port.postMessage(response);
+  };
+  port.on('message', (request: AnalysisRequest) => {
     try {
       const method = core[request.method] as (...args: unknown[]) => unknown;
       const value = method.apply(core, request.args);
-      const bytes = (value as { bytes?: unknown })?.bytes;
-      if (bytes instanceof Uint8Array)
-        transfer.push(bytes.buffer as ArrayBuffer);
-      const recipes = (value as { recipes?: Record<string, Int32Array> })
-        ?.recipes;
-      if (recipes) {
-        for (const r of Object.values(recipes)) {
-          transfer.push(r.buffer as ArrayBuffer);
-        }
-      }
-      response = { id: request.id, ok: true, value };
+      // (the snapshot's compression and decompression: on zlib's thread pool meanwhile)
+      if (value instanceof Promise) {
+        value.then(
+          v => answer(request.id, v),
+          e => fail(request.id, e),
+        );
+      } else answer(request.id, value);
     } catch (error) {
-      const e = error as Error;
-      response = {
-        id: request.id,
-        ok: false,
-        error: { name: e?.name ?? 'Error', message: String(e?.message ?? e) },
-      };
+      fail(request.id, error);
     }
-    port.postMessage(response, transfer);
   });
 }
