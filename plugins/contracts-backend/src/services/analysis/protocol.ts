@@ -126,7 +126,10 @@ export interface CheckOutcome {
   removed: Finding[];
 }
 
-/** The worker's methods (each call answered once, in order of arrival). */
+/**
+ * The worker's methods: each call answered once, in order of arrival, except that one returning
+ * a promise (the snapshot's compression, decompression) is answered when it settles.
+ */
 export interface AnalysisMethods {
   /** A full recompute starts: pages follow. Drops one begun before and not committed. */
   beginFull(): void;
