@@ -297,6 +297,23 @@ const f1 = (v: number) => v.toFixed(1);
 const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');
 
+/** An event-loop window in a line, for the partial figures. */
+const eldText = (e: Eld) =>
+  `max ${f1(e.maxMs)} ms, p99 ${f1(e.p99Ms)} ms, gap ${f1(
+    e.gapMaxMs,
+  )} ms over ${f1(e.seconds)} s`;
+
+/**
+ * A figure as soon as it is measured (with the load average), so that a run stopped before the
+ * end of a size still tells what it got; the size's report follows at its end.
+ */
+const partial = (line: string) =>
+  process.stdout.write(
+    `    ${line} (load ${loadavg()
+      .map(l => l.toFixed(2))
+      .join(' ')})\n`,
+  );
+
 interface SizeReport {
   n: number;
   lines: string[];
@@ -426,11 +443,19 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
   );
   const first = await start(true);
   const [firstAt, loadWith] = await untilFindings(first);
+  partial(
+    `first findings ${sec(
+      firstAt - first.at,
+    )} after serving; first load window ${eldText(loadWith)}`,
+  );
   await first.eld.reset();
   const recomputeFrom = performance.now();
   const recomputeAt = await recompute(first.backend, first.token);
   const recomputeWith = await first.eld.read();
   const recomputeMs = recomputeAt - recomputeFrom;
+  partial(
+    `full recompute ${sec(recomputeMs)}; window ${eldText(recomputeWith)}`,
+  );
   const base = first.backend.base;
   const urls = {
     contracts: `${base}/api/contracts/entities/component/default/svc-N`,
@@ -443,6 +468,11 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
     const load = { url, token: first.token, connections: CONNECTIONS, n: k };
     await runLoad({ ...load, duration: 0, amount: k });
     http[key] = await runLoad({ ...load, duration: DURATION });
+    partial(
+      `HTTP ${key}: ${http[key].rps.toFixed(0)} req/s, p95 ${f1(
+        http[key].p95,
+      )} ms`,
+    );
   }
   await first.backend.stop();
 
@@ -450,6 +480,11 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
   process.stdout.write(`${n} entities: with the plugin, restarted\n`);
   const again = await start(true);
   const [againAt, restartWith] = await untilFindings(again);
+  partial(
+    `restart: first findings ${sec(
+      againAt - again.at,
+    )} after serving; window ${eldText(restartWith)}`,
+  );
   await again.backend.stop();
 
   // 4. without the plugin, restarted: the same windows
