@@ -117,13 +117,7 @@
  *   loaded that the writes would take too long; the report's write count says how many).
  *   Ctrl-C (SIGINT) stops without a report.
  */
-import {
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -149,9 +143,11 @@ import {
   sortedOf,
   startProbe,
   loopDelayReport,
+  notificationsSettled,
   pollingReport,
+  quickCheckReport,
+  syncReport,
   TRACE_HOOK,
-  tracesOf,
   withLoad,
 } from './benchDecisionsProbes';
 
@@ -372,34 +368,9 @@ async function run(
   const cpuOf = () => replicas.map(r => cpuSeconds(r.child.pid));
 
   // The catalog settles after the replicas start (each entity processed once): the graphs that
-  // follow find findings the first one did not, and the notifier sends them (one request to the
-  // notifications backend each, hundreds in all). Not part of the idle state: wait for it.
-  {
-    const sends = () =>
-      replicas
-        .map(
-          r =>
-            readFileSync(r.logFile, 'utf8').match(
-              /"url":"\/api\/notifications"/g,
-            )?.length ?? 0,
-        )
-        .reduce((a, b) => a + b, 0);
-    const t0 = Date.now();
-    let last = sends();
-    let quietSince = Date.now();
-    while (Date.now() - quietSince < 5_000 && Date.now() - t0 < 180_000) {
-      await sleep(1000);
-      const now = sends();
-      if (now !== last) quietSince = Date.now();
-      last = now;
-    }
-    process.stdout.write(
-      `  notifications sent since start: ${last} (waited ${(
-        (Date.now() - t0) /
-        1000
-      ).toFixed(0)} s for them to stop)\n`,
-    );
-  }
+  // follow find findings the first one did not, and the notifier sends them. Not part of the
+  // idle state: wait for it.
+  process.stdout.write(await notificationsSettled(replicas));
 
   // (1) idle
   process.stdout.write(
@@ -693,62 +664,12 @@ async function run(
     )} s, B ${idleCpu[1].toFixed(1)} s in ${IDLE_S} s`,
     `  idle again: ${load(afterLoad)}`,
   );
-  // The graph's quick check (every refreshIntervalSeconds, stretched when slow) reads every
-  // entity from the catalog of its own replica: the probe's requests in flight while one ran,
-  // and the p99 of the others; the p99 per 10 s window of the load phase (* a quick check ran).
-  const quickChecks = (i: number, from: number, to: number) =>
-    tracesOf(replicas[i].logFile, 'graph', from, to + 60_000)
-      .map(t => [t.at - t.runMs, t.at] as const)
-      .filter(([start]) => start < to);
-  for (const [phase, result, from, to] of [
-    ['idle', idle, idleFrom, idleTo],
-    ['during', during, loadFrom, loadTo],
-    ['after', after, afterFrom, afterTo],
-  ] as const) {
-    for (const i of [0, 1]) {
-      const runs = quickChecks(i, from, to);
-      const { latencies, times } = result[i];
-      const inside: number[] = [];
-      const outside: number[] = [];
-      latencies.forEach((l, k) => {
-        const [s0, s1] = [times[k] - l, times[k]];
-        (runs.some(([r0, r1]) => s0 < r1 && r0 < s1) ? inside : outside).push(
-          l,
-        );
-      });
-      const fails = tracesOf(replicas[i].logFile, 'graph', from, to, true);
-      out.push(
-        `  ${names[i]} ${phase.padEnd(7)}quick checks ${runs.length} (${
-          fails.length
-        } failed${
-          fails.length ? `: ${fails[0].error?.slice(0, 90)}` : ''
-        }); probe requests beside one ${inside.length}, p99 ${ms(
-          at(sortedOf(inside), 0.99),
-        ).trim()}; the others ${outside.length}, p99 ${ms(
-          at(sortedOf(outside), 0.99),
-        ).trim()}`,
-      );
-    }
-  }
-  for (const i of [0, 1]) {
-    const { latencies, times } = during[i];
-    if (!times.length) continue;
-    const t0 = times[0];
-    const windows: number[][] = [];
-    times.forEach((t, k) => {
-      (windows[Math.floor((t - t0) / 10_000)] ??= []).push(latencies[k]);
-    });
-    const runs = quickChecks(i, loadFrom, loadTo);
-    out.push(
-      `  replica ${names[i]} p99 per 10 s: ${[...windows]
-        .map((w, k) => {
-          const [w0, w1] = [t0 + k * 10_000, t0 + (k + 1) * 10_000];
-          const mark = runs.some(([r0, r1]) => w0 < r1 && r0 < w1) ? '*' : '';
-          return w ? `${at(sortedOf(w), 0.99).toFixed(0)}${mark}` : '-';
-        })
-        .join(' ')} ms`,
-    );
-  }
+  const phases = [
+    ['idle', idleFrom, idleTo],
+    ['during', loadFrom, loadTo],
+    ['after', afterFrom, afterTo],
+  ] as const;
+  out.push(...quickCheckReport(replicas, names, phases, [idle, during, after]));
   const written = [...statuses.values()].reduce((a, b) => a + b, 0);
   out.push(
     '',
@@ -817,42 +738,13 @@ async function run(
       polls[polls.length - 1],
     ).trim()}`,
   );
-  // which sync of the other replica showed each sample: the first that started after the
-  // write was answered, or a later one (the trace hook tells when each sync ended and took)
-  {
-    const syncs = replicas.map(r =>
-      tracesOf(r.logFile, 'decisions', loadFrom, Infinity),
-    );
-    const untilSync: number[] = [];
-    const afterSync: number[] = [];
-    let later = 0;
-    for (const l of lags) {
-      const list = syncs[1 - l.from];
-      const k = list.findIndex(t => t.at - t.runMs >= l.ackEpoch);
-      if (k < 0 || l.lagMs >= LAG_GIVE_UP_MS) continue;
-      const seen = l.ackEpoch + l.lagMs;
-      untilSync.push(list[k].at - l.ackEpoch);
-      if (list[k + 1] && seen > list[k + 1].at) later++;
-      else afterSync.push(seen - list[k].at);
-    }
-    if (untilSync.length) {
-      const u = sortedOf(untilSync);
-      const d = sortedOf(afterSync);
-      out.push(
-        `  write → end of the other's first sync that started after it: median ${secs(
-          at(u, 0.5),
-        )}, p95 ${secs(at(u, 0.95))}, max ${secs(u[u.length - 1])}`,
-        `  seen at that sync: ${afterSync.length} (then seen ${ms(
-          at(d, 0.5),
-        ).trim()} after it, median); only at a later sync: ${later}`,
-      );
-    }
-  }
-  const phases = [
-    ['idle', idleFrom, idleTo],
-    ['during', loadFrom, loadTo],
-    ['after', afterFrom, afterTo],
-  ] as const;
+  out.push(
+    ...syncReport(
+      replicas,
+      lags.filter(l => l.lagMs < LAG_GIVE_UP_MS),
+      loadFrom,
+    ),
+  );
   out.push(...pollingReport(replicas, names, phases));
   out.push(...loopDelayReport(replicas, names, phases));
   const verdict = (ok: boolean) => (ok ? 'ok' : 'MISSED');

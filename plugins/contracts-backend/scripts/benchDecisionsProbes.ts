@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { HEADERS } from './benchBackend';
+import { HEADERS, sleep } from './benchBackend';
 
 /**
  * Preloaded into both replicas: tells (on stderr, i.e. the replica's log) each run of the
@@ -305,4 +305,140 @@ export function loopDelayReport(
     }
   }
   return out;
+}
+
+/**
+ * The graph's quick check (every refreshIntervalSeconds, stretched when slow) reads every entity
+ * from the catalog of its own replica: per phase and replica, the probe's requests in flight
+ * while one ran and the p99 of the others; and the p99 per 10 s window of the load phase (the
+ * second of `phases`; * a quick check ran in it).
+ */
+export function quickCheckReport(
+  replicas: Array<{ logFile: string }>,
+  names: string[],
+  phases: Phases,
+  results: ProbeResult[][],
+): string[] {
+  const out: string[] = [];
+  const quickChecks = (i: number, from: number, to: number) =>
+    tracesOf(replicas[i].logFile, 'graph', from, to + 60_000)
+      .map(t => [t.at - t.runMs, t.at] as const)
+      .filter(([start]) => start < to);
+  phases.forEach(([phase, from, to], p) => {
+    for (const i of replicas.keys()) {
+      const runs = quickChecks(i, from, to);
+      const { latencies, times } = results[p][i];
+      const inside: number[] = [];
+      const outside: number[] = [];
+      latencies.forEach((l, k) => {
+        const [s0, s1] = [times[k] - l, times[k]];
+        (runs.some(([r0, r1]) => s0 < r1 && r0 < s1) ? inside : outside).push(
+          l,
+        );
+      });
+      const fails = tracesOf(replicas[i].logFile, 'graph', from, to, true);
+      out.push(
+        `  ${names[i]} ${phase.padEnd(7)}quick checks ${runs.length} (${
+          fails.length
+        } failed${
+          fails.length ? `: ${fails[0].error?.slice(0, 90)}` : ''
+        }); probe requests beside one ${inside.length}, p99 ${ms(
+          at(sortedOf(inside), 0.99),
+        ).trim()}; the others ${outside.length}, p99 ${ms(
+          at(sortedOf(outside), 0.99),
+        ).trim()}`,
+      );
+    }
+  });
+  const [, loadFrom, loadTo] = phases[1];
+  for (const i of replicas.keys()) {
+    const { latencies, times } = results[1][i];
+    if (!times.length) continue;
+    const t0 = times[0];
+    const windows: number[][] = [];
+    times.forEach((t, k) => {
+      (windows[Math.floor((t - t0) / 10_000)] ??= []).push(latencies[k]);
+    });
+    const runs = quickChecks(i, loadFrom, loadTo);
+    out.push(
+      `  replica ${names[i]} p99 per 10 s: ${[...windows]
+        .map((w, k) => {
+          const [w0, w1] = [t0 + k * 10_000, t0 + (k + 1) * 10_000];
+          const mark = runs.some(([r0, r1]) => w0 < r1 && r0 < w1) ? '*' : '';
+          return w ? `${at(sortedOf(w), 0.99).toFixed(0)}${mark}` : '-';
+        })
+        .join(' ')} ms`,
+    );
+  }
+  return out;
+}
+
+/**
+ * Which sync of the other replica showed each lag sample (written through replica `from`,
+ * answered at `ackEpoch`, seen `lagMs` later): the first that started after the write was
+ * answered, or a later one (the trace hook tells when each sync ended and how long it took).
+ */
+export function syncReport(
+  replicas: Array<{ logFile: string }>,
+  lags: ReadonlyArray<{ from: number; ackEpoch: number; lagMs: number }>,
+  loadFrom: number,
+): string[] {
+  const syncs = replicas.map(r =>
+    tracesOf(r.logFile, 'decisions', loadFrom, Infinity),
+  );
+  const untilSync: number[] = [];
+  const afterSync: number[] = [];
+  let later = 0;
+  for (const l of lags) {
+    const list = syncs[1 - l.from];
+    const k = list.findIndex(t => t.at - t.runMs >= l.ackEpoch);
+    if (k < 0) continue;
+    const seen = l.ackEpoch + l.lagMs;
+    untilSync.push(list[k].at - l.ackEpoch);
+    if (list[k + 1] && seen > list[k + 1].at) later++;
+    else afterSync.push(seen - list[k].at);
+  }
+  if (!untilSync.length) return [];
+  const u = sortedOf(untilSync);
+  const d = sortedOf(afterSync);
+  return [
+    `  write → end of the other's first sync that started after it: median ${secs(
+      at(u, 0.5),
+    )}, p95 ${secs(at(u, 0.95))}, max ${secs(u[u.length - 1])}`,
+    `  seen at that sync: ${afterSync.length} (then seen ${ms(
+      at(d, 0.5),
+    ).trim()} after it, median); only at a later sync: ${later}`,
+  ];
+}
+
+/**
+ * Waits until the replicas have sent no notification for 5 s (3 min at most), from their
+ * request logs: after a start, the graphs that follow the first find findings it did not, and
+ * the notifier sends them (one request to the notifications backend each, hundreds in all).
+ * Answers the line to print.
+ */
+export async function notificationsSettled(
+  replicas: Array<{ logFile: string }>,
+): Promise<string> {
+  const sends = () =>
+    replicas
+      .map(
+        r =>
+          readFileSync(r.logFile, 'utf8').match(/"url":"\/api\/notifications"/g)
+            ?.length ?? 0,
+      )
+      .reduce((a, b) => a + b, 0);
+  const t0 = Date.now();
+  let last = sends();
+  let quietSince = Date.now();
+  while (Date.now() - quietSince < 5_000 && Date.now() - t0 < 180_000) {
+    await sleep(1000);
+    const now = sends();
+    if (now !== last) quietSince = Date.now();
+    last = now;
+  }
+  return `  notifications sent since start: ${last} (waited ${(
+    (Date.now() - t0) /
+    1000
+  ).toFixed(0)} s for them to stop)\n`;
 }
