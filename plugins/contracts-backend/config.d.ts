@@ -190,12 +190,13 @@ export interface Config {
        * Back-pressure by the host's event-loop utilization (`performance.eventLoopUtilization`),
        * a share of the time from 0 (off, the default) up to 1: decision writes are admitted at a
        * rate (a token bucket) cut in proportion while the loop is busier than this and raised
-       * while writes wait below it; a write beyond the rate is answered 503 with Retry-After.
+       * while writes wait below it; a write beyond the rate waits up to 2 s for its turn, and one
+       * whose turn is further away is answered 503 with Retry-After.
        */
       maxEventLoopUtilization?: number;
       /**
-       * Writes per second one replica admits at most (a token bucket; beyond it 503 with
-       * Retry-After). Alone: a fixed write rate; with `maxEventLoopUtilization`: the ceiling of
+       * Writes per second one replica admits at most (a token bucket; a write beyond it waits up
+       * to 2 s for its turn, then 503 with Retry-After). Alone: a fixed write rate; with `maxEventLoopUtilization`: the ceiling of
        * the rate that follows the utilization. 0 or absent: off (default).
        */
       maxWritesPerSecond?: number;
