@@ -109,7 +109,8 @@
  *   at a rate that keeps each replica's event loop busy about that share of the time; beyond it,
  *   503 with Retry-After; src/services/admission.ts).
  * - `--max-write-rate W` sets `contracts.decisions.maxWritesPerSecond` (each replica admits at
- *   most W writes/s; beyond, 503 with Retry-After; alone, or as the ceiling of --max-utilization).
+ *   most W writes/s: a write beyond waits for its turn up to 2 s, then 503 with Retry-After;
+ *   alone, or as the ceiling of --max-utilization). The issue's run: `--max-write-rate 12.5`.
  * - `--max-loop-delay MS` sets `contracts.decisions.maxEventLoopDelay` (writes refused with 503
  *   and Retry-After while the replica's event loop is delayed beyond it; README).
  * - `kill -USR2 <pid>` during the writes: no more writes are sent (those in flight finish), and
