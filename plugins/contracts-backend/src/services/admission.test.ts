@@ -354,6 +354,20 @@ describe('EventLoopAdmission', () => {
     // a second later two turns have passed: the next one is half a second away again
     expect(c.reserve(1000, 1000)).toBe(500);
 
+    // under a utilization target, writes that waited are demand as refusals are: the rate
+    // is raised below the target
+    const u = new WriteRateController({ target: 0.5, intervalMs: 100 });
+    u.observe(1);
+    expect(u.rate).toBe(10);
+    expect(u.reserve(5000, 1000)).toBe(0);
+    expect(u.reserve(5000, 1000)).toBe(100);
+    expect(u.refusedTotal).toBe(0);
+    u.observe(0.1);
+    expect(u.rate).toBeCloseTo(10 * 1.25 + 1);
+    // none waited or refused: the demand is met, the rate stays
+    u.observe(0.1);
+    expect(u.rate).toBeCloseTo(10 * 1.25 + 1);
+
     // through the middleware: a write beyond the rate waits for its turn instead of a 503
     admission = new EventLoopAdmission(
       {

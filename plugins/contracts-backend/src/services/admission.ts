@@ -107,8 +107,8 @@ const REFUSAL_SMOOTHING = 0.1;
  * the time the loop was busy, `performance.eventLoopUtilization`) every interval — a token
  * bucket whose rate follows the measured cost of the writes instead of a fixed guess of it.
  * After an interval above the target, the rate is cut in proportion (target / utilization, by
- * half at most); after one below it, when writes were refused meanwhile (the demand is above
- * the rate), it grows in proportion too (by a quarter at most, plus one write/s). A host whose
+ * half at most); after one below it, when writes were refused or waited for their turn
+ * meanwhile (the demand is above the rate), it grows in proportion too (by a quarter at most, plus one write/s). A host whose
  * writes cost more CPU, or whose loop other work keeps busy (its reads, a recompute, another
  * process on the same cores stretching each task), admits fewer. The bucket holds one
  * interval's writes (at least one): a burst is spread, not let through at once.
@@ -125,6 +125,8 @@ export class WriteRateController {
   #last?: number;
   #refused = 0;
   #refusedInInterval = 0;
+  /** Writes that waited for their turn in the interval: demand above the rate, as refusals. */
+  #waitedInInterval = 0;
   #admitted = 0;
   #utilization = 0;
   /** Refusals per second, smoothed over about a second. */
@@ -204,6 +206,7 @@ export class WriteRateController {
     }
     this.#tokens -= 1;
     this.#admitted++;
+    if (wait > 0) this.#waitedInInterval++;
     return wait;
   }
 
@@ -219,7 +222,7 @@ export class WriteRateController {
         Math.min(MIN_RATE, this.#maxRate),
         this.#rate * Math.max(0.5, target / u),
       );
-    } else if (this.#refusedInInterval > 0) {
+    } else if (this.#refusedInInterval > 0 || this.#waitedInInterval > 0) {
       const up = u > 0 ? Math.min(1.25, target / u) : 1.25;
       this.#rate = Math.min(this.#maxRate, this.#rate * up + 1);
     }
@@ -235,6 +238,7 @@ export class WriteRateController {
       Math.min(MAX_RETRY_AFTER_S, Math.ceil(waiting / this.#rate)),
     );
     this.#refusedInInterval = 0;
+    this.#waitedInInterval = 0;
     this.#tokens = Math.min(this.#tokens, this.burst());
   }
 
