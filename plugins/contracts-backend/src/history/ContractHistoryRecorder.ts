@@ -101,11 +101,20 @@ export class ContractHistoryRecorder {
     },
   ) {}
 
-  /** Takes a new snapshot; records it in the background. */
+  /**
+   * Takes a new snapshot; records it in the background, from a task of its own (not the one
+   * that publishes it, which has just read the snapshot in).
+   */
   onSnapshot(snapshot: GraphSnapshot): void {
-    this.pending = snapshot;
-    this.running ??= this.drain().finally(() => {
+    if (this.running) {
+      this.pending = snapshot;
+      return;
+    }
+    this.running = this.drain(snapshot).finally(() => {
       this.running = undefined;
+      // (one taken after the last was recorded, before this)
+      const next = this.takePending();
+      if (next) this.onSnapshot(next);
     });
   }
 
@@ -114,10 +123,13 @@ export class ContractHistoryRecorder {
     while (this.running) await this.running;
   }
 
-  private async drain() {
-    while (this.pending) {
-      const snapshot = this.pending;
-      this.pending = undefined;
+  private async drain(first: GraphSnapshot) {
+    for (
+      let snapshot: GraphSnapshot | undefined = first;
+      snapshot;
+      snapshot = this.takePending()
+    ) {
+      await new Promise(resolve => setImmediate(resolve));
       try {
         await this.record(snapshot);
       } catch (error) {
@@ -127,6 +139,12 @@ export class ContractHistoryRecorder {
         });
       }
     }
+  }
+
+  private takePending(): GraphSnapshot | undefined {
+    const next = this.pending;
+    this.pending = undefined;
+    return next;
   }
 
   /** Compares `snapshot` with the last recorded view (or the stored state) and records. */
