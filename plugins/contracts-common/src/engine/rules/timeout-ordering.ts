@@ -35,6 +35,78 @@ function downstreamWait(
   );
 }
 
+/** A call without a timeout: the wait passes through it to its target. */
+interface PassThrough {
+  /** The call's index among the calls of its contract. */
+  index: number;
+  /** The target's ref, and it as a walk's visited key (`lower`). */
+  ref: string;
+  key: string;
+  contract: EntityContract | undefined;
+  operation: string;
+}
+
+/**
+ * What a walk needs of one contract's calls, read once per contract (walks pass the same
+ * entities over and over): its own longest wait — the first call with a timeout giving the
+ * most timeout × attempts — and the calls that pass the wait through, in order.
+ */
+interface WaitStep {
+  own?: {
+    index: number;
+    ms: number;
+    attemptMs: number;
+    call: Call;
+    to: string;
+  };
+  through: PassThrough[];
+}
+
+const NO_STEP: WaitStep = { through: [] };
+
+function waitStep(
+  ctx: RuleContext,
+  contract: EntityContract | undefined,
+): WaitStep {
+  const calls = resolvedCalls(ctx, contract);
+  if (calls.length === 0) {
+    return NO_STEP;
+  }
+  return ctx.memo(
+    'timeout-ordering:step',
+    () => {
+      const step: WaitStep = { through: [] };
+      for (let index = 0; index < calls.length; index++) {
+        const { call, target, contract: next } = calls[index];
+        // `attemptTimeoutMs`, as `callsOf` noted it on the call.
+        const timeout = call.attemptMs;
+        if (timeout !== undefined) {
+          const ms = timeout * call.attempts;
+          if (!step.own || ms > step.own.ms) {
+            step.own = {
+              index,
+              ms,
+              attemptMs: timeout,
+              call,
+              to: target?.ref ?? call.ref,
+            };
+          }
+        } else if (call.operation && target) {
+          step.through.push({
+            index,
+            ref: target.ref,
+            key: lower(target.ref),
+            contract: next,
+            operation: call.operation,
+          });
+        }
+      }
+      return step;
+    },
+    contract,
+  );
+}
+
 function walkWait(
   ctx: RuleContext,
   ref: string,
@@ -45,66 +117,52 @@ function walkWait(
   // that resolution, memoized with the caller's calls): no lookup by ref per hop.
   const walk = (
     at: string,
+    key: string,
     contract: EntityContract | undefined,
     subject: string,
     depth: number,
   ): DownstreamWait | undefined => {
-    if (!enterWalk(visited, lower(at), depth)) {
+    if (!enterWalk(visited, key, depth)) {
       return undefined;
     }
-    // The longest wait so far: a wait found further down, or one of `at`'s own calls with a
-    // timeout (made into a wait only if it stays the longest).
-    let found = false;
-    let bestMs = 0;
-    let best: DownstreamWait | undefined;
-    let bestCall: Call | undefined;
-    let bestAttemptMs = 0;
-    let bestTarget = '';
-    for (const { call, target, contract: next } of resolvedCalls(
-      ctx,
-      contract,
-    )) {
-      // `attemptTimeoutMs`, as `callsOf` noted it on the call.
-      const timeout = call.attemptMs;
-      if (timeout !== undefined) {
-        const ms = timeout * call.attempts;
-        if (!found || ms > bestMs) {
-          found = true;
-          bestMs = ms;
-          best = undefined;
-          bestCall = call;
-          bestAttemptMs = timeout;
-          bestTarget = target?.ref ?? call.ref;
-        }
-      } else if (call.operation && target) {
-        const deeper = walk(target.ref, next, call.operation, depth + 1);
-        const wait = deeper && {
-          ...deeper,
-          path: [{ ref: at, subject }, ...deeper.path],
-        };
-        if (wait && (!found || wait.ms > bestMs)) {
-          found = true;
-          bestMs = wait.ms;
-          best = wait;
-          bestCall = undefined;
-        }
+    const step = waitStep(ctx, contract);
+    // The longest wait further down: the first of the longest, as the calls come.
+    let deepest: DownstreamWait | undefined;
+    let deepestIndex = -1;
+    for (const t of step.through) {
+      const deeper = walk(t.ref, t.key, t.contract, t.operation, depth + 1);
+      if (deeper && (!deepest || deeper.ms > deepest.ms)) {
+        deepest = deeper;
+        deepestIndex = t.index;
       }
     }
-    if (bestCall) {
+    // The longest of all, the first call's on a tie: the own call's or the one further down.
+    const own = step.own;
+    if (
+      own &&
+      (!deepest ||
+        own.ms > deepest.ms ||
+        (own.ms === deepest.ms && own.index < deepestIndex))
+    ) {
       return {
-        ms: bestMs,
-        attemptMs: bestAttemptMs,
+        ms: own.ms,
+        attemptMs: own.attemptMs,
         holder: at,
-        call: bestCall,
+        call: own.call,
         path: [
           { ref: at, subject },
-          { ref: bestTarget, subject: bestCall.operation ?? '*' },
+          { ref: own.to, subject: own.call.operation ?? '*' },
         ],
       };
     }
-    return best;
+    return (
+      deepest && {
+        ...deepest,
+        path: [{ ref: at, subject }, ...deepest.path],
+      }
+    );
   };
-  return walk(ref, ctx.contract(ref), op, 0);
+  return walk(ref, lower(ref), ctx.contract(ref), op, 0);
 }
 
 /**
