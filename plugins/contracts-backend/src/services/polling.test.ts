@@ -43,8 +43,10 @@ async function poll(options: {
 describe('startPolling', () => {
   it('stretches the pause after a slow run, to keep its share of the time', async () => {
     const { pauses } = await poll({ runMs: 100, fail: false, runs: 1 });
-    // 100 ms of work may take 5% of the time: 1.9 s apart at least
-    expect(pauses[0].pauseMs).toBeGreaterThanOrEqual(1900);
+    // ≈ 100 ms of work may take 5% of the time: 19 times the run apart (≈ 1.9 s; the run is
+    // measured, and a 100 ms timer may be seen as 99 ms by Date.now)
+    expect(pauses[0].runMs).toBeGreaterThanOrEqual(95);
+    expect(pauses[0].pauseMs).toBeCloseTo(pauses[0].runMs * 19, 6);
   });
 
   it('follows a failed run with the plain interval, however long it took', async () => {
@@ -76,8 +78,10 @@ describe('startPolling', () => {
       runs: errors.length,
       backOff: error => error instanceof Timeout,
     });
+    // after the success: the pause of a slow run of its measured length (≈ 570 ms)
     const slow = pauses[5].pauseMs;
-    expect(slow).toBeGreaterThanOrEqual(570);
+    expect(slow).toBeCloseTo(pauses[5].runMs * 19, 6);
+    expect(slow).toBeGreaterThan(320);
     expect(pauses.map(p => p.pauseMs)).toEqual([
       20,
       40,
@@ -100,6 +104,7 @@ describe('startPolling', () => {
         Math.max(20, (p.runMs * 0.95) / 0.05),
       );
     }
-    expect(long.pauses[7].pauseMs).toBeGreaterThanOrEqual(570);
+    // the eighth doubling (2,560 ms) is held at the cap
+    expect(long.pauses[7].pauseMs).toBeCloseTo(long.pauses[7].runMs * 19, 6);
   });
 });
