@@ -28,6 +28,7 @@ import {
 } from './analysis/AnalysisHost';
 import type {
   CheckOutcome,
+  ExportedSnapshot,
   StoredEntity,
   TransferHeader,
 } from './analysis/protocol';
@@ -280,15 +281,9 @@ export class ContractsGraphService {
    * `encoding` (default identity), made in the worker (nothing is serialized or compressed on
    * this thread); `sizeBytes` its size uncompressed; undefined before the first one.
    */
-  async exportSnapshot(encoding?: string): Promise<
-    | {
-        bytes: Uint8Array;
-        sizeBytes: number;
-        computedAt: string;
-        lastSuccessAt?: string;
-      }
-    | undefined
-  > {
+  async exportSnapshot(
+    encoding?: string,
+  ): Promise<ExportedSnapshot | undefined> {
     return this.host.call('exportSnapshot', encoding);
   }
 

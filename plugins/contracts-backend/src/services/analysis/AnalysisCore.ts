@@ -30,6 +30,7 @@ import {
   type AnalysisMethods,
   type CheckOutcome,
   type EntityWire,
+  type ExportedSnapshot,
   PERSISTED_SNAPSHOT_FORMAT,
   type StoredEntity,
   type TransferHeader,
@@ -387,15 +388,9 @@ export class AnalysisCore implements AnalysisMethods {
     };
   }
 
-  async exportSnapshot(encoding = 'identity'): Promise<
-    | {
-        bytes: Uint8Array;
-        sizeBytes: number;
-        computedAt: string;
-        lastSuccessAt?: string;
-      }
-    | undefined
-  > {
+  async exportSnapshot(
+    encoding = 'identity',
+  ): Promise<ExportedSnapshot | undefined> {
     const doc = this.persisted();
     if (!doc) return undefined;
     const bytes = encodeSnapshot(doc);

@@ -192,15 +192,7 @@ export interface AnalysisMethods {
    * {@link PERSISTED_SNAPSHOT_FORMAT}), compressed with `encoding` (default identity) on zlib's
    * thread pool; `sizeBytes` its size uncompressed.
    */
-  exportSnapshot(encoding?: string): Promise<
-    | {
-        bytes: Uint8Array;
-        sizeBytes: number;
-        computedAt: string;
-        lastSuccessAt?: string;
-      }
-    | undefined
-  >;
+  exportSnapshot(encoding?: string): Promise<ExportedSnapshot | undefined>;
   /**
    * Takes a persisted snapshot (compressed with `encoding`: gzip, br or identity, decoded here)
    * as the live state; announced as a full transfer, whose pieces are the snapshot's as stored.
@@ -221,3 +213,12 @@ export interface AnalysisRequest {
 export type AnalysisResponse =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { name: string; message: string } };
+
+/** A persisted snapshot as the worker exports it: its bytes (compressed as asked) and when it was computed. */
+export type ExportedSnapshot = {
+  bytes: Uint8Array;
+  /** Its size uncompressed. */
+  sizeBytes: number;
+  computedAt: string;
+  lastSuccessAt?: string;
+};
