@@ -1,6 +1,7 @@
 /*
  * Small pure hashes (no Node crypto: the package is isomorphic).
  */
+import { sortStrings } from './sortStrings';
 
 /**
  * cyrb53-style 64-bit string hash, as 16 hex digits.
@@ -140,17 +141,7 @@ export function stableStringify(value: unknown): string {
     return `${out}]`;
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  // As `sort()` orders strings (evidence objects have a handful of keys).
-  for (let i = 1; i < keys.length; i++) {
-    const k = keys[i];
-    let j = i - 1;
-    while (j >= 0 && keys[j] > k) {
-      keys[j + 1] = keys[j];
-      j--;
-    }
-    keys[j + 1] = k;
-  }
+  const keys = sortStrings(Object.keys(obj));
   let out = '{';
   for (const k of keys) {
     const v = obj[k];

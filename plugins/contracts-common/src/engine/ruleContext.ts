@@ -5,6 +5,7 @@
 import type { EntityContract, EntitySummary } from '../types';
 import { CatalogIndex, kindRank, nameKeyOf } from './catalog';
 import { ReadKind, readKey, Slot, SlotMemos } from './slot';
+import { sortStrings } from './sortStrings';
 import type { DatasetMatch, RuleContext } from './types';
 
 /** A memoized value with the reads that computed it (kept when reads are recorded). */
@@ -371,20 +372,7 @@ export class IndexedRuleContext implements RuleContext {
 
   /** Sorted; the entity's own spelling of the ref when it is known. */
   private canonical(keys: string[]): string[] {
-    if (keys.length > 16) {
-      keys.sort();
-    } else {
-      // As `sort()` orders strings, without the work array it allocates per call.
-      for (let i = 1; i < keys.length; i++) {
-        const k = keys[i];
-        let j = i - 1;
-        while (j >= 0 && keys[j] > k) {
-          keys[j + 1] = keys[j];
-          j--;
-        }
-        keys[j + 1] = k;
-      }
-    }
+    sortStrings(keys);
     if (this.log) {
       // The spelling given is the entity's: a re-spelled entity changes the answer.
       for (const k of keys) {
