@@ -27,6 +27,23 @@ giveMockUsersAnActor();
 
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
+/** Admission read from `contracts.decisions` config, waiting at most `admissionWaitMs`, on `now`'s clock. */
+function configuredAdmission(
+  decisions: Record<string, number>,
+  admissionWaitMs: number,
+  now: () => number,
+) {
+  return new EventLoopAdmission(
+    {
+      ...readEventLoopAdmissionSettings(
+        new ConfigReader({ contracts: { decisions } }),
+      ),
+      admissionWaitMs,
+    },
+    { now },
+  );
+}
+
 function appWith(admission: EventLoopAdmission) {
   const app = express();
   app.use(admission.middleware(isDecisionWrite));
@@ -281,17 +298,11 @@ describe('EventLoopAdmission', () => {
 
   it('answers writes beyond the rate with 503 and Retry-After, and lets reads pass (maxEventLoopUtilization)', async () => {
     let now = 0;
-    admission = new EventLoopAdmission(
-      {
-        ...readEventLoopAdmissionSettings(
-          new ConfigReader({
-            contracts: { decisions: { maxEventLoopUtilization: 0.5 } },
-          }),
-        ),
-        // refused at once, not paced
-        admissionWaitMs: 0,
-      },
-      { now: () => now },
+    // refused at once, not paced
+    admission = configuredAdmission(
+      { maxEventLoopUtilization: 0.5 },
+      0,
+      () => now,
     );
     // not started: the rate stays where the test puts it
     for (let i = 0; i < 10; i++) admission.rateController!.observe(1);
@@ -317,17 +328,7 @@ describe('EventLoopAdmission', () => {
 
   it('answers writes beyond a configured rate with 503 and Retry-After (maxWritesPerSecond)', async () => {
     let now = 0;
-    admission = new EventLoopAdmission(
-      {
-        ...readEventLoopAdmissionSettings(
-          new ConfigReader({
-            contracts: { decisions: { maxWritesPerSecond: 2 } },
-          }),
-        ),
-        admissionWaitMs: 0,
-      },
-      { now: () => now },
-    );
+    admission = configuredAdmission({ maxWritesPerSecond: 2 }, 0, () => now);
     expect(admission.enabled).toBe(true);
     const app = appWith(admission);
     expect((await request(app).post('/decisions').send({})).status).toBe(201);
@@ -369,17 +370,7 @@ describe('EventLoopAdmission', () => {
     expect(u.rate).toBeCloseTo(10 * 1.25 + 1);
 
     // through the middleware: a write beyond the rate waits for its turn instead of a 503
-    admission = new EventLoopAdmission(
-      {
-        ...readEventLoopAdmissionSettings(
-          new ConfigReader({
-            contracts: { decisions: { maxWritesPerSecond: 20 } },
-          }),
-        ),
-        admissionWaitMs: 60,
-      },
-      { now: () => 0 },
-    );
+    admission = configuredAdmission({ maxWritesPerSecond: 20 }, 60, () => 0);
     const app = appWith(admission);
     const statuses = await Promise.all(
       Array.from({ length: 3 }, () =>
