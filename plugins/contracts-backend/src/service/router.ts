@@ -10,7 +10,6 @@ import {
   HIDDEN_ENTITY,
 } from '@backstage-contracts/plugin-contracts-common';
 import express from 'express';
-import { createHash } from 'node:crypto';
 import Router from 'express-promise-router';
 import type { internal } from '@backstage/backend-openapi-utils';
 import {
@@ -43,6 +42,7 @@ import {
   type DecisionRoutesOptions,
 } from './decisionsRoutes';
 import { ContractsViews } from '../services/ContractsViews';
+import { graphJson } from '../services/analysis/graphJson';
 import {
   EntityBodyCache,
   freshnessKey,
@@ -471,21 +471,11 @@ export async function createRouter(
     | undefined;
   /** `{"nodes":[…],"edges":[…]` (without its closing brace), from the worker when it can. */
   const nodesEdgesOf = async (s: GraphSnapshot): Promise<NodesEdges> => {
-    const made = await options.graph.graphJson(s);
-    if (made) {
-      const { bytes, digest } = made;
-      const json = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-      return { json: json.subarray(0, -1), digest };
-    }
-    // the worker has moved on to a newer snapshot, not served yet: this one is serialized here
-    const json = Buffer.from(
-      JSON.stringify({
-        nodes: s.result.graph.nodes,
-        edges: s.result.graph.edges,
-      }),
-      'utf8',
-    );
-    const digest = createHash('sha1').update(json).digest('base64');
+    // undefined when the worker has moved on to a newer snapshot, not served yet: this one is
+    // serialized here
+    const { bytes, digest } =
+      (await options.graph.graphJson(s)) ?? graphJson(s.result.graph);
+    const json = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     return { json: json.subarray(0, -1), digest };
   };
   const wholeGraphBody = async (s: GraphSnapshot, now: number) => {

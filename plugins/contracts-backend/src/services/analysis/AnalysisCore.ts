@@ -37,6 +37,7 @@ import {
   type TransferItems,
   type TransferPart,
 } from './protocol';
+import { graphJson } from './graphJson';
 import { entitiesOf, LazyEntity } from './lazyEntity';
 import {
   decodeSnapshot,
@@ -346,10 +347,7 @@ export class AnalysisCore implements AnalysisMethods {
   ): { bytes: Uint8Array; digest: string } | undefined {
     const sent = this.base();
     if (!sent || sent.computedAt !== computedAt) return undefined;
-    const bytes = new TextEncoder().encode(
-      JSON.stringify({ nodes: sent.nodes, edges: sent.edges }),
-    );
-    return { bytes, digest: createHash('sha1').update(bytes).digest('base64') };
+    return graphJson(sent);
   }
 
   check(entityRef: string, sources: ContractSource[]): CheckOutcome {
