@@ -34,6 +34,7 @@ import {
   writeBaseline,
 } from './baseline';
 import { type DiscoverOptions, runDiscover } from './discover';
+import { writeJson } from './jsonChunks';
 import { ParallelParser } from './parallel';
 import {
   addPrometheusOptions,
@@ -422,7 +423,7 @@ async function check(
     ? baselineExitCode(analysis.report, baseline, opts.failOn)
     : checkExitCode(analysis.report, opts.failOn);
   const rendering = performance.now();
-  io.stdout(render(analysis, opts, io, code, baseline));
+  render(analysis, opts, io, code, baseline);
   if (timings) {
     timings.write = performance.now() - rendering;
     let running = 'built';
@@ -447,20 +448,25 @@ function noEntityMessage(paths: string[]): string {
   )}, nothing to check: give the catalog files that define the entities (e.g. \`contracts check catalog-info.yaml\` or a folder); a contract document is read through its entity's \`contracts.io/ref\` annotation (e.g. \`dir:./contracts\`)`;
 }
 
+/** Writes the report of `check` to stdout, in its format (JSON as it is made: see writeJson). */
 function render(
   analysis: Analysis,
   opts: CommonOptions,
   io: CliIo,
   code: number,
   baseline?: BaselineComparison,
-): string {
+): void {
   const { report } = analysis;
+  const write = (text: string) => io.stdout(text);
   if (opts.format === 'json') {
     // indented for a terminal; one line for a file or a pipe (a program reads it): at 10k entities
     // and 88k findings the indented report is 132 MB and its JSON.stringify alone 3.1 s, which
     // made writing it 29 % of the run (`yarn bench:findings`)
     const indent = io.isTTY ? 2 : undefined;
-    if (!baseline) return `${JSON.stringify(report, null, indent)}\n`;
+    if (!baseline) {
+      writeJson(report, write, indent);
+      return;
+    }
     // with a baseline: each finding's state, and the frozen findings no longer found
     const withState = {
       ...report,
@@ -470,7 +476,8 @@ function render(
       })),
       baseline: { file: baseline.file, absent: baseline.absent },
     };
-    return `${JSON.stringify(withState, null, indent)}\n`;
+    writeJson(withState, write, indent);
+    return;
   }
   if (opts.format === 'sarif') {
     const log = formatSarif(
@@ -485,7 +492,8 @@ function render(
           : {}),
       },
     );
-    return `${JSON.stringify(log, null, 2)}\n`;
+    writeJson(log, write, 2);
+    return;
   }
   if (baseline) {
     const shown = {
@@ -509,9 +517,12 @@ function render(
           ]
             .filter(Boolean)
             .join(' and ')} reach --fail-on ${opts.failOn}`;
-    return `${formatText(shown, { color: useColor(io) })}${baselineLine(
-      baseline,
-    )}\n${verdict}\n`;
+    write(
+      `${formatText(shown, { color: useColor(io) })}${baselineLine(
+        baseline,
+      )}\n${verdict}\n`,
+    );
+    return;
   }
   const failing = report.findings.filter(f => reaches(f, opts.failOn)).length;
   const accepted = report.findings.filter(f => f.status === 'accepted').length;
@@ -528,9 +539,11 @@ function render(
         ]
           .filter(Boolean)
           .join(' and ')} reach --fail-on ${opts.failOn}`;
-  return `${formatText(report, { color: useColor(io) })}${verdict}${
-    accepted ? ` (${accepted} accepted by decisions)` : ''
-  }\n`;
+  write(
+    `${formatText(report, { color: useColor(io) })}${verdict}${
+      accepted ? ` (${accepted} accepted by decisions)` : ''
+    }\n`,
+  );
 }
 
 /** `contracts baseline write FILE PATHS`: the findings and problems of today, frozen. */
