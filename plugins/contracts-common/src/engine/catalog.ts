@@ -127,6 +127,30 @@ export function summaryFromRef(ref: string): EntitySummary {
 }
 
 /**
+ * An entity as the index holds it, its relations normalized when first read: a full analysis
+ * whose rules never ask for them (no dataset outside its provider, no tied entities) does not
+ * normalize 5 refs and make 2 arrays per entity (bench:floor 10k: ~8 ms of ~170, three rules).
+ */
+class Stored implements StoredEntity {
+  private deps?: string[] = undefined;
+  private depOf?: string[] = undefined;
+
+  constructor(readonly entity: EntitySummary, private readonly ns: string) {}
+
+  get dependsOn(): string[] {
+    return (this.deps ??= this.entity.dependsOn.map(r =>
+      normalizeRef(r, this.ns),
+    ));
+  }
+
+  get dependencyOf(): string[] {
+    return (this.depOf ??= this.entity.dependencyOf.map(r =>
+      normalizeRef(r, this.ns),
+    ));
+  }
+}
+
+/**
  * Entities and contracts, indexed by normalized ref, by namespace/name and by the reverse of
  * the catalog's dependency relations. Mutations return the keys whose readers are now stale.
  */
@@ -223,11 +247,7 @@ export class CatalogIndex {
     // The slot holds what `entities` holds under its key: no second lookup.
     const old = slot.stored;
     const ns = entity?.namespace ?? old?.entity.namespace ?? 'default';
-    const next: StoredEntity | undefined = entity && {
-      entity,
-      dependsOn: entity.dependsOn.map(r => normalizeRef(r, ns)),
-      dependencyOf: entity.dependencyOf.map(r => normalizeRef(r, ns)),
-    };
+    const next: StoredEntity | undefined = entity && new Stored(entity, ns);
     if (!old !== !next) {
       dirty?.push(this.nameReadKey(slot));
       if (!this.byName) {

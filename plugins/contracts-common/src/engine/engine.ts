@@ -4,7 +4,7 @@
  * change. `analyze` is the same machinery run once without recording.
  */
 import type { EntityContract, EntitySummary, Finding } from '../types';
-import { CatalogIndex, normalizeRef, summaryFromRef } from './catalog';
+import { CatalogIndex, summaryFromRef } from './catalog';
 import {
   cmp,
   compareEdges,
@@ -174,14 +174,15 @@ class IncrementalAnalyzer implements Analyzer {
   loadAll(input: AnalyzeInput) {
     const waiting: Slot[] = [];
     for (const c of input.contracts) {
-      const slot = this.index.slot(normalizeRef(c.entityRef));
+      // `slot` normalizes a spelling it does not know yet: no normalizing here first.
+      const slot = this.index.slot(c.entityRef);
       if (slot.loading === undefined) {
         waiting.push(slot);
       }
       slot.loading = c;
     }
     for (const entity of input.entities) {
-      const slot = this.index.slot(normalizeRef(entity.ref));
+      const slot = this.index.slot(entity.ref);
       const contract = slot.loading;
       slot.loading = undefined;
       this.set(entity.ref, entity, contract, slot);

@@ -57,10 +57,15 @@ export function hashParts(parts: string[], seed = 0): string {
  * {@link hashPartsFrom}: ids that share their first parts hash those once.
  */
 export class HashPrefix {
-  readonly h1: number;
-  readonly h2: number;
+  h1 = 0;
+  h2 = 0;
 
   constructor(parts: string[], seed = 0) {
+    this.set(parts, seed);
+  }
+
+  /** Starts again from other parts: one prefix object reused for many. */
+  set(parts: string[], seed = 0) {
     absorbParts(parts, seed);
     this.h1 = state1;
     this.h2 = state2;

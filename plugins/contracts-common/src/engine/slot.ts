@@ -5,10 +5,11 @@
  */
 import type { EntityContract, EntitySummary } from '../types';
 
+/** An entity in the index, with its relations' refs normalized. */
 export interface StoredEntity {
-  entity: EntitySummary;
-  dependsOn: string[];
-  dependencyOf: string[];
+  readonly entity: EntitySummary;
+  readonly dependsOn: string[];
+  readonly dependencyOf: string[];
 }
 
 /** Everything known under one normalized ref; found by any spelling of the ref. */
