@@ -95,7 +95,7 @@ async function main() {
       `| ${run === 1 ? '1 (first load)' : run} | ${Math.round(
         duration,
       )} ms | ${ms(gaps.max)} | ${ms(gaps.p99)} | ${
-        snapshot.result.findings.length
+        snapshot.items.findings.length
       } |`,
     );
     if (snapshot.problems.length) {

@@ -89,7 +89,7 @@ async function adoptFromStore(name: string, store: SnapshotStore) {
     `${name.padEnd(10)} restart: read + decompress ${read.toFixed(
       0,
     )} ms, adopted (findings served) after ${total.toFixed(0)} ms: ${
-      graph.snapshot().result.findings.length
+      graph.snapshot().items.findings.length
     } findings`,
   );
   await graph.close();

@@ -107,7 +107,7 @@ export const contractsPlugin = createBackendPlugin({
           rules: [isFindingPartyRule],
           getResources: async ids => {
             const s = graph.snapshot();
-            return ids.map(id => s.findingById.get(id));
+            return ids.map(id => s.items.finding(id));
           },
         });
         const authorizer = new FindingAuthorizer({

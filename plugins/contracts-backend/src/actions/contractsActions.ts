@@ -262,7 +262,7 @@ export function registerContractsActions(options: ContractsActionsOptions) {
     action: async ({ input, credentials }) => {
       const ref = resolveEntityRef(input.entity);
       const { s, visibility, body } = await views.entity(credentials, ref);
-      const edges = s.result.graph.edges.filter(e => refKey(e.from) === ref);
+      const edges = s.items.edges.all().filter(e => refKey(e.from) === ref);
       const targets = [...new Set(edges.map(e => refKey(e.to)))];
       await visibility.cover([
         ...targets,

@@ -5,6 +5,7 @@ import {
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
 import type { GraphSnapshot } from '../services/ContractsGraphService';
+import { itemsOf } from '../services/analysis/receive';
 import {
   contractChanges,
   contractHash,
@@ -60,10 +61,7 @@ function snapshot(
   }
   for (const ref of others) entities.set(ref, { problems: [] });
   return {
-    result: { graph: { nodes: [], edges: [] }, findings },
-    findingById: new Map(findings.map(f => [f.id, f])),
-    findingsByEntity: new Map(),
-    nodeByRef: new Map(),
+    items: itemsOf({ graph: { nodes: [], edges: [] }, findings }),
     entities,
     problems: [],
     computedAt: new Date().toISOString(),

@@ -46,10 +46,26 @@ interface View {
    * as they are).
    */
   contractsJson?(refs: string[]): Promise<string[]>;
-  findings: ReadonlyMap<string, { evidence: string }>;
+  findings: EvidenceById;
   /** These findings of the view (all of its), as the history keeps them, by id. */
   findingsOf(ids: string[]): Promise<Map<string, HistoryFinding>>;
 }
+
+/** Open findings' evidence hashes, by id. */
+interface EvidenceById {
+  has(id: string): boolean;
+  evidenceOf(id: string): string | undefined;
+  ids(): Iterable<string>;
+}
+
+/** {@link EvidenceById} of findings by id. */
+const evidenceOfMap = (
+  findings: ReadonlyMap<string, { evidence: string }>,
+): EvidenceById => ({
+  has: id => findings.has(id),
+  evidenceOf: id => findings.get(id)?.evidence,
+  ids: () => findings.keys(),
+});
 
 /** The contract hash of a served entity: made in the worker; here only for one made without. */
 function hashOf(stored: StoredEntity): string | undefined {
@@ -176,7 +192,7 @@ export class ContractHistoryRecorder {
 
   /** A snapshot as compared: its own maps, nothing copied. */
   private view(snapshot: GraphSnapshot): View {
-    const { entities, findingById } = snapshot;
+    const { entities, items } = snapshot;
     const source = this.options.strippedContracts;
     const local = (ref: string) =>
       JSON.stringify(stripContract(entities.get(ref)!.contract!));
@@ -209,9 +225,13 @@ export class ContractHistoryRecorder {
       contracts: async refs =>
         (await contractsJson(refs)).map(json => JSON.parse(json)),
       contractsJson,
-      findings: findingById,
+      findings: {
+        has: id => items.hasFinding(id),
+        evidenceOf: id => items.evidenceOf(id),
+        ids: () => items.findingIds,
+      },
       findingsOf: async ids =>
-        new Map(ids.map(id => [id, toHistoryFinding(findingById.get(id)!)])),
+        new Map(ids.map(id => [id, toHistoryFinding(items.finding(id)!)])),
     };
   }
 
@@ -226,7 +246,7 @@ export class ContractHistoryRecorder {
         const loaded = await store.loadContracts(refs);
         return refs.map(ref => loaded.get(ref)!);
       },
-      findings,
+      findings: evidenceOfMap(findings),
       findingsOf: ids => store.loadFindings(ids),
     };
   }
@@ -308,11 +328,15 @@ export class ContractHistoryRecorder {
     // the findings opened or with new evidence, and those closed: read only these
     const moved: string[] = [];
     const closed: string[] = [];
-    for (const [id, now] of after.findings) {
-      const was = before.findings.get(id);
-      if (!was || was.evidence !== now.evidence) moved.push(id);
+    for (const id of after.findings.ids()) {
+      if (
+        !before.findings.has(id) ||
+        before.findings.evidenceOf(id) !== after.findings.evidenceOf(id)
+      ) {
+        moved.push(id);
+      }
     }
-    for (const id of before.findings.keys()) {
+    for (const id of before.findings.ids()) {
       if (!after.findings.has(id)) closed.push(id);
     }
     const nowFindings = await after.findingsOf(moved);
@@ -342,7 +366,7 @@ function emptyView(): View {
     forEachHash() {},
     hash: () => undefined,
     contracts: async refs => refs.map(() => ({})),
-    findings: new Map(),
+    findings: evidenceOfMap(new Map()),
     findingsOf: async ids => {
       if (ids.length) throw new Error(`no finding ${ids[0]}`);
       return new Map();

@@ -180,7 +180,7 @@ export async function createHistoryRouter(
       const page = await history.list(ref, { after, limit: q.limit });
       if (!after && !page.items.length) {
         const s = await snapshot();
-        if (!s.entities.has(ref) && !s.findingsByEntity.has(ref)) {
+        if (!s.entities.has(ref) && !s.items.hasFindings(ref)) {
           throw noEntity;
         }
       }

@@ -67,7 +67,7 @@ const MAX_CLASSES_PER_ENTITY = 16;
  */
 export class EntityBodyCache {
   private snapshot?: GraphSnapshot;
-  private content?: GraphSnapshot['result'];
+  private content?: GraphSnapshot['items'];
   private entities?: GraphSnapshot['entities'];
   private freshness = '';
   private bodies = new Map<string, CachedBody>();
@@ -127,13 +127,13 @@ export class EntityBodyCache {
     this.snapshot = s;
     const freshness = freshnessKey(s);
     if (
-      s.result === this.content &&
+      s.items === this.content &&
       s.entities === this.entities &&
       freshness === this.freshness
     ) {
       return;
     }
-    this.content = s.result;
+    this.content = s.items;
     this.entities = s.entities;
     this.freshness = freshness;
     this.bodies = new Map();

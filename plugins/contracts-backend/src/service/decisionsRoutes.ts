@@ -324,7 +324,7 @@ export function addDecisionRoutes(
   /** A finding the caller may see (one of its parties at least), else a 404 as for none. */
   const findingOf = async (req: AnyRequest, findingId: string) => {
     const s = await snapshot();
-    const found = s.findingById.get(findingId);
+    const found = s.items.finding(findingId);
     const finding =
       found &&
       redactFinding(

@@ -116,7 +116,7 @@ export async function createRouter(
   const { snapshot, freshness, noEntity, related, refsAround, entityBody } =
     views;
   const ownerOf = (s: GraphSnapshot, ref: string) =>
-    s.nodeByRef.get(lower(ref))?.owner;
+    s.items.node(lower(ref))?.owner;
   /**
    * What callers of a visibility class may read around an entity: the entities its findings
    * name, but `hidden`; anything else is treated as unreadable (the body never shows more than
@@ -154,11 +154,11 @@ export async function createRouter(
     let refs = graphRefsCache.get(s);
     if (!refs) {
       const all = new Set<string>(s.entities.keys());
-      for (const k of s.nodeByRef.keys()) all.add(k);
-      for (const f of s.result.findings) {
+      for (const k of s.items.nodeKeys) all.add(k);
+      for (const f of s.items.findings.all()) {
         for (const r of findingRefs(f)) all.add(lower(r));
       }
-      for (const e of s.result.graph.edges) if (e.via) all.add(lower(e.via));
+      for (const e of s.items.edges.all()) if (e.via) all.add(lower(e.via));
       refs = [...all];
       graphRefsCache.set(s, refs);
     }
@@ -178,7 +178,7 @@ export async function createRouter(
     for (const [k, e] of s.entities) {
       if (!canRead(k)) continue;
       entities++;
-      if (e.contractHash !== undefined || s.nodeByRef.get(k)?.hasContract) {
+      if (e.contractHash !== undefined || s.items.hasContract(k)) {
         contracts++;
       }
     }
@@ -215,9 +215,7 @@ export async function createRouter(
   // a decision written or changed (here or on another replica): the bodies that embed its
   // finding, its parties', are built again at their next request; the others stay
   decisions.onChange(({ decision }) => {
-    const finding = options.graph
-      .snapshot()
-      .findingById.get(decision.findingId);
+    const finding = options.graph.snapshot().items.finding(decision.findingId);
     entityBodies.invalidate([
       decision.consumer,
       decision.provider,
@@ -294,7 +292,7 @@ export async function createRouter(
    */
   let wholeReport:
     | {
-        content: GraphSnapshot['result'];
+        content: GraphSnapshot['items'];
         problems: GraphSnapshot['problems'];
         entities: GraphSnapshot['entities'];
         decisions: number;
@@ -306,7 +304,7 @@ export async function createRouter(
     const cached = wholeReport;
     if (
       cached &&
-      cached.content === s.result &&
+      cached.content === s.items &&
       cached.problems === s.problems &&
       cached.entities === s.entities &&
       cached.decisions === decisions.version &&
@@ -315,18 +313,19 @@ export async function createRouter(
       return cached.report;
     }
     const version = decisions.version;
+    const all = s.items.findings.all();
     const report = buildReport({
-      findings: decisions.withStatus(s.result.findings, now),
+      findings: decisions.withStatus(all, now),
       problems: s.problems,
       ...entityCounts(s),
-      edges: s.result.graph.edges,
+      edges: s.items.edges.length,
     });
     wholeReport = {
-      content: s.result,
+      content: s.items,
       problems: s.problems,
       entities: s.entities,
       decisions: version,
-      validUntil: statusValidUntil(s.result.findings, now),
+      validUntil: statusValidUntil(all, now),
       report,
     };
     return report;
@@ -358,9 +357,9 @@ export async function createRouter(
     // an entity the caller may not read is as unknown as one the graph does not have
     const entityRef =
       q.entityRef && canRead(q.entityRef) ? lower(q.entityRef) : undefined;
-    let findings = q.entityRef
-      ? (entityRef && s.findingsByEntity.get(entityRef)) || []
-      : s.result.findings;
+    let findings: Finding[] = [];
+    if (!q.entityRef) findings = s.items.findings.all();
+    else if (entityRef) findings = s.items.findingsOf(entityRef);
     if (q.severity) findings = findings.filter(f => f.severity === q.severity);
     if (q.rule) findings = findings.filter(f => f.rule === q.rule);
     if (q.owner) {
@@ -376,10 +375,9 @@ export async function createRouter(
       ? (entityRef && s.entities.get(entityRef)?.problems) || []
       : s.problems;
     if (!visibility.all) problems = problems.filter(p => canRead(p.entity));
-    let edges = s.result.graph.edges;
-    if (!visibility.all) {
-      edges = edges.filter(e => canRead(e.from) && canRead(e.to));
-    }
+    const edges = visibility.all
+      ? s.items.edges.length
+      : s.items.edges.all().filter(e => canRead(e.from) && canRead(e.to));
     const { entities, contracts } = visibility.all
       ? entityCounts(s)
       : countEntities(s, canRead);
@@ -457,7 +455,7 @@ export async function createRouter(
   type NodesEdges = { json: Buffer; digest: string };
   let wholeGraph:
     | {
-        content: GraphSnapshot['result'];
+        content: GraphSnapshot['items'];
         nodesEdges: NodesEdges;
         freshness: string;
         decisions: number;
@@ -467,14 +465,14 @@ export async function createRouter(
       }
     | undefined;
   let serializing:
-    | { content: GraphSnapshot['result']; made: Promise<NodesEdges> }
+    | { content: GraphSnapshot['items']; made: Promise<NodesEdges> }
     | undefined;
   /** `{"nodes":[…],"edges":[…]` (without its closing brace), from the worker when it can. */
   const nodesEdgesOf = async (s: GraphSnapshot): Promise<NodesEdges> => {
     // undefined when the worker has moved on to a newer snapshot, not served yet: this one is
     // serialized here
     const { bytes, digest } =
-      (await options.graph.graphJson(s)) ?? graphJson(s.result.graph);
+      (await options.graph.graphJson(s)) ?? graphJson(s.items.graphText());
     const json = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     return { json: json.subarray(0, -1), digest };
   };
@@ -483,7 +481,7 @@ export async function createRouter(
     const freshnessNow = freshnessKey(s);
     if (
       cached &&
-      cached.content === s.result &&
+      cached.content === s.items &&
       cached.freshness === freshnessNow &&
       cached.decisions === decisions.version &&
       now < cached.validUntil
@@ -491,17 +489,18 @@ export async function createRouter(
       return cached;
     }
     let nodesEdges: NodesEdges;
-    if (cached?.content === s.result) nodesEdges = cached.nodesEdges;
+    if (cached?.content === s.items) nodesEdges = cached.nodesEdges;
     else {
       // (requests that come meanwhile wait for the same)
-      if (serializing?.content !== s.result) {
-        serializing = { content: s.result, made: nodesEdgesOf(s) };
+      if (serializing?.content !== s.items) {
+        serializing = { content: s.items, made: nodesEdgesOf(s) };
       }
       nodesEdges = await serializing.made;
     }
     const version = decisions.version;
-    const findings = decisions.withStatus(s.result.findings, now);
-    const validUntil = statusValidUntil(s.result.findings, now);
+    const all = s.items.findings.all();
+    const findings = decisions.withStatus(all, now);
+    const validUntil = statusValidUntil(all, now);
     const rest = Buffer.from(
       `,"findings":${JSON.stringify(findings)},${JSON.stringify(
         freshness(s),
@@ -510,7 +509,7 @@ export async function createRouter(
     );
     const body = Buffer.concat([nodesEdges.json, rest]);
     wholeGraph = {
-      content: s.result,
+      content: s.items,
       nodesEdges,
       freshness: freshnessNow,
       decisions: version,
@@ -533,7 +532,8 @@ export async function createRouter(
       (res.send as unknown as (body: Buffer) => void).call(res, whole.body);
       return;
     }
-    let { nodes, edges } = s.result.graph;
+    let nodes = s.items.nodes.all();
+    let edges = s.items.edges.all();
     if (!visibility.all) {
       // an entity the caller may not read is not in their graph, nor are its edges: a walk
       // does not go through it, and `around` it finds nothing, as for an unknown ref
@@ -577,9 +577,9 @@ export async function createRouter(
     // a finding with a party the caller may not read is shown (redacted) when its other party
     // is in the graph; one with neither party readable is not shown
     const shownSide = (ref: string) => !canRead(ref) || inGraph(ref);
-    const findings = s.result.findings.filter(
-      f => shownSide(f.consumer) && shownSide(f.provider),
-    );
+    const findings = s.items.findings
+      .all()
+      .filter(f => shownSide(f.consumer) && shownSide(f.provider));
     res.json({
       nodes: nodes.filter(n => inGraph(n.ref)),
       edges: pickedEdges,

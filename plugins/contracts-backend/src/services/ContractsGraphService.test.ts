@@ -12,10 +12,44 @@ import { generatedEntities } from '../__testUtils__/generatedCatalog';
 import { pagedCatalog } from '../__testUtils__/pagedCatalog';
 import { ServiceUnavailableError } from '@backstage/errors';
 import type { Worker } from 'node:worker_threads';
-import { ContractsGraphService } from './ContractsGraphService';
+import {
+  ContractsGraphService,
+  type GraphSnapshot,
+} from './ContractsGraphService';
 import { contractSourcesOf, entityToSummary } from './entityModel';
 
 jest.setTimeout(120_000);
+
+/** The texts of `after`'s items that `before` did not have: what the delta sent. */
+const newTexts = (before: GraphSnapshot, after: GraphSnapshot) =>
+  after.items.texts.filter(t => t && !before.items.texts.includes(t)).length;
+
+/** What a snapshot's indexes answer, for every finding, entity and node. */
+function indexes(s: GraphSnapshot) {
+  const { items } = s;
+  const { findings, graph } = items.result();
+  const refs = new Set<string>();
+  for (const f of findings) {
+    refs.add(f.consumer.toLowerCase());
+    refs.add(f.provider.toLowerCase());
+  }
+  return {
+    byId: findings.map(f => [
+      f.id,
+      items.finding(f.id),
+      items.evidenceOf(f.id),
+    ]),
+    byEntity: [...refs]
+      .sort()
+      .map(k => [k, items.findingIdsOf(k), items.findingsOf(k)]),
+    entities: [...items.entitiesWithFindings()].sort(),
+    nodes: graph.nodes.map(n => [
+      n.ref,
+      items.node(n.ref.toLowerCase()),
+      items.hasContract(n.ref.toLowerCase()),
+    ]),
+  };
+}
 
 /** The longest the event loop took to come round to a 1 ms interval timer, until `stop()`. */
 function probeEventLoop(onTick?: () => void) {
@@ -79,8 +113,8 @@ describe('ContractsGraphService', () => {
     expect(service.analysisHost.inWorker).toBe(true);
     expect(live.stale).toBe(false);
     expect(live.problems).toEqual([]);
-    expect(live.result).toEqual(reference.result);
-    expect(live.result.findings.length).toBeGreaterThan(100);
+    expect(live.items.result()).toEqual(reference.result);
+    expect(live.items.result().findings.length).toBeGreaterThan(100);
 
     // A scheduled recompute beside the live graph: requests keep getting the complete live
     // graph, and what-if checks keep being answered from its analyzer.
@@ -93,18 +127,18 @@ describe('ContractsGraphService', () => {
     });
     await new Promise(resolve => setTimeout(resolve, 20));
     // Without its contract, an entity's own findings go.
-    const consumer = live.result.findings[0].consumer;
+    const consumer = live.items.result().findings[0].consumer;
     const checked = await service.check(consumer, []);
     expect(refreshed).toBe(false);
     expect(checked.removed.map(f => f.id)).toContain(
-      live.result.findings[0].id,
+      live.items.result().findings[0].id,
     );
     await refresh;
     const againMs = performance.now() - started;
     const againGap = probe.stop();
     expect([...seen]).toEqual([live]);
     expect(service.snapshot()).not.toBe(live);
-    expect(service.snapshot().result).toEqual(reference.result);
+    expect(service.snapshot().items.result()).toEqual(reference.result);
 
     // The evaluation alone took many times the longest stretch the recompute held the loop
     // (before it was stepped, that stretch was the evaluation itself, and more).
@@ -178,7 +212,7 @@ describe('ContractsGraphService staleness', () => {
       lastSuccessAt: fresh.lastSuccessAt,
     });
     expect(stale.staleSince).toEqual(expect.any(String));
-    expect(stale.result).toBe(fresh.result);
+    expect(stale.items).toBe(fresh.items);
 
     // The read answers at last (without the entity): too late, it changes nothing.
     catalog.release();
@@ -227,7 +261,7 @@ describe('ContractsGraphService staleness', () => {
       stale: true,
       staleReason: expect.stringContaining('the catalog answers too slowly'),
       lastSuccessAt: fresh.lastSuccessAt,
-      result: fresh.result,
+      items: fresh.items,
     });
     await full;
     expect(service.snapshot().stale).toBe(false);
@@ -266,7 +300,7 @@ describe('ContractsGraphService analysis worker', () => {
     await service.refreshAll();
     const fresh = service.snapshot();
     expect(fresh.stale).toBe(false);
-    const consumer = fresh.result.findings[0].consumer;
+    const consumer = fresh.items.result().findings[0].consumer;
     const before = await service.check(consumer, []);
 
     await crash(service);
@@ -275,7 +309,7 @@ describe('ContractsGraphService analysis worker', () => {
       stale: true,
       staleReason: expect.stringContaining('the analysis worker stopped'),
     });
-    expect(stale.result).toBe(fresh.result);
+    expect(stale.items).toBe(fresh.items);
     expect(stale.entities).toBe(fresh.entities);
     // a what-if check is refused as unavailable (503), not failed
     await expect(service.check(consumer, [])).rejects.toBeInstanceOf(
@@ -286,7 +320,7 @@ describe('ContractsGraphService analysis worker', () => {
     await service.refreshChanges();
     const recovered = service.snapshot();
     expect(recovered.stale).toBe(false);
-    expect(recovered.result).toEqual(fresh.result);
+    expect(recovered.items.result()).toEqual(fresh.items.result());
     expect(await service.check(consumer, [])).toEqual(before);
 
     // a crash in the middle of a refresh fails that refresh only
@@ -296,11 +330,11 @@ describe('ContractsGraphService analysis worker', () => {
     await expect(refresh).rejects.toThrow('the analysis worker stopped');
     expect(service.snapshot()).toMatchObject({
       stale: true,
-      result: recovered.result,
+      items: recovered.items,
     });
     await service.refreshAll();
     expect(service.snapshot().stale).toBe(false);
-    expect(service.snapshot().result).toEqual(fresh.result);
+    expect(service.snapshot().items.result()).toEqual(fresh.items.result());
   });
 
   it('stops a worker that does not answer in time, as a crash', async () => {
@@ -345,20 +379,12 @@ describe('ContractsGraphService analysis worker', () => {
     await service.refreshChanges();
     const after = service.snapshot();
     expect(after).not.toBe(fresh);
-    expect(after.result).toEqual(reference.result);
+    expect(after.items.result()).toEqual(reference.items.result());
     expect([...after.entities.keys()]).toEqual([...reference.entities.keys()]);
-    const kept = after.result.graph.nodes.filter(n =>
-      fresh.result.graph.nodes.includes(n),
-    );
-    expect(kept.length).toBe(after.result.graph.nodes.length - 1);
+    // what changed came as a new piece; the rest is read from the served texts
+    expect(newTexts(fresh, after)).toBe(1);
     // the indexes, updated where the delta changed them, are those of a full read
-    const plain = (m: Map<string, unknown>) =>
-      JSON.parse(JSON.stringify([...m].sort(([a], [b]) => a.localeCompare(b))));
-    expect(plain(after.findingById)).toEqual(plain(reference.findingById));
-    expect(plain(after.findingsByEntity)).toEqual(
-      plain(reference.findingsByEntity),
-    );
-    expect(plain(after.nodeByRef)).toEqual(plain(reference.nodeByRef));
+    expect(indexes(after)).toEqual(indexes(reference));
     expect(after.problems).toEqual(reference.problems);
   });
 
@@ -382,7 +408,7 @@ describe('ContractsGraphService analysis worker', () => {
     expect(after).not.toBe(fresh);
     const reference = makeService(pagedCatalog(changed));
     await reference.refreshAll();
-    expect(after.result).toEqual(reference.snapshot().result);
+    expect(after.items.result()).toEqual(reference.snapshot().items.result());
     const keptEntities = [...after.entities].filter(
       ([k, e]) => fresh.entities.get(k) === e,
     );
@@ -390,15 +416,9 @@ describe('ContractsGraphService analysis worker', () => {
     expect(after.entities.get('component:default/svc-3')?.summary.title).toBe(
       'renamed',
     );
-    const keptFindings = after.result.findings.filter(f =>
-      fresh.result.findings.includes(f),
-    );
-    expect(keptFindings.length).toBe(after.result.findings.length);
-    const plain = (m: Map<string, unknown>) =>
-      JSON.parse(JSON.stringify([...m].sort(([a], [b]) => a.localeCompare(b))));
-    expect(plain(after.findingsByEntity)).toEqual(
-      plain(reference.snapshot().findingsByEntity),
-    );
+    // the items are read from the served texts: at most the renamed entity's are new
+    expect(newTexts(fresh, after)).toBeLessThanOrEqual(1);
+    expect(indexes(after)).toEqual(indexes(reference.snapshot()));
   });
 
   it('reads every entity page by page, and the changed ones of a quick check in pages too', async () => {
@@ -438,7 +458,7 @@ describe('ContractsGraphService analysis worker', () => {
     );
     const reference = makeService(pagedCatalog(changed));
     await reference.refreshAll();
-    expect(after.result).toEqual(reference.snapshot().result);
+    expect(after.items.result()).toEqual(reference.snapshot().items.result());
   });
 
   it('a replica that adopted a snapshot exports it as stored, and once it computes sends what differs from it', async () => {
@@ -456,8 +476,12 @@ describe('ContractsGraphService analysis worker', () => {
     expect((await serving.exportSnapshot())!.bytes).toEqual(exported.bytes);
     // GET /graph's nodes and edges, serialized in the worker for the served snapshot only
     const graph = await serving.graphJson(serving.snapshot());
-    const { nodes, edges } = serving.snapshot().result.graph;
+    const { nodes, edges } = serving.snapshot().items.result().graph;
     expect(new TextDecoder().decode(graph!.bytes)).toBe(
+      JSON.stringify({ nodes, edges }),
+    );
+    // and the same text from the main thread's items (router.ts's fallback), unparsed
+    expect(serving.snapshot().items.graphText()).toBe(
       JSON.stringify({ nodes, edges }),
     );
     expect(
@@ -482,17 +506,18 @@ describe('ContractsGraphService analysis worker', () => {
     const after = serving.snapshot();
     const reference = makeService(pagedCatalog(changed));
     await reference.refreshAll();
-    expect(after.result).toEqual(reference.snapshot().result);
+    expect(after.items.result()).toEqual(reference.snapshot().items.result());
     const k = [...before.entities.keys()][3];
     expect(after.entities.get(k)?.summary.title).toBe('changed');
     // what did not change is the object that was served
     const other = [...before.entities.keys()][5];
     expect(after.entities.get(other)).toBe(before.entities.get(other));
     await serving.refreshAll();
-    expect(serving.snapshot().result).toEqual(reference.snapshot().result);
-    expect(serving.snapshot().result.findings[0]).toBe(
-      after.result.findings[0],
+    expect(serving.snapshot().items.result()).toEqual(
+      reference.snapshot().items.result(),
     );
+    // nothing new since the quick check: every item is read from the texts it was
+    expect(newTexts(after, serving.snapshot())).toBe(0);
   });
 
   it('exports the served snapshot, and a replica that does not compute serves it and checks against it', async () => {
@@ -510,14 +535,14 @@ describe('ContractsGraphService analysis worker', () => {
     await serving.adoptSnapshot(exported!.bytes, { version: 7, computedAt });
     const adopted = serving.snapshot();
     expect(adopted).toMatchObject({ stale: false, version: 7, computedAt });
-    expect(adopted.result).toEqual(computing.snapshot().result);
+    expect(adopted.items.result()).toEqual(computing.snapshot().items.result());
     const plain = (m: Map<string, unknown>) =>
       JSON.parse(JSON.stringify([...m]));
     expect(plain(adopted.entities)).toEqual(
       plain(computing.snapshot().entities),
     );
     expect(adopted.entities.size).toBe(entities.length);
-    const consumer = adopted.result.findings[0].consumer;
+    const consumer = adopted.items.result().findings[0].consumer;
     expect(await serving.check(consumer, [])).toEqual(
       await computing.check(consumer, []),
     );

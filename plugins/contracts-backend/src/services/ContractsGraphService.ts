@@ -10,14 +10,11 @@ import type {
 import type { Entity } from '@backstage/catalog-model';
 import type { CatalogService } from '@backstage/plugin-catalog-node';
 import {
-  type AnalysisResult,
   type ContractProblem,
   type ContractRule,
   type ContractSource,
   type EngineConfig,
-  type Finding,
   type GraphEdge,
-  type GraphNode,
   type Observation,
 } from '@backstage-contracts/plugin-contracts-common';
 import { ServiceUnavailableError } from '@backstage/errors';
@@ -32,6 +29,7 @@ import type {
   StoredEntity,
   TransferHeader,
 } from './analysis/protocol';
+import { GraphItems } from './analysis/graphItems';
 import { type ReceivedSnapshot, receiveTransfer } from './analysis/receive';
 
 export type { StoredEntity } from './analysis/protocol';
@@ -79,11 +77,11 @@ const ETAG_PAGE_SIZE = 500;
 
 /** An immutable view of the graph, swapped whole on every refresh. */
 export interface GraphSnapshot {
-  result: AnalysisResult;
-  findingById: Map<string, Finding>;
-  /** Lower-cased entity ref → findings where it is consumer or provider. */
-  findingsByEntity: Map<string, Finding[]>;
-  nodeByRef: Map<string, GraphNode>;
+  /**
+   * Its findings, nodes and edges, kept as the worker's JSON text and parsed when read: by id,
+   * by entity, by ref, or all (see GraphItems).
+   */
+  items: GraphItems;
   /** Lower-cased entity ref → its contract and problems. */
   entities: Map<string, StoredEntity>;
   problems: ContractProblem[];
@@ -128,10 +126,7 @@ function refOf(entity: Entity): string {
 function emptySnapshot(): GraphSnapshot {
   return {
     staleSince: new Date().toISOString(),
-    result: { graph: { nodes: [], edges: [] }, findings: [] },
-    findingById: new Map(),
-    findingsByEntity: new Map(),
-    nodeByRef: new Map(),
+    items: GraphItems.empty(),
     entities: new Map(),
     problems: [],
     stale: true,
@@ -563,7 +558,7 @@ export class ContractsGraphService {
           full,
           edits: header && !header.full ? header.parts : undefined,
           entities: this.snapshotValue.entities.size,
-          findings: this.snapshotValue.result.findings.length,
+          findings: this.snapshotValue.items.findings.length,
           analysisMs: header?.workMs,
           durationMs: Date.now() - started,
         });
@@ -626,10 +621,7 @@ export class ContractsGraphService {
     meta: { computedAt?: string; version?: number | string } = {},
   ) {
     this.snapshotValue = {
-      result: received.result,
-      findingById: received.findingById,
-      findingsByEntity: received.findingsByEntity,
-      nodeByRef: received.nodeByRef,
+      items: received.items,
       entities: received.entities,
       problems: received.problems,
       computedAt: meta.computedAt ?? new Date().toISOString(),

@@ -77,15 +77,16 @@ export class ContractsViews {
 
   /** The findings of an entity; a NotFoundError when the graph knows nothing of it. */
   related = (s: GraphSnapshot, ref: string): Finding[] => {
-    const list = s.findingsByEntity.get(ref) ?? [];
-    if (!s.entities.has(ref) && !list.length) throw this.noEntity(ref);
-    return list;
+    if (!s.entities.has(ref) && !s.items.hasFindings(ref)) {
+      throw this.noEntity(ref);
+    }
+    return s.items.findingsOf(ref);
   };
 
   /** An entity and every entity its findings name. */
   refsAround = (s: GraphSnapshot, ref: string): string[] => [
     ref,
-    ...(s.findingsByEntity.get(ref) ?? []).flatMap(findingRefs),
+    ...s.items.findingsOf(ref).flatMap(findingRefs),
   ];
 
   /**
@@ -100,9 +101,7 @@ export class ContractsViews {
   ) => {
     const stored = s.entities.get(ref);
     // the records that count now, and how many there are in all (the history: GET /decisions)
-    const current = this.options.decisions.current(
-      (s.findingsByEntity.get(ref) ?? []).map(f => f.id),
-    );
+    const current = this.options.decisions.current(s.items.findingIdsOf(ref));
     return {
       entityRef: stored?.summary.ref ?? ref,
       contracts: stored?.contract ?? null,
@@ -142,7 +141,7 @@ export class ContractsViews {
   /** A finding as the caller may see it (`shown`); a NotFoundError when they may not. */
   async finding(credentials: BackstageCredentials, id: string) {
     const s = await this.snapshot();
-    const finding = s.findingById.get(id);
+    const finding = s.items.finding(id);
     if (!finding) throw this.noFinding(id);
     const visibility = await this.options.catalogVisibility.forCaller(
       credentials,
@@ -165,9 +164,12 @@ export class ContractsViews {
     q: { provider?: string; owner?: string },
   ) {
     const s = await this.snapshot();
-    const candidates = s.result.findings.filter(
-      f => f.rule === UNANSWERED_NEED_RULE || f.rule === 'unresolved-reference',
-    );
+    const candidates = s.items.findings
+      .all()
+      .filter(
+        f =>
+          f.rule === UNANSWERED_NEED_RULE || f.rule === 'unresolved-reference',
+      );
     const visibility = await this.options.catalogVisibility.forCaller(
       credentials,
       () => [
@@ -176,7 +178,7 @@ export class ContractsViews {
       ],
     );
     const { canRead } = visibility;
-    const ownerOf = (ref: string) => s.nodeByRef.get(refKey(ref))?.owner;
+    const ownerOf = (ref: string) => s.items.node(refKey(ref))?.owner;
     const provider =
       q.provider && canRead(q.provider) ? refKey(q.provider) : undefined;
     let findings = candidates.filter(

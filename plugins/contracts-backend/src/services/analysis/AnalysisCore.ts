@@ -37,6 +37,7 @@ import {
   type TransferItems,
   type TransferPart,
 } from './protocol';
+import { writeItems } from './graphItems';
 import { graphJson } from './graphJson';
 import { entitiesOf, LazyEntity } from './lazyEntity';
 import {
@@ -84,11 +85,16 @@ class PartWriter {
 
   private cut() {
     if (!this.size) return;
-    const body = [...this.fields]
-      .map(([field, items]) => `"${field}":[${items.join(',')}]`)
-      .join(',');
+    // with each item's place in it: the main thread keeps the text, and parses an item when
+    // something reads it
+    const { json, offsets } = writeItems({
+      f: this.fields.get('f'),
+      n: this.fields.get('n'),
+      e: this.fields.get('e'),
+    });
     this.parts.push({
-      json: `{${body}}`,
+      json,
+      offsets,
       entities: this.entities,
       entityJson: this.entityJson.join(''),
     });

@@ -1,20 +1,20 @@
 import type { EntityWire, TransferPart } from './protocol';
 
 /**
- * The persisted snapshot's layout (format 2): the pieces of a full transfer, as the main thread
+ * The persisted snapshot's layout (format 3): the pieces of a full transfer, as the main thread
  * reads them, so that a starting replica's worker hands them on without parsing the snapshot
  * (only its entities' keys, etags and hashes) and the main thread reads them as any transfer.
  *
- * UTF-8: one line of JSON (`SnapshotHead`), then each piece's three segments in order: its
- * entities (JSON array of EntityWire), its entity JSON, its items' JSON; their byte lengths are
- * in the head.
+ * UTF-8: one line of JSON (`SnapshotHead`), then each piece's four segments in order: its
+ * entities (JSON array of EntityWire), its entity JSON, its items' JSON, its items' offsets (a
+ * JSON array); their byte lengths are in the head.
  */
 export interface SnapshotHead {
   format: number;
   computedAt: string;
   lastSuccessAt?: string;
-  /** Per piece, the byte lengths of its segments: entities, entity JSON, items JSON. */
-  parts: Array<[number, number, number]>;
+  /** Per piece, the byte lengths of its segments: entities, entity JSON, items JSON, offsets. */
+  parts: Array<[number, number, number, number]>;
 }
 
 /** A snapshot as its pieces and times. */
@@ -31,13 +31,19 @@ export function encodeSnapshot(doc: SnapshotDocument): Uint8Array {
   const segments: Uint8Array[] = [];
   const lengths: SnapshotHead['parts'] = [];
   for (const part of doc.parts) {
-    const three = [
+    const four = [
       encoder.encode(JSON.stringify(part.entities)),
       encoder.encode(part.entityJson),
       encoder.encode(part.json),
+      encoder.encode(JSON.stringify(part.offsets)),
     ];
-    lengths.push([three[0].length, three[1].length, three[2].length]);
-    segments.push(...three);
+    lengths.push([
+      four[0].length,
+      four[1].length,
+      four[2].length,
+      four[3].length,
+    ]);
+    segments.push(...four);
   }
   const head: SnapshotHead = { ...doc.head, parts: lengths };
   const headBytes = encoder.encode(`${JSON.stringify(head)}\n`);
@@ -83,10 +89,11 @@ export function decodeSnapshot(
     at += length;
     return s;
   };
-  const parts = lengths.map(([entities, entityJson, json]) => ({
+  const parts = lengths.map(([entities, entityJson, json, offsets]) => ({
     entities: JSON.parse(text(entities)) as EntityWire[],
     entityJson: text(entityJson),
     json: text(json),
+    offsets: JSON.parse(text(offsets)) as number[],
   }));
   if (at !== bytes.length) {
     throw new Error('a persisted snapshot of the wrong length');

@@ -40,7 +40,7 @@ export interface AnalysisSettings {
  * The version of the persisted snapshot's layout (./persisted.ts: the pieces of a full transfer);
  * it changes with any incompatible change of it (a replica reads only snapshots of its own).
  */
-export const PERSISTED_SNAPSHOT_FORMAT = 2;
+export const PERSISTED_SNAPSHOT_FORMAT = 3;
 
 /**
  * A new snapshot, announced by the worker: its items follow in `parts` pieces (each a JSON
@@ -100,6 +100,12 @@ export type EntityWire = [
 export interface TransferPart {
   /** New findings (`f`), nodes (`n`) and edges (`e`), in order: a JSON object of arrays. */
   json: string;
+  /**
+   * Where each item is in `json`: the numbers of findings, nodes and edges, then each item's
+   * start and end (findings, then nodes, then edges): the main thread keeps `json` as it is and
+   * parses an item when it is read.
+   */
+  offsets: number[];
   /** New or changed entities. */
   entities: EntityWire[];
   /**

@@ -1,18 +1,18 @@
 import type {
-  AnalysisResult,
   Finding,
-  GraphEdge,
   GraphNode,
 } from '@backstage-contracts/plugin-contracts-common';
 import type { GraphSnapshot } from '../ContractsGraphService';
 import type { AnalysisHost } from './AnalysisHost';
+import type { AnalysisResult } from '@backstage-contracts/plugin-contracts-common';
+import {
+  findingRowsByEntity,
+  GraphItems,
+  RowBuilder,
+  writeItems,
+} from './graphItems';
 import { entitiesOf } from './lazyEntity';
-import type {
-  StoredEntity,
-  TransferHeader,
-  TransferItems,
-  TransferPart,
-} from './protocol';
+import type { StoredEntity, TransferHeader, TransferPart } from './protocol';
 
 /**
  * Pieces of a transfer asked for ahead of the one being read: one, so that the next is on its
@@ -29,35 +29,100 @@ const key = (ref: string) => ref.toLowerCase();
 /** What a transfer makes: a snapshot's content, to serve once it is complete. */
 export type ReceivedSnapshot = Pick<
   GraphSnapshot,
-  | 'result'
-  | 'findingById'
-  | 'findingsByEntity'
-  | 'nodeByRef'
-  | 'entities'
-  | 'problems'
+  'items' | 'entities' | 'problems'
 >;
 
-/** Findings indexed by id and by the entities they concern. */
-class FindingIndex {
-  readonly findingById = new Map<string, Finding>();
-  readonly findingsByEntity = new Map<string, Finding[]>();
+/** The new items of a transfer: where each is, and the few fields the indexes need. */
+class Added {
+  readonly texts: string[];
+  readonly findings = new RowBuilder();
+  readonly nodes = new RowBuilder();
+  readonly edges = new RowBuilder();
+  readonly findingIds: string[] = [];
+  readonly evidence: string[] = [];
+  readonly parties: Array<[string, string]> = [];
+  readonly nodeKeys: string[] = [];
+  readonly nodeHasContract: number[] = [];
 
-  add(f: Finding) {
-    this.findingById.set(f.id, f);
-    this.addTo(f.consumer, f);
-    this.addTo(f.provider, f);
+  constructor(previousTexts: readonly string[]) {
+    this.texts = [...previousTexts];
   }
 
-  private addTo(ref: string, f: Finding) {
-    const list = this.findingsByEntity.get(key(ref));
-    if (list) {
-      if (!list.includes(f)) list.push(f);
-    } else this.findingsByEntity.set(key(ref), [f]);
+  /** A piece's items: their places kept, and the fields the indexes need read. */
+  read(part: TransferPart) {
+    const { json, offsets } = part;
+    const [nf, nn, ne] = offsets;
+    if (!nf && !nn && !ne) return;
+    const piece = this.texts.length;
+    this.texts.push(json);
+    let at = 3;
+    /** The next `n` items' rows, and (`parse`) the items parsed, as one array. */
+    const rows = <T>(n: number, into: RowBuilder, parse: boolean) => {
+      if (!n) return [];
+      const first = offsets[at];
+      for (let i = 0; i < n; i++, at += 2) {
+        into.add(piece, offsets[at], offsets[at + 1]);
+      }
+      return parse
+        ? (JSON.parse(`[${json.slice(first, offsets[at - 1])}]`) as T[])
+        : [];
+    };
+    for (const f of rows<Finding>(nf, this.findings, true)) {
+      this.findingIds.push(f.id);
+      this.evidence.push(f.evidence);
+      this.parties.push([f.consumer, f.provider]);
+    }
+    for (const n of rows<GraphNode>(nn, this.nodes, true)) {
+      this.nodeKeys.push(key(n.ref));
+      this.nodeHasContract.push(n.hasContract ? 1 : 0);
+    }
+    rows(ne, this.edges, false);
+  }
+
+  /** The items of a full transfer. */
+  full(): GraphItems {
+    const findingRow = new Map<string, number>();
+    this.findingIds.forEach((id, i) => findingRow.set(id, i));
+    const nodeRow = new Map<string, number>();
+    this.nodeKeys.forEach((k, i) => nodeRow.set(k, i));
+    return new GraphItems(
+      this.texts,
+      this.findings.rows(this.texts),
+      this.nodes.rows(this.texts),
+      this.edges.rows(this.texts),
+      this.findingIds,
+      this.evidence,
+      findingRow,
+      findingRowsByEntity(this.parties),
+      this.nodeKeys,
+      Uint8Array.from(this.nodeHasContract),
+      nodeRow,
+    );
   }
 }
 
+/** The items of an analysis result, as a full transfer of it makes them (tests, benchmarks). */
+export function itemsOf(result: AnalysisResult): GraphItems {
+  const added = new Added([]);
+  const json = (items: object[]) => items.map(x => JSON.stringify(x));
+  added.read({
+    ...writeItems({
+      f: json(result.findings),
+      n: json(result.graph.nodes),
+      e: json(result.graph.edges),
+    }),
+    entities: [],
+    entityJson: '',
+  });
+  return added.full();
+}
+
 /** Rebuilds an array from the previous one and the new items (see TransferHeader). */
-function follow<T>(recipe: Int32Array, before: T[], added: T[]): T[] {
+function follow<T>(
+  recipe: Int32Array,
+  before: readonly T[],
+  added: readonly T[],
+): T[] {
   const out = new Array<T>(recipe.length);
   for (let i = 0; i < recipe.length; i++) {
     const r = recipe[i];
@@ -66,12 +131,92 @@ function follow<T>(recipe: Int32Array, before: T[], added: T[]): T[] {
   return out;
 }
 
-function resultOf(
-  nodes: GraphNode[],
-  edges: GraphEdge[],
-  findings: Finding[],
-): AnalysisResult {
-  return { graph: { nodes, edges }, findings };
+/** Whether each row of `after` has the same key as the same row of `before`. */
+function sameRows(before: readonly string[], after: readonly string[]) {
+  if (before.length !== after.length) return false;
+  for (let i = 0; i < after.length; i++) {
+    if (before[i] !== after[i]) return false;
+  }
+  return true;
+}
+
+/** Keys → rows, the previous one when no key moved. */
+function rowIndex(
+  previous: ReadonlyMap<string, number>,
+  before: readonly string[],
+  after: readonly string[],
+): ReadonlyMap<string, number> {
+  if (sameRows(before, after)) return previous;
+  const out = new Map<string, number>();
+  after.forEach((k, i) => out.set(k, i));
+  return out;
+}
+
+/**
+ * A delta's items: the previous snapshot's rows, and the new ones where the recipes say; the
+ * indexes the previous one's where nothing moved, else made again (from the columns, without
+ * parsing an item); texts no row reads any longer are let go.
+ */
+function followDelta(
+  header: TransferHeader,
+  previous: GraphItems,
+  added: Added,
+): GraphItems {
+  const recipes = header.recipes!;
+  const delta = header.delta!;
+  const { texts } = added;
+  const findings = previous.findings.follow(
+    recipes.findings,
+    texts,
+    added.findings,
+  );
+  const nodes = previous.nodes.follow(recipes.nodes, texts, added.nodes);
+  const edges = previous.edges.follow(recipes.edges, texts, added.edges);
+  const findingIds = follow(
+    recipes.findings,
+    previous.findingIds,
+    added.findingIds,
+  );
+  const evidence = follow(recipes.findings, previous.evidence, added.evidence);
+  const nodeKeys = follow(recipes.nodes, previous.nodeKeys, added.nodeKeys);
+  const hasContract = new Uint8Array(recipes.nodes.length);
+  recipes.nodes.forEach((r, i) => {
+    hasContract[i] =
+      r >= 0 ? previous.nodeHasContract[r] : added.nodeHasContract[-r - 1];
+  });
+  // the entities whose findings changed have their rows in the delta; the others the same
+  // findings, at the rows they moved to
+  const moved = new Int32Array(previous.findings.length).fill(-1);
+  recipes.findings.forEach((r, i) => {
+    if (r >= 0) moved[r] = i;
+  });
+  const byEntity = new Map<string, readonly number[]>();
+  const changed = new Map(delta.findingsByEntity);
+  const stable = sameRows(previous.findingIds, findingIds);
+  for (const k of previous.entitiesWithFindings()) {
+    if (changed.has(k)) continue;
+    const rows = previous.findingRowsOf(k);
+    byEntity.set(k, stable ? rows : rows.map(r => moved[r]));
+  }
+  for (const [k, rows] of changed) if (rows.length) byEntity.set(k, rows);
+  const used = new Uint8Array(texts.length);
+  for (const rows of [findings, nodes, edges]) rows.markPieces(used);
+  used.forEach((u, i) => {
+    if (!u) texts[i] = '';
+  });
+  return new GraphItems(
+    texts,
+    findings,
+    nodes,
+    edges,
+    findingIds,
+    evidence,
+    rowIndex(previous.findingRowIndex, previous.findingIds, findingIds),
+    byEntity,
+    nodeKeys,
+    hasContract,
+    rowIndex(previous.nodeRowIndex, previous.nodeKeys, nodeKeys),
+  );
 }
 
 /**
@@ -84,16 +229,10 @@ export async function receiveTransfer(
   header: TransferHeader,
   previous: GraphSnapshot,
 ): Promise<ReceivedSnapshot> {
-  const added = {
-    entities: [] as Array<[string, StoredEntity]>,
-    findings: [] as Finding[],
-    nodes: [] as GraphNode[],
-    edges: [] as GraphEdge[],
-  };
-  // a full transfer is indexed while it comes: nothing is left to do at its end
+  const addedEntities: Array<[string, StoredEntity]> = [];
+  // a full transfer's entities are indexed while they come
   const full = header.full;
-  const index = new FindingIndex();
-  const nodeByRef = new Map<string, GraphNode>();
+  const added = new Added(full ? [] : previous.items.texts);
   const entities = full ? new Map<string, StoredEntity>() : undefined;
   const problems: GraphSnapshot['problems'] = [];
   // the next piece is asked for while one is read: the worker answers meanwhile, and no piece
@@ -116,62 +255,15 @@ export async function receiveTransfer(
         if (entities) {
           entities.set(k, stored);
           for (const p of stored.problems) problems.push(p);
-        } else added.entities.push([k, stored]);
+        } else addedEntities.push([k, stored]);
       }
-      const part = JSON.parse(wire.json) as TransferItems;
-      if (part.f) {
-        for (const f of part.f) {
-          added.findings.push(f);
-          if (full) index.add(f);
-        }
-      }
-      if (part.n) {
-        for (const n of part.n) {
-          added.nodes.push(n);
-          if (full) nodeByRef.set(key(n.ref), n);
-        }
-      }
-      if (part.e) for (const e of part.e) added.edges.push(e);
+      added.read(wire);
     }
   } finally {
     host.call('release', header.id).catch(() => {});
   }
-  if (entities) {
-    return {
-      result: resultOf(added.nodes, added.edges, added.findings),
-      findingById: index.findingById,
-      findingsByEntity: index.findingsByEntity,
-      nodeByRef,
-      entities,
-      problems,
-    };
-  }
-  // a delta: the previous snapshot's indexes, copied and changed where the delta says
-  const recipes = header.recipes!;
-  const delta = header.delta!;
-  const before = previous.result;
-  const findings = follow(recipes.findings, before.findings, added.findings);
-  const nodes = follow(recipes.nodes, before.graph.nodes, added.nodes);
-  const edges = follow(recipes.edges, before.graph.edges, added.edges);
-  const findingById = new Map(previous.findingById);
-  for (const i of delta.goneFindings) {
-    findingById.delete(before.findings[i].id);
-  }
-  for (const f of added.findings) findingById.set(f.id, f);
-  const findingsByEntity = new Map(previous.findingsByEntity);
-  for (const [k, list] of delta.findingsByEntity) {
-    if (list.length) {
-      findingsByEntity.set(
-        k,
-        list.map(i => findings[i]),
-      );
-    } else findingsByEntity.delete(k);
-  }
-  const nodeByRefNext = new Map(previous.nodeByRef);
-  for (const i of delta.goneNodes) {
-    nodeByRefNext.delete(key(before.graph.nodes[i].ref));
-  }
-  for (const n of added.nodes) nodeByRefNext.set(key(n.ref), n);
+  if (entities) return { items: added.full(), entities, problems };
+  const items = followDelta(header, previous.items, added);
   // a new map: the previous one is the served snapshot's
   const next = new Map(previous.entities);
   let problemsMoved = false;
@@ -179,7 +271,7 @@ export async function receiveTransfer(
     if (next.get(k)?.problems.length) problemsMoved = true;
     next.delete(k);
   }
-  for (const [k, e] of added.entities) {
+  for (const [k, e] of addedEntities) {
     if (e.problems.length || next.get(k)?.problems.length) problemsMoved = true;
     next.set(k, e);
   }
@@ -187,10 +279,7 @@ export async function receiveTransfer(
     for (const e of next.values()) for (const p of e.problems) problems.push(p);
   }
   return {
-    result: resultOf(nodes, edges, findings),
-    findingById,
-    findingsByEntity,
-    nodeByRef: nodeByRefNext,
+    items,
     entities: next,
     problems: problemsMoved ? problems : previous.problems,
   };

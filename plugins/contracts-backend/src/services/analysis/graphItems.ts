@@ -1,0 +1,316 @@
+import type {
+  AnalysisResult,
+  Finding,
+  GraphEdge,
+  GraphNode,
+} from '@backstage-contracts/plugin-contracts-common';
+
+/**
+ * Items of one kind (findings, nodes or edges) as the transfer's pieces carry them: each the
+ * JSON text of its piece from `start` to `end`, parsed when it is read. A served snapshot of a
+ * 100k-entity catalog is ≈ 600k items: as objects they were millions of heap objects on the
+ * host's main thread that each of its major GCs marked (+90–120 ms a full GC,
+ * `node --expose-gc --import tsx scripts/bench-heap.ts`); as text they are a few hundred
+ * strings and typed arrays.
+ */
+export class JsonRows<T> {
+  /** Every item parsed, while something that read them all holds them (see {@link all}). */
+  private parsed?: WeakRef<T[]>;
+
+  constructor(
+    /** The pieces' texts (shared by the snapshots that follow one another). */
+    private readonly texts: readonly string[],
+    private readonly piece: Uint32Array,
+    private readonly start: Uint32Array,
+    private readonly end: Uint32Array,
+  ) {}
+
+  static empty<T>(): JsonRows<T> {
+    return new JsonRows<T>(
+      [],
+      new Uint32Array(0),
+      new Uint32Array(0),
+      new Uint32Array(0),
+    );
+  }
+
+  get length(): number {
+    return this.piece.length;
+  }
+
+  /** Item `i` as JSON (as JSON.stringify wrote it). */
+  json(i: number): string {
+    return this.texts[this.piece[i]].slice(this.start[i], this.end[i]);
+  }
+
+  /** Item `i`, parsed (the same object as {@link all}'s while that is held). */
+  at(i: number): T {
+    const all = this.parsed?.deref();
+    return all ? all[i] : JSON.parse(this.json(i));
+  }
+
+  /**
+   * Every item, in order, parsed: for what reads them all (a filtered route, a report), which
+   * keeps what it needs. Parsed again after a GC once nothing holds them; the runs of items that
+   * follow one another in a piece are parsed as one array.
+   */
+  all(): T[] {
+    let all = this.parsed?.deref();
+    if (all) return all;
+    all = [];
+    const n = this.length;
+    for (let i = 0; i < n; ) {
+      let j = i + 1;
+      const p = this.piece[i];
+      while (
+        j < n &&
+        this.piece[j] === p &&
+        this.start[j] === this.end[j - 1] + 1
+      ) {
+        j++;
+      }
+      const run = JSON.parse(
+        `[${this.texts[p].slice(this.start[i], this.end[j - 1])}]`,
+      ) as T[];
+      for (const item of run) all.push(item);
+      i = j;
+    }
+    this.parsed = new WeakRef(all);
+    return all;
+  }
+
+  /** The items of `rows`, parsed. */
+  pick(rows: readonly number[]): T[] {
+    return rows.map(i => this.at(i));
+  }
+
+  /** The items as a JSON array (the same text as JSON.stringify of {@link all}). */
+  arrayJson(): string {
+    const parts: string[] = [];
+    for (let i = 0; i < this.length; i++) parts.push(this.json(i));
+    return `[${parts.join(',')}]`;
+  }
+
+  /**
+   * The rows a delta makes (see TransferHeader's recipes): `recipe[i] >= 0` is this one's row,
+   * `-(k + 1)` the k-th of `added` (rows of `texts`, which extends this one's texts).
+   */
+  follow(
+    recipe: Int32Array,
+    texts: readonly string[],
+    added: RowBuilder,
+  ): JsonRows<T> {
+    const n = recipe.length;
+    const piece = new Uint32Array(n);
+    const start = new Uint32Array(n);
+    const end = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const r = recipe[i];
+      if (r >= 0) {
+        piece[i] = this.piece[r];
+        start[i] = this.start[r];
+        end[i] = this.end[r];
+      } else {
+        const k = -r - 1;
+        piece[i] = added.piece[k];
+        start[i] = added.start[k];
+        end[i] = added.end[k];
+      }
+    }
+    return new JsonRows<T>(texts, piece, start, end);
+  }
+
+  /** Marks the pieces these rows read in `used`. */
+  markPieces(used: Uint8Array): void {
+    for (let i = 0; i < this.piece.length; i++) used[this.piece[i]] = 1;
+  }
+}
+
+/** Rows as they are read from a transfer's pieces. */
+export class RowBuilder {
+  readonly piece: number[] = [];
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+
+  get length() {
+    return this.piece.length;
+  }
+
+  add(piece: number, start: number, end: number) {
+    this.piece.push(piece);
+    this.start.push(start);
+    this.end.push(end);
+  }
+
+  rows<T>(texts: readonly string[]): JsonRows<T> {
+    return new JsonRows<T>(
+      texts,
+      Uint32Array.from(this.piece),
+      Uint32Array.from(this.start),
+      Uint32Array.from(this.end),
+    );
+  }
+}
+
+/** The key of an entity ref in the graph's maps: lower-cased. */
+const key = (ref: string) => ref.toLowerCase();
+
+/**
+ * A served snapshot's findings, nodes and edges ({@link JsonRows}), with what its reads need
+ * without parsing them: findings by id and by entity, nodes by ref (and whether each has a
+ * contract), findings' evidence hashes (the history). Immutable: a delta makes a new one, which
+ * shares the texts and what did not change.
+ */
+export class GraphItems {
+  constructor(
+    /** The pieces' texts the rows read (a delta's extend its previous one's). */
+    readonly texts: readonly string[],
+    readonly findings: JsonRows<Finding>,
+    readonly nodes: JsonRows<GraphNode>,
+    readonly edges: JsonRows<GraphEdge>,
+    /** Per finding row: its id and evidence hash. */
+    readonly findingIds: readonly string[],
+    readonly evidence: readonly string[],
+    /** Finding id → row. */
+    readonly findingRowIndex: ReadonlyMap<string, number>,
+    /** Lower-cased entity ref → the rows of its findings (consumer or provider), in order. */
+    private readonly rowsByEntity: ReadonlyMap<string, readonly number[]>,
+    /** Per node row: its lower-cased ref, and 1 when it has a contract. */
+    readonly nodeKeys: readonly string[],
+    readonly nodeHasContract: Uint8Array,
+    /** Lower-cased ref → node row. */
+    readonly nodeRowIndex: ReadonlyMap<string, number>,
+  ) {}
+
+  static empty(): GraphItems {
+    return new GraphItems(
+      [],
+      JsonRows.empty(),
+      JsonRows.empty(),
+      JsonRows.empty(),
+      [],
+      [],
+      new Map(),
+      new Map(),
+      [],
+      new Uint8Array(0),
+      new Map(),
+    );
+  }
+
+  /** The finding of this id. */
+  finding(id: string): Finding | undefined {
+    const row = this.findingRowIndex.get(id);
+    return row === undefined ? undefined : this.findings.at(row);
+  }
+
+  hasFinding(id: string): boolean {
+    return this.findingRowIndex.has(id);
+  }
+
+  /** The evidence hash of the finding of this id. */
+  evidenceOf(id: string): string | undefined {
+    const row = this.findingRowIndex.get(id);
+    return row === undefined ? undefined : this.evidence[row];
+  }
+
+  /** The findings where this entity (lower-cased ref) is consumer or provider, in order. */
+  findingsOf(ref: string): Finding[] {
+    const rows = this.rowsByEntity.get(ref);
+    return rows ? this.findings.pick(rows) : [];
+  }
+
+  /** The rows of {@link findingsOf}. */
+  findingRowsOf(ref: string): readonly number[] {
+    return this.rowsByEntity.get(ref) ?? [];
+  }
+
+  /** The ids of {@link findingsOf}. */
+  findingIdsOf(ref: string): string[] {
+    const rows = this.rowsByEntity.get(ref);
+    return rows ? rows.map(i => this.findingIds[i]) : [];
+  }
+
+  hasFindings(ref: string): boolean {
+    return this.rowsByEntity.has(ref);
+  }
+
+  /** The entities (lower-cased refs) that have findings. */
+  entitiesWithFindings(): Iterable<string> {
+    return this.rowsByEntity.keys();
+  }
+
+  /** The node of this lower-cased ref. */
+  node(ref: string): GraphNode | undefined {
+    const row = this.nodeRowIndex.get(ref);
+    return row === undefined ? undefined : this.nodes.at(row);
+  }
+
+  hasNode(ref: string): boolean {
+    return this.nodeRowIndex.has(ref);
+  }
+
+  /** Whether the node of this lower-cased ref has a contract (false: none, or no node). */
+  hasContract(ref: string): boolean {
+    const row = this.nodeRowIndex.get(ref);
+    return row !== undefined && this.nodeHasContract[row] === 1;
+  }
+
+  /** Findings, nodes and edges, parsed (see {@link JsonRows.all}). */
+  result(): AnalysisResult {
+    return {
+      graph: { nodes: this.nodes.all(), edges: this.edges.all() },
+      findings: this.findings.all(),
+    };
+  }
+
+  /** `{"nodes":[…],"edges":[…]}`: JSON.stringify's text of the nodes and edges, unparsed. */
+  graphText(): string {
+    return `{"nodes":${this.nodes.arrayJson()},"edges":${this.edges.arrayJson()}}`;
+  }
+}
+
+/** Finding rows by the entities they concern (consumer, provider), in order. */
+export function findingRowsByEntity(
+  parties: ReadonlyArray<readonly [string, string]>,
+): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const add = (k: string, i: number) => {
+    const list = out.get(k);
+    if (!list) out.set(k, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
+  };
+  parties.forEach(([consumer, provider], i) => {
+    add(key(consumer), i);
+    add(key(provider), i);
+  });
+  return out;
+}
+
+/**
+ * A piece's findings (`f`), nodes (`n`) and edges (`e`), each already JSON: the piece's JSON
+ * (`{"f":[…],"n":[…],"e":[…]}`, fields without items left out) and each item's place in it
+ * (TransferPart's `offsets`).
+ */
+export function writeItems(fields: {
+  f?: readonly string[];
+  n?: readonly string[];
+  e?: readonly string[];
+}): { json: string; offsets: number[] } {
+  const counts: number[] = [];
+  const places: number[] = [];
+  let json = '{';
+  for (const field of ['f', 'n', 'e'] as const) {
+    const items = fields[field] ?? [];
+    counts.push(items.length);
+    if (!items.length) continue;
+    json += `${json.length > 1 ? ',' : ''}"${field}":[`;
+    for (let i = 0; i < items.length; i++) {
+      if (i) json += ',';
+      places.push(json.length, json.length + items[i].length);
+      json += items[i];
+    }
+    json += ']';
+  }
+  return { json: `${json}}`, offsets: [...counts, ...places] };
+}
