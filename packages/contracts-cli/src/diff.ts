@@ -13,6 +13,7 @@ import {
 } from '@backstage-contracts/plugin-contracts-common';
 import { type Analysis, reaches, runAnalysis, sarifLocator } from './analysis';
 import { UsageError } from './errors';
+import { writeJson } from './jsonChunks';
 import { problemKey } from './baseline';
 import {
   type CliIo,
@@ -307,21 +308,19 @@ export async function runDiff(
     const diff = diffReports(base, head);
     const code = diffExitCode(diff, base.report.problems, opts.failOn);
     if (opts.format === 'json') {
-      io.stdout(`${JSON.stringify(diff, null, 2)}\n`);
+      writeJson(diff, text => io.stdout(text), 2);
     } else if (opts.format === 'sarif') {
       const state = new Map<string, 'new' | 'updated'>();
       diff.added.forEach(f => state.set(f.id, 'new'));
       diff.changed.forEach(c => state.set(c.after.id, 'updated'));
       const headSide = sides[1];
-      io.stdout(
-        `${JSON.stringify(
-          formatSarif(head.report, {
-            locate: sarifLocator(head.entries, headSide.root),
-            baselineState: f => state.get(f.id) ?? 'unchanged',
-          }),
-          null,
-          2,
-        )}\n`,
+      writeJson(
+        formatSarif(head.report, {
+          locate: sarifLocator(head.entries, headSide.root),
+          baselineState: f => state.get(f.id) ?? 'unchanged',
+        }),
+        text => io.stdout(text),
+        2,
       );
     } else {
       io.stdout(
