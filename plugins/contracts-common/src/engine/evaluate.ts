@@ -133,10 +133,19 @@ export interface FindingEntry {
   on: EdgeRef[];
 }
 
+/** What an anchor's evaluation produced, and when reads are recorded what it read. */
 export interface UnitOutput {
   findings: FindingEntry[];
   edges: EdgeDraft[];
+  /** The distinct read keys (see `engine.ts`), when recorded. */
+  reads?: number[];
 }
+
+/**
+ * The `findings` of every anchor without findings: one frozen array shared by most anchors
+ * (never pushed to: an anchor with findings gets its own).
+ */
+const NO_ENTRIES = Object.freeze([]) as unknown as FindingEntry[];
 
 export function buildFinding(
   rule: ContractRule,
@@ -199,7 +208,7 @@ export function evaluateAnchor(
 ): UnitOutput {
   const from = ctx.entity(contract.entityRef)?.ref ?? contract.entityRef;
   const edges = contractEdges(from, contract, ctx);
-  const findings: FindingEntry[] = [];
+  let findings = NO_ENTRIES;
   let seen: Set<string> | undefined;
   for (const rule of cfg.rules) {
     let drafts: FindingDraft[];
@@ -246,8 +255,11 @@ export function evaluateAnchor(
           on.push(ref);
         }
       }
+      if (findings === NO_ENTRIES) {
+        findings = [];
+      }
       findings.push({ anchor, finding, attach, on });
     }
   }
-  return { findings, edges };
+  return { findings, edges, reads: undefined };
 }

@@ -247,7 +247,7 @@ export class IndexedRuleContext implements RuleContext {
       // The answer is that entity's summary: a change to it changes the answer.
       this.read(readKey(this.index.slot(best!)));
     }
-    return this.index.entities.get(best!)!.entity;
+    return this.index.stored(best!)!.entity;
   }
 
   /** The slot holding `entity`, found through `slot` when that is where it was resolved. */
@@ -406,7 +406,7 @@ export class IndexedRuleContext implements RuleContext {
       // Every entity's ref is its key: nothing to look up.
       return keys;
     }
-    return keys.map(k => this.index.entities.get(k)?.entity.ref ?? k);
+    return keys.map(k => this.index.stored(k)?.entity.ref ?? k);
   }
 
   operation(ref: string, name: string) {
