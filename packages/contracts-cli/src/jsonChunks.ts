@@ -14,7 +14,10 @@
 const CHUNK = 1 << 20;
 /** Arrays at least this long are written element by element. */
 const BIG_ARRAY = 256;
-/** Containers deeper than this are stringified whole (a SARIF log's results are at depth 3). */
+/**
+ * Containers deeper than this are stringified whole (a SARIF log's results are at depth 3), and
+ * so are the elements of a big array.
+ */
 const MAX_SPLIT_DEPTH = 3;
 
 /** An object or array that `JSON.stringify` would walk as such (no `toJSON`, no class). */
@@ -89,10 +92,19 @@ export function writeJson(
     }
     if (Array.isArray(v)) {
       push('[');
+      const next = newline(depth + 1);
+      // the elements of a big array are written whole, without asking whether each is worth
+      // splitting (that question was 120 ms of 87,627 findings in a profile)
+      const big = v.length >= BIG_ARRAY;
       // a for loop, not forEach: holes are written as null, as JSON.stringify does
       for (let i = 0; i < v.length; i++) {
-        push(`${i ? ',' : ''}${newline(depth + 1)}`);
-        if (!emit(v[i], depth + 1)) push('null');
+        const separator = i ? `,${next}` : next;
+        if (big) {
+          push(separator + (whole(v[i], depth + 1) ?? 'null'));
+        } else {
+          push(separator);
+          if (!emit(v[i], depth + 1)) push('null');
+        }
       }
       push(`${newline(depth)}]`);
       return true;
