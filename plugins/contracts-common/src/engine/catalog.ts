@@ -209,6 +209,16 @@ export class CatalogIndex {
     return this.slots.get(key)?.stored;
   }
 
+  /** The slot of a normalized ref, if it has one (none made). */
+  peek(key: string): Slot | undefined {
+    return this.slots.get(key);
+  }
+
+  /** Every slot, by id. */
+  allSlots(): readonly Slot[] {
+    return this.slotList;
+  }
+
   /** The slot of a ref (created empty for refs nothing has). */
   slot(ref: string): Slot {
     let slot = this.slots.get(ref);
@@ -268,22 +278,27 @@ export class CatalogIndex {
         removeFrom(this.byName, nameKeyOf(key), key);
       }
     }
-    this.diffRelations(
-      key,
-      old?.dependsOn,
-      next?.dependsOn,
-      this.dependsOnRev,
-      ReadKind.DependsOnRev,
-      dirty,
-    );
-    this.diffRelations(
-      key,
-      old?.dependencyOf,
-      next?.dependencyOf,
-      this.dependencyOfRev,
-      ReadKind.DependencyOfRev,
-      dirty,
-    );
+    // Nothing to keep up to date (no reverse map built, no reader): the relations stay unread.
+    if (this.dependsOnRev || dirty) {
+      this.diffRelations(
+        key,
+        old?.dependsOn,
+        next?.dependsOn,
+        this.dependsOnRev,
+        ReadKind.DependsOnRev,
+        dirty,
+      );
+    }
+    if (this.dependencyOfRev || dirty) {
+      this.diffRelations(
+        key,
+        old?.dependencyOf,
+        next?.dependencyOf,
+        this.dependencyOfRev,
+        ReadKind.DependencyOfRev,
+        dirty,
+      );
+    }
     this.entityCount += (next ? 1 : 0) - (old ? 1 : 0);
     if (old && old.entity.ref !== key) {
       this.otherSpellings--;
@@ -310,9 +325,6 @@ export class CatalogIndex {
     kind: 1 | 2,
     dirty: number[] | undefined,
   ) {
-    if (!rev && !dirty) {
-      return;
-    }
     if (!before || before.length === 0) {
       for (const t of after ?? []) {
         if (rev) {

@@ -70,8 +70,15 @@ function drawnEdgeId(
   return hashPartsFrom(prefix, to, subject);
 }
 
+/**
+ * The edges of the contract being drawn (the first `drawnCount`), copied out at their number
+ * once drawn: an array grown by `push` from empty reserves 16 slots or more, and a contract's
+ * edges (a handful) are kept for the analysis (~1.4 MB of a 10k-entity run's heap).
+ */
+const drawn: EdgeDraft[] = [];
+let drawnCount = 0;
+
 function addEdge(
-  edges: EdgeDraft[],
   from: string,
   kind: GraphEdge['kind'],
   to: string,
@@ -80,8 +87,8 @@ function addEdge(
 ) {
   const id = drawnEdgeId(kind, from, to, subject);
   // A contract draws a handful of edges: a scan, not a map per contract.
-  for (let i = 0; i < edges.length; i++) {
-    if (edges[i].id === id) {
+  for (let i = 0; i < drawnCount; i++) {
+    if (drawn[i].id === id) {
       return;
     }
   }
@@ -90,7 +97,7 @@ function addEdge(
   const edge: GraphEdge = via
     ? { id, from, to, kind, subject, via, findings: NO_FINDINGS }
     : { id, from, to, kind, subject, findings: NO_FINDINGS };
-  edges.push(edge);
+  drawn[drawnCount++] = edge;
 }
 
 /**
@@ -98,7 +105,6 @@ function addEdge(
  * provider, `via` the named source when that is another entity (orders via orders-db).
  */
 function addDatasetEdge(
-  edges: EdgeDraft[],
   from: string,
   ctx: RuleContext,
   ref: string,
@@ -108,7 +114,6 @@ function addDatasetEdge(
   const to = m.provider ?? m.source;
   if (to) {
     addEdge(
-      edges,
       from,
       'dataset',
       to,
@@ -124,26 +129,26 @@ export function contractEdges(
   contract: EntityContract,
   ctx: RuleContext,
 ): EdgeDraft[] {
-  const edges: EdgeDraft[] = [];
+  drawnCount = 0;
   for (const { call, target } of resolvedCalls(ctx, contract)) {
     if (target) {
-      addEdge(edges, from, 'call', target.ref, callSubject(call.operation));
+      addEdge(from, 'call', target.ref, callSubject(call.operation));
     }
   }
   for (const dd of contract.dataDependencies) {
-    addDatasetEdge(edges, from, ctx, dd.ref, dd.dataset);
+    addDatasetEdge(from, ctx, dd.ref, dd.dataset);
   }
   for (const ds of contract.datasets) {
     for (const src of ds.derivedFrom) {
-      addDatasetEdge(edges, from, ctx, src.ref, src.dataset);
+      addDatasetEdge(from, ctx, src.ref, src.dataset);
     }
   }
   for (let i = 0; i < contract.requires.length; i++) {
     const r = contract.requires[i];
     const target = ctx.resolve(r.ref);
     if (target) {
-      addEdge(edges, from, 'data-need', target.ref, r.data);
+      addEdge(from, 'data-need', target.ref, r.data);
     }
   }
-  return edges;
+  return drawn.slice(0, drawnCount);
 }

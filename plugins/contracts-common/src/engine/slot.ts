@@ -4,6 +4,7 @@
  * importing the index or the rule context.
  */
 import type { EntityContract, EntitySummary } from '../types';
+import type { GraphNode } from './types';
 
 /** An entity in the index, with its relations' refs normalized. */
 export interface StoredEntity {
@@ -22,6 +23,10 @@ export class Slot {
   memos?: SlotMemos = undefined;
   /** While `analyze` loads its input: the contract waiting for this entity. */
   loading?: EntityContract = undefined;
+  /** The graph node shown for this ref, if any (the analyzer's). */
+  node?: GraphNode = undefined;
+  /** Waiting in the analyzer's list of anchors to evaluate (again). */
+  pending = false;
 
   /** `id`: the slot's number, the base of its read keys (see {@link readKey}). */
   constructor(readonly key: string, readonly id: number) {}
