@@ -427,9 +427,7 @@ function main() {
       .map(l => l.toFixed(2))
       .join(' / ')}${cache ? '; parse: cached contracts (--cache)' : ''}${
       heapMb === undefined ? '' : `; V8 heap limit ${heapMb} MB (--heap)`
-    }${
-      split ? '; --memory: garbage collected before each sample' : ''
-    }`,
+    }${split ? '; --memory: garbage collected before each sample' : ''}`,
   );
 }
 
