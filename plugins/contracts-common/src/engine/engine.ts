@@ -253,13 +253,15 @@ class IncrementalAnalyzer implements Analyzer {
     return list;
   }
 
-  /** The graph nodes shown. */
-  private *nodes(): Iterable<GraphNode> {
+  /** The graph nodes shown (an array: no generator's result object per node). */
+  private nodes(): GraphNode[] {
+    const out: GraphNode[] = [];
     for (const slot of this.index.allSlots()) {
       if (slot.node) {
-        yield slot.node;
+        out.push(slot.node);
       }
     }
+    return out;
   }
 
   private updateNode(slot: Slot) {
@@ -486,7 +488,7 @@ class IncrementalAnalyzer implements Analyzer {
     }
     this.findingView.reset(visibleFindings(this.visible));
     this.edgeView.reset(undefined, edges);
-    this.nodeView.reset(this.nodes());
+    this.nodeView.reset(undefined, this.nodes().sort(compareNodes));
     this.dirtyEdges.clear();
   }
 
