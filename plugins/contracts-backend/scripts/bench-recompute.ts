@@ -102,6 +102,7 @@ async function main() {
       throw new Error(`contract problems: ${snapshot.problems[0].message}`);
     }
   }
+  await service.close();
 }
 
 main().catch(error => {

@@ -139,6 +139,54 @@ describe('ContractHistoryRecorder', () => {
     ]);
   });
 
+  it('compares only what a delta says it changed, from the snapshot it was made of', async () => {
+    const { store, recorder } = await setUp();
+    const r = recorder();
+    const first = snapshot({ [RISK]: sla(900) }, [latency(900)]);
+    await r.record(first);
+    const contentOf = (x: GraphSnapshot) => ({
+      items: x.items,
+      entities: x.entities,
+    });
+    // a delta of the snapshot last recorded, with what it changed
+    const next = snapshot({ [RISK]: sla(100) }, [latency(100)]);
+    await r.record({
+      ...next,
+      changes: {
+        since: contentOf(first),
+        entities: [RISK],
+        findings: [latency(100).id],
+      },
+    });
+    let items = (await store.list(CHECKOUT, { limit: 10 })).items;
+    expect(items).toEqual([
+      expect.objectContaining({
+        contracts: [
+          expect.objectContaining({
+            entityRef: RISK,
+            changes: [expect.objectContaining({ kind: 'lowered' })],
+          }),
+        ],
+        findings: [expect.objectContaining({ change: 'changed' })],
+      }),
+    ]);
+    // a delta of another snapshot than the last recorded: compared in full
+    const third = snapshot({ [RISK]: sla(900) }, []);
+    await r.record({
+      ...third,
+      changes: { since: contentOf(first), entities: [], findings: [] },
+    });
+    items = (await store.list(CHECKOUT, { limit: 10 })).items;
+    expect(items).toHaveLength(2);
+    expect(items[0]).toMatchObject({ findings: [{ change: 'closed' }] });
+    // only what a delta lists is compared (here: nothing)
+    await r.record({
+      ...snapshot({ [RISK]: sla(3200) }, [latency(3200)]),
+      changes: { since: contentOf(third), entities: [], findings: [] },
+    });
+    expect((await store.list(CHECKOUT, { limit: 10 })).items).toHaveLength(2);
+  });
+
   it("compares a replica's first graph with the stored state, without closing what it has not read yet", async () => {
     const { store, recorder } = await setUp();
     const first = recorder();

@@ -2,6 +2,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Finding } from '@backstage-contracts/plugin-contracts-common';
 import type {
   GraphSnapshot,
+  SnapshotChanges,
   StoredEntity,
 } from '../services/ContractsGraphService';
 import {
@@ -105,6 +106,8 @@ export function toHistoryFinding(f: HistoryFinding | Finding): HistoryFinding {
  */
 export class ContractHistoryRecorder {
   private previous?: View;
+  /** The content of the snapshot {@link previous} is of. */
+  private previousContent?: Pick<GraphSnapshot, 'items' | 'entities'>;
   private pending?: GraphSnapshot;
   private running?: Promise<void>;
 
@@ -167,6 +170,7 @@ export class ContractHistoryRecorder {
   async record(snapshot: GraphSnapshot): Promise<void> {
     const { store } = this.options;
     const current = this.view(snapshot);
+    const content = { items: snapshot.items, entities: snapshot.entities };
     const at = snapshot.computedAt ?? new Date().toISOString();
     if (!this.previous) {
       if (await store.isEmpty()) {
@@ -176,6 +180,7 @@ export class ContractHistoryRecorder {
           { baseline: true },
         );
         this.previous = current;
+        this.previousContent = content;
         return;
       }
       const transitions = await this.diff(await this.storedView(), current, {
@@ -183,11 +188,21 @@ export class ContractHistoryRecorder {
       });
       if (transitions.length) await store.record(at, transitions);
       this.previous = current;
+      this.previousContent = content;
       return;
     }
-    const transitions = await this.diff(this.previous, current);
+    // a delta from the snapshot last recorded says what it changed: only that is compared
+    const { changes } = snapshot;
+    const only =
+      changes &&
+      changes.since.items === this.previousContent?.items &&
+      changes.since.entities === this.previousContent.entities
+        ? changes
+        : undefined;
+    const transitions = await this.diff(this.previous, current, { only });
     if (transitions.length) await store.record(at, transitions);
     this.previous = current;
+    this.previousContent = content;
   }
 
   /** A snapshot as compared: its own maps, nothing copied. */
@@ -259,23 +274,33 @@ export class ContractHistoryRecorder {
   private async diff(
     before: View,
     after: View,
-    options: { present?: (ref: string) => boolean; baseline?: boolean } = {},
+    options: {
+      present?: (ref: string) => boolean;
+      baseline?: boolean;
+      only?: SnapshotChanges;
+    } = {},
   ): Promise<HistoryTransition[]> {
-    const { present, baseline } = options;
+    const { present, baseline, only } = options;
     const changed: Array<[string, string]> = [];
     const changedBefore: string[] = [];
-    after.forEachHash((ref, hash) => {
-      const was = before.hash(ref);
-      if (was === hash) return;
-      changed.push([ref, hash]);
-      if (was) changedBefore.push(ref);
-    });
     const gone: Array<[string, string]> = [];
-    before.forEachHash((ref, hash) => {
-      if (!after.hash(ref) && (!present || present(ref))) {
-        gone.push([ref, hash]);
-      }
-    });
+    const compare = (ref: string, hash: string | undefined) => {
+      const was = before.hash(ref);
+      if (hash) {
+        if (was === hash) return;
+        changed.push([ref, hash]);
+        if (was) changedBefore.push(ref);
+      } else if (was && (!present || present(ref))) gone.push([ref, was]);
+    };
+    if (only) {
+      // a delta from the snapshot `before` was made of: only what it changed
+      for (const ref of only.entities) compare(ref, after.hash(ref));
+    } else {
+      after.forEachHash(compare);
+      before.forEachHash(ref => {
+        if (!after.hash(ref)) compare(ref, undefined);
+      });
+    }
     const out: HistoryTransition[] = [];
     if (changed.length && baseline && after.contractsJson) {
       // nothing is compared: written as the worker made them
@@ -328,16 +353,22 @@ export class ContractHistoryRecorder {
     // the findings opened or with new evidence, and those closed: read only these
     const moved: string[] = [];
     const closed: string[] = [];
-    for (const id of after.findings.ids()) {
-      if (
+    const compareFinding = (id: string) => {
+      if (!after.findings.has(id)) {
+        if (before.findings.has(id)) closed.push(id);
+      } else if (
         !before.findings.has(id) ||
         before.findings.evidenceOf(id) !== after.findings.evidenceOf(id)
       ) {
         moved.push(id);
       }
-    }
-    for (const id of before.findings.ids()) {
-      if (!after.findings.has(id)) closed.push(id);
+    };
+    if (only) only.findings.forEach(compareFinding);
+    else {
+      for (const id of after.findings.ids()) compareFinding(id);
+      for (const id of before.findings.ids()) {
+        if (!after.findings.has(id)) compareFinding(id);
+      }
     }
     const nowFindings = await after.findingsOf(moved);
     const wasFindings = await before.findingsOf([

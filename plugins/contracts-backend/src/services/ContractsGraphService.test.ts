@@ -536,7 +536,7 @@ describe('ContractsGraphService analysis worker', () => {
     const adopted = serving.snapshot();
     expect(adopted).toMatchObject({ stale: false, version: 7, computedAt });
     expect(adopted.items.result()).toEqual(computing.snapshot().items.result());
-    const plain = (m: Map<string, unknown>) =>
+    const plain = (m: ReadonlyMap<string, unknown>) =>
       JSON.parse(JSON.stringify([...m]));
     expect(plain(adopted.entities)).toEqual(
       plain(computing.snapshot().entities),

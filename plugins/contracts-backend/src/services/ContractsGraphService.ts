@@ -82,8 +82,13 @@ export interface GraphSnapshot {
    * by entity, by ref, or all (see GraphItems).
    */
   items: GraphItems;
+  /**
+   * What changed since the snapshot this one is a delta of (none: a full one): for who compares
+   * the two (the history) in O(changed).
+   */
+  changes?: SnapshotChanges;
   /** Lower-cased entity ref → its contract and problems. */
-  entities: Map<string, StoredEntity>;
+  entities: ReadonlyMap<string, StoredEntity>;
   problems: ContractProblem[];
   computedAt?: string;
   stale: boolean;
@@ -100,6 +105,15 @@ export interface GraphSnapshot {
   lastSuccessAt?: string;
   /** The persisted snapshot's version, when this one was adopted (adoptSnapshot). */
   version?: number | string;
+}
+
+/** What a delta changed, from the snapshot whose items and entities are `since`. */
+export interface SnapshotChanges {
+  since: Pick<GraphSnapshot, 'items' | 'entities'>;
+  /** Entity keys added, changed or removed (the others are the same objects). */
+  entities: readonly string[];
+  /** Ids of the findings added, changed or gone (the others are the same JSON). */
+  findings: readonly string[];
 }
 
 /** A catalog read that took longer than the configured timeout. */
@@ -622,6 +636,7 @@ export class ContractsGraphService {
   ) {
     this.snapshotValue = {
       items: received.items,
+      changes: received.changes,
       entities: received.entities,
       problems: received.problems,
       computedAt: meta.computedAt ?? new Date().toISOString(),

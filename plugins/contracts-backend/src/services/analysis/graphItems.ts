@@ -100,6 +100,10 @@ export class JsonRows<T> {
     texts: readonly string[],
     added: RowBuilder,
   ): JsonRows<T> {
+    if (isIdentity(recipe, this.length)) {
+      // nothing moved: the same rows (immutable), over the new texts
+      return new JsonRows<T>(texts, this.piece, this.start, this.end);
+    }
     const n = recipe.length;
     const piece = new Uint32Array(n);
     const start = new Uint32Array(n);
@@ -126,34 +130,53 @@ export class JsonRows<T> {
   }
 }
 
-/** Rows as they are read from a transfer's pieces. */
-export class RowBuilder {
-  readonly piece: number[] = [];
-  readonly start: number[] = [];
-  readonly end: number[] = [];
+/** Whether a delta's recipe keeps every one of `length` items where it was. */
+export function isIdentity(recipe: Int32Array, length: number): boolean {
+  if (recipe.length !== length) return false;
+  for (let i = 0; i < length; i++) if (recipe[i] !== i) return false;
+  return true;
+}
 
-  get length() {
-    return this.piece.length;
-  }
+/**
+ * Rows as they are read from a transfer's pieces: typed arrays grown by doubling, a copy a
+ * memcpy (with number arrays, the 100k first load's CPU profile showed stretches of 30–40 ms
+ * in their pushes, `node --cpu-prof --import tsx scripts/bench-recompute.ts --entities 100000`).
+ */
+export class RowBuilder {
+  piece = new Uint32Array(1024);
+  start = new Uint32Array(1024);
+  end = new Uint32Array(1024);
+  length = 0;
 
   add(piece: number, start: number, end: number) {
-    this.piece.push(piece);
-    this.start.push(start);
-    this.end.push(end);
+    if (this.length === this.piece.length) this.grow();
+    this.piece[this.length] = piece;
+    this.start[this.length] = start;
+    this.end[this.length] = end;
+    this.length++;
+  }
+
+  private grow() {
+    const more = (a: Uint32Array) => {
+      const b = new Uint32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.piece = more(this.piece);
+    this.start = more(this.start);
+    this.end = more(this.end);
   }
 
   rows<T>(texts: readonly string[]): JsonRows<T> {
+    const n = this.length;
     return new JsonRows<T>(
       texts,
-      Uint32Array.from(this.piece),
-      Uint32Array.from(this.start),
-      Uint32Array.from(this.end),
+      this.piece.slice(0, n),
+      this.start.slice(0, n),
+      this.end.slice(0, n),
     );
   }
 }
-
-/** The key of an entity ref in the graph's maps: lower-cased. */
-const key = (ref: string) => ref.toLowerCase();
 
 /**
  * A served snapshot's findings, nodes and edges ({@link JsonRows}), with what its reads need
@@ -174,7 +197,7 @@ export class GraphItems {
     /** Finding id → row. */
     readonly findingRowIndex: ReadonlyMap<string, number>,
     /** Lower-cased entity ref → the rows of its findings (consumer or provider), in order. */
-    private readonly rowsByEntity: ReadonlyMap<string, readonly number[]>,
+    readonly findingRowsByEntity: ReadonlyMap<string, readonly number[]>,
     /** Per node row: its lower-cased ref, and 1 when it has a contract. */
     readonly nodeKeys: readonly string[],
     readonly nodeHasContract: Uint8Array,
@@ -216,28 +239,23 @@ export class GraphItems {
 
   /** The findings where this entity (lower-cased ref) is consumer or provider, in order. */
   findingsOf(ref: string): Finding[] {
-    const rows = this.rowsByEntity.get(ref);
+    const rows = this.findingRowsByEntity.get(ref);
     return rows ? this.findings.pick(rows) : [];
-  }
-
-  /** The rows of {@link findingsOf}. */
-  findingRowsOf(ref: string): readonly number[] {
-    return this.rowsByEntity.get(ref) ?? [];
   }
 
   /** The ids of {@link findingsOf}. */
   findingIdsOf(ref: string): string[] {
-    const rows = this.rowsByEntity.get(ref);
+    const rows = this.findingRowsByEntity.get(ref);
     return rows ? rows.map(i => this.findingIds[i]) : [];
   }
 
   hasFindings(ref: string): boolean {
-    return this.rowsByEntity.has(ref);
+    return this.findingRowsByEntity.has(ref);
   }
 
   /** The entities (lower-cased refs) that have findings. */
   entitiesWithFindings(): Iterable<string> {
-    return this.rowsByEntity.keys();
+    return this.findingRowsByEntity.keys();
   }
 
   /** The node of this lower-cased ref. */
@@ -268,23 +286,6 @@ export class GraphItems {
   graphText(): string {
     return `{"nodes":${this.nodes.arrayJson()},"edges":${this.edges.arrayJson()}}`;
   }
-}
-
-/** Finding rows by the entities they concern (consumer, provider), in order. */
-export function findingRowsByEntity(
-  parties: ReadonlyArray<readonly [string, string]>,
-): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  const add = (k: string, i: number) => {
-    const list = out.get(k);
-    if (!list) out.set(k, [i]);
-    else if (list[list.length - 1] !== i) list.push(i);
-  };
-  parties.forEach(([consumer, provider], i) => {
-    add(key(consumer), i);
-    add(key(provider), i);
-  });
-  return out;
 }
 
 /**

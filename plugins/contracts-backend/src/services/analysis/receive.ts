@@ -1,17 +1,13 @@
 import type {
+  AnalysisResult,
   Finding,
   GraphNode,
 } from '@backstage-contracts/plugin-contracts-common';
 import type { GraphSnapshot } from '../ContractsGraphService';
 import type { AnalysisHost } from './AnalysisHost';
-import type { AnalysisResult } from '@backstage-contracts/plugin-contracts-common';
-import {
-  findingRowsByEntity,
-  GraphItems,
-  RowBuilder,
-  writeItems,
-} from './graphItems';
+import { GraphItems, isIdentity, RowBuilder, writeItems } from './graphItems';
 import { entitiesOf } from './lazyEntity';
+import { OverlayMap } from './overlayMap';
 import type { StoredEntity, TransferHeader, TransferPart } from './protocol';
 
 /**
@@ -29,7 +25,7 @@ const key = (ref: string) => ref.toLowerCase();
 /** What a transfer makes: a snapshot's content, to serve once it is complete. */
 export type ReceivedSnapshot = Pick<
   GraphSnapshot,
-  'items' | 'entities' | 'problems'
+  'items' | 'entities' | 'problems' | 'changes'
 >;
 
 /** The new items of a transfer: where each is, and the few fields the indexes need. */
@@ -40,12 +36,25 @@ class Added {
   readonly edges = new RowBuilder();
   readonly findingIds: string[] = [];
   readonly evidence: string[] = [];
-  readonly parties: Array<[string, string]> = [];
   readonly nodeKeys: string[] = [];
   readonly nodeHasContract: number[] = [];
+  /** A full transfer's indexes, made while its pieces come (no task at its end is O(N)). */
+  private readonly index?: {
+    findingRow: Map<string, number>;
+    byEntity: Map<string, number[]>;
+    nodeRow: Map<string, number>;
+  };
 
-  constructor(previousTexts: readonly string[]) {
-    this.texts = [...previousTexts];
+  /** `previousTexts`: a delta's, whose rows extend the previous snapshot's; none: a full one. */
+  constructor(previousTexts?: readonly string[]) {
+    this.texts = previousTexts ? [...previousTexts] : [];
+    if (!previousTexts) {
+      this.index = {
+        findingRow: new Map(),
+        byEntity: new Map(),
+        nodeRow: new Map(),
+      };
+    }
   }
 
   /** A piece's items: their places kept, and the fields the indexes need read. */
@@ -67,13 +76,21 @@ class Added {
         ? (JSON.parse(`[${json.slice(first, offsets[at - 1])}]`) as T[])
         : [];
     };
+    const { index } = this;
     for (const f of rows<Finding>(nf, this.findings, true)) {
+      if (index) {
+        const row = this.findingIds.length;
+        index.findingRow.set(f.id, row);
+        addRow(index.byEntity, key(f.consumer), row);
+        addRow(index.byEntity, key(f.provider), row);
+      }
       this.findingIds.push(f.id);
       this.evidence.push(f.evidence);
-      this.parties.push([f.consumer, f.provider]);
     }
     for (const n of rows<GraphNode>(nn, this.nodes, true)) {
-      this.nodeKeys.push(key(n.ref));
+      const k = key(n.ref);
+      index?.nodeRow.set(k, this.nodeKeys.length);
+      this.nodeKeys.push(k);
       this.nodeHasContract.push(n.hasContract ? 1 : 0);
     }
     rows(ne, this.edges, false);
@@ -81,10 +98,7 @@ class Added {
 
   /** The items of a full transfer. */
   full(): GraphItems {
-    const findingRow = new Map<string, number>();
-    this.findingIds.forEach((id, i) => findingRow.set(id, i));
-    const nodeRow = new Map<string, number>();
-    this.nodeKeys.forEach((k, i) => nodeRow.set(k, i));
+    const { findingRow, byEntity, nodeRow } = this.index!;
     return new GraphItems(
       this.texts,
       this.findings.rows(this.texts),
@@ -93,7 +107,7 @@ class Added {
       this.findingIds,
       this.evidence,
       findingRow,
-      findingRowsByEntity(this.parties),
+      byEntity,
       this.nodeKeys,
       Uint8Array.from(this.nodeHasContract),
       nodeRow,
@@ -103,7 +117,7 @@ class Added {
 
 /** The items of an analysis result, as a full transfer of it makes them (tests, benchmarks). */
 export function itemsOf(result: AnalysisResult): GraphItems {
-  const added = new Added([]);
+  const added = new Added();
   const json = (items: object[]) => items.map(x => JSON.stringify(x));
   added.read({
     ...writeItems({
@@ -117,12 +131,21 @@ export function itemsOf(result: AnalysisResult): GraphItems {
   return added.full();
 }
 
+/** Adds finding `row` to the rows of entity `k` (once: a finding may be its own provider). */
+function addRow(byEntity: Map<string, number[]>, k: string, row: number) {
+  const list = byEntity.get(k);
+  if (!list) byEntity.set(k, [row]);
+  else if (list[list.length - 1] !== row) list.push(row);
+}
+
 /** Rebuilds an array from the previous one and the new items (see TransferHeader). */
 function follow<T>(
   recipe: Int32Array,
   before: readonly T[],
   added: readonly T[],
-): T[] {
+): readonly T[] {
+  // (immutable: one that did not change is shared)
+  if (isIdentity(recipe, before.length)) return before;
   const out = new Array<T>(recipe.length);
   for (let i = 0; i < recipe.length; i++) {
     const r = recipe[i];
@@ -133,6 +156,7 @@ function follow<T>(
 
 /** Whether each row of `after` has the same key as the same row of `before`. */
 function sameRows(before: readonly string[], after: readonly string[]) {
+  if (before === after) return true;
   if (before.length !== after.length) return false;
   for (let i = 0; i < after.length; i++) {
     if (before[i] !== after[i]) return false;
@@ -179,26 +203,42 @@ function followDelta(
   );
   const evidence = follow(recipes.findings, previous.evidence, added.evidence);
   const nodeKeys = follow(recipes.nodes, previous.nodeKeys, added.nodeKeys);
-  const hasContract = new Uint8Array(recipes.nodes.length);
-  recipes.nodes.forEach((r, i) => {
-    hasContract[i] =
-      r >= 0 ? previous.nodeHasContract[r] : added.nodeHasContract[-r - 1];
-  });
-  // the entities whose findings changed have their rows in the delta; the others the same
-  // findings, at the rows they moved to
-  const moved = new Int32Array(previous.findings.length).fill(-1);
-  recipes.findings.forEach((r, i) => {
-    if (r >= 0) moved[r] = i;
-  });
-  const byEntity = new Map<string, readonly number[]>();
-  const changed = new Map(delta.findingsByEntity);
-  const stable = sameRows(previous.findingIds, findingIds);
-  for (const k of previous.entitiesWithFindings()) {
-    if (changed.has(k)) continue;
-    const rows = previous.findingRowsOf(k);
-    byEntity.set(k, stable ? rows : rows.map(r => moved[r]));
+  let hasContract = previous.nodeHasContract;
+  if (!isIdentity(recipes.nodes, hasContract.length)) {
+    hasContract = new Uint8Array(recipes.nodes.length);
+    recipes.nodes.forEach((r, i) => {
+      hasContract[i] =
+        r >= 0 ? previous.nodeHasContract[r] : added.nodeHasContract[-r - 1];
+    });
   }
-  for (const [k, rows] of changed) if (rows.length) byEntity.set(k, rows);
+  // the entities whose findings changed have their rows in the delta; the others the same
+  // findings, at the rows they are now
+  const stable = sameRows(previous.findingIds, findingIds);
+  let byEntity: ReadonlyMap<string, readonly number[]>;
+  if (stable) {
+    // no finding moved: the previous index, with the changed entities' rows over it
+    byEntity = OverlayMap.of(
+      previous.findingRowsByEntity,
+      delta.findingsByEntity.filter(([, rows]) => rows.length),
+      delta.findingsByEntity.filter(([, rows]) => !rows.length).map(([k]) => k),
+    );
+  } else {
+    const moved = new Int32Array(previous.findings.length).fill(-1);
+    recipes.findings.forEach((r, i) => {
+      if (r >= 0) moved[r] = i;
+    });
+    const changed = new Map(delta.findingsByEntity);
+    const rebuilt = new Map<string, readonly number[]>();
+    for (const [k, rows] of previous.findingRowsByEntity) {
+      if (!changed.has(k))
+        rebuilt.set(
+          k,
+          rows.map(r => moved[r]),
+        );
+    }
+    for (const [k, rows] of changed) if (rows.length) rebuilt.set(k, rows);
+    byEntity = rebuilt;
+  }
   const used = new Uint8Array(texts.length);
   for (const rows of [findings, nodes, edges]) rows.markPieces(used);
   used.forEach((u, i) => {
@@ -232,7 +272,7 @@ export async function receiveTransfer(
   const addedEntities: Array<[string, StoredEntity]> = [];
   // a full transfer's entities are indexed while they come
   const full = header.full;
-  const added = new Added(full ? [] : previous.items.texts);
+  const added = new Added(full ? undefined : previous.items.texts);
   const entities = full ? new Map<string, StoredEntity>() : undefined;
   const problems: GraphSnapshot['problems'] = [];
   // the next piece is asked for while one is read: the worker answers meanwhile, and no piece
@@ -264,23 +304,32 @@ export async function receiveTransfer(
   }
   if (entities) return { items: added.full(), entities, problems };
   const items = followDelta(header, previous.items, added);
-  // a new map: the previous one is the served snapshot's
-  const next = new Map(previous.entities);
+  // the previous map with what changed over it: the previous one is the served snapshot's
+  const next = OverlayMap.of(previous.entities, addedEntities, header.removed);
   let problemsMoved = false;
   for (const k of header.removed) {
-    if (next.get(k)?.problems.length) problemsMoved = true;
-    next.delete(k);
+    if (previous.entities.get(k)?.problems.length) problemsMoved = true;
   }
   for (const [k, e] of addedEntities) {
-    if (e.problems.length || next.get(k)?.problems.length) problemsMoved = true;
-    next.set(k, e);
+    if (e.problems.length || previous.entities.get(k)?.problems.length) {
+      problemsMoved = true;
+    }
   }
   if (problemsMoved) {
     for (const e of next.values()) for (const p of e.problems) problems.push(p);
+  }
+  const findings = new Set(added.findingIds);
+  for (const i of header.delta!.goneFindings) {
+    findings.add(previous.items.findingIds[i]);
   }
   return {
     items,
     entities: next,
     problems: problemsMoved ? problems : previous.problems,
+    changes: {
+      since: { items: previous.items, entities: previous.entities },
+      entities: [...header.removed, ...addedEntities.map(([k]) => k)],
+      findings: [...findings],
+    },
   };
 }
