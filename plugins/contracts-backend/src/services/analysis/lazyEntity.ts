@@ -61,13 +61,19 @@ export class LazyEntity implements StoredEntity {
   }
 }
 
+/**
+ * The problems of every entity without any: one array (frozen), not one per entity — at 100k
+ * entities, 100k arrays fewer for each major GC of the main thread to mark.
+ */
+const NO_PROBLEMS = Object.freeze([]) as unknown as ContractProblem[];
+
 /** The entities of a piece, each with its JSON in the piece's `entityJson`. */
 export function entitiesOf(part: TransferPart): Array<[string, LazyEntity]> {
   let start = 0;
   return part.entities.map(([k, etag, problems, end, hash]) => {
     const stored = new LazyEntity(
       etag ?? undefined,
-      problems ? JSON.parse(problems) : [],
+      problems ? JSON.parse(problems) : NO_PROBLEMS,
       part.entityJson,
       start,
       end,
