@@ -231,7 +231,10 @@ export function evaluateAnchor(
         },
       ];
     }
-    for (const draft of drafts) {
+    // Indexed: most rules return a frozen empty array, which `for…of` walks on a slow path
+    // that makes an iterator result per step.
+    for (let i = 0; i < drafts.length; i++) {
+      const draft = drafts[i];
       const finding = buildFinding(rule, draft, cfg, ctx);
       seen ??= new Set();
       if (seen.has(finding.id)) {

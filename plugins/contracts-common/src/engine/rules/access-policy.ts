@@ -1,6 +1,7 @@
 import type { DataRequirement, ProvidedEndpoint } from '../../types';
 import { capitalize, entityName, humanize, purposeOf } from '../format';
 import type { ContractRule, FindingDraft } from '../types';
+import { NO_DRAFTS } from './util';
 
 /** True when `returns` describes a full breakdown (`full_breakdown`, `detailed`, …). */
 export function returnsFullBreakdown(returns: string | undefined): boolean {
@@ -80,7 +81,7 @@ export const accessPolicyRule: ContractRule = {
     'The data a consumer needs is carried only by endpoints whose access it does not hold.',
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
-    const drafts: FindingDraft[] = [];
+    let drafts: FindingDraft[] | undefined;
     for (let k = 0; k < anchor.requires.length; k++) {
       const r = anchor.requires[k];
       const target = ctx.resolve(r.ref);
@@ -130,7 +131,7 @@ export const accessPolicyRule: ContractRule = {
             ', ',
           )})`;
       const useCase = r.useCase ? humanize(r.useCase) : undefined;
-      drafts.push({
+      (drafts ??= []).push({
         consumer,
         provider,
         subject: r.data,
@@ -161,6 +162,6 @@ export const accessPolicyRule: ContractRule = {
         location: r.loc,
       });
     }
-    return drafts;
+    return drafts ?? NO_DRAFTS;
   },
 };

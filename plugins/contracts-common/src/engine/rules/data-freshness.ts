@@ -15,7 +15,7 @@ import {
   lagName,
 } from '../paths';
 import type { ContractRule, FindingDraft } from '../types';
-import { chainEdges } from './util';
+import { chainEdges, NO_DRAFTS } from './util';
 import { sameRef } from '../refs';
 
 /** `15-30s (replica lag), 60s max`, as the essay writes a freshness guarantee. */
@@ -64,7 +64,7 @@ export const dataFreshnessRule: ContractRule = {
     "A consumer's required freshness is tighter than the provider's freshness guarantee.",
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
-    const drafts: FindingDraft[] = [];
+    let drafts: FindingDraft[] | undefined;
     for (let i = 0; i < anchor.dataDependencies.length; i++) {
       const dd = anchor.dataDependencies[i];
       const match = ctx.findDataset(dd.ref, dd.dataset);
@@ -111,7 +111,7 @@ export const dataFreshnessRule: ContractRule = {
         match.source && !sameRef(match.source, provider)
           ? match.source
           : undefined;
-      drafts.push({
+      (drafts ??= []).push({
         consumer,
         provider,
         subject: dd.dataset,
@@ -140,6 +140,6 @@ export const dataFreshnessRule: ContractRule = {
         edges: chainEdges(consumer, fresh.path),
       });
     }
-    return drafts;
+    return drafts ?? NO_DRAFTS;
   },
 };

@@ -8,7 +8,7 @@ import {
   Hop,
   resolvedCalls,
 } from '../paths';
-import { chainEdges } from './util';
+import { chainEdges, NO_DRAFTS } from './util';
 import { formatObserved, observedValues } from './observed';
 import type { ContractRule, FindingDraft } from '../types';
 import { sameRef } from '../refs';
@@ -93,7 +93,7 @@ export const latencyBudgetRule: ContractRule = {
     "A consumer's percentile latency budget is below the provider's current latency at that percentile.",
   evaluate(anchor, ctx) {
     const consumer = anchor.entityRef;
-    const drafts: FindingDraft[] = [];
+    let drafts: FindingDraft[] | undefined;
     for (const rc of resolvedCalls(ctx, anchor)) {
       const dep = rc.call.dependency;
       const target = rc.target;
@@ -196,7 +196,7 @@ export const latencyBudgetRule: ContractRule = {
       const onlyTarget = violations.every(v => v.bound.level === 'target');
       const chain =
         at.path.length > 1 ? pathRefs(consumer, at.path) : undefined;
-      drafts.push({
+      (drafts ??= []).push({
         severity: onlyTarget ? 'info' : undefined,
         consumer,
         provider,
@@ -228,6 +228,6 @@ export const latencyBudgetRule: ContractRule = {
         edges: chainEdges(consumer, at.path),
       });
     }
-    return drafts;
+    return drafts ?? NO_DRAFTS;
   },
 };
