@@ -159,7 +159,7 @@ export class ContractsNotifier {
     return this.enqueue('graph', async () => {
       if (!snapshot.computedAt) return;
       const { sent, decisions } = this.options;
-      const findings = snapshot.items.findings.all();
+      const findings = await snapshot.items.findings.allInTurns();
       const fresh = new Map<string, () => Promise<void>>();
       for (const f of findings) {
         if (NOTIFIED.has(f.severity) && f.deciders?.length) {

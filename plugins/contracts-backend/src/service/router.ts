@@ -300,7 +300,7 @@ export async function createRouter(
         report: ReturnType<typeof buildReport>;
       }
     | undefined;
-  const wholeReportOf = (s: GraphSnapshot, now: number) => {
+  const wholeReportOf = async (s: GraphSnapshot, now: number) => {
     const cached = wholeReport;
     if (
       cached &&
@@ -312,8 +312,8 @@ export async function createRouter(
     ) {
       return cached.report;
     }
+    const all = await s.items.findings.allInTurns();
     const version = decisions.version;
-    const all = s.items.findings.all();
     const report = buildReport({
       findings: decisions.withStatus(all, now),
       problems: s.problems,
@@ -344,7 +344,7 @@ export async function createRouter(
       !q.owner &&
       !q.status
     ) {
-      const report = wholeReportOf(s, Date.now());
+      const report = await wholeReportOf(s, Date.now());
       res.json({
         version: report.version,
         ...page(report.findings, decodeCursor(q.cursor), q.limit),
@@ -497,8 +497,8 @@ export async function createRouter(
       }
       nodesEdges = await serializing.made;
     }
+    const all = await s.items.findings.allInTurns();
     const version = decisions.version;
-    const all = s.items.findings.all();
     const findings = decisions.withStatus(all, now);
     const validUntil = statusValidUntil(all, now);
     const rest = Buffer.from(
