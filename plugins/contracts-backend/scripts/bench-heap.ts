@@ -10,9 +10,9 @@
  * service keeps is on the heap.)
  */
 /* eslint-disable no-console */
-import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
 import { loadavg } from 'node:os';
+import { serviceAuth, silentLogger } from './benchStubs';
 import { generatedEntities } from '../src/__testUtils__/generatedCatalog';
 import { pagedCatalog } from '../src/__testUtils__/pagedCatalog';
 import {
@@ -31,19 +31,8 @@ const GCS = arg('gcs', 5);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
-const logger: LoggerService = {
-  info() {},
-  warn() {},
-  error() {},
-  debug() {},
-  child: () => logger,
-};
-const auth = {
-  getOwnServiceCredentials: async () => ({
-    $$type: '@backstage/BackstageCredentials',
-    principal: { type: 'service', subject: 'plugin:contracts' },
-  }),
-} as unknown as AuthService;
+const logger = silentLogger;
+const auth = serviceAuth;
 
 /** Heap used after a full GC, and the median and max of `GCS` forced full GCs. */
 function measure() {

@@ -15,9 +15,9 @@
  * missed a 2.5 s synchronous stretch that this timer saw.)
  */
 /* eslint-disable no-console */
-import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
 import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
 import { loadavg } from 'node:os';
+import { serviceAuth, silentLogger } from './benchStubs';
 import { generatedEntities } from '../src/__testUtils__/generatedCatalog';
 import { pagedCatalog } from '../src/__testUtils__/pagedCatalog';
 import { ContractsGraphService } from '../src/services/ContractsGraphService';
@@ -51,19 +51,8 @@ function probeEventLoop() {
   };
 }
 
-const logger: LoggerService = {
-  info() {},
-  warn() {},
-  error() {},
-  debug() {},
-  child: () => logger,
-};
-const auth = {
-  getOwnServiceCredentials: async () => ({
-    $$type: '@backstage/BackstageCredentials',
-    principal: { type: 'service', subject: 'plugin:contracts' },
-  }),
-} as unknown as AuthService;
+const logger = silentLogger;
+const auth = serviceAuth;
 
 async function main() {
   const entities = generatedEntities(N);
