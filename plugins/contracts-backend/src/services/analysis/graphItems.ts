@@ -286,10 +286,6 @@ export class GraphItems {
     return row === undefined ? undefined : this.nodes.at(row);
   }
 
-  hasNode(ref: string): boolean {
-    return this.nodeRowIndex.has(ref);
-  }
-
   /** Whether the node of this lower-cased ref has a contract (false: none, or no node). */
   hasContract(ref: string): boolean {
     const row = this.nodeRowIndex.get(ref);
