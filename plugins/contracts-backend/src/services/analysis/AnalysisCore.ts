@@ -204,6 +204,18 @@ export class AnalysisCore implements AnalysisMethods {
     this.pending = { analyzer: this.newAnalyzer(), entities: new Map() };
   }
 
+  beginFullKeeping(reread: string[], removed: string[]): void {
+    this.beginFull();
+    const pending = this.pending!;
+    const skip = new Set(reread);
+    for (const k of removed) skip.add(k);
+    for (const [k, stored] of this.entities) {
+      if (skip.has(k)) continue;
+      pending.entities.set(k, stored);
+      pending.analyzer.upsert(stored.summary, stored.contract);
+    }
+  }
+
   loadPage(entities: Entity[]): void {
     const pending = this.pending;
     if (!pending) throw new Error('no full recompute begun');

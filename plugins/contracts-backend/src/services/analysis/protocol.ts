@@ -139,6 +139,12 @@ export interface CheckOutcome {
 export interface AnalysisMethods {
   /** A full recompute starts: pages follow. Drops one begun before and not committed. */
   beginFull(): void;
+  /**
+   * A full recompute that re-reads only what changed since the last look at the etags: as
+   * beginFull, and the new analyzer is loaded at once with the live entities except `reread`
+   * (their pages follow, as loadPage) and `removed` (gone from the catalog).
+   */
+  beginFullKeeping(reread: string[], removed: string[]): void;
   /** A page of the full recompute's entities: parsed and loaded into the new analyzer. */
   loadPage(entities: Entity[]): void;
   /**
