@@ -461,6 +461,99 @@ describe('ContractsGraphService analysis worker', () => {
     expect(after.items.result()).toEqual(reference.snapshot().items.result());
   });
 
+  it('a full recompute reads whole only the entities whose etag changed, and analyses them all again', async () => {
+    const many = generatedEntities(1300).map(withEtag);
+    const service = makeService(pagedCatalog(many));
+    await service.refreshAll();
+    // the first entity gone, two changed: one loses its contract, one is renamed
+    const changed = many.slice(1).map((e, i) => {
+      if (i === 4) {
+        return withEtag({ ...e, metadata: { ...e.metadata, annotations: {} } });
+      }
+      if (i === 700) {
+        return withEtag({
+          ...e,
+          metadata: { ...e.metadata, title: 'renamed' },
+        });
+      }
+      return e;
+    });
+    const refOf = (i: number) =>
+      `component:default/${changed[i].metadata.name}`.toLowerCase();
+    const spied = (catalog: CatalogService) => ({
+      catalog,
+      byRefs: jest.spyOn(catalog, 'getEntitiesByRefs'),
+      queries: jest.spyOn(catalog, 'queryEntities'),
+    });
+    const use = (s: ContractsGraphService, catalog: CatalogService) => {
+      (
+        s as unknown as { options: { catalog: CatalogService } }
+      ).options.catalog = catalog;
+    };
+    const reference = makeService(pagedCatalog(changed));
+    await reference.refreshAll();
+    const plain = (m: ReadonlyMap<string, unknown>) =>
+      JSON.parse(JSON.stringify([...m]));
+
+    const read = spied(pagedCatalog(changed));
+    use(service, read.catalog);
+    await service.refreshAll();
+    // the etags in pages of 500 (1,299: three pages), then the two changed entities, whole
+    expect(read.queries.mock.calls.map(([r]) => r?.limit)).toEqual([
+      500, 500, 500,
+    ]);
+    expect(read.queries.mock.calls.map(([r]) => r?.fields)).toEqual(
+      Array(3).fill([
+        'kind',
+        'metadata.name',
+        'metadata.namespace',
+        'metadata.etag',
+      ]),
+    );
+    expect(read.byRefs.mock.calls.map(([r]) => r.entityRefs)).toEqual([
+      [refOf(4), refOf(700)],
+    ]);
+    const after = service.snapshot();
+    expect(after.items.result()).toEqual(reference.snapshot().items.result());
+    expect(plain(after.entities)).toEqual(plain(reference.snapshot().entities));
+    expect(indexes(after)).toEqual(indexes(reference.snapshot()));
+    expect(after.problems).toEqual(reference.snapshot().problems);
+    expect(after.entities.get(refOf(700))?.summary.title).toBe('renamed');
+    expect(after.entities.get(refOf(4))?.contract).toBeUndefined();
+    // the what-if checks are answered by the new analyzer, as the reference's
+    const consumer = after.items.result().findings[0].consumer;
+    expect(await service.check(consumer, [])).toEqual(
+      await reference.check(consumer, []),
+    );
+
+    // A replica that adopted a snapshot (another parsed its entities) reads every entity
+    // whole at its first full recompute; at the next, only what changed.
+    const exported = (await service.exportSnapshot())!;
+    const adopting = makeService(pagedCatalog([]));
+    await adopting.adoptSnapshot(exported.bytes.slice(), {
+      version: 1,
+      computedAt: exported.computedAt,
+    });
+    const again = spied(pagedCatalog(changed));
+    use(adopting, again.catalog);
+    await adopting.refreshAll();
+    expect(again.queries.mock.calls.map(([r]) => r?.limit)).toEqual(
+      Array(13).fill(100),
+    );
+    expect(adopting.snapshot().items.result()).toEqual(
+      reference.snapshot().items.result(),
+    );
+    again.queries.mockClear();
+    await adopting.refreshAll();
+    expect(again.queries.mock.calls.map(([r]) => r?.limit)).toEqual([
+      500, 500, 500,
+    ]);
+    expect(again.byRefs).not.toHaveBeenCalled();
+    expect(adopting.snapshot().items.result()).toEqual(
+      reference.snapshot().items.result(),
+    );
+  });
+
   it('a replica that adopted a snapshot exports it as stored, and once it computes sends what differs from it', async () => {
     const many = generatedEntities(400).map(withEtag);
     const computing = makeService(pagedCatalog(many));
