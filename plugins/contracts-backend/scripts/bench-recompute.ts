@@ -2,14 +2,21 @@
  * How long the graph's full recompute holds the event loop: the largest delay a timer sees while
  * the service reads a generated catalog and rebuilds the graph, beside the recompute's duration.
  *
- *   yarn bench:recompute [--entities 10000] [--runs 3]
+ *   yarn bench:recompute [--entities 10000] [--runs 3] [--catalog json] [--full-read]
  *
  * The service is the plugin's own ContractsGraphService with the default rules, reading a layered
- * catalog of N components with inline contracts (src/__testUtils__/generatedCatalog.ts) from a
- * catalog that answers each page (500 entities) after a turn of the event loop and at no cost of
- * its own, as over I/O (src/__testUtils__/pagedCatalog.ts): what is measured is the plugin's. Each run
- * is a full recompute (`refreshAll`): the first loads an empty service, the later ones rebuild
- * beside a live graph, as the scheduled task does. During each, a 1 ms interval timer notes how
+ * catalog of N components with inline contracts (src/__testUtils__/generatedCatalog.ts, each with
+ * an etag as the catalog's stitcher gives it) from a catalog that answers each page after a turn of
+ * the event loop and at no cost of its own, as over I/O (src/__testUtils__/pagedCatalog.ts): what is
+ * measured is the plugin's. `--catalog json`: the catalog's answers cost this thread what the
+ * catalog's own do when it runs in the same backend (as it does in a deployment): each entity of a
+ * page parsed from its stored JSON, the fields asked for picked and the page written as JSON (the
+ * catalog's router), then parsed (the catalog client) — not its database, HTTP or compression.
+ * Each run is a full recompute (`refreshAll`): the first loads an empty service, the later ones
+ * rebuild beside a live graph, as the scheduled task does; those read the etags and only the
+ * changed entities whole (none change here), unless `--full-read`, which makes every run read
+ * every entity whole (as a replica's first recompute after adopting a snapshot does, and every
+ * recompute did before 30e7159). During each, a 1 ms interval timer notes how
  * long the loop took to come round to it: the largest gap is the longest a request would have
  * waited behind the recompute. (perf_hooks' monitorEventLoopDelay is not used: on Node 22 its max
  * missed a 2.5 s synchronous stretch that this timer saw.)
@@ -18,6 +25,9 @@
 import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
 import { loadavg } from 'node:os';
 import { serviceAuth, silentLogger } from './benchStubs';
+import type { Entity } from '@backstage/catalog-model';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { createHash } from 'node:crypto';
 import { generatedEntities } from '../src/__testUtils__/generatedCatalog';
 import { pagedCatalog } from '../src/__testUtils__/pagedCatalog';
 import { ContractsGraphService } from '../src/services/ContractsGraphService';
@@ -28,6 +38,78 @@ const arg = (name: string, def: number) => {
 };
 const N = arg('entities', 10000);
 const RUNS = arg('runs', 3);
+const JSON_CATALOG =
+  process.argv[process.argv.indexOf('--catalog') + 1] === 'json';
+const FULL_READ = process.argv.includes('--full-read');
+
+/** An entity with its etag: a hash of the rest, as the catalog's stitcher makes it. */
+function withEtag(entity: Entity): Entity {
+  const etag = createHash('sha1').update(JSON.stringify(entity)).digest('hex');
+  return { ...entity, metadata: { ...entity.metadata, etag } };
+}
+
+/** `entity` with only the fields (dot paths) asked for, as the catalog's router picks them. */
+function picked(entity: any, fields: string[] | undefined): unknown {
+  if (!fields?.length) return entity;
+  const out: any = {};
+  for (const field of fields) {
+    const path = field.split('.');
+    let from = entity;
+    for (const part of path) from = from?.[part];
+    if (from === undefined) continue;
+    let to = out;
+    for (const part of path.slice(0, -1)) to = to[part] ??= {};
+    to[path[path.length - 1]] = from;
+  }
+  return out;
+}
+
+/**
+ * pagedCatalog, each answer costing this thread what the catalog's and its client's work does:
+ * every entity parsed from its stored text, the fields picked, the page written and parsed.
+ */
+function jsonCatalog(entities: Entity[]): CatalogService {
+  const rows = new Map(
+    entities.map(e => [
+      `${e.kind}:${e.metadata.namespace ?? 'default'}/${
+        e.metadata.name
+      }`.toLowerCase(),
+      JSON.stringify(e),
+    ]),
+  );
+  const base = pagedCatalog(entities);
+  const answer = <T extends { items: Array<Entity | undefined> }>(
+    page: T,
+    fields: string[] | undefined,
+  ): T => {
+    const items = page.items.map(e =>
+      e
+        ? picked(
+            JSON.parse(
+              rows.get(
+                `${e.kind}:${e.metadata.namespace ?? 'default'}/${
+                  e.metadata.name
+                }`.toLowerCase(),
+              )!,
+            ),
+            fields,
+          )
+        : null,
+    );
+    return JSON.parse(JSON.stringify({ ...page, items }));
+  };
+  return {
+    ...base,
+    async queryEntities(request, options) {
+      const page = await base.queryEntities(request, options);
+      return answer(page, request?.fields);
+    },
+    async getEntitiesByRefs(request, options) {
+      const page = await base.getEntitiesByRefs(request, options);
+      return answer(page, request.fields);
+    },
+  } as CatalogService;
+}
 
 /** Gaps between the ticks of a 1 ms interval timer, until `stop()`. */
 function probeEventLoop() {
@@ -55,16 +137,18 @@ const logger = silentLogger;
 const auth = serviceAuth;
 
 async function main() {
-  const entities = generatedEntities(N);
+  const entities = generatedEntities(N).map(withEtag);
   const service = new ContractsGraphService({
-    catalog: pagedCatalog(entities),
+    catalog: JSON_CATALOG ? jsonCatalog(entities) : pagedCatalog(entities),
     auth,
     logger,
     engineConfig: {},
     rules: defaultRules,
   });
   console.log(
-    `full recompute of ${N} generated entities, ${RUNS} runs; load average ${loadavg()
+    `full recompute of ${N} generated entities, ${RUNS} runs, catalog ${
+      JSON_CATALOG ? 'json (its work on this thread)' : 'at no cost'
+    }${FULL_READ ? ', every entity read whole' : ''}; load average ${loadavg()
       .map(x => x.toFixed(2))
       .join(' / ')}`,
   );
@@ -73,6 +157,10 @@ async function main() {
   );
   console.log('|---|---:|---:|---:|---:|');
   for (let run = 1; run <= RUNS; run++) {
+    // (the service's own flag: its worker's entities are its own parse, so a full recompute
+    // reads only the changed entities whole)
+    if (FULL_READ)
+      (service as unknown as { ownParse: boolean }).ownParse = false;
     const probe = probeEventLoop();
     const started = performance.now();
     await service.refreshAll();
