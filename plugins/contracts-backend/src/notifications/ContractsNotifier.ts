@@ -8,6 +8,7 @@ import {
 } from '@backstage-contracts/plugin-contracts-common';
 import type { Decision } from '../database/DecisionsStore';
 import type { GraphSnapshot } from '../services/ContractsGraphService';
+import { FindingFlag } from '../services/analysis/graphItems';
 import type { DecisionsService } from '../services/DecisionsService';
 import type { NotificationsSentStore } from './NotificationsSentStore';
 
@@ -159,12 +160,18 @@ export class ContractsNotifier {
     return this.enqueue('graph', async () => {
       if (!snapshot.computedAt) return;
       const { sent, decisions } = this.options;
-      const findings = await snapshot.items.findings.allInTurns();
+      // the candidates from the findings' columns: a finding is parsed only to be sent
+      const { items } = snapshot;
       const fresh = new Map<string, () => Promise<void>>();
-      for (const f of findings) {
-        if (NOTIFIED.has(f.severity) && f.deciders?.length) {
-          fresh.set(`finding:${f.id}`, () =>
-            this.send(f.deciders!, {
+      for (let row = 0; row < items.findingIds.length; row++) {
+        const id = items.findingIds[row];
+        if (
+          NOTIFIED.has(items.severity(row)) &&
+          items.flag(row, FindingFlag.deciders)
+        ) {
+          fresh.set(`finding:${id}`, () => {
+            const f = items.findings.at(row);
+            return this.send(f.deciders!, {
               title: `${
                 f.severity === 'error'
                   ? 'Contract conflict'
@@ -175,22 +182,23 @@ export class ContractsNotifier {
               severity: f.severity === 'error' ? 'high' : 'normal',
               topic: CONTRACTS_NOTIFICATION_TOPICS.finding,
               scope: `contracts:finding:${f.id}`,
-            }),
-          );
+            });
+          });
         }
-        for (const d of decisions.forFinding(f.id)) {
-          if (d.status !== 'accepted' || d.evidenceHash === f.evidence)
-            continue;
-          fresh.set(`reopened:${d.id}:${f.evidence}`, () =>
-            this.send(d.deciders, {
+        const evidence = items.evidence[row];
+        for (const d of decisions.forFinding(id)) {
+          if (d.status !== 'accepted' || d.evidenceHash === evidence) continue;
+          fresh.set(`reopened:${d.id}:${evidence}`, () => {
+            const f = items.findings.at(row);
+            return this.send(d.deciders, {
               title: `Decision to review: ${d.title}`,
               description: `The evidence of ${f.title} (${f.consumer} → ${f.provider}, ${f.subject}) changed since it was accepted: now ${f.actual}, expected ${f.expected}. The decision no longer holds until it is decided again.`,
               link: findingLink(f),
               severity: 'high',
               topic: CONTRACTS_NOTIFICATION_TOPICS.decision,
               scope: `contracts:finding:${f.id}`,
-            }),
-          );
+            });
+          });
         }
       }
       if (!(await sent.has('seeded'))) {

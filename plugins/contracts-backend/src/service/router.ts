@@ -5,6 +5,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import {
   buildReport,
+  type ContractsReport,
   type Finding,
   type GraphEdge,
   HIDDEN_ENTITY,
@@ -43,6 +44,8 @@ import {
 } from './decisionsRoutes';
 import { ContractsViews } from '../services/ContractsViews';
 import { graphJson } from '../services/analysis/graphJson';
+import { FindingFlag } from '../services/analysis/graphItems';
+import type { Decision } from '../database/DecisionsStore';
 import {
   EntityBodyCache,
   freshnessKey,
@@ -276,19 +279,29 @@ export async function createRouter(
   };
   router.get('/entities/:kind/:namespace/:name', entity);
 
-  /** The time the status of one of `findings` may change by itself: a decision's next review date. */
-  const statusValidUntil = (findings: readonly Finding[], now: number) =>
-    nextReviewDeadline(
-      (function* records() {
-        for (const f of findings) yield* decisions.forFinding(f.id);
-      })(),
-      now,
-    );
+  /**
+   * The rows of the snapshot's findings that have decision records, in order, and their
+   * records: the only findings whose status is not the engine's (`open`).
+   */
+  const decidedRows = (s: GraphSnapshot) => {
+    const rows: number[] = [];
+    const records: Decision[] = [];
+    const { findingIds } = s.items;
+    for (let row = 0; row < findingIds.length; row++) {
+      const list = decisions.forFinding(findingIds[row]);
+      if (!list.length) continue;
+      rows.push(row);
+      for (const d of list) records.push(d);
+    }
+    return { rows, records };
+  };
 
   /**
    * The report of every finding for who may read every entity (GET /findings without a filter,
-   * page after page), built once per snapshot and decisions version (and until the next review
-   * date): not again for each page.
+   * page after page), made once per snapshot and decisions version (and until the next review
+   * date) without reading the findings: they are in the engine's order (the report's,
+   * compareFindings), and their counts are their severities' column. A page's findings are
+   * parsed, with their status as of when it was made.
    */
   let wholeReport:
     | {
@@ -296,11 +309,14 @@ export async function createRouter(
         problems: GraphSnapshot['problems'];
         entities: GraphSnapshot['entities'];
         decisions: number;
+        now: number;
         validUntil: number;
-        report: ReturnType<typeof buildReport>;
+        report: Omit<ContractsReport, 'findings'>;
+        /** The findings' rows, to page. */
+        rows: number[];
       }
     | undefined;
-  const wholeReportOf = async (s: GraphSnapshot, now: number) => {
+  const wholeReportOf = (s: GraphSnapshot, now: number) => {
     const cached = wholeReport;
     if (
       cached &&
@@ -310,25 +326,27 @@ export async function createRouter(
       cached.decisions === decisions.version &&
       now < cached.validUntil
     ) {
-      return cached.report;
+      return cached;
     }
-    const all = await s.items.findings.allInTurns();
-    const version = decisions.version;
-    const report = buildReport({
-      findings: decisions.withStatus(all, now),
+    const { records } = decidedRows(s);
+    const { findings: _, ...report } = buildReport({
+      findings: [],
       problems: s.problems,
       ...entityCounts(s),
       edges: s.items.edges.length,
     });
+    report.summary.findings = s.items.severityCounts();
     wholeReport = {
       content: s.items,
       problems: s.problems,
       entities: s.entities,
-      decisions: version,
-      validUntil: statusValidUntil(all, now),
+      decisions: decisions.version,
+      now,
+      validUntil: nextReviewDeadline(records, now),
       report,
+      rows: Array.from({ length: s.items.findings.length }, (__, i) => i),
     };
-    return report;
+    return wholeReport;
   };
 
   router.get('/findings', async (req, res) => {
@@ -344,10 +362,12 @@ export async function createRouter(
       !q.owner &&
       !q.status
     ) {
-      const report = await wholeReportOf(s, Date.now());
+      const { report, rows, now } = wholeReportOf(s, Date.now());
+      const { items, ...next } = page(rows, decodeCursor(q.cursor), q.limit);
       res.json({
         version: report.version,
-        ...page(report.findings, decodeCursor(q.cursor), q.limit),
+        items: decisions.withStatus(s.items.findings.pick(items), now),
+        ...next,
         problems: report.problems,
         summary: report.summary,
         ...freshness(s),
@@ -497,12 +517,24 @@ export async function createRouter(
       }
       nodesEdges = await serializing.made;
     }
-    const all = await s.items.findings.allInTurns();
+    // the findings' JSON as the worker wrote it, but those whose status is not the engine's
+    // (the decided ones) written again with theirs
     const version = decisions.version;
-    const findings = decisions.withStatus(all, now);
-    const validUntil = statusValidUntil(all, now);
+    const { rows, records } = decidedRows(s);
+    const { findingFlags } = s.items;
+    const rewritten = new Set(rows);
+    for (let row = 0; row < findingFlags.length; row++) {
+      if (findingFlags[row] & FindingFlag.notOpen) rewritten.add(row);
+    }
+    const picked = [...rewritten].sort((a, b) => a - b);
+    const withStatus = decisions.withStatus(s.items.findings.pick(picked), now);
+    const replaced = new Map<number, string>();
+    picked.forEach((row, i) =>
+      replaced.set(row, JSON.stringify(withStatus[i])),
+    );
+    const validUntil = nextReviewDeadline(records, now);
     const rest = Buffer.from(
-      `,"findings":${JSON.stringify(findings)},${JSON.stringify(
+      `,"findings":${s.items.findings.arrayJson(replaced)},${JSON.stringify(
         freshness(s),
       ).slice(1)}`,
       'utf8',

@@ -2,6 +2,7 @@ import type {
   AnalysisResult,
   Finding,
 } from '@backstage-contracts/plugin-contracts-common';
+import { FindingFlag } from './graphItems';
 import { itemsOf } from './receive';
 
 const finding = (i: number) =>
@@ -12,7 +13,9 @@ const finding = (i: number) =>
     consumer: `component:default/a-${i}`,
     provider: i % 3 ? 'component:default/b' : `component:default/a-${i}`,
     evidence: `e-${i}`,
+    status: i === 4 ? 'accepted' : 'open',
     message: `"quoted" ${i}\n`,
+    ...(i % 5 ? { deciders: ['group:default/g'] } : {}),
   } as Finding);
 
 const result: AnalysisResult = {
@@ -46,10 +49,10 @@ const result: AnalysisResult = {
 };
 
 describe('GraphItems', () => {
-  it('reads the items it keeps as text as they were, one by one, all at once or in turns', async () => {
+  it('reads the items it keeps as text as they were, one by one or all at once', () => {
     const items = itemsOf(result);
     expect(items.result()).toEqual(result);
-    expect(await items.findings.allInTurns()).toEqual(result.findings);
+    expect(items.findings.all()).toEqual(result.findings);
     expect(items.finding('f-7')).toEqual(finding(7));
     expect(items.evidenceOf('f-7')).toBe('e-7');
     expect(items.findingIdsOf('component:default/b')).toEqual(
@@ -63,5 +66,36 @@ describe('GraphItems', () => {
     expect(items.hasContract('component:default/b')).toBe(true);
     expect(items.hasContract('component:default/a-1')).toBe(false);
     expect(items.graphText()).toBe(JSON.stringify(result.graph));
+  });
+
+  it("tells each finding's severity and flags, and the counts of severities, without parsing it", () => {
+    const items = itemsOf(result);
+    result.findings.forEach((f, row) => {
+      expect(items.severity(row)).toBe(f.severity);
+      expect(items.flag(row, FindingFlag.deciders)).toBe(!!f.deciders);
+      expect(items.flag(row, FindingFlag.notOpen)).toBe(f.status !== 'open');
+    });
+    expect(items.severityCounts()).toEqual({
+      error: 25,
+      warning: 25,
+      tradeoff: 0,
+      info: 0,
+    });
+  });
+
+  it('writes the items as a JSON array from their text, with the rows given written as given', () => {
+    const items = itemsOf(result);
+    expect(items.findings.arrayJson()).toBe(JSON.stringify(result.findings));
+    const replaced = new Map([
+      [0, '"zero"'],
+      [7, '"seven"'],
+      [49, '"last"'],
+    ]);
+    expect(JSON.parse(items.findings.arrayJson(replaced))).toEqual(
+      result.findings.map((f, i) => {
+        const r = replaced.get(i);
+        return r ? JSON.parse(r) : f;
+      }),
+    );
   });
 });

@@ -3,7 +3,33 @@ import type {
   Finding,
   GraphEdge,
   GraphNode,
+  Severity,
 } from '@backstage-contracts/plugin-contracts-common';
+
+/** The severities, by their code in {@link GraphItems.findingSeverity}. */
+export const SEVERITIES: readonly Severity[] = [
+  'error',
+  'warning',
+  'tradeoff',
+  'info',
+];
+
+/** What {@link GraphItems.findingFlags} says of a finding: a bit each. */
+export const FindingFlag = {
+  /** It names deciders (a non-empty `deciders`). */
+  deciders: 1,
+  /** Its status is not `open` (the engine's: JSON.stringify of it with its status differs). */
+  notOpen: 2,
+} as const;
+
+/** A finding's columns: its severity's code and its {@link FindingFlag}s. */
+export function findingColumns(f: Finding): [number, number] {
+  return [
+    SEVERITIES.indexOf(f.severity),
+    (f.deciders?.length ? FindingFlag.deciders : 0) |
+      (f.status !== 'open' ? FindingFlag.notOpen : 0),
+  ];
+}
 
 /**
  * Items of one kind (findings, nodes or edges) as the transfer's pieces carry them: each the
@@ -64,38 +90,28 @@ export class JsonRows<T> {
   }
 
   /**
-   * {@link all}, a piece's run per task: for what reads every item off a request's path or
-   * before answering it (the notifier, the whole report), so that no task parses them all (at
-   * 100k, the 36k findings were a task of ≈ 290 ms in `bench:scale --profile`).
+   * The end of the run of items from `i` that follow one another in a piece (separated by a
+   * comma only: their JSON one slice of its text), before `stop`.
    */
-  async allInTurns(): Promise<T[]> {
-    const held = this.parsed?.deref();
-    if (held) return held;
-    const all: T[] = [];
-    for (let i = 0; i < this.length; ) {
-      i = this.parseRun(i, all);
-      await new Promise(resolve => setImmediate(resolve));
-      // (parsed meanwhile by all())
-      const done = this.parsed?.deref();
-      if (done) return done;
-    }
-    this.parsed = new WeakRef(all);
-    return all;
-  }
-
-  /** Parses the run of items from `i` that follow one another in a piece into `out`; its end. */
-  private parseRun(i: number, out: T[]): number {
+  private runEnd(i: number, stop?: ReadonlyMap<number, unknown>): number {
     let j = i + 1;
     const p = this.piece[i];
     while (
       j < this.length &&
       this.piece[j] === p &&
-      this.start[j] === this.end[j - 1] + 1
+      this.start[j] === this.end[j - 1] + 1 &&
+      !stop?.has(j)
     ) {
       j++;
     }
+    return j;
+  }
+
+  /** Parses the run of items from `i` that follow one another in a piece into `out`; its end. */
+  private parseRun(i: number, out: T[]): number {
+    const j = this.runEnd(i);
     const run = JSON.parse(
-      `[${this.texts[p].slice(this.start[i], this.end[j - 1])}]`,
+      `[${this.texts[this.piece[i]].slice(this.start[i], this.end[j - 1])}]`,
     ) as T[];
     for (const item of run) out.push(item);
     return j;
@@ -106,10 +122,26 @@ export class JsonRows<T> {
     return rows.map(i => this.at(i));
   }
 
-  /** The items as a JSON array (the same text as JSON.stringify of {@link all}). */
-  arrayJson(): string {
+  /**
+   * The items as a JSON array (the same text as JSON.stringify of {@link all}), but the rows of
+   * `replaced` written as it has them: made of the pieces' text, a slice per run of items (none
+   * parsed).
+   */
+  arrayJson(replaced?: ReadonlyMap<number, string>): string {
     const parts: string[] = [];
-    for (let i = 0; i < this.length; i++) parts.push(this.json(i));
+    for (let i = 0; i < this.length; ) {
+      const json = replaced?.get(i);
+      if (json !== undefined) {
+        parts.push(json);
+        i++;
+        continue;
+      }
+      const j = this.runEnd(i, replaced);
+      parts.push(
+        this.texts[this.piece[i]].slice(this.start[i], this.end[j - 1]),
+      );
+      i = j;
+    }
     return `[${parts.join(',')}]`;
   }
 
@@ -216,6 +248,12 @@ export class GraphItems {
     /** Per finding row: its id and evidence hash. */
     readonly findingIds: readonly string[],
     readonly evidence: readonly string[],
+    /**
+     * Per finding row: its severity (the index in {@link SEVERITIES}) and flags ({@link FindingFlag}):
+     * what reads every finding's (the notifier, the whole report's counts) without parsing it.
+     */
+    readonly findingSeverity: Uint8Array,
+    readonly findingFlags: Uint8Array,
     /** Finding id → row. */
     readonly findingRowIndex: ReadonlyMap<string, number>,
     /** Lower-cased entity ref → the rows of its findings (consumer or provider), in order. */
@@ -235,12 +273,41 @@ export class GraphItems {
       JsonRows.empty(),
       [],
       [],
+      new Uint8Array(0),
+      new Uint8Array(0),
       new Map(),
       new Map(),
       [],
       new Uint8Array(0),
       new Map(),
     );
+  }
+
+  /** The severity of finding row `row`. */
+  severity(row: number): Severity {
+    return SEVERITIES[this.findingSeverity[row]];
+  }
+
+  /** Whether finding row `row` has this {@link FindingFlag}. */
+  flag(row: number, flag: number): boolean {
+    return (this.findingFlags[row] & flag) !== 0;
+  }
+
+  private severityCountsValue?: Record<Severity, number>;
+
+  /** How many findings there are of each severity (a new object each call). */
+  severityCounts(): Record<Severity, number> {
+    if (!this.severityCountsValue) {
+      const counts = [0, 0, 0, 0];
+      for (const code of this.findingSeverity) counts[code]++;
+      this.severityCountsValue = {
+        error: counts[0],
+        warning: counts[1],
+        tradeoff: counts[2],
+        info: counts[3],
+      };
+    }
+    return { ...this.severityCountsValue };
   }
 
   /** The finding of this id. */

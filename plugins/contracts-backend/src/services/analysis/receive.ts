@@ -5,7 +5,13 @@ import type {
 } from '@backstage-contracts/plugin-contracts-common';
 import type { GraphSnapshot } from '../ContractsGraphService';
 import type { AnalysisHost } from './AnalysisHost';
-import { GraphItems, isIdentity, RowBuilder, writeItems } from './graphItems';
+import {
+  findingColumns,
+  GraphItems,
+  isIdentity,
+  RowBuilder,
+  writeItems,
+} from './graphItems';
 import { entitiesOf } from './lazyEntity';
 import { OverlayMap } from './overlayMap';
 import type { StoredEntity, TransferHeader, TransferPart } from './protocol';
@@ -36,6 +42,8 @@ class Added {
   readonly edges = new RowBuilder();
   readonly findingIds: string[] = [];
   readonly evidence: string[] = [];
+  readonly findingSeverity: number[] = [];
+  readonly findingFlags: number[] = [];
   readonly nodeKeys: string[] = [];
   readonly nodeHasContract: number[] = [];
   /** A full transfer's indexes, made while its pieces come (no task at its end is O(N)). */
@@ -86,6 +94,9 @@ class Added {
       }
       this.findingIds.push(f.id);
       this.evidence.push(f.evidence);
+      const [severity, flags] = findingColumns(f);
+      this.findingSeverity.push(severity);
+      this.findingFlags.push(flags);
     }
     for (const n of rows<GraphNode>(nn, this.nodes, true)) {
       const k = key(n.ref);
@@ -106,6 +117,8 @@ class Added {
       this.edges.rows(this.texts),
       this.findingIds,
       this.evidence,
+      Uint8Array.from(this.findingSeverity),
+      Uint8Array.from(this.findingFlags),
       findingRow,
       byEntity,
       this.nodeKeys,
@@ -147,6 +160,21 @@ function follow<T>(
   // (immutable: one that did not change is shared)
   if (isIdentity(recipe, before.length)) return before;
   const out = new Array<T>(recipe.length);
+  for (let i = 0; i < recipe.length; i++) {
+    const r = recipe[i];
+    out[i] = r >= 0 ? before[r] : added[-r - 1];
+  }
+  return out;
+}
+
+/** {@link follow} for a column of bytes. */
+function followBytes(
+  recipe: Int32Array,
+  before: Uint8Array,
+  added: readonly number[],
+): Uint8Array {
+  if (isIdentity(recipe, before.length)) return before;
+  const out = new Uint8Array(recipe.length);
   for (let i = 0; i < recipe.length; i++) {
     const r = recipe[i];
     out[i] = r >= 0 ? before[r] : added[-r - 1];
@@ -203,14 +231,11 @@ function followDelta(
   );
   const evidence = follow(recipes.findings, previous.evidence, added.evidence);
   const nodeKeys = follow(recipes.nodes, previous.nodeKeys, added.nodeKeys);
-  let hasContract = previous.nodeHasContract;
-  if (!isIdentity(recipes.nodes, hasContract.length)) {
-    hasContract = new Uint8Array(recipes.nodes.length);
-    recipes.nodes.forEach((r, i) => {
-      hasContract[i] =
-        r >= 0 ? previous.nodeHasContract[r] : added.nodeHasContract[-r - 1];
-    });
-  }
+  const hasContract = followBytes(
+    recipes.nodes,
+    previous.nodeHasContract,
+    added.nodeHasContract,
+  );
   // the entities whose findings changed have their rows in the delta; the others the same
   // findings, at the rows they are now
   const stable = sameRows(previous.findingIds, findingIds);
@@ -251,6 +276,12 @@ function followDelta(
     edges,
     findingIds,
     evidence,
+    followBytes(
+      recipes.findings,
+      previous.findingSeverity,
+      added.findingSeverity,
+    ),
+    followBytes(recipes.findings, previous.findingFlags, added.findingFlags),
     rowIndex(previous.findingRowIndex, previous.findingIds, findingIds),
     byEntity,
     nodeKeys,
