@@ -1,28 +1,42 @@
 /*
- * The persisted snapshot at scale: how large the snapshot of a generated catalog is, and how
- * long compressing, storing and reading it back take, per compression.
+ * The persisted snapshot at scale, and a restart's path to its first findings, part by part.
  *
- *   yarn bench:snapshot [--entities 10000] [--postgres postgresql://postgres@127.0.0.1:5432]
+ *   yarn bench:snapshot [--entities 10000] [--cache FILE] [--codecs gzip,br,zstd1,zstd3]
+ *                       [--runs 1] [--postgres postgresql://postgres@127.0.0.1:5432] [--no-sqlite]
  *
- * The snapshot is the document the graph service exports (entities with their parsed contracts
- * and problems, the graph, the findings) for a layered catalog of N components with inline
- * contracts (src/__testUtils__/generatedCatalog.ts), analysed by the default rules. Each
- * compression is timed on node:zlib's asynchronous forms (libuv's thread pool, as SnapshotStore
- * runs them), three runs, the best kept; then a save and a load through SnapshotStore on SQLite
- * in memory (and PostgreSQL with --postgres), compression included; and a restart's first
- * findings: the latest read back and adopted by the plugin's ContractsGraphService (its worker).
+ * The snapshot is the one the plugin persists (format 3, services/analysis/persisted.ts): a
+ * generated catalog of N components with inline contracts (src/__testUtils__/generatedCatalog.ts)
+ * loaded by ContractsGraphService from a paged catalog, then exported by its worker uncompressed.
+ * With --cache FILE it is read from FILE when it exists and written there otherwise (computing
+ * 100k takes minutes). Then:
+ *
+ * 1. each compression (node:zlib's asynchronous forms, on libuv's thread pool as the worker runs
+ *    them): stored size, compress and decompress time (best of --runs);
+ * 2. what the worker does with the decompressed bytes before the main thread can read the first
+ *    piece (decodeSnapshot: the pieces as strings; entitiesOf: its entities), timed here on the
+ *    bench's own thread — the same code;
+ * 3. per database (SQLite in memory unless --no-sqlite; PostgreSQL with --postgres), per stored
+ *    compression: SnapshotStore.save of the compressed body (as the computing replica saves it)
+ *    and SnapshotStore.latest({decode:false}) (as a starting replica reads it), each with the
+ *    longest the event loop waited meanwhile (monitorEventLoopDelay, 10 ms resolution);
+ * 4. the restart: that read, then ContractsGraphService.adoptSnapshot of its bytes — the worker's
+ *    decompression and other work and the main thread's receiving of the pieces as its log says,
+ *    the whole until the findings are served, and the event loop's longest wait.
+ *
+ * Every figure comes with the load average (a shared 2-core machine: compare runs of one session).
  */
 /* eslint-disable no-console */
-import {
-  createAnalyzer,
-  defaultRules,
-  parseEntityContract,
-} from '@backstage-contracts/plugin-contracts-common';
-import type { AuthService, LoggerService } from '@backstage/backend-plugin-api';
-import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import { knex as createKnex, type Knex } from 'knex';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { serviceAuth, silentLogger } from './benchStubs';
 import { generatedEntities } from '../src/__testUtils__/generatedCatalog';
+import { pagedCatalog } from '../src/__testUtils__/pagedCatalog';
 import {
   decodeBody,
   encodeBody,
@@ -30,166 +44,251 @@ import {
   SnapshotStore,
 } from '../src/database/SnapshotStore';
 import { ContractsGraphService } from '../src/services/ContractsGraphService';
-import {
-  contractSourcesOf,
-  entityToSummary,
-} from '../src/services/entityModel';
+import { entitiesOf } from '../src/services/analysis/lazyEntity';
+import { decodeSnapshot } from '../src/services/analysis/persisted';
+import { PERSISTED_SNAPSHOT_FORMAT } from '../src/services/analysis/protocol';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const N = Number(arg('entities') ?? 10000);
+const CACHE = arg('cache');
+const RUNS = Number(arg('runs') ?? 1);
 const POSTGRES = arg('postgres');
+const SQLITE = !process.argv.includes('--no-sqlite');
+
+/** A compression compared: its name, how it compresses, and the encoding it is stored as. */
+interface Codec {
+  name: string;
+  encoding: string;
+  encode: (b: Buffer) => Promise<Buffer>;
+}
+
+const zstdAt = (level: number) => (b: Buffer) =>
+  promisify(zlib.zstdCompress)(b, {
+    params: {
+      [zlib.constants.ZSTD_c_compressionLevel]: level,
+      [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
+    },
+  });
+
+const CODECS: Record<string, Codec> = {
+  gzip1: {
+    name: 'gzip 1',
+    encoding: 'gzip',
+    encode: b => promisify(zlib.gzip)(b, { level: 1 }),
+  },
+  gzip: {
+    name: 'gzip 6',
+    encoding: 'gzip',
+    encode: b => encodeBody(b, 'gzip'),
+  },
+  br: { name: 'brotli 4', encoding: 'br', encode: b => encodeBody(b, 'br') },
+  zstd: {
+    name: 'zstd (store)',
+    encoding: 'zstd',
+    encode: b => encodeBody(b, 'zstd' as SnapshotEncoding),
+  },
+  zstd1: { name: 'zstd 1', encoding: 'zstd', encode: zstdAt(1) },
+  zstd3: { name: 'zstd 3', encoding: 'zstd', encode: zstdAt(3) },
+  zstd6: { name: 'zstd 6', encoding: 'zstd', encode: zstdAt(6) },
+};
+const codecs = (arg('codecs') ?? 'gzip,br,zstd1,zstd3').split(',').map(c => {
+  if (!CODECS[c]) throw new Error(`unknown codec ${c}`);
+  return CODECS[c];
+});
+
+const load = () => `load ${loadavg()[0].toFixed(1)}`;
+const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const ms = (n: number) => `${Math.round(n)} ms`;
 
 async function best<T>(runs: number, fn: () => Promise<T>) {
-  let ms = Infinity;
+  let time = Infinity;
   let value!: T;
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
     value = await fn();
-    ms = Math.min(ms, performance.now() - t);
+    time = Math.min(time, performance.now() - t);
   }
-  return { ms, value };
+  return { ms: time, value };
 }
 
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+/** `fn`'s time, and the longest the event loop waited while it ran (ms). */
+async function watched<T>(fn: () => Promise<T>) {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  const t = performance.now();
+  const value = await fn();
+  const time = performance.now() - t;
+  h.disable();
+  return { ms: time, maxDelay: h.max / 1e6, value };
+}
 
-const silent: LoggerService = {
-  info() {},
-  warn() {},
-  error() {},
-  debug() {},
-  child: () => silent,
-};
+/** The persisted snapshot of N generated entities, uncompressed (computed, or from --cache). */
+async function snapshotBytes(): Promise<Buffer> {
+  if (CACHE && existsSync(CACHE)) {
+    const bytes = readFileSync(CACHE);
+    console.log(`snapshot read from ${CACHE}: ${mb(bytes.length)}`);
+    return bytes;
+  }
+  const entities = generatedEntities(N);
+  const service = new ContractsGraphService({
+    catalog: pagedCatalog(entities),
+    auth: serviceAuth,
+    logger: silentLogger,
+    engineConfig: {},
+    rules: defaultRules,
+  });
+  const t = performance.now();
+  await service.refreshAll();
+  const computeMs = performance.now() - t;
+  const exported = (await service.exportSnapshot('identity'))!;
+  await service.close();
+  const bytes = Buffer.from(exported.bytes);
+  console.log(
+    `snapshot of ${N} entities computed in ${ms(computeMs)}: ${mb(
+      bytes.length,
+    )} (${load()})`,
+  );
+  if (CACHE) writeFileSync(CACHE, bytes);
+  return bytes;
+}
 
-/**
- * A restart's first findings: the latest snapshot read from the store (and decompressed), then
- * adopted by the plugin's graph service (decoded and loaded in its worker, swapped in).
- */
-async function adoptFromStore(name: string, store: SnapshotStore) {
+/** What the worker does with the decompressed bytes before the first piece can be pulled. */
+function workerParse(raw: Buffer) {
+  const t = performance.now();
+  const doc = decodeSnapshot(raw, PERSISTED_SNAPSHOT_FORMAT);
+  const decodeMs = performance.now() - t;
+  let entities = 0;
+  for (const part of doc.parts) entities += entitiesOf(part).length;
+  const entitiesMs = performance.now() - t - decodeMs;
+  console.log(
+    `worker before the first piece: decodeSnapshot ${ms(decodeMs)} (${
+      doc.parts.length
+    } pieces as strings), entitiesOf ${ms(
+      entitiesMs,
+    )} (${entities} entities) (${load()})`,
+  );
+}
+
+/** A logger that keeps the fields of the graph service's adoption line. */
+function adoptionLogger() {
+  const seen: Record<string, unknown> = {};
+  const logger: LoggerService = {
+    ...silentLogger,
+    info(message, meta) {
+      if (message.includes('persisted snapshot adopted')) {
+        Object.assign(seen, meta);
+      }
+    },
+    child: () => logger,
+  };
+  return { logger, seen };
+}
+
+/** The restart: the latest read from the store, adopted by a new graph service (its worker). */
+async function restart(name: string, store: SnapshotStore, codec: string) {
+  const { logger, seen } = adoptionLogger();
   const graph = new ContractsGraphService({
-    catalog: {} as CatalogService, // not read: the replica only serves
-    auth: {} as AuthService,
-    logger: silent,
+    catalog: pagedCatalog([]), // not read: the replica only serves
+    auth: serviceAuth,
+    logger,
     engineConfig: {},
     rules: defaultRules,
   });
   graph.setComputing(false);
-  const t = performance.now();
-  const latest = (await store.latest(1))!;
-  const read = performance.now() - t;
-  await graph.adoptSnapshot(new Uint8Array(latest.body), {
-    version: latest.version,
-    computedAt: latest.computedAt,
-    lastSuccessAt: latest.checkedAt,
-  });
-  const total = performance.now() - t;
+  const read = await watched(() =>
+    store.latest(PERSISTED_SNAPSHOT_FORMAT, { decode: false }),
+  );
+  const latest = read.value!;
+  const adopt = await watched(() =>
+    graph.adoptSnapshot(new Uint8Array(latest.body), {
+      version: latest.version,
+      encoding: latest.encoding,
+      computedAt: latest.computedAt,
+      lastSuccessAt: latest.checkedAt,
+    }),
+  );
+  const findings = graph.snapshot().items.findings.length;
   console.log(
-    `${name.padEnd(10)} restart: read + decompress ${read.toFixed(
-      0,
-    )} ms, adopted (findings served) after ${total.toFixed(0)} ms: ${
-      graph.snapshot().items.findings.length
-    } findings`,
+    `${name} ${codec} restart: read ${ms(read.ms)} (max delay ${ms(
+      read.maxDelay,
+    )}) + adopt ${ms(adopt.ms)} (worker ${seen.workerMs} ms, of it decompress ${
+      seen.decompressMs
+    } ms; main thread receive ${
+      seen.receiveMs
+    } ms; the rest, worker start and messages ${ms(
+      adopt.ms - Number(seen.workerMs) - Number(seen.receiveMs),
+    )}; max delay ${ms(adopt.maxDelay)}) = first findings after ${ms(
+      read.ms + adopt.ms,
+    )}: ${findings} findings (${load()})`,
   );
   await graph.close();
 }
 
-async function storeRoundTrip(name: string, db: Knex, body: Buffer) {
-  await db.migrate.latest({
-    directory: `${__dirname}/../migrations`,
-  });
+async function storeRoundTrip(
+  name: string,
+  db: Knex,
+  raw: Buffer,
+  stored: Array<[Codec, Buffer]>,
+) {
+  await db.migrate.latest({ directory: `${__dirname}/../migrations` });
   const store = new SnapshotStore(db);
-  for (const encoding of ['gzip', 'br'] as SnapshotEncoding[]) {
-    const save = await best(3, () =>
+  for (const [codec, body] of stored) {
+    const now = new Date().toISOString();
+    const save = await watched(() =>
       store.save({
         body,
-        format: 1,
-        computedAt: new Date().toISOString(),
-        checkedAt: new Date().toISOString(),
-        encoding,
+        format: PERSISTED_SNAPSHOT_FORMAT,
+        computedAt: now,
+        checkedAt: now,
+        encoding: codec.encoding as SnapshotEncoding,
+        sizeBytes: raw.length,
       }),
     );
-    const head = await best(20, () => store.head());
-    const load = await best(3, () => store.latest(1));
     console.log(
-      `${name.padEnd(10)} ${encoding.padEnd(4)}  save ${save.ms.toFixed(
-        0,
-      )} ms   head ${head.ms.toFixed(1)} ms   load ${load.ms.toFixed(0)} ms`,
+      `${name} ${codec.name}: save ${ms(save.ms)} (max delay ${ms(
+        save.maxDelay,
+      )}) (${load()})`,
     );
+    await restart(name, store, codec.name);
   }
-  await adoptFromStore(name, store);
   await db.destroy();
 }
 
 async function main() {
-  const entities = generatedEntities(N);
-  const analyzer = createAnalyzer({ rules: defaultRules });
-  const stored = [];
-  for (const e of entities) {
-    const summary = entityToSummary(e);
-    const declared = contractSourcesOf(e);
-    const parsed = declared
-      ? parseEntityContract(summary.ref, declared.sources)
-      : undefined;
-    analyzer.upsert(summary, parsed?.contract);
-    stored.push({
-      key: summary.ref.toLowerCase(),
-      etag: e.metadata.etag,
-      summary,
-      contract: parsed?.contract,
-      problems: parsed?.problems ?? [],
-    });
-  }
-  const result = analyzer.result();
-  const t = performance.now();
-  const json = JSON.stringify({
-    format: 1,
-    computedAt: new Date().toISOString(),
-    entities: stored,
-    result: {
-      graph: { nodes: result.graph.nodes, edges: result.graph.edges },
-      findings: result.findings,
-    },
-  });
-  const body = Buffer.from(json, 'utf8');
+  const raw = await snapshotBytes();
   console.log(
-    `${N} entities, ${result.findings.length} findings: snapshot ${mb(
-      body.length,
-    )} (JSON.stringify ${(performance.now() - t).toFixed(
-      0,
-    )} ms); load ${loadavg()[0].toFixed(1)}`,
+    `compression     stored     ratio   compress  decompress  (${load()})`,
   );
-  console.log('compression      stored     ratio  compress  decompress');
-  const variants: Array<[string, (b: Buffer) => Promise<Buffer>, string]> = [
-    ['gzip 1', b => encodeBody1(b, 'gzip', 1), 'gzip'],
-    ['gzip 6 (used)', b => encodeBody(b, 'gzip'), 'gzip'],
-    ['brotli 1', b => encodeBody1(b, 'br', 1), 'br'],
-    ['brotli 4 (used)', b => encodeBody(b, 'br'), 'br'],
-    ['brotli 6', b => encodeBody1(b, 'br', 6), 'br'],
-  ];
-  for (const [name, encode, encoding] of variants) {
-    const c = await best(3, () => encode(body));
-    const d = await best(3, () => decodeBody(c.value, encoding));
+  const stored: Array<[Codec, Buffer]> = [];
+  for (const codec of codecs) {
+    const c = await best(RUNS, () => codec.encode(raw));
+    const d = await best(RUNS, () => decodeBody(c.value, codec.encoding));
+    if (!d.value.equals(raw)) throw new Error(`${codec.name}: not the same`);
+    stored.push([codec, c.value]);
     console.log(
-      `${name.padEnd(16)} ${mb(c.value.length).padStart(8)}  ${(
-        body.length / c.value.length
+      `${codec.name.padEnd(14)} ${mb(c.value.length).padStart(8)}  ${(
+        raw.length / c.value.length
       )
         .toFixed(1)
-        .padStart(5)}×  ${c.ms.toFixed(0).padStart(6)} ms  ${d.ms
-        .toFixed(0)
-        .padStart(6)} ms`,
+        .padStart(5)}×  ${ms(c.ms).padStart(9)}  ${ms(d.ms).padStart(10)}`,
     );
   }
-  await storeRoundTrip(
-    'SQLite',
-    createKnex({
-      client: 'better-sqlite3',
-      connection: ':memory:',
-      useNullAsDefault: true,
-    }),
-    body,
-  );
+  workerParse(raw);
+  if (SQLITE) {
+    await storeRoundTrip(
+      'SQLite',
+      createKnex({
+        client: 'better-sqlite3',
+        connection: ':memory:',
+        useNullAsDefault: true,
+      }),
+      raw,
+      stored,
+    );
+  }
   if (POSTGRES) {
     const database = `bench_snapshot_${process.pid}`;
     const admin = createKnex({ client: 'pg', connection: POSTGRES });
@@ -201,27 +300,14 @@ async function main() {
           client: 'pg',
           connection: `${POSTGRES.replace(/\/$/, '')}/${database}`,
         }),
-        body,
+        raw,
+        stored,
       );
     } finally {
       await admin.raw(`drop database ${database}`);
       await admin.destroy();
     }
   }
-}
-
-/** A level other than the store's, for the comparison. */
-async function encodeBody1(
-  body: Buffer,
-  encoding: 'gzip' | 'br',
-  level: number,
-): Promise<Buffer> {
-  const zlib = await import('node:zlib');
-  const { promisify } = await import('node:util');
-  if (encoding === 'gzip') return promisify(zlib.gzip)(body, { level });
-  return promisify(zlib.brotliCompress)(body, {
-    params: { [zlib.constants.BROTLI_PARAM_QUALITY]: level },
-  });
 }
 
 main().catch(error => {

@@ -5,6 +5,7 @@ import {
 import type { Knex } from 'knex';
 import {
   decodeBody,
+  DEFAULT_SNAPSHOT_ENCODING,
   encodeBody,
   type SnapshotEncoding,
 } from './snapshotEncoding';
@@ -21,8 +22,10 @@ const migrationsDir = resolvePackagePath(
 
 export {
   decodeBody,
+  DEFAULT_SNAPSHOT_ENCODING,
   encodeBody,
   type SnapshotEncoding,
+  zstdAvailable,
 } from './snapshotEncoding';
 
 /** What the store knows of a persisted snapshot, without its body. */
@@ -123,7 +126,7 @@ export class SnapshotStore {
      */
     sizeBytes?: number;
   }): Promise<PersistedSnapshotMeta & { storedBytes: number }> {
-    const encoding = snapshot.encoding ?? 'gzip';
+    const encoding = snapshot.encoding ?? DEFAULT_SNAPSHOT_ENCODING;
     const compressed = snapshot.sizeBytes !== undefined;
     const stored = compressed
       ? snapshot.body

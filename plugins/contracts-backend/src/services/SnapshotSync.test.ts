@@ -143,7 +143,7 @@ describe.each(databases.eachSupportedId())('SnapshotSync on %p', id => {
         pollIntervalMs: POLL_MS,
         leaseMs: LEASE_MS,
         keep: 3,
-        encoding: 'gzip',
+        encoding: 'zstd',
       },
       staleAfterMs,
       replicaId: name,
@@ -278,8 +278,10 @@ describe('contracts.snapshots', () => {
       pollIntervalMs: 1000,
       leaseMs: 15_000,
       keep: 3,
-      encoding: 'gzip',
+      encoding: 'zstd',
     });
+    expect(read({ compression: 'gzip' }).encoding).toBe('gzip');
+    expect(read({ compression: 'none' }).encoding).toBe('identity');
     expect(
       read({
         pollIntervalSeconds: 0.5,
@@ -300,8 +302,8 @@ describe('contracts.snapshots', () => {
     expect(() => read({ keep: 0 })).toThrow(
       'contracts.snapshots.keep must be a whole number above 0',
     );
-    expect(() => read({ compression: 'zstd' })).toThrow(
-      'contracts.snapshots.compression must be one of gzip, brotli, none, not "zstd"',
+    expect(() => read({ compression: 'lz4' })).toThrow(
+      'contracts.snapshots.compression must be one of zstd, gzip, brotli, none, not "lz4"',
     );
   });
 });

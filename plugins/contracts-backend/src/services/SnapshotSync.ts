@@ -2,9 +2,11 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { Config } from '@backstage/config';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type {
-  SnapshotEncoding,
-  SnapshotStore,
+import {
+  DEFAULT_SNAPSHOT_ENCODING,
+  type SnapshotEncoding,
+  type SnapshotStore,
+  zstdAvailable,
 } from '../database/SnapshotStore';
 
 /** What a replica is told of a persisted snapshot it adopts. */
@@ -87,17 +89,31 @@ export function readSnapshotSettings(root: Config): SnapshotSettings {
   if (!Number.isInteger(keep) || keep < 1) {
     throw new Error('contracts.snapshots.keep must be a whole number above 0');
   }
-  const compression = config?.getOptionalString('compression') ?? 'gzip';
   const encodings: Record<string, SnapshotEncoding> = {
+    zstd: 'zstd',
     gzip: 'gzip',
     brotli: 'br',
     none: 'identity',
   };
+  const compression = config?.getOptionalString('compression');
+  if (compression === undefined) {
+    return {
+      pollIntervalMs,
+      leaseMs,
+      keep,
+      encoding: DEFAULT_SNAPSHOT_ENCODING,
+    };
+  }
   if (!encodings[compression]) {
     throw new Error(
-      `contracts.snapshots.compression must be one of gzip, brotli, none, not ${JSON.stringify(
+      `contracts.snapshots.compression must be one of zstd, gzip, brotli, none, not ${JSON.stringify(
         compression,
       )}`,
+    );
+  }
+  if (compression === 'zstd' && !zstdAvailable) {
+    throw new Error(
+      `contracts.snapshots.compression zstd needs Node 22.15 or later (this is ${process.version})`,
     );
   }
   return { pollIntervalMs, leaseMs, keep, encoding: encodings[compression] };
