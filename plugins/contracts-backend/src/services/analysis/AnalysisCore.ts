@@ -32,12 +32,13 @@ import {
   type EntityWire,
   type ExportedSnapshot,
   PERSISTED_SNAPSHOT_FORMAT,
+  type PulledPart,
   type StoredEntity,
   type TransferHeader,
   type TransferItems,
   type TransferPart,
 } from './protocol';
-import { writeItems } from './graphItems';
+import { pulledPart, writeItems } from './graphItems';
 import { graphJson } from './graphJson';
 import { entitiesOf, LazyEntity } from './lazyEntity';
 import {
@@ -341,12 +342,14 @@ export class AnalysisCore implements AnalysisMethods {
     );
   }
 
-  pull(transferId: number, index: number): TransferPart {
+  pull(transferId: number, index: number): PulledPart {
     const parts = this.transfers.get(transferId);
     if (!parts || index >= parts.length) {
       throw new Error(`no part ${index} of transfer ${transferId}`);
     }
-    return parts[index];
+    // parsed here (the main thread indexes it from the columns): while the main thread reads
+    // the piece before it
+    return pulledPart(parts[index]);
   }
 
   release(transferId: number): void {

@@ -2,7 +2,12 @@ import type {
   AnalysisResult,
   Finding,
 } from '@backstage-contracts/plugin-contracts-common';
-import { FindingFlag } from './graphItems';
+import {
+  FindingFlag,
+  pulledBuffers,
+  pulledPart,
+  writeItems,
+} from './graphItems';
 import { itemsOf } from './receive';
 
 const finding = (i: number) =>
@@ -97,5 +102,43 @@ describe('GraphItems', () => {
         return r ? JSON.parse(r) : f;
       }),
     );
+  });
+
+  it('hands a piece over with its places and columns, made from its JSON', () => {
+    const json = (items: object[]) => items.map(x => JSON.stringify(x));
+    const part = pulledPart({
+      ...writeItems({
+        f: json(result.findings),
+        n: json(result.graph.nodes),
+        e: json(result.graph.edges),
+      }),
+      entities: [],
+      entityJson: '',
+    });
+    const { counts, places, columns } = part;
+    expect(counts).toEqual([50, 2, 1]);
+    const texts: string[] = [];
+    let at = 0;
+    for (const n of counts) {
+      for (let i = 0; i < n; i++) {
+        texts.push(part.json.slice(places[at + i], places[at + n + i]));
+      }
+      at += 2 * n;
+    }
+    expect(texts).toEqual(
+      json([...result.findings, ...result.graph.nodes, ...result.graph.edges]),
+    );
+    expect(columns.findingIds).toEqual(result.findings.map(f => f.id));
+    expect(columns.evidence).toEqual(result.findings.map(f => f.evidence));
+    expect(columns.consumers[1]).toBe('component:default/a-1');
+    expect(columns.providers[1]).toBe('component:default/b');
+    expect(columns.nodeKeys).toEqual([
+      'component:default/b',
+      'component:default/a-1',
+    ]);
+    expect([...columns.nodeHasContract]).toEqual([1, 0]);
+    expect([...columns.findingSeverity.slice(0, 2)]).toEqual([1, 0]);
+    // each its own memory, to be handed over
+    expect(new Set(pulledBuffers(part)).size).toBe(4);
   });
 });

@@ -5,6 +5,7 @@ import type {
   GraphNode,
   Severity,
 } from '@backstage-contracts/plugin-contracts-common';
+import type { PulledPart, TransferPart } from './protocol';
 
 /** The severities, by their code in {@link GraphItems.findingSeverity}. */
 export const SEVERITIES: readonly Severity[] = [
@@ -191,10 +192,38 @@ export function isIdentity(recipe: Int32Array, length: number): boolean {
   return true;
 }
 
+/** A column of bytes grown by doubling, a copy a memcpy. */
+export class ByteColumn {
+  bytes = new Uint8Array(1024);
+  length = 0;
+
+  /** Appends `values`. */
+  addAll(values: Uint8Array) {
+    this.bytes = reserve(this.bytes, this.length + values.length);
+    this.bytes.set(values, this.length);
+    this.length += values.length;
+  }
+
+  values(): Uint8Array {
+    return this.bytes.slice(0, this.length);
+  }
+}
+
+/** `a`, or a copy of it with room for `n` items (at least twice its length). */
+function reserve<A extends Uint8Array | Uint32Array>(a: A, n: number): A {
+  if (n <= a.length) return a;
+  const b = new (a.constructor as new (length: number) => A)(
+    Math.max(n, a.length * 2),
+  );
+  b.set(a);
+  return b;
+}
+
 /**
- * Rows as they are read from a transfer's pieces: typed arrays grown by doubling, a copy a
- * memcpy (with number arrays, the 100k first load's CPU profile showed stretches of 30–40 ms
- * in their pushes, `node --cpu-prof --import tsx scripts/bench-recompute.ts --entities 100000`).
+ * Rows as they are read from a transfer's pieces: typed arrays grown by doubling, a piece's rows
+ * copied in as the worker sent them (memcpy; with number arrays, the 100k first load's CPU
+ * profile showed stretches of 30–40 ms in their pushes,
+ * `node --cpu-prof --import tsx scripts/bench-recompute.ts --entities 100000`).
  */
 export class RowBuilder {
   piece = new Uint32Array(1024);
@@ -202,23 +231,16 @@ export class RowBuilder {
   end = new Uint32Array(1024);
   length = 0;
 
-  add(piece: number, start: number, end: number) {
-    if (this.length === this.piece.length) this.grow();
-    this.piece[this.length] = piece;
-    this.start[this.length] = start;
-    this.end[this.length] = end;
-    this.length++;
-  }
-
-  private grow() {
-    const more = (a: Uint32Array) => {
-      const b = new Uint32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.piece = more(this.piece);
-    this.start = more(this.start);
-    this.end = more(this.end);
+  /** The items of piece `piece` from `starts[i]` to `ends[i]`. */
+  addPiece(piece: number, starts: Uint32Array, ends: Uint32Array) {
+    const n = this.length + starts.length;
+    this.piece = reserve(this.piece, n);
+    this.start = reserve(this.start, n);
+    this.end = reserve(this.end, n);
+    this.piece.fill(piece, this.length, n);
+    this.start.set(starts, this.length);
+    this.end.set(ends, this.length);
+    this.length = n;
   }
 
   rows<T>(texts: readonly string[]): JsonRows<T> {
@@ -399,4 +421,70 @@ export function writeItems(fields: {
     json += ']';
   }
   return { json: `${json}}`, offsets: [...counts, ...places] };
+}
+
+/**
+ * A piece as the worker answers `pull`: with where its items are and what the main thread
+ * indexes them by, made here from its JSON (in the worker: the main thread then indexes a piece
+ * without parsing it, and copies its places in).
+ */
+export function pulledPart(part: TransferPart): PulledPart {
+  const { json, offsets } = part;
+  const [nf, nn, ne] = offsets;
+  const places = new Uint32Array(2 * (nf + nn + ne));
+  let at = 3;
+  let out = 0;
+  /** The next `n` items' places (their starts, then their ends), and their JSON as an array. */
+  const items = (n: number) => {
+    for (let i = 0; i < n; i++) {
+      places[out + i] = offsets[at + 2 * i];
+      places[out + n + i] = offsets[at + 2 * i + 1];
+    }
+    const text = n
+      ? `[${json.slice(offsets[at], offsets[at + 2 * n - 1])}]`
+      : '[]';
+    at += 2 * n;
+    out += 2 * n;
+    return text;
+  };
+  const findings = JSON.parse(items(nf)) as Finding[];
+  const nodes = JSON.parse(items(nn)) as GraphNode[];
+  items(ne);
+  const severity = new Uint8Array(nf);
+  const flags = new Uint8Array(nf);
+  findings.forEach((f, i) => {
+    [severity[i], flags[i]] = findingColumns(f);
+  });
+  const hasContract = new Uint8Array(nn);
+  nodes.forEach((n, i) => {
+    hasContract[i] = n.hasContract ? 1 : 0;
+  });
+  return {
+    json,
+    entities: part.entities,
+    entityJson: part.entityJson,
+    counts: [nf, nn, ne],
+    places,
+    columns: {
+      findingIds: findings.map(f => f.id),
+      evidence: findings.map(f => f.evidence),
+      consumers: findings.map(f => f.consumer.toLowerCase()),
+      providers: findings.map(f => f.provider.toLowerCase()),
+      findingSeverity: severity,
+      findingFlags: flags,
+      nodeKeys: nodes.map(n => n.ref.toLowerCase()),
+      nodeHasContract: hasContract,
+    },
+  };
+}
+
+/** The memory of a pulled piece's typed arrays: handed over to the main thread, not copied. */
+export function pulledBuffers(part: PulledPart): ArrayBuffer[] {
+  const { places, columns } = part;
+  return [
+    places,
+    columns.findingSeverity,
+    columns.findingFlags,
+    columns.nodeHasContract,
+  ].map(a => a.buffer as ArrayBuffer);
 }

@@ -68,7 +68,9 @@ export class LazyEntity implements StoredEntity {
 const NO_PROBLEMS = Object.freeze([]) as unknown as ContractProblem[];
 
 /** The entities of a piece, each with its JSON in the piece's `entityJson`. */
-export function entitiesOf(part: TransferPart): Array<[string, LazyEntity]> {
+export function entitiesOf(
+  part: Pick<TransferPart, 'entities' | 'entityJson'>,
+): Array<[string, LazyEntity]> {
   let start = 0;
   return part.entities.map(([k, etag, problems, end, hash]) => {
     const stored = new LazyEntity(

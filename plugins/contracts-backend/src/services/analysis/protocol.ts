@@ -116,6 +116,38 @@ export interface TransferPart {
   entityJson: string;
 }
 
+/**
+ * A piece as the worker answers `pull`: its JSON and entities as sent, where each item is in its
+ * JSON, and what the main thread indexes its items by (made in the worker, which parses the
+ * piece: the main thread keeps its JSON as it is, and copies the places in). The typed arrays
+ * are handed over (each its own memory), not copied.
+ */
+export interface PulledPart {
+  json: string;
+  entities: EntityWire[];
+  entityJson: string;
+  /** The numbers of findings, nodes and edges. */
+  counts: [number, number, number];
+  /**
+   * Where each item is in `json`: the findings' starts, then their ends; the nodes' and the
+   * edges' the same.
+   */
+  places: Uint32Array;
+  columns: {
+    /** Per finding: its id, evidence hash, lower-cased consumer and provider refs. */
+    findingIds: string[];
+    evidence: string[];
+    consumers: string[];
+    providers: string[];
+    /** Per finding: its severity's code and flags (graphItems' SEVERITIES, FindingFlag). */
+    findingSeverity: Uint8Array;
+    findingFlags: Uint8Array;
+    /** Per node: its lower-cased ref, and 1 when it has a contract. */
+    nodeKeys: string[];
+    nodeHasContract: Uint8Array;
+  };
+}
+
 /** A piece's JSON, parsed. */
 export interface TransferItems {
   f?: Finding[];
@@ -179,8 +211,8 @@ export interface AnalysisMethods {
     observations: Array<[string, Observation[]]>,
     analyse?: boolean,
   ): TransferHeader | undefined;
-  /** One piece of an announced transfer. */
-  pull(transferId: number, index: number): TransferPart;
+  /** One piece of an announced transfer, with its items' places and columns. */
+  pull(transferId: number, index: number): PulledPart;
   /** The transfer is read (or given up): its pieces are freed. */
   release(transferId: number): void;
   /**

@@ -1,20 +1,17 @@
-import type {
-  AnalysisResult,
-  Finding,
-  GraphNode,
-} from '@backstage-contracts/plugin-contracts-common';
+import type { AnalysisResult } from '@backstage-contracts/plugin-contracts-common';
 import type { GraphSnapshot } from '../ContractsGraphService';
 import type { AnalysisHost } from './AnalysisHost';
 import {
-  findingColumns,
+  ByteColumn,
   GraphItems,
   isIdentity,
+  pulledPart,
   RowBuilder,
   writeItems,
 } from './graphItems';
 import { entitiesOf } from './lazyEntity';
 import { OverlayMap } from './overlayMap';
-import type { StoredEntity, TransferHeader, TransferPart } from './protocol';
+import type { PulledPart, StoredEntity, TransferHeader } from './protocol';
 
 /**
  * Pieces of a transfer asked for ahead of the one being read: one, so that the next is on its
@@ -24,9 +21,6 @@ const PULL_AHEAD = 1;
 
 /** A turn of the event loop: each piece is read in a task of its own. */
 const turn = () => new Promise<void>(resolve => setImmediate(resolve));
-
-/** The key of an entity ref in the graph's maps: lower-cased. */
-const key = (ref: string) => ref.toLowerCase();
 
 /** What a transfer makes: a snapshot's content, to serve once it is complete. */
 export type ReceivedSnapshot = Pick<
@@ -42,10 +36,10 @@ class Added {
   readonly edges = new RowBuilder();
   readonly findingIds: string[] = [];
   readonly evidence: string[] = [];
-  readonly findingSeverity: number[] = [];
-  readonly findingFlags: number[] = [];
+  readonly findingSeverity = new ByteColumn();
+  readonly findingFlags = new ByteColumn();
   readonly nodeKeys: string[] = [];
-  readonly nodeHasContract: number[] = [];
+  readonly nodeHasContract = new ByteColumn();
   /** A full transfer's indexes, made while its pieces come (no task at its end is O(N)). */
   private readonly index?: {
     findingRow: Map<string, number>;
@@ -65,46 +59,48 @@ class Added {
     }
   }
 
-  /** A piece's items: their places kept, and the fields the indexes need read. */
-  read(part: TransferPart) {
-    const { json, offsets } = part;
-    const [nf, nn, ne] = offsets;
+  /**
+   * A piece's items: their places copied in, and the indexes fed from the columns the worker
+   * made (nothing parsed here).
+   */
+  read(part: PulledPart) {
+    const { json, counts, places, columns: c } = part;
+    const [nf, nn, ne] = counts;
     if (!nf && !nn && !ne) return;
     const piece = this.texts.length;
     this.texts.push(json);
-    let at = 3;
-    /** The next `n` items' rows, and (`parse`) the items parsed, as one array. */
-    const rows = <T>(n: number, into: RowBuilder, parse: boolean) => {
-      if (!n) return [];
-      const first = offsets[at];
-      for (let i = 0; i < n; i++, at += 2) {
-        into.add(piece, offsets[at], offsets[at + 1]);
-      }
-      return parse
-        ? (JSON.parse(`[${json.slice(first, offsets[at - 1])}]`) as T[])
-        : [];
-    };
+    let at = 0;
+    for (const [n, into] of [
+      [nf, this.findings],
+      [nn, this.nodes],
+      [ne, this.edges],
+    ] as const) {
+      into.addPiece(
+        piece,
+        places.subarray(at, at + n),
+        places.subarray(at + n, at + 2 * n),
+      );
+      at += 2 * n;
+    }
     const { index } = this;
-    for (const f of rows<Finding>(nf, this.findings, true)) {
-      if (index) {
-        const row = this.findingIds.length;
-        index.findingRow.set(f.id, row);
-        addRow(index.byEntity, key(f.consumer), row);
-        addRow(index.byEntity, key(f.provider), row);
+    if (index) {
+      const first = this.findingIds.length;
+      for (let i = 0; i < nf; i++) {
+        const row = first + i;
+        index.findingRow.set(c.findingIds[i], row);
+        addRow(index.byEntity, c.consumers[i], row);
+        addRow(index.byEntity, c.providers[i], row);
       }
-      this.findingIds.push(f.id);
-      this.evidence.push(f.evidence);
-      const [severity, flags] = findingColumns(f);
-      this.findingSeverity.push(severity);
-      this.findingFlags.push(flags);
+      const firstNode = this.nodeKeys.length;
+      for (let i = 0; i < nn; i++)
+        index.nodeRow.set(c.nodeKeys[i], firstNode + i);
     }
-    for (const n of rows<GraphNode>(nn, this.nodes, true)) {
-      const k = key(n.ref);
-      index?.nodeRow.set(k, this.nodeKeys.length);
-      this.nodeKeys.push(k);
-      this.nodeHasContract.push(n.hasContract ? 1 : 0);
-    }
-    rows(ne, this.edges, false);
+    for (const id of c.findingIds) this.findingIds.push(id);
+    for (const e of c.evidence) this.evidence.push(e);
+    for (const k of c.nodeKeys) this.nodeKeys.push(k);
+    this.findingSeverity.addAll(c.findingSeverity);
+    this.findingFlags.addAll(c.findingFlags);
+    this.nodeHasContract.addAll(c.nodeHasContract);
   }
 
   /** The items of a full transfer. */
@@ -117,12 +113,12 @@ class Added {
       this.edges.rows(this.texts),
       this.findingIds,
       this.evidence,
-      Uint8Array.from(this.findingSeverity),
-      Uint8Array.from(this.findingFlags),
+      this.findingSeverity.values(),
+      this.findingFlags.values(),
       findingRow,
       byEntity,
       this.nodeKeys,
-      Uint8Array.from(this.nodeHasContract),
+      this.nodeHasContract.values(),
       nodeRow,
     );
   }
@@ -132,7 +128,7 @@ class Added {
 export function itemsOf(result: AnalysisResult): GraphItems {
   const added = new Added();
   const json = (items: object[]) => items.map(x => JSON.stringify(x));
-  added.read({
+  const part = pulledPart({
     ...writeItems({
       f: json(result.findings),
       n: json(result.graph.nodes),
@@ -141,6 +137,7 @@ export function itemsOf(result: AnalysisResult): GraphItems {
     entities: [],
     entityJson: '',
   });
+  added.read(part);
   return added.full();
 }
 
@@ -171,13 +168,13 @@ function follow<T>(
 function followBytes(
   recipe: Int32Array,
   before: Uint8Array,
-  added: readonly number[],
+  added: ByteColumn,
 ): Uint8Array {
   if (isIdentity(recipe, before.length)) return before;
   const out = new Uint8Array(recipe.length);
   for (let i = 0; i < recipe.length; i++) {
     const r = recipe[i];
-    out[i] = r >= 0 ? before[r] : added[-r - 1];
+    out[i] = r >= 0 ? before[r] : added.bytes[-r - 1];
   }
   return out;
 }
@@ -309,7 +306,7 @@ export async function receiveTransfer(
   // the next piece is asked for while one is read: the worker answers meanwhile, and no piece
   // waits for a round trip of its own; a turn of the event loop between two pieces keeps each
   // in a task of its own, also when their answers are delivered together
-  const asked = new Map<number, Promise<TransferPart>>();
+  const asked = new Map<number, Promise<PulledPart>>();
   const ask = (i: number) => {
     if (i >= header.parts || asked.has(i)) return;
     const part = host.call('pull', header.id, i);

@@ -6,10 +6,12 @@
 import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisCore } from './AnalysisCore';
+import { pulledBuffers } from './graphItems';
 import type {
   AnalysisRequest,
   AnalysisResponse,
   AnalysisSettings,
+  PulledPart,
 } from './protocol';
 
 const port = parentPort;
@@ -23,6 +25,10 @@ if (port) {
     const transfer: ArrayBuffer[] = [];
     const bytes = (value as { bytes?: unknown })?.bytes;
     if (bytes instanceof Uint8Array) transfer.push(bytes.buffer as ArrayBuffer);
+    // a pulled piece's places and columns
+    if ((value as Partial<PulledPart>)?.places instanceof Uint32Array) {
+      transfer.push(...pulledBuffers(value as PulledPart));
+    }
     const recipes = (value as { recipes?: Record<string, Int32Array> })
       ?.recipes;
     if (recipes) {
