@@ -103,16 +103,22 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
     expect(await knex.schema.hasTable('contracts_graph_snapshot_head')).toBe(
       true,
     );
+    expect(await knex.schema.hasTable('contracts_graph_snapshot_pieces')).toBe(
+      true,
+    );
     await DatabaseDecisionsStore.migrateDownAll(knex);
     expect(await knex.schema.hasTable('contracts_graph_snapshots')).toBe(false);
+    expect(await knex.schema.hasTable('contracts_graph_snapshot_pieces')).toBe(
+      false,
+    );
     expect(await knex.schema.hasTable('contracts_graph_compute_lease')).toBe(
       false,
     );
   });
 
-  it('reads a body larger than one piece back whole', async () => {
-    const { store } = await createStore();
-    // 2.5 MB that does not compress: read in three pieces
+  it('writes a body larger than one piece in pieces, and reads it back whole', async () => {
+    const { knex, store } = await createStore();
+    // 2.5 MB that does not compress: three pieces
     const raw = randomBytes(2.5 * (1 << 20));
     const saved = await store.save({
       body: raw,
@@ -121,10 +127,55 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
       checkedAt: '2026-12-07T10:00:01.000Z',
       encoding: 'identity',
     });
+    const pieces = await knex('contracts_graph_snapshot_pieces')
+      .where({ version: saved.version })
+      .orderBy('seq');
+    expect(
+      pieces.map(p => [Number(p.seq), Buffer.from(p.bytes).length]),
+    ).toEqual([
+      [0, 1 << 20],
+      [1, 1 << 20],
+      [2, 0.5 * (1 << 20)],
+    ]);
     const latest = await store.latest(1);
     expect(latest).toMatchObject({
       version: saved.version,
       storedBytes: raw.length,
+      sizeBytes: raw.length,
+    });
+    expect(latest!.body.equals(raw)).toBe(true);
+    // an empty body has no piece, and reads back empty
+    await store.save({
+      body: Buffer.alloc(0),
+      format: 1,
+      computedAt: '2026-12-07T10:00:02.000Z',
+      checkedAt: '2026-12-07T10:00:02.000Z',
+      encoding: 'identity',
+    });
+    expect((await store.latest(1))!.body.length).toBe(0);
+  });
+
+  it('reads a snapshot written before its pieces were (the body in its row), larger than a piece', async () => {
+    const { knex, store } = await createStore();
+    const raw = randomBytes(2.5 * (1 << 20));
+    const stored = await encodeBody(raw, 'gzip');
+    const [row] = await knex('contracts_graph_snapshots')
+      .insert({
+        format: 1,
+        encoding: 'gzip',
+        body: stored,
+        size_bytes: raw.length,
+        computed_at: '2026-12-07T10:00:01.000Z',
+        checked_at: '2026-12-07T10:00:01.000Z',
+        created_at: '2026-12-07T10:00:01.000Z',
+      })
+      .returning('version');
+    const version = Number(typeof row === 'object' ? row.version : row);
+    const latest = await store.latest(1);
+    expect(latest).toMatchObject({
+      version,
+      encoding: 'gzip',
+      storedBytes: stored.length,
       sizeBytes: raw.length,
     });
     expect(latest!.body.equals(raw)).toBe(true);
@@ -161,11 +212,13 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
     expect(stored).toMatchObject({ version: second.version, encoding: 'zstd' });
     expect(stored!.body.length).toBe(second.storedBytes);
     expect((await decodeBody(stored!.body, 'zstd')).equals(body(2))).toBe(true);
-    // what is in the table is compressed
-    const row = await knex('contracts_graph_snapshots')
-      .where({ version: second.version })
-      .first();
-    expect(Buffer.from(row.body).length).toBe(second.storedBytes);
+    // what is in the table is compressed (one piece)
+    const pieces = await knex('contracts_graph_snapshot_pieces').where({
+      version: second.version,
+    });
+    expect(pieces.map(p => Buffer.from(p.bytes).length)).toEqual([
+      second.storedBytes,
+    ]);
   });
 
   it.each(['zstd', 'gzip', 'br'] as const)(
@@ -194,7 +247,7 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
   );
 
   it('keeps the last few snapshots of a format and deletes the older ones', async () => {
-    const { store } = await createStore(2);
+    const { knex, store } = await createStore(2);
     const saved = [];
     for (let n = 1; n <= 4; n++) saved.push(await save(store, n));
     const old = await save(store, 5, 0); // another format: a replica of an older release
@@ -206,6 +259,13 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
     // each reads its own format
     expect(JSON.parse((await store.latest(1))!.body.toString()).n).toBe(4);
     expect(JSON.parse((await store.latest(0))!.body.toString()).n).toBe(5);
+    // the pieces of the deleted ones are gone with them
+    const pieces = await knex('contracts_graph_snapshot_pieces').distinct(
+      'version',
+    );
+    expect(pieces.map(p => Number(p.version)).sort((a, b) => a - b)).toEqual(
+      await store.versions(),
+    );
   });
 
   it('moves the head’s check time on only for its own version, never back', async () => {

@@ -11,6 +11,7 @@ import {
 } from './snapshotEncoding';
 
 const SNAPSHOTS = 'contracts_graph_snapshots';
+const PIECES = 'contracts_graph_snapshot_pieces';
 const HEAD = 'contracts_graph_snapshot_head';
 const HEAD_ID = 1;
 const LEASE = 'contracts_graph_compute_lease';
@@ -64,6 +65,9 @@ interface SnapshotRow {
   checked_at: string;
   created_at: string;
   computed_by: string | null;
+  /** Pieces in {@link PIECES}; null: the body is in `body` (a row written before them). */
+  pieces?: number | string | null;
+  stored_bytes?: number | string | null;
 }
 
 interface HeadRow {
@@ -75,7 +79,11 @@ interface HeadRow {
   computed_by: string | null;
 }
 
-/** The most bytes of a stored body read at once (see SnapshotStore's readBody). */
+/**
+ * The most bytes of a stored body written or read at once: the drivers copy a bound value into
+ * their message, and decode a read one, in one task of the event loop (at 100k entities the
+ * body is ~27 MB, and pg's bind of it in one piece took 0.8-1.7 s in bench:scale's profiles).
+ */
 const BODY_PIECE = 1 << 20;
 
 /** The default of `keep`: the snapshots kept (per format), the latest included. */
@@ -131,12 +139,15 @@ export class SnapshotStore {
     const stored = compressed
       ? snapshot.body
       : await encodeBody(snapshot.body, encoding);
+    const pieces = Math.ceil(stored.length / BODY_PIECE);
     const version = await this.db.transaction(async tx => {
       const [row] = await tx(SNAPSHOTS)
         .insert({
           format: snapshot.format,
           encoding,
-          body: stored,
+          body: Buffer.alloc(0),
+          pieces,
+          stored_bytes: stored.length,
           size_bytes: snapshot.sizeBytes ?? snapshot.body.length,
           computed_at: snapshot.computedAt,
           checked_at: snapshot.checkedAt,
@@ -145,6 +156,14 @@ export class SnapshotStore {
         })
         .returning('version');
       const v = Number(typeof row === 'object' ? row.version : row);
+      // a statement per piece (each bound in a task of its own), seen with the row or not at all
+      for (let seq = 0; seq < pieces; seq++) {
+        await tx(PIECES).insert({
+          version: v,
+          seq,
+          bytes: stored.subarray(seq * BODY_PIECE, (seq + 1) * BODY_PIECE),
+        });
+      }
       const head = {
         version: v,
         format: snapshot.format,
@@ -214,16 +233,21 @@ export class SnapshotStore {
         'checked_at',
         'created_at',
         'computed_by',
-        this.db.raw('length(body) as stored_bytes'),
+        'pieces',
+        this.db.raw('coalesce(stored_bytes, length(body)) as stored_bytes'),
       )
       .where({ format })
       .orderBy('version', 'desc')
       .first();
     if (!row) return undefined;
-    const stored = await this.readBody(
-      Number(row.version),
-      Number((row as { stored_bytes?: number | string }).stored_bytes),
+    const version = Number(row.version);
+    const length = Number(
+      (row as { stored_bytes?: number | string }).stored_bytes,
     );
+    const stored =
+      row.pieces === null || row.pieces === undefined
+        ? await this.readBody(version, length)
+        : await this.readPieces(version, Number(row.pieces), length);
     const snapshot = await toSnapshot(
       { ...row, body: stored },
       options.decode ?? true,
@@ -238,13 +262,44 @@ export class SnapshotStore {
     return snapshot;
   }
 
+  /** A body stored in pieces, read a piece per query into one buffer. */
+  private async readPieces(
+    version: number,
+    pieces: number,
+    length: number,
+  ): Promise<Buffer> {
+    const body = Buffer.allocUnsafeSlow(length);
+    let at = 0;
+    for (let seq = 0; seq < pieces; seq++) {
+      const piece = await this.db(PIECES)
+        .select('bytes')
+        .where({ version, seq })
+        .first();
+      if (!piece) throw new Error(`snapshot ${version} was deleted meanwhile`);
+      const bytes = piece.bytes as Uint8Array;
+      if (at + bytes.length > length) {
+        throw new Error(`snapshot ${version} is longer than it says`);
+      }
+      body.set(bytes, at);
+      at += bytes.length;
+    }
+    if (at !== length) {
+      throw new Error(`snapshot ${version} is shorter than it says`);
+    }
+    return body;
+  }
+
   /**
-   * A stored body, read in pieces of {@link BODY_PIECE} bytes: the driver decodes each row on
-   * the event loop (PostgreSQL sends a bytea as hex text), and a snapshot of a large catalog
-   * is tens of megabytes.
+   * A body stored whole in its row (before its pieces were: migration 20261211090000), read in
+   * pieces of {@link BODY_PIECE} bytes: the driver decodes each row on the event loop
+   * (PostgreSQL sends a bytea as hex text), and a snapshot of a large catalog is tens of
+   * megabytes.
    */
   private async readBody(version: number, length: number): Promise<Buffer> {
-    const pieces: Buffer[] = [];
+    // one buffer, each piece copied in as it comes: no task at the end copies the whole (at
+    // 100k, 27 MB of memory touched for the first time in one task: ~130-260 ms of the event
+    // loop on the VM this is measured on; scripts/bench-snapshot.ts)
+    const body = Buffer.allocUnsafeSlow(length);
     for (let at = 0; at < length; at += BODY_PIECE) {
       const piece = await this.db(SNAPSHOTS)
         .select(
@@ -256,10 +311,13 @@ export class SnapshotStore {
         .where({ version })
         .first();
       if (!piece) throw new Error(`snapshot ${version} was deleted meanwhile`);
-      const bytes = piece.piece as Buffer | Uint8Array;
-      pieces.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes));
+      const bytes = piece.piece as Uint8Array;
+      if (bytes.length !== Math.min(BODY_PIECE, length - at)) {
+        throw new Error(`snapshot ${version} is shorter than it says`);
+      }
+      body.set(bytes, at);
     }
-    return Buffer.concat(pieces, length);
+    return body;
   }
 
   /**
@@ -326,6 +384,10 @@ export class SnapshotStore {
     await this.db(SNAPSHOTS)
       .where({ format })
       .where('version', '<', Number(oldestKept.version))
+      .delete();
+    // the pieces of the snapshots deleted (now or by a replica that died meanwhile)
+    await this.db(PIECES)
+      .whereNotIn('version', this.db(SNAPSHOTS).select('version'))
       .delete();
   }
 }

@@ -32,12 +32,14 @@ export const DEFAULT_SNAPSHOT_ENCODING: SnapshotEncoding = zstdAvailable
 const CHUNK = 4 << 20;
 
 /**
- * Compresses `body`. On the persisted snapshot of a generated 100k catalog (409 MB, format 3,
- * `yarn bench:snapshot --entities 100000`, the shared 2-core VM at load 2): zstd at level 3
- * stores 26.7 MB (15.3×) in 0.65–0.9 s, gzip at level 6 29.1 MB (14.1×) in 2.9–3.7 s, zstd 1
- * 24.9 MB in 0.5–0.65 s; read back, each is 1.5–2 s, most of it the first touch of the 409 MB
- * it decompresses into (this VM faults fresh memory in at ≈ 4.7 ms per MB). zstd is the
- * default where node:zlib has it: 4× less of the computing replica's time for a smaller row.
+ * Compresses `body`. On the persisted snapshot of a generated 100k catalog (409 MB, format 3;
+ * `yarn bench:snapshot --entities 100000` and interleaved runs of the same calls, the shared
+ * 2-core VM at load 2.8-3.5): zstd at level 3 stores 26.7 MB (15.3×) in 0.82-1.07 s, gzip at
+ * level 6 29.1 MB (14.1×) in 3.1-3.8 s. Read back into one buffer both take 1.4-1.5 s (gunzip
+ * 1.41-1.42 s, zstd 1.44-1.51 s, its checksum included), most of it the first touch of the
+ * 409 MB they decompress into (this VM faults fresh memory in at ≈ 4.7 ms per MB); gunzip in
+ * node:zlib's 16 kB chunks took 2.5-3.0 s. zstd is the default where node:zlib has it: a
+ * quarter of the computing replica's time, for a smaller row.
  */
 export async function encodeBody(
   body: Buffer,
