@@ -38,7 +38,7 @@ import {
   type TransferItems,
   type TransferPart,
 } from './protocol';
-import { pulledPart, writeItems } from './graphItems';
+import { isIdentity, pulledPart, writeItems } from './graphItems';
 import { graphJson } from './graphJson';
 import { entitiesOf, LazyEntity } from './lazyEntity';
 import {
@@ -225,7 +225,7 @@ export class AnalysisCore implements AnalysisMethods {
     }
   }
 
-  commitFull(lastSuccessAt: string, delta = false): TransferHeader {
+  commitFull(lastSuccessAt: string, delta = false): TransferHeader | undefined {
     const pending = this.pending;
     if (!pending) throw new Error('no full recompute begun');
     const started = performance.now();
@@ -234,12 +234,20 @@ export class AnalysisCore implements AnalysisMethods {
     this.entities = pending.entities;
     const result = this.analyzer().result();
     // the main thread holds the last transfer: only what differs from it is sent
-    return this.transfer(
+    const before = delta ? this.base() : undefined;
+    const header = this.transfer(
       result,
       lastSuccessAt,
       started,
-      delta && this.base() ? 'compare' : undefined,
+      before ? 'compare' : undefined,
     );
+    if (before && unchanged(header, before)) {
+      // what the main thread serves is this result: it stays, as of when it was computed
+      this.release(header.id);
+      this.sent!.computedAt = before.computedAt;
+      return undefined;
+    }
+    return header;
   }
 
   beginEtags(): void {
@@ -712,6 +720,22 @@ export class AnalysisCore implements AnalysisMethods {
     const observed = this.observations.get(key(contract.entityRef));
     return observed ? { ...contract, observed } : contract;
   }
+}
+
+/** A delta that changes nothing: no piece, nothing gone, every item where it was. */
+function unchanged(h: TransferHeader, before: Sent): boolean {
+  return (
+    !h.parts &&
+    !h.removed.length &&
+    !!h.recipes &&
+    !!h.delta &&
+    !h.delta.goneFindings.length &&
+    !h.delta.goneNodes.length &&
+    !h.delta.findingsByEntity.length &&
+    isIdentity(h.recipes.findings, before.findings.length) &&
+    isIdentity(h.recipes.nodes, before.nodes.length) &&
+    isIdentity(h.recipes.edges, before.edges.length)
+  );
 }
 
 function push(lists: Map<string, number[]>, k: string, i: number) {

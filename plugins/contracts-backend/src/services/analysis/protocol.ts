@@ -181,9 +181,14 @@ export interface AnalysisMethods {
   loadPage(entities: Entity[]): void;
   /**
    * The full recompute's pages are all in: the new analyzer replaces the live one. `delta`: the
-   * main thread holds the last transfer, and is sent only what differs from it.
+   * main thread holds the last transfer, and is sent only what differs from it. Undefined: a
+   * delta that changes nothing (the served snapshot stays, computedAt and all; the analysis is
+   * the new one).
    */
-  commitFull(lastSuccessAt: string, delta?: boolean): TransferHeader;
+  commitFull(
+    lastSuccessAt: string,
+    delta?: boolean,
+  ): TransferHeader | undefined;
   /** The quick path's look at the catalog starts: pages of (key, etag) follow. */
   beginEtags(): void;
   /** A page of the catalog's entities, each its key (lower-cased ref) and etag (null: none). */
