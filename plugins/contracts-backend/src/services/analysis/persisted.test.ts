@@ -1,0 +1,69 @@
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  openSnapshot,
+  type SnapshotDocument,
+} from './persisted';
+
+const doc: SnapshotDocument = {
+  head: {
+    format: 3,
+    computedAt: '2026-12-07T10:00:00.000Z',
+    lastSuccessAt: '2026-12-07T10:00:01.000Z',
+  },
+  parts: [
+    {
+      entities: [
+        ['component:default/a', 'e1', null, 12, 'h1'],
+        ['component:default/ü', null, '[{"message":"bad"}]', 30, null],
+      ],
+      entityJson: '{"summary":1}{"summary":"ü — ✓"}',
+      json: '{"f":[{"id":"x"}]}',
+      offsets: [1, 0, 0, 6, 16],
+    },
+    { entities: [], entityJson: '', json: '', offsets: [0, 0, 0] },
+    {
+      entities: [['api:default/b', 'e2', null, 2, null]],
+      entityJson: '{}',
+      json: '{"n":[{"ref":"api:default/b"}]}',
+      offsets: [0, 1, 0, 6, 31],
+    },
+  ] as unknown as SnapshotDocument['parts'],
+};
+
+describe('the persisted snapshot', () => {
+  it('reads back what it wrote, non-ASCII text included', () => {
+    expect(decodeSnapshot(encodeSnapshot(doc), 3)).toEqual(doc);
+  });
+
+  it('opens without decoding the pieces, and decodes each when asked, in any order', () => {
+    const opened = openSnapshot(encodeSnapshot(doc), 3);
+    expect(opened.head).toEqual(doc.head);
+    expect(opened.parts).toBe(3);
+    expect(opened.part(2)).toEqual(doc.parts[2]);
+    expect(opened.part(0)).toEqual(doc.parts[0]);
+    // the same piece again is the same object
+    expect(opened.part(0)).toBe(opened.part(0));
+    expect(opened.document()).toEqual(doc);
+    expect(opened.part(1)).toEqual(doc.parts[1]);
+    expect(() => opened.part(3)).toThrow('a persisted snapshot has no piece 3');
+  });
+
+  it('refuses another format, and bytes not as long as the head says', () => {
+    const bytes = encodeSnapshot(doc);
+    expect(() => openSnapshot(bytes, 4)).toThrow(
+      'cannot read a snapshot of format 3 (this version reads 4)',
+    );
+    expect(() => openSnapshot(new TextEncoder().encode('gzip?'), 3)).toThrow(
+      'cannot read a snapshot of format undefined (this version reads 3)',
+    );
+    expect(() => openSnapshot(bytes.subarray(0, bytes.length - 1), 3)).toThrow(
+      'a persisted snapshot of the wrong length',
+    );
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    expect(() => decodeSnapshot(longer, 3)).toThrow(
+      'a persisted snapshot of the wrong length',
+    );
+  });
+});
