@@ -149,3 +149,66 @@ export async function seedCatalog(
     await knex.destroy();
   }
 }
+
+/**
+ * Changes `count` of the seeded entities in the catalog's tables (spread evenly over them), as
+ * the stitcher would leave an edit: each one's contract states a p95 latency ten times its own
+ * (its callers' budgets then disagree with it), and its final entity gets a new etag and hash.
+ * For bench-scale.ts: a full recompute after some of the catalog moved, not over a catalog that
+ * is as the last read left it. Returns the time taken, ms.
+ */
+export async function changeInCatalog(
+  database: string,
+  total: number,
+  count: number,
+): Promise<number> {
+  const t0 = performance.now();
+  const knex = knexFactory({
+    client: 'pg',
+    connection: { ...PG, database },
+  });
+  try {
+    const step = Math.max(1, Math.floor(total / Math.max(1, count)));
+    const refs: string[] = [];
+    for (let i = 0; i < total && refs.length < count; i += step) {
+      refs.push(refOf('Component', 'default', `svc-${i}`));
+    }
+    for (let k = 0; k < refs.length; k += 500) {
+      const rows: Array<{ entity_id: string; final_entity: string }> =
+        await knex('final_entities')
+          .select('entity_id', 'final_entity')
+          .whereIn('entity_ref', refs.slice(k, k + 500));
+      await knex.transaction(async tx => {
+        for (const row of rows) {
+          const entity = JSON.parse(row.final_entity) as Entity;
+          const annotations = { ...entity.metadata.annotations };
+          for (const [key, value] of Object.entries(annotations)) {
+            annotations[key] = value.replace(
+              /p95=(\d+)ms/,
+              (_, ms) => `p95=${Number(ms) * 10}ms`,
+            );
+          }
+          const { uid, etag: _etag, ...metadata } = entity.metadata;
+          const changed: Entity = {
+            ...entity,
+            metadata: { ...metadata, annotations },
+          };
+          const hash = createHash('sha1')
+            .update(JSON.stringify(changed))
+            .digest('hex');
+          changed.metadata = { ...changed.metadata, uid, etag: hash };
+          await tx('final_entities')
+            .where('entity_id', row.entity_id)
+            .update({
+              final_entity: JSON.stringify(changed),
+              hash,
+              last_updated_at: new Date(),
+            });
+        }
+      });
+    }
+  } finally {
+    await knex.destroy();
+  }
+  return performance.now() - t0;
+}
