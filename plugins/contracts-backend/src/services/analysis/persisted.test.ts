@@ -1,6 +1,7 @@
 import {
   decodeSnapshot,
   encodeSnapshot,
+  InOrder,
   openSnapshot,
   type SnapshotDocument,
 } from './persisted';
@@ -32,19 +33,36 @@ const doc: SnapshotDocument = {
 };
 
 describe('the persisted snapshot', () => {
-  it('reads back what it wrote, non-ASCII text included', () => {
-    expect(decodeSnapshot(encodeSnapshot(doc), 3)).toEqual(doc);
+  it('reads back what it wrote, non-ASCII text included, and says how many entities', () => {
+    expect(decodeSnapshot(encodeSnapshot(doc), 3)).toEqual({
+      ...doc,
+      head: { ...doc.head, entities: 3 },
+    });
+  });
+
+  it('decodes the pieces in order, each once, up to one asked for or all', () => {
+    const taken: number[] = [];
+    const opened = openSnapshot(encodeSnapshot(doc), 3);
+    const inOrder = new InOrder(opened, part =>
+      taken.push(opened.document().parts.indexOf(part)),
+    );
+    inOrder.upTo(1);
+    inOrder.upTo(0);
+    expect(taken).toEqual([0, 1]);
+    inOrder.finish();
+    inOrder.upTo(7);
+    expect(taken).toEqual([0, 1, 2]);
   });
 
   it('opens without decoding the pieces, and decodes each when asked, in any order', () => {
     const opened = openSnapshot(encodeSnapshot(doc), 3);
-    expect(opened.head).toEqual(doc.head);
+    expect(opened.head).toEqual({ ...doc.head, entities: 3 });
     expect(opened.parts).toBe(3);
     expect(opened.part(2)).toEqual(doc.parts[2]);
     expect(opened.part(0)).toEqual(doc.parts[0]);
     // the same piece again is the same object
     expect(opened.part(0)).toBe(opened.part(0));
-    expect(opened.document()).toEqual(doc);
+    expect(opened.document().parts).toEqual(doc.parts);
     expect(opened.part(1)).toEqual(doc.parts[1]);
     expect(() => opened.part(3)).toThrow('a persisted snapshot has no piece 3');
   });

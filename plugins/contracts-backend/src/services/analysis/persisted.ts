@@ -13,6 +13,8 @@ export interface SnapshotHead {
   format: number;
   computedAt: string;
   lastSuccessAt?: string;
+  /** How many entities it has (absent in a snapshot written before it said). */
+  entities?: number;
   /** Per piece, the byte lengths of its segments: entities, entity JSON, items JSON, offsets. */
   parts: Array<[number, number, number, number]>;
 }
@@ -45,7 +47,9 @@ export function encodeSnapshot(doc: SnapshotDocument): Uint8Array {
     ]);
     segments.push(...four);
   }
-  const head: SnapshotHead = { ...doc.head, parts: lengths };
+  let entities = 0;
+  for (const part of doc.parts) entities += part.entities.length;
+  const head: SnapshotHead = { ...doc.head, entities, parts: lengths };
   const headBytes = encoder.encode(`${JSON.stringify(head)}\n`);
   let size = headBytes.length;
   for (const s of segments) size += s.length;
@@ -144,6 +148,27 @@ export function openSnapshot(
       parts: Array.from({ length: lengths.length }, (_, i) => part(i)),
     }),
   };
+}
+
+/** An opened snapshot's pieces decoded in order, each handed to `take` once. */
+export class InOrder {
+  private next = 0;
+
+  constructor(
+    readonly opened: OpenedSnapshot,
+    private readonly take: (part: TransferPart) => void,
+  ) {}
+
+  /** Decodes the pieces up to `i` not decoded yet. */
+  upTo(i: number): void {
+    const last = Math.min(i, this.opened.parts - 1);
+    while (this.next <= last) this.take(this.opened.part(this.next++));
+  }
+
+  /** Decodes the rest. */
+  finish(): void {
+    this.upTo(this.opened.parts - 1);
+  }
 }
 
 /**
