@@ -80,8 +80,12 @@ export interface Config {
       leaseSeconds?: number;
       /** Snapshots kept in the database (the older are deleted). Default 3. */
       keep?: number;
-      /** How the stored snapshots are compressed. Default `gzip`. */
-      compression?: 'gzip' | 'brotli' | 'none';
+      /**
+       * How the stored snapshots are compressed. Default `zstd` (`gzip` on a Node before 22.15,
+       * whose node:zlib has no zstd). Stored snapshots are read by the compression each was
+       * written with, whatever this says now.
+       */
+      compression?: 'zstd' | 'gzip' | 'brotli' | 'none';
     };
     /**
      * The contract history (`GET /entities/{kind}/{namespace}/{name}/history`): what each
