@@ -77,14 +77,14 @@ describe('ContractsGraphService', () => {
    * What the full recompute held the event loop for before it was stepped: the first `result()`
    * of an analyzer loaded with every contract (parsed beforehand, not timed).
    */
-  function unsteppedResult() {
+  function unsteppedResult(list = entities) {
     const analyzer = createAnalyzer({ rules: defaultRules });
-    for (const entity of entities) {
+    for (const entity of list) {
       const summary = entityToSummary(entity);
-      const { contract } = parseEntityContract(
-        summary.ref,
-        contractSourcesOf(entity)!.sources,
-      );
+      const sources = contractSourcesOf(entity)?.sources;
+      const contract = sources
+        ? parseEntityContract(summary.ref, sources).contract
+        : undefined;
       analyzer.upsert(summary, contract);
     }
     const started = performance.now();
@@ -116,8 +116,20 @@ describe('ContractsGraphService', () => {
     expect(live.items.result()).toEqual(reference.result);
     expect(live.items.result().findings.length).toBeGreaterThan(100);
 
-    // A scheduled recompute beside the live graph: requests keep getting the complete live
-    // graph, and what-if checks keep being answered from its analyzer.
+    // A scheduled recompute beside the live graph (an entity lost its contract meanwhile):
+    // requests keep getting the complete live graph, and what-if checks keep being answered
+    // from its analyzer.
+    const changed = entities.map((e, i) =>
+      i === 5
+        ? {
+            ...e,
+            metadata: { ...e.metadata, annotations: {}, etag: 'changed' },
+          }
+        : e,
+    );
+    (
+      service as unknown as { options: { catalog: CatalogService } }
+    ).options.catalog = pagedCatalog(changed);
     const seen = new Set<unknown>();
     probe = probeEventLoop(() => seen.add(service.snapshot()));
     started = performance.now();
@@ -138,7 +150,9 @@ describe('ContractsGraphService', () => {
     const againGap = probe.stop();
     expect([...seen]).toEqual([live]);
     expect(service.snapshot()).not.toBe(live);
-    expect(service.snapshot().items.result()).toEqual(reference.result);
+    expect(service.snapshot().items.result()).toEqual(
+      unsteppedResult(changed).result,
+    );
 
     // The evaluation alone took many times the longest stretch the recompute held the loop
     // (before it was stepped, that stretch was the evaluation itself, and more).
@@ -459,6 +473,48 @@ describe('ContractsGraphService analysis worker', () => {
     const reference = makeService(pagedCatalog(changed));
     await reference.refreshAll();
     expect(after.items.result()).toEqual(reference.snapshot().items.result());
+  });
+
+  it('publishes nothing after a full recompute that changed nothing, as after a quick check', async () => {
+    const service = makeService(pagedCatalog(entities));
+    await service.refreshAll();
+    const served = service.snapshot();
+    const published: GraphSnapshot[] = [];
+    service.onPublish(s => published.push(s));
+    await service.refreshAll();
+    // the same graph: the served one stays, as of when it was computed
+    expect(service.snapshot()).toBe(served);
+    expect(published).toEqual([]);
+    // GET /graph's body is still the worker's, for the served snapshot
+    const graph = await service.graphJson(served);
+    const { nodes, edges } = served.items.result().graph;
+    expect(new TextDecoder().decode(graph!.bytes)).toBe(
+      JSON.stringify({ nodes, edges }),
+    );
+    // what-if checks are answered by the new analyzer, as before
+    const consumer = served.items.result().findings[0].consumer;
+    expect((await service.check(consumer, [])).removed.length).toBeGreaterThan(
+      0,
+    );
+
+    // a recompute that changes something publishes it
+    const changed = entities.map((e, i) =>
+      i === 2
+        ? withEtag({ ...e, metadata: { ...e.metadata, annotations: {} } })
+        : e,
+    );
+    (
+      service as unknown as { options: { catalog: CatalogService } }
+    ).options.catalog = pagedCatalog(changed);
+    await service.refreshAll();
+    expect(published).toHaveLength(1);
+    expect(service.snapshot()).toBe(published[0]);
+    const reference = makeService(pagedCatalog(changed));
+    await reference.refreshAll();
+    expect(service.snapshot().items.result()).toEqual(
+      reference.snapshot().items.result(),
+    );
+    expect(await service.graphJson(service.snapshot())).toBeDefined();
   });
 
   it('a full recompute reads whole only the entities whose etag changed, and analyses them all again', async () => {

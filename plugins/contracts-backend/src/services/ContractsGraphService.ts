@@ -384,8 +384,10 @@ export class ContractsGraphService {
   }
 
   /**
-   * Reads every entity and rebuilds the graph from scratch. `signal` (the scheduler's) stops it
-   * between two catalog reads.
+   * Reads the catalog and rebuilds the analysis from scratch (in the worker): every entity's
+   * etag, and whole the entities whose etag changed (all of them when the worker's are not its
+   * own parse). A graph equal to the served one is not published again (as after a quick check
+   * that found nothing). `signal` (the scheduler's) stops it between two catalog reads.
    */
   refreshAll(signal?: AbortSignal): Promise<void> {
     if (!this.computing) return Promise.resolve();
@@ -573,6 +575,8 @@ export class ContractsGraphService {
           full,
           reread,
           edits: header && !header.full ? header.parts : undefined,
+          // (false: a full recompute whose graph is the served one, not published again)
+          published: Boolean(header),
           entities: this.snapshotValue.entities.size,
           findings: this.snapshotValue.items.findings.length,
           analysisMs: header?.workMs,
