@@ -1,11 +1,19 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import {
+  mockServices,
+  type TestDatabaseId,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import {
   type EntityContract,
   type Finding,
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
 import type { GraphSnapshot } from '../services/ContractsGraphService';
-import { itemsOf } from '../services/analysis/receive';
+import { summaryFromRef } from '../services/analysis/AnalysisCore';
+import type { AnalysisHost } from '../services/analysis/AnalysisHost';
+import { pulledPart, writeItems } from '../services/analysis/graphItems';
+import type { EntityWire } from '../services/analysis/protocol';
+import { itemsOf, receiveTransfer } from '../services/analysis/receive';
 import {
   contractChanges,
   contractHash,
@@ -303,3 +311,83 @@ describe('ContractHistoryRecorder', () => {
     });
   });
 });
+
+// the stored state's digest is made in SQL on PostgreSQL (undefined on SQLite)
+const postgres = TestDatabases.create({
+  ids: [
+    (process.env.CONTRACTS_TEST_POSTGRES_ID ?? 'POSTGRES_15') as TestDatabaseId,
+  ],
+});
+
+/** A graph with these contracts and findings as a full transfer makes it (its digest the worker's). */
+async function received(
+  contracts: Record<string, EntityContract>,
+  findings: Finding[],
+): Promise<GraphSnapshot> {
+  const entities: EntityWire[] = [];
+  let entityJson = '';
+  for (const [ref, contract] of Object.entries(contracts)) {
+    entityJson += JSON.stringify({ summary: summaryFromRef(ref), contract });
+    entities.push([ref, null, null, entityJson.length, hashContract(contract)]);
+  }
+  const part = {
+    ...writeItems({ f: findings.map(f => JSON.stringify(f)) }),
+    entities,
+    entityJson,
+  };
+  const host = {
+    call: async (method: string) =>
+      method === 'pull' ? pulledPart(part) : undefined,
+  } as unknown as AnalysisHost;
+  const computedAt = new Date().toISOString();
+  const got = await receiveTransfer(
+    host,
+    {
+      id: 1,
+      full: true,
+      parts: 1,
+      removed: [],
+      computedAt,
+      workMs: 0,
+      entities: entities.length,
+    },
+    snapshot({}, []),
+  );
+  return { ...got, computedAt, stale: false };
+}
+
+describe.each(postgres.eachSupportedId())(
+  "a replica's first graph on %p",
+  id => {
+    it('is told the same as the stored state by their digests, without loading it; a different one is compared', async () => {
+      const knex = await postgres.init(id);
+      const store = await DatabaseHistoryStore.create({
+        database: mockServices.database({ knex }),
+      });
+      const recorder = () =>
+        new ContractHistoryRecorder({
+          store,
+          logger: mockServices.logger.mock(),
+        });
+      const first = await received({ [RISK]: sla(300) }, [latency(300)]);
+      await recorder().record(first);
+      // the SQL's digest of what was stored is the worker's of what it was stored from
+      expect(await store.stateDigest()).toEqual(first.items.stateDigest);
+      const load = jest.spyOn(store, 'loadState');
+      // a restart: the same graph, nothing loaded nor recorded
+      await recorder().record(
+        await received({ [RISK]: sla(300) }, [latency(300)]),
+      );
+      expect(load).not.toHaveBeenCalled();
+      expect((await store.list(RISK, { limit: 10 })).items).toHaveLength(0);
+      // what changed while no replica ran: compared with the stored state as before
+      await recorder().record(
+        await received({ [RISK]: sla(400) }, [latency(400)]),
+      );
+      expect(load).toHaveBeenCalledTimes(1);
+      expect((await store.list(RISK, { limit: 10 })).items).toMatchObject([
+        { contracts: [{ changes: [{ from: '300ms', to: '400ms' }] }] },
+      ]);
+    });
+  },
+);

@@ -12,6 +12,7 @@ import {
   stripContract,
 } from './contractChanges';
 import type { DatabaseHistoryStore } from './DatabaseHistoryStore';
+import { sameDigest } from './stateDigest';
 import type {
   HistoryFinding,
   HistoryTransition,
@@ -179,6 +180,15 @@ export class ContractHistoryRecorder {
           await this.diff(emptyView(), current, { baseline: true }),
           { baseline: true },
         );
+        this.previous = current;
+        this.previousContent = content;
+        return;
+      }
+      // a restart's usual case: the stored state is this snapshot's (told by their digests,
+      // made in SQL and in the worker: neither is loaded nor walked here)
+      const digest = snapshot.items.stateDigest;
+      const stored = digest && (await store.stateDigest());
+      if (digest && stored && sameDigest(digest, stored)) {
         this.previous = current;
         this.previousContent = content;
         return;

@@ -13,6 +13,7 @@ import type {
   StrippedContract,
   TransitionContract,
 } from './types';
+import type { StateDigest } from './stateDigest';
 
 const CHANGES = 'contracts_history_changes';
 const EVENTS = 'contracts_history_events';
@@ -138,6 +139,36 @@ export class DatabaseHistoryStore {
       findings.set(r.finding_id, { evidence: r.evidence_hash });
     }
     return { contracts, findings };
+  }
+
+  /**
+   * The state last recorded, digested as a snapshot's is (./stateDigest: per contract its
+   * entity key and hash, per open finding its id and evidence hash): on PostgreSQL in one query,
+   * without reading the rows; undefined on other databases.
+   */
+  async stateDigest(): Promise<StateDigest | undefined> {
+    const client = String(this.db.client.config.client);
+    if (!['pg', 'postgres', 'postgresql'].includes(client)) return undefined;
+    const sums = (pair: string) =>
+      this.db.raw(
+        `count(*) as n, coalesce(sum(('x' || substr(md5(${pair}), 1, 16))::bit(64)::bigint), 0)::text as hi, coalesce(sum(('x' || substr(md5(${pair}), 17, 16))::bit(64)::bigint), 0)::text as lo`,
+      );
+    const [c, f] = await Promise.all([
+      this.db(ENTITIES)
+        .select(sums(`entity_ref || ' ' || hash`))
+        .whereNotNull('hash')
+        .first(),
+      this.db(FINDINGS)
+        .select(sums(`finding_id || ' ' || evidence_hash`))
+        .whereNotNull('evidence_hash')
+        .first(),
+    ]);
+    const sum = (r: { n: string | number; hi: string; lo: string }) => ({
+      count: Number(r.n),
+      hi: BigInt(r.hi),
+      lo: BigInt(r.lo),
+    });
+    return { contracts: sum(c), findings: sum(f) };
   }
 
   /** The open findings recorded with these ids, as stored. */

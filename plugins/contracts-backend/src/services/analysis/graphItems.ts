@@ -5,6 +5,11 @@ import type {
   GraphNode,
   Severity,
 } from '@backstage-contracts/plugin-contracts-common';
+import {
+  addPair,
+  emptyDigest,
+  type StateDigest,
+} from '../../history/stateDigest';
 import type { PulledPart, TransferPart } from './protocol';
 
 /** The severities, by their code in {@link GraphItems.findingSeverity}. */
@@ -285,6 +290,11 @@ export class GraphItems {
     readonly nodeHasContract: Uint8Array,
     /** Lower-cased ref → node row. */
     readonly nodeRowIndex: ReadonlyMap<string, number>,
+    /**
+     * A full transfer's entities' contracts and findings, digested (see StateDigest): what the
+     * history's first comparison holds against the stored state's.
+     */
+    readonly stateDigest?: StateDigest,
   ) {}
 
   static empty(): GraphItems {
@@ -459,6 +469,11 @@ export function pulledPart(part: TransferPart): PulledPart {
   nodes.forEach((n, i) => {
     hasContract[i] = n.hasContract ? 1 : 0;
   });
+  const digest = emptyDigest();
+  for (const [k, , , , hash] of part.entities) {
+    if (hash !== null) addPair(digest.contracts, k, hash);
+  }
+  for (const f of findings) addPair(digest.findings, f.id, f.evidence);
   return {
     json,
     entities: part.entities,
@@ -475,6 +490,7 @@ export function pulledPart(part: TransferPart): PulledPart {
       nodeKeys: nodes.map(n => n.ref.toLowerCase()),
       nodeHasContract: hasContract,
     },
+    digest,
   };
 }
 

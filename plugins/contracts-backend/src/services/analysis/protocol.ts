@@ -10,6 +10,7 @@ import type {
   GraphNode,
   Observation,
 } from '@backstage-contracts/plugin-contracts-common';
+import type { StateDigest } from '../../history/stateDigest';
 
 /**
  * What the analysis worker and the main thread say to each other. Everything here is plain
@@ -146,6 +147,11 @@ export interface PulledPart {
     nodeKeys: string[];
     nodeHasContract: Uint8Array;
   };
+  /**
+   * Its entities' contracts (key, hash) and its findings (id, evidence hash), digested (the
+   * history's first comparison; a full transfer's pieces' sum the snapshot's).
+   */
+  digest: StateDigest;
 }
 
 /** A piece's JSON, parsed. */

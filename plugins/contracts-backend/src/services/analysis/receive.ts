@@ -9,6 +9,11 @@ import {
   RowBuilder,
   writeItems,
 } from './graphItems';
+import {
+  addDigest,
+  emptyDigest,
+  type StateDigest,
+} from '../../history/stateDigest';
 import { entitiesOf } from './lazyEntity';
 import { OverlayMap } from './overlayMap';
 import type { PulledPart, StoredEntity, TransferHeader } from './protocol';
@@ -40,6 +45,8 @@ class Added {
   readonly findingFlags = new ByteColumn();
   readonly nodeKeys: string[] = [];
   readonly nodeHasContract = new ByteColumn();
+  /** A full transfer's pieces' digests, summed (none: not made of a transfer's pieces). */
+  private digest?: StateDigest;
   /** A full transfer's indexes, made while its pieces come (no task at its end is O(N)). */
   private readonly index?: {
     findingRow: Map<string, number>;
@@ -103,6 +110,13 @@ class Added {
     this.nodeHasContract.addAll(c.nodeHasContract);
   }
 
+  /** A piece's entities' and findings' digest (a piece may have entities only). */
+  digestOf(part: PulledPart) {
+    if (!this.index) return;
+    this.digest ??= emptyDigest();
+    addDigest(this.digest, part.digest);
+  }
+
   /** The items of a full transfer. */
   full(): GraphItems {
     const { findingRow, byEntity, nodeRow } = this.index!;
@@ -120,6 +134,7 @@ class Added {
       this.nodeKeys,
       this.nodeHasContract.values(),
       nodeRow,
+      this.digest,
     );
   }
 }
@@ -326,6 +341,7 @@ export async function receiveTransfer(
         } else addedEntities.push([k, stored]);
       }
       added.read(wire);
+      added.digestOf(wire);
     }
   } finally {
     host.call('release', header.id).catch(() => {});
