@@ -39,8 +39,14 @@ describe('snapshot bodies', () => {
     },
   );
 
-  it('stores zstd by default (this Node has it)', () => {
+  it('stores zstd by default (this Node has it), its frame stating its size', async () => {
     expect(DEFAULT_SNAPSHOT_ENCODING).toBe('zstd');
+    // a body larger than a chunk: the frame header's content size field is there (RFC 8878:
+    // the descriptor's two high bits), so that it is read back into one buffer
+    const stored = await encodeBody(randomBytes(5 << 20), 'zstd');
+    expect(stored.readUInt32LE(0)).toBe(0xfd2fb528);
+    expect(stored[4] >> 6).toBe(2);
+    expect(stored.readUInt32LE(6)).toBe(5 << 20);
   });
 
   it.each(['zstd', 'gzip', 'br'] as const)(

@@ -34,12 +34,13 @@ const CHUNK = 4 << 20;
 /**
  * Compresses `body`. On the persisted snapshot of a generated 100k catalog (409 MB, format 3;
  * `yarn bench:snapshot --entities 100000` and interleaved runs of the same calls, the shared
- * 2-core VM at load 2.8-3.5): zstd at level 3 stores 26.7 MB (15.3×) in 0.82-1.07 s, gzip at
- * level 6 29.1 MB (14.1×) in 3.1-3.8 s. Read back into one buffer both take 1.4-1.5 s (gunzip
- * 1.41-1.42 s, zstd 1.44-1.51 s, its checksum included), most of it the first touch of the
- * 409 MB they decompress into (this VM faults fresh memory in at ≈ 4.7 ms per MB); gunzip in
- * node:zlib's 16 kB chunks took 2.5-3.0 s. zstd is the default where node:zlib has it: a
- * quarter of the computing replica's time, for a smaller row.
+ * 2-core VM at load 2.5-3.5): zstd at level 1 stores 24.9 MB (16.4×) in 0.44-0.65 s — smaller
+ * and faster than its level 3 (26.7 MB in 0.71-1.07 s), 2 (25.6 MB, 0.50-0.59 s) or 4 (27.1 MB,
+ * 0.86-0.98 s) on this JSON — gzip at level 6 29.1 MB (14.1×) in 3.1-3.8 s. Read back into one
+ * buffer each takes 1.4-1.6 s (gunzip 1.41-1.42 s, zstd 1 1.40-1.45 s, its checksum included),
+ * most of it the first touch of the 409 MB they decompress into (this VM faults fresh memory in
+ * at ≈ 4.7 ms per MB); gunzip in node:zlib's 16 kB chunks took 2.5-3.0 s. zstd is the default
+ * where node:zlib has it: a seventh of the computing replica's time, for a smaller row.
  */
 export async function encodeBody(
   body: Buffer,
@@ -60,10 +61,11 @@ export async function encodeBody(
       if (!zstd) throw new Error(NO_ZSTD);
       return zstd(body, {
         chunkSize: CHUNK,
+        // the frame then says its size (the asynchronous form streams: without it, it does not),
+        // and it is read back into one buffer of that size
+        pledgedSrcSize: body.length,
         params: {
-          [zlib.constants.ZSTD_c_compressionLevel]: 3,
-          // the frame says its size: read back into one buffer of that size
-          [zlib.constants.ZSTD_c_contentSizeFlag]: 1,
+          [zlib.constants.ZSTD_c_compressionLevel]: 1,
           [zlib.constants.ZSTD_c_checksumFlag]: 1,
         },
       });
