@@ -13,7 +13,7 @@ import type {
   StrippedContract,
   TransitionContract,
 } from './types';
-import type { StateDigest } from './stateDigest';
+import type { DigestSum, StateDigest } from './stateDigest';
 
 const CHANGES = 'contracts_history_changes';
 const EVENTS = 'contracts_history_events';
@@ -149,10 +149,15 @@ export class DatabaseHistoryStore {
   async stateDigest(): Promise<StateDigest | undefined> {
     const client = String(this.db.client.config.client);
     if (!['pg', 'postgres', 'postgresql'].includes(client)) return undefined;
-    const sums = (pair: string) =>
-      this.db.raw(
-        `count(*) as n, coalesce(sum(('x' || substr(md5(${pair}), 1, 16))::bit(64)::bigint), 0)::text as hi, coalesce(sum(('x' || substr(md5(${pair}), 17, 16))::bit(64)::bigint), 0)::text as lo`,
-      );
+    // the four 32-bit words of md5(pair), each as an unsigned integer, summed exactly
+    const words = (pair: string) =>
+      [1, 9, 17, 25]
+        .map(
+          (at, i) =>
+            `coalesce(sum(('x' || lpad(substr(md5(${pair}), ${at}, 8), 16, '0'))::bit(64)::bigint), 0)::text as w${i}`,
+        )
+        .join(', ');
+    const sums = (pair: string) => this.db.raw(`count(*) as n, ${words(pair)}`);
     const [c, f] = await Promise.all([
       this.db(ENTITIES)
         .select(sums(`entity_ref || ' ' || hash`))
@@ -163,10 +168,9 @@ export class DatabaseHistoryStore {
         .whereNotNull('evidence_hash')
         .first(),
     ]);
-    const sum = (r: { n: string | number; hi: string; lo: string }) => ({
+    const sum = (r: Record<string, string | number>): DigestSum => ({
       count: Number(r.n),
-      hi: BigInt(r.hi),
-      lo: BigInt(r.lo),
+      words: [Number(r.w0), Number(r.w1), Number(r.w2), Number(r.w3)],
     });
     return { contracts: sum(c), findings: sum(f) };
   }
