@@ -3,6 +3,7 @@
  * the service reads a generated catalog and rebuilds the graph, beside the recompute's duration.
  *
  *   yarn bench:recompute [--entities 10000] [--runs 3] [--catalog json] [--full-read]
+ *                        [--change 1]
  *
  * The service is the plugin's own ContractsGraphService with the default rules, reading a layered
  * catalog of N components with inline contracts (src/__testUtils__/generatedCatalog.ts, each with
@@ -16,7 +17,9 @@
  * rebuild beside a live graph, as the scheduled task does; those read the etags and only the
  * changed entities whole (none change here), unless `--full-read`, which makes every run read
  * every entity whole (as a replica's first recompute after adopting a snapshot does, and every
- * recompute did before 30e7159). During each, a 1 ms interval timer notes how
+ * recompute did before 30e7159). `--change P`: before each later run, P % of the entities (spread
+ * over the catalog) get a new title and etag, as bench:scale's `--changed` moves them in the
+ * catalog's tables. During each, a 1 ms interval timer notes how
  * long the loop took to come round to it: the largest gap is the longest a request would have
  * waited behind the recompute. (perf_hooks' monitorEventLoopDelay is not used: on Node 22 its max
  * missed a 2.5 s synchronous stretch that this timer saw.)
@@ -41,6 +44,7 @@ const RUNS = arg('runs', 3);
 const JSON_CATALOG =
   process.argv[process.argv.indexOf('--catalog') + 1] === 'json';
 const FULL_READ = process.argv.includes('--full-read');
+const CHANGE = arg('change', 0);
 
 /** An entity with its etag: a hash of the rest, as the catalog's stitcher makes it. */
 function withEtag(entity: Entity): Entity {
@@ -69,12 +73,21 @@ function picked(entity: any, fields: string[] | undefined): unknown {
  * every entity parsed from its stored text, the fields picked, the page written and parsed.
  */
 function jsonCatalog(entities: Entity[]): CatalogService {
-  const rows = new Map(
-    entities.map(e => [
+  // the stored text of each entity, as the catalog's table holds it (made when it changes)
+  const rows = new WeakMap<Entity, string>();
+  const row = (e: Entity) => {
+    let text = rows.get(e);
+    if (text === undefined) rows.set(e, (text = JSON.stringify(e)));
+    return text;
+  };
+  entities.forEach(row);
+  // where each entity is in `entities` (its ref stays when it changes)
+  const byRef = new Map(
+    entities.map((e, i) => [
       `${e.kind}:${e.metadata.namespace ?? 'default'}/${
         e.metadata.name
       }`.toLowerCase(),
-      JSON.stringify(e),
+      i,
     ]),
   );
   const base = pagedCatalog(entities);
@@ -83,18 +96,7 @@ function jsonCatalog(entities: Entity[]): CatalogService {
     fields: string[] | undefined,
   ): T => {
     const items = page.items.map(e =>
-      e
-        ? picked(
-            JSON.parse(
-              rows.get(
-                `${e.kind}:${e.metadata.namespace ?? 'default'}/${
-                  e.metadata.name
-                }`.toLowerCase(),
-              )!,
-            ),
-            fields,
-          )
-        : null,
+      e ? picked(JSON.parse(row(e)), fields) : null,
     );
     return JSON.parse(JSON.stringify({ ...page, items }));
   };
@@ -104,9 +106,15 @@ function jsonCatalog(entities: Entity[]): CatalogService {
       const page = await base.queryEntities(request, options);
       return answer(page, request?.fields);
     },
-    async getEntitiesByRefs(request, options) {
-      const page = await base.getEntitiesByRefs(request, options);
-      return answer(page, request.fields);
+    async getEntitiesByRefs(request) {
+      // (not pagedCatalog's, which makes a map of every entity per call: at 100k, ~13 MB kept
+      // across a scavenge each time, which this thread's heap would grow by, not the plugin)
+      await new Promise(resolve => setImmediate(resolve));
+      const items = request.entityRefs.map(r => {
+        const i = byRef.get(r.toLowerCase());
+        return i === undefined ? undefined : entities[i];
+      });
+      return answer({ items }, request.fields);
     },
   } as CatalogService;
 }
@@ -148,7 +156,9 @@ async function main() {
   console.log(
     `full recompute of ${N} generated entities, ${RUNS} runs, catalog ${
       JSON_CATALOG ? 'json (its work on this thread)' : 'at no cost'
-    }${FULL_READ ? ', every entity read whole' : ''}; load average ${loadavg()
+    }${FULL_READ ? ', every entity read whole' : ''}${
+      CHANGE ? `, ${CHANGE} % changed before each later run` : ''
+    }; load average ${loadavg()
       .map(x => x.toFixed(2))
       .join(' / ')}`,
   );
@@ -157,6 +167,17 @@ async function main() {
   );
   console.log('|---|---:|---:|---:|---:|');
   for (let run = 1; run <= RUNS; run++) {
+    if (run > 1 && CHANGE > 0) {
+      // the catalogs answer from this array: P % of its entities move
+      const step = Math.max(1, Math.round(100 / CHANGE));
+      for (let i = run % step; i < entities.length; i += step) {
+        const { etag: _, ...metadata } = entities[i].metadata;
+        entities[i] = withEtag({
+          ...entities[i],
+          metadata: { ...metadata, title: `changed before run ${run}` },
+        });
+      }
+    }
     // (the service's own flag: its worker's entities are its own parse, so a full recompute
     // reads only the changed entities whole)
     if (FULL_READ)
