@@ -24,7 +24,6 @@ import {
 } from '../services/CatalogVisibility';
 import {
   type ContractsGraphService,
-  edgesByNode,
   type GraphSnapshot,
   refKey,
 } from '../services/ContractsGraphService';
@@ -643,4 +642,17 @@ export async function createRouter(
   );
   outer.use(router);
   return outer;
+}
+
+/** Edges touching a node, for graph walks. */
+function edgesByNode(edges: GraphEdge[]): Map<string, GraphEdge[]> {
+  const map = new Map<string, GraphEdge[]>();
+  for (const e of edges) {
+    for (const end of [refKey(e.from), refKey(e.to)]) {
+      const list = map.get(end);
+      if (list) list.push(e);
+      else map.set(end, [e]);
+    }
+  }
+  return map;
 }

@@ -14,7 +14,6 @@ import {
   type ContractRule,
   type ContractSource,
   type EngineConfig,
-  type GraphEdge,
   type Observation,
 } from '@backstage-contracts/plugin-contracts-common';
 import { ServiceUnavailableError } from '@backstage/errors';
@@ -788,17 +787,4 @@ async function readPaged(
     onPage(page.items);
     cursor = page.pageInfo.nextCursor;
   } while (cursor);
-}
-
-/** Edges touching a node, for graph walks. */
-export function edgesByNode(edges: GraphEdge[]): Map<string, GraphEdge[]> {
-  const map = new Map<string, GraphEdge[]>();
-  for (const e of edges) {
-    for (const end of [key(e.from), key(e.to)]) {
-      const list = map.get(end);
-      if (list) list.push(e);
-      else map.set(end, [e]);
-    }
-  }
-  return map;
 }

@@ -2,13 +2,8 @@ import type {
   AnalysisResult,
   Finding,
 } from '@backstage-contracts/plugin-contracts-common';
-import {
-  FindingFlag,
-  pulledBuffers,
-  pulledPart,
-  writeItems,
-} from './graphItems';
-import { itemsOf } from './receive';
+import { FindingFlag, pulledBuffers } from './graphItems';
+import { itemsOf, pulledPartOf } from './receive';
 
 const finding = (i: number) =>
   ({
@@ -106,15 +101,7 @@ describe('GraphItems', () => {
 
   it('hands a piece over with its places and columns, made from its JSON', () => {
     const json = (items: object[]) => items.map(x => JSON.stringify(x));
-    const part = pulledPart({
-      ...writeItems({
-        f: json(result.findings),
-        n: json(result.graph.nodes),
-        e: json(result.graph.edges),
-      }),
-      entities: [],
-      entityJson: '',
-    });
+    const part = pulledPartOf(result);
     const { counts, places, columns } = part;
     expect(counts).toEqual([50, 2, 1]);
     const texts: string[] = [];

@@ -139,11 +139,10 @@ class Added {
   }
 }
 
-/** The items of an analysis result, as a full transfer of it makes them (tests, benchmarks). */
-export function itemsOf(result: AnalysisResult): GraphItems {
-  const added = new Added();
+/** An analysis result's items as one piece of a transfer, as the worker hands it over (tests). */
+export function pulledPartOf(result: AnalysisResult) {
   const json = (items: object[]) => items.map(x => JSON.stringify(x));
-  const part = pulledPart({
+  return pulledPart({
     ...writeItems({
       f: json(result.findings),
       n: json(result.graph.nodes),
@@ -152,7 +151,12 @@ export function itemsOf(result: AnalysisResult): GraphItems {
     entities: [],
     entityJson: '',
   });
-  added.read(part);
+}
+
+/** The items of an analysis result, as a full transfer of it makes them (tests, benchmarks). */
+export function itemsOf(result: AnalysisResult): GraphItems {
+  const added = new Added();
+  added.read(pulledPartOf(result));
   return added.full();
 }
 
