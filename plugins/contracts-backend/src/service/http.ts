@@ -113,13 +113,19 @@ export function rejectNulBytes(
   );
 }
 
-export function page<T>(items: T[], offset: number, limit: number) {
-  const slice = items.slice(offset, offset + limit);
+/** The rows `from` to `to` (exclusive) of `length` a page shows, and the next page's cursor. */
+export function pageRange(length: number, offset: number, limit: number) {
   const next = offset + limit;
   return {
-    items: slice,
-    ...(next < items.length ? { nextCursor: encodeCursor(next) } : {}),
+    from: offset,
+    to: Math.min(next, length),
+    ...(next < length ? { nextCursor: encodeCursor(next) } : {}),
   };
+}
+
+export function page<T>(items: T[], offset: number, limit: number) {
+  const { from, to, ...next } = pageRange(items.length, offset, limit);
+  return { items: items.slice(from, to), ...next };
 }
 
 export function idempotencyKey(req: AnyRequest): string | undefined {

@@ -57,6 +57,7 @@ import {
   OPENAPI_VALIDATOR_OPTIONS,
   openApiInputErrors,
   page,
+  pageRange,
 } from './http';
 
 /** What the router needs; built in plugin.ts. */
@@ -311,8 +312,6 @@ export async function createRouter(
         now: number;
         validUntil: number;
         report: Omit<ContractsReport, 'findings'>;
-        /** The findings' rows, to page. */
-        rows: number[];
       }
     | undefined;
   const wholeReportOf = (s: GraphSnapshot, now: number) => {
@@ -343,7 +342,6 @@ export async function createRouter(
       now,
       validUntil: nextReviewDeadline(records, now),
       report,
-      rows: Array.from({ length: s.items.findings.length }, (__, i) => i),
     };
     return wholeReport;
   };
@@ -361,11 +359,17 @@ export async function createRouter(
       !q.owner &&
       !q.status
     ) {
-      const { report, rows, now } = wholeReportOf(s, Date.now());
-      const { items, ...next } = page(rows, decodeCursor(q.cursor), q.limit);
+      const { report, now } = wholeReportOf(s, Date.now());
+      const { from, to, ...next } = pageRange(
+        s.items.findings.length,
+        decodeCursor(q.cursor),
+        q.limit,
+      );
+      const rows: number[] = [];
+      for (let row = from; row < to; row++) rows.push(row);
       res.json({
         version: report.version,
-        items: decisions.withStatus(s.items.findings.pick(items), now),
+        items: decisions.withStatus(s.items.findings.pick(rows), now),
         ...next,
         problems: report.problems,
         summary: report.summary,
