@@ -22,6 +22,7 @@ import {
 } from './contractChanges';
 import { ContractHistoryRecorder } from './ContractHistoryRecorder';
 import { DatabaseHistoryStore } from './DatabaseHistoryStore';
+import { type HistoryWork, historyOrder, prepareHistory } from './historyWork';
 
 jest.setTimeout(60_000);
 
@@ -251,32 +252,50 @@ describe('ContractHistoryRecorder', () => {
     ]);
   });
 
-  it("takes the stripped contracts from their source when the hash is the snapshot's, and strips the others itself", async () => {
+  it("has the worker strip the contracts it has, of the snapshot's hash, and sends it the others' text", async () => {
     const { store } = await setUp();
-    const asked: string[][] = [];
+    const asked: HistoryWork[] = [];
     const checkout = parseEntityContract(CHECKOUT, [
       { file: 'c.yaml', text: 'provides:\n  - endpoint: /pay\n' },
     ]).contract;
+    // the worker has risk's contract as the snapshot's, and a newer checkout
+    const own = new Map([
+      [RISK, { contract: sla(900), contractHash: hashContract(sla(900)) }],
+      [CHECKOUT, { contract: sla(1), contractHash: hashContract(sla(1)) }],
+    ]);
     const r = new ContractHistoryRecorder({
       store,
       logger: mockServices.logger.mock(),
-      strippedContracts: async refs => {
-        asked.push(refs);
-        return refs.map(ref =>
-          ref === RISK
-            ? [hashContract(sla(900)), '{"from":"the source"}']
-            : ['a newer graph', '{}'],
-        );
+      worker: {
+        prepareHistory: async work => {
+          asked.push(work);
+          return prepareHistory(work, k => own.get(k));
+        },
+        historyOrder: async keys => historyOrder(keys),
       },
     });
     await r.record(snapshot({ [RISK]: sla(900), [CHECKOUT]: checkout }, []));
-    expect(asked).toEqual([[RISK, CHECKOUT]]);
+    expect(asked.map(w => w.contracts)).toEqual([
+      [
+        { key: RISK, after: { hash: hashContract(sla(900)) } },
+        { key: CHECKOUT, after: { hash: hashContract(checkout) } },
+      ],
+      [
+        {
+          key: CHECKOUT,
+          after: {
+            hash: hashContract(checkout),
+            entity: JSON.stringify({ contract: checkout }),
+          },
+        },
+      ],
+    ]);
     const stored = await store.loadContracts([RISK, CHECKOUT]);
-    expect(stored.get(RISK)).toEqual({ from: 'the source' });
-    expect(stored.get(CHECKOUT)).toEqual(stripContract(checkout));
+    expect(JSON.parse(stored.get(RISK)!)).toEqual(stripContract(sla(900)));
+    expect(JSON.parse(stored.get(CHECKOUT)!)).toEqual(stripContract(checkout));
     // an unchanged graph asks for nothing
     await r.record(snapshot({ [RISK]: sla(900), [CHECKOUT]: checkout }, []));
-    expect(asked).toHaveLength(1);
+    expect(asked).toHaveLength(2);
   });
 
   it('folds the graphs that come while one is recorded into the next, and survives a failing store', async () => {

@@ -1,56 +1,65 @@
 import type { LoggerService } from '@backstage/backend-plugin-api';
-import type { Finding } from '@backstage-contracts/plugin-contracts-common';
 import type {
   GraphSnapshot,
   SnapshotChanges,
   StoredEntity,
 } from '../services/ContractsGraphService';
-import {
-  contractChanges,
-  hashContract,
-  type StrippedContract,
-  stripContract,
-} from './contractChanges';
+import { LazyEntity } from '../services/analysis/lazyEntity';
+import { hashContract } from './contractChanges';
 import type { DatabaseHistoryStore } from './DatabaseHistoryStore';
+import {
+  type ContractWork,
+  type FindingWork,
+  historyOrder,
+  type HistoryWork,
+  NO_CHANGES,
+  prepareHistory,
+  type PreparedHistory,
+} from './historyWork';
 import { sameDigest } from './stateDigest';
-import type {
-  HistoryFinding,
-  HistoryTransition,
-  RecordedContract,
-} from './types';
-
-/** Contracts asked of a {@link StrippedContractSource} at once. */
-const BATCH = 200;
+import type { ContractRow, FindingRow, HistoryRows } from './types';
 
 /**
- * Where the stripped contracts of a snapshot's entities are made (the analysis worker, which
- * parsed them): by lower-cased ref, each its hash and its stripped form as JSON, or null when it
- * has none. A hash other than the snapshot's means the source has moved on: that contract is
- * stripped here from the snapshot.
+ * Contracts, and findings, prepared at once: each answer a few hundred kilobytes at most (a
+ * stripped contract is about a kilobyte), which the main thread receives in a few ms.
  */
-export type StrippedContractSource = (
-  refs: string[],
-) => Promise<Array<[string, string] | null>>;
+const CONTRACTS = 200;
+const FINDINGS = 500;
+/** Entries of a view walked before the walk gives other tasks a turn (100k: ~10-20 ms). */
+const STEP = 5000;
+
+/**
+ * Where the history's CPU work is done (./historyWork.ts): the analysis worker, which has the
+ * contracts parsed (its own are used when their hash is the snapshot's).
+ */
+export interface HistoryWorker {
+  prepareHistory(work: HistoryWork): Promise<PreparedHistory>;
+  historyOrder(keys: string[]): Promise<Uint32Array>;
+}
+
+/** The same work on this thread: for a recorder without a worker (tests). */
+const here: HistoryWorker = {
+  prepareHistory: async work => prepareHistory(work, () => undefined),
+  historyOrder: async keys => historyOrder(keys),
+};
+
+/** A contract's text as the worker reads it (see ContractWork's `before`). */
+type ContractText = { stored?: string; entity?: string };
 
 /**
  * What a replica last recorded from, compared by hashes: contract hashes by lower-cased ref,
  * open findings by id (each with its evidence hash). The contracts and findings themselves are
- * read only for what changed.
+ * read, as text, only for what changed.
  */
 interface View {
-  /** Calls `fn` with each entity's ref (lower-cased) and contract hash, when it has a contract. */
-  forEachHash(fn: (ref: string, hash: string) => void): void;
+  /** Each entity's ref (lower-cased) and contract hash, when it has a contract. */
+  hashes(): Iterable<[string, string]>;
   hash(ref: string): string | undefined;
-  /** The stripped contracts of these refs (all of the view's). */
-  contracts(refs: string[]): Promise<StrippedContract[]>;
-  /**
-   * The same as JSON (a snapshot's: as the worker made them, for the baseline, which writes them
-   * as they are).
-   */
-  contractsJson?(refs: string[]): Promise<string[]>;
+  /** The texts of these refs' contracts (all of the view's; undefined: not found). */
+  contractTexts(refs: string[]): Promise<Array<ContractText | undefined>>;
   findings: EvidenceById;
-  /** These findings of the view (all of its), as the history keeps them, by id. */
-  findingsOf(ids: string[]): Promise<Map<string, HistoryFinding>>;
+  /** These findings of the view (all of its) as JSON, by id (one not found: left out). */
+  findingTexts(ids: string[]): Promise<Map<string, string>>;
 }
 
 /** Open findings' evidence hashes, by id. */
@@ -75,22 +84,21 @@ function hashOf(stored: StoredEntity): string | undefined {
   return stored.contract && hashContract(stored.contract);
 }
 
-/** A finding as the history keeps it. */
-export function toHistoryFinding(f: HistoryFinding | Finding): HistoryFinding {
-  const h: HistoryFinding = {
-    id: f.id,
-    rule: f.rule,
-    severity: f.severity,
-    consumer: f.consumer,
-    provider: f.provider,
-    subject: f.subject,
-    title: f.title,
-    expected: f.expected,
-    actual: f.actual,
-    evidence: f.evidence,
-  };
-  if (f.chain?.length) h.chain = f.chain;
-  return h;
+/** A served entity's contract as JSON: as received (unparsed), or (one made here) written. */
+const entityJson = (stored: StoredEntity) =>
+  stored instanceof LazyEntity
+    ? stored.json()
+    : JSON.stringify({ contract: stored.contract });
+
+const turn = () => new Promise(resolve => setImmediate(resolve));
+
+/** Calls `fn` with each of `items`, giving other tasks a turn every {@link STEP}. */
+async function walk<T>(items: Iterable<T>, fn: (item: T) => void) {
+  let n = 0;
+  for (const item of items) {
+    fn(item);
+    if (++n % STEP === 0) await turn();
+  }
 }
 
 /**
@@ -116,8 +124,8 @@ export class ContractHistoryRecorder {
     private readonly options: {
       store: DatabaseHistoryStore;
       logger: LoggerService;
-      /** Where the stripped contracts are made; default: here, from the snapshot. */
-      strippedContracts?: StrippedContractSource;
+      /** Where the history's work is done; default: here. */
+      worker?: HistoryWorker;
     },
   ) {}
 
@@ -193,10 +201,12 @@ export class ContractHistoryRecorder {
         this.previousContent = content;
         return;
       }
-      const transitions = await this.diff(await this.storedView(), current, {
+      const rows = await this.diff(await this.storedView(), current, {
         present: ref => snapshot.entities.has(ref),
       });
-      if (transitions.length) await store.record(at, transitions);
+      if (rows.contracts.length || rows.findings.length) {
+        await store.record(at, rows);
+      }
       this.previous = current;
       this.previousContent = content;
       return;
@@ -209,54 +219,46 @@ export class ContractHistoryRecorder {
       changes.since.entities === this.previousContent.entities
         ? changes
         : undefined;
-    const transitions = await this.diff(this.previous, current, { only });
-    if (transitions.length) await store.record(at, transitions);
+    const rows = await this.diff(this.previous, current, { only });
+    if (rows.contracts.length || rows.findings.length) {
+      await store.record(at, rows);
+    }
     this.previous = current;
     this.previousContent = content;
+  }
+
+  private get worker(): HistoryWorker {
+    return this.options.worker ?? here;
   }
 
   /** A snapshot as compared: its own maps, nothing copied. */
   private view(snapshot: GraphSnapshot): View {
     const { entities, items } = snapshot;
-    const source = this.options.strippedContracts;
-    const local = (ref: string) =>
-      JSON.stringify(stripContract(entities.get(ref)!.contract!));
-    const contractsJson = async (refs: string[]) => {
-      if (!source) return refs.map(local);
-      const out: string[] = [];
-      for (let i = 0; i < refs.length; i += BATCH) {
-        const part = refs.slice(i, i + BATCH);
-        const made = await source(part);
-        part.forEach((ref, j) => {
-          const m = made[j];
-          out.push(
-            m && m[0] === hashOf(entities.get(ref)!) ? m[1] : local(ref),
-          );
-        });
-      }
-      return out;
-    };
     return {
-      forEachHash(fn) {
+      *hashes() {
         for (const [ref, stored] of entities) {
           const hash = hashOf(stored);
-          if (hash) fn(ref, hash);
+          if (hash) yield [ref, hash];
         }
       },
       hash: ref => {
         const stored = entities.get(ref);
         return stored && hashOf(stored);
       },
-      contracts: async refs =>
-        (await contractsJson(refs)).map(json => JSON.parse(json)),
-      contractsJson,
+      contractTexts: async refs =>
+        refs.map(ref => ({ entity: entityJson(entities.get(ref)!) })),
       findings: {
         has: id => items.hasFinding(id),
         evidenceOf: id => items.evidenceOf(id),
         ids: () => items.findingIds,
       },
-      findingsOf: async ids =>
-        new Map(ids.map(id => [id, toHistoryFinding(items.finding(id)!)])),
+      findingTexts: async ids =>
+        new Map(
+          ids.map(id => [
+            id,
+            items.findings.json(items.findingRowIndex.get(id)!),
+          ]),
+        ),
     };
   }
 
@@ -265,21 +267,125 @@ export class ContractHistoryRecorder {
     const { store } = this.options;
     const { contracts, findings } = await store.loadState();
     return {
-      forEachHash: fn => contracts.forEach((hash, ref) => fn(ref, hash)),
+      hashes: () => contracts.entries(),
       hash: ref => contracts.get(ref),
-      contracts: async refs => {
+      contractTexts: async refs => {
         const loaded = await store.loadContracts(refs);
-        return refs.map(ref => loaded.get(ref)!);
+        return refs.map(ref => {
+          const stored = loaded.get(ref);
+          return stored === undefined ? undefined : { stored };
+        });
       },
       findings: evidenceOfMap(findings),
-      findingsOf: ids => store.loadFindings(ids),
+      findingTexts: ids => store.loadFindings(ids),
     };
   }
 
+  /** `rows` in the order of their keys (the store's), made in the worker. */
+  private async ordered<T>(rows: T[], key: (row: T) => string): Promise<T[]> {
+    if (rows.length < 2) return rows;
+    const order = await this.worker.historyOrder(rows.map(key));
+    return Array.from(order, i => rows[i]);
+  }
+
   /**
-   * The transitions from `before` to `after`. With `present` (a first snapshot against the
-   * stored state), what is gone is only what belongs to entities the snapshot has. A
-   * `baseline`'s contract transitions carry no changes (none are reported).
+   * The rows of the contracts that are new or changed, `changed` (each its ref and hash now):
+   * stripped, compared and written in the worker, in batches.
+   */
+  private async contractRows(
+    before: View,
+    after: View,
+    changed: Array<[string, string]>,
+    baseline: boolean,
+  ): Promise<ContractRow[]> {
+    const out: ContractRow[] = [];
+    for (let i = 0; i < changed.length; i += CONTRACTS) {
+      const part = changed.slice(i, i + CONTRACTS);
+      const had = part.filter(([ref]) => before.hash(ref));
+      const texts = await before.contractTexts(had.map(([ref]) => ref));
+      const was = new Map(had.map(([ref], j) => [ref, texts[j]]));
+      const works = part.map(([ref, hash]): ContractWork => {
+        const wasHash = before.hash(ref);
+        return {
+          key: ref,
+          ...(wasHash ? { before: { hash: wasHash, ...was.get(ref) } } : {}),
+          after: { hash },
+        };
+      });
+      const made = await this.prepare(works, baseline);
+      // the worker has moved on from these: their text from the snapshot
+      const missed = works.filter((_, j) => !made[j]);
+      const texts2 = await after.contractTexts(missed.map(w => w.key));
+      const again = missed.length
+        ? await this.prepare(
+            missed.map((w, j) => ({
+              ...w,
+              after: { ...w.after, ...texts2[j] },
+            })),
+            baseline,
+          )
+        : [];
+      let k = 0;
+      for (const row of made) {
+        const got = row ?? again[k++];
+        if (!got) throw new Error('a contract is not the one of its hash');
+        out.push(got);
+      }
+    }
+    return out;
+  }
+
+  private async prepare(works: ContractWork[], baseline: boolean) {
+    return (
+      await this.worker.prepareHistory({
+        contracts: works,
+        findings: [],
+        baseline,
+      })
+    ).contracts;
+  }
+
+  /**
+   * The rows of the findings opened or with new evidence (`moved`) and closed: read as text
+   * only for these, made in the worker, in batches.
+   */
+  private async findingRows(
+    before: View,
+    after: View,
+    moved: string[],
+    closed: string[],
+    baseline: boolean,
+  ): Promise<FindingRow[]> {
+    const out: FindingRow[] = [];
+    const ids = [...moved, ...closed];
+    for (let i = 0; i < ids.length; i += FINDINGS) {
+      const part = ids.slice(i, i + FINDINGS);
+      const isMoved = (id: string) => after.findings.has(id);
+      const now = await after.findingTexts(part.filter(isMoved));
+      const was = await before.findingTexts(
+        part.filter(id => before.findings.has(id)),
+      );
+      const works: FindingWork[] = [];
+      for (const id of part) {
+        const w = was.get(id);
+        // (one another replica recorded as moved or closed meanwhile is left: the state moved on)
+        if (before.findings.has(id) && w === undefined) continue;
+        works.push({ before: w, after: isMoved(id) ? now.get(id) : undefined });
+      }
+      const { findings } = await this.worker.prepareHistory({
+        contracts: [],
+        findings: works,
+        baseline,
+      });
+      out.push(...findings);
+    }
+    return out;
+  }
+
+  /**
+   * The rows from `before` to `after`. With `present` (a first snapshot against the stored
+   * state), what is gone is only what belongs to entities the snapshot has. A `baseline`'s
+   * contract rows carry no changes (none are reported).
    */
   private async diff(
     before: View,
@@ -289,76 +395,29 @@ export class ContractHistoryRecorder {
       baseline?: boolean;
       only?: SnapshotChanges;
     } = {},
-  ): Promise<HistoryTransition[]> {
-    const { present, baseline, only } = options;
+  ): Promise<HistoryRows> {
+    const { present, only } = options;
+    const baseline = options.baseline ?? false;
     const changed: Array<[string, string]> = [];
-    const changedBefore: string[] = [];
-    const gone: Array<[string, string]> = [];
+    const gone: string[] = [];
     const compare = (ref: string, hash: string | undefined) => {
       const was = before.hash(ref);
       if (hash) {
-        if (was === hash) return;
-        changed.push([ref, hash]);
-        if (was) changedBefore.push(ref);
-      } else if (was && (!present || present(ref))) gone.push([ref, was]);
+        if (was !== hash) changed.push([ref, hash]);
+      } else if (was && (!present || present(ref))) gone.push(ref);
     };
     if (only) {
       // a delta from the snapshot `before` was made of: only what it changed
       for (const ref of only.entities) compare(ref, after.hash(ref));
     } else {
-      after.forEachHash(compare);
-      before.forEachHash(ref => {
+      await walk(after.hashes(), ([ref, hash]) => compare(ref, hash));
+      await walk(before.hashes(), ([ref]) => {
         if (!after.hash(ref)) compare(ref, undefined);
       });
     }
-    const out: HistoryTransition[] = [];
-    if (changed.length && baseline && after.contractsJson) {
-      // nothing is compared: written as the worker made them
-      const now = await after.contractsJson(changed.map(([ref]) => ref));
-      changed.forEach(([ref, hash], i) =>
-        out.push({
-          type: 'contract',
-          entityRef: ref,
-          after: { hash, json: now[i] },
-          changes: [],
-          more: 0,
-        }),
-      );
-    } else if (changed.length) {
-      const now = await after.contracts(changed.map(([ref]) => ref));
-      const was = new Map<string, StrippedContract>();
-      const wasContracts = await before.contracts(changedBefore);
-      changedBefore.forEach((ref, i) => was.set(ref, wasContracts[i]));
-      changed.forEach(([ref, hash], i) => {
-        const wasHash = before.hash(ref);
-        const beforeContract = was.get(ref);
-        const { changes, more } = baseline
-          ? { changes: [], more: 0 }
-          : contractChanges(beforeContract, now[i]);
-        out.push({
-          type: 'contract',
-          entityRef: ref,
-          before:
-            wasHash && beforeContract
-              ? { hash: wasHash, contract: beforeContract }
-              : undefined,
-          after: { hash, contract: now[i] },
-          changes,
-          more,
-        });
-      });
-    }
-    if (gone.length) {
-      const wasContracts = await before.contracts(gone.map(([ref]) => ref));
-      gone.forEach(([ref, hash], i) =>
-        out.push({
-          type: 'contract',
-          entityRef: ref,
-          before: { hash, contract: wasContracts[i] } as RecordedContract,
-          changes: [],
-          more: 0,
-        }),
-      );
+    const contracts = await this.contractRows(before, after, changed, baseline);
+    for (const ref of gone) {
+      contracts.push({ ref, before: before.hash(ref), body: NO_CHANGES });
     }
     // the findings opened or with new evidence, and those closed: read only these
     const moved: string[] = [];
@@ -375,40 +434,28 @@ export class ContractHistoryRecorder {
     };
     if (only) only.findings.forEach(compareFinding);
     else {
-      for (const id of after.findings.ids()) compareFinding(id);
-      for (const id of before.findings.ids()) {
+      await walk(after.findings.ids(), compareFinding);
+      await walk(before.findings.ids(), id => {
         if (!after.findings.has(id)) compareFinding(id);
-      }
+      });
     }
-    const nowFindings = await after.findingsOf(moved);
-    const wasFindings = await before.findingsOf([
-      ...moved.filter(id => before.findings.has(id)),
-      ...closed,
-    ]);
-    // (one another replica recorded as moved or closed meanwhile is left: the state moved on)
-    for (const id of moved) {
-      const was = wasFindings.get(id);
-      if (before.findings.has(id) && !was) continue;
-      out.push({ type: 'finding', before: was, after: nowFindings.get(id) });
-    }
-    for (const id of closed) {
-      const was = wasFindings.get(id);
-      if (!was) continue;
-      if (!present || present(was.consumer.toLowerCase())) {
-        out.push({ type: 'finding', before: was });
-      }
-    }
-    return out;
+    const findings = (
+      await this.findingRows(before, after, moved, closed, baseline)
+    ).filter(f => f.after || !present || present(f.consumer));
+    return {
+      contracts: await this.ordered(contracts, c => c.ref),
+      findings: await this.ordered(findings, f => f.id),
+    };
   }
 }
 
 function emptyView(): View {
   return {
-    forEachHash() {},
+    hashes: () => [],
     hash: () => undefined,
-    contracts: async refs => refs.map(() => ({})),
+    contractTexts: async refs => refs.map(() => undefined),
     findings: evidenceOfMap(new Map()),
-    findingsOf: async ids => {
+    findingTexts: async ids => {
       if (ids.length) throw new Error(`no finding ${ids[0]}`);
       return new Map();
     },

@@ -10,11 +10,7 @@ import {
   stripContract,
 } from './contractChanges';
 import { DatabaseHistoryStore } from './DatabaseHistoryStore';
-import type {
-  HistoryFinding,
-  HistoryTransition,
-  RecordedContract,
-} from './types';
+import type { HistoryFinding, HistoryRows, StrippedContract } from './types';
 
 jest.setTimeout(60_000);
 
@@ -22,6 +18,64 @@ const databases = sqliteAndPostgres();
 
 const RISK = 'component:default/risk';
 const CHECKOUT = 'component:default/checkout';
+
+/** A contract as recorded: its hash and its stripped form. */
+interface RecordedContract {
+  hash: string;
+  contract: StrippedContract;
+}
+
+/** One thing a recompute changed, as these tests write it (the rows are made of it). */
+type HistoryTransition =
+  | {
+      type: 'contract';
+      entityRef: string;
+      before?: RecordedContract;
+      after?: RecordedContract;
+      changes: unknown[];
+      more: number;
+    }
+  | { type: 'finding'; before?: HistoryFinding; after?: HistoryFinding };
+
+/** The rows the store writes for these transitions (as the worker makes them). */
+function rows(transitions: HistoryTransition[]): HistoryRows {
+  const out: HistoryRows = { contracts: [], findings: [] };
+  for (const t of transitions) {
+    if (t.type === 'contract') {
+      out.contracts.push({
+        ref: t.entityRef.toLowerCase(),
+        before: t.before?.hash,
+        after: t.after && {
+          hash: t.after.hash,
+          json: JSON.stringify(t.after.contract),
+        },
+        body: JSON.stringify({ changes: t.changes, more: t.more }),
+      });
+    } else {
+      const f = (t.after ?? t.before)!;
+      out.findings.push({
+        id: f.id,
+        consumer: f.consumer.toLowerCase(),
+        provider: f.provider.toLowerCase(),
+        before: t.before?.evidence,
+        after: t.after && {
+          evidence: t.after.evidence,
+          json: JSON.stringify(t.after),
+        },
+        body: JSON.stringify({ after: t.after, before: t.before }),
+      });
+    }
+  }
+  return out;
+}
+
+/** `store.record` of these transitions' rows. */
+const record = (
+  store: DatabaseHistoryStore,
+  at: string,
+  transitions: HistoryTransition[],
+  options?: { baseline?: boolean },
+) => store.record(at, rows(transitions), options);
 
 function riskContract(p95: number): RecordedContract {
   const { contract } = parseEntityContract(RISK, [
@@ -86,7 +140,8 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
     const { store } = await createStore();
     expect(await store.isEmpty()).toBe(true);
     const v900 = riskContract(900);
-    const baseline = await store.record(
+    const baseline = await record(
+      store,
       '2026-03-01T10:00:00.000Z',
       [riskChange(undefined, v900)],
       { baseline: true },
@@ -96,12 +151,12 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
     expect((await store.list(CHECKOUT, { limit: 10 })).items).toEqual([]);
 
     const v3200 = riskContract(3200);
-    const first = await store.record('2026-03-03T09:00:00.000Z', [
+    const first = await record(store, '2026-03-03T09:00:00.000Z', [
       riskChange(v900, v3200),
       { type: 'finding', after: latency(3200) },
     ]);
     expect(first.events).toBe(2);
-    const second = await store.record('2026-03-05T09:00:00.000Z', [
+    const second = await record(store, '2026-03-05T09:00:00.000Z', [
       riskChange(v3200, v900),
       { type: 'finding', before: latency(3200) },
     ]);
@@ -139,7 +194,7 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
     // the state moved with them
     const state = await store.loadState();
     expect(state.contracts.get(RISK)).toBe(v900.hash);
-    expect((await store.loadContracts([RISK])).get(RISK)).toEqual(
+    expect(JSON.parse((await store.loadContracts([RISK])).get(RISK)!)).toEqual(
       v900.contract,
     );
     expect(state.findings.size).toBe(0);
@@ -161,7 +216,8 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
       const b = await createStore(other ?? knex);
       const v900 = riskContract(900);
       const v3200 = riskContract(3200);
-      await a.store.record(
+      await record(
+        a.store,
         '2026-03-01T10:00:00.000Z',
         [riskChange(undefined, v900), { type: 'finding', after: latency(900) }],
         { baseline: true },
@@ -180,8 +236,8 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
       ];
       // both replicas computed the same change, at once
       const [ra, rb] = await Promise.all([
-        a.store.record('2026-03-03T09:00:00.000Z', change()),
-        b.store.record('2026-03-03T09:00:00.001Z', change()),
+        record(a.store, '2026-03-03T09:00:00.000Z', change()),
+        record(b.store, '2026-03-03T09:00:00.001Z', change()),
       ]);
       expect(ra.events + rb.events).toBe(3);
       expect([ra.changeId, rb.changeId].filter(Boolean)).toHaveLength(1);
@@ -191,13 +247,13 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
       expect(Number(count)).toBe(3);
       // a replica that saw it late records nothing either
       expect(
-        await b.store.record('2026-03-03T09:00:10.000Z', change()),
+        await record(b.store, '2026-03-03T09:00:10.000Z', change()),
       ).toEqual({ events: 0 });
       // a change back and again is recorded each time
-      await a.store.record('2026-03-04T09:00:00.000Z', [
+      await record(a.store, '2026-03-04T09:00:00.000Z', [
         riskChange(v3200, v900),
       ]);
-      await b.store.record('2026-03-05T09:00:00.000Z', [
+      await record(b.store, '2026-03-05T09:00:00.000Z', [
         riskChange(v900, v3200),
       ]);
       const { items } = await a.store.list(RISK, { limit: 10 });
@@ -222,7 +278,8 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
       database: mockServices.database({ knex }),
     });
     const v900 = riskContract(900);
-    await store.record(
+    await record(
+      store,
       '2000-01-01T00:00:00.000Z',
       [riskChange(undefined, v900)],
       {
@@ -232,7 +289,7 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
     let previous = v900;
     for (let i = 0; i < 5; i++) {
       const next = riskContract(1000 + i);
-      await store.record(`2026-03-0${i + 1}T09:00:00.000Z`, [
+      await record(store, `2026-03-0${i + 1}T09:00:00.000Z`, [
         riskChange(previous, next),
       ]);
       previous = next;
@@ -286,7 +343,8 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
   it('prunes by age and by the number of events', async () => {
     const { knex, store } = await createStore();
     let previous = riskContract(900);
-    await store.record(
+    await record(
+      store,
       '2000-01-01T00:00:00.000Z',
       [riskChange(undefined, previous)],
       {
@@ -295,7 +353,7 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
     );
     for (let i = 0; i < 6; i++) {
       const next = riskContract(1000 + i);
-      await store.record(`2026-03-0${i + 1}T09:00:00.000Z`, [
+      await record(store, `2026-03-0${i + 1}T09:00:00.000Z`, [
         riskChange(previous, next),
       ]);
       previous = next;

@@ -4,14 +4,14 @@ import {
 } from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
 import type {
+  ContractRow,
+  FindingRow,
   HistoryContractChange,
   HistoryFinding,
   HistoryFindingChange,
   HistoryItem,
   HistoryPosition,
-  HistoryTransition,
-  StrippedContract,
-  TransitionContract,
+  HistoryRows,
 } from './types';
 import type { DigestSum, StateDigest } from './stateDigest';
 
@@ -60,10 +60,6 @@ interface DecisionEventRow {
 
 const lower = (ref: string) => ref.toLowerCase();
 
-/** A transition's contract as stored. */
-const contractJson = (c: TransitionContract) =>
-  'json' in c ? c.json : JSON.stringify(c.contract);
-
 function chunks<T>(list: T[], size = CHUNK): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
@@ -76,12 +72,27 @@ function changeOf(r: EventRow): HistoryContractChange['change'] {
   return r.hash ? 'changed' : 'removed';
 }
 
-/** A transition's rows to compare and set, in one order on every replica (no deadlocks). */
-function sortKey(t: HistoryTransition): string {
-  return t.type === 'contract'
-    ? `0 ${lower(t.entityRef)}`
-    : `1 ${(t.after ?? t.before)!.id}`;
+/**
+ * `rows` in the order of their keys by code units (localeCompare's collation took 17 ms of a
+ * 43 ms task for a 10k baseline): as they come when they are (the recorder has them ordered in
+ * the worker, ./historyWork.ts' historyOrder: a sort of 100k refs took 46-94 ms of this thread),
+ * only checked here.
+ */
+function inOrder<T>(rows: T[], key: (row: T) => string): T[] {
+  for (let i = 1; i < rows.length; i++) {
+    if (key(rows[i - 1]) > key(rows[i])) {
+      return rows
+        .map((r): [string, T] => [key(r), r])
+        .sort(([a], [b]) => Number(a > b) - Number(a < b))
+        .map(([, r]) => r);
+    }
+  }
+  return rows;
 }
+
+/** Rows whose row needs no query before this thread's loop gives others a turn. */
+const TURN = 2000;
+const turn = () => new Promise(resolve => setImmediate(resolve));
 
 function isDeadlock(error: unknown): boolean {
   const code = (error as { code?: string })?.code;
@@ -175,52 +186,58 @@ export class DatabaseHistoryStore {
     return { contracts: sum(c), findings: sum(f) };
   }
 
-  /** The open findings recorded with these ids, as stored. */
-  async loadFindings(ids: string[]): Promise<Map<string, HistoryFinding>> {
-    const out = new Map<string, HistoryFinding>();
+  /** The open findings recorded with these ids, as stored (JSON: compared in the worker). */
+  async loadFindings(ids: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
     for (const part of chunks(ids)) {
       const rows = await this.db(FINDINGS)
         .select('finding_id', 'finding')
         .whereIn('finding_id', part);
-      for (const r of rows) out.set(r.finding_id, JSON.parse(r.finding));
-    }
-    return out;
-  }
-
-  /** The contracts recorded for these lower-cased refs, as stored (stripped). */
-  async loadContracts(refs: string[]): Promise<Map<string, StrippedContract>> {
-    const out = new Map<string, StrippedContract>();
-    for (const part of chunks(refs)) {
-      const rows = await this.db(ENTITIES)
-        .select('entity_ref', 'contract')
-        .whereIn('entity_ref', part);
-      for (const r of rows) out.set(r.entity_ref, JSON.parse(r.contract));
+      for (const r of rows) out.set(r.finding_id, r.finding);
     }
     return out;
   }
 
   /**
-   * Records the transitions of one recompute, at `at`. Each is recorded only when the state
-   * stored is still the one it starts from (another replica may have recorded it already):
-   * the state moves and the events are written in one transaction. With `baseline`, the state is
-   * written and no change is (the first recompute ever). Returns the change's id, if any, and
-   * the number of events written.
+   * The contracts recorded for these lower-cased refs, as stored (stripped, JSON: compared in the
+   * worker).
+   */
+  async loadContracts(refs: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const part of chunks(refs)) {
+      const rows = await this.db(ENTITIES)
+        .select('entity_ref', 'contract')
+        .whereIn('entity_ref', part);
+      for (const r of rows) out.set(r.entity_ref, r.contract);
+    }
+    return out;
+  }
+
+  /**
+   * Records the rows of one recompute (made in the worker: ./historyWork.ts), at `at`. Each is
+   * recorded only when the state stored is still the one it starts from (another replica may
+   * have recorded it already): the state moves and the events are written in one transaction.
+   * With `baseline`, the state is written and no change is (the first recompute ever). Returns
+   * the change's id, if any, and the number of events written.
    */
   async record(
     at: string,
-    transitions: HistoryTransition[],
+    rows: HistoryRows,
     options: { baseline?: boolean } = {},
   ): Promise<{ changeId?: number; events: number }> {
-    // in one order for every replica (rows are locked in it): each key made once, compared by
-    // code units (localeCompare's collation took 17 ms of a 43 ms task for a 10k baseline)
-    const sorted = transitions
-      .map((t): [string, HistoryTransition] => [sortKey(t), t])
-      .sort(([a], [b]) => Number(a > b) - Number(a < b))
-      .map(([, t]) => t);
+    // in one order for every replica (rows are locked in it): contracts, then findings
+    const contracts = inOrder(rows.contracts, c => c.ref);
+    const findings = inOrder(rows.findings, f => f.id);
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.db.transaction(trx =>
-          this.recordIn(trx, at, sorted, options.baseline ?? false),
+          this.recordIn(
+            trx,
+            at,
+            contracts,
+            findings,
+            options.baseline ?? false,
+          ),
         );
       } catch (error) {
         if (attempt >= 3 || !isDeadlock(error)) throw error;
@@ -228,118 +245,115 @@ export class DatabaseHistoryStore {
     }
   }
 
+  /**
+   * {@link record}'s transaction. Every statement is of at most {@link CHUNK} rows (its building
+   * and binding, on this thread, a short task), and a long run of rows without a statement gives
+   * other tasks a turn.
+   */
   private async recordIn(
     trx: Knex.Transaction,
     at: string,
-    transitions: HistoryTransition[],
+    contracts: ContractRow[],
+    findings: FindingRow[],
     baseline: boolean,
   ): Promise<{ changeId?: number; events: number }> {
     const events: Array<Omit<EventRow, 'id' | 'change_id'>> = [];
-    const newContracts = transitions.filter(
-      (t): t is Extract<HistoryTransition, { type: 'contract' }> =>
-        t.type === 'contract' && !t.before && Boolean(t.after),
-    );
-    const newFindings = transitions.filter(
-      (t): t is Extract<HistoryTransition, { type: 'finding' }> =>
-        t.type === 'finding' && !t.before && Boolean(t.after),
-    );
     // new rows: inserted when no replica inserted them first
     const insertedRefs = new Set<string>();
+    const newContracts = contracts.filter(c => !c.before && c.after);
     for (const part of chunks(newContracts)) {
-      const rows = await trx(ENTITIES)
+      const inserted = await trx(ENTITIES)
         .insert(
-          part.map(t => ({
-            entity_ref: lower(t.entityRef),
-            hash: t.after!.hash,
-            contract: contractJson(t.after!),
+          part.map(c => ({
+            entity_ref: c.ref,
+            hash: c.after!.hash,
+            contract: c.after!.json,
           })),
         )
         .onConflict('entity_ref')
         .ignore()
         .returning('entity_ref');
-      for (const r of rows) insertedRefs.add(r.entity_ref ?? r);
+      for (const r of inserted) insertedRefs.add(r.entity_ref ?? r);
     }
     const insertedFindings = new Set<string>();
+    const newFindings = findings.filter(f => !f.before && f.after);
     for (const part of chunks(newFindings)) {
-      const rows = await trx(FINDINGS)
+      const inserted = await trx(FINDINGS)
         .insert(
-          part.map(t => ({
-            finding_id: t.after!.id,
-            evidence_hash: t.after!.evidence,
-            finding: JSON.stringify(t.after),
+          part.map(f => ({
+            finding_id: f.id,
+            evidence_hash: f.after!.evidence,
+            finding: f.after!.json,
           })),
         )
         .onConflict('finding_id')
         .ignore()
         .returning('finding_id');
-      for (const r of rows) insertedFindings.add(r.finding_id ?? r);
+      for (const r of inserted) insertedFindings.add(r.finding_id ?? r);
     }
-    for (const t of transitions) {
-      if (t.type === 'contract') {
-        const ref = lower(t.entityRef);
-        let moved: boolean;
-        if (!t.before) {
-          moved = insertedRefs.has(ref);
-        } else if (t.after) {
-          moved =
-            (await trx(ENTITIES)
-              .where({ entity_ref: ref, hash: t.before.hash })
-              .update({
-                hash: t.after.hash,
-                contract: contractJson(t.after),
-              })) > 0;
-        } else {
-          moved =
-            (await trx(ENTITIES)
-              .where({ entity_ref: ref, hash: t.before.hash })
-              .delete()) > 0;
-        }
-        if (moved) {
-          events.push({
-            kind: 'contract',
-            entity_ref: ref,
-            finding_id: null,
-            consumer: null,
-            provider: null,
-            hash: t.after?.hash ?? null,
-            previous_hash: t.before?.hash ?? null,
-            body: JSON.stringify({ changes: t.changes, more: t.more }),
-          });
-        }
-        continue;
+    let queryless = 0;
+    for (const c of contracts) {
+      let moved: boolean;
+      if (!c.before) {
+        moved = insertedRefs.has(c.ref);
+        if (++queryless % TURN === 0) await turn();
+      } else if (c.after) {
+        moved =
+          (await trx(ENTITIES)
+            .where({ entity_ref: c.ref, hash: c.before })
+            .update({ hash: c.after.hash, contract: c.after.json })) > 0;
+      } else {
+        moved =
+          (await trx(ENTITIES)
+            .where({ entity_ref: c.ref, hash: c.before })
+            .delete()) > 0;
       }
-      const f = (t.after ?? t.before)!;
+      if (moved && !baseline) {
+        events.push({
+          kind: 'contract',
+          entity_ref: c.ref,
+          finding_id: null,
+          consumer: null,
+          provider: null,
+          hash: c.after?.hash ?? null,
+          previous_hash: c.before ?? null,
+          body: c.body,
+        });
+      }
+    }
+    for (const f of findings) {
       let moved: boolean;
       let kind: EventRow['kind'];
-      if (!t.before) {
+      if (!f.before) {
         kind = 'opened';
         moved = insertedFindings.has(f.id);
-      } else if (t.after) {
+        if (++queryless % TURN === 0) await turn();
+      } else if (f.after) {
         kind = 'changed';
         moved =
           (await trx(FINDINGS)
-            .where({ finding_id: f.id, evidence_hash: t.before.evidence })
+            .where({ finding_id: f.id, evidence_hash: f.before })
             .update({
-              evidence_hash: t.after.evidence,
-              finding: JSON.stringify(t.after),
+              evidence_hash: f.after.evidence,
+              finding: f.after.json,
             })) > 0;
       } else {
         kind = 'closed';
         moved =
           (await trx(FINDINGS)
-            .where({ finding_id: f.id, evidence_hash: t.before.evidence })
+            .where({ finding_id: f.id, evidence_hash: f.before })
             .delete()) > 0;
       }
-      if (moved) {
+      if (moved && !baseline) {
         events.push({
           kind,
           entity_ref: null,
           finding_id: f.id,
-          consumer: lower(f.consumer),
-          provider: lower(f.provider),
-          hash: t.after?.evidence ?? null,
-          previous_hash: t.before?.evidence ?? null,
-          body: JSON.stringify({ after: t.after, before: t.before }),
+          consumer: f.consumer,
+          provider: f.provider,
+          hash: f.after?.evidence ?? null,
+          previous_hash: f.before ?? null,
+          body: f.body,
         });
       }
     }

@@ -37,7 +37,7 @@ export async function setUpContractHistory(options: {
     const recorder = new ContractHistoryRecorder({
       store: history,
       logger,
-      strippedContracts: keys => graph.strippedContracts(keys),
+      worker: graph.historyWorker(),
     });
     graph.onPublish(s => recorder.onSnapshot(s));
     // a graph published before this listener was added

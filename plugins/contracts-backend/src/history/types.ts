@@ -20,34 +20,38 @@ export type {
   StrippedContract,
 };
 
-/** A contract as recorded: its hash and its normalized form without locations. */
-export interface RecordedContract {
-  hash: string;
-  contract: StrippedContract;
+/**
+ * A contract's row as the store writes it, made in the worker (./historyWork.ts): `ref` its
+ * lower-cased ref; `before` the hash the stored state must still have (absent: a new contract);
+ * `after` its hash and stripped form's JSON (absent: gone); `body` its event's JSON.
+ */
+export interface ContractRow {
+  ref: string;
+  before?: string;
+  after?: { hash: string; json: string };
+  body: string;
 }
 
 /**
- * A contract as a transition writes it: recorded, or its stripped form's JSON as it came (the
- * baseline's, written as it is: nothing is compared).
+ * A finding's row as the store writes it: `before` the evidence hash the stored state must
+ * still have (absent: opened), `after` its evidence hash and JSON as the history keeps it
+ * (absent: closed), `consumer` and `provider` lower-cased, `body` its event's JSON (empty for the
+ * baseline's, which writes no event).
  */
-export type TransitionContract =
-  | RecordedContract
-  | { hash: string; json: string };
+export interface FindingRow {
+  id: string;
+  consumer: string;
+  provider: string;
+  before?: string;
+  after?: { evidence: string; json: string };
+  body: string;
+}
 
-/**
- * One thing a recompute changed. `before`: the state the replica saw before (absent: new);
- * `after`: what it sees now (absent: gone).
- */
-export type HistoryTransition =
-  | {
-      type: 'contract';
-      entityRef: string;
-      before?: RecordedContract;
-      after?: TransitionContract;
-      changes: ContractValueChange[];
-      more: number;
-    }
-  | { type: 'finding'; before?: HistoryFinding; after?: HistoryFinding };
+/** What one recompute changed, as the store writes it. */
+export interface HistoryRows {
+  contracts: ContractRow[];
+  findings: FindingRow[];
+}
 
 /** A position in an entity's history: the last item of a page. */
 export interface HistoryPosition {

@@ -28,6 +28,7 @@ import type {
   StoredEntity,
   TransferHeader,
 } from './analysis/protocol';
+import type { HistoryWorker } from '../history/ContractHistoryRecorder';
 import { GraphItems } from './analysis/graphItems';
 import { type ReceivedSnapshot, receiveTransfer } from './analysis/receive';
 
@@ -714,13 +715,12 @@ export class ContractsGraphService {
     }
   }
 
-  /**
-   * The contracts of these entity keys as the history stores them, made in the worker (which
-   * holds them parsed): each its hash and stripped JSON, null for none. The worker's graph may
-   * be newer than the snapshot asked about: a hash tells.
-   */
-  strippedContracts(keys: string[]): Promise<Array<[string, string] | null>> {
-    return this.host.call('strippedContracts', keys);
+  /** The history's work (history/historyWork.ts) in the worker, which has the contracts parsed. */
+  historyWorker(): HistoryWorker {
+    return {
+      prepareHistory: work => this.host.call('prepareHistory', work),
+      historyOrder: keys => this.host.call('historyOrder', keys),
+    };
   }
 
   /**

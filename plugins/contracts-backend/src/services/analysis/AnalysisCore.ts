@@ -20,7 +20,8 @@ import {
   encodeBody,
   type SnapshotEncoding,
 } from '../../database/snapshotEncoding';
-import { hashContract, strippedJson } from '../../history/contractChanges';
+import { hashContract } from '../../history/contractChanges';
+import { historyOrder, prepareHistory } from '../../history/historyWork';
 import {
   contractSourcesOf,
   entityToSummary,
@@ -378,13 +379,10 @@ export class AnalysisCore implements AnalysisMethods {
     this.transfers.delete(transferId);
   }
 
-  strippedContracts(keys: string[]): Array<[string, string] | null> {
-    this.settle();
-    return keys.map(k => {
-      const contract = this.entities.get(k)?.contract;
-      return contract ? strippedJson(contract) : null;
-    });
-  }
+  // (the history's work: ./history/historyWork.ts; a contract this has not: sent as text)
+  prepareHistory: AnalysisMethods['prepareHistory'] = work =>
+    prepareHistory(work, k => this.entities.get(k));
+  historyOrder = historyOrder;
 
   graphJson(
     computedAt: string,

@@ -10,6 +10,7 @@ import type {
   GraphNode,
   Observation,
 } from '@backstage-contracts/plugin-contracts-common';
+import type { HistoryWork, PreparedHistory } from '../../history/historyWork';
 import type { StateDigest } from '../../history/stateDigest';
 
 /**
@@ -227,10 +228,12 @@ export interface AnalysisMethods {
   /** The transfer is read (or given up): its pieces are freed. */
   release(transferId: number): void;
   /**
-   * The contracts of these entity keys as the history stores them: each its hash and its
-   * stripped form as JSON (history/contractChanges' strippedJson); null for none.
+   * The history's rows of these contracts and findings, as the store writes them
+   * (history/historyWork.ts): stripped, compared and written as JSON here, not on the main thread.
    */
-  strippedContracts(keys: string[]): Array<[string, string] | null>;
+  prepareHistory(work: HistoryWork): PreparedHistory;
+  /** The order of these keys (history/historyWork.ts): their indices, sorted by code units. */
+  historyOrder(keys: string[]): Uint32Array;
   /**
    * The last transfer's nodes and edges as UTF-8 JSON (`{"nodes":[…],"edges":[…]}`) and its
    * SHA-1 (base64), when that transfer is the one computed at `computedAt` (the served
