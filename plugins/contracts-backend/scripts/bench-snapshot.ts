@@ -21,7 +21,14 @@
  *    longest the event loop waited meanwhile (monitorEventLoopDelay, 10 ms resolution);
  * 4. the restart: that read, then ContractsGraphService.adoptSnapshot of its bytes — the worker's
  *    decompression and other work and the main thread's receiving of the pieces as its log says,
- *    the whole until the findings are served, and the event loop's longest wait.
+ *    the whole until the findings are served, and the event loop's longest wait;
+ * 5. the restart as SnapshotSync does it: the stored pieces sent to a real analysis worker
+ *    (AnalysisHost, started and warm beforehand) as they are read (SnapshotStore.latestPieces,
+ *    analysis/adopt.ts), decompressed there as they come, the transfer announced once its head is
+ *    in and pulled as the rest comes (receiveTransfer): times from the start of the read to the
+ *    announce and to the last piece received on the main thread, and the event loop's longest
+ *    wait (= its longest task, at 1 ms resolution) — beside the same with the body read whole
+ *    first ("whole": the read and the rest one after the other).
  *
  * Every figure comes with the load average (a shared 2-core machine: compare runs of one session).
  */
@@ -43,7 +50,13 @@ import {
   type SnapshotEncoding,
   SnapshotStore,
 } from '../src/database/SnapshotStore';
-import { ContractsGraphService } from '../src/services/ContractsGraphService';
+import {
+  ContractsGraphService,
+  type GraphSnapshot,
+} from '../src/services/ContractsGraphService';
+import { adoptStored } from '../src/services/analysis/adopt';
+import { createAnalysisHost } from '../src/services/analysis/AnalysisHost';
+import { receiveTransfer } from '../src/services/analysis/receive';
 import { entitiesOf } from '../src/services/analysis/lazyEntity';
 import { decodeSnapshot } from '../src/services/analysis/persisted';
 import { PERSISTED_SNAPSHOT_FORMAT } from '../src/services/analysis/protocol';
@@ -115,8 +128,8 @@ async function best<T>(runs: number, fn: () => Promise<T>) {
 }
 
 /** `fn`'s time, and the longest the event loop waited while it ran (ms). */
-async function watched<T>(fn: () => Promise<T>) {
-  const h = monitorEventLoopDelay({ resolution: 10 });
+async function watched<T>(fn: () => Promise<T>, resolution = 10) {
+  const h = monitorEventLoopDelay({ resolution });
   h.enable();
   const t = performance.now();
   const value = await fn();
@@ -227,6 +240,67 @@ async function restart(name: string, store: SnapshotStore, codec: string) {
   await graph.close();
 }
 
+/**
+ * A restart's read and adoption straight into a warm analysis worker: the stored pieces streamed
+ * to it as read (`streamed`), or read whole first.
+ */
+async function streamedRestart(
+  name: string,
+  store: SnapshotStore,
+  codec: string,
+  streamed: boolean,
+) {
+  const host = createAnalysisHost({
+    engineConfig: {},
+    rules: defaultRules,
+    logger: silentLogger,
+  });
+  const warm = performance.now();
+  await host.call('release', 0);
+  const startMs = performance.now() - warm;
+  const times: Record<string, number> = {};
+  const run = await watched(async () => {
+    const t = performance.now();
+    let stored: Uint8Array | AsyncIterable<Uint8Array>;
+    let encoding: string;
+    if (streamed) {
+      const latest = (await store.latestPieces(PERSISTED_SNAPSHOT_FORMAT))!;
+      encoding = latest.encoding;
+      const pieces = latest.pieces;
+      stored = (async function* timed() {
+        for await (const piece of pieces) yield piece;
+        times.read = performance.now() - t;
+      })();
+    } else {
+      const latest = (await store.latest(PERSISTED_SNAPSHOT_FORMAT, {
+        decode: false,
+      }))!;
+      times.read = performance.now() - t;
+      encoding = latest.encoding;
+      stored = new Uint8Array(latest.body);
+    }
+    const header = await adoptStored(host, stored, encoding);
+    times.announced = performance.now() - t;
+    const received = await receiveTransfer(
+      host,
+      header,
+      {} as GraphSnapshot, // (a full transfer reads nothing of the one before)
+    );
+    times.received = performance.now() - t;
+    return received.items.findings.length;
+  }, 1);
+  console.log(
+    `${name} ${codec} restart into a warm worker (started in ${ms(startMs)}), ${
+      streamed ? 'streamed' : 'whole   '
+    }: read ${ms(times.read)}, announced after ${ms(
+      times.announced,
+    )}, all pieces received after ${ms(times.received)} (max delay ${ms(
+      run.maxDelay,
+    )}): ${run.value} findings (${load()})`,
+  );
+  await host.close();
+}
+
 async function storeRoundTrip(
   name: string,
   db: Knex,
@@ -253,6 +327,10 @@ async function storeRoundTrip(
       )}) (${load()})`,
     );
     await restart(name, store, codec.name);
+    for (let i = 0; i < RUNS; i++) {
+      await streamedRestart(name, store, codec.name, false);
+      await streamedRestart(name, store, codec.name, true);
+    }
   }
   await db.destroy();
 }

@@ -187,6 +187,44 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
     expect(latest!.body.equals(raw)).toBe(true);
   });
 
+  it('hands a stored body on piece by piece as it reads them, and says when a piece is gone meanwhile', async () => {
+    const { knex, store } = await createStore();
+    const raw = randomBytes(2.5 * (1 << 20));
+    const saved = await store.save({
+      body: raw,
+      format: 1,
+      computedAt: '2026-12-07T10:00:01.000Z',
+      checkedAt: '2026-12-07T10:00:01.000Z',
+      encoding: 'identity',
+    });
+    const latest = await store.latestPieces(1);
+    expect(latest).toMatchObject({
+      version: saved.version,
+      encoding: 'identity',
+      storedBytes: raw.length,
+    });
+    const pieces: Buffer[] = [];
+    for await (const piece of latest!.pieces) pieces.push(piece);
+    expect(pieces.map(p => p.length)).toEqual([
+      1 << 20,
+      1 << 20,
+      0.5 * (1 << 20),
+    ]);
+    expect(Buffer.concat(pieces).equals(raw)).toBe(true);
+    // a snapshot pruned while a replica reads it
+    const again = await store.latestPieces(1);
+    const reading = again!.pieces[Symbol.asyncIterator]();
+    await reading.next();
+    await knex('contracts_graph_snapshot_pieces')
+      .where({ version: saved.version })
+      .delete();
+    await expect(
+      (async () => {
+        for (;;) if ((await reading.next()).done) return;
+      })(),
+    ).rejects.toThrow(`snapshot ${saved.version} was deleted meanwhile`);
+  });
+
   it('has no head and no snapshot before the first save', async () => {
     const { store } = await createStore();
     expect(await store.head()).toBeUndefined();

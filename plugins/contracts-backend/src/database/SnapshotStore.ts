@@ -223,6 +223,36 @@ export class SnapshotStore {
     format: number,
     options: { decode?: boolean } = {},
   ): Promise<PersistedSnapshot | undefined> {
+    const latest = await this.latestPieces(format);
+    if (!latest) return undefined;
+    const { pieces, ...meta } = latest;
+    // one buffer, each piece copied in as it comes: no task at the end copies the whole (at
+    // 100k, 27 MB of memory touched for the first time in one task: ~130-260 ms of the event
+    // loop on the VM this is measured on; scripts/bench-snapshot.ts)
+    const stored = Buffer.allocUnsafeSlow(meta.storedBytes);
+    let at = 0;
+    for await (const piece of pieces) {
+      stored.set(piece, at);
+      at += piece.length;
+    }
+    const body =
+      options.decode ?? true ? await decodeBody(stored, meta.encoding) : stored;
+    return { ...meta, body };
+  }
+
+  /**
+   * The latest snapshot of `format` as {@link latest} without decoding, its stored body as its
+   * pieces of at most {@link BODY_PIECE} bytes, read from the database as they are iterated (the
+   * next one asked for while one is handed on): a starting replica sends each to its analysis
+   * worker as it comes, which decompresses it meanwhile. Each piece is its own memory. The
+   * iteration throws when the snapshot is deleted meanwhile or is not as long as it says.
+   */
+  async latestPieces(format: number): Promise<
+    | (Omit<PersistedSnapshot, 'body'> & {
+        pieces: AsyncIterable<Buffer>;
+      })
+    | undefined
+  > {
     const row = await this.db<SnapshotRow>(SNAPSHOTS)
       .select(
         'version',
@@ -240,84 +270,76 @@ export class SnapshotStore {
       .orderBy('version', 'desc')
       .first();
     if (!row) return undefined;
-    const version = Number(row.version);
-    const length = Number(
+    const meta = headMeta(row);
+    const head = await this.head();
+    if (head?.version === meta.version && head.checkedAt > meta.checkedAt) {
+      meta.checkedAt = head.checkedAt;
+    }
+    const storedBytes = Number(
       (row as { stored_bytes?: number | string }).stored_bytes,
     );
-    const stored =
+    const count =
       row.pieces === null || row.pieces === undefined
-        ? await this.readBody(version, length)
-        : await this.readPieces(version, Number(row.pieces), length);
-    const snapshot = await toSnapshot(
-      { ...row, body: stored },
-      options.decode ?? true,
-    );
-    const head = await this.head();
-    if (
-      head?.version === snapshot.version &&
-      head.checkedAt > snapshot.checkedAt
-    ) {
-      snapshot.checkedAt = head.checkedAt;
-    }
-    return snapshot;
+        ? Math.ceil(storedBytes / BODY_PIECE)
+        : Number(row.pieces);
+    return {
+      ...meta,
+      sizeBytes: Number(row.size_bytes),
+      storedBytes,
+      encoding: row.encoding,
+      pieces: this.pieces(
+        meta.version,
+        storedBytes,
+        count,
+        row.pieces === null || row.pieces === undefined,
+      ),
+    };
   }
 
-  /** A body stored in pieces, read a piece per query into one buffer. */
-  private async readPieces(
+  /**
+   * A stored body's pieces in order: rows of {@link PIECES}, or (`inRow`: a row written before
+   * them, migration 20261211090000) pieces of {@link BODY_PIECE} bytes of its `body` — either way
+   * a query per piece, whose row the driver decodes in a task of its own (PostgreSQL sends a
+   * bytea as hex text).
+   */
+  private async *pieces(
     version: number,
-    pieces: number,
     length: number,
-  ): Promise<Buffer> {
-    const body = Buffer.allocUnsafeSlow(length);
+    count: number,
+    inRow: boolean,
+  ): AsyncGenerator<Buffer> {
+    const read = async (seq: number): Promise<Buffer> => {
+      const row = inRow
+        ? await this.db(SNAPSHOTS)
+            .select(
+              this.db.raw('substr(body, ?, ?) as bytes', [
+                seq * BODY_PIECE + 1,
+                Math.min(BODY_PIECE, length - seq * BODY_PIECE),
+              ]),
+            )
+            .where({ version })
+            .first()
+        : await this.db(PIECES).select('bytes').where({ version, seq }).first();
+      if (!row) throw new Error(`snapshot ${version} was deleted meanwhile`);
+      const bytes = row.bytes as Uint8Array;
+      return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
+    };
     let at = 0;
-    for (let seq = 0; seq < pieces; seq++) {
-      const piece = await this.db(PIECES)
-        .select('bytes')
-        .where({ version, seq })
-        .first();
-      if (!piece) throw new Error(`snapshot ${version} was deleted meanwhile`);
-      const bytes = piece.bytes as Uint8Array;
-      if (at + bytes.length > length) {
+    let next = count > 0 ? read(0) : undefined;
+    for (let seq = 0; seq < count; seq++) {
+      const piece = await next!;
+      // the next one on its way while this one is handed on
+      next = seq + 1 < count ? read(seq + 1) : undefined;
+      next?.catch(() => {}); // awaited at the next step, unless the caller stops first
+      if (at + piece.length > length) {
         throw new Error(`snapshot ${version} is longer than it says`);
       }
-      body.set(bytes, at);
-      at += bytes.length;
+      at += piece.length;
+      yield piece;
     }
     if (at !== length) {
       throw new Error(`snapshot ${version} is shorter than it says`);
     }
-    return body;
-  }
-
-  /**
-   * A body stored whole in its row (before its pieces were: migration 20261211090000), read in
-   * pieces of {@link BODY_PIECE} bytes: the driver decodes each row on the event loop
-   * (PostgreSQL sends a bytea as hex text), and a snapshot of a large catalog is tens of
-   * megabytes.
-   */
-  private async readBody(version: number, length: number): Promise<Buffer> {
-    // one buffer, each piece copied in as it comes: no task at the end copies the whole (at
-    // 100k, 27 MB of memory touched for the first time in one task: ~130-260 ms of the event
-    // loop on the VM this is measured on; scripts/bench-snapshot.ts)
-    const body = Buffer.allocUnsafeSlow(length);
-    for (let at = 0; at < length; at += BODY_PIECE) {
-      const piece = await this.db(SNAPSHOTS)
-        .select(
-          this.db.raw('substr(body, ?, ?) as piece', [
-            at + 1,
-            Math.min(BODY_PIECE, length - at),
-          ]),
-        )
-        .where({ version })
-        .first();
-      if (!piece) throw new Error(`snapshot ${version} was deleted meanwhile`);
-      const bytes = piece.piece as Uint8Array;
-      if (bytes.length !== Math.min(BODY_PIECE, length - at)) {
-        throw new Error(`snapshot ${version} is shorter than it says`);
-      }
-      body.set(bytes, at);
-    }
-    return body;
   }
 
   /**
@@ -404,20 +426,5 @@ function headMeta(
     computedAt: row.computed_at,
     checkedAt: row.checked_at,
     ...(row.computed_by ? { computedBy: row.computed_by } : {}),
-  };
-}
-
-async function toSnapshot(
-  row: SnapshotRow,
-  decode: boolean,
-): Promise<PersistedSnapshot> {
-  const stored = Buffer.isBuffer(row.body) ? row.body : Buffer.from(row.body);
-  const body = decode ? await decodeBody(stored, row.encoding) : stored;
-  return {
-    ...headMeta(row),
-    body,
-    sizeBytes: Number(row.size_bytes),
-    storedBytes: stored.length,
-    encoding: row.encoding,
   };
 }

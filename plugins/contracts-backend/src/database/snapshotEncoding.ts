@@ -1,3 +1,4 @@
+import type { Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 
@@ -131,6 +132,28 @@ export async function decodeBody(
       return unzstd(body, { chunkSize: chunkFor(zstdFrameSize(body)) });
     case 'identity':
       return body;
+    default:
+      throw new Error(`Unknown snapshot encoding ${JSON.stringify(encoding)}`);
+  }
+}
+
+/**
+ * A stream that decompresses a body stored with `encoding` as its pieces are written (undefined
+ * for identity: the pieces are the body), so that a starting replica's worker decompresses the
+ * first pieces while the main thread reads the next ones from the database, and the main thread
+ * pulls the first transfer pieces while the rest is decompressed. Output chunks of 4 MB.
+ */
+export function decompressor(encoding: string): Transform | undefined {
+  switch (encoding) {
+    case 'gzip':
+      return zlib.createGunzip({ chunkSize: CHUNK });
+    case 'br':
+      return zlib.createBrotliDecompress({ chunkSize: CHUNK });
+    case 'zstd':
+      if (!maybe.createZstdDecompress) throw new Error(NO_ZSTD);
+      return maybe.createZstdDecompress({ chunkSize: CHUNK });
+    case 'identity':
+      return undefined;
     default:
       throw new Error(`Unknown snapshot encoding ${JSON.stringify(encoding)}`);
   }

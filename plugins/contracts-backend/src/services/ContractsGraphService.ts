@@ -31,6 +31,7 @@ import type {
 import type { HistoryWorker } from '../history/ContractHistoryRecorder';
 import { GraphItems } from './analysis/graphItems';
 import { type ReceivedSnapshot, receiveTransfer } from './analysis/receive';
+import { adoptStored, type StoredSnapshotBytes } from './analysis/adopt';
 
 export type { StoredEntity } from './analysis/protocol';
 
@@ -309,7 +310,7 @@ export class ContractsGraphService {
    * Resolves `ready()`. Takes `bytes` (its buffer is handed to the worker).
    */
   adoptSnapshot(
-    bytes: Uint8Array,
+    bytes: StoredSnapshotBytes,
     meta: {
       version: number | string;
       computedAt: string;
@@ -321,8 +322,8 @@ export class ContractsGraphService {
     return this.serialized(async () => {
       try {
         this.ownParse = false;
-        const header = await this.host.call(
-          'adoptSnapshot',
+        const header = await adoptStored(
+          this.host,
           bytes,
           meta.encoding ?? 'identity',
         );

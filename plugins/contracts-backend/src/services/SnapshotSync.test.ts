@@ -51,9 +51,15 @@ class Host implements SnapshotHost {
         }
       : undefined;
   }
-  async adoptSnapshot(bytes: Uint8Array, meta: AdoptedSnapshotMeta) {
+  async adoptSnapshot(
+    stored: Uint8Array | AsyncIterable<Uint8Array>,
+    meta: AdoptedSnapshotMeta,
+  ) {
+    const pieces: Uint8Array[] = [];
+    if (stored instanceof Uint8Array) pieces.push(stored);
+    else for await (const piece of stored) pieces.push(piece);
     const body = await decodeBody(
-      Buffer.from(bytes),
+      Buffer.concat(pieces),
       meta.encoding ?? 'identity',
     );
     const s = JSON.parse(body.toString('utf8'));

@@ -40,7 +40,14 @@ export interface SnapshotHost {
   exportSnapshot(
     encoding: SnapshotEncoding,
   ): Promise<ExportedSnapshot | undefined>;
-  adoptSnapshot(bytes: Uint8Array, meta: AdoptedSnapshotMeta): Promise<void>;
+  /**
+   * Serves a persisted snapshot: its stored bytes, whole or (as the sync reads them) its pieces
+   * as they come from the database.
+   */
+  adoptSnapshot(
+    stored: Uint8Array | AsyncIterable<Uint8Array>,
+    meta: AdoptedSnapshotMeta,
+  ): Promise<void>;
   /** The served snapshot is persisted as `version`, when it is the one computed at `computedAt`. */
   setSnapshotVersion(version: number, computedAt: string): void;
   /** Marks the served snapshot stale with `staleReason`, or not stale when undefined. */
@@ -311,24 +318,25 @@ export class SnapshotSync {
     const { store, host, format, logger } = this.options;
     this.seenHeadVersion = headVersion;
     const started = Date.now();
-    // as stored: the host decompresses it where it reads it (the analysis worker)
-    const snapshot = await store.latest(format, { decode: false });
-    const readMs = Date.now() - started;
+    // as stored, piece by piece as read: the host decompresses each where it reads it (the
+    // analysis worker) while the next is read, and serves the first ones meanwhile
+    const snapshot = await store.latestPieces(format);
     if (!snapshot || snapshot.version === this.servedVersion) return;
     if (this.leading) return; // what it computes is newer
-    // its own memory: the host may hand the buffer over to a worker (a small body can be a
-    // view into Node's shared pool, which must never be transferred)
-    const { body } = snapshot;
-    const bytes =
-      body.byteOffset === 0 && body.buffer.byteLength === body.byteLength
-        ? body
-        : new Uint8Array(body);
-    await host.adoptSnapshot(bytes, {
-      version: snapshot.version,
-      encoding: snapshot.encoding,
-      computedAt: snapshot.computedAt,
-      lastSuccessAt: snapshot.checkedAt,
-    });
+    let readMs = 0;
+    const pieces = snapshot.pieces;
+    await host.adoptSnapshot(
+      (async function* timed() {
+        for await (const piece of pieces) yield piece;
+        readMs = Date.now() - started;
+      })(),
+      {
+        version: snapshot.version,
+        encoding: snapshot.encoding,
+        computedAt: snapshot.computedAt,
+        lastSuccessAt: snapshot.checkedAt,
+      },
+    );
     this.servedVersion = snapshot.version;
     this.staleReason = undefined;
     this.judgeFreshness(snapshot.checkedAt);

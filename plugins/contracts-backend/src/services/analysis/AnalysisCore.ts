@@ -1,5 +1,4 @@
 import type { Entity } from '@backstage/catalog-model';
-import { createHash } from 'node:crypto';
 import {
   type AnalysisResult,
   type Analyzer,
@@ -16,7 +15,6 @@ import {
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
 import {
-  decodeBody,
   encodeBody,
   type SnapshotEncoding,
 } from '../../database/snapshotEncoding';
@@ -28,9 +26,9 @@ import {
   parseContractOf,
 } from '../entityModel';
 import {
+  type AnalysisMethod,
   type AnalysisMethods,
   type CheckOutcome,
-  type EntityWire,
   type ExportedSnapshot,
   PERSISTED_SNAPSHOT_FORMAT,
   type PulledPart,
@@ -39,104 +37,26 @@ import {
   type TransferItems,
   type TransferPart,
 } from './protocol';
-import { isIdentity, pulledPart, writeItems } from './graphItems';
+import { isIdentity, pulledPart } from './graphItems';
 import { graphJson } from './graphJson';
-import { entitiesOf, LazyEntity } from './lazyEntity';
+import { entitiesOf } from './lazyEntity';
+import {
+  digest,
+  entityDigest,
+  type EntityJson,
+  entityWire,
+  PartWriter,
+} from './partWriter';
 import {
   encodeSnapshot,
   InOrder,
-  openSnapshot,
+  openPieces,
   type SnapshotDocument,
 } from './persisted';
-
-/** The most characters of JSON in one piece of a transfer (parsed in ~1–3 ms). */
-const PART_CHARS = 256 * 1024;
+import { IncomingSnapshot } from './arriving';
 
 /** The key of an entity ref in the graph's maps: lower-cased. */
 const key = (ref: string) => ref.toLowerCase();
-
-/**
- * Cuts items into pieces of at most about {@link PART_CHARS} characters each: findings, nodes and
- * edges as one JSON document, entities as strings of their own (read when first used).
- */
-class PartWriter {
-  private readonly parts: TransferPart[] = [];
-  private fields = new Map<string, string[]>();
-  private entities: EntityWire[] = [];
-  private entityJson: string[] = [];
-  private entityChars = 0;
-  private size = 0;
-
-  add(field: 'f' | 'n' | 'e', json: string) {
-    let list = this.fields.get(field);
-    if (!list) this.fields.set(field, (list = []));
-    list.push(json);
-    this.grow(json.length + 1);
-  }
-
-  addEntity([k, etag, problems, json, hash]: EntityJson) {
-    this.entityChars += json.length;
-    this.entities.push([k, etag, problems, this.entityChars, hash]);
-    this.entityJson.push(json);
-    this.grow(json.length + (problems?.length ?? 0) + k.length);
-  }
-
-  private grow(chars: number) {
-    this.size += chars;
-    if (this.size >= PART_CHARS) this.cut();
-  }
-
-  private cut() {
-    if (!this.size) return;
-    // with each item's place in it: the main thread keeps the text, and parses an item when
-    // something reads it
-    const { json, offsets } = writeItems({
-      f: this.fields.get('f'),
-      n: this.fields.get('n'),
-      e: this.fields.get('e'),
-    });
-    this.parts.push({
-      json,
-      offsets,
-      entities: this.entities,
-      entityJson: this.entityJson.join(''),
-    });
-    this.fields = new Map();
-    this.entities = [];
-    this.entityJson = [];
-    this.entityChars = 0;
-    this.size = 0;
-  }
-
-  finish(): TransferPart[] {
-    this.cut();
-    return this.parts;
-  }
-}
-
-/** An entity as written into a piece: EntityWire with its JSON in place of where it ends. */
-type EntityJson = [string, string | null, string | null, string, string | null];
-
-/** An entity as sent (see EntityWire). */
-function entityWire(k: string, stored: StoredEntity): EntityJson {
-  return [
-    k,
-    stored.etag ?? null,
-    stored.problems.length ? JSON.stringify(stored.problems) : null,
-    // (an adopted snapshot's entity as it came, unless it was read)
-    stored instanceof LazyEntity
-      ? stored.json()
-      : JSON.stringify({ summary: stored.summary, contract: stored.contract }),
-    stored.contractHash ?? null,
-  ];
-}
-
-/** The digest that tells two items (or entities) as sent apart. */
-const digest = (text: string) =>
-  createHash('sha1').update(text).digest('base64');
-
-/** The digest of an entity as sent. */
-const entityDigest = (wire: EntityJson) => digest(wire.join('\u0000'));
 
 /** What the main thread was last sent: the base of the next delta. */
 interface Sent {
@@ -170,13 +90,20 @@ export class AnalysisCore implements AnalysisMethods {
   private adopted?: SnapshotDocument;
   /** An adopted snapshot's pieces, decoded (their entities added) as the main thread pulls. */
   private opening?: InOrder;
+  /** An adopted snapshot's bytes, as they come. */
+  private incoming?: IncomingSnapshot;
   /** The quick path's look at the catalog in progress: the keys seen, those to read. */
   private etags?: { seen: Set<string>; changed: string[] };
   /** The changed entities the quick path has read since `beginEtags`. */
   private staged: Entity[] = [];
   private transfers = new Map<
     number,
-    { length: number; part(i: number): TransferPart }
+    {
+      length: number;
+      part(i: number): TransferPart;
+      /** A promise of when piece i can be read; undefined: now. */
+      until?(i: number): Promise<void> | undefined;
+    }
   >();
   private nextTransfer = 1;
 
@@ -209,12 +136,10 @@ export class AnalysisCore implements AnalysisMethods {
   }
 
   beginFull(): void {
-    this.settle();
     this.pending = { analyzer: this.newAnalyzer(), entities: new Map() };
   }
 
   beginFullKeeping(reread: string[], removed: string[]): void {
-    this.settle();
     this.beginFull();
     const pending = this.pending!;
     const skip = new Set(reread);
@@ -235,7 +160,6 @@ export class AnalysisCore implements AnalysisMethods {
   }
 
   commitFull(lastSuccessAt: string, delta = false): TransferHeader | undefined {
-    this.settle();
     const pending = this.pending;
     if (!pending) throw new Error('no full recompute begun');
     const started = performance.now();
@@ -261,7 +185,6 @@ export class AnalysisCore implements AnalysisMethods {
   }
 
   beginEtags(): void {
-    this.settle();
     this.etags = { seen: new Set(), changed: [] };
     this.staged = [];
   }
@@ -271,7 +194,6 @@ export class AnalysisCore implements AnalysisMethods {
   }
 
   etagPage(page: Array<[string, string | null]>): void {
-    this.settle();
     const etags = this.etags;
     if (!etags) throw new Error('no look at the catalog begun');
     for (const [k, etag] of page) {
@@ -282,7 +204,6 @@ export class AnalysisCore implements AnalysisMethods {
   }
 
   endEtags(): { changed: string[]; removed: string[] } {
-    this.settle();
     const etags = this.etags;
     if (!etags) throw new Error('no look at the catalog begun');
     this.etags = undefined;
@@ -297,7 +218,6 @@ export class AnalysisCore implements AnalysisMethods {
     removed: string[],
     lastSuccessAt: string,
   ): TransferHeader | undefined {
-    this.settle();
     const started = performance.now();
     const changed = this.staged;
     this.staged = [];
@@ -331,7 +251,6 @@ export class AnalysisCore implements AnalysisMethods {
     observations: Array<[string, Observation[]]>,
     analyse = true,
   ): TransferHeader | undefined {
-    this.settle();
     const started = performance.now();
     this.observations = new Map(observations);
     // kept for the contracts parsed from now on (a replica that only serves: when it computes)
@@ -365,13 +284,15 @@ export class AnalysisCore implements AnalysisMethods {
     );
   }
 
-  pull(transferId: number, index: number): PulledPart {
+  pull(transferId: number, index: number): PulledPart | Promise<PulledPart> {
     const parts = this.transfers.get(transferId);
     if (!parts || index >= parts.length) {
       throw new Error(`no part ${index} of transfer ${transferId}`);
     }
     // parsed here (the main thread indexes it from the columns): while the main thread reads
-    // the piece before it
+    // the piece before it; an adopted snapshot's once its bytes are in
+    const waiting = parts.until?.(index);
+    if (waiting) return waiting.then(() => pulledPart(parts.part(index)));
     return pulledPart(parts.part(index));
   }
 
@@ -393,7 +314,6 @@ export class AnalysisCore implements AnalysisMethods {
   }
 
   check(entityRef: string, sources: ContractSource[]): CheckOutcome {
-    this.settle();
     const k = key(entityRef);
     const existing = this.entities.get(k);
     const summary: EntitySummary =
@@ -471,19 +391,32 @@ export class AnalysisCore implements AnalysisMethods {
   }
 
   async adoptSnapshot(
-    bytes: Uint8Array,
+    bytes?: Uint8Array,
     encoding = 'identity',
   ): Promise<TransferHeader> {
     const started = performance.now();
-    const raw = await decodeBody(
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      encoding,
-    );
+    // decompressed as its stored bytes come (here, or in adoptChunk's as the main thread reads
+    // them), and announced once its head is in: its pieces are made strings as the main thread
+    // pulls them, each once its bytes are in, each adding its entities (parsed when first read)
+    const incoming = new IncomingSnapshot(encoding);
+    this.incoming = incoming;
+    if (bytes) {
+      incoming.write(bytes).catch(() => {});
+      incoming.end();
+    }
+    let opened;
+    try {
+      opened = openPieces(
+        await incoming.firstLine(),
+        PERSISTED_SNAPSHOT_FORMAT,
+        incoming.bytes,
+      );
+    } catch (error) {
+      incoming.end(String(error));
+      if (this.incoming === incoming) this.incoming = undefined;
+      throw error;
+    }
     const decompressMs = Math.round(performance.now() - started);
-    // announced at once: its pieces are made strings as the main thread pulls them (decoding
-    // all 1,507 of a 100k snapshot before answering took 1.5-2.0 s), each adding its entities
-    // (parsed when first read) — the pieces are read on the main thread as a transfer's
-    const opened = openSnapshot(raw, PERSISTED_SNAPSHOT_FORMAT);
     this.pending = undefined;
     // loaded into an analyzer when first needed (a check, an edit): not before it is served
     this.analyzerValue = undefined;
@@ -497,6 +430,7 @@ export class AnalysisCore implements AnalysisMethods {
     const id = this.nextTransfer++;
     this.transfers.set(id, {
       length: opened.parts,
+      until: i => incoming.bytes.until(opened.end(i)),
       part: i => {
         if (this.opening === opening) opening.upTo(i);
         return opened.part(i);
@@ -515,12 +449,41 @@ export class AnalysisCore implements AnalysisMethods {
     };
   }
 
-  /** The snapshot being adopted, decoded whole: before anything but its pulls reads the state. */
+  adoptChunk(bytes: Uint8Array | null, failure?: string): Promise<void> {
+    const incoming = this.incoming;
+    if (incoming && bytes) return incoming.write(bytes);
+    incoming?.end(failure);
+    return Promise.resolve();
+  }
+
+  /**
+   * Undefined when no adopted snapshot's bytes are arriving, once the one adopted is decoded
+   * whole (before anything but its pulls reads the state: callCore); else a promise of when its
+   * bytes are all in.
+   */
+  ready(): Promise<unknown> | undefined {
+    const arriving = this.incoming?.bytes;
+    if (arriving && !arriving.ended) return arriving.done;
+    this.settle();
+    return undefined;
+  }
+
+  /** The snapshot adopted, decoded whole (its bytes are in: see ready). */
   private settle() {
-    const opening = this.opening;
+    const { opening, incoming } = this;
+    if (incoming && !incoming.bytes.ended) {
+      throw new Error('a persisted snapshot is still arriving');
+    }
+    this.incoming = undefined;
     if (!opening) return;
-    opening.finish();
     this.opening = undefined;
+    if (incoming && !incoming.bytes.complete) {
+      // its bytes could not all be read: the main thread's receive failed, and its next
+      // refresh is a full one
+      this.entities = new Map();
+      return;
+    }
+    opening.finish();
     this.adopted = opening.opened.document();
   }
 
@@ -774,6 +737,23 @@ function push(lists: Map<string, number[]>, k: string, i: number) {
   const list = lists.get(k);
   if (list) list.push(i);
   else lists.set(k, [i]);
+}
+
+/** What is answered while an adopted snapshot's bytes are still arriving: its pieces, its bytes. */
+const WHILE_ARRIVING = new Set<string>(['pull', 'release', 'adoptChunk']);
+
+/**
+ * Calls `method` of `core` as the hosts do (the worker's dispatch, the main thread's): any other
+ * than those above waits until an adopted snapshot is all in, and decoded (AnalysisCore.ready).
+ */
+export function callCore(
+  core: AnalysisCore,
+  method: AnalysisMethod,
+  args: unknown[],
+): unknown {
+  const waiting = WHILE_ARRIVING.has(method) ? undefined : core.ready();
+  if (waiting) return waiting.then(() => callCore(core, method, args));
+  return (core[method] as (...a: unknown[]) => unknown).apply(core, args);
 }
 
 export function summaryFromRef(ref: string): EntitySummary {

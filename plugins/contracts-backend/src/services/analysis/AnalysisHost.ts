@@ -10,7 +10,7 @@ import {
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { AnalysisCore } from './AnalysisCore';
+import { AnalysisCore, callCore } from './AnalysisCore';
 import type {
   AnalysisMethod,
   AnalysisMethods,
@@ -217,10 +217,7 @@ class InProcessAnalysisHost implements AnalysisHost {
   ): Promise<Result<M>> {
     // a turn of the event loop first, as a message to a worker would take
     await new Promise(resolve => setImmediate(resolve));
-    const fn = this.core[method] as (
-      ...a: unknown[]
-    ) => Result<M> | Promise<Result<M>>;
-    return fn.apply(this.core, args);
+    return callCore(this.core, method, args) as Promise<Result<M>>;
   }
 
   onStopped(): void {}

@@ -68,10 +68,22 @@ export interface OpenedSnapshot {
   head: Omit<SnapshotHead, 'parts'>;
   /** How many pieces it has. */
   parts: number;
+  /** Its length in bytes, as its head says. */
+  size: number;
+  /** Where piece `i`'s bytes end. */
+  end(i: number): number;
   /** Piece `i` (its strings made and its entities and offsets parsed on the first call; kept). */
   part(i: number): TransferPart;
   /** Every piece, those not asked for yet decoded now. */
   document(): SnapshotDocument;
+}
+
+/** Where an opened snapshot's bytes are read from: all of them, or as they arrive (arriving.ts). */
+export interface SnapshotBytes {
+  /** The bytes from `from` to `to` (in already). */
+  range(from: number, to: number): Uint8Array;
+  /** Every piece before byte `at` is decoded: the bytes before it may be let go. */
+  release?(at: number): void;
 }
 
 /**
@@ -87,10 +99,28 @@ export function openSnapshot(
   format: number,
 ): OpenedSnapshot {
   const end = bytes.indexOf(NEWLINE);
+  const opened = openPieces(bytes.subarray(0, end < 0 ? 0 : end), format, {
+    range: (from, to) => bytes.subarray(from, to),
+  });
+  if (opened.size !== bytes.length) {
+    throw new Error('a persisted snapshot of the wrong length');
+  }
+  return opened;
+}
+
+/**
+ * Opens a snapshot from its first line (`headLine`, without its newline) and the source of the
+ * rest, which need not be in yet: piece `i` is read once the bytes up to `end(i)` are.
+ */
+export function openPieces(
+  headLine: Uint8Array,
+  format: number,
+  bytes: SnapshotBytes,
+): OpenedSnapshot {
   const decoder = new TextDecoder();
   let head: SnapshotHead | undefined;
   try {
-    head = JSON.parse(decoder.decode(bytes.subarray(0, end < 0 ? 0 : end)));
+    head = JSON.parse(decoder.decode(headLine));
   } catch {
     head = undefined;
   }
@@ -104,30 +134,33 @@ export function openSnapshot(
   const { parts: lengths, ...rest } = head;
   // where each piece starts
   const starts: number[] = [];
-  let at = end + 1;
+  let at = headLine.length + 1;
   for (const four of lengths) {
     starts.push(at);
     for (const n of four) at += n;
   }
-  if (at !== bytes.length) {
-    throw new Error('a persisted snapshot of the wrong length');
-  }
+  const size = at;
   const decoded: Array<TransferPart | undefined> = new Array(lengths.length);
-  let left = lengths.length;
-  let source: Uint8Array | undefined = bytes;
+  /** The pieces decoded from the first on, one after the other. */
+  let prefix = 0;
+  let source: SnapshotBytes | undefined = bytes;
   const part = (i: number): TransferPart => {
     const done = decoded[i];
     if (done) return done;
     if (!source || i < 0 || i >= lengths.length) {
       throw new Error(`a persisted snapshot has no piece ${i}`);
     }
-    let from = starts[i];
+    const [entities, entityJson, json, offsets] = lengths[i];
+    const all = source.range(
+      starts[i],
+      starts[i] + entities + entityJson + json + offsets,
+    );
+    let from = 0;
     const text = (length: number) => {
-      const s = decoder.decode(source!.subarray(from, from + length));
+      const s = decoder.decode(all.subarray(from, from + length));
       from += length;
       return s;
     };
-    const [entities, entityJson, json, offsets] = lengths[i];
     const piece: TransferPart = {
       entities: JSON.parse(text(entities)) as EntityWire[],
       entityJson: text(entityJson),
@@ -135,13 +168,19 @@ export function openSnapshot(
       offsets: JSON.parse(text(offsets)) as number[],
     };
     decoded[i] = piece;
-    // once every piece is made, the bytes are let go
-    if (--left === 0) source = undefined;
+    if (i === prefix) {
+      while (prefix < lengths.length && decoded[prefix]) prefix++;
+      // once every piece is made, the bytes are let go
+      source.release?.(prefix < lengths.length ? starts[prefix] : size);
+      if (prefix === lengths.length) source = undefined;
+    }
     return piece;
   };
   return {
     head: rest,
     parts: lengths.length,
+    size,
+    end: i => (i + 1 < starts.length ? starts[i + 1] : size),
     part,
     document: () => ({
       head: rest,

@@ -78,7 +78,7 @@ export interface TransferHeader {
   lastSuccessAt?: string;
   /** Analysis time in the worker, for the log. */
   workMs: number;
-  /** Of `workMs`, decompressing an adopted snapshot (adoptSnapshot only), for the log. */
+  /** Of `workMs`, waiting for an adopted snapshot's head to be decompressed (adoptSnapshot only). */
   decompressMs?: number;
   /** Entities in the worker's graph. */
   entities: number;
@@ -223,8 +223,11 @@ export interface AnalysisMethods {
     observations: Array<[string, Observation[]]>,
     analyse?: boolean,
   ): TransferHeader | undefined;
-  /** One piece of an announced transfer, with its items' places and columns. */
-  pull(transferId: number, index: number): PulledPart;
+  /**
+   * One piece of an announced transfer, with its items' places and columns (an adopted
+   * snapshot's once its bytes are in).
+   */
+  pull(transferId: number, index: number): PulledPart | Promise<PulledPart>;
   /** The transfer is read (or given up): its pieces are freed. */
   release(transferId: number): void;
   /**
@@ -252,10 +255,17 @@ export interface AnalysisMethods {
    */
   exportSnapshot(encoding?: string): Promise<ExportedSnapshot | undefined>;
   /**
-   * Takes a persisted snapshot (compressed with `encoding`: gzip, br or identity, decoded here)
-   * as the live state; announced as a full transfer, whose pieces are the snapshot's as stored.
+   * Takes a persisted snapshot (compressed with `encoding`: zstd, gzip, br or identity, decoded
+   * here as it comes) as the live state; announced as a full transfer, whose pieces are the
+   * snapshot's as stored, once its head is in. `bytes` undefined: its stored bytes follow in
+   * `adoptChunk`s. Every call but `pull`, `release` and `adoptChunk` waits until it is all in.
    */
-  adoptSnapshot(bytes: Uint8Array, encoding?: string): Promise<TransferHeader>;
+  adoptSnapshot(bytes?: Uint8Array, encoding?: string): Promise<TransferHeader>;
+  /**
+   * The next stored bytes of the snapshot being adopted; null: no more (`failure`: they could
+   * not be read). Resolves once they are decompressed.
+   */
+  adoptChunk(bytes: Uint8Array | null, failure?: string): Promise<void>;
 }
 
 export type AnalysisMethod = keyof AnalysisMethods;

@@ -5,7 +5,7 @@
  */
 import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
 import { parentPort, workerData } from 'node:worker_threads';
-import { AnalysisCore } from './AnalysisCore';
+import { AnalysisCore, callCore } from './AnalysisCore';
 import { pulledBuffers } from './graphItems';
 import type {
   AnalysisRequest,
@@ -50,9 +50,9 @@ if (port) {
   };
   port.on('message', (request: AnalysisRequest) => {
     try {
-      const method = core[request.method] as (...args: unknown[]) => unknown;
-      const value = method.apply(core, request.args);
-      // (the snapshot's compression and decompression: on zlib's thread pool meanwhile)
+      const value = callCore(core, request.method, request.args);
+      // (the snapshot's compression and decompression: on zlib's thread pool meanwhile; a
+      // pull waiting for its bytes; a call waiting for an adopted snapshot to be all in)
       if (value instanceof Promise) {
         value.then(
           v => answer(request.id, v),
