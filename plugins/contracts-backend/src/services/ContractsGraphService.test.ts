@@ -17,6 +17,7 @@ import {
   type GraphSnapshot,
 } from './ContractsGraphService';
 import { contractSourcesOf, entityToSummary } from './entityModel';
+import { ENTITY_PARSE_VERSION } from './analysis/persisted';
 
 jest.setTimeout(120_000);
 
@@ -582,11 +583,16 @@ describe('ContractsGraphService analysis worker', () => {
       await reference.check(consumer, []),
     );
 
-    // A replica that adopted a snapshot (another parsed its entities) reads every entity
-    // whole at its first full recompute; at the next, only what changed.
+    // A replica that adopted a snapshot parsed by another version (its head's parse version
+    // is not this one's) reads every entity whole at its first full recompute; at the next,
+    // only what changed. One of this version's: only what changed from the first on.
     const exported = (await service.exportSnapshot())!;
+    const head = `"parse":"${ENTITY_PARSE_VERSION}"`;
+    const other = new TextEncoder().encode(
+      new TextDecoder().decode(exported.bytes).replace(head, '"parse":"0"'),
+    );
     const adopting = makeService(pagedCatalog([]));
-    await adopting.adoptSnapshot(exported.bytes.slice(), {
+    await adopting.adoptSnapshot(other, {
       version: 1,
       computedAt: exported.computedAt,
     });
@@ -607,6 +613,26 @@ describe('ContractsGraphService analysis worker', () => {
     expect(again.byRefs).not.toHaveBeenCalled();
     expect(adopting.snapshot().items.result()).toEqual(
       reference.snapshot().items.result(),
+    );
+    const sameParse = makeService(pagedCatalog([]));
+    await sameParse.adoptSnapshot(exported.bytes.slice(), {
+      version: 1,
+      computedAt: exported.computedAt,
+    });
+    // (against the catalog as it was: the three entities that differ, read whole)
+    const back = spied(pagedCatalog(many));
+    use(sameParse, back.catalog);
+    await sameParse.refreshAll();
+    expect(back.queries.mock.calls.map(([r]) => r?.limit)).toEqual([
+      500, 500, 500,
+    ]);
+    expect(back.byRefs.mock.calls.flatMap(([r]) => r.entityRefs).length).toBe(
+      3,
+    );
+    const before = makeService(pagedCatalog(many));
+    await before.refreshAll();
+    expect(sameParse.snapshot().items.result()).toEqual(
+      before.snapshot().items.result(),
     );
   });
 

@@ -190,8 +190,8 @@ export class ContractsGraphService {
    */
   private needsFull = true;
   /**
-   * The worker's entities are its own parse of what the catalog answered (not an adopted
-   * snapshot's, which another replica, or another version, parsed): a full recompute may keep
+   * The worker's entities are its own parse of what the catalog answered, or an adopted
+   * snapshot's parsed as this version parses (header.sameParse): a full recompute may keep
    * those whose etag the catalog still has, and re-read only the others.
    */
   private ownParse = false;
@@ -342,6 +342,7 @@ export class ContractsGraphService {
         );
         this.lastSuccessAt = meta.lastSuccessAt ?? header.lastSuccessAt;
         this.needsFull = false;
+        this.ownParse = header.sameParse === true;
         this.publish(received, {
           computedAt: meta.computedAt,
           version: meta.version,

@@ -49,6 +49,7 @@ import {
 } from './partWriter';
 import {
   encodeSnapshot,
+  ENTITY_PARSE_VERSION,
   InOrder,
   openPieces,
   type SnapshotDocument,
@@ -385,7 +386,12 @@ export class AnalysisCore implements AnalysisMethods {
     for (const x of sent.edges) writer.add('e', JSON.stringify(x));
     const { computedAt, lastSuccessAt } = sent;
     return {
-      head: { format: PERSISTED_SNAPSHOT_FORMAT, computedAt, lastSuccessAt },
+      head: {
+        format: PERSISTED_SNAPSHOT_FORMAT,
+        computedAt,
+        lastSuccessAt,
+        parse: ENTITY_PARSE_VERSION,
+      },
       parts: writer.finish(),
     };
   }
@@ -444,6 +450,7 @@ export class AnalysisCore implements AnalysisMethods {
       workMs: Math.round(performance.now() - started),
       decompressMs,
       entities: opened.head.entities ?? 0,
+      sameParse: opened.head.parse === ENTITY_PARSE_VERSION,
       computedAt: opened.head.computedAt,
       lastSuccessAt: opened.head.lastSuccessAt,
     };

@@ -5,7 +5,9 @@ import { AnalysisCore, callCore } from './AnalysisCore';
 import type { AnalysisHost } from './AnalysisHost';
 import { adoptStored } from './adopt';
 import { ArrivingBytes, IncomingSnapshot } from './arriving';
-import type { PulledPart } from './protocol';
+import { decodeSnapshot, ENTITY_PARSE_VERSION } from './persisted';
+import { PERSISTED_SNAPSHOT_FORMAT, type PulledPart } from './protocol';
+import { createHash } from 'node:crypto';
 
 /** The host of one core on this thread, calling it as the hosts do (callCore). */
 function hostOf(core: AnalysisCore): AnalysisHost {
@@ -126,6 +128,44 @@ describe('adopting a persisted snapshot as its stored pieces come', () => {
     await expect(pullAll(host, header.id, header.parts)).rejects.toThrow(
       /ends at byte \d+, before \d+/,
     );
+  });
+});
+
+describe('the parse version', () => {
+  it('stays the same only while what this version makes of an entity does', async () => {
+    const { raw } = await computed();
+    const doc = decodeSnapshot(raw, PERSISTED_SNAPSHOT_FORMAT);
+    const hash = createHash('sha1');
+    for (const part of doc.parts) {
+      hash.update(JSON.stringify(part.entities)).update(part.entityJson);
+    }
+    // When the digest moves, what a replica makes of the same entity changed: bump
+    // ENTITY_PARSE_VERSION (persisted.ts) and put both new values here.
+    expect([ENTITY_PARSE_VERSION, hash.digest('base64')]).toEqual([
+      '1',
+      'l22tvR2XVBA9aPovqECSeoOWuk0=',
+    ]);
+  });
+
+  it('tells whether an adopted snapshot was parsed as this version parses', async () => {
+    const { raw } = await computed();
+    const text = raw.toString('utf8');
+    expect(text.split('\n', 1)[0]).toContain(
+      `"parse":"${ENTITY_PARSE_VERSION}"`,
+    );
+    const adopt = async (bytes: string) =>
+      (await adoptStored(hostOf(newCore()), Buffer.from(bytes), 'identity'))
+        .sameParse;
+    expect(await adopt(text)).toBe(true);
+    expect(
+      await adopt(
+        text.replace(`"parse":"${ENTITY_PARSE_VERSION}"`, '"parse":"0"'),
+      ),
+    ).toBe(false);
+    // written before snapshots said
+    expect(
+      await adopt(text.replace(`,"parse":"${ENTITY_PARSE_VERSION}"`, '')),
+    ).toBe(false);
   });
 });
 

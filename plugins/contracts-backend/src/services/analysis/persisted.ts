@@ -15,9 +15,24 @@ export interface SnapshotHead {
   lastSuccessAt?: string;
   /** How many entities it has (absent in a snapshot written before it said). */
   entities?: number;
+  /**
+   * How its entities were parsed ({@link ENTITY_PARSE_VERSION} of the replica that parsed them;
+   * absent in a snapshot written before it said).
+   */
+  parse?: string;
   /** Per piece, the byte lengths of its segments: entities, entity JSON, items JSON, offsets. */
   parts: Array<[number, number, number, number]>;
 }
+
+/**
+ * What this version makes of an entity that a snapshot keeps (its summary, contract, problems
+ * and contract hash: services/entityModel.ts, contracts-common's contract parsing, the history's
+ * hashContract). Bumped when any of them makes something else of the same entity: persisted.test
+ * (adopt.test.ts) holds a digest of what they make of a generated catalog, and fails when it moves. A replica that
+ * adopts a snapshot of the same version keeps its entities as its own parse (its full recomputes
+ * then re-read only the entities whose etag moved); of another, it reads every entity again.
+ */
+export const ENTITY_PARSE_VERSION = '1';
 
 /** A snapshot as its pieces and times. */
 export interface SnapshotDocument {

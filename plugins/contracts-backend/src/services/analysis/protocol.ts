@@ -82,6 +82,11 @@ export interface TransferHeader {
   decompressMs?: number;
   /** Entities in the worker's graph. */
   entities: number;
+  /**
+   * An adopted snapshot's entities were parsed as this version parses them (persisted.ts'
+   * ENTITY_PARSE_VERSION): the worker's entities count as its own parse (adoptSnapshot only).
+   */
+  sameParse?: boolean;
 }
 
 /**
