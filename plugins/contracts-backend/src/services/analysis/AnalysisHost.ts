@@ -66,6 +66,21 @@ function workerEntry(): { file: string; execArgv?: string[] } {
   return { file: resolvePackagePath(PACKAGE, 'dist/analysis-worker.cjs.js') };
 }
 
+const utf8 = new TextDecoder();
+
+/**
+ * A pulled piece of an adopted snapshot comes with its entity JSON as UTF-8 bytes (the worker
+ * does not decode it while the main thread receives: AnalysisCore.adoptSnapshot): made a string
+ * here, as PulledPart says, in the task that receives it. Any other answer as it is.
+ */
+export function wireText(value: unknown): unknown {
+  const part = value as { entityJson?: unknown } | undefined;
+  if (part?.entityJson instanceof Uint8Array) {
+    return { ...part, entityJson: utf8.decode(part.entityJson) };
+  }
+  return value;
+}
+
 class WorkerAnalysisHost implements AnalysisHost {
   readonly inWorker = true;
   private worker?: Worker;
@@ -106,7 +121,7 @@ class WorkerAnalysisHost implements AnalysisHost {
       if (!call) return;
       this.calls.delete(response.id);
       clearTimeout(call.timer);
-      if (response.ok) call.resolve(response.value);
+      if (response.ok) call.resolve(wireText(response.value));
       else {
         const error = new Error(response.error.message);
         error.name = response.error.name;
@@ -217,7 +232,7 @@ class InProcessAnalysisHost implements AnalysisHost {
   ): Promise<Result<M>> {
     // a turn of the event loop first, as a message to a worker would take
     await new Promise(resolve => setImmediate(resolve));
-    return callCore(this.core, method, args) as Promise<Result<M>>;
+    return wireText(await callCore(this.core, method, args)) as Result<M>;
   }
 
   onStopped(): void {}

@@ -2,7 +2,7 @@ import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
 import { generatedEntities } from '../../__testUtils__/generatedCatalog';
 import { encodeBody } from '../../database/snapshotEncoding';
 import { AnalysisCore, callCore } from './AnalysisCore';
-import type { AnalysisHost } from './AnalysisHost';
+import { type AnalysisHost, wireText } from './AnalysisHost';
 import { adoptStored } from './adopt';
 import { ArrivingBytes, IncomingSnapshot } from './arriving';
 import { decodeSnapshot, ENTITY_PARSE_VERSION } from './persisted';
@@ -15,7 +15,7 @@ function hostOf(core: AnalysisCore): AnalysisHost {
     inWorker: false,
     call: (async (method: never, ...args: unknown[]) => {
       await new Promise(resolve => setImmediate(resolve));
-      return callCore(core, method, args);
+      return wireText(await callCore(core, method, args));
     }) as AnalysisHost['call'],
     onStopped() {},
     close: async () => {},
@@ -30,9 +30,9 @@ async function computed() {
   const core = newCore();
   core.beginFull();
   core.loadPage(generatedEntities(60));
-  core.commitFull('2026-12-07T10:00:00.000Z');
+  const header = core.commitFull('2026-12-07T10:00:00.000Z')!;
   const exported = await core.exportSnapshot('identity');
-  return { core, raw: Buffer.from(exported!.bytes) };
+  return { core, header, raw: Buffer.from(exported!.bytes) };
 }
 
 /** `bytes` in pieces of `size`, each after a turn of the event loop. */
@@ -53,7 +53,7 @@ describe('adopting a persisted snapshot as its stored pieces come', () => {
   it.each(['zstd', 'gzip', 'identity'] as const)(
     'reads the same snapshot from %s pieces as from the whole, and other calls wait for it',
     async encoding => {
-      const { raw } = await computed();
+      const { core, header, raw } = await computed();
       const stored = await encodeBody(raw, encoding);
 
       const whole = newCore();
@@ -69,9 +69,19 @@ describe('adopting a persisted snapshot as its stored pieces come', () => {
       const fromPieces = await pullAll(host, b.id, b.parts);
       expect(b.parts).toBe(a.parts);
       expect(b.entities).toBe(60);
-      expect(fromPieces.map(p => [p.json, p.entities, p.counts])).toEqual(
-        fromWhole.map(p => [p.json, p.entities, p.counts]),
-      );
+      const sent = (p: PulledPart) => [
+        p.json,
+        p.entities,
+        p.entityJson,
+        p.counts,
+      ];
+      expect(fromPieces.map(sent)).toEqual(fromWhole.map(sent));
+      expect(typeof fromPieces[0].entityJson).toBe('string');
+      // as the worker sent them when it computed the snapshot
+      const computing = hostOf(core);
+      expect(
+        (await pullAll(computing, header.id, header.parts)).map(sent),
+      ).toEqual(fromWhole.map(sent));
       expect((await checking).contract.entityRef).toBe(
         'component:default/svc-1',
       );

@@ -89,6 +89,14 @@ export interface OpenedSnapshot {
   end(i: number): number;
   /** Piece `i` (its strings made and its entities and offsets parsed on the first call; kept). */
   part(i: number): TransferPart;
+  /**
+   * Piece `i` as a pull sends it before the snapshot is decoded: its entities and items made
+   * (kept for `part`), its entity JSON — the bulk of it, which the worker does not read while the
+   * main thread receives — as its UTF-8 bytes, a copy of its own (once decoded: `part`'s string).
+   */
+  sent(i: number): Omit<TransferPart, 'entityJson'> & {
+    entityJson: string | Uint8Array;
+  };
   /** Every piece, those not asked for yet decoded now. */
   document(): SnapshotDocument;
 }
@@ -156,37 +164,48 @@ export function openPieces(
   }
   const size = at;
   const decoded: Array<TransferPart | undefined> = new Array(lengths.length);
+  /** Pieces sent (`sent`) before they were decoded: their entities and items, made once. */
+  const items: Array<Omit<TransferPart, 'entityJson'> | undefined> = new Array(
+    lengths.length,
+  );
   /** The pieces decoded from the first on, one after the other. */
   let prefix = 0;
   let source: SnapshotBytes | undefined = bytes;
-  const part = (i: number): TransferPart => {
-    const done = decoded[i];
-    if (done) return done;
+  /** Where piece `i`'s segments start, and where it ends. */
+  const bounds = (i: number) => {
     if (!source || i < 0 || i >= lengths.length) {
       throw new Error(`a persisted snapshot has no piece ${i}`);
     }
-    const [entities, entityJson, json, offsets] = lengths[i];
-    const all = source.range(
-      starts[i],
-      starts[i] + entities + entityJson + json + offsets,
-    );
-    let from = 0;
-    const text = (length: number) => {
-      const s = decoder.decode(all.subarray(from, from + length));
-      from += length;
-      return s;
-    };
-    const piece: TransferPart = {
-      entities: JSON.parse(text(entities)) as EntityWire[],
-      entityJson: text(entityJson),
-      json: text(json),
-      offsets: JSON.parse(text(offsets)) as number[],
-    };
+    const [entities, entityJson, json] = lengths[i];
+    const e = starts[i] + entities;
+    return [starts[i], e, e + entityJson, e + entityJson + json] as const;
+  };
+  const text = (from: number, to: number) =>
+    decoder.decode(source!.range(from, to));
+  const itemsOf = (i: number) => {
+    let made = items[i];
+    if (!made) {
+      const [e, j, t, o] = bounds(i);
+      made = {
+        entities: JSON.parse(text(e, j)) as EntityWire[],
+        json: text(t, o),
+        offsets: JSON.parse(text(o, o + lengths[i][3])) as number[],
+      };
+      items[i] = made;
+    }
+    return made;
+  };
+  const part = (i: number): TransferPart => {
+    const done = decoded[i];
+    if (done) return done;
+    const [, j, t] = bounds(i);
+    const piece: TransferPart = { ...itemsOf(i), entityJson: text(j, t) };
     decoded[i] = piece;
+    items[i] = undefined;
     if (i === prefix) {
       while (prefix < lengths.length && decoded[prefix]) prefix++;
       // once every piece is made, the bytes are let go
-      source.release?.(prefix < lengths.length ? starts[prefix] : size);
+      source!.release?.(prefix < lengths.length ? starts[prefix] : size);
       if (prefix === lengths.length) source = undefined;
     }
     return piece;
@@ -197,6 +216,14 @@ export function openPieces(
     size,
     end: i => (i + 1 < starts.length ? starts[i + 1] : size),
     part,
+    sent: i => {
+      const done = decoded[i];
+      if (done) return done;
+      const [, j, t] = bounds(i);
+      // its own memory (a copy: a Buffer's slice is a view of its chunk), handed over to the
+      // main thread
+      return { ...itemsOf(i), entityJson: new Uint8Array(source!.range(j, t)) };
+    },
     document: () => ({
       head: rest,
       parts: Array.from({ length: lengths.length }, (_, i) => part(i)),

@@ -132,6 +132,10 @@ export interface TransferPart {
 export interface PulledPart {
   json: string;
   entities: EntityWire[];
+  /**
+   * (An adopted snapshot's piece leaves the worker as UTF-8 bytes, handed over: the host makes
+   * it this string before anyone reads it — AnalysisHost's wireText.)
+   */
   entityJson: string;
   /** The numbers of findings, nodes and edges. */
   counts: [number, number, number];

@@ -25,9 +25,11 @@ if (port) {
     const transfer: ArrayBuffer[] = [];
     const bytes = (value as { bytes?: unknown })?.bytes;
     if (bytes instanceof Uint8Array) transfer.push(bytes.buffer as ArrayBuffer);
-    // a pulled piece's places and columns
+    // a pulled piece's places and columns (and an adopted snapshot's piece's entity bytes)
     if ((value as Partial<PulledPart>)?.places instanceof Uint32Array) {
       transfer.push(...pulledBuffers(value as PulledPart));
+      const text = (value as { entityJson: unknown }).entityJson;
+      if (text instanceof Uint8Array) transfer.push(text.buffer as ArrayBuffer);
     }
     const recipes = (value as { recipes?: Record<string, Int32Array> })
       ?.recipes;
