@@ -11,6 +11,7 @@ import {
   type ContractWork,
   type FindingWork,
   historyOrder,
+  historyRows,
   type HistoryWork,
   NO_CHANGES,
   prepareHistory,
@@ -25,8 +26,6 @@ import type { ContractRow, FindingRow, HistoryRows } from './types';
  */
 const CONTRACTS = 200;
 const FINDINGS = 500;
-/** Entries of a view walked before the walk gives other tasks a turn (100k: ~10-20 ms). */
-const STEP = 5000;
 
 /**
  * Where the history's CPU work is done (./historyWork.ts): the analysis worker, which has the
@@ -54,6 +53,8 @@ type ContractText = { stored?: string; entity?: string };
 interface View {
   /** Each entity's ref (lower-cased) and contract hash, when it has a contract. */
   hashes(): Iterable<[string, string]>;
+  /** Every entity's ref (lower-cased), with a contract or not (a copy). */
+  keys(): string[];
   hash(ref: string): string | undefined;
   /** The texts of these refs' contracts (all of the view's; undefined: not found). */
   contractTexts(refs: string[]): Promise<Array<ContractText | undefined>>;
@@ -66,7 +67,7 @@ interface View {
 interface EvidenceById {
   has(id: string): boolean;
   evidenceOf(id: string): string | undefined;
-  ids(): Iterable<string>;
+  ids(): readonly string[];
 }
 
 /** {@link EvidenceById} of findings by id. */
@@ -75,7 +76,7 @@ const evidenceOfMap = (
 ): EvidenceById => ({
   has: id => findings.has(id),
   evidenceOf: id => findings.get(id)?.evidence,
-  ids: () => findings.keys(),
+  ids: () => [...findings.keys()],
 });
 
 /** The contract hash of a served entity: made in the worker; here only for one made without. */
@@ -89,17 +90,6 @@ const entityJson = (stored: StoredEntity) =>
   stored instanceof LazyEntity
     ? stored.json()
     : JSON.stringify({ contract: stored.contract });
-
-const turn = () => new Promise(resolve => setImmediate(resolve));
-
-/** Calls `fn` with each of `items`, giving other tasks a turn every {@link STEP}. */
-async function walk<T>(items: Iterable<T>, fn: (item: T) => void) {
-  let n = 0;
-  for (const item of items) {
-    fn(item);
-    if (++n % STEP === 0) await turn();
-  }
-}
 
 /**
  * Records, for every new graph snapshot, what changed since the snapshot before it: contracts
@@ -241,6 +231,7 @@ export class ContractHistoryRecorder {
           if (hash) yield [ref, hash];
         }
       },
+      keys: () => [...entities.keys()],
       hash: ref => {
         const stored = entities.get(ref);
         return stored && hashOf(stored);
@@ -268,6 +259,7 @@ export class ContractHistoryRecorder {
     const { contracts, findings } = await store.loadState();
     return {
       hashes: () => contracts.entries(),
+      keys: () => [...contracts.keys()],
       hash: ref => contracts.get(ref),
       contractTexts: async refs => {
         const loaded = await store.loadContracts(refs);
@@ -289,18 +281,24 @@ export class ContractHistoryRecorder {
   }
 
   /**
-   * The rows of the contracts that are new or changed, `changed` (each its ref and hash now):
-   * stripped, compared and written in the worker, in batches.
+   * The rows of the contracts of `refs` that are new or changed (the baseline's: every ref,
+   * those without a contract left out here, batch by batch): stripped, compared and written in
+   * the worker, in batches.
    */
   private async contractRows(
     before: View,
     after: View,
-    changed: Array<[string, string]>,
+    refs: readonly string[],
     baseline: boolean,
   ): Promise<ContractRow[]> {
     const out: ContractRow[] = [];
-    for (let i = 0; i < changed.length; i += CONTRACTS) {
-      const part = changed.slice(i, i + CONTRACTS);
+    for (let i = 0; i < refs.length; i += CONTRACTS) {
+      const part: Array<[string, string]> = [];
+      for (const ref of refs.slice(i, i + CONTRACTS)) {
+        const hash = after.hash(ref);
+        if (hash) part.push([ref, hash]);
+      }
+      if (!part.length) continue;
       const had = part.filter(([ref]) => before.hash(ref));
       const texts = await before.contractTexts(had.map(([ref]) => ref));
       const was = new Map(had.map(([ref], j) => [ref, texts[j]]));
@@ -336,12 +334,12 @@ export class ContractHistoryRecorder {
   }
 
   private async prepare(works: ContractWork[], baseline: boolean) {
-    return (
+    return historyRows(
       await this.worker.prepareHistory({
         contracts: works,
         findings: [],
         baseline,
-      })
+      }),
     ).contracts;
   }
 
@@ -372,11 +370,13 @@ export class ContractHistoryRecorder {
         if (before.findings.has(id) && w === undefined) continue;
         works.push({ before: w, after: isMoved(id) ? now.get(id) : undefined });
       }
-      const { findings } = await this.worker.prepareHistory({
-        contracts: [],
-        findings: works,
-        baseline,
-      });
+      const { findings } = historyRows(
+        await this.worker.prepareHistory({
+          contracts: [],
+          findings: works,
+          baseline,
+        }),
+      );
       out.push(...findings);
     }
     return out;
@@ -398,22 +398,27 @@ export class ContractHistoryRecorder {
   ): Promise<HistoryRows> {
     const { present, only } = options;
     const baseline = options.baseline ?? false;
-    const changed: Array<[string, string]> = [];
+    let changed: string[] = [];
     const gone: string[] = [];
     const compare = (ref: string, hash: string | undefined) => {
       const was = before.hash(ref);
       if (hash) {
-        if (was !== hash) changed.push([ref, hash]);
+        if (was !== hash) changed.push(ref);
       } else if (was && (!present || present(ref))) gone.push(ref);
     };
-    if (only) {
+    if (baseline) {
+      // every contract, as it is: read batch by batch, each batch the worker's work
+      changed = after.keys();
+    } else if (only) {
       // a delta from the snapshot `before` was made of: only what it changed
       for (const ref of only.entities) compare(ref, after.hash(ref));
     } else {
-      await walk(after.hashes(), ([ref, hash]) => compare(ref, hash));
-      await walk(before.hashes(), ([ref]) => {
+      // (a full comparison: a first snapshot unlike the stored state, or one not a delta of
+      // the last recorded)
+      for (const [ref, hash] of after.hashes()) compare(ref, hash);
+      for (const [ref] of before.hashes()) {
         if (!after.hash(ref)) compare(ref, undefined);
-      });
+      }
     }
     const contracts = await this.contractRows(before, after, changed, baseline);
     for (const ref of gone) {
@@ -432,12 +437,13 @@ export class ContractHistoryRecorder {
         moved.push(id);
       }
     };
-    if (only) only.findings.forEach(compareFinding);
+    if (baseline) moved.push(...after.findings.ids());
+    else if (only) only.findings.forEach(compareFinding);
     else {
-      await walk(after.findings.ids(), compareFinding);
-      await walk(before.findings.ids(), id => {
+      for (const id of after.findings.ids()) compareFinding(id);
+      for (const id of before.findings.ids()) {
         if (!after.findings.has(id)) compareFinding(id);
-      });
+      }
     }
     const findings = (
       await this.findingRows(before, after, moved, closed, baseline)
@@ -452,6 +458,7 @@ export class ContractHistoryRecorder {
 function emptyView(): View {
   return {
     hashes: () => [],
+    keys: () => [],
     hash: () => undefined,
     contractTexts: async refs => refs.map(() => undefined),
     findings: evidenceOfMap(new Map()),

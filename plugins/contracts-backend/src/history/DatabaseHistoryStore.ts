@@ -90,10 +90,6 @@ function inOrder<T>(rows: T[], key: (row: T) => string): T[] {
   return rows;
 }
 
-/** Rows whose row needs no query before this thread's loop gives others a turn. */
-const TURN = 2000;
-const turn = () => new Promise(resolve => setImmediate(resolve));
-
 function isDeadlock(error: unknown): boolean {
   const code = (error as { code?: string })?.code;
   return code === '40P01' || code === '40001' || code === 'SQLITE_BUSY';
@@ -217,8 +213,8 @@ export class DatabaseHistoryStore {
    * Records the rows of one recompute (made in the worker: ./historyWork.ts), at `at`. Each is
    * recorded only when the state stored is still the one it starts from (another replica may
    * have recorded it already): the state moves and the events are written in one transaction.
-   * With `baseline`, the state is written and no change is (the first recompute ever). Returns
-   * the change's id, if any, and the number of events written.
+   * With `baseline` (the first recompute ever: every row a new one), the state is written and no
+   * change is. Returns the change's id, if any, and the number of events written.
    */
   async record(
     at: string,
@@ -247,8 +243,8 @@ export class DatabaseHistoryStore {
 
   /**
    * {@link record}'s transaction. Every statement is of at most {@link CHUNK} rows (its building
-   * and binding, on this thread, a short task), and a long run of rows without a statement gives
-   * other tasks a turn.
+   * and binding, on this thread, a short task); past the inserts, only the rows that move stored
+   * ones (each a statement) and the events are gone through: none for the baseline.
    */
   private async recordIn(
     trx: Knex.Transaction,
@@ -291,12 +287,12 @@ export class DatabaseHistoryStore {
         .returning('finding_id');
       for (const r of inserted) insertedFindings.add(r.finding_id ?? r);
     }
-    let queryless = 0;
+    // the baseline's rows are all new, and it writes no event: nothing more to do
+    if (baseline) return { events: 0 };
     for (const c of contracts) {
       let moved: boolean;
       if (!c.before) {
         moved = insertedRefs.has(c.ref);
-        if (++queryless % TURN === 0) await turn();
       } else if (c.after) {
         moved =
           (await trx(ENTITIES)
@@ -308,7 +304,7 @@ export class DatabaseHistoryStore {
             .where({ entity_ref: c.ref, hash: c.before })
             .delete()) > 0;
       }
-      if (moved && !baseline) {
+      if (moved) {
         events.push({
           kind: 'contract',
           entity_ref: c.ref,
@@ -327,7 +323,6 @@ export class DatabaseHistoryStore {
       if (!f.before) {
         kind = 'opened';
         moved = insertedFindings.has(f.id);
-        if (++queryless % TURN === 0) await turn();
       } else if (f.after) {
         kind = 'changed';
         moved =
@@ -344,7 +339,7 @@ export class DatabaseHistoryStore {
             .where({ finding_id: f.id, evidence_hash: f.before })
             .delete()) > 0;
       }
-      if (moved && !baseline) {
+      if (moved) {
         events.push({
           kind,
           entity_ref: null,
@@ -357,7 +352,7 @@ export class DatabaseHistoryStore {
         });
       }
     }
-    if (baseline || !events.length) return { events: 0 };
+    if (!events.length) return { events: 0 };
     const [row] = await trx(CHANGES).insert({ at }).returning('id');
     const changeId = Number(typeof row === 'object' ? row.id : row);
     for (const part of chunks(events)) {

@@ -9,7 +9,16 @@ import {
   hashContract,
   stripContract,
 } from './contractChanges';
-import { historyOrder, NO_CHANGES, prepareHistory } from './historyWork';
+import {
+  historyOrder,
+  historyRows,
+  NO_CHANGES,
+  prepareHistory as prepared,
+} from './historyWork';
+
+/** The rows as the main thread has them. */
+const prepareHistory = (...args: Parameters<typeof prepared>) =>
+  historyRows(prepared(...args));
 
 const RISK = 'component:default/risk';
 const CHECKOUT = 'Component:default/Checkout';
