@@ -19,9 +19,11 @@
  *    compression: SnapshotStore.save of the compressed body (as the computing replica saves it)
  *    and SnapshotStore.latest({decode:false}) (as a starting replica reads it), each with the
  *    longest the event loop waited meanwhile (monitorEventLoopDelay, 10 ms resolution);
- * 4. the restart: that read, then ContractsGraphService.adoptSnapshot of its bytes — the worker's
- *    decompression and other work and the main thread's receiving of the pieces as its log says,
- *    the whole until the findings are served, and the event loop's longest wait;
+ * 4. the restart as the service does it: the snapshot's row read, then
+ *    ContractsGraphService.adoptSnapshot of its pieces as they are read (SnapshotSync's way) — the
+ *    worker's wait for the head and the main thread's receiving of the pieces as its log says,
+ *    the whole until the findings are served (the worker's start included), and the event
+ *    loop's longest wait;
  * 5. the restart as SnapshotSync does it: the stored pieces sent to a real analysis worker
  *    (AnalysisHost, started and warm beforehand) as they are read (SnapshotStore.latestPieces,
  *    analysis/adopt.ts), decompressed there as they come, the transfer announced once its head is
@@ -40,6 +42,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
+import type { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { serviceAuth, silentLogger } from './benchStubs';
 import { generatedEntities } from '../src/__testUtils__/generatedCatalog';
@@ -211,12 +214,13 @@ async function restart(name: string, store: SnapshotStore, codec: string) {
     rules: defaultRules,
   });
   graph.setComputing(false);
+  // as SnapshotSync reads it: its pieces handed on as they come
   const read = await watched(() =>
-    store.latest(PERSISTED_SNAPSHOT_FORMAT, { decode: false }),
+    store.latestPieces(PERSISTED_SNAPSHOT_FORMAT),
   );
   const latest = read.value!;
   const adopt = await watched(() =>
-    graph.adoptSnapshot(new Uint8Array(latest.body), {
+    graph.adoptSnapshot(latest.pieces, {
       version: latest.version,
       encoding: latest.encoding,
       computedAt: latest.computedAt,
@@ -225,13 +229,15 @@ async function restart(name: string, store: SnapshotStore, codec: string) {
   );
   const findings = graph.snapshot().items.findings.length;
   console.log(
-    `${name} ${codec} restart: read ${ms(read.ms)} (max delay ${ms(
+    `${name} ${codec} restart: row ${ms(read.ms)} (max delay ${ms(
       read.maxDelay,
-    )}) + adopt ${ms(adopt.ms)} (worker ${seen.workerMs} ms, of it decompress ${
+    )}) + read and adopt ${ms(adopt.ms)} (worker ${
+      seen.workerMs
+    } ms, of it waiting for the head ${
       seen.decompressMs
     } ms; main thread receive ${
       seen.receiveMs
-    } ms; the rest, worker start and messages ${ms(
+    } ms (the pieces read meanwhile); the rest, worker start and messages ${ms(
       adopt.ms - Number(seen.workerMs) - Number(seen.receiveMs),
     )}; max delay ${ms(adopt.maxDelay)}) = first findings after ${ms(
       read.ms + adopt.ms,
@@ -259,6 +265,10 @@ async function streamedRestart(
   await host.call('release', 0);
   const startMs = performance.now() - warm;
   const times: Record<string, number> = {};
+  // how busy each thread was meanwhile: the main thread's and the worker's event loops
+  const worker = (host as unknown as { current?: Worker }).current!;
+  const mainBefore = performance.eventLoopUtilization();
+  const workerBefore = worker.performance.eventLoopUtilization();
   const run = await watched(async () => {
     const t = performance.now();
     let stored: Uint8Array | AsyncIterable<Uint8Array>;
@@ -289,6 +299,11 @@ async function streamedRestart(
     times.received = performance.now() - t;
     return received.items.findings.length;
   }, 1);
+  const busy = (elu: { active: number }) => ms(elu.active);
+  const mainBusy = busy(performance.eventLoopUtilization(mainBefore));
+  const workerBusy = busy(
+    worker.performance.eventLoopUtilization(workerBefore),
+  );
   console.log(
     `${name} ${codec} restart into a warm worker (started in ${ms(startMs)}), ${
       streamed ? 'streamed' : 'whole   '
@@ -296,7 +311,9 @@ async function streamedRestart(
       times.announced,
     )}, all pieces received after ${ms(times.received)} (max delay ${ms(
       run.maxDelay,
-    )}): ${run.value} findings (${load()})`,
+    )}; busy: main thread ${mainBusy}, worker ${workerBusy}): ${
+      run.value
+    } findings (${load()})`,
   );
   await host.close();
 }
