@@ -7,6 +7,9 @@ import {
   DEFAULT_SEND_INTERVAL_MS,
 } from './ContractsNotifier';
 import type { NotificationsSentStore } from './NotificationsSentStore';
+import type { Finding } from '@backstage-contracts/plugin-contracts-common';
+import type { GraphSnapshot } from '../services/ContractsGraphService';
+import { itemsOf } from '../services/analysis/receive';
 
 const record = (
   id: string,
@@ -31,7 +34,7 @@ const record = (
     signatures: [],
   } as unknown as Decision);
 
-function notifierWith(sendIntervalMs?: number) {
+function notifierWith(sendIntervalMs?: number, decisions: Decision[] = []) {
   const sends: Array<Parameters<NotificationService['send']>[0]> = [];
   const claimed = new Set<string>();
   const claims: string[][] = [];
@@ -41,7 +44,10 @@ function notifierWith(sendIntervalMs?: number) {
         sends.push(options);
       },
     },
-    decisions: {} as DecisionsService,
+    decisions: {
+      all: () => decisions,
+      forFinding: (id: string) => decisions.filter(d => d.findingId === id),
+    } as unknown as DecisionsService,
     sent: {
       claim: async (keys: readonly string[]) => {
         claims.push([...keys]);
@@ -131,5 +137,75 @@ describe('ContractsNotifier', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  it("looks at a delta's changed findings and those with accepted decisions only; at every finding of a graph that is no delta of the last", async () => {
+    const finding = (id: string, evidence = `e-${id}`) =>
+      ({
+        id,
+        rule: 'latency-budget',
+        severity: 'error',
+        consumer: 'component:default/a',
+        provider: 'component:default/b',
+        evidence,
+        status: 'open',
+        deciders: ['group:default/g'],
+      } as unknown as Finding);
+    const snapshotOf = (
+      findings: Finding[],
+      since?: GraphSnapshot,
+      changed: string[] = [],
+    ): GraphSnapshot => ({
+      items: itemsOf({ findings, graph: { nodes: [], edges: [] } }),
+      entities: new Map(),
+      problems: [],
+      stale: false,
+      computedAt: '2026-12-07T10:00:00.000Z',
+      changes: since && {
+        since: { items: since.items, entities: since.entities },
+        entities: [],
+        findings: changed,
+      },
+    });
+    const accepted = {
+      ...record('d1', 'F2', '2026-01-01T00:00:01Z'),
+      status: 'accepted',
+      evidenceHash: 'e-F2',
+    } as Decision;
+    const { notifier, sends, claims } = notifierWith(0, [accepted]);
+    const first = snapshotOf([finding('F1'), finding('F2')]);
+    await notifier.onSnapshot(first);
+    // the first graph is seeded: its keys claimed, nothing sent
+    expect(claims[0]).toEqual(['finding:F1', 'finding:F2']);
+    expect(sends).toEqual([]);
+    claims.length = 0;
+
+    // a delta with a new finding F3, and F2's evidence moved: F2 (accepted decision) and F3 only
+    const second = snapshotOf(
+      [finding('F1'), finding('F2', 'e-F2-now'), finding('F3')],
+      first,
+      ['F3', 'F2'],
+    );
+    await notifier.onSnapshot(second);
+    expect(claims).toEqual([
+      ['finding:F2', 'reopened:d1:e-F2-now', 'finding:F3'],
+    ]);
+    expect(sends.map(x => x.payload.title).sort()).toEqual([
+      'Contract conflict: a → b',
+      'Decision to review: Title d1',
+    ]);
+    claims.length = 0;
+
+    // the same graph published again (as when only its staleness changes): nothing new to claim
+    // but the accepted decisions' findings
+    await notifier.onSnapshot(second);
+    expect(claims).toEqual([['finding:F2', 'reopened:d1:e-F2-now']]);
+    claims.length = 0;
+
+    // a graph that is no delta of the last one looked at: every finding is looked at again
+    const other = snapshotOf([finding('F1'), finding('F4')], first, ['F4']);
+    await notifier.onSnapshot(other);
+    expect(claims).toEqual([['finding:F1', 'finding:F4']]);
+    expect(sends).toHaveLength(3);
   });
 });

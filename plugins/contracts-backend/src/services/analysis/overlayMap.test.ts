@@ -62,4 +62,34 @@ describe('OverlayMap', () => {
       'OverlayMap',
     ]);
   });
+
+  it('merges a stack of nine into one overlay over the Map beneath, with keys deleted and set again where a copy has them', () => {
+    const base = new Map(Array.from({ length: 1000 }, (_, i) => [i, i]));
+    let map: ReadonlyMap<number, number> = base;
+    let expected = new Map(base);
+    const depths: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      // one changed in place, one new, one deleted, and the one deleted two rounds ago set again
+      const set: Array<[number, number]> = [
+        [round * 7, -1],
+        [2000 + round, round],
+      ];
+      if (round >= 2) set.push([500 + round - 2, -round]);
+      const deleted = [500 + round, 2000 + round - 1];
+      map = OverlayMap.of(map, set, deleted);
+      expected = copied(expected, set, deleted);
+      expect([...map]).toEqual([...expected]);
+      expect(map.size).toBe(expected.size);
+      for (const k of [round * 7, 500 + round, 500 + round - 2, 2000 + round]) {
+        expect(map.get(k)).toBe(expected.get(k));
+        expect(map.has(k)).toBe(expected.has(k));
+      }
+      depths.push((map as unknown as { depth?: number }).depth ?? 0);
+    }
+    // never deeper than 8, never copied (the changes stay under an eighth of the whole)
+    expect(Math.max(...depths)).toBe(8);
+    expect(depths).toContain(1);
+    expect(depths.every(d => d >= 1)).toBe(true);
+    expect(base.size).toBe(1000);
+  });
 });

@@ -3,10 +3,14 @@ import type { GraphSnapshot } from '../ContractsGraphService';
 import type { AnalysisHost } from './AnalysisHost';
 import {
   ByteColumn,
+  followArray,
+  followTyped,
   GraphItems,
-  isIdentity,
+  forEachRecountedRow,
+  isSameRows,
   pulledPart,
   RowBuilder,
+  runsOf,
   writeItems,
 } from './graphItems';
 import {
@@ -50,9 +54,11 @@ class Added {
   /** A full transfer's indexes, made while its pieces come (no task at its end is O(N)). */
   private readonly index?: {
     findingRow: Map<string, number>;
-    byEntity: Map<string, number[]>;
+    byEntity: Map<string, string[]>;
     nodeRow: Map<string, number>;
   };
+  /** Per piece of `texts` (those this transfer adds): how many rows read it. */
+  readonly pieceRows: number[] = [];
 
   /** `previousTexts`: a delta's, whose rows extend the previous snapshot's; none: a full one. */
   constructor(previousTexts?: readonly string[]) {
@@ -76,6 +82,7 @@ class Added {
     if (!nf && !nn && !ne) return;
     const piece = this.texts.length;
     this.texts.push(json);
+    this.pieceRows.push(nf + nn + ne);
     let at = 0;
     for (const [n, into] of [
       [nf, this.findings],
@@ -93,10 +100,10 @@ class Added {
     if (index) {
       const first = this.findingIds.length;
       for (let i = 0; i < nf; i++) {
-        const row = first + i;
-        index.findingRow.set(c.findingIds[i], row);
-        addRow(index.byEntity, c.consumers[i], row);
-        addRow(index.byEntity, c.providers[i], row);
+        const id = c.findingIds[i];
+        index.findingRow.set(id, first + i);
+        addId(index.byEntity, c.consumers[i], id);
+        addId(index.byEntity, c.providers[i], id);
       }
       const firstNode = this.nodeKeys.length;
       for (let i = 0; i < nn; i++)
@@ -135,6 +142,7 @@ class Added {
       this.nodeHasContract.values(),
       nodeRow,
       this.digest,
+      Int32Array.from(this.pieceRows),
     );
   }
 }
@@ -160,70 +168,31 @@ export function itemsOf(result: AnalysisResult): GraphItems {
   return added.full();
 }
 
-/** Adds finding `row` to the rows of entity `k` (once: a finding may be its own provider). */
-function addRow(byEntity: Map<string, number[]>, k: string, row: number) {
+/** Adds finding `id` to the findings of entity `k` (once: a finding may be its own provider). */
+function addId(byEntity: Map<string, string[]>, k: string, id: string) {
   const list = byEntity.get(k);
-  if (!list) byEntity.set(k, [row]);
-  else if (list[list.length - 1] !== row) list.push(row);
+  if (!list) byEntity.set(k, [id]);
+  else if (list[list.length - 1] !== id) list.push(id);
 }
 
-/** Rebuilds an array from the previous one and the new items (see TransferHeader). */
-function follow<T>(
-  recipe: Int32Array,
-  before: readonly T[],
-  added: readonly T[],
-): readonly T[] {
-  // (immutable: one that did not change is shared)
-  if (isIdentity(recipe, before.length)) return before;
-  const out = new Array<T>(recipe.length);
-  for (let i = 0; i < recipe.length; i++) {
-    const r = recipe[i];
-    out[i] = r >= 0 ? before[r] : added[-r - 1];
-  }
-  return out;
-}
-
-/** {@link follow} for a column of bytes. */
-function followBytes(
-  recipe: Int32Array,
-  before: Uint8Array,
-  added: ByteColumn,
-): Uint8Array {
-  if (isIdentity(recipe, before.length)) return before;
-  const out = new Uint8Array(recipe.length);
-  for (let i = 0; i < recipe.length; i++) {
-    const r = recipe[i];
-    out[i] = r >= 0 ? before[r] : added.bytes[-r - 1];
-  }
-  return out;
-}
-
-/** Whether each row of `after` has the same key as the same row of `before`. */
-function sameRows(before: readonly string[], after: readonly string[]) {
-  if (before === after) return true;
-  if (before.length !== after.length) return false;
-  for (let i = 0; i < after.length; i++) {
-    if (before[i] !== after[i]) return false;
-  }
-  return true;
-}
-
-/** Keys → rows, the previous one when no key moved. */
+/** Keys → rows, the previous one when no row moved. */
 function rowIndex(
   previous: ReadonlyMap<string, number>,
-  before: readonly string[],
+  runs: Int32Array,
+  length: number,
   after: readonly string[],
 ): ReadonlyMap<string, number> {
-  if (sameRows(before, after)) return previous;
+  if (isSameRows(runs, length)) return previous;
   const out = new Map<string, number>();
-  after.forEach((k, i) => out.set(k, i));
+  for (let i = 0; i < after.length; i++) out.set(after[i], i);
   return out;
 }
 
 /**
- * A delta's items: the previous snapshot's rows, and the new ones where the recipes say; the
- * indexes the previous one's where nothing moved, else made again (from the columns, without
- * parsing an item); texts no row reads any longer are let go.
+ * A delta's items: the previous snapshot's rows and the new ones where the recipes say, copied a
+ * run at a time (./graphItems runsOf); the indexes by entity the previous one's with the changed
+ * entities over it (O(changed)); texts no row reads any longer let go (each piece's count of rows
+ * kept up to date by the rows that leave and come).
  */
 function followDelta(
   header: TransferHeader,
@@ -233,58 +202,59 @@ function followDelta(
   const recipes = header.recipes!;
   const delta = header.delta!;
   const { texts } = added;
+  const runs = {
+    findings: runsOf(recipes.findings),
+    nodes: runsOf(recipes.nodes),
+    edges: runsOf(recipes.edges),
+  };
   const findings = previous.findings.follow(
-    recipes.findings,
+    runs.findings,
     texts,
     added.findings,
   );
-  const nodes = previous.nodes.follow(recipes.nodes, texts, added.nodes);
-  const edges = previous.edges.follow(recipes.edges, texts, added.edges);
-  const findingIds = follow(
-    recipes.findings,
+  const nodes = previous.nodes.follow(runs.nodes, texts, added.nodes);
+  const edges = previous.edges.follow(runs.edges, texts, added.edges);
+  const findingIds = followArray(
+    runs.findings,
     previous.findingIds,
     added.findingIds,
   );
-  const evidence = follow(recipes.findings, previous.evidence, added.evidence);
-  const nodeKeys = follow(recipes.nodes, previous.nodeKeys, added.nodeKeys);
-  const hasContract = followBytes(
-    recipes.nodes,
-    previous.nodeHasContract,
-    added.nodeHasContract,
+  const evidence = followArray(
+    runs.findings,
+    previous.evidence,
+    added.evidence,
   );
-  // the entities whose findings changed have their rows in the delta; the others the same
-  // findings, at the rows they are now
-  const stable = sameRows(previous.findingIds, findingIds);
-  let byEntity: ReadonlyMap<string, readonly number[]>;
-  if (stable) {
-    // no finding moved: the previous index, with the changed entities' rows over it
-    byEntity = OverlayMap.of(
-      previous.findingRowsByEntity,
-      delta.findingsByEntity.filter(([, rows]) => rows.length),
-      delta.findingsByEntity.filter(([, rows]) => !rows.length).map(([k]) => k),
-    );
-  } else {
-    const moved = new Int32Array(previous.findings.length).fill(-1);
-    recipes.findings.forEach((r, i) => {
-      if (r >= 0) moved[r] = i;
+  const nodeKeys = followArray(runs.nodes, previous.nodeKeys, added.nodeKeys);
+  const bytes = (
+    r: Int32Array,
+    before: Uint8Array,
+    column: ByteColumn,
+  ): Uint8Array =>
+    isSameRows(r, before.length)
+      ? before
+      : followTyped(r, before, column.bytes);
+  // the entities whose findings changed have their findings in the delta; the others the same
+  const byEntity = OverlayMap.of(
+    previous.findingIdsByEntity,
+    delta.findingsByEntity
+      .filter(([, rows]) => rows.length)
+      .map(([k, rows]) => [k, rows.map(r => findingIds[r])] as const),
+    delta.findingsByEntity.filter(([, rows]) => !rows.length).map(([k]) => k),
+  );
+  // the rows that leave and come, counted against their pieces: a piece no row reads is let go
+  const pieceRows = new Int32Array(texts.length);
+  pieceRows.set(previous.rowsPerPiece());
+  pieceRows.set(added.pieceRows, previous.texts.length);
+  for (const [rows, r] of [
+    [previous.findings, runs.findings],
+    [previous.nodes, runs.nodes],
+    [previous.edges, runs.edges],
+  ] as const) {
+    forEachRecountedRow(r, rows.length, (row, change) => {
+      pieceRows[rows.pieceOf(row)] += change;
     });
-    const changed = new Map(delta.findingsByEntity);
-    const rebuilt = new Map<string, readonly number[]>();
-    for (const [k, rows] of previous.findingRowsByEntity) {
-      if (!changed.has(k))
-        rebuilt.set(
-          k,
-          rows.map(r => moved[r]),
-        );
-    }
-    for (const [k, rows] of changed) if (rows.length) rebuilt.set(k, rows);
-    byEntity = rebuilt;
   }
-  const used = new Uint8Array(texts.length);
-  for (const rows of [findings, nodes, edges]) rows.markPieces(used);
-  used.forEach((u, i) => {
-    if (!u) texts[i] = '';
-  });
+  for (let i = 0; i < texts.length; i++) if (!pieceRows[i]) texts[i] = '';
   return new GraphItems(
     texts,
     findings,
@@ -292,17 +262,25 @@ function followDelta(
     edges,
     findingIds,
     evidence,
-    followBytes(
-      recipes.findings,
-      previous.findingSeverity,
-      added.findingSeverity,
+    bytes(runs.findings, previous.findingSeverity, added.findingSeverity),
+    bytes(runs.findings, previous.findingFlags, added.findingFlags),
+    rowIndex(
+      previous.findingRowIndex,
+      runs.findings,
+      previous.findings.length,
+      findingIds,
     ),
-    followBytes(recipes.findings, previous.findingFlags, added.findingFlags),
-    rowIndex(previous.findingRowIndex, previous.findingIds, findingIds),
     byEntity,
     nodeKeys,
-    hasContract,
-    rowIndex(previous.nodeRowIndex, previous.nodeKeys, nodeKeys),
+    bytes(runs.nodes, previous.nodeHasContract, added.nodeHasContract),
+    rowIndex(
+      previous.nodeRowIndex,
+      runs.nodes,
+      previous.nodes.length,
+      nodeKeys,
+    ),
+    undefined,
+    pieceRows,
   );
 }
 
