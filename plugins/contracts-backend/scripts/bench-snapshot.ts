@@ -40,7 +40,7 @@ import type { LoggerService } from '@backstage/backend-plugin-api';
 import { knex as createKnex, type Knex } from 'knex';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { Worker } from 'node:worker_threads';
 import zlib from 'node:zlib';
