@@ -196,6 +196,62 @@ describe('ContractHistoryRecorder', () => {
     expect((await store.list(CHECKOUT, { limit: 10 })).items).toHaveLength(2);
   });
 
+  it('folds deltas that come while one is recorded into one delta of what they all changed', async () => {
+    const { store, recorder } = await setUp();
+    const r = recorder();
+    const contentOf = (x: GraphSnapshot) => ({
+      items: x.items,
+      entities: x.entities,
+    });
+    /** A delta of `since` that changed these entities and findings. */
+    const delta = (
+      since: GraphSnapshot,
+      made: GraphSnapshot,
+      entities: string[],
+      findings: string[],
+    ): GraphSnapshot => ({
+      ...made,
+      changes: { since: contentOf(since), entities, findings },
+    });
+    const first = snapshot({ [RISK]: sla(900) }, [latency(900)]);
+    r.onSnapshot(first);
+    await r.idle();
+    // three deltas while the first of them is recorded: the second and third are folded
+    const second = delta(
+      first,
+      snapshot({ [RISK]: sla(950), [CHECKOUT]: sla(1) }, [latency(900)]),
+      [RISK, CHECKOUT],
+      [],
+    );
+    const third = delta(
+      second,
+      snapshot({ [RISK]: sla(950), [CHECKOUT]: sla(2) }, []),
+      [CHECKOUT],
+      [latency(900).id],
+    );
+    // (the fourth's entities are not walked: it is compared by what the deltas changed)
+    const made = snapshot({ [RISK]: sla(990), [CHECKOUT]: sla(2) }, []);
+    const entities = new Map(made.entities);
+    entities[Symbol.iterator] = () => {
+      throw new Error('walked');
+    };
+    const fourth = delta(third, { ...made, entities }, [RISK], []);
+    r.onSnapshot(second);
+    r.onSnapshot(third);
+    r.onSnapshot(fourth);
+    await r.idle();
+    const { items } = await store.list(RISK, { limit: 10 });
+    expect(items).toHaveLength(2);
+    // the second's change, then the third's and fourth's as one
+    expect(items[0]).toMatchObject({
+      contracts: [
+        { entityRef: RISK, changes: [{ from: '950ms', to: '990ms' }] },
+        { entityRef: CHECKOUT, change: 'changed' },
+      ],
+      findings: [{ change: 'closed' }],
+    });
+  });
+
   it("compares a replica's first graph with the stored state, without closing what it has not read yet", async () => {
     const { store, recorder } = await setUp();
     const first = recorder();

@@ -125,7 +125,7 @@ export class ContractHistoryRecorder {
    */
   onSnapshot(snapshot: GraphSnapshot): void {
     if (this.running) {
-      this.pending = snapshot;
+      this.pending = this.pending ? folded(this.pending, snapshot) : snapshot;
       return;
     }
     this.running = this.drain(snapshot).finally(() => {
@@ -453,6 +453,33 @@ export class ContractHistoryRecorder {
       findings: await this.ordered(findings, f => f.id),
     };
   }
+}
+
+/**
+ * `next` taken in place of `earlier` (not recorded): when it is a delta of it, with what both
+ * changed since what `earlier` was a delta of, so that it is still compared in O(changed).
+ */
+function folded(earlier: GraphSnapshot, next: GraphSnapshot): GraphSnapshot {
+  const [a, b] = [earlier.changes, next.changes];
+  if (
+    !a ||
+    !b ||
+    b.since.items !== earlier.items ||
+    b.since.entities !== earlier.entities
+  ) {
+    return next;
+  }
+  const union = (x: readonly string[], y: readonly string[]) => [
+    ...new Set([...x, ...y]),
+  ];
+  return {
+    ...next,
+    changes: {
+      since: a.since,
+      entities: union(a.entities, b.entities),
+      findings: union(a.findings, b.findings),
+    },
+  };
 }
 
 function emptyView(): View {
