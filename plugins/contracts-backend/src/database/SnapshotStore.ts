@@ -308,20 +308,33 @@ export class SnapshotStore {
     count: number,
     inRow: boolean,
   ): AsyncGenerator<Buffer> {
+    // PostgreSQL sends a bytea as hex text, which pg decodes in the task that reads the row:
+    // as base64 it is a third shorter and decoded faster (a 1 MB piece of the 100k snapshot,
+    // the 24 pieces read one after the other: 118-217 ms in all and 6-7 ms per task, against
+    // 181-247 ms and 10-18 ms as hex; probe under the bench lock, load 3.6-4.1)
+    const base64 = this.db.client.dialect === 'postgresql';
+    const as = (expression: string) =>
+      base64
+        ? `encode(${expression}, 'base64') as bytes`
+        : `${expression} as bytes`;
     const read = async (seq: number): Promise<Buffer> => {
       const row = inRow
         ? await this.db(SNAPSHOTS)
             .select(
-              this.db.raw('substr(body, ?, ?) as bytes', [
+              this.db.raw(as('substr(body, ?, ?)'), [
                 seq * BODY_PIECE + 1,
                 Math.min(BODY_PIECE, length - seq * BODY_PIECE),
               ]),
             )
             .where({ version })
             .first()
-        : await this.db(PIECES).select('bytes').where({ version, seq }).first();
+        : await this.db(PIECES)
+            .select(this.db.raw(as('bytes')))
+            .where({ version, seq })
+            .first();
       if (!row) throw new Error(`snapshot ${version} was deleted meanwhile`);
-      const bytes = row.bytes as Uint8Array;
+      const bytes = row.bytes as Uint8Array | string;
+      if (typeof bytes === 'string') return Buffer.from(bytes, 'base64');
       return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes);
     };
     let at = 0;
