@@ -211,6 +211,10 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
       0.5 * (1 << 20),
     ]);
     expect(Buffer.concat(pieces).equals(raw)).toBe(true);
+    // each its own memory (handed over to the worker, not copied)
+    for (const p of pieces) {
+      expect([p.byteOffset, p.buffer.byteLength]).toEqual([0, p.length]);
+    }
     // a snapshot pruned while a replica reads it
     const again = await store.latestPieces(1);
     const reading = again!.pieces[Symbol.asyncIterator]();

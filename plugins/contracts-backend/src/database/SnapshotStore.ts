@@ -311,11 +311,13 @@ export class SnapshotStore {
     // PostgreSQL sends a bytea as hex text, which pg decodes in the task that reads the row:
     // as base64 it is a third shorter and decoded faster (a 1 MB piece of the 100k snapshot,
     // the 24 pieces read one after the other: 118-217 ms in all and 6-7 ms per task, against
-    // 181-247 ms and 10-18 ms as hex; probe under the bench lock, load 3.6-4.1)
+    // 181-247 ms and 10-18 ms as hex; probe under the bench lock, load 3.6-4.1). Without the
+    // line breaks encode puts in, so that Buffer.from's buffer is exactly the piece's (one it
+    // estimated longer would be copied to the worker, not handed over).
     const base64 = this.db.client.dialect === 'postgresql';
     const as = (expression: string) =>
       base64
-        ? `encode(${expression}, 'base64') as bytes`
+        ? `translate(encode(${expression}, 'base64'), E'\\n', '') as bytes`
         : `${expression} as bytes`;
     const read = async (seq: number): Promise<Buffer> => {
       const row = inRow
