@@ -54,6 +54,7 @@ import {
   type SnapshotDocument,
 } from './persisted';
 import { IncomingSnapshot } from './arriving';
+import { SentRows } from './sentRows';
 
 /** The key of an entity ref in the graph's maps: lower-cased. */
 const key = (ref: string) => ref.toLowerCase();
@@ -107,6 +108,7 @@ export class AnalysisCore implements AnalysisMethods {
     }
   >();
   private nextTransfer = 1;
+  private readonly sentRows = new SentRows();
 
   constructor(
     private readonly options: {
@@ -507,6 +509,7 @@ export class AnalysisCore implements AnalysisMethods {
     const adopted = this.adopted;
     if (adopted) {
       this.adopted = undefined;
+      this.sentRows.next(adopted.parts);
       const items: TransferItems = { f: [], n: [], e: [] };
       const digests: Sent['digests'] = { f: [], n: [], e: [] };
       const entities = new Map<string, string>();
@@ -692,6 +695,7 @@ export class AnalysisCore implements AnalysisMethods {
       parts: parts.length,
       removed,
       recipes: f && n && e ? { findings: f, nodes: n, edges: e } : undefined,
+      rows: this.sentRows.next(parts, result, f, n, e),
       delta,
       workMs: Math.round(performance.now() - started),
       entities: this.entities.size,

@@ -151,35 +151,14 @@ export class JsonRows<T> {
     return `[${parts.join(',')}]`;
   }
 
-  /**
-   * The rows a delta makes, by its {@link runsOf runs}: this one's rows and those of `added`
-   * (rows of `texts`, which extends this one's texts), copied a run at a time.
-   */
-  follow(
-    runs: Int32Array,
-    texts: readonly string[],
-    added: RowBuilder,
-  ): JsonRows<T> {
-    if (isSameRows(runs, this.length)) {
-      // nothing moved: the same rows (immutable), over the new texts
-      return new JsonRows<T>(texts, this.piece, this.start, this.end);
-    }
-    return new JsonRows<T>(
-      texts,
-      followTyped(runs, this.piece, added.piece),
-      followTyped(runs, this.start, added.start),
-      followTyped(runs, this.end, added.end),
-    );
+  /** The same rows over `texts` (a delta's, which extend these rows' texts). */
+  over(texts: readonly string[]): JsonRows<T> {
+    return new JsonRows<T>(texts, this.piece, this.start, this.end);
   }
 
-  /** The piece of each row (the rows of a piece: how many still read its text). */
+  /** The piece of `texts` row `row` reads. */
   pieceOf(row: number): number {
     return this.piece[row];
-  }
-
-  /** Adds, per piece, how many of these rows read its text into `counts`. */
-  countPieces(counts: Int32Array): void {
-    for (let i = 0; i < this.piece.length; i++) counts[this.piece[i]]++;
   }
 }
 
@@ -193,9 +172,9 @@ export function isIdentity(recipe: Int32Array, length: number): boolean {
 /**
  * A delta's recipe (see TransferHeader) as runs: pairs `(from, n)`, `from >= 0` the previous
  * rows `from … from + n - 1`, `from < 0` the new items `-from - 1 …` (`n` of them). A delta of a
- * few changed entities is a few runs however large the graph: what follows it on the main thread
- * copies a run at a time (typed-array `set`, array `slice`/`concat`) instead of a JS step per row
- * (100k entities, 1 % changed: ~25 ms of per-row loops in the delta's end task,
+ * few changed entities is a few runs however large the graph: the main thread copies its string
+ * columns by them (array `slice`/`concat`, ./sentRows.ts makes them in the worker) instead of a
+ * JS step per row (100k entities, 1 % changed: ~25 ms of per-row loops in the delta's end task,
  * `node --cpu-prof --import tsx scripts/bench-recompute.ts --entities 100000 --runs 2 --change 1`).
  */
 export function runsOf(recipe: Int32Array): Int32Array {
@@ -217,56 +196,6 @@ export function isSameRows(runs: Int32Array, length: number): boolean {
   return length === 0
     ? runs.length === 0
     : runs.length === 2 && runs[0] === 0 && runs[1] === length;
-}
-
-/**
- * Calls `fn(row, change)` for each previous row (of `length`) that `runs` do not keep once:
- * `change` -1 for one they drop, +k for one they keep k + 1 times (a recipe may take an item
- * twice, as two equal edges). O(runs · log runs + such rows).
- */
-export function forEachRecountedRow(
-  runs: Int32Array,
-  length: number,
-  fn: (row: number, change: number) => void,
-): void {
-  // where the coverage of the previous rows by the runs changes: +1 at a run's start, -1 after
-  const events: Array<[number, number]> = [];
-  for (let i = 0; i < runs.length; i += 2) {
-    if (runs[i] >= 0) events.push([runs[i], 1], [runs[i] + runs[i + 1], -1]);
-  }
-  events.sort((a, b) => a[0] - b[0]);
-  let covered = 0;
-  let at = 0;
-  const upTo = (end: number) => {
-    if (covered !== 1) for (let r = at; r < end; r++) fn(r, covered - 1);
-    at = end;
-  };
-  for (const [row, step] of events) {
-    upTo(Math.min(row, length));
-    covered += step;
-  }
-  upTo(length);
-}
-
-/** A typed column followed by `runs`: `before`'s rows and `added`'s, a run at a time. */
-export function followTyped<A extends Uint8Array | Uint32Array>(
-  runs: Int32Array,
-  before: A,
-  added: A,
-): A {
-  let length = 0;
-  for (let i = 1; i < runs.length; i += 2) length += runs[i];
-  const out = new (before.constructor as new (n: number) => A)(length);
-  let at = 0;
-  for (let i = 0; i < runs.length; i += 2) {
-    const r = runs[i];
-    const n = runs[i + 1];
-    const from = r >= 0 ? before : added;
-    const k = r >= 0 ? r : -r - 1;
-    out.set(from.subarray(k, k + n), at);
-    at += n;
-  }
-  return out;
 }
 
 /** An array followed by `runs`: `before`'s items and `added`'s, a slice per run. */
@@ -395,28 +324,7 @@ export class GraphItems {
      * history's first comparison holds against the stored state's.
      */
     readonly stateDigest?: StateDigest,
-    /**
-     * Per piece of `texts`: how many rows read it (a delta lets go of the texts no row reads,
-     * counting only the rows it moves). Made from the rows when not given.
-     */
-    pieceRows?: Int32Array,
-  ) {
-    this.pieceRows = pieceRows;
-  }
-
-  private pieceRows?: Int32Array;
-
-  /** How many rows read each piece of `texts` (see the constructor). */
-  rowsPerPiece(): Int32Array {
-    if (!this.pieceRows) {
-      const counts = new Int32Array(this.texts.length);
-      this.findings.countPieces(counts);
-      this.nodes.countPieces(counts);
-      this.edges.countPieces(counts);
-      this.pieceRows = counts;
-    }
-    return this.pieceRows;
-  }
+  ) {}
 
   static empty(): GraphItems {
     return new GraphItems(

@@ -72,6 +72,8 @@ export interface TransferHeader {
     goneNodes: number[];
     findingsByEntity: Array<[string, number[]]>;
   };
+  /** A delta's rows, ready (see TransferRows). */
+  rows?: TransferRows;
   /** When the snapshot was computed (ISO time). */
   computedAt: string;
   /** When the catalog was last read successfully (ISO time), as of this snapshot. */
@@ -87,6 +89,25 @@ export interface TransferHeader {
    * ENTITY_PARSE_VERSION): the worker's entities count as its own parse (adoptSnapshot only).
    */
   sameParse?: boolean;
+}
+
+/**
+ * A delta's rows as the main thread is to hold them, made in the worker (./sentRows.ts, which
+ * knows where the main thread keeps each item) and handed over, so that the main thread follows a
+ * delta without a step per row: the rows of each kind (its piece of text, start and end; none: as
+ * before), the findings' and nodes' byte columns (none: as before), the recipes as runs (./graphItems
+ * runsOf: what the main thread copies its string columns by) and, per piece of text it keeps, how
+ * many rows read it (0: it lets the text go).
+ */
+export interface TransferRows {
+  runs: { findings: Int32Array; nodes: Int32Array; edges: Int32Array };
+  pieceRows: Int32Array;
+  findings?: { piece: Uint32Array; start: Uint32Array; end: Uint32Array };
+  nodes?: { piece: Uint32Array; start: Uint32Array; end: Uint32Array };
+  edges?: { piece: Uint32Array; start: Uint32Array; end: Uint32Array };
+  findingSeverity?: Uint8Array;
+  findingFlags?: Uint8Array;
+  nodeHasContract?: Uint8Array;
 }
 
 /**

@@ -4,13 +4,11 @@ import type { AnalysisHost } from './AnalysisHost';
 import {
   ByteColumn,
   followArray,
-  followTyped,
   GraphItems,
-  forEachRecountedRow,
   isSameRows,
+  JsonRows,
   pulledPart,
   RowBuilder,
-  runsOf,
   writeItems,
 } from './graphItems';
 import {
@@ -20,7 +18,12 @@ import {
 } from '../../history/stateDigest';
 import { entitiesOf } from './lazyEntity';
 import { OverlayMap } from './overlayMap';
-import type { PulledPart, StoredEntity, TransferHeader } from './protocol';
+import type {
+  PulledPart,
+  StoredEntity,
+  TransferHeader,
+  TransferRows,
+} from './protocol';
 
 /**
  * Pieces of a transfer asked for ahead of the one being read: one, so that the next is on its
@@ -57,8 +60,6 @@ class Added {
     byEntity: Map<string, string[]>;
     nodeRow: Map<string, number>;
   };
-  /** Per piece of `texts` (those this transfer adds): how many rows read it. */
-  readonly pieceRows: number[] = [];
 
   /** `previousTexts`: a delta's, whose rows extend the previous snapshot's; none: a full one. */
   constructor(previousTexts?: readonly string[]) {
@@ -82,7 +83,6 @@ class Added {
     if (!nf && !nn && !ne) return;
     const piece = this.texts.length;
     this.texts.push(json);
-    this.pieceRows.push(nf + nn + ne);
     let at = 0;
     for (const [n, into] of [
       [nf, this.findings],
@@ -142,7 +142,6 @@ class Added {
       this.nodeHasContract.values(),
       nodeRow,
       this.digest,
-      Int32Array.from(this.pieceRows),
     );
   }
 }
@@ -179,108 +178,75 @@ function addId(byEntity: Map<string, string[]>, k: string, id: string) {
 function rowIndex(
   previous: ReadonlyMap<string, number>,
   runs: Int32Array,
-  length: number,
+  before: readonly string[],
   after: readonly string[],
 ): ReadonlyMap<string, number> {
-  if (isSameRows(runs, length)) return previous;
+  if (isSameRows(runs, before.length)) return previous;
   const out = new Map<string, number>();
   for (let i = 0; i < after.length; i++) out.set(after[i], i);
   return out;
 }
 
 /**
- * A delta's items: the previous snapshot's rows and the new ones where the recipes say, copied a
- * run at a time (./graphItems runsOf); the indexes by entity the previous one's with the changed
- * entities over it (O(changed)); texts no row reads any longer let go (each piece's count of rows
- * kept up to date by the rows that leave and come).
+ * A delta's items: its rows and byte columns as the worker made them (TransferRows, handed over;
+ * the previous ones where they did not move), the string columns copied a run at a time, the
+ * findings by entity the previous ones with the changed entities over them (O(changed)), and the
+ * texts no row reads any longer let go.
  */
 function followDelta(
   header: TransferHeader,
   previous: GraphItems,
   added: Added,
 ): GraphItems {
-  const recipes = header.recipes!;
   const delta = header.delta!;
+  const ready = header.rows;
+  if (!ready)
+    throw new Error(`transfer ${header.id}: a delta without its rows`);
+  const { runs } = ready;
   const { texts } = added;
-  const runs = {
-    findings: runsOf(recipes.findings),
-    nodes: runsOf(recipes.nodes),
-    edges: runsOf(recipes.edges),
-  };
-  const findings = previous.findings.follow(
-    runs.findings,
-    texts,
-    added.findings,
-  );
-  const nodes = previous.nodes.follow(runs.nodes, texts, added.nodes);
-  const edges = previous.edges.follow(runs.edges, texts, added.edges);
+  const rows = <T>(
+    before: JsonRows<T>,
+    made: TransferRows['findings'],
+  ): JsonRows<T> =>
+    made
+      ? new JsonRows<T>(texts, made.piece, made.start, made.end)
+      : before.over(texts);
   const findingIds = followArray(
     runs.findings,
     previous.findingIds,
     added.findingIds,
   );
-  const evidence = followArray(
-    runs.findings,
-    previous.evidence,
-    added.evidence,
-  );
   const nodeKeys = followArray(runs.nodes, previous.nodeKeys, added.nodeKeys);
-  const bytes = (
-    r: Int32Array,
-    before: Uint8Array,
-    column: ByteColumn,
-  ): Uint8Array =>
-    isSameRows(r, before.length)
-      ? before
-      : followTyped(r, before, column.bytes);
   // the entities whose findings changed have their findings in the delta; the others the same
   const byEntity = OverlayMap.of(
     previous.findingIdsByEntity,
     delta.findingsByEntity
-      .filter(([, rows]) => rows.length)
-      .map(([k, rows]) => [k, rows.map(r => findingIds[r])] as const),
-    delta.findingsByEntity.filter(([, rows]) => !rows.length).map(([k]) => k),
+      .filter(([, list]) => list.length)
+      .map(([k, list]) => [k, list.map(r => findingIds[r])] as const),
+    delta.findingsByEntity.filter(([, list]) => !list.length).map(([k]) => k),
   );
-  // the rows that leave and come, counted against their pieces: a piece no row reads is let go
-  const pieceRows = new Int32Array(texts.length);
-  pieceRows.set(previous.rowsPerPiece());
-  pieceRows.set(added.pieceRows, previous.texts.length);
-  for (const [rows, r] of [
-    [previous.findings, runs.findings],
-    [previous.nodes, runs.nodes],
-    [previous.edges, runs.edges],
-  ] as const) {
-    forEachRecountedRow(r, rows.length, (row, change) => {
-      pieceRows[rows.pieceOf(row)] += change;
-    });
-  }
-  for (let i = 0; i < texts.length; i++) if (!pieceRows[i]) texts[i] = '';
+  ready.pieceRows.forEach((n, piece) => {
+    if (!n) texts[piece] = '';
+  });
   return new GraphItems(
     texts,
-    findings,
-    nodes,
-    edges,
+    rows(previous.findings, ready.findings),
+    rows(previous.nodes, ready.nodes),
+    rows(previous.edges, ready.edges),
     findingIds,
-    evidence,
-    bytes(runs.findings, previous.findingSeverity, added.findingSeverity),
-    bytes(runs.findings, previous.findingFlags, added.findingFlags),
+    followArray(runs.findings, previous.evidence, added.evidence),
+    ready.findingSeverity ?? previous.findingSeverity,
+    ready.findingFlags ?? previous.findingFlags,
     rowIndex(
       previous.findingRowIndex,
       runs.findings,
-      previous.findings.length,
+      previous.findingIds,
       findingIds,
     ),
     byEntity,
     nodeKeys,
-    bytes(runs.nodes, previous.nodeHasContract, added.nodeHasContract),
-    rowIndex(
-      previous.nodeRowIndex,
-      runs.nodes,
-      previous.nodes.length,
-      nodeKeys,
-    ),
-    undefined,
-    pieceRows,
+    ready.nodeHasContract ?? previous.nodeHasContract,
+    rowIndex(previous.nodeRowIndex, runs.nodes, previous.nodeKeys, nodeKeys),
   );
 }
 

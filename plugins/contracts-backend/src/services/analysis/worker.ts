@@ -7,6 +7,7 @@ import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisCore, callCore } from './AnalysisCore';
 import { pulledBuffers } from './graphItems';
+import { sentRowsBuffers } from './sentRows';
 import type {
   AnalysisRequest,
   AnalysisResponse,
@@ -38,6 +39,7 @@ if (port) {
         transfer.push(r.buffer as ArrayBuffer);
       }
     }
+    transfer.push(...sentRowsBuffers(value));
     const response: AnalysisResponse = { id, ok: true, value };
     port.postMessage(response, transfer);
   };
