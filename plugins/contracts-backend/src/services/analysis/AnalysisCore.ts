@@ -50,7 +50,6 @@ import {
   encodeSnapshot,
   ENTITY_PARSE_VERSION,
   InOrder,
-  openPieces,
   type SnapshotDocument,
 } from './persisted';
 import { IncomingSnapshot } from './arriving';
@@ -404,8 +403,8 @@ export class AnalysisCore implements AnalysisMethods {
   ): Promise<TransferHeader> {
     const started = performance.now();
     // decompressed as its stored bytes come (here, or in adoptChunk's as the main thread reads
-    // them), and announced once its head is in: its pieces are made strings as the main thread
-    // pulls them, each once its bytes are in, each adding its entities (parsed when first read)
+    // them), and announced once its head is in: each piece is pulled once its bytes are in (the
+    // last once the stream has ended well), its entities added when the state is next read
     const incoming = new IncomingSnapshot(encoding);
     this.incoming = incoming;
     if (bytes) {
@@ -414,11 +413,7 @@ export class AnalysisCore implements AnalysisMethods {
     }
     let opened;
     try {
-      opened = openPieces(
-        await incoming.firstLine(),
-        PERSISTED_SNAPSHOT_FORMAT,
-        incoming.bytes,
-      );
+      opened = await incoming.open(PERSISTED_SNAPSHOT_FORMAT);
     } catch (error) {
       incoming.end(String(error));
       if (this.incoming === incoming) this.incoming = undefined;
@@ -441,7 +436,7 @@ export class AnalysisCore implements AnalysisMethods {
       until: i => incoming.bytes.until(opened.end(i)),
       // its entity JSON as bytes: the main thread makes it strings (wireText), and this worker
       // when something reads its entities (settle): at 100k, of what a pull took the worker,
-      // 0.4-0.5 s of decoding and 0.5-0.7 s of cloning strings into the message (bench:snapshot)
+      // 0.4-0.5 s of decoding and 0.5-0.7 s of cloning strings into the message (9a75a63)
       pull: i => {
         const { entityJson, ...items } = opened.sent(i);
         const pulled = pulledPart({ ...items, entityJson: '' });

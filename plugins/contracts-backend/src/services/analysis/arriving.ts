@@ -1,4 +1,5 @@
 import { decompressor } from '../../database/snapshotEncoding';
+import { type OpenedSnapshot, openPieces } from './persisted';
 
 const EMPTY = new Uint8Array(0);
 
@@ -11,6 +12,8 @@ export class ArrivingBytes {
   /** Where each chunk starts. */
   private readonly starts: number[] = [];
   private length = 0;
+  /** How many bytes there are to be, once known (see expect). */
+  private expected?: number;
   /** No more bytes come (all are in, or they failed). */
   ended = false;
   private failure?: Error;
@@ -44,16 +47,51 @@ export class ArrivingBytes {
     this.starts.push(this.length);
     this.chunks.push(chunk);
     this.length += chunk.length;
+    if (this.expected !== undefined && this.length > this.expected) {
+      this.end(this.wrongLength());
+    } else this.wake();
+  }
+
+  /**
+   * There are to be `size` bytes: more fail them, as fewer do when they end, and the last one
+   * is in only once they have ended well (a zstd or gzip stream checks its checksum at its end:
+   * nothing of a damaged snapshot is read to its end).
+   */
+  expect(size: number): void {
+    this.expected = size;
+    if (!this.ended && this.length > size) this.end(this.wrongLength());
+    else if (this.ended && !this.failure && this.length !== size) {
+      // (they all came before the head was read)
+      this.failure = this.wrongLength();
+    }
     this.wake();
+  }
+
+  private wrongLength() {
+    return new Error(
+      `a persisted snapshot of the wrong length (${this.length} bytes${
+        this.ended ? '' : ' and more'
+      }, its head says ${this.expected})`,
+    );
   }
 
   /** No more bytes come: all are in, or (`failure`) they cannot be read. */
   end(failure?: Error): void {
     if (this.ended) return;
     this.ended = true;
-    this.failure = failure;
+    this.failure =
+      failure ??
+      (this.expected !== undefined && this.length !== this.expected
+        ? this.wrongLength()
+        : undefined);
     this.wake();
-    this.resolveDone(failure);
+    this.resolveDone(this.failure);
+  }
+
+  /** Whether the bytes up to `end` are in (the last one: and ended well). */
+  private has(end: number): boolean {
+    if (end > this.length) return false;
+    return end !== this.expected || (this.ended && !this.failure);
   }
 
   /**
@@ -61,7 +99,7 @@ export class ArrivingBytes {
    * rejects when the bytes failed or ended before.
    */
   until(end: number): Promise<void> | undefined {
-    if (end <= this.length) return undefined;
+    if (this.has(end)) return undefined;
     if (this.ended) return Promise.reject(this.shortOf(end));
     return new Promise((resolve, reject) =>
       this.waiting.push({ end, resolve, reject }),
@@ -80,7 +118,7 @@ export class ArrivingBytes {
   private wake() {
     const still: ArrivingBytes['waiting'] = [];
     for (const w of this.waiting) {
-      if (w.end <= this.length) w.resolve();
+      if (this.has(w.end)) w.resolve();
       else if (this.ended) w.reject(this.shortOf(w.end));
       else still.push(w);
     }
@@ -185,6 +223,16 @@ export class IncomingSnapshot {
       this.stream?.destroy();
     } else if (this.stream) this.stream.end();
     else this.bytes.end();
+  }
+
+  /**
+   * The snapshot opened (persisted.ts openPieces) once its head is in; its bytes are then to be
+   * as long as the head says.
+   */
+  async open(format: number): Promise<OpenedSnapshot> {
+    const opened = openPieces(await this.firstLine(), format, this.bytes);
+    this.bytes.expect(opened.size);
+    return opened;
   }
 
   /** The first line (up to its newline, excluded), once it is in. */
