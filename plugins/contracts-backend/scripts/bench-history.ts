@@ -5,7 +5,7 @@
  * recording takes in all.
  *
  *   node --import tsx scripts/bench-history.ts [--entities 100000] [--change 1]
- *        [--connection postgresql://postgres@127.0.0.1:5432]
+ *        [--connection postgresql://postgres@127.0.0.1:5432] [--verbose]
  *
  * Two recordings: the baseline (the first snapshot into an empty store: every contract and
  * finding written), then, after P % of the entities' contracts changed (a new timeout and
@@ -21,6 +21,7 @@ import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { Entity } from '@backstage/catalog-model';
 import { createHash } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import knexFactory from 'knex';
 import { generatedEntities } from '../src/__testUtils__/generatedCatalog';
 import { pagedCatalog } from '../src/__testUtils__/pagedCatalog';
@@ -43,18 +44,45 @@ function withEtag(entity: Entity): Entity {
   return { ...entity, metadata: { ...entity.metadata, etag } };
 }
 
-/** Gaps between the ticks of a 1 ms interval timer, until `stop()`. */
+const VERBOSE = process.argv.includes('--verbose');
+
+/**
+ * Gaps between the ticks of a 1 ms interval timer, until `stop()`; with `--verbose`, each gap
+ * over 15 ms and each GC pause over 5 ms meanwhile is printed (when, how long, which GC).
+ */
 function probeEventLoop() {
   const gaps: number[] = [];
-  let last = performance.now();
+  const start = performance.now();
+  let last = start;
   const timer = setInterval(() => {
     const now = performance.now();
+    if (VERBOSE && now - last > 15) {
+      console.log(
+        `  gap ${(now - last).toFixed(1)} ms ending at ${(now - start).toFixed(
+          0,
+        )} ms`,
+      );
+    }
     gaps.push(now - last);
     last = now;
   }, 1);
+  const gc = new PerformanceObserver(list => {
+    for (const e of list.getEntries()) {
+      if (VERBOSE && e.duration > 5) {
+        const kind = (e.detail as { kind?: number } | undefined)?.kind;
+        console.log(
+          `  gc ${e.duration.toFixed(1)} ms (kind ${kind}) at ${(
+            e.startTime - start
+          ).toFixed(0)} ms`,
+        );
+      }
+    }
+  });
+  gc.observe({ entryTypes: ['gc'] });
   return {
     stop() {
       clearInterval(timer);
+      gc.disconnect();
       gaps.push(performance.now() - last);
       gaps.sort((a, b) => a - b);
       return {

@@ -13,6 +13,7 @@ import {
   historyOrder,
   historyRows,
   type HistoryWork,
+  mergedOrder,
   NO_CHANGES,
   prepareHistory,
   type PreparedHistory,
@@ -26,6 +27,11 @@ import type { ContractRow, FindingRow, HistoryRows } from './types';
  */
 const CONTRACTS = 200;
 const FINDINGS = 500;
+/**
+ * Keys sorted in the worker at once: a run's message is a few ms at most to send (100k refs in
+ * one took 3.5-26 ms of this thread to post, at load 1-7); the runs are merged here as read.
+ */
+const RUN = 20000;
 
 /**
  * Where the history's CPU work is done (./historyWork.ts): the analysis worker, which has the
@@ -53,8 +59,6 @@ type ContractText = { stored?: string; entity?: string };
 interface View {
   /** Each entity's ref (lower-cased) and contract hash, when it has a contract. */
   hashes(): Iterable<[string, string]>;
-  /** Every entity's ref (lower-cased), with a contract or not (a copy). */
-  keys(): string[];
   hash(ref: string): string | undefined;
   /** The texts of these refs' contracts (all of the view's; undefined: not found). */
   contractTexts(refs: string[]): Promise<Array<ContractText | undefined>>;
@@ -173,11 +177,7 @@ export class ContractHistoryRecorder {
     const at = snapshot.computedAt ?? new Date().toISOString();
     if (!this.previous) {
       if (await store.isEmpty()) {
-        await store.record(
-          at,
-          await this.diff(emptyView(), current, { baseline: true }),
-          { baseline: true },
-        );
+        await store.recordBaseline(() => this.baselineRows(snapshot, current));
         this.previous = current;
         this.previousContent = content;
         return;
@@ -231,7 +231,6 @@ export class ContractHistoryRecorder {
           if (hash) yield [ref, hash];
         }
       },
-      keys: () => [...entities.keys()],
       hash: ref => {
         const stored = entities.get(ref);
         return stored && hashOf(stored);
@@ -259,7 +258,6 @@ export class ContractHistoryRecorder {
     const { contracts, findings } = await store.loadState();
     return {
       hashes: () => contracts.entries(),
-      keys: () => [...contracts.keys()],
       hash: ref => contracts.get(ref),
       contractTexts: async refs => {
         const loaded = await store.loadContracts(refs);
@@ -276,8 +274,24 @@ export class ContractHistoryRecorder {
   /** `rows` in the order of their keys (the store's), made in the worker. */
   private async ordered<T>(rows: T[], key: (row: T) => string): Promise<T[]> {
     if (rows.length < 2) return rows;
-    const order = await this.worker.historyOrder(rows.map(key));
-    return Array.from(order, i => rows[i]);
+    const next = await this.order(rows.map(key));
+    return next(rows.length).map(i => rows[i]);
+  }
+
+  /**
+   * The order of `keys` (unique; by code units, as the store writes rows): sorted in the worker
+   * run by run ({@link RUN}), merged here as it is read — `next(n)` gives the indices of the next
+   * `n` keys.
+   */
+  private async order(keys: readonly string[]) {
+    const runs: Array<{ from: number; order: Uint32Array }> = [];
+    for (let from = 0; from < keys.length; from += RUN) {
+      const order = await this.worker.historyOrder(
+        keys.slice(from, from + RUN),
+      );
+      runs.push({ from, order });
+    }
+    return mergedOrder(keys, runs);
   }
 
   /**
@@ -383,22 +397,44 @@ export class ContractHistoryRecorder {
   }
 
   /**
+   * The baseline's rows: every contract of `snapshot`, then every finding, each in the order of
+   * their keys (made in the worker), batch by batch as the store writes them.
+   */
+  private async *baselineRows(
+    snapshot: GraphSnapshot,
+    view: View,
+  ): AsyncGenerator<HistoryRows> {
+    const none = emptyView();
+    const refs = [...snapshot.entities.keys()];
+    const nextRefs = await this.order(refs);
+    for (let p = nextRefs(CONTRACTS); p.length; p = nextRefs(CONTRACTS)) {
+      const part = p.map(j => refs[j]);
+      const contracts = await this.contractRows(none, view, part, true);
+      if (contracts.length) yield { contracts, findings: [] };
+    }
+    const ids = snapshot.items.findingIds;
+    const nextIds = await this.order(ids);
+    for (let p = nextIds(FINDINGS); p.length; p = nextIds(FINDINGS)) {
+      const part = p.map(j => ids[j]);
+      const findings = await this.findingRows(none, view, part, [], true);
+      yield { contracts: [], findings };
+    }
+  }
+
+  /**
    * The rows from `before` to `after`. With `present` (a first snapshot against the stored
-   * state), what is gone is only what belongs to entities the snapshot has. A `baseline`'s
-   * contract rows carry no changes (none are reported).
+   * state), what is gone is only what belongs to entities the snapshot has.
    */
   private async diff(
     before: View,
     after: View,
     options: {
       present?: (ref: string) => boolean;
-      baseline?: boolean;
       only?: SnapshotChanges;
     } = {},
   ): Promise<HistoryRows> {
     const { present, only } = options;
-    const baseline = options.baseline ?? false;
-    let changed: string[] = [];
+    const changed: string[] = [];
     const gone: string[] = [];
     const compare = (ref: string, hash: string | undefined) => {
       const was = before.hash(ref);
@@ -406,10 +442,7 @@ export class ContractHistoryRecorder {
         if (was !== hash) changed.push(ref);
       } else if (was && (!present || present(ref))) gone.push(ref);
     };
-    if (baseline) {
-      // every contract, as it is: read batch by batch, each batch the worker's work
-      changed = after.keys();
-    } else if (only) {
+    if (only) {
       // a delta from the snapshot `before` was made of: only what it changed
       for (const ref of only.entities) compare(ref, after.hash(ref));
     } else {
@@ -420,7 +453,7 @@ export class ContractHistoryRecorder {
         if (!after.hash(ref)) compare(ref, undefined);
       }
     }
-    const contracts = await this.contractRows(before, after, changed, baseline);
+    const contracts = await this.contractRows(before, after, changed, false);
     for (const ref of gone) {
       contracts.push({ ref, before: before.hash(ref), body: NO_CHANGES });
     }
@@ -437,8 +470,7 @@ export class ContractHistoryRecorder {
         moved.push(id);
       }
     };
-    if (baseline) moved.push(...after.findings.ids());
-    else if (only) only.findings.forEach(compareFinding);
+    if (only) only.findings.forEach(compareFinding);
     else {
       for (const id of after.findings.ids()) compareFinding(id);
       for (const id of before.findings.ids()) {
@@ -446,7 +478,7 @@ export class ContractHistoryRecorder {
       }
     }
     const findings = (
-      await this.findingRows(before, after, moved, closed, baseline)
+      await this.findingRows(before, after, moved, closed, false)
     ).filter(f => f.after || !present || present(f.consumer));
     return {
       contracts: await this.ordered(contracts, c => c.ref),
@@ -485,7 +517,6 @@ function folded(earlier: GraphSnapshot, next: GraphSnapshot): GraphSnapshot {
 function emptyView(): View {
   return {
     hashes: () => [],
-    keys: () => [],
     hash: () => undefined,
     contractTexts: async refs => refs.map(() => undefined),
     findings: evidenceOfMap(new Map()),

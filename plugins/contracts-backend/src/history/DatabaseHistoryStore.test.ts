@@ -69,13 +69,19 @@ function rows(transitions: HistoryTransition[]): HistoryRows {
   return out;
 }
 
-/** `store.record` of these transitions' rows. */
-const record = (
+/** `store.record` of these transitions' rows (the baseline's: `recordBaseline`, in one batch). */
+const record = async (
   store: DatabaseHistoryStore,
   at: string,
   transitions: HistoryTransition[],
   options?: { baseline?: boolean },
-) => store.record(at, rows(transitions), options);
+) => {
+  if (!options?.baseline) return store.record(at, rows(transitions));
+  await store.recordBaseline(async function* batches() {
+    yield rows(transitions);
+  });
+  return { events: 0 };
+};
 
 function riskContract(p95: number): RecordedContract {
   const { contract } = parseEntityContract(RISK, [

@@ -12,6 +12,7 @@ import {
 import {
   historyOrder,
   historyRows,
+  mergedOrder,
   NO_CHANGES,
   prepareHistory as prepared,
 } from './historyWork';
@@ -232,5 +233,18 @@ describe('historyOrder', () => {
       'b',
     ]);
     expect(historyOrder([])).toEqual(new Uint32Array(0));
+  });
+
+  it('merges the orders of runs of keys as they are read', () => {
+    const keys = ['d', 'b', 'f', 'a', 'e', 'c', 'g'];
+    const runs = [0, 3, 6].map(from => ({
+      from,
+      order: historyOrder(keys.slice(from, from + 3)),
+    }));
+    const next = mergedOrder(keys, runs);
+    expect(next(2).map(i => keys[i])).toEqual(['a', 'b']);
+    expect(next(4).map(i => keys[i])).toEqual(['c', 'd', 'e', 'f']);
+    expect(next(4).map(i => keys[i])).toEqual(['g']);
+    expect(next(4)).toEqual([]);
   });
 });

@@ -224,3 +224,30 @@ export function historyOrder(keys: string[]): Uint32Array {
     (a, b) => Number(keys[a] > keys[b]) - Number(keys[a] < keys[b]),
   );
 }
+
+/**
+ * The order of `keys` from the orders of its runs (each run: the keys from `from`, its
+ * {@link historyOrder}), merged as it is read: `next(n)` gives the indices of the next `n` keys
+ * (unique) in order.
+ */
+export function mergedOrder(
+  keys: readonly string[],
+  runs: Array<{ from: number; order: Uint32Array }>,
+): (n: number) => number[] {
+  const at = runs.map(() => 0);
+  const head = (r: number) => keys[runs[r].from + runs[r].order[at[r]]];
+  return n => {
+    const out: number[] = [];
+    while (out.length < n) {
+      let min = -1;
+      for (let r = 0; r < runs.length; r++) {
+        if (at[r] < runs[r].order.length && (min < 0 || head(r) < head(min))) {
+          min = r;
+        }
+      }
+      if (min < 0) break;
+      out.push(runs[min].from + runs[min].order[at[min]++]);
+    }
+    return out;
+  };
+}
