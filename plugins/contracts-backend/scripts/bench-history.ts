@@ -69,7 +69,8 @@ function probeEventLoop() {
   const gc = new PerformanceObserver(list => {
     for (const e of list.getEntries()) {
       if (VERBOSE && e.duration > 5) {
-        const kind = (e.detail as { kind?: number } | undefined)?.kind;
+        // (kind 1: a scavenge, 2: mark-compact; see perf_hooks' NODE_PERFORMANCE_GC_*)
+        const kind = (e as { detail?: { kind?: number } }).detail?.kind;
         console.log(
           `  gc ${e.duration.toFixed(1)} ms (kind ${kind}) at ${(
             e.startTime - start
