@@ -10,7 +10,9 @@
  * Two recordings: the baseline (the first snapshot into an empty store: every contract and
  * finding written), then, after P % of the entities' contracts changed (a new timeout and
  * idempotency window, a new etag) and a full recompute, that recompute's snapshot (the changed
- * contracts compared and their changes written). The store is a database of its own
+ * contracts compared and their changes written), then a new recorder (a restarted replica) after
+ * P % more changed unrecorded: its first snapshot compared in full with the stored state. The
+ * store is a database of its own
  * (`contracts_bench_history`, dropped and made again). After each, a digest of what the history
  * tables hold (without ids and times): the same before and after a change of the recorder means
  * it records the same rows and events.
@@ -157,12 +159,12 @@ async function main() {
     '| recording | total | event loop max delay | gaps > 15 ms | tables |',
   );
   console.log('|---|---:|---:|---:|---|');
-  const measure = async (name: string) => {
+  const measure = async (name: string, by = recorder) => {
     const snapshot = service.snapshot();
     if (global.gc) global.gc();
     const probe = probeEventLoop();
     const started = performance.now();
-    await recorder.record(snapshot);
+    await by.record(snapshot);
     const total = performance.now() - started;
     const gaps = probe.stop();
     console.log(
@@ -178,25 +180,41 @@ async function main() {
   );
 
   const step = Math.max(1, Math.round(100 / CHANGE));
-  let changed = 0;
-  for (let i = 0; i < entities.length; i += step) {
-    const { etag: _, ...metadata } = entities[i].metadata;
-    const annotations = Object.fromEntries(
-      Object.entries(metadata.annotations ?? {}).map(([k, v]) => [
-        k,
-        v
-          .replace('window: 10m', 'window: 20m')
-          .replace(/timeout: (\d+)ms/, 'timeout: 9$1ms'),
-      ]),
-    );
-    entities[i] = withEtag({
-      ...entities[i],
-      metadata: { ...metadata, annotations },
-    });
-    changed++;
-  }
+  /** P % of the entities get a new contract (from `offset` on): how many. */
+  const change = (offset: number, timeout: string) => {
+    let n = 0;
+    for (let i = offset; i < entities.length; i += step) {
+      const { etag: _, ...metadata } = entities[i].metadata;
+      const annotations = Object.fromEntries(
+        Object.entries(metadata.annotations ?? {}).map(([k, v]) => [
+          k,
+          v
+            .replace('window: 10m', 'window: 20m')
+            .replace(/timeout: (\d+)ms/, `timeout: ${timeout}$1ms`),
+        ]),
+      );
+      entities[i] = withEtag({
+        ...entities[i],
+        metadata: { ...metadata, annotations },
+      });
+      n++;
+    }
+    return n;
+  };
+  const changed = change(0, '9');
   await service.refreshAll();
   await measure(`${changed} contracts changed`);
+  // a restarted replica, after more changed while none ran: compared in full with the stored state
+  const more = change(1, '8');
+  await service.refreshAll();
+  await measure(
+    `restart, ${more} more changed meanwhile (a full comparison with the stored state)`,
+    new ContractHistoryRecorder({
+      store,
+      logger: silentLogger,
+      worker: service.historyWorker(),
+    }),
+  );
   await service.close();
   await db.destroy();
 }
