@@ -18,6 +18,7 @@ import {
 } from '../../history/stateDigest';
 import { entitiesOf } from './lazyEntity';
 import { OverlayMap } from './overlayMap';
+import { RowIndex } from './rowIndex';
 import type {
   PulledPart,
   StoredEntity,
@@ -174,17 +175,16 @@ function addId(byEntity: Map<string, string[]>, k: string, id: string) {
   else if (list[list.length - 1] !== id) list.push(id);
 }
 
-/** Keys → rows, the previous one when no row moved. */
+/** Keys → rows, the previous one when no row moved (./rowIndex.ts: O(the delta's runs)). */
 function rowIndex(
   previous: ReadonlyMap<string, number>,
   runs: Int32Array,
   before: readonly string[],
   after: readonly string[],
 ): ReadonlyMap<string, number> {
-  if (isSameRows(runs, before.length)) return previous;
-  const out = new Map<string, number>();
-  for (let i = 0; i < after.length; i++) out.set(after[i], i);
-  return out;
+  return isSameRows(runs, before.length)
+    ? previous
+    : RowIndex.after(previous, runs, after);
 }
 
 /**
