@@ -235,8 +235,9 @@ export class ByteColumn {
     this.length += values.length;
   }
 
+  /** The values (a view of its memory: the column is not added to after). */
   values(): Uint8Array {
-    return this.bytes.slice(0, this.length);
+    return this.bytes.subarray(0, this.length);
   }
 }
 
@@ -274,13 +275,18 @@ export class RowBuilder {
     this.length = n;
   }
 
+  /**
+   * The rows, over `texts` (views of its memory, not copies: nothing is added after; a copy of a
+   * 100k-entity first load's ~700k rows was ~8 MB of fresh memory in its last task, which this
+   * VM faults in at ~5 ms/MB).
+   */
   rows<T>(texts: readonly string[]): JsonRows<T> {
     const n = this.length;
     return new JsonRows<T>(
       texts,
-      this.piece.slice(0, n),
-      this.start.slice(0, n),
-      this.end.slice(0, n),
+      this.piece.subarray(0, n),
+      this.start.subarray(0, n),
+      this.end.subarray(0, n),
     );
   }
 }
