@@ -49,6 +49,10 @@ async function computed(
 function changed(entities: Entity[], step: number, from = 0): Entity[] {
   return entities.map((e, i) => {
     if (i % step !== from) return e;
+    if (step === 13) {
+      // a new title only: the entity, not necessarily its items
+      return { ...e, metadata: { ...e.metadata, title: `T${from}-${i}` } };
+    }
     const annotations = { ...e.metadata.annotations };
     for (const [k, v] of Object.entries(annotations)) {
       annotations[k] = v.replace(
@@ -114,7 +118,9 @@ describe('receiveTransfer', () => {
       [5, 1],
       [3, 2],
       [3, 2],
+      [13, 0],
       [11, 3],
+      [13, 1],
     ]) {
       entities = changed(entities, step, from);
       const before = served;
