@@ -1,5 +1,8 @@
 import type { Entity } from '@backstage/catalog-model';
-import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
+import {
+  CONTRACTS_SPEC_ANNOTATION,
+  defaultRules,
+} from '@backstage-contracts/plugin-contracts-common';
 import { generatedEntities } from '../../__testUtils__/generatedCatalog';
 import type { GraphSnapshot } from '../ContractsGraphService';
 import { AnalysisCore } from './AnalysisCore';
@@ -146,5 +149,56 @@ describe('receiveTransfer', () => {
       letGo = served.items.texts.filter(text => !text).length;
     }
     expect(letGo).toBeGreaterThan(0);
+  }, 30_000);
+
+  it("keeps the entities' problems in the order a full read gives as entities gain, change, lose and take them away", async () => {
+    /** `e` with a contract that has a problem (an unknown key), or `n` of them. */
+    const broken = (e: Entity, n = 1) => {
+      const spec = e.metadata.annotations![CONTRACTS_SPEC_ANNOTATION];
+      const extra = ['latncy_budget: 5', 'timout: 3'].slice(0, n).join('\n');
+      return {
+        ...e,
+        metadata: {
+          ...e.metadata,
+          annotations: { [CONTRACTS_SPEC_ANNOTATION]: `${spec}${extra}\n` },
+        },
+      };
+    };
+    const clean = generatedEntities(120);
+    let entities = clean.map((e, i) => (i % 10 ? e : broken(e)));
+    const core = new AnalysisCore({ engineConfig: {}, rules: defaultRules });
+    let served = await computed(core, entities);
+    expect(served.problems.length).toBe(12);
+    const steps: Array<(list: Entity[]) => Entity[]> = [
+      // broken ones change and stay broken (two problems now), others change too
+      list => list.map((e, i) => (i % 20 ? e : broken(clean[i], 2))),
+      list => changed(list, 7),
+      // one is mended, one breaks (its first problem: the walk), a new broken one comes last
+      list => [
+        ...list.map((e, i) => {
+          if (i === 10) return clean[i];
+          return i === 11 ? broken(e) : e;
+        }),
+        broken({
+          ...clean[3],
+          metadata: { ...clean[3].metadata, name: 'svc-new' },
+        }),
+      ],
+      // a broken one goes, another is mended
+      list =>
+        list
+          .map((e, i) => (i === 40 ? clean[40] : e))
+          .filter((_, i) => i !== 30),
+    ];
+    for (const step of steps) {
+      entities = step(entities);
+      served = await computed(core, entities, served);
+      const fresh = await computed(
+        new AnalysisCore({ engineConfig: {}, rules: defaultRules }),
+        entities,
+      );
+      expect(served.problems).toEqual(fresh.problems);
+      expect(readings(served)).toEqual(readings(fresh));
+    }
   }, 30_000);
 });

@@ -1,4 +1,7 @@
-import type { AnalysisResult } from '@backstage-contracts/plugin-contracts-common';
+import type {
+  AnalysisResult,
+  ContractProblem,
+} from '@backstage-contracts/plugin-contracts-common';
 import type { GraphSnapshot } from '../ContractsGraphService';
 import type { AnalysisHost } from './AnalysisHost';
 import {
@@ -251,6 +254,51 @@ function followDelta(
 }
 
 /**
+ * The problems after a delta, in the order of its entities (what a walk of them gives): the
+ * previous list (the same objects as its entities') with those of the changed and removed
+ * entities replaced where they were and those of new entities last — O(problems + changed)
+ * instead of a walk of every entity (100k at 100k entities) whenever one with problems changed;
+ * undefined (walk them) when an entity there already gains its first problems, whose place
+ * only the walk knows.
+ */
+function problemsAfter(
+  previous: GraphSnapshot,
+  added: ReadonlyArray<[string, StoredEntity]>,
+  removed: readonly string[],
+): ContractProblem[] | undefined {
+  const replaced = new Map<ContractProblem, readonly ContractProblem[]>();
+  // the first problem of each changed entity that had some: where its new ones go
+  const places = new Set<ContractProblem>();
+  const appended: ContractProblem[] = [];
+  for (const k of removed) {
+    for (const p of previous.entities.get(k)?.problems ?? []) {
+      replaced.set(p, []);
+    }
+  }
+  for (const [k, e] of added) {
+    const before = previous.entities.get(k);
+    if (!before) {
+      appended.push(...e.problems);
+    } else if (before.problems.length) {
+      before.problems.forEach((p, i) => replaced.set(p, i ? [] : e.problems));
+      places.add(before.problems[0]);
+    } else if (e.problems.length) return undefined;
+  }
+  if (!replaced.size && !appended.length) return previous.problems;
+  const out: ContractProblem[] = [];
+  for (const p of previous.problems) {
+    const instead = replaced.get(p);
+    if (instead === undefined) out.push(p);
+    else {
+      places.delete(p);
+      out.push(...instead);
+    }
+  }
+  // (a place not found: the list is not its entities' — walk them)
+  return places.size ? undefined : out.concat(appended);
+}
+
+/**
  * Reads an announced transfer, one piece per message (the event loop goes round between two:
  * no piece takes more than a few milliseconds to read), and assembles the snapshot it makes.
  * Nothing served changes meanwhile: the caller swaps the result in whole.
@@ -298,17 +346,10 @@ export async function receiveTransfer(
   const items = followDelta(header, previous.items, added);
   // the previous map with what changed over it: the previous one is the served snapshot's
   const next = OverlayMap.of(previous.entities, addedEntities, header.removed);
-  let problemsMoved = false;
-  for (const k of header.removed) {
-    if (previous.entities.get(k)?.problems.length) problemsMoved = true;
-  }
-  for (const [k, e] of addedEntities) {
-    if (e.problems.length || previous.entities.get(k)?.problems.length) {
-      problemsMoved = true;
-    }
-  }
-  if (problemsMoved) {
-    for (const e of next.values()) for (const p of e.problems) problems.push(p);
+  let after = problemsAfter(previous, addedEntities, header.removed);
+  if (!after) {
+    after = problems;
+    for (const e of next.values()) for (const p of e.problems) after.push(p);
   }
   const findings = new Set(added.findingIds);
   for (const i of header.delta!.goneFindings) {
@@ -317,7 +358,7 @@ export async function receiveTransfer(
   return {
     items,
     entities: next,
-    problems: problemsMoved ? problems : previous.problems,
+    problems: after,
     changes: {
       since: { items: previous.items, entities: previous.entities },
       entities: [...header.removed, ...addedEntities.map(([k]) => k)],
