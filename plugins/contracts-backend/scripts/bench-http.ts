@@ -56,7 +56,7 @@ import {
   sleep,
   startBackend,
 } from './benchBackend';
-import { type RunResult, runLoad } from './benchHttp';
+import { median, type RunResult, runLoad } from './benchHttp';
 import { analyzeDatabase, seedCatalog } from './benchSeedCatalog';
 
 const num = (name: string, def: number) =>
@@ -115,13 +115,6 @@ async function settle(backend: Backend, maxS: number) {
   }
   return (Date.now() - started) / 1000;
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2
-    ? s[(s.length - 1) / 2]
-    : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main() {
   await dropDatabases(KIND, 'stale');

@@ -29,6 +29,14 @@ const instance = autocannon({
 instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
 `;
 
+/** The median of `xs` (the mean of the middle two when their number is even). */
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2
+    ? s[(s.length - 1) / 2]
+    : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 export interface RunResult {
   p50: number;
   p95: number;
