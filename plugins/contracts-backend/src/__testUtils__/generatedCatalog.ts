@@ -2,7 +2,7 @@ import type { Entity } from '@backstage/catalog-model';
 import { CONTRACTS_SPEC_ANNOTATION } from '@backstage-contracts/plugin-contracts-common';
 
 /** Deterministic random numbers (mulberry32). */
-function rng(seed: number) {
+export function rng(seed: number) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

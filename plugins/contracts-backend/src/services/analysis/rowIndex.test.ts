@@ -1,17 +1,6 @@
+import { rng } from '../../__testUtils__/generatedCatalog';
 import { runsOf } from './graphItems';
 import { RowIndex } from './rowIndex';
-
-/** Deterministic random numbers (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('RowIndex', () => {
   it('answers as a Map of the rows now after deltas that drop, change, add and move rows', () => {
