@@ -8,6 +8,12 @@
  * - adds a test plugin `benchnoop` with one trivial route, GET /api/benchnoop/noop, behind the
  *   same root middleware, plugin router and token authentication as every plugin's routes (it
  *   asks for the caller's user credentials and answers {}): what the framework alone costs;
+ *   and POST /api/benchnoop/read-catalog?etagPage=P&whole=W, the floor probe: the catalog reads
+ *   any design that finds changes by reading the catalog must make, as ours makes them, and
+ *   nothing else (the kinds' etags in pages of P, then W entities whole with the graph's fields
+ *   in pages of 100, through the same catalog client and service credentials; nothing is parsed,
+ *   kept or analysed; `pages`: only the first K etag pages, a warm-up); it answers
+ *   { etags, whole, ms };
  * - with BENCH_WITHOUT_CONTRACTS=1, puts an empty plugin (pluginId contracts, no routes, no work)
  *   in place of @backstage-contracts/plugin-contracts-backend: the same backend without ours.
  */
@@ -97,6 +103,10 @@ const noopPlugin = () => {
   const express = require(require.resolve('express', {
     paths: [process.cwd()],
   }));
+  const { catalogServiceRef } = require(require.resolve(
+    '@backstage/plugin-catalog-node',
+    { paths: [process.cwd()] },
+  ));
   return createBackendPlugin({
     pluginId: 'benchnoop',
     register(env) {
@@ -104,13 +114,31 @@ const noopPlugin = () => {
         deps: {
           httpRouter: coreServices.httpRouter,
           httpAuth: coreServices.httpAuth,
+          auth: coreServices.auth,
+          catalog: catalogServiceRef,
         },
-        async init({ httpRouter, httpAuth }) {
+        async init({ httpRouter, httpAuth, auth, catalog }) {
           const router = express.Router();
           router.get('/noop', async (req, res, next) => {
             try {
               await httpAuth.credentials(req, { allow: ['user'] });
               res.json({});
+            } catch (error) {
+              next(error);
+            }
+          });
+          router.post('/read-catalog', async (req, res, next) => {
+            try {
+              await httpAuth.credentials(req, { allow: ['user'] });
+              const started = performance.now();
+              const answer = await readCatalog(
+                catalog,
+                await auth.getOwnServiceCredentials(),
+                Number(req.query.etagPage ?? 500),
+                Number(req.query.whole ?? 0),
+                Number(req.query.pages ?? Infinity),
+              );
+              res.json({ ...answer, ms: performance.now() - started });
             } catch (error) {
               next(error);
             }
@@ -121,6 +149,71 @@ const noopPlugin = () => {
     },
   });
 };
+
+/*
+ * The floor probe's reads, as ContractsGraphService makes them (its KINDS, ETAG_FIELDS,
+ * FULL_FIELDS and readPaged/readByRefs; kept in step by hand: a probe of the catalog's cost,
+ * not of our code).
+ */
+const KINDS = ['component', 'resource', 'api', 'system'];
+const ETAG_FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.etag',
+];
+const FULL_FIELDS = [
+  'kind',
+  'metadata.name',
+  'metadata.namespace',
+  'metadata.title',
+  'metadata.etag',
+  'metadata.annotations',
+  'spec.owner',
+  'spec.system',
+  'spec.dependsOn',
+  'spec.dependencyOf',
+  'spec.type',
+  'spec.definition',
+  'relations',
+];
+async function readCatalog(catalog, credentials, etagPage, whole, pages) {
+  const refs = [];
+  let etags = 0;
+  let left = pages;
+  let cursor;
+  do {
+    const page = await catalog.queryEntities(
+      cursor
+        ? { cursor, fields: ETAG_FIELDS, limit: etagPage }
+        : {
+            filter: { kind: KINDS },
+            fields: ETAG_FIELDS,
+            limit: etagPage,
+            totalItems: 'exclude',
+          },
+      { credentials },
+    );
+    etags += page.items.length;
+    for (const e of page.items) {
+      if (refs.length < whole) {
+        refs.push(
+          `${e.kind}:${e.metadata.namespace ?? 'default'}/${e.metadata.name}`,
+        );
+      }
+    }
+    cursor = page.pageInfo.nextCursor;
+  } while (cursor && --left > 0);
+  let read = 0;
+  for (let i = 0; i < refs.length; i += 100) {
+    const { items } = await catalog.getEntitiesByRefs(
+      { entityRefs: refs.slice(i, i + 100), fields: FULL_FIELDS },
+      { credentials },
+    );
+    read += items.filter(Boolean).length;
+  }
+  return { etags, whole: read };
+}
 
 const emptyContracts = () => {
   const { createBackendPlugin } = pluginApi();

@@ -5,7 +5,7 @@
  *
  *   yarn bench:scale [--entities 10000,100000] [--duration 10] [--connections 32]
  *                    [--http-entities 5000] [--rounds 3] [--ingest seed|catalog] [--keep]
- *                    [--profile] [--fact-retriever]
+ *                    [--profile] [--fact-retriever] [--probe-pages 500,100]
  *
  * `--profile`: a CPU profile of the backend's main thread over each event-loop window, and the
  * report lists the window's tasks over 20 ms (CPU ms, heaviest stack, the functions taking most).
@@ -43,7 +43,10 @@
  *      its database makes this faster);
  *   4. without the plugin, restarted twice: the same windows, of the same lengths, the first from
  *      when it serves (as the first load's and the restart's), then one as long as the recompute:
- *      the baseline the plugin's delays are compared with.
+ *      the baseline the plugin's delays are compared with; in the first, then, the floor probe
+ *      (`--probe-pages 500,100`, see PROBE_PAGES): a window per etag page size while a test route
+ *      makes only the catalog reads of a full recompute — what they alone add is a floor of the
+ *      recompute window that no design of the plugin's own work goes under.
  * - The host's event loop: perf_hooks.monitorEventLoopDelay (10 ms resolution) in the backend
  *   process, its max and p99 over each window; a window that begins at a start opens 3 s after the
  *   backend serves (the lazy module loading of every backend's first requests blocks for seconds at
@@ -127,6 +130,21 @@ const TARGET = { addedMaxMs: 20, restartS: 5, rpsRatio: 4, p95Ratio: 1.3 };
  * at random, with the plugin or without, and would decide any comparison of maxima.
  */
 const SETTLE_MS = 3000;
+/**
+ * The floor probe's etag page sizes (`--probe-pages 500,100`; empty: none): in the baseline
+ * backend (without the plugin), one window per size while a test route makes the catalog reads a
+ * full recompute must make (every etag, in pages of that size, and the changed share whole),
+ * through the same catalog client, and does nothing else (scripts/bench-scale-hook.cjs). What it
+ * adds to the baseline is what the catalog's answers cost the host's event loop, whatever the
+ * plugin does with them: the floor of the recompute window for any design that finds changes by
+ * reading the catalog (it publishes no events of entity changes).
+ */
+const PROBE_PAGES = (argOf('probe-pages') ?? '500,100')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+if (PROBE_PAGES.some(p => !(Number.isInteger(p) && p > 0)))
+  throw new Error('--probe-pages: page sizes, e.g. 500,100');
 /** The shortest event-loop window, s. */
 const MIN_WINDOW_S = 5;
 const HOOK = join(__dirname, 'bench-scale-hook.cjs');
@@ -540,7 +558,9 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
   process.stdout.write(
     `${n} entities: without the plugin, restarted (the baseline windows)\n`,
   );
-  const baseline = async (seconds: number[]) => {
+  const whole = Math.round((n * CHANGED_PERCENT) / 100);
+  const probes: Array<{ page: number; ms: number; eld: Eld }> = [];
+  const baseline = async (seconds: number[], probe = false) => {
     const without = await start(false);
     const out: Eld[] = [];
     await sleep(SETTLE_MS);
@@ -549,13 +569,39 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
       await sleep(Math.max(length, MIN_WINDOW_S) * 1000);
       out.push(await without.eld.read());
     }
+    const readCatalog = (query: string) =>
+      fetch(`${without.backend.base}/api/benchnoop/read-catalog?${query}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${without.token}` },
+      });
+    // the catalog client's and the route's first call (lazy module loading) outside the windows
+    if (probe && PROBE_PAGES.length) await readCatalog('pages=1&whole=100');
+    for (const page of probe ? PROBE_PAGES : []) {
+      await without.eld.reset();
+      const opened = performance.now();
+      const res = await readCatalog(`etagPage=${page}&whole=${whole}`);
+      const body = await res.json();
+      if (!res.ok || body.etags < n)
+        throw new Error(
+          `the floor probe: ${res.status} ${JSON.stringify(body)}`,
+        );
+      const rest = MIN_WINDOW_S * 1000 - (performance.now() - opened);
+      if (rest > 0) await sleep(rest);
+      const eld = await without.eld.read();
+      probes.push({ page, ms: body.ms, eld });
+      partial(
+        `floor probe, etag pages of ${page}: ${body.etags} etags and ${
+          body.whole
+        } whole read in ${sec(body.ms)}; window ${eldText(eld)}`,
+      );
+    }
     await without.backend.stop();
     return { windows: out, boot: without.at - without.spawned };
   };
   const {
     windows: [loadWithout, recomputeWithout],
     boot: bootWithout,
-  } = await baseline([loadWith.seconds, recomputeWith.seconds]);
+  } = await baseline([loadWith.seconds, recomputeWith.seconds], true);
   const {
     windows: [restartWithout],
   } = await baseline([restartWith.seconds]);
@@ -591,6 +637,18 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
       restartWith,
       restartWithout,
     ),
+    ...probes.map(p =>
+      eldRow(
+        `  floor: reads alone, pages ${p.page} (${f1(p.eld.seconds)} s)`,
+        p.eld,
+        recomputeWithout,
+      ).replace(/ {2}(ok|MISSED)$/, ''),
+    ),
+    ...(probes.length
+      ? [
+          `  (floor: without the plugin, a test route makes only the catalog reads of a full recompute — ${n} etags in pages of the size shown, ${whole} entities whole in pages of 100 — and nothing else: what those reads alone add to the host's event loop, beside the recompute window without them)`,
+        ]
+      : []),
     '',
     `full recompute (trigger → task ended): ${sec(recomputeMs)}`,
     `first start: spawn → serving ${sec(
@@ -642,6 +700,10 @@ async function measure(n: number, dir: string): Promise<SizeReport> {
       ['first load window, without', loadWithout],
       ['full recompute window, without', recomputeWithout],
       ['restart window, without', restartWithout],
+      ...probes.map((p): [string, Eld] => [
+        `floor probe, etag pages of ${p.page}, without`,
+        p.eld,
+      ]),
     ];
     for (const [label, w] of windows) {
       if (w.profileFile) lines.push('', ...longTasks(label, w.profileFile));
