@@ -1,3 +1,19 @@
+/** What one delta changed: keys set, and keys deleted (none of them set). */
+export interface OverlayLevel<K, V> {
+  changed: ReadonlyMap<K, V>;
+  deleted: ReadonlySet<K>;
+}
+
+/**
+ * What flattens overlays into a map of their own, instead of merging them (at a depth of 8) or
+ * copying a Map: `root` (the first map beneath them) with each level's changes applied in turn,
+ * as a Map's deletes and sets would; undefined: not a map it edits (merged or copied, then).
+ */
+export type Compact<K, V> = (
+  root: ReadonlyMap<K, V>,
+  levels: ReadonlyArray<OverlayLevel<K, V>>,
+) => ReadonlyMap<K, V> | undefined;
+
 /**
  * A map made of another (`base`, not changed) and what a delta changed in it: set and deleted
  * keys. Reads and iteration are those of a Map built by copying `base` and applying the
@@ -8,7 +24,10 @@
  * --runs 2`). Overlays on overlays are merged into one over the first Map beneath them at a
  * depth of 8 (O(their changes)), and into a Map of their own once their changes reach an eighth
  * of the whole (a copy of that Map, builtin, and the changes over it: at 100k entities a copy
- * through the overlays' iterators was ~100 ms every ninth delta).
+ * through the overlays' iterators was ~100 ms every ninth delta) — or, given a {@link Compact}
+ * that edits the map beneath them (./slotMap.ts, ./entityTable.ts), into one it makes, at
+ * either point (a Map copied and overlays merged were 46.6 + 19.9 ms of a delta's task for the
+ * findings by entity at 100k, `yarn bench:recompute --entities 100000 --change 1 --notifier`).
  */
 export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
   readonly size: number;
@@ -16,8 +35,8 @@ export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
 
   private constructor(
     private readonly base: ReadonlyMap<K, V>,
-    private readonly changed: ReadonlyMap<K, V>,
-    private readonly deleted: ReadonlySet<K>,
+    readonly changed: ReadonlyMap<K, V>,
+    readonly deleted: ReadonlySet<K>,
     size: number,
     depth: number,
   ) {
@@ -25,11 +44,15 @@ export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
     this.depth = depth;
   }
 
-  /** `base` with `set` set and `deleted` deleted (a key in both: set). */
+  /**
+   * `base` with `set` set and `deleted` deleted (a key in both: set). `compact`: what flattens
+   * the overlays, when they are (see {@link Compact}), instead of a merge or a copied Map.
+   */
   static of<K, V>(
     base: ReadonlyMap<K, V>,
     set: Iterable<readonly [K, V]>,
     deleted: Iterable<K>,
+    compact?: Compact<K, V>,
   ): ReadonlyMap<K, V> {
     const changed = new Map<K, V>();
     for (const [k, v] of set) changed.set(k, v);
@@ -41,6 +64,9 @@ export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
     for (const k of changed.keys()) if (!base.has(k)) size++;
     const depth = base instanceof OverlayMap ? base.depth + 1 : 1;
     let overlay = new OverlayMap(base, changed, gone, size, depth);
+    const flatten = depth > 8 || overlay.weight() * 8 > size;
+    const compacted = flatten && compact?.(...overlay.levels());
+    if (compacted) return compacted;
     if (depth > 8) overlay = overlay.merged();
     return overlay.weight() * 8 > size ? overlay.copied() : overlay;
   }
@@ -76,6 +102,17 @@ export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
       }
     }
     return new OverlayMap(root, changed, deleted, this.size, 1);
+  }
+
+  /** The first map beneath this overlay, and the levels over it (oldest first). */
+  private levels(): [ReadonlyMap<K, V>, Array<OverlayLevel<K, V>>] {
+    const levels: Array<OverlayLevel<K, V>> = [this];
+    let root = this.base;
+    while (root instanceof OverlayMap) {
+      levels.unshift(root);
+      root = root.base;
+    }
+    return [root, levels];
   }
 
   /** The same map, as a Map of its own. */

@@ -19,9 +19,11 @@ import {
   emptyDigest,
   type StateDigest,
 } from '../../history/stateDigest';
+import { EntityTable, EntityTableBuilder } from './entityTable';
 import { entitiesOf } from './lazyEntity';
 import { OverlayMap } from './overlayMap';
 import { RowIndex } from './rowIndex';
+import { SlotMap } from './slotMap';
 import type {
   PulledPart,
   StoredEntity,
@@ -61,7 +63,7 @@ class Added {
   /** A full transfer's indexes, made while its pieces come (no task at its end is O(N)). */
   private readonly index?: {
     findingRow: Map<string, number>;
-    byEntity: Map<string, string[]>;
+    byEntity: ByEntity;
     nodeRow: Map<string, number>;
   };
 
@@ -71,7 +73,7 @@ class Added {
     if (!previousTexts) {
       this.index = {
         findingRow: new Map(),
-        byEntity: new Map(),
+        byEntity: { slots: new Map(), keys: [], lists: [] },
         nodeRow: new Map(),
       };
     }
@@ -81,7 +83,7 @@ class Added {
    * A piece's items: their places copied in, and the indexes fed from the columns the worker
    * made (nothing parsed here).
    */
-  read(part: PulledPart) {
+  read(part: PulledPart, keyOf: (k: string) => string = k => k) {
     const { json, counts, places, columns: c } = part;
     const [nf, nn, ne] = counts;
     if (!nf && !nn && !ne) return;
@@ -106,16 +108,19 @@ class Added {
       for (let i = 0; i < nf; i++) {
         const id = c.findingIds[i];
         index.findingRow.set(id, first + i);
-        addId(index.byEntity, c.consumers[i], id);
-        addId(index.byEntity, c.providers[i], id);
+        addId(index.byEntity, c.consumers[i], id, keyOf);
+        addId(index.byEntity, c.providers[i], id, keyOf);
       }
-      const firstNode = this.nodeKeys.length;
-      for (let i = 0; i < nn; i++)
-        index.nodeRow.set(c.nodeKeys[i], firstNode + i);
+    }
+    const firstNode = this.nodeKeys.length;
+    for (let i = 0; i < nn; i++) {
+      // (an entity's node: its key the entity's string)
+      const k = keyOf(c.nodeKeys[i]);
+      index?.nodeRow.set(k, firstNode + i);
+      this.nodeKeys.push(k);
     }
     for (const id of c.findingIds) this.findingIds.push(id);
     for (const e of c.evidence) this.evidence.push(e);
-    for (const k of c.nodeKeys) this.nodeKeys.push(k);
     this.findingSeverity.addAll(c.findingSeverity);
     this.findingFlags.addAll(c.findingFlags);
     this.nodeHasContract.addAll(c.nodeHasContract);
@@ -141,7 +146,7 @@ class Added {
       this.findingSeverity.values(),
       this.findingFlags.values(),
       findingRow,
-      byEntity,
+      SlotMap.of(byEntity.keys, byEntity.lists, byEntity.slots),
       this.nodeKeys,
       this.nodeHasContract.values(),
       nodeRow,
@@ -171,11 +176,33 @@ export function itemsOf(result: AnalysisResult): GraphItems {
   return added.full();
 }
 
-/** Adds finding `id` to the findings of entity `k` (once: a finding may be its own provider). */
-function addId(byEntity: Map<string, string[]>, k: string, id: string) {
-  const list = byEntity.get(k);
-  if (!list) byEntity.set(k, [id]);
-  else if (list[list.length - 1] !== id) list.push(id);
+/** Findings by entity as a full transfer's pieces come: each entity's slot, key and list. */
+interface ByEntity {
+  slots: Map<string, number>;
+  keys: string[];
+  lists: string[][];
+}
+
+/**
+ * Adds finding `id` to the findings of entity `k` (once: a finding may be its own provider); a
+ * new entry's key `keyOf(k)`.
+ */
+function addId(
+  byEntity: ByEntity,
+  k: string,
+  id: string,
+  keyOf: (k: string) => string,
+) {
+  const slot = byEntity.slots.get(k);
+  if (slot === undefined) {
+    const key = keyOf(k);
+    byEntity.slots.set(key, byEntity.keys.length);
+    byEntity.keys.push(key);
+    byEntity.lists.push([id]);
+    return;
+  }
+  const list = byEntity.lists[slot];
+  if (list[list.length - 1] !== id) list.push(id);
 }
 
 /** Keys → rows, the previous one when no row moved (./rowIndex.ts: O(the delta's runs)). */
@@ -227,6 +254,7 @@ function followDelta(
       .filter(([, list]) => list.length)
       .map(([k, list]) => [k, list.map(r => findingIds[r])] as const),
     delta.findingsByEntity.filter(([, list]) => !list.length).map(([k]) => k),
+    SlotMap.compact,
   );
   ready.pieceRows.forEach((n, piece) => {
     if (!n) texts[piece] = '';
@@ -312,7 +340,10 @@ export async function receiveTransfer(
   // a full transfer's entities are indexed while they come
   const full = header.full;
   const added = new Added(full ? undefined : previous.items.texts);
-  const entities = full ? new Map<string, StoredEntity>() : undefined;
+  const entities = full ? new EntityTableBuilder() : undefined;
+  // (a node's or a finding's entity key: the entity's own string where there is one)
+  const newKeys = new Map<string, string>();
+  const keyOf = (k: string) => entities?.keyOf(k) ?? newKeys.get(k) ?? k;
   const problems: GraphSnapshot['problems'] = [];
   // the next piece is asked for while one is read: the worker answers meanwhile, and no piece
   // waits for a round trip of its own; a turn of the event loop between two pieces keeps each
@@ -330,22 +361,30 @@ export async function receiveTransfer(
       for (let j = i; j <= i + PULL_AHEAD; j++) ask(j);
       const wire = await asked.get(i)!;
       asked.delete(i);
-      for (const [k, stored] of entitiesOf(wire)) {
-        if (entities) {
-          entities.set(k, stored);
-          for (const p of stored.problems) problems.push(p);
-        } else addedEntities.push([k, stored]);
+      if (entities) entities.add(wire, problems);
+      else {
+        for (const [k, stored] of entitiesOf(wire)) {
+          addedEntities.push([k, stored]);
+          newKeys.set(k, k);
+        }
       }
-      added.read(wire);
+      added.read(wire, keyOf);
       added.digestOf(wire);
     }
   } finally {
     host.call('release', header.id).catch(() => {});
   }
-  if (entities) return { items: added.full(), entities, problems };
+  if (entities) {
+    return { items: added.full(), entities: entities.table(), problems };
+  }
   const items = followDelta(header, previous.items, added);
   // the previous map with what changed over it: the previous one is the served snapshot's
-  const next = OverlayMap.of(previous.entities, addedEntities, header.removed);
+  const next = OverlayMap.of(
+    previous.entities,
+    addedEntities,
+    header.removed,
+    EntityTable.compact,
+  );
   let after = problemsAfter(previous, addedEntities, header.removed);
   if (!after) {
     after = problems;
