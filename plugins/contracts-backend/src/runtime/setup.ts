@@ -73,8 +73,11 @@ export async function setUpRuntimeVerification(deps: {
     fn: async signal => {
       await graph.ready();
       const contracts: EntityContract[] = [];
+      // (an entity's contract is parsed when read, each run: those without one are not read)
       for (const e of graph.snapshot().entities.values()) {
-        if (e.contract) contracts.push(e.contract);
+        if (e.contractHash !== undefined && e.contract) {
+          contracts.push(e.contract);
+        }
       }
       await verifier.run(contracts, { signal });
       await load();
