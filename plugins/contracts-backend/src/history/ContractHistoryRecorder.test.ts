@@ -8,7 +8,15 @@ import {
   type Finding,
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
-import type { GraphSnapshot } from '../services/ContractsGraphService';
+import type { Entity } from '@backstage/catalog-model';
+import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
+import type { Knex } from 'knex';
+import { generatedEntities } from '../__testUtils__/generatedCatalog';
+import { pagedCatalog } from '../__testUtils__/pagedCatalog';
+import {
+  ContractsGraphService,
+  type GraphSnapshot,
+} from '../services/ContractsGraphService';
 import { summaryFromRef } from '../services/analysis/AnalysisCore';
 import type { AnalysisHost } from '../services/analysis/AnalysisHost';
 import { pulledPart, writeItems } from '../services/analysis/graphItems';
@@ -20,7 +28,10 @@ import {
   hashContract,
   stripContract,
 } from './contractChanges';
-import { ContractHistoryRecorder } from './ContractHistoryRecorder';
+import {
+  ContractHistoryRecorder,
+  historyWorkHere,
+} from './ContractHistoryRecorder';
 import { DatabaseHistoryStore } from './DatabaseHistoryStore';
 import { type HistoryWork, historyOrder, prepareHistory } from './historyWork';
 
@@ -308,6 +319,42 @@ describe('ContractHistoryRecorder', () => {
     ]);
   });
 
+  it("compares a replica's first graph in the worker; one the worker has moved on from is left for the next", async () => {
+    const { store, recorder } = await setUp();
+    await recorder().record(snapshot({ [RISK]: sla(900) }, [latency(900)]));
+    const local = historyWorkHere();
+    let movedOn = true;
+    const restarted = new ContractHistoryRecorder({
+      store,
+      logger: mockServices.logger.mock(),
+      worker: {
+        ...local,
+        historyBegin: async s => (movedOn ? undefined : local.historyBegin(s)),
+      },
+    });
+    // the worker computed a newer graph meanwhile: nothing recorded from this one
+    await restarted.record(snapshot({ [RISK]: sla(1000) }, []));
+    expect((await store.list(RISK, { limit: 10 })).items).toEqual([]);
+    // the next (here not a delta of one recorded) is compared with the stored state
+    movedOn = false;
+    const next = snapshot({ [RISK]: sla(3200) }, [], [CHECKOUT]);
+    await restarted.record({
+      ...next,
+      changes: { since: next, entities: [RISK], findings: [] },
+    });
+    expect((await store.list(CHECKOUT, { limit: 10 })).items).toEqual([
+      expect.objectContaining({
+        contracts: [
+          expect.objectContaining({
+            entityRef: RISK,
+            changes: [expect.objectContaining({ from: '900ms', to: '3200ms' })],
+          }),
+        ],
+        findings: [expect.objectContaining({ change: 'closed' })],
+      }),
+    ]);
+  });
+
   it("has the worker strip the contracts it has, of the snapshot's hash, and sends it the others' text", async () => {
     const { store } = await setUp();
     const asked: HistoryWork[] = [];
@@ -323,6 +370,7 @@ describe('ContractHistoryRecorder', () => {
       store,
       logger: mockServices.logger.mock(),
       worker: {
+        ...historyWorkHere(),
         prepareHistory: async work => {
           asked.push(work);
           return prepareHistory(work, k => own.get(k));
@@ -388,6 +436,84 @@ describe('ContractHistoryRecorder', () => {
   });
 });
 
+describe('ContractHistoryRecorder with the analysis worker', () => {
+  /** What the history tables hold, without ids and times. */
+  const tables = async (knex: Knex) => ({
+    entities: await knex('contracts_history_entities').orderBy('entity_ref'),
+    findings: await knex('contracts_history_findings').orderBy('finding_id'),
+    events: await knex('contracts_history_events')
+      .select(
+        'kind',
+        'entity_ref',
+        'finding_id',
+        'hash',
+        'previous_hash',
+        'body',
+      )
+      .orderBy(['kind', 'entity_ref', 'finding_id']),
+  });
+
+  it("compares a restarted replica's first graph with the stored state in the worker, as this thread does", async () => {
+    const entities = generatedEntities(120);
+    /** Every `step`-th entity from `offset` gets another contract. */
+    const change = (offset: number, step: number, timeout: string) => {
+      for (let i = offset; i < entities.length; i += step) {
+        const e: Entity = entities[i];
+        const annotations = Object.fromEntries(
+          Object.entries(e.metadata.annotations ?? {}).map(([k, v]) => [
+            k,
+            v
+              .replace('window: 10m', 'window: 20m')
+              .replace(/timeout: (\d+)ms/, `timeout: ${timeout}$1ms`),
+          ]),
+        );
+        const etag = `${e.metadata.etag}-${timeout}`;
+        entities[i] = {
+          ...e,
+          metadata: { ...e.metadata, annotations, etag },
+        };
+      }
+    };
+    const service = new ContractsGraphService({
+      catalog: pagedCatalog(entities),
+      auth: mockServices.auth(),
+      logger: mockServices.logger.mock(),
+      engineConfig: {},
+      rules: defaultRules,
+    });
+    try {
+      const [inWorker, onThread] = await Promise.all([setUp(), setUp()]);
+      const recorders = (worker?: ContractsGraphService) =>
+        [inWorker, onThread].map(
+          ({ store }, i) =>
+            new ContractHistoryRecorder({
+              store,
+              logger: mockServices.logger.mock(),
+              ...(i === 0 && worker ? { worker: worker.historyWorker() } : {}),
+            }),
+        );
+      await service.refreshAll();
+      for (const r of recorders(service)) await r.record(service.snapshot());
+      const before = service.snapshot();
+      // a restart after a tenth of the contracts changed while none ran
+      change(0, 10, '9');
+      await service.refreshAll();
+      const after = service.snapshot();
+      expect(after.computedAt).not.toBe(before.computedAt);
+      for (const r of recorders(service)) await r.record(after);
+      const recorded = await tables(inWorker.knex);
+      expect(recorded.events.length).toBeGreaterThan(12);
+      expect(recorded).toEqual(await tables(onThread.knex));
+      // the worker has moved on from the snapshot before: no comparison of it begins
+      expect(
+        await service.historyWorker().historyBegin(before),
+      ).toBeUndefined();
+    } finally {
+      await service.close();
+    }
+  });
+});
+
 // the stored state's digest is made in SQL on PostgreSQL (undefined on SQLite)
 const postgres = TestDatabases.create({
   ids: [
@@ -449,7 +575,7 @@ describe.each(postgres.eachSupportedId())(
       await recorder().record(first);
       // the SQL's digest of what was stored is the worker's of what it was stored from
       expect(await store.stateDigest()).toEqual(first.items.stateDigest);
-      const load = jest.spyOn(store, 'loadState');
+      const load = jest.spyOn(store, 'statePages');
       // a restart: the same graph, nothing loaded nor recorded
       await recorder().record(
         await received({ [RISK]: sla(300) }, [latency(300)]),
@@ -460,7 +586,8 @@ describe.each(postgres.eachSupportedId())(
       await recorder().record(
         await received({ [RISK]: sla(400) }, [latency(400)]),
       );
-      expect(load).toHaveBeenCalledTimes(1);
+      // (its contracts, then its findings)
+      expect(load).toHaveBeenCalledTimes(2);
       expect((await store.list(RISK, { limit: 10 })).items).toMatchObject([
         { contracts: [{ changes: [{ from: '300ms', to: '400ms' }] }] },
       ]);

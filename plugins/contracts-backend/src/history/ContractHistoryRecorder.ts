@@ -19,6 +19,14 @@ import {
   type PreparedHistory,
 } from './historyWork';
 import { sameDigest } from './stateDigest';
+import {
+  type ComparedState,
+  type ContractChange,
+  type FindingChange,
+  type StoredChanges,
+  type StoredChangesPage,
+  StoredComparisons,
+} from './storedComparison';
 import type { ContractRow, FindingRow, HistoryRows } from './types';
 
 /**
@@ -32,56 +40,96 @@ const FINDINGS = 500;
  * one took 3.5-26 ms of this thread to post, at load 1-7); the runs are merged here as read.
  */
 const RUN = 20000;
+/** Stored pairs read and handed on at once, and changes read back at once. */
+const PAGE = 5000;
 
 /**
- * Where the history's CPU work is done (./historyWork.ts): the analysis worker, which has the
- * contracts parsed (its own are used when their hash is the snapshot's).
+ * Where the history's CPU work is done (./historyWork.ts, ./storedComparison.ts): the analysis
+ * worker, which has the contracts parsed (its own are used when their hash is the snapshot's)
+ * and the snapshot's state (a replica's first is compared there with the stored state).
  */
 export interface HistoryWorker {
   prepareHistory(work: HistoryWork): Promise<PreparedHistory>;
   historyOrder(keys: string[]): Promise<Uint32Array>;
+  /**
+   * A comparison of `snapshot`'s state with the stored one begins (StoredComparisons): its id;
+   * undefined when the worker's state has moved on from the snapshot's.
+   */
+  historyBegin(snapshot: GraphSnapshot): Promise<number | undefined>;
+  historyStored(
+    id: number,
+    kind: 'contracts' | 'findings',
+    keys: string[],
+    hashes: string[],
+  ): Promise<void>;
+  historyChanges(
+    id: number,
+    max: number,
+  ): Promise<StoredChangesPage | undefined>;
+  historyEnd(id: number): Promise<void>;
 }
 
 /** The same work on this thread: for a recorder without a worker (tests). */
-const here: HistoryWorker = {
-  prepareHistory: async work => prepareHistory(work, () => undefined),
-  historyOrder: async keys => historyOrder(keys),
-};
+export function historyWorkHere(): HistoryWorker {
+  const comparisons = new StoredComparisons();
+  return {
+    prepareHistory: async work => prepareHistory(work, () => undefined),
+    historyOrder: async keys => historyOrder(keys),
+    historyBegin: async snapshot => comparisons.begin(() => stateOf(snapshot)),
+    historyStored: async (id, kind, keys, hashes) =>
+      comparisons.stored(id, kind, keys, hashes),
+    historyChanges: async (id, max) => comparisons.changes(id, max),
+    historyEnd: async id => comparisons.end(id),
+  };
+}
+
+/** A snapshot's state as compared with the stored one. */
+function stateOf({ entities, items }: GraphSnapshot): ComparedState {
+  return {
+    entities,
+    *findings() {
+      for (let i = 0; i < items.findingIds.length; i++) {
+        yield [items.findingIds[i], items.evidence[i]];
+      }
+    },
+  };
+}
 
 /** A contract's text as the worker reads it (see ContractWork's `before`). */
 type ContractText = { stored?: string; entity?: string };
 
-/**
- * What a replica last recorded from, compared by hashes: contract hashes by lower-cased ref,
- * open findings by id (each with its evidence hash). The contracts and findings themselves are
- * read, as text, only for what changed.
- */
-interface View {
-  /** Each entity's ref (lower-cased) and contract hash, when it has a contract. */
-  hashes(): Iterable<[string, string]>;
-  hash(ref: string): string | undefined;
-  /** The texts of these refs' contracts (all of the view's; undefined: not found). */
+/** Where the texts of what changed are read: a snapshot, or the stored state. */
+interface Texts {
+  /** The texts of these refs' contracts (all of its; undefined: not found). */
   contractTexts(refs: string[]): Promise<Array<ContractText | undefined>>;
-  findings: EvidenceById;
-  /** These findings of the view (all of its) as JSON, by id (one not found: left out). */
+  /** These findings (all of its) as JSON, by id (one not found: left out). */
   findingTexts(ids: string[]): Promise<Map<string, string>>;
 }
 
-/** Open findings' evidence hashes, by id. */
-interface EvidenceById {
-  has(id: string): boolean;
-  evidenceOf(id: string): string | undefined;
-  ids(): readonly string[];
+/**
+ * A snapshot as compared with another: contract hashes by lower-cased ref, open findings by id
+ * (each with its evidence hash). The contracts and findings themselves are read, as text, only
+ * for what changed.
+ */
+interface View extends Texts {
+  /** Each entity's ref (lower-cased) and contract hash, when it has a contract. */
+  hashes(): Iterable<[string, string]>;
+  hash(ref: string): string | undefined;
+  findings: {
+    has(id: string): boolean;
+    evidenceOf(id: string): string | undefined;
+    ids(): readonly string[];
+  };
 }
 
-/** {@link EvidenceById} of findings by id. */
-const evidenceOfMap = (
-  findings: ReadonlyMap<string, { evidence: string }>,
-): EvidenceById => ({
-  has: id => findings.has(id),
-  evidenceOf: id => findings.get(id)?.evidence,
-  ids: () => [...findings.keys()],
-});
+/** Texts of nothing: the baseline's before. */
+const NOTHING: Texts = {
+  contractTexts: async refs => refs.map(() => undefined),
+  findingTexts: async ids => {
+    if (ids.length) throw new Error(`no finding ${ids[0]}`);
+    return new Map();
+  },
+};
 
 /** The contract hash of a served entity: made in the worker; here only for one made without. */
 function hashOf(stored: StoredEntity): string | undefined {
@@ -100,9 +148,9 @@ const entityJson = (stored: StoredEntity) =>
  * (by hash), findings opened, closed or with new evidence. Each replica compares its own
  * snapshots; the store records a change only where the stored state is still the one the
  * replica saw before, so that replicas computing the same change write it once. A replica's
- * first snapshot is compared with the stored state (what changed while no replica ran),
- * without closing what belongs to entities it does not have (yet). The very first snapshot
- * ever is the baseline: stored, not reported.
+ * first snapshot is compared with the stored state (what changed while no replica ran), in the
+ * worker, without closing what belongs to entities it does not have (yet). The very first
+ * snapshot ever is the baseline: stored, not reported.
  *
  * Recording runs after the snapshot is served, one at a time; snapshots that come meanwhile
  * are folded into the next (the latest is compared with the last recorded).
@@ -113,6 +161,7 @@ export class ContractHistoryRecorder {
   private previousContent?: Pick<GraphSnapshot, 'items' | 'entities'>;
   private pending?: GraphSnapshot;
   private running?: Promise<void>;
+  private local?: HistoryWorker;
 
   constructor(
     private readonly options: {
@@ -175,11 +224,14 @@ export class ContractHistoryRecorder {
     const current = this.view(snapshot);
     const content = { items: snapshot.items, entities: snapshot.entities };
     const at = snapshot.computedAt ?? new Date().toISOString();
+    const recorded = () => {
+      this.previous = current;
+      this.previousContent = content;
+    };
     if (!this.previous) {
       if (await store.isEmpty()) {
         await store.recordBaseline(() => this.baselineRows(snapshot, current));
-        this.previous = current;
-        this.previousContent = content;
+        recorded();
         return;
       }
       // a restart's usual case: the stored state is this snapshot's (told by their digests,
@@ -187,18 +239,25 @@ export class ContractHistoryRecorder {
       const digest = snapshot.items.stateDigest;
       const stored = digest && (await store.stateDigest());
       if (digest && stored && sameDigest(digest, stored)) {
-        this.previous = current;
-        this.previousContent = content;
+        recorded();
         return;
       }
-      const rows = await this.diff(await this.storedView(), current, {
+      const changes = await this.storedChanges(snapshot);
+      if (!changes) {
+        // the worker has moved on from this snapshot: the next one (coming) is compared instead
+        this.options.logger.debug(
+          'Contracts history: a newer graph than the one to compare is computed; comparing that',
+        );
+        return;
+      }
+      // (in the order of their keys, as compared)
+      const rows = await this.rowsOf(this.storedTexts(), current, changes, {
         present: ref => snapshot.entities.has(ref),
       });
       if (rows.contracts.length || rows.findings.length) {
         await store.record(at, rows);
       }
-      this.previous = current;
-      this.previousContent = content;
+      recorded();
       return;
     }
     // a delta from the snapshot last recorded says what it changed: only that is compared
@@ -209,16 +268,15 @@ export class ContractHistoryRecorder {
       changes.since.entities === this.previousContent.entities
         ? changes
         : undefined;
-    const rows = await this.diff(this.previous, current, { only });
+    const rows = await this.diff(this.previous, current, only);
     if (rows.contracts.length || rows.findings.length) {
       await store.record(at, rows);
     }
-    this.previous = current;
-    this.previousContent = content;
+    recorded();
   }
 
   private get worker(): HistoryWorker {
-    return this.options.worker ?? here;
+    return this.options.worker ?? (this.local ??= historyWorkHere());
   }
 
   /** A snapshot as compared: its own maps, nothing copied. */
@@ -252,13 +310,10 @@ export class ContractHistoryRecorder {
     };
   }
 
-  /** The state stored (a replica's first snapshot is compared with it). */
-  private async storedView(): Promise<View> {
+  /** The texts of the state stored, read only for what changed. */
+  private storedTexts(): Texts {
     const { store } = this.options;
-    const { contracts, findings } = await store.loadState();
     return {
-      hashes: () => contracts.entries(),
-      hash: ref => contracts.get(ref),
       contractTexts: async refs => {
         const loaded = await store.loadContracts(refs);
         return refs.map(ref => {
@@ -266,9 +321,43 @@ export class ContractHistoryRecorder {
           return stored === undefined ? undefined : { stored };
         });
       },
-      findings: evidenceOfMap(findings),
       findingTexts: ids => store.loadFindings(ids),
     };
+  }
+
+  /**
+   * What differs between the stored state and `snapshot`'s, compared in the worker
+   * (./storedComparison.ts): the stored state's pairs are read page by page and handed on as
+   * they come, the changes read back page by page. Undefined: the worker has moved on from the
+   * snapshot's state.
+   */
+  private async storedChanges(
+    snapshot: GraphSnapshot,
+  ): Promise<StoredChanges | undefined> {
+    const { worker } = this;
+    const id = await worker.historyBegin(snapshot);
+    if (id === undefined) return undefined;
+    try {
+      for (const kind of ['contracts', 'findings'] as const) {
+        for await (const [keys, hashes] of this.options.store.statePages(
+          kind,
+          PAGE,
+        )) {
+          await worker.historyStored(id, kind, keys, hashes);
+        }
+      }
+      const out: StoredChanges = { contracts: [], findings: [] };
+      for (;;) {
+        const page = await worker.historyChanges(id, PAGE);
+        if (!page) return undefined;
+        for (const c of page.contracts) out.contracts.push(c);
+        for (const f of page.findings) out.findings.push(f);
+        if (page.done) return out;
+      }
+    } finally {
+      // (answered done once read; else given up)
+      await worker.historyEnd(id).catch(() => undefined);
+    }
   }
 
   /** `rows` in the order of their keys (the store's), made in the worker. */
@@ -295,39 +384,40 @@ export class ContractHistoryRecorder {
   }
 
   /**
-   * The rows of the contracts of `refs` that are new or changed (the baseline's: every ref,
-   * those without a contract left out here, batch by batch): stripped, compared and written in
-   * the worker, in batches.
+   * The rows of the contracts `changes` (in their order): those with a contract now stripped,
+   * compared (the baseline's: not) and written in the worker, in batches; those gone written
+   * here.
    */
   private async contractRows(
-    before: View,
-    after: View,
-    refs: readonly string[],
+    before: Texts,
+    after: Texts,
+    changes: readonly ContractChange[],
     baseline: boolean,
   ): Promise<ContractRow[]> {
     const out: ContractRow[] = [];
-    for (let i = 0; i < refs.length; i += CONTRACTS) {
-      const part: Array<[string, string]> = [];
-      for (const ref of refs.slice(i, i + CONTRACTS)) {
-        const hash = after.hash(ref);
-        if (hash) part.push([ref, hash]);
-      }
-      if (!part.length) continue;
-      const had = part.filter(([ref]) => before.hash(ref));
-      const texts = await before.contractTexts(had.map(([ref]) => ref));
-      const was = new Map(had.map(([ref], j) => [ref, texts[j]]));
-      const works = part.map(([ref, hash]): ContractWork => {
-        const wasHash = before.hash(ref);
-        return {
-          key: ref,
-          ...(wasHash ? { before: { hash: wasHash, ...was.get(ref) } } : {}),
-          after: { hash },
-        };
-      });
-      const made = await this.prepare(works, baseline);
+    for (let i = 0; i < changes.length; i += CONTRACTS) {
+      const part = changes.slice(i, i + CONTRACTS);
+      const made = part.filter(c => c.after);
+      const had = made.filter(c => c.before);
+      const texts = had.length
+        ? await before.contractTexts(had.map(c => c.ref))
+        : [];
+      const was = new Map(had.map((c, j) => [c.ref, texts[j]]));
+      const works = made.map(
+        (c): ContractWork => ({
+          key: c.ref,
+          ...(c.before
+            ? { before: { hash: c.before, ...was.get(c.ref) } }
+            : {}),
+          after: { hash: c.after! },
+        }),
+      );
+      const rows = works.length ? await this.prepare(works, baseline) : [];
       // the worker has moved on from these: their text from the snapshot
-      const missed = works.filter((_, j) => !made[j]);
-      const texts2 = await after.contractTexts(missed.map(w => w.key));
+      const missed = works.filter((_, j) => !rows[j]);
+      const texts2 = missed.length
+        ? await after.contractTexts(missed.map(w => w.key))
+        : [];
       const again = missed.length
         ? await this.prepare(
             missed.map((w, j) => ({
@@ -338,8 +428,13 @@ export class ContractHistoryRecorder {
           )
         : [];
       let k = 0;
-      for (const row of made) {
-        const got = row ?? again[k++];
+      let m = 0;
+      for (const c of part) {
+        if (!c.after) {
+          out.push({ ref: c.ref, before: c.before, body: NO_CHANGES });
+          continue;
+        }
+        const got = rows[k++] ?? again[m++];
         if (!got) throw new Error('a contract is not the one of its hash');
         out.push(got);
       }
@@ -358,32 +453,35 @@ export class ContractHistoryRecorder {
   }
 
   /**
-   * The rows of the findings opened or with new evidence (`moved`) and closed: read as text
-   * only for these, made in the worker, in batches.
+   * The rows of the findings `changes` (opened, with new evidence, closed; in their order): read
+   * as text only for these, made in the worker, in batches.
    */
   private async findingRows(
-    before: View,
-    after: View,
-    moved: string[],
-    closed: string[],
+    before: Texts,
+    after: Texts,
+    changes: readonly FindingChange[],
     baseline: boolean,
   ): Promise<FindingRow[]> {
     const out: FindingRow[] = [];
-    const ids = [...moved, ...closed];
-    for (let i = 0; i < ids.length; i += FINDINGS) {
-      const part = ids.slice(i, i + FINDINGS);
-      const isMoved = (id: string) => after.findings.has(id);
-      const now = await after.findingTexts(part.filter(isMoved));
-      const was = await before.findingTexts(
-        part.filter(id => before.findings.has(id)),
-      );
+    const ids = (list: FindingChange[]) => list.map(f => f.id);
+    for (let i = 0; i < changes.length; i += FINDINGS) {
+      const part = changes.slice(i, i + FINDINGS);
+      const open = part.filter(f => f.open);
+      const stored = part.filter(f => f.stored);
+      const now = open.length
+        ? await after.findingTexts(ids(open))
+        : new Map<string, string>();
+      const was = stored.length
+        ? await before.findingTexts(ids(stored))
+        : new Map<string, string>();
       const works: FindingWork[] = [];
-      for (const id of part) {
-        const w = was.get(id);
+      for (const f of part) {
+        const w = was.get(f.id);
         // (one another replica recorded as moved or closed meanwhile is left: the state moved on)
-        if (before.findings.has(id) && w === undefined) continue;
-        works.push({ before: w, after: isMoved(id) ? now.get(id) : undefined });
+        if (f.stored && w === undefined) continue;
+        works.push({ before: w, after: f.open ? now.get(f.id) : undefined });
       }
+      if (!works.length) continue;
       const { findings } = historyRows(
         await this.worker.prepareHistory({
           contracts: [],
@@ -391,7 +489,7 @@ export class ContractHistoryRecorder {
           baseline,
         }),
       );
-      out.push(...findings);
+      for (const f of findings) out.push(f);
     }
     return out;
   }
@@ -404,85 +502,98 @@ export class ContractHistoryRecorder {
     snapshot: GraphSnapshot,
     view: View,
   ): AsyncGenerator<HistoryRows> {
-    const none = emptyView();
     const refs = [...snapshot.entities.keys()];
     const nextRefs = await this.order(refs);
     for (let p = nextRefs(CONTRACTS); p.length; p = nextRefs(CONTRACTS)) {
-      const part = p.map(j => refs[j]);
-      const contracts = await this.contractRows(none, view, part, true);
+      const changes: ContractChange[] = [];
+      for (const j of p) {
+        const hash = view.hash(refs[j]);
+        if (hash) changes.push({ ref: refs[j], after: hash });
+      }
+      const contracts = await this.contractRows(NOTHING, view, changes, true);
       if (contracts.length) yield { contracts, findings: [] };
     }
     const ids = snapshot.items.findingIds;
     const nextIds = await this.order(ids);
     for (let p = nextIds(FINDINGS); p.length; p = nextIds(FINDINGS)) {
-      const part = p.map(j => ids[j]);
-      const findings = await this.findingRows(none, view, part, [], true);
+      const changes = p.map(j => ({ id: ids[j], stored: false, open: true }));
+      const findings = await this.findingRows(NOTHING, view, changes, true);
       yield { contracts: [], findings };
     }
   }
 
   /**
-   * The rows from `before` to `after`. With `present` (a first snapshot against the stored
-   * state), what is gone is only what belongs to entities the snapshot has.
+   * The rows of `changes`, from `before` to `after` (in their order). With `present` (a first
+   * snapshot against the stored state), the findings closed are only those of entities the
+   * snapshot has.
+   */
+  private async rowsOf(
+    before: Texts,
+    after: Texts,
+    changes: StoredChanges,
+    options: { present?: (ref: string) => boolean } = {},
+  ): Promise<HistoryRows> {
+    const { present } = options;
+    const contracts = await this.contractRows(
+      before,
+      after,
+      changes.contracts,
+      false,
+    );
+    const findings = (
+      await this.findingRows(before, after, changes.findings, false)
+    ).filter(f => f.after || !present || present(f.consumer));
+    return { contracts, findings };
+  }
+
+  /**
+   * The rows from the snapshot last recorded to a new one: what the delta `only` says changed,
+   * or (none) everything, compared.
    */
   private async diff(
     before: View,
     after: View,
-    options: {
-      present?: (ref: string) => boolean;
-      only?: SnapshotChanges;
-    } = {},
+    only?: SnapshotChanges,
   ): Promise<HistoryRows> {
-    const { present, only } = options;
-    const changed: string[] = [];
-    const gone: string[] = [];
-    const compare = (ref: string, hash: string | undefined) => {
+    const contracts: ContractChange[] = [];
+    const compare = (ref: string, now: string | undefined) => {
       const was = before.hash(ref);
-      if (hash) {
-        if (was !== hash) changed.push(ref);
-      } else if (was && (!present || present(ref))) gone.push(ref);
+      if (now ? was !== now : was) {
+        contracts.push({ ref, before: was, after: now });
+      }
+    };
+    const findings: FindingChange[] = [];
+    const compareFinding = (id: string) => {
+      const stored = before.findings.has(id);
+      const open = after.findings.has(id);
+      if (
+        open
+          ? !stored ||
+            before.findings.evidenceOf(id) !== after.findings.evidenceOf(id)
+          : stored
+      ) {
+        findings.push({ id, stored, open });
+      }
     };
     if (only) {
       // a delta from the snapshot `before` was made of: only what it changed
       for (const ref of only.entities) compare(ref, after.hash(ref));
+      only.findings.forEach(compareFinding);
     } else {
-      // (a full comparison: a first snapshot unlike the stored state, or one not a delta of
-      // the last recorded)
+      // (a full comparison: a snapshot not a delta of the last recorded)
       for (const [ref, hash] of after.hashes()) compare(ref, hash);
       for (const [ref] of before.hashes()) {
         if (!after.hash(ref)) compare(ref, undefined);
       }
-    }
-    const contracts = await this.contractRows(before, after, changed, false);
-    for (const ref of gone) {
-      contracts.push({ ref, before: before.hash(ref), body: NO_CHANGES });
-    }
-    // the findings opened or with new evidence, and those closed: read only these
-    const moved: string[] = [];
-    const closed: string[] = [];
-    const compareFinding = (id: string) => {
-      if (!after.findings.has(id)) {
-        if (before.findings.has(id)) closed.push(id);
-      } else if (
-        !before.findings.has(id) ||
-        before.findings.evidenceOf(id) !== after.findings.evidenceOf(id)
-      ) {
-        moved.push(id);
-      }
-    };
-    if (only) only.findings.forEach(compareFinding);
-    else {
       for (const id of after.findings.ids()) compareFinding(id);
       for (const id of before.findings.ids()) {
         if (!after.findings.has(id)) compareFinding(id);
       }
     }
-    const findings = (
-      await this.findingRows(before, after, moved, closed, false)
-    ).filter(f => f.after || !present || present(f.consumer));
+    const rows = await this.rowsOf(before, after, { contracts, findings });
     return {
-      contracts: await this.ordered(contracts, c => c.ref),
-      findings: await this.ordered(findings, f => f.id),
+      contracts: await this.ordered(rows.contracts, c => c.ref),
+      findings: await this.ordered(rows.findings, f => f.id),
     };
   }
 }
@@ -510,19 +621,6 @@ function folded(earlier: GraphSnapshot, next: GraphSnapshot): GraphSnapshot {
       since: a.since,
       entities: union(a.entities, b.entities),
       findings: union(a.findings, b.findings),
-    },
-  };
-}
-
-function emptyView(): View {
-  return {
-    hashes: () => [],
-    hash: () => undefined,
-    contractTexts: async refs => refs.map(() => undefined),
-    findings: evidenceOfMap(new Map()),
-    findingTexts: async ids => {
-      if (ids.length) throw new Error(`no finding ${ids[0]}`);
-      return new Map();
     },
   };
 }

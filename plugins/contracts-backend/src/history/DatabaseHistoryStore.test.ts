@@ -83,6 +83,17 @@ const record = async (
   return { events: 0 };
 };
 
+/** The stored state's pages, all read. */
+async function statePages(
+  store: DatabaseHistoryStore,
+  kind: 'contracts' | 'findings',
+  size?: number,
+) {
+  const out: Array<[string[], string[]]> = [];
+  for await (const page of store.statePages(kind, size)) out.push(page);
+  return out;
+}
+
 function riskContract(p95: number): RecordedContract {
   const { contract } = parseEntityContract(RISK, [
     {
@@ -198,12 +209,37 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
       findings: [{ change: 'closed' }],
     });
     // the state moved with them
-    const state = await store.loadState();
-    expect(state.contracts.get(RISK)).toBe(v900.hash);
+    expect(await statePages(store, 'contracts')).toEqual([
+      [[RISK], [v900.hash]],
+    ]);
     expect(JSON.parse((await store.loadContracts([RISK])).get(RISK)!)).toEqual(
       v900.contract,
     );
-    expect(state.findings.size).toBe(0);
+    expect(await statePages(store, 'findings')).toEqual([]);
+  });
+
+  it('reads the stored state in pages, in the order of its keys', async () => {
+    const { store } = await createStore();
+    const v900 = riskContract(900);
+    // keys that a collation may sort otherwise than code units do: the pages are in the
+    // database's order, and every key is read once
+    const refs = ['a-c', 'ab', 'a_b', 'a.d', RISK];
+    await store.recordBaseline(async function* batches() {
+      yield rows(
+        [...refs]
+          .sort((a, b) => Number(a > b) - Number(a < b))
+          .map(ref => ({ ...riskChange(undefined, v900), entityRef: ref })),
+      );
+    });
+    const read = await statePages(store, 'contracts', 2);
+    expect(read.map(([keys]) => keys.length)).toEqual([2, 2, 1]);
+    expect(read.flatMap(([keys]) => keys).sort()).toEqual([...refs].sort());
+    expect(read.flatMap(([, hashes]) => hashes)).toEqual(
+      refs.map(() => v900.hash),
+    );
+    // a page as large as what is left ends it
+    expect((await statePages(store, 'contracts', 5)).length).toBe(1);
+    expect(await statePages(store, 'findings', 2)).toEqual([]);
   });
 
   it('writes a change once when two stores on one database record it', async () => {

@@ -126,26 +126,31 @@ export class DatabaseHistoryStore {
   }
 
   /**
-   * The state last recorded: every contract's hash (by lower-cased ref) and every open finding's
-   * evidence hash. The contracts and findings themselves are read by
-   * {@link DatabaseHistoryStore.loadContracts} and {@link DatabaseHistoryStore.loadFindings},
-   * for those that changed.
+   * The state last recorded, page by page in the order of its keys: per page, `size` contracts'
+   * lower-cased refs and hashes (`contracts`) or open findings' ids and evidence hashes
+   * (`findings`). In pages, so that reading 136k rows (100k entities) is many short tasks of
+   * this thread, and they are handed on (to the worker, which compares them) as they come. The
+   * contracts and findings themselves are read by {@link DatabaseHistoryStore.loadContracts} and
+   * {@link DatabaseHistoryStore.loadFindings}, for those that changed.
    */
-  async loadState(): Promise<{
-    contracts: Map<string, string>;
-    findings: Map<string, { evidence: string }>;
-  }> {
-    const contracts = new Map<string, string>();
-    const findings = new Map<string, { evidence: string }>();
-    const [entityRows, findingRows] = await Promise.all([
-      this.db(ENTITIES).select('entity_ref', 'hash'),
-      this.db(FINDINGS).select('finding_id', 'evidence_hash'),
-    ]);
-    for (const r of entityRows) contracts.set(r.entity_ref, r.hash);
-    for (const r of findingRows) {
-      findings.set(r.finding_id, { evidence: r.evidence_hash });
+  async *statePages(
+    kind: 'contracts' | 'findings',
+    size = 5000,
+  ): AsyncGenerator<[string[], string[]]> {
+    const [table, key, hash] =
+      kind === 'contracts'
+        ? [ENTITIES, 'entity_ref', 'hash']
+        : [FINDINGS, 'finding_id', 'evidence_hash'];
+    let after: string | undefined;
+    for (;;) {
+      const query = this.db(table).select(key, hash).orderBy(key).limit(size);
+      if (after !== undefined) query.where(key, '>', after);
+      const rows: Array<Record<string, string>> = await query;
+      if (!rows.length) return;
+      yield [rows.map(r => r[key]), rows.map(r => r[hash])];
+      if (rows.length < size) return;
+      after = rows[rows.length - 1][key];
     }
-    return { contracts, findings };
   }
 
   /**

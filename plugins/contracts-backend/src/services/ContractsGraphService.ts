@@ -722,6 +722,14 @@ export class ContractsGraphService {
     return {
       prepareHistory: work => this.host.call('prepareHistory', work),
       historyOrder: keys => this.host.call('historyOrder', keys),
+      // (the worker's state is the snapshot's while its last transfer is the snapshot's)
+      historyBegin: async snapshot =>
+        snapshot.computedAt
+          ? this.host.call('historyBegin', snapshot.computedAt)
+          : undefined,
+      historyStored: (...args) => this.host.call('historyStored', ...args),
+      historyChanges: (id, max) => this.host.call('historyChanges', id, max),
+      historyEnd: id => this.host.call('historyEnd', id),
     };
   }
 

@@ -20,6 +20,7 @@ import {
 } from '../../database/snapshotEncoding';
 import { hashContract } from '../../history/contractChanges';
 import { historyOrder, prepareHistory } from '../../history/historyWork';
+import { sentState, StoredComparisons } from '../../history/storedComparison';
 import {
   contractSourcesOf,
   entityToSummary,
@@ -306,6 +307,17 @@ export class AnalysisCore implements AnalysisMethods {
   prepareHistory: AnalysisMethods['prepareHistory'] = work =>
     prepareHistory(work, k => this.entities.get(k));
   historyOrder = historyOrder;
+  // (against the state last transferred: its entities are these until the next transfer)
+  private readonly comparisons = new StoredComparisons();
+  historyBegin = (computedAt: string) =>
+    this.comparisons.begin(() => {
+      const sent = this.base();
+      if (sent?.computedAt !== computedAt) return undefined;
+      return sentState(this.entities, sent.findings);
+    });
+  historyStored = this.comparisons.stored;
+  historyChanges = this.comparisons.changes;
+  historyEnd = this.comparisons.end;
 
   graphJson(
     computedAt: string,

@@ -12,6 +12,7 @@ import type {
 } from '@backstage-contracts/plugin-contracts-common';
 import type { HistoryWork, PreparedHistory } from '../../history/historyWork';
 import type { StateDigest } from '../../history/stateDigest';
+import type { StoredChangesPage } from '../../history/storedComparison';
 
 /**
  * What the analysis worker and the main thread say to each other. Everything here is plain
@@ -267,6 +268,21 @@ export interface AnalysisMethods {
   prepareHistory(work: HistoryWork): PreparedHistory;
   /** The order of these keys (history/historyWork.ts): their indices, sorted by code units. */
   historyOrder(keys: string[]): Uint32Array;
+  /**
+   * A comparison of the state last transferred with the stored history begins
+   * (history/storedComparison.ts): its id; undefined when that transfer is not the one computed
+   * at `computedAt` (the worker has moved on). The stored pairs follow (`historyStored`), then
+   * the changes are read (`historyChanges`: undefined once the worker has moved on).
+   */
+  historyBegin(computedAt: string): number | undefined;
+  historyStored(
+    id: number,
+    kind: 'contracts' | 'findings',
+    keys: string[],
+    hashes: string[],
+  ): void;
+  historyChanges(id: number, max: number): StoredChangesPage | undefined;
+  historyEnd(id: number): void;
   /**
    * The last transfer's nodes and edges as UTF-8 JSON (`{"nodes":[…],"edges":[…]}`) and its
    * SHA-1 (base64), when that transfer is the one computed at `computedAt` (the served
