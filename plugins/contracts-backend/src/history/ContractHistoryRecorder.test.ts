@@ -159,6 +159,36 @@ describe('ContractHistoryRecorder', () => {
     ]);
   });
 
+  it('writes again a baseline that was cut off, rather than take what it wrote for the stored state', async () => {
+    const { store } = await setUp();
+    const local = historyWorkHere();
+    let fail = true;
+    const r = new ContractHistoryRecorder({
+      store,
+      logger: mockServices.logger.mock(),
+      worker: {
+        ...local,
+        // (the findings' batch comes after the contracts' is written)
+        prepareHistory: async work => {
+          if (fail && work.findings.length) throw new Error('worker gone');
+          return local.prepareHistory(work);
+        },
+      },
+    });
+    const first = snapshot({ [RISK]: sla(900) }, [latency(900)]);
+    await expect(r.record(first)).rejects.toThrow('worker gone');
+    expect(await store.hasBaseline()).toBe(false);
+    fail = false;
+    // the baseline again, of the next graph: nothing reported as changed
+    await r.record(snapshot({ [RISK]: sla(1200) }, [latency(1000)]));
+    expect(await store.hasBaseline()).toBe(true);
+    expect((await store.list(CHECKOUT, { limit: 10 })).items).toEqual([]);
+    await r.record(snapshot({ [RISK]: sla(1100) }, [latency(1000)]));
+    expect((await store.list(RISK, { limit: 10 })).items).toMatchObject([
+      { contracts: [{ changes: [{ from: '1200ms', to: '1100ms' }] }] },
+    ]);
+  });
+
   it('compares only what a delta says it changed, from the snapshot it was made of', async () => {
     const { store, recorder } = await setUp();
     const r = recorder();

@@ -229,10 +229,16 @@ export class ContractHistoryRecorder {
       this.previousContent = content;
     };
     if (!this.previous) {
-      if (await store.isEmpty()) {
-        await store.recordBaseline(() => this.baselineRows(snapshot, current));
-        recorded();
-        return;
+      if (!(await store.hasBaseline())) {
+        if (
+          await store.recordBaseline(() => this.baselineRows(snapshot, current))
+        ) {
+          recorded();
+          return;
+        }
+        // another replica writes it (or has just completed it): when it has, the next snapshot
+        // is compared with it (the first of this replica: in full, in the worker)
+        if (!(await store.hasBaseline())) return;
       }
       // a restart's usual case: the stored state is this snapshot's (told by their digests,
       // made in SQL and in the worker: neither is loaded nor walked here)

@@ -1,3 +1,4 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { parseEntityContract } from '@backstage-contracts/plugin-contracts-common';
 import type { Knex } from 'knex';
@@ -153,9 +154,29 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
     );
   });
 
+  it('takes a store recorded before the baseline was marked for one with its baseline complete', async () => {
+    const knex = await databases.init(id);
+    const directory = resolvePackagePath(
+      '@backstage-contracts/plugin-contracts-backend',
+      'migrations',
+    );
+    const migration = '20261212090000_history_baseline.js';
+    await knex.migrate.latest({ directory });
+    const { store } = await createStore(knex);
+    expect(await store.hasBaseline()).toBe(false);
+    await knex.migrate.down({ directory, name: migration });
+    await knex('contracts_history_entities').insert({
+      entity_ref: RISK,
+      hash: 'h',
+      contract: '{}',
+    });
+    await knex.migrate.up({ directory, name: migration });
+    expect(await store.hasBaseline()).toBe(true);
+  });
+
   it('records a baseline silently, then changes, and lists them newest first', async () => {
     const { store } = await createStore();
-    expect(await store.isEmpty()).toBe(true);
+    expect(await store.hasBaseline()).toBe(false);
     const v900 = riskContract(900);
     const baseline = await record(
       store,
@@ -164,7 +185,7 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
       { baseline: true },
     );
     expect(baseline).toEqual({ events: 0 });
-    expect(await store.isEmpty()).toBe(false);
+    expect(await store.hasBaseline()).toBe(true);
     expect((await store.list(CHECKOUT, { limit: 10 })).items).toEqual([]);
 
     const v3200 = riskContract(3200);
@@ -216,6 +237,65 @@ describe.each(databases.eachSupportedId())('DatabaseHistoryStore on %p', id => {
       v900.contract,
     );
     expect(await statePages(store, 'findings')).toEqual([]);
+  });
+
+  it('writes the baseline batch by batch, complete only at its end: one writer at a time, one cut off written again', async () => {
+    const knex = await databases.init(id);
+    const { store } = await createStore(knex);
+    const other = (await createStore(knex)).store;
+    const v900 = riskContract(900);
+    const contract = (ref: string) =>
+      rows([riskChange(undefined, v900)]).contracts.map(c => ({
+        ...c,
+        ref,
+      }))[0];
+    const stored = async () =>
+      (await knex('contracts_history_entities').orderBy('entity_ref')).map(
+        r => r.entity_ref,
+      );
+    // cut off after its first batch
+    await expect(
+      store.recordBaseline(async function* batches() {
+        yield { contracts: [contract('a')], findings: [] };
+        throw new Error('cut off');
+      }),
+    ).rejects.toThrow('cut off');
+    expect(await stored()).toEqual(['a']);
+    expect(await store.hasBaseline()).toBe(false);
+    // written again (what the one cut off left deleted), batch by batch: each written while the
+    // next is made, no transaction held meanwhile; another writer meanwhile is refused
+    let resume!: () => void;
+    const paused = new Promise<void>(r => {
+      resume = r;
+    });
+    let reached!: () => void;
+    const between = new Promise<void>(r => {
+      reached = r;
+    });
+    const writing = store.recordBaseline(async function* batches() {
+      yield { contracts: [contract('b')], findings: [] };
+      reached();
+      await paused;
+      yield {
+        contracts: [contract('c')],
+        findings: rows([{ type: 'finding', after: latency(900) }]).findings,
+      };
+    });
+    await between;
+    expect(await stored()).toEqual(['b']);
+    expect(await other.recordBaseline(async function* none() {})).toBe(false);
+    expect(await other.hasBaseline()).toBe(false);
+    resume();
+    expect(await writing).toBe(true);
+    expect(await stored()).toEqual(['b', 'c']);
+    expect(await other.hasBaseline()).toBe(true);
+    // complete: not written again
+    expect(
+      await other.recordBaseline(async function* batches() {
+        yield { contracts: [contract('d')], findings: [] };
+      }),
+    ).toBe(false);
+    expect(await stored()).toEqual(['b', 'c']);
   });
 
   it('reads the stored state in pages, in the order of its keys', async () => {

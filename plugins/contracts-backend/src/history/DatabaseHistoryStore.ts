@@ -3,6 +3,7 @@ import {
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
 import type {
   ContractRow,
   FindingRow,
@@ -19,6 +20,12 @@ const CHANGES = 'contracts_history_changes';
 const EVENTS = 'contracts_history_events';
 const ENTITIES = 'contracts_history_entities';
 const FINDINGS = 'contracts_history_findings';
+const BASELINE = 'contracts_history_baseline';
+/**
+ * How long a baseline's writer holds it without writing a batch (each renews it): then another
+ * recorder may take it over (the writer is taken for gone, its rows deleted and written again).
+ */
+const BASELINE_LEASE_MS = 60_000;
 const DECISIONS = 'contracts_decisions';
 const DECISION_EVENTS = 'contracts_decision_events';
 /** Rows per insert and ids per `where in` (well under both databases' bound on parameters). */
@@ -116,13 +123,16 @@ export class DatabaseHistoryStore {
 
   private constructor(private readonly db: Knex) {}
 
-  /** Whether nothing was ever recorded (the first recompute is then the baseline). */
-  async isEmpty(): Promise<boolean> {
-    const [e, f] = await Promise.all([
-      this.db(ENTITIES).select('entity_ref').first(),
-      this.db(FINDINGS).select('finding_id').first(),
-    ]);
-    return !e && !f;
+  /**
+   * Whether the baseline (the first recording ever) is complete: until it is, the first
+   * recompute is the baseline. (Rows without it are a baseline being written, or one cut off.)
+   */
+  async hasBaseline(): Promise<boolean> {
+    const row = await this.db(BASELINE)
+      .select('completed_at')
+      .where('id', 1)
+      .first();
+    return Boolean(row?.completed_at);
   }
 
   /**
@@ -231,16 +241,47 @@ export class DatabaseHistoryStore {
   }
 
   /**
-   * Records the baseline (the first recompute ever, in an empty store): every row of `batches`
-   * (all new: contracts, then findings, each in the order of their keys, as every replica writes
-   * them) inserted as it comes, in one transaction; no change is written. Row by batch, so that
-   * a 100k catalog's rows (≈ 100 MB) are not all held at once: held, their many small objects
-   * made the main thread's scavenges 15-45 ms (bench:history --verbose at 100k).
+   * Records the baseline (the first recompute ever, in a store without one): every row of
+   * `batches` (all new: contracts, then findings, each in the order of their keys, as every
+   * replica writes them) inserted as it comes, each batch in a transaction of its own, and the
+   * baseline marked complete at the end; no change is written. Batch by batch, so that a 100k
+   * catalog's rows (≈ 100 MB) are not all held at once (held, their many small objects made the
+   * main thread's scavenges 15-45 ms), and no transaction is held while the worker prepares the
+   * next (one over the whole baseline was ~8 s at 100k). One recorder writes it at a time (a
+   * lease each batch renews): false when another does, or has completed it. Rows left by one
+   * cut off (a crash, or a failure: then its lease is given back at once) are deleted first.
    */
   async recordBaseline(
     batches: () => AsyncIterable<HistoryRows>,
-  ): Promise<void> {
-    await this.retried(async trx => {
+  ): Promise<boolean> {
+    const writer = randomUUID();
+    const now = Date.now();
+    await this.db(BASELINE)
+      .insert({ id: 1, writer: null, expires_at: 0, completed_at: null })
+      .onConflict('id')
+      .ignore();
+    const taken = await this.db(BASELINE)
+      .where('id', 1)
+      .whereNull('completed_at')
+      .where(w => w.whereNull('writer').orWhere('expires_at', '<', now))
+      .update({ writer, expires_at: now + BASELINE_LEASE_MS });
+    if (!taken) return false;
+    /** `fn` in a transaction, while this writer holds the baseline (its lease renewed). */
+    const holding = (fn: (trx: Knex.Transaction) => Promise<void>) =>
+      this.retried(async trx => {
+        const held = await trx(BASELINE)
+          .where({ id: 1, writer })
+          .whereNull('completed_at')
+          .update({ expires_at: Date.now() + BASELINE_LEASE_MS });
+        if (!held) throw new Error('the history baseline was taken over');
+        await fn(trx);
+      });
+    try {
+      // (what a baseline cut off left)
+      await holding(async trx => {
+        await trx(ENTITIES).delete();
+        await trx(FINDINGS).delete();
+      });
       let last = '';
       for await (const { contracts, findings } of batches()) {
         for (const key of [
@@ -251,9 +292,25 @@ export class DatabaseHistoryStore {
             throw new Error(`baseline rows out of order: ${key}`);
           last = key;
         }
-        await this.insertNew(trx, contracts, findings);
+        await holding(async trx => {
+          await this.insertNew(trx, contracts, findings);
+        });
       }
-    });
+      await holding(async trx => {
+        await trx(BASELINE)
+          .where({ id: 1, writer })
+          .update({ writer: null, completed_at: new Date().toISOString() });
+      });
+      return true;
+    } catch (error) {
+      // given back, for the next recompute to write it again
+      await this.db(BASELINE)
+        .where({ id: 1, writer })
+        .whereNull('completed_at')
+        .update({ writer: null, expires_at: 0 })
+        .catch(() => undefined);
+      throw error;
+    }
   }
 
   /** `fn` in a transaction, tried again (up to three times) when it was chosen as a deadlock's victim. */
