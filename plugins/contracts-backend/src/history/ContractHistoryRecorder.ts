@@ -4,6 +4,7 @@ import type {
   SnapshotChanges,
   StoredEntity,
 } from '../services/ContractsGraphService';
+import { entityHashes } from '../services/analysis/entityTable';
 import { LazyEntity } from '../services/analysis/lazyEntity';
 import { hashContract } from './contractChanges';
 import type { DatabaseHistoryStore } from './DatabaseHistoryStore';
@@ -290,8 +291,7 @@ export class ContractHistoryRecorder {
     const { entities, items } = snapshot;
     return {
       *hashes() {
-        for (const [ref, stored] of entities) {
-          const hash = hashOf(stored);
+        for (const [ref, hash] of entityHashes(entities, hashOf)) {
           if (hash) yield [ref, hash];
         }
       },

@@ -7,6 +7,7 @@ import type {
 } from '@backstage/backend-plugin-api';
 import type { EntityContract } from '@backstage-contracts/plugin-contracts-common';
 import type { ContractsGraphService } from '../services/ContractsGraphService';
+import { entityHashes } from '../services/analysis/entityTable';
 import { startPolling } from '../services/polling';
 import { readPrometheusRuntimeConfig } from './config';
 import { DatabaseObservationsStore } from './DatabaseObservationsStore';
@@ -74,10 +75,11 @@ export async function setUpRuntimeVerification(deps: {
       await graph.ready();
       const contracts: EntityContract[] = [];
       // (an entity's contract is parsed when read, each run: those without one are not read)
-      for (const e of graph.snapshot().entities.values()) {
-        if (e.contractHash !== undefined && e.contract) {
-          contracts.push(e.contract);
-        }
+      const { entities } = graph.snapshot();
+      for (const [k, hash] of entityHashes(entities)) {
+        const contract =
+          hash === undefined ? undefined : entities.get(k)?.contract;
+        if (contract) contracts.push(contract);
       }
       await verifier.run(contracts, { signal });
       await load();

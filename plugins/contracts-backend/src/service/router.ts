@@ -44,6 +44,7 @@ import {
 import { ContractsViews } from '../services/ContractsViews';
 import { graphJson } from '../services/analysis/graphJson';
 import { FindingFlag } from '../services/analysis/graphItems';
+import { entityHashes } from '../services/analysis/entityTable';
 import type { Decision } from '../database/DecisionsStore';
 import {
   EntityBodyCache,
@@ -178,10 +179,11 @@ export async function createRouter(
   ) => {
     let entities = 0;
     let contracts = 0;
-    for (const [k, e] of s.entities) {
+    // (keys and hashes only: no entity object made per entity)
+    for (const [k, hash] of entityHashes(s.entities)) {
       if (!canRead(k)) continue;
       entities++;
-      if (e.contractHash !== undefined || s.items.hasContract(k)) {
+      if (hash !== undefined || s.items.hasContract(k)) {
         contracts++;
       }
     }

@@ -1,6 +1,6 @@
 import { rng } from '../../__testUtils__/generatedCatalog';
-import { EntityTable, EntityTableBuilder } from './entityTable';
-import { entitiesOf, LazyEntity } from './lazyEntity';
+import { EntityTable, EntityTableBuilder, entityHashes } from './entityTable';
+import { EntityColumns, entitiesOf, LazyEntity } from './lazyEntity';
 import { OverlayMap } from './overlayMap';
 import type { EntityWire, StoredEntity, TransferPart } from './protocol';
 
@@ -101,6 +101,14 @@ describe('EntityTable', () => {
       keys = [...expected.keys()];
       const asked = [...keys.slice(0, 20), ...gone, `k${next}`, 'none'];
       expect(readings(map, asked)).toEqual(readings(expected, asked));
+      // what reads every key, or every hash, makes no entity of the table's
+      const made = jest.spyOn(EntityColumns.prototype, 'entity');
+      expect([...map.keys()]).toEqual(keys);
+      expect([...entityHashes(map)]).toEqual(
+        [...expected].map(([k, e]) => [k, e.contractHash]),
+      );
+      expect(made).not.toHaveBeenCalled();
+      made.mockRestore();
     }
     // the deltas were overlays, flattened into tables (not Maps)
     expect(kinds).toEqual(new Set(['OverlayMap', 'EntityTable']));

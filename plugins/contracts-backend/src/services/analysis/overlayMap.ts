@@ -145,7 +145,28 @@ export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
   }
 
   *keys(): MapIterator<K> {
-    for (const [k] of this.entries()) yield k;
+    // (the base's keys: not its values, which a table makes when read)
+    for (const k of this.base.keys()) if (!this.deleted.has(k)) yield k;
+    for (const k of this.changed.keys()) {
+      if (!this.base.has(k) || this.deleted.has(k)) yield k;
+    }
+  }
+
+  /**
+   * The entries, each value as `of` makes it, the base's as `ofBase` makes them of the base (a
+   * table whose values are made when read gives what is asked of them without them).
+   */
+  *projected<W>(
+    ofBase: (base: ReadonlyMap<K, V>) => Iterable<[K, W]>,
+    of: (v: V) => W,
+  ): IterableIterator<[K, W]> {
+    for (const [k, w] of ofBase(this.base)) {
+      if (this.deleted.has(k)) continue;
+      yield this.changed.has(k) ? [k, of(this.changed.get(k)!)] : [k, w];
+    }
+    for (const [k, v] of this.changed) {
+      if (!this.base.has(k) || this.deleted.has(k)) yield [k, of(v)];
+    }
   }
 
   *values(): MapIterator<V> {
