@@ -33,7 +33,7 @@ import {
   historyWorkHere,
 } from './ContractHistoryRecorder';
 import { DatabaseHistoryStore } from './DatabaseHistoryStore';
-import { type HistoryWork, historyOrder, prepareHistory } from './historyWork';
+import { type HistoryWork, prepareHistory } from './historyWork';
 
 jest.setTimeout(60_000);
 
@@ -163,15 +163,18 @@ describe('ContractHistoryRecorder', () => {
     const { store } = await setUp();
     const local = historyWorkHere();
     let fail = true;
+    let cut = 0;
     const r = new ContractHistoryRecorder({
       store,
       logger: mockServices.logger.mock(),
       worker: {
         ...local,
-        // (the findings' batch comes after the contracts' is written)
-        prepareHistory: async work => {
-          if (fail && work.findings.length) throw new Error('worker gone');
-          return local.prepareHistory(work);
+        // (a row a page: the finding's page comes after the contract's is written)
+        historyRows: async (id, _bytes) => {
+          if (fail && cut++) {
+            throw new Error('worker gone');
+          }
+          return local.historyRows(id, 1);
         },
       },
     });
@@ -388,12 +391,13 @@ describe('ContractHistoryRecorder', () => {
   it("has the worker strip the contracts it has, of the snapshot's hash, and sends it the others' text", async () => {
     const { store } = await setUp();
     const asked: HistoryWork[] = [];
-    const checkout = parseEntityContract(CHECKOUT, [
-      { file: 'c.yaml', text: 'provides:\n  - endpoint: /pay\n' },
-    ]).contract;
+    const checkout = (path: string) =>
+      parseEntityContract(CHECKOUT, [
+        { file: 'c.yaml', text: `provides:\n  - endpoint: ${path}\n` },
+      ]).contract;
     // the worker has risk's contract as the snapshot's, and a newer checkout
     const own = new Map([
-      [RISK, { contract: sla(900), contractHash: hashContract(sla(900)) }],
+      [RISK, { contract: sla(950), contractHash: hashContract(sla(950)) }],
       [CHECKOUT, { contract: sla(1), contractHash: hashContract(sla(1)) }],
     ]);
     const r = new ContractHistoryRecorder({
@@ -405,31 +409,56 @@ describe('ContractHistoryRecorder', () => {
           asked.push(work);
           return prepareHistory(work, k => own.get(k));
         },
-        historyOrder: async keys => historyOrder(keys),
       },
     });
-    await r.record(snapshot({ [RISK]: sla(900), [CHECKOUT]: checkout }, []));
+    // (the baseline's rows are the worker's own, made of its state: nothing asked)
+    await r.record(
+      snapshot({ [RISK]: sla(900), [CHECKOUT]: checkout('/pay') }, []),
+    );
+    expect(asked).toEqual([]);
+    await r.record(
+      snapshot({ [RISK]: sla(950), [CHECKOUT]: checkout('/paid') }, []),
+    );
+    const texts = await store.loadContracts([RISK, CHECKOUT]);
+    const stored = (ref: string) => texts.get(ref);
     expect(asked.map(w => w.contracts)).toEqual([
-      // (in the order of their keys, as the baseline is written)
       [
-        { key: CHECKOUT, after: { hash: hashContract(checkout) } },
-        { key: RISK, after: { hash: hashContract(sla(900)) } },
+        {
+          key: RISK,
+          before: { hash: hashContract(sla(900)), entity: expect.any(String) },
+          after: { hash: hashContract(sla(950)) },
+        },
+        {
+          key: CHECKOUT,
+          before: {
+            hash: hashContract(checkout('/pay')),
+            entity: expect.any(String),
+          },
+          after: { hash: hashContract(checkout('/paid')) },
+        },
       ],
       [
         {
           key: CHECKOUT,
+          before: {
+            hash: hashContract(checkout('/pay')),
+            entity: expect.any(String),
+          },
           after: {
-            hash: hashContract(checkout),
-            entity: JSON.stringify({ contract: checkout }),
+            hash: hashContract(checkout('/paid')),
+            entity: JSON.stringify({ contract: checkout('/paid') }),
           },
         },
       ],
     ]);
-    const stored = await store.loadContracts([RISK, CHECKOUT]);
-    expect(JSON.parse(stored.get(RISK)!)).toEqual(stripContract(sla(900)));
-    expect(JSON.parse(stored.get(CHECKOUT)!)).toEqual(stripContract(checkout));
+    expect(JSON.parse(stored(RISK)!)).toEqual(stripContract(sla(950)));
+    expect(JSON.parse(stored(CHECKOUT)!)).toEqual(
+      stripContract(checkout('/paid')),
+    );
     // an unchanged graph asks for nothing
-    await r.record(snapshot({ [RISK]: sla(900), [CHECKOUT]: checkout }, []));
+    await r.record(
+      snapshot({ [RISK]: sla(950), [CHECKOUT]: checkout('/paid') }, []),
+    );
     expect(asked).toHaveLength(2);
   });
 

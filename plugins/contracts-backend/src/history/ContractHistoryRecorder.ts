@@ -25,8 +25,9 @@ import {
   type ContractChange,
   type FindingChange,
   type StoredChanges,
+  type BaselinePage,
+  HistorySessions,
   type StoredChangesPage,
-  StoredComparisons,
 } from './storedComparison';
 import type { ContractRow, FindingRow, HistoryRows } from './types';
 
@@ -43,6 +44,11 @@ const FINDINGS = 500;
 const RUN = 20000;
 /** Stored pairs read and handed on at once, and changes read back at once. */
 const PAGE = 5000;
+/**
+ * The baseline's rows made at once, in bytes of JSON: a page's message and the store's
+ * statements of it each a few ms of the main thread.
+ */
+const BASELINE_PAGE_BYTES = 256 * 1024;
 
 /**
  * Where the history's CPU work is done (./historyWork.ts, ./storedComparison.ts): the analysis
@@ -53,10 +59,13 @@ export interface HistoryWorker {
   prepareHistory(work: HistoryWork): Promise<PreparedHistory>;
   historyOrder(keys: string[]): Promise<Uint32Array>;
   /**
-   * A comparison of `snapshot`'s state with the stored one begins (StoredComparisons): its id;
-   * undefined when the worker's state has moved on from the snapshot's.
+   * A comparison of `snapshot`'s state with the stored one begins (./storedComparison.ts'
+   * HistorySessions): its id; undefined when the worker's state has moved on from the
+   * snapshot's.
    */
   historyBegin(snapshot: GraphSnapshot): Promise<number | undefined>;
+  /** The baseline's rows of `snapshot` begin (the same; read by `historyRows`). */
+  historyBaseline(snapshot: GraphSnapshot): Promise<number | undefined>;
   historyStored(
     id: number,
     kind: 'contracts' | 'findings',
@@ -67,33 +76,32 @@ export interface HistoryWorker {
     id: number,
     max: number,
   ): Promise<StoredChangesPage | undefined>;
+  historyRows(id: number, bytes: number): Promise<BaselinePage>;
   historyEnd(id: number): Promise<void>;
 }
 
 /** The same work on this thread: for a recorder without a worker (tests). */
 export function historyWorkHere(): HistoryWorker {
-  const comparisons = new StoredComparisons();
+  const sessions = new HistorySessions(stateOf);
   return {
     prepareHistory: async work => prepareHistory(work, () => undefined),
     historyOrder: async keys => historyOrder(keys),
-    historyBegin: async snapshot => comparisons.begin(() => stateOf(snapshot)),
-    historyStored: async (id, kind, keys, hashes) =>
-      comparisons.stored(id, kind, keys, hashes),
-    historyChanges: async (id, max) => comparisons.changes(id, max),
-    historyEnd: async id => comparisons.end(id),
+    historyBegin: async snapshot => sessions.compare(snapshot),
+    historyBaseline: async snapshot => sessions.baseline(snapshot),
+    historyStored: async (...args) => sessions.stored(...args),
+    historyChanges: async (id, max) => sessions.changes(id, max),
+    historyRows: async (id, bytes) => sessions.rows(id, bytes),
+    historyEnd: async id => sessions.end(id),
   };
 }
 
-/** A snapshot's state as compared with the stored one. */
+/** A snapshot's state as compared with the stored one (its findings parsed: tests). */
 function stateOf({ entities, items }: GraphSnapshot): ComparedState {
-  return {
-    entities,
-    *findings() {
-      for (let i = 0; i < items.findingIds.length; i++) {
-        yield [items.findingIds[i], items.evidence[i]];
-      }
-    },
-  };
+  const findings = [];
+  for (let i = 0; i < items.findings.length; i++) {
+    findings.push(items.findings.at(i));
+  }
+  return { entities, findings };
 }
 
 /** A contract's text as the worker reads it (see ContractWork's `before`). */
@@ -122,15 +130,6 @@ interface View extends Texts {
     ids(): readonly string[];
   };
 }
-
-/** Texts of nothing: the baseline's before. */
-const NOTHING: Texts = {
-  contractTexts: async refs => refs.map(() => undefined),
-  findingTexts: async ids => {
-    if (ids.length) throw new Error(`no finding ${ids[0]}`);
-    return new Map();
-  },
-};
 
 /** The contract hash of a served entity: made in the worker; here only for one made without. */
 function hashOf(stored: StoredEntity): string | undefined {
@@ -231,11 +230,15 @@ export class ContractHistoryRecorder {
     };
     if (!this.previous) {
       if (!(await store.hasBaseline())) {
-        if (
-          await store.recordBaseline(() => this.baselineRows(snapshot, current))
-        ) {
-          recorded();
-          return;
+        const id = await this.worker.historyBaseline(snapshot);
+        if (id === undefined) return; // (moved on: the next snapshot is the baseline)
+        try {
+          if (await store.recordBaseline(() => this.baselineRows(id))) {
+            recorded();
+            return;
+          }
+        } finally {
+          await this.worker.historyEnd(id).catch(() => undefined);
         }
         // another replica writes it (or has just completed it): when it has, the next snapshot
         // is compared with it (the first of this replica: in full, in the worker)
@@ -501,30 +504,15 @@ export class ContractHistoryRecorder {
   }
 
   /**
-   * The baseline's rows: every contract of `snapshot`, then every finding, each in the order of
-   * their keys (made in the worker), batch by batch as the store writes them.
+   * The baseline's rows: every contract of the snapshot, then every finding, each in the order
+   * of their keys, made in the worker page by page as the store writes them.
    */
-  private async *baselineRows(
-    snapshot: GraphSnapshot,
-    view: View,
-  ): AsyncGenerator<HistoryRows> {
-    const refs = [...snapshot.entities.keys()];
-    const nextRefs = await this.order(refs);
-    for (let p = nextRefs(CONTRACTS); p.length; p = nextRefs(CONTRACTS)) {
-      const changes: ContractChange[] = [];
-      for (const j of p) {
-        const hash = view.hash(refs[j]);
-        if (hash) changes.push({ ref: refs[j], after: hash });
-      }
-      const contracts = await this.contractRows(NOTHING, view, changes, true);
-      if (contracts.length) yield { contracts, findings: [] };
-    }
-    const ids = snapshot.items.findingIds;
-    const nextIds = await this.order(ids);
-    for (let p = nextIds(FINDINGS); p.length; p = nextIds(FINDINGS)) {
-      const changes = p.map(j => ({ id: ids[j], stored: false, open: true }));
-      const findings = await this.findingRows(NOTHING, view, changes, true);
-      yield { contracts: [], findings };
+  private async *baselineRows(id: number): AsyncGenerator<HistoryRows> {
+    for (;;) {
+      const page = await this.worker.historyRows(id, BASELINE_PAGE_BYTES);
+      const { contracts, findings } = historyRows(page);
+      yield { contracts: contracts as ContractRow[], findings };
+      if (page.done) return;
     }
   }
 

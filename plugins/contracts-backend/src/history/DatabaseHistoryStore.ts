@@ -67,9 +67,32 @@ interface DecisionEventRow {
 
 const lower = (ref: string) => ref.toLowerCase();
 
-function chunks<T>(list: T[], size = CHUNK): T[][] {
+/** Text per insert: a statement of contracts' JSON (≈ 1 kB each) built and bound in a short task. */
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * `list` in chunks of at most `size` items and (with `bytes`: each item's size) about
+ * {@link CHUNK_BYTES} (at least one item). Rows of 200 contracts made statements whose building
+ * (knex) and binding (pg) took 27 ms of a task in bench:scale's 100k recompute window.
+ */
+function chunks<T>(
+  list: T[],
+  size = CHUNK,
+  bytes?: (item: T) => number,
+): T[][] {
   const out: T[][] = [];
-  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  let part: T[] = [];
+  let sum = 0;
+  for (const item of list) {
+    if (part.length >= size || (part.length && sum >= CHUNK_BYTES)) {
+      out.push(part);
+      part = [];
+      sum = 0;
+    }
+    part.push(item);
+    if (bytes) sum += bytes(item);
+  }
+  if (part.length) out.push(part);
   return out;
 }
 
@@ -328,8 +351,8 @@ export class DatabaseHistoryStore {
 
   /**
    * Inserts the new rows of `contracts` and `findings` (those without `before`) where no replica
-   * inserted them first: the keys inserted. Every statement is of at most {@link CHUNK} rows (its
-   * building and binding, on this thread, a short task).
+   * inserted them first: the keys inserted. Every statement is of at most {@link CHUNK} rows and
+   * about {@link CHUNK_BYTES} of JSON (its building and binding, on this thread, a short task).
    */
   private async insertNew(
     trx: Knex.Transaction,
@@ -338,7 +361,7 @@ export class DatabaseHistoryStore {
   ) {
     const insertedRefs = new Set<string>();
     const newContracts = contracts.filter(c => !c.before && c.after);
-    for (const part of chunks(newContracts)) {
+    for (const part of chunks(newContracts, CHUNK, c => c.after!.json.length)) {
       const inserted = await trx(ENTITIES)
         .insert(
           part.map(c => ({
@@ -354,7 +377,7 @@ export class DatabaseHistoryStore {
     }
     const insertedFindings = new Set<string>();
     const newFindings = findings.filter(f => !f.before && f.after);
-    for (const part of chunks(newFindings)) {
+    for (const part of chunks(newFindings, CHUNK, f => f.after!.json.length)) {
       const inserted = await trx(FINDINGS)
         .insert(
           part.map(f => ({
@@ -453,7 +476,7 @@ export class DatabaseHistoryStore {
     if (!events.length) return { events: 0 };
     const [row] = await trx(CHANGES).insert({ at }).returning('id');
     const changeId = Number(typeof row === 'object' ? row.id : row);
-    for (const part of chunks(events)) {
+    for (const part of chunks(events, CHUNK, e => e.body.length)) {
       await trx(EVENTS).insert(part.map(e => ({ ...e, change_id: changeId })));
     }
     return { changeId, events: events.length };

@@ -112,13 +112,20 @@ export function prepareHistory(
     key: string,
   ) => { contract?: EntityContract; contractHash?: string } | undefined,
 ): PreparedHistory {
+  return placed(rowsOf(work, own));
+}
+
+/** `rows` as the worker answers them: their strings one after the other in one text. */
+export function placed(rows: {
+  contracts: Array<ContractRow | null>;
+  findings: FindingRow[];
+}): PreparedHistory {
   let text = '';
   const place = (json: string): Place => {
     const start = text.length;
     text += json;
     return [start, text.length];
   };
-  const rows = rowsOf(work, own);
   const contracts = rows.contracts.map(
     c =>
       c && {
@@ -133,6 +140,27 @@ export function prepareHistory(
     body: place(f.body),
   }));
   return { text, contracts, findings };
+}
+
+/** A baseline's row of an entity's contract. */
+export function baselineContract(
+  key: string,
+  contract: EntityContract,
+): ContractRow {
+  const [hash, json] = strippedJson(contract);
+  return { ref: key, after: { hash, json }, body: NO_CHANGES };
+}
+
+/** A baseline's row of an open finding (no event: no body). */
+export function baselineFinding(finding: HistoryFinding | Finding): FindingRow {
+  const f = toHistoryFinding(finding);
+  return {
+    id: f.id,
+    consumer: f.consumer.toLowerCase(),
+    provider: f.provider.toLowerCase(),
+    after: { evidence: f.evidence, json: JSON.stringify(f) },
+    body: '',
+  };
 }
 
 /** The rows of a prepared answer, their strings sliced from its text. */

@@ -1,6 +1,12 @@
 import {
+  type Finding,
+  parseEntityContract,
+} from '@backstage-contracts/plugin-contracts-common';
+import { hashContract } from './contractChanges';
+import { historyRows, prepareHistory } from './historyWork';
+import {
   type ComparedState,
-  StoredComparisons,
+  HistorySessions,
   storedChanges,
 } from './storedComparison';
 
@@ -15,7 +21,9 @@ const state = (
       h === null ? {} : { contractHash: h },
     ]),
   ),
-  findings: () => Object.entries(findings),
+  findings: Object.entries(findings).map(
+    ([id, evidence]) => ({ id, evidence } as Finding),
+  ),
 });
 
 describe('storedChanges', () => {
@@ -55,16 +63,17 @@ describe('storedChanges', () => {
   });
 });
 
-describe('StoredComparisons', () => {
+describe('HistorySessions', () => {
   it('compares the pages handed to it, answers in pages, and gives up once the state moved on', () => {
-    const comparisons = new StoredComparisons();
-    let current = true;
+    let current = 'one';
     const snapshot = state({ a: 'h1', b: 'h2', c: 'h3' }, { f: 'e' });
-    const id = comparisons.begin(() => (current ? snapshot : undefined))!;
-    comparisons.stored(id, 'contracts', ['a'], ['h0']);
-    comparisons.stored(id, 'contracts', ['b'], ['h2']);
-    const first = comparisons.changes(id, 2);
-    expect(first).toEqual({
+    const sessions = new HistorySessions((at: string) =>
+      at === current ? snapshot : undefined,
+    );
+    const id = sessions.compare('one')!;
+    sessions.stored(id, 'contracts', ['a'], ['h0']);
+    sessions.stored(id, 'contracts', ['b'], ['h2']);
+    expect(sessions.changes(id, 2)).toEqual({
       contracts: [
         { ref: 'a', before: 'h0', after: 'h1' },
         { ref: 'c', after: 'h3' },
@@ -73,20 +82,91 @@ describe('StoredComparisons', () => {
       done: false,
     });
     // (once compared, what was compared is read to the end)
-    current = false;
-    expect(comparisons.changes(id, 2)).toEqual({
+    current = 'two';
+    expect(sessions.changes(id, 2)).toEqual({
       contracts: [],
       findings: [{ id: 'f', stored: false, open: true }],
       done: true,
     });
-    expect(() => comparisons.changes(id, 2)).toThrow(/no history comparison/);
+    expect(() => sessions.changes(id, 2)).toThrow(/no history compare/);
     // a state that moved on: none begun, or none compared
-    expect(comparisons.begin(() => undefined)).toBeUndefined();
-    current = true;
-    const other = comparisons.begin(() => (current ? snapshot : undefined))!;
-    current = false;
-    expect(comparisons.changes(other, 10)).toBeUndefined();
-    comparisons.end(other);
-    expect(() => comparisons.stored(other, 'findings', [], [])).toThrow();
+    expect(sessions.compare('one')).toBeUndefined();
+    expect(sessions.baseline('one')).toBeUndefined();
+    const other = sessions.compare('two')!;
+    current = 'three';
+    expect(sessions.changes(other, 10)).toBeUndefined();
+    sessions.end(other);
+    expect(() => sessions.stored(other, 'findings', [], [])).toThrow();
+  });
+
+  it("writes the baseline's rows in pages of about the bytes asked, in the order of their keys, as prepareHistory does", () => {
+    const contract = (p95: number) =>
+      parseEntityContract('component:default/x', [
+        {
+          file: 'sla.yaml',
+          text: `provides:\n  - operation: handle\n    latency:\n      current: p50=10ms, p95=${p95}ms\n`,
+        },
+      ]).contract;
+    const entities = new Map<string, { contract?: any }>();
+    for (let i = 0; i < 30; i++) {
+      entities.set(`component:default/svc-${(i * 7) % 30}`, {
+        contract: contract(100 + i),
+      });
+    }
+    entities.set('component:default/none', {});
+    const finding = (i: number) =>
+      ({
+        id: `f-${(i * 11) % 20}`,
+        rule: 'latency-budget',
+        severity: 'error',
+        consumer: 'Component:default/A',
+        provider: 'component:default/b',
+        subject: 'handle',
+        title: 't',
+        expected: 'e',
+        actual: `a ${i}`,
+        evidence: `ev-${i}`,
+        message: 'not kept',
+      } as unknown as Finding);
+    const findings = Array.from({ length: 20 }, (_, i) => finding(i));
+    const sessions = new HistorySessions(() => ({ entities, findings }));
+    const id = sessions.baseline(undefined)!;
+    const pages = [];
+    for (;;) {
+      const page = sessions.rows(id, 1000);
+      pages.push(historyRows(page));
+      if (page.done) break;
+    }
+    // several pages, each of at least one row and about 1,000 bytes of JSON at most beyond its last
+    expect(pages.length).toBeGreaterThan(3);
+    const contracts = pages.flatMap(p => p.contracts);
+    const found = pages.flatMap(p => p.findings);
+    const keys = contracts.map(c => c!.ref);
+    expect(keys).toEqual([...keys].sort());
+    expect(keys).toHaveLength(30);
+    expect(found.map(f => f.id)).toEqual(
+      findings.map(f => f.id).sort((a, b) => Number(a > b) - Number(a < b)),
+    );
+    // the rows the baseline wrote before, from the snapshot's texts
+    const before = historyRows(
+      prepareHistory(
+        {
+          contracts: keys.map(k => ({
+            key: k,
+            after: {
+              hash: hashContract(entities.get(k)!.contract),
+              entity: JSON.stringify({ contract: entities.get(k)!.contract }),
+            },
+          })),
+          findings: found.map(f => ({
+            after: JSON.stringify(findings.find(x => x.id === f.id)),
+          })),
+          baseline: true,
+        },
+        () => undefined,
+      ),
+    );
+    expect(contracts).toEqual(before.contracts);
+    expect(found).toEqual(before.findings);
   });
 });

@@ -4,10 +4,20 @@
  * the stored state page by page and hands each page on, then reads back only what differs. At
  * 100k entities the comparison on the main thread (the stored state loaded into maps, then a pass
  * over both) was a 180-430 ms task at a restart. Pure: the recorder runs it itself when there is
- * no worker.
+ * no worker. The baseline's rows are made here as well, of the snapshot's state, page by page.
  */
-import type { EntityContract } from '@backstage-contracts/plugin-contracts-common';
+import type {
+  EntityContract,
+  Finding,
+} from '@backstage-contracts/plugin-contracts-common';
 import { hashContract } from './contractChanges';
+import {
+  baselineContract,
+  baselineFinding,
+  placed,
+  type PreparedHistory,
+} from './historyWork';
+import type { ContractRow, FindingRow, HistoryFinding } from './types';
 
 /**
  * A contract that differs between the stored state and the snapshot: its hash stored (`before`;
@@ -38,27 +48,13 @@ export interface StoredChanges {
 /** A page of {@link StoredChanges}; `done`: the last. */
 export type StoredChangesPage = StoredChanges & { done: boolean };
 
-/** The snapshot's state as compared: its entities (by key) and its open findings' evidence. */
+/** The snapshot's state as compared: its entities (by key) and its open findings. */
 export interface ComparedState {
   entities: ReadonlyMap<
     string,
     { contract?: EntityContract; contractHash?: string }
   >;
-  /** Each open finding's id and evidence hash. */
-  findings(): Iterable<[string, string]>;
-}
-
-/** The state of these entities and findings (a transfer's), as compared. */
-export function sentState(
-  entities: ComparedState['entities'],
-  findings: ReadonlyArray<{ id: string; evidence: string }>,
-): ComparedState {
-  return {
-    entities,
-    *findings() {
-      for (const f of findings) yield [f.id, f.evidence];
-    },
-  };
+  findings: ReadonlyArray<Finding | HistoryFinding>;
 }
 
 /** The stored state's pairs as read: per page, its keys and their hashes. */
@@ -102,7 +98,7 @@ export function storedChanges(
     const now = hashOf(entity);
     if (now) contracts.push({ ref, after: now });
   }
-  const open = new Map(state.findings());
+  const open = new Map(state.findings.map(f => [f.id, f.evidence]));
   const findings: FindingChange[] = [];
   for (const [ids, evidence] of stored.findings) {
     ids.forEach((id, i) => {
@@ -120,36 +116,73 @@ export function storedChanges(
   return { contracts, findings };
 }
 
-/**
- * Comparisons in progress, by id: each holds the stored pages handed to it until its changes are
- * asked for, then those until read. `state()` (given at `begin`) is the snapshot's state, or
- * undefined once the state here has moved on from it (the comparison is then given up: the
- * recorder compares the next snapshot).
- */
-export class StoredComparisons {
-  private readonly sessions = new Map<
-    number,
-    {
+/** The baseline's rows of a snapshot, in pages: its contracts, then its findings. */
+export type BaselinePage = PreparedHistory & { done: boolean };
+
+type Session =
+  | {
+      kind: 'compare';
       state: () => ComparedState | undefined;
       stored: { contracts: Pages; findings: Pages };
       changes?: StoredChanges;
       /** How many of `changes`' contracts and findings were read. */
       read: [number, number];
     }
-  >();
+  | {
+      kind: 'baseline';
+      contracts: Array<[string, EntityContract]>;
+      findings: ReadonlyArray<Finding | HistoryFinding>;
+      /** How many of them were written. */
+      read: [number, number];
+    };
+
+/**
+ * The history's work on a snapshot's state where that state is (the analysis worker: `key` is
+ * the snapshot's computedAt; here: the snapshot), by session: a comparison with the stored state
+ * (`compare`: the stored pages handed to it until its changes are asked for, then those until
+ * read), or the baseline's rows (`baseline`: the entities and findings taken when it begins,
+ * written page by page). `stateOf(key)` is undefined once the state here has moved on from the
+ * snapshot's: nothing begins (the recorder takes the next snapshot), and a comparison is given
+ * up.
+ */
+export class HistorySessions<K> {
+  private readonly sessions = new Map<number, Session>();
   private next = 1;
 
-  /** A new comparison with `state`; undefined when there is none (moved on). */
-  begin(state: () => ComparedState | undefined): number | undefined {
-    if (!state()) return undefined;
-    const id = this.next++;
-    this.sessions.set(id, {
-      state,
+  constructor(
+    private readonly stateOf: (key: K) => ComparedState | undefined,
+  ) {}
+
+  /** A comparison with the stored state begins: its id; undefined when moved on. */
+  compare = (key: K): number | undefined => {
+    if (!this.stateOf(key)) return undefined;
+    return this.add({
+      kind: 'compare',
+      state: () => this.stateOf(key),
       stored: { contracts: [], findings: [] },
       read: [0, 0],
     });
-    return id;
-  }
+  };
+
+  /**
+   * The baseline's rows begin: the entities with a contract and the findings, each in the order
+   * of their keys (by code units, as the store writes them; a sort of 100k refs took 46-94 ms
+   * of a thread), taken now. Its id; undefined when moved on.
+   */
+  baseline = (key: K): number | undefined => {
+    const state = this.stateOf(key);
+    if (!state) return undefined;
+    const contracts: Array<[string, EntityContract]> = [];
+    for (const [k, e] of state.entities) {
+      if (e.contract) contracts.push([k, e.contract]);
+    }
+    return this.add({
+      kind: 'baseline',
+      contracts: contracts.sort(byKey(([k]) => k)),
+      findings: [...state.findings].sort(byKey(f => f.id)),
+      read: [0, 0],
+    });
+  };
 
   /** A page of the stored state's pairs. */
   stored = (
@@ -158,7 +191,7 @@ export class StoredComparisons {
     keys: string[],
     hashes: string[],
   ): void => {
-    this.session(id).stored[kind].push([keys, hashes]);
+    this.session(id, 'compare').stored[kind].push([keys, hashes]);
   };
 
   /**
@@ -166,7 +199,7 @@ export class StoredComparisons {
    * when the state has moved on from the snapshot's.
    */
   changes = (id: number, max: number): StoredChangesPage | undefined => {
-    const session = this.session(id);
+    const session = this.session(id, 'compare');
     if (!session.changes) {
       const state = session.state();
       if (!state) return undefined;
@@ -188,14 +221,50 @@ export class StoredComparisons {
     return { contracts, findings, done };
   };
 
-  /** The comparison is given up (or done). */
+  /**
+   * The baseline's next rows, about `bytes` of JSON (at least one row; a page the main thread
+   * receives, and the store writes, in short tasks); `done` with the last.
+   */
+  rows = (id: number, bytes: number): BaselinePage => {
+    const session = this.session(id, 'baseline');
+    const { read } = session;
+    const out: { contracts: ContractRow[]; findings: FindingRow[] } = {
+      contracts: [],
+      findings: [],
+    };
+    let size = 0;
+    while (size < bytes && read[0] < session.contracts.length) {
+      const [k, contract] = session.contracts[read[0]++];
+      const row = baselineContract(k, contract);
+      out.contracts.push(row);
+      size += row.after!.json.length;
+    }
+    while (size < bytes && read[1] < session.findings.length) {
+      const row = baselineFinding(session.findings[read[1]++]);
+      out.findings.push(row);
+      size += row.after!.json.length;
+    }
+    const done =
+      read[0] === session.contracts.length &&
+      read[1] === session.findings.length;
+    if (done) this.sessions.delete(id);
+    return { ...placed(out), done };
+  };
+
+  /** The session is given up (or done). */
   end = (id: number): void => {
     this.sessions.delete(id);
   };
 
-  private session(id: number) {
+  private add(session: Session): number {
+    const id = this.next++;
+    this.sessions.set(id, session);
+    return id;
+  }
+
+  private session<T extends Session['kind']>(id: number, kind: T) {
     const session = this.sessions.get(id);
-    if (!session) throw new Error(`no history comparison ${id}`);
-    return session;
+    if (session?.kind !== kind) throw new Error(`no history ${kind} ${id}`);
+    return session as Extract<Session, { kind: T }>;
   }
 }

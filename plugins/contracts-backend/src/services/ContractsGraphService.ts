@@ -727,7 +727,12 @@ export class ContractsGraphService {
         snapshot.computedAt
           ? this.host.call('historyBegin', snapshot.computedAt)
           : undefined,
+      historyBaseline: async snapshot =>
+        snapshot.computedAt
+          ? this.host.call('historyBaseline', snapshot.computedAt)
+          : undefined,
       historyStored: (...args) => this.host.call('historyStored', ...args),
+      historyRows: (id, bytes) => this.host.call('historyRows', id, bytes),
       historyChanges: (id, max) => this.host.call('historyChanges', id, max),
       historyEnd: id => this.host.call('historyEnd', id),
     };

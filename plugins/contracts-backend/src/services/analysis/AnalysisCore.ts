@@ -20,7 +20,7 @@ import {
 } from '../../database/snapshotEncoding';
 import { hashContract } from '../../history/contractChanges';
 import { historyOrder, prepareHistory } from '../../history/historyWork';
-import { sentState, StoredComparisons } from '../../history/storedComparison';
+import { HistorySessions } from '../../history/storedComparison';
 import {
   contractSourcesOf,
   entityToSummary,
@@ -307,17 +307,18 @@ export class AnalysisCore implements AnalysisMethods {
   prepareHistory: AnalysisMethods['prepareHistory'] = work =>
     prepareHistory(work, k => this.entities.get(k));
   historyOrder = historyOrder;
-  // (against the state last transferred: its entities are these until the next transfer)
-  private readonly comparisons = new StoredComparisons();
-  historyBegin = (computedAt: string) =>
-    this.comparisons.begin(() => {
-      const sent = this.base();
-      if (sent?.computedAt !== computedAt) return undefined;
-      return sentState(this.entities, sent.findings);
-    });
-  historyStored = this.comparisons.stored;
-  historyChanges = this.comparisons.changes;
-  historyEnd = this.comparisons.end;
+  // (of the state last transferred, while it is the snapshot's: computed at `computedAt`)
+  private readonly history = new HistorySessions((computedAt: string) => {
+    const sent = this.base();
+    if (sent?.computedAt !== computedAt) return undefined;
+    return { entities: this.entities, findings: sent.findings };
+  });
+  historyBegin = this.history.compare;
+  historyBaseline = this.history.baseline;
+  historyStored = this.history.stored;
+  historyChanges = this.history.changes;
+  historyRows = this.history.rows;
+  historyEnd = this.history.end;
 
   graphJson(
     computedAt: string,

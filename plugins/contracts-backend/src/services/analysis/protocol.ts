@@ -12,7 +12,10 @@ import type {
 } from '@backstage-contracts/plugin-contracts-common';
 import type { HistoryWork, PreparedHistory } from '../../history/historyWork';
 import type { StateDigest } from '../../history/stateDigest';
-import type { StoredChangesPage } from '../../history/storedComparison';
+import type {
+  BaselinePage,
+  StoredChangesPage,
+} from '../../history/storedComparison';
 
 /**
  * What the analysis worker and the main thread say to each other. Everything here is plain
@@ -269,12 +272,14 @@ export interface AnalysisMethods {
   /** The order of these keys (history/historyWork.ts): their indices, sorted by code units. */
   historyOrder(keys: string[]): Uint32Array;
   /**
-   * A comparison of the state last transferred with the stored history begins
-   * (history/storedComparison.ts): its id; undefined when that transfer is not the one computed
-   * at `computedAt` (the worker has moved on). The stored pairs follow (`historyStored`), then
+   * The history's work on the state last transferred (history/storedComparison.ts), while that
+   * transfer is the one computed at `computedAt` (else undefined: the worker has moved on). A
+   * comparison with the stored history begins: the stored pairs follow (`historyStored`), then
    * the changes are read (`historyChanges`: undefined once the worker has moved on).
    */
   historyBegin(computedAt: string): number | undefined;
+  /** The baseline's rows begin: read page by page (`historyRows`), of about `bytes` each. */
+  historyBaseline(computedAt: string): number | undefined;
   historyStored(
     id: number,
     kind: 'contracts' | 'findings',
@@ -282,6 +287,7 @@ export interface AnalysisMethods {
     hashes: string[],
   ): void;
   historyChanges(id: number, max: number): StoredChangesPage | undefined;
+  historyRows(id: number, bytes: number): BaselinePage;
   historyEnd(id: number): void;
   /**
    * The last transfer's nodes and edges as UTF-8 JSON (`{"nodes":[…],"edges":[…]}`) and its
