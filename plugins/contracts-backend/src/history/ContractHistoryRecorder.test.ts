@@ -620,7 +620,7 @@ async function received(
 describe.each(postgres.eachSupportedId())(
   "a replica's first graph on %p",
   id => {
-    it('is told the same as the stored state by their digests, without loading it; a different one is compared', async () => {
+    it("is told the same as the stored state by their digests, without loading it (a follower's next full graph: without walking it); a different one is compared", async () => {
       const knex = await postgres.init(id);
       const store = await DatabaseHistoryStore.create({
         database: mockServices.database({ knex }),
@@ -648,6 +648,27 @@ describe.each(postgres.eachSupportedId())(
       // (its contracts, then its findings)
       expect(load).toHaveBeenCalledTimes(2);
       expect((await store.list(RISK, { limit: 10 })).items).toMatchObject([
+        { contracts: [{ changes: [{ from: '300ms', to: '400ms' }] }] },
+      ]);
+      // a replica that follows: its next full graph is one another replica recorded already,
+      // told by the digests without walking it; one unlike the stored state is compared
+      const follower = recorder();
+      await follower.record(
+        await received({ [RISK]: sla(400) }, [latency(400)]),
+      );
+      const same = await received({ [RISK]: sla(400) }, [latency(400)]);
+      const entities = new Map(same.entities);
+      entities[Symbol.iterator] = () => {
+        throw new Error('walked');
+      };
+      await follower.record({ ...same, entities });
+      // (walked as the one before when the next is compared)
+      delete (entities as Partial<typeof entities>)[Symbol.iterator];
+      await follower.record(
+        await received({ [RISK]: sla(500) }, [latency(500)]),
+      );
+      expect((await store.list(RISK, { limit: 10 })).items).toMatchObject([
+        { contracts: [{ changes: [{ from: '400ms', to: '500ms' }] }] },
         { contracts: [{ changes: [{ from: '300ms', to: '400ms' }] }] },
       ]);
     });

@@ -244,11 +244,8 @@ export class ContractHistoryRecorder {
         // is compared with it (the first of this replica: in full, in the worker)
         if (!(await store.hasBaseline())) return;
       }
-      // a restart's usual case: the stored state is this snapshot's (told by their digests,
-      // made in SQL and in the worker: neither is loaded nor walked here)
-      const digest = snapshot.items.stateDigest;
-      const stored = digest && (await store.stateDigest());
-      if (digest && stored && sameDigest(digest, stored)) {
+      // a restart's usual case: the stored state is this snapshot's
+      if (await this.storedIs(snapshot)) {
         recorded();
         return;
       }
@@ -278,11 +275,28 @@ export class ContractHistoryRecorder {
       changes.since.entities === this.previousContent.entities
         ? changes
         : undefined;
+    // a full snapshot (a replica that follows adopts each the computing one persisted): when
+    // the stored state is already its own (that replica recorded it), nothing is walked
+    if (!only && (await this.storedIs(snapshot))) {
+      recorded();
+      return;
+    }
     const rows = await this.diff(this.previous, current, only);
     if (rows.contracts.length || rows.findings.length) {
       await store.record(at, rows);
     }
     recorded();
+  }
+
+  /**
+   * Whether the stored state is `snapshot`'s, told by their digests (made in SQL and in the
+   * worker: neither is loaded nor walked here); false where the store has none (SQLite) or the
+   * snapshot none (a delta's).
+   */
+  private async storedIs(snapshot: GraphSnapshot): Promise<boolean> {
+    const digest = snapshot.items.stateDigest;
+    const stored = digest && (await this.options.store.stateDigest());
+    return Boolean(digest && stored && sameDigest(digest, stored));
   }
 
   private get worker(): HistoryWorker {
