@@ -5,16 +5,20 @@
  * request ids on retry against stable idempotency keys, freshness and access needs the
  * providers do not meet).
  *
- * In one run it prints:
- * - parse floor: reading every file of the catalog and parsing it with `yaml`
- *   (`parseAllDocuments` + `toJS`), in this process, no entity or contract logic;
- * - the CLI's whole run (spawned, start-up included: `contracts check DIR --format json`), its
- *   CPU time when /usr/bin/time is there, and the CLI's own phases (CONTRACTS_CLI_TIMINGS=1):
- *   reading the catalog, parsing contracts, the engine, building the report (decisions applied,
- *   findings sorted) and writing it;
+ * In each run it prints:
+ * - parse floor: a process that lists every file of the catalog, reads it and parses it with
+ *   `yaml` (`parseAllDocuments` + `toJS`), no entity or contract logic; spawned as the CLI is
+ *   (start-up included, a cold JIT and a fresh heap for both);
+ * - the CLI's whole run (spawned, start-up included: `contracts check DIR --format json`, its
+ *   report written to a file), and the CLI's own phases (CONTRACTS_CLI_TIMINGS=1): reading the
+ *   catalog, parsing contracts, the engine, building the report (decisions applied, findings
+ *   sorted) and writing it; CPU times (user + system) when /usr/bin/time is there;
  * - the ratios: whole CLI / parse floor (target ≤ 1.5), engine and report shares of the run.
+ * Floor and CLI run back to back, the floor first in odd runs and second in even ones; with
+ * more than one run, the medians follow (of each run's ratio: both halves of a ratio share
+ * what the machine was doing then).
  *
- *   yarn bench:findings [--entities 10000] [--runs 2] [--keep] [--sources] [--dir <folder>]
+ *   yarn bench:findings [--entities 10000] [--runs 3] [--keep] [--sources] [--dir <folder>]
  *
  * It bundles the CLI first (`yarn bundle`), as `yarn bench` does; `--sources` runs the
  * TypeScript sources through tsx instead.
@@ -24,7 +28,6 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { bundleCli, isFreshBundle } from '../src/bundle';
 
 function arg(name: string, fallback: number): number {
@@ -33,7 +36,7 @@ function arg(name: string, fallback: number): number {
 }
 
 const ENTITIES = arg('entities', 10_000);
-const RUNS = arg('runs', 2);
+const RUNS = arg('runs', 3);
 const KEEP = process.argv.includes('--keep');
 const SOURCES = process.argv.includes('--sources');
 const DIR = process.argv.includes('--dir')
@@ -158,35 +161,33 @@ function generate(dir: string): void {
   }
 }
 
-/** Every YAML file under `dir`. */
-function yamlFiles(dir: string, out: string[] = []): string[] {
+/**
+ * The floor, run as a process of its own (as the CLI is: both start cold, with fresh heaps):
+ * lists the YAML files under the folder, reads each and parses it with `yaml`
+ * (`parseAllDocuments` + `toJS`), no entity or contract logic.
+ */
+const FLOOR_SCRIPT = `
+const fs = require('node:fs');
+const path = require('node:path');
+const { parseAllDocuments } = require(process.argv[1]);
+function yamlFiles(dir, out) {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) yamlFiles(p, out);
-    else if (/\.ya?ml$/.test(e.name)) out.push(p);
+    else if (/\\.ya?ml$/.test(e.name)) out.push(p);
   }
   return out;
 }
-
-/** Reads and YAML-parses every file (the floor), in ms. */
-function parseFloor(dir: string): { ms: number; cpuS: number; files: number } {
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  const files = yamlFiles(dir);
-  let docs = 0;
-  for (const file of files) {
-    for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
-      if (doc.toJS()) docs++;
-    }
+const files = yamlFiles(process.argv[2], []);
+let docs = 0;
+for (const file of files) {
+  for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
+    if (doc.toJS()) docs++;
   }
-  if (docs === 0) throw new Error('no YAML document parsed');
-  const cpu = process.cpuUsage(cpu0);
-  return {
-    ms: performance.now() - t0,
-    cpuS: (cpu.user + cpu.system) / 1e6,
-    files: files.length,
-  };
 }
+if (docs === 0) throw new Error('no YAML document parsed');
+process.stdout.write(JSON.stringify({ files: files.length }));
+`;
 
 const load = () =>
   `load ${os
@@ -194,15 +195,62 @@ const load = () =>
     .map(l => l.toFixed(2))
     .join(' ')} on ${os.cpus().length} cores`;
 
-interface CliRun {
+interface Timed {
   wallMs: number;
   cpuS?: number;
+  stderr: string;
+}
+
+/**
+ * Runs a command (spawned, start-up included) with its stdout into `out`, and times it: wall
+ * time from here, CPU time (user + system) from /usr/bin/time when it is there.
+ */
+function timed(command: string[], out: string, env = process.env): Timed {
+  const useTime = fs.existsSync('/usr/bin/time');
+  const fd = fs.openSync(out, 'w');
+  try {
+    const t0 = performance.now();
+    const run = spawnSync(
+      useTime ? '/usr/bin/time' : command[0],
+      useTime ? ['-f', 'cpu %U %S', ...command] : command.slice(1),
+      { stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', env },
+    );
+    const wallMs = performance.now() - t0;
+    if (run.status !== 0) {
+      throw new Error(
+        `${path.basename(command[1])} exited ${run.status}: ${run.stderr}`,
+      );
+    }
+    const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(run.stderr ?? '');
+    return {
+      wallMs,
+      cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined,
+      stderr: run.stderr ?? '',
+    };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Reads and YAML-parses every file (the floor). */
+function parseFloor(dir: string, out: string): Timed & { files: number } {
+  const yaml = require.resolve('yaml');
+  const run = timed([process.execPath, '-e', FLOOR_SCRIPT, yaml, dir], out);
+  return { ...run, files: JSON.parse(fs.readFileSync(out, 'utf8')).files };
+}
+
+interface CliRun extends Timed {
   phases: Record<string, number>;
   findings: number;
   ran?: string;
 }
 
-function runCli(dir: string): CliRun {
+/**
+ * `contracts check DIR --format json`, its report written to a file (as a CI job keeps it;
+ * the CLI writes a pipe as fast as its reader drains it, and this process's reading would
+ * then be part of the measure).
+ */
+function runCli(dir: string, out: string): CliRun {
   const bin = path.resolve(__dirname, '../bin/contracts');
   const env = {
     ...process.env,
@@ -219,28 +267,16 @@ function runCli(dir: string): CliRun {
     '--fail-on',
     'never',
   ];
-  const timed = fs.existsSync('/usr/bin/time');
-  const t0 = performance.now();
-  const out = spawnSync(
-    timed ? '/usr/bin/time' : command[0],
-    timed ? ['-f', 'cpu %U %S', ...command] : command.slice(1),
-    { maxBuffer: 2 * 1024 * 1024 * 1024, encoding: 'utf8', env },
-  );
-  const wallMs = performance.now() - t0;
-  if (out.status !== 0) {
-    throw new Error(`contracts check exited ${out.status}: ${out.stderr}`);
-  }
-  const cpu = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(out.stderr ?? '');
-  const timings = /^timings \((\w+)\): (.*)$/m.exec(out.stderr ?? '');
+  const run = timed(command, out, env);
+  const timings = /^timings \((\w+)\): (.*)$/m.exec(run.stderr);
   const phases: Record<string, number> = {};
   for (const part of timings?.[2]?.split(', ') ?? []) {
     const m = /^(.*) (\d+) ms$/.exec(part);
     if (m) phases[m[1]] = Number(m[2]);
   }
-  const report = JSON.parse(out.stdout);
+  const report = JSON.parse(fs.readFileSync(out, 'utf8'));
   return {
-    wallMs,
-    cpuS: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined,
+    ...run,
     phases,
     findings: report.findings.length,
     ran: timings?.[1],
@@ -249,10 +285,30 @@ function runCli(dir: string): CliRun {
 
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+interface Row {
+  floorMs: number;
+  cliMs: number;
+  wallRatio: number;
+  cpuRatio?: number;
+  engineShare: number;
+  reportShare: number;
+}
+
 async function main() {
   if (!SOURCES) await bundleCli();
   const dir =
     DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'contracts-findings-'));
+  const scratch = fs.mkdtempSync(
+    path.join(os.tmpdir(), 'contracts-findings-out-'),
+  );
+  const out = path.join(scratch, 'stdout');
+  const rows: Row[] = [];
   try {
     if (!DIR) {
       const t = performance.now();
@@ -264,42 +320,86 @@ async function main() {
       );
     }
     for (let r = 1; r <= RUNS; r++) {
-      // floor and CLI back to back, so that both see the same neighbours on a shared machine
+      // floor and CLI back to back, so that both see the same neighbours on a shared machine;
+      // which goes first alternates, so that neither is always the one after a quiet moment
       if (!SOURCES && !isFreshBundle()) await bundleCli();
       const before = load();
-      const floor = parseFloor(dir);
-      const cli = runCli(dir);
+      let floor: ReturnType<typeof parseFloor>;
+      let cli: CliRun;
+      if (r % 2) {
+        floor = parseFloor(dir, out);
+        cli = runCli(dir, out);
+      } else {
+        cli = runCli(dir, out);
+        floor = parseFloor(dir, out);
+      }
       const engine = cli.phases.engine ?? NaN;
       const report =
         (cli.phases['build report'] ?? 0) + (cli.phases.write ?? 0);
+      const row: Row = {
+        floorMs: floor.wallMs,
+        cliMs: cli.wallMs,
+        wallRatio: cli.wallMs / floor.wallMs,
+        cpuRatio:
+          cli.cpuS !== undefined && floor.cpuS !== undefined
+            ? cli.cpuS / floor.cpuS
+            : undefined,
+        engineShare: engine / cli.wallMs,
+        reportShare: report / cli.wallMs,
+      };
+      rows.push(row);
       console.log(
-        `run ${r} (${cli.ran ?? '?'}; ${before}): ${cli.findings} findings (${(
+        `run ${r} (${cli.ran ?? '?'}; ${
+          r % 2 ? 'floor first' : 'CLI first'
+        }; ${before}): ${cli.findings} findings (${(
           cli.findings / ENTITIES
         ).toFixed(1)} per entity)\n` +
-          `  parse floor (yaml, ${floor.files} files): ${s(
-            floor.ms,
-          )} wall, ${floor.cpuS.toFixed(2)} s CPU\n` +
-          `  CLI whole run: ${s(cli.wallMs)} wall = ${(
-            cli.wallMs / floor.ms
-          ).toFixed(2)}× the floor (target ≤ 1.5×)${
-            cli.cpuS !== undefined
-              ? `; ${cli.cpuS.toFixed(2)} s CPU = ${(
-                  cli.cpuS / floor.cpuS
-                ).toFixed(2)}× the floor's CPU`
+          `  parse floor (yaml, ${floor.files} files, spawned): ${s(
+            floor.wallMs,
+          )} wall${
+            floor.cpuS !== undefined ? `, ${floor.cpuS.toFixed(2)} s CPU` : ''
+          }\n` +
+          `  CLI whole run: ${s(cli.wallMs)} wall = ${row.wallRatio.toFixed(
+            2,
+          )}× the floor (target ≤ 1.5×)${
+            cli.cpuS !== undefined && row.cpuRatio !== undefined
+              ? `; ${cli.cpuS.toFixed(2)} s CPU = ${row.cpuRatio.toFixed(
+                  2,
+                )}× the floor's CPU`
               : ''
           }\n` +
-          `  engine: ${s(engine)} (${((100 * engine) / cli.wallMs).toFixed(
+          `  engine: ${s(engine)} (${(100 * row.engineShare).toFixed(
             0,
           )} %), report (build + write): ${s(report)} (${(
-            (100 * report) /
-            cli.wallMs
+            100 * row.reportShare
           ).toFixed(0)} %)\n` +
           `  phases: ${Object.entries(cli.phases)
             .map(([p, ms]) => `${p} ${ms} ms`)
             .join(', ')}`,
       );
     }
+    if (rows.length > 1) {
+      const cpu = rows.flatMap(r => (r.cpuRatio === undefined ? [] : [r]));
+      console.log(
+        `median of ${rows.length} runs (${load()}): floor ${s(
+          median(rows.map(r => r.floorMs)),
+        )}, CLI ${s(median(rows.map(r => r.cliMs)))}; CLI / floor ${median(
+          rows.map(r => r.wallRatio),
+        ).toFixed(2)}× wall (runs ${rows
+          .map(r => r.wallRatio.toFixed(2))
+          .join(', ')})${
+          cpu.length
+            ? `, ${median(cpu.map(r => r.cpuRatio!)).toFixed(2)}× CPU`
+            : ''
+        }; engine ${(100 * median(rows.map(r => r.engineShare))).toFixed(
+          0,
+        )} %, report ${(100 * median(rows.map(r => r.reportShare))).toFixed(
+          0,
+        )} %`,
+      );
+    }
   } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
     if (!KEEP && !DIR) fs.rmSync(dir, { recursive: true, force: true });
   }
 }
