@@ -107,10 +107,20 @@ describe('HistorySessions', () => {
           text: `provides:\n  - operation: handle\n    latency:\n      current: p50=10ms, p95=${p95}ms\n`,
         },
       ]).contract;
-    const entities = new Map<string, { contract?: any }>();
+    // (as an adopted snapshot's: the contract parsed when read, its hash a column)
+    const parsed = { n: 0 };
+    const entities = new Map<
+      string,
+      { contract?: any; contractHash?: string }
+    >();
     for (let i = 0; i < 30; i++) {
+      const c = contract(100 + i);
       entities.set(`component:default/svc-${(i * 7) % 30}`, {
-        contract: contract(100 + i),
+        contractHash: hashContract(c),
+        get contract() {
+          parsed.n++;
+          return c;
+        },
       });
     }
     entities.set('component:default/none', {});
@@ -131,10 +141,15 @@ describe('HistorySessions', () => {
     const findings = Array.from({ length: 20 }, (_, i) => finding(i));
     const sessions = new HistorySessions(() => ({ entities, findings }));
     const id = sessions.baseline(undefined)!;
+    expect(parsed.n).toBe(0);
     const pages = [];
     for (;;) {
       const page = sessions.rows(id, 1000);
       pages.push(historyRows(page));
+      // (each contract read as its page is made)
+      expect(parsed.n).toBe(
+        Math.min(30, pages.flatMap(p => p.contracts).length),
+      );
       if (page.done) break;
     }
     // several pages, each of at least one row and about 1,000 bytes of JSON at most beyond its last

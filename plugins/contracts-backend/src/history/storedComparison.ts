@@ -48,12 +48,15 @@ export interface StoredChanges {
 /** A page of {@link StoredChanges}; `done`: the last. */
 export type StoredChangesPage = StoredChanges & { done: boolean };
 
+/** An entity as compared: its contract (parsed when read) and the contract's hash. */
+type Entity = {
+  readonly contract?: EntityContract;
+  readonly contractHash?: string;
+};
+
 /** The snapshot's state as compared: its entities (by key) and its open findings. */
 export interface ComparedState {
-  entities: ReadonlyMap<
-    string,
-    { contract?: EntityContract; contractHash?: string }
-  >;
+  entities: ReadonlyMap<string, Entity>;
   findings: ReadonlyArray<Finding | HistoryFinding>;
 }
 
@@ -61,7 +64,7 @@ export interface ComparedState {
 type Pages = Array<[string[], string[]]>;
 
 /** An entity's contract hash, as the worker made it (or made here for one made without). */
-function hashOf(stored: { contract?: EntityContract; contractHash?: string }) {
+function hashOf(stored: Entity) {
   if ('contractHash' in stored) return stored.contractHash;
   return stored.contract && hashContract(stored.contract);
 }
@@ -130,7 +133,7 @@ type Session =
     }
   | {
       kind: 'baseline';
-      contracts: Array<[string, EntityContract]>;
+      contracts: Array<[string, Entity]>;
       findings: ReadonlyArray<Finding | HistoryFinding>;
       /** How many of them were written. */
       read: [number, number];
@@ -172,10 +175,9 @@ export class HistorySessions<K> {
   baseline = (key: K): number | undefined => {
     const state = this.stateOf(key);
     if (!state) return undefined;
-    const contracts: Array<[string, EntityContract]> = [];
-    for (const [k, e] of state.entities) {
-      if (e.contract) contracts.push([k, e.contract]);
-    }
+    // (an adopted snapshot's contracts are parsed as their pages are written)
+    const contracts: Array<[string, Entity]> = [];
+    for (const [k, e] of state.entities) if (hashOf(e)) contracts.push([k, e]);
     return this.add({
       kind: 'baseline',
       contracts: contracts.sort(byKey(([k]) => k)),
@@ -234,8 +236,8 @@ export class HistorySessions<K> {
     };
     let size = 0;
     while (size < bytes && read[0] < session.contracts.length) {
-      const [k, contract] = session.contracts[read[0]++];
-      const row = baselineContract(k, contract);
+      const [k, entity] = session.contracts[read[0]++];
+      const row = baselineContract(k, entity.contract!);
       out.contracts.push(row);
       size += row.after!.json.length;
     }
