@@ -3,6 +3,15 @@
  *
  *   yarn bench:snapshot [--entities 10000] [--cache FILE] [--codecs gzip,br,zstd1,zstd3]
  *                       [--runs 1] [--postgres postgresql://postgres@127.0.0.1:5432] [--no-sqlite]
+ *   yarn bench:snapshot --export [--entities 10000] [--runs 3] [--profile FILE]
+ *
+ * With --export, only the computing replica's export after a publish: an AnalysisCore (the
+ * worker's code, run on the bench's own thread) computes the generated catalog, then
+ * `exportSnapshot('zstd')` (as SnapshotSync persists) runs --runs times: its time, the thread's
+ * CPU time (the worker's core) and the process's (the thread pool's zstd and the GC's helper
+ * threads included), and the sha1 of the uncompressed bytes without its times (the same
+ * before and after a change that keeps the format). With --profile FILE, a CPU profile of the last export only
+ * (`yarn bench:summary FILE`).
  *
  * The snapshot is the one the plugin persists (format 3, services/analysis/persisted.ts): a
  * generated catalog of N components with inline contracts (src/__testUtils__/generatedCatalog.ts)
@@ -38,7 +47,9 @@
 import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import { knex as createKnex, type Knex } from 'knex';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -58,6 +69,7 @@ import {
   type GraphSnapshot,
 } from '../src/services/ContractsGraphService';
 import { adoptStored } from '../src/services/analysis/adopt';
+import { AnalysisCore } from '../src/services/analysis/AnalysisCore';
 import { createAnalysisHost } from '../src/services/analysis/AnalysisHost';
 import { receiveTransfer } from '../src/services/analysis/receive';
 import { entitiesOf } from '../src/services/analysis/lazyEntity';
@@ -73,6 +85,8 @@ const CACHE = arg('cache');
 const RUNS = Number(arg('runs') ?? 1);
 const POSTGRES = arg('postgres');
 const SQLITE = !process.argv.includes('--no-sqlite');
+const EXPORT = process.argv.includes('--export');
+const PROFILE = arg('profile');
 
 /** A compression compared: its name, how it compresses, and the encoding it is stored as. */
 interface Codec {
@@ -352,7 +366,83 @@ async function storeRoundTrip(
   await db.destroy();
 }
 
+/**
+ * The computing replica's export after a publish (see the header): the worker's code on this
+ * thread, so that its busy time and a profile of it are the export's alone.
+ */
+async function exportPhase() {
+  const core = new AnalysisCore({ engineConfig: {}, rules: defaultRules });
+  const t = performance.now();
+  // (the catalog let go before the export: the worker does not hold it)
+  const header = (() => {
+    const entities = generatedEntities(N);
+    core.beginFull();
+    for (let i = 0; i < entities.length; i += 500) {
+      core.loadPage(entities.slice(i, i + 500));
+    }
+    return core.commitFull(new Date().toISOString())!;
+  })();
+  for (let i = 0; i < header.parts; i++) await core.pull(header.id, i);
+  core.release(header.id);
+  console.log(
+    `${N} entities computed and transferred in ${ms(
+      performance.now() - t,
+    )} (${load()})`,
+  );
+  const plain = Buffer.from((await core.exportSnapshot('identity'))!.bytes);
+  // (without its times: the same state makes the same digest)
+  const line = plain.indexOf(0x0a);
+  const {
+    computedAt: _c,
+    lastSuccessAt: _l,
+    ...head
+  } = JSON.parse(plain.subarray(0, line).toString());
+  const sha1 = createHash('sha1')
+    .update(JSON.stringify(head))
+    .update(plain.subarray(line))
+    .digest('hex');
+  console.log(
+    `uncompressed ${mb(
+      plain.length,
+    )}, sha1 without its times ${sha1}; heap ${mb(
+      process.memoryUsage().heapUsed,
+    )}`,
+  );
+  const runs = Math.max(RUNS, 1);
+  for (let i = 0; i < runs; i++) {
+    const profile = PROFILE && i === runs - 1 ? new Session() : undefined;
+    if (profile) {
+      profile.connect();
+      await profile.post('Profiler.enable');
+      await profile.post('Profiler.start');
+    }
+    const thread = process.threadCpuUsage();
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const exported = (await core.exportSnapshot('zstd'))!;
+    const wall = performance.now() - started;
+    const threadUsed = process.threadCpuUsage(thread);
+    const used = process.cpuUsage(cpu);
+    if (profile) {
+      const { profile: written } = await profile.post('Profiler.stop');
+      writeFileSync(PROFILE!, JSON.stringify(written));
+      profile.disconnect();
+    }
+    console.log(
+      `export ${i + 1}/${runs} (zstd): ${ms(wall)}, thread CPU ${ms(
+        (threadUsed.user + threadUsed.system) / 1000,
+      )}, process CPU ${ms((used.user + used.system) / 1000)}: ${mb(
+        exported.sizeBytes,
+      )} -> ${mb(exported.bytes.length)} (${load()})`,
+    );
+  }
+}
+
 async function main() {
+  if (EXPORT) {
+    await exportPhase();
+    return;
+  }
   const raw = await snapshotBytes();
   console.log(
     `compression     stored     ratio   compress  decompress  (${load()})`,

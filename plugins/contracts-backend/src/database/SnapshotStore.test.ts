@@ -10,6 +10,7 @@ import {
   encodeBody,
   SnapshotStore,
 } from './SnapshotStore';
+import { bodyWriter } from './snapshotEncoding';
 
 jest.setTimeout(60_000);
 
@@ -76,6 +77,34 @@ describe('snapshot bodies', () => {
       (await decodeBody(twoMembers, 'gzip')).equals(Buffer.concat([a, b])),
     ).toBe(true);
   });
+
+  it.each(['zstd', 'gzip', 'br', 'identity'] as const)(
+    'compresses a body written in pieces (%s) as its whole, and refuses one not of its size',
+    async encoding => {
+      const raw = Buffer.concat([randomBytes(5 << 20), body(2)]);
+      const writer = bodyWriter(encoding, raw.length);
+      for (let at = 0; at < raw.length; at += 100_000) {
+        // (a copy: the writer holds what it is given until it has compressed it)
+        await writer.write(Buffer.from(raw.subarray(at, at + 100_000)));
+      }
+      const stored = await writer.end();
+      expect((await decodeBody(stored, encoding)).equals(raw)).toBe(true);
+      // a zstd frame states its size, as encodeBody's does
+      expect(encoding === 'zstd' ? stored.readUInt32LE(6) : raw.length).toBe(
+        raw.length,
+      );
+      const short = bodyWriter(encoding, 10);
+      await short.write(Buffer.from('123456789'));
+      await expect(short.end()).rejects.toThrow(
+        'a snapshot body written is not of its size (10 bytes)',
+      );
+      const long = bodyWriter(encoding, 10);
+      await long.write(Buffer.from('123456789'));
+      expect(() => long.write(Buffer.from('ab'))).toThrow(
+        'a snapshot body written is not of its size (10 bytes)',
+      );
+    },
+  );
 
   it('refuses an encoding it does not know, by name', async () => {
     await expect(decodeBody(Buffer.from('x'), 'lz4')).rejects.toThrow(

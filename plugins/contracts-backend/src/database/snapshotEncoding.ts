@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
@@ -72,6 +73,108 @@ export async function encodeBody(
       });
     default:
       return body;
+  }
+}
+
+/** A body written in pieces, compressed as they come (see {@link bodyWriter}). */
+export interface BodyWriter {
+  /**
+   * Writes the next bytes (held until compressed: not to be changed); a promise: wait for it
+   * before the next write.
+   */
+  write(bytes: Uint8Array): Promise<void> | undefined;
+  /** The body as stored, once every byte is written. */
+  end(): Promise<Buffer>;
+}
+
+/**
+ * The input the compressor holds before a write waits: written pieces are compressed on the
+ * thread pool while the next are made.
+ */
+const PENDING = 4 << 20;
+
+const wrongSize = (size: number) =>
+  `a snapshot body written is not of its size (${size} bytes)`;
+
+/**
+ * Compresses a body of `size` bytes as its pieces are written, as {@link encodeBody} compresses
+ * it whole (the same encodings and settings; the zstd frame says its size): the body is never
+ * whole in memory. Identity: the bytes gathered into one buffer of `size`. Fails when the
+ * pieces do not add up to `size`.
+ */
+export function bodyWriter(
+  encoding: SnapshotEncoding,
+  size: number,
+): BodyWriter {
+  let written = 0;
+  const count = (bytes: Uint8Array) => {
+    written += bytes.length;
+    if (written > size) throw new Error(wrongSize(size));
+  };
+  if (encoding !== 'gzip' && encoding !== 'br' && encoding !== 'zstd') {
+    const body = Buffer.allocUnsafeSlow(size);
+    return {
+      write(bytes) {
+        count(bytes);
+        body.set(bytes, written - bytes.length);
+        return undefined;
+      },
+      end: async () => {
+        if (written !== size) throw new Error(wrongSize(size));
+        return body;
+      },
+    };
+  }
+  const stream = compressor(encoding, size);
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.on('error', reject);
+  });
+  done.catch(() => {}); // (a failure is thrown by the write that waits, or by end)
+  return {
+    write(bytes) {
+      count(bytes);
+      return stream.write(bytes)
+        ? undefined
+        : once(stream, 'drain').then(() => {});
+    },
+    end() {
+      if (written !== size) {
+        stream.destroy();
+        return Promise.reject(new Error(wrongSize(size)));
+      }
+      stream.end();
+      return done;
+    },
+  };
+}
+
+/** A stream that compresses a body of `size` bytes as encodeBody does. */
+function compressor(encoding: 'gzip' | 'br' | 'zstd', size: number): Transform {
+  const options = { chunkSize: CHUNK, writableHighWaterMark: PENDING };
+  switch (encoding) {
+    case 'gzip':
+      return zlib.createGzip({ ...options, level: 6 });
+    case 'br':
+      return zlib.createBrotliCompress({
+        ...options,
+        params: {
+          [zlib.constants.BROTLI_PARAM_QUALITY]: 4,
+          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: size,
+        },
+      });
+    default:
+      if (!maybe.createZstdCompress) throw new Error(NO_ZSTD);
+      return maybe.createZstdCompress({
+        ...options,
+        pledgedSrcSize: size,
+        params: {
+          [zlib.constants.ZSTD_c_compressionLevel]: 1,
+          [zlib.constants.ZSTD_c_checksumFlag]: 1,
+        },
+      });
   }
 }
 

@@ -14,10 +14,7 @@ import {
   type Observation,
   parseEntityContract,
 } from '@backstage-contracts/plugin-contracts-common';
-import {
-  encodeBody,
-  type SnapshotEncoding,
-} from '../../database/snapshotEncoding';
+import type { SnapshotEncoding } from '../../database/snapshotEncoding';
 import { hashContract } from '../../history/contractChanges';
 import { historyOrder, prepareHistory } from '../../history/historyWork';
 import { HistorySessions } from '../../history/storedComparison';
@@ -45,13 +42,15 @@ import {
   entityDigest,
   type EntityJson,
   entityWire,
+  fullPieces,
   PartWriter,
 } from './partWriter';
 import {
-  encodeSnapshot,
   ENTITY_PARSE_VERSION,
+  exportSnapshot,
   InOrder,
   type SnapshotDocument,
+  type SnapshotSource,
 } from './persisted';
 import { IncomingSnapshot } from './arriving';
 import { SentRows } from './sentRows';
@@ -367,38 +366,23 @@ export class AnalysisCore implements AnalysisMethods {
   async exportSnapshot(
     encoding = 'identity',
   ): Promise<ExportedSnapshot | undefined> {
-    const doc = this.persisted();
-    if (!doc) return undefined;
-    const bytes = encodeSnapshot(doc);
-    const stored = await encodeBody(
-      Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      encoding as SnapshotEncoding,
-    );
-    return {
-      // its own memory (handed over to the main thread; a small one can be a pooled view)
-      bytes:
-        stored.byteOffset === 0 &&
-        stored.byteLength === stored.buffer.byteLength
-          ? stored
-          : new Uint8Array(stored),
-      sizeBytes: bytes.byteLength,
-      computedAt: doc.head.computedAt,
-      lastSuccessAt: doc.head.lastSuccessAt,
-    };
+    const source = this.persisted();
+    return source && exportSnapshot(source, encoding as SnapshotEncoding);
   }
 
-  /** The last transferred snapshot as persisted: as adopted, or a full transfer's pieces. */
-  private persisted(): SnapshotDocument | undefined {
+  /**
+   * The last transferred snapshot as persisted: as adopted, or a full transfer's pieces, made
+   * as they are written of the state as it is now (its entities' list taken: the writing waits
+   * for the compression meanwhile, and other calls change the state).
+   */
+  private persisted(): SnapshotSource | undefined {
     this.settle();
-    if (this.adopted) return this.adopted;
+    const adopted = this.adopted;
+    if (adopted) return { head: adopted.head, pieces: () => adopted.parts };
     const sent = this.sent;
     if (!sent) return undefined;
-    const writer = new PartWriter();
-    for (const [k, e] of this.entities) writer.addEntity(entityWire(k, e));
-    for (const x of sent.findings) writer.add('f', JSON.stringify(x));
-    for (const x of sent.nodes) writer.add('n', JSON.stringify(x));
-    for (const x of sent.edges) writer.add('e', JSON.stringify(x));
-    const { computedAt, lastSuccessAt } = sent;
+    const entities = [...this.entities];
+    const { findings, nodes, edges, computedAt, lastSuccessAt } = sent;
     return {
       head: {
         format: PERSISTED_SNAPSHOT_FORMAT,
@@ -406,7 +390,7 @@ export class AnalysisCore implements AnalysisMethods {
         lastSuccessAt,
         parse: ENTITY_PARSE_VERSION,
       },
-      parts: writer.finish(),
+      pieces: () => fullPieces(entities, { f: findings, n: nodes, e: edges }),
     };
   }
 

@@ -1,6 +1,6 @@
 import { defaultRules } from '@backstage-contracts/plugin-contracts-common';
 import { generatedEntities } from '../../__testUtils__/generatedCatalog';
-import { encodeBody } from '../../database/snapshotEncoding';
+import { decodeBody, encodeBody } from '../../database/snapshotEncoding';
 import { AnalysisCore, callCore } from './AnalysisCore';
 import { type AnalysisHost, wireText } from './AnalysisHost';
 import { adoptStored } from './adopt';
@@ -164,6 +164,29 @@ describe('adopting a persisted snapshot as its stored pieces come', () => {
     await expect(pullAll(host, header.id, header.parts)).rejects.toThrow(
       /wrong length \(\d+ bytes, its head says \d+\)/,
     );
+  });
+});
+
+describe('exporting the snapshot', () => {
+  it('exports the state as it was when the export began, whatever the state does meanwhile', async () => {
+    const { core, raw } = await computed();
+    const exporting = core.exportSnapshot('zstd');
+    // while it compresses (its pieces made again as they are written): an entity goes
+    const header = core.applyChanges(
+      ['component:default/svc-1'],
+      '2026-12-07T10:05:00.000Z',
+    );
+    expect(header?.removed).toEqual(['component:default/svc-1']);
+    const exported = (await exporting)!;
+    expect(
+      (await decodeBody(Buffer.from(exported.bytes), 'zstd')).equals(raw),
+    ).toBe(true);
+    expect(exported.sizeBytes).toBe(raw.length);
+    // and the next export is of the new state
+    const next = (await core.exportSnapshot('identity'))!;
+    expect(
+      decodeSnapshot(next.bytes, PERSISTED_SNAPSHOT_FORMAT).head.entities,
+    ).toBe(59);
   });
 });
 

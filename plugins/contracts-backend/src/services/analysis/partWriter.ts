@@ -16,7 +16,7 @@ const PART_CHARS = 256 * 1024;
  * edges as one JSON document, entities as strings of their own (read when first used).
  */
 export class PartWriter {
-  private readonly parts: TransferPart[] = [];
+  private parts: TransferPart[] = [];
   private fields = new Map<string, string[]>();
   private entities: EntityWire[] = [];
   private entityJson: string[] = [];
@@ -64,10 +64,45 @@ export class PartWriter {
     this.size = 0;
   }
 
+  /** How many pieces are cut and not taken yet. */
+  get cuts(): number {
+    return this.parts.length;
+  }
+
+  /** The pieces cut since the last take (the writer lets them go). */
+  take(): TransferPart[] {
+    const parts = this.parts;
+    this.parts = [];
+    return parts;
+  }
+
+  /** The pieces not taken yet, the last one cut now. */
   finish(): TransferPart[] {
     this.cut();
-    return this.parts;
+    return this.take();
   }
+}
+
+/**
+ * The pieces of a full transfer of these entities and items, made one at a time as asked for
+ * (a persisted snapshot's: persisted.ts writeSnapshot): only the piece being made is held.
+ */
+export function* fullPieces(
+  entities: Iterable<[string, StoredEntity]>,
+  items: Record<'f' | 'n' | 'e', readonly object[]>,
+): Generator<TransferPart, void, undefined> {
+  const writer = new PartWriter();
+  for (const [k, e] of entities) {
+    writer.addEntity(entityWire(k, e));
+    if (writer.cuts) yield* writer.take();
+  }
+  for (const field of ['f', 'n', 'e'] as const) {
+    for (const item of items[field]) {
+      writer.add(field, JSON.stringify(item));
+      if (writer.cuts) yield* writer.take();
+    }
+  }
+  yield* writer.finish();
 }
 
 /** An entity as written into a piece: EntityWire with its JSON in place of where it ends. */

@@ -4,6 +4,7 @@ import {
   InOrder,
   openSnapshot,
   type SnapshotDocument,
+  writeSnapshot,
 } from './persisted';
 
 const doc: SnapshotDocument = {
@@ -83,5 +84,56 @@ describe('the persisted snapshot', () => {
     expect(() => decodeSnapshot(longer, 3)).toThrow(
       'a persisted snapshot of the wrong length',
     );
+  });
+
+  it('writes piece by piece the bytes it writes whole, its head first, each piece made twice', async () => {
+    const written: Buffer[] = [];
+    let sized = 0;
+    let made = 0;
+    const size = await writeSnapshot(
+      {
+        head: doc.head,
+        pieces: () => {
+          made++;
+          return doc.parts;
+        },
+      },
+      n => {
+        sized = n;
+        return { write: bytes => void written.push(Buffer.from(bytes)) };
+      },
+    );
+    const whole = Buffer.from(encodeSnapshot(doc));
+    expect(Buffer.concat(written).equals(whole)).toBe(true);
+    expect([size, sized]).toEqual([whole.length, whole.length]);
+    // the head, then one write per piece
+    const opened = openSnapshot(whole, 3);
+    const start = whole.indexOf(0x0a) + 1;
+    const ends = Array.from({ length: opened.parts }, (_, i) => opened.end(i));
+    expect(written.map(b => b.length)).toEqual([
+      start,
+      ...ends.map((end, i) => end - (i ? ends[i - 1] : start)),
+    ]);
+    expect(made).toBe(2);
+  });
+
+  it('fails when the pieces made the second time are not those of the first', async () => {
+    const write = (second: SnapshotDocument['parts']) => {
+      let calls = 0;
+      return writeSnapshot(
+        {
+          head: doc.head,
+          pieces: () => (calls++ ? second : doc.parts),
+        },
+        () => ({ write: () => undefined }),
+      );
+    };
+    const changed = doc.parts.map(p => ({ ...p }));
+    changed[2] = { ...changed[2], entityJson: '{"x":1}' };
+    const message =
+      "a persisted snapshot's pieces changed while it was written";
+    await expect(write(changed)).rejects.toThrow(message);
+    await expect(write(doc.parts.slice(0, 2))).rejects.toThrow(message);
+    await expect(write([...doc.parts, doc.parts[1]])).rejects.toThrow(message);
   });
 });
