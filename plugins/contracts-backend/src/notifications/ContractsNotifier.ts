@@ -216,7 +216,7 @@ export class ContractsNotifier {
             });
           });
         }
-        const evidence = items.evidence[row];
+        const evidence = items.evidence.at(row);
         for (const d of decisions.forFinding(id)) {
           if (d.status !== 'accepted' || d.evidenceHash === evidence) continue;
           fresh.set(`reopened:${d.id}:${evidence}`, () => {

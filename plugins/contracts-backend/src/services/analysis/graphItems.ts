@@ -11,6 +11,7 @@ import {
   type StateDigest,
 } from '../../history/stateDigest';
 import type { PulledPart, TransferPart } from './protocol';
+import { TextColumn } from './textColumn';
 
 /** The severities, by their code in {@link GraphItems.findingSeverity}. */
 export const SEVERITIES: readonly Severity[] = [
@@ -291,6 +292,13 @@ export class RowBuilder {
   }
 }
 
+/** The ids of an entity's findings: one as itself, more as an array (see GraphItems). */
+export type FindingIds = string | readonly string[];
+
+/** `ids` as {@link FindingIds}. */
+export const asFindingIds = (ids: readonly string[]): FindingIds =>
+  ids.length === 1 ? ids[0] : ids;
+
 /**
  * A served snapshot's findings, nodes and edges ({@link JsonRows}), with what its reads need
  * without parsing them: findings by id and by entity, nodes by ref (and whether each has a
@@ -306,7 +314,7 @@ export class GraphItems {
     readonly edges: JsonRows<GraphEdge>,
     /** Per finding row: its id and evidence hash. */
     readonly findingIds: readonly string[],
-    readonly evidence: readonly string[],
+    readonly evidence: TextColumn,
     /**
      * Per finding row: its severity (the index in {@link SEVERITIES}) and flags ({@link FindingFlag}):
      * what reads every finding's (the notifier, the whole report's counts) without parsing it.
@@ -317,9 +325,11 @@ export class GraphItems {
     readonly findingRowIndex: ReadonlyMap<string, number>,
     /**
      * Lower-cased entity ref → the ids of its findings (consumer or provider), in order: ids, not
-     * rows, so that a delta whose rows move keeps the entries of the entities it did not change.
+     * rows, so that a delta whose rows move keeps the entries of the entities it did not change;
+     * one id as itself (most entities with findings have one: an array each was twice as many
+     * heap objects for the main thread's GCs to mark).
      */
-    readonly findingIdsByEntity: ReadonlyMap<string, readonly string[]>,
+    readonly findingIdsByEntity: ReadonlyMap<string, FindingIds>,
     /** Per node row: its lower-cased ref, and 1 when it has a contract. */
     readonly nodeKeys: readonly string[],
     readonly nodeHasContract: Uint8Array,
@@ -339,7 +349,7 @@ export class GraphItems {
       JsonRows.empty(),
       JsonRows.empty(),
       [],
-      [],
+      TextColumn.of([]),
       new Uint8Array(0),
       new Uint8Array(0),
       new Map(),
@@ -390,20 +400,21 @@ export class GraphItems {
   /** The evidence hash of the finding of this id. */
   evidenceOf(id: string): string | undefined {
     const row = this.findingRowIndex.get(id);
-    return row === undefined ? undefined : this.evidence[row];
+    return row === undefined ? undefined : this.evidence.at(row);
   }
 
   /** The findings where this entity (lower-cased ref) is consumer or provider, in order. */
   findingsOf(ref: string): Finding[] {
-    const ids = this.findingIdsByEntity.get(ref);
-    return ids
-      ? ids.map(id => this.findings.at(this.findingRowIndex.get(id)!))
-      : [];
+    return this.findingIdsOf(ref).map(id =>
+      this.findings.at(this.findingRowIndex.get(id)!),
+    );
   }
 
   /** The ids of {@link findingsOf}. */
   findingIdsOf(ref: string): string[] {
-    return [...(this.findingIdsByEntity.get(ref) ?? [])];
+    const ids = this.findingIdsByEntity.get(ref);
+    if (ids === undefined) return [];
+    return typeof ids === 'string' ? [ids] : [...ids];
   }
 
   hasFindings(ref: string): boolean {

@@ -85,7 +85,7 @@ function readings(s: GraphSnapshot) {
     ]),
     byRow: result.findings.map((_, row) => [
       items.findingIds[row],
-      items.evidence[row],
+      items.evidence.at(row),
       items.severity(row),
       items.findingFlags[row],
     ]),

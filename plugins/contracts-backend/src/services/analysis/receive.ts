@@ -6,6 +6,7 @@ import type { GraphSnapshot } from '../ContractsGraphService';
 import type { AnalysisHost } from './AnalysisHost';
 import {
   ByteColumn,
+  asFindingIds,
   followArray,
   GraphItems,
   isSameRows,
@@ -24,6 +25,7 @@ import { entitiesOf } from './lazyEntity';
 import { OverlayMap } from './overlayMap';
 import { RowIndex } from './rowIndex';
 import { SlotMap } from './slotMap';
+import { TextColumn } from './textColumn';
 import type {
   PulledPart,
   StoredEntity,
@@ -142,7 +144,7 @@ class Added {
       this.nodes.rows(this.texts),
       this.edges.rows(this.texts),
       this.findingIds,
-      this.evidence,
+      TextColumn.of(this.evidence),
       this.findingSeverity.values(),
       this.findingFlags.values(),
       findingRow,
@@ -180,7 +182,7 @@ export function itemsOf(result: AnalysisResult): GraphItems {
 interface ByEntity {
   slots: Map<string, number>;
   keys: string[];
-  lists: string[][];
+  lists: Array<string | string[]>;
 }
 
 /**
@@ -198,11 +200,14 @@ function addId(
     const key = keyOf(k);
     byEntity.slots.set(key, byEntity.keys.length);
     byEntity.keys.push(key);
-    byEntity.lists.push([id]);
+    byEntity.lists.push(id);
     return;
   }
+  // (one id as itself: see GraphItems.findingIdsByEntity)
   const list = byEntity.lists[slot];
-  if (list[list.length - 1] !== id) list.push(id);
+  if (typeof list === 'string') {
+    if (list !== id) byEntity.lists[slot] = [list, id];
+  } else if (list[list.length - 1] !== id) list.push(id);
 }
 
 /** Keys → rows, the previous one when no row moved (./rowIndex.ts: O(the delta's runs)). */
@@ -252,7 +257,9 @@ function followDelta(
     previous.findingIdsByEntity,
     delta.findingsByEntity
       .filter(([, list]) => list.length)
-      .map(([k, list]) => [k, list.map(r => findingIds[r])] as const),
+      .map(
+        ([k, list]) => [k, asFindingIds(list.map(r => findingIds[r]))] as const,
+      ),
     delta.findingsByEntity.filter(([, list]) => !list.length).map(([k]) => k),
     SlotMap.compact,
   );
@@ -265,7 +272,7 @@ function followDelta(
     rows(previous.nodes, ready.nodes),
     rows(previous.edges, ready.edges),
     findingIds,
-    followArray(runs.findings, previous.evidence, added.evidence),
+    previous.evidence.followed(runs.findings, added.evidence),
     ready.findingSeverity ?? previous.findingSeverity,
     ready.findingFlags ?? previous.findingFlags,
     rowIndex(
