@@ -139,10 +139,17 @@ export async function exportSnapshot(
   encoding: SnapshotEncoding,
 ): Promise<ExportedSnapshot> {
   let body: ReturnType<typeof bodyWriter> | undefined;
-  const sizeBytes = await writeSnapshot(
-    source,
-    size => (body = bodyWriter(encoding, size)),
-  );
+  let sizeBytes;
+  try {
+    sizeBytes = await writeSnapshot(
+      source,
+      size => (body = bodyWriter(encoding, size)),
+    );
+  } catch (error) {
+    // (its compressor let go: a body short of its size is ended as failed)
+    body?.end().catch(() => {});
+    throw error;
+  }
   const stored = await body!.end();
   return {
     // its own memory (handed over to the main thread; a small one can be a pooled view)
