@@ -4,6 +4,7 @@ import type {
   SnapshotChanges,
   StoredEntity,
 } from '../services/ContractsGraphService';
+import type { AnalysisHost } from '../services/analysis/AnalysisHost';
 import { entityHashes } from '../services/analysis/entityTable';
 import { LazyEntity } from '../services/analysis/lazyEntity';
 import { hashContract } from './contractChanges';
@@ -78,6 +79,27 @@ export interface HistoryWorker {
   ): Promise<StoredChangesPage | undefined>;
   historyRows(id: number, bytes: number): Promise<BaselinePage>;
   historyEnd(id: number): Promise<void>;
+}
+
+/** The same work in the analysis worker of `host`, which has the contracts parsed. */
+export function historyWorkerIn(host: AnalysisHost): HistoryWorker {
+  return {
+    prepareHistory: work => host.call('prepareHistory', work),
+    historyOrder: keys => host.call('historyOrder', keys),
+    // (the worker's state is the snapshot's while its last transfer is the snapshot's)
+    historyBegin: async snapshot =>
+      snapshot.computedAt
+        ? host.call('historyBegin', snapshot.computedAt)
+        : undefined,
+    historyBaseline: async snapshot =>
+      snapshot.computedAt
+        ? host.call('historyBaseline', snapshot.computedAt)
+        : undefined,
+    historyStored: (...args) => host.call('historyStored', ...args),
+    historyRows: (id, bytes) => host.call('historyRows', id, bytes),
+    historyChanges: (id, max) => host.call('historyChanges', id, max),
+    historyEnd: id => host.call('historyEnd', id),
+  };
 }
 
 /** The same work on this thread: for a recorder without a worker (tests). */

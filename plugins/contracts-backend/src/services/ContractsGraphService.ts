@@ -28,7 +28,10 @@ import type {
   StoredEntity,
   TransferHeader,
 } from './analysis/protocol';
-import type { HistoryWorker } from '../history/ContractHistoryRecorder';
+import {
+  type HistoryWorker,
+  historyWorkerIn,
+} from '../history/ContractHistoryRecorder';
 import { GraphItems } from './analysis/graphItems';
 import { type ReceivedSnapshot, receiveTransfer } from './analysis/receive';
 import { adoptStored, type StoredSnapshotBytes } from './analysis/adopt';
@@ -719,23 +722,7 @@ export class ContractsGraphService {
 
   /** The history's work (history/historyWork.ts) in the worker, which has the contracts parsed. */
   historyWorker(): HistoryWorker {
-    return {
-      prepareHistory: work => this.host.call('prepareHistory', work),
-      historyOrder: keys => this.host.call('historyOrder', keys),
-      // (the worker's state is the snapshot's while its last transfer is the snapshot's)
-      historyBegin: async snapshot =>
-        snapshot.computedAt
-          ? this.host.call('historyBegin', snapshot.computedAt)
-          : undefined,
-      historyBaseline: async snapshot =>
-        snapshot.computedAt
-          ? this.host.call('historyBaseline', snapshot.computedAt)
-          : undefined,
-      historyStored: (...args) => this.host.call('historyStored', ...args),
-      historyRows: (id, bytes) => this.host.call('historyRows', id, bytes),
-      historyChanges: (id, max) => this.host.call('historyChanges', id, max),
-      historyEnd: id => this.host.call('historyEnd', id),
-    };
+    return historyWorkerIn(this.host);
   }
 
   /**
