@@ -243,7 +243,10 @@ export class ByteColumn {
 }
 
 /** `a`, or a copy of it with room for `n` items (at least twice its length). */
-function reserve<A extends Uint8Array | Uint32Array>(a: A, n: number): A {
+export function reserve<A extends Uint8Array | Uint32Array | Int32Array>(
+  a: A,
+  n: number,
+): A {
   if (n <= a.length) return a;
   const b = new (a.constructor as new (length: number) => A)(
     Math.max(n, a.length * 2),

@@ -3,6 +3,7 @@ import type {
   EntityContract,
   EntitySummary,
 } from '@backstage-contracts/plugin-contracts-common';
+import { reserve } from './graphItems';
 import type { StoredEntity, TransferPart } from './protocol';
 
 /**
@@ -172,12 +173,7 @@ export class IntColumn {
 
   /** Room for `n` more values. */
   reserve(n: number) {
-    if (this.length + n <= this.values.length) return;
-    const more = new Int32Array(
-      Math.max(this.length + n, this.values.length * 2),
-    );
-    more.set(this.values.subarray(0, this.length));
-    this.values = more;
+    this.values = reserve(this.values, this.length + n);
   }
 
   push(value: number) {
