@@ -9,6 +9,7 @@ import {
   IntColumn,
   LazyEntity,
 } from './lazyEntity';
+import { ReadonlyMapBase } from './readonlyMapBase';
 import { SlotIndex } from './slotMap';
 
 /** The text of a piece no row reads any longer. */
@@ -27,12 +28,14 @@ const NO_TEXT: EntityText = { json: '', meta: '' };
  * keep their places (a row gone is marked, not moved) — a copy of its numbers (a memcpy) and
  * O(changed) otherwise, no Map of every key made again.
  */
-export class EntityTable implements ReadonlyMap<string, StoredEntity> {
+export class EntityTable extends ReadonlyMapBase<string, StoredEntity> {
   private constructor(
     private readonly columns: EntityColumns,
     private readonly index: SlotIndex<string>,
     readonly size: number,
-  ) {}
+  ) {
+    super();
+  }
 
   /** The table of `columns`, row `i` the entity of `index`'s slot `i` (every row held). */
   static of(columns: EntityColumns, index: SlotIndex<string>): EntityTable {
@@ -78,25 +81,6 @@ export class EntityTable implements ReadonlyMap<string, StoredEntity> {
         yield [index.keyAt(row), columns.contractHash(row)];
       }
     }
-  }
-
-  *values(): MapIterator<StoredEntity> {
-    for (const [, v] of this.entries()) yield v;
-  }
-
-  [Symbol.iterator](): MapIterator<[string, StoredEntity]> {
-    return this.entries();
-  }
-
-  forEach(
-    fn: (
-      value: StoredEntity,
-      key: string,
-      map: ReadonlyMap<string, StoredEntity>,
-    ) => void,
-    thisArg?: unknown,
-  ): void {
-    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
   }
 
   /**

@@ -1,3 +1,5 @@
+import { ReadonlyMapBase } from './readonlyMapBase';
+
 /** What one delta changed: keys set, and keys deleted (none of them set). */
 export interface OverlayLevel<K, V> {
   changed: ReadonlyMap<K, V>;
@@ -29,7 +31,7 @@ export type Compact<K, V> = (
  * either point (a Map copied and overlays merged were 46.6 + 19.9 ms of a delta's task for the
  * findings by entity at 100k, `yarn bench:recompute --entities 100000 --change 1 --notifier`).
  */
-export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
+export class OverlayMap<K, V> extends ReadonlyMapBase<K, V> {
   readonly size: number;
   private readonly depth: number;
 
@@ -40,6 +42,7 @@ export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
     size: number,
     depth: number,
   ) {
+    super();
     this.size = size;
     this.depth = depth;
   }
@@ -167,20 +170,5 @@ export class OverlayMap<K, V> implements ReadonlyMap<K, V> {
     for (const [k, v] of this.changed) {
       if (!this.base.has(k) || this.deleted.has(k)) yield [k, of(v)];
     }
-  }
-
-  *values(): MapIterator<V> {
-    for (const [, v] of this.entries()) yield v;
-  }
-
-  [Symbol.iterator](): MapIterator<[K, V]> {
-    return this.entries();
-  }
-
-  forEach(
-    fn: (value: V, key: K, map: ReadonlyMap<K, V>) => void,
-    thisArg?: unknown,
-  ): void {
-    for (const [k, v] of this.entries()) fn.call(thisArg, v, k, this);
   }
 }

@@ -60,7 +60,12 @@ describe('RowIndex', () => {
       expect(asked.map(k => [now.get(k), now.has(k)])).toEqual(
         asked.map(k => [expected.get(k), expected.has(k)]),
       );
-      expect([...index]).toEqual([...expected]);
+      expect([...now]).toEqual([...expected]);
+      expect([...now.keys()]).toEqual([...expected.keys()]);
+      expect([...now.values()]).toEqual([...expected.values()]);
+      const each: Array<[string, number, boolean]> = [];
+      now.forEach((v, k, map) => each.push([k, v, map === now]));
+      expect(each).toEqual([...expected].map(([k, v]) => [k, v, true]));
     }
     // the deltas were followed without a Map of every key, and one was made again when they
     // weighed half the rows

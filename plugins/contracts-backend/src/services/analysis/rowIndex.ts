@@ -1,3 +1,5 @@
+import { ReadonlyMapBase } from './readonlyMapBase';
+
 /** A run of rows a delta keeps: `n` rows from `src` (before) at `dst` (after). */
 type Kept = readonly [src: number, dst: number, n: number];
 
@@ -58,13 +60,15 @@ function composed(first: readonly Kept[], second: readonly Kept[]): Kept[] {
  * the runs and added keys reach half the rows. Reads check the row's key (`keys`, the rows' keys
  * now).
  */
-export class RowIndex implements ReadonlyMap<string, number> {
+export class RowIndex extends ReadonlyMapBase<string, number> {
   private constructor(
     private readonly base: ReadonlyMap<string, number>,
     private readonly moves: readonly Kept[],
     private readonly added: ReadonlyMap<string, number>,
     private readonly rowKeys: readonly string[],
-  ) {}
+  ) {
+    super();
+  }
 
   /** The index of `keys` (each row's key), `previous`'s after a delta of these runs. */
   static after(
@@ -121,22 +125,5 @@ export class RowIndex implements ReadonlyMap<string, number> {
 
   *keys(): MapIterator<string> {
     yield* this.rowKeys;
-  }
-
-  *values(): MapIterator<number> {
-    for (let i = 0; i < this.rowKeys.length; i++) yield i;
-  }
-
-  [Symbol.iterator](): MapIterator<[string, number]> {
-    return this.entries();
-  }
-
-  forEach(
-    fn: (value: number, key: string, map: ReadonlyMap<string, number>) => void,
-    thisArg?: unknown,
-  ): void {
-    for (let i = 0; i < this.rowKeys.length; i++) {
-      fn.call(thisArg, i, this.rowKeys[i], this);
-    }
   }
 }
