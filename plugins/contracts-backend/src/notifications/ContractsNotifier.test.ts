@@ -34,9 +34,17 @@ const record = (
     signatures: [],
   } as unknown as Decision);
 
-function notifierWith(sendIntervalMs?: number, decisions: Decision[] = []) {
+/** What a replica's notifier and store see; shared by replicas on one database. */
+function sentRows() {
+  return { claimed: new Set<string>(), looked: new Set<string>() };
+}
+
+function notifierWith(
+  sendIntervalMs?: number,
+  decisions: Decision[] = [],
+  { claimed, looked } = sentRows(),
+) {
   const sends: Array<Parameters<NotificationService['send']>[0]> = [];
-  const claimed = new Set<string>();
   const claims: string[][] = [];
   const notifier = new ContractsNotifier({
     notifications: {
@@ -56,12 +64,46 @@ function notifierWith(sendIntervalMs?: number, decisions: Decision[] = []) {
         return fresh;
       },
       has: async (key: string) => claimed.has(key),
+      markLooked: async (computedAt: string) => void looked.add(computedAt),
+      looked: async (computedAt: string) => looked.has(computedAt),
     } as unknown as NotificationsSentStore,
     logger: mockServices.logger.mock(),
     settings: { reviewReminderDays: 14, sendIntervalMs },
   });
   return { notifier, sends, claims };
 }
+
+const finding = (id: string, evidence = `e-${id}`) =>
+  ({
+    id,
+    rule: 'latency-budget',
+    severity: 'error',
+    consumer: 'component:default/a',
+    provider: 'component:default/b',
+    evidence,
+    status: 'open',
+    deciders: ['group:default/g'],
+  } as unknown as Finding);
+
+const snapshotOf = (
+  findings: Finding[],
+  since?: GraphSnapshot,
+  changed: string[] = [],
+  meta: Pick<GraphSnapshot, 'computedAt' | 'version'> = {
+    computedAt: '2026-12-07T10:00:00.000Z',
+  },
+): GraphSnapshot => ({
+  items: itemsOf({ findings, graph: { nodes: [], edges: [] } }),
+  entities: new Map(),
+  problems: [],
+  stale: false,
+  ...meta,
+  changes: since && {
+    since: { items: since.items, entities: since.entities },
+    entities: [],
+    findings: changed,
+  },
+});
 
 describe('ContractsNotifier', () => {
   it('tells the records made on a finding while its notification waits in one notification (the newest, and how many)', async () => {
@@ -140,33 +182,6 @@ describe('ContractsNotifier', () => {
   });
 
   it("looks at a delta's changed findings and those with accepted decisions only; at every finding of a graph that is no delta of the last", async () => {
-    const finding = (id: string, evidence = `e-${id}`) =>
-      ({
-        id,
-        rule: 'latency-budget',
-        severity: 'error',
-        consumer: 'component:default/a',
-        provider: 'component:default/b',
-        evidence,
-        status: 'open',
-        deciders: ['group:default/g'],
-      } as unknown as Finding);
-    const snapshotOf = (
-      findings: Finding[],
-      since?: GraphSnapshot,
-      changed: string[] = [],
-    ): GraphSnapshot => ({
-      items: itemsOf({ findings, graph: { nodes: [], edges: [] } }),
-      entities: new Map(),
-      problems: [],
-      stale: false,
-      computedAt: '2026-12-07T10:00:00.000Z',
-      changes: since && {
-        since: { items: since.items, entities: since.entities },
-        entities: [],
-        findings: changed,
-      },
-    });
     const accepted = {
       ...record('d1', 'F2', '2026-01-01T00:00:01Z'),
       status: 'accepted',
@@ -207,5 +222,60 @@ describe('ContractsNotifier', () => {
     await notifier.onSnapshot(other);
     expect(claims).toEqual([['finding:F1', 'finding:F4']]);
     expect(sends).toHaveLength(3);
+  });
+
+  it('takes an adopted snapshot its computing replica looked at as looked at: no claim, nothing sent again; the next delta is told against it', async () => {
+    const db = sentRows();
+    const computing = notifierWith(0, [], db);
+    const at = (minute: number) => `2026-12-07T10:0${minute}:00.000Z`;
+    const first = snapshotOf([finding('F1')], undefined, [], {
+      computedAt: at(0),
+    });
+    await computing.notifier.onSnapshot(first);
+    const second = snapshotOf([finding('F1'), finding('F2')], first, ['F2'], {
+      computedAt: at(1),
+    });
+    await computing.notifier.onSnapshot(second);
+    expect(computing.sends).toHaveLength(1);
+
+    // a replica (re)starting adopts the persisted second snapshot: no claim at all
+    const restarted = notifierWith(0, [], db);
+    const adopted = snapshotOf([finding('F1'), finding('F2')], undefined, [], {
+      computedAt: at(1),
+      version: 2,
+    });
+    await restarted.notifier.onSnapshot(adopted);
+    expect(restarted.claims).toEqual([]);
+    expect(restarted.sends).toEqual([]);
+
+    // it computes now: its delta's new finding is claimed, and sent, once
+    const third = snapshotOf(
+      [finding('F1'), finding('F2'), finding('F3')],
+      adopted,
+      ['F3'],
+      { computedAt: at(2) },
+    );
+    await restarted.notifier.onSnapshot(third);
+    expect(restarted.claims).toEqual([['finding:F3']]);
+    expect(restarted.sends).toHaveLength(1);
+    expect(db.looked).toEqual(new Set([at(0), at(1), at(2)]));
+
+    // a snapshot persisted by a replica that died before it claimed its keys (not looked at):
+    // looked at whole, its new finding sent once
+    const unmarked = snapshotOf(
+      [finding('F1'), finding('F2'), finding('F3'), finding('F4')],
+      undefined,
+      [],
+      { computedAt: at(3), version: 4 },
+    );
+    const follower = notifierWith(0, [], db);
+    await follower.notifier.onSnapshot(unmarked);
+    expect(follower.claims).toEqual([
+      ['finding:F1', 'finding:F2', 'finding:F3', 'finding:F4'],
+    ]);
+    expect(follower.sends.map(x => x.payload.scope)).toEqual([
+      'contracts:finding:F4',
+    ]);
+    expect(db.looked.has(at(3))).toBe(true);
   });
 });

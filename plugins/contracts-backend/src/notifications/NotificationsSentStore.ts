@@ -12,6 +12,9 @@ const migrationsDir = resolvePackagePath(
 );
 /** Keys per statement (well under SQLite's and PostgreSQL's bound parameters). */
 const CHUNK = 500;
+/** How long a look's mark ({@link NotificationsSentStore.markLooked}) is kept. */
+const MARK_KEEP_MS = 60 * 60 * 1000;
+const markKey = (computedAt: string) => `looked:${computedAt}`;
 
 /**
  * Which notifications were sent, by key, shared by the replicas: {@link claim} answers the keys
@@ -31,6 +34,36 @@ export class NotificationsSentStore {
   }
 
   private constructor(private readonly db: Knex) {}
+
+  /** The marks this store wrote, oldest first (deleted once older than MARK_KEEP_MS). */
+  private readonly marks: Array<{ key: string; at: number }> = [];
+
+  /**
+   * Marks the snapshot computed at `computedAt` as looked at: every notable key of it claimed
+   * (a row `looked:<computedAt>`). A replica that adopts the persisted snapshot asks
+   * {@link looked} instead of claiming its keys again. The marks this store wrote more than an
+   * hour ago are deleted (by key) meanwhile: a replica adopts the latest snapshot within seconds.
+   */
+  async markLooked(computedAt: string, now = Date.now()): Promise<void> {
+    const key = markKey(computedAt);
+    await this.claim([key]);
+    this.marks.push({ key, at: now });
+    let old = 0;
+    while (
+      old < this.marks.length - 1 &&
+      now - this.marks[old].at > MARK_KEEP_MS
+    ) {
+      old++;
+    }
+    if (!old) return;
+    const gone = this.marks.splice(0, old).map(m => m.key);
+    await this.db(TABLE).whereIn('key', gone).delete();
+  }
+
+  /** Whether the snapshot computed at `computedAt` was looked at ({@link markLooked}). */
+  looked(computedAt: string): Promise<boolean> {
+    return this.has(markKey(computedAt));
+  }
 
   /** Whether any of these keys was claimed. */
   async has(key: string): Promise<boolean> {

@@ -34,7 +34,11 @@ import {
 } from '../__testUtils__/exampleCatalog';
 import { giveMockUsersAnActor } from '../__testUtils__/mockUserActor';
 import { sqliteAndPostgres } from '../__testUtils__/testDatabases';
-import { CONTRACTS_NOTIFICATION_TOPICS } from './ContractsNotifier';
+import {
+  CONTRACTS_NOTIFICATION_TOPICS,
+  ContractsNotifier,
+} from './ContractsNotifier';
+import { NotificationsSentStore } from './NotificationsSentStore';
 import { CONTRACTS_SIGNAL_CHANNEL } from './ContractsSignals';
 import { REVIEW_REMINDERS_TASK_ID } from './setup';
 
@@ -201,7 +205,7 @@ describe.each(databases.eachSupportedId())(
         }): ServiceFactory<SchedulerService>;
       };
       const catalog = mutableCatalog(entities);
-      const { server } = await startTestBackend({
+      const backend = await startTestBackend({
         features: [
           contractsPlugin,
           permissionPlugin,
@@ -226,7 +230,7 @@ describe.each(databases.eachSupportedId())(
           ...more,
         ],
       });
-      const started = { server, catalog };
+      const started = { server: backend.server, catalog, backend };
       const findings = async () =>
         (
           await request(started.server)
@@ -304,6 +308,108 @@ describe.each(databases.eachSupportedId())(
       expect(after).toHaveLength(1);
       expect(after[0].read).toBeTruthy();
       expect(await notificationsOf(server, SAM)).toHaveLength(1);
+    });
+
+    it('a replica adopting the persisted snapshot claims none of it and sends nothing again; a change after it notifies once across two replicas', async () => {
+      const knex = await databases.init(id);
+      const withoutSupport = examples.filter(
+        e => e.metadata.name !== 'support',
+      );
+      const a = await start(withoutSupport, knex);
+      a.catalog.set(examples);
+      const access = await until(
+        async () => (await a.findings()).find(f => f.rule === 'access-policy'),
+        'the trade-off',
+      );
+      const [note] = await until(async () => {
+        const n = await notificationsOf(a.server, BOB);
+        return n.length ? n : undefined;
+      }, "bob's notification");
+      await markRead(a.server, BOB, note.id);
+      // the snapshot with it persisted, and marked looked at by the replica that computed it
+      await until(async () => {
+        const head = await knex('contracts_graph_snapshot_head').first();
+        return (
+          head &&
+          (await knex('contracts_notifications_sent')
+            .where({ key: `looked:${head.computed_at}` })
+            .first()) &&
+          (
+            await request(a.server)
+              .get('/api/contracts/findings')
+              .set(as(GUEST))
+          ).body.computedAt === head.computed_at
+        );
+      }, 'the snapshot persisted and looked at');
+
+      // a second replica starts: it adopts the persisted snapshot, and claims none of its keys
+      const claim = jest.spyOn(NotificationsSentStore.prototype, 'claim');
+      const looks = jest.spyOn(ContractsNotifier.prototype, 'onSnapshot');
+      // (its catalog, read once it computes: one more consumer of the trade-off's endpoint)
+      const support = examples.find(e => e.metadata.name === 'support')!;
+      const more = [
+        ...examples,
+        withEtag({
+          ...support,
+          metadata: { ...support.metadata, name: 'support-eu', etag: '' },
+        }),
+      ];
+      try {
+        const b = await start(more, knex);
+        await until(async () => looks.mock.calls.length > 0, "b's look");
+        await Promise.all(looks.mock.results.map(r => r.value));
+        expect(claim).not.toHaveBeenCalled();
+        expect((await b.findings()).map(f => f.id)).toContain(access.id);
+
+        // the first stops; the second computes from the snapshot it adopted: the new consumer's
+        // trade-off is notified, once
+        await a.backend.stop();
+        const fresh = await until(async () => {
+          const n = (await notificationsOf(b.server, BOB)).filter(
+            x => x.payload.scope !== `contracts:finding:${access.id}`,
+          );
+          return n.length ? n : undefined;
+        }, "bob's second notification");
+        expect(fresh).toHaveLength(1);
+        expect(fresh[0].payload.link).toContain('/support-eu/');
+        await markRead(b.server, BOB, fresh[0].id);
+        // (the second's graph is a delta of the one it adopted: told against it, its keys of
+        // what the delta changed only: ContractsNotifier.test)
+        expect(looks.mock.calls.at(-1)![0].changes?.since.items).toBe(
+          looks.mock.calls[0][0].items,
+        );
+
+        // the first comes back, adopting the second's snapshot: nothing sent again
+        claim.mockClear();
+        looks.mockClear();
+        const again = await start(more, knex);
+        await until(async () => looks.mock.calls.length > 0, "a's look");
+        await Promise.all(looks.mock.results.map(r => r.value));
+        expect(claim).not.toHaveBeenCalled();
+        await new Promise(r => setTimeout(r, 1000));
+        const all = await notificationsOf(again.server, BOB);
+        expect(all).toHaveLength(2);
+        expect(all.every(n => n.read)).toBe(true);
+      } finally {
+        claim.mockRestore();
+        looks.mockRestore();
+      }
+    });
+
+    it('keeps the marks of the graphs looked at for an hour', async () => {
+      const knex = await databases.init(id);
+      const store = await NotificationsSentStore.create({
+        database: { getClient: async () => knex },
+      });
+      const hour = 3_600_000;
+      await store.markLooked('2026-12-07T10:00:00.000Z', 0);
+      await store.markLooked('2026-12-07T10:30:00.000Z', hour / 2);
+      expect(await store.looked('2026-12-07T10:00:00.000Z')).toBe(true);
+      await store.markLooked('2026-12-07T11:01:00.000Z', hour + 60_000);
+      expect(await store.looked('2026-12-07T10:00:00.000Z')).toBe(false);
+      expect(await store.looked('2026-12-07T10:30:00.000Z')).toBe(true);
+      expect(await store.looked('2026-12-07T11:01:00.000Z')).toBe(true);
+      expect(await store.looked('2026-12-07T09:00:00.000Z')).toBe(false);
     });
 
     it('notifies a recorded decision and its supersession in one notification per finding; reopens when the evidence changes', async () => {
