@@ -309,12 +309,9 @@ describe('ContractHistoryRecorder', () => {
       contracts: [{ entityRef: RISK, changes: [{ kind: 'raised' }] }],
       findings: [],
     });
-    // once checkout is read without the finding, it closes
+    // once checkout is read without the finding, it closes (the graph, no delta of the last, is
+    // compared with the stored state), once: not again by the first replica's next graph
     await restarted.record(snapshot({ [RISK]: sla(3200) }, [], [CHECKOUT]));
-    items = (await store.list(CHECKOUT, { limit: 10 })).items;
-    expect(items).toHaveLength(0);
-    // (the restarted replica's own graphs: the finding was never in them; the first replica's
-    // next graph closes it, once)
     await first.record(snapshot({ [RISK]: sla(3200) }, [], [CHECKOUT]));
     await restarted.record(snapshot({ [RISK]: sla(3200) }, [], [CHECKOUT]));
     items = (await store.list(CHECKOUT, { limit: 10 })).items;
@@ -388,6 +385,43 @@ describe('ContractHistoryRecorder', () => {
     ]);
   });
 
+  it('compares a graph that is no delta of the last recorded in the worker, not on this thread', async () => {
+    const { store } = await setUp();
+    const local = historyWorkHere();
+    const begin = jest.fn(local.historyBegin);
+    const r = new ContractHistoryRecorder({
+      store,
+      logger: mockServices.logger.mock(),
+      worker: { ...local, historyBegin: begin },
+    });
+    await r.record(snapshot({ [RISK]: sla(900) }, [latency(900)], [CHECKOUT]));
+    // a full recompute's graph: the contract moved, the finding's evidence too
+    const full = snapshot({ [RISK]: sla(950) }, [latency(950)], [CHECKOUT]);
+    const walks = [
+      jest.spyOn(full.items, 'hasFinding'),
+      jest.spyOn(full.items, 'evidenceOf'),
+    ];
+    await r.record(full);
+    expect(begin).toHaveBeenCalledTimes(1);
+    for (const walk of walks) expect(walk).not.toHaveBeenCalled();
+    expect((await store.list(CHECKOUT, { limit: 10 })).items).toEqual([
+      expect.objectContaining({
+        contracts: [
+          expect.objectContaining({
+            entityRef: RISK,
+            changes: [expect.objectContaining({ from: '900ms', to: '950ms' })],
+          }),
+        ],
+        findings: [expect.objectContaining({ change: 'changed' })],
+      }),
+    ]);
+    // and a finding gone from a full graph is closed (not only those of entities it has)
+    await r.record(snapshot({ [RISK]: sla(950) }, []));
+    expect((await store.list(CHECKOUT, { limit: 10 })).items[0]).toMatchObject({
+      findings: [{ change: 'closed' }],
+    });
+  });
+
   it("has the worker strip the contracts it has, of the snapshot's hash, and sends it the others' text", async () => {
     const { store } = await setUp();
     const asked: HistoryWork[] = [];
@@ -416,6 +450,9 @@ describe('ContractHistoryRecorder', () => {
       snapshot({ [RISK]: sla(900), [CHECKOUT]: checkout('/pay') }, []),
     );
     expect(asked).toEqual([]);
+    // (a graph that is no delta of the last: compared with the stored state, whose texts are
+    // the before of what changed)
+    const was = await store.loadContracts([RISK, CHECKOUT]);
     await r.record(
       snapshot({ [RISK]: sla(950), [CHECKOUT]: checkout('/paid') }, []),
     );
@@ -424,17 +461,17 @@ describe('ContractHistoryRecorder', () => {
     expect(asked.map(w => w.contracts)).toEqual([
       [
         {
-          key: RISK,
-          before: { hash: hashContract(sla(900)), entity: expect.any(String) },
-          after: { hash: hashContract(sla(950)) },
-        },
-        {
           key: CHECKOUT,
           before: {
             hash: hashContract(checkout('/pay')),
-            entity: expect.any(String),
+            stored: was.get(CHECKOUT),
           },
           after: { hash: hashContract(checkout('/paid')) },
+        },
+        {
+          key: RISK,
+          before: { hash: hashContract(sla(900)), stored: was.get(RISK) },
+          after: { hash: hashContract(sla(950)) },
         },
       ],
       [
@@ -442,7 +479,7 @@ describe('ContractHistoryRecorder', () => {
           key: CHECKOUT,
           before: {
             hash: hashContract(checkout('/pay')),
-            entity: expect.any(String),
+            stored: was.get(CHECKOUT),
           },
           after: {
             hash: hashContract(checkout('/paid')),
@@ -662,7 +699,7 @@ describe.each(postgres.eachSupportedId())(
         throw new Error('walked');
       };
       await follower.record({ ...same, entities });
-      // (walked as the one before when the next is compared)
+      // (the next, unlike it, is compared: by the test's worker, on this thread)
       delete (entities as Partial<typeof entities>)[Symbol.iterator];
       await follower.record(
         await received({ [RISK]: sla(500) }, [latency(500)]),
