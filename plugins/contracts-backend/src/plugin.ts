@@ -35,6 +35,7 @@ import {
 } from './services/admission';
 import { PERSISTED_SNAPSHOT_FORMAT } from './services/analysis/protocol';
 import { readSnapshotSettings, SnapshotSync } from './services/SnapshotSync';
+import { workerDatabaseSettings } from './services/analysis/workerDatabase';
 import {
   DecisionsService,
   FindingAuthorizer,
@@ -90,6 +91,12 @@ export const contractsPlugin = createBackendPlugin({
           logger,
           maxPerFinding: settings.decisions.maxPerFinding,
         });
+        // on PostgreSQL the analysis worker has a connection of its own, and persists the
+        // snapshots itself (README: Replicas and restarts)
+        const database = workerDatabaseSettings(
+          await deps.database.getClient(),
+          deps.config,
+        );
         const graph = new ContractsGraphService({
           catalog: deps.catalog,
           auth: deps.auth,
@@ -98,6 +105,7 @@ export const contractsPlugin = createBackendPlugin({
           rules: [...defaultRules, ...extraRules],
           catalogReadTimeoutMs: settings.catalogReadTimeoutMs,
           quickCheckIntervalMs: settings.refreshIntervalMs,
+          database,
         });
 
         permissionsRegistry.addPermissions(contractsPermissions);
@@ -174,6 +182,8 @@ export const contractsPlugin = createBackendPlugin({
         lifecycle.addShutdownHook(async () => {
           stopPolling();
           await sync.stop();
+          // the worker's own database connection closed, then the worker stopped
+          await graph.close();
         });
 
         // What Prometheus measures for bound promises (when contracts.runtime.prometheus is set).

@@ -63,6 +63,8 @@ describe.each(databases.eachSupportedId())(
     let catalogKnex: Knex;
     let dir: string;
     let sla: string;
+    /** Statements of the plugin's own connections (the main thread's) that wrote snapshot pieces. */
+    let piecesWrittenHere = 0;
 
     async function startReplica() {
       const messages: string[] = [];
@@ -144,6 +146,11 @@ describe.each(databases.eachSupportedId())(
     beforeAll(async () => {
       knex = await databases.init(id);
       catalogKnex = await databases.init(id);
+      knex.on('query', (q: { sql: string }) => {
+        if (/insert into .contracts_graph_snapshot_pieces/i.test(q.sql)) {
+          piecesWrittenHere++;
+        }
+      });
       dir = await fs.mkdtemp(path.join(os.tmpdir(), 'contracts-replicas-'));
       await fs.cp(EXAMPLES_DIR, dir, { recursive: true });
       sla = path.join(dir, 'risk/contracts/sla.yaml');
@@ -162,6 +169,13 @@ describe.each(databases.eachSupportedId())(
         l => l.actual === 'p95 = 3200ms (current)' && !l.stale,
       );
       await until('a persisted snapshot', head, h => Boolean(h));
+      // its bytes written by the analysis worker, with its own connection: none of the
+      // statements that wrote them went through the main thread's
+      const stored = await knex('contracts_graph_snapshot_pieces').count({
+        n: '*',
+      });
+      expect(Number(stored[0].n)).toBeGreaterThan(0);
+      expect(piecesWrittenHere).toBe(0);
 
       // the second replica, started after (the migrations of both plugins are done once)
       const b = await startReplica();
@@ -236,6 +250,7 @@ describe.each(databases.eachSupportedId())(
       );
       expect(onA.value.computedAt).toBe(after.value.computed_at);
       expect(after.value.version).not.toBe(persisted.version);
+      expect(piecesWrittenHere).toBe(0);
 
       // the computing replica stops: the other takes the lease over at once, from its snapshot
       await a.backend.stop();

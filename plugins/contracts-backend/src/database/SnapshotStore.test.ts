@@ -190,6 +190,79 @@ describe.each(databases.eachSupportedId())('SnapshotStore on %p', id => {
     expect((await store.latest(1))!.body.length).toBe(0);
   });
 
+  it('saves a body given as its stored bytes as they come, in pieces of 1 MB whatever their chunks', async () => {
+    const { knex, store } = await createStore();
+    const raw = randomBytes(2.5 * (1 << 20));
+    const stored = await encodeBody(raw, 'gzip');
+    // chunks of 300 kB and 1.5 MB: pieces cut across them
+    async function* chunks() {
+      for (let at = 0, k = 0; at < stored.length; k++) {
+        const n = k % 2 ? 1.5 * (1 << 20) : 300_000;
+        await new Promise(resolve => setImmediate(resolve));
+        yield new Uint8Array(stored.subarray(at, at + n));
+        at += n;
+      }
+    }
+    const saved = await store.save({
+      body: chunks(),
+      sizeBytes: raw.length,
+      format: 1,
+      computedAt: '2026-12-07T10:00:01.000Z',
+      checkedAt: '2026-12-07T10:00:01.000Z',
+      encoding: 'gzip',
+    });
+    expect(saved).toMatchObject({
+      storedBytes: stored.length,
+      sizeBytes: raw.length,
+    });
+    const pieces = await knex('contracts_graph_snapshot_pieces')
+      .where({ version: saved.version })
+      .orderBy('seq');
+    expect(pieces.map(p => Buffer.from(p.bytes).length)).toEqual([
+      1 << 20,
+      1 << 20,
+      stored.length - 2 * (1 << 20),
+    ]);
+    const latest = await store.latest(1);
+    expect(latest).toMatchObject({ storedBytes: stored.length });
+    expect(latest!.body.equals(raw)).toBe(true);
+    // stored bytes without the size they decompress to: refused
+    await expect(
+      store.save({
+        body: chunks(),
+        format: 1,
+        computedAt: '2026-12-07T10:00:02.000Z',
+        checkedAt: '2026-12-07T10:00:02.000Z',
+      }),
+    ).rejects.toThrow('a snapshot saved as its stored bytes needs its size');
+  });
+
+  it('saves nothing of a body whose stored bytes fail mid-way: the head and pieces stay', async () => {
+    const { knex, store } = await createStore();
+    const first = await save(store, 1);
+    async function* failing() {
+      yield randomBytes(1 << 20);
+      yield randomBytes(1 << 20);
+      throw new Error('the compressor failed');
+    }
+    await expect(
+      store.save({
+        body: failing(),
+        sizeBytes: 5 << 20,
+        format: 1,
+        computedAt: '2026-12-07T10:00:09.000Z',
+        checkedAt: '2026-12-07T10:00:09.000Z',
+      }),
+    ).rejects.toThrow('the compressor failed');
+    expect(await store.versions()).toEqual([first.version]);
+    expect((await store.head())!.version).toBe(first.version);
+    const versions = await knex('contracts_graph_snapshot_pieces').distinct(
+      'version',
+    );
+    expect(versions.map(v => Number(v.version))).toEqual([first.version]);
+    expect((await store.latest(1))!.body.equals(body(1))).toBe(true);
+  });
+
   it('reads a snapshot written before its pieces were (the body in its row), larger than a piece', async () => {
     const { knex, store } = await createStore();
     const raw = randomBytes(2.5 * (1 << 20));

@@ -55,6 +55,12 @@ export interface PersistedSnapshot extends PersistedSnapshotMeta {
   encoding: string;
 }
 
+/** A snapshot saved: its meta, its sizes uncompressed and stored. */
+export interface SavedSnapshotMeta extends PersistedSnapshotMeta {
+  sizeBytes: number;
+  storedBytes: number;
+}
+
 interface SnapshotRow {
   version: number | string;
   format: number;
@@ -110,7 +116,8 @@ export class SnapshotStore {
 
   constructor(
     private readonly db: Knex,
-    private readonly keep = DEFAULT_SNAPSHOTS_KEPT,
+    /** The snapshots kept (per format), the latest included. */
+    readonly keep = DEFAULT_SNAPSHOTS_KEPT,
   ) {
     if (!Number.isInteger(keep) || keep < 1) {
       throw new Error('The snapshots kept must be a whole number above 0');
@@ -122,7 +129,12 @@ export class SnapshotStore {
    * the snapshots of its format beyond the last `keep`. Returns its version.
    */
   async save(snapshot: {
-    body: Buffer;
+    /**
+     * A Buffer: the body whole; else the body as stored (compressed with `encoding`), as its bytes
+     * are made (the analysis worker streams what it compresses: services/analysis/workerDatabase),
+     * written as they come and never held whole here.
+     */
+    body: Buffer | AsyncIterable<Uint8Array>;
     format: number;
     computedAt: string;
     checkedAt: string;
@@ -130,25 +142,39 @@ export class SnapshotStore {
     encoding?: SnapshotEncoding;
     /**
      * Given: `body` is compressed already, with `encoding` (the analysis worker compresses what
-     * it exports), and this is its size uncompressed; it is stored as it is.
+     * it exports), and this is its size uncompressed; it is stored as it is. Required with a
+     * body of stored bytes.
      */
     sizeBytes?: number;
-  }): Promise<PersistedSnapshotMeta & { storedBytes: number }> {
+  }): Promise<SavedSnapshotMeta> {
     const encoding = snapshot.encoding ?? DEFAULT_SNAPSHOT_ENCODING;
-    const compressed = snapshot.sizeBytes !== undefined;
-    const stored = compressed
-      ? snapshot.body
-      : await encodeBody(snapshot.body, encoding);
-    const pieces = Math.ceil(stored.length / BODY_PIECE);
+    const { body } = snapshot;
+    let stored: AsyncIterable<Uint8Array> | Uint8Array[];
+    let sizeBytes: number;
+    if (Buffer.isBuffer(body)) {
+      stored = [
+        snapshot.sizeBytes !== undefined
+          ? body
+          : await encodeBody(body, encoding),
+      ];
+      sizeBytes = snapshot.sizeBytes ?? body.length;
+    } else if (snapshot.sizeBytes === undefined) {
+      throw new Error('a snapshot saved as its stored bytes needs its size');
+    } else {
+      stored = body;
+      sizeBytes = snapshot.sizeBytes;
+    }
+    let storedBytes = 0;
     const version = await this.db.transaction(async tx => {
       const [row] = await tx(SNAPSHOTS)
         .insert({
           format: snapshot.format,
           encoding,
           body: Buffer.alloc(0),
-          pieces,
-          stored_bytes: stored.length,
-          size_bytes: snapshot.sizeBytes ?? snapshot.body.length,
+          // (how many pieces and bytes once they are in: below, in the same transaction)
+          pieces: 0,
+          stored_bytes: 0,
+          size_bytes: sizeBytes,
           computed_at: snapshot.computedAt,
           checked_at: snapshot.checkedAt,
           created_at: new Date().toISOString(),
@@ -157,13 +183,14 @@ export class SnapshotStore {
         .returning('version');
       const v = Number(typeof row === 'object' ? row.version : row);
       // a statement per piece (each bound in a task of its own), seen with the row or not at all
-      for (let seq = 0; seq < pieces; seq++) {
-        await tx(PIECES).insert({
-          version: v,
-          seq,
-          bytes: stored.subarray(seq * BODY_PIECE, (seq + 1) * BODY_PIECE),
-        });
+      let seq = 0;
+      for await (const bytes of cut(stored, BODY_PIECE)) {
+        await tx(PIECES).insert({ version: v, seq: seq++, bytes });
+        storedBytes += bytes.length;
       }
+      await tx(SNAPSHOTS)
+        .where({ version: v })
+        .update({ pieces: seq, stored_bytes: storedBytes });
       const head = {
         version: v,
         format: snapshot.format,
@@ -191,7 +218,8 @@ export class SnapshotStore {
       computedAt: snapshot.computedAt,
       checkedAt: snapshot.checkedAt,
       computedBy: snapshot.computedBy,
-      storedBytes: stored.length,
+      storedBytes,
+      sizeBytes,
     };
   }
 
@@ -427,6 +455,39 @@ export class SnapshotStore {
       .whereNotIn('version', this.db(SNAPSHOTS).select('version'))
       .delete();
   }
+}
+
+/**
+ * `stored` in pieces of `size` bytes (the last one shorter), as Buffers: views of what comes in
+ * where a piece lies in one of its chunks, a copy where it straddles two.
+ */
+async function* cut(
+  stored: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  size: number,
+): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  for await (const chunk of stored) {
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let at = 0;
+    while (at < bytes.length) {
+      const n = Math.min(size - heldBytes, bytes.length - at);
+      const part = bytes.subarray(at, at + n);
+      at += n;
+      if (n === size) {
+        yield part;
+        continue;
+      }
+      held.push(part);
+      heldBytes += n;
+      if (heldBytes === size) {
+        yield Buffer.concat(held, heldBytes);
+        held = [];
+        heldBytes = 0;
+      }
+    }
+  }
+  if (heldBytes > 0) yield Buffer.concat(held, heldBytes);
 }
 
 function headMeta(

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import type { Transform } from 'node:stream';
+import { PassThrough, type Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 
@@ -96,26 +96,93 @@ const PENDING = 4 << 20;
 const wrongSize = (size: number) =>
   `a snapshot body written is not of its size (${size} bytes)`;
 
+/** A body written in pieces, compressed as they come, its stored bytes read as they are made. */
+export interface BodyStream {
+  /**
+   * Writes the next bytes (held until compressed: not to be changed); a promise: wait for it
+   * before the next write (it fails once the stream is given up).
+   */
+  write(bytes: Uint8Array): Promise<void> | undefined;
+  /** Every byte is written: the stored bytes end (they fail when not `size` were written). */
+  end(): void;
+  /** Gives the body up: the writes and the stored bytes fail with `error`. */
+  fail(error: Error): void;
+  /**
+   * The stored bytes as they are made, to be read once, while the body is written (the writes
+   * wait for them to be read).
+   */
+  stored: AsyncIterable<Buffer>;
+}
+
 /**
  * Compresses a body of `size` bytes as its pieces are written, as {@link encodeBody} compresses
- * it whole (the same encodings and settings; the zstd frame says its size): the body is never
- * whole in memory. Identity: the bytes gathered into one buffer of `size`. Fails when the
- * pieces do not add up to `size`.
+ * it whole (the same encodings and settings; the zstd frame says its size), and hands on the
+ * stored bytes as they come out (identity: the pieces as written): neither the body nor what it
+ * is stored as is ever whole in memory. The analysis worker writes a snapshot so into the
+ * database (services/analysis/workerDatabase.ts).
+ */
+export function bodyStream(
+  encoding: SnapshotEncoding,
+  size: number,
+): BodyStream {
+  const stream =
+    encoding === 'gzip' || encoding === 'br' || encoding === 'zstd'
+      ? compressor(encoding, size)
+      : new PassThrough({ highWaterMark: PENDING });
+  // (a failure is thrown by the write that waits and by the stored bytes' reading, whenever
+  // that starts: not an uncaught error meanwhile)
+  stream.on('error', () => {});
+  let written = 0;
+  const failure = () =>
+    stream.errored ?? new Error('the snapshot body was given up');
+  return {
+    write(bytes) {
+      if (stream.destroyed) return Promise.reject(failure());
+      written += bytes.length;
+      if (written > size) {
+        const error = new Error(wrongSize(size));
+        stream.destroy(error);
+        throw error;
+      }
+      if (stream.write(bytes)) return undefined;
+      // (the stream given up meanwhile closes, with or without an error: no drain then)
+      const waiting = new AbortController();
+      return Promise.race([
+        once(stream, 'drain', { signal: waiting.signal }),
+        once(stream, 'close', { signal: waiting.signal }).then(() => {
+          throw failure();
+        }),
+      ])
+        .then(() => undefined)
+        .finally(() => waiting.abort());
+    },
+    end() {
+      if (written !== size) stream.destroy(new Error(wrongSize(size)));
+      else stream.end();
+    },
+    fail(error) {
+      stream.destroy(error);
+    },
+    stored: stream,
+  };
+}
+
+/**
+ * Compresses a body of `size` bytes as its pieces are written, as {@link encodeBody} compresses
+ * it whole (see {@link bodyStream}), into one buffer. Identity: the bytes gathered into one
+ * buffer of `size`. Fails when the pieces do not add up to `size`.
  */
 export function bodyWriter(
   encoding: SnapshotEncoding,
   size: number,
 ): BodyWriter {
   let written = 0;
-  const count = (bytes: Uint8Array) => {
-    written += bytes.length;
-    if (written > size) throw new Error(wrongSize(size));
-  };
   if (encoding !== 'gzip' && encoding !== 'br' && encoding !== 'zstd') {
     const body = Buffer.allocUnsafeSlow(size);
     return {
       write(bytes) {
-        count(bytes);
+        written += bytes.length;
+        if (written > size) throw new Error(wrongSize(size));
         body.set(bytes, written - bytes.length);
         return undefined;
       },
@@ -125,26 +192,16 @@ export function bodyWriter(
       },
     };
   }
-  const stream = compressor(encoding, size);
-  const chunks: Buffer[] = [];
-  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
+  const stream = bodyStream(encoding, size);
+  const done = (async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream.stored) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  })();
   done.catch(() => {}); // (a failure is thrown by the write that waits, or by end)
   return {
-    write(bytes) {
-      count(bytes);
-      return stream.write(bytes)
-        ? undefined
-        : once(stream, 'drain').then(() => {});
-    },
+    write: bytes => stream.write(bytes),
     end() {
-      if (written !== size) {
-        stream.destroy();
-        return Promise.reject(new Error(wrongSize(size)));
-      }
       stream.end();
       return done;
     },

@@ -35,6 +35,7 @@ import {
 import { GraphItems } from './analysis/graphItems';
 import { type ReceivedSnapshot, receiveTransfer } from './analysis/receive';
 import { adoptStored, type StoredSnapshotBytes } from './analysis/adopt';
+import type { WorkerDatabaseSettings } from './analysis/workerDatabase';
 
 export type { StoredEntity } from './analysis/protocol';
 
@@ -219,6 +220,8 @@ export class ContractsGraphService {
        * in the worker before it is stopped as hung. Default 10 minutes.
        */
       analysisTimeoutMs?: number;
+      /** The worker's own connection to the plugin database (it persists snapshots itself). */
+      database?: WorkerDatabaseSettings;
     },
   ) {
     this.readTimeoutMs =
@@ -241,7 +244,7 @@ export class ContractsGraphService {
     this.host.call('exportSnapshot').catch(() => {});
   }
 
-  /** Where the analysis runs (for tests). */
+  /** Where the analysis runs (the sync asks it to persist; tests). */
   get analysisHost(): AnalysisHost {
     return this.host;
   }

@@ -37,12 +37,15 @@ interface Served {
 class Host implements SnapshotHost {
   computing = true;
   served?: Served;
+  analysisHost?: SnapshotHost['analysisHost'];
+  exports = 0;
   fullRecomputes = 0;
   adopted: number[] = [];
   private listeners = new Set<(s: Served) => void>();
   constructor(private readonly catalog: Catalog) {}
 
   async exportSnapshot() {
+    this.exports++;
     return this.served
       ? {
           bytes: new Uint8Array(Buffer.from(JSON.stringify(this.served))),
@@ -140,10 +143,11 @@ describe.each(databases.eachSupportedId())('SnapshotSync on %p', id => {
       database: mockServices.database({ knex }),
     });
     const host = new Host(catalog);
+    const logger = mockServices.logger.mock();
     const sync = new SnapshotSync({
       store,
       host,
-      logger: mockServices.logger.mock(),
+      logger,
       format: 1,
       settings: {
         pollIntervalMs: POLL_MS,
@@ -165,7 +169,7 @@ describe.each(databases.eachSupportedId())('SnapshotSync on %p', id => {
       clearInterval(timer);
       await stop();
     };
-    return { host, sync, store };
+    return { host, sync, store, logger };
   }
 
   it('has one replica compute and persist, and every replica serve the same version, a change included', async () => {
@@ -261,6 +265,57 @@ describe.each(databases.eachSupportedId())('SnapshotSync on %p', id => {
     catalog.n = 3;
     await until(() => c.host.served?.n === 3);
     expect(c.host.fullRecomputes).toBe(0);
+  });
+
+  it("has the host's worker save the snapshot when it has its own connection, and logs a save that fails", async () => {
+    const catalog = new Catalog();
+    const a = await replica(catalog, 'a');
+    const requests: unknown[] = [];
+    let failing = false;
+    // the worker's side: it saves what it computed with a connection of its own (here the same
+    // database), nothing of it exported to this thread
+    const own = new SnapshotStore(knex, 3);
+    a.host.analysisHost = {
+      persistsItself: true,
+      call: (async (method: string, request: { computedBy?: string }) => {
+        requests.push([method, request]);
+        if (failing) throw new Error('the worker lost its connection');
+        const served = a.host.served!;
+        return own.save({
+          body: Buffer.from(JSON.stringify(served)),
+          format: 1,
+          computedAt: served.computedAt,
+          checkedAt: served.lastSuccessAt!,
+          computedBy: request.computedBy,
+          encoding: 'identity',
+        });
+      }) as never,
+    };
+    await a.sync.start();
+    await until(() => a.host.served?.version !== undefined);
+    expect(requests[0]).toEqual([
+      'persistSnapshot',
+      { format: 1, encoding: 'zstd', computedBy: 'a', keep: 3 },
+    ]);
+    expect(a.host.exports).toBe(0);
+    expect((await a.store.head())!.version).toBe(a.host.served!.version);
+    expect(a.logger.info).toHaveBeenCalledWith(
+      'Contracts graph: snapshot persisted',
+      expect.objectContaining({ inWorker: true }),
+    );
+
+    failing = true;
+    const before = a.host.served!.version;
+    catalog.n = 2;
+    await until(() => a.logger.warn.mock.calls.length > 0);
+    expect(a.logger.warn).toHaveBeenCalledWith(
+      'Contracts could not persist the snapshot',
+      { error: 'Error: the worker lost its connection' },
+    );
+    // it goes on serving what it computed; the head stays where it was
+    expect(a.host.served).toMatchObject({ n: 2 });
+    expect((await a.store.head())!.version).toBe(before);
+    expect(a.sync.isComputing()).toBe(true);
   });
 
   it('keeps only the last few snapshots', async () => {

@@ -8,6 +8,7 @@ import {
   type SnapshotStore,
   zstdAvailable,
 } from '../database/SnapshotStore';
+import type { AnalysisHost } from './analysis/AnalysisHost';
 
 /** What a replica is told of a persisted snapshot it adopts. */
 export interface AdoptedSnapshotMeta {
@@ -56,6 +57,11 @@ export interface SnapshotHost {
     lastSuccessAt?: string;
   }): void;
   setComputing(on: boolean): void;
+  /**
+   * Where the host's analysis runs: when its worker has its own database connection
+   * (`persistsItself`), it saves the snapshot itself — its bytes never reach this thread.
+   */
+  readonly analysisHost?: Pick<AnalysisHost, 'persistsItself' | 'call'>;
   onPublish(listener: (snapshot: unknown) => void): () => void;
   refreshAll(signal?: AbortSignal): Promise<void>;
   refreshChanges(): Promise<void>;
@@ -393,10 +399,36 @@ export class SnapshotSync {
   private async persistOnce() {
     const { host, store, format, settings, logger } = this.options;
     const started = Date.now();
+    const analysis = host.analysisHost;
+    const saved = analysis?.persistsItself
+      ? // the worker writes with its own connection, as it compresses
+        await analysis.call('persistSnapshot', {
+          format,
+          encoding: settings.encoding,
+          computedBy: this.replicaId,
+          keep: store.keep,
+        })
+      : await this.saveHere();
+    if (!saved) return;
+    this.servedVersion = saved.version;
+    this.seenHeadVersion = saved.version;
+    host.setSnapshotVersion(saved.version, saved.computedAt);
+    logger.info('Contracts graph: snapshot persisted', {
+      version: saved.version,
+      sizeBytes: saved.sizeBytes,
+      storedBytes: saved.storedBytes,
+      inWorker: Boolean(analysis?.persistsItself),
+      durationMs: Date.now() - started,
+    });
+  }
+
+  /** The snapshot exported by the host, saved from this thread (SQLite; a host without a worker). */
+  private async saveHere() {
+    const { host, store, format, settings } = this.options;
     const exported = await host.exportSnapshot(settings.encoding);
-    if (!exported) return;
+    if (!exported) return undefined;
     const { bytes, sizeBytes, computedAt, lastSuccessAt } = exported;
-    const saved = await store.save({
+    return store.save({
       body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       format,
       computedAt,
@@ -404,15 +436,6 @@ export class SnapshotSync {
       computedBy: this.replicaId,
       encoding: settings.encoding,
       sizeBytes,
-    });
-    this.servedVersion = saved.version;
-    this.seenHeadVersion = saved.version;
-    host.setSnapshotVersion(saved.version, computedAt);
-    logger.info('Contracts graph: snapshot persisted', {
-      version: saved.version,
-      sizeBytes: sizeBytes ?? bytes.byteLength,
-      storedBytes: saved.storedBytes,
-      durationMs: Date.now() - started,
     });
   }
 }

@@ -18,6 +18,7 @@ import type { SnapshotEncoding } from '../../database/snapshotEncoding';
 import { hashContract } from '../../history/contractChanges';
 import { historyOrder, prepareHistory } from '../../history/historyWork';
 import { HistorySessions } from '../../history/storedComparison';
+import { writeBaselineInThread } from '../../history/baselineWrite';
 import {
   contractSourcesOf,
   entityToSummary,
@@ -53,6 +54,11 @@ import {
   type SnapshotSource,
 } from './persisted';
 import { IncomingSnapshot } from './arriving';
+import {
+  closeWorkerDatabase,
+  persistInThread,
+  type PersistRequest,
+} from './workerDatabase';
 import { SentRows } from './sentRows';
 
 /** The key of an entity ref in the graph's maps: lower-cased. */
@@ -318,6 +324,8 @@ export class AnalysisCore implements AnalysisMethods {
   historyChanges = this.history.changes;
   historyRows = this.history.rows;
   historyEnd = this.history.end;
+  historyWriteBaseline = (computedAt: string) =>
+    writeBaselineInThread(this.history, computedAt);
 
   graphJson(
     computedAt: string,
@@ -368,6 +376,15 @@ export class AnalysisCore implements AnalysisMethods {
   ): Promise<ExportedSnapshot | undefined> {
     const source = this.persisted();
     return source && exportSnapshot(source, encoding as SnapshotEncoding);
+  }
+
+  async persistSnapshot(request: PersistRequest) {
+    const source = this.persisted();
+    return source && persistInThread(source, request);
+  }
+
+  closeDatabase(): Promise<void> {
+    return closeWorkerDatabase();
   }
 
   /**

@@ -17,6 +17,7 @@ import type {
   AnalysisResponse,
   AnalysisSettings,
 } from './protocol';
+import type { WorkerDatabaseSettings } from './workerDatabase';
 
 /** A call failed because the analysis worker stopped (crashed, or was stopped) meanwhile. */
 export class AnalysisWorkerStoppedError extends Error {
@@ -30,6 +31,11 @@ type Args<M extends AnalysisMethod> = Parameters<AnalysisMethods[M]>;
 export interface AnalysisHost {
   /** True when the analysis runs in a worker thread. */
   readonly inWorker: boolean;
+  /**
+   * True when the worker has its own connection to the plugin database (PostgreSQL): it saves
+   * the persisted snapshot itself (`persistSnapshot`), the bytes never leave it.
+   */
+  readonly persistsItself?: boolean;
   call<M extends AnalysisMethod>(
     method: M,
     ...args: Args<M>
@@ -44,6 +50,8 @@ export interface AnalysisHost {
 }
 
 const PACKAGE = '@backstage-contracts/plugin-contracts-backend';
+/** The longest a stopping worker is given to close its database connection. */
+const CLOSE_DATABASE_MS = 2000;
 
 /**
  * The worker's entry: the TypeScript source (run through tsx) when this module runs from source,
@@ -83,6 +91,7 @@ export function wireText(value: unknown): unknown {
 
 class WorkerAnalysisHost implements AnalysisHost {
   readonly inWorker = true;
+  readonly persistsItself: boolean;
   private worker?: Worker;
   private readonly calls = new Map<
     number,
@@ -101,8 +110,11 @@ class WorkerAnalysisHost implements AnalysisHost {
       engineConfig: EngineConfig;
       logger: LoggerService;
       callTimeoutMs: number;
+      database?: WorkerDatabaseSettings;
     },
-  ) {}
+  ) {
+    this.persistsItself = Boolean(options.database);
+  }
 
   /** The running worker (tests stop it to see a crash survived). */
   get current(): Worker | undefined {
@@ -113,6 +125,7 @@ class WorkerAnalysisHost implements AnalysisHost {
     const { file, execArgv } = workerEntry();
     const workerData: AnalysisSettings = {
       engineConfig: this.options.engineConfig,
+      database: this.options.database,
     };
     const worker = new Worker(file, { workerData, execArgv });
     worker.unref();
@@ -212,6 +225,17 @@ class WorkerAnalysisHost implements AnalysisHost {
   }
 
   async close(): Promise<void> {
+    if (this.worker && this.persistsItself) {
+      // its connection closed first (a bounded wait: a busy worker is stopped all the same)
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.call('closeDatabase').catch(() => {}),
+        new Promise(resolve => {
+          timer = setTimeout(resolve, CLOSE_DATABASE_MS);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     this.closing = true;
     await this.worker?.terminate();
   }
@@ -220,6 +244,7 @@ class WorkerAnalysisHost implements AnalysisHost {
 /** The same work on the main thread (custom rules: they are functions of this process). */
 class InProcessAnalysisHost implements AnalysisHost {
   readonly inWorker = false;
+  readonly persistsItself = false;
   private readonly core: AnalysisCore;
 
   constructor(options: { engineConfig: EngineConfig; rules: ContractRule[] }) {
@@ -250,6 +275,8 @@ export function createAnalysisHost(options: {
   logger: LoggerService;
   /** The longest one call may take in the worker. Default 10 minutes. */
   callTimeoutMs?: number;
+  /** The worker's own connection to the plugin database (./workerDatabase.ts), if it can have one. */
+  database?: WorkerDatabaseSettings;
 }): AnalysisHost {
   const { rules } = options;
   const defaultsOnly =

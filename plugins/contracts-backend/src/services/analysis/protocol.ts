@@ -12,6 +12,8 @@ import type {
 } from '@backstage-contracts/plugin-contracts-common';
 import type { HistoryWork, PreparedHistory } from '../../history/historyWork';
 import type { StateDigest } from '../../history/stateDigest';
+import type { SavedSnapshotMeta } from '../../database/SnapshotStore';
+import type { PersistRequest, WorkerDatabaseSettings } from './workerDatabase';
 import type {
   BaselinePage,
   StoredChangesPage,
@@ -40,6 +42,8 @@ export interface StoredEntity {
 /** What the worker is started with (`workerData`). */
 export interface AnalysisSettings {
   engineConfig: EngineConfig;
+  /** Its own connection to the plugin database (PostgreSQL): it persists snapshots itself. */
+  database?: WorkerDatabaseSettings;
 }
 
 /**
@@ -290,6 +294,13 @@ export interface AnalysisMethods {
   historyRows(id: number, bytes: number): BaselinePage;
   historyEnd(id: number): void;
   /**
+   * The baseline of the state last transferred, while it is the one computed at `computedAt`,
+   * written by this thread itself with its own database connection (history/baselineWrite.ts):
+   * true once complete, false when another recorder writes it, undefined when moved on. Throws
+   * when the worker has no connection.
+   */
+  historyWriteBaseline(computedAt: string): Promise<boolean | undefined>;
+  /**
    * The last transfer's nodes and edges as UTF-8 JSON (`{"nodes":[…],"edges":[…]}`) and its
    * SHA-1 (base64), when that transfer is the one computed at `computedAt` (the served
    * snapshot's); undefined when the worker has moved on. GET /graph's largest part, serialized
@@ -306,6 +317,16 @@ export interface AnalysisMethods {
    * thread pool; `sizeBytes` its size uncompressed.
    */
   exportSnapshot(encoding?: string): Promise<ExportedSnapshot | undefined>;
+  /**
+   * The last transferred snapshot, as exportSnapshot makes it, saved with this thread's own
+   * database connection (./workerDatabase.ts) as its compressed bytes are made: they never leave
+   * the worker. Undefined before the first transfer; throws when the worker has no connection.
+   */
+  persistSnapshot(
+    request: PersistRequest,
+  ): Promise<SavedSnapshotMeta | undefined>;
+  /** Closes the worker's own database connection, if made (the worker is stopping). */
+  closeDatabase(): Promise<void>;
   /**
    * Takes a persisted snapshot (compressed with `encoding`: zstd, gzip, br or identity, decoded
    * here as it comes) as the live state; announced as a full transfer, whose pieces are the

@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisCore, callCore } from './AnalysisCore';
 import { pulledBuffers } from './graphItems';
 import { sentRowsBuffers } from './sentRows';
+import { useWorkerDatabase } from './workerDatabase';
 import type {
   AnalysisRequest,
   AnalysisResponse,
@@ -18,6 +19,8 @@ import type {
 const port = parentPort;
 if (port) {
   const settings = workerData as AnalysisSettings;
+  // its own connection, made when it first persists (PostgreSQL; else the main thread saves)
+  useWorkerDatabase(settings.database);
   const core = new AnalysisCore({
     engineConfig: settings.engineConfig,
     rules: defaultRules,
