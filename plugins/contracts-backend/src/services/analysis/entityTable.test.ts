@@ -54,6 +54,22 @@ function readings(map: ReadonlyMap<string, StoredEntity>, asked: string[]) {
 }
 
 describe('EntityTable', () => {
+  it("reads the same whatever the header says of how many entities come (a hint: a damaged snapshot's head may say anything)", () => {
+    const keys = Array.from({ length: 250 }, (_, i) => `k${i}`);
+    const tableOf = (expected?: number) => {
+      const builder = new EntityTableBuilder(expected);
+      for (let i = 0; i < keys.length; i += 100) {
+        builder.add(pieceOf(keys.slice(i, i + 100), 0), []);
+      }
+      return builder.table();
+    };
+    const asked = ['k0', 'k249', 'none'];
+    const expected = readings(tableOf(), asked);
+    for (const hint of [250, 10, 100_000, 1e15, -1, NaN, 2.5]) {
+      expect(readings(tableOf(hint), asked)).toEqual(expected);
+    }
+  });
+
   it('answers as a Map of its entities through deltas that change, remove, add and bring back keys', () => {
     const rand = rng(11);
     let keys = Array.from({ length: 400 }, (_, i) => `k${i}`);

@@ -25,7 +25,7 @@ import { entitiesOf } from './lazyEntity';
 import { OverlayMap } from './overlayMap';
 import { RowIndex } from './rowIndex';
 import { SlotMap } from './slotMap';
-import { TextColumn } from './textColumn';
+import { TextColumnBuilder } from './textColumn';
 import type {
   PulledPart,
   StoredEntity,
@@ -55,7 +55,7 @@ class Added {
   readonly nodes = new RowBuilder();
   readonly edges = new RowBuilder();
   readonly findingIds: string[] = [];
-  readonly evidence: string[] = [];
+  readonly evidence = new TextColumnBuilder();
   readonly findingSeverity = new ByteColumn();
   readonly findingFlags = new ByteColumn();
   readonly nodeKeys: string[] = [];
@@ -122,7 +122,7 @@ class Added {
       this.nodeKeys.push(k);
     }
     for (const id of c.findingIds) this.findingIds.push(id);
-    for (const e of c.evidence) this.evidence.push(e);
+    this.evidence.add(c.evidence);
     this.findingSeverity.addAll(c.findingSeverity);
     this.findingFlags.addAll(c.findingFlags);
     this.nodeHasContract.addAll(c.nodeHasContract);
@@ -144,7 +144,7 @@ class Added {
       this.nodes.rows(this.texts),
       this.edges.rows(this.texts),
       this.findingIds,
-      TextColumn.of(this.evidence),
+      this.evidence.done(),
       this.findingSeverity.values(),
       this.findingFlags.values(),
       findingRow,
@@ -272,7 +272,7 @@ function followDelta(
     rows(previous.nodes, ready.nodes),
     rows(previous.edges, ready.edges),
     findingIds,
-    previous.evidence.followed(runs.findings, added.evidence),
+    previous.evidence.followed(runs.findings, added.evidence.done()),
     ready.findingSeverity ?? previous.findingSeverity,
     ready.findingFlags ?? previous.findingFlags,
     rowIndex(
@@ -347,7 +347,7 @@ export async function receiveTransfer(
   // a full transfer's entities are indexed while they come
   const full = header.full;
   const added = new Added(full ? undefined : previous.items.texts);
-  const entities = full ? new EntityTableBuilder() : undefined;
+  const entities = full ? new EntityTableBuilder(header.entities) : undefined;
   // (a node's or a finding's entity key: the entity's own string where there is one)
   const newKeys = new Map<string, string>();
   const keyOf = (k: string) => entities?.keyOf(k) ?? newKeys.get(k) ?? k;

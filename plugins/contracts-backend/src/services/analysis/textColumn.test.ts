@@ -1,6 +1,6 @@
 import { rng } from '../../__testUtils__/generatedCatalog';
 import { followArray, runsOf } from './graphItems';
-import { TextColumn } from './textColumn';
+import { TextColumn, TextColumnBuilder } from './textColumn';
 
 describe('TextColumn', () => {
   it('reads as the array of its strings, after deltas that keep, drop, add and move rows', () => {
@@ -23,7 +23,7 @@ describe('TextColumn', () => {
       if (delta % 3 === 0) recipe.push(recipe.shift()!);
       const runs = runsOf(Int32Array.from(recipe));
       values = [...followArray(runs, values, added)];
-      column = column.followed(runs, added);
+      column = column.followed(runs, TextColumn.of(added));
       expect(column.length).toBe(values.length);
       expect([...column]).toEqual(values);
       expect([column.at(-1), column.at(values.length)]).toEqual([
@@ -33,7 +33,18 @@ describe('TextColumn', () => {
     }
     // no row moved: the same column
     const same = runsOf(Int32Array.from(values.map((_, i) => i)));
-    expect(column.followed(same, [])).toBe(column);
+    expect(column.followed(same, TextColumn.of([]))).toBe(column);
     expect([...TextColumn.of([])]).toEqual([]);
+  });
+
+  it('made piece by piece, reads as the array of all their strings', () => {
+    const pieces = [['a', 'bc'], [], ['', 'def', 'g'], ['hij']];
+    const builder = new TextColumnBuilder();
+    for (const piece of pieces) builder.add(piece);
+    const column = builder.done();
+    expect([...column]).toEqual(pieces.flat());
+    expect(column.at(2)).toBe('');
+    expect(column.at(3)).toBe('def');
+    expect([...new TextColumnBuilder().done()]).toEqual([]);
   });
 });

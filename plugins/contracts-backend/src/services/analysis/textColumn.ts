@@ -22,6 +22,11 @@ export class TextColumn {
     return new TextColumn(values.join(''), offsets);
   }
 
+  /** Rows of `text`: row `i` from `offsets[i]` to `offsets[i + 1]`. */
+  static over(text: string, offsets: Int32Array): TextColumn {
+    return new TextColumn(text, offsets);
+  }
+
   get length(): number {
     return this.offsets.length - 1;
   }
@@ -38,17 +43,16 @@ export class TextColumn {
   }
 
   /**
-   * The column after a delta's `runs` (./graphItems runsOf): this one's rows and `added`'s, a
-   * slice of text per run (this one if no row moved).
+   * The column after a delta's `runs` (./graphItems runsOf): this one's rows and `fresh`'s (the
+   * delta's new rows), a slice of text per run (this one if no row moved).
    */
-  followed(runs: Int32Array, added: readonly string[]): TextColumn {
+  followed(runs: Int32Array, fresh: TextColumn): TextColumn {
     const n = this.length;
     if (
       n ? runs.length === 2 && runs[0] === 0 && runs[1] === n : !runs.length
     ) {
       return this;
     }
-    const fresh = TextColumn.of(added);
     let rows = 0;
     for (let i = 1; i < runs.length; i += 2) rows += runs[i];
     const offsets = new Int32Array(rows + 1);
@@ -69,5 +73,33 @@ export class TextColumn {
       row += count;
     }
     return new TextColumn(parts.join(''), offsets);
+  }
+}
+
+/**
+ * A {@link TextColumn} made as a transfer's pieces come: each piece's strings joined as it is
+ * added, so that the end joins a string per piece, not one per row (at 100k entities, 36k
+ * findings' evidence hashes: 3-6 ms of the transfer's last task, and an array of 36k strings
+ * held until then).
+ */
+export class TextColumnBuilder {
+  private readonly parts: string[] = [];
+  /** Where each row ends (a number array: one object, made a typed array at the end). */
+  private readonly offsets: number[] = [0];
+  private chars = 0;
+
+  /** Adds `values` as the next rows. */
+  add(values: readonly string[]): this {
+    for (const v of values) {
+      this.chars += v.length;
+      this.offsets.push(this.chars);
+    }
+    // (joined: one flat string a piece)
+    if (values.length) this.parts.push(values.join(''));
+    return this;
+  }
+
+  done(): TextColumn {
+    return TextColumn.over(this.parts.join(''), Int32Array.from(this.offsets));
   }
 }
