@@ -5,7 +5,11 @@
  * recording takes in all.
  *
  *   node --import tsx scripts/bench-history.ts [--entities 100000] [--change 1]
- *        [--connection postgresql://postgres@127.0.0.1:5432] [--verbose]
+ *        [--connection postgresql://postgres@127.0.0.1:5432] [--verbose] [--main-thread]
+ *
+ * The analysis worker has its own connection, as the plugin gives it on PostgreSQL: it writes
+ * the baseline itself. `--main-thread`: without it (as on SQLite), the main thread writes the
+ * baseline's pages the worker makes.
  *
  * Two recordings: the baseline (the first snapshot into an empty store: every contract and
  * finding written), then, after P % of the entities' contracts changed (a new timeout and
@@ -30,6 +34,7 @@ import { pagedCatalog } from '../src/__testUtils__/pagedCatalog';
 import { ContractHistoryRecorder } from '../src/history/ContractHistoryRecorder';
 import { DatabaseHistoryStore } from '../src/history/DatabaseHistoryStore';
 import { ContractsGraphService } from '../src/services/ContractsGraphService';
+import { workerDatabaseSettings } from '../src/services/analysis/workerDatabase';
 import { serviceAuth, silentLogger } from './benchStubs';
 
 const arg = (name: string, def: string) => {
@@ -47,6 +52,7 @@ function withEtag(entity: Entity): Entity {
 }
 
 const VERBOSE = process.argv.includes('--verbose');
+const MAIN_THREAD = process.argv.includes('--main-thread');
 
 /**
  * Gaps between the ticks of a 1 ms interval timer, until `stop()`; with `--verbose`, each gap
@@ -144,6 +150,7 @@ async function main() {
     logger: silentLogger,
     engineConfig: {},
     rules: defaultRules,
+    ...(MAIN_THREAD ? {} : { database: workerDatabaseSettings(db) }),
   });
   const recorder = new ContractHistoryRecorder({
     store,
@@ -151,7 +158,9 @@ async function main() {
     worker: service.historyWorker(),
   });
   console.log(
-    `history recording of ${N} generated entities (PostgreSQL ${DB}), ${CHANGE} % of contracts changed for the second; load average ${loadavg()
+    `history recording of ${N} generated entities (PostgreSQL ${DB}), ${CHANGE} % of contracts changed for the second; baseline written by the ${
+      MAIN_THREAD ? 'main thread' : 'worker'
+    }; load average ${loadavg()
       .map(x => x.toFixed(2))
       .join(' / ')}`,
   );

@@ -6,6 +6,7 @@ import type {
 } from '../services/ContractsGraphService';
 import type { AnalysisHost } from '../services/analysis/AnalysisHost';
 import { LazyEntity } from '../services/analysis/lazyEntity';
+import { baselinePages } from './baselineWrite';
 import { hashContract } from './contractChanges';
 import type { DatabaseHistoryStore } from './DatabaseHistoryStore';
 import {
@@ -44,11 +45,6 @@ const FINDINGS = 500;
 const RUN = 20000;
 /** Stored pairs read and handed on at once, and changes read back at once. */
 const PAGE = 5000;
-/**
- * The baseline's rows made at once, in bytes of JSON: a page's message and the store's
- * statements of it each a few ms of the main thread.
- */
-const BASELINE_PAGE_BYTES = 256 * 1024;
 
 /**
  * Where the history's CPU work is done (./historyWork.ts, ./storedComparison.ts): the analysis
@@ -66,6 +62,13 @@ export interface HistoryWorker {
   historyBegin(snapshot: GraphSnapshot): Promise<number | undefined>;
   /** The baseline's rows of `snapshot` begin (the same; read by `historyRows`). */
   historyBaseline(snapshot: GraphSnapshot): Promise<number | undefined>;
+  /**
+   * Where the worker has its own connection to the plugin database (PostgreSQL): the baseline
+   * of `snapshot` written by the worker itself (./baselineWrite.ts), as the store's
+   * recordBaseline writes the pages this thread is given otherwise. True once complete, false
+   * when another recorder writes it, undefined when the worker has moved on from `snapshot`.
+   */
+  historyWriteBaseline?(snapshot: GraphSnapshot): Promise<boolean | undefined>;
   historyStored(
     id: number,
     kind: 'contracts' | 'findings',
@@ -94,6 +97,14 @@ export function historyWorkerIn(host: AnalysisHost): HistoryWorker {
       snapshot.computedAt
         ? host.call('historyBaseline', snapshot.computedAt)
         : undefined,
+    ...(host.persistsItself
+      ? {
+          historyWriteBaseline: async (snapshot: GraphSnapshot) =>
+            snapshot.computedAt
+              ? host.call('historyWriteBaseline', snapshot.computedAt)
+              : undefined,
+        }
+      : {}),
     historyStored: (...args) => host.call('historyStored', ...args),
     historyRows: (id, bytes) => host.call('historyRows', id, bytes),
     historyChanges: (id, max) => host.call('historyChanges', id, max),
@@ -248,15 +259,11 @@ export class ContractHistoryRecorder {
     };
     if (!this.previous) {
       if (!(await store.hasBaseline())) {
-        const id = await this.worker.historyBaseline(snapshot);
-        if (id === undefined) return; // (moved on: the next snapshot is the baseline)
-        try {
-          if (await store.recordBaseline(() => this.baselineRows(id))) {
-            recorded();
-            return;
-          }
-        } finally {
-          await this.worker.historyEnd(id).catch(() => undefined);
+        const written = await this.writeBaseline(snapshot);
+        if (written === undefined) return; // (moved on: the next snapshot is the baseline)
+        if (written) {
+          recorded();
+          return;
         }
         // another replica writes it (or has just completed it): when it has, the next snapshot
         // is compared with it (the first of this replica: in full, in the worker)
@@ -547,15 +554,25 @@ export class ContractHistoryRecorder {
   }
 
   /**
-   * The baseline's rows: every contract of the snapshot, then every finding, each in the order
-   * of their keys, made in the worker page by page as the store writes them.
+   * Writes `snapshot` as the baseline: every contract, then every finding, each in the order of
+   * their keys, made in the worker page by page — written by the worker itself where it can
+   * (PostgreSQL), else here as they come. As `historyWriteBaseline` answers.
    */
-  private async *baselineRows(id: number): AsyncGenerator<HistoryRows> {
-    for (;;) {
-      const page = await this.worker.historyRows(id, BASELINE_PAGE_BYTES);
-      const { contracts, findings } = historyRows(page);
-      yield { contracts: contracts as ContractRow[], findings };
-      if (page.done) return;
+  private async writeBaseline(
+    snapshot: GraphSnapshot,
+  ): Promise<boolean | undefined> {
+    const { worker } = this;
+    if (worker.historyWriteBaseline) {
+      return worker.historyWriteBaseline(snapshot);
+    }
+    const id = await worker.historyBaseline(snapshot);
+    if (id === undefined) return undefined;
+    try {
+      return await this.options.store.recordBaseline(() =>
+        baselinePages(bytes => worker.historyRows(id, bytes)),
+      );
+    } finally {
+      await worker.historyEnd(id).catch(() => undefined);
     }
   }
 
