@@ -267,7 +267,7 @@ describe.each(databases.eachSupportedId())('SnapshotSync on %p', id => {
     expect(c.host.fullRecomputes).toBe(0);
   });
 
-  it("has the host's worker save the snapshot when it has its own connection, and logs a save that fails", async () => {
+  it("has the host's worker save the snapshot when it has its own connection, else saves it here, and logs a save that fails", async () => {
     const catalog = new Catalog();
     const a = await replica(catalog, 'a');
     const requests: unknown[] = [];
@@ -304,16 +304,39 @@ describe.each(databases.eachSupportedId())('SnapshotSync on %p', id => {
       expect.objectContaining({ inWorker: true }),
     );
 
+    // the worker's connection fails: this thread's saves it, and says so
     failing = true;
-    const before = a.host.served!.version;
+    const first = a.host.served!.version!;
     catalog.n = 2;
-    await until(() => a.logger.warn.mock.calls.length > 0);
+    await until(() => (a.host.served?.version ?? 0) > first);
+    expect(a.host.served).toMatchObject({ n: 2 });
     expect(a.logger.warn).toHaveBeenCalledWith(
-      'Contracts could not persist the snapshot',
+      "Contracts analysis worker could not persist the snapshot with its own connection; saving it with the plugin's",
       { error: 'Error: the worker lost its connection' },
     );
-    // it goes on serving what it computed; the head stays where it was
-    expect(a.host.served).toMatchObject({ n: 2 });
+    expect(a.host.exports).toBe(1);
+    expect((await a.store.head())!.version).toBe(a.host.served!.version);
+    expect(a.logger.info).toHaveBeenLastCalledWith(
+      'Contracts graph: snapshot persisted',
+      expect.objectContaining({ inWorker: false }),
+    );
+
+    // both fail: logged; it goes on serving what it computed, the head stays where it was
+    const before = a.host.served!.version;
+    a.store.save = async () => {
+      throw new Error('the database is gone');
+    };
+    catalog.n = 3;
+    await until(() =>
+      a.logger.warn.mock.calls.some(
+        ([message]) => message === 'Contracts could not persist the snapshot',
+      ),
+    );
+    expect(a.logger.warn).toHaveBeenCalledWith(
+      'Contracts could not persist the snapshot',
+      { error: 'Error: the database is gone' },
+    );
+    expect(a.host.served).toMatchObject({ n: 3 });
     expect((await a.store.head())!.version).toBe(before);
     expect(a.sync.isComputing()).toBe(true);
   });

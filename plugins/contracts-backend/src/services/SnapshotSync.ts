@@ -400,15 +400,30 @@ export class SnapshotSync {
     const { host, store, format, settings, logger } = this.options;
     const started = Date.now();
     const analysis = host.analysisHost;
-    const saved = analysis?.persistsItself
-      ? // the worker writes with its own connection, as it compresses
-        await analysis.call('persistSnapshot', {
-          format,
-          encoding: settings.encoding,
-          computedBy: this.replicaId,
-          keep: store.keep,
-        })
-      : await this.saveHere();
+    let inWorker = Boolean(analysis?.persistsItself);
+    let saved: Awaited<ReturnType<SnapshotSync['saveHere']>>;
+    try {
+      saved = inWorker
+        ? // the worker writes with its own connection, as it compresses
+          await analysis!.call('persistSnapshot', {
+            format,
+            encoding: settings.encoding,
+            computedBy: this.replicaId,
+            keep: store.keep,
+          })
+        : await this.saveHere();
+    } catch (error) {
+      if (!inWorker) throw error;
+      // The worker's own connection failed (its role lacks a right, a connection limit, the
+      // database restarting...): this thread's connection saves it, as on SQLite — at the cost
+      // of the bytes crossing to this event loop, but the other replicas get the snapshot.
+      logger.warn(
+        "Contracts analysis worker could not persist the snapshot with its own connection; saving it with the plugin's",
+        { error: String(error) },
+      );
+      inWorker = false;
+      saved = await this.saveHere();
+    }
     if (!saved) return;
     this.servedVersion = saved.version;
     this.seenHeadVersion = saved.version;
@@ -417,7 +432,7 @@ export class SnapshotSync {
       version: saved.version,
       sizeBytes: saved.sizeBytes,
       storedBytes: saved.storedBytes,
-      inWorker: Boolean(analysis?.persistsItself),
+      inWorker,
       durationMs: Date.now() - started,
     });
   }
