@@ -144,7 +144,8 @@ export class DatabaseHistoryStore {
     return new DatabaseHistoryStore(client);
   }
 
-  private constructor(private readonly db: Knex) {}
+  /** On a connection whose migrations have run ({@link create} runs them). */
+  constructor(private readonly db: Knex) {}
 
   /**
    * Whether the baseline (the first recording ever) is complete: until it is, the first

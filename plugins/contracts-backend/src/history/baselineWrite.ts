@@ -7,7 +7,6 @@
  * the main thread, which is only told that it is done. Without one (SQLite) the main thread
  * writes the pages the worker makes.
  */
-import type { DatabaseService } from '@backstage/backend-plugin-api';
 import type { Knex } from 'knex';
 import { workerDatabase } from '../services/analysis/workerDatabase';
 import { DatabaseHistoryStore } from './DatabaseHistoryStore';
@@ -48,11 +47,8 @@ export async function writeBaseline<K>(
   const id = sessions.baseline(key);
   if (id === undefined) return undefined;
   try {
-    const store = await DatabaseHistoryStore.create({
-      database: { getClient: async () => db } as unknown as DatabaseService,
-      // (the main thread's store has made them)
-      skipMigrations: true,
-    });
+    // (the migrations: run by the main thread's store)
+    const store = new DatabaseHistoryStore(db);
     return await store.recordBaseline(() =>
       baselinePages(bytes => sessions.rows(id, bytes)),
     );
